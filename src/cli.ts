@@ -1,0 +1,60 @@
+#!/usr/bin/env node
+// Entry point: moxxie [tui] | mcp | scheduler | sim | config. Each subcommand lives with its room and is
+// loaded on demand, so `moxxie mcp` never loads ink and `moxxie sim` never loads the MCP SDK.
+
+type CommandModule = { run(argv: string[]): Promise<number> };
+
+const commands: Record<string, () => Promise<CommandModule>> = {
+  sim: () => import('./sim/command.js'),
+  config: () => import('./config/command.js'),
+  scheduler: () => import('./schedule/command.js'),
+  mcp: () => import('../mcp/command.js'),
+  tui: () => import('../tui/command.js'),
+};
+
+const usage = `moxxie — a terminal-first control plane for Proxmox VE
+
+Usage:
+  moxxie [--demo] [--context NAME] [--read-only]   open the TUI
+  moxxie mcp [--http] [--demo] [--context NAME]    run the MCP server (stdio by default)
+  moxxie scheduler [--demo | --context NAME] [--once] [--json]
+  moxxie sim [--port 8006] [--nodes 4] [--vms 60] [--http]
+  moxxie config list | use NAME | add NAME ... | test [NAME]
+  moxxie help
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === 'help' || first === '--help' || first === '-h') {
+    process.stdout.write(usage);
+    return 0;
+  }
+  const name = first && !first.startsWith('-') ? first : 'tui';
+  const args = name === first ? rest : argv;
+  const load = commands[name];
+  if (!load) {
+    process.stderr.write(`moxxie: unknown command "${name}"; valid: ${Object.keys(commands).join(', ')}, help\n`);
+    return 2;
+  }
+  let mod: CommandModule;
+  try {
+    mod = await load();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') {
+      process.stderr.write(`moxxie ${name}: not yet available in this build\n`);
+      return 2;
+    }
+    throw err;
+  }
+  return mod.run(args);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`moxxie: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

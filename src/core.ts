@@ -1,0 +1,86 @@
+// The core's facade: what the TUI, the MCP server and the scheduler call. Plain data in and out;
+// every mutation goes through here so read-only, safe mode and protection are enforced once.
+import type { Inventory, Vm } from './inventory/model.js';
+import type { ResolveWarning, VmSelector } from './select/types.js';
+import type {
+  BulkPowerRequest,
+  BulkSnapshotCreateRequest,
+  BulkSnapshotDeleteRequest,
+  BulkTagRequest,
+  Operation,
+  OperationListener,
+  RunOptions,
+  SnapshotRollbackRequest,
+} from './ops/types.js';
+
+export interface ContextInfo {
+  name: string;
+  url: string;
+  readOnly: boolean;
+  safeMode: boolean;
+  demo: boolean;
+}
+
+export interface Resolution {
+  vms: Vm[];
+  warnings: ResolveWarning[];
+}
+
+export interface SnapshotInfo {
+  name: string;
+  description: string;
+  /** Epoch seconds; absent for snapshots PVE reports without a time. */
+  snaptime?: number;
+  vmstate: boolean;
+  parent?: string;
+  /** Parsed from the ` (TTL: Nh)` marker moxxie (and Moxxie) append to descriptions. */
+  ttlHours?: number;
+  /** Epoch seconds when the TTL runs out. */
+  expiresAt?: number;
+  moxxieMade: boolean;
+}
+
+export interface TagCount {
+  tag: string;
+  count: number;
+}
+
+export interface ClusterTask {
+  upid: string;
+  node: string;
+  type: string;
+  id?: string;
+  user: string;
+  starttime: number;
+  endtime?: number;
+  status?: string;
+}
+
+export interface OperationRegistry {
+  list(): Operation[];
+  get(id: string): Operation | undefined;
+  subscribe(listener: OperationListener): () => void;
+  /** Cancels a running operation: nothing new starts; returns false when it is not running. */
+  cancel(id: string): boolean;
+}
+
+export interface MoxxieCore {
+  readonly context: ContextInfo;
+  inventory(opts?: { signal?: AbortSignal }): Promise<Inventory>;
+  /** A selector list, or the one-line syntax (`tag:(env-prod AND NOT always-on) node:hv6`). */
+  resolve(selectors: VmSelector[] | string): Promise<Resolution>;
+  getVmConfig(vmid: number): Promise<Record<string, unknown>>;
+  listSnapshots(vmid: number): Promise<SnapshotInfo[]>;
+  listTasks(opts?: { limit?: number }): Promise<ClusterTask[]>;
+  listTags(): Promise<TagCount[]>;
+  vmsWithTag(tag: string): Promise<Vm[]>;
+
+  createSnapshots(req: BulkSnapshotCreateRequest, opts?: RunOptions): Promise<Operation>;
+  deleteSnapshots(req: BulkSnapshotDeleteRequest, opts?: RunOptions): Promise<Operation>;
+  rollbackSnapshot(req: SnapshotRollbackRequest, opts?: RunOptions): Promise<Operation>;
+  power(req: BulkPowerRequest, opts?: RunOptions): Promise<Operation>;
+  applyTags(req: BulkTagRequest, opts?: RunOptions): Promise<Operation>;
+
+  readonly operations: OperationRegistry;
+  close(): Promise<void>;
+}
