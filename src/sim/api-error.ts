@@ -1,0 +1,17 @@
+// An error the simulated API answers with: HTTP status, PVE's message, and per-parameter errors for 400s.
+export class SimApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly errors?: Record<string, string>,
+  ) {
+    super(message);
+  }
+}
+
+/** A failure inside a worker task: it becomes the task's exitstatus, not an HTTP error (as in PVE). */
+export class SimTaskError extends Error {}
+
+export const paramError = (errors: Record<string, string>): SimApiError => new SimApiError(400, 'Parameter verification failed.', errors);
+export const configMissing = (node: string, vmid: number | string): SimApiError =>
+  new SimApiError(500, `Configuration file 'nodes/${node}/qemu-server/${vmid}.conf' does not exist`);

@@ -1,0 +1,34 @@
+// /access/ticket (login, renewal) and /access/permissions.
+import type { SimAuth } from '../auth.js';
+import type { HandlerTable } from './context.js';
+
+const ADMIN_PRIVS = ['VM.Allocate', 'VM.Audit', 'VM.Backup', 'VM.Clone', 'VM.Config.Disk', 'VM.Config.Options', 'VM.Migrate', 'VM.PowerMgmt', 'VM.Snapshot', 'VM.Snapshot.Rollback', 'Datastore.Allocate', 'Datastore.AllocateSpace', 'Datastore.Audit', 'Sys.Audit', 'Sys.Modify', 'Pool.Allocate'];
+const AUDIT_PRIVS = ['VM.Audit', 'Datastore.Audit', 'Sys.Audit'];
+
+export function accessHandlers(): HandlerTable {
+  return {
+    'GET /access/permissions': ({ auth: who }) => {
+      const privs = Object.fromEntries((who.admin ? ADMIN_PRIVS : AUDIT_PRIVS).map((p) => [p, 1]));
+      return { '/': privs, '/vms': privs, '/storage': privs, '/nodes': privs };
+    },
+  };
+}
+
+/** POST /access/ticket is unauthenticated; the server calls it directly. */
+export function ticketLogin(auth: SimAuth, params: Record<string, unknown>): unknown {
+  const username = String(params.username ?? '');
+  const password = String(params.password ?? '');
+  const realm = params.realm === undefined ? undefined : String(params.realm);
+  const res = auth.login(username, password, realm);
+  if (params.otp !== undefined && params.otp !== '') {
+    // No simulated user has TFA configured; PVE ignores a one-shot otp then.
+  }
+  const vmsCap = res.admin ? { 'VM.PowerMgmt': 1, 'VM.Audit': 1, 'VM.Snapshot': 1, 'VM.Config.Options': 1 } : { 'VM.Audit': 1 };
+  return {
+    username: res.userid,
+    ticket: res.ticket,
+    CSRFPreventionToken: res.csrf,
+    clustername: 'moxxie-sim',
+    cap: { vms: vmsCap, storage: { 'Datastore.Audit': 1 }, nodes: { 'Sys.Audit': 1 }, access: {}, dc: { 'Sys.Audit': 1 }, sdn: {}, mapping: {} },
+  };
+}

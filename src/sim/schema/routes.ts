@@ -1,0 +1,125 @@
+// Loads the real PVE API schema (apidoc.json, vendored from pve-docs 8.4) and maps concrete request
+// paths onto its entries, the way PVE's RESTHandler routes them.
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+export interface SchemaProperty {
+  type?: string;
+  optional?: number | boolean;
+  format?: string | Record<string, SchemaProperty>;
+  pattern?: string;
+  enum?: Array<string | number>;
+  minimum?: number;
+  maximum?: number;
+  minLength?: number;
+  maxLength?: number;
+  requires?: string;
+  alias?: string;
+  keyAlias?: string;
+  default_key?: number | boolean;
+  typetext?: string;
+  items?: SchemaProperty;
+  group?: string;
+}
+
+export interface MethodInfo {
+  name: string;
+  allowtoken?: number;
+  parameters?: { additionalProperties?: number | boolean; properties?: Record<string, SchemaProperty> };
+}
+
+export interface RouteEntry {
+  path: string;
+  segs: string[];
+  /** Placeholder names by segment index; null for fixed segments. */
+  placeholders: Array<string | null>;
+  info: Partial<Record<HttpMethod, MethodInfo>>;
+}
+
+export interface RouteMatch {
+  entry: RouteEntry;
+  pathParams: Record<string, string>;
+}
+
+interface ApidocNode {
+  path: string;
+  info?: Partial<Record<HttpMethod, MethodInfo>>;
+  children?: ApidocNode[];
+}
+
+function findSchemaFile(): string {
+  // src/sim/schema when run from sources (vitest); dist/src/sim/schema when compiled: walk up to the package root.
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    const candidate = join(dir, 'src/sim/schema/apidoc.json');
+    try {
+      readFileSync(join(dir, 'package.json'));
+      return candidate;
+    } catch {
+      dir = dirname(dir);
+    }
+  }
+  throw new Error('simulator: cannot find src/sim/schema/apidoc.json from the package root');
+}
+
+export class RouteTable {
+  private readonly bySegCount = new Map<number, RouteEntry[]>();
+
+  constructor(tree: ApidocNode[]) {
+    const walk = (nodes: ApidocNode[]): void => {
+      for (const n of nodes) {
+        if (n.info && Object.keys(n.info).length) {
+          const segs = n.path.split('/').filter(Boolean);
+          const placeholders = segs.map((s) => /^\{([^}:]+)(?::.*)?\}$/.exec(s)?.[1] ?? null);
+          const entry: RouteEntry = { path: n.path, segs, placeholders, info: n.info };
+          const list = this.bySegCount.get(segs.length) ?? [];
+          list.push(entry);
+          this.bySegCount.set(segs.length, list);
+        }
+        if (n.children) walk(n.children);
+      }
+    };
+    walk(tree);
+  }
+
+  match(segs: string[]): RouteMatch | null {
+    for (const entry of this.bySegCount.get(segs.length) ?? []) {
+      const pathParams: Record<string, string> = {};
+      let ok = true;
+      for (let i = 0; i < segs.length; i++) {
+        const name = entry.placeholders[i];
+        if (name) {
+          if (!/^\S+$/.test(segs[i])) {
+            ok = false;
+            break;
+          }
+          pathParams[name] = segs[i];
+        } else if (entry.segs[i] !== segs[i]) {
+          ok = false;
+          break;
+        }
+      }
+      if (ok) return { entry, pathParams };
+    }
+    return null;
+  }
+}
+
+/** Splits a decoded path below /api2/json; the rest of a storage content path is one segment (volume ids hold '/'). */
+export function splitApiPath(decodedPath: string): string[] {
+  let segs = decodedPath.split('/').filter(Boolean);
+  if (segs[0] === 'nodes' && segs[2] === 'storage' && segs[4] === 'content' && segs.length > 6) {
+    segs = [...segs.slice(0, 5), segs.slice(5).join('/')];
+  }
+  return segs;
+}
+
+let shared: RouteTable | undefined;
+/** Parsed once per process: the schema is 3.4 MB. */
+export function routeTable(): RouteTable {
+  shared ??= new RouteTable(JSON.parse(readFileSync(findSchemaFile(), 'utf8')) as ApidocNode[]);
+  return shared;
+}

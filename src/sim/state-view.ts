@@ -1,0 +1,47 @@
+// The read-only true state of the simulated cluster, for tests to assert on what really happened.
+import type { SimCluster } from './cluster.js';
+import type { SimNode, SimTask, SimVm, SimVmRecord, SimVolume } from './model.js';
+
+export interface SimStateView {
+  vms(): SimVm[];
+  vm(vmid: number): SimVm | undefined;
+  nodes(): SimNode[];
+  tasks(): SimTask[];
+  storageContent(storage: string): SimVolume[];
+  snapshot(): { vms: SimVm[]; nodes: SimNode[]; tasks: number };
+}
+
+function vmView(sim: SimCluster, vm: SimVmRecord): SimVm {
+  return {
+    vmid: vm.vmid,
+    name: sim.nameOf(vm),
+    node: vm.node,
+    type: vm.type,
+    status: vm.state,
+    template: !!vm.config.template,
+    tags: sim.tagsOf(vm),
+    lock: vm.config.lock === undefined ? undefined : String(vm.config.lock),
+    protection: Number(vm.config.protection) === 1,
+    pool: vm.pool,
+    config: structuredClone(vm.config),
+    snapshots: vm.snapshots.map((s) => ({ name: s.name, description: s.description, snaptime: s.snaptime, vmstate: s.vmstate, parent: s.parent })),
+  };
+}
+
+export function trueState(sim: SimCluster): SimStateView {
+  const view: SimStateView = {
+    vms: () => [...sim.vms.values()].sort((a, b) => a.vmid - b.vmid).map((v) => vmView(sim, v)),
+    vm: (vmid) => {
+      const v = sim.vms.get(vmid);
+      return v ? vmView(sim, v) : undefined;
+    },
+    nodes: () => [...sim.nodes.values()].map((n) => ({ node: n.node, online: sim.isOnline(n.node) })),
+    tasks: () => [...sim.tasks.values()].map((t) => ({ upid: t.upid, node: t.node, type: t.type, id: t.id, status: t.status, exitstatus: t.exitstatus, log: [...t.log] })),
+    storageContent: (storage) =>
+      [...sim.volumes.values()]
+        .filter((v) => v.storage === storage)
+        .map((v) => ({ volid: v.volid, storage: v.storage, node: v.node, content: v.content, vmid: v.vmid, notes: v.notes, protected: !!v.protected, size: v.size, ctime: v.ctime })),
+    snapshot: () => ({ vms: view.vms(), nodes: view.nodes(), tasks: sim.tasks.size }),
+  };
+  return view;
+}
