@@ -1,0 +1,313 @@
+// moxxie's PVE API client: one keep-alive pool per cluster, token or ticket auth, typed errors,
+// bounded retries of reads, and task waiting through a shared watcher.
+import { Pool } from 'undici';
+import { normaliseAuth, secretsOf, tokenHeader, type Credentials, type PveAuth } from './auth.js';
+import { errorFromResponse, PveError } from './errors.js';
+import { TaskWatcher } from './task-watcher.js';
+import { createConnector, type TlsOptions } from './tls.js';
+import type { Params, PveRequester, RequestOptions, TaskResult, WaitOptions } from './types.js';
+
+export interface PveClientOptions {
+  /** e.g. https://pve1:8006 (no /api2/json). */
+  url: string;
+  auth: PveAuth;
+  tls?: TlsOptions;
+  /** Connection cap of the keep-alive pool (default 8). */
+  maxConnections?: number;
+  /** Per-request timeout (default 30 s, pveproxy's own proxy timeout). */
+  timeoutMs?: number;
+  /** Attempts for idempotent reads on transient failures (default 3). */
+  readAttempts?: number;
+  retryBaseDelayMs?: number;
+  /** Renew a ticket after this age, before PVE's 2 h expiry (default 90 min). */
+  ticketRenewAfterMs?: number;
+  /** Task-watch poll interval (default 1000 ms, as PVE recommends). */
+  taskPollIntervalMs?: number;
+  /** Debug lines (method, path, status, time); never secrets. */
+  logger?: (line: string) => void;
+}
+
+interface Session {
+  ticket: string;
+  csrf: string;
+  issuedAt: number;
+}
+
+interface RawAnswer {
+  status: number;
+  body: { data?: unknown; total?: number; message?: string; errors?: Record<string, string> } | undefined;
+}
+
+const TRANSIENT_STATUS = new Set([500, 502, 503, 504, 595, 596, 597, 599]);
+
+export class PveClient implements PveRequester {
+  readonly url: string;
+  readonly stats = { requests: 0 };
+  private readonly pool: Pool;
+  private readonly credentials: Credentials;
+  private readonly secrets: string[];
+  private readonly timeoutMs: number;
+  private readonly readAttempts: number;
+  private readonly retryBaseDelayMs: number;
+  private readonly renewAfterMs: number;
+  private readonly log: (line: string) => void;
+  private session: Session | undefined;
+  private loggingIn: Promise<Session> | undefined;
+  private watcherInstance: TaskWatcher | undefined;
+  private readonly taskPollIntervalMs: number;
+
+  constructor(opts: PveClientOptions) {
+    let origin: URL;
+    try {
+      origin = new URL(opts.url);
+    } catch {
+      throw new Error(`url must be an absolute URL like https://pve1:8006 (got '${opts.url}')`);
+    }
+    if (origin.protocol !== 'https:' && origin.protocol !== 'http:') throw new Error(`url must start with https:// (got '${opts.url}')`);
+    this.url = origin.origin;
+    this.credentials = normaliseAuth(opts.auth);
+    this.secrets = secretsOf(this.credentials).filter((s) => s.length >= 4);
+    this.timeoutMs = opts.timeoutMs ?? 30_000;
+    this.readAttempts = Math.max(1, opts.readAttempts ?? 3);
+    this.retryBaseDelayMs = opts.retryBaseDelayMs ?? 200;
+    this.renewAfterMs = opts.ticketRenewAfterMs ?? 90 * 60_000;
+    this.taskPollIntervalMs = opts.taskPollIntervalMs ?? 1000;
+    this.log = opts.logger ?? (() => {});
+    const tls = opts.tls ?? {};
+    if (tls.insecure && !tls.fingerprint) this.log(`warning: TLS verification is disabled for ${this.url} (tls.insecure); pin tls.fingerprint instead`);
+    this.pool = new Pool(this.url, {
+      connections: opts.maxConnections ?? 8,
+      pipelining: 1,
+      keepAliveTimeout: 30_000,
+      connect: origin.protocol === 'https:' ? createConnector(tls, this.timeoutMs) : undefined,
+    });
+  }
+
+  get<T = unknown>(path: string, params?: Params, opts?: RequestOptions): Promise<T> {
+    return this.call<T>('GET', path, params, opts);
+  }
+  post<T = unknown>(path: string, params?: Params, opts?: RequestOptions): Promise<T> {
+    return this.call<T>('POST', path, params, opts);
+  }
+  put<T = unknown>(path: string, params?: Params, opts?: RequestOptions): Promise<T> {
+    return this.call<T>('PUT', path, params, opts);
+  }
+  delete<T = unknown>(path: string, params?: Params, opts?: RequestOptions): Promise<T> {
+    return this.call<T>('DELETE', path, params, opts);
+  }
+
+  /** GET with PVE's `total` beside the data (task logs, some lists). */
+  async getWithTotal<T = unknown>(path: string, params?: Params, opts?: RequestOptions): Promise<{ data: T; total?: number }> {
+    const body = await this.callRaw('GET', path, params, opts);
+    return { data: body?.data as T, total: body?.total };
+  }
+
+  /** Logs in now (ticket auth) so bad credentials fail early; a no-op for tokens. */
+  async login(): Promise<void> {
+    if (this.credentials.kind === 'password') await this.ensureSession(true);
+  }
+
+  get watcher(): TaskWatcher {
+    this.watcherInstance ??= new TaskWatcher(this, { intervalMs: this.taskPollIntervalMs });
+    return this.watcherInstance;
+  }
+
+  /** Resolves when the task stops; never throws on task failure (ok=false, exitstatus has PVE's text). */
+  waitForTask(upid: string, opts: WaitOptions = {}): Promise<TaskResult> {
+    return this.watcher.watch(upid, opts);
+  }
+
+  async taskLog(upid: string, opts: { start?: number; limit?: number } = {}): Promise<{ lines: Array<{ n: number; t: string }>; total: number }> {
+    const node = upid.split(':')[1];
+    const res = await this.getWithTotal<Array<{ n: number; t: string }>>(`/nodes/${node}/tasks/${encodeURIComponent(upid)}/log`, { start: opts.start ?? 0, limit: opts.limit ?? 50 });
+    return { lines: res.data ?? [], total: res.total ?? res.data?.length ?? 0 };
+  }
+
+  async close(): Promise<void> {
+    this.watcherInstance?.close();
+    await this.pool.close();
+  }
+
+  // ---- internals ------------------------------------------------------------------------------
+
+  /** Replaces every secret this client knows with ***. */
+  redact(text: string): string {
+    let out = text;
+    const known = [...this.secrets, ...(this.session ? [this.session.ticket, this.session.csrf] : [])];
+    for (const s of known) out = out.split(s).join('***');
+    return out;
+  }
+
+  private async call<T>(method: string, path: string, params?: Params, opts?: RequestOptions): Promise<T> {
+    const body = await this.callRaw(method, path, params, opts);
+    return body?.data as T;
+  }
+
+  private async callRaw(method: string, path: string, params: Params | undefined, opts: RequestOptions = {}): Promise<RawAnswer['body']> {
+    // Only reads are retried. A write that timed out or lost its connection may already have started a
+    // task on PVE (a snapshot, a start); replaying it blindly could do the work twice.
+    const attempts = method === 'GET' ? this.readAttempts : 1;
+    let reloggedIn = false;
+    for (let attempt = 1; ; attempt++) {
+      let answer: RawAnswer;
+      try {
+        answer = await this.send(method, path, params, opts);
+      } catch (err) {
+        const e = this.networkError(err, method, path, opts.signal);
+        if (attempt < attempts && (e.kind === 'network' || e.kind === 'unreachable' || e.kind === 'timeout') && !opts.signal?.aborted) {
+          await this.backoff(attempt, opts.signal);
+          continue;
+        }
+        throw e;
+      }
+      if (answer.status >= 200 && answer.status < 300) return answer.body;
+      if (answer.status === 401 && this.credentials.kind === 'password' && !reloggedIn) {
+        // The ticket expired or was revoked: log in once more and repeat (PVE executed nothing on a 401).
+        reloggedIn = true;
+        this.session = undefined;
+        attempt--;
+        continue;
+      }
+      const message = this.redact(answer.body?.message ?? '');
+      const errors = answer.body?.errors ? Object.fromEntries(Object.entries(answer.body.errors).map(([k, v]) => [k, this.redact(String(v))])) : undefined;
+      const error = errorFromResponse(answer.status, message, errors, method, path);
+      const transient = TRANSIENT_STATUS.has(answer.status) && error.kind !== 'not-found' && error.kind !== 'locked';
+      if (attempt < attempts && transient) {
+        this.log(`retrying ${method} ${path} after HTTP ${answer.status} (attempt ${attempt + 1}/${attempts})`);
+        await this.backoff(attempt, opts.signal);
+        continue;
+      }
+      throw error;
+    }
+  }
+
+  private async backoff(attempt: number, signal?: AbortSignal): Promise<void> {
+    // Full jitter keeps many clients from retrying in lockstep.
+    const ms = Math.random() * this.retryBaseDelayMs * 2 ** (attempt - 1);
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, ms);
+      signal?.addEventListener('abort', () => {
+        clearTimeout(t);
+        resolve();
+      }, { once: true });
+    });
+  }
+
+  private async send(method: string, path: string, params: Params | undefined, opts: RequestOptions): Promise<RawAnswer> {
+    const headers: Record<string, string> = {};
+    if (this.credentials.kind === 'token') {
+      headers.authorization = tokenHeader(this.credentials);
+    } else {
+      const s = await this.ensureSession(false);
+      headers.cookie = `PVEAuthCookie=${encodeURIComponent(s.ticket)}`;
+      if (method !== 'GET') headers.csrfpreventiontoken = s.csrf;
+    }
+    return this.rawSend(method, path, params, headers, opts);
+  }
+
+  private async rawSend(method: string, path: string, params: Params | undefined, headers: Record<string, string>, opts: RequestOptions): Promise<RawAnswer> {
+    const encoded = encodeParams(params);
+    let fullPath = `/api2/json${path}`;
+    let body: string | undefined;
+    if (method === 'GET' || method === 'DELETE') {
+      if (encoded) fullPath += `?${encoded}`;
+    } else {
+      // Form-encoded, as PVE's own clients send writes; URLSearchParams percent-encodes ';' and '='.
+      body = encoded;
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+    }
+    const timeoutMs = opts.timeoutMs ?? this.timeoutMs;
+    const signals = [AbortSignal.timeout(timeoutMs), ...(opts.signal ? [opts.signal] : [])];
+    const started = Date.now();
+    this.stats.requests++;
+    const res = await this.pool.request({
+      path: fullPath,
+      method: method as 'GET',
+      headers,
+      body,
+      signal: AbortSignal.any(signals),
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+    });
+    const text = await res.body.text();
+    this.log(`${method} ${path} ${res.statusCode} ${Date.now() - started}ms`);
+    let parsed: RawAnswer['body'];
+    if (text) {
+      try {
+        parsed = JSON.parse(text) as RawAnswer['body'];
+      } catch {
+        parsed = { message: text.slice(0, 200) };
+      }
+    }
+    return { status: res.statusCode, body: parsed };
+  }
+
+  private async ensureSession(force: boolean): Promise<Session> {
+    if (!force && this.session && Date.now() - this.session.issuedAt < this.renewAfterMs) return this.session;
+    this.loggingIn ??= this.doLogin().finally(() => {
+      this.loggingIn = undefined;
+    });
+    return this.loggingIn;
+  }
+
+  private async doLogin(): Promise<Session> {
+    const c = this.credentials;
+    if (c.kind !== 'password') throw new Error('ticket login needs user/password credentials');
+    // Renewal sends the still-valid ticket as the password, as the PVE GUI does.
+    const renewing = this.session && Date.now() - this.session.issuedAt < this.renewAfterMs + 30 * 60_000;
+    const params: Params = { username: c.username, password: renewing ? this.session!.ticket : c.password };
+    if (c.realm && !c.username.includes('@')) params.realm = c.realm;
+    if (c.totp && !renewing) params.otp = c.totp;
+    let answer: RawAnswer;
+    try {
+      answer = await this.rawSend('POST', '/access/ticket', params, {}, {});
+    } catch (err) {
+      throw this.networkError(err, 'POST', '/access/ticket');
+    }
+    if (answer.status === 401 && renewing) {
+      this.session = undefined;
+      return this.doLogin();
+    }
+    if (answer.status !== 200) {
+      throw errorFromResponse(answer.status, this.redact(answer.body?.message ?? ''), undefined, 'POST', '/access/ticket');
+    }
+    const data = answer.body?.data as { ticket?: string; CSRFPreventionToken?: string; NeedTFA?: number } | undefined;
+    if (data?.NeedTFA) throw new PveError('auth', `user ${c.username} needs a second factor`, { hint: 'set auth.totp (or PVE_TOTP) to a current TOTP code, or use an API token' });
+    if (!data?.ticket || !data.CSRFPreventionToken) throw new PveError('auth', 'POST /access/ticket: no ticket in the answer', { hint: 'is this URL a Proxmox VE API?' });
+    this.session = { ticket: data.ticket, csrf: data.CSRFPreventionToken, issuedAt: Date.now() };
+    return this.session;
+  }
+
+  private networkError(err: unknown, method: string, path: string, signal?: AbortSignal): PveError {
+    if (err instanceof PveError) return err;
+    const e = err as { code?: string; name?: string; message?: string; cause?: { code?: string; message?: string } };
+    const code = e.code ?? e.cause?.code ?? '';
+    const at = `${method} ${path}`;
+    const msg = this.redact(e.message ?? String(err));
+    if (signal?.aborted) return new PveError('cancelled', `${at}: cancelled`, { method, path });
+    if (e.name === 'TimeoutError' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
+      return new PveError('timeout', `${at}: no answer within ${this.timeoutMs} ms`, { method, path, hint: 'the cluster is slow or unreachable; raise timeoutMs or check the network' });
+    }
+    if (code === 'ECONNREFUSED' || code === 'EHOSTUNREACH' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
+      return new PveError('unreachable', `${at}: cannot connect to ${this.url} (${code})`, { method, path, hint: 'check the context url and that pveproxy is running on port 8006' });
+    }
+    if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ALTNAME/.test(code)) {
+      return new PveError('tls', `${at}: TLS certificate of ${this.url} is not trusted (${code})`, {
+        method,
+        path,
+        hint: "pin the node's SHA-256 fingerprint (tls.fingerprint / PVE_FINGERPRINT) or trust the cluster CA (tls.caFile)",
+      });
+    }
+    return new PveError('network', `${at}: ${msg}${code ? ` (${code})` : ''}`, { method, path, hint: 'the connection failed; reads are retried, writes are not' });
+  }
+}
+
+function encodeParams(params: Params | undefined): string {
+  if (!params) return '';
+  const sp = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) {
+    if (v === undefined) continue;
+    sp.append(k, typeof v === 'boolean' ? (v ? '1' : '0') : String(v));
+  }
+  return sp.toString();
+}

@@ -1,0 +1,109 @@
+// Typed PVE errors that say what to do. Messages never carry secrets: the client redacts before building them.
+
+export type PveErrorKind =
+  | 'parameter'
+  | 'auth'
+  | 'permission'
+  | 'not-found'
+  | 'locked'
+  | 'unreachable'
+  | 'timeout'
+  | 'server'
+  | 'tls'
+  | 'network'
+  | 'cancelled'
+  | 'task-failed';
+
+export interface PveErrorInit {
+  status?: number;
+  errors?: Record<string, string>;
+  hint?: string;
+  method?: string;
+  path?: string;
+}
+
+export class PveError extends Error {
+  readonly status?: number;
+  readonly errors?: Record<string, string>;
+  readonly hint: string;
+  readonly method?: string;
+  readonly path?: string;
+
+  constructor(
+    readonly kind: PveErrorKind,
+    message: string,
+    init: PveErrorInit = {},
+  ) {
+    super(message);
+    this.name = 'PveError';
+    this.status = init.status;
+    this.errors = init.errors;
+    this.hint = init.hint ?? '';
+    this.method = init.method;
+    this.path = init.path;
+  }
+}
+
+/** "VM is locked (snapshot)": another task holds the VM; retry later. */
+export class PveLockedError extends PveError {
+  constructor(
+    readonly lock: string,
+    message: string,
+    init: PveErrorInit = {},
+  ) {
+    super('locked', message, { hint: `the VM is busy with a '${lock}' task; retry when it finishes`, ...init });
+    this.name = 'PveLockedError';
+  }
+}
+
+/** 403 with the missing privilege and ACL path when PVE names them. */
+export class PvePermissionError extends PveError {
+  constructor(
+    message: string,
+    readonly aclPath: string | undefined,
+    readonly privilege: string | undefined,
+    init: PveErrorInit = {},
+  ) {
+    super('permission', message, {
+      hint: privilege ? `grant ${privilege} on ${aclPath} to this user or token (for a token with privilege separation, to the token too)` : 'the credentials lack a privilege for this call',
+      ...init,
+    });
+    this.name = 'PvePermissionError';
+  }
+}
+
+const LOCKED_RE = /VM is locked \(([^)]+)\)/;
+const PERMISSION_RE = /Permission check failed \(([^,]+), ([^)]+)\)/;
+
+/** Maps an HTTP answer from PVE to a typed error. `message` is already redacted. */
+export function errorFromResponse(status: number, message: string, errors: Record<string, string> | undefined, method: string, path: string): PveError {
+  const at = `${method} ${path}`;
+  const init = { status, errors, method, path };
+  const first = message.trim() || `HTTP ${status}`;
+  if (status === 400) {
+    const detail = errors ? Object.entries(errors).map(([k, v]) => `${k}: ${v.trim()}`).join('; ') : '';
+    return new PveError('parameter', `${at}: ${first}${detail ? ` (${detail})` : ''}`, { ...init, hint: 'fix the named parameters; `node shared/pve-api/lookup.mjs` shows what PVE accepts' });
+  }
+  if (status === 401) {
+    return new PveError('auth', `${at}: authentication failed (${first})`, {
+      ...init,
+      hint: 'check the user/password or API token of this context (`moxxie config test`); an expired ticket is renewed automatically',
+    });
+  }
+  if (status === 403) {
+    const m = PERMISSION_RE.exec(first);
+    return new PvePermissionError(`${at}: ${first}`, m?.[1], m?.[2], init);
+  }
+  if (status === 595 || status === 596 || status === 597 || status === 599) {
+    return new PveError('unreachable', `${at}: node unreachable (HTTP ${status}${first && first !== `HTTP ${status}` ? ` ${first}` : ''})`, {
+      ...init,
+      hint: 'the node that owns this resource is offline or not answering; check its status in the node list',
+    });
+  }
+  const locked = LOCKED_RE.exec(first);
+  if (locked) return new PveLockedError(locked[1], `${at}: ${first}`, init);
+  if (/does not exist|no such|not found/i.test(first)) {
+    return new PveError('not-found', `${at}: ${first}`, { ...init, hint: 'the VM, snapshot, storage or node is not there (any more); refresh the inventory' });
+  }
+  return new PveError('server', `${at}: ${first}`, { ...init, hint: status === 501 ? 'this PVE version does not offer that call' : 'PVE refused the request; its message says why' });
+}
