@@ -115,4 +115,6 @@ export interface RunOptions {
   signal?: AbortSignal;
   frontEnd?: FrontEnd;
   onEvent?: OperationListener;
+  /** Called once the plan is made and execution starts: lets a caller return an operation id at once. */
+  onStarted?: (op: Operation) => void;
 }
