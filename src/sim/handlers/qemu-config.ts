@@ -14,7 +14,7 @@ export function normaliseTags(value: string): string {
 }
 
 let macCounter = 0x100000;
-function withMac(value: string): string {
+export function withMac(value: string): string {
   // net[n] without a MAC gets one with PVE's BC:24:11 prefix.
   const m = /^(virtio|e1000|rtl8139|vmxnet3)(=[^,]*)?(,.*)?$/.exec(value);
   if (!m || m[2]) return value;
@@ -37,7 +37,8 @@ export function applyConfig(sim: SimCluster, vm: SimVmRecord, params: Record<str
   if (!(params.skiplock === '1' || params.skiplock === 1 || params.skiplock === true)) sim.assertUnlocked(vm);
   for (const k of del) delete vm.config[k];
   for (const k of changes) {
-    let v = String(params[k]);
+    const rawValue = params[k];
+    let v = rawValue === true ? '1' : rawValue === false ? '0' : String(rawValue);
     if (k === 'tags') v = normaliseTags(v);
     if (/^net\d+$/.test(k)) v = withMac(v);
     if (k === 'protection' || k === 'onboot' || k === 'template' || k === 'cores' || k === 'sockets') vm.config[k] = Number(v);

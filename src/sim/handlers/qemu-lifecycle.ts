@@ -2,6 +2,7 @@
 import { SimApiError, SimTaskError } from '../api-error.js';
 import type { SimCluster } from '../cluster.js';
 import type { SimConfig, SimVmRecord } from '../model.js';
+import { withMac } from './qemu-config.js';
 import { bool, requirePriv, str, taskUser, vmidOf, type HandlerTable } from './context.js';
 
 const DISK_RE = /^(scsi|virtio|sata|ide)\d+$/;
@@ -87,6 +88,7 @@ export const qemuLifecycleHandlers: HandlerTable = {
     const config: SimConfig = {};
     const skip = new Set(['node', 'vmid', 'archive', 'pool', 'start', 'storage', 'force', 'unique', 'bwlimit', 'live-restore']);
     for (const [k, v] of Object.entries(params)) if (!skip.has(k) && v !== undefined && v !== null) config[k] = /^(cores|sockets|onboot|protection|template)$/.test(k) ? Number(v) : String(v);
+    for (const k of Object.keys(config)) if (/^net\d+$/.test(k)) config[k] = withMac(String(config[k]));
     if (config.tags) config.tags = String(config.tags).toLowerCase().split(/[;, ]+/).filter(Boolean).sort().join(';');
     if (archive) {
       const vol = sim.volumes.get(archive);
