@@ -8,7 +8,10 @@ const nowSec = () => Math.floor(Date.now() / 1000);
 
 export function guestResource(sim: SimCluster, vm: SimVmRecord): Record<string, unknown> {
   const base: Record<string, unknown> = { id: `${vm.type}/${vm.vmid}`, vmid: vm.vmid, type: vm.type, node: vm.node };
-  if (!sim.isOnline(vm.node)) return { ...base, status: 'unknown' };
+  if (!sim.isOnline(vm.node)) {
+    // Stats come from the node's RRD and are gone; config-derived fields live in the replicated pmxcfs.
+    return { ...base, status: 'unknown', ...(vm.config.tags ? { tags: String(vm.config.tags) } : {}), ...(vm.config.template ? { template: 1 } : {}), ...(vm.pool ? { pool: vm.pool } : {}) };
+  }
   const running = vm.state !== 'stopped';
   const maxcpu = Number(vm.config.cores ?? 1) * Number(vm.config.sockets ?? 1);
   const maxmem = Number(String(vm.config.memory ?? 1024).replace(/^current=/, '')) * 1024 * 1024;
