@@ -1,0 +1,146 @@
+// Snapshots, power and tags beyond the seed examples.
+import { afterEach, describe, expect, it } from 'vitest';
+import { renderSnapshotName, nameClock } from '../../src/ops/snapshot-names.js';
+import { startCluster, type TestCluster } from '../fixtures/cluster.js';
+
+let c: TestCluster | undefined;
+afterEach(async () => {
+  await c?.close();
+  c = undefined;
+});
+
+describe('snapshot names', () => {
+  const clock = { date: '20261128', time: '221500', datetime: '20261128-221500' };
+  it('renders placeholders and makes names valid for PVE', () => {
+    expect(renderSnapshotName('pre-{vm}-{datetime}', { vmid: 100, name: 'web.01' }, clock)).toBe('pre-web-01-20261128-221500');
+    expect(renderSnapshotName('{vmid}-{date}', { vmid: 100, name: 'x' }, clock)).toBe('s100-20261128');
+    expect(renderSnapshotName('backup-{date}-and-some-very-long-suffix-text', { vmid: 1, name: '' }, clock)).toHaveLength(40);
+    expect(nameClock(new Date(2026, 0, 2, 3, 4, 5))).toEqual({ date: '20260102', time: '030405', datetime: '20260102-030405' });
+  });
+
+  it('refuses a template whose placeholders would be truncated', () => {
+    expect(() => renderSnapshotName('a-very-long-prefix-for-snapshots-{vm}', { vmid: 1, name: 'kubernetes-worker-01' }, clock)).toThrow(/placeholder would be cut off/);
+  });
+
+  it('refuses, at plan time, a per-VM template that collapses two VMs to one name', async () => {
+    c = await startCluster({ vms: 20 });
+    await c.client.put('/nodes/pve1/qemu/8200/config', { name: 'dup.name' });
+    await c.client.put('/nodes/pve2/qemu/8201/config', { name: 'dup-name' });
+    const before = JSON.stringify(c.sim.state.vms());
+    await expect(c.core.createSnapshots({ vmSelectors: [{ type: 'VM_IDS', value: '8200,8201' }], snapshotName: 'snap-{vm}' })).rejects.toThrow(/same name "snap-dup-name" for VMs 8200 and 8201/);
+    expect(JSON.stringify(c.sim.state.vms())).toBe(before);
+  });
+});
+
+describe('snapshot capability', () => {
+  it('lists snapshots without current, with TTL and moxxie markers; includeMemory sets vmstate', async () => {
+    c = await startCluster({ vms: 20 });
+    await c.core.createSnapshots({ vmSelectors: [{ type: 'VM_IDS', value: '8200' }], snapshotName: 'mem', includeMemory: true, ttlHours: 2 });
+    await c.core.createSnapshots({ vmSelectors: [{ type: 'VM_IDS', value: '8200' }], snapshotName: 'plain', description: 'hello' });
+    const list = await c.core.listSnapshots(8200);
+    expect(list.map((s) => s.name)).not.toContain('current');
+    const mem = list.find((s) => s.name === 'mem')!;
+    expect(mem).toMatchObject({ vmstate: true, ttlHours: 2, moxxieMade: true });
+    expect(mem.expiresAt! - mem.snaptime!).toBe(7200);
+    expect(list.find((s) => s.name === 'plain')).toMatchObject({ description: 'hello [moxxie]', moxxieMade: true });
+    expect(c.sim.state.vm(8200)!.snapshots.find((s) => s.name === 'mem')?.vmstate).toBe(true);
+  });
+
+  it('deletes only expired moxxie snapshots, never hand-made ones', async () => {
+    c = await startCluster({ vms: 60 });
+    const withOld = c.sim.state.vms().filter((v) => v.snapshots.some((s) => s.description.includes('(TTL: 24h)')));
+    const withManual = c.sim.state.vms().filter((v) => v.snapshots.some((s) => s.name === 'pre-upgrade'));
+    expect(withOld.length).toBeGreaterThan(0);
+    const op = await c.core.deleteSnapshots({ vmSelectors: [{ type: 'ALL' }], expiredOnly: true });
+    expect(op.status).toBe('succeeded');
+    for (const v of c.sim.state.vms()) {
+      expect(v.snapshots.some((s) => s.description.includes('(TTL: 24h)'))).toBe(false);
+    }
+    // Fresh TTL snapshots and hand-made ones survive.
+    expect(c.sim.state.vms().filter((v) => v.snapshots.some((s) => s.name === 'pre-upgrade'))).toHaveLength(withManual.length);
+    expect(c.sim.state.vms().some((v) => v.snapshots.some((s) => s.name === 'moxxie-fresh'))).toBe(true);
+  });
+
+  it('deleting by name leaves non-moxxie snapshots unless moxxieOnly is false', async () => {
+    c = await startCluster({ vms: 60 });
+    const vm = c.sim.state.vms().find((v) => v.snapshots.some((s) => s.name === 'pre-upgrade'))!;
+    const kept = await c.core.deleteSnapshots({ vmSelectors: [{ type: 'VM_IDS', value: String(vm.vmid) }], snapshotName: 'pre-upgrade' });
+    expect(kept.targets[0]).toMatchObject({ state: 'skipped', message: expect.stringMatching(/not made by moxxie/) });
+    expect(c.sim.state.vm(vm.vmid)!.snapshots.some((s) => s.name === 'pre-upgrade')).toBe(true);
+    const gone = await c.core.deleteSnapshots({ vmSelectors: [{ type: 'VM_IDS', value: String(vm.vmid) }], snapshotName: 'pre-upgrade', moxxieOnly: false });
+    expect(gone.targets[0].state).toBe('succeeded');
+    expect(c.sim.state.vm(vm.vmid)!.snapshots.some((s) => s.name === 'pre-upgrade')).toBe(false);
+  });
+
+  it('rolls back and optionally starts', async () => {
+    c = await startCluster({ vms: 20 });
+    await c.core.createSnapshots({ vmSelectors: [{ type: 'VM_IDS', value: '8200' }], snapshotName: 'base' });
+    await c.client.put('/nodes/pve1/qemu/8200/config', { description: 'drifted' });
+    const op = await c.core.rollbackSnapshot({ vmSelectors: [{ type: 'VM_IDS', value: '8200' }], snapshotName: 'base', start: true });
+    expect(op.status).toBe('succeeded');
+    expect(c.sim.state.vm(8200)!.config.description).not.toBe('drifted');
+    expect(c.sim.state.vm(8200)!.status).toBe('running');
+    const missing = await c.core.rollbackSnapshot({ vmSelectors: [{ type: 'VM_IDS', value: '8200' }], snapshotName: 'nope' });
+    expect(missing.targets[0]).toMatchObject({ state: 'failed', message: expect.stringMatching(/snapshot 'nope' does not exist/) });
+  });
+});
+
+describe('power capability', () => {
+  it('starts, suspends and resumes; skips VMs already in state unless told otherwise', async () => {
+    c = await startCluster({ vms: 20 });
+    const stopped = c.sim.state.vms().find((v) => v.status === 'stopped' && !v.template && v.type === 'qemu')!;
+    const start = await c.core.power({ vmSelectors: [{ type: 'VM_IDS', value: `${stopped.vmid},8200` }], operation: 'START' });
+    expect(start.targets.find((t) => t.vmid === 8200)).toMatchObject({ state: 'skipped', message: 'already running' });
+    expect(c.sim.state.vm(stopped.vmid)!.status).toBe('running');
+    const again = await c.core.power({ vmSelectors: [{ type: 'VM_IDS', value: '8200' }], operation: 'START', skipIfAlreadyInState: false });
+    expect(again.targets[0]).toMatchObject({ state: 'failed', message: 'VM 8200 already running' });
+    await c.core.power({ vmSelectors: [{ type: 'VM_IDS', value: '8200' }], operation: 'SUSPEND' });
+    expect(c.sim.state.vm(8200)!.status).toBe('paused');
+    await c.core.power({ vmSelectors: [{ type: 'VM_IDS', value: '8200' }], operation: 'RESUME' });
+    expect(c.sim.state.vm(8200)!.status).toBe('running');
+  });
+
+  it('forced shutdown falls back to stop after the timeout', async () => {
+    c = await startCluster({ vms: 20 });
+    c.sim.setGuestBehaviour(8200, { ignoresShutdown: true });
+    // timeoutSeconds is at least 30: let the simulated guest ignore ACPI for that long would be slow, so
+    // this checks that forceStop reaches PVE; the simulator's own test covers the timing.
+    const dry = await c.core.power({ vmSelectors: [{ type: 'VM_IDS', value: '8200' }], operation: 'SHUTDOWN', force: true, timeoutSeconds: 30, dryRun: true });
+    expect(dry.targets[0].action).toBe('shutdown (stop after 30s)');
+  });
+});
+
+describe('tag capability', () => {
+  it('lists tags with counts and VMs with a tag', async () => {
+    c = await startCluster({ vms: 40 });
+    const tags = await c.core.listTags();
+    expect(tags.find((t) => t.tag === 'workshop')?.count).toBe(10);
+    expect((await c.core.vmsWithTag('WORKSHOP')).map((v) => v.vmid)).toEqual([8200, 8201, 8202, 8203, 8204, 8205, 8206, 8207, 8208, 8209]);
+  });
+
+  it('removes and replaces tags, skipping VMs with nothing to change', async () => {
+    c = await startCluster({ vms: 20 });
+    const rm = await c.core.applyTags({ vmSelectors: [{ type: 'VM_IDS', value: '8200,8201' }], action: 'REMOVE', tags: ['maint-ok'] });
+    expect(rm.targets.find((t) => t.vmid === 8201)).toMatchObject({ state: 'skipped', message: 'has none of these tags' });
+    expect(c.sim.state.vm(8200)!.tags).not.toContain('maint-ok');
+    await c.core.applyTags({ vmSelectors: [{ type: 'VM_IDS', value: '8202' }], action: 'REPLACE', tags: ['only', 'these'] });
+    expect(c.sim.state.vm(8202)!.tags).toEqual(['only', 'these']);
+  });
+
+  it('rejects invalid tags naming the entry', async () => {
+    c = await startCluster({ vms: 20 });
+    await expect(c.core.applyTags({ vmSelectors: [{ type: 'ALL' }], action: 'ADD', tags: ['ok', '-bad'] })).rejects.toThrow(/tags\[1\]: '-bad' is not a valid PVE tag/);
+  });
+
+  it('loses no tag when two operations edit the same VMs at once (digest + retry)', async () => {
+    c = await startCluster({ vms: 20 });
+    const sel = [{ type: 'VM_IDS' as const, value: '8200-8209' }];
+    const [a, b] = await Promise.all([
+      c.core.applyTags({ vmSelectors: sel, action: 'ADD', tags: ['alpha'] }),
+      c.core.applyTags({ vmSelectors: sel, action: 'ADD', tags: ['beta'] }),
+    ]);
+    expect(a.status).toBe('succeeded');
+    expect(b.status).toBe('succeeded');
+    for (let id = 8200; id <= 8209; id++) expect(c.sim.state.vm(id)!.tags).toEqual(expect.arrayContaining(['alpha', 'beta']));
+  });
+});
