@@ -1,6 +1,7 @@
 // createCore: the MoxxieCore every front end uses. It resolves selectors on a fresh inventory, plans,
 // enforces read-only mode, runs the plan and tells the registry, the caller and the recorder.
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import type { ContextInfo, MoxxieCore, Resolution } from '../core.js';
 import { fetchInventory } from '../inventory/inventory.js';
 import type { Inventory } from '../inventory/model.js';
@@ -108,6 +109,7 @@ export function createCore(opts: CoreOptions): MoxxieCore & { readonly operation
     }
 
     const controller = new AbortController();
+    setMaxListeners(0, controller.signal);
     const onOuterAbort = () => controller.abort();
     run.signal?.addEventListener('abort', onOuterAbort, { once: true });
     store.add(op, controller);

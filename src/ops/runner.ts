@@ -1,5 +1,6 @@
 // Executes an operation's plan: a global parallelism cap, an optional per-node cap, one step per VM at a
 // time, bounded retries while a VM is locked, cancellation that starts nothing new and reports everything.
+import { setMaxListeners } from 'node:events';
 import { PveError, PveLockedError } from '../pve/errors.js';
 import type { TaskResult } from '../pve/types.js';
 import type { Operation, OperationEvent, OperationStatus, OperationTarget, TargetState } from './types.js';
@@ -51,6 +52,8 @@ export async function runPlan(op: Operation, steps: Map<number, Step>, opts: Run
   const lockRetries = opts.lockRetries ?? 5;
   const lockDelay = opts.lockRetryDelayMs ?? 1000;
   const stepAbort = new AbortController();
+  // Every running step's task wait listens on this one signal.
+  setMaxListeners(0, stepAbort.signal);
 
   const update = (t: OperationTarget, patch: Partial<OperationTarget>) => {
     Object.assign(t, patch);
