@@ -4,12 +4,14 @@
 
 type CommandModule = { run(argv: string[]): Promise<number> };
 
-const commands: Record<string, () => Promise<CommandModule>> = {
-  sim: () => import('./sim/command.js'),
-  config: () => import('./config/command.js'),
-  scheduler: () => import('./schedule/command.js'),
-  mcp: () => import('../mcp/command.js'),
-  tui: () => import('../tui/command.js'),
+// Paths, not static imports: a front end that is not built yet reports "not yet available" instead of
+// breaking every other command.
+const commands: Record<string, string> = {
+  sim: './sim/command.js',
+  config: './config/command.js',
+  scheduler: './schedule/command.js',
+  mcp: '../mcp/command.js',
+  tui: '../tui/command.js',
 };
 
 const usage = `moxxie — a terminal-first control plane for Proxmox VE
@@ -31,16 +33,16 @@ async function main(argv: string[]): Promise<number> {
   }
   const name = first && !first.startsWith('-') ? first : 'tui';
   const args = name === first ? rest : argv;
-  const load = commands[name];
-  if (!load) {
+  const modulePath = commands[name];
+  if (!modulePath) {
     process.stderr.write(`moxxie: unknown command "${name}"; valid: ${Object.keys(commands).join(', ')}, help\n`);
     return 2;
   }
   let mod: CommandModule;
   try {
-    mod = await load();
+    mod = (await import(modulePath)) as CommandModule;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && String((err as Error).message).includes(modulePath.replace(/^\.+\//, ''))) {
       process.stderr.write(`moxxie ${name}: not yet available in this build\n`);
       return 2;
     }
