@@ -1,0 +1,38 @@
+// openMoxxie: one call for a front end — the context's client, the core, history and jobs, wired up.
+import type { MoxxieCore } from './core.js';
+import { openContext, type OpenContextOptions, type OpenedContext } from './config/open-context.js';
+import { openHistory, type HistoryStore } from './history/store.js';
+import { createCore } from './ops/core.js';
+import type { FrontEnd } from './ops/types.js';
+import { JobManager } from './schedule/jobs.js';
+
+export interface MoxxieSession {
+  core: MoxxieCore;
+  history: HistoryStore;
+  jobs: JobManager;
+  context: OpenedContext;
+  close(): Promise<void>;
+}
+
+export async function openMoxxie(opts: OpenContextOptions & { frontEnd: FrontEnd }): Promise<MoxxieSession> {
+  const context = await openContext(opts);
+  try {
+    const history = await openHistory({ dir: context.stateDir });
+    const core = createCore({ context: context.info, client: context.client, defaults: context.defaults, recorder: history, frontEnd: opts.frontEnd });
+    const jobs = new JobManager(history, core);
+    return {
+      core,
+      history,
+      jobs,
+      context,
+      close: async () => {
+        await core.close();
+        await history.flush();
+        await context.close();
+      },
+    };
+  } catch (err) {
+    await context.close();
+    throw err;
+  }
+}
