@@ -101,12 +101,12 @@ export class Scheduler {
     const late = now - latest;
     const older = fires.slice(0, -1);
     if (older.length) {
-      void this.opts.jobs.recordMissed(job, older, `${older.length} fire(s) passed while no scheduler ran`);
+      this.track(this.opts.jobs.recordMissed(job, older, `${older.length} fire(s) passed while no scheduler ran`));
       this.opts.log?.({ event: 'missed', job: job.name, fires: older.length });
     }
     // A fire is "on time" within a second or two; beyond that it is a catch-up, allowed inside the grace window.
     if (late > this.graceMs) {
-      void this.opts.jobs.recordMissed(job, [latest], `fired ${Math.round(late / 1000)} s ago, outside the grace window of ${Math.round(this.graceMs / 1000)} s`);
+      this.track(this.opts.jobs.recordMissed(job, [latest], `fired ${Math.round(late / 1000)} s ago, outside the grace window of ${Math.round(this.graceMs / 1000)} s`));
       this.opts.log?.({ event: 'missed', job: job.name, fires: 1 });
       return;
     }
@@ -116,7 +116,12 @@ export class Scheduler {
       .trigger(job.id, { trigger, scheduledAt: latest })
       .then((run) => this.opts.log?.({ event: 'run-end', job: job.name, run }))
       .catch((err: Error) => this.opts.log?.({ event: 'error', message: `${job.name}: ${err.message}` }));
-    this.inFlight.add(p);
-    void p.finally(() => this.inFlight.delete(p));
+    this.track(p);
+  }
+
+  private track(p: Promise<unknown>): void {
+    const guarded = p.catch((err: Error) => this.opts.log?.({ event: 'error', message: err.message }));
+    this.inFlight.add(guarded);
+    void guarded.finally(() => this.inFlight.delete(guarded));
   }
 }
