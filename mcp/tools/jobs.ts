@@ -51,7 +51,8 @@ const jobFields = {
 
 async function jobView(ctx: ToolContext, j: JobRecord): Promise<Record<string, unknown>> {
   const next = j.enabled ? (await ctx.jobs.preview(j.id, 3)).map((d) => d.toISOString()) : [];
-  return { ...j, parameters: { ...j.parameters }, nextRuns: next, createdAt: undefined, updatedAt: undefined, lastScheduledAt: undefined };
+  const { createdAt: _c, updatedAt: _u, lastScheduledAt: _l, ...rest } = j;
+  return { ...rest, parameters: { ...j.parameters }, nextRuns: next };
 }
 
 function runView(r: JobRunRecord): Record<string, unknown> {
