@@ -55,7 +55,8 @@ export function App({ store, controller }: { store: TuiStore; controller: TuiCon
   });
 
   const paneRows = hasOp ? Math.min(6, Math.max(2, Math.floor(size.rows / 5))) : 0;
-  const bodyHeight = Math.max(3, size.rows - 6 - (hasOp ? paneRows + 3 : 0));
+  // Header, margin, status line and a footer that may wrap to two lines.
+  const bodyHeight = Math.max(3, size.rows - 7 - (hasOp ? paneRows + 3 : 0));
   const body =
     mode === 'confirm' ? (
       <PlanDialog store={store} rows={bodyHeight - 4} />
@@ -79,12 +80,14 @@ export function App({ store, controller }: { store: TuiStore; controller: TuiCon
   return (
     <Box flexDirection="column" width={size.columns} height={size.rows}>
       <Header store={store} />
-      <Box flexDirection="column" flexGrow={1} marginTop={1} overflow="hidden">
+      <Box flexDirection="column" flexGrow={1} flexShrink={1} marginTop={1} overflow="hidden">
         {body}
       </Box>
-      {hasOp ? <OperationPane store={store} rows={paneRows} /> : null}
-      <StatusLine store={store} />
-      <Footer store={store} />
+      <Box flexDirection="column" flexShrink={0}>
+        {hasOp ? <OperationPane store={store} rows={paneRows} /> : null}
+        <StatusLine store={store} />
+        <Footer store={store} />
+      </Box>
     </Box>
   );
 }

@@ -322,7 +322,7 @@ export class TuiController {
     const inDetail = this.store.getState().view === 'detail';
     const fields: Record<ActionId, Array<{ label: string; value: string; hint?: string }>> = {
       snapshot: [
-        { label: 'snapshot name', value: 'moxxie-{vm}-{datetime}', hint: '{vm} {vmid} {date} {time} {datetime}' },
+        { label: 'snapshot name', value: 'moxxie-{vmid}-{datetime}', hint: '{vm} {vmid} {date} {time} {datetime}; at most 40 characters' },
         { label: 'TTL hours (empty: none)', value: '24' },
       ],
       'snapshot-delete': [{ label: 'snapshot name or glob', value: inDetail ? selected : '' }],

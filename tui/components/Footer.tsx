@@ -14,7 +14,7 @@ export function Footer({ store }: { store: TuiStore }) {
     <Box flexWrap="wrap">
       {keys.map((b) => (
         <Text key={b.keys}>
-          <Text color={b.destructive ? 'red' : 'cyan'}>{b.keys}</Text> <Text color="gray">{b.description.split(' (')[0]}</Text>
+          <Text color={b.destructive ? 'red' : 'cyan'}>{b.keys}</Text> <Text color="gray">{b.description.split(/ \(|:/)[0]}</Text>
           {'  '}
         </Text>
       ))}

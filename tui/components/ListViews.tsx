@@ -20,7 +20,7 @@ export function NodesView({ store, height }: { store: TuiStore; height: number }
   const nodes = inv?.nodes ?? [];
   const { cursor, win } = useWindow(store, nodes.length, height);
   return (
-    <Box flexDirection="column">
+    <Box flexDirection="column" flexShrink={0}>
       <Text bold color="gray">{fit('NODE', 10)}{fit('STATUS', 9)}{fit('CPU', 8)}{fit('MEM', 16)}{fit('UPTIME', 10)}GUESTS</Text>
       {nodes.slice(win.start, win.end).map((n, i) => (
         <Text key={n.node} inverse={win.start + i === cursor}>
@@ -40,7 +40,7 @@ export function TasksView({ store, height }: { store: TuiStore; height: number }
   const tasks = useStore(store, (s) => s.tasks);
   const { cursor, win } = useWindow(store, tasks.length, height);
   return (
-    <Box flexDirection="column">
+    <Box flexDirection="column" flexShrink={0}>
       <Text bold color="gray">{fit('STARTED', 22)}{fit('NODE', 7)}{fit('TYPE', 14)}{fit('ID', 8)}{fit('USER', 20)}STATUS</Text>
       {tasks.slice(win.start, win.end).map((t, i) => (
         <Text key={t.upid} inverse={win.start + i === cursor} wrap="truncate">
@@ -61,7 +61,7 @@ function OperationRows({ ops, store, height }: { ops: Operation[]; store: TuiSto
   const { cursor, win } = useWindow(store, ops.length, height);
   const selected = ops[cursor];
   return (
-    <Box flexDirection="column">
+    <Box flexDirection="column" flexShrink={0}>
       <Text bold color="gray">{fit('STARTED', 22)}{fit('KIND', 18)}{fit('STATUS', 12)}{fit('FROM', 10)}{fit('VMS', 6)}RESULT</Text>
       {ops.slice(win.start, win.end).map((o, i) => {
         const c = o.targets.reduce<Record<string, number>>((a, t) => ((a[t.state] = (a[t.state] ?? 0) + 1), a), {});
@@ -110,7 +110,7 @@ export function JobsView({ store, height }: { store: TuiStore; height: number })
   const jobs = useStore(store, (s) => s.jobs);
   const { cursor, win } = useWindow(store, jobs.length, height);
   return (
-    <Box flexDirection="column">
+    <Box flexDirection="column" flexShrink={0}>
       <Text bold color="gray">{fit('NAME', 24)}{fit('TYPE', 17)}{fit('CRON', 20)}{fit('ON', 4)}{fit('NEXT', 22)}LAST</Text>
       {jobs.slice(win.start, win.end).map((j, i) => (
         <Text key={j.id} inverse={win.start + i === cursor} wrap="truncate">
@@ -135,7 +135,7 @@ export function DetailView({ store, height }: { store: TuiStore; height: number 
   const vm = inv?.vms.find((v) => v.vmid === detail.vmid);
   const cfg = detail.config;
   return (
-    <Box flexDirection="column">
+    <Box flexDirection="column" flexShrink={0}>
       <Text>
         <Text bold>{detail.vmid} {vm?.name}</Text> on {vm?.node} — <Text color={vm?.status === 'running' ? 'green' : 'gray'}>{vm?.status}</Text>
         {vm?.lock ? <Text color="red"> lock {vm.lock}</Text> : null}

@@ -52,7 +52,7 @@ export function VmTable({ store, height }: { store: TuiStore; height: number }) 
   const arrow = descending ? '↓' : '↑';
   const h = (label: string, key: string, w: number) => fit(`${label}${sort === key ? arrow : ''}`, w);
   return (
-    <Box flexDirection="column">
+    <Box flexDirection="column" flexShrink={0}>
       <Text bold color="gray" wrap="truncate">
         {' '}
         {h('VMID', 'vmid', 7)}
