@@ -51,6 +51,18 @@ export function App({ store, controller }: { store: TuiStore; controller: TuiCon
       return;
     }
     if (s.mode !== 'normal') return editLine(controller, store, input, key);
+    // Keys typed faster than a frame arrive together ("jj"): dispatch them one by one.
+    if (input.length > 1 && !key.ctrl && !key.meta) {
+      for (const ch of input) {
+        const now = store.getState();
+        if (ch === '\r' || ch === '\n') {
+          if (now.mode !== 'normal') controller.submitInput();
+          else dispatch(controller, now.view, now.context.readOnly, '', { ...key, return: true });
+        } else if (now.mode !== 'normal') controller.typeInput((now.mode === 'prompt' && now.prompt ? now.prompt.fields[now.prompt.index].value : now.input) + ch);
+        else dispatch(controller, now.view, now.context.readOnly, ch, { ...key, return: false });
+      }
+      return;
+    }
     dispatch(controller, s.view, s.context.readOnly, input, key);
   });
 
