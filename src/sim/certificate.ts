@@ -2,7 +2,6 @@
 import { X509Certificate } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { generate } from 'selfsigned';
 
 export interface SimCertificate {
   certPem: string;
@@ -14,12 +13,14 @@ export interface SimCertificate {
 let processCert: Promise<SimCertificate> | undefined;
 
 async function create(): Promise<SimCertificate> {
+  // Loaded only when a certificate is made: its X.509 stack costs ~200 ms of start-up otherwise.
+  const { generate } = await import('selfsigned');
   const pems = await generate([{ name: 'commonName', value: 'pve-sim.moxxie.local' }], {
     keySize: 2048,
     algorithm: 'sha256',
     notAfterDate: new Date(Date.now() + 5 * 365 * 86400_000),
     extensions: [{ name: 'subjectAltName', altNames: [{ type: 2, value: 'localhost' }, { type: 7, ip: '127.0.0.1' }, { type: 7, ip: '::1' }] }],
-  } as Parameters<typeof generate>[1]);
+  } as Parameters<typeof import('selfsigned').generate>[1]);
   return { certPem: pems.cert, keyPem: pems.private, fingerprint: new X509Certificate(pems.cert).fingerprint256 };
 }
 
