@@ -107,7 +107,13 @@ describe('jobs', () => {
   it('retries only the failed VMs, up to maxRetries', async () => {
     const { c, jobs } = await setup({ faults: { taskFailureRate: 1 } });
     const job = await jobs.create({ ...seedDaily, name: 'flaky', cronExpression: '0 0 0 1 1 ? 2099', parameters: { snapshotNamePattern: 'retry-{vmid}' }, vmSelectors: [{ type: 'VM_IDS', value: '8200,8201' }], maxRetries: 2, retryDelaySeconds: 0 });
-    setTimeout(() => c.sim.faults.set({ taskFailureRate: 0 }), 150);
+    // The first attempt fails on the cluster; the cluster heals before the retry.
+    const off = c.core.operations.subscribe((e) => {
+      if (e.type === 'operation-finished') {
+        c.sim.faults.set({ taskFailureRate: 0 });
+        off();
+      }
+    });
     const run = await jobs.trigger(job.id);
     expect(run.attempts).toBeGreaterThan(1);
     expect(run.status).toBe('succeeded');
