@@ -1,133 +1,232 @@
-// `moxxie config list | use NAME | add NAME ... | test [NAME]`.
+// `moxxie config list | use NAME | add NAME ... | test [NAME]`; `--demo` anywhere means the built-in demo context.
 import { parseArgs } from 'node:util';
 import { getAccessPermissions, getClusterResources, getVersion } from '../pve/endpoints/cluster.js';
 import { PveError } from '../pve/errors.js';
+import type { TlsOptions } from '../pve/tls.js';
 import { DEMO_CONTEXT, loadConfig, saveConfig, selectContextName } from './contexts.js';
 import { openContext } from './open-context.js';
 import { configFile } from './paths.js';
-import { configSchema, describeIssues } from './schema.js';
+import { checkConfig, type ContextFileEntry } from './schema.js';
+import { ConfigError } from './secrets.js';
 
 const HELP = `moxxie config list
 moxxie config use NAME
-moxxie config add NAME --url https://pve1:8006 (--token-id USER@REALM!ID | --user USER@REALM)
-                       [--secret-command CMD] [--fingerprint AA:BB:..] [--ca-file FILE] [--insecure]
-                       [--read-only] [--no-safe-mode] [--max-parallel N]
-moxxie config test [NAME | --demo]
+moxxie config add NAME --url https://pve1:8006
+    (--token-id USER@REALM!ID [--token-secret-command CMD] | --user USER [--realm REALM] [--password-command CMD])
+    [--fingerprint AA:BB:..] [--ca-file FILE] [--insecure] [--read-only] [--no-safe-mode]
+    [--max-parallel N] [--max-per-node N]
+moxxie config test [NAME] [--demo]
 
-Secrets are read from PVE_TOKEN_SECRET / PVE_PASSWORD, from --secret-command (e.g. "pass show pve/token"),
-or from the config file only when it is mode 0600.
+Secrets come from PVE_TOKEN_SECRET / PVE_PASSWORD, from a secret command (e.g. "pass show pve/token"),
+or from the config file only when it is mode 0600. Other overrides: MOXXIE_CONTEXT, PVE_URL, PVE_TOKEN_ID,
+PVE_USER, PVE_REALM, PVE_FINGERPRINT, PVE_CA_FILE, PVE_INSECURE.
 `;
 
+/** Privileges that mean "can change VMs" on /vms (or /). */
+const WRITE_PRIVILEGES = ['VM.PowerMgmt', 'VM.Snapshot', 'VM.Config.Options'];
+
+class UsageError extends Error {}
+
 export async function run(argv: string[]): Promise<number> {
-  const [sub, ...rest] = argv;
-  const path = configFile();
-  switch (sub) {
-    case 'list': {
-      const config = loadConfig(path);
-      const current = selectContextName(undefined, config, process.env);
-      const rows = Object.entries(config.contexts).map(([name, c]) => ({
-        mark: name === current ? '*' : ' ',
-        name,
-        url: c.url,
-        auth: 'tokenId' in c.auth ? `token ${c.auth.tokenId}` : `user ${c.auth.username}`,
-        flags: [c.readOnly ? 'read-only' : '', c.safeMode === false ? 'no-safe-mode' : 'safe-mode'].filter(Boolean).join(','),
-      }));
-      rows.push({ mark: current === DEMO_CONTEXT ? '*' : ' ', name: DEMO_CONTEXT, url: '(built-in simulated cluster)', auth: 'token', flags: 'safe-mode' });
-      for (const r of rows) process.stdout.write(`${r.mark} ${r.name.padEnd(16)} ${r.url.padEnd(36)} ${r.auth.padEnd(32)} ${r.flags}\n`);
-      process.stdout.write(`(config: ${path})\n`);
-      return 0;
-    }
-    case 'use': {
-      const name = rest[0];
-      const config = loadConfig(path);
-      if (!name) throw new Error('usage: moxxie config use NAME');
-      if (name !== DEMO_CONTEXT && !config.contexts[name]) throw new Error(`context '${name}' is not configured; known: ${[...Object.keys(config.contexts), DEMO_CONTEXT].join(', ')}`);
-      saveConfig(path, { ...config, current: name });
-      process.stdout.write(`current context: ${name}\n`);
-      return 0;
-    }
-    case 'add': {
-      const { values, positionals } = parseArgs({
-        args: rest,
-        allowPositionals: true,
-        options: {
-          url: { type: 'string' },
-          'token-id': { type: 'string' },
-          user: { type: 'string' },
-          realm: { type: 'string' },
-          'secret-command': { type: 'string' },
-          fingerprint: { type: 'string' },
-          'ca-file': { type: 'string' },
-          insecure: { type: 'boolean' },
-          'read-only': { type: 'boolean' },
-          'no-safe-mode': { type: 'boolean' },
-          'max-parallel': { type: 'string' },
-        },
-      });
-      const name = positionals[0];
-      if (!name) throw new Error('usage: moxxie config add NAME --url URL (--token-id ID | --user USER)');
-      if (name === DEMO_CONTEXT) throw new Error("'demo' is the built-in context; pick another name");
-      if (!values.url) throw new Error('--url is required, e.g. --url https://pve1:8006');
-      if (!!values['token-id'] === !!values.user) throw new Error('give exactly one of --token-id USER@REALM!ID or --user USER@REALM');
-      const auth = values['token-id']
-        ? { tokenId: values['token-id'], ...(values['secret-command'] ? { secretCommand: values['secret-command'] } : {}) }
-        : { username: values.user as string, ...(values.realm ? { realm: values.realm } : {}), ...(values['secret-command'] ? { secretCommand: values['secret-command'] } : {}) };
-      const entry = {
-        url: values.url,
-        auth,
-        ...(values.fingerprint || values['ca-file'] || values.insecure
-          ? { tls: { ...(values.fingerprint ? { fingerprint: values.fingerprint } : {}), ...(values['ca-file'] ? { caFile: values['ca-file'] } : {}), ...(values.insecure ? { insecure: true } : {}) } }
-          : {}),
-        ...(values['read-only'] ? { readOnly: true } : {}),
-        ...(values['no-safe-mode'] ? { safeMode: false } : {}),
-        ...(values['max-parallel'] ? { defaults: { maxParallel: Number(values['max-parallel']) } } : {}),
-      };
-      const config = loadConfig(path);
-      const next = { ...config, contexts: { ...config.contexts, [name]: entry }, current: config.current ?? name };
-      const checked = configSchema.safeParse(next);
-      if (!checked.success) throw new Error(`invalid context:\n${describeIssues(checked.error)}`);
-      saveConfig(path, checked.data);
-      process.stdout.write(`added context '${name}' to ${path}${next.current === name ? ' (now current)' : ''}\n`);
-      if (!values['secret-command']) process.stdout.write(`set ${values['token-id'] ? 'PVE_TOKEN_SECRET' : 'PVE_PASSWORD'} in the environment, or re-add with --secret-command\n`);
-      return 0;
-    }
-    case 'test': {
-      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { demo: { type: 'boolean' } } });
-      const ctx = await openContext({ name: positionals[0], demo: values.demo });
-      try {
-        const version = await getVersion(ctx.client);
-        const resources = await getClusterResources(ctx.client);
-        const nodes = resources.filter((r) => r.type === 'node');
-        const online = nodes.filter((n) => n.status === 'online').map((n) => n.node);
-        const vms = resources.filter((r) => r.type === 'qemu' || r.type === 'lxc');
-        // Write access is judged from the effective privileges on /vms, which PVE reports per path.
-        const perms = await getAccessPermissions(ctx.client);
-        const vmPrivs = perms['/vms'] ?? perms['/'] ?? {};
-        const canWrite = !!(vmPrivs['VM.PowerMgmt'] || vmPrivs['VM.Snapshot'] || vmPrivs['VM.Config.Options']);
-        process.stdout.write(
-          [
-            `context:  ${ctx.info.name}${ctx.info.readOnly ? ' (read-only)' : ''}`,
-            `url:      ${ctx.info.url}`,
-            `version:  PVE ${version.version}`,
-            `nodes:    ${nodes.length} (${online.length} online: ${online.join(', ') || 'none'})`,
-            `guests:   ${vms.length}`,
-            `write:    ${canWrite ? 'yes (VM.PowerMgmt/VM.Snapshot/VM.Config.Options on /vms)' : 'no: these credentials can only read'}`,
-            '',
-          ].join('\n'),
-        );
+  const demo = argv.includes('--demo');
+  const [sub, ...rest] = argv.filter((a) => a !== '--demo');
+  try {
+    switch (sub) {
+      case 'list':
+        return list();
+      case 'use':
+        return use(rest);
+      case 'add':
+        return add(rest);
+      case 'test':
+        return await test(rest, demo);
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        process.stdout.write(HELP);
         return 0;
-      } catch (err) {
-        if (err instanceof PveError) {
-          process.stderr.write(`moxxie config test: ${err.message}\n${err.hint ? `hint: ${err.hint}\n` : ''}`);
-          return 1;
-        }
-        throw err;
-      } finally {
-        await ctx.close();
-      }
+      default:
+        throw new UsageError(`unknown subcommand '${sub}'; valid: list, use, add, test`);
     }
-    default:
-      process.stdout.write(HELP);
-      return sub === undefined || sub === 'help' || sub === '--help' ? 0 : 2;
+  } catch (err) {
+    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`moxxie config: ${(err as Error).message}\n\n${HELP}`);
+      return 2;
+    }
+    if (err instanceof ConfigError) {
+      process.stderr.write(`moxxie config: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
   }
+}
+
+function authLabel(auth: ContextFileEntry['auth']): string {
+  const source = auth.secretCommand ? 'secretCommand' : ('tokenSecret' in auth && auth.tokenSecret) || ('password' in auth && auth.password) ? 'in file' : 'from env';
+  return 'tokenId' in auth ? `token ${auth.tokenId} (${source})` : `user ${auth.username}${auth.realm ? ` realm ${auth.realm}` : ''} (${source})`;
+}
+
+function tlsLabel(tls: ContextFileEntry['tls']): string {
+  if (tls?.fingerprint) return 'pinned';
+  if (tls?.insecure) return 'INSECURE';
+  if (tls?.caFile) return 'ca-file';
+  return 'system-ca';
+}
+
+function list(): number {
+  const path = configFile();
+  const config = loadConfig(path);
+  const current = selectContextName(undefined, config, process.env);
+  const rows = Object.entries(config.contexts).map(([name, c]) => [
+    name === current ? '*' : ' ',
+    name,
+    c.url,
+    authLabel(c.auth),
+    [tlsLabel(c.tls), c.readOnly ? 'read-only' : '', c.safeMode === false ? 'no-safe-mode' : 'safe-mode'].filter(Boolean).join(','),
+  ]);
+  rows.push([current === DEMO_CONTEXT ? '*' : ' ', DEMO_CONTEXT, '(built-in simulated cluster)', 'token (in-process)', 'pinned,safe-mode']);
+  const widths = [1, 16, 36, 44].map((w, i) => Math.max(w, ...rows.map((r) => r[i].length)));
+  for (const r of rows) process.stdout.write(`${r.map((cell, i) => (i < widths.length ? cell.padEnd(widths[i]) : cell)).join('  ')}\n`);
+  process.stdout.write(`(config: ${path}${current && current !== DEMO_CONTEXT && !config.contexts[current] ? `; current '${current}' comes from the environment` : ''})\n`);
+  return 0;
+}
+
+function use(rest: string[]): number {
+  const path = configFile();
+  const name = rest[0];
+  if (!name || rest.length > 1) throw new UsageError('usage: moxxie config use NAME');
+  const config = loadConfig(path);
+  if (name !== DEMO_CONTEXT && !config.contexts[name]) {
+    throw new ConfigError(`context '${name}' is not configured in ${path}; known: ${[...Object.keys(config.contexts), DEMO_CONTEXT].join(', ')}`);
+  }
+  saveConfig(path, { ...config, current: name });
+  process.stdout.write(`current context: ${name}\n`);
+  return 0;
+}
+
+function add(rest: string[]): number {
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: {
+      url: { type: 'string' },
+      'token-id': { type: 'string' },
+      'token-secret-command': { type: 'string' },
+      user: { type: 'string' },
+      realm: { type: 'string' },
+      'password-command': { type: 'string' },
+      'secret-command': { type: 'string' },
+      fingerprint: { type: 'string' },
+      'ca-file': { type: 'string' },
+      insecure: { type: 'boolean' },
+      'read-only': { type: 'boolean' },
+      'no-safe-mode': { type: 'boolean' },
+      'max-parallel': { type: 'string' },
+      'max-per-node': { type: 'string' },
+    },
+  });
+  const name = positionals[0];
+  if (!name || positionals.length > 1) throw new UsageError('usage: moxxie config add NAME --url URL (--token-id ID | --user USER)');
+  if (!values.url) throw new UsageError('--url is required, e.g. --url https://pve1:8006');
+  const tokenId = values['token-id'];
+  if (!!tokenId === !!values.user) throw new UsageError('give exactly one of --token-id USER@REALM!ID or --user USER');
+  if (tokenId && (values.realm || values['password-command'])) throw new UsageError('--realm and --password-command go with --user, not --token-id');
+  if (values.user && values['token-secret-command']) throw new UsageError('--token-secret-command goes with --token-id, not --user');
+  const secretCommand = values['token-secret-command'] ?? values['password-command'] ?? values['secret-command'];
+  const number = (flag: string, v: string | undefined) => {
+    if (v === undefined) return undefined;
+    if (!/^\d+$/.test(v)) throw new UsageError(`--${flag} must be a whole number from 1 to 20 (got '${v}')`);
+    return Number(v);
+  };
+  const maxParallel = number('max-parallel', values['max-parallel']);
+  const maxPerNode = number('max-per-node', values['max-per-node']);
+  const tls = {
+    ...(values.fingerprint ? { fingerprint: values.fingerprint } : {}),
+    ...(values['ca-file'] ? { caFile: values['ca-file'] } : {}),
+    ...(values.insecure ? { insecure: true } : {}),
+  };
+  const entry = {
+    url: values.url,
+    auth: tokenId
+      ? { tokenId, ...(secretCommand ? { secretCommand } : {}) }
+      : { username: values.user as string, ...(values.realm ? { realm: values.realm } : {}), ...(secretCommand ? { secretCommand } : {}) },
+    ...(Object.keys(tls).length ? { tls } : {}),
+    ...(values['read-only'] ? { readOnly: true } : {}),
+    ...(values['no-safe-mode'] ? { safeMode: false } : {}),
+    ...(maxParallel !== undefined || maxPerNode !== undefined
+      ? { defaults: { ...(maxParallel !== undefined ? { maxParallel } : {}), ...(maxPerNode !== undefined ? { maxPerNode } : {}) } }
+      : {}),
+  };
+  const path = configFile();
+  const config = loadConfig(path);
+  const replaced = !!config.contexts[name];
+  const next = { ...config, contexts: { ...config.contexts, [name]: entry }, current: config.current ?? name };
+  const checked = checkConfig(next);
+  if (!checked.ok) throw new ConfigError(`invalid context '${name}':\n${checked.problems}`);
+  saveConfig(path, checked.config);
+  process.stdout.write(`${replaced ? 'replaced' : 'added'} context '${name}' in ${path}${checked.config.current === name ? ' (current)' : ''}\n`);
+  if (!secretCommand) process.stdout.write(`the secret is not stored: set ${tokenId ? 'PVE_TOKEN_SECRET' : 'PVE_PASSWORD'} in the environment, or add again with ${tokenId ? '--token-secret-command' : '--password-command'} CMD\n`);
+  if (values.insecure && !values.fingerprint) process.stdout.write('warning: --insecure accepts any certificate; pin --fingerprint instead (`pvenode cert info` on the node shows it)\n');
+  return 0;
+}
+
+function tlsMode(tls: TlsOptions): string {
+  if (tls.fingerprint) return `fingerprint pinned (${tls.fingerprint.slice(0, 17)}…)`;
+  if (tls.insecure) return 'NOT VERIFIED (insecure)';
+  if (tls.caFile) return `verified against ${tls.caFile}`;
+  return 'verified against the system CAs';
+}
+
+async function test(rest: string[], demo: boolean): Promise<number> {
+  const { positionals, values } = parseArgs({ args: rest, allowPositionals: true, options: { context: { type: 'string' } } });
+  const name = positionals[0] ?? values.context;
+  // Warnings (insecure TLS, retries) go to stderr; the client never logs secrets.
+  const ctx = await openContext({ name, demo, logger: (line) => line.startsWith('warning:') && process.stderr.write(`${line}\n`) });
+  try {
+    await ctx.client.login();
+    const version = await getVersion(ctx.client);
+    const resources = await getClusterResources(ctx.client);
+    const nodes = resources.filter((r) => r.type === 'node');
+    const online = nodes.filter((n) => n.status === 'online').map((n) => n.node ?? n.id);
+    const guests = resources.filter((r) => r.type === 'qemu' || r.type === 'lxc');
+    const vms = guests.filter((g) => g.type === 'qemu' && !g.template);
+    process.stdout.write(
+      [
+        `context:  ${ctx.info.name}${ctx.info.readOnly ? ' (read-only)' : ''}${ctx.info.demo ? ' (built-in simulated cluster)' : ''}`,
+        `url:      ${ctx.info.url}`,
+        `tls:      ${tlsMode(ctx.tls)}`,
+        `version:  PVE ${version.version} (release ${version.release})`,
+        `nodes:    ${nodes.length}, online ${online.length}: ${online.sort().join(', ') || 'none'}`,
+        `vms:      ${vms.length} (plus ${guests.length - vms.length} templates and containers)`,
+        `write:    ${await canWrite(ctx.client)}`,
+        ...(ctx.info.readOnly ? ['          (moxxie itself will not write: the context is read-only)'] : []),
+        '',
+      ].join('\n'),
+    );
+    return 0;
+  } catch (err) {
+    if (err instanceof PveError) {
+      process.stderr.write(`moxxie config test: ${err.message}\n${err.hint ? `hint: ${err.hint}\n` : ''}`);
+      return 1;
+    }
+    throw err;
+  } finally {
+    await ctx.close();
+  }
+}
+
+/** Decided from GET /access/permissions: the credentials' effective privileges on /vms (or /). */
+async function canWrite(client: Parameters<typeof getAccessPermissions>[0]): Promise<string> {
+  let perms: Record<string, Record<string, number>>;
+  try {
+    perms = await getAccessPermissions(client);
+  } catch (err) {
+    return `unknown: GET /access/permissions failed (${err instanceof Error ? err.message : String(err)})`;
+  }
+  const onVms = { ...(perms['/'] ?? {}), ...(perms['/vms'] ?? {}) };
+  const held = WRITE_PRIVILEGES.filter((p) => onVms[p]);
+  return held.length
+    ? `yes: ${held.join(', ')} on /vms (from GET /access/permissions)`
+    : `no: none of ${WRITE_PRIVILEGES.join(', ')} on /vms (from GET /access/permissions); these credentials can only read`;
 }

@@ -4,13 +4,16 @@ import { dirname } from 'node:path';
 import type { PveAuth } from '../pve/auth.js';
 import type { TlsOptions } from '../pve/tls.js';
 import { configFile, type Env } from './paths.js';
-import { configSchema, describeIssues, type ConfigFile, type ContextFileEntry } from './schema.js';
+import { checkConfig, FINGERPRINT_RE, TOKEN_ID_RE, type ConfigFile, type ContextFileEntry } from './schema.js';
 import { assertPrivateFile, ConfigError, runSecretCommand } from './secrets.js';
 
 export interface ContextDefaults {
   maxParallel: number;
   maxPerNode?: number;
 }
+
+/** Where the secret came from, for `moxxie config test` (never the secret itself). */
+export type SecretSource = 'environment' | 'secretCommand' | 'config file';
 
 export interface ResolvedContext {
   name: string;
@@ -20,21 +23,26 @@ export interface ResolvedContext {
   readOnly: boolean;
   safeMode: boolean;
   defaults: ContextDefaults;
+  secretSource: SecretSource;
 }
 
 export const DEMO_CONTEXT = 'demo';
 
 export function loadConfig(path: string): ConfigFile {
   if (!existsSync(path)) return { contexts: {} };
+  const text = readFileSync(path, 'utf8');
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
+    raw = JSON.parse(text);
   } catch (err) {
-    throw new ConfigError(`${path}: not valid JSON (${(err as Error).message})`);
+    // V8's message quotes the file's text, which may hold a secret: report only where it broke.
+    const at = /position (\d+)/.exec((err as Error).message);
+    const where = at ? ` at line ${text.slice(0, Number(at[1])).split('\n').length}` : '';
+    throw new ConfigError(`${path}: not valid JSON${where}; fix the syntax (a trailing comma or a missing quote is typical)`);
   }
-  const parsed = configSchema.safeParse(raw);
-  if (!parsed.success) throw new ConfigError(`${path} is invalid:\n${describeIssues(parsed.error)}`);
-  return parsed.data;
+  const checked = checkConfig(raw);
+  if (!checked.ok) throw new ConfigError(`${path} is invalid:\n${checked.problems}`);
+  return checked.config;
 }
 
 /** Writes atomically with mode 0600 (the file may hold secrets). */
@@ -46,8 +54,33 @@ export function saveConfig(path: string, config: ConfigFile): void {
   renameSync(tmp, path);
 }
 
-function truthy(v: string | undefined): boolean {
-  return v !== undefined && /^(1|true|yes|on)$/i.test(v);
+/** A boolean environment variable: 1/0, true/false, yes/no, on/off; anything else is refused by name. */
+export function envFlag(env: Env, name: string): boolean | undefined {
+  const v = env[name];
+  if (v === undefined || v === '') return undefined;
+  if (/^(1|true|yes|on)$/i.test(v)) return true;
+  if (/^(0|false|no|off)$/i.test(v)) return false;
+  throw new ConfigError(`${name} must be 1 or 0 (or true/false, yes/no, on/off); got '${v.slice(0, 20)}'`);
+}
+
+/** Checks the environment overrides before they reach the client, naming the variable. */
+function checkEnv(env: Env): void {
+  if (env.PVE_URL !== undefined) {
+    let ok = false;
+    try {
+      const u = new URL(env.PVE_URL);
+      ok = (u.protocol === 'https:' || u.protocol === 'http:') && !u.username && !u.password;
+    } catch {
+      ok = false;
+    }
+    if (!ok) throw new ConfigError('PVE_URL must be a URL like https://pve1:8006 (https, host, port; no credentials in it)');
+  }
+  if (env.PVE_TOKEN_ID !== undefined && !TOKEN_ID_RE.test(env.PVE_TOKEN_ID)) throw new ConfigError(`PVE_TOKEN_ID must look like 'user@realm!tokenid', e.g. root@pam!moxxie`);
+  if (env.PVE_FINGERPRINT !== undefined && !FINGERPRINT_RE.test(env.PVE_FINGERPRINT)) {
+    throw new ConfigError(`PVE_FINGERPRINT must be a SHA-256 fingerprint in PVE notation, AB:CD:... (32 bytes of hex); got '${env.PVE_FINGERPRINT.slice(0, 100)}'`);
+  }
+  envFlag(env, 'PVE_INSECURE');
+  envFlag(env, 'MOXXIE_READ_ONLY');
 }
 
 /** Which context a process uses: --context, then MOXXIE_CONTEXT, then the file's `current`, then PVE_URL alone. */
@@ -65,6 +98,7 @@ export interface ResolveOptions {
 export function resolveContext(opts: ResolveOptions = {}): ResolvedContext {
   const env = opts.env ?? process.env;
   const path = opts.configPath ?? configFile(env);
+  checkEnv(env);
   const config = loadConfig(path);
   const name = selectContextName(opts.name, config, env);
   if (!name) {
@@ -81,26 +115,41 @@ export function resolveContext(opts: ResolveOptions = {}): ResolvedContext {
   const field = `contexts.${name}.auth`;
 
   let auth: PveAuth;
+  let secretSource: SecretSource = 'environment';
+  const fromFile = (inFile: string | undefined, command: string | undefined, secretField: string): string | undefined => {
+    if (command) {
+      secretSource = 'secretCommand';
+      return runSecretCommand(command, `${field}.secretCommand`);
+    }
+    if (inFile !== undefined) {
+      assertPrivateFile(path, secretField);
+      secretSource = 'config file';
+      return inFile;
+    }
+    return undefined;
+  };
+  const fileToken = fileAuth && 'tokenId' in fileAuth ? fileAuth : undefined;
+  const fileUser = fileAuth && 'username' in fileAuth ? fileAuth : undefined;
   if (env.PVE_TOKEN_ID || env.PVE_TOKEN_SECRET) {
-    const tokenId = env.PVE_TOKEN_ID ?? (fileAuth && 'tokenId' in fileAuth ? fileAuth.tokenId : undefined);
+    const tokenId = env.PVE_TOKEN_ID ?? fileToken?.tokenId;
     if (!tokenId) throw new ConfigError('PVE_TOKEN_SECRET is set but PVE_TOKEN_ID is not; set it to user@realm!tokenid');
-    const secret = env.PVE_TOKEN_SECRET ?? (fileAuth && 'tokenId' in fileAuth ? fileSecret(fileAuth.tokenSecret, fileAuth.secretCommand, path, `${field}.tokenSecret`) : undefined);
+    const secret = env.PVE_TOKEN_SECRET || (fileToken ? fromFile(fileToken.tokenSecret, fileToken.secretCommand, `${field}.tokenSecret`) : undefined);
     if (!secret) throw new ConfigError(`no secret for token ${tokenId}: set PVE_TOKEN_SECRET or ${field}.secretCommand`);
     auth = { tokenId, tokenSecret: secret };
   } else if (env.PVE_USER || env.PVE_PASSWORD) {
-    const username = env.PVE_USER ?? (fileAuth && 'username' in fileAuth ? fileAuth.username : undefined);
+    const username = env.PVE_USER ?? fileUser?.username;
     if (!username) throw new ConfigError('PVE_PASSWORD is set but PVE_USER is not; set it to user@realm, e.g. root@pam');
-    const password = env.PVE_PASSWORD ?? (fileAuth && 'username' in fileAuth ? fileSecret(fileAuth.password, fileAuth.secretCommand, path, `${field}.password`) : undefined);
+    const password = env.PVE_PASSWORD || (fileUser ? fromFile(fileUser.password, fileUser.secretCommand, `${field}.password`) : undefined);
     if (!password) throw new ConfigError(`no password for ${username}: set PVE_PASSWORD or ${field}.secretCommand`);
-    auth = { username, password, realm: env.PVE_REALM ?? (fileAuth && 'username' in fileAuth ? fileAuth.realm : undefined), totp: env.PVE_TOTP };
-  } else if (fileAuth && 'tokenId' in fileAuth) {
-    const secret = fileSecret(fileAuth.tokenSecret, fileAuth.secretCommand, path, `${field}.tokenSecret`);
-    if (!secret) throw new ConfigError(`${field}: no secret for ${fileAuth.tokenId}; set PVE_TOKEN_SECRET, ${field}.secretCommand, or tokenSecret in a 0600 file`);
-    auth = { tokenId: fileAuth.tokenId, tokenSecret: secret };
-  } else if (fileAuth && 'username' in fileAuth) {
-    const password = fileSecret(fileAuth.password, fileAuth.secretCommand, path, `${field}.password`);
-    if (!password) throw new ConfigError(`${field}: no password for ${fileAuth.username}; set PVE_PASSWORD, ${field}.secretCommand, or password in a 0600 file`);
-    auth = { username: fileAuth.username, password, realm: env.PVE_REALM ?? fileAuth.realm, totp: env.PVE_TOTP };
+    auth = { username, password, realm: env.PVE_REALM ?? fileUser?.realm, ...(env.PVE_TOTP ? { totp: env.PVE_TOTP } : {}) };
+  } else if (fileToken) {
+    const secret = fromFile(fileToken.tokenSecret, fileToken.secretCommand, `${field}.tokenSecret`);
+    if (!secret) throw new ConfigError(`${field}: no secret for ${fileToken.tokenId}; set PVE_TOKEN_SECRET, ${field}.secretCommand, or tokenSecret in a 0600 file`);
+    auth = { tokenId: fileToken.tokenId, tokenSecret: secret };
+  } else if (fileUser) {
+    const password = fromFile(fileUser.password, fileUser.secretCommand, `${field}.password`);
+    if (!password) throw new ConfigError(`${field}: no password for ${fileUser.username}; set PVE_PASSWORD, ${field}.secretCommand, or password in a 0600 file`);
+    auth = { username: fileUser.username, password, realm: env.PVE_REALM ?? fileUser.realm, ...(env.PVE_TOTP ? { totp: env.PVE_TOTP } : {}) };
   } else {
     throw new ConfigError('PVE_URL is set but no credentials are: set PVE_TOKEN_ID and PVE_TOKEN_SECRET, or PVE_USER and PVE_PASSWORD');
   }
@@ -108,24 +157,17 @@ export function resolveContext(opts: ResolveOptions = {}): ResolvedContext {
   const tls: TlsOptions = { ...(entry?.tls ?? {}) };
   if (env.PVE_FINGERPRINT) tls.fingerprint = env.PVE_FINGERPRINT;
   if (env.PVE_CA_FILE) tls.caFile = env.PVE_CA_FILE;
-  if (env.PVE_INSECURE !== undefined) tls.insecure = truthy(env.PVE_INSECURE);
+  const insecure = envFlag(env, 'PVE_INSECURE');
+  if (insecure !== undefined) tls.insecure = insecure;
 
   return {
     name,
     url,
     auth,
     tls,
-    readOnly: !!opts.readOnly || !!entry?.readOnly || truthy(env.MOXXIE_READ_ONLY),
+    readOnly: !!opts.readOnly || !!entry?.readOnly || !!envFlag(env, 'MOXXIE_READ_ONLY'),
     safeMode: entry?.safeMode ?? true,
-    defaults: { maxParallel: entry?.defaults?.maxParallel ?? 5, maxPerNode: entry?.defaults?.maxPerNode },
+    defaults: { maxParallel: entry?.defaults?.maxParallel ?? 5, ...(entry?.defaults?.maxPerNode ? { maxPerNode: entry.defaults.maxPerNode } : {}) },
+    secretSource,
   };
-}
-
-function fileSecret(inFile: string | undefined, command: string | undefined, path: string, field: string): string | undefined {
-  if (command) return runSecretCommand(command, field);
-  if (inFile !== undefined) {
-    assertPrivateFile(path, field);
-    return inFile;
-  }
-  return undefined;
 }

@@ -2,9 +2,10 @@
 import { join } from 'node:path';
 import type { ContextInfo } from '../core.js';
 import { PveClient } from '../pve/client.js';
+import type { TlsOptions } from '../pve/tls.js';
 import { startSimulator, type Simulator } from '../sim/index.js';
-import { DEMO_CONTEXT, resolveContext, type ContextDefaults } from './contexts.js';
-import { contextStateDir, type Env } from './paths.js';
+import { DEMO_CONTEXT, envFlag, loadConfig, resolveContext, selectContextName, type ContextDefaults } from './contexts.js';
+import { configFile, contextStateDir, type Env } from './paths.js';
 
 export interface OpenContextOptions {
   name?: string;
@@ -19,6 +20,8 @@ export interface OpenedContext {
   info: ContextInfo;
   client: PveClient;
   defaults: ContextDefaults;
+  /** How the connection is verified (no secrets in here). */
+  tls: TlsOptions;
   stateDir: string;
   /** The in-process simulator, for the demo context only. */
   sim?: Simulator;
@@ -31,10 +34,17 @@ function demoTaskMs(env: Env): number {
   return Number.isInteger(v) && v > 0 ? v : 3000;
 }
 
+/** --demo, the name demo, MOXXIE_CONTEXT=demo, or `moxxie config use demo` (the file's current). */
+function isDemo(opts: OpenContextOptions, env: Env): boolean {
+  if (opts.demo || opts.name === DEMO_CONTEXT) return true;
+  if (opts.name) return false;
+  if (env.MOXXIE_CONTEXT) return env.MOXXIE_CONTEXT === DEMO_CONTEXT;
+  return selectContextName(undefined, loadConfig(opts.configPath ?? configFile(env)), env) === DEMO_CONTEXT;
+}
+
 export async function openContext(opts: OpenContextOptions = {}): Promise<OpenedContext> {
   const env = opts.env ?? process.env;
-  const demo = opts.demo || opts.name === DEMO_CONTEXT || (!opts.name && env.MOXXIE_CONTEXT === DEMO_CONTEXT);
-  if (demo) {
+  if (isDemo(opts, env)) {
     const stateDir = contextStateDir(DEMO_CONTEXT, env);
     const sim = await startSimulator({ nodes: 4, vms: 40, seed: 7, taskDurationMs: demoTaskMs(env), statePath: join(stateDir, 'sim-state.json') });
     const client = new PveClient({
@@ -45,9 +55,10 @@ export async function openContext(opts: OpenContextOptions = {}): Promise<Opened
       logger: opts.logger,
     });
     return {
-      info: { name: DEMO_CONTEXT, url: sim.url, readOnly: !!opts.readOnly, safeMode: true, demo: true },
+      info: { name: DEMO_CONTEXT, url: sim.url, readOnly: !!opts.readOnly || !!envFlag(env, 'MOXXIE_READ_ONLY'), safeMode: true, demo: true },
       client,
       defaults: { maxParallel: 5 },
+      tls: { fingerprint: sim.fingerprint },
       stateDir,
       sim,
       close: async () => {
@@ -62,6 +73,7 @@ export async function openContext(opts: OpenContextOptions = {}): Promise<Opened
     info: { name: ctx.name, url: ctx.url, readOnly: ctx.readOnly, safeMode: ctx.safeMode, demo: false },
     client,
     defaults: ctx.defaults,
+    tls: ctx.tls,
     stateDir: contextStateDir(ctx.name, env),
     close: () => client.close(),
   };

@@ -4,6 +4,7 @@ import { Pool } from 'undici';
 import { normaliseAuth, secretsOf, tokenHeader, type Credentials, type PveAuth } from './auth.js';
 import { errorFromResponse, PveError } from './errors.js';
 import { TaskWatcher } from './task-watcher.js';
+import { parseUpid } from './upid.js';
 import { createConnector, type TlsOptions } from './tls.js';
 import type { Params, PveRequester, RequestOptions, TaskResult, WaitOptions } from './types.js';
 
@@ -18,7 +19,9 @@ export interface PveClientOptions {
   timeoutMs?: number;
   /** Attempts for idempotent reads on transient failures (default 3). */
   readAttempts?: number;
+  /** First retry waits up to this long (full jitter), doubling per attempt up to retryMaxDelayMs. */
   retryBaseDelayMs?: number;
+  retryMaxDelayMs?: number;
   /** Renew a ticket after this age, before PVE's 2 h expiry (default 90 min). */
   ticketRenewAfterMs?: number;
   /** Task-watch poll interval (default 1000 ms, as PVE recommends). */
@@ -35,6 +38,8 @@ interface Session {
 
 interface RawAnswer {
   status: number;
+  /** PVE also puts its message in the reason phrase; some answers (401, 595) carry no body. */
+  statusText: string;
   body: { data?: unknown; total?: number; message?: string; errors?: Record<string, string> } | undefined;
 }
 
@@ -49,6 +54,7 @@ export class PveClient implements PveRequester {
   private readonly timeoutMs: number;
   private readonly readAttempts: number;
   private readonly retryBaseDelayMs: number;
+  private readonly retryMaxDelayMs: number;
   private readonly renewAfterMs: number;
   private readonly log: (line: string) => void;
   private session: Session | undefined;
@@ -64,17 +70,21 @@ export class PveClient implements PveRequester {
       throw new Error(`url must be an absolute URL like https://pve1:8006 (got '${opts.url}')`);
     }
     if (origin.protocol !== 'https:' && origin.protocol !== 'http:') throw new Error(`url must start with https:// (got '${opts.url}')`);
+    // Credentials belong in auth, where they are redacted; never echo a URL that carries them.
+    if (origin.username || origin.password) throw new Error('url must not contain credentials; put them in auth (or PVE_TOKEN_ID/PVE_TOKEN_SECRET)');
     this.url = origin.origin;
     this.credentials = normaliseAuth(opts.auth);
     this.secrets = secretsOf(this.credentials).filter((s) => s.length >= 4);
     this.timeoutMs = opts.timeoutMs ?? 30_000;
     this.readAttempts = Math.max(1, opts.readAttempts ?? 3);
     this.retryBaseDelayMs = opts.retryBaseDelayMs ?? 200;
+    this.retryMaxDelayMs = opts.retryMaxDelayMs ?? 3000;
     this.renewAfterMs = opts.ticketRenewAfterMs ?? 90 * 60_000;
     this.taskPollIntervalMs = opts.taskPollIntervalMs ?? 1000;
     this.log = opts.logger ?? (() => {});
     const tls = opts.tls ?? {};
-    if (tls.insecure && !tls.fingerprint) this.log(`warning: TLS verification is disabled for ${this.url} (tls.insecure); pin tls.fingerprint instead`);
+    if (origin.protocol === 'http:') this.log(`warning: ${this.url} is plain HTTP; credentials travel unencrypted (PVE itself only serves https on port 8006)`);
+    else if (tls.insecure && !tls.fingerprint) this.log(`warning: TLS verification is disabled for ${this.url} (tls.insecure); pin tls.fingerprint instead`);
     this.pool = new Pool(this.url, {
       connections: opts.maxConnections ?? 8,
       pipelining: 1,
@@ -107,6 +117,12 @@ export class PveClient implements PveRequester {
     if (this.credentials.kind === 'password') await this.ensureSession(true);
   }
 
+  /** The keep-alive pool right now: open sockets and queued requests (never more sockets than maxConnections). */
+  get connections(): { connected: number; free: number; pending: number; running: number } {
+    const st = this.pool.stats;
+    return { connected: st.connected, free: st.free, pending: st.pending, running: st.running };
+  }
+
   get watcher(): TaskWatcher {
     this.watcherInstance ??= new TaskWatcher(this, { intervalMs: this.taskPollIntervalMs });
     return this.watcherInstance;
@@ -118,7 +134,7 @@ export class PveClient implements PveRequester {
   }
 
   async taskLog(upid: string, opts: { start?: number; limit?: number } = {}): Promise<{ lines: Array<{ n: number; t: string }>; total: number }> {
-    const node = upid.split(':')[1];
+    const { node } = parseUpid(upid);
     const res = await this.getWithTotal<Array<{ n: number; t: string }>>(`/nodes/${node}/tasks/${encodeURIComponent(upid)}/log`, { start: opts.start ?? 0, limit: opts.limit ?? 50 });
     return { lines: res.data ?? [], total: res.total ?? res.data?.length ?? 0 };
   }
@@ -144,8 +160,10 @@ export class PveClient implements PveRequester {
   }
 
   private async callRaw(method: string, path: string, params: Params | undefined, opts: RequestOptions = {}): Promise<RawAnswer['body']> {
-    // Only reads are retried. A write that timed out or lost its connection may already have started a
-    // task on PVE (a snapshot, a start); replaying it blindly could do the work twice.
+    // Only reads are retried. A write that timed out, lost its connection or got a 5xx may already have
+    // been applied or started a task on PVE (a snapshot, a start, a clone); replaying it blindly could do
+    // the work twice or fail confusingly ("snapshot name already used"). Callers that know a write is
+    // safe to repeat (the operation runner, after checking PVE's state) retry it themselves.
     const attempts = method === 'GET' ? this.readAttempts : 1;
     let reloggedIn = false;
     for (let attempt = 1; ; attempt++) {
@@ -153,8 +171,9 @@ export class PveClient implements PveRequester {
       try {
         answer = await this.send(method, path, params, opts);
       } catch (err) {
-        const e = this.networkError(err, method, path, opts.signal);
+        const e = this.networkError(err, method, path, opts);
         if (attempt < attempts && (e.kind === 'network' || e.kind === 'unreachable' || e.kind === 'timeout') && !opts.signal?.aborted) {
+          this.log(`retrying ${method} ${path} after ${e.kind} error (attempt ${attempt + 1}/${attempts})`);
           await this.backoff(attempt, opts.signal);
           continue;
         }
@@ -168,7 +187,7 @@ export class PveClient implements PveRequester {
         attempt--;
         continue;
       }
-      const message = this.redact(answer.body?.message ?? '');
+      const message = this.redact(answer.body?.message || answer.statusText || '');
       const errors = answer.body?.errors ? Object.fromEntries(Object.entries(answer.body.errors).map(([k, v]) => [k, this.redact(String(v))])) : undefined;
       const error = errorFromResponse(answer.status, message, errors, method, path);
       const transient = TRANSIENT_STATUS.has(answer.status) && error.kind !== 'not-found' && error.kind !== 'locked';
@@ -182,14 +201,16 @@ export class PveClient implements PveRequester {
   }
 
   private async backoff(attempt: number, signal?: AbortSignal): Promise<void> {
-    // Full jitter keeps many clients from retrying in lockstep.
-    const ms = Math.random() * this.retryBaseDelayMs * 2 ** (attempt - 1);
+    // Full jitter keeps many clients from retrying in lockstep; the cap bounds the wait.
+    const ms = Math.random() * Math.min(this.retryMaxDelayMs, this.retryBaseDelayMs * 2 ** (attempt - 1));
     await new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, ms);
-      signal?.addEventListener('abort', () => {
+      const done = () => {
         clearTimeout(t);
+        signal?.removeEventListener('abort', done);
         resolve();
-      }, { once: true });
+      };
+      const t = setTimeout(done, ms);
+      signal?.addEventListener('abort', done, { once: true });
     });
   }
 
@@ -239,7 +260,7 @@ export class PveClient implements PveRequester {
         parsed = { message: text.slice(0, 200) };
       }
     }
-    return { status: res.statusCode, body: parsed };
+    return { status: res.statusCode, statusText: res.statusText ?? '', body: parsed };
   }
 
   private async ensureSession(force: boolean): Promise<Session> {
@@ -269,7 +290,7 @@ export class PveClient implements PveRequester {
       return this.doLogin();
     }
     if (answer.status !== 200) {
-      throw errorFromResponse(answer.status, this.redact(answer.body?.message ?? ''), undefined, 'POST', '/access/ticket');
+      throw errorFromResponse(answer.status, this.redact(answer.body?.message || answer.statusText || ''), undefined, 'POST', '/access/ticket');
     }
     const data = answer.body?.data as { ticket?: string; CSRFPreventionToken?: string; NeedTFA?: number } | undefined;
     if (data?.NeedTFA) throw new PveError('auth', `user ${c.username} needs a second factor`, { hint: 'set auth.totp (or PVE_TOTP) to a current TOTP code, or use an API token' });
@@ -278,7 +299,8 @@ export class PveClient implements PveRequester {
     return this.session;
   }
 
-  private networkError(err: unknown, method: string, path: string, signal?: AbortSignal): PveError {
+  private networkError(err: unknown, method: string, path: string, opts: RequestOptions = {}): PveError {
+    const signal = opts.signal;
     if (err instanceof PveError) return err;
     const e = err as { code?: string; name?: string; message?: string; cause?: { code?: string; message?: string } };
     const code = e.code ?? e.cause?.code ?? '';
@@ -286,7 +308,7 @@ export class PveClient implements PveRequester {
     const msg = this.redact(e.message ?? String(err));
     if (signal?.aborted) return new PveError('cancelled', `${at}: cancelled`, { method, path });
     if (e.name === 'TimeoutError' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
-      return new PveError('timeout', `${at}: no answer within ${this.timeoutMs} ms`, { method, path, hint: 'the cluster is slow or unreachable; raise timeoutMs or check the network' });
+      return new PveError('timeout', `${at}: no answer within ${opts.timeoutMs ?? this.timeoutMs} ms`, { method, path, hint: 'the cluster is slow or unreachable; raise timeoutMs or check the network' });
     }
     if (code === 'ECONNREFUSED' || code === 'EHOSTUNREACH' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
       return new PveError('unreachable', `${at}: cannot connect to ${this.url} (${code})`, { method, path, hint: 'check the context url and that pveproxy is running on port 8006' });
@@ -295,7 +317,7 @@ export class PveClient implements PveRequester {
       return new PveError('tls', `${at}: TLS certificate of ${this.url} is not trusted (${code})`, {
         method,
         path,
-        hint: "pin the node's SHA-256 fingerprint (tls.fingerprint / PVE_FINGERPRINT) or trust the cluster CA (tls.caFile)",
+        hint: "pin the node's SHA-256 fingerprint (tls.fingerprint / PVE_FINGERPRINT; `pvenode cert info` on the node shows it) or trust the cluster CA (tls.caFile / PVE_CA_FILE, from /etc/pve/pve-root-ca.pem)",
       });
     }
     return new PveError('network', `${at}: ${msg}${code ? ` (${code})` : ''}`, { method, path, hint: 'the connection failed; reads are retried, writes are not' });

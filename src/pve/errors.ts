@@ -73,6 +73,8 @@ export class PvePermissionError extends PveError {
 }
 
 const LOCKED_RE = /VM is locked \(([^)]+)\)/;
+/** Another config change holds the guest's lock file: as transient as a VM lock. */
+const LOCK_FILE_RE = /can't lock file '[^']*' - got timeout/;
 const PERMISSION_RE = /Permission check failed \(([^,]+), ([^)]+)\)/;
 
 /** Maps an HTTP answer from PVE to a typed error. `message` is already redacted. */
@@ -82,7 +84,7 @@ export function errorFromResponse(status: number, message: string, errors: Recor
   const first = message.trim() || `HTTP ${status}`;
   if (status === 400) {
     const detail = errors ? Object.entries(errors).map(([k, v]) => `${k}: ${v.trim()}`).join('; ') : '';
-    return new PveError('parameter', `${at}: ${first}${detail ? ` (${detail})` : ''}`, { ...init, hint: 'fix the named parameters; `node shared/pve-api/lookup.mjs` shows what PVE accepts' });
+    return new PveError('parameter', `${at}: ${first}${detail ? ` (${detail})` : ''}`, { ...init, hint: 'fix the named parameters; the PVE API viewer (https://pve.proxmox.com/pve-docs/api-viewer/) lists what each one accepts' });
   }
   if (status === 401) {
     return new PveError('auth', `${at}: authentication failed (${first})`, {
@@ -102,6 +104,11 @@ export function errorFromResponse(status: number, message: string, errors: Recor
   }
   const locked = LOCKED_RE.exec(first);
   if (locked) return new PveLockedError(locked[1], `${at}: ${first}`, init);
+  if (LOCK_FILE_RE.test(first)) return new PveLockedError('lock-file', `${at}: ${first}`, init);
+  // pveproxy answers unknown API paths with 501 and missing objects with 500; a 404 means another server.
+  if (status === 404) {
+    return new PveError('not-found', `${at}: HTTP 404 ${first === 'HTTP 404' ? '' : first}`.trimEnd(), { ...init, hint: 'this server does not look like a Proxmox VE API; the context url should be https://HOST:8006' });
+  }
   if (/does not exist|no such|not found/i.test(first)) {
     return new PveError('not-found', `${at}: ${first}`, { ...init, hint: 'the VM, snapshot, storage or node is not there (any more); refresh the inventory' });
   }

@@ -31,14 +31,26 @@ export function createConnector(tls: TlsOptions, timeoutMs: number): buildConnec
       base(opts, (err, socket) => {
         if (err || !socket) return callback(err ?? new Error('connect failed'), null);
         const presented = (socket as TLSSocket).getPeerCertificate?.()?.fingerprint256;
+        // Compare exactly: any other certificate, however valid its chain, is refused.
         if (presented !== pin) {
           socket.destroy();
-          return callback(new PveError('tls', `TLS fingerprint mismatch for ${opts.hostname}: expected ${pin}, server presented ${presented ?? 'no certificate'}`, { hint: 'if the node certificate was renewed, update tls.fingerprint (PVE GUI: Node → System → Certificates); otherwise someone may be intercepting the connection' }), null);
+          return callback(new PveError('tls', `TLS fingerprint mismatch for ${opts.hostname}: expected ${pin}, server presented ${presented ?? 'no certificate'}`, { hint: 'if the node certificate was renewed, update tls.fingerprint (PVE GUI: Node → System → Certificates, or `pvenode cert info` on the node); otherwise someone may be intercepting the connection' }), null);
         }
         callback(null, socket);
       });
   }
   if (tls.insecure) return buildConnector({ rejectUnauthorized: false, timeout: timeoutMs });
-  const ca = tls.ca ?? (tls.caFile ? readFileSync(tls.caFile, 'utf8') : undefined);
+  const ca = tls.ca ?? (tls.caFile ? readCaFile(tls.caFile) : undefined);
   return buildConnector({ ...(ca ? { ca } : {}), rejectUnauthorized: true, timeout: timeoutMs });
+}
+
+function readCaFile(path: string): string {
+  let pem: string;
+  try {
+    pem = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new Error(`tls.caFile: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); copy the cluster CA from /etc/pve/pve-root-ca.pem on any node`);
+  }
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new Error(`tls.caFile: ${path} holds no PEM certificate (expected -----BEGIN CERTIFICATE-----)`);
+  return pem;
 }

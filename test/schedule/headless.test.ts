@@ -78,7 +78,8 @@ describe('headless scheduler', () => {
   });
 
   it('exits non-zero with the reason on bad configuration', async () => {
-    const p = spawn(process.execPath, [cli, 'scheduler', '--context', 'nope'], { env: { ...env, PVE_URL: '', PVE_TOKEN_ID: '', PVE_TOKEN_SECRET: '' } });
+    const { PVE_URL: _u, PVE_TOKEN_ID: _i, PVE_TOKEN_SECRET: _s, ...withoutCluster } = env;
+    const p = spawn(process.execPath, [cli, 'scheduler', '--context', 'nope'], { env: withoutCluster });
     let err = '';
     p.stderr.on('data', (d: Buffer) => (err += String(d)));
     const code = await new Promise<number | null>((r) => p.on('exit', r));

@@ -44,6 +44,22 @@ export const getClusterResources = (c: PveRequester, params: { type?: 'vm' | 'st
 /** PVE answers a string ("101"); accept numbers too. */
 export const getClusterNextid = async (c: PveRequester, vmid?: number): Promise<number> => Number(await c.get<string | number>('/cluster/nextid', vmid ? { vmid } : undefined));
 
+/** One `cluster` entry (name, quorate, nodes) plus one `node` entry per member (online, local, ip). */
+export interface ClusterStatusItem {
+  type: 'cluster' | 'node';
+  id: string;
+  name: string;
+  nodes?: number;
+  quorate?: number;
+  version?: number;
+  online?: number;
+  local?: number;
+  ip?: string;
+  nodeid?: number;
+}
+
+export const getClusterStatus = (c: PveRequester) => c.get<ClusterStatusItem[]>('/cluster/status');
+
 export const getClusterTasks = (c: PveRequester) => c.get<ClusterTaskItem[]>('/cluster/tasks');
 
 export const getAccessPermissions = (c: PveRequester, params: { path?: string } = {}) => c.get<Record<string, Record<string, number>>>('/access/permissions', params);

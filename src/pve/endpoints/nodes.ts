@@ -31,7 +31,7 @@ export const getNodeStatus = (c: PveRequester, node: string) => c.get<Record<str
 export const getNodeTasks = (
   c: PveRequester,
   node: string,
-  params: { source?: 'archive' | 'active' | 'all'; limit?: number; start?: number; since?: number; until?: number; vmid?: number; typefilter?: string; userfilter?: string; errors?: boolean } = {},
+  params: { source?: 'archive' | 'active' | 'all'; limit?: number; start?: number; since?: number; until?: number; vmid?: number; typefilter?: string; userfilter?: string; statusfilter?: string; errors?: boolean } = {},
 ) => c.get<NodeTaskItem[]>(`${n(node)}/tasks`, params as Params);
 
 export const getTaskStatus = (c: PveRequester, node: string, upid: string) => c.get<TaskStatus>(`${n(node)}/tasks/${encodeURIComponent(upid)}/status`);

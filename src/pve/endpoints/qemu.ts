@@ -27,20 +27,24 @@ export type PowerAction = 'start' | 'stop' | 'shutdown' | 'reboot' | 'reset' | '
 
 const q = (node: string, vmid: number) => `/nodes/${encodeURIComponent(node)}/qemu/${vmid}`;
 
+/** PVE's `urlencoded` format: what an already-encoded value may contain. */
+const URLENCODED_RE = /^[-%a-zA-Z0-9_.!~*'()]*$/;
+
 /**
- * Config writes: `sshkeys` is stored URL-encoded by PVE and must arrive URL-encoded inside the (already
- * form-encoded) body, so it is encoded here once (DESIGN.md, known traps).
+ * Config writes: PVE stores `sshkeys` URL-encoded and wants it URL-encoded inside the (already
+ * form-encoded) body (DESIGN.md, known traps). Raw keys (they always contain a space) are encoded here;
+ * a value read back from PVE is already encoded and passes through unchanged, so round trips are safe.
  */
-function configParams(params: Params): Params {
-  const out: Params = { ...params };
-  if (typeof out.sshkeys === 'string') out.sshkeys = encodeURIComponent(out.sshkeys).replace(/[!'()*]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`);
-  return out;
+export function encodeConfigParams<P extends Params>(params: P): P {
+  const keys = params.sshkeys;
+  if (typeof keys !== 'string' || URLENCODED_RE.test(keys)) return params;
+  return { ...params, sshkeys: encodeURIComponent(keys) };
 }
 
 export const getQemuList = (c: PveRequester, node: string) => c.get<Array<{ vmid: number; name?: string; status: string }>>(`/nodes/${encodeURIComponent(node)}/qemu`);
 export const getQemuConfig = (c: PveRequester, node: string, vmid: number, params: { snapshot?: string; current?: boolean } = {}) => c.get<QemuConfig>(`${q(node, vmid)}/config`, params);
-export const postQemuConfig = (c: PveRequester, node: string, vmid: number, params: Params) => c.post<string | null>(`${q(node, vmid)}/config`, configParams(params));
-export const putQemuConfig = (c: PveRequester, node: string, vmid: number, params: Params) => c.put<null>(`${q(node, vmid)}/config`, configParams(params));
+export const postQemuConfig = (c: PveRequester, node: string, vmid: number, params: Params) => c.post<string | null>(`${q(node, vmid)}/config`, encodeConfigParams(params));
+export const putQemuConfig = (c: PveRequester, node: string, vmid: number, params: Params) => c.put<null>(`${q(node, vmid)}/config`, encodeConfigParams(params));
 export const getQemuStatusCurrent = (c: PveRequester, node: string, vmid: number) => c.get<QemuStatus>(`${q(node, vmid)}/status/current`);
 export const postQemuStatus = (c: PveRequester, node: string, vmid: number, action: PowerAction, params: Params = {}) => c.post<string>(`${q(node, vmid)}/status/${action}`, params);
 
@@ -55,7 +59,7 @@ export const getQemuSnapshotConfig = (c: PveRequester, node: string, vmid: numbe
 export const putQemuSnapshotConfig = (c: PveRequester, node: string, vmid: number, snapname: string, params: { description?: string }) =>
   c.put<null>(`${q(node, vmid)}/snapshot/${encodeURIComponent(snapname)}/config`, params);
 
-export const postQemu = (c: PveRequester, node: string, params: Params & { vmid: number }) => c.post<string>(`/nodes/${encodeURIComponent(node)}/qemu`, configParams(params));
+export const postQemu = (c: PveRequester, node: string, params: Params & { vmid: number }) => c.post<string>(`/nodes/${encodeURIComponent(node)}/qemu`, encodeConfigParams(params));
 export const deleteQemu = (c: PveRequester, node: string, vmid: number, params: { purge?: boolean; 'destroy-unreferenced-disks'?: boolean } = {}) => c.delete<string>(q(node, vmid), params);
 export const postQemuClone = (
   c: PveRequester,

@@ -19,6 +19,8 @@ export const getNodeStorage = (c: PveRequester, node: string, params: { content?
   c.get<Array<{ storage: string; type: string; content: string; shared: number; active?: number; total?: number; used?: number; avail?: number }>>(`/nodes/${encodeURIComponent(node)}/storage`, params);
 export const getStorageContent = (c: PveRequester, node: string, storage: string, params: { content?: string; vmid?: number } = {}) =>
   c.get<StorageContentItem[]>(`${s(node, storage)}/content`, params);
+export const getStorageContentVolume = (c: PveRequester, node: string, storage: string, volume: string) =>
+  c.get<{ path: string; size: number; used: number; format: string; notes?: string; protected?: number }>(`${s(node, storage)}/content/${encodeURIComponent(volume)}`);
 export const deleteStorageContent = (c: PveRequester, node: string, storage: string, volume: string) => c.delete<string | null>(`${s(node, storage)}/content/${encodeURIComponent(volume)}`);
 export const putStorageContent = (c: PveRequester, node: string, storage: string, volume: string, params: { notes?: string; protected?: boolean }) =>
   c.put<null>(`${s(node, storage)}/content/${encodeURIComponent(volume)}`, params);

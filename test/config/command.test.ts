@@ -1,0 +1,136 @@
+// `moxxie config list | use | add | test` in-process, against the simulator over HTTPS; output captured.
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run } from '../../src/config/command.js';
+import { startSimulator, type Simulator } from '../../src/sim/index.js';
+
+let sim: Simulator;
+let home: string;
+const savedEnv = { ...process.env };
+
+beforeAll(async () => {
+  sim = await startSimulator({ vms: 30 });
+  home = mkdtempSync(join(tmpdir(), 'moxxie-cmd-'));
+  for (const k of Object.keys(process.env)) if (/^(PVE_|MOXXIE_)/.test(k)) delete process.env[k];
+  process.env.XDG_CONFIG_HOME = join(home, 'config');
+  process.env.MOXXIE_STATE_DIR = join(home, 'state');
+  process.env.MOXXIE_DEMO_TASK_MS = '20';
+});
+afterAll(async () => {
+  process.env = savedEnv;
+  await sim?.close();
+});
+
+/** Runs the command with stdout and stderr captured. */
+async function moxxie(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const write = { out: process.stdout.write.bind(process.stdout), err: process.stderr.write.bind(process.stderr) };
+  process.stdout.write = ((chunk: string | Uint8Array) => ((out += String(chunk)), true)) as typeof process.stdout.write;
+  process.stderr.write = ((chunk: string | Uint8Array) => ((err += String(chunk)), true)) as typeof process.stderr.write;
+  try {
+    const code = await run(argv);
+    return { code, out, err };
+  } finally {
+    process.stdout.write = write.out;
+    process.stderr.write = write.err;
+  }
+}
+
+const configPath = () => join(home, 'config', 'moxxie', 'config.json');
+
+describe('moxxie config', () => {
+  it('adds a token context (file mode 0600, no secret stored) and lists it as current', async () => {
+    const add = await moxxie('add', 'lab', '--url', sim.url, '--token-id', sim.credentials.tokenId, '--fingerprint', sim.fingerprint, '--max-parallel', '4');
+    expect(add.code).toBe(0);
+    expect(add.out).toMatch(/added context 'lab' .*\(current\)/);
+    expect(add.out).toContain('PVE_TOKEN_SECRET');
+    expect(statSync(configPath()).mode & 0o777).toBe(0o600);
+    const file = JSON.parse(readFileSync(configPath(), 'utf8'));
+    expect(file).toEqual({ current: 'lab', contexts: { lab: { url: sim.url, auth: { tokenId: sim.credentials.tokenId }, tls: { fingerprint: sim.fingerprint }, defaults: { maxParallel: 4 } } } });
+    const list = await moxxie('list');
+    expect(list.out).toMatch(/^\* +lab +https:\/\/127\.0\.0\.1:\d+ +token root@pam!moxxie \(from env\) +pinned,safe-mode$/m);
+    expect(list.out).toMatch(/^ +demo +\(built-in simulated cluster\)/m);
+  });
+
+  it('adds a read-only user context with a password command and switches to it', async () => {
+    const add = await moxxie('add', 'audit', '--url', sim.url, '--user', 'auditor', '--realm', 'pve', '--password-command', `echo ${sim.credentials.password}`, '--fingerprint', sim.fingerprint, '--read-only');
+    expect(add.code).toBe(0);
+    expect((await moxxie('use', 'audit')).out).toBe('current context: audit\n');
+    expect(JSON.parse(readFileSync(configPath(), 'utf8')).current).toBe('audit');
+    expect((await moxxie('list')).out).toMatch(/^\* +audit .*user auditor realm pve \(secretCommand\) +pinned,read-only,safe-mode$/m);
+  });
+
+  it('refuses bad input naming the option or field', async () => {
+    const none = await moxxie('add', 'x', '--url', sim.url);
+    expect(none.code).toBe(2);
+    expect(none.err).toMatch(/exactly one of --token-id .* or --user/);
+    const bad = await moxxie('add', 'x', '--url', 'nope', '--token-id', 'root');
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/contexts\.x\.url: must be a URL/);
+    expect(bad.err).toMatch(/contexts\.x\.auth\.tokenId: must look like/);
+    const num = await moxxie('add', 'x', '--url', sim.url, '--token-id', 'a@pam!bb', '--max-parallel', 'lots');
+    expect(num.err).toMatch(/--max-parallel must be a whole number/);
+    expect((await moxxie('use', 'nowhere')).err).toMatch(/context 'nowhere' is not configured .*known: lab, audit, demo/);
+    const unknown = await moxxie('frobnicate');
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toMatch(/unknown subcommand 'frobnicate'/);
+    expect((await moxxie('add', 'x', '--bogus')).code).toBe(2);
+  });
+
+  it('tests a token context: version, nodes, online nodes, VMs and write access, never printing the secret', async () => {
+    process.env.PVE_TOKEN_SECRET = sim.credentials.tokenSecret;
+    try {
+      const r = await moxxie('test', 'lab');
+      expect(r.code).toBe(0);
+      const state = sim.state;
+      const vms = state.vms().filter((v) => v.type === 'qemu' && !v.template).length;
+      expect(r.out).toContain('version:  PVE 8.4.1');
+      expect(r.out).toContain(`nodes:    ${state.nodes().length}, online ${state.nodes().length}: pve1, pve2, pve3, pve4`);
+      expect(r.out).toMatch(new RegExp(`vms: +${vms} `));
+      expect(r.out).toMatch(/write: +yes: VM\.PowerMgmt.* \(from GET \/access\/permissions\)/);
+      expect(r.out).toMatch(/tls: +fingerprint pinned/);
+      expect(r.out + r.err).not.toContain(sim.credentials.tokenSecret);
+    } finally {
+      delete process.env.PVE_TOKEN_SECRET;
+    }
+  });
+
+  it('tests a read-only auditor context: offline node shown, no write access', async () => {
+    sim.faults.set({ offlineNodes: ['pve2'] });
+    try {
+      const r = await moxxie('test');
+      expect(r.code).toBe(0);
+      expect(r.out).toContain('context:  audit (read-only)');
+      expect(r.out).toContain('online 3: pve1, pve3, pve4');
+      expect(r.out).toMatch(/write: +no: none of VM\.PowerMgmt/);
+    } finally {
+      sim.faults.set({ offlineNodes: [] });
+    }
+  });
+
+  it('fails a test with bad credentials with a hint and without the secret', async () => {
+    process.env.PVE_TOKEN_SECRET = 'definitely-wrong-secret-77';
+    try {
+      const r = await moxxie('test', 'lab');
+      expect(r.code).toBe(1);
+      expect(r.err).toMatch(/authentication failed/);
+      expect(r.err).toMatch(/hint: /);
+      expect(r.out + r.err).not.toContain('definitely-wrong-secret-77');
+    } finally {
+      delete process.env.PVE_TOKEN_SECRET;
+    }
+  });
+
+  it('takes --demo anywhere to mean the built-in demo context', async () => {
+    for (const argv of [['--demo', 'test'], ['test', '--demo']]) {
+      const r = await moxxie(...argv);
+      expect(r.code).toBe(0);
+      expect(r.out).toContain('context:  demo (built-in simulated cluster)');
+      expect(r.out).toMatch(/nodes: +4, online 4/);
+      expect(r.out).toMatch(/write: +yes/);
+    }
+  });
+});
