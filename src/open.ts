@@ -1,6 +1,8 @@
 // openMoxxie: one call for a front end — the context's client, the core, history and jobs, wired up.
 import type { MoxxieCore } from './core.js';
+import { loadConfig } from './config/contexts.js';
 import { openContext, type OpenContextOptions, type OpenedContext } from './config/open-context.js';
+import { configFile } from './config/paths.js';
 import { openHistory, type HistoryStore } from './history/store.js';
 import { createCore } from './ops/core.js';
 import type { FrontEnd } from './ops/types.js';
@@ -17,7 +19,15 @@ export interface MoxxieSession {
 export async function openMoxxie(opts: OpenContextOptions & { frontEnd: FrontEnd }): Promise<MoxxieSession> {
   const context = await openContext(opts);
   try {
-    const history = await openHistory({ dir: context.stateDir });
+    // Retention comes from the config file's `history` section (default 90 days, 5,000 records per kind).
+    const retention = loadConfig(opts.configPath ?? configFile(opts.env ?? process.env)).history;
+    const history = await openHistory({
+      dir: context.stateDir,
+      retention: {
+        ...(retention?.retentionDays !== undefined ? { maxAgeDays: retention.retentionDays } : {}),
+        ...(retention?.maxOperations !== undefined ? { maxRecords: retention.maxOperations } : {}),
+      },
+    });
     const core = createCore({ context: context.info, client: context.client, defaults: context.defaults, recorder: history, frontEnd: opts.frontEnd });
     const jobs = new JobManager(history, core);
     return {
