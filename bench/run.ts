@@ -1,15 +1,20 @@
-// `npm run bench`: labelled figures, one per line, from every room that has a benchmark.
-// Each module prints its own lines; a missing module (a capability not built yet) is skipped.
-const suites = ['./sim.js', './client.js', './select.js', './ops.js', './schedule.js', './mcp.js', './tui.js'];
+// `npm run bench`: labelled figures, one per line, from every room that has a benchmark. Each suite runs in
+// its own process so memory figures and timings are not coloured by the suites before it.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
+const here = dirname(fileURLToPath(import.meta.url));
+const suites = ['sim', 'client', 'select', 'ops', 'schedule', 'mcp', 'tui'];
+let failed = 0;
 for (const suite of suites) {
-  let mod: { run(): Promise<void> };
-  try {
-    mod = await import(suite);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') continue;
-    throw err;
+  const file = join(here, `${suite}.js`);
+  if (!existsSync(file)) continue;
+  const res = spawnSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', `const m = await import(${JSON.stringify(`file://${file}`)}); await m.run(); process.exit(0);`], { stdio: 'inherit' });
+  if (res.status !== 0) {
+    failed++;
+    console.error(`bench ${suite} failed (exit ${res.status})`);
   }
-  await mod.run();
 }
-process.exit(0);
+process.exit(failed ? 1 : 0);
