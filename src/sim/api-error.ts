@@ -13,5 +13,5 @@ export class SimApiError extends Error {
 export class SimTaskError extends Error {}
 
 export const paramError = (errors: Record<string, string>): SimApiError => new SimApiError(400, 'Parameter verification failed.', errors);
-export const configMissing = (node: string, vmid: number | string): SimApiError =>
-  new SimApiError(500, `Configuration file 'nodes/${node}/qemu-server/${vmid}.conf' does not exist`);
+export const configMissing = (node: string, vmid: number | string, dir: 'qemu-server' | 'lxc' = 'qemu-server'): SimApiError =>
+  new SimApiError(500, `Configuration file 'nodes/${node}/${dir}/${vmid}.conf' does not exist`);

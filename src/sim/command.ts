@@ -1,25 +1,35 @@
 // `moxxie sim`: run the simulated cluster standalone and print how to connect to it.
 import { parseArgs } from 'node:util';
-import { startSimulator } from './index.js';
+import { startSimulator, type SimOptions } from './index.js';
 
 const HELP = `moxxie sim [--port 8006] [--host 127.0.0.1] [--seed 1] [--nodes 4] [--vms 60] [--http]
-           [--task-ms 2000] [--control] [--state FILE]
+           [--task-ms 2000] [--offline pve4] [--control] [--state FILE]
 
-Runs a simulated Proxmox VE 8 cluster until interrupted. It binds to loopback unless --host says otherwise.
-  --http      plain HTTP instead of HTTPS (tests only)
-  --task-ms   how long each simulated task runs (default 2000)
-  --control   enable the fault-injection endpoint at /_sim/faults (and /_sim/state)
-  --state     persist the cluster's state in FILE between runs
+Runs a simulated Proxmox VE 8 cluster until interrupted (Ctrl+C). It binds to loopback unless --host says
+otherwise, and prints its URL, certificate fingerprint and credentials.
+  --http         plain HTTP instead of HTTPS (PVE itself only speaks HTTPS)
+  --task-ms      how long each simulated task runs (default 2000)
+  --offline      comma-separated nodes that start offline (their endpoints answer 595)
+  --control      enable the control interface under /_sim/ (faults, true state)
+  --state FILE   keep the cluster's state in FILE between runs
 `;
+
+export interface SimCommandIo {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  /** Resolves when the simulator should stop (SIGINT/SIGTERM by default). */
+  stopped: Promise<unknown>;
+}
 
 function intOption(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
   if (raw === undefined) return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name} must be an integer from ${min} to ${max}, got '${raw}'`);
+  if (!/^\d+$/.test(raw) || n < min || n > max) throw new Error(`--${name} must be an integer from ${min} to ${max}, got '${raw}'`);
   return n;
 }
 
-export async function run(argv: string[]): Promise<number> {
+/** Parses the command line into simulator options; throws naming the bad option. */
+export function parseSimArgs(argv: string[]): { help: boolean; options: SimOptions } {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -30,47 +40,73 @@ export async function run(argv: string[]): Promise<number> {
       vms: { type: 'string' },
       http: { type: 'boolean' },
       'task-ms': { type: 'string' },
+      offline: { type: 'string' },
       control: { type: 'boolean' },
       state: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
+    allowPositionals: false,
   });
-  if (values.help) {
-    process.stdout.write(HELP);
+  const nodes = intOption('nodes', values.nodes, 4, 1, 64);
+  const offline = values.offline ? values.offline.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+  for (const n of offline ?? []) {
+    const m = /^pve(\d+)$/.exec(n);
+    if (!m || Number(m[1]) < 1 || Number(m[1]) > nodes) throw new Error(`--offline: '${n}' is not a node of this cluster (pve1..pve${nodes})`);
+  }
+  return {
+    help: !!values.help,
+    options: {
+      port: intOption('port', values.port, 8006, 0, 65535),
+      host: values.host ?? '127.0.0.1',
+      seed: intOption('seed', values.seed, 1, 0, 2 ** 31),
+      nodes,
+      vms: intOption('vms', values.vms, 60, 0, 100_000),
+      http: !!values.http,
+      taskDurationMs: intOption('task-ms', values['task-ms'], 2000, 1, 3_600_000),
+      offlineNodes: offline,
+      controlEndpoint: !!values.control,
+      statePath: values.state,
+    },
+  };
+}
+
+/** Runs the simulator until `io.stopped` resolves; returns the exit code. */
+export async function serve(argv: string[], io: SimCommandIo): Promise<number> {
+  let parsed: ReturnType<typeof parseSimArgs>;
+  try {
+    parsed = parseSimArgs(argv);
+  } catch (err) {
+    io.err(`moxxie sim: ${(err as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+  if (parsed.help) {
+    io.out(HELP);
     return 0;
   }
-  const sim = await startSimulator({
-    port: intOption('port', values.port, 8006, 0, 65535),
-    host: values.host ?? '127.0.0.1',
-    seed: intOption('seed', values.seed, 1, 0, 2 ** 31),
-    nodes: intOption('nodes', values.nodes, 4, 1, 64),
-    vms: intOption('vms', values.vms, 60, 0, 20000),
-    http: !!values.http,
-    taskDurationMs: intOption('task-ms', values['task-ms'], 2000, 1, 3_600_000),
-    controlEndpoint: !!values.control,
-    statePath: values.state,
-  });
+  const sim = await startSimulator(parsed.options);
   const c = sim.credentials;
-  process.stdout.write(
-    [
-      `moxxie simulated PVE 8 cluster listening on ${sim.url}`,
-      sim.fingerprint ? `fingerprint (SHA-256): ${sim.fingerprint}` : 'plain HTTP (no TLS)',
-      `user:     ${c.username}   password: ${c.password}`,
-      `token:    ${c.tokenId}   secret: ${c.tokenSecret}`,
-      values.control ? `control:  ${sim.url}/_sim/faults (GET, POST JSON)` : '',
-      '',
-      `try:  PVE_URL=${sim.url} PVE_TOKEN_ID='${c.tokenId}' PVE_TOKEN_SECRET=${c.tokenSecret}${sim.fingerprint ? ` PVE_FINGERPRINT=${sim.fingerprint}` : ''} moxxie`,
-      'press Ctrl+C to stop',
-      '',
-    ]
-      .filter((l, i, a) => l !== '' || i === a.length - 1 || a[i - 1] !== '')
-      .join('\n'),
-  );
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  const lines = [
+    `moxxie simulated Proxmox VE 8 cluster: ${parsed.options.nodes} nodes, ${parsed.options.vms} guests (seed ${parsed.options.seed})`,
+    `url:          ${sim.url}`,
+    sim.fingerprint ? `fingerprint:  ${sim.fingerprint}` : 'tls:          none (plain HTTP)',
+    `user:         ${c.username}   password: ${c.password}`,
+    `api token:    ${c.tokenId}   secret: ${c.tokenSecret}`,
+  ];
+  if (parsed.options.controlEndpoint) lines.push(`control:      ${sim.url}/_sim/faults  (GET, POST JSON; see /_sim/)`);
+  if (parsed.options.statePath) lines.push(`state file:   ${parsed.options.statePath}`);
+  lines.push('', `curl${sim.fingerprint ? ' -k' : ''} -H 'Authorization: PVEAPIToken=${c.tokenId}=${c.tokenSecret}' ${sim.url}/api2/json/version`, 'Press Ctrl+C to stop.', '');
+  io.out(lines.join('\n'));
+  await io.stopped;
   await sim.close();
+  io.out('simulator stopped\n');
   return 0;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const stopped = new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+  return serve(argv, { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t), stopped });
 }

@@ -1,12 +1,12 @@
 // Deterministic inventory generator: the same seed always gives the same cluster, at any scale.
-import type { SimNodeRecord, SimStorageRecord, SimVmRecord, SimVolumeRecord, SimConfig, SimSnapshotRecord } from './model.js';
+import type { SimConfig, SimNodeRecord, SimPoolRecord, SimSnapshotRecord, SimStorageRecord, SimVmRecord, SimVolumeRecord } from './model.js';
 
 export interface GeneratedCluster {
   nodes: SimNodeRecord[];
   storages: SimStorageRecord[];
   vms: SimVmRecord[];
   volumes: SimVolumeRecord[];
-  pools: Array<{ poolid: string; comment?: string }>;
+  pools: SimPoolRecord[];
 }
 
 export interface GeneratorOptions {
@@ -84,17 +84,19 @@ export function generateCluster(opts: GeneratorOptions): GeneratedCluster {
     nodes.push({ node: `pve${i}`, online: true, maxcpu: 32, maxmem: 256 * GiB, maxdisk: 100 * GiB, bootedAt: opts.now - 86400 * (10 + i) });
   }
   const storages: SimStorageRecord[] = [
-    { storage: 'local', type: 'dir', content: ['iso', 'vztmpl', 'backup', 'import'], shared: false, total: 100 * GiB },
+    { storage: 'local', type: 'dir', content: ['iso', 'vztmpl', 'backup', 'import'], shared: false, total: 100 * GiB, path: '/var/lib/vz' },
     { storage: 'local-zfs', type: 'zfspool', content: ['images', 'rootdir'], shared: false, total: 2000 * GiB },
-    { storage: 'backup-nfs', type: 'nfs', content: ['backup'], shared: true, total: 8000 * GiB },
-    { storage: 'util-iso', type: 'nfs', content: ['iso', 'import', 'vztmpl'], shared: true, total: 500 * GiB },
+    { storage: 'backup-nfs', type: 'nfs', content: ['backup'], shared: true, total: 8000 * GiB, path: '/mnt/pve/backup-nfs' },
+    { storage: 'util-iso', type: 'nfs', content: ['iso', 'import', 'vztmpl'], shared: true, total: 500 * GiB, path: '/mnt/pve/util-iso' },
   ];
   const volumes: SimVolumeRecord[] = [
     { volid: 'util-iso:iso/debian-12.7.0-amd64-netinst.iso', storage: 'util-iso', content: 'iso', format: 'iso', size: 660 * 1024 ** 2, ctime: opts.now - 86400 * 40 },
     { volid: 'util-iso:import/debian-12-generic-amd64.qcow2', storage: 'util-iso', content: 'import', format: 'qcow2', size: 2 * GiB, ctime: opts.now - 86400 * 30 },
     { volid: 'util-iso:import/talos-amd64.qcow2', storage: 'util-iso', content: 'import', format: 'qcow2', size: GiB, ctime: opts.now - 86400 * 20 },
+    { volid: 'util-iso:iso/talos-v1.8.3-amd64.iso', storage: 'util-iso', content: 'iso', format: 'iso', size: 100 * 1024 ** 2, ctime: opts.now - 86400 * 20 },
+    { volid: 'util-iso:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst', storage: 'util-iso', content: 'vztmpl', format: 'tzst', size: 120 * 1024 ** 2, ctime: opts.now - 86400 * 50 },
   ];
-  const pools = [{ poolid: 'kubernetes', comment: 'Kubernetes clusters' }, { poolid: 'workshop' }];
+  const pools: SimPoolRecord[] = [{ poolid: 'kubernetes', comment: 'Kubernetes clusters' }, { poolid: 'workshop', comment: 'Workshop lab VMs' }];
   const vms: SimVmRecord[] = [];
   const used = new Set<number>();
   const nodeFor = (i: number) => nodes[i % nodes.length].node;
@@ -123,9 +125,8 @@ export function generateCluster(opts: GeneratorOptions): GeneratedCluster {
     for (let t = 0; t < 2; t++) {
       const vmid = 9001 + t;
       const name = t === 0 ? 'debian-12-template' : 'talos-template';
-      add(
-        base(vmid, nodes[0].node, qemuConfig(rand, vmid, name, ['template'], 2, { template: 1, scsi0: `local-zfs:base-${vmid}-disk-0,size=2G` }), 'stopped'),
-      );
+      const extra: SimConfig = { template: 1, scsi0: `local-zfs:base-${vmid}-disk-0,size=2G`, ide2: `local-zfs:vm-${vmid}-cloudinit,media=cdrom`, ciuser: t === 0 ? 'debian' : 'talos', ipconfig0: 'ip=dhcp', description: t === 0 ? 'Debian 12 cloud image template' : 'Talos Linux template' };
+      add(base(vmid, nodes[0].node, qemuConfig(rand, vmid, name, ['template'], 2, extra), 'stopped'));
     }
     for (let w = 0; w < 10; w++) {
       const vmid = 8200 + w;
@@ -185,6 +186,8 @@ export function generateCluster(opts: GeneratorOptions): GeneratedCluster {
         ctime: opts.now - 86400 * (1 + (i % 9)),
         vmid,
         notes: `${name}`,
+        config: { ...cfg },
+        subtype: 'qemu',
       });
     }
     vmid++;

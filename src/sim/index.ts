@@ -6,16 +6,22 @@ import type { AddressInfo } from 'node:net';
 import { SimAuth, type SimCredentials } from './auth.js';
 import { simCertificate } from './certificate.js';
 import { SimCluster } from './cluster.js';
+import type { ControlDeps } from './control.js';
 import { defaultFaults, checkFaultPatch, type FaultSettings } from './faults.js';
 import { generateCluster } from './generator.js';
 import { accessHandlers } from './handlers/access.js';
 import { clusterHandlers } from './handlers/cluster.js';
+import { lxcHandlers } from './handlers/lxc.js';
+import { poolHandlers } from './handlers/pools.js';
 import { qemuConfigHandlers } from './handlers/qemu-config.js';
 import { qemuLifecycleHandlers } from './handlers/qemu-lifecycle.js';
+import { qemuMigrateHandlers } from './handlers/qemu-migrate.js';
 import { qemuPowerHandlers } from './handlers/qemu-power.js';
 import { qemuSnapshotHandlers } from './handlers/qemu-snapshot.js';
 import { storageHandlers } from './handlers/storage.js';
 import { taskHandlers } from './handlers/tasks.js';
+import { vzdumpHandlers } from './handlers/vzdump.js';
+import { StatePersistence } from './persistence.js';
 import { createRequestListener, type RequestStats } from './server.js';
 import { routeTable } from './schema/routes.js';
 import { trueState, type SimStateView } from './state-view.js';
@@ -34,10 +40,13 @@ export interface SimOptions {
   host?: string;
   /** 0 = a free port. */
   port?: number;
+  /** How long each simulated task runs (default 50 ms). */
   taskDurationMs?: number;
+  /** Ticket (and CSRF token) validity; PVE's is 2 h. */
   ticketLifetimeSeconds?: number;
+  /** Nodes that are down from the start: their endpoints answer 595, their guests show status unknown. */
   offlineNodes?: string[];
-  /** Serve /_sim/state and /_sim/faults outside /api2 (off by default). */
+  /** Serve the control interface under /_sim/ outside /api2 (off by default). */
   controlEndpoint?: boolean;
   /** Persist the cluster as JSON here (loaded at start when present); the certificate is kept beside it. */
   statePath?: string;
@@ -58,11 +67,14 @@ export interface StatsView extends RequestStats {
 }
 
 export interface Simulator {
+  /** e.g. https://127.0.0.1:40123 (no /api2/json). */
   url: string;
+  /** SHA-256 of the certificate in PVE's notation (AB:CD:...); empty over plain HTTP. */
   fingerprint: string;
   certPem: string;
   credentials: SimCredentials;
   faults: FaultControl;
+  /** Read-only true state, for tests to assert on what really happened. */
   state: SimStateView;
   stats: StatsView;
   /** Guest behaviour for tests: a guest that ignores ACPI shutdown. */
@@ -70,55 +82,91 @@ export interface Simulator {
   close(): Promise<void>;
 }
 
-export async function startSimulator(opts: SimOptions = {}): Promise<Simulator> {
-  const seed = opts.seed ?? 1;
-  let rngState = (seed * 2654435761) >>> 0;
-  const rand = () => {
-    rngState = (rngState + 0x6d2b79f5) >>> 0;
-    let t = rngState;
+function seededRandom(seed: number): () => number {
+  let state = (seed * 2654435761) >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+const handlers = {
+  ...clusterHandlers,
+  ...taskHandlers,
+  ...qemuConfigHandlers,
+  ...qemuPowerHandlers,
+  ...qemuSnapshotHandlers,
+  ...qemuLifecycleHandlers,
+  ...qemuMigrateHandlers,
+  ...storageHandlers,
+  ...vzdumpHandlers,
+  ...poolHandlers,
+  ...lxcHandlers,
+  ...accessHandlers(),
+};
+
+export async function startSimulator(opts: SimOptions = {}): Promise<Simulator> {
+  const seed = opts.seed ?? 1;
+  const rand = seededRandom(seed);
   const faults: FaultSettings = {
     ...defaultFaults(),
-    ...(opts.taskDurationMs !== undefined ? { taskDurationMs: opts.taskDurationMs } : {}),
-    ...(opts.ticketLifetimeSeconds !== undefined ? { ticketLifetimeSeconds: opts.ticketLifetimeSeconds } : {}),
+    ...(opts.taskDurationMs !== undefined ? checkFaultPatch({ taskDurationMs: opts.taskDurationMs }) : {}),
+    ...(opts.ticketLifetimeSeconds !== undefined ? checkFaultPatch({ ticketLifetimeSeconds: opts.ticketLifetimeSeconds }) : {}),
     ...(opts.offlineNodes ? { offlineNodes: [...opts.offlineNodes] } : {}),
     ...checkFaultPatch((opts.faults ?? {}) as Record<string, unknown>),
   };
   const initialFaults = { ...faults, offlineNodes: [...faults.offlineNodes] };
-  const generated = generateCluster({ seed, nodes: opts.nodes ?? 4, vms: opts.vms ?? 60, now: Math.floor(Date.now() / 1000) });
-  const sim = new SimCluster(generated, faults, rand, opts.statePath);
-  sim.load();
+  // Certificate generation (RSA) overlaps with building the cluster.
+  const certPromise = opts.http ? undefined : simCertificate(opts.statePath ? join(dirname(opts.statePath), 'sim-cert.json') : undefined);
   routeTable();
+  const generated = generateCluster({ seed, nodes: opts.nodes ?? 4, vms: opts.vms ?? 60, now: Math.floor(Date.now() / 1000) });
+  const sim = new SimCluster(generated, faults, rand);
+  const persistence = opts.statePath ? new StatePersistence(sim, opts.statePath) : undefined;
+  persistence?.load();
+  persistence?.watch();
 
   const auth = new SimAuth(() => faults.ticketLifetimeSeconds, opts.tokenSecret);
   const stats: RequestStats = { requests: 0, byRoute: {} };
-  const handlers = {
-    ...clusterHandlers,
-    ...taskHandlers,
-    ...qemuConfigHandlers,
-    ...qemuPowerHandlers,
-    ...qemuSnapshotHandlers,
-    ...qemuLifecycleHandlers,
-    ...storageHandlers,
-    ...accessHandlers(),
-  };
   const state = trueState(sim);
-  const listener = createRequestListener({ sim, auth, handlers, stats, rand, controlEndpoint: !!opts.controlEndpoint, stateSnapshot: () => state.snapshot() });
+  const setFaults = (patch: Partial<FaultSettings>) => {
+    Object.assign(faults, checkFaultPatch(patch as Record<string, unknown>));
+    sim.touch();
+  };
+  const resetFaults = () => {
+    Object.assign(faults, { ...initialFaults, offlineNodes: [...initialFaults.offlineNodes] });
+    sim.touch();
+  };
+  const setGuestBehaviour = (vmid: number, behaviour: { ignoresShutdown?: boolean }): boolean => {
+    if (!sim.vms.has(vmid)) return false;
+    if (behaviour.ignoresShutdown) sim.ignoresShutdown.add(vmid);
+    else sim.ignoresShutdown.delete(vmid);
+    return true;
+  };
+  const control: ControlDeps | undefined = opts.controlEndpoint
+    ? { faults: () => ({ ...faults, offlineNodes: [...faults.offlineNodes] }), setFaults, resetFaults, stateSnapshot: () => state.snapshot(), setGuestBehaviour }
+    : undefined;
+  const listener = createRequestListener({ sim, auth, handlers, stats, rand, control });
 
-  const cert = opts.http ? undefined : await simCertificate(opts.statePath ? join(dirname(opts.statePath), 'sim-cert.json') : undefined);
+  const cert = await certPromise;
   const server: Server = cert ? createHttpsServer({ cert: cert.certPem, key: cert.keyPem }, listener) : createHttpServer(listener);
   server.keepAliveTimeout = 30_000;
   const host = opts.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, host, () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(opts.port ?? 0, host, () => resolve());
+    });
+  } catch (err) {
+    sim.close();
+    throw err;
+  }
   const port = (server.address() as AddressInfo).port;
   sim.fingerprint = cert?.fingerprint ?? '';
   const urlHost = host.includes(':') ? `[${host}]` : host;
+  let closed = false;
 
   return {
     url: `${cert ? 'https' : 'http'}://${urlHost}:${port}`,
@@ -126,14 +174,8 @@ export async function startSimulator(opts: SimOptions = {}): Promise<Simulator> 
     certPem: cert?.certPem ?? '',
     credentials: auth.credentials(),
     faults: {
-      set: (patch) => {
-        Object.assign(faults, checkFaultPatch(patch as Record<string, unknown>));
-        sim.touch();
-      },
-      reset: () => {
-        Object.assign(faults, { ...initialFaults, offlineNodes: [...initialFaults.offlineNodes] });
-        sim.touch();
-      },
+      set: setFaults,
+      reset: resetFaults,
       get current() {
         return { ...faults, offlineNodes: [...faults.offlineNodes] };
       },
@@ -146,11 +188,13 @@ export async function startSimulator(opts: SimOptions = {}): Promise<Simulator> 
       },
     }),
     setGuestBehaviour: (vmid, behaviour) => {
-      if (behaviour.ignoresShutdown) sim.ignoresShutdown.add(vmid);
-      else sim.ignoresShutdown.delete(vmid);
+      setGuestBehaviour(vmid, behaviour);
     },
     close: async () => {
+      if (closed) return;
+      closed = true;
       sim.close();
+      persistence?.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

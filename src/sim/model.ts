@@ -21,6 +21,10 @@ export interface SimVmRecord {
   type: SimGuestType;
   state: SimRunState;
   config: SimConfig;
+  /** PVE's [PENDING] section: changes to a running VM that wait for its next start. */
+  pending?: SimConfig;
+  /** Keys whose deletion is pending. */
+  pendingDelete?: string[];
   snapshots: SimSnapshotRecord[];
   /** The snapshot the current state derives from. */
   parent?: string;
@@ -47,6 +51,17 @@ export interface SimStorageRecord {
   content: string[];
   shared: boolean;
   total: number;
+  /** Where files of a directory-like storage live (for task logs and volume paths). */
+  path?: string;
+  /** Protected backups allowed per guest (PVE's max-protected-backups; -1 unlimited). */
+  maxProtectedBackups?: number;
+}
+
+export interface SimPoolRecord {
+  poolid: string;
+  comment?: string;
+  /** Storage members; VM members are recorded on the VM (SimVmRecord.pool). */
+  storage?: string[];
 }
 
 export interface SimVolumeRecord {
@@ -61,6 +76,10 @@ export interface SimVolumeRecord {
   vmid?: number;
   notes?: string;
   protected?: boolean;
+  /** Backups: the guest config they hold, for restores. */
+  config?: SimConfig;
+  /** Backups: the guest type (vzdump-qemu / vzdump-lxc). */
+  subtype?: SimGuestType;
 }
 
 export interface SimTaskRecord {
@@ -92,6 +111,9 @@ export interface SimVm {
   protection: boolean;
   pool?: string;
   config: SimConfig;
+  /** Pending changes (running VM), when there are any. */
+  pending?: SimConfig;
+  pendingDelete?: string[];
   snapshots: Array<{ name: string; description: string; snaptime: number; vmstate: boolean; parent?: string }>;
 }
 
@@ -105,6 +127,10 @@ export interface SimTask {
   node: string;
   type: string;
   id: string;
+  user: string;
+  tokenid?: string;
+  starttime: number;
+  endtime?: number;
   status: 'running' | 'stopped';
   exitstatus?: string;
   log: string[];

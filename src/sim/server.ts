@@ -1,20 +1,25 @@
-// The HTTP(S) front of the simulator: transport, auth, schema validation, fault injection, dispatch.
+// The HTTP(S) front of the simulator, in pveproxy's order: fault injection, transport checks, auth,
+// routing (501), token restrictions, proxying to the node (595 when offline), schema validation (400),
+// then the handler. Answers use PVE's envelope and put the error's first line in the status line.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { SimApiError } from './api-error.js';
+import { SimApiError, paramError } from './api-error.js';
 import type { SimAuth } from './auth.js';
 import type { SimCluster } from './cluster.js';
-import { checkFaultPatch } from './faults.js';
-import { RawJson, WithTotal, type HandlerTable } from './handlers/context.js';
+import { handleControl, type ControlDeps } from './control.js';
 import { ticketLogin } from './handlers/access.js';
+import { RawJson, WithTotal, type HandlerTable } from './handlers/context.js';
 import { parseJsonBody, parseUrlencoded } from './request-params.js';
 import { routeTable, splitApiPath, type HttpMethod } from './schema/routes.js';
 import { validateRequest, type WireParams } from './schema/validate.js';
 
 const MAX_BODY = 512 * 1024;
-const METHODS: HttpMethod[] = ['GET', 'POST', 'PUT', 'DELETE'];
+const METHODS = new Set<string>(['GET', 'POST', 'PUT', 'DELETE']);
+/** Endpoints PVE serves without authentication. */
+const UNAUTHENTICATED = new Set(['GET /access/domains', 'GET /access/ticket', 'POST /access/ticket']);
 
 export interface RequestStats {
   requests: number;
+  /** Keyed by method and schema path, e.g. 'GET /nodes/{node}/tasks'. */
   byRoute: Record<string, number>;
 }
 
@@ -24,9 +29,8 @@ export interface ServerDeps {
   handlers: HandlerTable;
   stats: RequestStats;
   rand: () => number;
-  controlEndpoint: boolean;
-  /** Read-only true-state snapshot for the control endpoint. */
-  stateSnapshot: () => unknown;
+  /** Set when the control endpoint is enabled. */
+  control?: ControlDeps;
 }
 
 function reasonPhrase(message: string): string {
@@ -40,15 +44,18 @@ function send(res: ServerResponse, status: number, message: string, body: string
     'Content-Type': 'application/json;charset=UTF-8',
     'Content-Length': Buffer.byteLength(body),
     'Cache-Control': 'max-age=0',
+    Pragma: 'no-cache',
   });
   res.end(body);
 }
 
 function sendError(res: ServerResponse, err: SimApiError): void {
+  // Auth failures and proxy errors come with an empty body; everything else with PVE 8.4's envelope.
+  if ((err.status === 401 && err.message !== 'authentication failure') || err.status >= 595) return send(res, err.status, err.message, '');
   const body: Record<string, unknown> = { data: null };
   if (err.errors) body.errors = err.errors;
-  if (err.status !== 401 || err.message === 'authentication failure') body.message = err.message.endsWith('\n') ? err.message : `${err.message}\n`;
-  send(res, err.status, err.message, err.status === 401 && err.message !== 'authentication failure' ? '' : JSON.stringify(body));
+  body.message = err.message.endsWith('\n') ? err.message : `${err.message}\n`;
+  send(res, err.status, err.message, JSON.stringify(body));
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {
@@ -64,103 +71,94 @@ async function readBody(req: IncomingMessage): Promise<string> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+function faultMessage(status: number): string {
+  return status === 502 ? 'Bad Gateway (fault injection)' : status === 503 ? 'Service Unavailable (fault injection)' : 'Internal Server Error (fault injection)';
+}
+
+function decodePath(pathname: string): string {
+  try {
+    return decodeURIComponent(pathname);
+  } catch {
+    return pathname;
+  }
+}
+
 export function createRequestListener(deps: ServerDeps): (req: IncomingMessage, res: ServerResponse) => void {
   const { sim, auth, handlers, stats, rand } = deps;
   const routes = routeTable();
 
-  async function handleControl(req: IncomingMessage, res: ServerResponse, path: string, body: string): Promise<void> {
-    if (path === '/_sim/state' && req.method === 'GET') return send(res, 200, 'OK', JSON.stringify({ data: deps.stateSnapshot() }));
-    if (path === '/_sim/faults' && req.method === 'GET') return send(res, 200, 'OK', JSON.stringify({ data: sim.faults }));
-    if (path === '/_sim/faults' && (req.method === 'POST' || req.method === 'PUT')) {
+  async function parseParams(method: string, req: IncomingMessage, query: string, body: string): Promise<WireParams> {
+    const fromQuery = parseUrlencoded(query);
+    if (method !== 'POST' && method !== 'PUT') return fromQuery;
+    const ctype = String(req.headers['content-type'] ?? '');
+    let fromBody: WireParams = {};
+    if (/^application\/json/i.test(ctype)) {
       try {
-        Object.assign(sim.faults, checkFaultPatch(JSON.parse(body || '{}') as Record<string, unknown>));
-        sim.touch();
-        return send(res, 200, 'OK', JSON.stringify({ data: sim.faults }));
-      } catch (err) {
-        return send(res, 400, 'bad fault settings', JSON.stringify({ data: null, message: (err as Error).message }));
+        fromBody = parseJsonBody(body || '{}') ?? {};
+      } catch {
+        throw new SimApiError(400, 'malformed JSON string');
       }
+    } else if (!ctype || /^application\/x-www-form-urlencoded/i.test(ctype) || !body) {
+      fromBody = parseUrlencoded(body);
+    } else {
+      throw new SimApiError(506, `unsupported content type '${ctype.split(';')[0]}'`);
     }
-    return send(res, 404, 'not found', JSON.stringify({ data: null, message: 'control endpoints: GET /_sim/state, GET|POST /_sim/faults' }));
+    // Query parameters win over body ones, as pve-http-server merges them.
+    return { ...fromBody, ...fromQuery };
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const method = (req.method ?? 'GET').toUpperCase();
     const url = new URL(req.url ?? '/', 'http://sim');
-    let decodedPath: string;
-    try {
-      decodedPath = decodeURIComponent(url.pathname);
-    } catch {
-      decodedPath = url.pathname;
-    }
+    const path = decodePath(url.pathname);
     const body = await readBody(req);
 
-    if (decodedPath.startsWith('/_sim/')) {
-      if (!deps.controlEndpoint) return sendError(res, new SimApiError(501, `Method '${method} ${decodedPath}' not implemented`));
-      return handleControl(req, res, decodedPath, body);
+    if (path.startsWith('/_sim/')) {
+      if (!deps.control) return send(res, 404, 'Not Found', '');
+      return handleControl(deps.control, req, res, path, body);
     }
-    const m = /^\/api2\/json(\/.*)?$/.exec(decodedPath);
-    if (!m) return sendError(res, new SimApiError(501, `Method '${method} ${decodedPath}' not implemented`));
-    const apiPath = m[1] ?? '/';
+    const api = /^\/api2\/([^/]+)(\/.*)?$/.exec(path);
+    if (!api) return send(res, 404, 'Not Found', '');
+    const relPath = `/${splitApiPath(api[2] ?? '/').join('/')}`;
+    if (api[1] !== 'json') throw new SimApiError(501, `no formatter for uri ${relPath}, ${method}`);
 
     stats.requests++;
-    if (sim.faults.latencyMs > 0) await sleep(sim.faults.latencyMs);
-    if (sim.faults.dropRate > 0 && rand() < sim.faults.dropRate) {
+    const faults = sim.faults;
+    if (faults.latencyMs > 0) await sleep(faults.latencyMs);
+    if (faults.dropRate > 0 && rand() < faults.dropRate) {
       req.socket.destroy();
       return;
     }
-    if (sim.faults.errorRate > 0 && rand() < sim.faults.errorRate) {
-      const status = sim.faults.errorStatus;
-      return sendError(res, new SimApiError(status, status === 500 ? 'Internal Server Error (fault injection)' : status === 502 ? 'Bad Gateway (fault injection)' : 'Service Unavailable (fault injection)'));
-    }
-    if (!METHODS.includes(method as HttpMethod)) return sendError(res, new SimApiError(501, `Method '${method} ${apiPath}' not implemented`));
-    if ((method === 'GET' || method === 'DELETE') && body.length > 0) return sendError(res, new SimApiError(501, `Unexpected content for method '${method}'`));
+    if (faults.errorRate > 0 && rand() < faults.errorRate) throw new SimApiError(faults.errorStatus, faultMessage(faults.errorStatus));
 
-    const match = routes.match(splitApiPath(apiPath));
+    if (!METHODS.has(method)) throw new SimApiError(501, `Method '${method} ${relPath}' not implemented`);
+    if ((method === 'GET' || method === 'DELETE') && body.length > 0) throw new SimApiError(501, `Unexpected content for method '${method}'`);
+
+    const segs = splitApiPath(api[2] ?? '/');
+    const match = routes.match(segs);
     const info = match?.entry.info[method as HttpMethod];
-    if (!match || !info) return sendError(res, new SimApiError(501, `Method '${method} ${apiPath}' not implemented`));
-    const routeKey = `${method} ${match.entry.path}`;
+    const routeKey = match ? `${method} ${match.entry.path}` : undefined;
+    const who = routeKey && UNAUTHENTICATED.has(routeKey) ? undefined : auth.authenticate(method, req.headers);
+    if (!match || !info || !routeKey) throw new SimApiError(501, `Method '${method} ${relPath}' not implemented`);
     stats.byRoute[routeKey] = (stats.byRoute[routeKey] ?? 0) + 1;
+    if (who?.tokenid && info.allowtoken === 0) throw new SimApiError(403, `URI '${relPath}' not available with API token, need proper ticket.`);
 
-    let params: WireParams = parseUrlencoded(url.search.slice(1));
-    if (method === 'POST' || method === 'PUT') {
-      const ctype = String(req.headers['content-type'] ?? 'application/x-www-form-urlencoded');
-      let fromBody: WireParams = {};
-      if (/^application\/json/i.test(ctype)) {
-        try {
-          fromBody = parseJsonBody(body) ?? {};
-        } catch {
-          return sendError(res, new SimApiError(400, 'malformed JSON string'));
-        }
-      } else if (/^application\/x-www-form-urlencoded/i.test(ctype) || !body) {
-        fromBody = parseUrlencoded(body);
-      } else {
-        return sendError(res, new SimApiError(506, `unsupported content type '${ctype}'`));
-      }
-      params = { ...fromBody, ...params };
+    // pveproxy forwards node calls before the node's daemon validates anything.
+    if (info.proxyto === 'node') {
+      const node = match.pathParams.node;
+      if (node && !sim.nodes.has(node)) sim.node(node);
+      if (node && !sim.isOnline(node)) throw new SimApiError(595, 'No route to host');
     }
 
-    if (routeKey === 'POST /access/ticket') {
-      const checked = validateRequest(match.entry.path, info, match.pathParams, params);
-      if (Object.keys(checked.errors).length) return sendError(res, new SimApiError(400, 'Parameter verification failed.', checked.errors));
-      return send(res, 200, 'OK', JSON.stringify({ data: ticketLogin(auth, checked.params) }));
-    }
-    if (routeKey === 'GET /access/domains') {
-      return send(res, 200, 'OK', JSON.stringify({ data: [{ realm: 'pam', type: 'pam', comment: 'Linux PAM standard authentication' }, { realm: 'pve', type: 'pve', comment: 'Proxmox VE authentication server', default: 1 }] }));
-    }
-
-    const who = auth.authenticate(method, req.headers);
-    if (who.tokenid && info.allowtoken === 0) throw new SimApiError(403, `URI '${apiPath}' not available with API token, need proper ticket.`);
+    const params = await parseParams(method, req, url.search.slice(1), body);
     const checked = validateRequest(match.entry.path, info, match.pathParams, params);
-    if (Object.keys(checked.errors).length) return sendError(res, new SimApiError(400, 'Parameter verification failed.', checked.errors));
+    if (Object.keys(checked.errors).length) throw paramError(checked.errors);
 
-    const node = match.pathParams.node;
-    if (node && sim.nodes.has(node) && !sim.isOnline(node)) {
-      // pveproxy cannot reach the owning node: AnyEvent's pseudo-status with an empty body.
-      return send(res, 595, 'No route to host', '');
-    }
+    if (routeKey === 'POST /access/ticket') return send(res, 200, 'OK', JSON.stringify({ data: ticketLogin(auth, checked.params) }));
+    if (routeKey === 'GET /access/ticket') return send(res, 200, 'OK', JSON.stringify({ data: null }));
     const handler = handlers[routeKey];
-    if (!handler) return sendError(res, new SimApiError(501, `Method '${method} ${apiPath}' not implemented in the simulator`));
-    const result = handler({ sim, params: checked.params, auth: who });
+    if (!handler) throw new SimApiError(501, `Method '${method} ${relPath}' not implemented in the simulator`);
+    const result = await handler({ sim, params: checked.params, auth: who ?? { user: '', viaTicket: false, admin: false } });
     if (result instanceof RawJson) return send(res, 200, 'OK', result.body);
     if (result instanceof WithTotal) return send(res, 200, 'OK', JSON.stringify({ data: result.data, total: result.total }));
     return send(res, 200, 'OK', JSON.stringify({ data: result === undefined ? null : result }));

@@ -1,4 +1,5 @@
 // The read-only true state of the simulated cluster, for tests to assert on what really happened.
+// Every call returns fresh copies; mutating them changes nothing.
 import type { SimCluster } from './cluster.js';
 import type { SimNode, SimTask, SimVm, SimVmRecord, SimVolume } from './model.js';
 
@@ -8,11 +9,12 @@ export interface SimStateView {
   nodes(): SimNode[];
   tasks(): SimTask[];
   storageContent(storage: string): SimVolume[];
-  snapshot(): { vms: SimVm[]; nodes: SimNode[]; tasks: number };
+  /** Everything above at once (the control endpoint's GET /_sim/state). */
+  snapshot(): { vms: SimVm[]; nodes: SimNode[]; tasks: number; pools: Array<{ poolid: string; comment?: string; storage?: string[] }> };
 }
 
 function vmView(sim: SimCluster, vm: SimVmRecord): SimVm {
-  return {
+  const view: SimVm = {
     vmid: vm.vmid,
     name: sim.nameOf(vm),
     node: vm.node,
@@ -26,6 +28,9 @@ function vmView(sim: SimCluster, vm: SimVmRecord): SimVm {
     config: structuredClone(vm.config),
     snapshots: vm.snapshots.map((s) => ({ name: s.name, description: s.description, snaptime: s.snaptime, vmstate: s.vmstate, parent: s.parent })),
   };
+  if (vm.pending) view.pending = structuredClone(vm.pending);
+  if (vm.pendingDelete?.length) view.pendingDelete = [...vm.pendingDelete];
+  return view;
 }
 
 export function trueState(sim: SimCluster): SimStateView {
@@ -36,12 +41,25 @@ export function trueState(sim: SimCluster): SimStateView {
       return v ? vmView(sim, v) : undefined;
     },
     nodes: () => [...sim.nodes.values()].map((n) => ({ node: n.node, online: sim.isOnline(n.node) })),
-    tasks: () => [...sim.tasks.values()].map((t) => ({ upid: t.upid, node: t.node, type: t.type, id: t.id, status: t.status, exitstatus: t.exitstatus, log: [...t.log] })),
+    tasks: () =>
+      [...sim.tasks.values()].map((t) => ({
+        upid: t.upid,
+        node: t.node,
+        type: t.type,
+        id: t.id,
+        user: t.user,
+        tokenid: t.tokenid,
+        starttime: t.starttime,
+        endtime: t.endtime,
+        status: t.status,
+        exitstatus: t.exitstatus,
+        log: [...t.log],
+      })),
     storageContent: (storage) =>
       [...sim.volumes.values()]
         .filter((v) => v.storage === storage)
         .map((v) => ({ volid: v.volid, storage: v.storage, node: v.node, content: v.content, vmid: v.vmid, notes: v.notes, protected: !!v.protected, size: v.size, ctime: v.ctime })),
-    snapshot: () => ({ vms: view.vms(), nodes: view.nodes(), tasks: sim.tasks.size }),
+    snapshot: () => ({ vms: view.vms(), nodes: view.nodes(), tasks: sim.tasks.size, pools: [...sim.pools.values()].map((p) => structuredClone(p)) }),
   };
   return view;
 }

@@ -7,6 +7,10 @@ const AUDIT_PRIVS = ['VM.Audit', 'Datastore.Audit', 'Sys.Audit'];
 
 export function accessHandlers(): HandlerTable {
   return {
+    'GET /access/domains': () => [
+      { realm: 'pam', type: 'pam', comment: 'Linux PAM standard authentication' },
+      { realm: 'pve', type: 'pve', comment: 'Proxmox VE authentication server', default: 1 },
+    ],
     'GET /access/permissions': ({ auth: who }) => {
       const privs = Object.fromEntries((who.admin ? ADMIN_PRIVS : AUDIT_PRIVS).map((p) => [p, 1]));
       return { '/': privs, '/vms': privs, '/storage': privs, '/nodes': privs };
@@ -20,15 +24,13 @@ export function ticketLogin(auth: SimAuth, params: Record<string, unknown>): unk
   const password = String(params.password ?? '');
   const realm = params.realm === undefined ? undefined : String(params.realm);
   const res = auth.login(username, password, realm);
-  if (params.otp !== undefined && params.otp !== '') {
-    // No simulated user has TFA configured; PVE ignores a one-shot otp then.
-  }
   const vmsCap = res.admin ? { 'VM.PowerMgmt': 1, 'VM.Audit': 1, 'VM.Snapshot': 1, 'VM.Config.Options': 1 } : { 'VM.Audit': 1 };
   return {
     username: res.userid,
     ticket: res.ticket,
     CSRFPreventionToken: res.csrf,
     clustername: 'moxxie-sim',
+    // No simulated user has TFA configured, so a one-shot `otp` is ignored, as PVE does.
     cap: { vms: vmsCap, storage: { 'Datastore.Audit': 1 }, nodes: { 'Sys.Audit': 1 }, access: {}, dc: { 'Sys.Audit': 1 }, sdn: {}, mapping: {} },
   };
 }

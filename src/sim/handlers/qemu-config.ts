@@ -1,54 +1,13 @@
-// qemu list, config GET/POST/PUT (digest, delete, tags normalisation, sshkeys kept URL-encoded), status/current.
+// qemu list, VM index, config GET/POST/PUT (digest, delete/revert, pending while running), pending list,
+// status/current.
 import { SimApiError } from '../api-error.js';
-import type { SimCluster } from '../cluster.js';
 import type { SimConfig, SimVmRecord } from '../model.js';
-import { splitList } from '../schema/validate.js';
-import { guestResource } from './cluster.js';
-import { int, str, taskUser, vmidOf, requirePriv, type HandlerContext, type HandlerTable } from './context.js';
+import { effectiveConfig, updateVmConfig } from '../vm-config.js';
+import { awaitBriefly, bool, int, isRootUser, requirePriv, str, taskUser, vmidOf, type HandlerContext, type HandlerTable } from './context.js';
+import { guestResource } from './resources.js';
 
-/** Keys that are request controls, not config. */
-const CONTROL_KEYS = new Set(['node', 'vmid', 'digest', 'delete', 'revert', 'force', 'skiplock', 'background_delay', 'import-working-storage']);
-
-export function normaliseTags(value: string): string {
-  return [...new Set(splitList(value).map((t) => t.toLowerCase()))].sort().join(';');
-}
-
-let macCounter = 0x100000;
-export function withMac(value: string): string {
-  // net[n] without a MAC gets one with PVE's BC:24:11 prefix.
-  const m = /^(virtio|e1000|rtl8139|vmxnet3)(=[^,]*)?(,.*)?$/.exec(value);
-  if (!m || m[2]) return value;
-  const n = (macCounter++).toString(16).toUpperCase().padStart(6, '0');
-  return `${m[1]}=BC:24:11:${n.slice(0, 2)}:${n.slice(2, 4)}:${n.slice(4, 6)}${m[3] ?? ''}`;
-}
-
-/** Applies config parameters the way update_vm does (all changes applied directly: the simulator has no pending section). */
-export function applyConfig(sim: SimCluster, vm: SimVmRecord, params: Record<string, unknown>): void {
-  const del = params.delete === undefined ? [] : splitList(String(params.delete));
-  for (const k of del) {
-    if (!/^[a-z][a-z0-9_-]*$/i.test(k)) throw new SimApiError(400, 'Parameter verification failed.', { delete: `unknown option '${k}'` });
-    if (params[k] !== undefined) throw new SimApiError(400, 'Parameter verification failed.', { delete: `you can't use '-${k}' and -delete ${k}' at the same time` });
-  }
-  const changes = Object.keys(params).filter((k) => !CONTROL_KEYS.has(k));
-  if (!changes.length && !del.length) throw new SimApiError(500, 'no options specified');
-  if (params.digest !== undefined && params.digest !== sim.digest(vm.config)) {
-    throw new SimApiError(500, 'checksum mismatch (file change by other user?)');
-  }
-  if (!(params.skiplock === '1' || params.skiplock === 1 || params.skiplock === true)) sim.assertUnlocked(vm);
-  for (const k of del) delete vm.config[k];
-  for (const k of changes) {
-    const rawValue = params[k];
-    let v = rawValue === true ? '1' : rawValue === false ? '0' : String(rawValue);
-    if (k === 'tags') v = normaliseTags(v);
-    if (/^net\d+$/.test(k)) v = withMac(v);
-    if (k === 'protection' || k === 'onboot' || k === 'template' || k === 'cores' || k === 'sockets') vm.config[k] = Number(v);
-    else vm.config[k] = v;
-  }
-  sim.touch();
-}
-
-export function configView(sim: SimCluster, config: SimConfig): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...config, digest: sim.digest(config) };
+function configView(digest: string, config: SimConfig): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...config, digest };
   if (out.cipassword !== undefined) out.cipassword = '**********';
   return out;
 }
@@ -60,51 +19,107 @@ function qemuOf(ctx: HandlerContext): SimVmRecord {
 export const qemuConfigHandlers: HandlerTable = {
   'GET /nodes/{node}/qemu': ({ sim, params }) => {
     const node = String(params.node);
-    sim.node(node);
-    return [...sim.vms.values()]
-      .filter((vm) => vm.node === node && vm.type === 'qemu')
-      .map((vm) => {
-        const r = guestResource(sim, vm);
-        return { vmid: vm.vmid, name: r.name, status: vm.state === 'paused' ? 'running' : vm.state, cpus: r.maxcpu, maxmem: r.maxmem, mem: r.mem, maxdisk: r.maxdisk, disk: 0, uptime: r.uptime, cpu: r.cpu, tags: vm.config.tags, lock: vm.config.lock, template: vm.config.template ? 1 : undefined };
+    const out: unknown[] = [];
+    for (const vm of sim.vms.values()) {
+      if (vm.node !== node || vm.type !== 'qemu') continue;
+      const r = guestResource(sim, vm);
+      out.push({
+        vmid: vm.vmid,
+        name: r.name,
+        // The node-local list reports the VM state, not the QMP status.
+        status: vm.state === 'stopped' ? 'stopped' : 'running',
+        cpus: r.maxcpu,
+        maxmem: r.maxmem,
+        mem: r.mem,
+        maxdisk: r.maxdisk,
+        disk: 0,
+        uptime: r.uptime,
+        cpu: r.cpu,
+        netin: r.netin,
+        netout: r.netout,
+        diskread: r.diskread,
+        diskwrite: r.diskwrite,
+        ...(vm.config.tags ? { tags: vm.config.tags } : {}),
+        ...(vm.config.lock ? { lock: vm.config.lock } : {}),
+        ...(vm.config.template ? { template: 1 } : {}),
       });
+    }
+    return out;
+  },
+
+  'GET /nodes/{node}/qemu/{vmid}': (ctx) => {
+    qemuOf(ctx);
+    return ['config', 'pending', 'status', 'snapshot', 'clone', 'migrate', 'resize', 'agent', 'firewall', 'rrd', 'rrddata'].map((subdir) => ({ subdir }));
   },
 
   'GET /nodes/{node}/qemu/{vmid}/config': (ctx) => {
     const vm = qemuOf(ctx);
     const snapname = str(ctx.params, 'snapshot');
+    const current = bool(ctx.params, 'current');
+    if (snapname && current) throw new SimApiError(400, 'Parameter verification failed.', { current: "option 'current' and 'snapshot' are mutually exclusive" });
     if (snapname) {
       const snap = vm.snapshots.find((s) => s.name === snapname);
       if (!snap) throw new SimApiError(500, `snapshot '${snapname}' does not exist`);
-      return configView(ctx.sim, snap.config);
+      return configView(ctx.sim.digest(snap.config), snap.config);
     }
-    return configView(ctx.sim, vm.config);
+    return configView(ctx.sim.vmDigest(vm), current ? vm.config : effectiveConfig(vm));
+  },
+
+  'GET /nodes/{node}/qemu/{vmid}/pending': (ctx) => {
+    const vm = qemuOf(ctx);
+    const keys = new Set([...Object.keys(vm.config), ...Object.keys(vm.pending ?? {}), ...(vm.pendingDelete ?? [])]);
+    return [...keys].sort().map((key) => {
+      const entry: Record<string, unknown> = { key };
+      const mask = (v: unknown) => (key === 'cipassword' ? '**********' : v);
+      if (vm.config[key] !== undefined) entry.value = mask(vm.config[key]);
+      if (vm.pending?.[key] !== undefined) entry.pending = mask(vm.pending[key]);
+      if (vm.pendingDelete?.includes(key)) entry.delete = 1;
+      return entry;
+    });
   },
 
   'PUT /nodes/{node}/qemu/{vmid}/config': (ctx) => {
     const vm = qemuOf(ctx);
     requirePriv(ctx, `/vms/${vm.vmid}`, 'VM.Config.Options');
-    applyConfig(ctx.sim, vm, ctx.params);
+    updateVmConfig({ sim: ctx.sim, vm, params: ctx.params, rootUser: isRootUser(ctx) });
     return null;
   },
 
-  'POST /nodes/{node}/qemu/{vmid}/config': (ctx) => {
+  'POST /nodes/{node}/qemu/{vmid}/config': async (ctx) => {
     const vm = qemuOf(ctx);
     requirePriv(ctx, `/vms/${vm.vmid}`, 'VM.Config.Options');
-    // Checked synchronously under the config lock before the worker forks, as PVE does.
-    applyConfig(ctx.sim, vm, ctx.params);
-    const task = ctx.sim.startTask({ node: vm.node, type: 'qmconfig', id: String(vm.vmid), ...taskUser(ctx), durationMs: Math.min(ctx.sim.faults.taskDurationMs, 20), noFaults: true });
-    const delay = int(ctx.params, 'background_delay');
-    return delay ? null : task.upid;
+    // Checked and written under the config lock before the worker forks, as PVE does; the worker applies.
+    const result = updateVmConfig({ sim: ctx.sim, vm, params: ctx.params, rootUser: isRootUser(ctx) });
+    const task = ctx.sim.startTask({
+      node: vm.node,
+      type: 'qmconfig',
+      id: String(vm.vmid),
+      ...taskUser(ctx),
+      durationMs: Math.min(ctx.sim.faults.taskDurationMs, 20),
+      noFaults: true,
+      work: async (w) => {
+        w.log(`update VM ${vm.vmid}: ${result.changes.map((c) => `-${c}`).join(' ')}`);
+        for (const warning of result.warnings) w.warn(warning);
+        await w.sleep(Math.min(ctx.sim.faults.taskDurationMs, 20));
+      },
+    });
+    return awaitBriefly(ctx, task.upid, int(ctx.params, 'background_delay'), `failed to update VM ${vm.vmid}: `);
+  },
+
+  'GET /nodes/{node}/qemu/{vmid}/status': (ctx) => {
+    qemuOf(ctx);
+    return ['current', 'start', 'stop', 'reset', 'shutdown', 'suspend', 'reboot', 'resume'].map((subdir) => ({ subdir }));
   },
 
   'GET /nodes/{node}/qemu/{vmid}/status/current': (ctx) => {
     const vm = qemuOf(ctx);
     const r = guestResource(ctx.sim, vm);
+    const running = vm.state !== 'stopped';
     return {
       vmid: vm.vmid,
-      status: vm.state === 'stopped' ? 'stopped' : 'running',
-      qmpstatus: vm.state === 'paused' ? 'paused' : vm.state,
-      name: r.name,
+      status: running ? 'running' : 'stopped',
+      qmpstatus: vm.state === 'paused' ? 'paused' : running ? 'running' : 'stopped',
+      name: ctx.sim.nameOf(vm),
       cpus: r.maxcpu,
       cpu: r.cpu,
       maxmem: r.maxmem,
@@ -114,13 +129,14 @@ export const qemuConfigHandlers: HandlerTable = {
       uptime: r.uptime,
       netin: r.netin,
       netout: r.netout,
-      diskread: 0,
-      diskwrite: 0,
+      diskread: r.diskread,
+      diskwrite: r.diskwrite,
       ha: { managed: 0 },
+      ...(running ? { pid: 100000 + vm.vmid, 'running-machine': 'pc-i440fx-9.0+pve0', 'running-qemu': '9.0.2' } : {}),
       ...(vm.config.lock ? { lock: vm.config.lock } : {}),
       ...(vm.config.tags ? { tags: vm.config.tags } : {}),
       ...(vm.config.template ? { template: 1 } : {}),
-      ...(vm.config.agent ? { agent: 1 } : {}),
+      ...(/^(enabled=)?1/.test(String(vm.config.agent ?? '')) ? { agent: 1 } : {}),
     };
   },
 };

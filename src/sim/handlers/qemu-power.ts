@@ -1,14 +1,14 @@
 // qemu status/start|stop|shutdown|reboot|reset|suspend|resume, with PVE's split between synchronous
-// errors and errors inside the worker task.
+// errors ("VM 100 not running") and errors inside the worker task ("VM 100 already running", locks).
 import { SimApiError, SimTaskError } from '../api-error.js';
 import type { SimVmRecord } from '../model.js';
-import { bool, int, requirePriv, taskUser, vmidOf, type HandlerContext, type HandlerTable } from './context.js';
-
-const nowSec = () => Math.floor(Date.now() / 1000);
+import { applyPending } from '../vm-config.js';
+import { bool, int, nowSec, requirePriv, rootOnly, taskUser, vmidOf, type HandlerContext, type HandlerTable } from './context.js';
 
 function target(ctx: HandlerContext): SimVmRecord {
   const vm = ctx.sim.qemu(String(ctx.params.node), vmidOf(ctx.params));
   requirePriv(ctx, `/vms/${vm.vmid}`, 'VM.PowerMgmt');
+  rootOnly(ctx, 'skiplock', 'keepActive', 'migratedfrom', 'stateuri', 'nocheck', 'machine', 'force-cpu', 'targetstorage', 'migration_type', 'migration_network');
   return vm;
 }
 
@@ -18,15 +18,26 @@ function lockCheck(ctx: HandlerContext, vm: SimVmRecord): void {
   if (lock) throw new SimTaskError(`VM is locked (${lock})`);
 }
 
-function setState(ctx: HandlerContext, vm: SimVmRecord, state: SimVmRecord['state']): void {
-  if (state === 'running' && vm.state === 'stopped') vm.startedAt = nowSec();
-  vm.state = state;
+function setRunning(ctx: HandlerContext, vm: SimVmRecord): void {
+  if (vm.state === 'stopped') {
+    // Pending changes take effect when the VM (re)starts.
+    applyPending(vm);
+    vm.startedAt = nowSec();
+  }
+  vm.state = 'running';
+  ctx.sim.touch();
+}
+
+function setStopped(ctx: HandlerContext, vm: SimVmRecord): void {
+  vm.state = 'stopped';
+  vm.startedAt = undefined;
   ctx.sim.touch();
 }
 
 export const qemuPowerHandlers: HandlerTable = {
   'POST /nodes/{node}/qemu/{vmid}/status/start': (ctx) => {
     const vm = target(ctx);
+    const fromDisk = () => vm.config.lock === 'suspended';
     return ctx.sim.startTask({
       node: vm.node,
       type: 'qmstart',
@@ -34,28 +45,30 @@ export const qemuPowerHandlers: HandlerTable = {
       ...taskUser(ctx),
       begin: () => {
         if (vm.config.template) throw new SimTaskError("you can't start a vm if it's a template");
-        if (vm.config.lock === 'suspended') {
-          /* resume from disk */
-        } else lockCheck(ctx, vm);
+        if (!fromDisk()) lockCheck(ctx, vm);
         if (vm.state !== 'stopped') throw new SimTaskError(`VM ${vm.vmid} already running`);
       },
       finish: () => {
-        if (vm.config.lock === 'suspended') delete vm.config.lock;
-        setState(ctx, vm, 'running');
-        return [`starting VM ${vm.vmid}`];
+        const resumed = fromDisk();
+        if (resumed) delete vm.config.lock;
+        setRunning(ctx, vm);
+        return resumed ? [`resuming VM ${vm.vmid} from saved state`] : [];
       },
     }).upid;
   },
 
   'POST /nodes/{node}/qemu/{vmid}/status/stop': (ctx) => {
     const vm = target(ctx);
+    if (bool(ctx.params, 'overrule-shutdown')) {
+      for (const t of ctx.sim.nodeTasks(vm.node)) if (t.status === 'running' && t.type === 'qmshutdown' && t.id === String(vm.vmid)) ctx.sim.engine.stop(t);
+    }
     return ctx.sim.startTask({
       node: vm.node,
       type: 'qmstop',
       id: String(vm.vmid),
       ...taskUser(ctx),
       begin: () => lockCheck(ctx, vm),
-      finish: () => setState(ctx, vm, 'stopped'),
+      finish: () => setStopped(ctx, vm),
     }).upid;
   },
 
@@ -70,13 +83,16 @@ export const qemuPowerHandlers: HandlerTable = {
       type: 'qmshutdown',
       id: String(vm.vmid),
       ...taskUser(ctx),
-      // A guest that ignores ACPI keeps the task running until the timeout.
-      durationMs: ignores ? timeout * 1000 : undefined,
       begin: () => lockCheck(ctx, vm),
-      finish: () => {
-        if (ignores && !forceStop) throw new SimTaskError('VM quit/powerdown failed - got timeout');
-        setState(ctx, vm, 'stopped');
-        return ignores ? ['VM still running - terminating now with SIGTERM'] : [];
+      work: async (w) => {
+        if (vm.state === 'stopped') return;
+        // A guest that ignores ACPI keeps the task waiting until the timeout.
+        await w.sleep(ignores ? timeout * 1000 : undefined);
+        if (ignores) {
+          if (!forceStop) throw new SimTaskError('VM quit/powerdown failed - got timeout');
+          w.log('VM still running - terminating now with SIGTERM');
+        }
+        setStopped(ctx, vm);
       },
     }).upid;
   },
@@ -92,8 +108,8 @@ export const qemuPowerHandlers: HandlerTable = {
       ...taskUser(ctx),
       begin: () => lockCheck(ctx, vm),
       finish: () => {
-        vm.startedAt = nowSec();
-        setState(ctx, vm, 'running');
+        setStopped(ctx, vm);
+        setRunning(ctx, vm);
       },
     }).upid;
   },
@@ -101,7 +117,17 @@ export const qemuPowerHandlers: HandlerTable = {
   'POST /nodes/{node}/qemu/{vmid}/status/reset': (ctx) => {
     const vm = target(ctx);
     if (vm.state === 'stopped') throw new SimApiError(500, `VM ${vm.vmid} not running`);
-    return ctx.sim.startTask({ node: vm.node, type: 'qmreset', id: String(vm.vmid), ...taskUser(ctx), begin: () => lockCheck(ctx, vm) }).upid;
+    return ctx.sim.startTask({
+      node: vm.node,
+      type: 'qmreset',
+      id: String(vm.vmid),
+      ...taskUser(ctx),
+      begin: () => lockCheck(ctx, vm),
+      finish: () => {
+        vm.startedAt = nowSec();
+        ctx.sim.touch();
+      },
+    }).upid;
   },
 
   'POST /nodes/{node}/qemu/{vmid}/status/suspend': (ctx) => {
@@ -113,12 +139,18 @@ export const qemuPowerHandlers: HandlerTable = {
       type: todisk ? 'qmsuspend' : 'qmpause',
       id: String(vm.vmid),
       ...taskUser(ctx),
+      vm: todisk ? vm : undefined,
+      lock: todisk ? 'suspending' : undefined,
       begin: () => lockCheck(ctx, vm),
       finish: () => {
         if (todisk) {
-          setState(ctx, vm, 'stopped');
+          setStopped(ctx, vm);
           vm.config.lock = 'suspended';
-        } else setState(ctx, vm, 'paused');
+          ctx.sim.touch();
+        } else {
+          vm.state = 'paused';
+          ctx.sim.touch();
+        }
       },
     }).upid;
   },
@@ -136,8 +168,13 @@ export const qemuPowerHandlers: HandlerTable = {
         if (!fromDisk) lockCheck(ctx, vm);
       },
       finish: () => {
-        if (fromDisk) delete vm.config.lock;
-        setState(ctx, vm, 'running');
+        if (fromDisk) {
+          delete vm.config.lock;
+          setRunning(ctx, vm);
+        } else {
+          vm.state = 'running';
+          ctx.sim.touch();
+        }
       },
     }).upid;
   },

@@ -1,9 +1,7 @@
 // qemu snapshots: list (with `current` last), create, delete, rollback, snapshot config.
 import { SimApiError, SimTaskError } from '../api-error.js';
 import type { SimVmRecord } from '../model.js';
-import { bool, requirePriv, str, taskUser, vmidOf, type HandlerContext, type HandlerTable } from './context.js';
-
-const nowSec = () => Math.floor(Date.now() / 1000);
+import { bool, nowSec, requirePriv, str, taskUser, vmidOf, type HandlerContext, type HandlerTable } from './context.js';
 
 function target(ctx: HandlerContext): SimVmRecord {
   return ctx.sim.qemu(String(ctx.params.node), vmidOf(ctx.params));
@@ -31,7 +29,7 @@ export const qemuSnapshotHandlers: HandlerTable = {
         description: s.description,
         ...(s.parent ? { parent: s.parent } : {}),
       })),
-      { name: 'current', digest: ctx.sim.digest(vm.config), running: vm.state === 'stopped' ? 0 : 1, description: 'You are here!', ...(vm.parent ? { parent: vm.parent } : {}) },
+      { name: 'current', digest: ctx.sim.vmDigest(vm), running: vm.state === 'stopped' ? 0 : 1, description: 'You are here!', ...(vm.parent ? { parent: vm.parent } : {}) },
     ];
   },
 
@@ -54,12 +52,14 @@ export const qemuSnapshotHandlers: HandlerTable = {
         if (vm.config.template) throw new SimTaskError("you can't take a snapshot if it's a template");
         if (vm.snapshots.some((s) => s.name === name)) throw new SimTaskError(`snapshot name '${name}' already used`);
       },
-      finish: () => {
+      work: async (w) => {
+        if (vmstate) w.log(`saving VM state and RAM using storage '${String(vm.config.vmstatestorage ?? 'local-zfs')}'`);
+        await w.sleep();
         const { lock: _lock, ...config } = vm.config;
         vm.snapshots.push({ name, description, snaptime: nowSec(), vmstate, parent: vm.parent, config });
         vm.parent = name;
         ctx.sim.touch();
-        return [`snapshotting '${name}'`];
+        w.log(`snapshotting 'drive-scsi0' (${String(vm.config.scsi0 ?? '').split(',')[0]})`);
       },
     }).upid;
   },
@@ -103,14 +103,20 @@ export const qemuSnapshotHandlers: HandlerTable = {
       vm,
       lock: 'rollback',
       begin: () => lockCheck(ctx, vm),
-      finish: () => {
+      work: async (w) => {
+        if (vm.state !== 'stopped') w.log(`VM ${vm.vmid} is running - stopping it before the rollback`);
+        await w.sleep();
         const snap = findSnapshot(vm, name);
-        vm.config = { ...snap.config };
+        // The rollback replaces the config (and drops pending changes); the task still holds its lock.
+        vm.config = { ...snap.config, lock: 'rollback' };
+        delete vm.pending;
+        delete vm.pendingDelete;
         vm.parent = name;
         const run = snap.vmstate || start;
-        if (run && vm.state === 'stopped') vm.startedAt = nowSec();
+        vm.startedAt = run ? nowSec() : undefined;
         vm.state = run ? 'running' : 'stopped';
         ctx.sim.touch();
+        if (start && !snap.vmstate) w.log(`starting VM ${vm.vmid}`);
       },
     }).upid;
   },

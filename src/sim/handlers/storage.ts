@@ -1,188 +1,246 @@
-// /storage, node storages and content (list, delete, notes/protected), vzdump, download-url.
-import { SimApiError, SimTaskError } from '../api-error.js';
+// /storage, node storages, storage content (list, details, notes/protected, delete) and download-url.
+import { SimApiError, SimTaskError, paramError } from '../api-error.js';
 import type { SimCluster } from '../cluster.js';
-import type { SimVolumeRecord } from '../model.js';
-import { splitList } from '../schema/validate.js';
-import { bool, int, requirePriv, str, taskUser, type HandlerTable } from './context.js';
+import type { SimStorageRecord, SimVolumeRecord } from '../model.js';
+import { splitList } from '../schema/formats.js';
+import { DRIVE_RE, driveSize, isCdrom, volidOf } from '../vm-config.js';
+import { awaitBriefly, bool, int, nowSec, requirePriv, str, taskUser, type HandlerContext, type HandlerTable } from './context.js';
+import { storageUsage } from './resources.js';
 
-const nowSec = () => Math.floor(Date.now() / 1000);
+const FILE_BASED = new Set(['dir', 'nfs', 'cifs', 'cephfs', 'glusterfs', 'btrfs']);
+const SUBDIRS: Record<string, string> = { backup: 'dump', iso: 'template/iso', vztmpl: 'template/cache', import: 'import', snippets: 'snippets' };
+const EXTENSIONS: Record<string, RegExp> = { iso: /\.(iso|img)$/i, vztmpl: /\.(tar\.gz|tar\.xz|tar\.zst)$/i, import: /\.(qcow2|raw|vmdk|ova)$/i };
 
-function volumesOn(sim: SimCluster, node: string, storage: string): SimVolumeRecord[] {
-  const s = sim.storages.get(storage);
-  return [...sim.volumes.values()].filter((v) => v.storage === storage && (s?.shared || v.node === node));
+/** Where a storage keeps its files on a node, as PVE paths them. */
+export function storagePath(s: SimStorageRecord): string {
+  return s.path ?? (s.storage === 'local' ? '/var/lib/vz' : `/mnt/pve/${s.storage}`);
+}
+
+export function volumePath(s: SimStorageRecord, volid: string): string {
+  const volname = volid.slice(volid.indexOf(':') + 1);
+  const slash = volname.indexOf('/');
+  const content = volname.slice(0, slash);
+  return `${storagePath(s)}/${SUBDIRS[content] ?? content}/${volname.slice(slash + 1)}`;
+}
+
+/** VM disk volumes, which the simulator keeps in the VM configs rather than as separate records. */
+function imageVolumes(sim: SimCluster, node: string, s: SimStorageRecord): SimVolumeRecord[] {
+  const out: SimVolumeRecord[] = [];
+  if (!s.content.includes('images') && !s.content.includes('rootdir')) return out;
+  for (const vm of sim.vms.values()) {
+    if (!s.shared && vm.node !== node) continue;
+    for (const [k, raw] of Object.entries(vm.config)) {
+      const v = String(raw);
+      if ((!DRIVE_RE.test(k) && !/^unused\d+$/.test(k) && k !== 'rootfs') || isCdrom(v) || !v.startsWith(`${s.storage}:`)) continue;
+      const volid = volidOf(v);
+      if (volid.includes('/')) continue; // linked-clone child volumes are listed by their own name only on real storage
+      const content = vm.type === 'lxc' ? 'rootdir' : 'images';
+      out.push({ volid, storage: s.storage, node: s.shared ? undefined : node, content, format: volid.includes('subvol-') ? 'subvol' : 'raw', size: driveSize(v), ctime: 0, vmid: vm.vmid });
+    }
+  }
+  return out;
 }
 
 function volumeView(v: SimVolumeRecord): Record<string, unknown> {
-  return {
-    volid: v.volid,
-    content: v.content,
-    format: v.format,
-    size: v.size,
-    ctime: v.ctime,
-    ...(v.vmid !== undefined ? { vmid: v.vmid } : {}),
-    ...(v.notes !== undefined ? { notes: v.notes } : {}),
-    ...(v.content === 'backup' ? { protected: v.protected ? 1 : 0, subtype: 'qemu' } : {}),
-  };
+  const out: Record<string, unknown> = { volid: v.volid, content: v.content, format: v.format, size: v.size };
+  if (v.ctime) out.ctime = v.ctime;
+  if (v.vmid !== undefined) out.vmid = v.vmid;
+  if (v.content === 'backup') out.subtype = v.subtype ?? 'qemu';
+  if (v.notes) out.notes = v.notes.split('\n')[0];
+  if (v.protected) out.protected = 1;
+  if (v.content === 'images' || v.content === 'rootdir') out.used = v.size;
+  return out;
 }
 
-function findVolume(sim: SimCluster, storage: string, volume: string): SimVolumeRecord {
-  const volid = volume.includes(':') ? volume : `${storage}:${volume}`;
+/** `{volume}` may be a full volid or the part after `storage:`. */
+function volidFor(storage: string, volume: string): string {
+  const colon = volume.indexOf(':');
+  if (colon < 0) return `${storage}:${volume}`;
+  const given = volume.slice(0, colon);
+  if (given !== storage) throw paramError({ volume: `storage ID mismatch (${given} != ${storage})\n` });
+  return volume;
+}
+
+function findVolume(sim: SimCluster, node: string, storage: string, volume: string): SimVolumeRecord {
+  const volid = volidFor(storage, volume);
   const v = sim.volumes.get(volid);
-  if (!v || v.storage !== storage) throw new SimApiError(500, `volume '${volid}' does not exist`);
+  const s = sim.storage(storage);
+  if (!v || (!s.shared && v.node !== node)) throw new SimApiError(500, `volume '${volid}' does not exist`);
   return v;
 }
 
-export const storageHandlers: HandlerTable = {
-  'GET /storage': ({ sim }) =>
-    [...sim.storages.values()].map((s) => ({ storage: s.storage, type: s.type, content: s.content.join(','), shared: s.shared ? 1 : 0, digest: sim.digest({ s: s.storage }) })),
+function storageStatus(sim: SimCluster, node: string, s: SimStorageRecord, used: Map<string, number>): Record<string, unknown> {
+  const bytes = used.get(s.shared ? s.storage : `${node}/${s.storage}`) ?? 0;
+  return {
+    storage: s.storage,
+    type: s.type,
+    content: s.content.join(','),
+    shared: s.shared ? 1 : 0,
+    enabled: 1,
+    active: 1,
+    total: s.total,
+    used: bytes,
+    avail: s.total - bytes,
+    used_fraction: Math.round((bytes / s.total) * 10000) / 10000,
+  };
+}
 
-  'GET /nodes/{node}/storage': ({ sim, params }) => {
-    const node = String(params.node);
-    sim.node(node);
-    const content = str(params, 'content');
-    const only = str(params, 'storage');
-    if (only && !sim.storages.has(only)) throw new SimApiError(400, 'Parameter verification failed.', { storage: 'No such storage.' });
+/** PVE::Tools::encode_text: task ids must not contain ':', '/' or whitespace. */
+function encodeTaskId(text: string): string {
+  return text.replace(/[^-_.a-zA-Z0-9]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+function nodeOf(ctx: HandlerContext): string {
+  return String(ctx.params.node);
+}
+
+export const storageHandlers: HandlerTable = {
+  'GET /storage': ({ sim, params }) => {
+    const type = str(params, 'type');
     return [...sim.storages.values()]
-      .filter((s) => (!only || s.storage === only) && (!content || splitList(content).some((c) => s.content.includes(c))))
-      .map((s) => {
-        const used = volumesOn(sim, node, s.storage).reduce((a, v) => a + v.size, 0);
-        return { storage: s.storage, type: s.type, content: s.content.join(','), shared: s.shared ? 1 : 0, enabled: 1, active: 1, total: s.total, used, avail: s.total - used, used_fraction: used / s.total };
-      });
+      .filter((s) => !type || s.type === type)
+      .map((s) => ({
+        storage: s.storage,
+        type: s.type,
+        content: s.content.join(','),
+        ...(s.shared ? { shared: 1 } : {}),
+        ...(s.type === 'nfs' ? { server: '10.0.0.5', export: `/export/${s.storage}`, path: storagePath(s) } : s.type === 'dir' ? { path: storagePath(s) } : { pool: 'rpool/data', sparse: 1 }),
+        ...(s.content.includes('backup') ? { 'prune-backups': 'keep-all=1' } : {}),
+        digest: sim.digest({ storage: s.storage, type: s.type, content: s.content.join(',') }),
+      }));
   },
 
-  'GET /nodes/{node}/storage/{storage}/content': ({ sim, params }) => {
-    const node = String(params.node);
-    const storage = String(params.storage);
-    sim.storage(storage);
+  'GET /storage/{storage}': ({ sim, params }) => {
+    const s = sim.storage(String(params.storage));
+    return { storage: s.storage, type: s.type, content: s.content.join(','), ...(s.shared ? { shared: 1 } : {}), digest: sim.digest({ storage: s.storage }) };
+  },
+
+  'GET /nodes/{node}/storage': (ctx) => {
+    const { sim, params } = ctx;
+    const node = nodeOf(ctx);
+    const content = str(params, 'content');
+    const only = str(params, 'storage');
+    const target = str(params, 'target');
+    if (only && !sim.storages.has(only)) throw paramError({ storage: 'No such storage.' });
+    if (target && !sim.nodes.has(target)) throw new SimApiError(500, `no such cluster node '${target}'`);
+    const used = storageUsage(sim);
+    return [...sim.storages.values()]
+      .filter((s) => (!only || s.storage === only) && (!content || splitList(content).some((c) => s.content.includes(c))))
+      .map((s) => storageStatus(sim, node, s, used));
+  },
+
+  'GET /nodes/{node}/storage/{storage}': ({ sim, params }) => {
+    sim.storage(String(params.storage));
+    return ['content', 'download-url', 'file-restore', 'prunebackups', 'rrd', 'rrddata', 'status', 'upload'].map((subdir) => ({ subdir }));
+  },
+
+  'GET /nodes/{node}/storage/{storage}/status': (ctx) => {
+    const s = ctx.sim.storage(String(ctx.params.storage));
+    return storageStatus(ctx.sim, nodeOf(ctx), s, storageUsage(ctx.sim));
+  },
+
+  'GET /nodes/{node}/storage/{storage}/content': (ctx) => {
+    const { sim, params } = ctx;
+    const node = nodeOf(ctx);
+    const s = sim.storage(String(params.storage));
     const content = str(params, 'content');
     const vmid = int(params, 'vmid');
-    return volumesOn(sim, node, storage)
+    if (content && !s.content.includes(content)) return [];
+    return [...sim.volumesOn(node, s.storage), ...imageVolumes(sim, node, s)]
       .filter((v) => (!content || v.content === content) && (vmid === undefined || v.vmid === vmid))
       .map(volumeView);
   },
 
-  'GET /nodes/{node}/storage/{storage}/content/{volume}': ({ sim, params }) => {
-    const v = findVolume(sim, String(params.storage), String(params.volume));
-    return { path: `/mnt/pve/${v.storage}/${v.volid.split(':')[1]}`, size: v.size, used: v.size, format: v.format, ...(v.notes !== undefined ? { notes: v.notes } : {}), protected: v.protected ? 1 : 0 };
+  'GET /nodes/{node}/storage/{storage}/content/{volume}': (ctx) => {
+    const s = ctx.sim.storage(String(ctx.params.storage));
+    const v = findVolume(ctx.sim, nodeOf(ctx), s.storage, String(ctx.params.volume));
+    return { path: volumePath(s, v.volid), size: v.size, used: v.size, format: v.format, ...(v.notes ? { notes: v.notes } : {}), protected: v.protected ? 1 : 0 };
   },
 
   'PUT /nodes/{node}/storage/{storage}/content/{volume}': (ctx) => {
     requirePriv(ctx, `/storage/${String(ctx.params.storage)}`, 'Datastore.Allocate');
-    const v = findVolume(ctx.sim, String(ctx.params.storage), String(ctx.params.volume));
+    const v = findVolume(ctx.sim, nodeOf(ctx), String(ctx.params.storage), String(ctx.params.volume));
     const notes = str(ctx.params, 'notes');
-    if (notes !== undefined) v.notes = notes;
+    if (notes !== undefined) {
+      if (v.content !== 'backup') throw new SimApiError(500, `volume notes are not supported for content type '${v.content}'`);
+      v.notes = notes === '' ? undefined : notes;
+    }
     if (ctx.params.protected !== undefined) v.protected = bool(ctx.params, 'protected');
     ctx.sim.touch();
     return null;
   },
 
-  'DELETE /nodes/{node}/storage/{storage}/content/{volume}': (ctx) => {
+  'DELETE /nodes/{node}/storage/{storage}/content/{volume}': async (ctx) => {
+    const { sim } = ctx;
     requirePriv(ctx, `/storage/${String(ctx.params.storage)}`, 'Datastore.Allocate');
-    const v = findVolume(ctx.sim, String(ctx.params.storage), String(ctx.params.volume));
-    if (v.protected) throw new SimApiError(500, `cannot remove protected volume '${v.volid}'`);
-    return ctx.sim.startTask({
-      node: String(ctx.params.node),
-      type: 'imgdel',
-      id: v.vmid !== undefined ? `${v.vmid}@${v.storage}` : v.storage,
-      ...taskUser(ctx),
-      finish: () => {
-        ctx.sim.volumes.delete(v.volid);
-        ctx.sim.touch();
-      },
-    }).upid;
-  },
-
-  'POST /nodes/{node}/vzdump': (ctx) => {
-    const { sim, params } = ctx;
-    const node = String(params.node);
-    requirePriv(ctx, '/', 'VM.Backup');
-    const storage = str(params, 'storage') ?? 'local';
-    const st = sim.storage(storage);
-    if (!st.content.includes('backup')) throw new SimApiError(500, `storage '${storage}' does not support backups`);
-    const ids = params.all ? [...sim.vms.values()].filter((v) => v.node === node).map((v) => v.vmid) : splitList(str(params, 'vmid') ?? '').map(Number);
-    const local = ids.map((id) => sim.vms.get(id)).filter((v): v is NonNullable<typeof v> => !!v && v.node === node);
-    const compress = str(params, 'compress') ?? 'zstd';
-    const ext = compress === '0' ? 'vma' : `vma.${compress === 'gzip' ? 'gz' : compress === 'lzo' ? 'lzo' : 'zst'}`;
-    const notesTemplate = str(params, 'notes-template');
-    const protect = bool(params, 'protected');
-    const vm = local.length === 1 ? local[0] : undefined;
-    return sim.startTask({
+    const s = sim.storage(String(ctx.params.storage));
+    const node = nodeOf(ctx);
+    const volid = volidFor(s.storage, String(ctx.params.volume));
+    const found = sim.volumes.get(volid);
+    const v = found && (s.shared || found.node === node) ? found : undefined;
+    const volname = volid.slice(volid.indexOf(':') + 1);
+    if (!v && imageVolumes(sim, node, s).some((i) => i.volid === volid)) {
+      throw new SimApiError(500, `unable to delete volume '${volid}' - it belongs to a VM; detach it in the VM config`);
+    }
+    const task = sim.startTask({
       node,
-      type: 'vzdump',
-      id: local.length === 1 ? String(local[0].vmid) : '',
+      type: 'imgdel',
+      id: v?.vmid !== undefined ? `${v.vmid}@${s.storage}` : s.storage,
       ...taskUser(ctx),
-      durationMs: sim.faults.taskDurationMs * Math.max(1, local.length),
-      vm,
-      lock: vm ? 'backup' : undefined,
-      begin: () => {
-        if (vm) {
-          const lock = sim.lockOf(vm);
-          if (lock) throw new SimTaskError(`VM is locked (${lock})`);
+      work: async (w) => {
+        await w.sleep();
+        if (!v || !sim.volumes.has(volid)) {
+          w.warn(`disk image '${volumePath(s, volid)}' does not exist`);
+          return;
         }
-      },
-      finish: () => {
-        const lines: string[] = [];
-        let failed = 0;
-        for (const g of local) {
-          lines.push(`INFO: Starting Backup of VM ${g.vmid} (${g.type})`);
-          if (!sim.vms.has(g.vmid)) {
-            failed++;
-            lines.push(`ERROR: Backup of VM ${g.vmid} failed - unable to find VM '${g.vmid}'`);
-            continue;
-          }
-          const d = new Date();
-          const stamp = `${d.getUTCFullYear()}_${String(d.getUTCMonth() + 1).padStart(2, '0')}_${String(d.getUTCDate()).padStart(2, '0')}-${String(d.getUTCHours()).padStart(2, '0')}_${String(d.getUTCMinutes()).padStart(2, '0')}_${String(d.getUTCSeconds()).padStart(2, '0')}`;
-          let volid = `${storage}:backup/vzdump-${g.type}-${g.vmid}-${stamp}.${ext}`;
-          for (let i = 1; sim.volumes.has(volid); i++) volid = `${storage}:backup/vzdump-${g.type}-${g.vmid}-${stamp}-${i}.${ext}`;
-          const notes = notesTemplate?.replace(/\{\{guestname\}\}/g, sim.nameOf(g)).replace(/\{\{vmid\}\}/g, String(g.vmid)).replace(/\{\{node\}\}/g, node).replace(/\{\{cluster\}\}/g, 'moxxie-sim');
-          sim.volumes.set(volid, { volid, storage, node: st.shared ? undefined : node, content: 'backup', format: ext, size: 2 * 1024 ** 3, ctime: nowSec(), vmid: g.vmid, notes, protected: protect });
-          lines.push(`INFO: Finished Backup of VM ${g.vmid}`);
-        }
+        // The protection check sits in free_image, inside the worker.
+        if (v.protected) throw new SimTaskError(`cannot remove protected volume '${volname}' on '${s.storage}'`);
+        sim.volumes.delete(volid);
         sim.touch();
-        if (failed) throw new SimTaskError('job errors');
-        return lines;
+        w.log(`Removed volume '${volid}'`);
       },
-    }).upid;
+    });
+    return awaitBriefly(ctx, task.upid, int(ctx.params, 'delay'));
   },
 
   'POST /nodes/{node}/storage/{storage}/download-url': (ctx) => {
     const { sim, params } = ctx;
     requirePriv(ctx, `/storage/${String(params.storage)}`, 'Datastore.AllocateTemplate');
-    const storage = String(params.storage);
-    const st = sim.storage(storage);
+    const node = nodeOf(ctx);
+    const st = sim.storage(String(params.storage));
     const content = String(params.content);
-    if (!st.content.includes(content)) throw new SimApiError(500, `storage '${storage}' does not support content-type '${content}'`);
-    const filename = String(params.filename);
-    const volid = `${storage}:${content}/${filename}`;
+    if (!FILE_BASED.has(st.type)) throw new SimApiError(500, `can't upload to storage type '${st.type}', not a file based storage!`);
+    if (!st.content.includes(content)) throw new SimApiError(500, `storage '${st.storage}' is not configured for content-type '${content}'`);
+    const filename = String(params.filename).replace(/[^-a-zA-Z0-9_.]/g, '_');
+    if (!EXTENSIONS[content]?.test(filename)) throw paramError({ filename: 'wrong file extension' });
+    if (params.compression !== undefined && content !== 'iso') throw paramError({ compression: 'decompression only supported for ISO images' });
+    const volid = `${st.storage}:${content}/${filename}`;
+    const path = volumePath(st, volid);
+    const url = String(params.url);
+    const checksum = str(params, 'checksum');
     return sim.startTask({
-      node: String(params.node),
+      node,
       type: 'download',
-      id: filename.replace(/[^A-Za-z0-9._-]/g, ''),
+      id: encodeTaskId(filename),
       ...taskUser(ctx),
-      finish: () => {
-        sim.volumes.set(volid, { volid, storage, node: st.shared ? undefined : String(params.node), content, format: filename.split('.').pop() ?? 'raw', size: 512 * 1024 ** 2, ctime: nowSec() });
+      work: async (w) => {
+        const existing = sim.volumes.get(volid);
+        if (existing && (st.shared || existing.node === node)) {
+          if (checksum) {
+            w.log(`file already exists ${path} - checking checksum`, 'calculating checksum of existing file...OK, checksum verified');
+            return;
+          }
+          throw new SimTaskError(`refusing to override existing file '${path}'`);
+        }
+        w.log(`downloading ${url} to ${path}`);
+        await w.sleep();
+        const size = 256 * 1024 ** 2 + (url.length % 64) * 16 * 1024 ** 2;
+        w.log(`${(size / 1024 ** 2).toFixed(0)}M 100% downloaded`);
+        if (checksum) w.log('calculating checksum...OK, checksum verified');
+        w.log(`download of '${url}' to '${path}' finished`);
+        sim.volumes.set(volid, { volid, storage: st.storage, node: st.shared ? undefined : node, content, format: filename.split('.').pop() ?? 'raw', size, ctime: nowSec() });
         sim.touch();
-        return [`downloading ${String(params.url)} to ${volid}`];
       },
     }).upid;
-  },
-
-  'GET /pools': ({ sim }) => [...sim.pools.values()].map((p) => ({ poolid: p.poolid, ...(p.comment ? { comment: p.comment } : {}) })),
-
-  'GET /pools/{poolid}': ({ sim, params }) => {
-    const id = String(params.poolid);
-    const p = sim.pools.get(id);
-    if (!p) throw new SimApiError(500, `pool '${id}' does not exist`);
-    const members = [...sim.vms.values()].filter((v) => v.pool === id).map((v) => ({ id: `${v.type}/${v.vmid}`, vmid: v.vmid, node: v.node, type: v.type, status: v.state, name: sim.nameOf(v) }));
-    return { ...(p.comment ? { comment: p.comment } : {}), members };
-  },
-
-  'POST /pools': (ctx) => {
-    requirePriv(ctx, '/pool', 'Pool.Allocate');
-    const id = String(ctx.params.poolid);
-    if (ctx.sim.pools.has(id)) throw new SimApiError(500, `pool '${id}' already exists`);
-    ctx.sim.pools.set(id, { poolid: id, comment: str(ctx.params, 'comment') });
-    ctx.sim.touch();
-    return null;
   },
 };

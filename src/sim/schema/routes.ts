@@ -16,7 +16,7 @@ export interface SchemaProperty {
   maximum?: number;
   minLength?: number;
   maxLength?: number;
-  requires?: string;
+  requires?: string | Record<string, unknown>;
   alias?: string;
   keyAlias?: string;
   default_key?: number | boolean;
@@ -28,6 +28,8 @@ export interface SchemaProperty {
 export interface MethodInfo {
   name: string;
   allowtoken?: number;
+  /** 'node': pveproxy forwards the call to the node named in the path. */
+  proxyto?: string;
   parameters?: { additionalProperties?: number | boolean; properties?: Record<string, SchemaProperty> };
 }
 

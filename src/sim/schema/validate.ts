@@ -1,7 +1,7 @@
 // Parameter validation as PVE::JSONSchema does it (check_prop / check_type / check_format and
 // parse_property_string), so the simulator answers a bad request with PVE's own 400 and messages.
 // Ported from the project's shared pve-api/lookup.mjs.
-import { isIPv4, isIPv6 } from 'node:net';
+import { FORMAT_CHECKS, NAMED_PROPERTY_FORMATS, isInteger, isNumber, parseBoolean, perlRegex, splitList } from './formats.js';
 import type { MethodInfo, SchemaProperty } from './routes.js';
 
 export type WireValue = string | boolean | number | null | WireValue[] | { [k: string]: WireValue };
@@ -13,93 +13,6 @@ const INDEX_COUNTS: Record<string, Record<string, number>> = {
   qemu: { hostpci: 16, ide: 4, ipconfig: 32, net: 32, numa: 8, parallel: 3, sata: 6, scsi: 31, serial: 4, unused: 256, usb: 14, virtio: 16, virtiofs: 10 },
   lxc: { dev: 256, mp: 256, net: 32, unused: 256 },
   other: { link: 8, acmedomain: 6 },
-};
-
-const isNumber = (v: string): boolean => /^[+-]?(\d+\.\d+|\d+\.|\.\d+|\d+)([eE][+-]?\d+)?$/.test(v);
-const isInteger = (v: string): boolean => /^[+-]?\d+$/.test(v);
-
-function parseBoolean(v: string): string | undefined {
-  if (/^(1|on|yes|true)$/i.test(v)) return '1';
-  if (/^(0|off|no|false)$/i.test(v)) return '0';
-  return undefined;
-}
-
-export function splitList(v: string): string[] {
-  if (v.includes('\0')) return v.split('\0');
-  return v.replace(/[,;]/g, ' ').replace(/^\s+/, '').split(/\s+/).filter((x) => x !== '');
-}
-
-const regexCache = new Map<string, RegExp | null>();
-function perlRegex(pattern: string): RegExp | null {
-  const cached = regexCache.get(pattern);
-  if (cached !== undefined) return cached;
-  const flags = pattern.includes('(?^i:') ? 'i' : '';
-  const src = pattern.replace(/\(\?\^i?:/g, '(?:').replace(/\\z/g, '$').replace(/\\A/g, '^');
-  let re: RegExp | null;
-  try {
-    re = new RegExp('^' + src + '\\n?$', flags);
-  } catch {
-    re = null;
-  }
-  regexCache.set(pattern, re);
-  return re;
-}
-
-const ID_RE = /^[a-z][a-z0-9\-_.]*[a-z0-9]$/i;
-const USER_RE = /^[^\s:/]+@[A-Za-z][A-Za-z0-9.\-_]+$/;
-const EMAIL_USER = '[\\w+\\-~]+(\\.[\\w+\\-~]+)*';
-const EMAIL_RE = new RegExp(`^${EMAIL_USER}@[a-zA-Z0-9-]+(\\.[a-zA-Z0-9-]+)*$`);
-const DNS_RE = /^(([a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)\.)*([a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)$/;
-const CONTENT_TYPES = ['images', 'rootdir', 'vztmpl', 'iso', 'backup', 'snippets', 'import', 'none'];
-
-function cidr(v: string, ipCheck: (s: string) => boolean, maxBits: number): boolean {
-  const m = /^(.+)\/(\d+)$/.exec(v);
-  return !!m && ipCheck(m[1]) && Number(m[2]) >= 0 && Number(m[2]) <= maxBits;
-}
-
-type FormatCheck = (v: string) => string | undefined;
-const FORMAT_CHECKS: Record<string, FormatCheck> = {
-  'pve-vmid': (v) => (/^[1-9][0-9]{2,8}$/.test(v) ? undefined : 'value does not look like a valid VM ID'),
-  'pve-node': (v) => (/^([a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)$/.test(v) ? undefined : 'value does not look like a valid node name'),
-  'pve-configid': (v) => (/^[a-z][a-z0-9_-]+$/i.test(v) ? undefined : `invalid configuration ID '${v}'`),
-  'pve-storage-id': (v) => (ID_RE.test(v) ? undefined : `storage ID '${v}' contains illegal characters`),
-  'pve-bridge-id': (v) => (/^[-_.\w]+$/.test(v) ? undefined : `invalid bridge ID '${v}'`),
-  'pve-tag': (v) => (/^[a-z0-9_][a-z0-9_\-+.]*$/i.test(v) ? undefined : 'invalid characters in tag'),
-  'pve-poolid': (v) => (/^[A-Za-z0-9.\-_]+(?:\/[A-Za-z0-9.\-_]+){0,2}$/.test(v) ? undefined : `invalid pool name '${v}'`),
-  'pve-userid': (v) =>
-    v.length < 3 ? `user name '${v}' is too short` : v.length > 64 ? `user name '${v}' is too long` : USER_RE.test(v) ? undefined : `value '${v}' does not look like a valid user name`,
-  'pve-realm': (v) => (/^[A-Za-z][A-Za-z0-9.\-_]+$/.test(v) ? undefined : `realm '${v}' does not look like a valid realm`),
-  'pve-volume-id': (v) => (/^[a-z][a-z0-9\-_.]*[a-z0-9]:.+$/is.test(v) ? undefined : `unable to parse volume ID '${v}'`),
-  'pve-storage-content': (v) => (CONTENT_TYPES.includes(v) ? undefined : `invalid content type '${v}'`),
-  'mac-addr': (v) => (/^[a-f0-9][02468ace](?::[a-f0-9]{2}){5}$/i.test(v) ? undefined : 'value does not look like a valid unicast MAC address'),
-  urlencoded: (v) => (/^[-%a-zA-Z0-9_.!~*'()]*$/.test(v) ? undefined : `invalid urlencoded string: ${v}`),
-  ipv4: (v) => (isIPv4(v) ? undefined : 'value does not look like a valid IPv4 address'),
-  ipv6: (v) => (isIPv6(v) ? undefined : 'value does not look like a valid IPv6 address'),
-  ip: (v) => (isIPv4(v) || isIPv6(v) ? undefined : 'value does not look like a valid IP address'),
-  CIDRv4: (v) => (cidr(v, isIPv4, 32) ? undefined : 'value does not look like a valid IPv4 CIDR network'),
-  CIDRv6: (v) => (cidr(v, isIPv6, 128) ? undefined : 'value does not look like a valid IPv6 CIDR network'),
-  CIDR: (v) => (cidr(v, isIPv4, 32) || cidr(v, isIPv6, 128) ? undefined : 'value does not look like a valid CIDR network'),
-  'dns-name': (v) => (DNS_RE.test(v) ? undefined : 'value does not look like a valid DNS name'),
-  address: (v) => (isIPv4(v) || isIPv6(v) || DNS_RE.test(v) ? undefined : `value does not look like a valid address: ${v}`),
-  email: (v) => (EMAIL_RE.test(v) ? undefined : 'value does not look like a valid email address'),
-  'pve-ipv4-config': (v) => (/^(?:dhcp|manual)$/.test(v) || cidr(v, isIPv4, 32) ? undefined : 'value does not look like a valid ipv4 network configuration'),
-  'pve-ipv6-config': (v) => (/^(?:auto|dhcp|manual)$/.test(v) || cidr(v, isIPv6, 128) ? undefined : 'value does not look like a valid ipv6 network configuration'),
-  'disk-size': (v) => (/^(\d+(\.\d+)?)([KMGT](?:iB)?)?$/.test(v) ? undefined : `invalid size: ${v}`),
-  string: () => undefined,
-};
-
-const OPT = { optional: 1 };
-const NAMED_PROPERTY_FORMATS: Record<string, Record<string, SchemaProperty>> = {
-  'pve-qm-ipconfig': {
-    ip: { type: 'string', format: 'pve-ipv4-config', ...OPT },
-    gw: { type: 'string', format: 'ipv4', requires: 'ip', ...OPT },
-    ip6: { type: 'string', format: 'pve-ipv6-config', ...OPT },
-    gw6: { type: 'string', format: 'ipv6', requires: 'ip6', ...OPT },
-  },
-  'pve-qm-boot': {
-    legacy: { type: 'string', pattern: '[acdn]{1,4}', default_key: 1, ...OPT },
-    order: { type: 'string', ...OPT },
-  },
 };
 
 function addError(errors: ParamErrors, path: string, msg: string): void {
@@ -123,7 +36,13 @@ function checkPropertyString(format: Record<string, SchemaProperty>, value: stri
       }
       let sub = format[k];
       if (sub?.alias) {
-        if (sub.keyAlias) res[sub.keyAlias] = k;
+        if (sub.keyAlias) {
+          if (res[sub.keyAlias] !== undefined) {
+            errs.push(`key alias '${sub.keyAlias}' is already defined`);
+            break;
+          }
+          res[sub.keyAlias] = k;
+        }
         k = sub.alias;
         sub = format[k];
       }
@@ -134,12 +53,20 @@ function checkPropertyString(format: Record<string, SchemaProperty>, value: stri
       if (sub.type === 'boolean') v = parseBoolean(v) ?? v;
       res[k] = v;
     } else if (!part.includes('=')) {
+      if (defaultKey) {
+        errs.push(`duplicate key in comma-separated list property: ${defaultKey}`);
+        break;
+      }
       const dk = Object.keys(format).find((k) => format[k].default_key);
-      if (defaultKey || !dk) {
-        errs.push(dk ? `duplicate key in comma-separated list property: ${dk}` : 'value without key, but schema does not define a default key');
+      if (!dk) {
+        errs.push('value without key, but schema does not define a default key');
         break;
       }
       defaultKey = dk;
+      if (res[dk] !== undefined) {
+        errs.push(`duplicate key in comma-separated list property: ${dk}`);
+        break;
+      }
       res[dk] = part;
     } else {
       errs.push('missing key in comma-separated list property');
@@ -263,11 +190,17 @@ function checkObject(
       }
       continue;
     }
-    if (prop.requires && value[prop.requires] === undefined) {
+    if (typeof prop.requires === 'string' && value[prop.requires] === undefined) {
       addError(errors, path ? `${path}.${prop.requires}` : prop.requires, `missing property - '${kp}' requires this property`);
     }
     if (v !== undefined) checkProp(v, prop, kp, errors);
   }
+}
+
+/** Whether a method takes a parameter (numbered keys such as net3 included), as PVE's option_exists. */
+export function optionExists(schemaPath: string, info: MethodInfo, key: string): boolean {
+  const family = schemaPath.startsWith('/nodes/{node}/qemu') ? 'qemu' : schemaPath.startsWith('/nodes/{node}/lxc') ? 'lxc' : 'other';
+  return resolveKey(info.parameters?.properties ?? {}, key, family).prop !== null;
 }
 
 /**

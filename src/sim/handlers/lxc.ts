@@ -1,0 +1,50 @@
+// Read-only LXC endpoints: containers appear in /cluster/resources; their list, config and status answer too.
+import { configMissing } from '../api-error.js';
+import type { SimVmRecord } from '../model.js';
+import { vmidOf, type HandlerContext, type HandlerTable } from './context.js';
+import { guestResource } from './resources.js';
+
+function containerOf(ctx: HandlerContext): SimVmRecord {
+  const node = String(ctx.params.node);
+  const vm = ctx.sim.vms.get(vmidOf(ctx.params));
+  if (!vm || vm.node !== node || vm.type !== 'lxc') throw configMissing(node, vmidOf(ctx.params), 'lxc');
+  return vm;
+}
+
+function statusView(ctx: HandlerContext, vm: SimVmRecord): Record<string, unknown> {
+  const r = guestResource(ctx.sim, vm);
+  return {
+    vmid: vm.vmid,
+    name: r.name,
+    status: vm.state === 'stopped' ? 'stopped' : 'running',
+    type: 'lxc',
+    cpus: r.maxcpu,
+    cpu: r.cpu,
+    maxmem: r.maxmem,
+    mem: r.mem,
+    maxswap: 512 * 1024 ** 2,
+    swap: 0,
+    maxdisk: r.maxdisk,
+    disk: r.maxdisk ? Math.floor(Number(r.maxdisk) * 0.3) : 0,
+    uptime: r.uptime,
+    netin: r.netin,
+    netout: r.netout,
+    diskread: r.diskread,
+    diskwrite: r.diskwrite,
+    ha: { managed: 0 },
+    ...(vm.config.tags ? { tags: vm.config.tags } : {}),
+    ...(vm.config.lock ? { lock: vm.config.lock } : {}),
+  };
+}
+
+export const lxcHandlers: HandlerTable = {
+  'GET /nodes/{node}/lxc': (ctx) => {
+    const node = String(ctx.params.node);
+    return [...ctx.sim.vms.values()].filter((v) => v.node === node && v.type === 'lxc').map((v) => statusView(ctx, v));
+  },
+  'GET /nodes/{node}/lxc/{vmid}/config': (ctx) => {
+    const vm = containerOf(ctx);
+    return { ...vm.config, digest: ctx.sim.vmDigest(vm) };
+  },
+  'GET /nodes/{node}/lxc/{vmid}/status/current': (ctx) => statusView(ctx, containerOf(ctx)),
+};

@@ -1,0 +1,151 @@
+// qemu migrate: the GET precondition check and the POST that runs a qmigrate task.
+import { SimApiError, SimTaskError, paramError } from '../api-error.js';
+import type { SimCluster } from '../cluster.js';
+import type { SimVmRecord } from '../model.js';
+import { splitList } from '../schema/formats.js';
+import { DRIVE_RE, driveSize, isCdrom, isCloudinit, volidOf } from '../vm-config.js';
+import { bool, requirePriv, rootOnly, str, taskUser, vmidOf, type HandlerTable } from './context.js';
+
+interface LocalDisk {
+  volid: string;
+  size: number;
+  drivename?: string;
+  cdrom?: number;
+  is_attached: number;
+  referenced_in_config: number;
+  is_unused?: number;
+}
+
+const storageOf = (value: string): string => value.slice(0, value.indexOf(':'));
+
+/** Every volume of the VM on non-shared storage: disks, CD images and unused volumes. */
+function localDisks(sim: SimCluster, vm: SimVmRecord): LocalDisk[] {
+  const out: LocalDisk[] = [];
+  for (const [k, raw] of Object.entries(vm.config)) {
+    const v = String(raw);
+    const unused = /^unused\d+$/.test(k);
+    if (!DRIVE_RE.test(k) && !unused) continue;
+    const storage = storageOf(v);
+    if (!storage || sim.storages.get(storage)?.shared) continue;
+    if (isCdrom(v) && !/:iso\//.test(v)) continue;
+    const disk: LocalDisk = { volid: volidOf(v), size: driveSize(v), is_attached: unused ? 0 : 1, referenced_in_config: 1 };
+    if (!unused) disk.drivename = k;
+    else disk.is_unused = 1;
+    if (isCdrom(v)) {
+      disk.cdrom = 1;
+      disk.size = sim.volumes.get(volidOf(v))?.size ?? disk.size;
+    }
+    out.push(disk);
+  }
+  return out;
+}
+
+/** Passthrough devices that pin a VM to its node. */
+function localResources(vm: SimVmRecord): string[] {
+  return Object.keys(vm.config).filter((k) => /^(hostpci|usb)\d+$/.test(k) || k === 'ivshmem');
+}
+
+/** `targetstorage`: `target` or `src:dst,...`; `1` keeps the same storage ID. */
+function storageMap(sim: SimCluster, value: string | undefined): (source: string) => string {
+  if (!value) return (s) => s;
+  const pairs = splitList(value);
+  let fallback: string | undefined;
+  const map = new Map<string, string>();
+  for (const p of pairs) {
+    const [a, b] = p.split(':');
+    if (b === undefined) fallback = a;
+    else map.set(a, b);
+  }
+  for (const dst of [...map.values(), ...(fallback ? [fallback] : [])]) if (dst !== '1') sim.storage(dst);
+  return (s) => {
+    const dst = map.get(s) ?? fallback ?? s;
+    return dst === '1' ? s : dst;
+  };
+}
+
+const hms = (ms: number): string => {
+  const s = Math.max(0, Math.round(ms / 1000));
+  return [Math.floor(s / 3600), Math.floor((s % 3600) / 60), s % 60].map((n) => String(n).padStart(2, '0')).join(':');
+};
+
+const stamp = (): string => new Date().toISOString().replace('T', ' ').slice(0, 19);
+
+export const qemuMigrateHandlers: HandlerTable = {
+  'GET /nodes/{node}/qemu/{vmid}/migrate': ({ sim, params }) => {
+    const vm = sim.qemu(String(params.node), vmidOf(params));
+    sim.assertUnlocked(vm);
+    const target = str(params, 'target');
+    if (target && !sim.nodes.has(target)) throw new SimApiError(500, `no such cluster node '${target}'`);
+    const usedStorages = [...new Set(Object.entries(vm.config).filter(([k, v]) => (DRIVE_RE.test(k) || /^unused\d+$/.test(k)) && !isCdrom(String(v))).map(([, v]) => storageOf(String(v))))];
+    const others = [...sim.nodes.keys()].filter((n) => n !== vm.node);
+    const allowed: string[] = [];
+    const notAllowed: Record<string, unknown> = {};
+    const resources = localResources(vm);
+    for (const n of others) {
+      // A storage that cannot be activated on an unreachable node counts as unavailable there.
+      if (!sim.isOnline(n)) notAllowed[n] = { unavailable_storages: usedStorages };
+      else if (resources.some((r) => r.startsWith('hostpci'))) notAllowed[n] = { 'unavailable-resources': resources.filter((r) => r.startsWith('hostpci')) };
+      else allowed.push(n);
+    }
+    return {
+      running: vm.state !== 'stopped' ? 1 : 0,
+      allowed_nodes: allowed,
+      not_allowed_nodes: notAllowed,
+      local_disks: localDisks(sim, vm),
+      local_resources: resources,
+      'mapped-resources': [],
+      'mapped-resource-info': {},
+    };
+  },
+
+  'POST /nodes/{node}/qemu/{vmid}/migrate': (ctx) => {
+    const { sim, params } = ctx;
+    const vm = sim.qemu(String(params.node), vmidOf(params));
+    requirePriv(ctx, `/vms/${vm.vmid}`, 'VM.Migrate');
+    rootOnly(ctx, 'force', 'migration_type', 'migration_network');
+    const target = String(params.target);
+    if (target === vm.node) throw paramError({ target: 'target is local node.' });
+    if (!sim.nodes.has(target)) throw new SimApiError(500, `no such cluster node '${target}'`);
+    sim.assertUnlocked(vm);
+    const running = vm.state !== 'stopped';
+    if (running && !bool(params, 'online')) throw new SimApiError(500, "can't migrate running VM without --online");
+    const mapStorage = storageMap(sim, str(params, 'targetstorage'));
+    const withLocalDisks = bool(params, 'with-local-disks');
+    const force = bool(params, 'force');
+    const source = vm.node;
+    const started = Date.now();
+    return sim.startTask({
+      node: source,
+      type: 'qmigrate',
+      id: String(vm.vmid),
+      ...taskUser(ctx),
+      vm,
+      lock: 'migrate',
+      work: async (w) => {
+        w.log(`${stamp()} starting migration of VM ${vm.vmid} to node '${target}' (10.0.0.${[...sim.nodes.keys()].indexOf(target) + 11})`);
+        const abort = (reason: string): SimTaskError => {
+          w.log(`${stamp()} ERROR: migration aborted (duration ${hms(Date.now() - started)}): ${reason}`);
+          return new SimTaskError('migration aborted');
+        };
+        if (!sim.isOnline(target)) throw abort(`Can't connect to destination address using public key`);
+        const devices = localResources(vm).filter((r) => r.startsWith('hostpci'));
+        if (devices.length && !force) throw abort(`can't migrate VM which uses local devices: ${devices.join(', ')}`);
+        const locals = localDisks(sim, vm).filter((d) => !d.cdrom);
+        if (running && locals.length && !withLocalDisks) throw abort("can't live migrate attached local disks without with-local-disks option");
+        for (const d of locals) w.log(`${stamp()} found local disk '${d.volid}' (${d.drivename ? `in current VM config` : 'unused'})`);
+        await w.sleep();
+        for (const [k, raw] of Object.entries(vm.config)) {
+          const v = String(raw);
+          if ((DRIVE_RE.test(k) || /^unused\d+$/.test(k)) && !isCdrom(v) && !isCloudinit(v)) {
+            const storage = storageOf(v);
+            if (!sim.storages.get(storage)?.shared) vm.config[k] = `${mapStorage(storage)}${v.slice(storage.length)}`;
+          }
+        }
+        vm.node = target;
+        sim.touch();
+        if (running) w.log(`${stamp()} migration status: completed`);
+        w.log(`${stamp()} migration finished successfully (duration ${hms(Date.now() - started)})`);
+      },
+    }).upid;
+  },
+};

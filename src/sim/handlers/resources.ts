@@ -1,0 +1,122 @@
+// Resource entries as /cluster/resources shows them (also reused by /pools members and the qemu list).
+import type { SimCluster } from '../cluster.js';
+import type { SimStorageRecord, SimVmRecord } from '../model.js';
+import { DRIVE_RE, driveSize, isCdrom, isCloudinit } from '../vm-config.js';
+import { nowSec } from './context.js';
+
+const MiB = 1024 ** 2;
+const GiB = 1024 ** 3;
+
+/** Boot disk size: PVE reports it as maxdisk for qemu guests (disk is always 0). */
+function bootDiskSize(vm: SimVmRecord): number {
+  const c = vm.config;
+  if (vm.type === 'lxc') return driveSize(String(c.rootfs ?? ''));
+  const order = /order=([^,]+)/.exec(String(c.boot ?? ''))?.[1]?.split(';') ?? [];
+  for (const k of [...order, 'scsi0', 'virtio0', 'sata0', 'ide0']) {
+    const v = c[k];
+    if (v !== undefined && DRIVE_RE.test(k) && !isCdrom(String(v)) && !isCloudinit(String(v))) return driveSize(String(v));
+  }
+  return 0;
+}
+
+export function maxMem(vm: SimVmRecord): number {
+  const m = /^(?:current=)?(\d+)/.exec(String(vm.config.memory ?? (vm.type === 'lxc' ? 512 : 2048)));
+  return Number(m?.[1] ?? 2048) * MiB;
+}
+
+export function maxCpu(vm: SimVmRecord): number {
+  return Number(vm.config.cores ?? 1) * Number(vm.config.sockets ?? 1);
+}
+
+export function guestResource(sim: SimCluster, vm: SimVmRecord, now = nowSec()): Record<string, unknown> {
+  const entry: Record<string, unknown> = { id: `${vm.type}/${vm.vmid}`, vmid: vm.vmid, type: vm.type, node: vm.node };
+  if (!sim.isOnline(vm.node)) {
+    // Stats come from the node's RRD and are gone; config-derived fields live in the replicated pmxcfs.
+    entry.status = 'unknown';
+  } else {
+    const running = vm.state !== 'stopped';
+    const maxmem = maxMem(vm);
+    entry.status = vm.state === 'paused' ? 'paused' : vm.state;
+    entry.name = sim.nameOf(vm);
+    entry.template = vm.config.template ? 1 : 0;
+    entry.uptime = running && vm.startedAt ? Math.max(0, now - vm.startedAt) : 0;
+    entry.maxcpu = maxCpu(vm);
+    entry.cpu = running ? Math.round(vm.cpuLoad * 10000) / 10000 : 0;
+    entry.maxmem = maxmem;
+    entry.mem = running ? Math.floor(maxmem * vm.memLoad) : 0;
+    entry.maxdisk = bootDiskSize(vm);
+    entry.disk = 0;
+    entry.netin = running ? vm.vmid * 1000 : 0;
+    entry.netout = running ? vm.vmid * 700 : 0;
+    entry.diskread = running ? vm.vmid * 4096 : 0;
+    entry.diskwrite = running ? vm.vmid * 2048 : 0;
+  }
+  if (vm.config.tags) entry.tags = String(vm.config.tags);
+  if (vm.config.lock) entry.lock = String(vm.config.lock);
+  if (vm.pool) entry.pool = vm.pool;
+  return entry;
+}
+
+export function nodeResource(sim: SimCluster, name: string, runningGuests: number, now = nowSec()): Record<string, unknown> {
+  const n = sim.node(name);
+  const entry: Record<string, unknown> = { id: `node/${name}`, node: name, type: 'node', level: '' };
+  if (!sim.isOnline(name)) {
+    entry.status = 'offline';
+    return entry;
+  }
+  entry.status = 'online';
+  entry.uptime = now - n.bootedAt;
+  entry.cpu = Math.min(1, 0.02 + runningGuests * 0.004);
+  entry.maxcpu = n.maxcpu;
+  entry.mem = Math.min(n.maxmem, 4 * GiB + runningGuests * 512 * MiB);
+  entry.maxmem = n.maxmem;
+  entry.disk = 10 * GiB;
+  entry.maxdisk = n.maxdisk;
+  entry['cgroup-mode'] = 2;
+  return entry;
+}
+
+/** Bytes used per storage as a node sees it; one pass over the volumes. */
+export function storageUsage(sim: SimCluster): Map<string, number> {
+  const used = new Map<string, number>();
+  const add = (key: string, size: number) => used.set(key, (used.get(key) ?? 0) + size);
+  for (const v of sim.volumes.values()) add(v.node ? `${v.node}/${v.storage}` : v.storage, v.size);
+  // VM disks live in the VM configs; count them where their storage keeps them.
+  for (const vm of sim.vms.values()) {
+    for (const [k, raw] of Object.entries(vm.config)) {
+      if (!DRIVE_RE.test(k) && !k.startsWith('unused') && k !== 'rootfs') continue;
+      const value = String(raw);
+      const storage = value.slice(0, value.indexOf(':'));
+      const s = sim.storages.get(storage);
+      if (!s || isCdrom(value)) continue;
+      add(s.shared ? storage : `${vm.node}/${storage}`, driveSize(value));
+    }
+  }
+  return used;
+}
+
+export function storageResource(sim: SimCluster, node: string, s: SimStorageRecord, used: Map<string, number>): Record<string, unknown> {
+  const online = sim.isOnline(node);
+  const entry: Record<string, unknown> = {
+    id: `storage/${node}/${s.storage}`,
+    storage: s.storage,
+    node,
+    type: 'storage',
+    plugintype: s.type,
+    status: online ? 'available' : 'unknown',
+    shared: s.shared ? 1 : 0,
+    content: s.content.join(','),
+  };
+  if (online) {
+    entry.disk = used.get(s.shared ? s.storage : `${node}/${s.storage}`) ?? 0;
+    entry.maxdisk = s.total;
+  }
+  return entry;
+}
+
+/** Running guests per node, for node load figures. */
+export function runningPerNode(sim: SimCluster): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const vm of sim.vms.values()) if (vm.state !== 'stopped') out.set(vm.node, (out.get(vm.node) ?? 0) + 1);
+  return out;
+}
