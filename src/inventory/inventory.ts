@@ -3,10 +3,13 @@ import { getClusterResources, type ClusterResource } from '../pve/endpoints/clus
 import type { PveRequester } from '../pve/types.js';
 import type { ClusterNode, Inventory, StorageInfo, Vm, VmStatus } from './model.js';
 
-/** PVE stores tags `;`-joined but accepts `,` and spaces too. */
+/**
+ * PVE stores tags `;`-joined but accepts `,` and whitespace too. Lower-cased as PVE stores them by
+ * default (tag-style case-sensitive is off), de-duplicated, in PVE's order.
+ */
 export function parseTags(raw: string | undefined): string[] {
   if (!raw) return [];
-  return raw.split(/[;,\s]+/).filter(Boolean).map((t) => t.toLowerCase());
+  return [...new Set(String(raw).split(/[;,\s]+/).filter(Boolean).map((t) => t.toLowerCase()))];
 }
 
 const VM_STATUSES: VmStatus[] = ['running', 'stopped', 'paused', 'suspended'];
@@ -37,9 +40,9 @@ export function mapResources(resources: ClusterResource[], fetchedAt = Date.now(
         name: r.name ?? '',
         node: r.node,
         type: r.type,
-        // A guest on an offline node has no trustworthy state.
+        // A guest on an offline node has no trustworthy state (PVE then also omits its name and stats).
         status: offline.has(r.node) || !known ? 'unknown' : (r.status as VmStatus),
-        template: r.template === 1,
+        template: Number(r.template) === 1,
         tags: parseTags(r.tags),
         lock: r.lock || undefined,
         pool: r.pool || undefined,
@@ -57,7 +60,7 @@ export function mapResources(resources: ClusterResource[], fetchedAt = Date.now(
         node: r.node,
         plugintype: r.plugintype ?? '',
         content: (r.content ?? '').split(',').filter(Boolean),
-        shared: r.shared === 1,
+        shared: Number(r.shared) === 1,
         status: r.status ?? 'unknown',
         disk: r.disk ?? 0,
         maxdisk: r.maxdisk ?? 0,

@@ -1,104 +1,99 @@
-// Resolves selectors against an inventory: a union of selectors, each with an optional exclude,
-// de-duplicated by vmid, in vmid order, with warnings for unknown ids and offline nodes.
-import picomatch from 'picomatch';
+// Resolves selectors against an inventory: the union of all selectors (each minus its exclude),
+// de-duplicated by vmid, in vmid order, with warnings for unknown ids, templates left out and
+// selected VMs on offline nodes. Pure: no I/O; what a "preview" shows.
 import type { Inventory, Vm } from '../inventory/model.js';
-import { compileTagExpression, TagExpressionError } from './tag-expression.js';
-import type { ResolveWarning, SelectorType, VmSelector } from './types.js';
-import { parseVmIds, SelectorError } from './vm-ids.js';
+import { compileSelector, type CompiledSelector } from './compile-selector.js';
+import { SelectorError } from './selector-error.js';
+import type { ResolveWarning, VmSelector } from './types.js';
+import { idRuns } from './vm-ids.js';
 
-export const SELECTOR_TYPES: SelectorType[] = ['ALL', 'VM_IDS', 'NAME_PATTERN', 'TAG_EXPRESSION'];
+export { SELECTOR_TYPES } from './compile-selector.js';
 
 export interface Resolved {
   vms: Vm[];
   warnings: ResolveWarning[];
 }
 
-/** A name glob (`*`, `?`, `[...]`), full match, case-insensitive; matched by picomatch, never a hand-built regex. */
-export function nameMatcher(glob: string): (name: string) => boolean {
-  return picomatch(glob, { nocase: true, dot: true });
+export interface ResolveOptions {
+  /** How the selector list is named in errors and warnings (default `vmSelectors`). */
+  field?: string;
 }
 
-function withField<T>(index: number, fn: () => T): T {
-  try {
-    return fn();
-  } catch (err) {
-    if (err instanceof TagExpressionError || err instanceof SelectorError) {
-      const e = new SelectorError(`vmSelectors[${index}]: ${err.message}`);
-      throw Object.assign(e, { cause: err });
-    }
-    throw err;
+/** Checks (and compiles) a selector list; throws SelectorError naming the field. Returns them normalised. */
+export function validateSelectors(selectors: unknown, opts: ResolveOptions = {}): VmSelector[] {
+  return compileSelectors(selectors, opts.field ?? 'vmSelectors').map((c) => c.selector);
+}
+
+export function compileSelectors(selectors: unknown, field = 'vmSelectors'): CompiledSelector[] {
+  if (!Array.isArray(selectors) || selectors.length === 0) {
+    throw new SelectorError(`${field}: give at least one selector, e.g. [{"type":"VM_IDS","value":"8200,8201"}] or [{"type":"TAG_EXPRESSION","value":"env-prod"}]`, { field });
   }
+  return selectors.map((s, i) => compileSelector(s, `${field}[${i}]`));
 }
 
-/** Checks a selector list's shape; throws SelectorError naming the field. */
-export function validateSelectors(selectors: unknown): VmSelector[] {
-  if (!Array.isArray(selectors) || selectors.length === 0) throw new SelectorError('vmSelectors: give at least one selector, e.g. [{"type":"VM_IDS","value":"8200,8201"}]');
-  return selectors.map((s, i) => {
-    if (!s || typeof s !== 'object') throw new SelectorError(`vmSelectors[${i}]: must be an object with type and value`);
-    const sel = s as Record<string, unknown>;
-    if (!SELECTOR_TYPES.includes(sel.type as SelectorType)) throw new SelectorError(`vmSelectors[${i}].type: '${String(sel.type)}' is not valid; use one of ${SELECTOR_TYPES.join(', ')}`);
-    if (sel.type !== 'ALL' && (typeof sel.value !== 'string' || !sel.value.trim())) throw new SelectorError(`vmSelectors[${i}].value: required for ${String(sel.type)}`);
-    if (sel.exclude !== undefined && typeof sel.exclude !== 'string') throw new SelectorError(`vmSelectors[${i}].exclude: must be a tag expression string`);
-    return { type: sel.type as SelectorType, value: sel.value as string | undefined, exclude: sel.exclude as string | undefined, includeTemplates: sel.includeTemplates === true };
-  });
-}
+export function resolveSelectors(inv: Inventory, selectors: VmSelector[], opts: ResolveOptions = {}): Resolved {
+  // Everything is compiled before anything is matched: a bad selector fails the whole request.
+  const compiled = compileSelectors(selectors, opts.field ?? 'vmSelectors');
+  let index: Map<number, Vm> | undefined;
+  const byId = () => (index ??= new Map(inv.vms.map((v) => [v.vmid, v])));
 
-export function resolveSelectors(inv: Inventory, selectors: VmSelector[]): Resolved {
-  const checked = validateSelectors(selectors);
-  const byId = new Map(inv.vms.map((v) => [v.vmid, v]));
   const chosen = new Map<number, Vm>();
-  const warnings: ResolveWarning[] = [];
-
-  checked.forEach((sel, index) => {
-    const exclude = sel.exclude ? withField(index, () => compileTagExpression(sel.exclude as string)) : undefined;
-    const keepTemplate = (vm: Vm) => sel.includeTemplates || !vm.template;
-    let matched: Vm[];
-    switch (sel.type) {
-      case 'ALL':
-        matched = inv.vms.filter(keepTemplate);
-        break;
-      case 'VM_IDS': {
-        const ids = withField(index, () => parseVmIds(sel.value as string, `vmSelectors[${index}].value`));
-        matched = [];
-        for (const id of ids) {
-          const vm = byId.get(id);
-          if (vm) matched.push(vm);
-          else warnings.push({ kind: 'unknown-vmid', vmid: id, message: `VM ${id} does not exist in this cluster` });
-        }
-        break;
-      }
-      case 'NAME_PATTERN': {
-        const match = nameMatcher(sel.value as string);
-        matched = inv.vms.filter((vm) => keepTemplate(vm) && match(vm.name));
-        break;
-      }
-      case 'TAG_EXPRESSION': {
-        const pred = withField(index, () => compileTagExpression(sel.value as string));
-        matched = inv.vms.filter((vm) => keepTemplate(vm) && pred(vm.tags));
-        break;
-      }
-    }
-    for (const vm of matched) if (!exclude || !exclude(vm.tags)) chosen.set(vm.vmid, vm);
-  });
-
+  const unknown = new Set<number>();
+  const leftOut: Array<{ c: CompiledSelector; templates: Vm[] }> = [];
+  for (const c of compiled) {
+    const m = c.match(inv, byId);
+    for (const id of m.unknownIds) unknown.add(id);
+    const { kept, templates } = splitTemplates(m.vms, c.keepsTemplates);
+    for (const vm of kept) chosen.set(vm.vmid, vm);
+    // Leaving templates out of ALL is what everyone expects; for a name or tag match it may surprise.
+    if (c.selector.type !== 'ALL' && templates.length) leftOut.push({ c, templates });
+  }
+  const templateWarnings: ResolveWarning[] = [];
+  for (const { c, templates } of leftOut) {
+    const missing = templates.filter((t) => !chosen.has(t.vmid)); // another selector may have taken it
+    if (missing.length) templateWarnings.push(templateWarning(missing, `${c.field} (${describeOne(c.selector)})`, 'set includeTemplates: true to include them'));
+  }
   const vms = [...chosen.values()].sort((a, b) => a.vmid - b.vmid);
-  return { vms, warnings: [...warnings, ...offlineWarnings(inv, vms)] };
+  return { vms, warnings: [...unknownIdWarnings([...unknown].sort((a, b) => a - b)), ...templateWarnings, ...offlineWarnings(inv, vms)] };
 }
 
-/** One warning per offline node that holds selected VMs. */
+export function splitTemplates(vms: Vm[], keepTemplates: boolean): { kept: Vm[]; templates: Vm[] } {
+  if (keepTemplates) return { kept: vms, templates: [] };
+  const kept: Vm[] = [];
+  const templates: Vm[] = [];
+  for (const vm of vms) (vm.template ? templates : kept).push(vm);
+  return { kept, templates };
+}
+
+/** One warning per run of consecutive unknown ids, so `id:100-999` cannot flood a preview. */
+export function unknownIdWarnings(sortedIds: readonly number[]): ResolveWarning[] {
+  return idRuns(sortedIds).map(([first, last]) =>
+    first === last
+      ? { kind: 'unknown-vmid', vmid: first, count: 1, message: `VM ${first} does not exist in this cluster` }
+      : { kind: 'unknown-vmid', vmid: first, lastVmid: last, count: last - first + 1, message: `VMs ${first}-${last} do not exist in this cluster` },
+  );
+}
+
+export function templateWarning(templates: Vm[], source: string, fix: string): ResolveWarning {
+  const ids = templates.map((t) => t.vmid);
+  const shown = ids.length > 10 ? `${ids.slice(0, 10).join(', ')}, …` : ids.join(', ');
+  return {
+    kind: 'template-excluded',
+    count: ids.length,
+    vmids: ids,
+    message: `${source} also matched ${ids.length} template(s) (${shown}), left out; ${fix}`,
+  };
+}
+
+/** One warning per offline node that holds selected VMs: they cannot be acted on. */
 export function offlineWarnings(inv: Inventory, vms: Vm[]): ResolveWarning[] {
   const offlineNodes = new Set(inv.nodes.filter((n) => n.status !== 'online').map((n) => n.node));
+  if (!offlineNodes.size) return [];
   const hit = new Map<string, number>();
   for (const vm of vms) if (offlineNodes.has(vm.node)) hit.set(vm.node, (hit.get(vm.node) ?? 0) + 1);
-  return [...hit].map(([node, count]) => ({ kind: 'node-offline', node, message: `node ${node} is offline: ${count} selected VM(s) on it cannot be acted on` }));
+  return [...hit].map(([node, count]) => ({ kind: 'node-offline', node, count, message: `node ${node} is offline: ${count} selected VM(s) on it cannot be acted on` }));
 }
 
-/** A one-line human description of a selector list, for previews and history. */
-export function describeSelectors(selectors: VmSelector[]): string {
-  return selectors
-    .map((s) => {
-      const base = s.type === 'ALL' ? 'all VMs' : s.type === 'VM_IDS' ? `id:${s.value}` : s.type === 'NAME_PATTERN' ? `name:${s.value}` : `tag:(${s.value})`;
-      return `${base}${s.exclude ? ` excluding tag:(${s.exclude})` : ''}${s.includeTemplates ? ' incl. templates' : ''}`;
-    })
-    .join(' + ');
+function describeOne(s: VmSelector): string {
+  return s.type === 'NAME_PATTERN' ? `name ${s.value}` : s.type === 'TAG_EXPRESSION' ? `tags ${s.value}` : String(s.type);
 }

@@ -1,135 +1,256 @@
 // The one-line selector syntax for people and assistants; every term ANDs with the others:
 //   tag:(env-prod AND NOT always-on) node:pve2 status:running name:web-* id:8200-8209 type:qemu template:yes all
-// A bare word is a name glob.
-import type { Inventory, Vm, VmStatus } from '../inventory/model.js';
-import { nameMatcher, offlineWarnings } from './resolve.js';
-import { compileTagExpression, TagExpressionError } from './tag-expression.js';
-import type { ResolveWarning } from './types.js';
-import { parseVmIds, SelectorError } from './vm-ids.js';
+// A bare word is a name glob (`web-*` is `name:web-*`). A line parses into the same VmSelector the
+// structured API uses (ids, else tags, else a name, else ALL) plus filters for the remaining terms.
+import type { GuestType, Inventory, Vm, VmStatus } from '../inventory/model.js';
+import { compileSelector } from './compile-selector.js';
+import { nameMatcher, type NameMatcher } from './name-glob.js';
+import { offlineWarnings, splitTemplates, templateWarning, unknownIdWarnings, type Resolved } from './resolve.js';
+import { SelectorError } from './selector-error.js';
+import { compileTagExpression, TagExpressionError, type TagPredicate } from './tag-expression.js';
+import type { VmSelector } from './types.js';
+import { formatVmIds, parseVmIds } from './vm-ids.js';
 
-const STATUSES: VmStatus[] = ['running', 'stopped', 'paused', 'suspended', 'unknown'];
-const KEYS = ['tag', 'name', 'id', 'node', 'status', 'type', 'template', 'pool'];
+export const LINE_KEYS = ['tag', 'name', 'id', 'node', 'pool', 'status', 'type', 'template'] as const;
+export type LineKey = (typeof LINE_KEYS)[number];
+export const LINE_STATUSES: readonly VmStatus[] = ['running', 'stopped', 'paused', 'suspended', 'unknown'];
+export const LINE_TYPES: readonly GuestType[] = ['qemu', 'lxc'];
+const YES = ['yes', 'true', '1'];
+const NO = ['no', 'false', '0'];
+const OPERATOR_WORDS = ['and', 'or', 'not', '&&', '||', '!'];
+const EXAMPLES = '`all`, `name:web-*`, `id:8200-8209`, `tag:(env-prod AND NOT always-on)`';
 
-export interface SelectorLine {
-  text: string;
-  ids?: number[];
-  predicates: Array<(vm: Vm) => boolean>;
-  /** Templates are left out unless a term asks for them (template:yes or an explicit id). */
-  includeTemplates: boolean;
-}
-
-interface Term {
-  key: string;
+export interface SelectorLineTerm {
+  key: LineKey | 'all';
   value: string;
-  pos: number;
+  /** 0-based index of the term's first character in the line. */
+  position: number;
+  /** The term as written. */
+  text: string;
 }
 
-function splitTerms(line: string): Term[] {
-  const terms: Term[] = [];
+/** Terms beyond the one that became the selector; all must hold. */
+export interface SelectorLineFilters {
+  names: string[];
+  tags: string[];
+  nodes: string[];
+  pools: string[];
+  statuses: VmStatus[];
+  types: GuestType[];
+  /** template:yes → only templates; template:no → no templates. */
+  template?: boolean;
+}
+
+export interface ParsedSelectorLine {
+  text: string;
+  terms: SelectorLineTerm[];
+  /** One selector: the id terms (intersected), else the tag terms (ANDed), else the first name, else ALL. */
+  selectors: VmSelector[];
+  filters: SelectorLineFilters;
+}
+
+function lineError(message: string, term: { position: number; text: string }, cause?: unknown): SelectorError {
+  return new SelectorError(`selector: ${message}`, { position: term.position, field: term.text, cause });
+}
+
+function splitTerms(line: string): SelectorLineTerm[] {
+  const terms: SelectorLineTerm[] = [];
   let i = 0;
   while (i < line.length) {
-    while (i < line.length && /\s/.test(line[i])) i++;
-    if (i >= line.length) break;
+    if (/\s/.test(line[i])) {
+      i++;
+      continue;
+    }
     const start = i;
     let depth = 0;
     let quoted = false;
+    // Spaces inside parentheses or quotes belong to the term: tag:(env-prod AND NOT always-on).
     while (i < line.length && (quoted || depth > 0 || !/\s/.test(line[i]))) {
       if (line[i] === '"') quoted = !quoted;
       else if (!quoted && line[i] === '(') depth++;
-      else if (!quoted && line[i] === ')') depth--;
+      else if (!quoted && line[i] === ')') depth = Math.max(0, depth - 1);
       i++;
     }
-    if (depth > 0) throw new SelectorError(`selector: unclosed "(" in the term at position ${start}`);
-    if (quoted) throw new SelectorError(`selector: unclosed '"' in the term at position ${start}`);
-    const raw = line.slice(start, i);
-    const colon = raw.indexOf(':');
-    if (colon > 0 && KEYS.includes(raw.slice(0, colon).toLowerCase())) terms.push({ key: raw.slice(0, colon).toLowerCase(), value: raw.slice(colon + 1), pos: start });
-    else if (colon > 0 && /^[a-z]+$/i.test(raw.slice(0, colon))) throw new SelectorError(`selector: unknown term '${raw.slice(0, colon)}:' at position ${start}; valid: ${KEYS.map((k) => `${k}:`).join(' ')} all, or a bare name glob`);
-    else terms.push({ key: raw.toLowerCase() === 'all' ? 'all' : 'name', value: raw, pos: start });
+    const text = line.slice(start, i);
+    const colon = text.indexOf(':');
+    const key = colon > 0 ? text.slice(0, colon).toLowerCase() : '';
+    const at = { position: start, text };
+    if (colon > 0 && (LINE_KEYS as readonly string[]).includes(key)) {
+      terms.push({ key: key as LineKey, value: text.slice(colon + 1), position: start, text });
+    } else if (colon > 0 && /^[a-z]+$/i.test(key)) {
+      throw lineError(`unknown term '${text.slice(0, colon + 1)}' at position ${start}; use ${LINE_KEYS.map((k) => `${k}:`).join(' ')} or all, or a bare word as a name glob`, at);
+    } else if (text.toLowerCase() === 'all') {
+      terms.push({ key: 'all', value: '', position: start, text });
+    } else if (OPERATOR_WORDS.includes(text.toLowerCase())) {
+      throw lineError(`'${text}' at position ${start} is an operator outside a tag expression; put the expression in parentheses, e.g. tag:(env-prod ${text.toUpperCase().replace('&&', 'AND').replace('||', 'OR')} client-acme)`, at);
+    } else if (text.startsWith('(') || text.startsWith('!')) {
+      throw lineError(`'${text}' at position ${start} looks like a tag expression; write it as tag:${text}`, at);
+    } else {
+      terms.push({ key: 'name', value: text, position: start, text });
+    }
   }
   return terms;
 }
 
-export function parseSelectorLine(text: string): SelectorLine {
+/** Parses a selector line; throws SelectorError naming the term and its position. */
+export function parseSelectorLine(text: string): ParsedSelectorLine {
+  if (typeof text !== 'string') throw new SelectorError('selector: must be a string', {});
   const terms = splitTerms(text);
-  if (!terms.length) throw new SelectorError('selector: empty; try `all`, `name:web-*`, `id:8200-8209` or `tag:(env-prod AND NOT always-on)`');
-  const line: SelectorLine = { text, predicates: [], includeTemplates: false };
+  if (!terms.length) throw new SelectorError(`selector: empty; try ${EXAMPLES}`, { position: 0 });
+  const filters: SelectorLineFilters = { names: [], tags: [], nodes: [], pools: [], statuses: [], types: [] };
+  let ids: number[] | undefined;
+  let idTerm: SelectorLineTerm | undefined;
+
   for (const t of terms) {
-    if (!t.value && t.key !== 'all') throw new SelectorError(`selector: '${t.key}:' at position ${t.pos} needs a value`);
+    if (t.key !== 'all' && !t.value) throw lineError(`'${t.text}' at position ${t.position} needs a value, e.g. ${valueExample(t.key)}`, t);
     switch (t.key) {
       case 'all':
         break;
-      case 'tag': {
-        const expr = t.value.startsWith('(') && t.value.endsWith(')') ? t.value.slice(1, -1) : t.value;
-        const offset = t.pos + 4 + (expr === t.value ? 0 : 1);
-        try {
-          const pred = compileTagExpression(expr);
-          line.predicates.push((vm) => pred(vm.tags));
-        } catch (err) {
-          if (err instanceof TagExpressionError) throw new SelectorError(`selector: tag expression: expected ${err.expected} at position ${offset + err.position}, found ${err.found}`);
-          throw err;
-        }
+      case 'tag':
+        checkTagTerm(t);
+        filters.tags.push(t.value);
         break;
-      }
-      case 'name': {
-        const m = nameMatcher(t.value);
-        line.predicates.push((vm) => m(vm.name));
+      case 'name':
+      case 'node':
+      case 'pool':
+        checkGlob(t);
+        (t.key === 'name' ? filters.names : t.key === 'node' ? filters.nodes : filters.pools).push(t.value);
         break;
-      }
-      case 'node': {
-        const m = nameMatcher(t.value);
-        line.predicates.push((vm) => m(vm.node));
-        break;
-      }
-      case 'pool': {
-        const m = nameMatcher(t.value);
-        line.predicates.push((vm) => !!vm.pool && m(vm.pool));
-        break;
-      }
       case 'id': {
-        const ids = parseVmIds(t.value, `selector id: (position ${t.pos})`);
-        line.ids = line.ids ? line.ids.filter((id) => ids.includes(id)) : ids;
-        line.includeTemplates = true;
+        let these: number[];
+        try {
+          these = parseVmIds(t.value, `'${t.text}' at position ${t.position}`);
+        } catch (err) {
+          throw lineError((err as Error).message, t, err);
+        }
+        if (ids) {
+          const keep = new Set(these);
+          ids = ids.filter((id) => keep.has(id));
+          if (!ids.length) throw lineError(`'${t.text}' at position ${t.position} shares no id with '${idTerm?.text}'; all terms AND together`, t);
+        } else {
+          ids = these;
+          idTerm = t;
+        }
         break;
       }
       case 'status': {
         const s = t.value.toLowerCase() as VmStatus;
-        if (!STATUSES.includes(s)) throw new SelectorError(`selector: status '${t.value}' at position ${t.pos} is not valid; use ${STATUSES.join(', ')}`);
-        line.predicates.push((vm) => vm.status === s);
+        if (!LINE_STATUSES.includes(s)) throw lineError(`status '${t.value}' at position ${t.position} is not valid; use ${LINE_STATUSES.join(', ')}`, t);
+        filters.statuses.push(s);
         break;
       }
       case 'type': {
-        const ty = t.value.toLowerCase();
-        if (ty !== 'qemu' && ty !== 'lxc') throw new SelectorError(`selector: type '${t.value}' at position ${t.pos} is not valid; use qemu or lxc`);
-        line.predicates.push((vm) => vm.type === ty);
+        const ty = t.value.toLowerCase() as GuestType;
+        if (!LINE_TYPES.includes(ty)) throw lineError(`type '${t.value}' at position ${t.position} is not valid; use ${LINE_TYPES.join(' or ')}`, t);
+        filters.types.push(ty);
         break;
       }
       case 'template': {
         const v = t.value.toLowerCase();
-        if (!['yes', 'no', 'true', 'false', '1', '0'].includes(v)) throw new SelectorError(`selector: template '${t.value}' at position ${t.pos}: use yes or no`);
-        const want = ['yes', 'true', '1'].includes(v);
-        line.includeTemplates = true;
-        line.predicates.push((vm) => vm.template === want);
+        if (!YES.includes(v) && !NO.includes(v)) throw lineError(`template '${t.value}' at position ${t.position} is not valid; use yes or no`, t);
+        const want = YES.includes(v);
+        if (filters.template !== undefined && filters.template !== want) throw lineError(`'${t.text}' at position ${t.position} contradicts an earlier template: term`, t);
+        filters.template = want;
         break;
       }
     }
   }
-  return line;
+
+  // The strongest term becomes the selector; the rest stay filters.
+  let selector: VmSelector;
+  if (ids) {
+    selector = { type: 'VM_IDS', value: formatVmIds(ids) };
+  } else if (filters.tags.length) {
+    selector = { type: 'TAG_EXPRESSION', value: filters.tags.length === 1 ? filters.tags[0] : filters.tags.map((e) => `(${e})`).join(' AND ') };
+    filters.tags = [];
+  } else if (filters.names.length) {
+    selector = { type: 'NAME_PATTERN', value: filters.names[0] };
+    filters.names = filters.names.slice(1);
+  } else {
+    selector = { type: 'ALL', value: '*' };
+  }
+  if (filters.template === true) selector.includeTemplates = true;
+  return { text, terms, selectors: [selector], filters };
 }
 
-export function resolveSelectorLine(inv: Inventory, text: string | SelectorLine): { vms: Vm[]; warnings: ResolveWarning[] } {
-  const line = typeof text === 'string' ? parseSelectorLine(text) : text;
-  const warnings: ResolveWarning[] = [];
-  let pool = inv.vms;
-  if (line.ids) {
-    const byId = new Map(inv.vms.map((v) => [v.vmid, v]));
-    pool = [];
-    for (const id of line.ids) {
-      const vm = byId.get(id);
-      if (vm) pool.push(vm);
-      else warnings.push({ kind: 'unknown-vmid', vmid: id, message: `VM ${id} does not exist in this cluster` });
-    }
+function checkTagTerm(t: SelectorLineTerm): void {
+  try {
+    compileTagExpression(t.value);
+  } catch (err) {
+    if (!(err instanceof TagExpressionError)) throw err;
+    // Positions count from the start of the line, so the TUI and MCP can point at the character.
+    const position = t.position + t.text.indexOf(':') + 1 + err.position;
+    const hint = err.hint ? ` (${err.hint})` : '';
+    throw new SelectorError(`selector: in '${t.text}' at position ${t.position}: tag expression: expected ${err.expected} at position ${position}, found ${err.found}${hint}`, {
+      position,
+      field: t.text,
+      cause: err,
+    });
   }
-  const vms = pool.filter((vm) => (line.includeTemplates || !vm.template) && line.predicates.every((p) => p(vm))).sort((a, b) => a.vmid - b.vmid);
+}
+
+function checkGlob(t: SelectorLineTerm): void {
+  try {
+    nameMatcher(t.value, `'${t.text}' at position ${t.position}`);
+  } catch (err) {
+    throw lineError((err as Error).message, t, err);
+  }
+}
+
+function valueExample(key: LineKey): string {
+  const examples: Record<LineKey, string> = {
+    tag: 'tag:env-prod or tag:(env-prod AND NOT always-on)',
+    name: 'name:web-*',
+    id: 'id:8200-8209',
+    node: 'node:pve2',
+    pool: 'pool:workshop',
+    status: `status:running (${LINE_STATUSES.join(', ')})`,
+    type: 'type:qemu or type:lxc',
+    template: 'template:yes',
+  };
+  return examples[key];
+}
+
+/** Resolves a line (or an already parsed one): the selector's VMs that pass every filter, with warnings. */
+export function resolveSelectorLine(inv: Inventory, line: string | ParsedSelectorLine): Resolved {
+  const parsed = typeof line === 'string' ? parseSelectorLine(line) : line;
+  const [selector] = parsed.selectors;
+  // Templates are decided after the filters, so a warning only names templates that passed them.
+  const compiled = compileSelector({ ...selector, includeTemplates: true }, 'selector');
+  const passes = filterPredicate(parsed.filters);
+  const m = compiled.match(inv, () => new Map(inv.vms.map((v) => [v.vmid, v])));
+  const candidates = m.vms.filter(passes);
+  const keepTemplates = selector.type === 'VM_IDS' || parsed.filters.template !== undefined;
+  const { kept, templates } = splitTemplates(candidates, keepTemplates);
+  const vms = kept.sort((a, b) => a.vmid - b.vmid);
+  const warnings = unknownIdWarnings(m.unknownIds);
+  if (templates.length && selector.type !== 'ALL') warnings.push(templateWarning(templates, `'${parsed.text.trim()}'`, 'add template:yes to include them'));
   return { vms, warnings: [...warnings, ...offlineWarnings(inv, vms)] };
+}
+
+function filterPredicate(f: SelectorLineFilters): (vm: Vm) => boolean {
+  const checks: Array<(vm: Vm) => boolean> = [];
+  const globs = (values: string[], pick: (vm: Vm) => string | undefined) => {
+    for (const v of values) {
+      const m: NameMatcher = nameMatcher(v);
+      checks.push((vm) => {
+        const s = pick(vm);
+        return s !== undefined && m(s);
+      });
+    }
+  };
+  globs(f.names, (vm) => vm.name);
+  globs(f.nodes, (vm) => vm.node);
+  globs(f.pools, (vm) => vm.pool);
+  for (const e of f.tags) {
+    const p: TagPredicate = compileTagExpression(e);
+    checks.push((vm) => p(vm.tags));
+  }
+  for (const s of f.statuses) checks.push((vm) => vm.status === s);
+  for (const t of f.types) checks.push((vm) => vm.type === t);
+  if (f.template !== undefined) {
+    const want = f.template;
+    checks.push((vm) => vm.template === want);
+  }
+  return (vm) => checks.every((c) => c(vm));
 }

@@ -16,6 +16,14 @@ export type ResolveWarningKind = 'unknown-vmid' | 'node-offline' | 'template-exc
 export interface ResolveWarning {
   kind: ResolveWarningKind;
   message: string;
+  /** unknown-vmid: the id (the first of a run of consecutive unknown ids). */
   vmid?: number;
+  /** unknown-vmid: the last id of a run of consecutive unknown ids (absent for a single id). */
+  lastVmid?: number;
+  /** node-offline: the offline node. */
   node?: string;
+  /** How many VMs or ids the warning covers (selected VMs on the node, templates left out, ids in the run). */
+  count?: number;
+  /** template-excluded: the templates that matched but were left out. */
+  vmids?: number[];
 }
