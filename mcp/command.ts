@@ -1,64 +1,85 @@
-// `moxxie mcp`: the MCP server over stdio (default) or Streamable HTTP.
+// `moxxie mcp`: parses the command line, then serves over stdio (default) or Streamable HTTP. The core
+// and the SDK load only after the arguments are good, so --help and usage errors answer at once.
 import { parseArgs } from 'node:util';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { openMoxxie } from '../src/open.js';
-import { Confirmations } from './confirmations.js';
-import { serveHttp } from './http-transport.js';
-import { createMcpServer } from './server.js';
+import { isLoopback, nonLoopbackRefusal } from './loopback.js';
+import type { ServeOptions } from './serve.js';
 
-const HELP = `moxxie mcp [--context NAME | --demo] [--read-only] [--http [--port 8808] [--host 127.0.0.1]]
+const HELP = `moxxie mcp [--context NAME | --demo] [--read-only] [--http [--port 8808] [--host 127.0.0.1] [--token-env VAR]]
 
-Serves moxxie's tools to an MCP client over stdio, or over Streamable HTTP at http://HOST:PORT/mcp.
-A non-loopback --host needs MOXXIE_MCP_TOKEN (clients send Authorization: Bearer <token>).
+Serves moxxie's tools to an MCP client (Claude Desktop, Claude Code, the MCP Inspector, ...).
+  (default)          stdio: the client starts this command and talks over stdin/stdout
+  --http             Streamable HTTP at http://HOST:PORT/mcp
+  --port N           HTTP port (default 8808; 0 picks a free one)
+  --host ADDR        bind address (default 127.0.0.1); a non-loopback address needs a bearer token
+  --token-env VAR    read the bearer token from $VAR (default MOXXIE_MCP_TOKEN); when set, every
+                     HTTP request must send "Authorization: Bearer <token>"
+  --context NAME     the cluster context (see moxxie config list); default: the current one
+  --demo             a built-in simulated cluster, no Proxmox needed
+  --read-only        only inspection tools; every change is refused
 `;
 
+class UsageError extends Error {}
+
+type McpArgs = ServeOptions & { help: boolean };
+
+const OPTIONS = {
+  context: { type: 'string' },
+  demo: { type: 'boolean' },
+  'read-only': { type: 'boolean' },
+  http: { type: 'boolean' },
+  port: { type: 'string' },
+  host: { type: 'string' },
+  'token-env': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+function flags(argv: string[]) {
+  try {
+    return parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false }).values;
+  } catch (err) {
+    // node's messages name the option ("Unknown option '--bogus'").
+    throw new UsageError((err as Error).message);
+  }
+}
+
+function parse(argv: string[]): McpArgs {
+  const values = flags(argv);
+  const port = values.port === undefined ? 8808 : Number(values.port);
+  if (!/^\d+$/.test(values.port ?? '8808') || port > 65535) throw new UsageError(`--port must be a number from 0 to 65535, got '${values.port}'`);
+  const tokenEnv = values['token-env'] ?? 'MOXXIE_MCP_TOKEN';
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(tokenEnv)) throw new UsageError(`--token-env takes the name of an environment variable, e.g. MOXXIE_MCP_TOKEN, got '${tokenEnv}'`);
+  if (!values.http && (values.port !== undefined || values.host !== undefined || values['token-env'] !== undefined)) {
+    throw new UsageError('--port, --host and --token-env apply to --http only; add --http, or drop them for stdio');
+  }
+  if (values.demo && values.context) throw new UsageError('give either --demo or --context, not both');
+  const host = values.host ?? '127.0.0.1';
+  // Checked before the cluster is opened: a refused bind should not start anything.
+  if (values.http && !isLoopback(host) && !process.env[tokenEnv]) throw new UsageError(nonLoopbackRefusal(host));
+  return {
+    http: !!values.http,
+    host,
+    port,
+    tokenEnv,
+    context: values.context,
+    demo: !!values.demo,
+    readOnly: !!values['read-only'],
+    help: !!values.help,
+  };
+}
+
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      context: { type: 'string' },
-      demo: { type: 'boolean' },
-      'read-only': { type: 'boolean' },
-      http: { type: 'boolean' },
-      port: { type: 'string' },
-      host: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) {
+  let args: McpArgs;
+  try {
+    args = parse(argv);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`moxxie mcp: ${err.message}\n\n${HELP}`);
+    return 2;
+  }
+  if (args.help) {
     process.stdout.write(HELP);
     return 0;
   }
-  const port = values.port === undefined ? 8808 : Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0-65535, got '${values.port}'`);
-  const host = values.host ?? '127.0.0.1';
-  const token = process.env.MOXXIE_MCP_TOKEN || undefined;
-  // stdout belongs to the protocol on stdio: diagnostics go to stderr.
-  const session = await openMoxxie({ name: values.context, demo: values.demo, readOnly: values['read-only'], frontEnd: 'mcp', logger: (l) => process.stderr.write(`${l}\n`) });
-  const deps = { core: session.core, jobs: session.jobs, history: session.history, readOnly: session.context.info.readOnly, confirmations: new Confirmations() };
-  const stop = new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
-  try {
-    if (values.http) {
-      const { server, url } = await serveHttp({ host, port, bearerToken: token, createServer: () => createMcpServer(deps) });
-      process.stderr.write(`moxxie MCP server (context ${session.context.info.name}${deps.readOnly ? ', read-only' : ''}) at ${url}\n`);
-      await stop;
-      server.close();
-    } else {
-      const server = createMcpServer(deps);
-      const transport = new StdioServerTransport();
-      const closed = new Promise<void>((resolve) => {
-        transport.onclose = () => resolve();
-        process.stdin.once('end', resolve);
-      });
-      await server.connect(transport);
-      await Promise.race([stop, closed]);
-      await server.close();
-    }
-    return 0;
-  } finally {
-    await session.close();
-  }
+  const { serve } = await import('./serve.js');
+  return serve(args);
 }

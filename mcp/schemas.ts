@@ -1,32 +1,52 @@
-// Shared input and output shapes of the tools.
+// Input and output shapes shared by several tools: selections, VM rows, operations, confirmation fields.
 import { z } from 'zod';
-import type { Operation } from '../src/ops/types.js';
 import type { VmSelector } from '../src/select/types.js';
+import { ToolInputError } from './tool-result.js';
 
 export const vmSelectorSchema = z.object({
   type: z.enum(['ALL', 'VM_IDS', 'NAME_PATTERN', 'TAG_EXPRESSION']),
-  value: z.string().optional().describe('ids/ranges for VM_IDS ("8200,8201" or "8200-8209"), a glob for NAME_PATTERN, an expression for TAG_EXPRESSION'),
-  exclude: z.string().optional().describe('tag expression; matching VMs are removed from this selector'),
-  includeTemplates: z.boolean().optional(),
+  value: z.string().optional().describe('VM_IDS: "8200,8201" or "8200-8209"; NAME_PATTERN: a glob like "web-*"; TAG_EXPRESSION: "env-prod AND NOT always-on"; ignored for ALL'),
+  exclude: z.string().optional().describe('a tag expression; VMs it matches are removed from this selector'),
+  includeTemplates: z.boolean().optional().describe('templates are left out unless true'),
 });
 
-/** Either a one-line selector or structured selectors. */
+const SELECTOR_HELP =
+  'one-line selector, terms ANDed: tag:(env-prod AND NOT always-on) name:web-* id:8200-8209 node:pve2 status:running type:qemu, or all';
+
+/** Either the one-line selector syntax or the seed's structured vmSelectors. */
 export const selectionShape = {
-  selector: z
-    .string()
-    .optional()
-    .describe('one-line selector, terms ANDed: tag:(env-prod AND NOT always-on) node:pve2 status:running name:web-* id:8200-8209 type:qemu all'),
-  vmSelectors: z.array(vmSelectorSchema).optional().describe('structured selectors (a union), as in the Moxxie API'),
+  selector: z.string().optional().describe(SELECTOR_HELP),
+  vmSelectors: z.array(vmSelectorSchema).optional().describe('structured selectors (their union), as in the Moxxie API: [{"type":"VM_IDS","value":"8200,8201"}]'),
 };
 
-export function selectionOf(args: { selector?: string; vmSelectors?: VmSelector[] }): VmSelector[] | string {
-  if (args.selector && args.vmSelectors) throw new Error('give either selector or vmSelectors, not both');
-  if (args.selector) return args.selector;
-  if (args.vmSelectors?.length) return args.vmSelectors;
-  throw new Error('say which VMs: selector (e.g. "name:web-*") or vmSelectors (e.g. [{"type":"VM_IDS","value":"8200"}])');
+export interface SelectionArgs {
+  selector?: string;
+  vmSelectors?: VmSelector[];
 }
 
-export const countsSchema = z.object({
+/** The selection a tool acts on; `fallback` is used when neither field is given (inspection tools). */
+export function selectionOf(args: SelectionArgs, fallback?: string): VmSelector[] | string {
+  if (args.selector !== undefined && args.vmSelectors !== undefined) throw new ToolInputError('give either selector or vmSelectors, not both');
+  if (args.selector !== undefined) {
+    if (!args.selector.trim()) throw new ToolInputError('selector is empty; try "all", "name:web-*", "id:8200-8209" or "tag:(env-prod AND NOT always-on)"');
+    return args.selector;
+  }
+  if (args.vmSelectors !== undefined) {
+    if (!args.vmSelectors.length) throw new ToolInputError('vmSelectors is empty; give at least one, e.g. [{"type":"VM_IDS","value":"8200"}]');
+    return args.vmSelectors;
+  }
+  if (fallback !== undefined) return fallback;
+  throw new ToolInputError('say which VMs: selector (e.g. "name:web-*" or "id:8200-8202") or vmSelectors (e.g. [{"type":"VM_IDS","value":"8200"}]); resolve_selector previews a selection');
+}
+
+export const statusCountsSchema = z.object({ running: z.number(), stopped: z.number(), paused: z.number(), suspended: z.number(), unknown: z.number() });
+
+/** The compact VM row; `fields` on list_vms adds columns. */
+export const vmRowSchema = z
+  .object({ vmid: z.number(), name: z.string(), node: z.string(), status: z.string(), tags: z.array(z.string()) })
+  .catchall(z.unknown());
+
+export const targetCountsSchema = z.object({
   planned: z.number(),
   skipped: z.number(),
   running: z.number(),
@@ -35,57 +55,51 @@ export const countsSchema = z.object({
   cancelled: z.number(),
 });
 
-const targetSchema = z.object({
+export const targetRowSchema = z.object({
   vmid: z.number(),
   name: z.string(),
   node: z.string(),
-  state: z.string(),
+  state: z.enum(['planned', 'skipped', 'running', 'succeeded', 'failed', 'cancelled']),
   action: z.string(),
   message: z.string().optional(),
   upid: z.string().optional(),
 });
 
-export const MAX_TARGET_ROWS = 200;
-
 export const operationShape = {
-  id: z.string(),
+  id: z.string().describe('operation id, for get_operation'),
   kind: z.string(),
-  status: z.string(),
+  status: z.enum(['planned', 'running', 'succeeded', 'partial', 'failed', 'cancelled', 'interrupted']),
   dryRun: z.boolean(),
-  counts: countsSchema,
+  frontEnd: z.string(),
+  startedAt: z.string(),
   durationMs: z.number(),
+  counts: targetCountsSchema.describe('targets by state'),
+  skipReasons: z.array(z.object({ reason: z.string(), count: z.number() })).describe('why targets were skipped, most common first'),
   warnings: z.array(z.string()),
-  targets: z.array(targetSchema).describe(`per-VM rows (at most ${MAX_TARGET_ROWS}; see targetsOmitted)`),
-  targetsOmitted: z.number(),
+  targetCount: z.number(),
+  targets: z.array(targetRowSchema).describe('per-VM rows, failures first; a page of them (see targetsOmitted)'),
+  targetsOmitted: z.number().describe('rows not shown; get_operation pages through them'),
 };
 
-/** Outputs of mutating tools: the operation, or the plan waiting for confirmation. */
-export const mutationShape = {
-  ...Object.fromEntries(Object.entries(operationShape).map(([k, v]) => [k, v.optional()])),
-  needsConfirmation: z.boolean(),
-  confirmToken: z.string().optional(),
+/** Fields every confirm-gated tool adds to its answer. */
+export const confirmationShape = {
+  needsConfirmation: z.boolean().describe('true: nothing was done; show the plan and call again with confirm: confirmToken to act'),
+  confirmToken: z.string().optional().describe('single-use, bound to this exact request and plan'),
+  confirmExpiresAt: z.string().optional(),
+  confirmedVia: z.enum(['token', 'elicitation']).optional().describe('how the destructive request was confirmed'),
+  declined: z.boolean().optional().describe('the user declined when asked; nothing was done'),
 };
 
-export function operationView(op: Operation): Record<string, unknown> {
-  const counts = op.summary?.counts ?? { planned: 0, skipped: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 };
-  for (const t of op.targets) if (!op.summary) counts[t.state]++;
-  return {
-    id: op.id,
-    kind: op.kind,
-    status: op.status,
-    dryRun: op.dryRun,
-    counts,
-    durationMs: op.summary?.durationMs ?? Date.now() - op.startedAt,
-    warnings: op.warnings,
-    targets: op.targets.slice(0, MAX_TARGET_ROWS).map((t) => ({ vmid: t.vmid, name: t.name, node: t.node, state: t.state, action: t.action, ...(t.message ? { message: t.message } : {}), ...(t.upid ? { upid: t.upid } : {}) })),
-    targetsOmitted: Math.max(0, op.targets.length - MAX_TARGET_ROWS),
-  };
-}
+/** Answer of the bulk tools: the operation (or its plan) plus confirmation fields. */
+export const bulkOutputShape = { ...operationShape, ...confirmationShape };
 
-export function operationText(op: Operation): string {
-  const c = op.summary?.counts;
-  const counts = c ? Object.entries(c).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(', ') : `${op.targets.length} targets`;
-  const head = op.dryRun ? `Plan for ${op.kind} (dry run, nothing changed)` : `${op.kind} ${op.status}`;
-  const failed = op.targets.filter((t) => t.state === 'failed').slice(0, 5).map((t) => `  ${t.vmid} ${t.name}: ${t.message}`);
-  return [`${head}: ${counts}. Operation ${op.id}.`, ...op.warnings.map((w) => `warning: ${w}`), ...(failed.length ? ['failures:', ...failed] : [])].join('\n');
-}
+/** Bulk options every bulk tool takes (seed names). */
+export const bulkOptionsShape = {
+  maxParallel: z.number().int().min(1).max(20).optional().describe('VMs worked on at once (1-20, default from the context, usually 5)'),
+  dryRun: z.boolean().optional().describe('only return the plan; nothing is changed'),
+  wait: z.boolean().optional().describe('false: answer as soon as the operation starts, with its id for get_operation (default true)'),
+};
+
+export const confirmInputShape = {
+  confirm: z.string().optional().describe('the confirmToken from the plan answer; the request must be repeated exactly'),
+};

@@ -1,44 +1,38 @@
-// The MCP server: moxxie's core as tools. In read-only mode every mutating tool is disabled — not
-// listed, and refused if called anyway — on top of the core's own read-only enforcement.
-import { McpServer, type RegisteredTool } from '@modelcontextprotocol/sdk/server/mcp.js';
+// The MCP server: moxxie's core as tools. One McpServer per connection (stdio has one; HTTP one per
+// session), all sharing the process's core, jobs, history and confirmation tokens.
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { toolCatalog } from './catalog.js';
 import { Confirmations } from './confirmations.js';
-import type { ToolContext } from './tool-context.js';
-import { registerJobTools } from './tools/jobs.js';
-import { registerOperationTools } from './tools/operations.js';
-import { registerPowerTools } from './tools/power.js';
-import { registerSnapshotTools } from './tools/snapshots.js';
-import { registerTagTools } from './tools/tags.js';
-import { registerVmTools } from './tools/vms.js';
+import { registerTool } from './define-tool.js';
+import { userAsker } from './elicitation.js';
+import { answerDisabledToolsWithRefusal } from './read-only.js';
+import type { McpDeps, ToolContext } from './tool-context.js';
 
+export const SERVER_NAME = 'moxxie';
 export const SERVER_VERSION = '0.1.0';
 
-export function createMcpServer(deps: Omit<ToolContext, 'confirmations'> & { confirmations?: Confirmations }): McpServer {
-  const server = new McpServer(
-    { name: 'moxxie', version: SERVER_VERSION },
-    {
-      instructions:
-        'moxxie operates a Proxmox VE cluster. Preview with resolve_selector or dryRun before acting. Destructive tools answer first with a plan and a confirmToken; show the plan to the user and call again with confirm only with their consent. Selectors: "tag:(env-prod AND NOT always-on) name:web-*".',
-    },
-  );
-  const ctx: ToolContext = { ...deps, confirmations: deps.confirmations ?? new Confirmations() };
-  const tools = new Map<string, RegisteredTool>();
-  const register = server.registerTool.bind(server);
-  // Keep a handle on every tool so read-only mode can disable the mutating ones in one place.
-  server.registerTool = ((name: string, config: Parameters<typeof register>[1], cb: Parameters<typeof register>[2]) => {
-    const tool = register(name, config, cb);
-    tools.set(name, tool);
-    return tool;
-  }) as typeof server.registerTool;
+function instructions(deps: McpDeps): string {
+  const c = deps.core.context;
+  return [
+    `moxxie operates the Proxmox VE cluster "${c.name}"${c.demo ? ' (a built-in simulated demo cluster)' : ''}${deps.readOnly ? ', read-only: only inspection tools are available' : ''}${c.safeMode ? '; safe mode is on: destructive actions only touch VMs tagged "moxxie" unless forced' : ''}.`,
+    'Select VMs with a one-line selector ("tag:(env-prod AND NOT always-on) name:web-* node:pve2 status:running id:8200-8209") or structured vmSelectors; preview with resolve_selector or dryRun: true before acting.',
+    'Destructive tools (power_vms STOP or force, delete_snapshots, rollback_snapshot, tag_vms REMOVE/REPLACE, delete_job, trigger_job of a cleanup or stop job) first answer with the plan: show it to the user, and call again with confirm set to the returned confirmToken only with their consent.',
+    'Lists are paged with totals; bulk tools accept wait: false and return an operation id for get_operation.',
+  ].join('\n');
+}
 
-  registerVmTools(server, ctx);
-  registerSnapshotTools(server, ctx);
-  registerPowerTools(server, ctx);
-  registerTagTools(server, ctx);
-  registerJobTools(server, ctx);
-  registerOperationTools(server, ctx);
-
-  if (ctx.readOnly) {
-    for (const tool of tools.values()) if (tool.annotations?.readOnlyHint !== true) tool.disable();
+/** Pass one `confirmations` to every server of a process, so a token works across HTTP sessions. */
+export function createMcpServer(input: Omit<McpDeps, 'confirmations'> & { confirmations?: Confirmations }): McpServer {
+  const deps: McpDeps = { ...input, confirmations: input.confirmations ?? new Confirmations() };
+  const server = new McpServer({ name: SERVER_NAME, version: SERVER_VERSION, title: 'moxxie — Proxmox VE control plane' }, { instructions: instructions(deps) });
+  const ctx: ToolContext = { ...deps, askUser: userAsker(server.server) };
+  const catalog = toolCatalog(ctx);
+  // Read-only mode switches off every tool that is not read-only: not listed, and refused if called.
+  const mutating = new Set(catalog.filter((spec) => !spec.annotations.readOnlyHint).map((spec) => spec.name));
+  if (deps.readOnly) answerDisabledToolsWithRefusal(server, (name) => mutating.has(name));
+  for (const spec of catalog) {
+    const tool = registerTool(server, spec);
+    if (deps.readOnly && mutating.has(spec.name)) tool.disable();
   }
   return server;
 }

@@ -1,18 +1,23 @@
-// Scheduler job tools: list, create, update, delete (confirm token), trigger (or dry-run), runs.
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+// Scheduler job tools: list, create, update, delete (confirmation first), trigger (confirmation first when
+// the job deletes snapshots or stops VMs), runs. Jobs live in moxxie's history store, shared with the
+// scheduler and the TUI.
 import { z } from 'zod';
-import type { JobRecord, JobRunRecord } from '../../src/schedule/job-types.js';
-import type { JobInput } from '../../src/schedule/jobs.js';
-import type { VmSelector } from '../../src/select/types.js';
-import { vmSelectorSchema } from '../schemas.js';
+import type { JobRecord, JobRunRecord, PowerScheduleParams } from '../../src/schedule/job-types.js';
+import type { JobInput, JobPatch } from '../../src/schedule/jobs.js';
+import { executeJob } from '../../src/schedule/job-executor.js';
+import { confirmGate } from '../confirm-gate.js';
+import { defineTool, READS_LOCAL, type AnyToolSpec } from '../define-tool.js';
+import { confirmationShape, confirmInputShape, vmSelectorSchema } from '../schemas.js';
 import type { ToolContext } from '../tool-context.js';
-import { failure, guarded, ok } from '../tool-result.js';
+import { ToolInputError, ok } from '../tool-result.js';
 
-const jobRow = z.object({
+const MAX_RUN_VMS = 50;
+
+const jobSchema = z.object({
   id: z.string(),
   name: z.string(),
   description: z.string().optional(),
-  taskType: z.string(),
+  taskType: z.enum(['snapshot_create', 'snapshot_delete', 'power_schedule']),
   cronExpression: z.string(),
   timezone: z.string().optional(),
   enabled: z.boolean(),
@@ -21,9 +26,11 @@ const jobRow = z.object({
   maxRetries: z.number(),
   retryDelaySeconds: z.number(),
   timeoutSeconds: z.number(),
-  nextRuns: z.array(z.string()),
+  nextRuns: z.array(z.string()).describe('the next fire times (enabled jobs), ISO 8601'),
 });
-const runRow = z.object({
+type JobView = z.infer<typeof jobSchema>;
+
+const runSchema = z.object({
   id: z.string(),
   jobName: z.string(),
   trigger: z.string(),
@@ -33,29 +40,52 @@ const runRow = z.object({
   finishedAt: z.string().optional(),
   attempts: z.number(),
   message: z.string().optional(),
-  vms: z.array(z.object({ vmid: z.number(), name: z.string(), state: z.string(), message: z.string().optional() })),
+  counts: z.record(z.string(), z.number()).describe('VMs by state'),
+  vms: z.array(z.object({ vmid: z.number(), name: z.string(), state: z.string(), message: z.string().optional() })).describe(`per-VM rows, failures first, at most ${MAX_RUN_VMS}`),
+  vmsOmitted: z.number(),
+  operationIds: z.array(z.string()),
 });
+type RunView = z.infer<typeof runSchema>;
 
 const jobFields = {
   description: z.string().optional(),
   taskType: z.enum(['snapshot_create', 'snapshot_delete', 'power_schedule']),
-  cronExpression: z.string().describe('Quartz ("0 0 2 * * ?", "0 0/15 * * * ?", "0 0 0 1 1 ? 2099" = manual only) or 5-field cron'),
-  timezone: z.string().optional().describe('IANA zone; default the scheduler host’s'),
-  enabled: z.boolean().optional(),
-  parameters: z.record(z.string(), z.unknown()).optional().describe('per task type, e.g. {"snapshotNamePattern":"auto-{vm}-{date}","maxSnapshots":7}'),
-  vmSelectors: z.array(vmSelectorSchema),
-  maxRetries: z.number().int().min(0).max(10).optional(),
-  retryDelaySeconds: z.number().int().min(0).optional(),
-  timeoutSeconds: z.number().int().min(10).optional(),
+  cronExpression: z.string().describe('Quartz, 6-7 fields ("0 0 2 * * ?" daily at 02:00, "0 0/15 * * * ?" every 15 min, "0 0 0 1 1 ? 2099" manual only) or 5-field cron'),
+  timezone: z.string().optional().describe('IANA zone such as "Europe/Amsterdam"; default: the scheduler host\'s'),
+  enabled: z.boolean().optional().describe('default true'),
+  parameters: z
+    .record(z.string(), z.unknown())
+    .optional()
+    .describe(
+      'per taskType — snapshot_create: snapshotNamePattern (required), description, snapshotTTL (hours), maxSnapshots (rotation), includeVmState; snapshot_delete: ageThresholdHours, namePattern, checkDescription (expired TTL), safeMode, dryRun; power_schedule: action start|shutdown|stop, force, timeoutSeconds. All: maxParallel',
+    ),
+  vmSelectors: z.array(vmSelectorSchema).describe('which VMs, resolved at each run'),
+  maxRetries: z.number().int().min(0).max(10).optional().describe('retries of failed VMs (default 0)'),
+  retryDelaySeconds: z.number().int().min(0).max(86400).optional(),
+  timeoutSeconds: z.number().int().min(10).max(86400).optional().describe('a run is stopped after this (default 3600)'),
 };
 
-async function jobView(ctx: ToolContext, j: JobRecord): Promise<Record<string, unknown>> {
-  const next = j.enabled ? (await ctx.jobs.preview(j.id, 3)).map((d) => d.toISOString()) : [];
-  const { createdAt: _c, updatedAt: _u, lastScheduledAt: _l, ...rest } = j;
-  return { ...rest, parameters: { ...j.parameters }, nextRuns: next };
+const PATCH_FIELDS = Object.fromEntries(Object.entries(jobFields).map(([k, v]) => [k, v.optional()])) as {
+  [K in keyof typeof jobFields]: z.ZodOptional<(typeof jobFields)[K]>;
+};
+
+/** Jobs whose runs delete snapshots or take VMs down: triggering one by hand needs confirmation. */
+function isDestructiveJob(job: JobRecord): boolean {
+  if (job.taskType === 'snapshot_delete') return true;
+  if (job.taskType === 'power_schedule') {
+    const p = job.parameters as PowerScheduleParams;
+    return p.action === 'stop' || p.force;
+  }
+  return false;
 }
 
-function runView(r: JobRunRecord): Record<string, unknown> {
+const ROW_ORDER = ['failed', 'cancelled', 'running', 'planned', 'succeeded', 'skipped'];
+
+function runView(r: JobRunRecord): RunView {
+  const counts: Record<string, number> = {};
+  for (const v of r.vms) counts[v.state] = (counts[v.state] ?? 0) + 1;
+  const rank = (s: string) => (ROW_ORDER.includes(s) ? ROW_ORDER.indexOf(s) : ROW_ORDER.length);
+  const vms = [...r.vms].sort((a, b) => rank(a.state) - rank(b.state)).slice(0, MAX_RUN_VMS);
   return {
     id: r.id,
     jobName: r.jobName,
@@ -63,114 +93,171 @@ function runView(r: JobRunRecord): Record<string, unknown> {
     dryRun: r.dryRun,
     status: r.status,
     startedAt: new Date(r.startedAt).toISOString(),
-    finishedAt: r.finishedAt ? new Date(r.finishedAt).toISOString() : undefined,
+    ...(r.finishedAt ? { finishedAt: new Date(r.finishedAt).toISOString() } : {}),
     attempts: r.attempts,
-    message: r.message,
-    vms: r.vms.slice(0, 200),
+    ...(r.message ? { message: r.message } : {}),
+    counts,
+    vms: vms.map((v) => ({ vmid: v.vmid, name: v.name, state: v.state, ...(v.message ? { message: v.message } : {}) })),
+    vmsOmitted: r.vms.length - vms.length,
+    operationIds: r.operationIds,
   };
 }
 
-const LOCAL_READ = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false };
+function runLine(r: RunView): string {
+  const counts = Object.entries(r.counts).map(([k, n]) => `${n} ${k}`).join(', ');
+  return `${r.startedAt} ${r.jobName}: ${r.status}${r.dryRun ? ' (dry run)' : ''}${counts ? `, ${counts}` : ''}${r.message ? ` — ${r.message}` : ''}`;
+}
 
-export function registerJobTools(server: McpServer, ctx: ToolContext): void {
-  server.registerTool(
-    'list_jobs',
-    { title: 'List scheduler jobs', description: 'Every scheduler job with its schedule, parameters and next fire times.', inputSchema: {}, outputSchema: { jobs: z.array(jobRow) }, annotations: LOCAL_READ },
-    () =>
-      guarded(async () => {
-        const jobs = await Promise.all((await ctx.jobs.list()).map((j) => jobView(ctx, j)));
-        return ok(jobs.length ? jobs.map((j) => `${String(j.name)} (${String(j.taskType)}, ${String(j.cronExpression)}${j.enabled ? '' : ', disabled'})`).join('\n') : 'no jobs', { jobs });
-      }),
-  );
+export function jobTools(ctx: ToolContext): AnyToolSpec[] {
+  const jobView = async (j: JobRecord): Promise<JobView> => ({
+    id: j.id,
+    name: j.name,
+    ...(j.description !== undefined ? { description: j.description } : {}),
+    taskType: j.taskType,
+    cronExpression: j.cronExpression,
+    ...(j.timezone !== undefined ? { timezone: j.timezone } : {}),
+    enabled: j.enabled,
+    parameters: { ...j.parameters },
+    vmSelectors: j.vmSelectors,
+    maxRetries: j.maxRetries,
+    retryDelaySeconds: j.retryDelaySeconds,
+    timeoutSeconds: j.timeoutSeconds,
+    nextRuns: j.enabled ? (await ctx.jobs.preview(j.id, 3)).map((d) => d.toISOString()) : [],
+  });
+  const jobLine = (j: JobView) => `${j.name} (${j.id}): ${j.taskType}, cron "${j.cronExpression}"${j.enabled ? (j.nextRuns[0] ? `, next ${j.nextRuns[0]}` : '') : ', disabled'}`;
 
-  server.registerTool(
-      'create_job',
-      {
-        title: 'Create a scheduler job',
-        description: 'Create a recurring job (seed shape). Cron, parameters and selectors are validated now; errors name the field.',
-        inputSchema: { name: z.string(), ...jobFields },
-        outputSchema: { job: jobRow },
-        annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
-      },
-      (args) =>
-        guarded(async () => {
-          const job = await ctx.jobs.create({ ...args, vmSelectors: args.vmSelectors as VmSelector[] } as JobInput);
-          const view = await jobView(ctx, job);
-          return ok(`created job ${job.name} (${job.id}); next runs: ${(view.nextRuns as string[]).join(', ') || 'none'}`, { job: view });
-        }),
-  );
-
-  server.registerTool(
-      'update_job',
-      {
-        title: 'Update a scheduler job',
-        description: 'Change a job (by id or name): any field, including name (the schedule and run history stay attached) and enabled.',
-        inputSchema: { job: z.string().describe('id or name'), name: z.string().optional(), ...Object.fromEntries(Object.entries(jobFields).map(([k, v]) => [k, v.optional()])) },
-        outputSchema: { job: jobRow },
-        annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
-      },
-      (args) =>
-        guarded(async () => {
-          const { job: which, ...patch } = args as Record<string, unknown> & { job: string };
-          const job = await ctx.jobs.update(which, patch as Partial<JobInput>);
-          return ok(`updated job ${job.name}`, { job: await jobView(ctx, job) });
-        }),
-  );
-
-  server.registerTool(
-      'delete_job',
-      {
-        title: 'Delete a scheduler job',
-        description: 'Delete a job (its past runs stay in history). Destructive: the first call answers with a confirmToken; call again with confirm.',
-        inputSchema: { job: z.string().describe('id or name'), confirm: z.string().optional() },
-        outputSchema: { deleted: z.boolean(), needsConfirmation: z.boolean(), confirmToken: z.string().optional(), job: jobRow.optional() },
-        annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
-      },
-      ({ job, confirm }) =>
-        guarded(async () => {
-          const found = await ctx.jobs.get(job);
-          const request = { job: found.id };
-          if (!confirm) {
-            const token = ctx.confirmations.issue('delete_job', request);
-            return ok(`Would delete job ${found.name} (${found.taskType}, ${found.cronExpression}). Call delete_job again with confirm: "${token}".`, { deleted: false, needsConfirmation: true, confirmToken: token, job: await jobView(ctx, found) });
-          }
-          const why = ctx.confirmations.redeem('delete_job', request, confirm);
-          if (why) return failure(new Error(why));
-          await ctx.jobs.remove(found.id);
-          return ok(`deleted job ${found.name}`, { deleted: true, needsConfirmation: false });
-        }),
-  );
-
-  server.registerTool(
-      'trigger_job',
-      {
-        title: 'Run a job now',
-        description: 'Run a job immediately (disabled jobs too), or with dryRun show what it would do. Follows the job’s retries and timeout; a job never runs twice at once.',
-        inputSchema: { job: z.string().describe('id or name'), dryRun: z.boolean().optional() },
-        outputSchema: { run: runRow },
-        annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
-      },
-      ({ job, dryRun }) =>
-        guarded(async () => {
-          if (ctx.readOnly && !dryRun) throw new Error('trigger_job is refused: this MCP server runs read-only; use dryRun: true to preview');
-          const run = await ctx.jobs.trigger(job, { dryRun });
-          return ok(`${run.jobName}: ${run.status}${run.dryRun ? ' (dry run)' : ''}, ${run.vms.length} VM(s)${run.message ? ` — ${run.message}` : ''}`, { run: runView(run) });
-        }),
-  );
-
-  server.registerTool(
-    'list_job_runs',
-    {
-      title: 'List job runs',
-      description: 'Recent runs of one job (or all jobs), newest first, with per-VM rows.',
-      inputSchema: { job: z.string().optional().describe('id or name'), limit: z.number().int().min(1).max(100).optional() },
-      outputSchema: { runs: z.array(runRow) },
-      annotations: LOCAL_READ,
+  const listJobs = defineTool({
+    name: 'list_jobs',
+    title: 'List scheduler jobs',
+    description: 'Every scheduler job with its schedule, parameters, selectors and next fire times. Jobs run under `moxxie scheduler`; trigger_job runs one now.',
+    input: { taskType: z.enum(['snapshot_create', 'snapshot_delete', 'power_schedule']).optional().describe('only jobs of this type') },
+    output: { total: z.number(), jobs: z.array(jobSchema) },
+    annotations: READS_LOCAL,
+    run: async ({ taskType }) => {
+      const jobs = await Promise.all((await ctx.jobs.list()).filter((j) => !taskType || j.taskType === taskType).map(jobView));
+      return ok(jobs.length ? [`${jobs.length} job(s):`, ...jobs.map(jobLine)].join('\n') : 'No jobs yet; create_job makes one.', { total: jobs.length, jobs });
     },
-    ({ job, limit }) =>
-      guarded(async () => {
-        const runs = await ctx.jobs.runs(job, { limit: limit ?? 20 });
-        return ok(runs.length ? runs.map((r) => `${new Date(r.startedAt).toISOString()} ${r.jobName}: ${r.status}`).join('\n') : 'no runs', { runs: runs.map(runView) });
-      }),
-  );
+  });
+
+  const createJob = defineTool({
+    name: 'create_job',
+    title: 'Create a scheduler job',
+    description:
+      'Create a recurring job in the seed\'s shape (name, taskType, cronExpression, parameters, vmSelectors), plus timezone, retries and timeout. Cron, parameters and selectors are checked now; errors name the field. The job runs when `moxxie scheduler` is running.',
+    input: { name: z.string().describe('unique: letters, digits, . _ -'), ...jobFields },
+    output: { job: jobSchema },
+    annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+    run: async (args) => {
+      const job = await ctx.jobs.create(args as JobInput);
+      const view = await jobView(job);
+      return ok(`Created ${jobLine(view)}.${view.nextRuns.length ? ` Next runs: ${view.nextRuns.join(', ')}.` : ''}`, { job: view });
+    },
+  });
+
+  const updateJob = defineTool({
+    name: 'update_job',
+    title: 'Update a scheduler job',
+    description: 'Change a job (by id or name): any field, including its name (schedule and run history stay attached) and enabled to pause or resume it.',
+    input: { job: z.string().describe('job id or name'), name: z.string().optional().describe('a new name'), ...PATCH_FIELDS },
+    output: { job: jobSchema },
+    annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
+    run: async (args) => {
+      const { job: which, ...patch } = args;
+      if (!Object.values(patch).some((v) => v !== undefined)) throw new ToolInputError('nothing to change: give at least one field, e.g. enabled: false or cronExpression');
+      const job = await ctx.jobs.update(which, patch as JobPatch);
+      const view = await jobView(job);
+      return ok(`Updated ${jobLine(view)}.`, { job: view });
+    },
+  });
+
+  const deleteJob = defineTool({
+    name: 'delete_job',
+    title: 'Delete a scheduler job',
+    description: 'Delete a job (its past runs stay in history). Destructive: the first call answers with the job and a confirmation step; call again with confirm to delete.',
+    input: { job: z.string().describe('job id or name'), ...confirmInputShape },
+    output: { deleted: z.boolean(), job: jobSchema, ...confirmationShape },
+    annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
+    run: async ({ job, confirm }, extra) => {
+      const found = await ctx.jobs.get(job);
+      const view = await jobView(found);
+      const gate = await confirmGate(ctx, extra, {
+        tool: 'delete_job',
+        request: { job: found.id },
+        confirm,
+        plan: async () => ({ text: `Would delete job ${jobLine(view)}.`, fingerprint: `${found.id}@${found.updatedAt}`, affected: 1, view: { deleted: false, job: view } }),
+      });
+      if (!gate.proceed) return gate.result;
+      await ctx.jobs.remove(found.id);
+      return ok(`Deleted job ${found.name}; its past runs stay in list_job_runs.`, { deleted: true, job: view, needsConfirmation: false, confirmedVia: gate.via });
+    },
+  });
+
+  const triggerJob = defineTool({
+    name: 'trigger_job',
+    title: 'Run a job now',
+    description:
+      'Run a job immediately (disabled ones too), following its retries and timeout; a job never runs twice at once. dryRun shows what it would do. Jobs that delete snapshots or stop VMs first answer with that plan and a confirmation step.',
+    input: {
+      job: z.string().describe('job id or name'),
+      dryRun: z.boolean().optional(),
+      wait: z.boolean().optional().describe('false: answer as soon as the run starts; list_job_runs follows it (default true)'),
+      ...confirmInputShape,
+    },
+    output: { run: runSchema, ...confirmationShape },
+    annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
+    run: async ({ job, dryRun, wait, confirm }, extra) => {
+      if (ctx.readOnly && !dryRun) throw new ToolInputError('trigger_job is refused: this MCP server is read-only. Use dryRun: true to preview the run.');
+      const found = await ctx.jobs.get(job);
+      let confirmedVia: 'token' | 'elicitation' | undefined;
+      if (!dryRun && isDestructiveJob(found)) {
+        const gate = await confirmGate(ctx, extra, {
+          tool: 'trigger_job',
+          request: { job: found.id },
+          confirm,
+          plan: async () => {
+            // The executor's dry run, not trigger's: a plan shown for confirmation is not a run of the job.
+            const preview = await executeJob(ctx.core, found, { dryRun: true, signal: extra.signal });
+            const planned = preview.vms.filter((v) => v.state === 'planned');
+            return {
+              text: `Running job ${found.name} (${found.taskType}) now would act on ${planned.length} VM(s)${planned.length ? `: ${planned.slice(0, 10).map((v) => `${v.vmid} ${v.name}`).join(', ')}${planned.length > 10 ? ', …' : ''}` : ''}.`,
+              fingerprint: `${found.id}@${found.updatedAt}:${planned.map((v) => v.vmid).sort((a, b) => a - b).join(',')}`,
+              affected: planned.length,
+              view: { run: runView({ id: 'plan', jobId: found.id, jobName: found.name, trigger: 'manual', dryRun: true, startedAt: Date.now(), finishedAt: Date.now(), status: preview.status, attempts: 0, message: preview.message, vms: preview.vms, operationIds: [] }) },
+            };
+          },
+        });
+        if (!gate.proceed) return gate.result;
+        confirmedVia = gate.via;
+      } else if (confirm !== undefined && !dryRun) {
+        throw new ToolInputError(`job ${found.name} (${found.taskType}) is not destructive and takes no confirm token; call trigger_job again without confirm`);
+      }
+      const via = confirmedVia ? { confirmedVia } : {};
+      if (wait === false && !dryRun) {
+        // Answered once the run is claimed; a run skipped by the overlap rule answers when it is recorded.
+        const started = await new Promise<JobRunRecord | Error>((resolve) => {
+          ctx.jobs.trigger(found.id, { onStart: resolve }).then(resolve, (err: unknown) => resolve(err instanceof Error ? err : new Error(String(err))));
+        });
+        if (started instanceof Error) throw started;
+        const run = runView(started);
+        return ok(`${runLine(run)}\nRunning in the background: follow it with list_job_runs {"job":"${found.name}"}.`, { run, needsConfirmation: false, ...via });
+      }
+      const run = runView(await ctx.jobs.trigger(found.id, { dryRun }));
+      return ok(runLine(run), { run, needsConfirmation: false, ...via });
+    },
+  });
+
+  const listJobRuns = defineTool({
+    name: 'list_job_runs',
+    title: 'List job runs',
+    description: 'Recent runs of one job (or of all jobs), newest first, with status and VM counts; get_operation shows a run\'s operations in detail.',
+    input: { job: z.string().optional().describe('job id or name; all jobs when left out'), limit: z.number().int().min(1).max(100).optional().describe('default 10') },
+    output: { runs: z.array(runSchema.omit({ vms: true, vmsOmitted: true })) },
+    annotations: READS_LOCAL,
+    run: async ({ job, limit }) => {
+      const runs = (await ctx.jobs.runs(job, { limit: limit ?? 10 })).map(runView).map(({ vms: _vms, vmsOmitted: _omitted, ...rest }) => rest);
+      return ok(runs.length ? runs.map((r) => runLine({ ...r, vms: [], vmsOmitted: 0 })).join('\n') : 'No runs yet.', { runs });
+    },
+  });
+
+  return [listJobs, createJob, updateJob, deleteJob, triggerJob, listJobRuns];
 }

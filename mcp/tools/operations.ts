@@ -1,58 +1,72 @@
-// Operation tools: what moxxie did or is doing (this process's live operations, then history).
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+// Operation tools: what moxxie did or is doing — this process's live operations first, then history
+// (shared by the TUI, the scheduler and other MCP servers of the same context).
 import { z } from 'zod';
 import type { Operation } from '../../src/ops/types.js';
-import { operationShape, operationText, operationView } from '../schemas.js';
+import { defineTool, READS_LOCAL, type AnyToolSpec } from '../define-tool.js';
+import { countTargets, operationText, operationView } from '../operation-view.js';
+import { operationShape, targetCountsSchema } from '../schemas.js';
 import type { ToolContext } from '../tool-context.js';
-import { guarded, ok } from '../tool-result.js';
+import { ToolInputError, ok } from '../tool-result.js';
 
-const LOCAL_READ = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false };
+const STATUSES = ['running', 'succeeded', 'partial', 'failed', 'cancelled', 'interrupted'] as const;
+const TARGET_STATES = ['planned', 'skipped', 'running', 'succeeded', 'failed', 'cancelled'] as const;
 
-export function registerOperationTools(server: McpServer, ctx: ToolContext): void {
-  server.registerTool(
-    'list_operations',
-    {
-      title: 'List operations',
-      description: 'Recent operations from any moxxie front end (TUI, MCP, scheduler), newest first: id, kind, status, counts.',
-      inputSchema: { limit: z.number().int().min(1).max(100).optional(), offset: z.number().int().min(0).optional() },
-      outputSchema: { operations: z.array(z.object({ id: z.string(), kind: z.string(), status: z.string(), dryRun: z.boolean(), frontEnd: z.string(), startedAt: z.string(), targets: z.number(), counts: z.record(z.string(), z.number()) })) },
-      annotations: LOCAL_READ,
+export function operationTools(ctx: ToolContext): AnyToolSpec[] {
+  const listOperations = defineTool({
+    name: 'list_operations',
+    title: 'List operations',
+    description: 'Recent operations from any moxxie front end (TUI, MCP, scheduler), newest first: id, kind, status and counts. get_operation shows one in detail.',
+    input: {
+      status: z.enum(STATUSES).optional(),
+      limit: z.number().int().min(1).max(100).optional().describe('default 20'),
+      offset: z.number().int().min(0).optional(),
     },
-    ({ limit, offset }) =>
-      guarded(async () => {
-        const live = ctx.core.operations.list();
-        const stored = await ctx.history.listOperations({ limit: (limit ?? 20) + (offset ?? 0) + live.length });
-        const merged = new Map<string, Operation>();
-        for (const op of [...live, ...stored]) if (!merged.has(op.id)) merged.set(op.id, op);
-        const ops = [...merged.values()].sort((a, b) => b.startedAt - a.startedAt).slice(offset ?? 0, (offset ?? 0) + (limit ?? 20));
-        const rows = ops.map((o) => ({
-          id: o.id,
-          kind: o.kind,
-          status: o.status,
-          dryRun: o.dryRun,
-          frontEnd: o.frontEnd,
-          startedAt: new Date(o.startedAt).toISOString(),
-          targets: o.targets.length,
-          counts: o.targets.reduce<Record<string, number>>((a, t) => ((a[t.state] = (a[t.state] ?? 0) + 1), a), {}),
-        }));
-        return ok(rows.length ? rows.map((r) => `${r.id} ${r.kind} ${r.status} (${r.targets} VMs)`).join('\n') : 'no operations yet', { operations: rows });
-      }),
-  );
-
-  server.registerTool(
-    'get_operation',
-    {
-      title: 'Get an operation',
-      description: 'One operation with per-VM rows; use it to follow an operation started with wait: false.',
-      inputSchema: { id: z.string() },
-      outputSchema: operationShape,
-      annotations: LOCAL_READ,
+    output: {
+      operations: z.array(
+        z.object({ id: z.string(), kind: z.string(), status: z.string(), dryRun: z.boolean(), frontEnd: z.string(), startedAt: z.string(), targets: z.number(), counts: targetCountsSchema }),
+      ),
     },
-    ({ id }) =>
-      guarded(async () => {
-        const op = ctx.core.operations.get(id) ?? (await ctx.history.getOperation(id));
-        if (!op) throw new Error(`no operation '${id}'; list_operations shows recent ids`);
-        return ok(operationText(op), operationView(op));
-      }),
-  );
+    annotations: READS_LOCAL,
+    run: async ({ status, limit = 20, offset = 0 }) => {
+      const live = ctx.core.operations.list();
+      const stored = await ctx.history.listOperations({ status, limit: limit + offset + live.length });
+      const merged = new Map<string, Operation>();
+      // Live entries win: history may lag behind by a coalesced write.
+      for (const op of [...live, ...stored]) if (!merged.has(op.id) && (!status || op.status === status)) merged.set(op.id, op);
+      const ops = [...merged.values()].sort((a, b) => b.startedAt - a.startedAt).slice(offset, offset + limit);
+      const rows = ops.map((o) => ({
+        id: o.id,
+        kind: o.kind,
+        status: o.status,
+        dryRun: o.dryRun,
+        frontEnd: o.frontEnd,
+        startedAt: new Date(o.startedAt).toISOString(),
+        targets: o.targets.length,
+        counts: countTargets(o.targets),
+      }));
+      const text = rows.length ? rows.map((r) => `${r.id} ${r.kind} ${r.status} via ${r.frontEnd}, ${r.targets} VM(s), started ${r.startedAt}`).join('\n') : 'No operations yet.';
+      return ok(text, { operations: rows });
+    },
+  });
+
+  const getOperation = defineTool({
+    name: 'get_operation',
+    title: 'Get an operation',
+    description: 'One operation with counts, skip reasons and per-VM rows (failures first, paged); follow an operation started with wait: false until its status is no longer running.',
+    input: {
+      id: z.string().describe('operation id, e.g. from a bulk tool or list_operations'),
+      state: z.enum(TARGET_STATES).optional().describe('only rows in this state, e.g. "failed"'),
+      offset: z.number().int().min(0).optional(),
+      limit: z.number().int().min(1).max(500).optional().describe('rows (default 50)'),
+    },
+    output: operationShape,
+    annotations: READS_LOCAL,
+    run: async ({ id, state, offset, limit }) => {
+      const op = ctx.core.operations.get(id) ?? (await ctx.history.getOperation(id));
+      if (!op) throw new ToolInputError(`no operation '${id}'; list_operations shows recent ids`);
+      return ok(operationText(op), operationView(op, { state, offset, limit }));
+    },
+  });
+
+  return [listOperations, getOperation];
 }

@@ -1,130 +1,189 @@
-// Snapshot tools: list, bulk create, bulk delete (destructive: confirm token), rollback (destructive).
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+// Snapshot tools: list, bulk create, bulk delete and rollback (both destructive: plan and confirmation first).
 import { z } from 'zod';
-import { runMutation, type RequestExtra } from '../mutation.js';
-import { mutationShape, selectionOf, selectionShape } from '../schemas.js';
+import type { SnapshotInfo } from '../../src/core.js';
+import type { Vm } from '../../src/inventory/model.js';
+import { runBulk } from '../bulk-operation.js';
+import { defineTool, READS_CLUSTER, type AnyToolSpec } from '../define-tool.js';
+import { bulkOptionsShape, bulkOutputShape, confirmInputShape, selectionOf, selectionShape, type SelectionArgs } from '../schemas.js';
 import type { ToolContext } from '../tool-context.js';
-import { guarded, ok } from '../tool-result.js';
-import type { VmSelector } from '../../src/select/types.js';
+import { ToolInputError, ok } from '../tool-result.js';
 
-const common = {
-  maxParallel: z.number().int().min(1).max(20).optional().describe('VMs at once (default 5)'),
-  dryRun: z.boolean().optional().describe('only return the plan; change nothing'),
-  wait: z.boolean().optional().describe('false: return at once with an operation id (see get_operation)'),
-};
-const confirmField = { confirm: z.string().optional().describe('the confirmToken from the plan answer; required to act') };
+/** Listing snapshots costs one PVE call per VM: a selection is capped and read a few VMs at a time. */
+const MAX_LIST_VMS = 50;
+const LIST_CONCURRENCY = 4;
 
-export function registerSnapshotTools(server: McpServer, ctx: ToolContext): void {
-  server.registerTool(
-    'list_snapshots',
-    {
-      title: 'List snapshots',
-      description: "A VM's snapshots (without PVE's `current` entry), with TTL and whether moxxie made them.",
-      inputSchema: { vmid: z.number().int().min(100) },
-      outputSchema: { vmid: z.number(), snapshots: z.array(z.object({ name: z.string(), description: z.string(), snaptime: z.number().optional(), vmstate: z.boolean(), ttlHours: z.number().optional(), expiresAt: z.number().optional(), moxxieMade: z.boolean() })) },
-      annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+const snapshotRow = z.object({
+  vmid: z.number(),
+  vmName: z.string(),
+  name: z.string(),
+  description: z.string(),
+  snaptime: z.string().optional(),
+  vmstate: z.boolean(),
+  ttlHours: z.number().optional(),
+  expiresAt: z.string().optional(),
+  expired: z.boolean(),
+  moxxieMade: z.boolean(),
+});
+
+function snapshotRowOf(vm: Vm, s: SnapshotInfo, nowSec: number): z.infer<typeof snapshotRow> {
+  return {
+    vmid: vm.vmid,
+    vmName: vm.name,
+    name: s.name,
+    description: s.description,
+    ...(s.snaptime !== undefined ? { snaptime: new Date(s.snaptime * 1000).toISOString() } : {}),
+    vmstate: s.vmstate,
+    ...(s.ttlHours !== undefined ? { ttlHours: s.ttlHours } : {}),
+    ...(s.expiresAt !== undefined ? { expiresAt: new Date(s.expiresAt * 1000).toISOString() } : {}),
+    expired: s.expiresAt !== undefined && s.expiresAt <= nowSec,
+    moxxieMade: s.moxxieMade,
+  };
+}
+
+async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+export function snapshotTools(ctx: ToolContext): AnyToolSpec[] {
+  const listSnapshots = defineTool({
+    name: 'list_snapshots',
+    title: 'List snapshots',
+    description: `Snapshots of one VM (vmid) or of a selection of up to ${MAX_LIST_VMS} VMs, with TTL, expiry and whether moxxie made them (PVE's "current" entry left out).`,
+    input: {
+      vmid: z.number().int().min(100).optional().describe('one VM'),
+      ...selectionShape,
+      limit: z.number().int().min(1).max(500).optional().describe('rows to return (default 100)'),
     },
-    ({ vmid }) =>
-      guarded(async () => {
-        const snaps = await ctx.core.listSnapshots(vmid);
-        return ok(`${snaps.length} snapshot(s) on VM ${vmid}${snaps.length ? `: ${snaps.map((s) => s.name).join(', ')}` : ''}`, {
-          vmid,
-          snapshots: snaps.map((s) => ({ name: s.name, description: s.description, snaptime: s.snaptime, vmstate: s.vmstate, ttlHours: s.ttlHours, expiresAt: s.expiresAt, moxxieMade: s.moxxieMade })),
-        });
+    output: { vmsScanned: z.number(), total: z.number(), snapshots: z.array(snapshotRow), omitted: z.number() },
+    annotations: READS_CLUSTER,
+    run: async (args) => {
+      const given = [args.vmid !== undefined, args.selector !== undefined, args.vmSelectors !== undefined].filter(Boolean).length;
+      if (given !== 1) throw new ToolInputError('give exactly one of vmid, selector or vmSelectors');
+      let vms: Vm[];
+      if (args.vmid !== undefined) {
+        const vm = (await ctx.core.inventory()).vms.find((v) => v.vmid === args.vmid);
+        if (!vm) throw new ToolInputError(`vmid: VM ${args.vmid} does not exist in this cluster; list_vms shows the ids`);
+        vms = [vm];
+      } else {
+        vms = (await ctx.core.resolve(selectionOf(args as SelectionArgs))).vms.filter((v) => v.type === 'qemu');
+        if (vms.length > MAX_LIST_VMS) throw new ToolInputError(`the selection matches ${vms.length} VMs; list_snapshots reads at most ${MAX_LIST_VMS} (one PVE call each): narrow the selector`);
+      }
+      const nowSec = Date.now() / 1000;
+      const perVm = await mapLimited(vms, LIST_CONCURRENCY, async (vm) => (await ctx.core.listSnapshots(vm.vmid)).map((s) => snapshotRowOf(vm, s, nowSec)));
+      const rows = perVm.flat();
+      const shown = rows.slice(0, args.limit ?? 100);
+      const lines = shown.map((r) => `${r.vmid} ${r.vmName}: ${r.name}${r.snaptime ? ` ${r.snaptime}` : ''}${r.ttlHours !== undefined ? ` TTL ${r.ttlHours}h${r.expired ? ' (expired)' : ''}` : ''}${r.moxxieMade ? '' : ' (not moxxie)'}`);
+      const text = [`${rows.length} snapshot(s) on ${vms.length} VM(s).`, ...lines, ...(rows.length > shown.length ? [`…and ${rows.length - shown.length} more.`] : [])].join('\n');
+      return ok(text, { vmsScanned: vms.length, total: rows.length, snapshots: shown, omitted: rows.length - shown.length });
+    },
+  });
+
+  const createSnapshots = defineTool({
+    name: 'create_snapshots',
+    title: 'Create snapshots',
+    description:
+      'Snapshot every selected VM (bulk, the seed\'s fields). snapshotName may use {vm} {vmid} {date} {time} {datetime}; ttlHours marks snapshots for TTL cleanup. Waits for every PVE task and sends progress notifications (VMs finished of total) when given a progress token; wait: false answers at once with an operation id. dryRun returns the plan.',
+    input: {
+      ...selectionShape,
+      snapshotName: z.string().describe('name or template, e.g. "maint-{vm}-{date}"; PVE names: a letter first, letters, digits, - and _, at most 40 characters'),
+      description: z.string().optional(),
+      ttlHours: z.number().int().min(1).max(8760).optional().describe('hours until the snapshot may be cleaned up (1-8760)'),
+      includeMemory: z.boolean().optional().describe('also save the RAM of running VMs'),
+      ...bulkOptionsShape,
+    },
+    output: bulkOutputShape,
+    annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+    run: (args, extra) =>
+      runBulk(ctx, extra, {
+        tool: 'create_snapshots',
+        kind: 'snapshot.create',
+        wait: args.wait,
+        request: {
+          vmSelectors: selectionOf(args as SelectionArgs),
+          snapshotName: args.snapshotName,
+          description: args.description,
+          ttlHours: args.ttlHours,
+          includeMemory: args.includeMemory,
+          maxParallel: args.maxParallel,
+          dryRun: args.dryRun,
+        },
+        execute: (req, run) => ctx.core.createSnapshots(req, run),
       }),
-  );
+  });
 
-  server.registerTool(
-    'create_snapshots',
-    {
-      title: 'Create snapshots',
-      description:
-        'Snapshot every selected VM. snapshotName may use {vm} {vmid} {date} {time} {datetime}; ttlHours marks the snapshot for TTL cleanup. Waits for every PVE task; sends progress notifications when given a progress token.',
-      inputSchema: {
-        ...selectionShape,
-        snapshotName: z.string().describe('name or template, e.g. "maint-{vm}-{date}"'),
-        description: z.string().optional(),
-        ttlHours: z.number().int().min(1).max(8760).optional(),
-        includeMemory: z.boolean().optional().describe('save RAM state (running VMs)'),
-        ...common,
-      },
-      outputSchema: mutationShape,
-      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  const deleteSnapshots = defineTool({
+    name: 'delete_snapshots',
+    title: 'Delete snapshots',
+    description:
+      'Delete snapshots on the selected VMs by exact name, name glob, age or expired TTL. Only snapshots moxxie made unless moxxieOnly is false. Destructive: the first call answers with the plan (and asks the user where the client supports it, otherwise returns a confirmToken); call again with the same arguments plus confirm to act.',
+    input: {
+      ...selectionShape,
+      snapshotName: z.string().optional().describe('exact snapshot name'),
+      namePattern: z.string().optional().describe('glob over snapshot names, e.g. "maint-*"'),
+      olderThanHours: z.number().int().min(1).optional(),
+      expiredOnly: z.boolean().optional().describe('only snapshots whose TTL has run out'),
+      moxxieOnly: z.boolean().optional().describe('default true: only snapshots moxxie made'),
+      force: z.boolean().optional().describe('override safe mode and PVE protection'),
+      ...bulkOptionsShape,
+      ...confirmInputShape,
     },
-    (args, extra) =>
-      guarded(() =>
-        runMutation(ctx, extra as unknown as RequestExtra, {
-          tool: 'create_snapshots',
-          destructive: false,
-          wait: args.wait,
-          request: { vmSelectors: selectionOf(args as { selector?: string; vmSelectors?: VmSelector[] }), snapshotName: args.snapshotName, description: args.description, ttlHours: args.ttlHours, includeMemory: args.includeMemory, maxParallel: args.maxParallel, dryRun: args.dryRun },
-          execute: (req, run) => ctx.core.createSnapshots(req, run),
-        }),
-      ),
-  );
+    output: bulkOutputShape,
+    annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
+    run: (args, extra) =>
+      runBulk(ctx, extra, {
+        tool: 'delete_snapshots',
+        kind: 'snapshot.delete',
+        confirm: args.confirm,
+        wait: args.wait,
+        request: {
+          vmSelectors: selectionOf(args as SelectionArgs),
+          snapshotName: args.snapshotName,
+          namePattern: args.namePattern,
+          olderThanHours: args.olderThanHours,
+          expiredOnly: args.expiredOnly,
+          moxxieOnly: args.moxxieOnly,
+          force: args.force,
+          maxParallel: args.maxParallel,
+          dryRun: args.dryRun,
+        },
+        execute: (req, run) => ctx.core.deleteSnapshots(req, run),
+      }),
+  });
 
-  server.registerTool(
-    'delete_snapshots',
-    {
-      title: 'Delete snapshots',
-      description:
-        'Delete snapshots on the selected VMs by exact name, name glob, age or expired TTL. Only snapshots moxxie made unless moxxieOnly is false. Destructive: the first call returns the plan and a confirmToken; call again with confirm to act.',
-      inputSchema: {
-        ...selectionShape,
-        snapshotName: z.string().optional(),
-        namePattern: z.string().optional().describe('glob over snapshot names'),
-        olderThanHours: z.number().int().min(1).optional(),
-        expiredOnly: z.boolean().optional().describe('only snapshots whose (TTL: Nh) has run out'),
-        moxxieOnly: z.boolean().optional().describe('default true'),
-        force: z.boolean().optional().describe('override safe mode and PVE protection'),
-        ...common,
-        ...confirmField,
-      },
-      outputSchema: mutationShape,
-      annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
+  const rollbackSnapshot = defineTool({
+    name: 'rollback_snapshot',
+    title: 'Roll back to a snapshot',
+    description:
+      'Roll the selected VMs back to a snapshot (everything since is lost), optionally starting them after. Destructive: the first call answers with the plan and a confirmation step; call again with confirm to act.',
+    input: {
+      ...selectionShape,
+      snapshotName: z.string().describe('the snapshot to return to'),
+      start: z.boolean().optional().describe('start the VM after the rollback'),
+      force: z.boolean().optional().describe('override safe mode and PVE protection'),
+      ...bulkOptionsShape,
+      ...confirmInputShape,
     },
-    (args, extra) =>
-      guarded(() =>
-        runMutation(ctx, extra as unknown as RequestExtra, {
-          tool: 'delete_snapshots',
-          destructive: true,
-          confirm: args.confirm,
-          wait: args.wait,
-          request: {
-            vmSelectors: selectionOf(args as { selector?: string; vmSelectors?: VmSelector[] }),
-            snapshotName: args.snapshotName,
-            namePattern: args.namePattern,
-            olderThanHours: args.olderThanHours,
-            expiredOnly: args.expiredOnly,
-            moxxieOnly: args.moxxieOnly,
-            force: args.force,
-            maxParallel: args.maxParallel,
-            dryRun: args.dryRun,
-          },
-          execute: (req, run) => ctx.core.deleteSnapshots(req, run),
-        }),
-      ),
-  );
+    output: bulkOutputShape,
+    annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
+    run: (args, extra) =>
+      runBulk(ctx, extra, {
+        tool: 'rollback_snapshot',
+        kind: 'snapshot.rollback',
+        confirm: args.confirm,
+        wait: args.wait,
+        request: { vmSelectors: selectionOf(args as SelectionArgs), snapshotName: args.snapshotName, start: args.start, force: args.force, maxParallel: args.maxParallel, dryRun: args.dryRun },
+        execute: (req, run) => ctx.core.rollbackSnapshot(req, run),
+      }),
+  });
 
-  server.registerTool(
-    'rollback_snapshot',
-    {
-      title: 'Roll back to a snapshot',
-      description: 'Roll the selected VMs back to a snapshot (state since then is lost), optionally starting them. Destructive: the first call returns the plan and a confirmToken.',
-      inputSchema: { ...selectionShape, snapshotName: z.string(), start: z.boolean().optional(), force: z.boolean().optional(), ...common, ...confirmField },
-      outputSchema: mutationShape,
-      annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
-    },
-    (args, extra) =>
-      guarded(() =>
-        runMutation(ctx, extra as unknown as RequestExtra, {
-          tool: 'rollback_snapshot',
-          destructive: true,
-          confirm: args.confirm,
-          wait: args.wait,
-          request: { vmSelectors: selectionOf(args as { selector?: string; vmSelectors?: VmSelector[] }), snapshotName: args.snapshotName, start: args.start, force: args.force, maxParallel: args.maxParallel, dryRun: args.dryRun },
-          execute: (req, run) => ctx.core.rollbackSnapshot(req, run),
-        }),
-      ),
-  );
+  return [listSnapshots, createSnapshots, deleteSnapshots, rollbackSnapshot];
 }

@@ -1,166 +1,242 @@
-// Inspection tools: VMs, one VM, selector previews, nodes, tags. Outputs stay small: pages with totals.
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+// Inspection tools: VMs, one VM, selector previews, nodes, tags. Answers stay small on any cluster size:
+// compact rows, pages with totals and counts by status.
 import { z } from 'zod';
 import { countByStatus } from '../../src/inventory/summary.js';
 import type { Vm } from '../../src/inventory/model.js';
-import type { VmSelector } from '../../src/select/types.js';
-import { selectionShape } from '../schemas.js';
+import { defineTool, READS_CLUSTER, type AnyToolSpec } from '../define-tool.js';
+import { selectionOf, selectionShape, statusCountsSchema, vmRowSchema, type SelectionArgs } from '../schemas.js';
 import type { ToolContext } from '../tool-context.js';
-import { guarded, ok } from '../tool-result.js';
+import { ToolInputError, ok } from '../tool-result.js';
 
-const READ = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true };
-const EXTRA_FIELDS = ['type', 'cpu', 'mem', 'maxmem', 'uptime', 'lock', 'template', 'pool'] as const;
-const SORTS = ['vmid', 'name', 'node', 'status', 'cpu', 'mem'] as const;
+const EXTRA_FIELDS = ['type', 'template', 'lock', 'pool', 'cpu', 'maxcpu', 'mem', 'maxmem', 'disk', 'maxdisk', 'uptime'] as const;
+type ExtraField = (typeof EXTRA_FIELDS)[number];
+const SORTS = ['vmid', 'name', 'node', 'status', 'cpu', 'mem', 'uptime'] as const;
+type SortKey = (typeof SORTS)[number];
 
-const statusCounts = z.object({ running: z.number(), stopped: z.number(), paused: z.number(), suspended: z.number(), unknown: z.number() });
-const vmRow = z.object({ vmid: z.number(), name: z.string(), node: z.string(), status: z.string(), tags: z.array(z.string()) }).catchall(z.unknown());
+const MB = 2 ** 20;
 
-function row(vm: Vm, fields: readonly string[]): Record<string, unknown> {
-  const out: Record<string, unknown> = { vmid: vm.vmid, name: vm.name, node: vm.node, status: vm.status, tags: vm.tags };
+export function vmRow(vm: Vm, fields: readonly ExtraField[] = []): z.infer<typeof vmRowSchema> {
+  const row: z.infer<typeof vmRowSchema> = { vmid: vm.vmid, name: vm.name, node: vm.node, status: vm.status, tags: vm.tags };
   for (const f of fields) {
-    if (f === 'cpu') out.cpu = Math.round(vm.cpu * 1000) / 10;
-    else if (f === 'lock') out.lock = vm.lock ?? null;
-    else if (f === 'pool') out.pool = vm.pool ?? null;
-    else out[f] = vm[f as keyof Vm];
+    if (f === 'cpu') row.cpuPercent = Math.round(vm.cpu * 1000) / 10;
+    else if (f === 'mem' || f === 'maxmem' || f === 'disk' || f === 'maxdisk') row[`${f}Mb`] = Math.round(vm[f] / MB);
+    else if (f === 'lock' || f === 'pool') row[f] = vm[f] ?? null;
+    else row[f] = vm[f];
   }
-  return out;
+  return row;
 }
 
-function sortVms(vms: Vm[], by: (typeof SORTS)[number]): Vm[] {
-  const key = (v: Vm): string | number => (by === 'cpu' ? -v.cpu : by === 'mem' ? -v.mem : v[by]);
+/** One line per VM, for clients that show the model only the text. */
+export function vmLine(vm: Vm): string {
+  return `${vm.vmid} ${vm.name} ${vm.node} ${vm.status}${vm.tags.length ? ` [${vm.tags.join(',')}]` : ''}`;
+}
+
+function sortVms(vms: Vm[], by: SortKey): Vm[] {
+  // cpu, mem and uptime: highest first, as one looks for the busiest guests.
+  const key = (v: Vm): string | number => (by === 'cpu' ? -v.cpu : by === 'mem' ? -v.mem : by === 'uptime' ? -v.uptime : v[by]);
   return [...vms].sort((a, b) => {
     const x = key(a);
     const y = key(b);
-    return typeof x === 'number' && typeof y === 'number' ? x - y || a.vmid - b.vmid : String(x).localeCompare(String(y), undefined, { numeric: true }) || a.vmid - b.vmid;
+    const c = typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y), undefined, { numeric: true });
+    return c || a.vmid - b.vmid;
   });
 }
 
-export function registerVmTools(server: McpServer, ctx: ToolContext): void {
-  server.registerTool(
-    'list_vms',
-    {
-      title: 'List VMs',
-      description: 'List guests of the cluster, optionally filtered by a selector. Compact rows (vmid, name, node, status, tags) by default; paged, with totals and counts by status.',
-      inputSchema: {
-        ...selectionShape,
-        fields: z.array(z.enum(EXTRA_FIELDS)).optional().describe('extra columns to include'),
-        sort: z.enum(SORTS).optional().describe('sort order (cpu and mem: highest first)'),
-        page: z.number().int().min(1).optional().describe('1-based page (default 1)'),
-        limit: z.number().int().min(1).max(500).optional().describe('rows per page (default 50)'),
-      },
-      outputSchema: { total: z.number(), page: z.number(), limit: z.number(), pages: z.number(), countsByStatus: statusCounts, vms: z.array(vmRow), warnings: z.array(z.string()) },
-      annotations: READ,
-    },
-    (args) =>
-      guarded(async () => {
-        const selection: VmSelector[] | string = args.selector ?? (args.vmSelectors?.length ? (args.vmSelectors as VmSelector[]) : 'all');
-        const { vms, warnings } = await ctx.core.resolve(selection);
-        const limit = args.limit ?? 50;
-        const page = args.page ?? 1;
-        const sorted = sortVms(vms, args.sort ?? 'vmid');
-        const rows = sorted.slice((page - 1) * limit, page * limit).map((v) => row(v, args.fields ?? []));
-        const pages = Math.max(1, Math.ceil(vms.length / limit));
-        const counts = countByStatus(vms);
-        const text = `${vms.length} VM(s) (${Object.entries(counts).filter(([, n]) => n).map(([k, n]) => `${n} ${k}`).join(', ') || 'none'}); page ${page}/${pages}.${warnings.length ? ` Warnings: ${warnings.map((w) => w.message).join('; ')}` : ''}`;
-        return ok(text, { total: vms.length, page, limit, pages, countsByStatus: counts, vms: rows, warnings: warnings.map((w) => w.message) });
-      }),
-  );
+function countsText(counts: Record<string, number>): string {
+  return Object.entries(counts).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(', ') || 'none';
+}
 
-  server.registerTool(
-    'get_vm',
-    {
-      title: 'Get a VM',
-      description: 'One VM in detail: inventory row, PVE config (secrets masked by PVE), snapshots, and its recent tasks.',
-      inputSchema: { vmid: z.number().int().min(100).describe('the VM id') },
-      outputSchema: {
-        vm: vmRow,
-        config: z.record(z.string(), z.unknown()),
-        snapshots: z.array(z.object({ name: z.string(), description: z.string(), snaptime: z.number().optional(), vmstate: z.boolean(), ttlHours: z.number().optional(), expiresAt: z.number().optional(), moxxieMade: z.boolean() })),
-        recentTasks: z.array(z.object({ upid: z.string(), type: z.string(), status: z.string().optional(), starttime: z.number() })),
-      },
-      annotations: READ,
+export function vmTools(ctx: ToolContext): AnyToolSpec[] {
+  const listVms = defineTool({
+    name: 'list_vms',
+    title: 'List VMs',
+    description:
+      'List the cluster\'s guests (templates left out), optionally filtered by a selector. Compact rows (vmid, name, node, status, tags) by default, paged (50 a page), with the total and counts by status. Add columns with fields; sort by vmid, name, node, status, cpu, mem or uptime.',
+    input: {
+      ...selectionShape,
+      fields: z.array(z.enum(EXTRA_FIELDS)).optional().describe('extra columns: cpu (percent), mem/maxmem/disk/maxdisk (MB), uptime (s), type, template, lock, pool, maxcpu'),
+      sort: z.enum(SORTS).optional().describe('default vmid; cpu, mem and uptime sort highest first'),
+      page: z.number().int().min(1).optional().describe('1-based page (default 1)'),
+      limit: z.number().int().min(1).max(500).optional().describe('rows per page (default 50, at most 500)'),
     },
-    ({ vmid }) =>
-      guarded(async () => {
-        const inv = await ctx.core.inventory();
-        const vm = inv.vms.find((v) => v.vmid === vmid);
-        if (!vm) throw new Error(`VM ${vmid} does not exist in this cluster; list_vms shows the ids`);
-        const [config, snapshots, tasks] = await Promise.all([ctx.core.getVmConfig(vmid), vm.type === 'qemu' ? ctx.core.listSnapshots(vmid) : Promise.resolve([]), ctx.core.listTasks({ limit: 500 })]);
-        const recent = tasks.filter((t) => t.id === String(vmid)).slice(0, 10).map((t) => ({ upid: t.upid, type: t.type, status: t.status, starttime: t.starttime }));
-        const snaps = snapshots.map((s) => ({ name: s.name, description: s.description, snaptime: s.snaptime, vmstate: s.vmstate, ttlHours: s.ttlHours, expiresAt: s.expiresAt, moxxieMade: s.moxxieMade }));
-        return ok(`${vm.vmid} ${vm.name} on ${vm.node}: ${vm.status}; ${snaps.length} snapshot(s); tags ${vm.tags.join(', ') || '(none)'}`, {
-          vm: row(vm, EXTRA_FIELDS),
-          config,
-          snapshots: snaps,
-          recentTasks: recent,
-        });
-      }),
-  );
+    output: {
+      total: z.number().describe('VMs the selection matches'),
+      page: z.number(),
+      pages: z.number(),
+      limit: z.number(),
+      countsByStatus: statusCountsSchema,
+      vms: z.array(vmRowSchema),
+      warnings: z.array(z.string()),
+    },
+    annotations: READS_CLUSTER,
+    run: async (args) => {
+      const { vms, warnings } = await ctx.core.resolve(selectionOf(args as SelectionArgs, 'all'));
+      const limit = args.limit ?? 50;
+      const pages = Math.max(1, Math.ceil(vms.length / limit));
+      const page = args.page ?? 1;
+      if (page > pages) throw new ToolInputError(`page ${page} is past the end: ${vms.length} VM(s) make ${pages} page(s) of ${limit}`);
+      const shown = sortVms(vms, args.sort ?? 'vmid').slice((page - 1) * limit, page * limit);
+      const counts = countByStatus(vms);
+      const first = (page - 1) * limit + 1;
+      const text = [
+        `${vms.length} VM(s): ${countsText(counts)}.${vms.length ? ` Rows ${first}-${first + shown.length - 1}, page ${page} of ${pages}.` : ''}${page < pages ? ` Next: page ${page + 1}.` : ''}`,
+        ...shown.map(vmLine),
+        ...warnings.map((w) => `Warning: ${w.message}`),
+      ].join('\n');
+      return ok(text, { total: vms.length, page, pages, limit, countsByStatus: counts, vms: shown.map((v) => vmRow(v, args.fields ?? [])), warnings: warnings.map((w) => w.message) });
+    },
+  });
 
-  server.registerTool(
-    'resolve_selector',
-    {
-      title: 'Preview a selector',
-      description: 'Show which VMs a selector matches, with warnings (unknown ids, offline nodes). Use it before a bulk action.',
-      inputSchema: { ...selectionShape, limit: z.number().int().min(1).max(500).optional() },
-      outputSchema: { total: z.number(), vmids: z.array(z.number()), vms: z.array(vmRow), warnings: z.array(z.string()) },
-      annotations: READ,
+  const getVm = defineTool({
+    name: 'get_vm',
+    title: 'Get a VM',
+    description: 'One VM in detail: its inventory row, PVE configuration (PVE masks passwords), snapshots with TTLs, and its recent PVE tasks.',
+    input: { vmid: z.number().int().min(100).describe('the VM id, e.g. 8200') },
+    output: {
+      vm: vmRowSchema,
+      config: z.record(z.string(), z.unknown()),
+      snapshots: z.array(
+        z.object({
+          name: z.string(),
+          description: z.string(),
+          snaptime: z.string().optional(),
+          vmstate: z.boolean(),
+          ttlHours: z.number().optional(),
+          expiresAt: z.string().optional(),
+          moxxieMade: z.boolean(),
+        }),
+      ),
+      recentTasks: z.array(z.object({ upid: z.string(), type: z.string(), status: z.string().optional(), startedAt: z.string() })),
     },
-    (args) =>
-      guarded(async () => {
-        const selection: VmSelector[] | string = args.selector ?? (args.vmSelectors as VmSelector[] | undefined) ?? 'all';
-        const { vms, warnings } = await ctx.core.resolve(selection);
-        const limit = args.limit ?? 50;
-        return ok(`${vms.length} VM(s) match${vms.length ? `: ${vms.slice(0, 20).map((v) => `${v.vmid} ${v.name}`).join(', ')}${vms.length > 20 ? ', …' : ''}` : ''}.${warnings.length ? ` Warnings: ${warnings.map((w) => w.message).join('; ')}` : ''}`, {
-          total: vms.length,
-          vmids: vms.map((v) => v.vmid).slice(0, 1000),
-          vms: vms.slice(0, limit).map((v) => row(v, [])),
-          warnings: warnings.map((w) => w.message),
-        });
-      }),
-  );
+    annotations: READS_CLUSTER,
+    run: async ({ vmid }) => {
+      const inv = await ctx.core.inventory();
+      const vm = inv.vms.find((v) => v.vmid === vmid);
+      if (!vm) throw new ToolInputError(`VM ${vmid} does not exist in this cluster; list_vms or resolve_selector shows the ids`);
+      const [config, snapshots, tasks] = await Promise.all([
+        ctx.core.getVmConfig(vmid),
+        vm.type === 'qemu' ? ctx.core.listSnapshots(vmid) : Promise.resolve([]),
+        ctx.core.listTasks({ limit: 500 }),
+      ]);
+      const recent = tasks.filter((t) => t.id === String(vmid)).slice(0, 10);
+      const snaps = snapshots.map((s) => ({
+        name: s.name,
+        description: s.description,
+        ...(s.snaptime !== undefined ? { snaptime: new Date(s.snaptime * 1000).toISOString() } : {}),
+        vmstate: s.vmstate,
+        ...(s.ttlHours !== undefined ? { ttlHours: s.ttlHours } : {}),
+        ...(s.expiresAt !== undefined ? { expiresAt: new Date(s.expiresAt * 1000).toISOString() } : {}),
+        moxxieMade: s.moxxieMade,
+      }));
+      const text = [
+        `${vmLine(vm)}; ${vm.maxcpu} vCPU, ${Math.round(vm.maxmem / MB)} MB${vm.lock ? `; locked (${vm.lock})` : ''}.`,
+        `${snaps.length} snapshot(s)${snaps.length ? `: ${snaps.map((s) => s.name).join(', ')}` : ''}.`,
+        `${recent.length} recent task(s)${recent.length ? `: ${recent.slice(0, 5).map((t) => `${t.type} ${t.status ?? 'running'}`).join(', ')}` : ''}.`,
+      ].join('\n');
+      return ok(text, {
+        vm: vmRow(vm, EXTRA_FIELDS),
+        config,
+        snapshots: snaps,
+        recentTasks: recent.map((t) => ({ upid: t.upid, type: t.type, ...(t.status ? { status: t.status } : {}), startedAt: new Date(t.starttime * 1000).toISOString() })),
+      });
+    },
+  });
 
-  server.registerTool(
-    'list_nodes',
-    {
-      title: 'List nodes',
-      description: 'Cluster nodes with status, load and guest counts.',
-      inputSchema: {},
-      outputSchema: { nodes: z.array(z.object({ node: z.string(), status: z.string(), cpuPercent: z.number(), memUsedMb: z.number(), memTotalMb: z.number(), guests: z.number() })) },
-      annotations: READ,
+  const resolveSelector = defineTool({
+    name: 'resolve_selector',
+    title: 'Preview a selector',
+    description: 'Show which VMs a selector matches, with warnings (unknown ids, offline nodes, templates left out). Use it before any bulk action; selector syntax errors name the position.',
+    input: { ...selectionShape, limit: z.number().int().min(1).max(500).optional().describe('rows to return (default 20); vmids lists up to 1000 ids') },
+    output: {
+      total: z.number(),
+      countsByStatus: statusCountsSchema,
+      vmids: z.array(z.number()).describe('matching ids, at most 1000'),
+      vmidsTruncated: z.boolean(),
+      vms: z.array(vmRowSchema),
+      warnings: z.array(z.string()),
     },
-    () =>
-      guarded(async () => {
-        const inv = await ctx.core.inventory();
-        const nodes = inv.nodes.map((n) => ({
+    annotations: READS_CLUSTER,
+    run: async (args) => {
+      const { vms, warnings } = await ctx.core.resolve(selectionOf(args as SelectionArgs));
+      const limit = args.limit ?? 20;
+      const counts = countByStatus(vms);
+      const text = [
+        `${vms.length} VM(s) match: ${countsText(counts)}.`,
+        ...vms.slice(0, limit).map(vmLine),
+        ...(vms.length > limit ? [`…and ${vms.length - limit} more.`] : []),
+        ...warnings.map((w) => `Warning: ${w.message}`),
+      ].join('\n');
+      return ok(text, {
+        total: vms.length,
+        countsByStatus: counts,
+        vmids: vms.slice(0, 1000).map((v) => v.vmid),
+        vmidsTruncated: vms.length > 1000,
+        vms: vms.slice(0, limit).map((v) => vmRow(v)),
+        warnings: warnings.map((w) => w.message),
+      });
+    },
+  });
+
+  const listNodes = defineTool({
+    name: 'list_nodes',
+    title: 'List nodes',
+    description: 'The cluster\'s nodes: online or offline, CPU and memory use, guests (running of total).',
+    input: {},
+    output: {
+      nodes: z.array(
+        z.object({ node: z.string(), status: z.string(), cpuPercent: z.number(), maxcpu: z.number(), memUsedMb: z.number(), memTotalMb: z.number(), guests: z.number(), running: z.number() }),
+      ),
+    },
+    annotations: READS_CLUSTER,
+    run: async () => {
+      const inv = await ctx.core.inventory();
+      const nodes = inv.nodes.map((n) => {
+        const guests = inv.vms.filter((v) => v.node === n.node && !v.template);
+        return {
           node: n.node,
           status: n.status,
           cpuPercent: Math.round(n.cpu * 1000) / 10,
-          memUsedMb: Math.round(n.mem / 2 ** 20),
-          memTotalMb: Math.round(n.maxmem / 2 ** 20),
-          guests: inv.vms.filter((v) => v.node === n.node).length,
-        }));
-        return ok(nodes.map((n) => `${n.node}: ${n.status}, ${n.guests} guests`).join('\n'), { nodes });
-      }),
-  );
-
-  server.registerTool(
-    'list_tags',
-    {
-      title: 'List tags',
-      description: 'Every tag in use with the number of VMs carrying it; with `tag`, the VMs that carry it.',
-      inputSchema: { tag: z.string().optional().describe('list the VMs with this tag') },
-      outputSchema: { tags: z.array(z.object({ tag: z.string(), count: z.number() })), vms: z.array(vmRow).optional() },
-      annotations: READ,
+          maxcpu: n.maxcpu,
+          memUsedMb: Math.round(n.mem / MB),
+          memTotalMb: Math.round(n.maxmem / MB),
+          guests: guests.length,
+          running: guests.filter((v) => v.status === 'running').length,
+        };
+      });
+      const text = nodes.length
+        ? nodes.map((n) => `${n.node}: ${n.status}${n.status === 'online' ? `, CPU ${n.cpuPercent}%, memory ${n.memUsedMb}/${n.memTotalMb} MB` : ''}, ${n.running}/${n.guests} guests running`).join('\n')
+        : 'no nodes';
+      return ok(text, { nodes });
     },
-    ({ tag }) =>
-      guarded(async () => {
-        const tags = await ctx.core.listTags();
-        if (tag) {
-          const vms = await ctx.core.vmsWithTag(tag);
-          return ok(`${vms.length} VM(s) tagged ${tag}`, { tags: tags.filter((t) => t.tag === tag.toLowerCase()), vms: vms.slice(0, 200).map((v) => row(v, [])) });
-        }
-        return ok(tags.slice(0, 50).map((t) => `${t.tag} (${t.count})`).join(', '), { tags });
-      }),
-  );
+  });
+
+  const listTags = defineTool({
+    name: 'list_tags',
+    title: 'List tags',
+    description: 'Every tag in use with how many VMs carry it (most used first); with tag, also the VMs carrying it (paged).',
+    input: {
+      tag: z.string().optional().describe('list the VMs carrying this tag'),
+      limit: z.number().int().min(1).max(500).optional().describe('VM rows when tag is given (default 50)'),
+    },
+    output: {
+      totalTags: z.number(),
+      tags: z.array(z.object({ tag: z.string(), count: z.number() })).describe('at most 200, most used first'),
+      vms: z.array(vmRowSchema).optional(),
+      vmsTotal: z.number().optional(),
+    },
+    annotations: READS_CLUSTER,
+    run: async ({ tag, limit }) => {
+      const tags = await ctx.core.listTags();
+      if (tag !== undefined) {
+        const vms = await ctx.core.vmsWithTag(tag);
+        const shown = vms.slice(0, limit ?? 50);
+        const text = [`${vms.length} VM(s) tagged ${tag.toLowerCase()}${vms.length ? '' : `; tags in use: ${tags.slice(0, 20).map((t) => t.tag).join(', ')}`}.`, ...shown.map(vmLine)].join('\n');
+        return ok(text, { totalTags: tags.length, tags: tags.filter((t) => t.tag === tag.toLowerCase()), vms: shown.map((v) => vmRow(v)), vmsTotal: vms.length });
+      }
+      const shown = tags.slice(0, 200);
+      return ok(`${tags.length} tag(s): ${shown.map((t) => `${t.tag} (${t.count})`).join(', ')}`, { totalTags: tags.length, tags: shown });
+    },
+  });
+
+  return [listVms, getVm, resolveSelector, listNodes, listTags];
 }

@@ -2,12 +2,14 @@
 import type { AuditEntry } from '../ops/recorder.js';
 import type { Operation } from '../ops/types.js';
 import type { JobRecord, JobRunRecord } from '../schedule/job-types.js';
+import type { ProcessOwner } from './process-owner.js';
 
 export interface OperationRecord extends Operation {
   /** The process that ran it: an operation still `running` whose owner is gone was interrupted. */
-  owner: { pid: number; host: string };
+  owner: ProcessOwner;
 }
 
+/** Reserved for the migration capability: the shape is kept so stores written now stay readable. */
 export interface MigrationRecord {
   id: string;
   at: number;
@@ -16,6 +18,7 @@ export interface MigrationRecord {
   to: string;
   status: string;
   upid?: string;
+  operationId?: string;
 }
 
 export interface HistoryData {
@@ -28,6 +31,22 @@ export interface HistoryData {
 }
 
 export const emptyHistory = (): HistoryData => ({ version: 1, operations: [], jobRuns: [], audit: [], migrations: [], jobs: [] });
+
+/** Fills in what an older or hand-edited file lacks, so readers can rely on every list being there. */
+export function normaliseHistory(raw: unknown): HistoryData {
+  const base = emptyHistory();
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return base;
+  const r = raw as Partial<Record<keyof HistoryData, unknown>>;
+  const list = <T>(v: unknown): T[] => (Array.isArray(v) ? (v as T[]) : []);
+  return {
+    version: 1,
+    operations: list<OperationRecord>(r.operations),
+    jobRuns: list<JobRunRecord>(r.jobRuns),
+    audit: list<AuditEntry>(r.audit),
+    migrations: list<MigrationRecord>(r.migrations),
+    jobs: list<JobRecord>(r.jobs),
+  };
+}
 
 export interface RetentionPolicy {
   /** Records older than this are dropped (default 90 days). */

@@ -1,73 +1,114 @@
-// The history store: one lowdb JSON file per context, shared by every moxxie process. Each change is a
-// read-modify-write under a cross-process lock (lowdb alone would let two processes overwrite each
-// other), and the file is replaced atomically.
-import { mkdirSync } from 'node:fs';
-import { hostname } from 'node:os';
+// The history store: one lowdb JSON file per context, shared by every moxxie process (TUI, MCP server,
+// scheduler). Each change is a read-modify-write under a cross-process lock — lowdb alone would let two
+// processes overwrite each other's records — and the file is replaced atomically.
+import { mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { Low } from 'lowdb';
-import lockfile from 'proper-lockfile';
-import type { CoreRecorder, AuditEntry } from '../ops/recorder.js';
+import { contextStateDir, type Env } from '../config/paths.js';
+import type { AuditEntry, CoreRecorder } from '../ops/recorder.js';
 import type { Operation } from '../ops/types.js';
 import type { JobRecord, JobRunRecord } from '../schedule/job-types.js';
-import { AtomicJsonFile } from './atomic-json-file.js';
-import { DEFAULT_RETENTION, emptyHistory, type HistoryData, type OperationRecord, type RetentionPolicy } from './records.js';
+import { AtomicJsonFile, removeOrphanTempFiles } from './atomic-json-file.js';
+import { markInterrupted } from './interrupted.js';
+import { currentOwner, ownerGone } from './process-owner.js';
+import { DEFAULT_RETENTION, emptyHistory, normaliseHistory, type HistoryData, type MigrationRecord, type OperationRecord, type RetentionPolicy } from './records.js';
+import { applyRetentionTo } from './retention.js';
+import { acquireStoreLock } from './store-lock.js';
 
 export interface OpenHistoryOptions {
-  dir: string;
+  /** The directory holding history.json. Default: the context's state directory. */
+  dir?: string;
+  /** Used when `dir` is not given: <state root>/<context>/ ($MOXXIE_STATE_DIR overrides the root). */
+  context?: string;
+  env?: Env;
   retention?: Partial<RetentionPolicy>;
+  /** Per-target progress is written at most this often per store (default 500 ms). */
+  progressFlushMs?: number;
+  /** How long a write waits for the lock before failing (default 60 s). */
+  lockTimeoutMs?: number;
+  /** Told when a write fails: the core records best-effort and never sees these errors. */
+  onError?: (err: Error) => void;
 }
 
-const HOST = hostname();
-const DAY = 86_400_000;
+export interface OperationQuery {
+  limit?: number;
+  offset?: number;
+  status?: Operation['status'];
+  frontEnd?: Operation['frontEnd'];
+}
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
+function resolveDir(opts: OpenHistoryOptions): string {
+  if (opts.dir) return opts.dir;
+  if (opts.context) return contextStateDir(opts.context, opts.env);
+  throw new Error('openHistory: give dir or context');
 }
 
 export class HistoryStore implements CoreRecorder {
+  readonly dir: string;
   readonly file: string;
-  private readonly db: Low<HistoryData>;
-  private readonly retention: RetentionPolicy;
-  private pendingTargets = new Map<string, Operation>();
+  readonly retention: RetentionPolicy;
+  /** The last write that failed (also passed to onError). */
+  lastError: Error | undefined;
+  private readonly adapter: AtomicJsonFile<HistoryData>;
+  private readonly progressFlushMs: number;
+  private readonly pendingTargets = new Map<string, Operation>();
   private flushTimer: NodeJS.Timeout | undefined;
   private chain: Promise<unknown> = Promise.resolve();
 
-  constructor(opts: OpenHistoryOptions) {
-    mkdirSync(opts.dir, { recursive: true });
-    this.file = join(opts.dir, 'history.json');
-    this.db = new Low<HistoryData>(new AtomicJsonFile<HistoryData>(this.file), emptyHistory());
+  constructor(private readonly opts: OpenHistoryOptions) {
+    this.dir = resolveDir(opts);
+    mkdirSync(this.dir, { recursive: true });
+    this.file = join(this.dir, 'history.json');
+    this.adapter = new AtomicJsonFile<HistoryData>(this.file);
     this.retention = { ...DEFAULT_RETENTION, ...(opts.retention ?? {}) };
+    this.progressFlushMs = opts.progressFlushMs ?? 500;
   }
 
-  /** Reads under the lock, so a reader never sees a write in progress (the rename makes that moot, but keeps order). */
+  private report(err: Error): void {
+    this.lastError = err;
+    this.opts.onError?.(err);
+  }
+
+  /** The current contents. Needs no lock: the file is only ever replaced whole. */
   async read(): Promise<HistoryData> {
-    await this.db.read();
-    return this.db.data ?? emptyHistory();
+    try {
+      return normaliseHistory(await this.adapter.read());
+    } catch (err) {
+      if (!(err instanceof SyntaxError)) throw err;
+      // Only a hand edit or a failing disk gets here; the next write sets the damaged file aside.
+      this.report(new Error(`history store ${this.file} is not valid JSON (${err.message}); showing it as empty`));
+      return emptyHistory();
+    }
   }
 
-  /** The one way to change the store: lock, re-read, change, write atomically, unlock. Serialised in-process too. */
+  /**
+   * The one way to change the store: lock, re-read, change, write atomically, unlock. Serialised within
+   * the process as well, so one process never waits on its own lock.
+   */
   update<T>(fn: (data: HistoryData) => T): Promise<T> {
     const run = async (): Promise<T> => {
-      const release = await lockfile.lock(this.file, {
-        realpath: false,
-        stale: 10_000,
-        update: 2_000,
-        retries: { retries: 1000, minTimeout: 2, maxTimeout: 40, randomize: true },
+      const release = await acquireStoreLock(this.file, {
+        timeoutMs: this.opts.lockTimeoutMs,
+        onCompromised: (err) => this.report(new Error(`history lock lost while writing (${err.message}); a concurrent write may have been overwritten`)),
       });
       try {
-        await this.db.read();
-        const data = this.db.data ?? emptyHistory();
-        this.db.data = data;
-        const result = fn(data);
-        await this.db.write();
+        const db = new Low<HistoryData>(this.adapter, emptyHistory());
+        try {
+          await db.read();
+        } catch (err) {
+          if (!(err instanceof SyntaxError)) throw err;
+          const aside = `${this.file}.damaged-${Date.now()}`;
+          renameSync(this.file, aside);
+          this.report(new Error(`history store ${this.file} was not valid JSON; kept it as ${aside} and started a new one`));
+        }
+        db.data = normaliseHistory(db.data);
+        const result = fn(db.data);
+        await db.write();
         return result;
       } finally {
-        await release();
+        await release().catch(() => {
+          // Released already (compromised and reported), nothing more to do.
+        });
       }
     };
     const next = this.chain.then(run, run);
@@ -77,53 +118,37 @@ export class HistoryStore implements CoreRecorder {
 
   /** Marks operations and job runs whose process died while they ran as interrupted. */
   async recoverInterrupted(): Promise<number> {
-    return this.update((data) => {
-      let n = 0;
-      for (const op of data.operations) {
-        if (op.status === 'running' && op.owner.host === HOST && !processAlive(op.owner.pid)) {
-          op.status = 'interrupted';
-          op.finishedAt = op.finishedAt ?? Date.now();
-          for (const t of op.targets) {
-            if (t.state === 'running' || t.state === 'planned') {
-              t.message = t.state === 'running' ? `interrupted while running (moxxie process ${op.owner.pid} died); check the VM${t.upid ? ` and task ${t.upid}` : ''}` : 'not started: moxxie process died';
-              t.state = 'cancelled';
-            }
-          }
-          n++;
-        }
-      }
-      for (const run of data.jobRuns) {
-        if (run.status === 'running' && run.owner?.host === HOST && !processAlive(run.owner.pid)) {
-          run.status = 'interrupted';
-          run.finishedAt = run.finishedAt ?? Date.now();
-          run.message = `interrupted: scheduler process ${run.owner.pid} died`;
-          n++;
-        }
-      }
-      return n;
-    });
+    const data = await this.read();
+    const suspects = data.operations.some((o) => o.status === 'running' && ownerGone(o.owner)) || data.jobRuns.some((r) => r.status === 'running' && ownerGone(r.owner));
+    // Most opens find nothing: skip the write then.
+    if (!suspects) return 0;
+    return this.update((d) => markInterrupted(d));
   }
 
-  // ---- CoreRecorder -------------------------------------------------------------------------------
+  // ---- CoreRecorder (the core calls these without awaiting; failures go to onError) ----------------
 
   operationStarted(op: Operation): Promise<void> {
-    const record: OperationRecord = { ...structuredClone(op), owner: { pid: process.pid, host: HOST } };
-    return this.update((data) => {
-      data.operations.push(record);
-    });
+    const record: OperationRecord = { ...structuredClone(op), owner: currentOwner() };
+    return this.guard(
+      this.update((data) => {
+        const i = data.operations.findIndex((o) => o.id === op.id);
+        if (i >= 0) data.operations[i] = record;
+        else data.operations.push(record);
+      }),
+    );
   }
 
-  /** Per-target progress is coalesced: at most one write per operation every half second. */
+  /** Per-target progress is coalesced: one write per flush window for all operations that moved. */
   targetUpdated(op: Operation): void {
-    this.pendingTargets.set(op.id, op);
+    this.pendingTargets.set(op.id, structuredClone(op));
     this.flushTimer ??= setTimeout(() => {
       this.flushTimer = undefined;
-      void this.flushTargets();
-    }, 500);
+      void this.guard(this.flushTargets());
+    }, this.progressFlushMs);
   }
 
   private flushTargets(): Promise<void> {
-    const ops = [...this.pendingTargets.values()].map((o) => structuredClone(o));
+    const ops = [...this.pendingTargets.values()];
     this.pendingTargets.clear();
     if (!ops.length) return Promise.resolve();
     return this.update((data) => {
@@ -137,46 +162,72 @@ export class HistoryStore implements CoreRecorder {
   operationFinished(op: Operation): Promise<void> {
     this.pendingTargets.delete(op.id);
     const final = structuredClone(op);
-    return this.update((data) => {
-      const i = data.operations.findIndex((o) => o.id === op.id);
-      const record: OperationRecord = { ...final, owner: i >= 0 ? data.operations[i].owner : { pid: process.pid, host: HOST } };
-      if (i >= 0) data.operations[i] = record;
-      else data.operations.push(record);
-    });
+    return this.guard(
+      this.update((data) => {
+        const i = data.operations.findIndex((o) => o.id === op.id);
+        const record: OperationRecord = { ...final, owner: i >= 0 ? data.operations[i].owner : currentOwner() };
+        if (i >= 0) data.operations[i] = record;
+        else data.operations.push(record);
+      }),
+    );
   }
 
   audit(entry: AuditEntry): Promise<void> {
+    return this.guard(
+      this.update((data) => {
+        data.audit.push(structuredClone(entry));
+      }),
+    );
+  }
+
+  /** Reserved for the migration capability. */
+  recordMigration(m: MigrationRecord): Promise<void> {
     return this.update((data) => {
-      data.audit.push(entry);
+      const i = data.migrations.findIndex((x) => x.id === m.id);
+      if (i >= 0) data.migrations[i] = m;
+      else data.migrations.push(m);
     });
   }
 
-  /** Waits for coalesced writes (tests, shutdown). */
+  /** Recorder writes report their failure instead of rejecting into a caller that does not await. */
+  private guard(p: Promise<void>): Promise<void> {
+    return p.catch((err: Error) => this.report(err));
+  }
+
+  /** Writes coalesced progress now and waits for every queued write (shutdown, tests). */
   async flush(): Promise<void> {
     if (this.flushTimer) {
       clearTimeout(this.flushTimer);
       this.flushTimer = undefined;
-      await this.flushTargets();
+      await this.guard(this.flushTargets());
     }
     await this.chain;
   }
 
-  // ---- queries ----------------------------------------------------------------------------------
+  async close(): Promise<void> {
+    await this.flush();
+  }
 
-  async listOperations(opts: { limit?: number; offset?: number } = {}): Promise<OperationRecord[]> {
+  // ---- queries ------------------------------------------------------------------------------------
+
+  async listOperations(q: OperationQuery = {}): Promise<OperationRecord[]> {
     const data = await this.read();
-    const sorted = [...data.operations].sort((a, b) => b.startedAt - a.startedAt);
-    return sorted.slice(opts.offset ?? 0, (opts.offset ?? 0) + (opts.limit ?? 50));
+    const matching = data.operations.filter((o) => (!q.status || o.status === q.status) && (!q.frontEnd || o.frontEnd === q.frontEnd));
+    const sorted = matching.sort((a, b) => b.startedAt - a.startedAt);
+    const offset = q.offset ?? 0;
+    return sorted.slice(offset, offset + (q.limit ?? 50));
   }
 
   async getOperation(id: string): Promise<OperationRecord | undefined> {
     return (await this.read()).operations.find((o) => o.id === id);
   }
 
+  /** Newest first. */
   async listAudit(limit = 100): Promise<AuditEntry[]> {
     return (await this.read()).audit.slice(-limit).reverse();
   }
 
+  /** Newest first. */
   async listJobRuns(opts: { jobId?: string; limit?: number } = {}): Promise<JobRunRecord[]> {
     const runs = (await this.read()).jobRuns.filter((r) => !opts.jobId || r.jobId === opts.jobId);
     return runs.sort((a, b) => b.startedAt - a.startedAt).slice(0, opts.limit ?? 50);
@@ -186,24 +237,21 @@ export class HistoryStore implements CoreRecorder {
     return (await this.read()).jobs;
   }
 
+  async listMigrations(limit = 100): Promise<MigrationRecord[]> {
+    return (await this.read()).migrations.slice(-limit).reverse();
+  }
+
   /** Drops records past the retention age and beyond the count limits. */
   applyRetention(now = Date.now()): Promise<{ removed: number }> {
-    const cutoff = now - this.retention.maxAgeDays * DAY;
-    const max = this.retention.maxRecords;
-    return this.update((data) => {
-      const before = data.operations.length + data.jobRuns.length + data.audit.length + data.migrations.length;
-      data.operations = data.operations.filter((o) => o.status === 'running' || o.startedAt >= cutoff).slice(-max);
-      data.jobRuns = data.jobRuns.filter((r) => r.status === 'running' || r.startedAt >= cutoff).slice(-max);
-      data.audit = data.audit.filter((a) => a.at >= cutoff).slice(-max * 4);
-      data.migrations = data.migrations.filter((m) => m.at >= cutoff).slice(-max);
-      const after = data.operations.length + data.jobRuns.length + data.audit.length + data.migrations.length;
-      return { removed: before - after };
-    });
+    return this.update((data) => ({ removed: applyRetentionTo(data, this.retention, now) }));
   }
 }
 
+/** Opens a context's store, cleaning up after processes that died: their temp files and running records. */
 export async function openHistory(opts: OpenHistoryOptions): Promise<HistoryStore> {
   const store = new HistoryStore(opts);
+  const host = currentOwner().host;
+  removeOrphanTempFiles(store.file, (pid) => ownerGone({ pid, host }));
   await store.recoverInterrupted();
   return store;
 }

@@ -1,26 +1,22 @@
-// createCore: the MoxxieCore every front end uses. It resolves selectors on a fresh inventory, plans,
-// enforces read-only mode, runs the plan and tells the registry, the caller and the recorder.
-import { randomUUID } from 'node:crypto';
-import { setMaxListeners } from 'node:events';
-import type { ContextInfo, MoxxieCore, Resolution } from '../core.js';
+// createCore: the MoxxieCore every front end uses. Reads go straight to PVE (VMs located through a fresh
+// inventory); every bulk action goes through executeOperation, where read-only, safe mode, protection and
+// always-on are enforced once for all front ends.
+import type { ContextInfo, MoxxieCore } from '../core.js';
 import { fetchInventory } from '../inventory/inventory.js';
-import type { Inventory } from '../inventory/model.js';
+import type { Inventory, Vm } from '../inventory/model.js';
 import { tagCounts, vmsWithTag } from '../inventory/summary.js';
 import type { PveClient } from '../pve/client.js';
-import { getQemuConfig } from '../pve/endpoints/qemu.js';
 import { getClusterTasks } from '../pve/endpoints/cluster.js';
-import { resolveSelectors } from '../select/resolve.js';
-import { resolveSelectorLine } from '../select/selector-line.js';
-import type { VmSelector } from '../select/types.js';
-import { intInRange, ReadOnlyError, RequestError } from './errors.js';
-import type { Plan, PlanInput } from './plan.js';
+import { getQemuConfig } from '../pve/endpoints/qemu.js';
+import { RequestError } from './errors.js';
+import { executeOperation, resolveSelection, type ExecutionDeps } from './execute-operation.js';
 import { DESTRUCTIVE_POWER, planPower } from './power.js';
-import type { AuditEntry, CoreRecorder } from './recorder.js';
+import type { CoreRecorder } from './recorder.js';
 import { OperationStore } from './registry.js';
-import { finalStatus, runPlan, summarise } from './runner.js';
 import { listSnapshots, planSnapshotCreate, planSnapshotDelete, planSnapshotRollback } from './snapshots.js';
 import { planTags } from './tags.js';
-import type { BulkOptions, FrontEnd, Operation, OperationEvent, OperationKind, RunOptions } from './types.js';
+import type { FrontEnd, OperationKind } from './types.js';
+import { VmGate } from './vm-gate.js';
 
 export interface CoreOptions {
   context: ContextInfo;
@@ -28,151 +24,72 @@ export interface CoreOptions {
   defaults?: { maxParallel?: number; maxPerNode?: number };
   recorder?: CoreRecorder;
   frontEnd?: FrontEnd;
-  /** Lock-retry tuning (tests shorten it). */
+  /** Lock-retry tuning: retries before a locked VM's target fails (default 5), first back-off (default 1000 ms, doubling). */
   lockRetries?: number;
   lockRetryDelayMs?: number;
+  /** Caps the per-task timeout of every plan (default: the plan's own, e.g. 1 h for snapshots). */
+  taskTimeoutMs?: number;
+  /** close(): how long running steps may finish before their tasks are abandoned (default 5000 ms). */
+  closeGraceMs?: number;
 }
 
-export type CoreRunOptions = RunOptions;
-
+/** Destructive as safe mode and confirmations understand it: stop, snapshot delete, rollback, tag removal/replace. */
 export function isDestructive(kind: OperationKind, request: unknown): boolean {
-  const r = request as { operation?: string; action?: string };
+  const r = (request ?? {}) as { operation?: unknown; action?: unknown };
   if (kind === 'snapshot.delete' || kind === 'snapshot.rollback') return true;
-  if (kind === 'power') return DESTRUCTIVE_POWER.includes(r.operation as never);
+  if (kind === 'power') return DESTRUCTIVE_POWER.some((a) => a === r.operation);
   if (kind === 'tags') return r.action === 'REMOVE' || r.action === 'REPLACE';
   return false;
 }
 
-function opId(): string {
-  const d = new Date();
-  const stamp = `${d.getFullYear()}${String(d.getMonth() + 1).padStart(2, '0')}${String(d.getDate()).padStart(2, '0')}-${String(d.getHours()).padStart(2, '0')}${String(d.getMinutes()).padStart(2, '0')}${String(d.getSeconds()).padStart(2, '0')}`;
-  return `op-${stamp}-${randomUUID().slice(0, 6)}`;
-}
+const LIST_TASKS_DEFAULT = 100;
 
 export function createCore(opts: CoreOptions): MoxxieCore & { readonly operations: OperationStore } {
   const { client, context } = opts;
   const store = new OperationStore();
-  const frontEndDefault = opts.frontEnd ?? 'cli';
-  const recorder = opts.recorder;
-
-  const record = (fn: (r: CoreRecorder) => void | Promise<void>) => {
-    if (!recorder) return;
-    try {
-      void Promise.resolve(fn(recorder)).catch(() => {});
-    } catch {
-      // History is best effort from the core's side; the store reports its own failures.
-    }
+  const deps: ExecutionDeps = {
+    client,
+    context,
+    frontEnd: opts.frontEnd ?? 'cli',
+    defaults: opts.defaults ?? {},
+    store,
+    gate: new VmGate(),
+    recorder: opts.recorder,
+    lockRetries: opts.lockRetries,
+    lockRetryDelayMs: opts.lockRetryDelayMs,
+    taskTimeoutMs: opts.taskTimeoutMs,
   };
 
   const inventory = (o: { signal?: AbortSignal } = {}): Promise<Inventory> => fetchInventory(client, o);
-
-  const resolveOn = (inv: Inventory, selectors: VmSelector[] | string): Resolution =>
-    typeof selectors === 'string' ? resolveSelectorLine(inv, selectors) : resolveSelectors(inv, selectors);
-
-  async function execute(kind: OperationKind, request: BulkOptions, planner: (input: PlanInput) => Plan | Promise<Plan>, run: CoreRunOptions = {}): Promise<Operation> {
-    const frontEnd = run.frontEnd ?? frontEndDefault;
-    const dryRun = request.dryRun === true;
-    const action = kind === 'power' ? `power ${(request as { operation?: string }).operation}` : kind === 'tags' ? `tags ${(request as { action?: string }).action}` : kind;
-    const audit = (e: Partial<AuditEntry>) => record((r) => r.audit({ at: Date.now(), context: context.name, frontEnd, action, request, allowed: true, dryRun, ...e }));
-
-    if (context.readOnly && !dryRun) {
-      const err = new ReadOnlyError(context.name, action);
-      audit({ allowed: false, reason: err.message });
-      throw err;
-    }
-    const maxParallel = intInRange(request.maxParallel, 'maxParallel', 1, 20, opts.defaults?.maxParallel ?? 5);
-    const maxPerNode = request.maxPerNode === undefined ? opts.defaults?.maxPerNode : intInRange(request.maxPerNode, 'maxPerNode', 1, 20, 1);
-    if (request.vmSelectors === undefined) throw new RequestError('vmSelectors', 'required: which VMs, e.g. [{"type":"VM_IDS","value":"8200,8201"}] or a selector line');
-
-    // A fresh inventory for every action: a migrated VM is found on its new node.
-    const inv = await inventory({ signal: run.signal });
-    const resolved = resolveOn(inv, request.vmSelectors as VmSelector[] | string);
-    const plan = await planner({ client, inventory: inv, vms: resolved.vms, safeMode: context.safeMode, force: request.force === true });
-
-    const op: Operation = {
-      id: opId(),
-      kind,
-      request,
-      dryRun,
-      status: dryRun ? 'planned' : 'running',
-      targets: plan.targets,
-      warnings: resolved.warnings.map((w) => w.message),
-      frontEnd,
-      context: context.name,
-      startedAt: Date.now(),
-    };
-    if (dryRun) {
-      op.finishedAt = op.startedAt;
-      summarise(op);
-      audit({ operationId: op.id });
-      return op;
-    }
-
-    const controller = new AbortController();
-    setMaxListeners(0, controller.signal);
-    const onOuterAbort = () => controller.abort();
-    run.signal?.addEventListener('abort', onOuterAbort, { once: true });
-    store.add(op, controller);
-    audit({ operationId: op.id });
-    const emit = (event: OperationEvent) => {
-      store.emit(event);
-      run.onEvent?.(event);
-      if (event.type === 'target-updated') record((r) => r.targetUpdated(op));
-    };
-    emit({ type: 'operation-started', operation: op });
-    record((r) => r.operationStarted(op));
-    run.onStarted?.(op);
-    try {
-      await runPlan(op, plan.steps, {
-        maxParallel,
-        maxPerNode,
-        signal: controller.signal,
-        lockRetries: opts.lockRetries,
-        lockRetryDelayMs: opts.lockRetryDelayMs,
-        waitTask: (upid, signal) => client.waitForTask(upid, { timeoutMs: plan.taskTimeoutMs, signal }),
-        emit,
-      });
-    } finally {
-      run.signal?.removeEventListener('abort', onOuterAbort);
-      op.finishedAt = Date.now();
-      summarise(op);
-      op.status = finalStatus(op, controller.signal.aborted);
-      store.finish(op.id);
-      emit({ type: 'operation-finished', operation: op });
-      record((r) => r.operationFinished(op));
-    }
-    return op;
-  }
+  const locate = async (vmid: number): Promise<Vm> => {
+    if (!Number.isInteger(vmid) || vmid < 1) throw new RequestError('vmid', `must be a positive integer (got ${JSON.stringify(vmid)})`);
+    const vm = (await inventory()).vms.find((v) => v.vmid === vmid);
+    if (!vm) throw new RequestError('vmid', `VM ${vmid} does not exist in this cluster`);
+    if (vm.type !== 'qemu') throw new RequestError('vmid', `${vmid} is an ${vm.type} guest; only qemu VMs are handled here`);
+    return vm;
+  };
 
   return {
     context,
     operations: store,
     inventory,
-    resolve: async (selectors) => resolveOn(await inventory(), selectors),
+    resolve: async (selectors) => resolveSelection(await inventory(), selectors),
     getVmConfig: async (vmid) => {
-      const vm = (await inventory()).vms.find((v) => v.vmid === vmid);
-      if (!vm) throw new RequestError('vmid', `VM ${vmid} does not exist in this cluster`);
-      const cfg = await getQemuConfig(client, vm.node, vmid);
-      return { ...cfg };
+      const vm = await locate(vmid);
+      return { ...(await getQemuConfig(client, vm.node, vmid)) };
     },
-    listSnapshots: async (vmid) => {
-      const vm = (await inventory()).vms.find((v) => v.vmid === vmid);
-      if (!vm) throw new RequestError('vmid', `VM ${vmid} does not exist in this cluster`);
-      return listSnapshots(client, vm);
-    },
+    listSnapshots: async (vmid) => listSnapshots(client, await locate(vmid)),
     listTasks: async (o = {}) => {
       const tasks = await getClusterTasks(client);
-      return tasks.slice(0, o.limit ?? 100).map((t) => ({ upid: t.upid, node: t.node, type: t.type, id: t.id, user: t.user, starttime: t.starttime, endtime: t.endtime, status: t.status }));
+      return tasks.slice(0, o.limit ?? LIST_TASKS_DEFAULT).map((t) => ({ upid: t.upid, node: t.node, type: t.type, id: t.id, user: t.user, starttime: t.starttime, endtime: t.endtime, status: t.status }));
     },
     listTags: async () => tagCounts(await inventory()),
     vmsWithTag: async (tag) => vmsWithTag(await inventory(), tag),
-    createSnapshots: (req, run) => execute('snapshot.create', req, (input) => planSnapshotCreate(input, req), run),
-    deleteSnapshots: (req, run) => execute('snapshot.delete', req, (input) => planSnapshotDelete(input, req), run),
-    rollbackSnapshot: (req, run) => execute('snapshot.rollback', req, (input) => planSnapshotRollback(input, req), run),
-    power: (req, run) => execute('power', req, (input) => planPower(input, req), run),
-    applyTags: (req, run) => execute('tags', req, (input) => planTags(input, req), run),
-    close: async () => {
-      for (const op of store.list()) store.cancel(op.id);
-    },
+    createSnapshots: (req, run) => executeOperation(deps, 'snapshot.create', req, (input) => planSnapshotCreate(input, req), run),
+    deleteSnapshots: (req, run) => executeOperation(deps, 'snapshot.delete', req, (input) => planSnapshotDelete(input, req), run),
+    rollbackSnapshot: (req, run) => executeOperation(deps, 'snapshot.rollback', req, (input) => planSnapshotRollback(input, req), run),
+    power: (req, run) => executeOperation(deps, 'power', req, (input) => planPower(input, req), run),
+    applyTags: (req, run) => executeOperation(deps, 'tags', req, (input) => planTags(input, req), run),
+    close: () => store.shutdown(opts.closeGraceMs ?? 5000),
   };
 }

@@ -2,8 +2,11 @@
 
 /** The context is read-only: every mutation is refused (and audited). */
 export class ReadOnlyError extends Error {
-  constructor(context: string, action: string) {
-    super(`context '${context}' is read-only: ${action} was refused; use a context without readOnly (or drop --read-only) to make changes`);
+  constructor(
+    readonly context: string,
+    readonly action: string,
+  ) {
+    super(`context '${context}' is read-only: ${action} was refused; preview it with dryRun, or use a context without readOnly (and no --read-only) to make changes`);
     this.name = 'ReadOnlyError';
   }
 }
@@ -24,5 +27,11 @@ export function intInRange(value: unknown, field: string, min: number, max: numb
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     throw new RequestError(field, `must be an integer from ${min} to ${max} (got ${JSON.stringify(value)})`);
   }
+  return value;
+}
+
+export function optionalBoolean(value: unknown, field: string): boolean | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'boolean') throw new RequestError(field, `must be true or false (got ${JSON.stringify(value)})`);
   return value;
 }

@@ -1,21 +1,20 @@
 // Power capability: START, STOP, SHUTDOWN, REBOOT, SUSPEND, RESUME. Success means the VM reached the
-// target state, checked after the task, not that PVE accepted the request.
+// target state, checked with status/current after the task, not that PVE accepted the request.
 import type { Vm, VmStatus } from '../inventory/model.js';
 import { getQemuStatusCurrent, postQemuStatus, type PowerAction as PveAction } from '../pve/endpoints/qemu.js';
-import { intInRange, RequestError } from './errors.js';
-import { offlineNodesOf, planned, skipped, type Plan, type PlanInput } from './plan.js';
-import type { Step } from './runner.js';
+import type { Params } from '../pve/types.js';
+import { intInRange, optionalBoolean, RequestError } from './errors.js';
+import { offlineNodesOf, PlanBuilder, type Plan, type PlanInput } from './plan.js';
 import { StepFailure } from './runner.js';
-import { alwaysOnSkip, protectedVmids, PROTECTION_SKIP, reachabilitySkip, safeModeSkip } from './safety.js';
+import { alwaysOnSkip, checkProtection, offlineReason, PROTECTION_SKIP, safeModeSkip, unsupportedReason } from './safety.js';
 import type { BulkPowerRequest, PowerAction } from './types.js';
 
 export const POWER_ACTIONS: PowerAction[] = ['START', 'STOP', 'SHUTDOWN', 'REBOOT', 'SUSPEND', 'RESUME'];
-
 const TARGET: Record<PowerAction, VmStatus> = { START: 'running', STOP: 'stopped', SHUTDOWN: 'stopped', REBOOT: 'running', SUSPEND: 'paused', RESUME: 'running' };
 const PVE_ACTION: Record<PowerAction, PveAction> = { START: 'start', STOP: 'stop', SHUTDOWN: 'shutdown', REBOOT: 'reboot', SUSPEND: 'suspend', RESUME: 'resume' };
 /** Actions that take a guest down: always-on guests are spared unless forced. */
-const STOPPING: PowerAction[] = ['STOP', 'SHUTDOWN', 'SUSPEND'];
-/** Actions safe mode and protection guard (a hard stop can lose data). */
+const TAKES_DOWN: PowerAction[] = ['STOP', 'SHUTDOWN', 'SUSPEND'];
+/** Actions safe mode and protection guard: a hard stop can lose data. */
 export const DESTRUCTIVE_POWER: PowerAction[] = ['STOP'];
 
 function alreadyThere(vm: Vm, op: PowerAction): string | undefined {
@@ -25,44 +24,55 @@ function alreadyThere(vm: Vm, op: PowerAction): string | undefined {
   return undefined;
 }
 
-function cannot(vm: Vm, op: PowerAction): string | undefined {
-  if ((op === 'REBOOT' || op === 'SUSPEND') && vm.status === 'stopped') return `is stopped: cannot ${op.toLowerCase()}`;
-  if (op === 'RESUME' && vm.status === 'stopped') return 'is stopped: nothing to resume';
+/** States in which PVE would refuse the action outright; saying so in the plan beats a failed task. */
+function cannot(vm: Vm, op: PowerAction, force: boolean): string | undefined {
+  if (vm.status === 'stopped' && (op === 'REBOOT' || op === 'SUSPEND' || op === 'RESUME')) return `is stopped: nothing to ${op.toLowerCase()}`;
+  if (vm.status === 'paused' && op === 'START') return 'is paused: use RESUME';
+  if (vm.status === 'paused' && op === 'REBOOT') return 'is paused: PVE cannot reboot a paused VM (RESUME it first)';
+  if (vm.status === 'paused' && op === 'SHUTDOWN' && !force) return 'is paused: PVE cannot shut it down (RESUME it first, use STOP, or force)';
   return undefined;
+}
+
+function stateOf(status: { status: string; qmpstatus?: string }): VmStatus {
+  if (status.status === 'stopped') return 'stopped';
+  return status.qmpstatus === 'paused' ? 'paused' : 'running';
 }
 
 export async function planPower(input: PlanInput, req: BulkPowerRequest): Promise<Plan> {
   if (!POWER_ACTIONS.includes(req.operation)) throw new RequestError('operation', `'${String(req.operation)}' is not valid; use one of ${POWER_ACTIONS.join(', ')}`);
   const op = req.operation;
   const timeout = intInRange(req.timeoutSeconds, 'timeoutSeconds', 30, 3600, 300);
-  const skipIfThere = req.skipIfAlreadyInState !== false;
+  const skipIfThere = optionalBoolean(req.skipIfAlreadyInState, 'skipIfAlreadyInState') !== false;
   const offline = offlineNodesOf(input.inventory);
   const policy = { safeMode: input.safeMode, force: input.force };
   const destructive = DESTRUCTIVE_POWER.includes(op);
-
-  const firstSkip = (vm: Vm): string | undefined =>
-    reachabilitySkip(vm, offline) ??
+  const skipWhy = (vm: Vm): string | undefined =>
+    unsupportedReason(vm) ??
     (skipIfThere ? alreadyThere(vm, op) : undefined) ??
-    cannot(vm, op) ??
-    (STOPPING.includes(op) ? alwaysOnSkip(vm, policy) : undefined) ??
+    cannot(vm, op, input.force) ??
+    (TAKES_DOWN.includes(op) ? alwaysOnSkip(vm, policy, op === 'SUSPEND' ? 'never suspended' : 'never stopped') : undefined) ??
     (destructive ? safeModeSkip(vm, policy) : undefined);
-  const guarded = destructive && !input.force ? await protectedVmids(input.client, input.vms.filter((vm) => !firstSkip(vm))) : new Set<number>();
+  const candidates = input.vms.filter((vm) => !skipWhy(vm) && !offlineReason(vm, offline));
+  const protection = destructive && !input.force ? await checkProtection(input.client, candidates) : undefined;
 
-  const steps = new Map<number, Step>();
+  // A forced shutdown is PVE's forceStop: a hard stop once the graceful timeout has passed.
   const label = op === 'SHUTDOWN' && input.force ? `shutdown (stop after ${timeout}s)` : op.toLowerCase();
-  const targets = input.vms.map((vm) => {
-    const skip = firstSkip(vm) ?? (guarded.has(vm.vmid) ? PROTECTION_SKIP : undefined);
-    if (skip) return skipped(vm, label, skip);
-    steps.set(vm.vmid, async (tools) => {
-      const params = op === 'SHUTDOWN' ? { timeout, forceStop: input.force ? true : undefined } : op === 'STOP' || op === 'START' || op === 'REBOOT' ? { timeout } : {};
-      await tools.awaitTask(await postQemuStatus(input.client, vm.node, vm.vmid, PVE_ACTION[op], params));
-      const status = await getQemuStatusCurrent(input.client, vm.node, vm.vmid);
-      const now: VmStatus = status.status === 'stopped' ? 'stopped' : status.qmpstatus === 'paused' ? 'paused' : 'running';
-      if (now !== TARGET[op]) throw new StepFailure(`task ended OK but the VM is ${now}, not ${TARGET[op]}`);
-      return `${now}`;
-    });
-    return planned(vm, label);
-  });
+  const params: Params =
+    op === 'SHUTDOWN' ? { timeout, forceStop: input.force ? true : undefined } : op === 'STOP' || op === 'START' || op === 'REBOOT' ? { timeout } : {};
+  const plan = new PlanBuilder();
+  for (const vm of input.vms) {
+    const skip = skipWhy(vm) ?? (protection?.protected.has(vm.vmid) ? PROTECTION_SKIP : undefined);
+    const blocked = offlineReason(vm, offline) ?? protection?.unreadable.get(vm.vmid);
+    if (skip) plan.skip(vm, label, skip);
+    else if (blocked) plan.block(vm, label, blocked);
+    else
+      plan.add(vm, label, async (tools) => {
+        await tools.awaitTask(await postQemuStatus(input.client, vm.node, vm.vmid, PVE_ACTION[op], params));
+        const now = stateOf(await getQemuStatusCurrent(input.client, vm.node, vm.vmid));
+        if (now !== TARGET[op]) throw new StepFailure(`the ${op.toLowerCase()} task ended OK but the VM is ${now}, not ${TARGET[op]}`);
+        return now;
+      });
+  }
   // A graceful shutdown may take its whole timeout, and then the forced stop.
-  return { targets, steps, taskTimeoutMs: (timeout + 120) * 1000 };
+  return plan.build((timeout + 120) * 1000);
 }

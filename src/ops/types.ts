@@ -70,7 +70,7 @@ export interface BulkOptions {
   maxParallel?: number; // 1..20, default 5
   maxPerNode?: number;
   dryRun?: boolean;
-  /** Override safe mode / always-on where the request allows it. */
+  /** Override safe mode, PVE protection and always-on; for SHUTDOWN also PVE's forceStop after the timeout. */
   force?: boolean;
 }
 
@@ -88,7 +88,7 @@ export interface BulkSnapshotDeleteRequest extends BulkOptions {
   olderThanHours?: number;
   /** Only snapshots whose ` (TTL: Nh)` marker has expired. */
   expiredOnly?: boolean;
-  /** Default true: only snapshots moxxie made (carry the TTL marker or a moxxie name). */
+  /** Default true: only snapshots moxxie made (their description carries ` (TTL: Nh)` or `[moxxie]`). */
   moxxieOnly?: boolean;
 }
 
@@ -118,4 +118,9 @@ export interface RunOptions {
   onEvent?: OperationListener;
   /** Called once the plan is made and execution starts: lets a caller return an operation id at once. */
   onStarted?: (op: Operation) => void;
+  /**
+   * Resolve as soon as the operation has started (status 'running') instead of when it ends; it goes on in
+   * the background — follow it through the registry (get/subscribe) or onEvent. Plan-time errors still reject.
+   */
+  detach?: boolean;
 }

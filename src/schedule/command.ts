@@ -1,86 +1,159 @@
-// `moxxie scheduler`: runs due jobs until stopped (headless), or once with --once.
+// `moxxie scheduler`: runs due jobs until SIGTERM/SIGINT (headless), or once with --once.
 import { parseArgs } from 'node:util';
-import { openMoxxie } from '../open.js';
-import { acquireSchedulerLease, LeaseTakenError } from './lease.js';
+import { loadConfig } from '../config/contexts.js';
+import { openContext, type OpenedContext } from '../config/open-context.js';
+import { configFile } from '../config/paths.js';
+import { openHistory } from '../history/store.js';
+import type { RetentionPolicy } from '../history/records.js';
+import { createCore } from '../ops/core.js';
+import { JobManager } from './jobs.js';
+import { acquireSchedulerLease, LeaseTakenError, type Lease } from './lease.js';
+import { jsonLine, textLine } from './log-line.js';
 import { Scheduler, type SchedulerLogEvent } from './scheduler.js';
 
-const HELP = `moxxie scheduler [--context NAME | --demo] [--once] [--json] [--wait] [--grace SECONDS]
+const HELP = `moxxie scheduler [--context NAME | --demo] [--once] [--json] [--wait]
+                 [--grace SECONDS] [--stop-timeout SECONDS]
 
-Runs scheduled jobs until SIGTERM/SIGINT. One log line per run start and end (JSON lines with --json).
-  --once    run the jobs that are due now, wait for them, exit
-  --wait    if another scheduler holds this state directory's lease, wait for it instead of exiting
-  --grace   a fire missed while no scheduler ran still runs if it is at most this old (default 300)
+Runs the context's scheduled jobs until SIGTERM or SIGINT. One log line per run start and end
+(a JSON object per line with --json).
+  --once           run the jobs that are due now, wait for them, exit
+  --wait           if another scheduler holds this state directory's lease, wait for it to stop
+                   (default: exit with status 3)
+  --grace S        a fire missed while no scheduler ran still runs (once) if at most S seconds
+                   old; older ones are recorded as missed (default 300)
+  --stop-timeout S on SIGTERM/SIGINT no new run or step starts; steps already running get S seconds
+                   to finish, the rest is recorded as cancelled (default 30; a second signal: now)
+Exit status: 0 stopped cleanly, 2 bad arguments or configuration, 3 another scheduler runs.
 `;
 
-function formatLine(e: SchedulerLogEvent): string {
-  const at = new Date().toISOString();
-  switch (e.event) {
-    case 'run-start':
-      return `${at} start ${e.job} (${e.trigger}${e.scheduledAt ? `, scheduled ${new Date(e.scheduledAt).toISOString()}` : ''})`;
-    case 'run-end': {
-      const counts = e.run.vms.reduce<Record<string, number>>((a, v) => ((a[v.state] = (a[v.state] ?? 0) + 1), a), {});
-      return `${at} end   ${e.job} ${e.run.status} in ${((e.run.finishedAt ?? Date.now()) - e.run.startedAt) / 1000}s ${JSON.stringify(counts)}${e.run.message ? ` — ${e.run.message}` : ''}`;
-    }
-    case 'missed':
-      return `${at} missed ${e.job}: ${e.fires} fire(s)`;
-    case 'info':
-      return `${at} ${e.message}`;
-    case 'error':
-      return `${at} error ${e.message}`;
-  }
+class UsageError extends Error {}
+
+function seconds(v: string | undefined, flag: string, fallback: number): number {
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || !Number.isSafeInteger(n)) throw new UsageError(`${flag} must be a whole number of seconds, got '${v}'`);
+  return n;
+}
+
+/** The config file's `history` section, if any (retention is applied by the scheduler). */
+function retentionFromConfig(): Partial<RetentionPolicy> {
+  const history = loadConfig(configFile()).history;
+  return { ...(history?.retentionDays ? { maxAgeDays: history.retentionDays } : {}), ...(history?.maxOperations ? { maxRecords: history.maxOperations } : {}) };
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      context: { type: 'string' },
-      demo: { type: 'boolean' },
-      once: { type: 'boolean' },
-      json: { type: 'boolean' },
-      wait: { type: 'boolean' },
-      grace: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  let values;
+  let grace: number;
+  let stopTimeout: number;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        context: { type: 'string' },
+        demo: { type: 'boolean' },
+        once: { type: 'boolean' },
+        json: { type: 'boolean' },
+        wait: { type: 'boolean' },
+        grace: { type: 'string' },
+        'stop-timeout': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    }));
+    if (values.context && values.demo) throw new UsageError('give either --context NAME or --demo, not both');
+    grace = seconds(values.grace, '--grace', 300);
+    stopTimeout = seconds(values['stop-timeout'], '--stop-timeout', 30);
+  } catch (err) {
+    process.stderr.write(`moxxie scheduler: ${(err as Error).message}\n\n${HELP}`);
+    return 2;
+  }
   if (values.help) {
     process.stdout.write(HELP);
     return 0;
   }
-  const grace = values.grace === undefined ? 300 : Number(values.grace);
-  if (!Number.isInteger(grace) || grace < 0) throw new Error(`--grace must be a whole number of seconds, got '${values.grace}'`);
-  const log = (e: SchedulerLogEvent) => process.stdout.write(`${values.json ? JSON.stringify({ at: new Date().toISOString(), ...e }) : formatLine(e)}\n`);
+  const log = (e: SchedulerLogEvent) => process.stdout.write(`${values.json ? jsonLine(e) : textLine(e)}\n`);
 
-  const session = await openMoxxie({ name: values.context, demo: values.demo, frontEnd: 'scheduler' });
-  let release: (() => Promise<void>) | undefined;
+  // Signals: the first stops gracefully, a second stops waiting for running steps.
+  let signalled = 0;
+  let onSignal: (() => void) | undefined;
+  const stopRequested = new Promise<void>((resolve) => {
+    onSignal = () => {
+      signalled++;
+      if (signalled === 1) resolve();
+      else scheduler?.hurry();
+    };
+  });
+  process.on('SIGTERM', onSignal!);
+  process.on('SIGINT', onSignal!);
+
+  let context: OpenedContext | undefined;
+  let lease: Lease | undefined;
+  let scheduler: Scheduler | undefined;
+  let core: ReturnType<typeof createCore> | undefined;
+  let history: Awaited<ReturnType<typeof openHistory>> | undefined;
+  let unfinished = 0;
   try {
+    let retention: Partial<RetentionPolicy>;
     try {
-      release = await acquireSchedulerLease(session.context.stateDir, { wait: !!values.wait });
+      retention = retentionFromConfig();
+      context = await openContext({ name: values.context, demo: values.demo });
     } catch (err) {
-      if (err instanceof LeaseTakenError) {
-        process.stderr.write(`moxxie scheduler: ${err.message}\n`);
-        return 3;
-      }
-      throw err;
+      process.stderr.write(`moxxie scheduler: ${(err as Error).message}\n`);
+      return 2;
     }
-    const scheduler = new Scheduler({ jobs: session.jobs, store: session.history, graceMs: grace * 1000, log });
+    const waitAbort = new AbortController();
+    void stopRequested.then(() => waitAbort.abort());
+    try {
+      lease = await acquireSchedulerLease(context.stateDir, {
+        wait: !!values.wait,
+        signal: waitAbort.signal,
+        onWaiting: (holder) => log({ event: 'info', message: `waiting for the scheduler lease held by ${holder}` }),
+        onLost: (err) => {
+          log({ event: 'error', message: `lost the scheduler lease (${err.message}); stopping so two schedulers never run the same jobs` });
+          onSignal?.();
+        },
+      });
+    } catch (err) {
+      if (!(err instanceof LeaseTakenError)) throw err;
+      process.stderr.write(`moxxie scheduler: ${err.message}\n`);
+      return signalled ? 0 : 3;
+    }
+    history = await openHistory({ dir: context.stateDir, retention, onError: (err) => log({ event: 'error', message: `history: ${err.message}` }) });
+    core = createCore({ context: context.info, client: context.client, defaults: context.defaults, recorder: history, frontEnd: 'scheduler' });
+    const jobs = new JobManager(history, core, { frontEnd: 'scheduler', stepGraceMs: Math.max(stopTimeout, 60) * 1000 });
+    scheduler = new Scheduler({ jobs, store: history, graceMs: grace * 1000, log });
+
     if (values.once) {
-      await scheduler.runOnce();
+      const pass = scheduler.runOnce();
+      await Promise.race([pass, stopRequested]);
+      if (signalled) ({ unfinished } = await scheduler.stop(stopTimeout * 1000));
+      await pass;
       return 0;
     }
-    const jobs = await session.jobs.list();
-    log({ event: 'info', message: `scheduler started for context ${session.context.info.name}: ${jobs.filter((j) => j.enabled).length} enabled job(s)` });
+    const all = await jobs.list();
+    log({ event: 'info', message: `scheduler started for context ${context.info.name} (${history.file}): ${all.filter((j) => j.enabled).length} enabled job(s) of ${all.length}` });
     scheduler.start();
-    await new Promise<void>((resolve) => {
-      const stop = () => resolve();
-      process.once('SIGTERM', stop);
-      process.once('SIGINT', stop);
-    });
-    // Stop starting runs; give running steps up to 30 s, then cancel and record what did not finish.
-    await scheduler.stop(30_000);
+    await stopRequested;
+    log({ event: 'info', message: `stopping: no new runs; running steps get up to ${stopTimeout} s` });
+    ({ unfinished } = await scheduler.stop(stopTimeout * 1000));
+    log({ event: 'info', message: unfinished ? `stopped; ${unfinished} run(s) recorded as cancelled with steps still running on PVE` : 'stopped' });
     return 0;
   } finally {
-    await release?.().catch(() => {});
-    await session.close();
+    process.off('SIGTERM', onSignal!);
+    process.off('SIGINT', onSignal!);
+    await history?.flush().catch(() => {});
+    await lease?.release();
+    const closing = (async () => {
+      await core?.close().catch(() => {});
+      await context?.close().catch(() => {});
+    })();
+    if (unfinished) {
+      // Steps left running still hold connections to PVE: close what closes within a second, then exit.
+      // Their operations show as interrupted to whoever opens the store next.
+      await Promise.race([closing, new Promise((r) => setTimeout(r, 1000).unref())]);
+      setTimeout(() => process.exit(process.exitCode ?? 0), 50).unref();
+    } else {
+      await closing;
+    }
   }
 }

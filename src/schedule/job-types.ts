@@ -1,34 +1,46 @@
 // Scheduler job and run records (the seed's job shape plus timezone, retries and timeout).
+import type { ProcessOwner } from '../history/process-owner.js';
 import type { VmSelector } from '../select/types.js';
 
 export type TaskType = 'snapshot_create' | 'snapshot_delete' | 'power_schedule';
 export const TASK_TYPES: TaskType[] = ['snapshot_create', 'snapshot_delete', 'power_schedule'];
 
 export interface SnapshotCreateParams {
+  /** Placeholders as for bulk snapshots: {vm} {vmid} {date} {time} {datetime}. */
   snapshotNamePattern: string;
   description?: string;
   includeVmState: boolean;
+  /** Hours; written as the ` (TTL: Nh)` marker that cleanup jobs read. */
   snapshotTTL?: number;
+  /** Keep at most this many of this job's own snapshots per VM, the new one included. */
   maxSnapshots?: number;
+  maxParallel?: number;
 }
 
 export interface SnapshotDeleteParams {
   ageThresholdHours?: number;
+  /** A glob over snapshot names. */
   namePattern?: string;
+  /** Only snapshots whose ` (TTL: Nh)` marker has run out. */
   checkDescription: boolean;
+  /** Only snapshots moxxie made (default true). */
   safeMode: boolean;
   dryRun: boolean;
+  maxParallel?: number;
 }
 
 export interface PowerScheduleParams {
   action: 'start' | 'shutdown' | 'stop';
+  /** Also act on `always-on` VMs (and past safe mode). */
   force: boolean;
   timeoutSeconds: number;
+  maxParallel?: number;
 }
 
 export type JobParameters = SnapshotCreateParams | SnapshotDeleteParams | PowerScheduleParams;
 
 export interface JobRecord {
+  /** Stable across renames: the schedule and the runs hang on it. */
   id: string;
   name: string;
   description?: string;
@@ -69,7 +81,10 @@ export interface JobRunRecord {
   status: JobRunStatus;
   attempts: number;
   message?: string;
+  /** One row per VM: its last attempt's outcome. */
   vms: JobRunVm[];
   operationIds: string[];
-  owner?: { pid: number; host: string };
+  /** For `missed` records: how many fires this record stands for. */
+  missedFires?: number;
+  owner?: ProcessOwner;
 }

@@ -1,88 +1,63 @@
-// Job management in the core: create, update, remove, enable, disable, trigger (also disabled jobs),
-// dry-run, runs. Jobs live in the history store, so every front end and scheduler sees the same ones.
+// Job management in the core: create, update, remove, enable, disable, trigger (disabled jobs too),
+// dry-run, runs, preview. Jobs live in the history store, so every front end and scheduler sees the
+// same ones; they are keyed by id, so a rename keeps the schedule and the runs attached.
 import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
 import type { MoxxieCore } from '../core.js';
+import { currentOwner, ownerGone } from '../history/process-owner.js';
 import type { HistoryStore } from '../history/store.js';
-import { RequestError } from '../ops/errors.js';
-import { validateSelectors } from '../select/resolve.js';
-import type { VmSelector } from '../select/types.js';
-import { compileCron, nextFireTimes, validateTimezone } from './cron.js';
-import { executeJob } from './job-executor.js';
-import { TASK_TYPES, type JobRecord, type JobRunRecord, type TaskType } from './job-types.js';
-import { parseJobParameters } from './params.js';
+import { ReadOnlyError, RequestError } from '../ops/errors.js';
+import type { FrontEnd } from '../ops/types.js';
+import { nextFireTimes, validateTimezone } from './cron.js';
+import { runAttempts } from './job-attempts.js';
+import type { JobRecord, JobRunRecord } from './job-types.js';
+import { checkJob, type JobInput, type JobPatch } from './job-validation.js';
 
-export interface JobInput {
-  name: string;
-  description?: string;
-  taskType: TaskType;
-  cronExpression: string;
-  timezone?: string;
-  enabled?: boolean;
-  parameters?: Record<string, unknown>;
-  vmSelectors: VmSelector[];
-  maxRetries?: number;
-  retryDelaySeconds?: number;
-  timeoutSeconds?: number;
-}
-
-export type JobPatch = Partial<JobInput>;
-
-function intField(v: unknown, field: string, min: number, max: number, fallback: number): number {
-  if (v === undefined) return fallback;
-  const n = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) throw new RequestError(field, `must be an integer from ${min} to ${max}`);
-  return n;
-}
-
-/** Validates a whole job; every error names its field. */
-function checkJob(input: JobInput, id: string, now: number, previous?: JobRecord): JobRecord {
-  if (typeof input.name !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(input.name)) throw new RequestError('name', 'required: 1-64 letters, digits, . _ - (starting with a letter or digit)');
-  if (!TASK_TYPES.includes(input.taskType)) throw new RequestError('taskType', `'${String(input.taskType)}' is not valid; use one of ${TASK_TYPES.join(', ')}`);
-  const timezone = validateTimezone(input.timezone);
-  if (typeof input.cronExpression !== 'string') throw new RequestError('cronExpression', 'required, e.g. "0 0 2 * * ?"');
-  compileCron(input.cronExpression, timezone);
-  let vmSelectors: VmSelector[];
-  try {
-    vmSelectors = validateSelectors(input.vmSelectors);
-  } catch (err) {
-    throw new RequestError('vmSelectors', (err as Error).message.replace(/^vmSelectors:?\s*/, ''));
-  }
-  return {
-    id,
-    name: input.name,
-    description: input.description,
-    taskType: input.taskType,
-    cronExpression: input.cronExpression.trim(),
-    timezone,
-    enabled: input.enabled !== false,
-    parameters: parseJobParameters(input.taskType, input.parameters),
-    vmSelectors,
-    maxRetries: intField(input.maxRetries, 'maxRetries', 0, 10, 0),
-    retryDelaySeconds: intField(input.retryDelaySeconds, 'retryDelaySeconds', 0, 86400, 60),
-    timeoutSeconds: intField(input.timeoutSeconds, 'timeoutSeconds', 10, 86400, 3600),
-    createdAt: previous?.createdAt ?? now,
-    updatedAt: now,
-    // A new job starts counting fires from now: nothing is back-filled.
-    lastScheduledAt: previous?.lastScheduledAt ?? now,
-  };
-}
+export type { JobInput, JobPatch } from './job-validation.js';
 
 export interface TriggerOptions {
   dryRun?: boolean;
   trigger?: JobRunRecord['trigger'];
   scheduledAt?: number;
+  /** Cancels the run; a string abort reason becomes the run's message. */
   signal?: AbortSignal;
+  /** Called once the run is claimed and starts (not for a run skipped by the overlap rule). */
+  onStart?: (run: JobRunRecord) => void;
+}
+
+export interface JobManagerOptions {
+  /** Who makes job changes and manual runs, for the audit trail (default 'cli'). */
+  frontEnd?: FrontEnd;
+  /**
+   * After a timeout or a cancel nothing new starts; steps already running get this long to finish
+   * before the run is closed without them (default 60 s). They finish on PVE either way.
+   */
+  stepGraceMs?: number;
+}
+
+/** A run going on in this process. */
+interface ActiveRun {
+  run: JobRunRecord;
+  abort(reason: 'timeout' | 'cancelled'): void;
+  /** Closes the run record now, without waiting for running steps (the scheduler is exiting). */
+  closeNow(message: string): void;
+  closed: Promise<void>;
 }
 
 export class JobManager {
-  /** Jobs running in this process (the overlap rule; other processes are seen through the store). */
-  private readonly running = new Map<string, AbortController>();
+  private readonly frontEnd: FrontEnd;
+  private readonly stepGraceMs: number;
+  private readonly active = new Map<string, ActiveRun>();
+  /** Jobs with a non-dry run still executing here (the overlap rule, in-process half). */
+  private readonly busy = new Set<string>();
 
   constructor(
     private readonly store: HistoryStore,
     private readonly core: MoxxieCore,
-  ) {}
+    opts: JobManagerOptions = {},
+  ) {
+    this.frontEnd = opts.frontEnd ?? 'cli';
+    this.stepGraceMs = opts.stepGraceMs ?? 60_000;
+  }
 
   async list(): Promise<JobRecord[]> {
     return this.store.listJobs();
@@ -95,36 +70,66 @@ export class JobManager {
     return job;
   }
 
-  async create(input: JobInput): Promise<JobRecord> {
-    const job = checkJob(input, `job-${randomUUID().slice(0, 8)}`, Date.now());
-    return this.store.update((data) => {
-      if (data.jobs.some((j) => j.name === job.name)) throw new RequestError('name', `a job named '${job.name}' already exists`);
-      data.jobs.push(job);
-      return job;
+  /** Job changes are mutations: refused in a read-only context, and audited either way. */
+  private async change<T>(action: string, request: unknown, fn: () => Promise<T>): Promise<T> {
+    const entry = { at: Date.now(), context: this.core.context.name, frontEnd: this.frontEnd, action, request };
+    if (this.core.context.readOnly) {
+      const err = new ReadOnlyError(this.core.context.name, action);
+      await this.store.audit({ ...entry, allowed: false, reason: err.message });
+      throw err;
+    }
+    try {
+      const result = await fn();
+      await this.store.audit({ ...entry, allowed: true });
+      return result;
+    } catch (err) {
+      await this.store.audit({ ...entry, allowed: false, reason: (err as Error).message });
+      throw err;
+    }
+  }
+
+  create(input: JobInput): Promise<JobRecord> {
+    return this.change('job.create', input, async () => {
+      const job = checkJob(input, `job-${randomUUID().slice(0, 8)}`, Date.now());
+      return this.store.update((data) => {
+        if (data.jobs.some((j) => j.name === job.name)) throw new RequestError('name', `a job named '${job.name}' already exists`);
+        data.jobs.push(job);
+        return job;
+      });
     });
   }
 
   /** A rename keeps the id, so the schedule and the run history stay attached. */
-  async update(idOrName: string, patch: JobPatch): Promise<JobRecord> {
-    const current = await this.get(idOrName);
-    const merged: JobInput = { ...current, ...patch, parameters: (patch.parameters ?? current.parameters) as Record<string, unknown> };
-    const next = checkJob(merged, current.id, Date.now(), current);
-    if (patch.cronExpression !== undefined || patch.timezone !== undefined) next.lastScheduledAt = Date.now();
-    return this.store.update((data) => {
-      if (data.jobs.some((j) => j.name === next.name && j.id !== next.id)) throw new RequestError('name', `a job named '${next.name}' already exists`);
-      const i = data.jobs.findIndex((j) => j.id === current.id);
-      if (i < 0) throw new RequestError('job', `job '${idOrName}' was removed meanwhile`);
-      data.jobs[i] = next;
-      return next;
+  update(idOrName: string, patch: JobPatch): Promise<JobRecord> {
+    return this.change('job.update', { job: idOrName, patch }, async () => {
+      const current = await this.get(idOrName);
+      const merged: JobInput = { ...current, ...patch, parameters: (patch.parameters ?? current.parameters) as Record<string, unknown> };
+      const now = Date.now();
+      const next = checkJob(merged, current.id, now, current);
+      // A new schedule, or a job switched back on, counts fires from now: nothing from before is "missed".
+      const rescheduled = next.cronExpression !== current.cronExpression || next.timezone !== current.timezone || (next.enabled && !current.enabled);
+      if (rescheduled) next.lastScheduledAt = now;
+      return this.store.update((data) => {
+        if (data.jobs.some((j) => j.name === next.name && j.id !== next.id)) throw new RequestError('name', `a job named '${next.name}' already exists`);
+        const i = data.jobs.findIndex((j) => j.id === current.id);
+        if (i < 0) throw new RequestError('job', `job '${idOrName}' was removed meanwhile`);
+        // Keep fire accounting done by a scheduler since we read the job.
+        if (!rescheduled) next.lastScheduledAt = Math.max(next.lastScheduledAt ?? 0, data.jobs[i].lastScheduledAt ?? 0);
+        data.jobs[i] = next;
+        return next;
+      });
     });
   }
 
-  async remove(idOrName: string): Promise<JobRecord> {
-    const job = await this.get(idOrName);
-    await this.store.update((data) => {
-      data.jobs = data.jobs.filter((j) => j.id !== job.id);
+  /** Removes the job; its past runs stay in the history. */
+  remove(idOrName: string): Promise<JobRecord> {
+    return this.change('job.remove', { job: idOrName }, async () => {
+      const job = await this.get(idOrName);
+      await this.store.update((data) => {
+        data.jobs = data.jobs.filter((j) => j.id !== job.id);
+      });
+      return job;
     });
-    return job;
   }
 
   enable(idOrName: string): Promise<JobRecord> {
@@ -135,138 +140,197 @@ export class JobManager {
     return this.update(idOrName, { enabled: false });
   }
 
+  /** Newest first, each with one row per VM. */
   async runs(idOrName?: string, opts: { limit?: number } = {}): Promise<JobRunRecord[]> {
     const jobId = idOrName ? (await this.get(idOrName)).id : undefined;
     return this.store.listJobRuns({ jobId, limit: opts.limit });
   }
 
+  /** The next fire times of a job (by id or name) or of a cron expression. */
   async preview(idOrCron: string, count = 5, timezone?: string): Promise<Date[]> {
     const jobs = await this.store.listJobs();
     const job = jobs.find((j) => j.id === idOrCron || j.name === idOrCron);
-    return nextFireTimes(job ? job.cronExpression : idOrCron, count, { timezone: job ? job.timezone : timezone });
+    if (job) return nextFireTimes(job.cronExpression, count, { timezone: job.timezone });
+    return nextFireTimes(idOrCron, count, { timezone: validateTimezone(timezone) });
   }
 
   isRunning(jobId: string): boolean {
-    return this.running.has(jobId);
+    return this.busy.has(jobId);
   }
 
-  /** Cancels running jobs of this process; their runs are recorded as cancelled. */
+  /** Runs going on in this process. */
+  activeRuns(): JobRunRecord[] {
+    return [...this.active.values()].map((a) => ({ ...a.run }));
+  }
+
+  /** Cancels this process's runs: nothing new starts, running steps finish, the rest is recorded as cancelled. */
   cancelAll(): void {
-    for (const c of this.running.values()) c.abort();
+    for (const a of this.active.values()) a.abort('cancelled');
+  }
+
+  /** Closes every run still open here as cancelled, without waiting for their running steps. */
+  async abandonRunning(message: string): Promise<number> {
+    const open = [...this.active.values()];
+    for (const a of open) a.closeNow(message);
+    await Promise.all(open.map((a) => a.closed));
+    return open.length;
   }
 
   /** Runs a job now (disabled jobs too), honouring the overlap rule, retries and the timeout. */
   async trigger(idOrName: string, opts: TriggerOptions = {}): Promise<JobRunRecord> {
     const job = await this.get(idOrName);
-    const owner = { pid: process.pid, host: hostname() };
-    const base: JobRunRecord = {
+    const dryRun = !!opts.dryRun;
+    const trigger = opts.trigger ?? 'manual';
+    const run: JobRunRecord = {
       id: `run-${randomUUID().slice(0, 8)}`,
       jobId: job.id,
       jobName: job.name,
-      trigger: opts.trigger ?? 'manual',
-      dryRun: !!opts.dryRun,
+      trigger,
+      dryRun,
       scheduledAt: opts.scheduledAt,
       startedAt: Date.now(),
       status: 'running',
       attempts: 0,
       vms: [],
       operationIds: [],
-      owner,
+      owner: currentOwner(),
     };
-    // The overlap rule: checked and claimed under the store's lock, so two processes cannot both start it.
-    const claimed = await this.store.update((data) => {
-      const busy = this.running.has(job.id) || data.jobRuns.some((r) => r.jobId === job.id && r.status === 'running' && !r.dryRun);
-      if (busy && !opts.dryRun) {
-        const skipped: JobRunRecord = { ...base, status: 'skipped-overlap', finishedAt: Date.now(), message: 'the previous run of this job is still going' };
-        data.jobRuns.push(skipped);
-        return skipped;
+    // The overlap rule, checked and claimed under the store's lock so two processes cannot both start
+    // the job. A dry run changes nothing, so it neither blocks nor is blocked.
+    const skipped = await this.store.update((data) => {
+      if (!dryRun) {
+        const busyHere = this.busy.has(job.id);
+        const busyElsewhere = data.jobRuns.some((r) => {
+          if (r.jobId !== job.id || r.status !== 'running' || r.dryRun) return false;
+          if (!ownerGone(r.owner)) return true;
+          r.status = 'interrupted';
+          r.finishedAt = Date.now();
+          r.message = `interrupted: the moxxie process (pid ${r.owner?.pid}) died while the run was going`;
+          return false;
+        });
+        if (busyHere || busyElsewhere) {
+          const record: JobRunRecord = { ...run, status: 'skipped-overlap', finishedAt: Date.now(), message: 'skipped: the previous run of this job is still going' };
+          data.jobRuns.push(record);
+          return record;
+        }
       }
-      data.jobRuns.push(base);
+      data.jobRuns.push(run);
       return undefined;
     });
-    if (claimed) return claimed;
-
-    const controller = new AbortController();
-    if (!opts.dryRun) this.running.set(job.id, controller);
-    const onOuter = () => controller.abort();
-    opts.signal?.addEventListener('abort', onOuter, { once: true });
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, job.timeoutSeconds * 1000);
-    const run = { ...base };
-    try {
-      let only: number[] | undefined;
-      for (let attempt = 1; ; attempt++) {
-        run.attempts = attempt;
-        try {
-          const res = await executeJob(this.core, job, { dryRun: !!opts.dryRun, signal: controller.signal, onlyVmids: only });
-          run.vms = mergeVms(run.vms, res.vms);
-          run.operationIds.push(...res.operationIds);
-          run.status = res.status;
-          run.message = res.message;
-          if ((res.status === 'failed' || res.status === 'partial') && attempt <= job.maxRetries && !controller.signal.aborted && res.failedVmids.length) {
-            only = res.failedVmids;
-            await sleep(job.retryDelaySeconds * 1000, controller.signal);
-            continue;
-          }
-        } catch (err) {
-          run.status = 'failed';
-          run.message = (err as Error).message;
-          if (attempt <= job.maxRetries && !controller.signal.aborted) {
-            await sleep(job.retryDelaySeconds * 1000, controller.signal);
-            continue;
-          }
-        }
-        break;
-      }
-      if (timedOut) {
-        run.status = 'timeout';
-        run.message = `stopped after timeoutSeconds=${job.timeoutSeconds}; steps already running were finished`;
-      } else if (controller.signal.aborted && run.status !== 'succeeded') {
-        run.status = 'cancelled';
-      }
-    } finally {
-      clearTimeout(timer);
-      opts.signal?.removeEventListener('abort', onOuter);
-      this.running.delete(job.id);
-      run.finishedAt = Date.now();
-      await this.store.update((data) => {
-        const i = data.jobRuns.findIndex((r) => r.id === run.id);
-        if (i >= 0) data.jobRuns[i] = run;
-      });
-    }
-    return run;
+    if (skipped) return skipped;
+    if (!dryRun) this.busy.add(job.id);
+    opts.onStart?.({ ...run });
+    return this.execute(job, run, opts);
   }
 
-  /** Records a fire that did not run (missed while no scheduler ran). */
-  async recordMissed(job: JobRecord, fires: number[], message: string): Promise<void> {
+  private async execute(job: JobRecord, run: JobRunRecord, opts: TriggerOptions): Promise<JobRunRecord> {
+    const controller = new AbortController();
+    let reason: 'timeout' | 'cancelled' | undefined;
+    const abort = (why: 'timeout' | 'cancelled') => {
+      reason ??= why;
+      controller.abort();
+    };
+    const onOuter = () => abort('cancelled');
+    if (opts.signal?.aborted) abort('cancelled');
+    opts.signal?.addEventListener('abort', onOuter, { once: true });
+    const timer = setTimeout(() => abort('timeout'), job.timeoutSeconds * 1000);
+
+    let forced: string | undefined;
+    let force!: () => void;
+    const forcedClose = new Promise<void>((resolve) => (force = resolve));
+    let markClosed!: () => void;
+    const closed = new Promise<void>((resolve) => (markClosed = resolve));
+    this.active.set(run.id, {
+      run,
+      abort,
+      closeNow: (message) => {
+        forced ??= message;
+        abort('cancelled');
+        force();
+      },
+      closed,
+    });
+
+    const frontEnd: FrontEnd = run.trigger === 'manual' ? this.frontEnd : 'scheduler';
+    const execution = runAttempts(this.core, job, run, { dryRun: run.dryRun, signal: controller.signal, frontEnd });
+    let finished = false;
+    const done = execution.then(
+      () => {
+        finished = true;
+      },
+      (err: Error) => {
+        finished = true;
+        run.status = 'failed';
+        run.message = err.message;
+      },
+    );
+    // Once aborted, running steps get stepGraceMs; the scheduler may also close the run at once.
+    const graceAfterAbort = new Promise<void>((resolve) => {
+      const start = () => setTimeout(resolve, this.stepGraceMs).unref();
+      if (controller.signal.aborted) start();
+      else controller.signal.addEventListener('abort', start, { once: true });
+    });
+    await Promise.race([done, graceAfterAbort, forcedClose]);
+    clearTimeout(timer);
+    opts.signal?.removeEventListener('abort', onOuter);
+
+    if (reason === 'timeout' && (run.status !== 'succeeded' || !finished)) {
+      run.status = 'timeout';
+      run.message = `stopped after timeoutSeconds=${job.timeoutSeconds}: nothing new was started${finished ? '; steps already running were finished' : `; steps still running after ${Math.round(this.stepGraceMs / 1000)} s were left to finish on PVE`}${run.message ? ` (${run.message})` : ''}`;
+    } else if (reason === 'cancelled' && (run.status !== 'succeeded' || !finished)) {
+      run.status = 'cancelled';
+      const asked = typeof opts.signal?.reason === 'string' ? opts.signal.reason : undefined;
+      run.message = `${forced ?? asked ?? 'cancelled'}${finished ? '' : '; steps still running were left to finish on PVE'}${run.message ? ` (${run.message})` : ''}`;
+    }
+    if (!finished) {
+      for (const v of run.vms) if (v.state === 'planned') Object.assign(v, { state: 'cancelled', message: 'not started: the run was closed' });
+    }
+    run.finishedAt = Date.now();
+    const final = structuredClone(run);
+    try {
+      await this.store.update((data) => {
+        const i = data.jobRuns.findIndex((r) => r.id === final.id);
+        if (i >= 0) data.jobRuns[i] = final;
+        else data.jobRuns.push(final);
+      });
+    } finally {
+      this.active.delete(run.id);
+      markClosed();
+      if (finished) this.busy.delete(job.id);
+      // Steps left running keep the job busy here until they really end, so it never runs twice at once.
+      else void done.finally(() => this.busy.delete(job.id));
+    }
+    return final;
+  }
+
+  /** Records fires that did not run (passed while no scheduler ran, or outside the grace window). */
+  async recordMissed(job: JobRecord, fires: number[], message: string, count = fires.length): Promise<void> {
+    const now = Date.now();
     await this.store.update((data) => {
-      data.jobRuns.push({ id: `run-${randomUUID().slice(0, 8)}`, jobId: job.id, jobName: job.name, trigger: 'schedule', dryRun: false, scheduledAt: fires.at(-1), startedAt: Date.now(), finishedAt: Date.now(), status: 'missed', attempts: 0, vms: [], operationIds: [], message });
+      data.jobRuns.push({
+        id: `run-${randomUUID().slice(0, 8)}`,
+        jobId: job.id,
+        jobName: job.name,
+        trigger: 'schedule',
+        dryRun: false,
+        scheduledAt: fires.at(-1),
+        startedAt: now,
+        finishedAt: now,
+        status: 'missed',
+        attempts: 0,
+        vms: [],
+        operationIds: [],
+        missedFires: count,
+        message,
+      });
     });
   }
 
+  /** Notes that fires up to `at` have been handled, so no scheduler handles them again. */
   async markScheduled(jobId: string, at: number): Promise<void> {
     await this.store.update((data) => {
       const j = data.jobs.find((x) => x.id === jobId);
       if (j && (j.lastScheduledAt ?? 0) < at) j.lastScheduledAt = at;
     });
   }
-}
-
-function mergeVms(prev: JobRunRecord['vms'], next: JobRunRecord['vms']): JobRunRecord['vms'] {
-  const map = new Map(prev.map((v) => [v.vmid, v]));
-  for (const v of next) map.set(v.vmid, v);
-  return [...map.values()].sort((a, b) => a.vmid - b.vmid);
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(t);
-      resolve();
-    }, { once: true });
-  });
 }

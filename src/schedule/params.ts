@@ -2,52 +2,101 @@
 // strings ("7", "true"); they are coerced here, at the boundary, and stored typed.
 import { z } from 'zod';
 import { RequestError } from '../ops/errors.js';
-import type { JobParameters, TaskType } from './job-types.js';
+import { validateTemplate } from '../ops/snapshot-names.js';
+import type { JobParameters, PowerScheduleParams, SnapshotCreateParams, SnapshotDeleteParams, TaskType } from './job-types.js';
 
-const boolish = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])]).transform((v) => v === true || v === 'true' || v === '1' || v === 'yes');
+const TRUE = ['true', '1', 'yes'];
+const FALSE = ['false', '0', 'no'];
+/** A boolean, or the seed's "true"/"false"; `fallback` when absent. */
+const boolish = <F extends boolean | undefined>(fallback: F) =>
+  z.unknown().optional().transform((v, ctx): boolean | F => {
+    if (v === undefined) return fallback;
+    if (typeof v === 'boolean') return v;
+    if (typeof v === 'string' && TRUE.includes(v.toLowerCase())) return true;
+    if (typeof v === 'string' && FALSE.includes(v.toLowerCase())) return false;
+    ctx.addIssue({ code: 'custom', message: `must be true or false (got ${JSON.stringify(v)})` });
+    return z.NEVER;
+  });
 const intish = (min: number, max: number) =>
-  z.union([z.number(), z.string().regex(/^\d+$/, 'must be a whole number')]).transform((v) => Number(v)).pipe(z.number().int().min(min).max(max));
+  z
+    .union([z.number(), z.string().regex(/^\s*\d+\s*$/, `must be a whole number from ${min} to ${max}`)])
+    .transform((v) => Number(v))
+    .pipe(z.number().int(`must be a whole number from ${min} to ${max}`).min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
+const maxParallel = intish(1, 20).optional();
 
 const snapshotCreate = z
   .object({
-    snapshotNamePattern: z.string().min(1, 'required, e.g. "auto-{vm}-{date}"'),
+    snapshotNamePattern: z.string({ message: 'required, e.g. "auto-{vm}-{date}"' }).min(1, 'required, e.g. "auto-{vm}-{date}"'),
     description: z.string().optional(),
-    includeVmState: boolish.default(false),
+    includeVmState: boolish(false),
     snapshotTTL: intish(1, 8760).optional(),
     maxSnapshots: intish(1, 1000).optional(),
+    maxParallel,
   })
-  .strict();
+  .strict()
+  .transform((p): SnapshotCreateParams => {
+    validateTemplate(p.snapshotNamePattern, 'parameters.snapshotNamePattern');
+    return stripUndefined(p);
+  });
 
 const snapshotDelete = z
   .object({
     ageThresholdHours: intish(1, 87600).optional(),
-    namePattern: z.string().min(1).optional(),
-    checkDescription: boolish.default(true),
-    safeMode: boolish.default(true),
-    dryRun: boolish.default(false),
+    namePattern: z.string().min(1, 'must not be empty (a glob such as "auto-*")').optional(),
+    checkDescription: boolish(undefined),
+    safeMode: boolish(true),
+    dryRun: boolish(false),
+    maxParallel,
   })
   .strict()
-  .refine((p) => p.ageThresholdHours !== undefined || p.namePattern !== undefined || p.checkDescription, { message: 'say what to delete: ageThresholdHours, namePattern or checkDescription=true (expired TTL)' });
+  // Without another criterion the job deletes expired TTL snapshots (the seed's cleanup job); with one,
+  // the TTL check applies only when asked for.
+  .transform((p): SnapshotDeleteParams => stripUndefined({ ...p, checkDescription: p.checkDescription ?? (p.ageThresholdHours === undefined && p.namePattern === undefined) }))
+  .refine((p) => p.ageThresholdHours !== undefined || p.namePattern !== undefined || p.checkDescription, {
+    message: 'say what to delete: ageThresholdHours, namePattern or checkDescription=true (expired TTL)',
+  });
 
+const ACTIONS = ['start', 'shutdown', 'stop'] as const;
 const powerSchedule = z
   .object({
-    action: z.enum(['start', 'shutdown', 'stop', 'START', 'SHUTDOWN', 'STOP']).transform((a) => a.toLowerCase() as 'start' | 'shutdown' | 'stop'),
-    force: boolish.default(false),
+    action: z.string().optional(),
+    /** The bulk power request's name for the same thing. */
+    operation: z.string().optional(),
+    force: boolish(false),
     timeoutSeconds: intish(30, 3600).default(300),
+    maxParallel,
   })
-  .strict();
+  .strict()
+  .transform((p, ctx): PowerScheduleParams => {
+    const raw = (p.action ?? p.operation ?? '').toLowerCase();
+    if (!(ACTIONS as readonly string[]).includes(raw)) {
+      ctx.addIssue({ code: 'custom', path: ['action'], message: `${raw ? `'${raw}' is not valid; ` : 'required; '}use one of ${ACTIONS.join(', ')}` });
+      return z.NEVER;
+    }
+    return stripUndefined({ action: raw as PowerScheduleParams['action'], force: p.force, timeoutSeconds: p.timeoutSeconds, maxParallel: p.maxParallel });
+  });
 
-const SCHEMAS: Record<TaskType, z.ZodType<JobParameters>> = {
-  snapshot_create: snapshotCreate as unknown as z.ZodType<JobParameters>,
-  snapshot_delete: snapshotDelete as unknown as z.ZodType<JobParameters>,
-  power_schedule: powerSchedule as unknown as z.ZodType<JobParameters>,
+function stripUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
+
+const SCHEMAS: Record<TaskType, z.ZodType<JobParameters, unknown>> = {
+  snapshot_create: snapshotCreate,
+  snapshot_delete: snapshotDelete,
+  power_schedule: powerSchedule,
 };
 
 export function parseJobParameters(taskType: TaskType, raw: unknown): JobParameters {
+  if (raw !== undefined && (typeof raw !== 'object' || raw === null || Array.isArray(raw))) {
+    throw new RequestError('parameters', `must be an object of ${taskType} parameters`);
+  }
+  // A bad name template throws its own RequestError (naming the field) from inside the transform.
   const res = SCHEMAS[taskType].safeParse(raw ?? {});
   if (!res.success) {
     const issue = res.error.issues[0];
-    throw new RequestError(`parameters${issue.path.length ? `.${issue.path.join('.')}` : ''}`, `${issue.message} (task type ${taskType})`);
+    const field = `parameters${issue.path.length ? `.${issue.path.map(String).join('.')}` : ''}`;
+    const message = issue.code === 'unrecognized_keys' ? `unknown parameter${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')} for task type ${taskType}` : `${issue.message} (task type ${taskType})`;
+    throw new RequestError(field, message);
   }
   return res.data;
 }

@@ -1,5 +1,6 @@
 // Snapshots, power and tags beyond the seed examples.
 import { afterEach, describe, expect, it } from 'vitest';
+import { createCore } from '../../src/ops/core.js';
 import { renderSnapshotName, nameClock } from '../../src/ops/snapshot-names.js';
 import { startCluster, type TestCluster } from '../fixtures/cluster.js';
 
@@ -72,6 +73,48 @@ describe('snapshot capability', () => {
     expect(c.sim.state.vm(vm.vmid)!.snapshots.some((s) => s.name === 'pre-upgrade')).toBe(false);
   });
 
+  it('an existing snapshot name fails that target with PVE\'s message; the others go on', async () => {
+    c = await startCluster({ vms: 20 });
+    await c.core.createSnapshots({ vmSelectors: [{ type: 'VM_IDS', value: '8200' }], snapshotName: 'dup' });
+    const op = await c.core.createSnapshots({ vmSelectors: [{ type: 'VM_IDS', value: '8200,8201' }], snapshotName: 'dup' });
+    expect(op.targets.map((t) => t.state)).toEqual(['failed', 'succeeded']);
+    expect(op.targets[0].message).toBe("snapshot name 'dup' already used");
+    expect(op.status).toBe('partial');
+    expect(c.sim.state.vm(8200)!.snapshots.filter((s) => s.name === 'dup')).toHaveLength(1);
+  });
+
+  it('deletes by glob and by age, oldest first, only moxxie-made by default', async () => {
+    c = await startCluster({ vms: 60 });
+    // The seed has auto-*-old (TTL 24h, taken days ago), moxxie-fresh (TTL 168h, recent) and hand-made pre-upgrade.
+    const withAuto = c.sim.state.vms().filter((v) => v.snapshots.some((s) => s.name.startsWith('auto-'))).map((v) => v.vmid);
+    expect(withAuto.length).toBeGreaterThan(1);
+    const dry = await c.core.deleteSnapshots({ vmSelectors: [{ type: 'ALL' }], namePattern: 'AUTO-*', dryRun: true });
+    expect(dry.targets.filter((t) => t.state === 'planned').map((t) => t.vmid)).toEqual(withAuto);
+    expect(c.sim.state.vms().filter((v) => v.snapshots.some((s) => s.name.startsWith('auto-'))).map((v) => v.vmid)).toEqual(withAuto);
+    const old = Math.min(...c.sim.state.vms().flatMap((v) => v.snapshots.filter((s) => s.name.startsWith('auto-')).map((s) => s.snaptime)));
+    const ageHours = Math.floor((Date.now() / 1000 - old) / 3600);
+    expect(ageHours).toBeGreaterThan(1);
+    const handMade = c.sim.state.vms().filter((v) => v.snapshots.some((s) => s.name === 'pre-upgrade')).map((v) => v.vmid);
+    const byAge = await c.core.deleteSnapshots({ vmSelectors: [{ type: 'ALL' }], olderThanHours: 1 });
+    expect(byAge.status).toBe('succeeded');
+    const nowSec = Date.now() / 1000;
+    const moxxieMade = (d: string) => /\(TTL: \d+h\)|\[moxxie\]/.test(d);
+    for (const v of c.sim.state.vms()) {
+      // No moxxie snapshot older than an hour is left...
+      expect(v.snapshots.filter((s) => moxxieMade(s.description) && nowSec - s.snaptime >= 3600)).toEqual([]);
+    }
+    // ...and every hand-made one is.
+    expect(c.sim.state.vms().filter((v) => v.snapshots.some((s) => s.name === 'pre-upgrade')).map((v) => v.vmid)).toEqual(handMade);
+  });
+
+  it('deletes several snapshots of one VM in one step and reports each', async () => {
+    c = await startCluster({ vms: 20 });
+    for (const name of ['rot-a', 'rot-b', 'rot-c']) await c.core.createSnapshots({ vmSelectors: [{ type: 'VM_IDS', value: '8200' }], snapshotName: name, ttlHours: 1 });
+    const op = await c.core.deleteSnapshots({ vmSelectors: [{ type: 'VM_IDS', value: '8200' }], namePattern: 'rot-*' });
+    expect(op.targets[0]).toMatchObject({ state: 'succeeded', message: 'deleted rot-a, rot-b, rot-c' });
+    expect(c.sim.state.vm(8200)!.snapshots.filter((s) => s.name.startsWith('rot-'))).toEqual([]);
+  });
+
   it('rolls back and optionally starts', async () => {
     c = await startCluster({ vms: 20 });
     await c.core.createSnapshots({ vmSelectors: [{ type: 'VM_IDS', value: '8200' }], snapshotName: 'base' });
@@ -98,6 +141,35 @@ describe('power capability', () => {
     expect(c.sim.state.vm(8200)!.status).toBe('paused');
     await c.core.power({ vmSelectors: [{ type: 'VM_IDS', value: '8200' }], operation: 'RESUME' });
     expect(c.sim.state.vm(8200)!.status).toBe('running');
+  });
+
+  it('says in the plan what PVE would refuse for a paused VM', async () => {
+    c = await startCluster({ vms: 20 });
+    await c.core.power({ vmSelectors: [{ type: 'VM_IDS', value: '8200' }], operation: 'SUSPEND' });
+    expect(c.sim.state.vm(8200)!.status).toBe('paused');
+    const start = await c.core.power({ vmSelectors: [{ type: 'VM_IDS', value: '8200' }], operation: 'START' });
+    expect(start.targets[0]).toMatchObject({ state: 'skipped', message: 'is paused: use RESUME' });
+    const shutdown = await c.core.power({ vmSelectors: [{ type: 'VM_IDS', value: '8200' }], operation: 'SHUTDOWN' });
+    expect(shutdown.targets[0]).toMatchObject({ state: 'skipped', message: expect.stringMatching(/is paused: PVE cannot shut it down/) });
+    expect(c.sim.state.vm(8200)!.status).toBe('paused');
+    // Forced, PVE's forceStop stops a paused VM.
+    const forced = await c.core.power({ vmSelectors: [{ type: 'VM_IDS', value: '8200' }], operation: 'SHUTDOWN', force: true, timeoutSeconds: 30 });
+    expect(forced.targets[0]).toMatchObject({ state: 'succeeded', message: 'stopped' });
+    expect(c.sim.state.vm(8200)!.status).toBe('stopped');
+  });
+
+  it('reboots a running VM and stops and starts in bulk', async () => {
+    c = await startCluster({ vms: 20 });
+    const reboot = await c.core.power({ vmSelectors: [{ type: 'VM_IDS', value: '8200-8209' }], operation: 'REBOOT', maxParallel: 5 });
+    const stoppedBefore = reboot.targets.filter((t) => t.state === 'skipped').map((t) => t.vmid);
+    expect(stoppedBefore).toEqual([8207, 8208, 8209]);
+    expect(reboot.targets.filter((t) => t.state === 'succeeded')).toHaveLength(7);
+    const stop = await c.core.power({ vmSelectors: [{ type: 'VM_IDS', value: '8200-8208' }], operation: 'STOP' });
+    expect(stop.status).toBe('succeeded');
+    for (let id = 8200; id <= 8208; id++) expect(c.sim.state.vm(id)!.status).toBe('stopped');
+    const start = await c.core.power({ vmSelectors: [{ type: 'VM_IDS', value: '8200-8208' }], operation: 'START' });
+    expect(start.summary?.counts.succeeded).toBe(9);
+    for (let id = 8200; id <= 8208; id++) expect(c.sim.state.vm(id)!.status).toBe('running');
   });
 
   it('forced shutdown falls back to stop after the timeout', async () => {
@@ -132,12 +204,14 @@ describe('tag capability', () => {
     await expect(c.core.applyTags({ vmSelectors: [{ type: 'ALL' }], action: 'ADD', tags: ['ok', '-bad'] })).rejects.toThrow(/tags\[1\]: '-bad' is not a valid PVE tag/);
   });
 
-  it('loses no tag when two operations edit the same VMs at once (digest + retry)', async () => {
-    c = await startCluster({ vms: 20 });
+  it('loses no tag when two moxxie processes edit the same VMs at once (digest + retry)', async () => {
+    // Two cores (as a TUI and a scheduler would be) share no per-VM gate: only PVE's digest keeps them honest.
+    c = await startCluster({ vms: 20, faults: { latencyMs: 15 } });
+    const other = createCore({ context: { ...c.core.context, name: 'other' }, client: c.client });
     const sel = [{ type: 'VM_IDS' as const, value: '8200-8209' }];
     const [a, b] = await Promise.all([
-      c.core.applyTags({ vmSelectors: sel, action: 'ADD', tags: ['alpha'] }),
-      c.core.applyTags({ vmSelectors: sel, action: 'ADD', tags: ['beta'] }),
+      c.core.applyTags({ vmSelectors: sel, action: 'ADD', tags: ['alpha'], maxParallel: 10 }),
+      other.applyTags({ vmSelectors: sel, action: 'ADD', tags: ['beta'], maxParallel: 10 }),
     ]);
     expect(a.status).toBe('succeeded');
     expect(b.status).toBe('succeeded');

@@ -1,34 +1,36 @@
-// `moxxie scheduler` as a real process (the built CLI) against a simulator, with its state in a temp dir.
+// `moxxie scheduler` as a real process (the built CLI, dist/) against a simulator, its state in a temp dir.
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HistoryStore } from '../../src/history/store.js';
+import { HistoryStore, openHistory } from '../../src/history/store.js';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
 
 const cli = join(dirname(fileURLToPath(import.meta.url)), '../../dist/src/cli.js');
 let sim: Simulator;
-let env: Record<string, string>;
-let stateDir: string;
 
 beforeAll(async () => {
   sim = await startSimulator({ vms: 30, taskDurationMs: 40 });
-  stateDir = mkdtempSync(join(tmpdir(), 'moxxie-headless-'));
-  env = {
-    ...(process.env as Record<string, string>),
+});
+afterAll(() => sim.close());
+
+function environment(stateDir: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('PVE_') && !k.startsWith('MOXXIE_')) env[k] = v;
+  return {
+    ...env,
     MOXXIE_STATE_DIR: stateDir,
-    MOXXIE_CONFIG: join(stateDir, 'none.json'),
+    MOXXIE_CONFIG: join(stateDir, 'no-config.json'),
     PVE_URL: sim.url,
     PVE_TOKEN_ID: sim.credentials.tokenId,
     PVE_TOKEN_SECRET: sim.credentials.tokenSecret,
     PVE_FINGERPRINT: sim.fingerprint,
   };
-});
-afterAll(() => sim.close());
+}
 
-function scheduler(args: string[]) {
+function scheduler(args: string[], env: Record<string, string>) {
   const p = spawn(process.execPath, [cli, 'scheduler', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
@@ -38,7 +40,13 @@ function scheduler(args: string[]) {
   return { p, done, output: () => out };
 }
 
-async function addJob(name: string, cronExpression: string, pattern: string) {
+const until = async (check: () => boolean) => {
+  while (!check()) await new Promise((r) => setTimeout(r, 20));
+};
+
+/** A fresh state directory with one minutely job that is due now (its last fire was not handled). */
+async function stateWithDueJob(name: string, vmids: string, parameters: Record<string, unknown>) {
+  const stateDir = mkdtempSync(join(tmpdir(), 'moxxie-headless-'));
   const store = new HistoryStore({ dir: join(stateDir, 'env') });
   const now = Date.now();
   await store.update((d) => {
@@ -46,85 +54,113 @@ async function addJob(name: string, cronExpression: string, pattern: string) {
       id: `job-${name}`,
       name,
       taskType: 'snapshot_create',
-      cronExpression,
+      cronExpression: '0 * * * * ?',
       enabled: true,
-      parameters: { snapshotNamePattern: pattern, includeVmState: false },
-      vmSelectors: [{ type: 'VM_IDS', value: '8200,8201' }],
+      parameters: { includeVmState: false, ...parameters } as { snapshotNamePattern: string; includeVmState: boolean },
+      vmSelectors: [{ type: 'VM_IDS', value: vmids }],
       maxRetries: 0,
       retryDelaySeconds: 0,
       timeoutSeconds: 600,
       createdAt: now - 7200_000,
       updatedAt: now - 7200_000,
-      // Due: the last accounted fire was before the current minute began.
       lastScheduledAt: Math.floor(now / 60_000) * 60_000 - 1000,
     });
   });
-  return store;
+  return { stateDir, store, env: environment(stateDir) };
 }
 
+const vmLocked = (ids: number[]) => () => ids.some((id) => sim.state.vm(id)!.lock === 'snapshot');
+
 describe('headless scheduler', () => {
-  it('--once runs the due jobs, logs JSON lines for start and end, and exits 0', async () => {
-    const store = await addJob('minutely', '0 * * * * ?', 'once-{vmid}');
-    const { done } = scheduler(['--once', '--json']);
-    const res = await done;
+  it('--once runs the due jobs, logs a JSON line for each start and end, and exits 0', async () => {
+    const { store, env } = await stateWithDueJob('minutely', '8200,8201', { snapshotNamePattern: 'once-{vmid}' });
+    const res = await scheduler(['--once', '--json'], env).done;
     expect(res.err).toBe('');
     expect(res.code).toBe(0);
-    const lines = res.out.trim().split('\n').map((l) => JSON.parse(l) as { event: string; job: string });
+    const lines = res.out.trim().split('\n').map((l) => JSON.parse(l) as { event: string; job: string; status?: string; counts?: Record<string, number> });
     expect(lines.map((l) => l.event)).toEqual(['run-start', 'run-end']);
-    expect(sim.state.vm(8200)!.snapshots.some((s) => s.name === 'once-8200')).toBe(true);
+    expect(lines[1]).toMatchObject({ job: 'minutely', status: 'succeeded', counts: { succeeded: 2 } });
+    for (const id of [8200, 8201]) expect(sim.state.vm(id)!.snapshots.some((s) => s.name === `once-${id}`)).toBe(true);
     const runs = await store.listJobRuns({ jobId: 'job-minutely' });
-    expect(runs[0].status).toBe('succeeded');
+    expect(runs.map((r) => r.status)).toEqual(['succeeded']);
+    expect(runs[0].vms.map((v) => v.vmid)).toEqual([8200, 8201]);
+    // The operation is in the history too, and no secret is anywhere in it.
+    expect((await store.listOperations())[0]).toMatchObject({ frontEnd: 'scheduler', status: 'succeeded' });
     expect(JSON.stringify(await store.read())).not.toContain(sim.credentials.tokenSecret);
+    // Nothing is due any more.
+    const again = await scheduler(['--once', '--json'], env).done;
+    expect(again.out).toBe('');
   });
 
-  it('exits non-zero with the reason on bad configuration', async () => {
-    const { PVE_URL: _u, PVE_TOKEN_ID: _i, PVE_TOKEN_SECRET: _s, ...withoutCluster } = env;
-    const p = spawn(process.execPath, [cli, 'scheduler', '--context', 'nope'], { env: withoutCluster });
-    let err = '';
-    p.stderr.on('data', (d: Buffer) => (err += String(d)));
-    const code = await new Promise<number | null>((r) => p.on('exit', r));
-    expect(code).not.toBe(0);
-    expect(err).toMatch(/context 'nope'/);
+  it('exits non-zero with the reason on bad configuration or arguments', async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), 'moxxie-headless-'));
+    const env = environment(stateDir);
+    for (const k of ['PVE_URL', 'PVE_TOKEN_ID', 'PVE_TOKEN_SECRET', 'PVE_FINGERPRINT']) delete env[k];
+    const noContext = await scheduler(['--context', 'nope'], env).done;
+    expect(noContext.code).toBe(2);
+    expect(noContext.err).toMatch(/context 'nope'/);
+    const badArg = await scheduler(['--grace', 'soon'], environment(stateDir)).done;
+    expect(badArg.code).toBe(2);
+    expect(badArg.err).toMatch(/--grace must be a whole number of seconds, got 'soon'/);
   });
 
-  it('lets only one scheduler hold the lease', async () => {
-    const first = scheduler([]);
-    await new Promise<void>((resolve) => {
-      const t = setInterval(() => {
-        if (first.output().includes('scheduler started')) {
-          clearInterval(t);
-          resolve();
-        }
-      }, 50);
-    });
-    const second = await scheduler(['--once']).done;
+  it('lets one scheduler hold the lease: a second exits with a clear message, or waits with --wait', async () => {
+    const { env } = await stateWithDueJob('leased', '8202', { snapshotNamePattern: 'lease-{vmid}-{time}' });
+    const first = scheduler([], env);
+    await until(() => first.output().includes('scheduler started'));
+    const second = await scheduler(['--once'], env).done;
     expect(second.code).toBe(3);
-    expect(second.err).toMatch(/another moxxie scheduler already runs/);
+    expect(second.err).toMatch(/another moxxie scheduler \(pid \d+ on .*\) already runs jobs for .*; only one may per state directory/);
+    const waiting = scheduler(['--once', '--wait', '--json'], env);
+    await until(() => waiting.output().includes('waiting for the scheduler lease'));
     first.p.kill('SIGTERM');
     expect((await first.done).code).toBe(0);
+    const res = await waiting.done;
+    expect(res.code).toBe(0);
   });
 
-  it('on SIGTERM during a run, lets running steps finish and exits 0', async () => {
-    sim.faults.set({ taskDurationMs: 600 });
+  it('on SIGTERM during a run: starts nothing new, lets running steps finish, records the rest as cancelled, exits 0', async () => {
+    sim.faults.set({ taskDurationMs: 1200 });
     try {
-      const store = await addJob('sigterm', '0 * * * * ?', 'term-{vmid}');
-      const s = scheduler(['--json']);
-      await new Promise<void>((resolve) => {
-        const t = setInterval(() => {
-          if (s.output().includes('"run-start"')) {
-            clearInterval(t);
-            resolve();
-          }
-        }, 20);
-      });
+      const { store, env } = await stateWithDueJob('sigterm', '8203-8208', { snapshotNamePattern: 'term-{vmid}', maxParallel: 2 });
+      const s = scheduler(['--json'], env);
+      await until(vmLocked([8203, 8204, 8205, 8206, 8207, 8208]));
+      s.p.kill('SIGTERM');
+      const res = await s.done;
+      expect(res.err).toBe('');
+      expect(res.code).toBe(0);
+      expect(res.out).toMatch(/"event":"run-end".*"status":"cancelled"/);
+      const run = (await store.listJobRuns({ jobId: 'job-sigterm' }))[0];
+      expect(run.status).toBe('cancelled');
+      const done = run.vms.filter((v) => v.state === 'succeeded').map((v) => v.vmid);
+      const cancelled = run.vms.filter((v) => v.state === 'cancelled').map((v) => v.vmid);
+      expect(done).toHaveLength(2);
+      expect(cancelled).toHaveLength(4);
+      for (const id of done) expect(sim.state.vm(id)!.snapshots.some((sn) => sn.name === `term-${id}`)).toBe(true);
+      for (const id of cancelled) expect(sim.state.vm(id)!.snapshots.some((sn) => sn.name === `term-${id}`)).toBe(false);
+      expect((await store.listOperations())[0].status).toBe('cancelled');
+    } finally {
+      sim.faults.set({ taskDurationMs: 40 });
+    }
+  });
+
+  it('with --stop-timeout 0, SIGTERM closes the run at once; its operation shows as interrupted afterwards', async () => {
+    sim.faults.set({ taskDurationMs: 2000 });
+    try {
+      const { stateDir, env } = await stateWithDueJob('hasty', '8209', { snapshotNamePattern: 'hasty-{vmid}' });
+      const s = scheduler(['--stop-timeout', '0'], env);
+      await until(vmLocked([8209]));
       s.p.kill('SIGTERM');
       const res = await s.done;
       expect(res.code).toBe(0);
-      const run = (await store.listJobRuns({ jobId: 'job-sigterm' }))[0];
-      expect(run.status).not.toBe('running');
-      expect(run.finishedAt).toBeDefined();
-      // Whatever the run reported as succeeded really exists on the cluster.
-      for (const v of run.vms.filter((x) => x.state === 'succeeded')) expect(sim.state.vm(v.vmid)!.snapshots.some((sn) => sn.name === `term-${v.vmid}`)).toBe(true);
+      expect(res.out).toMatch(/1 run\(s\) recorded as cancelled with steps still running on PVE/);
+      const store = await openHistory({ dir: join(stateDir, 'env') });
+      const run = (await store.listJobRuns({ jobId: 'job-hasty' }))[0];
+      expect(run).toMatchObject({ status: 'cancelled' });
+      expect(run.message).toMatch(/left to finish on PVE/);
+      const op = (await store.listOperations())[0];
+      expect(op.status).toBe('interrupted');
+      expect(op.targets[0].message).toMatch(/interrupted while running.*UPID/);
     } finally {
       sim.faults.set({ taskDurationMs: 40 });
     }

@@ -1,10 +1,11 @@
 import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HistoryStore } from '../../src/history/store.js';
+import type { OperationEvent } from '../../src/ops/types.js';
+import type { JobRunRecord } from '../../src/schedule/job-types.js';
 import { JobManager, type JobInput } from '../../src/schedule/jobs.js';
-import { Scheduler } from '../../src/schedule/scheduler.js';
 import { startCluster, type TestCluster } from '../fixtures/cluster.js';
 
 let c: TestCluster | undefined;
@@ -13,180 +14,295 @@ afterEach(async () => {
   c = undefined;
 });
 
-async function setup(simOpts = {}, safeMode = false) {
-  c = await startCluster({ vms: 40, ...simOpts }, { context: { safeMode } });
+async function setup(simOpts = {}, context: { safeMode?: boolean; readOnly?: boolean } = {}, stepGraceMs?: number) {
+  c = await startCluster({ vms: 40, ...simOpts }, { context });
   const store = new HistoryStore({ dir: mkdtempSync(join(tmpdir(), 'moxxie-jobs-')) });
-  const jobs = new JobManager(store, c.core);
+  const jobs = new JobManager(store, c.core, { stepGraceMs });
   return { c, store, jobs };
 }
 
+const MANUAL = '0 0 0 1 1 ? 2099';
 const seedDaily: JobInput = {
   name: 'daily-snapshots',
   description: 'Daily snapshots for workshop VMs',
   taskType: 'snapshot_create',
   cronExpression: '0 0 2 * * ?',
   enabled: true,
-  parameters: { snapshotNamePattern: 'auto-{vm}-{datetime}', description: 'Automated daily snapshot', maxSnapshots: '3' },
+  parameters: { snapshotNamePattern: 'auto-{vm}-{date}', description: 'Automated daily snapshot', maxSnapshots: '7' },
   vmSelectors: [{ type: 'NAME_PATTERN', value: 'workshop-*' }],
 };
+const snapshotsOf = (cl: TestCluster, vmid: number) => cl.sim.state.vm(vmid)!.snapshots.map((s) => s.name);
+const until = async (check: () => boolean) => {
+  while (!check()) await new Promise((r) => setTimeout(r, 10));
+};
 
-describe('jobs', () => {
-  it('accepts the seed shapes, coerces string parameters and refuses bad ones naming the field', async () => {
+describe('job management', () => {
+  it('accepts the seed\'s three jobs, storing typed parameters', async () => {
     const { jobs } = await setup();
-    const job = await jobs.create(seedDaily);
-    expect(job.parameters).toMatchObject({ maxSnapshots: 3, includeVmState: false });
-    const cleanup = await jobs.create({ name: 'cleanup-expired-snapshots', taskType: 'snapshot_delete', cronExpression: '0 0 * * * ?', parameters: { checkDescription: 'true', safeMode: 'true', dryRun: 'false' }, vmSelectors: [{ type: 'ALL', value: '*' }] });
-    expect(cleanup.parameters).toEqual({ checkDescription: true, safeMode: true, dryRun: false });
-    await expect(jobs.create({ ...seedDaily, name: 'x1', parameters: { snapshotNamePattern: 'a', maxSnapshots: 'seven' } })).rejects.toThrow(/parameters\.maxSnapshots/);
-    await expect(jobs.create({ ...seedDaily, name: 'x2', cronExpression: '0 0 25 * * ?' })).rejects.toThrow(/cronExpression: '0 0 25 \* \* \?' is invalid/);
-    await expect(jobs.create({ ...seedDaily, name: 'x3', taskType: 'backup' as never })).rejects.toThrow(/taskType: 'backup' is not valid/);
-    await expect(jobs.create({ ...seedDaily, name: 'x4', parameters: { snapshotNamePattern: 'a', bogus: 1 } })).rejects.toThrow(/parameters/);
-    await expect(jobs.create({ ...seedDaily, name: 'x5', timezone: 'Mars/Olympus' })).rejects.toThrow(/timezone/);
-    await expect(jobs.create(seedDaily)).rejects.toThrow(/already exists/);
-  });
-
-  it('renames without orphaning the schedule or the runs', async () => {
-    const { jobs } = await setup();
-    const job = await jobs.create({ ...seedDaily, cronExpression: '0 0 0 1 1 ? 2099' });
-    await jobs.trigger(job.id, { dryRun: true });
-    const renamed = await jobs.update('daily-snapshots', { name: 'nightly' });
-    expect(renamed.id).toBe(job.id);
-    expect(renamed.cronExpression).toBe('0 0 0 1 1 ? 2099');
-    expect(await jobs.runs('nightly')).toHaveLength(1);
-    await expect(jobs.get('daily-snapshots')).rejects.toThrow(/no job/);
-  });
-
-  it('rotation keeps exactly maxSnapshots of the job\'s own snapshots and never touches others', async () => {
-    const { c, jobs } = await setup();
-    const job = await jobs.create({ ...seedDaily, cronExpression: '0 0 0 1 1 ? 2099', parameters: { snapshotNamePattern: 'auto-{vm}-{datetime}', maxSnapshots: 2 } });
-    // Someone else's snapshots with a similar name, and a moxxie one from another pattern.
-    await c.client.waitForTask(await c.client.post<string>('/nodes/pve1/qemu/8200/snapshot', { snapname: 'auto-manual-keep' }));
-    await c.core.createSnapshots({ vmSelectors: [{ type: 'VM_IDS', value: '8200' }], snapshotName: 'other-{vm}', ttlHours: 5 });
-    for (let i = 0; i < 4; i++) {
-      const run = await jobs.trigger(job.id);
-      expect(run.status).toBe('succeeded');
-      await new Promise((r) => setTimeout(r, 1100)); // {datetime} has one-second resolution
-    }
-    for (let id = 8200; id <= 8209; id++) {
-      const names = c.sim.state.vm(id)!.snapshots.map((s) => s.name);
-      const own = names.filter((n) => /^auto-workshop-wk-\d\d-\d{8}-\d{6}$/.test(n));
-      expect(own).toHaveLength(2);
-    }
-    const names8200 = c.sim.state.vm(8200)!.snapshots.map((s) => s.name);
-    expect(names8200).toContain('auto-manual-keep');
-    expect(names8200).toContain('other-workshop-wk-01');
-  }, 30_000);
-
-  it('TTL cleanup deletes only expired moxxie snapshots; its dry run changes nothing', async () => {
-    const { c, jobs } = await setup({ vms: 60 });
-    const job = await jobs.create({ name: 'cleanup', taskType: 'snapshot_delete', cronExpression: '0 0 * * * ?', parameters: { checkDescription: 'true', safeMode: 'true', dryRun: 'false' }, vmSelectors: [{ type: 'ALL', value: '*' }] });
-    const before = JSON.stringify(c.sim.state.vms());
-    const dry = await jobs.trigger(job.id, { dryRun: true });
-    expect(dry.vms.some((v) => v.state === 'planned')).toBe(true);
-    expect(JSON.stringify(c.sim.state.vms())).toBe(before);
-    const run = await jobs.trigger(job.id);
-    expect(run.status).toBe('succeeded');
-    const all = c.sim.state.vms().flatMap((v) => v.snapshots);
-    expect(all.some((s) => s.description.includes('(TTL: 24h)'))).toBe(false);
-    expect(all.some((s) => s.name === 'pre-upgrade')).toBe(true);
-    expect(all.some((s) => s.name === 'moxxie-fresh')).toBe(true);
-  });
-
-  it('runs a disabled job when triggered, and power_schedule never stops always-on VMs', async () => {
-    const { c, jobs } = await setup();
-    const job = await jobs.create({ name: 'evening-off', taskType: 'power_schedule', cronExpression: '0 0 19 * * ?', enabled: false, parameters: { action: 'shutdown' }, vmSelectors: [{ type: 'NAME_PATTERN', value: 'workshop-wk-*' }] });
-    const run = await jobs.trigger('evening-off');
-    expect(run.status).toBe('succeeded');
-    expect(run.trigger).toBe('manual');
-    expect(c.sim.state.vm(8209)!.tags).toContain('always-on');
-    expect(run.vms.find((v) => v.vmid === 8209)?.state).toBe('skipped');
-    expect(c.sim.state.vms().filter((v) => v.vmid >= 8200 && v.vmid <= 8208).every((v) => v.status === 'stopped')).toBe(true);
-    expect((await jobs.get(job.id)).enabled).toBe(false);
-  });
-
-  it('retries only the failed VMs, up to maxRetries', async () => {
-    const { c, jobs } = await setup({ faults: { taskFailureRate: 1 } });
-    const job = await jobs.create({ ...seedDaily, name: 'flaky', cronExpression: '0 0 0 1 1 ? 2099', parameters: { snapshotNamePattern: 'retry-{vmid}' }, vmSelectors: [{ type: 'VM_IDS', value: '8200,8201' }], maxRetries: 2, retryDelaySeconds: 0 });
-    // The first attempt fails on the cluster; the cluster heals before the retry.
-    const off = c.core.operations.subscribe((e) => {
-      if (e.type === 'operation-finished') {
-        c.sim.faults.set({ taskFailureRate: 0 });
-        off();
-      }
+    const daily = await jobs.create(seedDaily);
+    expect(daily.parameters).toEqual({ snapshotNamePattern: 'auto-{vm}-{date}', description: 'Automated daily snapshot', maxSnapshots: 7, includeVmState: false });
+    expect(daily).toMatchObject({ maxRetries: 0, timeoutSeconds: 3600, enabled: true, timezone: undefined });
+    const cleanup = await jobs.create({
+      name: 'cleanup-expired-snapshots',
+      description: 'Remove snapshots past their TTL',
+      taskType: 'snapshot_delete',
+      cronExpression: '0 0 * * * ?',
+      enabled: true,
+      parameters: { checkDescription: 'true', safeMode: 'true', dryRun: 'false' },
+      vmSelectors: [{ type: 'ALL', value: '*' }],
     });
-    const run = await jobs.trigger(job.id);
-    expect(run.attempts).toBeGreaterThan(1);
-    expect(run.status).toBe('succeeded');
-    expect(c.sim.state.vm(8200)!.snapshots.some((s) => s.name === 'retry-8200')).toBe(true);
+    expect(cleanup.parameters).toEqual({ checkDescription: true, safeMode: true, dryRun: false });
+    const pre = await jobs.create({
+      name: 'pre-update-snapshots',
+      description: 'Create snapshots before system updates',
+      taskType: 'snapshot_create',
+      cronExpression: MANUAL,
+      enabled: false,
+      parameters: { snapshotNamePattern: 'pre-update-{vm}-{date}', snapshotTTL: '24' },
+      vmSelectors: [{ type: 'TAG_EXPRESSION', value: 'env-prod AND NOT always-on' }],
+    });
+    expect(pre.parameters).toMatchObject({ snapshotTTL: 24 });
+    expect((await jobs.list()).map((j) => j.name)).toEqual(['daily-snapshots', 'cleanup-expired-snapshots', 'pre-update-snapshots']);
+    expect((await jobs.preview('daily-snapshots', 3)).length).toBe(3);
   });
 
-  it('enforces timeoutSeconds: the run stops starting work and is recorded as timeout', async () => {
-    const { c, jobs } = await setup();
-    const job = await jobs.create({ ...seedDaily, name: 'slow', cronExpression: '0 0 0 1 1 ? 2099', parameters: { snapshotNamePattern: 'slow-{vmid}', maxSnapshots: undefined }, vmSelectors: [{ type: 'VM_IDS', value: '8200-8209' }], timeoutSeconds: 10 });
-    // Tasks that outlast the job's 10 s timeout (the smallest allowed).
-    c.sim.faults.set({ taskDurationMs: 12_000 });
-    const run = await jobs.trigger(job.id);
-    expect(run.status).toBe('timeout');
-    expect(run.message).toMatch(/timeoutSeconds=10/);
-    expect(run.vms.filter((v) => v.state === 'cancelled').length).toBeGreaterThan(0);
-  }, 40_000);
+  it.each<[Partial<JobInput>, RegExp]>([
+    [{ parameters: { snapshotNamePattern: 'a', maxSnapshots: 'seven' } }, /^parameters\.maxSnapshots: /],
+    [{ cronExpression: '0 0 25 * * ?' }, /^cronExpression: '0 0 25 \* \* \?' is invalid: .*hour/],
+    [{ cronExpression: '0 0 0 30 2 ?' }, /^cronExpression: .* never fires/],
+    [{ taskType: 'backup' as never }, /^taskType: 'backup' is not valid; use one of snapshot_create, snapshot_delete, power_schedule/],
+    [{ timezone: 'Mars/Olympus' }, /^timezone: 'Mars\/Olympus' is not an IANA time zone/],
+    [{ name: 'bad name!' }, /^name: 'bad name!' is not valid/],
+    [{ vmSelectors: [] }, /^vmSelectors: /],
+    [{ vmSelectors: [{ type: 'TAG_EXPRESSION', value: 'env-prod AND (' }] }, /^vmSelectors: .*\[0\]\.value/],
+    [{ vmSelectors: [{ type: 'ALL', value: '*', exclude: 'NOT' }] }, /^vmSelectors: .*\[0\]\.exclude/],
+    [{ maxRetries: 11 }, /^maxRetries: must be a whole number from 0 to 10/],
+    [{ timeoutSeconds: 0 }, /^timeoutSeconds: must be a whole number from 1/],
+  ])('refuses %j naming the field', async (patch, reason) => {
+    const { jobs, store } = await setup();
+    await expect(jobs.create({ ...seedDaily, ...patch })).rejects.toThrow(reason);
+    expect(await jobs.list()).toEqual([]);
+    // Refused changes are audited too.
+    expect((await store.listAudit(1))[0]).toMatchObject({ action: 'job.create', allowed: false });
+  });
 
-  it('never runs a job twice at once: an overlapping run is skipped and recorded', async () => {
-    const { c, jobs } = await setup({ taskDurationMs: 400 });
-    const job = await jobs.create({ ...seedDaily, name: 'overlap', cronExpression: '0 0 0 1 1 ? 2099', parameters: { snapshotNamePattern: 'ov-{vmid}-{time}' } });
-    const first = jobs.trigger(job.id);
-    await new Promise((r) => setTimeout(r, 50));
-    const second = await jobs.trigger(job.id);
-    expect(second.status).toBe('skipped-overlap');
-    expect((await first).status).toBe('succeeded');
-    const runs = await jobs.runs(job.id);
-    expect(runs.map((r) => r.status).sort()).toEqual(['skipped-overlap', 'succeeded']);
-    void c;
+  it('refuses a second job with the same name', async () => {
+    const { jobs } = await setup();
+    await jobs.create(seedDaily);
+    await expect(jobs.create(seedDaily)).rejects.toThrow(/^name: a job named 'daily-snapshots' already exists/);
+  });
+
+  it('renames without orphaning the schedule or the runs; a new schedule counts from now', async () => {
+    const { jobs, store } = await setup();
+    const job = await jobs.create({ ...seedDaily, cronExpression: MANUAL });
+    await jobs.trigger(job.id, { dryRun: true });
+    await store.update((d) => {
+      d.jobs[0].lastScheduledAt = 1000;
+    });
+    const renamed = await jobs.update('daily-snapshots', { name: 'nightly', description: 'renamed' });
+    expect(renamed).toMatchObject({ id: job.id, cronExpression: MANUAL, lastScheduledAt: 1000 });
+    expect(await jobs.runs('nightly')).toHaveLength(1);
+    await expect(jobs.get('daily-snapshots')).rejects.toThrow(/no job with id or name 'daily-snapshots'/);
+    const rescheduled = await jobs.update('nightly', { cronExpression: '0 0 3 * * ?' });
+    expect(rescheduled.lastScheduledAt).toBeGreaterThan(1000);
+    // Switching a job back on does not treat the fires it was off for as missed.
+    await jobs.disable(job.id);
+    await store.update((d) => {
+      d.jobs[0].lastScheduledAt = 1000;
+    });
+    expect((await jobs.enable(job.id)).lastScheduledAt).toBeGreaterThan(1000);
+    const audit = (await store.listAudit(10)).map((a) => `${a.action}:${a.allowed}`);
+    expect(audit).toEqual(expect.arrayContaining(['job.create:true', 'job.update:true']));
+    await jobs.remove('nightly');
+    expect(await jobs.list()).toEqual([]);
+    // The runs outlive the job.
+    expect((await store.listJobRuns({ jobId: job.id })).length).toBe(1);
+  });
+
+  it('refuses job changes in a read-only context, and audits the refusal', async () => {
+    const { jobs, store } = await setup({}, { readOnly: true });
+    await expect(jobs.create(seedDaily)).rejects.toThrow(/read-only/);
+    expect((await store.listAudit(1))[0]).toMatchObject({ action: 'job.create', allowed: false });
+    expect(await jobs.list()).toEqual([]);
   });
 });
 
-describe('scheduler loop', () => {
-  it('fires a per-second job on time and records its runs', async () => {
-    const { c, store, jobs } = await setup();
-    const job = await jobs.create({ ...seedDaily, name: 'every-second', cronExpression: '* * * * * ?', parameters: { snapshotNamePattern: 'tick-{vmid}-{time}' }, vmSelectors: [{ type: 'VM_IDS', value: '8200' }] });
-    const sched = new Scheduler({ jobs, store });
-    sched.start();
-    await new Promise((r) => setTimeout(r, 2600));
-    await sched.stop(5000);
+describe('running jobs on the simulator', () => {
+  it('rotation keeps exactly maxSnapshots of the job\'s own snapshots and never touches others', async () => {
+    const { c, jobs } = await setup();
+    const job = await jobs.create({ ...seedDaily, cronExpression: MANUAL, parameters: { snapshotNamePattern: 'auto-{vm}-{datetime}', maxSnapshots: 2 } });
+    // Same pattern, other job: its snapshots are not this job's.
+    const twin = await jobs.create({ ...seedDaily, name: 'twin', cronExpression: MANUAL, parameters: { snapshotNamePattern: 'auto-{vm}-{datetime}' }, vmSelectors: [{ type: 'VM_IDS', value: '8200' }] });
+    // A hand-made snapshot with a look-alike name, and a moxxie one from a bulk request.
+    await c.client.waitForTask(await c.client.post<string>('/nodes/' + c.sim.state.vm(8200)!.node + '/qemu/8200/snapshot', { snapname: 'auto-workshop-wk-01-20200101-000000', description: 'by hand' }));
+    await c.core.createSnapshots({ vmSelectors: [{ type: 'VM_IDS', value: '8200' }], snapshotName: 'auto-{vm}-manual', ttlHours: 5 });
+    const before = new Map(c.sim.state.vms().map((v) => [v.vmid, v.snapshots.map((s) => s.name)]));
+    const ownNames = (vmid: number) => c.sim.state.vm(vmid)!.snapshots.filter((s) => s.description.includes(`[job ${job.id}]`)).map((s) => s.name);
+    const created: string[][] = [];
+    for (let i = 0; i < 4; i++) {
+      const run = await jobs.trigger(job.id);
+      expect(run.message).not.toMatch(/failed/);
+      expect(run.status).toBe('succeeded');
+      created.push(ownNames(8201));
+      await new Promise((r) => setTimeout(r, 1050)); // {datetime} has one-second resolution
+      if (i === 1) {
+        expect((await jobs.trigger(twin.id)).status).toBe('succeeded');
+        await new Promise((r) => setTimeout(r, 1050));
+      }
+    }
+    const twinNames = c.sim.state.vm(8200)!.snapshots.filter((s) => s.description.includes(`[job ${twin.id}]`)).map((s) => s.name);
+    expect(twinNames).toHaveLength(1);
+    for (let id = 8200; id <= 8209; id++) {
+      const own = ownNames(id);
+      expect(own).toHaveLength(2);
+      // Everything that is not the job's own is exactly what was there before (plus the twin's on 8200).
+      const others = snapshotsOf(c, id).filter((n) => !own.includes(n));
+      expect(others.sort()).toEqual([...(before.get(id) ?? []), ...(id === 8200 ? twinNames : [])].sort());
+    }
+    expect(created.map((names) => names.length)).toEqual([1, 2, 2, 2]);
+    expect(created[3]).toContain(created[2].filter((n) => !created[1].includes(n))[0]);
+    expect(snapshotsOf(c, 8200)).toEqual(expect.arrayContaining(['auto-workshop-wk-01-20200101-000000', 'auto-workshop-wk-01-manual']));
     const runs = await jobs.runs(job.id);
-    const ran = runs.filter((r) => r.status === 'succeeded');
-    expect(ran.length).toBeGreaterThanOrEqual(2);
-    expect(ran.every((r) => r.trigger === 'schedule' && r.startedAt - (r.scheduledAt ?? 0) < 1000)).toBe(true);
-    expect(c.sim.state.vm(8200)!.snapshots.filter((s) => s.name.startsWith('tick-8200-')).length).toBe(ran.length);
+    expect(runs[0].message).toMatch(/rotation \(keep 2\) deleted: 8200\/auto-workshop-wk-01-\d{8}-\d{6}/);
+    expect(runs[0].vms).toHaveLength(10);
+  }, 30_000);
+
+  it('a dry run of a rotating job changes nothing and says what it would do', async () => {
+    const { c, jobs } = await setup();
+    const job = await jobs.create({ ...seedDaily, cronExpression: MANUAL, parameters: { snapshotNamePattern: 'dry-{vm}-{datetime}', maxSnapshots: 1 }, vmSelectors: [{ type: 'VM_IDS', value: '8200,8201' }] });
+    expect((await jobs.trigger(job.id)).status).toBe('succeeded');
+    const before = JSON.stringify(c.sim.state.vms());
+    const dry = await jobs.trigger(job.id, { dryRun: true });
+    expect(dry).toMatchObject({ status: 'succeeded', dryRun: true });
+    expect(dry.vms.map((v) => v.state)).toEqual(['planned', 'planned']);
+    expect(dry.message).toMatch(/rotation \(keep 1\) would delete: 8200\/dry-workshop-wk-01-/);
+    expect(JSON.stringify(c.sim.state.vms())).toBe(before);
   });
 
-  it('runs a missed fire once inside the grace window and records older ones as missed', async () => {
-    const { store, jobs } = await setup();
-    const job = await jobs.create({ ...seedDaily, name: 'hourly', cronExpression: '0 0 * * * ?', parameters: { snapshotNamePattern: 'h-{vmid}-{datetime}' }, vmSelectors: [{ type: 'VM_IDS', value: '8200' }] });
-    // The job was last accounted for three hours ago, and no scheduler ran since.
-    await store.update((d) => {
-      d.jobs[0].lastScheduledAt = Date.now() - 3 * 3600_000 - 1000;
+  it('TTL cleanup deletes only expired moxxie snapshots; its dry run changes nothing', async () => {
+    const { c, jobs } = await setup({ vms: 60 });
+    const all = () => c.sim.state.vms().flatMap((v) => v.snapshots.map((s) => ({ vmid: v.vmid, ...s })));
+    const now = Date.now() / 1000;
+    const snaps = all();
+    const expired = snaps.filter((s) => {
+      const ttl = /\(TTL: (\d+)h\)/.exec(s.description);
+      return ttl && s.snaptime + Number(ttl[1]) * 3600 < now;
     });
-    const lastHour = Math.floor(Date.now() / 3600_000) * 3600_000;
-    const wide = new Scheduler({ jobs, store, graceMs: Date.now() - lastHour + 60_000 });
-    await wide.runOnce();
-    const runs = await jobs.runs(job.id);
-    expect(runs.find((r) => r.status === 'succeeded')?.trigger).toBe('catch-up');
-    expect(runs.find((r) => r.status === 'missed')?.message).toMatch(/2 fire\(s\) passed while no scheduler ran/);
-    // Nothing is due now: a second pass runs nothing more.
-    await wide.runOnce();
-    expect((await jobs.runs(job.id)).length).toBe(runs.length);
+    const kept = snaps.filter((s) => !expired.includes(s));
+    expect(expired.length).toBeGreaterThan(0);
+    expect(kept.some((s) => !/\(TTL:/.test(s.description))).toBe(true);
+    expect(kept.some((s) => /\(TTL:/.test(s.description))).toBe(true);
+    const job = await jobs.create({ name: 'cleanup', taskType: 'snapshot_delete', cronExpression: '0 0 * * * ?', parameters: { checkDescription: 'true', safeMode: 'true', dryRun: 'false' }, vmSelectors: [{ type: 'ALL', value: '*' }] });
+    const before = JSON.stringify(c.sim.state.vms());
+    const dry = await jobs.trigger(job.id, { dryRun: true });
+    expect(dry.vms.filter((v) => v.state === 'planned').map((v) => v.vmid).sort()).toEqual([...new Set(expired.map((s) => s.vmid))].sort());
+    expect(JSON.stringify(c.sim.state.vms())).toBe(before);
+    const run = await jobs.trigger(job.id);
+    expect(run.status).toBe('succeeded');
+    const after = all().map((s) => `${s.vmid}/${s.name}`).sort();
+    expect(after).toEqual(kept.map((s) => `${s.vmid}/${s.name}`).sort());
   });
 
-  it('records a fire outside the grace window as missed without running it', async () => {
-    const { store, jobs } = await setup();
-    const job = await jobs.create({ ...seedDaily, name: 'late', cronExpression: '0 0 * * * ?', parameters: { snapshotNamePattern: 'l-{vmid}' }, vmSelectors: [{ type: 'VM_IDS', value: '8200' }] });
-    await store.update((d) => {
-      d.jobs[0].lastScheduledAt = Date.now() - 3600_000 - 1000;
+  it('runs a disabled job when triggered; power_schedule never stops always-on VMs unless forced', async () => {
+    const { c, jobs } = await setup();
+    const running = c.sim.state.vms().filter((v) => v.status === 'running' && !v.template && v.type === 'qemu');
+    const alwaysOn = running.filter((v) => v.tags.includes('always-on')).slice(0, 2);
+    const others = running.filter((v) => !v.tags.includes('always-on')).slice(0, 3);
+    expect(alwaysOn.length).toBeGreaterThan(0);
+    const ids = [...alwaysOn, ...others].map((v) => v.vmid).join(',');
+    const job = await jobs.create({ name: 'evening-off', taskType: 'power_schedule', cronExpression: '0 0 19 * * ?', enabled: false, parameters: { action: 'stop' }, vmSelectors: [{ type: 'VM_IDS', value: ids }] });
+    const run = await jobs.trigger('evening-off');
+    expect(run).toMatchObject({ status: 'succeeded', trigger: 'manual' });
+    for (const v of alwaysOn) {
+      expect(c.sim.state.vm(v.vmid)!.status).toBe('running');
+      expect(run.vms.find((r) => r.vmid === v.vmid)?.state).toBe('skipped');
+    }
+    for (const v of others) expect(c.sim.state.vm(v.vmid)!.status).toBe('stopped');
+    expect((await jobs.get(job.id)).enabled).toBe(false);
+    await jobs.update(job.id, { parameters: { action: 'stop', force: true } });
+    await jobs.trigger(job.id);
+    for (const v of alwaysOn) expect(c.sim.state.vm(v.vmid)!.status).toBe('stopped');
+  });
+
+  it('retries only the VMs that failed, up to maxRetries', async () => {
+    const { c, jobs } = await setup({ faults: { taskFailureRate: 1 } });
+    const job = await jobs.create({ ...seedDaily, name: 'flaky', cronExpression: MANUAL, parameters: { snapshotNamePattern: 'retry-{vmid}' }, vmSelectors: [{ type: 'VM_IDS', value: '8200,8201' }], maxRetries: 2, retryDelaySeconds: 0 });
+    // The first attempt's tasks all fail; the fault is lifted the moment that attempt's operation ends.
+    const attempts: number[][] = [];
+    const off = c.core.operations.subscribe((e: OperationEvent) => {
+      if (e.type !== 'operation-finished' || e.operation.kind !== 'snapshot.create') return;
+      attempts.push(e.operation.targets.map((t) => t.vmid));
+      c!.sim.faults.set({ taskFailureRate: 0 });
     });
-    await new Scheduler({ jobs, store, graceMs: 0 }).runOnce();
+    const run = await jobs.trigger(job.id);
+    off();
+    expect(run).toMatchObject({ status: 'succeeded', attempts: 2 });
+    expect(attempts).toEqual([[8200, 8201], [8200, 8201]]);
+    expect(run.vms.map((v) => v.state)).toEqual(['succeeded', 'succeeded']);
+    expect(snapshotsOf(c, 8200)).toContain('retry-8200');
+
+    // Every attempt failing: maxRetries + 1 attempts, then failed.
+    c.sim.faults.set({ taskFailureRate: 1 });
+    const hopeless = await jobs.create({ ...seedDaily, name: 'hopeless', cronExpression: MANUAL, parameters: { snapshotNamePattern: 'never-{vmid}' }, vmSelectors: [{ type: 'VM_IDS', value: '8202' }], maxRetries: 1, retryDelaySeconds: 0 });
+    const failed = await jobs.trigger(hopeless.id);
+    expect(failed).toMatchObject({ status: 'failed', attempts: 2 });
+    expect(snapshotsOf(c, 8202)).not.toContain('never-8202');
+  });
+
+  it('enforces timeoutSeconds: nothing new starts, running steps finish, the rest is cancelled', async () => {
+    const { c, jobs } = await setup({ taskDurationMs: 1500 });
+    const job = await jobs.create({ ...seedDaily, name: 'slow', cronExpression: MANUAL, parameters: { snapshotNamePattern: 'slow-{vmid}', maxParallel: 2 }, vmSelectors: [{ type: 'VM_IDS', value: '8200-8205' }], timeoutSeconds: 1 });
+    const run = await jobs.trigger(job.id);
+    expect(run.status).toBe('timeout');
+    expect(run.message).toMatch(/timeoutSeconds=1/);
+    const done = run.vms.filter((v) => v.state === 'succeeded').map((v) => v.vmid);
+    const cancelled = run.vms.filter((v) => v.state === 'cancelled').map((v) => v.vmid);
+    expect(done).toHaveLength(2);
+    expect(cancelled).toHaveLength(4);
+    for (const id of done) expect(snapshotsOf(c, id)).toContain(`slow-${id}`);
+    for (const id of cancelled) expect(snapshotsOf(c, id)).not.toContain(`slow-${id}`);
+  });
+
+  it('closes a run whose steps outlast the grace after a timeout, and keeps the job busy until they end', async () => {
+    const { c, jobs } = await setup({ taskDurationMs: 2500 }, {}, 0);
+    const job = await jobs.create({ ...seedDaily, name: 'stuck', cronExpression: MANUAL, parameters: { snapshotNamePattern: 'stuck-{vmid}' }, vmSelectors: [{ type: 'VM_IDS', value: '8200' }], timeoutSeconds: 1 });
+    const run = await jobs.trigger(job.id);
+    expect(run.status).toBe('timeout');
+    expect(run.message).toMatch(/left to finish on PVE/);
+    // The step is still going on PVE, so the job is still busy: a new run is skipped.
+    expect(c.sim.state.vm(8200)!.lock).toBe('snapshot');
+    expect((await jobs.trigger(job.id)).status).toBe('skipped-overlap');
+    await until(() => !jobs.isRunning(job.id));
+    expect(snapshotsOf(c, 8200)).toContain('stuck-8200');
+  });
+
+  it('never runs a job twice at once: an overlapping run is skipped and recorded, also from another process\'s manager', async () => {
+    const { c, store, jobs } = await setup({ taskDurationMs: 300 });
+    const job = await jobs.create({ ...seedDaily, name: 'overlap', cronExpression: MANUAL, parameters: { snapshotNamePattern: 'ov-{vmid}-{time}' }, vmSelectors: [{ type: 'VM_IDS', value: '8200' }] });
+    let started!: (r: JobRunRecord) => void;
+    const startedRun = new Promise<JobRunRecord>((r) => (started = r));
+    const first = jobs.trigger(job.id, { onStart: started });
+    await startedRun;
+    const second = await jobs.trigger(job.id);
+    expect(second.status).toBe('skipped-overlap');
+    // Another manager on the same store (as the TUI or MCP server would have) sees the run too.
+    const other = new JobManager(new HistoryStore({ dir: store.dir }), c.core);
+    expect((await other.trigger('overlap')).status).toBe('skipped-overlap');
+    // A dry run changes nothing, so it may run alongside.
+    expect((await jobs.trigger(job.id, { dryRun: true })).status).toBe('succeeded');
+    expect((await first).status).toBe('succeeded');
     const runs = await jobs.runs(job.id);
-    expect(runs.every((r) => r.status === 'missed')).toBe(true);
-    expect(runs.length).toBeGreaterThan(0);
+    expect(runs.map((r) => r.status).sort()).toEqual(['skipped-overlap', 'skipped-overlap', 'succeeded', 'succeeded']);
+    expect(c.sim.state.vm(8200)!.snapshots.filter((s) => s.name.startsWith('ov-')).length).toBe(1);
+  });
+
+  it('is not blocked by a run left "running" by a process that died', async () => {
+    const { store, jobs } = await setup();
+    const job = await jobs.create({ ...seedDaily, name: 'after-crash', cronExpression: MANUAL, parameters: { snapshotNamePattern: 'ac-{vmid}' }, vmSelectors: [{ type: 'VM_IDS', value: '8200' }] });
+    await store.update((d) => {
+      d.jobRuns.push({ id: 'run-dead', jobId: job.id, jobName: job.name, trigger: 'schedule', dryRun: false, startedAt: Date.now() - 60_000, status: 'running', attempts: 1, vms: [], operationIds: [], owner: { pid: 2 ** 22 + 17, host: hostname() } });
+    });
+    expect((await jobs.trigger(job.id)).status).toBe('succeeded');
+    expect((await store.listJobRuns({ jobId: job.id })).find((r) => r.id === 'run-dead')?.status).toBe('interrupted');
   });
 });

@@ -1,0 +1,117 @@
+// An Operation as a tool answer: counts, skip reasons, and a page of per-VM rows (failures first), so a
+// 10,000-VM operation stays a few kilobytes. Also the one-paragraph text summary.
+import type { z } from 'zod';
+import type { Operation, OperationTarget, TargetState } from '../src/ops/types.js';
+import type { operationShape } from './schemas.js';
+
+export type OperationView = z.infer<z.ZodObject<typeof operationShape>>;
+
+export const DEFAULT_TARGET_ROWS = 50;
+
+/** Rows an assistant most needs to see come first; the order is stable, so pages do not shift. */
+const ROW_ORDER: TargetState[] = ['failed', 'cancelled', 'running', 'planned', 'succeeded', 'skipped'];
+
+export interface ViewOptions {
+  limit?: number;
+  offset?: number;
+  state?: TargetState;
+}
+
+export function countTargets(targets: OperationTarget[]): Record<TargetState, number> {
+  const counts: Record<TargetState, number> = { planned: 0, skipped: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 };
+  for (const t of targets) counts[t.state]++;
+  return counts;
+}
+
+export function skipReasons(targets: OperationTarget[]): Array<{ reason: string; count: number }> {
+  const by = new Map<string, number>();
+  for (const t of targets) if (t.state === 'skipped') by.set(t.message ?? 'skipped', (by.get(t.message ?? 'skipped') ?? 0) + 1);
+  return [...by].map(([reason, count]) => ({ reason, count })).sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason));
+}
+
+function orderedTargets(targets: OperationTarget[], state?: TargetState): OperationTarget[] {
+  if (state) return targets.filter((t) => t.state === state);
+  return ROW_ORDER.flatMap((s) => targets.filter((t) => t.state === s));
+}
+
+export function operationView(op: Operation, opts: ViewOptions = {}): OperationView {
+  const limit = opts.limit ?? DEFAULT_TARGET_ROWS;
+  const offset = opts.offset ?? 0;
+  const rows = orderedTargets(op.targets, opts.state);
+  const page = rows.slice(offset, offset + limit);
+  return {
+    id: op.id,
+    kind: op.kind,
+    status: op.status,
+    dryRun: op.dryRun,
+    frontEnd: op.frontEnd,
+    startedAt: new Date(op.startedAt).toISOString(),
+    durationMs: (op.finishedAt ?? Date.now()) - op.startedAt,
+    counts: countTargets(op.targets),
+    skipReasons: skipReasons(op.targets),
+    warnings: op.warnings,
+    targetCount: op.targets.length,
+    targets: page.map((t) => ({
+      vmid: t.vmid,
+      name: t.name,
+      node: t.node,
+      state: t.state,
+      action: t.action,
+      ...(t.message ? { message: t.message } : {}),
+      ...(t.upid ? { upid: t.upid } : {}),
+    })),
+    targetsOmitted: op.targets.length - page.length,
+  };
+}
+
+/** What the operation's planned targets would do: the part of a plan a confirmation is bound to. */
+export function planFingerprint(op: Operation): string {
+  return op.targets
+    .filter((t) => t.state === 'planned')
+    .map((t) => `${t.vmid}:${t.action}`)
+    .sort()
+    .join('|');
+}
+
+function countsText(counts: Record<TargetState, number>): string {
+  const parts = (Object.entries(counts) as Array<[TargetState, number]>).filter(([, n]) => n > 0).map(([s, n]) => `${n} ${s}`);
+  return parts.length ? parts.join(', ') : 'no VMs';
+}
+
+const KIND_TEXT: Record<string, string> = {
+  'snapshot.create': 'snapshot create',
+  'snapshot.delete': 'snapshot delete',
+  'snapshot.rollback': 'snapshot rollback',
+  power: 'power',
+  tags: 'tags',
+};
+
+/** "power STOP", "tags REMOVE", "snapshot create". */
+function kindText(op: Operation): string {
+  const base = KIND_TEXT[op.kind] ?? op.kind;
+  const req = (op.request ?? {}) as { operation?: unknown; action?: unknown };
+  const detail = op.kind === 'power' ? req.operation : op.kind === 'tags' ? req.action : undefined;
+  return typeof detail === 'string' ? `${base} ${detail}` : base;
+}
+
+/** Messages from PVE and the core may or may not end with a full stop; the summary adds its own. */
+const bare = (s: string) => s.trim().replace(/[.\s]+$/, '');
+
+/** A few lines: status, counts, why things were skipped, the first failures, warnings. */
+export function operationText(op: Operation): string {
+  const kind = kindText(op);
+  const counts = countTargets(op.targets);
+  const head = op.dryRun ? `Plan for ${kind} (dry run, nothing changed): ${countsText(counts)}.` : `${kind} ${op.status}: ${countsText(counts)} (operation ${op.id}).`;
+  const lines = [head];
+  const planned = op.targets.filter((t) => t.state === 'planned');
+  if (op.dryRun && planned.length) {
+    const shown = planned.slice(0, 10).map((t) => `${t.vmid} ${t.name}: ${t.action}`);
+    lines.push(`Would act on: ${shown.join('; ')}${planned.length > shown.length ? `; and ${planned.length - shown.length} more` : ''}.`);
+  }
+  for (const s of skipReasons(op.targets).slice(0, 3)) lines.push(`Skipped ${s.count}: ${bare(s.reason)}.`);
+  const failed = op.targets.filter((t) => t.state === 'failed');
+  for (const t of failed.slice(0, 5)) lines.push(`Failed ${t.vmid} ${t.name}: ${bare(t.message ?? 'no message')}.`);
+  if (failed.length > 5) lines.push(`…and ${failed.length - 5} more failures (get_operation with state "failed").`);
+  for (const w of op.warnings.slice(0, 5)) lines.push(`Warning: ${bare(w)}.`);
+  return lines.join('\n');
+}

@@ -1,0 +1,54 @@
+// Runs the MCP server for one context until the client leaves (stdio) or a signal arrives (HTTP).
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { openMoxxie } from '../src/open.js';
+import { Confirmations } from './confirmations.js';
+import { serveHttp } from './http-transport.js';
+import { createMcpServer } from './server.js';
+
+export interface ServeOptions {
+  http: boolean;
+  host: string;
+  port: number;
+  /** The environment variable holding the bearer token. */
+  tokenEnv: string;
+  context?: string;
+  demo: boolean;
+  readOnly: boolean;
+}
+
+export async function serve(opts: ServeOptions): Promise<number> {
+  const token = process.env[opts.tokenEnv] || undefined;
+  // On stdio, stdout belongs to the protocol: every diagnostic goes to stderr.
+  const say = (line: string) => process.stderr.write(`${line}\n`);
+
+  const session = await openMoxxie({ name: opts.context, demo: opts.demo, readOnly: opts.readOnly, frontEnd: 'mcp', logger: say });
+  const info = session.context.info;
+  const deps = { core: session.core, jobs: session.jobs, history: session.history, readOnly: info.readOnly, confirmations: new Confirmations() };
+  const stop = new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  const what = `moxxie MCP server for context ${info.name}${info.demo ? ' (demo cluster)' : ''}${info.readOnly ? ', read-only' : ''}`;
+  try {
+    if (opts.http) {
+      const endpoint = await serveHttp({ host: opts.host, port: opts.port, bearerToken: token, createServer: () => createMcpServer(deps), log: say });
+      say(`${what} at ${endpoint.url}${token ? ` (bearer token from $${opts.tokenEnv} required)` : ''}`);
+      await stop;
+      await endpoint.close();
+    } else {
+      const server = createMcpServer(deps);
+      const transport = new StdioServerTransport();
+      const closed = new Promise<void>((resolve) => {
+        transport.onclose = () => resolve();
+        process.stdin.once('end', resolve);
+      });
+      await server.connect(transport);
+      say(`${what} on stdio`);
+      await Promise.race([stop, closed]);
+      await server.close();
+    }
+    return 0;
+  } finally {
+    await session.close();
+  }
+}

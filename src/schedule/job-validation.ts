@@ -1,0 +1,111 @@
+// Validates a whole job at create/update time; every error names its field and what would be valid.
+import { RequestError } from '../ops/errors.js';
+import { validateSelectors } from '../select/resolve.js';
+import { compileTagExpression } from '../select/tag-expression.js';
+import type { VmSelector } from '../select/types.js';
+import { parseVmIds } from '../select/vm-ids.js';
+import { CronError, validateCron, validateTimezone } from './cron.js';
+import { TASK_TYPES, type JobRecord, type TaskType } from './job-types.js';
+import { parseJobParameters } from './params.js';
+
+/** What a caller gives to create a job (the seed's shape); update takes any part of it. */
+export interface JobInput {
+  name: string;
+  description?: string;
+  taskType: TaskType;
+  cronExpression: string;
+  /** IANA zone; default: the scheduler's local time. */
+  timezone?: string;
+  /** The seed sends booleans; "true"/"false" are accepted too. */
+  enabled?: boolean | 'true' | 'false';
+  parameters?: Record<string, unknown>;
+  vmSelectors: VmSelector[];
+  maxRetries?: number | string;
+  retryDelaySeconds?: number | string;
+  timeoutSeconds?: number | string;
+}
+
+export type JobPatch = Partial<JobInput>;
+
+export const JOB_LIMITS = {
+  maxRetries: { min: 0, max: 10, fallback: 0 },
+  retryDelaySeconds: { min: 0, max: 86_400, fallback: 60 },
+  timeoutSeconds: { min: 1, max: 86_400, fallback: 3600 },
+} as const;
+
+function intField(v: unknown, field: keyof typeof JOB_LIMITS): number {
+  const { min, max, fallback } = JOB_LIMITS[field];
+  if (v === undefined || v === null) return fallback;
+  const n = typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) throw new RequestError(field, `must be a whole number from ${min} to ${max} (got ${JSON.stringify(v)})`);
+  return n;
+}
+
+function checkSelectors(raw: unknown): VmSelector[] {
+  try {
+    const selectors = validateSelectors(raw);
+    // Compile what resolution would compile, so a typo is refused now rather than at 2 AM.
+    selectors.forEach((s, i) => {
+      const at = (part: string, fn: () => unknown) => {
+        try {
+          fn();
+        } catch (err) {
+          throw new Error(`vmSelectors[${i}].${part}: ${(err as Error).message}`);
+        }
+      };
+      if (s.type === 'TAG_EXPRESSION') at('value', () => compileTagExpression(s.value ?? ''));
+      if (s.type === 'VM_IDS') at('value', () => parseVmIds(s.value ?? ''));
+      if (s.exclude) at('exclude', () => compileTagExpression(s.exclude as string));
+    });
+    return selectors;
+  } catch (err) {
+    throw new RequestError('vmSelectors', (err as Error).message.replace(/^vmSelectors:?\s*/, ''));
+  }
+}
+
+function asRequestError(err: unknown): never {
+  if (err instanceof CronError) {
+    const [field, ...rest] = err.message.split(': ');
+    throw new RequestError(field, rest.join(': '));
+  }
+  throw err;
+}
+
+export function checkJob(input: JobInput, id: string, now: number, previous?: JobRecord): JobRecord {
+  if (typeof input !== 'object' || input === null) throw new RequestError('job', 'must be an object with name, taskType, cronExpression, parameters and vmSelectors');
+  if (typeof input.name !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(input.name)) {
+    throw new RequestError('name', `${input.name === undefined ? 'required' : `'${String(input.name)}' is not valid`}: 1-64 letters, digits, . _ - starting with a letter or digit`);
+  }
+  if (input.description !== undefined && typeof input.description !== 'string') throw new RequestError('description', 'must be a string');
+  if (!TASK_TYPES.includes(input.taskType)) throw new RequestError('taskType', `'${String(input.taskType)}' is not valid; use one of ${TASK_TYPES.join(', ')}`);
+  if (input.enabled !== undefined && typeof input.enabled !== 'boolean' && input.enabled !== 'true' && input.enabled !== 'false') {
+    throw new RequestError('enabled', 'must be true or false');
+  }
+  let timezone: string | undefined;
+  try {
+    timezone = validateTimezone(input.timezone);
+    if (typeof input.cronExpression !== 'string') throw new CronError('cronExpression: required, e.g. "0 0 2 * * ?" (2 AM daily)');
+    validateCron(input.cronExpression, timezone, new Date(now));
+  } catch (err) {
+    asRequestError(err);
+  }
+  const enabled = input.enabled === undefined ? true : input.enabled === true || input.enabled === 'true';
+  return {
+    id,
+    name: input.name,
+    description: input.description,
+    taskType: input.taskType,
+    cronExpression: input.cronExpression.trim().replace(/\s+/g, ' '),
+    timezone,
+    enabled,
+    parameters: parseJobParameters(input.taskType, input.parameters),
+    vmSelectors: checkSelectors(input.vmSelectors),
+    maxRetries: intField(input.maxRetries, 'maxRetries'),
+    retryDelaySeconds: intField(input.retryDelaySeconds, 'retryDelaySeconds'),
+    timeoutSeconds: intField(input.timeoutSeconds, 'timeoutSeconds'),
+    createdAt: previous?.createdAt ?? now,
+    updatedAt: now,
+    // Fires are counted from here: a new job back-fills nothing.
+    lastScheduledAt: previous?.lastScheduledAt ?? now,
+  };
+}

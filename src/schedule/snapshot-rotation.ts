@@ -1,0 +1,86 @@
+// maxSnapshots rotation for snapshot_create jobs. A snapshot is the job's own only when its name is one
+// the job's pattern produces for that VM AND its description carries the job's marker — so neither a
+// hand-made snapshot with a similar name nor another job using the same pattern is ever touched.
+import type { MoxxieCore, SnapshotInfo } from '../core.js';
+import { MAX_SNAPSHOT_NAME } from '../ops/snapshot-names.js';
+import type { FrontEnd, Operation } from '../ops/types.js';
+import type { JobRecord, SnapshotCreateParams } from './job-types.js';
+
+/** Written into each snapshot's description by the job that made it. */
+export const jobMarker = (jobId: string) => `[job ${jobId}]`;
+
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const sanitise = (s: string) => s.replace(/[^A-Za-z0-9_-]/g, '-');
+
+/**
+ * The names a pattern can produce for one VM, as an exact-match test: literal parts and the VM's own
+ * name/id are fixed, only the time stamps vary. Mirrors renderSnapshotName: the 's' put in front of a
+ * name that would not start with a letter, and a literal tail cut at PVE's 40-character limit.
+ */
+export function ownSnapshotMatcher(pattern: string, vm: { vmid: number; name: string }): (name: string) => boolean {
+  let src = '';
+  let last = 0;
+  for (const m of pattern.matchAll(/\{(vm|vmid|date|time|datetime)\}/g)) {
+    src += escapeRe(sanitise(pattern.slice(last, m.index)));
+    const key = m[1];
+    src += key === 'vm' ? escapeRe(sanitise(vm.name || `vm${vm.vmid}`)) : key === 'vmid' ? String(vm.vmid) : key === 'date' ? '\\d{8}' : key === 'time' ? '\\d{6}' : '\\d{8}-\\d{6}';
+    last = (m.index ?? 0) + m[0].length;
+  }
+  const tail = sanitise(pattern.slice(last));
+  const full = new RegExp(`^s?${src}${escapeRe(tail)}$`);
+  const head = new RegExp(`^s?${src}`);
+  return (name) => {
+    if (name.length > MAX_SNAPSHOT_NAME) return false;
+    if (full.test(name)) return true;
+    // A name cut to 40 characters, then stripped of trailing '-'/'_': the tail is cut, never a placeholder.
+    const m = head.exec(name);
+    if (!m) return false;
+    const kept = name.slice(m[0].length);
+    if (!tail.startsWith(kept) || m[0].length + tail.length <= MAX_SNAPSHOT_NAME) return false;
+    return /^[-_]*$/.test(tail.slice(kept.length, kept.length + MAX_SNAPSHOT_NAME - name.length));
+  };
+}
+
+export interface RotationResult {
+  operationIds: string[];
+  /** e.g. "rotation (keep 3) deleted: 8200/auto-web-20261101" */
+  message: string;
+  failed: boolean;
+}
+
+const newestFirst = (a: SnapshotInfo, b: SnapshotInfo) => (b.snaptime ?? 0) - (a.snaptime ?? 0) || b.name.localeCompare(a.name);
+
+/** Keeps the newest maxSnapshots of this job's own snapshots on each VM the run snapshotted, the new one counted. */
+export async function rotateSnapshots(core: MoxxieCore, job: JobRecord, created: Operation, opts: { dryRun: boolean; signal?: AbortSignal; frontEnd?: FrontEnd }): Promise<RotationResult> {
+  const p = job.parameters as SnapshotCreateParams;
+  const keep = p.maxSnapshots as number;
+  const marker = jobMarker(job.id);
+  const operationIds: string[] = [];
+  const done: string[] = [];
+  const problems: string[] = [];
+  const targets = created.targets.filter((t) => (opts.dryRun ? t.state === 'planned' : t.state === 'succeeded'));
+  for (const t of targets) {
+    if (opts.signal?.aborted) break;
+    const mine = ownSnapshotMatcher(p.snapshotNamePattern, t);
+    const own = (await core.listSnapshots(t.vmid)).filter((s) => mine(s.name) && s.description.includes(marker) && s.moxxieMade).sort(newestFirst);
+    // In a dry run the new snapshot does not exist yet, but it will count.
+    const excess = own.slice(opts.dryRun ? keep - 1 : keep);
+    for (const s of excess) {
+      if (opts.dryRun) {
+        done.push(`${t.vmid}/${s.name}`);
+        continue;
+      }
+      if (opts.signal?.aborted) break;
+      // One delete at a time, each awaited: PVE locks the VM for it. The core's safety rules apply.
+      const del = await core.deleteSnapshots({ vmSelectors: [{ type: 'VM_IDS', value: String(t.vmid) }], snapshotName: s.name, moxxieOnly: true }, { frontEnd: opts.frontEnd ?? 'scheduler' });
+      operationIds.push(del.id);
+      const target = del.targets[0];
+      if (del.status === 'succeeded' && target?.state === 'succeeded') done.push(`${t.vmid}/${s.name}`);
+      else problems.push(`${t.vmid}/${s.name}: ${target?.message ?? del.status}`);
+    }
+  }
+  const verb = opts.dryRun ? 'would delete' : 'deleted';
+  const parts = [done.length ? `${verb}: ${done.join(', ')}` : 'nothing to delete'];
+  if (problems.length) parts.push(`not deleted: ${problems.join('; ')}`);
+  return { operationIds, failed: problems.length > 0, message: `rotation (keep ${keep}) ${parts.join('; ')}` };
+}

@@ -1,0 +1,116 @@
+// Scheduler job tools through MCP: create, list, update, trigger (with confirmation for destructive jobs),
+// runs and delete, with their error paths; effects checked on the simulator and in the job store.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHarness, textOf, type CallResult, type Harness } from './in-memory-server.js';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness({ vms: 30, taskDurationMs: 20 });
+});
+afterAll(() => h.close());
+
+const sc = (r: CallResult) => r.structuredContent as Record<string, any>; // loose on purpose: assertions below check the shapes
+const snapNames = (id: number) => h.cluster.sim.state.vm(id)!.snapshots.map((s) => s.name);
+
+describe('job tools', () => {
+  it('create_job stores a job with its next runs; list_jobs shows it', async () => {
+    const r = await h.call('create_job', {
+      name: 'mcp-snap',
+      description: 'made over MCP',
+      taskType: 'snapshot_create',
+      cronExpression: '0 0 2 * * ?',
+      timezone: 'UTC',
+      parameters: { snapshotNamePattern: 'job-{vmid}', snapshotTTL: '24' },
+      vmSelectors: [{ type: 'VM_IDS', value: '8200,8201' }],
+    });
+    expect(r.isError).toBeFalsy();
+    expect(sc(r).job.nextRuns).toHaveLength(3);
+    expect(sc(r).job.nextRuns[0]).toMatch(/T02:00:00\.000Z$/);
+    expect((await h.jobs.get('mcp-snap')).parameters).toMatchObject({ snapshotNamePattern: 'job-{vmid}', snapshotTTL: 24 });
+    const list = await h.call('list_jobs');
+    expect(sc(list).jobs.map((j: { name: string }) => j.name)).toEqual(['mcp-snap']);
+    expect(textOf(list)).toMatch(/mcp-snap .*snapshot_create/);
+  });
+
+  it('create_job errors name the field', async () => {
+    const cron = await h.call('create_job', { name: 'bad-cron', taskType: 'snapshot_create', cronExpression: '0 0 25 * * ?', vmSelectors: [{ type: 'ALL' }], parameters: { snapshotNamePattern: 'x-{vmid}' } });
+    expect(cron.isError).toBe(true);
+    expect(textOf(cron)).toMatch(/cronExpression/);
+    const params = await h.call('create_job', { name: 'bad-params', taskType: 'snapshot_create', cronExpression: '0 0 2 * * ?', vmSelectors: [{ type: 'ALL' }], parameters: {} });
+    expect(textOf(params)).toMatch(/snapshotNamePattern/);
+    const dup = await h.call('create_job', { name: 'mcp-snap', taskType: 'snapshot_create', cronExpression: '0 0 2 * * ?', vmSelectors: [{ type: 'ALL' }], parameters: { snapshotNamePattern: 'x-{vmid}' } });
+    expect(textOf(dup)).toMatch(/name: a job named 'mcp-snap' already exists/);
+    expect((await h.jobs.list()).map((j) => j.name)).toEqual(['mcp-snap']);
+  });
+
+  it('trigger_job runs a job now; list_job_runs shows the run', async () => {
+    const r = await h.call('trigger_job', { job: 'mcp-snap' });
+    expect(sc(r).run.status).toBe('succeeded');
+    expect(sc(r).run.counts).toEqual({ succeeded: 2 });
+    expect(sc(r).needsConfirmation).toBe(false);
+    expect(snapNames(8200)).toContain('job-8200');
+    expect(snapNames(8201)).toContain('job-8201');
+    const runs = await h.call('list_job_runs', { job: 'mcp-snap' });
+    expect(sc(runs).runs).toHaveLength(1);
+    expect(sc(runs).runs[0]).toMatchObject({ jobName: 'mcp-snap', status: 'succeeded', trigger: 'manual' });
+    const dry = await h.call('trigger_job', { job: 'mcp-snap', dryRun: true });
+    expect(sc(dry).run.dryRun).toBe(true);
+    expect(textOf(await h.call('trigger_job', { job: 'nope' }))).toMatch(/no job with id or name 'nope'; known: mcp-snap/);
+    expect(textOf(await h.call('list_job_runs', { job: 'nope' }))).toMatch(/no job/);
+  });
+
+  it('trigger_job of a cleanup job needs confirmation first', async () => {
+    await h.call('create_job', { name: 'cleanup', taskType: 'snapshot_delete', cronExpression: '0 0 * * * ?', parameters: { namePattern: 'job-*', checkDescription: false }, vmSelectors: [{ type: 'VM_IDS', value: '8200,8201' }] });
+    const plan = await h.call('trigger_job', { job: 'cleanup' });
+    expect(sc(plan).needsConfirmation).toBe(true);
+    expect(textOf(plan)).toMatch(/would act on 2 VM\(s\)/);
+    expect(snapNames(8200)).toContain('job-8200');
+    const runsBefore = (await h.jobs.runs('cleanup')).length;
+    expect(runsBefore).toBe(0); // showing the plan is not a run
+    const done = await h.call('trigger_job', { job: 'cleanup', confirm: sc(plan).confirmToken });
+    expect(sc(done).run.status).toBe('succeeded');
+    expect(sc(done).confirmedVia).toBe('token');
+    expect(snapNames(8200)).not.toContain('job-8200');
+    expect(snapNames(8201)).not.toContain('job-8201');
+  });
+
+  it('trigger_job with wait:false answers when the run starts; list_job_runs follows it', async () => {
+    const r = await h.call('trigger_job', { job: 'mcp-snap', wait: false });
+    expect(sc(r).run.status).toBe('running');
+    expect(textOf(r)).toMatch(/list_job_runs/);
+    let latest: Record<string, unknown>;
+    do {
+      await new Promise((res) => setTimeout(res, 20));
+      latest = sc(await h.call('list_job_runs', { job: 'mcp-snap', limit: 1 })).runs[0];
+    } while (latest.status === 'running');
+    expect(latest).toMatchObject({ id: sc(r).run.id, status: 'succeeded' });
+  });
+
+  it('update_job changes fields, renames and disables', async () => {
+    const r = await h.call('update_job', { job: 'mcp-snap', name: 'mcp-snap-2', enabled: false, cronExpression: '0 30 3 * * ?' });
+    expect(sc(r).job).toMatchObject({ name: 'mcp-snap-2', enabled: false, cronExpression: '0 30 3 * * ?', nextRuns: [] });
+    expect((await h.jobs.get('mcp-snap-2')).enabled).toBe(false);
+    // Its history stays attached to the renamed job.
+    expect(sc(await h.call('list_job_runs', { job: 'mcp-snap-2' })).runs.length).toBeGreaterThan(0);
+    expect(textOf(await h.call('update_job', { job: 'mcp-snap-2' }))).toMatch(/nothing to change/);
+    expect(textOf(await h.call('update_job', { job: 'mcp-snap-2', cronExpression: 'every day' }))).toMatch(/cronExpression/);
+  });
+
+  it('delete_job answers with the job and a token first, then deletes', async () => {
+    const plan = await h.call('delete_job', { job: 'mcp-snap-2' });
+    expect(sc(plan)).toMatchObject({ deleted: false, needsConfirmation: true, job: { name: 'mcp-snap-2' } });
+    expect((await h.jobs.list()).map((j) => j.name)).toContain('mcp-snap-2');
+    const done = await h.call('delete_job', { job: 'mcp-snap-2', confirm: sc(plan).confirmToken });
+    expect(sc(done).deleted).toBe(true);
+    expect((await h.jobs.list()).map((j) => j.name)).toEqual(['cleanup']);
+    expect(textOf(await h.call('delete_job', { job: 'mcp-snap-2' }))).toMatch(/no job/);
+  });
+
+  it('list_jobs filters by task type', async () => {
+    const r = await h.call('list_jobs', { taskType: 'power_schedule' });
+    expect(sc(r)).toEqual({ total: 0, jobs: [] });
+    const bad = await h.call('list_jobs', { taskType: 'backup' });
+    expect(bad.isError).toBe(true);
+    expect(textOf(bad)).toMatch(/taskType/);
+  });
+});

@@ -1,0 +1,86 @@
+// tools/list: the tool set, its schemas and annotations; read-only mode hides and refuses mutating tools.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHarness, textOf, type Harness } from './in-memory-server.js';
+
+const ALL_TOOLS = [
+  'list_vms', 'get_vm', 'resolve_selector', 'list_nodes', 'list_tags',
+  'list_snapshots', 'create_snapshots', 'delete_snapshots', 'rollback_snapshot',
+  'power_vms', 'tag_vms',
+  'list_jobs', 'create_job', 'update_job', 'delete_job', 'trigger_job', 'list_job_runs',
+  'list_operations', 'get_operation',
+];
+const READ_ONLY_TOOLS = ['list_vms', 'get_vm', 'resolve_selector', 'list_nodes', 'list_tags', 'list_snapshots', 'list_jobs', 'list_job_runs', 'list_operations', 'get_operation'];
+const CONFIRM_GATED = ['delete_snapshots', 'rollback_snapshot', 'power_vms', 'tag_vms', 'delete_job', 'trigger_job'];
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness({ vms: 20 });
+});
+afterAll(() => h.close());
+
+describe('tools/list', () => {
+  it('lists every tool with a title, description, input and output schema and all four annotations', async () => {
+    const { tools } = await h.client.listTools();
+    expect(tools.map((t) => t.name)).toEqual(ALL_TOOLS);
+    for (const t of tools) {
+      expect(t.title, t.name).toBeTruthy();
+      expect(t.description!.length, t.name).toBeGreaterThan(40);
+      expect(t.inputSchema.type, t.name).toBe('object');
+      expect(t.outputSchema?.type, t.name).toBe('object');
+      expect(Object.keys(t.outputSchema?.properties ?? {}).length, t.name).toBeGreaterThan(0);
+      for (const hint of ['readOnlyHint', 'destructiveHint', 'idempotentHint', 'openWorldHint'] as const) {
+        expect(typeof t.annotations?.[hint], `${t.name}.${hint}`).toBe('boolean');
+      }
+      // A read-only tool is never destructive.
+      if (t.annotations?.readOnlyHint) expect(t.annotations.destructiveHint, t.name).toBe(false);
+    }
+    expect(tools.filter((t) => t.annotations?.readOnlyHint).map((t) => t.name).sort()).toEqual([...READ_ONLY_TOOLS].sort());
+  });
+
+  it('marks every confirm-gated tool destructive and gives it a confirm parameter', async () => {
+    const { tools } = await h.client.listTools();
+    for (const name of CONFIRM_GATED) {
+      const t = tools.find((x) => x.name === name)!;
+      expect(t.annotations?.destructiveHint, name).toBe(true);
+      expect(Object.keys(t.inputSchema.properties ?? {}), name).toContain('confirm');
+      expect(Object.keys(t.outputSchema?.properties ?? {}), name).toContain('confirmToken');
+    }
+  });
+
+  it('uses the seed field names for the bulk requests', async () => {
+    const { tools } = await h.client.listTools();
+    const props = (name: string) => Object.keys(tools.find((t) => t.name === name)!.inputSchema.properties ?? {});
+    expect(props('create_snapshots')).toEqual(expect.arrayContaining(['vmSelectors', 'snapshotName', 'description', 'ttlHours', 'maxParallel', 'dryRun']));
+    expect(props('power_vms')).toEqual(expect.arrayContaining(['vmSelectors', 'operation', 'skipIfAlreadyInState', 'force', 'timeoutSeconds', 'maxParallel', 'dryRun']));
+    expect(props('tag_vms')).toEqual(expect.arrayContaining(['action', 'tags', 'vmSelectors', 'selector']));
+    expect(props('create_job')).toEqual(expect.arrayContaining(['name', 'taskType', 'cronExpression', 'parameters', 'vmSelectors']));
+  });
+});
+
+describe('read-only mode', () => {
+  it('lists only the read-only tools', async () => {
+    const ro = await h.connect({ readOnly: true });
+    const names = (await ro.listTools()).tools.map((t) => t.name);
+    expect(names.sort()).toEqual([...READ_ONLY_TOOLS].sort());
+  });
+
+  it('refuses a mutating tool called anyway, saying why and what to do, and changes nothing', async () => {
+    const ro = await h.connect({ readOnly: true });
+    const before = JSON.stringify(h.cluster.sim.state.vms());
+    for (const [name, args] of [
+      ['create_snapshots', { selector: 'id:100', snapshotName: 'ro-test' }],
+      ['power_vms', { selector: 'id:100', operation: 'STOP' }],
+      ['tag_vms', { selector: 'id:100', action: 'ADD', tags: ['ro'] }],
+      ['create_job', { name: 'ro', taskType: 'snapshot_create', cronExpression: '0 0 2 * * ?', vmSelectors: [{ type: 'ALL' }], parameters: { snapshotNamePattern: 'x-{vmid}' } }],
+    ] as const) {
+      const r = await h.call(name, args, ro);
+      expect(r.isError, name).toBe(true);
+      expect(textOf(r), name).toMatch(/read-only.*without --read-only/s);
+    }
+    expect(JSON.stringify(h.cluster.sim.state.vms())).toBe(before);
+    expect(await h.jobs.list()).toEqual([]);
+    // Inspection still works.
+    const list = await h.call('list_vms', {}, ro);
+    expect(list.isError).toBeFalsy();
+  });
+});
