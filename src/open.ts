@@ -23,13 +23,15 @@ export async function openMoxxie(opts: OpenContextOptions & { frontEnd: FrontEnd
     const retention = loadConfig(opts.configPath ?? configFile(opts.env ?? process.env)).history;
     const history = await openHistory({
       dir: context.stateDir,
+      // A failed history write must not break the operation, but it must not pass silently either.
+      onError: (err) => (opts.logger ? opts.logger(`history write failed: ${err.message}`) : void process.stderr.write(`moxxie: history write failed: ${err.message}\n`)),
       retention: {
         ...(retention?.retentionDays !== undefined ? { maxAgeDays: retention.retentionDays } : {}),
         ...(retention?.maxOperations !== undefined ? { maxRecords: retention.maxOperations } : {}),
       },
     });
     const core = createCore({ context: context.info, client: context.client, defaults: context.defaults, recorder: history, frontEnd: opts.frontEnd });
-    const jobs = new JobManager(history, core);
+    const jobs = new JobManager(history, core, { frontEnd: opts.frontEnd });
     return {
       core,
       history,
