@@ -24,7 +24,8 @@ export function progressReporter(extra: ToolExtra): ProgressReporter {
   return {
     listener: (event) => {
       if (event.type === 'operation-started') {
-        total = event.operation.targets.filter((t) => t.state === 'planned').length;
+        // Everything not skipped counts: steps may already be running when this event is seen.
+        total = event.operation.targets.filter((t) => t.state !== 'skipped').length;
         send(0, `${event.operation.kind}: ${total} VM(s) to do`);
       } else if (event.type === 'target-updated' && FINISHED.includes(event.target.state)) {
         finished = Math.min(total, finished + 1);
