@@ -1,105 +1,79 @@
-import { Box, useInput, useStdout, type Key } from 'ink';
-import { useEffect } from 'react';
-import { useStore } from 'zustand';
-import { DetailView, HistoryView, JobsView, NodesView, OpsView, TasksView } from './components/ListViews.js';
+// The screen: header, the open view (or the plan awaiting confirmation), the operation pane, the status
+// line and the footer. Keys go to the controller, which looks them up in the keymap.
+import { Box, Text, useInput, useStdout } from 'ink';
+import { useEffect, type ReactNode } from 'react';
+import { DetailView } from './components/DetailView.js';
 import { Footer } from './components/Footer.js';
 import { Header } from './components/Header.js';
 import { HelpView } from './components/HelpView.js';
+import { JobsView } from './components/JobsView.js';
+import { NodesView } from './components/NodesView.js';
 import { OperationPane } from './components/OperationPane.js';
+import { HistoryView, OpsView } from './components/OperationsView.js';
 import { PlanDialog } from './components/PlanDialog.js';
+import { RunsView } from './components/RunsView.js';
 import { StatusLine } from './components/StatusLine.js';
+import { TasksView } from './components/TasksView.js';
 import { VmTable } from './components/VmTable.js';
 import type { TuiController } from './controller.js';
-import { dispatch } from './keymap.js';
-import type { TuiStore } from './store.js';
+import { drawnRows, MIN_COLUMNS, MIN_ROWS, screenLayout } from './layout.js';
+import { useTui, type TuiStore, type ViewName } from './store.js';
 
-/** Keys while a line is being typed (filter, command, prompt, destructive confirmation). */
-function editLine(c: TuiController, store: TuiStore, input: string, key: Key): void {
-  const s = store.getState();
-  if (key.escape) return c.back();
-  if (key.return) return c.submitInput();
-  const current = s.mode === 'prompt' && s.prompt ? s.prompt.fields[s.prompt.index].value : s.mode === 'confirm' && s.confirm ? s.confirm.typed : s.input;
-  if (key.backspace || key.delete) return c.typeInput(current.slice(0, -1));
-  if (s.mode === 'confirm' && s.confirm && !s.confirm.destructive) {
-    if (input === 'y') c.submitConfirm('y');
-    else if (input === 'n') c.back();
-    return;
-  }
-  if (input && !key.ctrl && !key.meta && !key.tab) c.typeInput(current + input);
-}
+const VIEWS: Record<ViewName, (p: { store: TuiStore }) => ReactNode> = {
+  vms: VmTable,
+  nodes: NodesView,
+  tasks: TasksView,
+  ops: OpsView,
+  history: HistoryView,
+  jobs: JobsView,
+  runs: RunsView,
+  detail: DetailView,
+  help: HelpView,
+};
 
 export function App({ store, controller }: { store: TuiStore; controller: TuiController }) {
-  const view = useStore(store, (s) => s.view);
-  const mode = useStore(store, (s) => s.mode);
-  const size = useStore(store, (s) => s.size);
-  const hasOp = useStore(store, (s) => s.operations.length > 0);
+  const view = useTui(store, (s) => s.view);
+  const confirming = useTui(store, (s) => s.mode === 'confirm');
+  const size = useTui(store, (s) => s.size);
+  const tooSmall = useTui(store, (s) => screenLayout(s).tooSmall);
+  const bodyRows = useTui(store, (s) => screenLayout(s).bodyRows);
   const { stdout } = useStdout();
 
   useEffect(() => {
-    const resize = () => store.setState({ size: { columns: stdout.columns || 120, rows: stdout.rows || 30 } });
+    // Only a real terminal has a size to follow (a test's stream keeps the size it was given).
+    if (!stdout.isTTY) return;
+    const resize = () => {
+      const columns = stdout.columns || 120;
+      const rows = stdout.rows || 30;
+      const now = store.getState().size;
+      if (now.columns !== columns || now.rows !== rows) store.setState({ size: { columns, rows } });
+    };
     resize();
     stdout.on('resize', resize);
     return () => void stdout.off('resize', resize);
   }, [stdout, store]);
 
-  useInput((input, key) => {
-    const s = store.getState();
-    if (key.ctrl && input === 'c') return controller.quit();
-    if (s.mode === 'menu') {
-      if (key.escape) controller.back();
-      else controller.pickMenu(input);
-      return;
-    }
-    if (s.mode !== 'normal') return editLine(controller, store, input, key);
-    // Keys typed faster than a frame arrive together ("jj"): dispatch them one by one.
-    if (input.length > 1 && !key.ctrl && !key.meta) {
-      for (const ch of input) {
-        const now = store.getState();
-        if (ch === '\r' || ch === '\n') {
-          if (now.mode !== 'normal') controller.submitInput();
-          else dispatch(controller, now.view, now.context.readOnly, '', { ...key, return: true });
-        } else if (now.mode !== 'normal') controller.typeInput((now.mode === 'prompt' && now.prompt ? now.prompt.fields[now.prompt.index].value : now.input) + ch);
-        else dispatch(controller, now.view, now.context.readOnly, ch, { ...key, return: false });
-      }
-      return;
-    }
-    dispatch(controller, s.view, s.context.readOnly, input, key);
-  });
+  useInput((input, key) => controller.handleInput(input, key));
 
-  const paneRows = hasOp ? Math.min(6, Math.max(2, Math.floor(size.rows / 5))) : 0;
-  // Header, margin, status line and a footer that may wrap to two lines.
-  const bodyHeight = Math.max(3, size.rows - 7 - (hasOp ? paneRows + 3 : 0));
-  const body =
-    mode === 'confirm' ? (
-      <PlanDialog store={store} rows={bodyHeight - 4} />
-    ) : view === 'vms' ? (
-      <VmTable store={store} height={bodyHeight - 2} />
-    ) : view === 'nodes' ? (
-      <NodesView store={store} height={bodyHeight - 1} />
-    ) : view === 'tasks' ? (
-      <TasksView store={store} height={bodyHeight - 1} />
-    ) : view === 'ops' ? (
-      <OpsView store={store} height={bodyHeight - 1} />
-    ) : view === 'history' ? (
-      <HistoryView store={store} height={bodyHeight - 1} />
-    ) : view === 'jobs' ? (
-      <JobsView store={store} height={bodyHeight - 1} />
-    ) : view === 'detail' ? (
-      <DetailView store={store} height={bodyHeight - 1} />
-    ) : (
-      <HelpView store={store} />
+  if (tooSmall) {
+    return (
+      <Box flexDirection="column" width={size.columns} height={drawnRows(size.rows)}>
+        <Text color="yellow">
+          moxxie needs a terminal of at least {MIN_COLUMNS}×{MIN_ROWS}; this one is {size.columns}×{size.rows}. Make it larger, or press q to quit.
+        </Text>
+      </Box>
     );
+  }
+  const Body = VIEWS[view];
   return (
-    <Box flexDirection="column" width={size.columns} height={size.rows}>
+    <Box flexDirection="column" width={size.columns} height={drawnRows(size.rows)}>
       <Header store={store} />
-      <Box flexDirection="column" flexGrow={1} flexShrink={1} marginTop={1} overflow="hidden">
-        {body}
+      <Box flexDirection="column" height={bodyRows} overflowY="hidden" flexShrink={0}>
+        {confirming ? <PlanDialog store={store} /> : <Body store={store} />}
       </Box>
-      <Box flexDirection="column" flexShrink={0}>
-        {hasOp ? <OperationPane store={store} rows={paneRows} /> : null}
-        <StatusLine store={store} />
-        <Footer store={store} />
-      </Box>
+      <OperationPane store={store} />
+      <StatusLine store={store} />
+      <Footer store={store} />
     </Box>
   );
 }

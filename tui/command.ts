@@ -1,25 +1,71 @@
-// `moxxie [--demo] [--context NAME] [--read-only]`: the full-screen TUI.
+// `moxxie [--demo] [--context NAME] [--read-only]` (also `moxxie tui ...`): the full-screen TUI.
+// `--keys` prints the key and command tables (markdown) generated from the keymap.
 import { parseArgs } from 'node:util';
-import { openMoxxie } from '../src/open.js';
+import type { ContextSwitcher } from './controller.js';
+
+const USAGE = `moxxie [--demo] [--context NAME] [--read-only]
+  Opens the full-screen TUI on the current context (--demo: a built-in simulated cluster).
+  Inside, ? lists every key and : opens the command line.
+  --keys    print the key and command tables (markdown) and exit
+`;
+
+async function contextNames(): Promise<string[]> {
+  const [{ loadConfig }, { configFile }] = await Promise.all([import('../src/config/contexts.js'), import('../src/config/paths.js')]);
+  try {
+    return [...Object.keys(loadConfig(configFile(process.env)).contexts), 'demo'];
+  } catch {
+    return ['demo'];
+  }
+}
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: { demo: { type: 'boolean' }, context: { type: 'string' }, 'read-only': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-  });
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: { demo: { type: 'boolean' }, context: { type: 'string' }, 'read-only': { type: 'boolean' }, keys: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    }));
+  } catch (err) {
+    process.stderr.write(`moxxie: ${(err as Error).message}\n${USAGE}`);
+    return 2;
+  }
   if (values.help) {
-    process.stdout.write('moxxie [--demo] [--context NAME] [--read-only]   full-screen TUI; press ? inside for keys\n');
+    process.stdout.write(USAGE);
     return 0;
   }
-  // Ink and React take about half a second to load: load them while the context connects.
-  const opening = openMoxxie({ name: values.context, demo: values.demo, readOnly: values['read-only'], frontEnd: 'tui' });
-  // The first frame already shows the cluster: its inventory is fetched while Ink loads.
-  const firstInventory = opening.then((s) => s.core.inventory()).catch(() => null);
-  const [session, inventory, { runApp }] = await Promise.all([opening, firstInventory, import('./run-app.js')]);
-  try {
-    await runApp(session, inventory);
-  } finally {
-    await session.close();
+  if (values.keys) {
+    const { keyTableMarkdown } = await import('./key-table.js');
+    process.stdout.write(keyTableMarkdown());
+    return 0;
   }
-  return 0;
+  if (!process.stdout.isTTY || !process.stdin.isTTY) {
+    process.stderr.write('moxxie: the TUI needs a terminal (stdin and stdout must be a TTY); for scripts use `moxxie mcp` or `moxxie scheduler`\n');
+    return 2;
+  }
+  // React's production build renders several times faster; a user's explicit NODE_ENV wins.
+  process.env.NODE_ENV ??= 'production';
+  const readOnly = values['read-only'];
+  // Ink and React are the longest load on the way to the first frame: start on them first, and let the
+  // core load, the context connect and the first inventory arrive meanwhile.
+  const ui = import('./run-app.js');
+  // Awaited below; this only keeps a load failure from counting as unhandled if the core fails first.
+  ui.catch(() => undefined);
+  const { openMoxxie } = await import('../src/open.js');
+  const opening = openMoxxie({ name: values.context, demo: values.demo, readOnly, frontEnd: 'tui' });
+  const firstInventory = opening.then((s) => s.core.inventory()).catch(() => null);
+  const [session, initial, { runApp }, names] = await Promise.all([opening, firstInventory, ui, contextNames()]);
+  const switcher: ContextSwitcher = {
+    names: () => names,
+    open: (name) => openMoxxie({ name, readOnly, frontEnd: 'tui' }),
+  };
+  let current: { close?: () => Promise<void> } = session;
+  let exitCode = 0;
+  try {
+    const exit = await runApp(session, { initial, switcher });
+    current = exit.session;
+    exitCode = exit.exitCode;
+  } finally {
+    await current.close?.();
+  }
+  return exitCode;
 }

@@ -1,226 +1,259 @@
-// Intents from the keyboard become core calls here; results and core events go into the store.
-import type { MoxxieCore } from '../src/core.js';
-import type { HistoryStore } from '../src/history/store.js';
-import type { Operation, OperationEvent, PowerAction } from '../src/ops/types.js';
-import type { JobManager } from '../src/schedule/jobs.js';
-import type { VmSelector } from '../src/select/types.js';
-import { rederive, say, setInventory, type ActionId, type TuiStore, type ViewName } from './store.js';
-import { clamp, scrollFor } from './view-window.js';
-import { SORT_KEYS } from './vm-order.js';
+// Turns keys into intents and intents into store changes and core calls. The keymap decides what a key
+// means; this class does it. Components only read the store.
+import type { Key } from 'ink';
+import type { Inventory } from '../src/inventory/model.js';
+import type { PowerAction } from '../src/ops/types.js';
+import { parseSelectorLine, resolveSelectorLine } from '../src/select/selector-line.js';
+import { ActionFlow } from './actions.js';
+import { completeCommand, parseCommand, type Command } from './command-line.js';
+import type { Intents, JobIntent } from './intents.js';
+import { activeScopes, findBinding } from './keymap.js';
+import { chordsOf, typedText, type Chord } from './keys.js';
+import { listRowsFor, pageSize } from './layout.js';
+import { jobRows, liveOpRows, nodeRows, rowCount } from './rows.js';
+import { deriveVmRows, initialState, MAIN_VIEWS, say, type ActionId, type TuiState, type TuiStore, type ViewName } from './store.js';
+import { Sync, type TuiSession } from './sync.js';
+import { clamp, keepScreenLine, scrollFor } from './view-window.js';
+import { SORT_KEYS, type SortKey } from './vm-order.js';
 
-export interface TuiSession {
-  core: MoxxieCore;
-  jobs?: JobManager;
-  history?: HistoryStore;
+export type { TuiSession } from './sync.js';
+
+/** Opens another context for `:ctx NAME`. */
+export interface ContextSwitcher {
+  names(): string[];
+  open(name: string): Promise<TuiSession>;
 }
 
-const VIEWS: ViewName[] = ['vms', 'nodes', 'tasks', 'ops', 'history', 'jobs'];
-const POWER: Array<{ key: string; label: string; op: PowerAction }> = [
-  { key: 's', label: 'start', op: 'START' },
-  { key: 'h', label: 'shutdown', op: 'SHUTDOWN' },
-  { key: 't', label: 'stop (hard)', op: 'STOP' },
-  { key: 'r', label: 'reboot', op: 'REBOOT' },
-  { key: 'z', label: 'suspend', op: 'SUSPEND' },
-  { key: 'e', label: 'resume', op: 'RESUME' },
-];
+export interface ControllerOptions {
+  refreshMs?: number;
+  switcher?: ContextSwitcher;
+}
 
-export class TuiController {
-  private timer: NodeJS.Timeout | undefined;
-  private unsubscribe: (() => void) | undefined;
-  private refreshing = false;
-  /** Resolves when the last started operation finishes (tests wait on it). */
-  lastRun: Promise<Operation | undefined> = Promise.resolve(undefined);
+export class TuiController implements Intents {
+  private sync: Sync;
+  private readonly actions: ActionFlow;
   onQuit: () => void = () => {};
 
   constructor(
     readonly store: TuiStore,
-    private readonly session: TuiSession,
-    private readonly refreshMs = 3000,
-  ) {}
+    private session: TuiSession,
+    private readonly options: ControllerOptions = {},
+  ) {
+    this.sync = this.makeSync();
+    this.actions = new ActionFlow(store, () => this.session);
+  }
 
-  async start(): Promise<void> {
-    this.unsubscribe = this.session.core.operations.subscribe((e) => this.onEvent(e));
-    await this.refresh();
-    const loop = () => {
-      this.timer = setTimeout(() => void this.refresh().finally(loop), this.refreshMs);
-      this.timer.unref?.();
-    };
-    loop();
+  private makeSync(): Sync {
+    const sync = new Sync(this.store, this.session, this.options.refreshMs ?? 3000);
+    sync.onFinished = () => void this.sync.refresh();
+    return sync;
+  }
+
+  /** The current session (it changes on `:ctx`). */
+  get current(): TuiSession {
+    return this.session;
+  }
+
+  /** Resolves when the last confirmed action finishes. */
+  get lastRun(): Promise<unknown> {
+    return this.actions.lastRun;
+  }
+
+  start(initial?: Inventory | null): Promise<void> {
+    return this.sync.start(initial);
   }
 
   stop(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.unsubscribe?.();
+    this.sync.stop();
   }
 
-  private onEvent(e: OperationEvent): void {
-    const ops = this.store.getState().operations;
-    if (e.type === 'operation-started' || e.type === 'operation-finished') {
-      const others = ops.filter((o) => o.id !== e.operation.id);
-      this.store.setState({ operations: [{ ...e.operation, targets: e.operation.targets.map((t) => ({ ...t })) }, ...others].slice(0, 20) });
-      if (e.type === 'operation-finished') {
-        const c = e.operation.summary?.counts;
-        say(this.store, `${e.operation.kind} ${e.operation.status}: ${c?.succeeded ?? 0} succeeded, ${c?.failed ?? 0} failed, ${c?.skipped ?? 0} skipped, ${c?.cancelled ?? 0} cancelled`, e.operation.status !== 'succeeded');
-        void this.refresh();
-      }
-    } else {
-      this.store.setState({
-        operations: ops.map((o) => (o.id === e.operationId ? { ...o, targets: o.targets.map((t) => (t.vmid === e.target.vmid ? { ...e.target } : t)) } : o)),
-      });
-    }
+  refresh(): Promise<void> {
+    return this.sync.refresh();
   }
 
-  async refresh(): Promise<void> {
-    if (this.refreshing) return;
-    this.refreshing = true;
-    try {
-      const { core, history, jobs } = this.session;
-      setInventory(this.store, await core.inventory());
-      const view = this.store.getState().view;
-      if (view === 'tasks') this.store.setState({ tasks: await core.listTasks({ limit: 200 }) });
-      if ((view === 'history' || view === 'ops') && history) this.store.setState({ history: await history.listOperations({ limit: 100 }) });
-      if (view === 'jobs' && jobs) await this.loadJobs();
-      if (view === 'detail') await this.loadDetail();
-    } catch (err) {
-      say(this.store, `refresh failed: ${(err as Error).message}`, true);
-    } finally {
-      this.refreshing = false;
-    }
+  // ---- keys -------------------------------------------------------------------------------------
+
+  handleInput(input: string, key: Key): void {
+    for (const chord of chordsOf(input, key)) this.handleChord(chord);
   }
 
-  private async loadJobs(): Promise<void> {
-    const { jobs } = this.session;
-    if (!jobs) return;
-    const list = await jobs.list();
-    const runs = await jobs.runs(undefined, { limit: 200 });
-    const rows = await Promise.all(
-      list.map(async (j) => ({ ...j, nextRun: j.enabled ? (await jobs.preview(j.id, 1))[0]?.getTime() : undefined, lastRun: runs.find((r) => r.jobId === j.id) })),
-    );
-    this.store.setState({ jobs: rows, jobRuns: runs });
-  }
-
-  private async loadDetail(): Promise<void> {
-    const d = this.store.getState().detail;
-    if (!d) return;
-    const [snapshots, config] = await Promise.all([this.session.core.listSnapshots(d.vmid), this.session.core.getVmConfig(d.vmid)]);
-    this.store.setState({ detail: { vmid: d.vmid, snapshots, config } });
-  }
-
-  // ---- navigation ---------------------------------------------------------------------------------
-
-  private listLength(): number {
+  /** One key: the first binding in the active scopes, else text for a line being typed. */
+  handleChord(chord: Chord): boolean {
     const s = this.store.getState();
-    switch (s.view) {
-      case 'vms':
-        return s.visible.length;
-      case 'nodes':
-        return s.inventory?.nodes.length ?? 0;
-      case 'tasks':
-        return s.tasks.length;
-      case 'ops':
-        return s.operations.length;
-      case 'history':
-        return s.history.length;
-      case 'jobs':
-        return s.jobs.length;
-      case 'detail':
-        return s.detail?.snapshots.length ?? 0;
-      default:
-        return 0;
+    const binding = findBinding(chord, activeScopes(s.mode, s.view), s.context.readOnly);
+    if (binding) {
+      binding.run(this);
+      return true;
     }
+    const text = typedText(chord);
+    if (text === undefined) return false;
+    if (s.mode === 'filter' || s.mode === 'command' || s.mode === 'prompt') {
+      this.typeText(text);
+      return true;
+    }
+    if (s.mode === 'confirm' && s.confirm?.destructive && /^[0-9]$/.test(text)) {
+      this.store.setState({ confirm: { ...s.confirm, typed: s.confirm.typed + text } });
+      return true;
+    }
+    return false;
   }
 
-  listHeight(): number {
-    return Math.max(3, this.store.getState().size.rows - 9);
-  }
+  // ---- navigation -------------------------------------------------------------------------------
 
-  moveTo(index: number): void {
-    const total = this.listLength();
-    const cursor = clamp(index, 0, Math.max(0, total - 1));
+  private setPos(cursor: number): void {
     const s = this.store.getState();
-    this.store.setState({ cursor, scroll: scrollFor(cursor, s.scroll, this.listHeight(), total) });
+    const total = rowCount(s);
+    const c = clamp(cursor, 0, Math.max(0, total - 1));
+    const old = s.pos[s.view];
+    // The help screen has no cursor: it scrolls, and stops when its last page is shown.
+    const next = s.view === 'help' ? { cursor: clamp(cursor, 0, Math.max(0, total - pageSize(s))), scroll: 0 } : { cursor: c, scroll: scrollFor(c, old.scroll, listRowsFor(s), total) };
+    if (s.view === 'help') next.scroll = next.cursor;
+    this.store.setState({ pos: { ...s.pos, [s.view]: next } });
   }
 
   move(delta: number): void {
-    this.moveTo(this.store.getState().cursor + delta);
+    this.setPos(this.store.getState().pos[this.store.getState().view].cursor + delta);
+  }
+
+  moveTo(where: 'top' | 'bottom'): void {
+    this.setPos(where === 'top' ? 0 : rowCount(this.store.getState()) - 1);
   }
 
   page(direction: 1 | -1): void {
-    this.move(direction * this.listHeight());
+    this.move(direction * pageSize(this.store.getState()));
   }
 
-  top(): void {
-    this.moveTo(0);
-  }
-
-  bottom(): void {
-    this.moveTo(this.listLength() - 1);
-  }
-
-  setView(view: ViewName): void {
+  /** Shows a view; `stack` keeps the current one for Esc. */
+  setView(view: ViewName, stack = false): void {
     const s = this.store.getState();
-    this.store.setState({ view, previousView: s.view === view ? s.previousView : s.view, cursor: 0, scroll: 0, mode: 'normal', status: null });
-    void this.refresh();
+    if (s.view === view) return;
+    const history = stack ? [...s.history, s.view] : [];
+    this.store.setState({ view, history, mode: 'normal', line: null, status: null });
+    void this.sync.loadView().catch((err: Error) => say(this.store, err.message, 'error'));
+  }
+
+  cycleView(direction: 1 | -1): void {
+    const s = this.store.getState();
+    const i = MAIN_VIEWS.indexOf(s.view);
+    const next = MAIN_VIEWS[(i < 0 ? 0 : i + direction + MAIN_VIEWS.length) % MAIN_VIEWS.length];
+    this.setView(next);
+  }
+
+  open(): void {
+    const s = this.store.getState();
+    const cursor = s.pos[s.view].cursor;
+    switch (s.view) {
+      case 'vms': {
+        const vm = s.vmRows[cursor];
+        if (!vm) return;
+        this.store.setState({ detail: { vmid: vm.vmid, snapshots: [], config: {}, loaded: false }, pos: { ...s.pos, detail: { cursor: 0, scroll: 0 } } });
+        this.setView('detail', true);
+        return;
+      }
+      case 'nodes': {
+        const node = nodeRows(s)[cursor];
+        if (node) void this.runCommand({ kind: 'vms', selector: `node:${node.node}` });
+        return;
+      }
+      case 'jobs': {
+        const job = jobRows(s)[cursor];
+        if (job) this.showRuns(job.id, true);
+        return;
+      }
+      case 'ops': {
+        const op = liveOpRows(s)[cursor];
+        if (op) this.store.setState({ paneOpId: op.id });
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  private showRuns(jobId: string | null, stack: boolean): void {
+    const s = this.store.getState();
+    this.store.setState({ runsJob: jobId, runs: [], pos: { ...s.pos, runs: { cursor: 0, scroll: 0 } } });
+    if (s.view === 'runs') void this.sync.loadView();
+    else this.setView('runs', stack);
   }
 
   back(): void {
     const s = this.store.getState();
     if (s.mode !== 'normal') {
-      this.store.setState({ mode: 'normal', prompt: null, confirm: null, menu: null, input: '' });
+      // Esc while typing a filter drops that filter.
+      if (s.mode === 'filter') this.setFilter('');
+      this.store.setState({ mode: 'normal', line: null, prompt: null, confirm: null, power: null });
       return;
     }
-    if (s.view === 'detail' || s.view === 'help') this.setView(s.previousView === 'detail' || s.previousView === 'help' ? 'vms' : s.previousView);
-    else if (s.filter || s.selectorLine) {
-      rederive(this.store, { filter: '', selectorLine: '', selectorMatches: null });
+    if (s.history.length) {
+      const history = s.history.slice(0, -1);
+      this.store.setState({ view: s.history[s.history.length - 1], history });
+      void this.sync.loadView().catch(() => {});
+      return;
+    }
+    if (s.filters[s.view] || (s.view === 'vms' && s.selector)) {
+      if (s.view === 'vms') this.store.setState({ selector: null });
+      this.setFilter('');
       say(this.store, 'filter cleared');
+      return;
     }
-  }
-
-  enter(): void {
-    const s = this.store.getState();
-    if (s.view === 'vms') {
-      const vm = s.visible[s.cursor];
-      if (!vm) return;
-      this.store.setState({ detail: { vmid: vm.vmid, snapshots: [], config: {} } });
-      this.setView('detail');
-    } else if (s.view === 'jobs') {
-      const job = s.jobs[s.cursor];
-      if (job) say(this.store, this.describeRuns(job.id));
-    }
-  }
-
-  private describeRuns(jobId: string): string {
-    const runs = this.store.getState().jobRuns.filter((r) => r.jobId === jobId).slice(0, 3);
-    if (!runs.length) return 'no runs yet';
-    return runs.map((r) => `${new Date(r.startedAt).toLocaleTimeString()} ${r.status} (${r.vms.length} VMs)`).join(' | ');
-  }
-
-  toggleHelp(): void {
-    const s = this.store.getState();
-    this.setView(s.view === 'help' ? s.previousView : 'help');
+    if (s.view !== 'vms') this.setView('vms');
   }
 
   quit(): void {
     this.onQuit();
   }
 
-  // ---- marks and sorting --------------------------------------------------------------------------
+  toggleHelp(): void {
+    const s = this.store.getState();
+    if (s.view === 'help') this.back();
+    else this.setView('help', true);
+  }
+
+  refreshNow(): void {
+    say(this.store, 'refreshing…');
+    void this.sync.refresh().then(() => {
+      const s = this.store.getState();
+      if (s.refreshError) say(this.store, `refresh failed: ${s.refreshError}`, 'error');
+      else say(this.store, 'refreshed', 'ok');
+    });
+  }
+
+  // ---- VM list: marks, sorting, filter ------------------------------------------------------------
+
+  /** Re-derives the VM list after its inputs changed, keeping the cursor on its VM. */
+  private rederive(patch: Partial<Pick<TuiState, 'selector' | 'sort' | 'descending' | 'filters'>>): void {
+    const s = this.store.getState();
+    const next = { ...s, ...patch };
+    const cursorVm = s.vmRows[s.pos.vms.cursor]?.vmid;
+    const vmRows = deriveVmRows(next);
+    const found = cursorVm === undefined ? -1 : vmRows.findIndex((v) => v.vmid === cursorVm);
+    const height = listRowsFor({ ...s, view: 'vms' });
+    const pos = found >= 0 ? keepScreenLine(s.pos.vms, found, height, vmRows.length) : { cursor: 0, scroll: 0 };
+    this.store.setState({ ...patch, vmRows, pos: { ...s.pos, vms: pos } });
+  }
+
+  private setFilter(text: string): void {
+    const s = this.store.getState();
+    const filters = { ...s.filters, [s.view]: text };
+    if (s.view === 'vms') this.rederive({ filters });
+    else this.store.setState({ filters, pos: { ...s.pos, [s.view]: { cursor: 0, scroll: 0 } } });
+  }
 
   toggleMark(): void {
     const s = this.store.getState();
-    const vm = s.visible[s.cursor];
+    const vm = s.vmRows[s.pos.vms.cursor];
     if (!vm) return;
     const marks = new Set(s.marks);
-    if (marks.has(vm.vmid)) marks.delete(vm.vmid);
-    else marks.add(vm.vmid);
+    if (!marks.delete(vm.vmid)) marks.add(vm.vmid);
     this.store.setState({ marks });
     this.move(1);
   }
 
   markAllVisible(): void {
     const s = this.store.getState();
-    this.store.setState({ marks: new Set([...s.marks, ...s.visible.map((v) => v.vmid)]) });
-    say(this.store, `${s.visible.length} VM(s) marked`);
+    this.store.setState({ marks: new Set([...s.marks, ...s.vmRows.map((v) => v.vmid)]) });
+    say(this.store, `${this.store.getState().marks.size} VMs marked`);
   }
 
   clearMarks(): void {
@@ -228,254 +261,236 @@ export class TuiController {
     say(this.store, 'marks cleared');
   }
 
+  private sortBy(sort: SortKey, descending = sort === 'cpu' || sort === 'mem'): void {
+    this.rederive({ sort, descending });
+    say(this.store, `sorted by ${sort === 'vmid' ? 'id' : sort}${descending ? ', descending' : ''}`);
+  }
+
   cycleSort(): void {
     const s = this.store.getState();
-    const next = SORT_KEYS[(SORT_KEYS.indexOf(s.sort) + 1) % SORT_KEYS.length];
-    rederive(this.store, { sort: next, descending: next === 'cpu' || next === 'mem' });
-    say(this.store, `sorted by ${next}`);
+    this.sortBy(SORT_KEYS[(SORT_KEYS.indexOf(s.sort) + 1) % SORT_KEYS.length]);
   }
 
   reverseSort(): void {
-    rederive(this.store, { descending: !this.store.getState().descending });
+    const s = this.store.getState();
+    this.sortBy(s.sort, !s.descending);
   }
 
-  // ---- filter and command line --------------------------------------------------------------------
+  // ---- typing: filter, command line, prompts ----------------------------------------------------
 
-  beginInput(mode: 'filter' | 'command'): void {
-    this.store.setState({ mode, input: mode === 'filter' ? this.store.getState().filter : '' });
+  beginLine(kind: 'filter' | 'command'): void {
+    const s = this.store.getState();
+    this.store.setState({ mode: kind, line: { kind, text: kind === 'filter' ? (s.filters[s.view] ?? '') : '' }, status: null });
   }
 
-  typeInput(text: string): void {
+  private setText(text: string): void {
     const s = this.store.getState();
     if (s.mode === 'prompt' && s.prompt) {
       const fields = s.prompt.fields.map((f, i) => (i === s.prompt!.index ? { ...f, value: text } : f));
-      this.store.setState({ prompt: { ...s.prompt, fields } });
+      this.store.setState({ prompt: { ...s.prompt, fields, error: undefined } });
       return;
     }
+    if (!s.line) return;
+    this.store.setState({ line: { ...s.line, text, hint: s.line.kind === 'command' ? this.commandHint(text) : undefined } });
+    if (s.line.kind === 'filter') this.setFilter(text);
+  }
+
+  private currentText(): string {
+    const s = this.store.getState();
+    if (s.mode === 'prompt' && s.prompt) return s.prompt.fields[s.prompt.index].value;
+    return s.line?.text ?? '';
+  }
+
+  private typeText(text: string): void {
+    this.setText(this.currentText() + text);
+  }
+
+  eraseChar(): void {
+    const s = this.store.getState();
     if (s.mode === 'confirm' && s.confirm) {
-      this.store.setState({ confirm: { ...s.confirm, typed: text } });
+      this.store.setState({ confirm: { ...s.confirm, typed: s.confirm.typed.slice(0, -1) } });
       return;
     }
-    this.store.setState({ input: text });
-    if (s.mode === 'filter') rederive(this.store, { filter: text });
+    this.setText(Array.from(this.currentText()).slice(0, -1).join(''));
   }
 
-  submitInput(): void {
+  clearLine(): void {
+    this.setText('');
+  }
+
+  complete(): void {
     const s = this.store.getState();
-    if (s.mode === 'filter') {
-      this.store.setState({ mode: 'normal' });
-      say(this.store, s.filter ? `filter: ${s.filter} (${s.visible.length} VMs; Esc clears)` : 'filter cleared');
-    } else if (s.mode === 'command') {
-      this.store.setState({ mode: 'normal', input: '' });
-      void this.runCommand(s.input.trim());
-    } else if (s.mode === 'prompt') {
-      this.submitPrompt();
-    } else if (s.mode === 'confirm') {
-      this.submitConfirm();
+    if (s.mode !== 'command' || !s.line) return;
+    const inv = s.inventory;
+    const tags = inv ? [...new Set(inv.vms.flatMap((v) => v.tags))].sort() : [];
+    const done = completeCommand(s.line.text, { contexts: this.options.switcher?.names() ?? [s.context.name], tags, nodes: inv?.nodes.map((n) => n.node) ?? [], jobs: s.jobs.map((j) => j.name) });
+    this.setText(done);
+  }
+
+  /** Live feedback under the command line: a selector's error, or how many VMs it matches. */
+  private commandHint(text: string): { text: string; error: boolean } | undefined {
+    const m = /^\s*(vms?|mark)\s+(.+)$/i.exec(text);
+    if (!m) return undefined;
+    const inv = this.store.getState().inventory;
+    try {
+      const line = parseSelectorLine(m[2]);
+      if (!inv) return { text: 'selector ok', error: false };
+      const n = resolveSelectorLine(inv, line).vms.length;
+      return { text: `${n} VM${n === 1 ? '' : 's'} match`, error: false };
+    } catch (err) {
+      return { text: (err as Error).message, error: true };
     }
   }
 
-  async runCommand(text: string): Promise<void> {
-    const [word, ...rest] = text.split(/\s+/);
-    const arg = rest.join(' ');
-    const view = { vms: 'vms', vm: 'vms', nodes: 'nodes', node: 'nodes', tasks: 'tasks', ops: 'ops', operations: 'ops', history: 'history', hist: 'history', jobs: 'jobs', help: 'help' }[word ?? ''] as ViewName | undefined;
-    if (word === 'q' || word === 'quit') return this.quit();
-    if (word === 'ctx' || word === 'context') {
-      if (!arg) return say(this.store, `context: ${this.store.getState().context.name}`);
-      if (arg === this.store.getState().context.name) return say(this.store, `already on context ${arg}`);
-      return say(this.store, `switching context needs a restart: run \`moxxie --context ${arg}\``, true);
+  submitLine(): void {
+    const s = this.store.getState();
+    if (s.mode === 'prompt') return this.actions.submitPrompt();
+    if (!s.line) return;
+    if (s.line.kind === 'filter') {
+      this.store.setState({ mode: 'normal', line: null });
+      const n = rowCount(this.store.getState());
+      say(this.store, s.line.text ? `filter /${s.line.text}: ${n} row${n === 1 ? '' : 's'} (Esc clears)` : 'filter cleared');
+      return;
     }
-    if (!view) return say(this.store, `unknown command ':${word}'; try :vms [selector], :nodes, :tasks, :ops, :history, :jobs, :ctx NAME, :help`, true);
-    if (view === 'vms' && arg) {
-      try {
-        const res = await this.session.core.resolve(arg);
-        rederive(this.store, { selectorLine: arg, selectorMatches: new Set(res.vms.map((v) => v.vmid)) });
-        say(this.store, `${res.vms.length} VM(s) match ${arg}${res.warnings.length ? ` — ${res.warnings.map((w) => w.message).join('; ')}` : ''}`);
-      } catch (err) {
-        say(this.store, (err as Error).message, true);
-        return;
+    const parsed = parseCommand(s.line.text);
+    if ('error' in parsed) {
+      this.store.setState({ line: { ...s.line, hint: { text: parsed.error, error: true } } });
+      return say(this.store, parsed.error, 'error');
+    }
+    void this.runCommand(parsed);
+  }
+
+  async runCommand(cmd: Command): Promise<void> {
+    const s = this.store.getState();
+    const closeLine = () => this.store.setState({ mode: 'normal', line: null });
+    switch (cmd.kind) {
+      case 'view':
+        closeLine();
+        return this.setView(cmd.view);
+      case 'help':
+        closeLine();
+        return this.setView('help', true);
+      case 'quit':
+        closeLine();
+        return this.quit();
+      case 'sort':
+        closeLine();
+        this.setView('vms');
+        return this.sortBy(cmd.key, cmd.descending);
+      case 'runs': {
+        let jobId: string | null = null;
+        if (cmd.job) {
+          const job = s.jobs.find((j) => j.name === cmd.job || j.id === cmd.job) ?? (await this.session.jobs?.get(cmd.job).catch(() => undefined));
+          if (!job) return this.commandError(`no job named '${cmd.job}'; :jobs lists them`);
+          jobId = job.id;
+        }
+        closeLine();
+        return this.showRuns(jobId, false);
       }
-    } else if (view === 'vms') {
-      rederive(this.store, { selectorLine: '', selectorMatches: null });
+      case 'ctx':
+        closeLine();
+        return this.switchContext(cmd.name);
+      case 'vms':
+      case 'mark': {
+        if (!cmd.selector) {
+          closeLine();
+          this.rederive({ selector: null });
+          return this.setView('vms');
+        }
+        let line;
+        try {
+          line = parseSelectorLine(cmd.selector);
+        } catch (err) {
+          return this.commandError((err as Error).message);
+        }
+        closeLine();
+        const inv = s.inventory;
+        if (cmd.kind === 'mark') {
+          const hits = inv ? resolveSelectorLine(inv, line).vms : [];
+          this.store.setState({ marks: new Set([...s.marks, ...hits.map((v) => v.vmid)]) });
+          this.setView('vms');
+          return say(this.store, `${hits.length} VM${hits.length === 1 ? '' : 's'} marked by ${cmd.selector}`);
+        }
+        this.rederive({ selector: line });
+        this.setView('vms');
+        const warnings = inv ? resolveSelectorLine(inv, line).warnings : [];
+        const n = this.store.getState().vmRows.length;
+        return say(this.store, `${n} VM${n === 1 ? '' : 's'} match ${cmd.selector}${warnings.length ? ` — ${warnings.map((w) => w.message).join('; ')}` : ''}`, warnings.length ? 'error' : 'info');
+      }
     }
-    this.setView(view);
   }
 
-  // ---- actions ------------------------------------------------------------------------------------
-
-  /** Marked VMs, or the cursor row when nothing is marked. */
-  targets(): number[] {
+  /** Keeps the command line open with the error under it, and says it in the status line too. */
+  private commandError(text: string): void {
     const s = this.store.getState();
-    if (s.marks.size) return [...s.marks].sort((a, b) => a - b);
-    const vm = s.view === 'detail' && s.detail ? { vmid: s.detail.vmid } : s.visible[s.cursor];
-    return vm ? [vm.vmid] : [];
+    if (s.line) this.store.setState({ line: { ...s.line, hint: { text, error: true } } });
+    say(this.store, text, 'error');
   }
 
-  private selectors(): VmSelector[] {
-    return [{ type: 'VM_IDS', value: this.targets().join(',') }];
+  private async switchContext(name?: string): Promise<void> {
+    const s = this.store.getState();
+    const switcher = this.options.switcher;
+    const names = switcher?.names() ?? [s.context.name];
+    if (!name) return say(this.store, `context ${s.context.name}; others: ${names.filter((n) => n !== s.context.name).join(', ') || '(none configured)'} — :ctx NAME switches`);
+    if (name === s.context.name) return say(this.store, `already on context ${name}`);
+    if (!switcher) return say(this.store, 'switching contexts is not available here', 'error');
+    if (s.liveOps.some((o) => o.status === 'running')) return say(this.store, 'an operation is still running in this context; wait for it or cancel it (c) first', 'error');
+    say(this.store, `connecting to ${name}…`);
+    let next: TuiSession;
+    try {
+      next = await switcher.open(name);
+    } catch (err) {
+      return say(this.store, `context ${name}: ${(err as Error).message}`, 'error');
+    }
+    this.sync.stop();
+    const old = this.session;
+    this.session = next;
+    this.store.setState({ ...initialState(next.core.context, s.size), status: { text: `switched to context ${name}`, tone: 'ok' } });
+    this.sync = this.makeSync();
+    await old.close?.().catch(() => {});
+    await this.sync.start();
   }
+
+  // ---- actions ----------------------------------------------------------------------------------
 
   beginAction(action: ActionId): void {
-    if (this.store.getState().context.readOnly) return say(this.store, 'read-only context: actions are disabled', true);
-    if (!this.targets().length) return say(this.store, 'no VM under the cursor', true);
-    const selected = this.store.getState().detail?.snapshots[this.store.getState().cursor]?.name ?? '';
-    const inDetail = this.store.getState().view === 'detail';
-    const fields: Record<ActionId, Array<{ label: string; value: string; hint?: string }>> = {
-      snapshot: [
-        { label: 'snapshot name', value: 'moxxie-{vmid}-{datetime}', hint: '{vm} {vmid} {date} {time} {datetime}; at most 40 characters' },
-        { label: 'TTL hours (empty: none)', value: '24' },
-      ],
-      'snapshot-delete': [{ label: 'snapshot name or glob', value: inDetail ? selected : '' }],
-      rollback: [
-        { label: 'roll back to snapshot', value: inDetail ? selected : '' },
-        { label: 'start afterwards (y/n)', value: 'n' },
-      ],
-      'tags-add': [{ label: 'tags to add (comma-separated)', value: '' }],
-      'tags-remove': [{ label: 'tags to remove (comma-separated)', value: '' }],
-      power: [],
-    };
-    if (action === 'power') {
-      this.store.setState({
-        mode: 'menu',
-        menu: { title: `power ${this.targets().length} VM(s)`, choices: POWER.map((p) => ({ key: p.key, label: p.label, pick: () => void this.plan('power', p.op) })) },
-      });
-      return;
-    }
-    this.store.setState({ mode: 'prompt', prompt: { action, fields: fields[action], index: 0 }, input: '' });
+    this.actions.begin(action);
   }
 
-  pickMenu(key: string): void {
-    const choice = this.store.getState().menu?.choices.find((c) => c.key === key);
-    if (choice) {
-      this.store.setState({ menu: null, mode: 'normal' });
-      choice.pick();
-    }
+  beginPower(): void {
+    this.actions.beginPower();
   }
 
-  submitPrompt(): void {
-    const p = this.store.getState().prompt;
-    if (!p) return;
-    if (p.index < p.fields.length - 1) {
-      this.store.setState({ prompt: { ...p, index: p.index + 1 } });
-      return;
-    }
-    this.store.setState({ mode: 'normal', prompt: null });
-    void this.plan(p.action, undefined, p.fields.map((f) => f.value.trim()));
+  pickPower(action: PowerAction): void {
+    this.actions.pickPower(action);
   }
 
-  /** Runs the dry run and shows the plan for confirmation. */
-  async plan(action: ActionId, power?: PowerAction, values: string[] = []): Promise<void> {
-    const core = this.session.core;
-    const vmSelectors = this.selectors();
-    const tags = (v: string) => v.split(/[,\s]+/).filter(Boolean);
-    let run: (dryRun: boolean) => Promise<Operation>;
-    let title: string;
-    let destructive = false;
-    switch (action) {
-      case 'snapshot': {
-        const ttl = values[1] ? Number(values[1]) : undefined;
-        run = (dryRun) => core.createSnapshots({ vmSelectors, snapshotName: values[0], ttlHours: ttl, dryRun }, { frontEnd: 'tui' });
-        title = `snapshot ${values[0]}${ttl ? ` (TTL ${ttl}h)` : ''}`;
-        break;
-      }
-      case 'snapshot-delete':
-        run = (dryRun) => core.deleteSnapshots({ vmSelectors, ...(/[*?[]/.test(values[0]) ? { namePattern: values[0] } : { snapshotName: values[0] }), dryRun }, { frontEnd: 'tui' });
-        title = `delete snapshot ${values[0]}`;
-        destructive = true;
-        break;
-      case 'rollback':
-        run = (dryRun) => core.rollbackSnapshot({ vmSelectors, snapshotName: values[0], start: /^y/i.test(values[1] ?? ''), dryRun }, { frontEnd: 'tui' });
-        title = `roll back to ${values[0]}`;
-        destructive = true;
-        break;
-      case 'tags-add':
-        run = (dryRun) => core.applyTags({ vmSelectors, action: 'ADD', tags: tags(values[0]), dryRun }, { frontEnd: 'tui' });
-        title = `add tags ${values[0]}`;
-        break;
-      case 'tags-remove':
-        run = (dryRun) => core.applyTags({ vmSelectors, action: 'REMOVE', tags: tags(values[0]), dryRun }, { frontEnd: 'tui' });
-        title = `remove tags ${values[0]}`;
-        destructive = true;
-        break;
-      case 'power':
-        run = (dryRun) => core.power({ vmSelectors, operation: power!, dryRun }, { frontEnd: 'tui' });
-        title = `power ${power!.toLowerCase()}`;
-        destructive = power === 'STOP';
-        break;
-    }
-    try {
-      say(this.store, `planning ${title}…`);
-      const plan = await run(true);
-      this.store.setState({
-        mode: 'confirm',
-        confirm: {
-          action,
-          title,
-          plan,
-          destructive,
-          typed: '',
-          run: () => {
-            this.lastRun = run(false).catch((err: Error) => {
-              say(this.store, err.message, true);
-              return undefined;
-            });
-          },
-        },
-      });
-      say(this.store, destructive ? `type ${plan.targets.filter((t) => t.state === 'planned').length} and Enter to confirm, Esc to cancel` : 'y or Enter to run, Esc to cancel');
-    } catch (err) {
-      say(this.store, (err as Error).message, true);
-    }
+  confirm(): void {
+    this.actions.confirm();
   }
 
-  /** Non-destructive: y/Enter. Destructive: the typed count must equal the planned targets. */
-  submitConfirm(key?: string): void {
+  scrollPlan(delta: number): void {
     const c = this.store.getState().confirm;
-    if (!c) return;
-    const planned = c.plan.targets.filter((t) => t.state === 'planned').length;
-    if (planned === 0) {
-      this.store.setState({ mode: 'normal', confirm: null });
-      return say(this.store, 'nothing to do: every target was skipped');
-    }
-    if (c.destructive && c.typed.trim() !== String(planned)) return say(this.store, `type ${planned} (the number of VMs) to confirm`, true);
-    if (!c.destructive && key !== undefined && key !== 'y') return;
-    this.store.setState({ mode: 'normal', confirm: null, marks: new Set() });
-    c.run();
-    say(this.store, `${c.title}: running on ${planned} VM(s); c cancels`);
+    if (c) this.store.setState({ confirm: { ...c, scroll: clamp(c.scroll + delta, 0, Math.max(0, c.rows.length - 1)) } });
   }
 
   cancelOperation(): void {
-    const running = this.store.getState().operations.find((o) => o.status === 'running');
-    if (!running) return say(this.store, 'no operation is running');
-    this.session.core.operations.cancel(running.id);
-    say(this.store, `cancelling ${running.id}: nothing new starts, running steps finish`);
+    this.actions.cancelRunning();
   }
 
-  // ---- jobs ---------------------------------------------------------------------------------------
-
-  async jobAction(kind: 'enable' | 'disable' | 'trigger' | 'dry-run'): Promise<void> {
+  closePane(): void {
     const s = this.store.getState();
-    const job = s.jobs[s.cursor];
-    const jobs = this.session.jobs;
-    if (!job || !jobs) return;
-    if (s.context.readOnly && kind !== 'dry-run') return say(this.store, 'read-only context: job changes are disabled', true);
-    try {
-      if (kind === 'enable') await jobs.enable(job.id);
-      else if (kind === 'disable') await jobs.disable(job.id);
-      else {
-        say(this.store, `${kind === 'dry-run' ? 'dry-running' : 'running'} ${job.name}…`);
-        const run = await jobs.trigger(job.id, { dryRun: kind === 'dry-run' });
-        say(this.store, `${job.name}: ${run.status}${run.dryRun ? ' (dry run)' : ''}, ${run.vms.length} VM(s)${run.message ? ` — ${run.message}` : ''}`, run.status === 'failed');
-      }
-      await this.loadJobs();
-      if (kind === 'enable' || kind === 'disable') say(this.store, `${job.name} ${kind}d`);
-    } catch (err) {
-      say(this.store, (err as Error).message, true);
-    }
+    const op = s.liveOps.find((o) => o.id === s.paneOpId);
+    if (!op) return;
+    if (op.status === 'running') return say(this.store, 'the operation is still running; c cancels it');
+    this.store.setState({ paneOpId: null });
   }
 
-  nextView(): void {
-    const s = this.store.getState();
-    this.setView(VIEWS[(VIEWS.indexOf(s.view) + 1) % VIEWS.length] ?? 'vms');
+  jobAction(kind: JobIntent): void {
+    void this.actions.job(
+      kind,
+      () => this.sync.loadView(),
+      (jobId) => this.showRuns(jobId, true),
+    );
   }
 }

@@ -1,7 +1,7 @@
 // Human formats for the TUI's columns.
 export function bytes(n: number): string {
-  if (n <= 0) return '-';
-  const units = ['B', 'K', 'M', 'G', 'T'];
+  if (!n || n <= 0) return '-';
+  const units = ['B', 'K', 'M', 'G', 'T', 'P'];
   let i = 0;
   let v = n;
   while (v >= 1024 && i < units.length - 1) {
@@ -11,6 +11,7 @@ export function bytes(n: number): string {
   return `${v >= 10 || i === 0 ? Math.round(v) : v.toFixed(1)}${units[i]}`;
 }
 
+/** Seconds as 3d4h, 5h12m, 7m30s. */
 export function duration(seconds: number): string {
   if (!seconds || seconds < 0) return '-';
   const d = Math.floor(seconds / 86400);
@@ -21,11 +22,44 @@ export function duration(seconds: number): string {
   return `${m}m${Math.floor(seconds % 60)}s`;
 }
 
+export function elapsed(ms: number): string {
+  if (ms < 0) return '';
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
+  return duration(Math.round(ms / 1000));
+}
+
+export function percent(fraction: number): string {
+  return `${(fraction * 100).toFixed(fraction < 0.1 ? 1 : 0)}%`;
+}
+
+/** Pads or cuts (with an ellipsis) to exactly `width` characters. */
 export function fit(text: string, width: number): string {
   if (width <= 0) return '';
   return text.length > width ? `${text.slice(0, Math.max(0, width - 1))}…` : text.padEnd(width);
 }
 
+/** A table cell: the text cut to leave one space before the next column, then padded. */
+export function cell(text: string, width: number): string {
+  return `${fit(text, width - 1)} `;
+}
+
+export function fitRight(text: string, width: number): string {
+  if (width <= 0) return '';
+  return text.length > width ? `${text.slice(0, Math.max(0, width - 1))}…` : text.padStart(width);
+}
+
+/** Local date and time, 24h: 2026-11-28 23:04:05. */
 export function clock(ms: number): string {
-  return new Date(ms).toLocaleString(undefined, { hour12: false });
+  const d = new Date(ms);
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+}
+
+/** How long ago, short: 4s, 3m, 2h, 5d. */
+export function ago(ms: number, now = Date.now()): string {
+  const s = Math.max(0, Math.round((now - ms) / 1000));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m`;
+  if (s < 86400) return `${Math.floor(s / 3600)}h`;
+  return `${Math.floor(s / 86400)}d`;
 }

@@ -1,66 +1,149 @@
-// One keymap: it dispatches keys and draws the help and the footer. Actions that change the cluster are
-// flagged `mutating` and vanish (from dispatch, footer and help) in read-only contexts; destructive ones
-// sit on shifted letters, away from the navigation keys.
-import type { Key } from 'ink';
-import type { TuiController } from './controller.js';
-import type { ViewName } from './store.js';
+// The one keymap. It dispatches keys, draws the footer and the help screen, and generates the README's
+// key table, so what is shown is what works. Bindings live in scopes; the active scopes follow the
+// mode (typing, a plan awaiting confirmation, the power menu) and the view, first match wins.
+// Actions that change the cluster are `mutating` and vanish in read-only contexts (dispatch, footer and
+// help alike). Destructive ones sit on shifted letters or inside a menu, never on navigation keys, and
+// ask for the target count to be typed.
+import type { Chord } from './keys.js';
+import { chordLabel } from './keys.js';
+import type { Intents } from './intents.js';
+import type { Mode, ViewName } from './store.js';
+
+export type Scope = 'always' | 'global' | 'list' | 'vms' | 'detail' | 'nodes' | 'jobs' | 'help' | 'edit' | 'confirm' | 'power';
 
 export interface Binding {
-  /** How the key is shown. */
-  keys: string;
+  id: string;
+  keys: Chord[];
+  scopes: Scope[];
+  /** Short label for the footer. */
+  label: string;
+  /** What the key does, for the help screen and the README. */
   description: string;
-  views: ViewName[] | 'all';
-  match: (input: string, key: Key) => boolean;
-  run: (c: TuiController) => void;
+  run: (c: Intents) => void;
+  /** Changes the cluster (or the scheduler's jobs): hidden in read-only contexts. */
   mutating?: boolean;
+  /** Loses data or interrupts guests: drawn red, asks for the count to be typed. */
   destructive?: boolean;
-  /** Shown in the footer of its views. */
+  /** Shown in the footer when its scope is active. */
   footer?: boolean;
 }
 
-const ch = (c: string) => (input: string, key: Key) => input === c && !key.ctrl && !key.meta;
-const LISTS: ViewName[] = ['vms', 'nodes', 'tasks', 'ops', 'history', 'jobs', 'detail'];
+const VM_ACTIONS: Scope[] = ['vms', 'detail'];
 
-export const KEYMAP: Binding[] = [
-  { keys: 'j / ↓', description: 'move down', views: LISTS, match: (i, k) => k.downArrow || ch('j')(i, k), run: (c) => c.move(1) },
-  { keys: 'k / ↑', description: 'move up', views: LISTS, match: (i, k) => k.upArrow || ch('k')(i, k), run: (c) => c.move(-1) },
-  { keys: 'g', description: 'first row', views: LISTS, match: (i, k) => ch('g')(i, k) || k.home, run: (c) => c.top() },
-  { keys: 'G', description: 'last row', views: LISTS, match: (i, k) => ch('G')(i, k) || k.end, run: (c) => c.bottom() },
-  { keys: 'PgDn / ctrl+f', description: 'page down', views: LISTS, match: (i, k) => k.pageDown || (k.ctrl && i === 'f'), run: (c) => c.page(1) },
-  { keys: 'PgUp / ctrl+b', description: 'page up', views: LISTS, match: (i, k) => k.pageUp || (k.ctrl && i === 'b'), run: (c) => c.page(-1) },
-  { keys: 'Enter', description: 'details (VM) / last runs (job)', views: ['vms', 'jobs'], match: (_i, k) => k.return, run: (c) => c.enter(), footer: true },
-  { keys: 'Esc', description: 'back / clear filter', views: 'all', match: (_i, k) => k.escape, run: (c) => c.back() },
-  { keys: '/', description: 'filter this view by text', views: ['vms'], match: ch('/'), run: (c) => c.beginInput('filter'), footer: true },
-  { keys: ':', description: 'command: :vms [selector] :nodes :tasks :ops :history :jobs :ctx NAME', views: 'all', match: ch(':'), run: (c) => c.beginInput('command'), footer: true },
-  { keys: 'Tab', description: 'next view', views: 'all', match: (_i, k) => k.tab, run: (c) => c.nextView() },
-  { keys: 'space', description: 'mark / unmark VM', views: ['vms'], match: ch(' '), run: (c) => c.toggleMark(), footer: true },
-  { keys: 'A', description: 'mark all visible VMs', views: ['vms'], match: ch('A'), run: (c) => c.markAllVisible() },
-  { keys: 'U', description: 'clear marks', views: ['vms'], match: ch('U'), run: (c) => c.clearMarks() },
-  { keys: 'o', description: 'sort by next column (id, name, node, status, cpu, mem)', views: ['vms'], match: ch('o'), run: (c) => c.cycleSort(), footer: true },
-  { keys: 'O', description: 'reverse sort order', views: ['vms'], match: ch('O'), run: (c) => c.reverseSort() },
-  { keys: 'r', description: 'refresh now', views: 'all', match: ch('r'), run: (c) => void c.refresh() },
-  { keys: 's', description: 'snapshot marked VMs (or the cursor VM)', views: ['vms', 'detail'], match: ch('s'), run: (c) => c.beginAction('snapshot'), mutating: true, footer: true },
-  { keys: 'p', description: 'power: start, shutdown, stop, reboot, suspend, resume', views: ['vms', 'detail'], match: ch('p'), run: (c) => c.beginAction('power'), mutating: true, footer: true },
-  { keys: 't', description: 'add tags', views: ['vms', 'detail'], match: ch('t'), run: (c) => c.beginAction('tags-add'), mutating: true, footer: true },
-  { keys: 'T', description: 'remove tags', views: ['vms', 'detail'], match: ch('T'), run: (c) => c.beginAction('tags-remove'), mutating: true, destructive: true },
-  { keys: 'D', description: 'delete snapshot(s)', views: ['vms', 'detail'], match: ch('D'), run: (c) => c.beginAction('snapshot-delete'), mutating: true, destructive: true },
-  { keys: 'R', description: 'roll back to a snapshot', views: ['vms', 'detail'], match: ch('R'), run: (c) => c.beginAction('rollback'), mutating: true, destructive: true },
-  { keys: 'c', description: 'cancel the running operation', views: 'all', match: ch('c'), run: (c) => c.cancelOperation(), mutating: true },
-  { keys: 'e', description: 'enable job', views: ['jobs'], match: ch('e'), run: (c) => void c.jobAction('enable'), mutating: true, footer: true },
-  { keys: 'd', description: 'disable job', views: ['jobs'], match: ch('d'), run: (c) => void c.jobAction('disable'), mutating: true, footer: true },
-  { keys: 'n', description: 'run job now', views: ['jobs'], match: ch('n'), run: (c) => void c.jobAction('trigger'), mutating: true, footer: true },
-  { keys: 'y', description: 'dry-run job', views: ['jobs'], match: ch('y'), run: (c) => void c.jobAction('dry-run'), footer: true },
-  { keys: '?', description: 'help', views: 'all', match: ch('?'), run: (c) => c.toggleHelp(), footer: true },
-  { keys: 'q', description: 'quit', views: 'all', match: ch('q'), run: (c) => c.quit(), footer: true },
+export const KEYMAP: readonly Binding[] = [
+  { id: 'quit-now', keys: ['ctrl+c'], scopes: ['always'], label: 'quit', description: 'quit at once, from anywhere (the terminal is restored)', run: (c) => c.quit() },
+
+  { id: 'down', keys: ['j', 'down'], scopes: ['list', 'help'], label: 'down', description: 'move down', run: (c) => c.move(1) },
+  { id: 'up', keys: ['k', 'up'], scopes: ['list', 'help'], label: 'up', description: 'move up', run: (c) => c.move(-1) },
+  { id: 'top', keys: ['g', 'home'], scopes: ['list', 'help'], label: 'top', description: 'first row', run: (c) => c.moveTo('top') },
+  { id: 'bottom', keys: ['G', 'end'], scopes: ['list', 'help'], label: 'bottom', description: 'last row', run: (c) => c.moveTo('bottom') },
+  { id: 'page-down', keys: ['pagedown', 'ctrl+f'], scopes: ['list', 'help'], label: 'page down', description: 'page down', run: (c) => c.page(1) },
+  { id: 'page-up', keys: ['pageup', 'ctrl+b'], scopes: ['list', 'help'], label: 'page up', description: 'page up', run: (c) => c.page(-1) },
+  { id: 'open', keys: ['enter'], scopes: ['list'], label: 'open', description: "open the row: a VM's detail and snapshots, a node's VMs, a job's runs", footer: true, run: (c) => c.open() },
+  { id: 'back', keys: ['esc'], scopes: ['list', 'help'], label: 'back', description: 'back; in the VM list, clear the filter and the selector', run: (c) => c.back() },
+
+  { id: 'mark', keys: ['space'], scopes: ['vms'], label: 'mark', description: 'mark or unmark the VM under the cursor', footer: true, run: (c) => c.toggleMark() },
+  { id: 'mark-all', keys: ['a'], scopes: ['vms'], label: 'mark all', description: 'mark every VM in the list as shown (after filter and selector)', run: (c) => c.markAllVisible() },
+  { id: 'unmark', keys: ['u'], scopes: ['vms'], label: 'unmark', description: 'clear all marks', run: (c) => c.clearMarks() },
+  { id: 'sort', keys: ['o'], scopes: ['vms'], label: 'sort', description: 'sort by the next column: id, name, node, status, cpu, mem', footer: true, run: (c) => c.cycleSort() },
+  { id: 'sort-reverse', keys: ['O'], scopes: ['vms'], label: 'reverse', description: 'reverse the sort order', run: (c) => c.reverseSort() },
+
+  { id: 'snapshot', keys: ['s'], scopes: VM_ACTIONS, label: 'snapshot', description: 'snapshot the marked VMs (or the cursor VM): name template and TTL', mutating: true, footer: true, run: (c) => c.beginAction('snapshot') },
+  { id: 'power', keys: ['p'], scopes: VM_ACTIONS, label: 'power', description: 'power menu: start, shutdown, stop, reboot, suspend, resume', mutating: true, footer: true, run: (c) => c.beginPower() },
+  { id: 'tags-add', keys: ['t'], scopes: VM_ACTIONS, label: 'tag+', description: 'add tags', mutating: true, footer: true, run: (c) => c.beginAction('tags-add') },
+  { id: 'tags-remove', keys: ['T'], scopes: VM_ACTIONS, label: 'tag-', description: 'remove tags', mutating: true, destructive: true, run: (c) => c.beginAction('tags-remove') },
+  { id: 'snapshot-delete', keys: ['D'], scopes: VM_ACTIONS, label: 'del snap', description: 'delete snapshots by name or glob (in a detail: the cursor snapshot)', mutating: true, destructive: true, footer: true, run: (c) => c.beginAction('snapshot-delete') },
+  { id: 'rollback', keys: ['R'], scopes: VM_ACTIONS, label: 'rollback', description: 'roll back to a snapshot (in a detail: the cursor snapshot)', mutating: true, destructive: true, footer: true, run: (c) => c.beginAction('rollback') },
+
+  { id: 'job-enable', keys: ['e'], scopes: ['jobs'], label: 'enable', description: 'enable the job', mutating: true, footer: true, run: (c) => c.jobAction('enable') },
+  { id: 'job-disable', keys: ['d'], scopes: ['jobs'], label: 'disable', description: 'disable the job', mutating: true, footer: true, run: (c) => c.jobAction('disable') },
+  { id: 'job-trigger', keys: ['n'], scopes: ['jobs'], label: 'run now', description: 'run the job now (its dry run is shown first)', mutating: true, footer: true, run: (c) => c.jobAction('trigger') },
+  { id: 'job-dry-run', keys: ['y'], scopes: ['jobs'], label: 'dry run', description: 'dry-run the job: which VMs it would touch, nothing changes', footer: true, run: (c) => c.jobAction('dry-run') },
+
+  { id: 'power-start', keys: ['s'], scopes: ['power'], label: 'start', description: 'start', mutating: true, footer: true, run: (c) => c.pickPower('START') },
+  { id: 'power-shutdown', keys: ['h'], scopes: ['power'], label: 'shutdown', description: 'shut down (ACPI)', mutating: true, footer: true, run: (c) => c.pickPower('SHUTDOWN') },
+  { id: 'power-reboot', keys: ['r'], scopes: ['power'], label: 'reboot', description: 'reboot', mutating: true, footer: true, run: (c) => c.pickPower('REBOOT') },
+  { id: 'power-suspend', keys: ['z'], scopes: ['power'], label: 'suspend', description: 'suspend (pause)', mutating: true, footer: true, run: (c) => c.pickPower('SUSPEND') },
+  { id: 'power-resume', keys: ['e'], scopes: ['power'], label: 'resume', description: 'resume', mutating: true, footer: true, run: (c) => c.pickPower('RESUME') },
+  { id: 'power-stop', keys: ['X'], scopes: ['power'], label: 'stop', description: 'stop at once (pulls the plug)', mutating: true, destructive: true, footer: true, run: (c) => c.pickPower('STOP') },
+  { id: 'power-cancel', keys: ['esc'], scopes: ['power'], label: 'cancel', description: 'close the menu', footer: true, run: (c) => c.back() },
+
+  { id: 'confirm', keys: ['enter', 'y'], scopes: ['confirm'], label: 'run', description: 'run the plan (destructive plans: type the VM count first, then Enter)', footer: true, run: (c) => c.confirm() },
+  { id: 'confirm-cancel', keys: ['esc', 'n'], scopes: ['confirm'], label: 'cancel', description: 'cancel: nothing runs', footer: true, run: (c) => c.back() },
+  { id: 'confirm-down', keys: ['j', 'down'], scopes: ['confirm'], label: 'scroll', description: 'scroll the plan', run: (c) => c.scrollPlan(1) },
+  { id: 'confirm-up', keys: ['k', 'up'], scopes: ['confirm'], label: 'scroll up', description: 'scroll the plan up', run: (c) => c.scrollPlan(-1) },
+
+  { id: 'submit', keys: ['enter'], scopes: ['edit'], label: 'ok', description: 'accept the line (filter, command, prompt field)', footer: true, run: (c) => c.submitLine() },
+  { id: 'edit-cancel', keys: ['esc'], scopes: ['edit'], label: 'cancel', description: 'cancel typing', footer: true, run: (c) => c.back() },
+  { id: 'erase', keys: ['backspace'], scopes: ['edit', 'confirm'], label: 'erase', description: 'erase a character', run: (c) => c.eraseChar() },
+  { id: 'erase-line', keys: ['ctrl+u'], scopes: ['edit'], label: 'clear', description: 'clear the line', footer: true, run: (c) => c.clearLine() },
+  { id: 'complete', keys: ['tab'], scopes: ['edit'], label: 'complete', description: 'complete a command, context, tag or term', footer: true, run: (c) => c.complete() },
+
+  { id: 'filter', keys: ['/'], scopes: ['global'], label: 'filter', description: 'filter the current view by text (every word must match)', footer: true, run: (c) => c.beginLine('filter') },
+  { id: 'command', keys: [':'], scopes: ['global'], label: 'command', description: 'command line: :vms [selector] :nodes :tasks :ops :history :jobs :ctx NAME …', footer: true, run: (c) => c.beginLine('command') },
+  { id: 'next-view', keys: ['tab'], scopes: ['global'], label: 'next view', description: 'next view (vms, nodes, tasks, ops, history, jobs)', run: (c) => c.cycleView(1) },
+  { id: 'prev-view', keys: ['shift+tab'], scopes: ['global'], label: 'prev view', description: 'previous view', run: (c) => c.cycleView(-1) },
+  { id: 'refresh', keys: ['ctrl+r'], scopes: ['global'], label: 'refresh', description: 'refresh now (the view also refreshes by itself)', run: (c) => c.refreshNow() },
+  { id: 'cancel-op', keys: ['c'], scopes: ['global'], label: 'cancel op', description: 'cancel the running operation: nothing new starts, running steps finish', mutating: true, run: (c) => c.cancelOperation() },
+  { id: 'close-pane', keys: ['x'], scopes: ['global'], label: 'close pane', description: "close the finished operation's pane (it stays in :history)", run: (c) => c.closePane() },
+  { id: 'help', keys: ['?'], scopes: ['global', 'help'], label: 'help', description: 'help: every key, from this keymap', footer: true, run: (c) => c.toggleHelp() },
+  { id: 'quit', keys: ['q'], scopes: ['global'], label: 'quit', description: 'quit', footer: true, run: (c) => c.quit() },
 ];
 
-export function bindingsFor(view: ViewName, readOnly: boolean): Binding[] {
-  return KEYMAP.filter((b) => (b.views === 'all' || b.views.includes(view)) && !(readOnly && b.mutating));
+export const SCOPE_TITLES: Record<Scope, string> = {
+  always: 'Anywhere',
+  global: 'Every view',
+  list: 'Lists',
+  help: 'Help screen',
+  vms: 'VM list',
+  detail: 'VM detail',
+  nodes: 'Nodes',
+  jobs: 'Scheduler jobs',
+  power: 'Power menu (p)',
+  confirm: 'Plan and confirmation',
+  edit: 'Typing a line (/, :, prompts)',
+};
+
+const LIST_VIEWS: ViewName[] = ['vms', 'nodes', 'tasks', 'ops', 'history', 'jobs', 'runs', 'detail'];
+
+/** The scopes in force, most specific first. */
+export function activeScopes(mode: Mode, view: ViewName): Scope[] {
+  if (mode === 'filter' || mode === 'command' || mode === 'prompt') return ['edit', 'always'];
+  if (mode === 'confirm') return ['confirm', 'always'];
+  if (mode === 'power') return ['power', 'always'];
+  if (view === 'help') return ['help', 'global', 'always'];
+  const own: Scope[] = view === 'vms' || view === 'detail' || view === 'nodes' || view === 'jobs' ? [view] : [];
+  return [...own, ...(LIST_VIEWS.includes(view) ? (['list'] as Scope[]) : []), 'global', 'always'];
 }
 
-export function dispatch(c: TuiController, view: ViewName, readOnly: boolean, input: string, key: Key): boolean {
-  const binding = bindingsFor(view, readOnly).find((b) => b.match(input, key));
-  if (!binding) return false;
-  binding.run(c);
-  return true;
+export function visible(b: Binding, readOnly: boolean): boolean {
+  return !(readOnly && b.mutating);
+}
+
+/** The bindings in force, in scope order, for the footer and dispatch. */
+export function bindingsIn(scopes: Scope[], readOnly: boolean): Binding[] {
+  const out: Binding[] = [];
+  for (const scope of scopes) for (const b of KEYMAP) if (b.scopes.includes(scope) && visible(b, readOnly) && !out.includes(b)) out.push(b);
+  return out;
+}
+
+export function findBinding(chord: Chord, scopes: Scope[], readOnly: boolean): Binding | undefined {
+  for (const scope of scopes) {
+    const hit = KEYMAP.find((b) => b.scopes.includes(scope) && b.keys.includes(chord) && visible(b, readOnly));
+    if (hit) return hit;
+  }
+  return undefined;
+}
+
+export function keysLabel(b: Binding): string {
+  return b.keys.map(chordLabel).join(' / ');
+}
+
+/** Every binding once, under the first of its scopes in reading order: the help screen and the README. */
+export function helpSections(readOnly: boolean): Array<{ scope: Scope; title: string; bindings: Binding[] }> {
+  const order: Scope[] = ['list', 'vms', 'detail', 'power', 'edit', 'confirm', 'jobs', 'nodes', 'global', 'help', 'always'];
+  const home = (b: Binding) => order.find((s) => b.scopes.includes(s));
+  return order
+    .map((scope) => ({ scope, title: SCOPE_TITLES[scope], bindings: KEYMAP.filter((b) => home(b) === scope && visible(b, readOnly)) }))
+    .filter((s) => s.bindings.length > 0);
 }

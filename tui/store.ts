@@ -1,15 +1,33 @@
-// The TUI's state: a zustand store fed by core events and polling. Components read it and send
-// intents to the controller; nothing here calls PVE.
+// The TUI's state: a zustand vanilla store fed by core events and polling. Components read it through
+// `useTui` and send intents; nothing here talks to PVE.
+import { useStore } from 'zustand';
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { ClusterTask, ContextInfo, SnapshotInfo } from '../src/core.js';
 import type { Inventory, Vm } from '../src/inventory/model.js';
 import type { Operation } from '../src/ops/types.js';
 import type { JobRecord, JobRunRecord } from '../src/schedule/job-types.js';
+import { resolveSelectorLine, type ParsedSelectorLine } from '../src/select/selector-line.js';
 import { filterVms, sortVms, type SortKey } from './vm-order.js';
 
-export type ViewName = 'vms' | 'nodes' | 'tasks' | 'ops' | 'history' | 'jobs' | 'detail' | 'help';
-export type Mode = 'normal' | 'filter' | 'command' | 'prompt' | 'confirm' | 'menu';
-export type ActionId = 'snapshot' | 'snapshot-delete' | 'rollback' | 'tags-add' | 'tags-remove' | 'power';
+export type ViewName = 'vms' | 'nodes' | 'tasks' | 'ops' | 'history' | 'jobs' | 'runs' | 'detail' | 'help';
+/** The views Tab cycles through and `:` names. */
+export const MAIN_VIEWS: ViewName[] = ['vms', 'nodes', 'tasks', 'ops', 'history', 'jobs'];
+
+export type Mode = 'normal' | 'filter' | 'command' | 'prompt' | 'confirm' | 'power';
+/** Actions that prompt for values before their plan (power has its own menu). */
+export type ActionId = 'snapshot' | 'snapshot-delete' | 'rollback' | 'tags-add' | 'tags-remove';
+
+export interface ListPos {
+  cursor: number;
+  scroll: number;
+}
+
+export interface LineState {
+  kind: 'filter' | 'command';
+  text: string;
+  /** Live feedback while typing, e.g. a selector's parse error with its position. */
+  hint?: { text: string; error: boolean };
+}
 
 export interface PromptField {
   label: string;
@@ -19,114 +37,154 @@ export interface PromptField {
 
 export interface PromptState {
   action: ActionId;
+  title: string;
   fields: PromptField[];
   index: number;
+  error?: string;
+}
+
+/** One row of a plan table: a target, what will happen to it, or why it is skipped. */
+export interface PlanRow {
+  vmid: number;
+  name: string;
+  node: string;
+  skipped: boolean;
+  what: string;
 }
 
 export interface ConfirmState {
-  action: ActionId;
   title: string;
-  plan: Operation;
+  rows: PlanRow[];
+  warnings: string[];
+  /** How many targets would change. */
+  count: number;
   destructive: boolean;
-  /** What the user has typed (destructive actions need the target count). */
+  /** What has been typed (destructive plans need the count). */
   typed: string;
+  scroll: number;
   run: () => void;
 }
 
-export interface MenuState {
-  title: string;
-  choices: Array<{ key: string; label: string; pick: () => void }>;
+export interface JobRow extends JobRecord {
+  nextRun?: number;
+  lastRun?: JobRunRecord;
 }
+
+export interface VmDetail {
+  vmid: number;
+  snapshots: SnapshotInfo[];
+  config: Record<string, unknown>;
+  loaded: boolean;
+}
+
+export type Tone = 'info' | 'ok' | 'error';
 
 export interface TuiState {
   context: ContextInfo;
   view: ViewName;
-  previousView: ViewName;
+  /** Where Esc goes back to. */
+  history: ViewName[];
   mode: Mode;
+  size: { columns: number; rows: number };
+
   inventory: Inventory | null;
-  /** The VM list after the `:vms` selector, the `/` filter and sorting. */
-  visible: Vm[];
-  selectorLine: string;
-  selectorMatches: Set<number> | null;
-  filter: string;
+  refreshedAt: number;
+  refreshError: string | null;
+
+  /** The VM list as shown: `:vms` selector, then `/` filter, then sort. */
+  vmRows: Vm[];
+  selector: ParsedSelectorLine | null;
   sort: SortKey;
   descending: boolean;
-  cursor: number;
-  scroll: number;
   marks: Set<number>;
-  input: string;
+
+  filters: Partial<Record<ViewName, string>>;
+  pos: Record<ViewName, ListPos>;
+
+  tasks: ClusterTask[];
+  /** Past operations from the history store (every front end). */
+  pastOps: Operation[];
+  /** Operations of this process, newest first, kept live from core events. */
+  liveOps: Operation[];
+  jobs: JobRow[];
+  runs: JobRunRecord[];
+  runsJob: string | null;
+  detail: VmDetail | null;
+
+  /** The operation shown in the pane; null when none or closed. */
+  paneOpId: string | null;
+
+  line: LineState | null;
   prompt: PromptState | null;
   confirm: ConfirmState | null;
-  menu: MenuState | null;
-  status: { text: string; error: boolean } | null;
-  operations: Operation[];
-  history: Operation[];
-  tasks: ClusterTask[];
-  jobs: Array<JobRecord & { nextRun?: number; lastRun?: JobRunRecord }>;
-  jobRuns: JobRunRecord[];
-  detail: { vmid: number; snapshots: SnapshotInfo[]; config: Record<string, unknown> } | null;
-  refreshedAt: number;
-  size: { columns: number; rows: number };
+  /** VMs the power menu acts on. */
+  power: number[] | null;
+  status: { text: string; tone: Tone } | null;
 }
 
 export type TuiStore = StoreApi<TuiState>;
 
-function derive(s: Pick<TuiState, 'inventory' | 'selectorMatches' | 'filter' | 'sort' | 'descending'>): Vm[] {
-  const all = s.inventory?.vms ?? [];
-  const selected = s.selectorMatches ? all.filter((v) => s.selectorMatches!.has(v.vmid)) : all;
-  return sortVms(filterVms(selected, s.filter), s.sort, s.descending);
-}
+const zeroPos = (): Record<ViewName, ListPos> => ({
+  vms: { cursor: 0, scroll: 0 },
+  nodes: { cursor: 0, scroll: 0 },
+  tasks: { cursor: 0, scroll: 0 },
+  ops: { cursor: 0, scroll: 0 },
+  history: { cursor: 0, scroll: 0 },
+  jobs: { cursor: 0, scroll: 0 },
+  runs: { cursor: 0, scroll: 0 },
+  detail: { cursor: 0, scroll: 0 },
+  help: { cursor: 0, scroll: 0 },
+});
 
-export function createTuiStore(context: ContextInfo, size = { columns: 120, rows: 30 }): TuiStore {
-  return createStore<TuiState>(() => ({
+export function initialState(context: ContextInfo, size = { columns: 120, rows: 30 }): TuiState {
+  return {
     context,
     view: 'vms',
-    previousView: 'vms',
+    history: [],
     mode: 'normal',
+    size,
     inventory: null,
-    visible: [],
-    selectorLine: '',
-    selectorMatches: null,
-    filter: '',
+    refreshedAt: 0,
+    refreshError: null,
+    vmRows: [],
+    selector: null,
     sort: 'vmid',
     descending: false,
-    cursor: 0,
-    scroll: 0,
     marks: new Set(),
-    input: '',
+    filters: {},
+    pos: zeroPos(),
+    tasks: [],
+    pastOps: [],
+    liveOps: [],
+    jobs: [],
+    runs: [],
+    runsJob: null,
+    detail: null,
+    paneOpId: null,
+    line: null,
     prompt: null,
     confirm: null,
-    menu: null,
+    power: null,
     status: null,
-    operations: [],
-    history: [],
-    tasks: [],
-    jobs: [],
-    jobRuns: [],
-    detail: null,
-    refreshedAt: 0,
-    size,
-  }));
+  };
 }
 
-/** Replaces the inventory and re-derives the list, keeping the cursor on the same VM. */
-export function setInventory(store: TuiStore, inventory: Inventory): void {
-  const s = store.getState();
-  const current = s.visible[s.cursor]?.vmid;
-  const visible = derive({ ...s, inventory });
-  const idx = current === undefined ? -1 : visible.findIndex((v) => v.vmid === current);
-  store.setState({ inventory, visible, cursor: idx >= 0 ? idx : Math.min(s.cursor, Math.max(0, visible.length - 1)), refreshedAt: Date.now() });
+export function createTuiStore(context: ContextInfo, size?: { columns: number; rows: number }): TuiStore {
+  return createStore<TuiState>(() => initialState(context, size));
 }
 
-/** Re-derives after a change of selector, filter or sort. */
-export function rederive(store: TuiStore, patch: Partial<Pick<TuiState, 'selectorMatches' | 'selectorLine' | 'filter' | 'sort' | 'descending'>>): void {
-  const s = { ...store.getState(), ...patch };
-  const current = store.getState().visible[store.getState().cursor]?.vmid;
-  const visible = derive(s);
-  const idx = current === undefined ? -1 : visible.findIndex((v) => v.vmid === current);
-  store.setState({ ...patch, visible, cursor: idx >= 0 ? idx : 0, scroll: idx >= 0 ? store.getState().scroll : 0 });
+/** React hook over the vanilla store. */
+export function useTui<T>(store: TuiStore, pick: (s: TuiState) => T): T {
+  return useStore(store, pick);
 }
 
-export function say(store: TuiStore, text: string, error = false): void {
-  store.setState({ status: { text, error } });
+export function deriveVmRows(s: Pick<TuiState, 'inventory' | 'selector' | 'filters' | 'sort' | 'descending'>): Vm[] {
+  const inv = s.inventory;
+  if (!inv) return [];
+  const vms = s.selector ? resolveSelectorLine(inv, s.selector).vms : inv.vms;
+  return sortVms(filterVms(vms, s.filters.vms ?? ''), s.sort, s.descending);
+}
+
+export function say(store: TuiStore, text: string, tone: Tone = 'info'): void {
+  store.setState({ status: { text, tone } });
 }

@@ -1,8 +1,13 @@
-// Virtualisation: which slice of a long list is on screen, keeping the cursor visible.
+// Virtualisation: which slice of a long list is on screen. Only that slice is rendered, so 10,000 VMs
+// cost as much as one screenful.
 
 export interface Window {
   start: number;
   end: number;
+}
+
+export function clamp(n: number, min: number, max: number): number {
+  return Math.max(min, Math.min(max, n));
 }
 
 /** Moves the scroll offset as little as possible so `cursor` stays inside a window of `height` rows. */
@@ -11,13 +16,21 @@ export function scrollFor(cursor: number, scroll: number, height: number, total:
   let s = scroll;
   if (cursor < s) s = cursor;
   if (cursor >= s + height) s = cursor - height + 1;
-  return Math.max(0, Math.min(s, total - height));
+  return clamp(s, 0, total - height);
 }
 
 export function windowOf(scroll: number, height: number, total: number): Window {
-  return { start: scroll, end: Math.min(total, scroll + height) };
+  const start = clamp(scroll, 0, Math.max(0, total - 1));
+  return { start, end: Math.min(total, start + Math.max(0, height)) };
 }
 
-export function clamp(n: number, min: number, max: number): number {
-  return Math.max(min, Math.min(max, n));
+/**
+ * After the list changed under the cursor (a refresh, a re-sort): the cursor follows its row to
+ * `newCursor`, and the row stays on the same screen line when it can.
+ */
+export function keepScreenLine(old: { cursor: number; scroll: number }, newCursor: number, height: number, total: number): { cursor: number; scroll: number } {
+  const cursor = clamp(newCursor, 0, Math.max(0, total - 1));
+  const line = old.cursor - old.scroll;
+  const scroll = scrollFor(cursor, cursor - line, height, total);
+  return { cursor, scroll };
 }

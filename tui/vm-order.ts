@@ -1,26 +1,35 @@
-// Sorting and text filtering of the VM list.
+// Sorting and text filtering of lists.
 import type { Vm } from '../src/inventory/model.js';
 
 export const SORT_KEYS = ['vmid', 'name', 'node', 'status', 'cpu', 'mem'] as const;
 export type SortKey = (typeof SORT_KEYS)[number];
 
-export function sortVms(vms: Vm[], key: SortKey, descending: boolean): Vm[] {
-  const dir = descending ? -1 : 1;
-  const value = (v: Vm): number | string => (key === 'cpu' ? v.cpu : key === 'mem' ? v.mem : v[key]);
-  return [...vms].sort((a, b) => {
-    const x = value(a);
-    const y = value(b);
-    const c = typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y), undefined, { numeric: true });
-    return c * dir || a.vmid - b.vmid;
-  });
+const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
+
+export function isSortKey(s: string): s is SortKey {
+  return (SORT_KEYS as readonly string[]).includes(s);
 }
 
-/** The `/` filter: every word must appear in the vmid, name, node, status or a tag. */
-export function filterVms(vms: Vm[], text: string): Vm[] {
-  const words = text.toLowerCase().split(/\s+/).filter(Boolean);
-  if (!words.length) return vms;
-  return vms.filter((v) => {
-    const hay = `${v.vmid} ${v.name.toLowerCase()} ${v.node} ${v.status} ${v.tags.join(' ')}`;
-    return words.every((w) => hay.includes(w));
-  });
+export function sortVms(vms: readonly Vm[], key: SortKey, descending: boolean): Vm[] {
+  const dir = descending ? -1 : 1;
+  const out = [...vms];
+  if (key === 'vmid') return out.sort((a, b) => (a.vmid - b.vmid) * dir);
+  if (key === 'cpu' || key === 'mem') return out.sort((a, b) => (a[key] - b[key]) * dir || a.vmid - b.vmid);
+  return out.sort((a, b) => collator.compare(a[key], b[key]) * dir || a.vmid - b.vmid);
+}
+
+/** Every word of the filter must occur (case-insensitive) somewhere in the text. */
+export function matchesWords(text: string, filter: string | undefined): boolean {
+  if (!filter) return true;
+  const hay = text.toLowerCase();
+  return filter
+    .toLowerCase()
+    .split(/\s+/)
+    .every((w) => !w || hay.includes(w));
+}
+
+/** The `/` filter of the VM list: id, name, node, status, tags and lock. */
+export function filterVms(vms: Vm[], filter: string): Vm[] {
+  if (!filter.trim()) return vms;
+  return vms.filter((v) => matchesWords(`${v.vmid} ${v.name} ${v.node} ${v.status} ${v.tags.join(' ')} ${v.lock ?? ''}`, filter));
 }

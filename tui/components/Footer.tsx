@@ -1,23 +1,45 @@
+// The keys that matter here, from the keymap that dispatches them; as many as fit on one line.
 import { Box, Text } from 'ink';
-import { useStore } from 'zustand';
-import { bindingsFor } from '../keymap.js';
-import type { TuiStore } from '../store.js';
+import { activeScopes, bindingsIn } from '../keymap.js';
+import { chordLabel } from '../keys.js';
+import { useTui, type TuiStore } from '../store.js';
 
-/** The keys that matter in this view, drawn from the same keymap that dispatches them. */
 export function Footer({ store }: { store: TuiStore }) {
-  const view = useStore(store, (s) => s.view);
-  const readOnly = useStore(store, (s) => s.context.readOnly);
-  const mode = useStore(store, (s) => s.mode);
-  if (mode !== 'normal') return <Text color="gray">Enter confirm · Esc cancel</Text>;
-  const keys = bindingsFor(view, readOnly).filter((b) => b.footer);
+  const view = useTui(store, (s) => s.view);
+  const mode = useTui(store, (s) => s.mode);
+  const readOnly = useTui(store, (s) => s.context.readOnly);
+  const columns = useTui(store, (s) => s.size.columns);
+  const lineError = useTui(store, (s) => (s.line?.hint?.error ? s.line.hint.text : undefined));
+  // While a line is typed, a problem with it matters more than the keys: it gets the whole line.
+  if (lineError) {
+    return (
+      <Box height={2} flexShrink={0}>
+        <Text color="red" wrap="wrap">
+          ✗ {lineError}
+        </Text>
+      </Box>
+    );
+  }
+  const parts: Array<{ id: string; key: string; label: string; destructive: boolean }> = [];
+  let used = 0;
+  for (const b of bindingsIn(activeScopes(mode, view), readOnly)) {
+    if (!b.footer) continue;
+    const key = chordLabel(b.keys[0]);
+    const width = key.length + b.label.length + 3;
+    if (used + width > columns) break;
+    used += width;
+    parts.push({ id: b.id, key, label: b.label, destructive: !!b.destructive });
+  }
   return (
-    <Box flexWrap="wrap">
-      {keys.map((b) => (
-        <Text key={b.keys}>
-          <Text color={b.destructive ? 'red' : 'cyan'}>{b.keys}</Text> <Text color="gray">{b.description.split(/ \(|:/)[0]}</Text>
-          {'  '}
+    <Text wrap="truncate">
+      {parts.map((p) => (
+        <Text key={p.id}>
+          <Text color={p.destructive ? 'red' : 'cyan'} bold>
+            {p.key}
+          </Text>
+          <Text color="gray"> {p.label}  </Text>
         </Text>
       ))}
-    </Box>
+    </Text>
   );
 }

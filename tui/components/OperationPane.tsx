@@ -1,32 +1,69 @@
+// The operation in progress (or the one just finished): an overall progress bar and per-VM rows with
+// state, elapsed time and message. It stays while you keep working; x closes it once finished.
 import { Box, Text } from 'ink';
-import { useStore } from 'zustand';
-import { fit } from '../format.js';
-import type { TuiStore } from '../store.js';
+import { useEffect, useState } from 'react';
+import type { OperationTarget } from '../../src/ops/types.js';
+import { STATE_COLOUR } from '../colours.js';
+import { elapsed, fit } from '../format.js';
+import { paneOperation, screenLayout } from '../layout.js';
+import { useTui, type TuiStore } from '../store.js';
 
-const COLOUR: Record<string, string> = { succeeded: 'green', failed: 'red', cancelled: 'yellow', running: 'cyan', planned: 'gray', skipped: 'gray' };
+const DONE = new Set(['succeeded', 'failed', 'cancelled']);
+const ORDER: Record<string, number> = { running: 0, failed: 1, planned: 2, cancelled: 3, succeeded: 4 };
 
-/** The latest operation's live progress; stays while you keep working. */
-export function OperationPane({ store, rows }: { store: TuiStore; rows: number }) {
-  const op = useStore(store, (s) => s.operations[0]);
+/** Re-renders once a second while something runs, so elapsed times move. */
+function useTicker(active: boolean): number {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    if (!active) return;
+    const t = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(t);
+  }, [active]);
+  return now;
+}
+
+export function ProgressBar({ done, total, width }: { done: number; total: number; width: number }) {
+  const filled = total ? Math.round((done / total) * width) : width;
+  return (
+    <Text>
+      <Text color="cyan">{'█'.repeat(filled)}</Text>
+      <Text color="gray">{'░'.repeat(Math.max(0, width - filled))}</Text>
+    </Text>
+  );
+}
+
+export function OperationPane({ store }: { store: TuiStore }) {
+  const op = useTui(store, (s) => paneOperation(s));
+  const rows = useTui(store, (s) => screenLayout(s).paneTargets);
+  const columns = useTui(store, (s) => s.size.columns);
+  const readOnly = useTui(store, (s) => s.context.readOnly);
+  const running = op?.status === 'running';
+  const now = useTicker(running);
   if (!op) return null;
   const active = op.targets.filter((t) => t.state !== 'skipped');
-  const done = active.filter((t) => t.state === 'succeeded' || t.state === 'failed' || t.state === 'cancelled').length;
-  const width = 30;
-  const filled = active.length ? Math.round((done / active.length) * width) : width;
-  const shown = [...active].sort((a, b) => (a.state === 'running' ? -1 : 0) - (b.state === 'running' ? -1 : 0)).slice(0, rows);
+  const done = active.filter((t) => DONE.has(t.state)).length;
+  const failed = active.filter((t) => t.state === 'failed').length;
+  const shown: OperationTarget[] = [...active].sort((a, b) => (ORDER[a.state] ?? 9) - (ORDER[b.state] ?? 9) || a.vmid - b.vmid).slice(0, rows);
+  const took = (op.finishedAt ?? now) - op.startedAt;
+  const barWidth = Math.max(10, Math.min(40, columns - 70));
   return (
-    <Box flexDirection="column" borderStyle="single" borderColor={op.status === 'running' ? 'cyan' : op.status === 'succeeded' ? 'green' : 'yellow'}>
-      <Text>
-        <Text bold>{op.kind}</Text> {op.status} <Text color="cyan">{'█'.repeat(filled)}</Text>
-        <Text color="gray">{'░'.repeat(width - filled)}</Text> {done}/{active.length}
-        {op.status === 'running' ? <Text color="gray"> (c cancels)</Text> : null}
+    <Box flexDirection="column" borderStyle="round" borderColor={running ? 'cyan' : op.status === 'succeeded' ? 'green' : 'yellow'} flexShrink={0}>
+      <Text wrap="truncate">
+        <Text bold>{op.kind}</Text> <Text color={STATE_COLOUR[op.status]}>{op.status}</Text> <ProgressBar done={done} total={active.length} width={barWidth} /> {done}/{active.length}
+        {failed ? <Text color="red"> · {failed} failed</Text> : null}
+        <Text color="gray">
+          {' '}
+          · {elapsed(took)}
+          {active.length > shown.length ? ` · ${active.length - shown.length} more in :ops` : ''}
+          {running ? (readOnly ? '' : ' · c cancels') : ' · x closes · in :history'}
+        </Text>
       </Text>
       {shown.map((t) => (
         <Text key={t.vmid} wrap="truncate">
           {fit(String(t.vmid), 7)}
-          {fit(t.name, 20)}
-          <Text color={COLOUR[t.state]}>{fit(t.state, 10)}</Text>
-          {fit(t.startedAt ? `${(((t.finishedAt ?? Date.now()) - t.startedAt) / 1000).toFixed(1)}s` : '', 8)}
+          {fit(t.name, 22)}
+          <Text color={STATE_COLOUR[t.state]}>{fit(t.state, 10)}</Text>
+          {fit(t.startedAt ? elapsed((t.finishedAt ?? now) - t.startedAt) : '', 8)}
           {t.message ?? t.action}
         </Text>
       ))}

@@ -1,34 +1,77 @@
-import { Table } from '@alcalzone/ink-table';
+// The dry-run plan: every target, what will happen to it or why it is skipped; then the confirmation.
 import { Box, Text } from 'ink';
-import { useStore } from 'zustand';
-import type { TuiStore } from '../store.js';
+import { fit } from '../format.js';
+import { screenLayout } from '../layout.js';
+import { useTui, type PlanRow, type TuiStore } from '../store.js';
+import { windowOf } from '../view-window.js';
 
-/** The dry-run plan: targets, what will happen, what is skipped and why; then the confirmation. */
-export function PlanDialog({ store, rows }: { store: TuiStore; rows: number }) {
-  const confirm = useStore(store, (s) => s.confirm);
+function skipReasons(rows: PlanRow[]): string {
+  const by = new Map<string, number>();
+  for (const r of rows) if (r.skipped) by.set(r.what, (by.get(r.what) ?? 0) + 1);
+  return [...by]
+    .sort((a, b) => b[1] - a[1])
+    .map(([why, n]) => `${n} × ${why}`)
+    .join('; ');
+}
+
+export function PlanDialog({ store }: { store: TuiStore }) {
+  const confirm = useTui(store, (s) => s.confirm);
+  const bodyRows = useTui(store, (s) => screenLayout(s).bodyRows);
   if (!confirm) return null;
-  const planned = confirm.plan.targets.filter((t) => t.state === 'planned').length;
-  const data = confirm.plan.targets.slice(0, Math.max(3, rows)).map((t) => ({ vmid: t.vmid, name: t.name, node: t.node, plan: t.state === 'planned' ? t.action : 'skip', reason: t.state === 'skipped' ? (t.message ?? '') : '' }));
+  const skipped = confirm.rows.length - confirm.count;
+  const reasons = skipReasons(confirm.rows);
+  // Border (2), title, summary, reasons, table header, the prompt and the warnings.
+  const tableRows = Math.max(1, bodyRows - 7 - confirm.warnings.length - (reasons ? 1 : 0));
+  const win = windowOf(confirm.scroll, tableRows, confirm.rows.length);
   return (
-    <Box flexDirection="column" borderStyle="double" borderColor={confirm.destructive ? 'red' : 'cyan'}>
-      <Text bold>
-        Plan: {confirm.title} — {planned} to do, {confirm.plan.targets.length - planned} skipped
+    <Box flexDirection="column" borderStyle="double" borderColor={confirm.destructive ? 'red' : 'cyan'} paddingX={1} flexShrink={0}>
+      <Text bold wrap="truncate">
+        Plan: {confirm.title}
       </Text>
-      {confirm.plan.warnings.map((w) => (
-        <Text key={w} color="yellow">
+      <Text wrap="truncate">
+        <Text color="green">{confirm.count} will change</Text>
+        {' · '}
+        <Text color="gray">{skipped} skipped</Text>
+        <Text color="gray"> · nothing has run yet (this was a dry run)</Text>
+      </Text>
+      {reasons ? (
+        <Text color="gray" wrap="truncate">
+          skipped: {reasons}
+        </Text>
+      ) : null}
+      {confirm.warnings.map((w) => (
+        <Text key={w} color="yellow" wrap="truncate">
           warning: {w}
         </Text>
       ))}
-      <Table data={data} />
-      {confirm.plan.targets.length > data.length ? <Text color="gray">…and {confirm.plan.targets.length - data.length} more</Text> : null}
-      {planned === 0 ? (
-        <Text color="yellow">Nothing to do. Esc to close.</Text>
+      <Text bold color="gray" wrap="truncate">
+        {fit('VMID', 7)}
+        {fit('NAME', 24)}
+        {fit('NODE', 8)}
+        {fit('', 6)}WHAT HAPPENS
+      </Text>
+      {confirm.rows.slice(win.start, win.end).map((r) => (
+        <Text key={r.vmid} wrap="truncate" color={r.skipped ? 'gray' : undefined}>
+          {fit(String(r.vmid), 7)}
+          {fit(r.name, 24)}
+          {fit(r.node, 8)}
+          <Text color={r.skipped ? 'gray' : 'green'}>{fit(r.skipped ? 'skip' : 'do', 6)}</Text>
+          {r.what}
+        </Text>
+      ))}
+      {confirm.rows.length > tableRows ? (
+        <Text color="gray">
+          rows {win.start + 1}–{win.end} of {confirm.rows.length} (j/k scroll)
+        </Text>
+      ) : null}
+      {confirm.count === 0 ? (
+        <Text color="yellow">Nothing to do: every target is skipped. Esc closes.</Text>
       ) : confirm.destructive ? (
-        <Text color="red">
-          Destructive. Type {planned} and press Enter to confirm: <Text inverse>{confirm.typed || ' '}</Text>
+        <Text color="red" wrap="truncate">
+          Destructive. Type {confirm.count} (the number of VMs that change) and press Enter; Esc cancels: <Text inverse>{confirm.typed || ' '}</Text>
         </Text>
       ) : (
-        <Text color="green">Press y or Enter to run, Esc to cancel.</Text>
+        <Text color="green">Enter or y runs it · Esc or n cancels</Text>
       )}
     </Box>
   );

@@ -1,40 +1,51 @@
+// One line: what is being typed (filter, command with live feedback, a prompt field) or the last message.
 import { Text } from 'ink';
-import { useStore } from 'zustand';
-import type { TuiStore } from '../store.js';
+import { useTui, type TuiStore } from '../store.js';
+
+const TONE: Record<string, string> = { info: 'white', ok: 'green', error: 'red' };
 
 export function StatusLine({ store }: { store: TuiStore }) {
-  const status = useStore(store, (s) => s.status);
-  const mode = useStore(store, (s) => s.mode);
-  const input = useStore(store, (s) => s.input);
-  const prompt = useStore(store, (s) => s.prompt);
-  const menu = useStore(store, (s) => s.menu);
-  if (mode === 'filter') return <Text><Text color="cyan">/</Text>{input}<Text inverse> </Text></Text>;
-  if (mode === 'command') return <Text><Text color="cyan">:</Text>{input}<Text inverse> </Text></Text>;
+  const mode = useTui(store, (s) => s.mode);
+  const line = useTui(store, (s) => s.line);
+  const prompt = useTui(store, (s) => s.prompt);
+  const power = useTui(store, (s) => s.power);
+  const status = useTui(store, (s) => s.status);
+  if ((mode === 'filter' || mode === 'command') && line) {
+    return (
+      <Text wrap="truncate">
+        <Text color="cyan" bold>
+          {mode === 'filter' ? '/' : ':'}
+        </Text>
+        {line.text}
+        <Text inverse> </Text>
+        {line.hint && !line.hint.error ? <Text color="gray">{`   ${line.hint.text}`}</Text> : null}
+        {line.hint?.error ? <Text color="red">{'   ✗ (below)'}</Text> : null}
+      </Text>
+    );
+  }
   if (mode === 'prompt' && prompt) {
     const f = prompt.fields[prompt.index];
     return (
-      <Text>
+      <Text wrap="truncate">
+        <Text color="magenta">{prompt.title} › </Text>
         <Text color="cyan">{f.label}: </Text>
         {f.value}
         <Text inverse> </Text>
-        {f.hint ? <Text color="gray">  ({f.hint})</Text> : null}
+        {prompt.error ? <Text color="red">{`   ✗ ${prompt.error}`}</Text> : f.hint ? <Text color="gray">{`   ${f.hint}`}</Text> : null}
       </Text>
     );
   }
-  if (mode === 'menu' && menu) {
+  if (mode === 'power' && power) {
     return (
-      <Text>
-        <Text color="cyan">{menu.title}: </Text>
-        {menu.choices.map((c) => (
-          <Text key={c.key}>
-            <Text color="yellow">[{c.key}]</Text>
-            {c.label}{' '}
-          </Text>
-        ))}
-        <Text color="gray">Esc cancel</Text>
+      <Text wrap="truncate" color="magenta">
+        power {power.length === 1 ? `VM ${power[0]}` : `${power.length} VMs`}: pick an action (keys below), Esc closes
       </Text>
     );
   }
-  if (!status) return <Text color="gray">? help · : command · q quit</Text>;
-  return <Text color={status.error ? 'red' : 'green'}>{status.text}</Text>;
+  if (!status) return <Text color="gray">{mode === 'normal' ? '? help · : command · / filter · q quit' : ' '}</Text>;
+  return (
+    <Text wrap="truncate" color={TONE[status.tone]}>
+      {status.text}
+    </Text>
+  );
 }

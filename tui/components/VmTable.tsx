@@ -1,33 +1,44 @@
+// The VM list. Only the rows on screen are rendered, and a cursor move re-renders two of them, so
+// 10,000 VMs cost as much as one screenful.
 import { Box, Text } from 'ink';
-import { useStore } from 'zustand';
+import { memo, useMemo } from 'react';
 import type { Vm } from '../../src/inventory/model.js';
-import { bytes, duration, fit } from '../format.js';
-import type { TuiStore } from '../store.js';
-import { tagColour } from '../tag-colour.js';
+import { tagColour, VM_STATUS_COLOUR } from '../colours.js';
+import { bytes, cell, duration, fit, fitRight, percent } from '../format.js';
+import { listRows, screenLayout } from '../layout.js';
+import { useTui, type TuiStore } from '../store.js';
 import { windowOf } from '../view-window.js';
 
-const STATUS_COLOUR: Record<string, string> = { running: 'green', stopped: 'gray', paused: 'yellow', suspended: 'yellow', unknown: 'red' };
+interface Columns {
+  name: number;
+  tags: number;
+}
 
-function Row({ vm, selected, marked, width }: { vm: Vm; selected: boolean; marked: boolean; width: number }) {
-  const tagWidth = Math.max(10, width - 80);
+/** The name column grows with the terminal up to 28; tags get the rest. */
+function columnsFor(width: number): Columns {
+  const fixed = 2 + 7 + 8 + 10 + 7 + 12 + 9 + 9;
+  const name = Math.max(12, Math.min(28, width - fixed - 16));
+  return { name, tags: Math.max(0, width - fixed - name) };
+}
+
+const Row = memo(function Row({ vm, selected, marked, cols }: { vm: Vm; selected: boolean; marked: boolean; cols: Columns }) {
+  const running = vm.status === 'running';
+  const tags: string[] = [];
   let used = 0;
-  const tags: Vm['tags'] = [];
   for (const t of vm.tags) {
-    if (used + t.length + 1 > tagWidth) break;
+    if (used + t.length + 1 > cols.tags) break;
     tags.push(t);
     used += t.length + 1;
   }
   return (
     <Text inverse={selected} wrap="truncate">
-      <Text color="yellow">{marked ? '●' : ' '}</Text>
-      {fit(String(vm.vmid), 7)}
-      {fit(vm.name || '?', 22)}
-      {fit(vm.node, 7)}
-      <Text color={STATUS_COLOUR[vm.status]}>{fit(vm.status, 9)}</Text>
-      {fit(vm.status === 'running' ? `${(vm.cpu * 100).toFixed(1)}%` : '-', 7)}
-      {fit(vm.status === 'running' ? `${bytes(vm.mem)}/${bytes(vm.maxmem)}` : bytes(vm.maxmem), 12)}
-      {fit(duration(vm.uptime), 8)}
-      <Text color="red">{fit(vm.lock ?? '', 9)}</Text>
+      <Text color="yellow">{marked ? '● ' : '  '}</Text>
+      {cell(String(vm.vmid), 7)}
+      {cell(vm.template ? `${vm.name} (tpl)` : vm.name || '?', cols.name)}
+      {cell(vm.node, 8)}
+      <Text color={VM_STATUS_COLOUR[vm.status]}>{cell(vm.status, 10)}</Text>
+      {fitRight(running ? percent(vm.cpu) : '-', 6)} {fitRight(running ? `${bytes(vm.mem)}/${bytes(vm.maxmem)}` : bytes(vm.maxmem), 11)}{' '}
+      {fitRight(duration(vm.uptime), 8)} {vm.lock ? <Text color="red">{cell(vm.lock, 9)}</Text> : fit('', 9)}
       {tags.map((t) => (
         <Text key={t} color={tagColour(t)}>
           {t}{' '}
@@ -35,44 +46,56 @@ function Row({ vm, selected, marked, width }: { vm: Vm; selected: boolean; marke
       ))}
     </Text>
   );
-}
+});
 
-/** Only the rows on screen are rendered, so 10,000 VMs cost no more than a page. */
-export function VmTable({ store, height }: { store: TuiStore; height: number }) {
-  const visible = useStore(store, (s) => s.visible);
-  const cursor = useStore(store, (s) => s.cursor);
-  const scroll = useStore(store, (s) => s.scroll);
-  const marks = useStore(store, (s) => s.marks);
-  const width = useStore(store, (s) => s.size.columns);
-  const sort = useStore(store, (s) => s.sort);
-  const descending = useStore(store, (s) => s.descending);
-  const selector = useStore(store, (s) => s.selectorLine);
-  const filter = useStore(store, (s) => s.filter);
-  const win = windowOf(scroll, height, visible.length);
+const SORT_LABEL: Record<string, string> = { vmid: 'id', name: 'name', node: 'node', status: 'status', cpu: 'cpu', mem: 'mem' };
+
+export function VmTable({ store }: { store: TuiStore }) {
+  const rows = useTui(store, (s) => s.vmRows);
+  const { cursor, scroll } = useTui(store, (s) => s.pos.vms);
+  const marks = useTui(store, (s) => s.marks);
+  const width = useTui(store, (s) => s.size.columns);
+  const height = useTui(store, (s) => listRows('vms', screenLayout(s).bodyRows));
+  const sort = useTui(store, (s) => s.sort);
+  const descending = useTui(store, (s) => s.descending);
+  const selector = useTui(store, (s) => s.selector?.text);
+  const filter = useTui(store, (s) => s.filters.vms);
+  const loaded = useTui(store, (s) => s.inventory !== null);
+  const cols = columnsFor(width);
+  // Marks survive a filter; say how many are out of sight, since actions still apply to them.
+  const hiddenMarks = useMemo(() => {
+    if (!marks.size) return 0;
+    const shown = new Set(rows.map((v) => v.vmid));
+    let n = 0;
+    for (const id of marks) if (!shown.has(id)) n++;
+    return n;
+  }, [rows, marks]);
+  const win = windowOf(scroll, height, rows.length);
   const arrow = descending ? '↓' : '↑';
-  const h = (label: string, key: string, w: number) => fit(`${label}${sort === key ? arrow : ''}`, w);
+  const h = (label: string, key: string) => `${label}${sort === key ? arrow : ''}`;
   return (
     <Box flexDirection="column" flexShrink={0}>
       <Text bold color="gray" wrap="truncate">
-        {' '}
-        {h('VMID', 'vmid', 7)}
-        {h('NAME', 'name', 22)}
-        {h('NODE', 'node', 7)}
-        {h('STATUS', 'status', 9)}
-        {h('CPU', 'cpu', 7)}
-        {h('MEM', 'mem', 12)}
-        {fit('UPTIME', 8)}
-        {fit('LOCK', 9)}TAGS
+        {'  '}
+        {cell(h('VMID', 'vmid'), 7)}
+        {cell(h('NAME', 'name'), cols.name)}
+        {cell(h('NODE', 'node'), 8)}
+        {cell(h('STATUS', 'status'), 10)}
+        {fitRight(h('CPU', 'cpu'), 6)} {fitRight(h('MEM', 'mem'), 11)} {fitRight('UPTIME', 8)} {fit('LOCK', 9)}TAGS
       </Text>
-      {visible.slice(win.start, win.end).map((vm, i) => (
-        <Row key={vm.vmid} vm={vm} selected={win.start + i === cursor} marked={marks.has(vm.vmid)} width={width} />
+      {rows.slice(win.start, win.end).map((vm, i) => (
+        <Row key={vm.vmid} vm={vm} selected={win.start + i === cursor} marked={marks.has(vm.vmid)} cols={cols} />
       ))}
-      {visible.length === 0 ? <Text color="gray"> no VMs{selector || filter ? ' match' : ''}</Text> : null}
-      <Text color="gray">
-        {visible.length ? `${cursor + 1}/${visible.length}` : '0/0'}
-        {marks.size ? ` · ${marks.size} marked` : ''}
-        {selector ? ` · :vms ${selector}` : ''}
-        {filter ? ` · /${filter}` : ''}
+      {rows.length === 0 ? <Text color="gray">{loaded ? (selector || filter ? '  no VM matches' : '  no VMs in this cluster') : '  loading the inventory…'}</Text> : null}
+      {Array.from({ length: Math.max(0, height - Math.max(1, win.end - win.start)) }, (_, i) => (
+        <Text key={`pad-${i}`}> </Text>
+      ))}
+      <Text color="gray" wrap="truncate">
+        {rows.length ? `${cursor + 1}/${rows.length}` : '0/0'}
+        {marks.size ? <Text color="yellow">{` · ${marks.size} marked${hiddenMarks ? ` (${hiddenMarks} not shown)` : ''}`}</Text> : null}
+        {selector ? <Text color="magenta">{` · :vms ${selector}`}</Text> : null}
+        {filter ? <Text color="cyan">{` · /${filter}`}</Text> : null}
+        {` · sort ${SORT_LABEL[sort]}${descending ? ' desc' : ''}`}
       </Text>
     </Box>
   );

@@ -1,0 +1,259 @@
+// Actions on VMs and jobs: prompt for what the action needs, run its dry run through the core, show the
+// plan, and run it only after confirmation (destructive plans: the target count must be typed).
+import { isDestructive } from '../src/ops/core.js';
+import type { BulkOptions, Operation, OperationKind, PowerAction } from '../src/ops/types.js';
+import type { JobRunRecord } from '../src/schedule/job-types.js';
+import type { JobIntent } from './intents.js';
+import { jobRows, snapshotRows } from './rows.js';
+import { say, type ActionId, type ConfirmState, type PlanRow, type PromptField, type TuiStore } from './store.js';
+import type { TuiSession } from './sync.js';
+
+export const DEFAULT_SNAPSHOT_NAME = 'tui-{vmid}-{datetime}';
+const POWER_VERB: Record<PowerAction, string> = { START: 'start', SHUTDOWN: 'shut down', STOP: 'stop', REBOOT: 'reboot', SUSPEND: 'suspend', RESUME: 'resume' };
+
+interface Planned {
+  title: string;
+  kind: OperationKind;
+  request: BulkOptions;
+  run: (dryRun: boolean) => Promise<Operation>;
+}
+
+function splitTags(text: string): string[] {
+  return text
+    .split(/[,;\s]+/)
+    .map((t) => t.trim())
+    .filter(Boolean);
+}
+
+export function planRows(op: Operation): PlanRow[] {
+  return op.targets.map((t) => ({ vmid: t.vmid, name: t.name, node: t.node, skipped: t.state === 'skipped', what: t.state === 'skipped' ? (t.message ?? 'skipped') : t.action }));
+}
+
+export class ActionFlow {
+  /** The last operation or job run started from a confirmation; tests await it. */
+  lastRun: Promise<unknown> = Promise.resolve(undefined);
+
+  constructor(
+    private readonly store: TuiStore,
+    private readonly session: () => TuiSession,
+  ) {}
+
+  /** The marked VMs, or the VM under the cursor (or the one in the detail view) when nothing is marked. */
+  targets(): number[] {
+    const s = this.store.getState();
+    if (s.marks.size) return [...s.marks].sort((a, b) => a - b);
+    if (s.view === 'detail' && s.detail) return [s.detail.vmid];
+    const vm = s.view === 'vms' ? s.vmRows[s.pos.vms.cursor] : undefined;
+    return vm ? [vm.vmid] : [];
+  }
+
+  private targetsLabel(ids: number[]): string {
+    return ids.length === 1 ? `VM ${ids[0]}` : `${ids.length} VMs`;
+  }
+
+  begin(action: ActionId): void {
+    const ids = this.targets();
+    if (!ids.length) return say(this.store, 'no VM here: move to one or mark some with Space', 'error');
+    const s = this.store.getState();
+    const cursorSnapshot = s.view === 'detail' ? (snapshotRows(s)[s.pos.detail.cursor]?.name ?? '') : '';
+    const fields: Record<typeof action, PromptField[]> = {
+      snapshot: [
+        { label: 'snapshot name', value: DEFAULT_SNAPSHOT_NAME, hint: 'placeholders {vm} {vmid} {date} {time} {datetime}; letters, digits, - and _; at most 40 characters' },
+        { label: 'TTL hours', value: '24', hint: 'empty: keep until deleted; 1..8760' },
+      ],
+      'snapshot-delete': [{ label: 'snapshot to delete', value: cursorSnapshot, hint: 'a name or a glob such as tui-*; only snapshots moxxie made' }],
+      rollback: [
+        { label: 'roll back to', value: cursorSnapshot, hint: 'a snapshot name' },
+        { label: 'start the VM afterwards', value: 'no', hint: 'yes or no' },
+      ],
+      'tags-add': [{ label: 'tags to add', value: '', hint: 'comma- or space-separated' }],
+      'tags-remove': [{ label: 'tags to remove', value: '', hint: 'comma- or space-separated' }],
+    };
+    const titles: Record<typeof action, string> = {
+      snapshot: 'snapshot',
+      'snapshot-delete': 'delete snapshots of',
+      rollback: 'roll back',
+      'tags-add': 'add tags to',
+      'tags-remove': 'remove tags from',
+    };
+    this.store.setState({ mode: 'prompt', prompt: { action, title: `${titles[action]} ${this.targetsLabel(ids)}`, fields: fields[action], index: 0 }, status: null });
+  }
+
+  beginPower(): void {
+    const ids = this.targets();
+    if (!ids.length) return say(this.store, 'no VM here: move to one or mark some with Space', 'error');
+    this.store.setState({ mode: 'power', power: ids, status: null });
+  }
+
+  pickPower(action: PowerAction): void {
+    const ids = this.store.getState().power ?? [];
+    this.store.setState({ mode: 'normal', power: null });
+    const core = this.session().core;
+    const request = { vmSelectors: [{ type: 'VM_IDS' as const, value: ids.join(',') }], operation: action };
+    void this.plan({ title: `${POWER_VERB[action]} ${this.targetsLabel(ids)}`, kind: 'power', request, run: (dryRun) => core.power({ ...request, dryRun }, { frontEnd: 'tui' }) });
+  }
+
+  /** Enter in a prompt: the next field, or the plan once every field is filled. */
+  submitPrompt(): void {
+    const p = this.store.getState().prompt;
+    if (!p) return;
+    if (p.index < p.fields.length - 1) {
+      this.store.setState({ prompt: { ...p, index: p.index + 1, error: undefined } });
+      return;
+    }
+    const built = this.build(p.action, p.fields.map((f) => f.value.trim()));
+    if ('error' in built) {
+      this.store.setState({ prompt: { ...p, error: built.error } });
+      return;
+    }
+    this.store.setState({ mode: 'normal', prompt: null });
+    void this.plan(built);
+  }
+
+  private build(action: ActionId, values: string[]): Planned | { error: string } {
+    const core = this.session().core;
+    const ids = this.targets();
+    const vmSelectors = [{ type: 'VM_IDS' as const, value: ids.join(',') }];
+    const who = this.targetsLabel(ids);
+    const opts = { frontEnd: 'tui' as const };
+    switch (action) {
+      case 'snapshot': {
+        const [name, ttlText] = values;
+        if (!name) return { error: 'snapshot name: required, e.g. tui-{vmid}-{datetime}' };
+        let ttlHours: number | undefined;
+        if (ttlText) {
+          ttlHours = Number(ttlText);
+          if (!Number.isInteger(ttlHours) || ttlHours < 1 || ttlHours > 8760) return { error: `TTL hours: '${ttlText}' is not a whole number of hours from 1 to 8760 (or empty)` };
+        }
+        const request = { vmSelectors, snapshotName: name, ...(ttlHours ? { ttlHours } : {}) };
+        return { title: `snapshot ${who} as ${name}${ttlHours ? ` (TTL ${ttlHours}h)` : ''}`, kind: 'snapshot.create', request, run: (dryRun) => core.createSnapshots({ ...request, dryRun }, opts) };
+      }
+      case 'snapshot-delete': {
+        const [name] = values;
+        if (!name) return { error: 'snapshot: give a name or a glob such as tui-*' };
+        const request = { vmSelectors, ...(/[*?[]/.test(name) ? { namePattern: name } : { snapshotName: name }) };
+        return { title: `delete snapshot ${name} on ${who}`, kind: 'snapshot.delete', request, run: (dryRun) => core.deleteSnapshots({ ...request, dryRun }, opts) };
+      }
+      case 'rollback': {
+        const [name, startText] = values;
+        if (!name) return { error: 'roll back to: give a snapshot name' };
+        if (!/^(y|yes|n|no|)$/i.test(startText)) return { error: `start the VM afterwards: answer yes or no, not '${startText}'` };
+        const request = { vmSelectors, snapshotName: name, start: /^y/i.test(startText) };
+        return { title: `roll back ${who} to ${name}${request.start ? ' and start' : ''}`, kind: 'snapshot.rollback', request, run: (dryRun) => core.rollbackSnapshot({ ...request, dryRun }, opts) };
+      }
+      case 'tags-add':
+      case 'tags-remove': {
+        const tags = splitTags(values[0] ?? '');
+        if (!tags.length) return { error: 'tags: give at least one, e.g. maint-ok' };
+        const add = action === 'tags-add';
+        const request = { vmSelectors, action: add ? ('ADD' as const) : ('REMOVE' as const), tags };
+        return { title: `${add ? 'add' : 'remove'} tags ${tags.join(', ')} ${add ? 'to' : 'from'} ${who}`, kind: 'tags', request, run: (dryRun) => core.applyTags({ ...request, dryRun }, opts) };
+      }
+      default:
+        return { error: `${action}: not an action with a prompt` };
+    }
+  }
+
+  /** Dry run through the core, then the plan for confirmation. */
+  private async plan(p: Planned): Promise<void> {
+    say(this.store, `planning: ${p.title}…`);
+    let op: Operation;
+    try {
+      op = await p.run(true);
+    } catch (err) {
+      say(this.store, `${p.title}: ${(err as Error).message}`, 'error');
+      return;
+    }
+    const rows = planRows(op);
+    const count = rows.filter((r) => !r.skipped).length;
+    const confirm: ConfirmState = {
+      title: p.title,
+      rows,
+      warnings: op.warnings,
+      count,
+      destructive: isDestructive(p.kind, p.request),
+      typed: '',
+      scroll: 0,
+      run: () => {
+        this.lastRun = p.run(false).catch((err: Error) => {
+          say(this.store, `${p.title}: ${err.message}`, 'error');
+          return undefined;
+        });
+      },
+    };
+    this.store.setState({ mode: 'confirm', confirm, status: null });
+  }
+
+  /** Enter or y on a plan. */
+  confirm(): void {
+    const c = this.store.getState().confirm;
+    if (!c) return;
+    if (c.count === 0) {
+      this.store.setState({ mode: 'normal', confirm: null });
+      return say(this.store, 'nothing to do: every target is skipped');
+    }
+    if (c.destructive && c.typed.trim() !== String(c.count)) {
+      return say(this.store, `destructive: type ${c.count} (the number of VMs that would change), then Enter`, 'error');
+    }
+    this.store.setState({ mode: 'normal', confirm: null, marks: new Set() });
+    c.run();
+    say(this.store, `${c.title}: started on ${c.count} VM${c.count === 1 ? '' : 's'}; c cancels`);
+  }
+
+  cancelRunning(): void {
+    const s = this.store.getState();
+    const running = s.liveOps.find((o) => o.id === s.paneOpId && o.status === 'running') ?? s.liveOps.find((o) => o.status === 'running');
+    if (!running) return say(this.store, 'no operation is running');
+    const ok = this.session().core.operations.cancel(running.id);
+    say(this.store, ok ? `cancelling ${running.kind}: nothing new starts, running steps finish` : `${running.id} is no longer running`);
+  }
+
+  async job(kind: JobIntent, afterChange: () => Promise<void>, showRuns: (jobId: string) => void): Promise<void> {
+    const s = this.store.getState();
+    const job = jobRows(s)[s.pos.jobs.cursor];
+    const jobs = this.session().jobs;
+    if (!job || !jobs) return say(this.store, 'no job here');
+    try {
+      if (kind === 'enable' || kind === 'disable') {
+        await (kind === 'enable' ? jobs.enable(job.id) : jobs.disable(job.id));
+        await afterChange();
+        return say(this.store, `${job.name} ${kind}d`, 'ok');
+      }
+      say(this.store, `dry-running ${job.name}…`);
+      const dry = await jobs.trigger(job.id, { dryRun: true });
+      if (kind === 'dry-run') {
+        showRuns(job.id);
+        return say(this.store, `${job.name} (dry run): ${dry.status}, ${dry.vms.length} VM${dry.vms.length === 1 ? '' : 's'}${dry.message ? ` — ${dry.message}` : ''}`, dry.status === 'failed' ? 'error' : 'ok');
+      }
+      const rows = runPlanRows(dry);
+      const count = rows.filter((r) => !r.skipped).length;
+      const params = job.parameters as { action?: string };
+      const destructive = job.taskType === 'snapshot_delete' || (job.taskType === 'power_schedule' && params.action === 'stop');
+      const confirm: ConfirmState = {
+        title: `run job ${job.name} now (${job.taskType})`,
+        rows,
+        warnings: dry.message ? [dry.message] : [],
+        count,
+        destructive,
+        typed: '',
+        scroll: 0,
+        run: () => {
+          this.lastRun = jobs.trigger(job.id).then(
+            (run) => {
+              say(this.store, `${job.name}: ${run.status}, ${run.vms.length} VM${run.vms.length === 1 ? '' : 's'}${run.message ? ` — ${run.message}` : ''}`, run.status === 'succeeded' ? 'ok' : 'error');
+              return afterChange().then(() => run);
+            },
+            (err: Error) => say(this.store, `${job.name}: ${err.message}`, 'error'),
+          );
+        },
+      };
+      this.store.setState({ mode: 'confirm', confirm, status: null });
+    } catch (err) {
+      say(this.store, `${job.name}: ${(err as Error).message}`, 'error');
+    }
+  }
+}
+
+function runPlanRows(run: JobRunRecord): PlanRow[] {
+  return run.vms.map((v) => ({ vmid: v.vmid, name: v.name, node: '', skipped: v.state === 'skipped', what: v.message ?? v.state }));
+}

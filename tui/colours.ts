@@ -1,0 +1,27 @@
+// Colours with a meaning, the same everywhere: VM and node states, operation and target states, tags.
+const TAG_PALETTE = ['cyan', 'magenta', 'yellow', 'green', 'blue', 'redBright', 'cyanBright', 'magentaBright', 'yellowBright', 'greenBright', 'blueBright'] as const;
+
+/** A tag always gets the same colour, wherever it appears (a hash of its text picks it). */
+export function tagColour(tag: string): (typeof TAG_PALETTE)[number] {
+  let h = 2166136261;
+  for (let i = 0; i < tag.length; i++) h = Math.imul(h ^ tag.charCodeAt(i), 16777619) >>> 0;
+  return TAG_PALETTE[h % TAG_PALETTE.length];
+}
+
+export const VM_STATUS_COLOUR: Record<string, string> = { running: 'green', stopped: 'gray', paused: 'yellow', suspended: 'yellow', unknown: 'red' };
+export const NODE_STATUS_COLOUR: Record<string, string> = { online: 'green', offline: 'red', unknown: 'yellow' };
+
+/** Operation, target and job-run states. */
+export const STATE_COLOUR: Record<string, string> = {
+  planned: 'gray',
+  skipped: 'gray',
+  running: 'cyan',
+  succeeded: 'green',
+  partial: 'yellow',
+  failed: 'red',
+  cancelled: 'yellow',
+  interrupted: 'red',
+  timeout: 'red',
+  'skipped-overlap': 'yellow',
+  missed: 'yellow',
+};

@@ -1,0 +1,91 @@
+// Operations, live (this session) or past (the history of every front end), with the selected one's
+// per-VM outcomes under the list.
+import { Box, Text } from 'ink';
+import { useMemo } from 'react';
+import type { Operation } from '../../src/ops/types.js';
+import { STATE_COLOUR } from '../colours.js';
+import { clock, elapsed, fit } from '../format.js';
+import { listRows, screenLayout } from '../layout.js';
+import { liveOpRows, pastOpRows } from '../rows.js';
+import { useTui, type TuiStore } from '../store.js';
+import { windowOf } from '../view-window.js';
+import { ScrollList } from './ScrollList.js';
+
+function counts(op: Operation): string {
+  const c: Record<string, number> = {};
+  for (const t of op.targets) c[t.state] = (c[t.state] ?? 0) + 1;
+  return Object.entries(c)
+    .map(([k, n]) => `${n} ${k}`)
+    .join(', ');
+}
+
+export function Outcomes({ op, rows }: { op: Operation | undefined; rows: number }) {
+  if (!op) return null;
+  // Failures first: they are what one looks for.
+  const order: Record<string, number> = { failed: 0, running: 1, cancelled: 2, succeeded: 3, planned: 4, skipped: 5 };
+  const targets = [...op.targets].sort((a, b) => (order[a.state] ?? 9) - (order[b.state] ?? 9) || a.vmid - b.vmid);
+  const win = windowOf(0, rows, targets.length);
+  return (
+    <Box flexDirection="column" flexShrink={0} marginTop={1}>
+      <Text color="gray" wrap="truncate">
+        {op.id} · {op.kind} · {op.context} · from {op.frontEnd} — per-VM outcome{targets.length > rows ? ` (first ${rows} of ${targets.length})` : ''}:
+      </Text>
+      {targets.slice(win.start, win.end).map((t) => (
+        <Text key={t.vmid} wrap="truncate">
+          {fit(String(t.vmid), 7)}
+          {fit(t.name, 22)}
+          <Text color={STATE_COLOUR[t.state]}>{fit(t.state, 10)}</Text>
+          {fit(t.startedAt ? elapsed((t.finishedAt ?? Date.now()) - t.startedAt) : '', 8)}
+          {t.message ?? t.action}
+        </Text>
+      ))}
+    </Box>
+  );
+}
+
+function OperationList({ items, pos, height, bodyRows, info }: { items: Operation[]; pos: { cursor: number; scroll: number }; height: number; bodyRows: number; info: string }) {
+  return (
+    <Box flexDirection="column" flexShrink={0}>
+      <ScrollList
+        header={`${fit('STARTED', 20)}${fit('KIND', 19)}${fit('STATUS', 12)}${fit('FROM', 10)}${fit('TOOK', 8)}${fit('VMS', 6)}RESULT`}
+        items={items}
+        pos={pos}
+        height={height}
+        keyOf={(o) => o.id}
+        empty="nothing yet"
+        info={info}
+        render={(o) => (
+          <>
+            {fit(clock(o.startedAt), 20)}
+            {fit(`${o.kind}${o.dryRun ? ' (dry)' : ''}`, 19)}
+            <Text color={STATE_COLOUR[o.status]}>{fit(o.status, 12)}</Text>
+            {fit(o.frontEnd, 10)}
+            {fit(o.finishedAt ? elapsed(o.finishedAt - o.startedAt) : '', 8)}
+            {fit(String(o.targets.length), 6)}
+            {counts(o)}
+          </>
+        )}
+      />
+      <Outcomes op={items[pos.cursor]} rows={Math.max(1, bodyRows - height - 4)} />
+    </Box>
+  );
+}
+
+export function OpsView({ store }: { store: TuiStore }) {
+  const liveOps = useTui(store, (s) => s.liveOps);
+  const filter = useTui(store, (s) => s.filters.ops);
+  const pos = useTui(store, (s) => s.pos.ops);
+  const bodyRows = useTui(store, (s) => screenLayout(s).bodyRows);
+  const items = useMemo(() => liveOpRows({ liveOps, filters: { ops: filter } }), [liveOps, filter]);
+  return <OperationList items={items} pos={pos} height={listRows('ops', bodyRows)} bodyRows={bodyRows} info={`this session's operations, live; Enter shows one in the pane${filter ? ` · /${filter}` : ''}`} />;
+}
+
+export function HistoryView({ store }: { store: TuiStore }) {
+  const pastOps = useTui(store, (s) => s.pastOps);
+  const liveOps = useTui(store, (s) => s.liveOps);
+  const filter = useTui(store, (s) => s.filters.history);
+  const pos = useTui(store, (s) => s.pos.history);
+  const bodyRows = useTui(store, (s) => screenLayout(s).bodyRows);
+  const items = useMemo(() => pastOpRows({ pastOps, liveOps, filters: { history: filter } }), [pastOps, liveOps, filter]);
+  return <OperationList items={items} pos={pos} height={listRows('history', bodyRows)} bodyRows={bodyRows} info={`history of every front end (TUI, MCP, scheduler)${filter ? ` · /${filter}` : ''}`} />;
+}

@@ -1,0 +1,39 @@
+// What a key (or a test) can ask the TUI to do. The keymap calls these; the controller implements them
+// by changing the store and calling the core. Components never call the core.
+import type { PowerAction } from '../src/ops/types.js';
+import type { ActionId } from './store.js';
+
+export type JobIntent = 'enable' | 'disable' | 'trigger' | 'dry-run';
+
+export interface Intents {
+  move(delta: number): void;
+  moveTo(where: 'top' | 'bottom'): void;
+  page(direction: 1 | -1): void;
+  open(): void;
+  back(): void;
+  quit(): void;
+  toggleHelp(): void;
+  cycleView(direction: 1 | -1): void;
+  refreshNow(): void;
+
+  toggleMark(): void;
+  markAllVisible(): void;
+  clearMarks(): void;
+  cycleSort(): void;
+  reverseSort(): void;
+
+  beginLine(kind: 'filter' | 'command'): void;
+  submitLine(): void;
+  eraseChar(): void;
+  clearLine(): void;
+  complete(): void;
+
+  beginAction(action: ActionId): void;
+  beginPower(): void;
+  pickPower(action: PowerAction): void;
+  confirm(): void;
+  scrollPlan(delta: number): void;
+  cancelOperation(): void;
+  closePane(): void;
+  jobAction(kind: JobIntent): void;
+}

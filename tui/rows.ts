@@ -1,0 +1,86 @@
+// The rows each view lists, after its `/` filter. The controller counts them to move the cursor and the
+// components draw them, from the same functions.
+import type { ClusterTask, SnapshotInfo } from '../src/core.js';
+import type { ClusterNode } from '../src/inventory/model.js';
+import type { Operation } from '../src/ops/types.js';
+import type { JobRunRecord } from '../src/schedule/job-types.js';
+import { COMMANDS } from './command-line.js';
+import { helpSections, keysLabel, type Binding } from './keymap.js';
+import type { JobRow, TuiState, ViewName } from './store.js';
+import { matchesWords } from './vm-order.js';
+
+export type HelpRow = { kind: 'title'; text: string } | { kind: 'binding'; binding: Binding } | { kind: 'command'; usage: string; description: string };
+
+export function nodeRows(s: Pick<TuiState, 'inventory' | 'filters'>): ClusterNode[] {
+  const nodes = s.inventory?.nodes ?? [];
+  return nodes.filter((n) => matchesWords(`${n.node} ${n.status}`, s.filters.nodes));
+}
+
+export function taskRows(s: Pick<TuiState, 'tasks' | 'filters'>): ClusterTask[] {
+  return s.tasks.filter((t) => matchesWords(`${t.node} ${t.type} ${t.id ?? ''} ${t.user} ${t.status ?? 'running'}`, s.filters.tasks));
+}
+
+function opText(o: Operation): string {
+  return `${o.id} ${o.kind} ${o.status} ${o.frontEnd} ${o.targets.map((t) => `${t.vmid} ${t.name}`).join(' ')}`;
+}
+
+export function liveOpRows(s: Pick<TuiState, 'liveOps' | 'filters'>): Operation[] {
+  return s.liveOps.filter((o) => matchesWords(opText(o), s.filters.ops));
+}
+
+/** History as stored, with this session's operations in their live state (the store may lag a write). */
+export function pastOpRows(s: Pick<TuiState, 'pastOps' | 'liveOps' | 'filters'>): Operation[] {
+  const live = new Map(s.liveOps.map((o) => [o.id, o]));
+  const stored = new Set(s.pastOps.map((o) => o.id));
+  const merged = [...s.liveOps.filter((o) => !stored.has(o.id)), ...s.pastOps.map((o) => live.get(o.id) ?? o)].sort((a, b) => b.startedAt - a.startedAt);
+  return merged.filter((o) => matchesWords(opText(o), s.filters.history));
+}
+
+export function jobRows(s: Pick<TuiState, 'jobs' | 'filters'>): JobRow[] {
+  return s.jobs.filter((j) => matchesWords(`${j.name} ${j.taskType} ${j.cronExpression} ${j.enabled ? 'enabled' : 'disabled'}`, s.filters.jobs));
+}
+
+export function runRows(s: Pick<TuiState, 'runs' | 'filters'>): JobRunRecord[] {
+  return s.runs.filter((r) => matchesWords(`${r.jobName} ${r.status} ${r.trigger} ${r.dryRun ? 'dry' : ''}`, s.filters.runs));
+}
+
+export function snapshotRows(s: Pick<TuiState, 'detail' | 'filters'>): SnapshotInfo[] {
+  return (s.detail?.snapshots ?? []).filter((x) => matchesWords(`${x.name} ${x.description}`, s.filters.detail));
+}
+
+export function helpRows(readOnly: boolean, filter?: string): HelpRow[] {
+  const rows: HelpRow[] = [];
+  for (const section of helpSections(readOnly)) {
+    const hits = section.bindings.filter((b) => matchesWords(`${keysLabel(b)} ${b.description}`, filter));
+    if (!hits.length) continue;
+    rows.push({ kind: 'title', text: section.title });
+    for (const b of hits) rows.push({ kind: 'binding', binding: b });
+  }
+  const commands = COMMANDS.filter((c) => matchesWords(`${c.usage} ${c.description}`, filter));
+  if (commands.length) rows.push({ kind: 'title', text: 'Commands (type : first)' });
+  for (const c of commands) rows.push({ kind: 'command', usage: c.usage, description: c.description });
+  return rows;
+}
+
+export function rowCount(s: TuiState, view: ViewName = s.view): number {
+  switch (view) {
+    case 'vms':
+      return s.vmRows.length;
+    case 'nodes':
+      return nodeRows(s).length;
+    case 'tasks':
+      return taskRows(s).length;
+    case 'ops':
+      return liveOpRows(s).length;
+    case 'history':
+      return pastOpRows(s).length;
+    case 'jobs':
+      return jobRows(s).length;
+    case 'runs':
+      return runRows(s).length;
+    case 'detail':
+      return snapshotRows(s).length;
+    case 'help':
+      return helpRows(s.context.readOnly, s.filters.help).length;
+  }
+}

@@ -1,0 +1,191 @@
+// Keeps the store in step with the cluster: polls the inventory (and the open view's data) every few
+// seconds and folds the core's operation events in. Target updates are batched per frame: a bulk
+// operation over thousands of VMs sends thousands of events, the screen needs a few redraws a second.
+import type { MoxxieCore } from '../src/core.js';
+import type { HistoryStore } from '../src/history/store.js';
+import type { Inventory } from '../src/inventory/model.js';
+import type { Operation, OperationEvent, OperationTarget } from '../src/ops/types.js';
+import type { JobManager } from '../src/schedule/jobs.js';
+import { listRowsFor } from './layout.js';
+import { deriveVmRows, say, type JobRow, type TuiStore } from './store.js';
+import { keepScreenLine } from './view-window.js';
+
+export interface TuiSession {
+  core: MoxxieCore;
+  history?: HistoryStore;
+  jobs?: JobManager;
+  close?: () => Promise<void>;
+}
+
+const FLUSH_MS = 50;
+const KEEP_LIVE_OPS = 50;
+
+function copyOp(op: Operation): Operation {
+  return { ...op, targets: op.targets.map((t) => ({ ...t })) };
+}
+
+/** Puts a new inventory in, keeping the cursor on its VM, that VM on its screen line, and the marks. */
+export function applyInventory(store: TuiStore, inventory: Inventory): void {
+  const s = store.getState();
+  const old = s.pos.vms;
+  const cursorVm = s.vmRows[old.cursor]?.vmid;
+  const vmRows = deriveVmRows({ ...s, inventory });
+  const found = cursorVm === undefined ? -1 : vmRows.findIndex((v) => v.vmid === cursorVm);
+  const height = listRowsFor({ ...s, view: 'vms' });
+  const pos = keepScreenLine(old, found >= 0 ? found : old.cursor, height, vmRows.length);
+  const present = new Set(inventory.vms.map((v) => v.vmid));
+  const marks = [...s.marks].every((id) => present.has(id)) ? s.marks : new Set([...s.marks].filter((id) => present.has(id)));
+  store.setState({ inventory, vmRows, marks, pos: { ...s.pos, vms: pos }, refreshedAt: Date.now(), refreshError: null });
+}
+
+export class Sync {
+  private timer: NodeJS.Timeout | undefined;
+  private flushTimer: NodeJS.Timeout | undefined;
+  private unsubscribe: (() => void) | undefined;
+  private inFlight: Promise<void> | undefined;
+  private pending = new Map<string, Map<number, OperationTarget>>();
+  private stopped = false;
+  /** Called when an operation this process runs finishes (the controller refreshes around it). */
+  onFinished: (op: Operation) => void = () => {};
+
+  constructor(
+    private readonly store: TuiStore,
+    private readonly session: TuiSession,
+    private readonly refreshMs: number,
+  ) {}
+
+  start(initial?: Inventory | null): Promise<void> {
+    this.stopped = false;
+    this.unsubscribe = this.session.core.operations.subscribe((e) => this.onEvent(e));
+    // An inventory fetched while Ink loaded is fresh: only the view's own data is still to load.
+    let first: Promise<void>;
+    if (initial) {
+      applyInventory(this.store, initial);
+      first = this.loadView().catch((err: Error) => this.store.setState({ refreshError: err.message }));
+    } else {
+      first = this.refresh();
+    }
+    this.schedule();
+    return first;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      void this.refresh().finally(() => this.schedule());
+    }, this.refreshMs);
+    this.timer.unref?.();
+  }
+
+  /** One refresh at a time; a second caller shares the one in flight. */
+  refresh(): Promise<void> {
+    if (!this.inFlight) this.inFlight = this.load().finally(() => (this.inFlight = undefined));
+    return this.inFlight;
+  }
+
+  private async load(): Promise<void> {
+    const { core } = this.session;
+    try {
+      const inventory = await core.inventory();
+      if (this.stopped) return;
+      applyInventory(this.store, inventory);
+      await this.loadView();
+    } catch (err) {
+      if (!this.stopped) this.store.setState({ refreshError: (err as Error).message });
+    }
+  }
+
+  /** The open view's own data (tasks, history, jobs, runs, a VM's detail). */
+  async loadView(): Promise<void> {
+    const { core, history, jobs } = this.session;
+    const s = this.store.getState();
+    switch (s.view) {
+      case 'tasks':
+        this.store.setState({ tasks: await core.listTasks({ limit: 500 }) });
+        break;
+      case 'history':
+        if (history) this.store.setState({ pastOps: await history.listOperations({ limit: 500 }) });
+        break;
+      case 'jobs':
+        if (jobs) this.store.setState({ jobs: await this.jobRows(jobs) });
+        break;
+      case 'runs':
+        if (jobs) this.store.setState({ runs: await jobs.runs(s.runsJob ?? undefined, { limit: 200 }) });
+        break;
+      case 'detail': {
+        const vmid = s.detail?.vmid;
+        if (vmid === undefined) break;
+        const [snapshots, config] = await Promise.all([core.listSnapshots(vmid), core.getVmConfig(vmid)]);
+        if (this.store.getState().detail?.vmid === vmid) this.store.setState({ detail: { vmid, snapshots, config, loaded: true } });
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  private async jobRows(jobs: JobManager): Promise<JobRow[]> {
+    const [list, runs] = await Promise.all([jobs.list(), jobs.runs(undefined, { limit: 500 })]);
+    return Promise.all(
+      list.map(async (j) => {
+        let nextRun: number | undefined;
+        if (j.enabled) {
+          try {
+            nextRun = (await jobs.preview(j.id, 1))[0]?.getTime();
+          } catch {
+            nextRun = undefined;
+          }
+        }
+        const lastRun = runs.filter((r) => r.jobId === j.id && !r.dryRun).sort((a, b) => b.startedAt - a.startedAt)[0];
+        return { ...j, nextRun, lastRun };
+      }),
+    );
+  }
+
+  private onEvent(e: OperationEvent): void {
+    if (this.stopped) return;
+    if (e.type === 'target-updated') {
+      let targets = this.pending.get(e.operationId);
+      if (!targets) this.pending.set(e.operationId, (targets = new Map()));
+      targets.set(e.target.vmid, { ...e.target });
+      if (!this.flushTimer) this.flushTimer = setTimeout(() => this.flush(), FLUSH_MS);
+      return;
+    }
+    this.flush();
+    const op = copyOp(e.operation);
+    const s = this.store.getState();
+    const liveOps = [op, ...s.liveOps.filter((o) => o.id !== op.id)].slice(0, KEEP_LIVE_OPS);
+    if (e.type === 'operation-started') {
+      this.store.setState({ liveOps, paneOpId: op.id });
+      return;
+    }
+    this.store.setState({ liveOps });
+    const c = op.summary?.counts;
+    const text = `${op.kind} ${op.status}: ${c?.succeeded ?? 0} succeeded, ${c?.failed ?? 0} failed, ${c?.skipped ?? 0} skipped, ${c?.cancelled ?? 0} cancelled`;
+    say(this.store, text, op.status === 'succeeded' ? 'ok' : 'error');
+    this.onFinished(op);
+  }
+
+  /** Folds the batched target updates into the store in one change. */
+  flush(): void {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    if (!this.pending.size) return;
+    const pending = this.pending;
+    this.pending = new Map();
+    const liveOps = this.store.getState().liveOps.map((op) => {
+      const updates = pending.get(op.id);
+      if (!updates) return op;
+      return { ...op, targets: op.targets.map((t) => updates.get(t.vmid) ?? t) };
+    });
+    this.store.setState({ liveOps });
+  }
+}
