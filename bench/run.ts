@@ -11,7 +11,8 @@ let failed = 0;
 for (const suite of suites) {
   const file = join(here, `${suite}.js`);
   if (!existsSync(file)) continue;
-  const res = spawnSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', `const m = await import(${JSON.stringify(`file://${file}`)}); await m.run(); process.exit(0);`], { stdio: 'inherit' });
+  // A file, not `node -e`: suites fork themselves, and a child inherits the parent's execArgv.
+  const res = spawnSync(process.execPath, ['--expose-gc', join(here, 'run-suite.js'), suite], { stdio: 'inherit' });
   if (res.status !== 0) {
     failed++;
     console.error(`bench ${suite} failed (exit ${res.status})`);
