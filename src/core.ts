@@ -1,5 +1,6 @@
 // The core's facade: what the TUI, the MCP server and the scheduler call. Plain data in and out;
 // every mutation goes through here so read-only, safe mode and protection are enforced once.
+import type { TaskListItem } from './pve/types.js';
 import type { Inventory, Vm } from './inventory/model.js';
 import type { ResolveWarning, VmSelector } from './select/types.js';
 import type {
@@ -45,16 +46,8 @@ export interface TagCount {
   count: number;
 }
 
-export interface ClusterTask {
-  upid: string;
-  node: string;
-  type: string;
-  id?: string;
-  user: string;
-  starttime: number;
-  endtime?: number;
-  status?: string;
-}
+/** A task of the cluster, as PVE lists it. */
+export type ClusterTask = TaskListItem;
 
 export interface OperationRegistry {
   list(): Operation[];

@@ -58,3 +58,15 @@ export interface WaitOptions {
   /** Poll interval; default 1000 ms for real clusters. */
   intervalMs?: number;
 }
+
+/** One row of a PVE task list (`GET /cluster/tasks`, `GET /nodes/{node}/tasks`); `status` is the exit status once finished. */
+export interface TaskListItem {
+  upid: string;
+  node: string;
+  type: string;
+  id?: string;
+  user: string;
+  starttime: number;
+  endtime?: number;
+  status?: string;
+}

@@ -1,5 +1,5 @@
 // Typed calls for /version and /cluster/*, named after their PVE paths.
-import type { PveRequester, RequestOptions } from '../types.js';
+import type { PveRequester, RequestOptions, TaskListItem } from '../types.js';
 
 export interface ClusterResource {
   id: string;
@@ -25,16 +25,7 @@ export interface ClusterResource {
   shared?: number;
 }
 
-export interface ClusterTaskItem {
-  upid: string;
-  node: string;
-  type: string;
-  id?: string;
-  user: string;
-  starttime: number;
-  endtime?: number;
-  status?: string;
-}
+export type ClusterTaskItem = TaskListItem;
 
 export const getVersion = (c: PveRequester) => c.get<{ version: string; release: string; repoid: string }>('/version');
 

@@ -1,5 +1,5 @@
 // Typed calls for /nodes and node tasks.
-import type { Params, PveRequester, TaskStatus } from '../types.js';
+import type { Params, PveRequester, TaskListItem, TaskStatus } from '../types.js';
 
 export interface NodeListItem {
   node: string;
@@ -12,16 +12,7 @@ export interface NodeListItem {
   ssl_fingerprint?: string;
 }
 
-export interface NodeTaskItem {
-  upid: string;
-  node: string;
-  type: string;
-  id?: string;
-  user: string;
-  starttime: number;
-  endtime?: number;
-  status?: string;
-}
+export type NodeTaskItem = TaskListItem;
 
 const n = (node: string) => `/nodes/${encodeURIComponent(node)}`;
 
