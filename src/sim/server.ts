@@ -157,7 +157,8 @@ export function createRequestListener(deps: ServerDeps): (req: IncomingMessage, 
     if (routeKey === 'POST /access/ticket') return send(res, 200, 'OK', JSON.stringify({ data: ticketLogin(auth, checked.params) }));
     if (routeKey === 'GET /access/ticket') return send(res, 200, 'OK', JSON.stringify({ data: null }));
     const handler = handlers[routeKey];
-    if (!handler) throw new SimApiError(501, `Method '${method} ${relPath}' not implemented in the simulator`);
+    // A valid PVE endpoint moxxie never calls: answered like an unknown method, with the reason.
+    if (!handler) throw new SimApiError(501, `Method '${method} ${relPath}' is outside the moxxie simulator's scope (a real PVE 8 offers it)`);
     const result = await handler({ sim, params: checked.params, auth: who ?? { user: '', viaTicket: false, admin: false } });
     if (result instanceof RawJson) return send(res, 200, 'OK', result.body);
     if (result instanceof WithTotal) return send(res, 200, 'OK', JSON.stringify({ data: result.data, total: result.total }));
