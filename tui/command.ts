@@ -44,6 +44,11 @@ export async function run(argv: string[]): Promise<number> {
   }
   // React's production build renders several times faster; a user's explicit NODE_ENV wins.
   process.env.NODE_ENV ??= 'production';
+  // Ink reads CI / CONTINUOUS_INTEGRATION once, on import, and then draws only the last frame (meant
+  // for build logs). We only get here with a real terminal, so a CI variable left in the shell (or a
+  // terminal opened by a CI job) must not leave the full-screen app blank.
+  delete process.env.CI;
+  delete process.env.CONTINUOUS_INTEGRATION;
   const readOnly = values['read-only'];
   // Ink and React are the longest load on the way to the first frame: start on them first, and let the
   // core load, the context connect and the first inventory arrive meanwhile.

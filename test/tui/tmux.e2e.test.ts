@@ -2,6 +2,8 @@
 // live progress, help, then quit — and the terminal is given back (alternate screen left) after q,
 // Ctrl+C and SIGTERM. The demo cluster keeps its state in MOXXIE_STATE_DIR, which is where the
 // snapshot is checked after the TUI exits. tmux is required: CI installs it; without it this fails.
+// CI=true is set on purpose: CI machines export it, and Ink then draws nothing until exit (it once
+// left this very test staring at a blank screen in CI).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -45,7 +47,7 @@ function text(session: string, s: string): void {
 function startDemo(session: string): string {
   const state = mkdtempSync(join(tmpdir(), 'moxxie-tmux-'));
   dirs.push(state);
-  const env = `MOXXIE_STATE_DIR=${state} MOXXIE_CONFIG=${join(state, 'config.json')} MOXXIE_DEMO_TASK_MS=300`;
+  const env = `MOXXIE_STATE_DIR=${state} MOXXIE_CONFIG=${join(state, 'config.json')} MOXXIE_DEMO_TASK_MS=300 CI=true`;
   tmux('new-session', '-d', '-s', session, '-x', '140', '-y', '40', `${env} ${process.execPath} ${cli} --demo; echo EXITED-$?; sleep 120`);
   return state;
 }
