@@ -18,6 +18,21 @@ async function contextNames(): Promise<string[]> {
   }
 }
 
+type RunAppModule = typeof import('./run-app.js');
+
+/** The bundled build (scripts/bundle-tui.mjs) loads in a fraction of the time; plain modules when a
+ *  build skipped the bundle step (tsc alone). */
+async function loadRunApp(): Promise<RunAppModule> {
+  const bundle = new URL('./run-app.bundle.js', import.meta.url);
+  try {
+    return (await import(bundle.href)) as RunAppModule;
+  } catch (err) {
+    const missing = (err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && String((err as Error).message).includes('run-app.bundle.js');
+    if (!missing) throw err;
+    return import('./run-app.js');
+  }
+}
+
 export async function run(argv: string[]): Promise<number> {
   let values;
   try {
@@ -52,7 +67,7 @@ export async function run(argv: string[]): Promise<number> {
   const readOnly = values['read-only'];
   // Ink and React are the longest load on the way to the first frame: start on them first, and let the
   // core load, the context connect and the first inventory arrive meanwhile.
-  const ui = import('./run-app.js');
+  const ui = loadRunApp();
   // Awaited below; this only keeps a load failure from counting as unhandled if the core fails first.
   ui.catch(() => undefined);
   const { openMoxxie } = await import('../src/open.js');

@@ -192,6 +192,28 @@ describe('TUI over the simulator', () => {
     expect(t.sim.state.vm(8200)!.status).toBe('stopped');
   });
 
+  it('breaks a plan with skipped targets down by reason in a table, and skips what is already in state', async () => {
+    const t = await start();
+    const ids = Array.from({ length: 10 }, (_, i) => 8200 + i);
+    const running = ids.filter((id) => t.sim.state.vm(id)!.status === 'running');
+    const stopped = ids.filter((id) => !running.includes(id));
+    expect(running.length).toBeGreaterThan(0);
+    expect(stopped.length).toBeGreaterThan(0);
+    await t.type(':vms id:8200-8209');
+    await t.press(KEY.enter, 'a', 'p', 's');
+    await t.waitFor(/Plan: start 10 VMs/);
+    const frame = t.frame();
+    expect(frame).toMatch(new RegExp(`${stopped.length} will change · ${running.length} skipped`));
+    // The breakdown table: a boxed heading and one row per outcome with its count.
+    expect(frame).toMatch(/┌─+┬─+┐/);
+    expect(frame).toMatch(/│ outcome\s+│ VMs │/);
+    expect(frame).toMatch(new RegExp(`│ will change\\s+│\\s+${stopped.length} │`));
+    expect(frame).toMatch(new RegExp(`│ skip: [^│]*running[^│]*│\\s+${running.length} │`));
+    await t.press('y');
+    await t.controller.lastRun;
+    for (const id of ids) expect(t.sim.state.vm(id)!.status, `VM ${id}`).toBe('running');
+  });
+
   it('deletes the snapshot under the cursor from a VM detail', async () => {
     const t = await start();
     await t.press('/');

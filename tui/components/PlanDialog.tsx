@@ -1,5 +1,6 @@
 // The dry-run plan: every target, what will happen to it or why it is skipped; then the confirmation.
 import { Box, Text } from 'ink';
+import { breakdownHeight, planBreakdown, PlanBreakdown } from './PlanBreakdown.js';
 import { fit } from '../format.js';
 import { screenLayout } from '../layout.js';
 import { useTui, type PlanRow, type TuiStore } from '../store.js';
@@ -17,11 +18,17 @@ function skipReasons(rows: PlanRow[]): string {
 export function PlanDialog({ store }: { store: TuiStore }) {
   const confirm = useTui(store, (s) => s.confirm);
   const bodyRows = useTui(store, (s) => screenLayout(s).bodyRows);
+  const columns = useTui(store, (s) => s.size.columns);
   if (!confirm) return null;
   const skipped = confirm.rows.length - confirm.count;
   const reasons = skipReasons(confirm.rows);
-  // Border (2), title, summary, reasons, table header, the prompt and the warnings.
-  const tableRows = Math.max(1, bodyRows - 7 - confirm.warnings.length - (reasons ? 1 : 0));
+  // Border (2), title, summary, table header, the prompt and the warnings.
+  const fixed = 6 + confirm.warnings.length;
+  // When targets are skipped, a breakdown table of the reasons, if it leaves room for at least five
+  // plan rows; otherwise the reasons on one line.
+  const breakdown = reasons ? planBreakdown(confirm.rows, Math.max(20, columns - 20)) : [];
+  const showTable = breakdown.length > 0 && bodyRows - fixed - breakdownHeight(breakdown.length) >= 5;
+  const tableRows = Math.max(1, bodyRows - fixed - (showTable ? breakdownHeight(breakdown.length) : reasons ? 1 : 0));
   const win = windowOf(confirm.scroll, tableRows, confirm.rows.length);
   return (
     <Box flexDirection="column" borderStyle="double" borderColor={confirm.destructive ? 'red' : 'cyan'} paddingX={1} flexShrink={0}>
@@ -34,7 +41,9 @@ export function PlanDialog({ store }: { store: TuiStore }) {
         <Text color="gray">{skipped} skipped</Text>
         <Text color="gray"> · nothing has run yet (this was a dry run)</Text>
       </Text>
-      {reasons ? (
+      {showTable ? (
+        <PlanBreakdown rows={breakdown} />
+      ) : reasons ? (
         <Text color="gray" wrap="truncate">
           skipped: {reasons}
         </Text>
