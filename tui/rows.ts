@@ -1,11 +1,12 @@
 // The rows each view lists, after its `/` filter. The controller counts them to move the cursor and the
 // components draw them, from the same functions.
-import type { ClusterTask, SnapshotInfo } from '../src/core.js';
+import type { ClusterTask } from '../src/core.js';
 import type { ClusterNode } from '../src/inventory/model.js';
 import type { Operation } from '../src/ops/types.js';
 import type { JobRunRecord } from '../src/schedule/job-types.js';
 import { COMMANDS } from './command-line.js';
 import { helpSections, keysLabel, type Binding } from './keymap.js';
+import { snapshotTree, type SnapshotRow } from './snapshot-tree.js';
 import type { JobRow, TuiState, ViewName } from './store.js';
 import { matchesWords } from './vm-order.js';
 
@@ -44,8 +45,8 @@ export function runRows(s: Pick<TuiState, 'runs' | 'filters'>): JobRunRecord[] {
   return s.runs.filter((r) => matchesWords(`${r.jobName} ${r.status} ${r.trigger} ${r.dryRun ? 'dry' : ''}`, s.filters.runs));
 }
 
-export function snapshotRows(s: Pick<TuiState, 'detail' | 'filters'>): SnapshotInfo[] {
-  return (s.detail?.snapshots ?? []).filter((x) => matchesWords(`${x.name} ${x.description}`, s.filters.detail));
+export function snapshotRows(s: Pick<TuiState, 'detail' | 'filters'>): SnapshotRow[] {
+  return snapshotTree(s.detail?.snapshots ?? []).filter((x) => matchesWords(`${x.name} ${x.description}`, s.filters.detail));
 }
 
 export function helpRows(readOnly: boolean, filter?: string): HelpRow[] {

@@ -9,6 +9,7 @@ import { activeScopes, bindingsIn, findBinding, helpSections, KEYMAP, keysLabel,
 import { chordLabel, chordsOf } from '../../tui/keys.js';
 import { drawnRows, listRows, screenLayout } from '../../tui/layout.js';
 import { helpRows } from '../../tui/rows.js';
+import { snapshotTree } from '../../tui/snapshot-tree.js';
 import { initialState, MAIN_VIEWS, type Mode, type ViewName } from '../../tui/store.js';
 import { keepScreenLine, scrollFor, windowOf } from '../../tui/view-window.js';
 import { filterVms, matchesWords, sortVms } from '../../tui/vm-order.js';
@@ -232,5 +233,16 @@ describe('command line', () => {
     expect(completeCommand('vms node:pve2', src)).toBe('vms node:pve2 ');
     expect(completeCommand('runs ni', src)).toBe('runs nightly ');
     expect(completeCommand('vms status:ru', src)).toBe('vms status:running ');
+  });
+
+  it('lays snapshots out as PVE’s tree: by parent, oldest child first, with branch lines', () => {
+    const snap = (name: string, snaptime: number, parent?: string) => ({ name, snaptime, parent, description: '', vmstate: false, moxxieMade: false });
+    // base ─┬─ a ── a2
+    //       └─ b        (b was taken after a rollback to base); orphan's parent was deleted.
+    const rows = snapshotTree([snap('b', 40, 'base'), snap('a2', 30, 'a'), snap('a', 20, 'base'), snap('base', 10), snap('orphan', 50, 'gone')]);
+    expect(rows.map((r) => `${r.branch}${r.name}`)).toEqual(['base', '├ a', '│ └ a2', '└ b', 'orphan']);
+    // A cycle (never from PVE) still lists every snapshot once.
+    const cyclic = snapshotTree([snap('x', 1, 'y'), snap('y', 2, 'x'), snap('root', 0)]);
+    expect(cyclic.map((r) => r.name).sort()).toEqual(['root', 'x', 'y']);
   });
 });

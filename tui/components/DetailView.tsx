@@ -74,7 +74,8 @@ export function DetailView({ store }: { store: TuiStore }) {
           const expired = s.expiresAt !== undefined && s.expiresAt * 1000 < Date.now();
           return (
             <>
-              {fit(`${s.parent ? '└ ' : ''}${s.name}${s.moxxieMade ? ' ◆' : ''}`, 34)}
+              <Text color="gray">{s.branch}</Text>
+              {fit(`${s.name}${s.moxxieMade ? ' ◆' : ''}`, Math.max(8, 34 - s.branch.length))}
               {fit(s.snaptime ? clock(s.snaptime * 1000) : '-', 21)}
               {fit(s.vmstate ? 'yes' : '', 5)}
               <Text color={expired ? 'red' : undefined}>{fit(s.expiresAt ? `${clock(s.expiresAt * 1000)}${expired ? '!' : ''}` : '', 21)}</Text>

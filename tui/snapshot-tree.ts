@@ -1,0 +1,40 @@
+// A VM's snapshots as PVE's GUI shows them: a tree by `parent`, oldest child first, each row with the
+// branch lines that lead to it. PVE chains every snapshot to the one taken before it, so a plain list
+// would hide which snapshots a rollback leaves on the other branch.
+import type { SnapshotInfo } from '../src/core.js';
+
+export interface SnapshotRow extends SnapshotInfo {
+  /** Branch lines drawn before the name ('' for a root), e.g. '│ ├ '. */
+  branch: string;
+}
+
+export function snapshotTree(snapshots: SnapshotInfo[]): SnapshotRow[] {
+  const names = new Set(snapshots.map((s) => s.name));
+  const children = new Map<string | undefined, SnapshotInfo[]>();
+  for (const s of snapshots) {
+    // A parent PVE no longer lists (deleted) makes its child a root.
+    const parent = s.parent && names.has(s.parent) ? s.parent : undefined;
+    const list = children.get(parent) ?? [];
+    list.push(s);
+    children.set(parent, list);
+  }
+  for (const list of children.values()) list.sort((a, b) => (a.snaptime ?? 0) - (b.snaptime ?? 0) || a.name.localeCompare(b.name));
+
+  const rows: SnapshotRow[] = [];
+  const seen = new Set<string>();
+  const walk = (parent: string | undefined, guides: string, depth: number) => {
+    const list = children.get(parent) ?? [];
+    list.forEach((s, i) => {
+      // A parent cycle cannot come from PVE, but a bad answer must not hang the TUI.
+      if (seen.has(s.name)) return;
+      seen.add(s.name);
+      const last = i === list.length - 1;
+      rows.push({ ...s, branch: depth === 0 ? '' : `${guides}${last ? '└ ' : '├ '}` });
+      walk(s.name, depth === 0 ? '' : `${guides}${last ? '  ' : '│ '}`, depth + 1);
+    });
+  };
+  walk(undefined, '', 0);
+  // Anything left over sat on a cycle: list it flat rather than drop it.
+  for (const s of snapshots) if (!seen.has(s.name)) rows.push({ ...s, branch: '' });
+  return rows;
+}
