@@ -26,10 +26,13 @@ const Row = memo(function Row({ vm, selected, marked, cols }: { vm: Vm; selected
   const tags: string[] = [];
   let used = 0;
   for (const t of vm.tags) {
-    if (used + t.length + 1 > cols.tags) break;
+    // Keep room for the "+N" that says how many tags did not fit.
+    const reserve = tags.length + 1 < vm.tags.length ? 3 : 0;
+    if (used + t.length + 1 + reserve > cols.tags) break;
     tags.push(t);
     used += t.length + 1;
   }
+  const hidden = vm.tags.length - tags.length;
   return (
     <Text inverse={selected} wrap="truncate">
       <Text color="yellow">{marked ? '● ' : '  '}</Text>
@@ -44,6 +47,7 @@ const Row = memo(function Row({ vm, selected, marked, cols }: { vm: Vm; selected
           {t}{' '}
         </Text>
       ))}
+      {hidden > 0 && cols.tags - used >= 2 ? <Text color="gray">+{hidden}</Text> : null}
     </Text>
   );
 });
