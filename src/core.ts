@@ -49,6 +49,21 @@ export interface TagCount {
 /** A task of the cluster, as PVE lists it. */
 export type ClusterTask = TaskListItem;
 
+/** A task's log lines (from line `start`, of `total`) and its state. */
+export interface TaskLog {
+  upid: string;
+  node: string;
+  status: 'running' | 'stopped';
+  /** Once stopped: "OK", "WARNINGS: n" or PVE's error text. */
+  exitstatus?: string;
+  type: string;
+  id?: string;
+  starttime: number;
+  start: number;
+  total: number;
+  lines: string[];
+}
+
 export interface OperationRegistry {
   list(): Operation[];
   get(id: string): Operation | undefined;
@@ -65,6 +80,8 @@ export interface MoxxieCore {
   getVmConfig(vmid: number): Promise<Record<string, unknown>>;
   listSnapshots(vmid: number): Promise<SnapshotInfo[]>;
   listTasks(opts?: { limit?: number }): Promise<ClusterTask[]>;
+  /** A task's log: its last `limit` lines (default 500) unless `start` is given, and its state. */
+  taskLog(upid: string, opts?: { limit?: number; start?: number }): Promise<TaskLog>;
   listTags(): Promise<TagCount[]>;
   vmsWithTag(tag: string): Promise<Vm[]>;
 

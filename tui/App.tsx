@@ -13,6 +13,7 @@ import { HistoryView, OpsView } from './components/OperationsView.js';
 import { PlanDialog } from './components/PlanDialog.js';
 import { RunsView } from './components/RunsView.js';
 import { StatusLine } from './components/StatusLine.js';
+import { TaskLogView } from './components/TaskLogView.js';
 import { TasksView } from './components/TasksView.js';
 import { VmTable } from './components/VmTable.js';
 import type { TuiController } from './controller.js';
@@ -28,6 +29,7 @@ const VIEWS: Record<ViewName, (p: { store: TuiStore }) => ReactNode> = {
   jobs: JobsView,
   runs: RunsView,
   detail: DetailView,
+  tasklog: TaskLogView,
   help: HelpView,
 };
 

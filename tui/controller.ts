@@ -10,7 +10,7 @@ import type { Intents, JobIntent } from './intents.js';
 import { activeScopes, findBinding } from './keymap.js';
 import { chordsOf, typedText, type Chord } from './keys.js';
 import { listRowsFor, pageSize } from './layout.js';
-import { jobRows, liveOpRows, nodeRows, rowCount } from './rows.js';
+import { jobRows, liveOpRows, nodeRows, rowCount, taskRows } from './rows.js';
 import { deriveVmRows, initialState, MAIN_VIEWS, say, type ActionId, type TuiState, type TuiStore, type ViewName } from './store.js';
 import { Sync, type TuiSession } from './sync.js';
 import { clamp, keepScreenLine, scrollFor } from './view-window.js';
@@ -158,6 +158,13 @@ export class TuiController implements Intents {
       case 'jobs': {
         const job = jobRows(s)[cursor];
         if (job) this.showRuns(job.id, true);
+        return;
+      }
+      case 'tasks': {
+        const task = taskRows(s)[cursor];
+        if (!task) return;
+        this.store.setState({ taskLog: { upid: task.upid, log: null }, filters: { ...s.filters, tasklog: undefined }, pos: { ...s.pos, tasklog: { cursor: 0, scroll: 0 } } });
+        this.setView('tasklog', true);
         return;
       }
       case 'ops': {

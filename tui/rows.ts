@@ -41,6 +41,13 @@ export function jobRows(s: Pick<TuiState, 'jobs' | 'filters'>): JobRow[] {
   return s.jobs.filter((j) => matchesWords(`${j.name} ${j.taskType} ${j.cronExpression} ${j.enabled ? 'enabled' : 'disabled'}`, s.filters.jobs));
 }
 
+/** The open task's log lines, numbered from PVE's line numbers, after the view's filter. */
+export function taskLogRows(s: Pick<TuiState, 'taskLog' | 'filters'>): Array<{ n: number; text: string }> {
+  const log = s.taskLog?.log;
+  if (!log) return [];
+  return log.lines.map((text, i) => ({ n: log.start + i + 1, text })).filter((l) => matchesWords(l.text, s.filters.tasklog));
+}
+
 export function runRows(s: Pick<TuiState, 'runs' | 'filters'>): JobRunRecord[] {
   return s.runs.filter((r) => matchesWords(`${r.jobName} ${r.status} ${r.trigger} ${r.dryRun ? 'dry' : ''}`, s.filters.runs));
 }
@@ -81,6 +88,8 @@ export function rowCount(s: TuiState, view: ViewName = s.view): number {
       return runRows(s).length;
     case 'detail':
       return snapshotRows(s).length;
+    case 'tasklog':
+      return taskLogRows(s).length;
     case 'help':
       return helpRows(s.context.readOnly, s.filters.help).length;
   }

@@ -2,14 +2,14 @@
 // `useTui` and send intents; nothing here talks to PVE.
 import { useStore } from 'zustand';
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { ClusterTask, ContextInfo, SnapshotInfo } from '../src/core.js';
+import type { ClusterTask, ContextInfo, SnapshotInfo, TaskLog } from '../src/core.js';
 import type { Inventory, Vm } from '../src/inventory/model.js';
 import type { Operation } from '../src/ops/types.js';
 import type { JobRecord, JobRunRecord } from '../src/schedule/job-types.js';
 import { resolveSelectorLine, type ParsedSelectorLine } from '../src/select/selector-line.js';
 import { filterVms, sortVms, type SortKey } from './vm-order.js';
 
-export type ViewName = 'vms' | 'nodes' | 'tasks' | 'ops' | 'history' | 'jobs' | 'runs' | 'detail' | 'help';
+export type ViewName = 'vms' | 'nodes' | 'tasks' | 'ops' | 'history' | 'jobs' | 'runs' | 'detail' | 'tasklog' | 'help';
 /** The views Tab cycles through and `:` names. */
 export const MAIN_VIEWS: ViewName[] = ['vms', 'nodes', 'tasks', 'ops', 'history', 'jobs'];
 
@@ -110,6 +110,8 @@ export interface TuiState {
   runs: JobRunRecord[];
   runsJob: string | null;
   detail: VmDetail | null;
+  /** The task whose log is open, and the log once loaded. */
+  taskLog: { upid: string; log: TaskLog | null } | null;
 
   /** The operation shown in the pane; null when none or closed. */
   paneOpId: string | null;
@@ -133,6 +135,7 @@ const zeroPos = (): Record<ViewName, ListPos> => ({
   jobs: { cursor: 0, scroll: 0 },
   runs: { cursor: 0, scroll: 0 },
   detail: { cursor: 0, scroll: 0 },
+  tasklog: { cursor: 0, scroll: 0 },
   help: { cursor: 0, scroll: 0 },
 });
 
@@ -160,6 +163,7 @@ export function initialState(context: ContextInfo, size = { columns: 120, rows: 
     runs: [],
     runsJob: null,
     detail: null,
+    taskLog: null,
     paneOpId: null,
     line: null,
     prompt: null,

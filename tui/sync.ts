@@ -120,6 +120,20 @@ export class Sync {
       case 'runs':
         if (jobs) this.store.setState({ runs: await jobs.runs(s.runsJob ?? undefined, { limit: 200 }) });
         break;
+      case 'tasklog': {
+        const upid = s.taskLog?.upid;
+        if (!upid) break;
+        const log = await core.taskLog(upid, { limit: 1000 });
+        const now = this.store.getState();
+        if (now.taskLog?.upid !== upid) break;
+        // Follow the end like `tail -f` while the cursor is on the last line (it is, when first opened).
+        const follow = !now.taskLog.log || now.pos.tasklog.cursor >= now.taskLog.log.lines.length - 1;
+        const height = listRowsFor({ ...now, view: 'tasklog' });
+        const last = Math.max(0, log.lines.length - 1);
+        const pos = follow ? { cursor: last, scroll: Math.max(0, log.lines.length - height) } : now.pos.tasklog;
+        this.store.setState({ taskLog: { upid, log }, pos: { ...now.pos, tasklog: pos } });
+        break;
+      }
       case 'detail': {
         const vmid = s.detail?.vmid;
         if (vmid === undefined) break;

@@ -15,6 +15,7 @@ import type { CoreRecorder } from './recorder.js';
 import { OperationStore } from './registry.js';
 import { listSnapshots, planSnapshotCreate, planSnapshotDelete, planSnapshotRollback } from './snapshots.js';
 import { planTags } from './tags.js';
+import { readTaskLog } from './task-log.js';
 import type { FrontEnd, OperationKind } from './types.js';
 import { VmGate } from './vm-gate.js';
 
@@ -83,6 +84,7 @@ export function createCore(opts: CoreOptions): MoxxieCore & { readonly operation
       const tasks = await getClusterTasks(client);
       return tasks.slice(0, o.limit ?? LIST_TASKS_DEFAULT).map((t) => ({ upid: t.upid, node: t.node, type: t.type, id: t.id, user: t.user, starttime: t.starttime, endtime: t.endtime, status: t.status }));
     },
+    taskLog: (upid, o) => readTaskLog(client, upid, o),
     listTags: async () => tagCounts(await inventory()),
     vmsWithTag: async (tag) => vmsWithTag(await inventory(), tag),
     createSnapshots: (req, run) => executeOperation(deps, 'snapshot.create', req, (input) => planSnapshotCreate(input, req), run),

@@ -350,6 +350,40 @@ describe('TUI over the simulator', () => {
     expect(t.store.getState().view).toBe('jobs');
   });
 
+  it('opens a task’s log from the tasks view, as the simulator logged it, and filters it', async () => {
+    const t = await start();
+    await t.type(':vms id:8200');
+    await t.press(KEY.enter, 's');
+    await t.press(KEY.ctrlU);
+    await t.type('logged-{vmid}');
+    await t.press(KEY.enter, KEY.enter);
+    await t.waitFor(/Plan: snapshot VM 8200|Plan: snapshot 1 VM/);
+    await t.press('y');
+    await t.controller.lastRun;
+    const simTask = t.sim.state.tasks().find((x) => x.type === 'qmsnapshot' && x.id === '8200' && x.status === 'stopped')!;
+    expect(simTask, 'the snapshot task in the simulator').toBeDefined();
+    await t.type(':tasks');
+    await t.press(KEY.enter);
+    await t.waitFor(/qmsnapshot\s+8200/);
+    const row = t.store.getState().tasks.findIndex((x) => x.upid === simTask.upid);
+    expect(row).toBeGreaterThanOrEqual(0);
+    await t.press('g', ...Array.from({ length: row }, () => 'j'), KEY.enter);
+    expect(t.store.getState().view).toBe('tasklog');
+    await t.waitFor(/qmsnapshot 8200 on pve\d · started .* · OK/);
+    expect(t.frame()).toContain('› task log');
+    // Every line the simulator logged, in order, the last one on the cursor.
+    const shown = t.store.getState().taskLog!.log!.lines;
+    expect(shown).toEqual(simTask.log);
+    expect(t.frame()).toContain(simTask.log[simTask.log.length - 1]);
+    expect(t.frame()).toMatch(new RegExp(`${simTask.log.length}/${simTask.log.length} · ${simTask.log.length} lines`));
+    await t.press('/');
+    await t.type('TASK');
+    await t.press(KEY.enter);
+    expect(t.frame()).toMatch(/1\/1 · /);
+    await t.press(KEY.esc);
+    expect(t.store.getState().view).toBe('tasks');
+  });
+
   it('switches context with :ctx and reports an unknown one', async () => {
     let other: ReturnType<typeof createCore> | undefined;
     let otherClient: PveClient | undefined;

@@ -1,0 +1,42 @@
+// A PVE task's log and state for the front ends: the tail by default, because a long task (a backup, a
+// migration) logs thousands of lines and the end is what tells what happened.
+import type { TaskLog } from '../core.js';
+import type { PveClient } from '../pve/client.js';
+import { getTaskStatus } from '../pve/endpoints/nodes.js';
+import { parseUpid } from '../pve/upid.js';
+import { RequestError } from './errors.js';
+
+export const TASK_LOG_MAX_LINES = 5000;
+const TASK_LOG_DEFAULT_LINES = 500;
+
+export async function readTaskLog(client: PveClient, upid: string, opts: { limit?: number; start?: number } = {}): Promise<TaskLog> {
+  let node: string;
+  try {
+    ({ node } = parseUpid(upid));
+  } catch (err) {
+    throw new RequestError('upid', `${(err as Error).message}; a UPID looks like UPID:pve1:0000A1B2:00C3D4E5:656F7A80:qmsnapshot:100:root@pam:`);
+  }
+  const limit = opts.limit ?? TASK_LOG_DEFAULT_LINES;
+  if (!Number.isInteger(limit) || limit < 1 || limit > TASK_LOG_MAX_LINES) throw new RequestError('limit', `must be a whole number from 1 to ${TASK_LOG_MAX_LINES} (got ${limit})`);
+  if (opts.start !== undefined && (!Number.isInteger(opts.start) || opts.start < 0)) throw new RequestError('start', `must be a whole number of 0 or more (got ${opts.start})`);
+  const status = await getTaskStatus(client, node, upid);
+  // PVE counts lines from 0 and reports the total, so the tail needs the total first.
+  let start = opts.start;
+  if (start === undefined) {
+    const probe = await client.taskLog(upid, { start: 0, limit: 1 });
+    start = Math.max(0, probe.total - limit);
+  }
+  const log = await client.taskLog(upid, { start, limit });
+  return {
+    upid,
+    node,
+    status: status.status,
+    exitstatus: status.exitstatus,
+    type: status.type,
+    id: status.id,
+    starttime: status.starttime,
+    start,
+    total: log.total,
+    lines: log.lines.map((l) => l.t),
+  };
+}
