@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Entry point: moxxie [tui] | mcp | scheduler | sim | config. Each subcommand lives with its room and is
+// Entry point: moxxie [tui] | mcp | scheduler | jobs | sim | config. Each subcommand lives with its room and is
 // loaded on demand, so `moxxie mcp` never loads ink and `moxxie sim` never loads the MCP SDK.
 
 type CommandModule = { run(argv: string[]): Promise<number> };
@@ -10,6 +10,7 @@ const commands: Record<string, string> = {
   sim: './sim/command.js',
   config: './config/command.js',
   scheduler: './schedule/command.js',
+  jobs: './schedule/jobs-command.js',
   mcp: '../mcp/command.js',
   tui: '../tui/command.js',
 };
@@ -20,6 +21,7 @@ Usage:
   moxxie [--demo] [--context NAME] [--read-only]   open the TUI
   moxxie mcp [--http] [--demo] [--context NAME]    run the MCP server (stdio by default)
   moxxie scheduler [--demo | --context NAME] [--once] [--json]
+  moxxie jobs list | show | create | update | delete | enable | disable | trigger | runs ...
   moxxie sim [--port 8006] [--nodes 4] [--vms 60] [--http]
   moxxie config list | use NAME | add NAME ... | test [NAME]
   moxxie help

@@ -181,6 +181,12 @@ export class JobManager {
     const job = await this.get(idOrName);
     const dryRun = !!opts.dryRun;
     const trigger = opts.trigger ?? 'manual';
+    // Refused before a run exists: otherwise every step would be refused and the run recorded as failed.
+    if (this.core.context.readOnly && !dryRun) {
+      const err = new ReadOnlyError(this.core.context.name, 'job.trigger');
+      await this.store.audit({ at: Date.now(), context: this.core.context.name, frontEnd: this.frontEnd, action: 'job.trigger', request: { job: job.id, trigger }, allowed: false, reason: err.message });
+      throw err;
+    }
     const run: JobRunRecord = {
       id: `run-${randomUUID().slice(0, 8)}`,
       jobId: job.id,

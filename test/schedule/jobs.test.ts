@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { HistoryStore } from '../../src/history/store.js';
 import type { OperationEvent } from '../../src/ops/types.js';
 import type { JobRunRecord } from '../../src/schedule/job-types.js';
+import { checkJob } from '../../src/schedule/job-validation.js';
 import { JobManager, type JobInput } from '../../src/schedule/jobs.js';
 import { startCluster, type TestCluster } from '../fixtures/cluster.js';
 
@@ -124,6 +125,21 @@ describe('job management', () => {
     await expect(jobs.create(seedDaily)).rejects.toThrow(/read-only/);
     expect((await store.listAudit(1))[0]).toMatchObject({ action: 'job.create', allowed: false });
     expect(await jobs.list()).toEqual([]);
+  });
+
+  it('refuses to trigger a job in a read-only context before any run exists, but still dry-runs it', async () => {
+    const { c, jobs, store } = await setup({}, { readOnly: true });
+    // The job was made elsewhere (a writable front end on the same store).
+    const job = checkJob({ ...seedDaily, cronExpression: MANUAL }, 'job-ro', Date.now());
+    await store.update((d) => void d.jobs.push(job));
+    const before = c.sim.state.vms().map((v) => v.snapshots.length);
+    await expect(jobs.trigger(job.id)).rejects.toThrow(/read-only: job\.trigger was refused/);
+    expect((await store.listAudit(1))[0]).toMatchObject({ action: 'job.trigger', allowed: false });
+    expect(await store.listJobRuns({ jobId: job.id })).toEqual([]);
+    const dry = await jobs.trigger(job.id, { dryRun: true });
+    expect(dry.dryRun).toBe(true);
+    expect(dry.vms.length).toBeGreaterThan(0);
+    expect(c.sim.state.vms().map((v) => v.snapshots.length)).toEqual(before);
   });
 });
 
