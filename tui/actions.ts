@@ -1,6 +1,7 @@
 // Actions on VMs and jobs: prompt for what the action needs, run its dry run through the core, show the
 // plan, and run it only after confirmation (destructive plans: the target count must be typed).
 import { isDestructive } from '../src/ops/core.js';
+import { isDestructiveJob } from '../src/schedule/job-danger.js';
 import type { BulkOptions, Operation, OperationKind, PowerAction } from '../src/ops/types.js';
 import type { JobRunRecord } from '../src/schedule/job-types.js';
 import type { JobIntent } from './intents.js';
@@ -227,8 +228,7 @@ export class ActionFlow {
       }
       const rows = runPlanRows(dry);
       const count = rows.filter((r) => !r.skipped).length;
-      const params = job.parameters as { action?: string };
-      const destructive = job.taskType === 'snapshot_delete' || (job.taskType === 'power_schedule' && params.action === 'stop');
+      const destructive = isDestructiveJob(job);
       const confirm: ConfirmState = {
         title: `run job ${job.name} now (${job.taskType})`,
         rows,
