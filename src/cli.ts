@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Entry point: moxxie [tui] | mcp | scheduler | jobs | sim | config. Each subcommand lives with its room and is
+// Entry point: moxxie [tui] | mcp | scheduler | jobs | history | sim | config. Each subcommand lives with its room and is
 // loaded on demand, so `moxxie mcp` never loads ink and `moxxie sim` never loads the MCP SDK.
 
 type CommandModule = { run(argv: string[]): Promise<number> };
@@ -11,6 +11,7 @@ const commands: Record<string, string> = {
   config: './config/command.js',
   scheduler: './schedule/command.js',
   jobs: './schedule/jobs-command.js',
+  history: './history/command.js',
   mcp: '../mcp/command.js',
   tui: '../tui/command.js',
 };
@@ -22,6 +23,7 @@ Usage:
   moxxie mcp [--http] [--demo] [--context NAME]    run the MCP server (stdio by default)
   moxxie scheduler [--demo | --context NAME] [--once] [--json]
   moxxie jobs list | show | create | update | delete | enable | disable | trigger | runs ...
+  moxxie history [list | show ID | audit] [--demo | --context NAME] [--json]
   moxxie sim [--port 8006] [--nodes 4] [--vms 60] [--http]
   moxxie config list | use NAME | add NAME ... | test [NAME]
   moxxie help

@@ -1,8 +1,9 @@
 // `moxxie jobs` as text: the jobs table, one job in detail, runs and their per-VM rows. Plain data in,
-// strings out; every time carries its UTC offset, so a job's own time zone and this machine's never mix up.
+// strings out.
 import type { JobRecord, JobRunRecord } from './job-types.js';
 import { vmCounts } from './job-views.js';
-import { textTable } from './text-table.js';
+import { textTable } from '../text/table.js';
+import { formatTime } from '../text/time.js';
 
 /** A job with what the table shows beside it. */
 export interface JobListRow {
@@ -15,18 +16,6 @@ export interface JobListRow {
 }
 
 const localZone = () => Intl.DateTimeFormat().resolvedOptions().timeZone;
-
-/** `2025-06-02 02:00:00 +02:00`, in `timezone` (default: this machine's). */
-export function formatTime(at: Date | number, timezone?: string): string {
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-CA', { timeZone: timezone, timeZoneName: 'longOffset', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' })
-      .formatToParts(at)
-      .map((p) => [p.type, p.value]),
-  );
-  // longOffset is "GMT+02:00", or plain "GMT" at offset zero.
-  const offset = parts.timeZoneName === 'GMT' ? '+00:00' : parts.timeZoneName.replace('GMT', '');
-  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}:${parts.second} ${offset}`;
-}
 
 const zoneLabel = (job: JobRecord) => job.timezone ?? `${localZone()}, local time`;
 
