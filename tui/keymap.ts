@@ -79,7 +79,7 @@ export const KEYMAP: readonly Binding[] = [
   { id: 'erase-line', keys: ['ctrl+u'], scopes: ['edit'], label: 'clear', description: 'clear the line', footer: true, run: (c) => c.clearLine() },
   { id: 'complete', keys: ['tab'], scopes: ['edit'], label: 'complete', description: 'complete a command, context, tag or term', footer: true, run: (c) => c.complete() },
 
-  { id: 'filter', keys: ['/'], scopes: ['global'], label: 'filter', description: 'filter the current view by text (every word must match)', footer: true, run: (c) => c.beginLine('filter') },
+  { id: 'filter', keys: ['/'], scopes: ['global'], label: 'filter', description: 'filter the view by text: every word must match, !word must not', footer: true, run: (c) => c.beginLine('filter') },
   { id: 'command', keys: [':'], scopes: ['global'], label: 'command', description: 'command line: :vms [selector] :nodes :tasks :ops :history :jobs :ctx NAME …', footer: true, run: (c) => c.beginLine('command') },
   { id: 'next-view', keys: ['tab'], scopes: ['global'], label: 'next view', description: 'next view (vms, nodes, tasks, ops, history, jobs)', run: (c) => c.cycleView(1) },
   { id: 'prev-view', keys: ['shift+tab'], scopes: ['global'], label: 'prev view', description: 'previous view', run: (c) => c.cycleView(-1) },

@@ -19,13 +19,17 @@ export function sortVms(vms: readonly Vm[], key: SortKey, descending: boolean): 
 }
 
 /** Every word of the filter must occur (case-insensitive) somewhere in the text. */
+/** Every word of the filter must occur in the text; a word with a leading `!` must not (as in k9s). */
 export function matchesWords(text: string, filter: string | undefined): boolean {
   if (!filter) return true;
   const hay = text.toLowerCase();
   return filter
     .toLowerCase()
     .split(/\s+/)
-    .every((w) => !w || hay.includes(w));
+    .every((w) => {
+      if (!w || w === '!') return true;
+      return w.startsWith('!') ? !hay.includes(w.slice(1)) : hay.includes(w);
+    });
 }
 
 /** The `/` filter of the VM list: id, name, node, status, tags and lock. */

@@ -190,6 +190,10 @@ describe('sorting and filtering', () => {
     expect(filterVms(vms, 'pve2 stopped').map((v) => v.vmid)).toEqual([300]);
     expect(filterVms(vms, '  ')).toHaveLength(3);
     expect(matchesWords('anything', undefined)).toBe(true);
+    // A leading ! excludes, as in k9s; a lone ! is ignored.
+    expect(filterVms(vms, 'web !prod').map((v) => v.vmid)).toEqual([300]);
+    expect(filterVms(vms, '!web').map((v) => v.vmid)).toEqual([200]);
+    expect(filterVms(vms, '!')).toHaveLength(3);
   });
 
   it('sorts 10,000 VMs by name, naturally', () => {
