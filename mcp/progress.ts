@@ -1,5 +1,6 @@
-// Progress notifications for a running operation, when the client sent a progress token:
-// progress = targets finished, total = targets planned.
+// Progress notifications for a running call, when the client sent a progress token:
+// progress = targets finished, total = targets to do, summed over every operation the call runs
+// (a bulk tool runs one; a job run may add retries and snapshot rotation).
 import type { OperationListener, TargetState } from '../src/ops/types.js';
 import type { ToolExtra } from './define-tool.js';
 
@@ -16,20 +17,29 @@ export function progressReporter(extra: ToolExtra): ProgressReporter {
   if (progressToken === undefined) return { flush: async () => undefined };
   let total = 0;
   let finished = 0;
+  let lastSent = -1;
   let sent: Promise<void> = Promise.resolve();
-  const send = (progress: number, message: string) => {
+  const send = (message: string) => {
+    // MCP requires progress to increase with every notification: a later operation that has finished
+    // nothing yet is not announced on its own.
+    if (finished <= lastSent) return;
+    lastSent = finished;
+    const params = { progressToken, progress: finished, total, message };
     // Chained, so notifications leave in order; a client that went away must not fail the operation.
-    sent = sent.then(() => extra.sendNotification({ method: 'notifications/progress', params: { progressToken, progress, total, message } })).catch(() => undefined);
+    sent = sent.then(() => extra.sendNotification({ method: 'notifications/progress', params })).catch(() => undefined);
   };
   return {
     listener: (event) => {
       if (event.type === 'operation-started') {
-        // Everything not skipped counts: steps may already be running when this event is seen.
-        total = event.operation.targets.filter((t) => t.state !== 'skipped').length;
-        send(0, `${event.operation.kind}: ${total} VM(s) to do`);
+        // Everything not skipped counts: steps may already be running when this event is seen, and
+        // targets that cannot be attempted (offline node) start out failed, so they count as finished.
+        const targets = event.operation.targets.filter((t) => t.state !== 'skipped');
+        total += targets.length;
+        finished += targets.filter((t) => FINISHED.includes(t.state)).length;
+        send(`${event.operation.kind}: ${targets.length} VM(s) to do`);
       } else if (event.type === 'target-updated' && FINISHED.includes(event.target.state)) {
         finished = Math.min(total, finished + 1);
-        send(finished, `${event.target.vmid} ${event.target.name}: ${event.target.state}`);
+        send(`${event.target.vmid} ${event.target.name}: ${event.target.state}`);
       }
     },
     flush: () => sent,

@@ -12,13 +12,16 @@ import { windowOf } from '../view-window.js';
 interface Columns {
   name: number;
   tags: number;
+  /** Below 100 columns uptime gives way, so names and tags stay readable on an 80-column terminal. */
+  uptime: boolean;
 }
 
 /** The name column grows with the terminal up to 28; tags get the rest. */
-function columnsFor(width: number): Columns {
-  const fixed = 2 + 7 + 8 + 10 + 7 + 12 + 9 + 9;
-  const name = Math.max(12, Math.min(28, width - fixed - 16));
-  return { name, tags: Math.max(0, width - fixed - name) };
+export function columnsFor(width: number): Columns {
+  const uptime = width >= 100;
+  const fixed = 2 + 7 + 8 + 10 + 7 + 12 + (uptime ? 9 : 0) + 9;
+  const name = Math.max(14, Math.min(28, width - fixed - 16));
+  return { name, tags: Math.max(0, width - fixed - name), uptime };
 }
 
 const Row = memo(function Row({ vm, selected, marked, cols }: { vm: Vm; selected: boolean; marked: boolean; cols: Columns }) {
@@ -41,7 +44,8 @@ const Row = memo(function Row({ vm, selected, marked, cols }: { vm: Vm; selected
       {cell(vm.node, 8)}
       <Text color={VM_STATUS_COLOUR[vm.status]}>{cell(vm.status, 10)}</Text>
       {fitRight(running ? percent(vm.cpu) : '-', 6)} {fitRight(running ? `${bytes(vm.mem)}/${bytes(vm.maxmem)}` : bytes(vm.maxmem), 11)}{' '}
-      {fitRight(duration(vm.uptime), 8)} {vm.lock ? <Text color="red">{cell(vm.lock, 9)}</Text> : fit('', 9)}
+      {cols.uptime ? `${fitRight(duration(vm.uptime), 8)} ` : ''}
+      {vm.lock ? <Text color="red">{cell(vm.lock, 9)}</Text> : fit('', 9)}
       {tags.map((t) => (
         <Text key={t} color={tagColour(t)}>
           {t}{' '}
@@ -85,7 +89,8 @@ export function VmTable({ store }: { store: TuiStore }) {
         {cell(h('NAME', 'name'), cols.name)}
         {cell(h('NODE', 'node'), 8)}
         {cell(h('STATUS', 'status'), 10)}
-        {fitRight(h('CPU', 'cpu'), 6)} {fitRight(h('MEM', 'mem'), 11)} {fitRight('UPTIME', 8)} {fit('LOCK', 9)}TAGS
+        {fitRight(h('CPU', 'cpu'), 6)} {fitRight(h('MEM', 'mem'), 11)} {cols.uptime ? `${fitRight('UPTIME', 8)} ` : ''}
+        {fit('LOCK', 9)}TAGS
       </Text>
       {rows.slice(win.start, win.end).map((vm, i) => (
         <Row key={vm.vmid} vm={vm} selected={win.start + i === cursor} marked={marks.has(vm.vmid)} cols={cols} />
