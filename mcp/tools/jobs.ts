@@ -7,6 +7,8 @@ import type { JobInput, JobPatch } from '../../src/schedule/jobs.js';
 import { executeJob } from '../../src/schedule/job-executor.js';
 import { confirmGate } from '../confirm-gate.js';
 import { defineTool, READS_LOCAL, type AnyToolSpec } from '../define-tool.js';
+import { followJobRun } from '../job-run-progress.js';
+import { progressReporter } from '../progress.js';
 import { confirmationShape, confirmInputShape, vmSelectorSchema } from '../schemas.js';
 import type { ToolContext } from '../tool-context.js';
 import { ToolInputError, ok } from '../tool-result.js';
@@ -196,7 +198,7 @@ export function jobTools(ctx: ToolContext): AnyToolSpec[] {
     name: 'trigger_job',
     title: 'Run a job now',
     description:
-      'Run a job immediately (disabled ones too), following its retries and timeout; a job never runs twice at once. dryRun shows what it would do. Jobs that delete snapshots or stop VMs first answer with that plan and a confirmation step.',
+      'Run a job immediately (disabled ones too), following its retries and timeout; a job never runs twice at once. dryRun shows what it would do. Jobs that delete snapshots or stop VMs first answer with that plan and a confirmation step. While it waits, it sends progress notifications (VMs finished of total) when the client asks for them.',
     input: {
       job: z.string().describe('job id or name'),
       dryRun: z.boolean().optional(),
@@ -241,7 +243,17 @@ export function jobTools(ctx: ToolContext): AnyToolSpec[] {
         const run = runView(started);
         return ok(`${runLine(run)}\nRunning in the background: follow it with list_job_runs {"job":"${found.name}"}.`, { run, needsConfirmation: false, ...via });
       }
-      const run = runView(await ctx.jobs.trigger(found.id, { dryRun }));
+      const progress = progressReporter(extra);
+      // A dry run starts no operation that reports progress.
+      const follower = progress.listener && !dryRun ? followJobRun(ctx.core.operations, ctx.jobs, progress.listener) : undefined;
+      let finished: JobRunRecord;
+      try {
+        finished = await ctx.jobs.trigger(found.id, { dryRun, onStart: follower?.onStart });
+      } finally {
+        follower?.stop();
+      }
+      await progress.flush();
+      const run = runView(finished);
       return ok(runLine(run), { run, needsConfirmation: false, ...via });
     },
   });

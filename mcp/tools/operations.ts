@@ -1,7 +1,9 @@
 // Operation tools: what moxxie did or is doing — this process's live operations first, then history
-// (shared by the TUI, the scheduler and other MCP servers of the same context).
+// (shared by the TUI, the scheduler and other MCP servers of the same context) — and cancelling one that
+// runs in this process.
 import { z } from 'zod';
-import type { Operation } from '../../src/ops/types.js';
+import { ownerGone } from '../../src/history/process-owner.js';
+import type { Operation, OperationEvent, OperationTarget, TargetState } from '../../src/ops/types.js';
 import { defineTool, READS_LOCAL, type AnyToolSpec } from '../define-tool.js';
 import { countTargets, operationText, operationView } from '../operation-view.js';
 import { operationShape, targetCountsSchema } from '../schemas.js';
@@ -10,6 +12,19 @@ import { ToolInputError, ok } from '../tool-result.js';
 
 const STATUSES = ['running', 'succeeded', 'partial', 'failed', 'cancelled', 'interrupted'] as const;
 const TARGET_STATES = ['planned', 'skipped', 'running', 'succeeded', 'failed', 'cancelled'] as const;
+
+/** vmids listed per group of a cancel answer; the counts are always complete. */
+const MAX_LISTED_VMIDS = 100;
+
+const targetGroupSchema = z.object({ count: z.number(), vmids: z.array(z.number()).describe(`at most ${MAX_LISTED_VMIDS}, lowest first`) });
+
+function targetGroup(targets: OperationTarget[], states: TargetState[]): z.infer<typeof targetGroupSchema> {
+  const vmids = targets.filter((t) => states.includes(t.state)).map((t) => t.vmid).sort((a, b) => a - b);
+  return { count: vmids.length, vmids: vmids.slice(0, MAX_LISTED_VMIDS) };
+}
+
+/** Once nothing is running the operation ends within a few ticks; this only guards against waiting forever. */
+const SETTLE_TIMEOUT_MS = 2000;
 
 export function operationTools(ctx: ToolContext): AnyToolSpec[] {
   const listOperations = defineTool({
@@ -68,5 +83,81 @@ export function operationTools(ctx: ToolContext): AnyToolSpec[] {
     },
   });
 
-  return [listOperations, getOperation];
+  const cancelOperation = defineTool({
+    name: 'cancel_operation',
+    title: 'Cancel an operation',
+    description:
+      'Cancel a running operation of this server (e.g. one started with wait: false): no new step starts, so VMs not yet started are left alone. It undoes nothing: VMs already done stay done, and steps already running at PVE finish and report their real outcome (follow with get_operation).',
+    input: { operationId: z.string().describe('id of a running operation, from a bulk tool with wait: false or list_operations {"status":"running"}') },
+    output: {
+      id: z.string(),
+      kind: z.string(),
+      status: operationShape.status.describe('after the cancel: "running" while started steps finish, then "cancelled"'),
+      alreadyCancelling: z.boolean().describe('true: a cancel had already been asked for (by an earlier call, the TUI or a client that went away); this call changed nothing'),
+      counts: targetCountsSchema.describe('targets by state'),
+      cancelled: targetGroupSchema.describe('targets that will not run: cancelled before their step started'),
+      alreadyFinished: targetGroupSchema.describe('targets that finished before the cancel (succeeded or failed); what they did stays'),
+      stillRunning: targetGroupSchema.describe('steps already running at PVE: they finish and report their real outcome'),
+    },
+    annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+    run: async ({ operationId }) => {
+      const live = ctx.core.operations.get(operationId);
+      if (!live) throw new ToolInputError(await notCancellableHere(operationId));
+      if (live.finishedAt !== undefined) throw new ToolInputError(alreadyFinished(live));
+
+      let settled!: () => void;
+      const finished = new Promise<void>((resolve) => (settled = resolve));
+      const unsubscribe = ctx.core.operations.subscribe((event: OperationEvent) => {
+        if (event.type === 'operation-finished' && event.operation.id === operationId) settled();
+      });
+      let alreadyCancelling: boolean;
+      try {
+        // Synchronous: targets still queued are marked cancelled before this returns.
+        alreadyCancelling = !ctx.core.operations.cancel(operationId);
+        // With no step running the operation is over; wait for it so the answer carries the final status.
+        if (live.finishedAt === undefined && !live.targets.some((t) => t.state === 'running')) {
+          let timer: NodeJS.Timeout | undefined;
+          await Promise.race([finished, new Promise<void>((resolve) => (timer = setTimeout(resolve, SETTLE_TIMEOUT_MS)))]);
+          clearTimeout(timer);
+        }
+      } finally {
+        unsubscribe();
+      }
+
+      const cancelled = targetGroup(live.targets, ['cancelled']);
+      const alreadyDone = targetGroup(live.targets, ['succeeded', 'failed']);
+      const stillRunning = targetGroup(live.targets, ['running']);
+      const lines = [
+        `${alreadyCancelling ? 'Operation was already being cancelled' : 'Cancelled operation'} ${live.id} (${live.kind}), now ${live.status}: ${cancelled.count} VM(s) cancelled, ${alreadyDone.count} had already finished, ${stillRunning.count} still running.`,
+      ];
+      if (stillRunning.count) lines.push(`Steps already running at PVE finish and report their real outcome: follow with get_operation {"id":"${live.id}"}.`);
+      return ok(lines.join('\n'), {
+        id: live.id,
+        kind: live.kind,
+        status: live.status,
+        alreadyCancelling,
+        counts: countTargets(live.targets),
+        cancelled,
+        alreadyFinished: alreadyDone,
+        stillRunning,
+      });
+    },
+  });
+
+  /** Why an id this process does not run cannot be cancelled: unknown, finished, or run by another process. */
+  const notCancellableHere = async (id: string): Promise<string> => {
+    const stored = await ctx.history.getOperation(id);
+    if (!stored) return `operationId: no operation '${id}'; give the id of a running operation (list_operations {"status":"running"} shows them)`;
+    if (stored.status !== 'running') return alreadyFinished(stored);
+    if (ownerGone(stored.owner)) return `operationId: operation ${id} is not running: the moxxie process that ran it (pid ${stored.owner.pid}) is gone, so nothing can be cancelled`;
+    return `operationId: operation ${id} runs in another moxxie process (started from ${stored.frontEnd}, pid ${stored.owner.pid} on ${stored.owner.host}), not in this MCP server, so it cannot be cancelled from here; cancel it where it runs (c in the TUI; stopping the scheduler cancels its runs)`;
+  };
+
+  return [listOperations, getOperation, cancelOperation];
+}
+
+function alreadyFinished(op: Operation): string {
+  if (op.dryRun) return `operationId: operation ${op.id} is a dry run: it only made a plan and ran nothing, so there is nothing to cancel`;
+  const when = op.finishedAt !== undefined ? ` at ${new Date(op.finishedAt).toISOString()}` : '';
+  return `operationId: operation ${op.id} already finished (${op.status}${when}); there is nothing to cancel. get_operation {"id":"${op.id}"} shows its outcome`;
 }

@@ -23,7 +23,8 @@ Runs the context's scheduled jobs until SIGTERM or SIGINT. One log line per run 
                    old; older ones are recorded as missed (default 300)
   --stop-timeout S on SIGTERM/SIGINT no new run or step starts; steps already running get S seconds
                    to finish, the rest is recorded as cancelled (default 30; a second signal: now)
-Exit status: 0 stopped cleanly, 2 bad arguments or configuration, 3 another scheduler runs.
+Exit status: 0 stopped cleanly, 2 bad arguments or configuration (a read-only context too),
+3 another scheduler runs.
 `;
 
 class UsageError extends Error {}
@@ -99,6 +100,11 @@ export async function run(argv: string[]): Promise<number> {
       context = await openContext({ name: values.context, demo: values.demo });
     } catch (err) {
       process.stderr.write(`moxxie scheduler: ${(err as Error).message}\n`);
+      return 2;
+    }
+    // Every job changes the cluster; in a read-only context each fire would only be refused.
+    if (context.info.readOnly) {
+      process.stderr.write(`moxxie scheduler: context '${context.info.name}' is read-only, so every job run would be refused; run the scheduler on a writable context (readOnly in the config file, or MOXXIE_READ_ONLY)\n`);
       return 2;
     }
     const waitAbort = new AbortController();

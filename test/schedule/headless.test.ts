@@ -102,6 +102,11 @@ describe('headless scheduler', () => {
     const badArg = await scheduler(['--grace', 'soon'], environment(stateDir)).done;
     expect(badArg.code).toBe(2);
     expect(badArg.err).toMatch(/--grace must be a whole number of seconds, got 'soon'/);
+    // A read-only context: every run would be refused, so the scheduler does not start, and says why.
+    const readOnly = await scheduler(['--once'], { ...environment(stateDir), MOXXIE_READ_ONLY: '1' }).done;
+    expect(readOnly.code).toBe(2);
+    expect(readOnly.err).toMatch(/context 'env' is read-only, so every job run would be refused/);
+    expect(readOnly.out).toBe('');
   });
 
   it('lets one scheduler hold the lease: a second exits with a clear message, or waits with --wait', async () => {
