@@ -115,7 +115,7 @@ export function operationTools(ctx: ToolContext): AnyToolSpec[] {
         // Synchronous: targets still queued are marked cancelled before this returns.
         alreadyCancelling = !ctx.core.operations.cancel(operationId);
         // With no step running the operation is over; wait for it so the answer carries the final status.
-        if (live.finishedAt === undefined && !live.targets.some((t) => t.state === 'running')) {
+        if (!live.targets.some((t) => t.state === 'running')) {
           let timer: NodeJS.Timeout | undefined;
           await Promise.race([finished, new Promise<void>((resolve) => (timer = setTimeout(resolve, SETTLE_TIMEOUT_MS)))]);
           clearTimeout(timer);

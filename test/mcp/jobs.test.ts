@@ -114,3 +114,39 @@ describe('job tools', () => {
     expect(textOf(bad)).toMatch(/taskType/);
   });
 });
+
+describe('trigger_job progress', () => {
+  it('sends progress notifications, finished of total, for the run only', async () => {
+    await h.call('create_job', { name: 'progress-snap', taskType: 'snapshot_create', cronExpression: '0 0 0 1 1 ? 2099', parameters: { snapshotNamePattern: 'jobprog-{vmid}', maxParallel: 1 }, vmSelectors: [{ type: 'VM_IDS', value: '8202-8206' }] });
+    const events: Array<{ progress: number; total?: number }> = [];
+    let unrelatedCall: Promise<CallResult> | undefined;
+    const r = (await h.client.callTool({ name: 'trigger_job', arguments: { job: 'progress-snap' } }, undefined, {
+      onprogress: (p) => {
+        events.push({ progress: p.progress, total: p.total });
+        // Another operation of the same process, started while the run goes: its VMs must not count.
+        unrelatedCall ??= h.call('create_snapshots', { selector: 'id:8207-8209', snapshotName: 'unrelated', wait: false });
+      },
+    })) as CallResult;
+    const unrelated = await unrelatedCall!;
+    expect(sc(r).run.status).toBe('succeeded');
+    expect(sc(r).run.counts).toEqual({ succeeded: 5 });
+    expect(events[0]).toEqual({ progress: 0, total: 5 });
+    expect(events.at(-1)).toEqual({ progress: 5, total: 5 });
+    expect(events.map((e) => e.progress)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(events.every((e) => e.total === 5)).toBe(true);
+    for (let id = 8202; id <= 8206; id++) expect(snapNames(id)).toContain(`jobprog-${id}`);
+    let op: CallResult;
+    do op = await h.call('get_operation', { id: sc(unrelated).id });
+    while (sc(op).status === 'running');
+    expect(sc(op).status).toBe('succeeded');
+  });
+
+  it('sends none for a dry run or without a progress token', async () => {
+    const events: number[] = [];
+    const dry = (await h.client.callTool({ name: 'trigger_job', arguments: { job: 'progress-snap', dryRun: true } }, undefined, { onprogress: (p) => void events.push(p.progress) })) as CallResult;
+    expect(sc(dry).run.dryRun).toBe(true);
+    expect(events).toEqual([]);
+    const plain = await h.call('trigger_job', { job: 'progress-snap' });
+    expect(plain.isError).toBeFalsy();
+  });
+});

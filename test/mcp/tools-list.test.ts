@@ -7,7 +7,7 @@ const ALL_TOOLS = [
   'list_snapshots', 'create_snapshots', 'delete_snapshots', 'rollback_snapshot',
   'power_vms', 'tag_vms',
   'list_jobs', 'create_job', 'update_job', 'delete_job', 'trigger_job', 'list_job_runs',
-  'list_operations', 'get_operation',
+  'list_operations', 'get_operation', 'cancel_operation',
 ];
 const READ_ONLY_TOOLS = ['list_vms', 'get_vm', 'resolve_selector', 'list_nodes', 'list_tags', 'list_snapshots', 'list_jobs', 'list_job_runs', 'list_operations', 'get_operation'];
 const CONFIRM_GATED = ['delete_snapshots', 'rollback_snapshot', 'power_vms', 'tag_vms', 'delete_job', 'trigger_job'];
