@@ -2,7 +2,8 @@
 // the job deletes snapshots or stops VMs), runs. Jobs live in moxxie's history store, shared with the
 // scheduler and the TUI.
 import { z } from 'zod';
-import type { JobRecord, JobRunRecord, PowerScheduleParams } from '../../src/schedule/job-types.js';
+import { isDestructiveJob } from '../../src/schedule/job-danger.js';
+import type { JobRecord, JobRunRecord } from '../../src/schedule/job-types.js';
 import type { JobInput, JobPatch } from '../../src/schedule/jobs.js';
 import { executeJob } from '../../src/schedule/job-executor.js';
 import { confirmGate } from '../confirm-gate.js';
@@ -70,16 +71,6 @@ const jobFields = {
 const PATCH_FIELDS = Object.fromEntries(Object.entries(jobFields).map(([k, v]) => [k, v.optional()])) as {
   [K in keyof typeof jobFields]: z.ZodOptional<(typeof jobFields)[K]>;
 };
-
-/** Jobs whose runs delete snapshots or take VMs down: triggering one by hand needs confirmation. */
-function isDestructiveJob(job: JobRecord): boolean {
-  if (job.taskType === 'snapshot_delete') return true;
-  if (job.taskType === 'power_schedule') {
-    const p = job.parameters as PowerScheduleParams;
-    return p.action === 'stop' || p.force;
-  }
-  return false;
-}
 
 const ROW_ORDER = ['failed', 'cancelled', 'running', 'planned', 'succeeded', 'skipped'];
 
@@ -248,7 +239,8 @@ export function jobTools(ctx: ToolContext): AnyToolSpec[] {
       const follower = progress.listener && !dryRun ? followJobRun(ctx.core.operations, ctx.jobs, progress.listener) : undefined;
       let finished: JobRunRecord;
       try {
-        finished = await ctx.jobs.trigger(found.id, { dryRun, onStart: follower?.onStart });
+        // A client that cancels the request cancels the run, as with the bulk tools: nothing new starts.
+        finished = await ctx.jobs.trigger(found.id, { dryRun, onStart: follower?.onStart, signal: extra.signal });
       } finally {
         follower?.stop();
       }

@@ -141,6 +141,29 @@ describe('trigger_job progress', () => {
     expect(sc(op).status).toBe('succeeded');
   });
 
+  it('cancels the run when the client cancels a waiting trigger_job: nothing new starts', async () => {
+    await h.call('create_job', { name: 'cancelled-by-client', taskType: 'snapshot_create', cronExpression: '0 0 0 1 1 ? 2099', parameters: { snapshotNamePattern: 'clientcancel-{vmid}', maxParallel: 1 }, vmSelectors: [{ type: 'VM_IDS', value: '100-107' }] });
+    h.cluster.sim.faults.set({ taskDurationMs: 150 });
+    try {
+      const abort = new AbortController();
+      const call = h.client.callTool({ name: 'trigger_job', arguments: { job: 'cancelled-by-client' } }, undefined, {
+        signal: abort.signal,
+        // Cancel once the first VM is done.
+        onprogress: (p) => void (p.progress >= 1 && abort.abort()),
+      });
+      await expect(call).rejects.toThrow(/abort/i);
+      let runs: CallResult;
+      do runs = await h.call('list_job_runs', { job: 'cancelled-by-client' });
+      while (sc(runs).runs[0]?.status === 'running');
+      expect(sc(runs).runs[0].status).toBe('cancelled');
+      const made = [100, 101, 102, 103, 104, 105, 106, 107].filter((id) => snapNames(id).includes(`clientcancel-${id}`));
+      expect(made.length).toBeGreaterThanOrEqual(1);
+      expect(made.length).toBeLessThan(8);
+    } finally {
+      h.cluster.sim.faults.set({ taskDurationMs: 20 });
+    }
+  });
+
   it('sends none for a dry run or without a progress token', async () => {
     const events: number[] = [];
     const dry = (await h.client.callTool({ name: 'trigger_job', arguments: { job: 'progress-snap', dryRun: true } }, undefined, { onprogress: (p) => void events.push(p.progress) })) as CallResult;
