@@ -46,6 +46,17 @@ export const vmRowSchema = z
   .object({ vmid: z.number(), name: z.string(), node: z.string(), status: z.string(), tags: z.array(z.string()) })
   .catchall(z.unknown());
 
+/** A snapshot as get_vm and list_snapshots show it (times as ISO strings). */
+export const snapshotFields = {
+  name: z.string(),
+  description: z.string(),
+  snaptime: z.string().optional(),
+  vmstate: z.boolean(),
+  ttlHours: z.number().optional(),
+  expiresAt: z.string().optional(),
+  moxxieMade: z.boolean(),
+};
+
 export const targetCountsSchema = z.object({
   planned: z.number(),
   skipped: z.number(),

@@ -4,7 +4,7 @@ import type { SnapshotInfo } from '../../src/core.js';
 import type { Vm } from '../../src/inventory/model.js';
 import { runBulk } from '../bulk-operation.js';
 import { defineTool, READS_CLUSTER, type AnyToolSpec } from '../define-tool.js';
-import { bulkOptionsShape, bulkOutputShape, confirmInputShape, selectionOf, selectionShape, type SelectionArgs } from '../schemas.js';
+import { bulkOptionsShape, bulkOutputShape, confirmInputShape, selectionOf, selectionShape, snapshotFields, type SelectionArgs } from '../schemas.js';
 import type { ToolContext } from '../tool-context.js';
 import { ToolInputError, ok } from '../tool-result.js';
 
@@ -12,18 +12,7 @@ import { ToolInputError, ok } from '../tool-result.js';
 const MAX_LIST_VMS = 50;
 const LIST_CONCURRENCY = 4;
 
-const snapshotRow = z.object({
-  vmid: z.number(),
-  vmName: z.string(),
-  name: z.string(),
-  description: z.string(),
-  snaptime: z.string().optional(),
-  vmstate: z.boolean(),
-  ttlHours: z.number().optional(),
-  expiresAt: z.string().optional(),
-  expired: z.boolean(),
-  moxxieMade: z.boolean(),
-});
+const snapshotRow = z.object({ vmid: z.number(), vmName: z.string(), ...snapshotFields, expired: z.boolean() });
 
 function snapshotRowOf(vm: Vm, s: SnapshotInfo, nowSec: number): z.infer<typeof snapshotRow> {
   return {

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { countByStatus } from '../../src/inventory/summary.js';
 import type { Vm } from '../../src/inventory/model.js';
 import { defineTool, READS_CLUSTER, type AnyToolSpec } from '../define-tool.js';
-import { selectionOf, selectionShape, statusCountsSchema, vmRowSchema, type SelectionArgs } from '../schemas.js';
+import { selectionOf, selectionShape, snapshotFields, statusCountsSchema, vmRowSchema, type SelectionArgs } from '../schemas.js';
 import type { ToolContext } from '../tool-context.js';
 import { ToolInputError, ok } from '../tool-result.js';
 
@@ -95,17 +95,7 @@ export function vmTools(ctx: ToolContext): AnyToolSpec[] {
     output: {
       vm: vmRowSchema,
       config: z.record(z.string(), z.unknown()),
-      snapshots: z.array(
-        z.object({
-          name: z.string(),
-          description: z.string(),
-          snaptime: z.string().optional(),
-          vmstate: z.boolean(),
-          ttlHours: z.number().optional(),
-          expiresAt: z.string().optional(),
-          moxxieMade: z.boolean(),
-        }),
-      ),
+      snapshots: z.array(z.object(snapshotFields)),
       recentTasks: z.array(z.object({ upid: z.string(), type: z.string(), status: z.string().optional(), startedAt: z.string() })),
     },
     annotations: READS_CLUSTER,
