@@ -18,6 +18,7 @@ function instructions(deps: McpDeps): string {
     'Select VMs with a one-line selector ("tag:(env-prod AND NOT always-on) name:web-* node:pve2 status:running id:8200-8209") or structured vmSelectors; preview with resolve_selector or dryRun: true before acting.',
     'Destructive tools (power_vms STOP or force, delete_snapshots, rollback_snapshot, tag_vms REMOVE/REPLACE, delete_job, trigger_job of a cleanup or stop job) first answer with the plan: show it to the user, and call again with confirm set to the returned confirmToken only with their consent.',
     'Lists are paged with totals; bulk tools accept wait: false and return an operation id for get_operation (and cancel_operation, which starts nothing new and undoes nothing).',
+    'When a VM fails, get_operation gives its UPID and get_task_log shows how the PVE task ended, in PVE\'s words.',
   ].join('\n');
 }
 
