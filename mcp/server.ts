@@ -1,4 +1,4 @@
-// The MCP server: moxxie's core as tools. One McpServer per connection (stdio has one; HTTP one per
+// The MCP server: moxxie's core as tools (and a few read-only resources). One McpServer per connection (stdio has one; HTTP one per
 // session), all sharing the process's core, jobs, history and confirmation tokens.
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { toolCatalog } from './catalog.js';
@@ -6,6 +6,7 @@ import { Confirmations } from './confirmations.js';
 import { registerTool } from './define-tool.js';
 import { userAsker } from './elicitation.js';
 import { answerDisabledToolsWithRefusal } from './read-only.js';
+import { registerResources } from './resources.js';
 import type { McpDeps, ToolContext } from './tool-context.js';
 
 export const SERVER_NAME = 'moxxie';
@@ -35,5 +36,6 @@ export function createMcpServer(input: Omit<McpDeps, 'confirmations'> & { confir
     const tool = registerTool(server, spec);
     if (deps.readOnly && mutating.has(spec.name)) tool.disable();
   }
+  registerResources(server, deps);
   return server;
 }
