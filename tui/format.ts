@@ -63,3 +63,17 @@ export function ago(ms: number, now = Date.now()): string {
   if (s < 86400) return `${Math.floor(s / 3600)}h`;
   return `${Math.floor(s / 86400)}d`;
 }
+
+/** A usage bar such as `███▌░░░░░░` (eighths of a cell), for a fraction from 0 to 1. */
+export function meter(fraction: number, width: number): string {
+  const f = Math.min(1, Math.max(0, Number.isFinite(fraction) ? fraction : 0));
+  const eighths = Math.round(f * width * 8);
+  const full = Math.floor(eighths / 8);
+  const part = eighths % 8;
+  return `${'█'.repeat(full)}${part ? ' ▏▎▍▌▋▊▉'[part] : ''}`.padEnd(width, '░');
+}
+
+/** Green, then yellow from 70 %, red from 90 %: how loaded a node is at a glance. */
+export function loadColour(fraction: number): 'green' | 'yellow' | 'red' {
+  return fraction >= 0.9 ? 'red' : fraction >= 0.7 ? 'yellow' : 'green';
+}

@@ -10,6 +10,7 @@ import { chordLabel, chordsOf } from '../../tui/keys.js';
 import { drawnRows, listRows, screenLayout } from '../../tui/layout.js';
 import { helpRows } from '../../tui/rows.js';
 import { snapshotTree } from '../../tui/snapshot-tree.js';
+import { loadColour, meter } from '../../tui/format.js';
 import { initialState, MAIN_VIEWS, type Mode, type ViewName } from '../../tui/store.js';
 import { keepScreenLine, scrollFor, windowOf } from '../../tui/view-window.js';
 import { filterVms, matchesWords, sortVms } from '../../tui/vm-order.js';
@@ -248,5 +249,15 @@ describe('command line', () => {
     // A cycle (never from PVE) still lists every snapshot once.
     const cyclic = snapshotTree([snap('x', 1, 'y'), snap('y', 2, 'x'), snap('root', 0)]);
     expect(cyclic.map((r) => r.name).sort()).toEqual(['root', 'x', 'y']);
+  });
+
+  it('draws usage meters in eighths of a cell, clamped, coloured by load', () => {
+    expect(meter(0, 4)).toBe('░░░░');
+    expect(meter(0.5, 4)).toBe('██░░');
+    expect(meter(0.0625, 4)).toBe('▌░░░');
+    expect(meter(1, 4)).toBe('████');
+    expect(meter(1.7, 4)).toBe('████');
+    expect(meter(Number.NaN, 4)).toBe('░░░░');
+    expect([0.5, 0.7, 0.95].map(loadColour)).toEqual(['green', 'yellow', 'red']);
   });
 });

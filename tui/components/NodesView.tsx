@@ -1,7 +1,7 @@
 import { Text } from 'ink';
 import { useMemo } from 'react';
 import { NODE_STATUS_COLOUR } from '../colours.js';
-import { bytes, duration, fit, fitRight, percent } from '../format.js';
+import { bytes, duration, fit, fitRight, loadColour, meter, percent } from '../format.js';
 import { listRows, screenLayout } from '../layout.js';
 import { nodeRows } from '../rows.js';
 import { useTui, type TuiStore } from '../store.js';
@@ -25,7 +25,7 @@ export function NodesView({ store }: { store: TuiStore }) {
   }, [inventory]);
   return (
     <ScrollList
-      header={`${fit('NODE', 12)}${fit('STATUS', 9)}${fitRight('CPU', 7)} ${fitRight('MEMORY', 15)} ${fitRight('UPTIME', 9)}  GUESTS (running/total)`}
+      header={`${fit('NODE', 12)}${fit('STATUS', 9)}${fit('CPU', 10)} ${fitRight('', 12)} ${fit('MEMORY', 10)} ${fitRight('', 11)} ${fitRight('UPTIME', 9)}  GUESTS (running/total)`}
       items={items}
       pos={pos}
       height={height}
@@ -35,11 +35,13 @@ export function NodesView({ store }: { store: TuiStore }) {
       render={(n) => {
         const on = n.status === 'online';
         const g = guests.get(n.node);
+        const memShare = n.maxmem ? n.mem / n.maxmem : 0;
         return (
           <>
             {fit(n.node, 12)}
             <Text color={NODE_STATUS_COLOUR[n.status]}>{fit(n.status, 9)}</Text>
-            {fitRight(on ? `${percent(n.cpu)}/${n.maxcpu}` : '-', 7)} {fitRight(on ? `${bytes(n.mem)}/${bytes(n.maxmem)}` : '-', 15)} {fitRight(on ? duration(n.uptime) : '-', 9)}
+            <Text color={on ? loadColour(n.cpu) : 'gray'}>{on ? meter(n.cpu, 10) : fit('-', 10)}</Text> {fitRight(on ? `${percent(n.cpu)} of ${n.maxcpu}` : '', 12)}{' '}
+            <Text color={on ? loadColour(memShare) : 'gray'}>{on ? meter(memShare, 10) : fit('-', 10)}</Text> {fitRight(on ? `${bytes(n.mem)}/${bytes(n.maxmem)}` : '', 11)} {fitRight(on ? duration(n.uptime) : '-', 9)}
             {'  '}
             {g ? `${g.running}/${g.total}` : '0/0'}
           </>
