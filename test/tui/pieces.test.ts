@@ -254,7 +254,8 @@ describe('command line', () => {
   it('draws usage meters in eighths of a cell, clamped, coloured by load', () => {
     expect(meter(0, 4)).toBe('░░░░');
     expect(meter(0.5, 4)).toBe('██░░');
-    expect(meter(0.0625, 4)).toBe('▌░░░');
+    expect(meter(0.125, 4)).toBe('▌░░░');
+    expect(meter(0.0625, 4)).toBe('▎░░░');
     expect(meter(1, 4)).toBe('████');
     expect(meter(1.7, 4)).toBe('████');
     expect(meter(Number.NaN, 4)).toBe('░░░░');
