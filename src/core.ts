@@ -1,6 +1,6 @@
 // The core's facade: what the TUI, the MCP server and the scheduler call. Plain data in and out;
 // every mutation goes through here so read-only, safe mode and protection are enforced once.
-import type { TaskListItem } from './pve/types.js';
+import type { TaskListItem, TaskStatus } from './pve/types.js';
 import type { Inventory, Vm } from './inventory/model.js';
 import type { ResolveWarning, VmSelector } from './select/types.js';
 import type {
@@ -49,16 +49,8 @@ export interface TagCount {
 /** A task of the cluster, as PVE lists it. */
 export type ClusterTask = TaskListItem;
 
-/** A task's log lines (from line `start`, of `total`) and its state. */
-export interface TaskLog {
-  upid: string;
-  node: string;
-  status: 'running' | 'stopped';
-  /** Once stopped: "OK", "WARNINGS: n" or PVE's error text. */
-  exitstatus?: string;
-  type: string;
-  id?: string;
-  starttime: number;
+/** A task's log lines (from line `start`, of `total`) and its state as PVE reports it. */
+export interface TaskLog extends Pick<TaskStatus, 'upid' | 'node' | 'status' | 'exitstatus' | 'type' | 'id' | 'starttime'> {
   start: number;
   total: number;
   lines: string[];
