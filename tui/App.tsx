@@ -13,6 +13,7 @@ import { HistoryView, OpsView } from './components/OperationsView.js';
 import { PlanDialog } from './components/PlanDialog.js';
 import { RunsView } from './components/RunsView.js';
 import { StatusLine } from './components/StatusLine.js';
+import { OperationDetailView } from './components/OperationDetailView.js';
 import { TaskLogView } from './components/TaskLogView.js';
 import { TasksView } from './components/TasksView.js';
 import { VmTable } from './components/VmTable.js';
@@ -29,6 +30,7 @@ const VIEWS: Record<ViewName, (p: { store: TuiStore }) => ReactNode> = {
   jobs: JobsView,
   runs: RunsView,
   detail: DetailView,
+  operation: OperationDetailView,
   tasklog: TaskLogView,
   help: HelpView,
 };

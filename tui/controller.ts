@@ -10,7 +10,7 @@ import type { Intents, JobIntent } from './intents.js';
 import { activeScopes, findBinding } from './keymap.js';
 import { chordsOf, typedText, type Chord } from './keys.js';
 import { listRowsFor, pageSize } from './layout.js';
-import { jobRows, liveOpRows, nodeRows, rowCount, taskRows } from './rows.js';
+import { jobRows, liveOpRows, nodeRows, opTargetRows, pastOpRows, rowCount, taskRows } from './rows.js';
 import { deriveVmRows, initialState, MAIN_VIEWS, say, type ActionId, type TuiState, type TuiStore, type ViewName } from './store.js';
 import { Sync, type TuiSession } from './sync.js';
 import { clamp, keepScreenLine, scrollFor } from './view-window.js';
@@ -162,9 +162,21 @@ export class TuiController implements Intents {
       }
       case 'tasks': {
         const task = taskRows(s)[cursor];
-        if (!task) return;
-        this.store.setState({ taskLog: { upid: task.upid, log: null }, filters: { ...s.filters, tasklog: undefined }, pos: { ...s.pos, tasklog: { cursor: 0, scroll: 0 } } });
-        this.setView('tasklog', true);
+        if (task) this.openTaskLog(task.upid);
+        return;
+      }
+      case 'history': {
+        const op = pastOpRows(s)[cursor];
+        if (!op) return;
+        this.store.setState({ opDetail: op.id, filters: { ...s.filters, operation: undefined }, pos: { ...s.pos, operation: { cursor: 0, scroll: 0 } } });
+        this.setView('operation', true);
+        return;
+      }
+      case 'operation': {
+        const target = opTargetRows(s)[cursor];
+        if (!target) return;
+        if (target.upid) this.openTaskLog(target.upid);
+        else say(this.store, `VM ${target.vmid} ran no PVE task (${target.state}${target.message ? `: ${target.message}` : ''})`);
         return;
       }
       case 'ops': {
@@ -175,6 +187,12 @@ export class TuiController implements Intents {
       default:
         return;
     }
+  }
+
+  private openTaskLog(upid: string): void {
+    const s = this.store.getState();
+    this.store.setState({ taskLog: { upid, log: null }, filters: { ...s.filters, tasklog: undefined }, pos: { ...s.pos, tasklog: { cursor: 0, scroll: 0 } } });
+    this.setView('tasklog', true);
   }
 
   private showRuns(jobId: string | null, stack: boolean): void {

@@ -39,7 +39,7 @@ export const KEYMAP: readonly Binding[] = [
   { id: 'bottom', keys: ['G', 'end'], scopes: ['list', 'help'], label: 'bottom', description: 'last row', run: (c) => c.moveTo('bottom') },
   { id: 'page-down', keys: ['pagedown', 'ctrl+f'], scopes: ['list', 'help'], label: 'page down', description: 'page down', run: (c) => c.page(1) },
   { id: 'page-up', keys: ['pageup', 'ctrl+b'], scopes: ['list', 'help'], label: 'page up', description: 'page up', run: (c) => c.page(-1) },
-  { id: 'open', keys: ['enter'], scopes: ['list'], label: 'open', description: "open the row: a VM's detail, a node's VMs, a task's log, a job's runs", footer: true, run: (c) => c.open() },
+  { id: 'open', keys: ['enter'], scopes: ['list'], label: 'open', description: "open: VM detail, a node's VMs, an operation's VMs, a task's log, job runs", footer: true, run: (c) => c.open() },
   { id: 'back', keys: ['esc'], scopes: ['list', 'help'], label: 'back', description: 'back; in the VM list, clear the filter and the selector', run: (c) => c.back() },
 
   { id: 'mark', keys: ['space'], scopes: ['vms'], label: 'mark', description: 'mark or unmark the VM under the cursor', footer: true, run: (c) => c.toggleMark() },
@@ -104,7 +104,7 @@ export const SCOPE_TITLES: Record<Scope, string> = {
   edit: 'Typing a line (/, :, prompts)',
 };
 
-const LIST_VIEWS: ViewName[] = ['vms', 'nodes', 'tasks', 'ops', 'history', 'jobs', 'runs', 'detail', 'tasklog'];
+const LIST_VIEWS: ViewName[] = ['vms', 'nodes', 'tasks', 'ops', 'history', 'jobs', 'runs', 'detail', 'operation', 'tasklog'];
 
 /** The scopes in force, most specific first. */
 export function activeScopes(mode: Mode, view: ViewName): Scope[] {

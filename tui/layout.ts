@@ -55,8 +55,9 @@ export function listRows(view: ViewName, bodyRows: number): number {
       return Math.max(2, Math.floor((bodyRows - 3) * 0.45));
     case 'detail':
       return Math.max(2, bodyRows - 7);
+    case 'operation':
     case 'tasklog':
-      // The task's own line above the list's header and position line.
+      // The title line above the list's header and position line.
       return Math.max(2, bodyRows - 3);
     case 'help':
       return Math.max(2, bodyRows - 1);

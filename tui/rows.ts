@@ -2,7 +2,7 @@
 // components draw them, from the same functions.
 import type { ClusterTask } from '../src/core.js';
 import type { ClusterNode } from '../src/inventory/model.js';
-import type { Operation } from '../src/ops/types.js';
+import type { Operation, OperationTarget } from '../src/ops/types.js';
 import type { JobRunRecord } from '../src/schedule/job-types.js';
 import { COMMANDS } from './command-line.js';
 import { helpSections, keysLabel, type Binding } from './keymap.js';
@@ -39,6 +39,22 @@ export function pastOpRows(s: Pick<TuiState, 'pastOps' | 'liveOps' | 'filters'>)
 
 export function jobRows(s: Pick<TuiState, 'jobs' | 'filters'>): JobRow[] {
   return s.jobs.filter((j) => matchesWords(`${j.name} ${j.taskType} ${j.cronExpression} ${j.enabled ? 'enabled' : 'disabled'}`, s.filters.jobs));
+}
+
+/** The open operation (live state first, then history): its targets, failures first. */
+export function opDetailOf(s: Pick<TuiState, 'opDetail' | 'liveOps' | 'pastOps'>): Operation | undefined {
+  if (!s.opDetail) return undefined;
+  return s.liveOps.find((o) => o.id === s.opDetail) ?? s.pastOps.find((o) => o.id === s.opDetail);
+}
+
+const TARGET_ORDER: Record<string, number> = { failed: 0, running: 1, cancelled: 2, succeeded: 3, planned: 4, skipped: 5 };
+
+export function opTargetRows(s: Pick<TuiState, 'opDetail' | 'liveOps' | 'pastOps' | 'filters'>): OperationTarget[] {
+  const op = opDetailOf(s);
+  if (!op) return [];
+  return [...op.targets]
+    .sort((a, b) => (TARGET_ORDER[a.state] ?? 9) - (TARGET_ORDER[b.state] ?? 9) || a.vmid - b.vmid)
+    .filter((t) => matchesWords(`${t.vmid} ${t.name} ${t.node} ${t.state} ${t.action} ${t.message ?? ''}`, s.filters.operation));
 }
 
 /** The open task's log lines, numbered from PVE's line numbers, after the view's filter. */
@@ -88,6 +104,8 @@ export function rowCount(s: TuiState, view: ViewName = s.view): number {
       return runRows(s).length;
     case 'detail':
       return snapshotRows(s).length;
+    case 'operation':
+      return opTargetRows(s).length;
     case 'tasklog':
       return taskLogRows(s).length;
     case 'help':

@@ -9,7 +9,7 @@ import type { JobRecord, JobRunRecord } from '../src/schedule/job-types.js';
 import { resolveSelectorLine, type ParsedSelectorLine } from '../src/select/selector-line.js';
 import { filterVms, sortVms, type SortKey } from './vm-order.js';
 
-export type ViewName = 'vms' | 'nodes' | 'tasks' | 'ops' | 'history' | 'jobs' | 'runs' | 'detail' | 'tasklog' | 'help';
+export type ViewName = 'vms' | 'nodes' | 'tasks' | 'ops' | 'history' | 'jobs' | 'runs' | 'detail' | 'operation' | 'tasklog' | 'help';
 /** The views Tab cycles through and `:` names. */
 export const MAIN_VIEWS: ViewName[] = ['vms', 'nodes', 'tasks', 'ops', 'history', 'jobs'];
 
@@ -110,6 +110,8 @@ export interface TuiState {
   runs: JobRunRecord[];
   runsJob: string | null;
   detail: VmDetail | null;
+  /** The operation whose VMs are listed (from history). */
+  opDetail: string | null;
   /** The task whose log is open, and the log once loaded. */
   taskLog: { upid: string; log: TaskLog | null } | null;
 
@@ -135,6 +137,7 @@ const zeroPos = (): Record<ViewName, ListPos> => ({
   jobs: { cursor: 0, scroll: 0 },
   runs: { cursor: 0, scroll: 0 },
   detail: { cursor: 0, scroll: 0 },
+  operation: { cursor: 0, scroll: 0 },
   tasklog: { cursor: 0, scroll: 0 },
   help: { cursor: 0, scroll: 0 },
 });
@@ -163,6 +166,7 @@ export function initialState(context: ContextInfo, size = { columns: 120, rows: 
     runs: [],
     runsJob: null,
     detail: null,
+    opDetail: null,
     taskLog: null,
     paneOpId: null,
     line: null,

@@ -112,6 +112,7 @@ export class Sync {
         this.store.setState({ tasks: await core.listTasks({ limit: 500 }) });
         break;
       case 'history':
+      case 'operation':
         if (history) this.store.setState({ pastOps: await history.listOperations({ limit: 500 }) });
         break;
       case 'jobs':

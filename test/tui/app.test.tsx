@@ -384,6 +384,45 @@ describe('TUI over the simulator', () => {
     expect(t.store.getState().view).toBe('tasks');
   });
 
+  it('drills from :history into an operation’s VMs, failures first, and from a VM into its PVE task log', async () => {
+    const t = await start();
+    // One VM's task fails inside PVE: the operation is partial, and the log says why.
+    await t.type(':vms id:8200-8201');
+    await t.press(KEY.enter, 'a', 's', KEY.ctrlU);
+    await t.type('drill-{vmid}');
+    await t.press(KEY.enter, KEY.enter);
+    await t.waitFor(/Plan: snapshot 2 VMs/);
+    t.sim.faults.set({ taskFailureRate: 1 });
+    try {
+      await t.press('y');
+      await t.controller.lastRun;
+    } finally {
+      t.sim.faults.set({ taskFailureRate: 0 });
+    }
+    await t.history.flush();
+    await t.type(':history');
+    await t.press(KEY.enter);
+    await t.waitFor(/snapshot\.create\s+failed/);
+    await t.press('g', KEY.enter);
+    expect(t.store.getState().view).toBe('operation');
+    expect(t.frame()).toContain('› operation');
+    await t.waitFor(/8200\s+workshop-wk-01\s+pve\d\s+failed/);
+    const failedTask = t.sim.state.tasks().find((x) => x.type === 'qmsnapshot' && x.id === '8200' && x.status === 'stopped')!;
+    expect(failedTask.exitstatus).not.toBe('OK');
+    await t.press(KEY.enter);
+    expect(t.store.getState().view).toBe('tasklog');
+    expect(t.store.getState().taskLog?.upid).toBe(failedTask.upid);
+    await t.waitFor(/qmsnapshot 8200 on pve\d · started .* · /);
+    expect(t.store.getState().taskLog!.log!.lines).toEqual(failedTask.log);
+    expect(t.frame()).toContain(failedTask.log[failedTask.log.length - 1]);
+    // Back, back: the operation, then the history.
+    await t.press(KEY.esc);
+    expect(t.store.getState().view).toBe('operation');
+    await t.press(KEY.esc);
+    expect(t.store.getState().view).toBe('history');
+    expect(t.sim.state.vm(8200)!.snapshots.some((x) => x.name === 'drill-8200')).toBe(false);
+  });
+
   it('switches context with :ctx and reports an unknown one', async () => {
     let other: ReturnType<typeof createCore> | undefined;
     let otherClient: PveClient | undefined;

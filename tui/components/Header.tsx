@@ -12,7 +12,7 @@ function host(url: string): string {
   }
 }
 
-const SUB_VIEW: Record<string, string> = { detail: 'VM detail', runs: 'job runs', tasklog: 'task log', help: 'help' };
+const SUB_VIEW: Record<string, string> = { detail: 'VM detail', runs: 'job runs', operation: 'operation', tasklog: 'task log', help: 'help' };
 
 export function Header({ store }: { store: TuiStore }) {
   const context = useTui(store, (s) => s.context);

@@ -87,5 +87,5 @@ export function HistoryView({ store }: { store: TuiStore }) {
   const pos = useTui(store, (s) => s.pos.history);
   const bodyRows = useTui(store, (s) => screenLayout(s).bodyRows);
   const items = useMemo(() => pastOpRows({ pastOps, liveOps, filters: { history: filter } }), [pastOps, liveOps, filter]);
-  return <OperationList items={items} pos={pos} height={listRows('history', bodyRows)} bodyRows={bodyRows} info={`history of every front end (TUI, MCP, scheduler)${filter ? ` · /${filter}` : ''}`} />;
+  return <OperationList items={items} pos={pos} height={listRows('history', bodyRows)} bodyRows={bodyRows} info={`history of every front end (TUI, MCP, scheduler); Enter lists an operation's VMs${filter ? ` · /${filter}` : ''}`} />;
 }
