@@ -1,9 +1,10 @@
 // Opens a context: a connected PVE client, or for the built-in demo an in-process simulated cluster.
 import { join } from 'node:path';
 import type { ContextInfo } from '../core.js';
-import { PveClient } from '../pve/client.js';
+import { PveClient, type PveClientOptions } from '../pve/client.js';
 import type { TlsOptions } from '../pve/tls.js';
 import { startSimulator, type Simulator } from '../sim/index.js';
+import { announceDemo, runningDemo, withDemoLock, type DemoEndpoint } from './demo-server.js';
 import { DEMO_CONTEXT, envFlag, loadConfig, resolveContext, selectContextName, type ContextDefaults } from './contexts.js';
 import { configFile, contextStateDir, type Env } from './paths.js';
 
@@ -23,7 +24,7 @@ export interface OpenedContext {
   /** How the connection is verified (no secrets in here). */
   tls: TlsOptions;
   stateDir: string;
-  /** The in-process simulator, for the demo context only. */
+  /** The in-process simulator, when this process serves the demo cluster (not when it joined another's). */
   sim?: Simulator;
   close(): Promise<void>;
 }
@@ -42,31 +43,58 @@ function isDemo(opts: OpenContextOptions, env: Env): boolean {
   return selectContextName(undefined, loadConfig(opts.configPath ?? configFile(env)), env) === DEMO_CONTEXT;
 }
 
-export async function openContext(opts: OpenContextOptions = {}): Promise<OpenedContext> {
-  const env = opts.env ?? process.env;
-  if (isDemo(opts, env)) {
-    const stateDir = contextStateDir(DEMO_CONTEXT, env);
+function demoInfo(url: string, opts: OpenContextOptions, env: Env): ContextInfo {
+  return { name: DEMO_CONTEXT, url, readOnly: !!opts.readOnly || !!envFlag(env, 'MOXXIE_READ_ONLY'), safeMode: true, demo: true };
+}
+
+/**
+ * The demo cluster of this state directory: the one another process already serves (so the TUI and
+ * `moxxie mcp --demo` side by side see the same VMs), or a new in-process simulator that this process
+ * serves, saves on close and announces to later ones.
+ */
+async function openDemo(opts: OpenContextOptions, env: Env): Promise<OpenedContext> {
+  const stateDir = contextStateDir(DEMO_CONTEXT, env);
+  const clientFor = (e: DemoEndpoint, extra: Partial<PveClientOptions> = {}) =>
+    new PveClient({ url: e.url, auth: { tokenId: e.tokenId, tokenSecret: e.tokenSecret }, tls: { fingerprint: e.fingerprint }, taskPollIntervalMs: 250, logger: opts.logger, ...extra });
+  return withDemoLock(stateDir, async () => {
+    const running = runningDemo(stateDir);
+    if (running) {
+      // Its process is alive; make sure it still answers before relying on it.
+      const probe = clientFor(running, { timeoutMs: 2000, retryBaseDelayMs: 10, retryMaxDelayMs: 50 });
+      const answers = await probe.get('/version').then(() => true, () => false);
+      await probe.close();
+      if (answers) {
+        const client = clientFor(running);
+        opts.logger?.(`demo: using the demo cluster served by pid ${running.owner.pid} (${running.url})`);
+        return { info: demoInfo(running.url, opts, env), client, defaults: { maxParallel: 5 }, tls: { fingerprint: running.fingerprint }, stateDir, close: () => client.close() };
+      }
+    }
     const sim = await startSimulator({ nodes: 4, vms: 40, seed: 7, taskDurationMs: demoTaskMs(env), statePath: join(stateDir, 'sim-state.json') });
-    const client = new PveClient({
-      url: sim.url,
-      auth: { tokenId: sim.credentials.tokenId, tokenSecret: sim.credentials.tokenSecret },
-      tls: { fingerprint: sim.fingerprint },
-      taskPollIntervalMs: 250,
-      logger: opts.logger,
-    });
+    const endpoint: DemoEndpoint = { url: sim.url, fingerprint: sim.fingerprint, tokenId: sim.credentials.tokenId, tokenSecret: sim.credentials.tokenSecret };
+    const withdraw = announceDemo(stateDir, endpoint);
+    const client = clientFor(endpoint);
     return {
-      info: { name: DEMO_CONTEXT, url: sim.url, readOnly: !!opts.readOnly || !!envFlag(env, 'MOXXIE_READ_ONLY'), safeMode: true, demo: true },
+      info: demoInfo(sim.url, opts, env),
       client,
       defaults: { maxParallel: 5 },
       tls: { fingerprint: sim.fingerprint },
       stateDir,
       sim,
-      close: async () => {
-        await client.close();
-        await sim.close();
-      },
+      // Under the lock: a process opening the demo meanwhile waits until the state is saved and the
+      // announcement withdrawn, then starts its own simulator from that state.
+      close: () =>
+        withDemoLock(stateDir, async () => {
+          await client.close();
+          await sim.close();
+          withdraw();
+        }),
     };
-  }
+  });
+}
+
+export async function openContext(opts: OpenContextOptions = {}): Promise<OpenedContext> {
+  const env = opts.env ?? process.env;
+  if (isDemo(opts, env)) return openDemo(opts, env);
   const ctx = resolveContext({ name: opts.name, env, configPath: opts.configPath, readOnly: opts.readOnly });
   const client = new PveClient({ url: ctx.url, auth: ctx.auth, tls: ctx.tls, logger: opts.logger });
   return {

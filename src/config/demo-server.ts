@@ -1,0 +1,59 @@
+// One demo cluster per state directory. The first `--demo` process serves the simulated cluster and writes
+// where it listens to demo-server.json; later ones (the TUI and `moxxie mcp --demo` side by side) connect
+// to it instead of starting a second simulator that would see other VMs and overwrite the saved state.
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import lockfile from 'proper-lockfile';
+import { currentOwner, ownerGone, type ProcessOwner } from '../history/process-owner.js';
+
+export interface DemoEndpoint {
+  url: string;
+  fingerprint: string;
+  tokenId: string;
+  tokenSecret: string;
+}
+
+interface DemoServerFile extends DemoEndpoint {
+  owner: ProcessOwner;
+}
+
+const fileOf = (stateDir: string) => join(stateDir, 'demo-server.json');
+
+/** The endpoint of a demo cluster another live process serves from this state directory, if any. */
+export function runningDemo(stateDir: string): (DemoEndpoint & { owner: ProcessOwner }) | undefined {
+  let data: DemoServerFile;
+  try {
+    data = JSON.parse(readFileSync(fileOf(stateDir), 'utf8')) as DemoServerFile;
+  } catch {
+    return undefined;
+  }
+  if (!data?.owner || typeof data.url !== 'string' || ownerGone(data.owner)) return undefined;
+  return data;
+}
+
+/** Announces this process's demo cluster; the file holds the demo's token, so only the user may read it. */
+export function announceDemo(stateDir: string, endpoint: DemoEndpoint): () => void {
+  mkdirSync(stateDir, { recursive: true });
+  const file = fileOf(stateDir);
+  const tmp = `${file}.${process.pid}.tmp`;
+  const owner = currentOwner();
+  writeFileSync(tmp, JSON.stringify({ ...endpoint, owner } satisfies DemoServerFile), { mode: 0o600 });
+  renameSync(tmp, file);
+  return () => {
+    // Only our own announcement: a process that took over since keeps its file.
+    const now = runningDemo(stateDir);
+    if (now && (now.owner.pid !== owner.pid || now.url !== endpoint.url)) return;
+    rmSync(file, { force: true });
+  };
+}
+
+/** Serialises "is one running? if not, start one" between processes opening the demo at the same moment. */
+export async function withDemoLock<T>(stateDir: string, fn: () => Promise<T>): Promise<T> {
+  mkdirSync(stateDir, { recursive: true });
+  const release = await lockfile.lock(stateDir, { lockfilePath: join(stateDir, 'demo-server.lock'), stale: 10_000, retries: { retries: 50, minTimeout: 20, maxTimeout: 200 } });
+  try {
+    return await fn();
+  } finally {
+    await release();
+  }
+}
