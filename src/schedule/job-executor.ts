@@ -24,7 +24,8 @@ function fromOperation(op: Operation): ExecutionResult {
     : undefined;
   return {
     status,
-    vms: op.targets.map((t) => ({ vmid: t.vmid, name: t.name, state: t.state, message: t.message })),
+    // A planned VM (a dry run) says what would happen to it.
+    vms: op.targets.map((t) => ({ vmid: t.vmid, name: t.name, state: t.state, message: t.message ?? (t.state === 'planned' ? t.action : undefined) })),
     operationIds: [op.id],
     message,
     failedVmids: failed.map((t) => t.vmid),

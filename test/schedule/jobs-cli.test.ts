@@ -158,8 +158,9 @@ describe('moxxie jobs', () => {
     const before = [snapshotsOf(8200), snapshotsOf(8201)];
     const dry = await moxxie(['trigger', 'nightly', '--dry-run', '--demo']);
     expect(dry.code).toBe(0);
-    expect(dry.out).toMatch(/8200\s+workshop-wk-01\s+planned/);
-    expect(dry.out).toMatch(/8201\s+workshop-wk-02\s+planned/);
+    // Each planned VM says what would happen to it.
+    expect(dry.out).toMatch(/8200\s+workshop-wk-01\s+planned\s+snapshot cli-8200/);
+    expect(dry.out).toMatch(/8201\s+workshop-wk-02\s+planned\s+snapshot cli-8201/);
     expect(dry.out).toMatch(/nightly: succeeded \(dry run\) .*2 planned/);
     expect([snapshotsOf(8200), snapshotsOf(8201)]).toEqual(before);
   });
