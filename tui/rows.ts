@@ -49,11 +49,16 @@ export function opDetailOf(s: Pick<TuiState, 'opDetail' | 'liveOps' | 'pastOps'>
 
 const TARGET_ORDER: Record<string, number> = { failed: 0, running: 1, cancelled: 2, succeeded: 3, planned: 4, skipped: 5 };
 
+/** Failures first (they are what one looks for), then by vmid. */
+export function byOutcome(a: OperationTarget, b: OperationTarget): number {
+  return (TARGET_ORDER[a.state] ?? 9) - (TARGET_ORDER[b.state] ?? 9) || a.vmid - b.vmid;
+}
+
 export function opTargetRows(s: Pick<TuiState, 'opDetail' | 'liveOps' | 'pastOps' | 'filters'>): OperationTarget[] {
   const op = opDetailOf(s);
   if (!op) return [];
   return [...op.targets]
-    .sort((a, b) => (TARGET_ORDER[a.state] ?? 9) - (TARGET_ORDER[b.state] ?? 9) || a.vmid - b.vmid)
+    .sort(byOutcome)
     .filter((t) => matchesWords(`${t.vmid} ${t.name} ${t.node} ${t.state} ${t.action} ${t.message ?? ''}`, s.filters.operation));
 }
 

@@ -6,7 +6,7 @@ import type { Operation } from '../../src/ops/types.js';
 import { STATE_COLOUR } from '../colours.js';
 import { clock, elapsed, fit } from '../format.js';
 import { listRows, screenLayout } from '../layout.js';
-import { liveOpRows, pastOpRows } from '../rows.js';
+import { byOutcome, liveOpRows, pastOpRows } from '../rows.js';
 import { useTui, type TuiStore } from '../store.js';
 import { windowOf } from '../view-window.js';
 import { ScrollList } from './ScrollList.js';
@@ -21,9 +21,7 @@ function counts(op: Operation): string {
 
 export function Outcomes({ op, rows }: { op: Operation | undefined; rows: number }) {
   if (!op) return null;
-  // Failures first: they are what one looks for.
-  const order: Record<string, number> = { failed: 0, running: 1, cancelled: 2, succeeded: 3, planned: 4, skipped: 5 };
-  const targets = [...op.targets].sort((a, b) => (order[a.state] ?? 9) - (order[b.state] ?? 9) || a.vmid - b.vmid);
+  const targets = [...op.targets].sort(byOutcome);
   const win = windowOf(0, rows, targets.length);
   return (
     <Box flexDirection="column" flexShrink={0} marginTop={1}>
