@@ -457,10 +457,13 @@ export class TuiController implements Intents {
     const switcher = this.options.switcher;
     const names = switcher?.names() ?? [s.context.name];
     if (!name) return say(this.store, `context ${s.context.name}; others: ${names.filter((n) => n !== s.context.name).join(', ') || '(none configured)'} — :ctx NAME switches`);
-    if (name === s.context.name) return say(this.store, `already on context ${name}`);
+    // The same context again reconnects, but only after a failed refresh (a restarted cluster, or the
+    // demo's serving process gone); otherwise there is nothing to do.
+    const reconnect = name === s.context.name;
+    if (reconnect && !s.refreshError) return say(this.store, `already on context ${name}`);
     if (!switcher) return say(this.store, 'switching contexts is not available here', 'error');
     if (s.liveOps.some((o) => o.status === 'running')) return say(this.store, 'an operation is still running in this context; wait for it or cancel it (c) first', 'error');
-    say(this.store, `connecting to ${name}…`);
+    say(this.store, `${reconnect ? 'reconnecting' : 'connecting'} to ${name}…`);
     let next: TuiSession;
     try {
       next = await switcher.open(name);
@@ -470,7 +473,7 @@ export class TuiController implements Intents {
     this.sync.stop();
     const old = this.session;
     this.session = next;
-    this.store.setState({ ...initialState(next.core.context, s.size), status: { text: `switched to context ${name}`, tone: 'ok' } });
+    this.store.setState({ ...initialState(next.core.context, s.size), status: { text: `${reconnect ? 'reconnected to' : 'switched to'} context ${name}`, tone: 'ok' } });
     this.sync = this.makeSync();
     await old.close?.().catch(() => {});
     await this.sync.start();

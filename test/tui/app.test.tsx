@@ -449,6 +449,38 @@ describe('TUI over the simulator', () => {
     await other!.close();
     await otherClient!.close();
   });
+
+  it('reconnects with :ctx to the current context, but only after a failed refresh', async () => {
+    let reopened: ReturnType<typeof createCore> | undefined;
+    let reopenedClient: PveClient | undefined;
+    const t = await start({
+      switcher: (sim) => ({
+        names: () => ['test'],
+        open: async () => {
+          reopenedClient = new PveClient({ url: sim.url, auth: { tokenId: sim.credentials.tokenId, tokenSecret: sim.credentials.tokenSecret }, tls: { fingerprint: sim.fingerprint }, retryBaseDelayMs: 1 });
+          reopened = createCore({ context: { name: 'test', url: sim.url, readOnly: false, safeMode: false, demo: false }, client: reopenedClient });
+          return { core: reopened, close: () => reopenedClient!.close() };
+        },
+      }),
+    });
+    await t.type(':ctx test');
+    await t.press(KEY.enter);
+    await t.waitFor(/already on context test/);
+    expect(reopened).toBeUndefined();
+    // The cluster stops answering: the refresh fails and the header says how to reconnect.
+    t.sim.faults.set({ errorRate: 1, errorStatus: 500 });
+    await t.press(KEY.ctrlR);
+    await t.waitFor(/refresh failed \(:ctx test reconnects\)/);
+    t.sim.faults.set({ errorRate: 0 });
+    await t.type(':ctx test');
+    await t.press(KEY.enter);
+    await t.waitFor(/reconnected to context test/);
+    await t.waitFor(/updated \d\d:\d\d/);
+    expect(t.controller.current.core).toBe(reopened);
+    expect(t.store.getState().refreshError).toBeNull();
+    await reopened!.close();
+    await reopenedClient!.close();
+  });
 });
 
 /** Pages through the help screen and returns everything it showed. */

@@ -25,6 +25,7 @@ export const KEY = {
   backspace: '\u007F',
   tab: '\t',
   ctrlU: '\u0015',
+  ctrlR: '\u0012',
 };
 
 export interface Harness {

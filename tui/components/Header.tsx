@@ -67,7 +67,7 @@ export function Header({ store }: { store: TuiStore }) {
         </Box>
         <Box flexShrink={1}>
         <Text wrap="truncate" color={refreshError ? 'red' : 'gray'}>
-          {refreshError ? `refresh failed: ${refreshError}` : refreshedAt ? `updated ${clock(refreshedAt).slice(11)}` : 'loading…'}
+          {refreshError ? `refresh failed (:ctx ${context.name} reconnects): ${refreshError}` : refreshedAt ? `updated ${clock(refreshedAt).slice(11)}` : 'loading…'}
         </Text>
         </Box>
       </Box>
