@@ -44,17 +44,23 @@ const until = async (check: () => boolean) => {
   while (!check()) await new Promise((r) => setTimeout(r, 20));
 };
 
-/** A fresh state directory with one minutely job that is due now (its last fire was not handled). */
+/**
+ * A fresh state directory with one job that is due now (its last fire was not handled). The job fires
+ * daily at the current UTC minute, so its fire is at most a minute old and the next one is a day away:
+ * a later run of the test never finds a new fire due because the clock crossed a minute boundary.
+ */
 async function stateWithDueJob(name: string, vmids: string, parameters: Record<string, unknown>) {
   const stateDir = mkdtempSync(join(tmpdir(), 'moxxie-headless-'));
   const store = new HistoryStore({ dir: join(stateDir, 'env') });
   const now = Date.now();
+  const minute = new Date(Math.floor(now / 60_000) * 60_000);
   await store.update((d) => {
     d.jobs.push({
       id: `job-${name}`,
       name,
       taskType: 'snapshot_create',
-      cronExpression: '0 * * * * ?',
+      cronExpression: `0 ${minute.getUTCMinutes()} ${minute.getUTCHours()} * * ?`,
+      timezone: 'UTC',
       enabled: true,
       parameters: { includeVmState: false, ...parameters } as { snapshotNamePattern: string; includeVmState: boolean },
       vmSelectors: [{ type: 'VM_IDS', value: vmids }],
@@ -63,7 +69,7 @@ async function stateWithDueJob(name: string, vmids: string, parameters: Record<s
       timeoutSeconds: 600,
       createdAt: now - 7200_000,
       updatedAt: now - 7200_000,
-      lastScheduledAt: Math.floor(now / 60_000) * 60_000 - 1000,
+      lastScheduledAt: minute.getTime() - 1000,
     });
   });
   return { stateDir, store, env: environment(stateDir) };
@@ -73,15 +79,15 @@ const vmLocked = (ids: number[]) => () => ids.some((id) => sim.state.vm(id)!.loc
 
 describe('headless scheduler', () => {
   it('--once runs the due jobs, logs a JSON line for each start and end, and exits 0', async () => {
-    const { store, env } = await stateWithDueJob('minutely', '8200,8201', { snapshotNamePattern: 'once-{vmid}' });
+    const { store, env } = await stateWithDueJob('daily', '8200,8201', { snapshotNamePattern: 'once-{vmid}' });
     const res = await scheduler(['--once', '--json'], env).done;
     expect(res.err).toBe('');
     expect(res.code).toBe(0);
     const lines = res.out.trim().split('\n').map((l) => JSON.parse(l) as { event: string; job: string; status?: string; counts?: Record<string, number> });
     expect(lines.map((l) => l.event)).toEqual(['run-start', 'run-end']);
-    expect(lines[1]).toMatchObject({ job: 'minutely', status: 'succeeded', counts: { succeeded: 2 } });
+    expect(lines[1]).toMatchObject({ job: 'daily', status: 'succeeded', counts: { succeeded: 2 } });
     for (const id of [8200, 8201]) expect(sim.state.vm(id)!.snapshots.some((s) => s.name === `once-${id}`)).toBe(true);
-    const runs = await store.listJobRuns({ jobId: 'job-minutely' });
+    const runs = await store.listJobRuns({ jobId: 'job-daily' });
     expect(runs.map((r) => r.status)).toEqual(['succeeded']);
     expect(runs[0].vms.map((v) => v.vmid)).toEqual([8200, 8201]);
     // The operation is in the history too, and no secret is anywhere in it.

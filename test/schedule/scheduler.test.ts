@@ -57,11 +57,12 @@ describe('scheduler loop', () => {
   it('runs a missed fire once inside the grace window and records older ones as missed', async () => {
     const { store, jobs } = await setup();
     const j = await jobs.create(job('hourly', '0 0 * * * ?', 'h-{vmid}-{datetime}'));
-    // The job was last accounted for three hours ago, and no scheduler ran since.
-    await store.update((d) => {
-      d.jobs[0].lastScheduledAt = Date.now() - 3 * 3600_000 - 1000;
-    });
+    // The job was last accounted for just after the fire three hours before the latest one, and no
+    // scheduler ran since: two older fires and the latest are due, whatever the minute of the hour.
     const lastHour = Math.floor(Date.now() / 3600_000) * 3600_000;
+    await store.update((d) => {
+      d.jobs[0].lastScheduledAt = lastHour - 3 * 3600_000 + 1000;
+    });
     const sched = new Scheduler({ jobs, store, graceMs: Date.now() - lastHour + 60_000 });
     await sched.runOnce();
     const runs = await jobs.runs(j.id);
