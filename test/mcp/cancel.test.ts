@@ -37,7 +37,7 @@ describe('cancel_operation', () => {
 
   it('cancels a slow bulk snapshot: queued VMs are never snapshotted, running steps finish', async () => {
     // Slow tasks and two at a time: most of the 20 VMs are still queued when the cancel arrives.
-    h.cluster.sim.faults.set({ taskDurationMs: 600 });
+    h.cluster.sim.faults.set({ taskDurationMs: 2000 });
     try {
       const started = await h.call('create_snapshots', { selector: 'id:100-119', snapshotName: 'cancel-me', maxParallel: 2, wait: false });
       const id = started.structuredContent!.id as string;
@@ -46,7 +46,7 @@ describe('cancel_operation', () => {
       const r = await h.call('cancel_operation', { operationId: id });
       expect(r.isError).toBeFalsy();
       const answer = sc(r);
-      // The two steps started are still at PVE (a task takes 600 ms); the other 18 never start.
+      // The two steps started are still at PVE (a task takes 2 s, ample time for the cancel to arrive even on a loaded machine); the other 18 never start.
       expect(answer).toMatchObject({ id, kind: 'snapshot.create', status: 'running', alreadyCancelling: false });
       expect(answer.stillRunning.count).toBe(2);
       expect(answer.alreadyFinished).toEqual({ count: 0, vmids: [] });
@@ -81,7 +81,7 @@ describe('cancel_operation', () => {
   });
 
   it('answers with the final status when nothing was running yet', async () => {
-    h.cluster.sim.faults.set({ taskDurationMs: 600 });
+    h.cluster.sim.faults.set({ taskDurationMs: 2000 });
     try {
       // The VM is busy with another operation, so the second one's only target waits in the queue.
       const holder = await h.call('create_snapshots', { selector: 'id:120', snapshotName: 'holder', wait: false });

@@ -143,7 +143,7 @@ describe('trigger_job progress', () => {
 
   it('cancels the run when the client cancels a waiting trigger_job: nothing new starts', async () => {
     await h.call('create_job', { name: 'cancelled-by-client', taskType: 'snapshot_create', cronExpression: '0 0 0 1 1 ? 2099', parameters: { snapshotNamePattern: 'clientcancel-{vmid}', maxParallel: 1 }, vmSelectors: [{ type: 'VM_IDS', value: '100-107' }] });
-    h.cluster.sim.faults.set({ taskDurationMs: 150 });
+    h.cluster.sim.faults.set({ taskDurationMs: 400 });
     try {
       const abort = new AbortController();
       const call = h.client.callTool({ name: 'trigger_job', arguments: { job: 'cancelled-by-client' } }, undefined, {
