@@ -238,7 +238,8 @@ describe('TUI over the simulator', () => {
   });
 
   it('cancels a running operation with c; what had not started never runs', async () => {
-    const t = await start({ taskDurationMs: 400 });
+    // Long tasks: the first five are still running when c arrives, however slow the machine.
+    const t = await start({ taskDurationMs: 1500 });
     await t.type(':vms tag:workshop');
     await t.press(KEY.enter, 'a', 's', KEY.ctrlU);
     await t.type('cx-{vmid}');
