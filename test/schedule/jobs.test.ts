@@ -293,7 +293,7 @@ describe('running jobs on the simulator', () => {
   });
 
   it('never runs a job twice at once: an overlapping run is skipped and recorded, also from another process\'s manager', async () => {
-    const { c, store, jobs } = await setup({ taskDurationMs: 300 });
+    const { c, store, jobs } = await setup({ taskDurationMs: 1000 });
     const job = await jobs.create({ ...seedDaily, name: 'overlap', cronExpression: MANUAL, parameters: { snapshotNamePattern: 'ov-{vmid}-{time}' }, vmSelectors: [{ type: 'VM_IDS', value: '8200' }] });
     let started!: (r: JobRunRecord) => void;
     const startedRun = new Promise<JobRunRecord>((r) => (started = r));

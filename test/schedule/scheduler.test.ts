@@ -97,7 +97,7 @@ describe('scheduler loop', () => {
   });
 
   it('on stop, starts nothing new, lets running steps finish and records the rest as cancelled', async () => {
-    const { c, store, jobs } = await setup({ taskDurationMs: 800 });
+    const { c, store, jobs } = await setup({ taskDurationMs: 1500 });
     const j = await jobs.create({ ...job('stoppable', '* * * * * ?', 'st-{vmid}', '8200-8203'), parameters: { snapshotNamePattern: 'st-{vmid}', maxParallel: 2 } });
     const sched = new Scheduler({ jobs, store });
     sched.start();
