@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Entry point: moxxie [tui] | mcp | scheduler | jobs | history | sim | config. Each subcommand lives with its room and is
+// Entry point: moxxie [tui] | mcp | scheduler | jobs | history | vms | sim | config. Each subcommand lives with its room and is
 // loaded on demand, so `moxxie mcp` never loads ink and `moxxie sim` never loads the MCP SDK.
 
 type CommandModule = { run(argv: string[]): Promise<number> };
@@ -12,6 +12,7 @@ const commands: Record<string, string> = {
   scheduler: './schedule/command.js',
   jobs: './schedule/jobs-command.js',
   history: './history/command.js',
+  vms: './inventory/command.js',
   mcp: '../mcp/command.js',
   tui: '../tui/command.js',
 };
@@ -24,6 +25,7 @@ Usage:
   moxxie scheduler [--demo | --context NAME] [--once] [--json]
   moxxie jobs list | show | create | update | delete | enable | disable | trigger | runs ...
   moxxie history [list | show ID | audit] [--demo | --context NAME] [--json]
+  moxxie vms [SELECTOR] [--json | --ids] [--demo | --context NAME]
   moxxie sim [--port 8006] [--nodes 4] [--vms 60] [--http]
   moxxie config list | use NAME | add NAME ... | test [NAME]
   moxxie help

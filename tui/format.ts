@@ -1,15 +1,5 @@
 // Human formats for the TUI's columns.
-export function bytes(n: number): string {
-  if (!n || n <= 0) return '-';
-  const units = ['B', 'K', 'M', 'G', 'T', 'P'];
-  let i = 0;
-  let v = n;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v >= 10 || i === 0 ? Math.round(v) : v.toFixed(1)}${units[i]}`;
-}
+export { bytes } from '../src/text/bytes.js';
 
 /** Seconds as 3d4h, 5h12m, 7m30s. */
 export function duration(seconds: number): string {
