@@ -2,7 +2,7 @@
 // routing (501), token restrictions, proxying to the node (595 when offline), schema validation (400),
 // then the handler. Answers use PVE's envelope and put the error's first line in the status line.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { SimApiError, paramError } from './api-error.js';
+import { SimApiError, paramError, unknownMethod } from './api-error.js';
 import type { SimAuth } from './auth.js';
 import type { SimCluster } from './cluster.js';
 import { handleControl, type ControlDeps } from './control.js';
@@ -131,7 +131,7 @@ export function createRequestListener(deps: ServerDeps): (req: IncomingMessage, 
     }
     if (faults.errorRate > 0 && rand() < faults.errorRate) throw new SimApiError(faults.errorStatus, faultMessage(faults.errorStatus));
 
-    if (!METHODS.has(method)) throw new SimApiError(501, `Method '${method} ${relPath}' not implemented`);
+    if (!METHODS.has(method)) throw unknownMethod(method, relPath);
     if ((method === 'GET' || method === 'DELETE') && body.length > 0) throw new SimApiError(501, `Unexpected content for method '${method}'`);
 
     const segs = splitApiPath(api[2] ?? '/');
@@ -139,7 +139,7 @@ export function createRequestListener(deps: ServerDeps): (req: IncomingMessage, 
     const info = match?.entry.info[method as HttpMethod];
     const routeKey = match ? `${method} ${match.entry.path}` : undefined;
     const who = routeKey && UNAUTHENTICATED.has(routeKey) ? undefined : auth.authenticate(method, req.headers);
-    if (!match || !info || !routeKey) throw new SimApiError(501, `Method '${method} ${relPath}' not implemented`);
+    if (!match || !info || !routeKey) throw unknownMethod(method, relPath);
     stats.byRoute[routeKey] = (stats.byRoute[routeKey] ?? 0) + 1;
     if (who?.tokenid && info.allowtoken === 0) throw new SimApiError(403, `URI '${relPath}' not available with API token, need proper ticket.`);
 
