@@ -1,6 +1,7 @@
 // `moxxie mcp`: parses the command line, then serves over stdio (default) or Streamable HTTP. The core
 // and the SDK load only after the arguments are good, so --help and usage errors answer at once.
 import { parseArgs } from 'node:util';
+import { CONTEXT_FLAGS } from '../src/config/context-flags.js';
 import { isLoopback, nonLoopbackRefusal } from './loopback.js';
 import type { ServeOptions } from './serve.js';
 
@@ -23,8 +24,7 @@ class UsageError extends Error {}
 type McpArgs = ServeOptions & { help: boolean };
 
 const OPTIONS = {
-  context: { type: 'string' },
-  demo: { type: 'boolean' },
+  ...CONTEXT_FLAGS,
   'read-only': { type: 'boolean' },
   http: { type: 'boolean' },
   port: { type: 'string' },

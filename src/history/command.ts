@@ -2,6 +2,7 @@
 // (so it works when the cluster is down, which is often when it is wanted). Opening the store also marks
 // operations whose process died as interrupted.
 import { parseArgs } from 'node:util';
+import { CONTEXT_FLAGS, contextChoiceProblem } from '../config/context-flags.js';
 import { DEMO_CONTEXT, loadConfig, selectContextName } from '../config/contexts.js';
 import { configFile } from '../config/paths.js';
 import { ConfigError } from '../config/secrets.js';
@@ -61,8 +62,7 @@ function parse(argv: string[]): HistoryArgs | 'help' {
       args: argv,
       allowPositionals: true,
       options: {
-        context: { type: 'string' },
-        demo: { type: 'boolean' },
+        ...CONTEXT_FLAGS,
         status: { type: 'string' },
         'front-end': { type: 'string' },
         refused: { type: 'boolean' },
@@ -80,7 +80,8 @@ function parse(argv: string[]): HistoryArgs | 'help' {
   if (sub !== 'list' && sub !== 'show' && sub !== 'audit') throw new UsageError(`unknown subcommand '${sub}'; valid: list, show, audit`);
   if (sub === 'show' && rest.length !== 1) throw new UsageError('show needs one operation id (moxxie history list shows them)');
   if (sub !== 'show' && rest.length) throw new UsageError(`${sub} takes no argument; got '${rest.join(' ')}'`);
-  if (values.context && values.demo) throw new UsageError('give either --context NAME or --demo, not both');
+  const contextProblem = contextChoiceProblem(values);
+  if (contextProblem) throw new UsageError(contextProblem);
   if (sub !== 'list' && (values.status || values['front-end'])) throw new UsageError('--status and --front-end apply to history list only');
   if (sub !== 'audit' && values.refused) throw new UsageError('--refused applies to history audit only');
   let limit = 20;

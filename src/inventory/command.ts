@@ -1,6 +1,7 @@
 // `moxxie vms [SELECTOR]`: the cluster's guests from one /cluster/resources call, narrowed with the one-line
 // selector syntax, as a table, JSON or bare ids, for scripts and for a quick look without the TUI.
 import { parseArgs } from 'node:util';
+import { CONTEXT_FLAGS, contextChoiceProblem } from '../config/context-flags.js';
 import { ConfigError } from '../config/secrets.js';
 import { openContext, type OpenedContext } from '../config/open-context.js';
 import { SelectorError } from '../select/selector-error.js';
@@ -50,12 +51,13 @@ export async function run(argv: string[]): Promise<number> {
     const parsed = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { context: { type: 'string' }, demo: { type: 'boolean' }, json: { type: 'boolean' }, ids: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      options: { ...CONTEXT_FLAGS, json: { type: 'boolean' }, ids: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
     });
     values = parsed.values;
     selector = parsed.positionals.join(' ').trim();
     if (values.json && values.ids) throw new UsageError('give --json or --ids, not both');
-    if (values.context && values.demo) throw new UsageError('give either --context NAME or --demo, not both');
+    const contextProblem = contextChoiceProblem(values);
+    if (contextProblem) throw new UsageError(contextProblem);
   } catch (err) {
     process.stderr.write(`moxxie vms: ${(err as Error).message}\n\n${HELP}`);
     return 2;

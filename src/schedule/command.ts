@@ -1,5 +1,6 @@
 // `moxxie scheduler`: runs due jobs until SIGTERM/SIGINT (headless), or once with --once.
 import { parseArgs } from 'node:util';
+import { CONTEXT_FLAGS, contextChoiceProblem } from '../config/context-flags.js';
 import { loadConfig } from '../config/contexts.js';
 import { openContext, type OpenedContext } from '../config/open-context.js';
 import { configFile } from '../config/paths.js';
@@ -50,8 +51,7 @@ export async function run(argv: string[]): Promise<number> {
     ({ values } = parseArgs({
       args: argv,
       options: {
-        context: { type: 'string' },
-        demo: { type: 'boolean' },
+        ...CONTEXT_FLAGS,
         once: { type: 'boolean' },
         json: { type: 'boolean' },
         wait: { type: 'boolean' },
@@ -61,7 +61,8 @@ export async function run(argv: string[]): Promise<number> {
       },
       strict: true,
     }));
-    if (values.context && values.demo) throw new UsageError('give either --context NAME or --demo, not both');
+    const contextProblem = contextChoiceProblem(values);
+    if (contextProblem) throw new UsageError(contextProblem);
     grace = seconds(values.grace, '--grace', 300);
     stopTimeout = seconds(values['stop-timeout'], '--stop-timeout', 30);
   } catch (err) {

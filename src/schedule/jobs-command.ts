@@ -1,6 +1,7 @@
 // `moxxie jobs`: manage scheduler jobs from a terminal. Every change goes through the core's JobManager,
 // which validates (errors name the field), refuses changes in a read-only context and audits them.
 import { parseArgs } from 'node:util';
+import { CONTEXT_FLAGS, contextChoiceProblem } from '../config/context-flags.js';
 import { ReadOnlyError, RequestError } from '../ops/errors.js';
 import { openMoxxie, type MoxxieSession } from '../open.js';
 import { isManualOnly } from './cron.js';
@@ -100,8 +101,7 @@ interface JobsArgs {
 }
 
 const OPTIONS = {
-  context: { type: 'string' },
-  demo: { type: 'boolean' },
+  ...CONTEXT_FLAGS,
   'read-only': { type: 'boolean' },
   json: { type: 'boolean' },
   file: { type: 'string' },
@@ -133,7 +133,8 @@ function parse(argv: string[]): JobsArgs {
     const owners = Object.entries(SUBCOMMANDS).filter(([, s]) => s.flags.includes(flag)).map(([n]) => n);
     throw new UsageError(`--${flag} applies to ${owners.map((n) => `jobs ${n}`).join(' and ')} only, not jobs ${sub}`, sub);
   }
-  if (values.context && values.demo) throw new UsageError('give either --context NAME or --demo, not both', sub);
+  const contextProblem = contextChoiceProblem(values);
+  if (contextProblem) throw new UsageError(contextProblem, sub);
 
   let extra = rest;
   if (spec.takes === 'job' || spec.takes === 'optional job') {
