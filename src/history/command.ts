@@ -8,6 +8,7 @@ import { configFile } from '../config/paths.js';
 import { ConfigError } from '../config/secrets.js';
 import type { AuditEntry } from '../ops/recorder.js';
 import type { FrontEnd, OperationStatus } from '../ops/types.js';
+import { stateCountsText } from '../text/state-counts.js';
 import { textTable } from '../text/table.js';
 import { formatTime } from '../text/time.js';
 import type { OperationRecord } from './records.js';
@@ -117,11 +118,7 @@ function contextName(args: HistoryArgs): string {
   return name;
 }
 
-function counts(op: OperationRecord): string {
-  const by: Record<string, number> = {};
-  for (const t of op.targets) by[t.state] = (by[t.state] ?? 0) + 1;
-  return Object.entries(by).map(([state, n]) => `${n} ${state}`).join(', ') || 'no VMs';
-}
+const counts = (op: OperationRecord): string => stateCountsText(op.targets);
 
 function took(op: OperationRecord): string {
   return op.finishedAt ? `${((op.finishedAt - op.startedAt) / 1000).toFixed(1)} s` : '-';

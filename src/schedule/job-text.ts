@@ -1,7 +1,7 @@
 // `moxxie jobs` as text: the jobs table, one job in detail, runs and their per-VM rows. Plain data in,
 // strings out.
 import type { JobRecord, JobRunRecord } from './job-types.js';
-import { vmCounts } from './job-views.js';
+import { stateCountsText } from '../text/state-counts.js';
 import { textTable } from '../text/table.js';
 import { formatTime } from '../text/time.js';
 
@@ -19,9 +19,7 @@ const localZone = () => Intl.DateTimeFormat().resolvedOptions().timeZone;
 
 const zoneLabel = (job: JobRecord) => job.timezone ?? `${localZone()}, local time`;
 
-function countsText(run: JobRunRecord): string {
-  return Object.entries(vmCounts(run.vms)).map(([state, n]) => `${n} ${state}`).join(', ') || 'no VMs';
-}
+const countsText = (run: JobRunRecord): string => stateCountsText(run.vms);
 
 function nextFireText(row: JobListRow): string {
   if (!row.job.enabled) return '- (disabled)';

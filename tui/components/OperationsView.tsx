@@ -3,6 +3,7 @@
 import { Box, Text } from 'ink';
 import { useMemo } from 'react';
 import type { Operation } from '../../src/ops/types.js';
+import { stateCountsText } from '../../src/text/state-counts.js';
 import { STATE_COLOUR } from '../colours.js';
 import { clock, elapsed, fit } from '../format.js';
 import { listRows, screenLayout } from '../layout.js';
@@ -11,13 +12,7 @@ import { useTui, type TuiStore } from '../store.js';
 import { windowOf } from '../view-window.js';
 import { ScrollList } from './ScrollList.js';
 
-function counts(op: Operation): string {
-  const c: Record<string, number> = {};
-  for (const t of op.targets) c[t.state] = (c[t.state] ?? 0) + 1;
-  return Object.entries(c)
-    .map(([k, n]) => `${n} ${k}`)
-    .join(', ');
-}
+const counts = (op: Operation): string => stateCountsText(op.targets, '');
 
 export function Outcomes({ op, rows }: { op: Operation | undefined; rows: number }) {
   if (!op) return null;
