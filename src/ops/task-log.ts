@@ -20,13 +20,14 @@ export async function readTaskLog(client: PveClient, upid: string, opts: { limit
   if (!Number.isInteger(limit) || limit < 1 || limit > TASK_LOG_MAX_LINES) throw new RequestError('limit', `must be a whole number from 1 to ${TASK_LOG_MAX_LINES} (got ${limit})`);
   if (opts.start !== undefined && (!Number.isInteger(opts.start) || opts.start < 0)) throw new RequestError('start', `must be a whole number of 0 or more (got ${opts.start})`);
   const status = await getTaskStatus(client, node, upid);
-  // PVE counts lines from 0 and reports the total, so the tail needs the total first.
-  let start = opts.start;
-  if (start === undefined) {
-    const probe = await client.taskLog(upid, { start: 0, limit: 1 });
-    start = Math.max(0, probe.total - limit);
+  // PVE counts lines from 0 and reports the total. For the tail, the first page is the whole log when the
+  // log is short (the usual case); only a longer one needs a second read from total - limit.
+  let start = opts.start ?? 0;
+  let log = await client.taskLog(upid, { start, limit });
+  if (opts.start === undefined && log.total > limit) {
+    start = log.total - limit;
+    log = await client.taskLog(upid, { start, limit });
   }
-  const log = await client.taskLog(upid, { start, limit });
   return {
     upid,
     node,
