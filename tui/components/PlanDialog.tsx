@@ -1,16 +1,13 @@
 // The dry-run plan: every target, what will happen to it or why it is skipped; then the confirmation.
 import { Box, Text } from 'ink';
-import { breakdownHeight, planBreakdown, PlanBreakdown } from './PlanBreakdown.js';
+import { breakdownHeight, planBreakdown, PlanBreakdown, skipReasonCounts } from './PlanBreakdown.js';
 import { fit } from '../format.js';
 import { screenLayout } from '../layout.js';
 import { useTui, type PlanRow, type TuiStore } from '../store.js';
 import { windowOf } from '../view-window.js';
 
 function skipReasons(rows: PlanRow[]): string {
-  const by = new Map<string, number>();
-  for (const r of rows) if (r.skipped) by.set(r.what, (by.get(r.what) ?? 0) + 1);
-  return [...by]
-    .sort((a, b) => b[1] - a[1])
+  return skipReasonCounts(rows)
     .map(([why, n]) => `${n} × ${why}`)
     .join('; ');
 }
