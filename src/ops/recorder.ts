@@ -1,5 +1,5 @@
 // What the core tells whoever keeps records (the history store); the core never knows who listens.
-import type { FrontEnd, Operation } from './types.js';
+import type { FrontEnd, Operation, OperationTarget, PhaseRecord } from './types.js';
 
 export interface AuditEntry {
   at: number;
@@ -18,6 +18,13 @@ export interface AuditEntry {
 export interface CoreRecorder {
   operationStarted(op: Operation): void | Promise<void>;
   targetUpdated(op: Operation): void | Promise<void>;
+  /**
+   * The journal: one line per phase transition. The runner awaits it before and after each PVE call, so
+   * after a crash the record says which phases ran and with which UPIDs. Must be cheap (an append).
+   */
+  phaseChanged(op: Operation, target: OperationTarget, phase: PhaseRecord): void | Promise<void>;
   operationFinished(op: Operation): void | Promise<void>;
   audit(entry: AuditEntry): void | Promise<void>;
+  /** The recorded operation with its journal applied (for resume and rollback in a later process). */
+  getOperation?(id: string): Promise<Operation | undefined>;
 }

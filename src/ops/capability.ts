@@ -1,0 +1,92 @@
+// The contract every capability declares once (src/ops/capabilities/): its request schema, label,
+// danger, guest types, planner and phases. The core, MCP, the TUI, the CLI and the scheduler read these
+// declarations; none keeps its own list of kinds, labels or dangers.
+import type { z } from 'zod';
+import type { Inventory, Vm } from '../inventory/model.js';
+import type { PveClient } from '../pve/client.js';
+import type { TaskResult } from '../pve/types.js';
+import type { GuestType, OperationKind, OperationTarget } from './types.js';
+
+/** What a phase may use while it runs. */
+export interface PhaseTools {
+  client: PveClient;
+  /** Awaits a PVE task, recording its UPID on the phase (journaled); throws unless it ends OK. */
+  awaitTask(upid: string): Promise<TaskResult>;
+  /** True once the operation is cancelled: a phase with several tasks stops between them (throw StepCancelled). */
+  cancelled(): boolean;
+  /** What the phase has done so far; kept in the target's message if it then fails or is cancelled. */
+  progress(done: string): void;
+  /** This phase's persisted data (journaled with the phase): what its undo or a resume needs. */
+  data: Record<string, unknown>;
+}
+
+/**
+ * One named phase of a target's step. `check` reads PVE first: when the effect is already there (a resume
+ * after a crash, a retry after a lost answer) it returns a message and `run` is not called, so nothing is
+ * done twice. `undo` reverses a completed phase in a rollback.
+ */
+export interface Phase {
+  name: string;
+  check?(tools: PhaseTools): Promise<string | undefined>;
+  run(tools: PhaseTools): Promise<string | void>;
+  undo?(tools: PhaseTools): Promise<string | void>;
+}
+
+/** What a step holds while it runs; caps apply per kind (maxParallel, maxPerNode, per storage, per template). */
+export interface TargetResources {
+  /** The guests it works on: never two steps on one guest at once, across operations. */
+  guests: number[];
+  /** Both ends of a move count. */
+  nodes: string[];
+  storages?: string[];
+  /** The template a clone reads from. */
+  template?: number;
+}
+
+export interface PlanInput {
+  client: PveClient;
+  inventory: Inventory;
+  vms: Vm[];
+  safeMode: boolean;
+  force: boolean;
+}
+
+export interface Plan {
+  targets: OperationTarget[];
+  /**
+   * Targets that cannot be attempted (offline node, unreadable state). A dry run shows them skipped with
+   * the reason; a real run reports them failed, because the operator asked for them and they were not done.
+   */
+  blocked: Set<string>;
+}
+
+export interface Capability<R extends object = Record<string, unknown>> {
+  kind: OperationKind;
+  /** "Create snapshots": help screens, tool titles. */
+  title: string;
+  /** One or two sentences: what it does and what counts as success. */
+  description: string;
+  /** Strict: an unknown field is refused. The seed's field names. */
+  schema: z.ZodType<R>;
+  /** The guest types its planner handles; others are skipped with the reason. */
+  guestTypes: readonly GuestType[];
+  /** What the operation does, for every front end: "shutdown", "stop (forced)", "snapshot nightly-{vm}". */
+  label(request: R): string;
+  /** Loses data or interrupts guests: safe mode guards it and every front end confirms it. */
+  destructive(request: R): boolean;
+  /** The audit log's name for it ("power STOP"); defaults to the kind. */
+  auditName?(request: R): string;
+  /** How long one PVE task of this operation may run before its target fails. */
+  taskTimeoutMs(request: R): number;
+  plan(input: PlanInput, request: R): Plan | Promise<Plan>;
+  /** The phases of one target, rebuilt from its plain `spec` (so a later process can resume or undo them). */
+  phases(target: OperationTarget, request: R): Phase[];
+  /** What a target's step holds while it runs (default: its guest and its node). */
+  resources?(target: OperationTarget, request: R): TargetResources;
+  /** Front-end names, declared here so no front end keeps a table of its own. */
+  names: { tool: string; verb: readonly string[] };
+}
+
+// A capability with its request type erased, for the registry.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyCapability = Capability<any>;
