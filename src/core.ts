@@ -3,16 +3,19 @@
 import type { TaskListItem, TaskStatus } from './pve/types.js';
 import type { Inventory, Vm } from './inventory/model.js';
 import type { ResolveWarning, VmSelector } from './select/types.js';
-import type {
-  BulkPowerRequest,
-  BulkSnapshotCreateRequest,
-  BulkSnapshotDeleteRequest,
-  BulkTagRequest,
-  Operation,
-  OperationListener,
-  RunOptions,
-  SnapshotRollbackRequest,
-} from './ops/types.js';
+import type { PowerRequest } from './ops/capabilities/power.js';
+import type { SnapshotCreateRequest } from './ops/capabilities/snapshot-create.js';
+import type { SnapshotDeleteRequest } from './ops/capabilities/snapshot-delete.js';
+import type { SnapshotRollbackRequest } from './ops/capabilities/snapshot-rollback.js';
+import type { TagRequest } from './ops/capabilities/tags.js';
+import type { Operation, OperationKind, OperationListener, RunOptions } from './ops/types.js';
+
+// Request types come from the capabilities' schemas: one declaration, checked by the compiler.
+export type BulkSnapshotCreateRequest = SnapshotCreateRequest;
+export type BulkSnapshotDeleteRequest = SnapshotDeleteRequest;
+export type { SnapshotRollbackRequest };
+export type BulkPowerRequest = PowerRequest;
+export type BulkTagRequest = TagRequest;
 
 export interface ContextInfo {
   name: string;
@@ -82,6 +85,15 @@ export interface MoxxieCore {
   rollbackSnapshot(req: SnapshotRollbackRequest, opts?: RunOptions): Promise<Operation>;
   power(req: BulkPowerRequest, opts?: RunOptions): Promise<Operation>;
   applyTags(req: BulkTagRequest, opts?: RunOptions): Promise<Operation>;
+  /** Any capability of the registry by its kind; the request is checked against its strict schema. */
+  run(kind: OperationKind, request: object, opts?: RunOptions): Promise<Operation>;
+  /**
+   * Finishes an operation that was interrupted (its process died), failed or cancelled, from PVE's real
+   * state: every unfinished phase first checks whether its effect is already there, so nothing is doubled.
+   */
+  resume(operationId: string, opts?: RunOptions): Promise<Operation>;
+  /** Undoes what an operation did, in reverse order, each undo an awaited, recorded step. */
+  rollback(operationId: string, opts?: RunOptions): Promise<Operation>;
 
   readonly operations: OperationRegistry;
   close(): Promise<void>;

@@ -30,6 +30,8 @@ export interface Phase {
   check?(tools: PhaseTools): Promise<string | undefined>;
   run(tools: PhaseTools): Promise<string | void>;
   undo?(tools: PhaseTools): Promise<string | void>;
+  /** A read that leaves nothing behind (a verify): a rollback has nothing to undo for it. */
+  changesNothing?: boolean;
 }
 
 /** What a step holds while it runs; caps apply per kind (maxParallel, maxPerNode, per storage, per template). */

@@ -8,15 +8,14 @@ import { tagCounts, vmsWithTag } from '../inventory/summary.js';
 import type { PveClient } from '../pve/client.js';
 import { getClusterTasks } from '../pve/endpoints/cluster.js';
 import { getQemuConfig } from '../pve/endpoints/qemu.js';
+import { CAPABILITIES } from './capabilities/index.js';
 import { RequestError } from './errors.js';
-import { executeOperation, resolveSelection, type ExecutionDeps } from './execute-operation.js';
-import { DESTRUCTIVE_POWER, planPower } from './power.js';
+import { continueOperation, executeOperation, resolveSelection, resumableTargets, type ExecutionDeps } from './execute-operation.js';
 import type { CoreRecorder } from './recorder.js';
 import { OperationStore } from './registry.js';
-import { listSnapshots, planSnapshotCreate, planSnapshotDelete, planSnapshotRollback } from './snapshots.js';
-import { planTags } from './tags.js';
+import { listSnapshots } from './snapshot-list.js';
 import { readTaskLog } from './task-log.js';
-import type { FrontEnd, OperationKind } from './types.js';
+import type { FrontEnd, Operation, OperationKind, RunOptions } from './types.js';
 import { VmGate } from './vm-gate.js';
 
 export interface CoreOptions {
@@ -32,15 +31,6 @@ export interface CoreOptions {
   taskTimeoutMs?: number;
   /** close(): how long running steps may finish before their tasks are abandoned (default 5000 ms). */
   closeGraceMs?: number;
-}
-
-/** Destructive as safe mode and confirmations understand it: stop, snapshot delete, rollback, tag removal/replace. */
-export function isDestructive(kind: OperationKind, request: unknown): boolean {
-  const r = (request ?? {}) as { operation?: unknown; action?: unknown };
-  if (kind === 'snapshot.delete' || kind === 'snapshot.rollback') return true;
-  if (kind === 'power') return DESTRUCTIVE_POWER.some((a) => a === r.operation);
-  if (kind === 'tags') return r.action === 'REMOVE' || r.action === 'REPLACE';
-  return false;
 }
 
 const LIST_TASKS_DEFAULT = 100;
@@ -70,6 +60,24 @@ export function createCore(opts: CoreOptions): MoxxieCore & { readonly operation
     return vm;
   };
 
+  const runKind = (kind: OperationKind, request: object, run?: RunOptions): Promise<Operation> => {
+    const capability = CAPABILITIES[kind];
+    if (!capability) throw new RequestError('kind', `'${String(kind)}' is not a capability; use one of ${Object.keys(CAPABILITIES).join(', ')}`);
+    return executeOperation(deps, capability, request, run);
+  };
+
+  /** An operation to resume or roll back: finished (in this process or recorded by another) and not a dry run. */
+  const recordedOperation = async (id: string, what: 'resume' | 'rollback'): Promise<Operation> => {
+    if (typeof id !== 'string' || !id) throw new RequestError('id', 'required: an operation id such as op-20261205-101500-a1b2c3');
+    if (store.isRunning(id)) throw new RequestError('id', `operation ${id} is still running in this process; cancel it first, then ${what} it`);
+    const op = store.get(id) ?? (await opts.recorder?.getOperation?.(id));
+    if (!op) throw new RequestError('id', `no operation '${id}' in this context's history (moxxie history list shows them)`);
+    if (op.dryRun) throw new RequestError('id', `operation ${id} is a dry run: nothing ran, so there is nothing to ${what}`);
+    if (op.status === 'running') throw new RequestError('id', `operation ${id} is still running in another moxxie process; it can be resumed or rolled back once it has ended or its process has died`);
+    if (!CAPABILITIES[op.kind]) throw new RequestError('id', `operation ${id} is a '${op.kind}' operation, which this moxxie cannot continue`);
+    return structuredClone(op);
+  };
+
   return {
     context,
     operations: store,
@@ -87,11 +95,22 @@ export function createCore(opts: CoreOptions): MoxxieCore & { readonly operation
     taskLog: (upid, o) => readTaskLog(client, upid, o),
     listTags: async () => tagCounts(await inventory()),
     vmsWithTag: async (tag) => vmsWithTag(await inventory(), tag),
-    createSnapshots: (req, run) => executeOperation(deps, 'snapshot.create', req, (input) => planSnapshotCreate(input, req), run),
-    deleteSnapshots: (req, run) => executeOperation(deps, 'snapshot.delete', req, (input) => planSnapshotDelete(input, req), run),
-    rollbackSnapshot: (req, run) => executeOperation(deps, 'snapshot.rollback', req, (input) => planSnapshotRollback(input, req), run),
-    power: (req, run) => executeOperation(deps, 'power', req, (input) => planPower(input, req), run),
-    applyTags: (req, run) => executeOperation(deps, 'tags', req, (input) => planTags(input, req), run),
+    createSnapshots: (req, run) => runKind('snapshot.create', req, run),
+    deleteSnapshots: (req, run) => runKind('snapshot.delete', req, run),
+    rollbackSnapshot: (req, run) => runKind('snapshot.rollback', req, run),
+    power: (req, run) => runKind('power', req, run),
+    applyTags: (req, run) => runKind('tags', req, run),
+    run: runKind,
+    resume: async (id, run) => {
+      const op = await recordedOperation(id, 'resume');
+      if (!resumableTargets(op).length) throw new RequestError('id', `operation ${id} has nothing left to resume: every target ended ${[...new Set(op.targets.map((t) => t.state))].join(' or ')}`);
+      return continueOperation(deps, CAPABILITIES[op.kind], op, 'resume', run);
+    },
+    rollback: async (id, run) => {
+      const op = await recordedOperation(id, 'rollback');
+      if (op.status === 'rolled-back') throw new RequestError('id', `operation ${id} is already rolled back`);
+      return continueOperation(deps, CAPABILITIES[op.kind], op, 'rollback', run);
+    },
     close: () => store.shutdown(opts.closeGraceMs ?? 5000),
   };
 }

@@ -1,6 +1,7 @@
-// One bulk action from request to result: read-only refusal (audited), request checks, a fresh inventory,
-// selector resolution, the capability's plan, then — unless it is a dry run — the runner, with events to
-// the caller, the registry and the recorder. Every front end's mutation comes through here.
+// One capability from request to result: read-only refusal (audited), the strict request schema, a fresh
+// inventory, selector resolution, the capability's plan, then — unless it is a dry run — the runner, with
+// events to the caller, the registry and the journal. Resume and rollback continue a recorded operation
+// from PVE's real state. Every front end's mutation comes through here.
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import type { ContextInfo } from '../core.js';
@@ -8,15 +9,16 @@ import { fetchInventory } from '../inventory/inventory.js';
 import type { Inventory } from '../inventory/model.js';
 import type { PveClient } from '../pve/client.js';
 import { resolveSelectors, validateSelectors, type Resolved } from '../select/resolve.js';
-import { parseSelectorLine, resolveSelectorLine, type ParsedSelectorLine } from '../select/selector-line.js';
+import { parseSelectorLine, resolveSelectorLine } from '../select/selector-line.js';
 import type { VmSelector } from '../select/types.js';
-import { intInRange, optionalBoolean, ReadOnlyError, RequestError } from './errors.js';
-import type { Plan, PlanInput } from './plan.js';
+import type { AnyCapability, TargetResources } from './capability.js';
+import { ReadOnlyError } from './errors.js';
 import type { AuditEntry, CoreRecorder } from './recorder.js';
 import type { OperationStore } from './registry.js';
+import { parseRequest } from './request-schema.js';
 import { recordableRequest } from './request-record.js';
-import { finalStatus, runPlan, summarise } from './runner.js';
-import type { BulkOptions, FrontEnd, Operation, OperationEvent, OperationKind, RunOptions } from './types.js';
+import { finalStatus, runPlan, runUndo, summarise } from './runner.js';
+import type { FrontEnd, Operation, OperationEvent, OperationTarget, PhaseRecord, RunOptions } from './types.js';
 import type { VmGate } from './vm-gate.js';
 
 export interface ExecutionDeps {
@@ -33,17 +35,13 @@ export interface ExecutionDeps {
   taskTimeoutMs?: number;
 }
 
-export type Planner = (input: PlanInput) => Plan | Promise<Plan>;
-
-/** The selectors, checked before any call: a bad request costs no PVE round trip. */
-type Selection = { kind: 'list'; selectors: VmSelector[] } | { kind: 'line'; line: ParsedSelectorLine };
-
-function checkSelection(value: unknown): Selection {
-  if (value === undefined || value === null) {
-    throw new RequestError('vmSelectors', 'required: which VMs, e.g. [{"type":"VM_IDS","value":"8200,8201"}] or a selector line such as "tag:(env-prod AND NOT always-on)"');
-  }
-  if (typeof value === 'string') return { kind: 'line', line: parseSelectorLine(value) };
-  return { kind: 'list', selectors: validateSelectors(value) };
+interface BulkRequest {
+  vmSelectors: VmSelector[] | string;
+  maxParallel?: number;
+  maxPerNode?: number;
+  dryRun?: boolean;
+  force?: boolean;
+  onFailure?: 'continue' | 'stop';
 }
 
 export function resolveSelection(inv: Inventory, selection: VmSelector[] | string): Resolved {
@@ -56,46 +54,71 @@ function operationId(now: Date): string {
   return `op-${stamp}-${randomUUID().slice(0, 6)}`;
 }
 
-function actionName(kind: OperationKind, request: BulkOptions): string {
-  if (kind === 'power') return `power ${String((request as { operation?: unknown }).operation)}`;
-  if (kind === 'tags') return `tags ${String((request as { action?: unknown }).action)}`;
-  return kind;
+function auditName(capability: AnyCapability, raw: object): string {
+  try {
+    return capability.auditName?.(raw) ?? capability.kind;
+  } catch {
+    return capability.kind;
+  }
 }
 
-export async function executeOperation(deps: ExecutionDeps, kind: OperationKind, request: BulkOptions, planner: Planner, run: RunOptions = {}): Promise<Operation> {
-  const { client, context, recorder, store } = deps;
-  const frontEnd = run.frontEnd ?? deps.frontEnd;
-  const dryRun = optionalBoolean(request?.dryRun, 'dryRun') === true;
-  const action = actionName(kind, request);
-  const recorded = recordableRequest(request);
-  const record = (fn: (r: CoreRecorder) => void | Promise<void>) => {
-    if (!recorder) return;
-    try {
-      void Promise.resolve(fn(recorder)).catch(() => {});
-    } catch {
-      // History is best effort from the core's side; the store reports its own failures.
-    }
-  };
-  const audit = (e: Partial<AuditEntry>) => record((r) => r.audit({ at: Date.now(), context: context.name, frontEnd, action, request: recorded, allowed: true, dryRun, ...e }));
+const defaultResources = (t: OperationTarget): TargetResources => ({ guests: [t.vmid], nodes: [t.node] });
 
-  if (context.readOnly && !dryRun) {
+/** Calls into the recorder never break an operation: history reports its own failures. */
+function recorderOf(deps: ExecutionDeps) {
+  const { recorder } = deps;
+  return {
+    fire(fn: (r: CoreRecorder) => void | Promise<void>): void {
+      if (!recorder) return;
+      try {
+        void Promise.resolve(fn(recorder)).catch(() => {});
+      } catch {
+        // Best effort from the core's side.
+      }
+    },
+    async journal(op: Operation, t: OperationTarget, phase: PhaseRecord): Promise<void> {
+      if (!recorder) return;
+      try {
+        await recorder.phaseChanged(op, t, phase);
+      } catch {
+        // The store reports a failed append itself; the phase goes on (its outcome is still recorded at the end).
+      }
+    },
+  };
+}
+
+export async function executeOperation(deps: ExecutionDeps, capability: AnyCapability, raw: object, run: RunOptions = {}): Promise<Operation> {
+  const { client, context } = deps;
+  const frontEnd = run.frontEnd ?? deps.frontEnd;
+  const rawDry = (raw as { dryRun?: unknown } | null)?.dryRun === true;
+  const action = auditName(capability, raw ?? {});
+  const recorded = recordableRequest(raw);
+  const rec = recorderOf(deps);
+  const audit = (e: Partial<AuditEntry>) => rec.fire((r) => r.audit({ at: Date.now(), context: context.name, frontEnd, action, request: recorded, allowed: true, dryRun: rawDry, ...e }));
+
+  if (context.readOnly && !rawDry) {
     const err = new ReadOnlyError(context.name, action);
     audit({ allowed: false, reason: err.message });
     throw err;
   }
-  const maxParallel = intInRange(request.maxParallel, 'maxParallel', 1, 20, deps.defaults.maxParallel ?? 5);
-  const maxPerNode = intInRange(request.maxPerNode, 'maxPerNode', 1, 20, deps.defaults.maxPerNode ?? 0) || undefined;
-  const force = optionalBoolean(request.force, 'force') === true;
-  const selection = checkSelection(request.vmSelectors);
+  const request = parseRequest(capability.schema, raw) as BulkRequest;
+  const dryRun = request.dryRun === true;
+  const maxParallel = request.maxParallel ?? deps.defaults.maxParallel ?? 5;
+  const maxPerNode = request.maxPerNode ?? deps.defaults.maxPerNode;
+  const force = request.force === true;
+  // The selection is checked before any call: a bad request costs no PVE round trip.
+  const line = typeof request.vmSelectors === 'string' ? parseSelectorLine(request.vmSelectors) : undefined;
+  if (!line) validateSelectors(request.vmSelectors);
 
   // A fresh inventory for every action: a migrated VM is found on its new node.
   const inv = await fetchInventory(client, { signal: run.signal });
-  const resolved = selection.kind === 'line' ? resolveSelectorLine(inv, selection.line) : resolveSelectors(inv, selection.selectors);
-  const plan = await planner({ client, inventory: inv, vms: resolved.vms, safeMode: context.safeMode, force });
+  const resolved = line ? resolveSelectorLine(inv, line) : resolveSelectors(inv, request.vmSelectors as VmSelector[]);
+  const plan = await capability.plan({ client, inventory: inv, vms: resolved.vms, safeMode: context.safeMode, force }, request);
   const startedAt = Date.now();
   const op: Operation = {
     id: operationId(new Date(startedAt)),
-    kind,
+    kind: capability.kind,
+    label: capability.label(request),
     request: recorded,
     dryRun,
     status: dryRun ? 'planned' : 'running',
@@ -104,19 +127,58 @@ export async function executeOperation(deps: ExecutionDeps, kind: OperationKind,
     frontEnd,
     context: context.name,
     startedAt,
+    failurePolicy: request.onFailure ?? 'continue',
   };
-
   if (dryRun) {
     op.finishedAt = startedAt;
     summarise(op);
     audit({ operationId: op.id });
     return op;
   }
-
   // Targets that cannot be attempted were asked for and will not be done: that is a failure, not a skip.
   for (const t of op.targets) {
-    if (plan.blocked.has(t.vmid)) Object.assign(t, { state: 'failed', message: `${t.message ?? 'cannot be reached'}; not attempted`, finishedAt: startedAt });
+    if (plan.blocked.has(t.id)) Object.assign(t, { state: 'failed', message: `${t.message ?? 'cannot be reached'}; not attempted`, finishedAt: startedAt });
   }
+  audit({ operationId: op.id });
+  return drive(deps, capability, op, request, run, 'run', { maxParallel, maxPerNode });
+}
+
+/** Resume (finish what is unfinished, from PVE's real state) or roll back a recorded operation. */
+export async function continueOperation(deps: ExecutionDeps, capability: AnyCapability, op: Operation, mode: 'resume' | 'rollback', run: RunOptions = {}): Promise<Operation> {
+  const frontEnd = run.frontEnd ?? deps.frontEnd;
+  const rec = recorderOf(deps);
+  const action = `${mode} ${op.id}`;
+  const audit = (e: Partial<AuditEntry>) =>
+    rec.fire((r) => r.audit({ at: Date.now(), context: deps.context.name, frontEnd, action, request: { operationId: op.id }, allowed: true, operationId: op.id, ...e }));
+  if (deps.context.readOnly) {
+    const err = new ReadOnlyError(deps.context.name, action);
+    audit({ allowed: false, reason: err.message });
+    throw err;
+  }
+  const request = (op.request ?? {}) as BulkRequest;
+  op.continuations = [...(op.continuations ?? []), { action: mode, at: Date.now(), frontEnd }];
+  op.status = 'running';
+  op.finishedAt = undefined;
+  audit({});
+  return drive(deps, capability, op, request, run, mode, { maxParallel: request.maxParallel ?? deps.defaults.maxParallel ?? 5, maxPerNode: request.maxPerNode ?? deps.defaults.maxPerNode });
+}
+
+/** Targets a resume works on: those with phases to run that did not end done, skipped or rolled back. */
+export function resumableTargets(op: Operation): OperationTarget[] {
+  return op.targets.filter((t) => t.spec !== undefined && !['succeeded', 'skipped', 'rolled-back'].includes(t.state));
+}
+
+async function drive(
+  deps: ExecutionDeps,
+  capability: AnyCapability,
+  op: Operation,
+  request: BulkRequest,
+  run: RunOptions,
+  mode: 'run' | 'resume' | 'rollback',
+  caps: { maxParallel: number; maxPerNode?: number },
+): Promise<Operation> {
+  const { client, store } = deps;
+  const rec = recorderOf(deps);
   const cancel = new AbortController();
   const abandon = new AbortController();
   // Every running step's task wait listens on these.
@@ -134,42 +196,55 @@ export async function executeOperation(deps: ExecutionDeps, kind: OperationKind,
     } catch {
       // The caller's listener must not break the operation.
     }
-    if (event.type === 'target-updated') record((r) => r.targetUpdated(op));
+    if (event.type === 'target-updated') rec.fire((r) => r.targetUpdated(op));
+  };
+  const shared = {
+    client,
+    gate: deps.gate,
+    taskTimeoutMs: Math.min(capability.taskTimeoutMs(request), deps.taskTimeoutMs ?? Infinity),
+    waitTask: (upid: string, o: Parameters<PveClient['waitForTask']>[1]) => client.waitForTask(upid, o),
+    phasesOf: (t: OperationTarget) => capability.phases(t, request),
+    resourcesOf: (t: OperationTarget) => capability.resources?.(t, request) ?? defaultResources(t),
+    emit,
+    journal: (t: OperationTarget, phase: PhaseRecord) => rec.journal(op, t, phase),
+    maxParallel: caps.maxParallel,
   };
 
   const execute = async (): Promise<Operation> => {
     try {
-      await runPlan(op, plan.steps, {
-        maxParallel,
-        maxPerNode,
-        signal: cancel.signal,
-        abandonSignal: abandon.signal,
-        lockRetries: deps.lockRetries,
-        lockRetryDelayMs: deps.lockRetryDelayMs,
-        taskTimeoutMs: Math.min(plan.taskTimeoutMs, deps.taskTimeoutMs ?? Infinity),
-        waitTask: (upid, opts) => client.waitForTask(upid, opts),
-        gate: deps.gate,
-        emit,
-      });
+      if (mode === 'rollback') await runUndo(op, shared);
+      else {
+        const targets = mode === 'resume' ? resumableTargets(op) : op.targets.filter((t) => t.state === 'planned');
+        if (mode === 'resume') for (const t of targets) Object.assign(t, { state: 'planned', message: undefined });
+        await runPlan(op, targets, {
+          ...shared,
+          maxPerNode: caps.maxPerNode,
+          failurePolicy: op.failurePolicy,
+          signal: cancel.signal,
+          abandonSignal: abandon.signal,
+          lockRetries: deps.lockRetries,
+          lockRetryDelayMs: deps.lockRetryDelayMs,
+          resume: mode === 'resume',
+        });
+      }
     } finally {
       run.signal?.removeEventListener('abort', onCallerAbort);
       op.finishedAt = Date.now();
       summarise(op);
-      op.status = finalStatus(op);
+      op.status = mode === 'rollback' ? rollbackStatus(op) : finalStatus(op);
       store.finish(op.id);
       emit({ type: 'operation-finished', operation: op });
-      record((r) => r.operationFinished(op));
+      rec.fire((r) => r.operationFinished(op));
     }
     return op;
   };
 
   summarise(op);
-  audit({ operationId: op.id });
   // Registered before anything is announced, so a listener can look the operation up by id.
   let settle!: () => void;
   store.add(op, { cancel, abandon, done: new Promise<void>((r) => (settle = r)) });
   emit({ type: 'operation-started', operation: op });
-  record((r) => r.operationStarted(op));
+  rec.fire((r) => r.operationStarted(op));
   try {
     run.onStarted?.(op);
   } catch {
@@ -182,3 +257,10 @@ export async function executeOperation(deps: ExecutionDeps, kind: OperationKind,
   }
   return done;
 }
+
+/** Rolled back when nothing it did is left in place; otherwise what the counts say. */
+function rollbackStatus(op: Operation): Operation['status'] {
+  const left = op.targets.some((t) => t.phases.some((p) => p.state === 'succeeded'));
+  return left ? finalStatus(op) : 'rolled-back';
+}
+

@@ -1,54 +1,41 @@
-// A plan: per target what will happen (a step) or why not. Every capability's planner builds one.
+// Building a plan: per target what will happen (plain data its phases are rebuilt from) or why not.
+// Every capability's planner uses PlanBuilder; the targets it makes are what every front end shows.
 import type { Inventory, Vm } from '../inventory/model.js';
-import type { PveClient } from '../pve/client.js';
-import type { Step } from './runner.js';
-import type { OperationTarget } from './types.js';
+import type { Plan } from './capability.js';
+import type { GuestType, OperationTarget, TargetKind } from './types.js';
 
-export interface PlanInput {
-  client: PveClient;
-  inventory: Inventory;
-  vms: Vm[];
-  safeMode: boolean;
-  force: boolean;
-}
+export type { Plan, PlanInput } from './capability.js';
 
-export interface Plan {
-  targets: OperationTarget[];
-  steps: Map<number, Step>;
-  /**
-   * Targets that cannot be attempted (offline node, unreadable state). A dry run shows them skipped with
-   * the reason; a real run reports them failed, because the operator asked for them and they were not done.
-   */
-  blocked: Set<number>;
-  /** How long one PVE task of this operation may run before its target fails. */
-  taskTimeoutMs: number;
-}
+/** The target id of an existing guest. */
+export const guestTargetId = (vmid: number): string => `vm-${vmid}`;
 
 /** Planners add targets in the resolver's (vmid) order. */
 export class PlanBuilder {
   private readonly targets: OperationTarget[] = [];
-  private readonly steps = new Map<number, Step>();
-  private readonly blocked = new Set<number>();
+  private readonly blocked = new Set<string>();
 
-  /** The VM gets a step. */
-  add(vm: Vm, action: string, step: Step): void {
-    this.targets.push({ vmid: vm.vmid, name: vm.name, node: vm.node, state: 'planned', action });
-    this.steps.set(vm.vmid, step);
+  private target(vm: Vm, action: string, kind: TargetKind, id?: string): OperationTarget {
+    return { id: id ?? guestTargetId(vm.vmid), kind, vmid: vm.vmid, guestType: vm.type as GuestType, name: vm.name, node: vm.node, state: 'planned', action, phases: [] };
+  }
+
+  /** The guest gets a step; `spec` is the plain data its phases are built from. */
+  add(vm: Vm, action: string, spec: Record<string, unknown> = {}, opts: { id?: string; kind?: TargetKind } = {}): void {
+    this.targets.push({ ...this.target(vm, action, opts.kind ?? 'guest', opts.id), spec });
   }
 
   /** Deliberately left alone (policy, already in state, nothing to do). */
   skip(vm: Vm, action: string, reason: string): void {
-    this.targets.push({ vmid: vm.vmid, name: vm.name, node: vm.node, state: 'skipped', action, message: reason });
+    this.targets.push({ ...this.target(vm, action, 'guest'), state: 'skipped', message: reason });
   }
 
   /** Wanted but cannot be attempted: skipped in a dry run, failed in a real one. */
   block(vm: Vm, action: string, reason: string): void {
     this.skip(vm, action, reason);
-    this.blocked.add(vm.vmid);
+    this.blocked.add(guestTargetId(vm.vmid));
   }
 
-  build(taskTimeoutMs: number): Plan {
-    return { targets: this.targets, steps: this.steps, blocked: this.blocked, taskTimeoutMs };
+  build(): Plan {
+    return { targets: this.targets, blocked: this.blocked };
   }
 }
 

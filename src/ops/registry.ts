@@ -46,6 +46,10 @@ export class OperationStore implements OperationRegistry {
     for (const old of finished.slice(KEEP_FINISHED)) this.ops.delete(old.id);
   }
 
+  isRunning(id: string): boolean {
+    return this.running.has(id);
+  }
+
   finish(id: string): void {
     this.running.delete(id);
   }

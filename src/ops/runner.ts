@@ -1,54 +1,63 @@
-// Executes an operation's plan: a global parallelism cap, an optional per-node cap, one step per VM at a
-// time (across operations, through the core's VmGate), bounded retries with backoff while a VM is locked,
-// and cancellation that starts nothing new and reports every target's real outcome.
+// Executes an operation's targets phase by phase: caps per kind of resource (maxParallel, maxPerNode
+// counting both ends of a move, per storage, per template), one step per guest at a time across
+// operations (the core's VmGate), bounded retries of the failed phase while a guest is locked, a failure
+// policy, cancellation that starts nothing new, and a journal line before and after every PVE call.
+// Rollback runs completed phases' undos in reverse, each awaited and recorded.
 import { PveError, PveLockedError } from '../pve/errors.js';
 import type { TaskResult, WaitOptions } from '../pve/types.js';
-import type { Operation, OperationEvent, OperationStatus, OperationTarget, TargetState } from './types.js';
+import type { Phase, PhaseTools, TargetResources } from './capability.js';
+import type { PveClient } from '../pve/client.js';
+import { TARGET_STATES, type FailurePolicy, type Operation, type OperationEvent, type OperationStatus, type OperationTarget, type PhaseRecord, type TargetState } from './types.js';
 import { VmGate } from './vm-gate.js';
 
-export interface StepTools {
-  /** Awaits a PVE task and records its UPID on the target; throws StepFailure (or PveLockedError) unless it ends OK. */
-  awaitTask(upid: string): Promise<TaskResult>;
-  /** True once the operation is cancelled: a step with several tasks stops between them (throw StepCancelled). */
-  cancelled(): boolean;
-  /** What the step has done so far (e.g. "deleted a, b"); kept in the target's message if it then fails or is cancelled. */
-  progress(done: string): void;
-}
-
-/** A step returns its success message. Retried from the top while the VM is locked: keep it idempotent. */
-export type Step = (tools: StepTools) => Promise<string | void>;
-
-/** A step failed with a message for the operator (PVE's own text where there is one). */
+/** A phase failed with a message for the operator (PVE's own text where there is one). */
 export class StepFailure extends Error {}
 
-/** A step stopped part-way because the operation was cancelled; the message says what was done. */
+/** A phase stopped part-way because the operation was cancelled; the message says what was done. */
 export class StepCancelled extends Error {}
 
 export interface RunnerOptions {
+  client: PveClient;
   maxParallel: number;
   maxPerNode?: number;
+  maxPerStorage?: number;
+  maxPerTemplate?: number;
+  failurePolicy?: FailurePolicy;
   /** Cancel: nothing new starts; running steps finish and report their real outcome. */
   signal?: AbortSignal;
   /** Stop following tasks at once (core shutdown): running targets are reported cancelled with their UPID. */
   abandonSignal?: AbortSignal;
-  /** How often a locked VM is retried before its target fails, and the first back-off (doubling, capped). */
   lockRetries?: number;
   lockRetryDelayMs?: number;
-  /** How long one task may run before its target fails. */
   taskTimeoutMs: number;
   waitTask: (upid: string, opts: WaitOptions) => Promise<TaskResult>;
-  /** Shared by all operations of a core; a private one when absent. */
   gate?: VmGate;
+  phasesOf: (target: OperationTarget) => Phase[];
+  resourcesOf: (target: OperationTarget) => TargetResources;
   emit: (event: OperationEvent) => void;
+  /** Durable record of a phase transition; awaited before and after each PVE call. */
+  journal: (target: OperationTarget, phase: PhaseRecord) => Promise<void>;
+  /**
+   * Resume: every unfinished phase first looks at PVE (its recorded task, then its check) so nothing is
+   * done twice. A normal run checks only on a retry.
+   */
+  resume?: boolean;
 }
 
 export const DEFAULT_LOCK_RETRIES = 5;
 export const DEFAULT_LOCK_RETRY_DELAY_MS = 1000;
 const MAX_BACKOFF_FACTOR = 16;
 const LOCKED_TEXT = /VM is locked \(([^)]+)\)/;
+/** Clones of one template at once, and steps on one storage at once, unless a request says otherwise. */
+export const DEFAULT_MAX_PER_TEMPLATE = 1;
+export const DEFAULT_MAX_PER_STORAGE = 4;
+
+export function emptyCounts(): Record<TargetState, number> {
+  return Object.fromEntries(TARGET_STATES.map((s) => [s, 0])) as Record<TargetState, number>;
+}
 
 export function summarise(op: Operation): void {
-  const counts: Record<TargetState, number> = { planned: 0, skipped: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 };
+  const counts = emptyCounts();
   for (const t of op.targets) counts[t.state]++;
   op.summary = { counts, durationMs: (op.finishedAt ?? Date.now()) - op.startedAt };
 }
@@ -56,7 +65,7 @@ export function summarise(op: Operation): void {
 /** After a run: cancelled if anything was cancelled; else succeeded, partial or failed by the counts. */
 export function finalStatus(op: Operation): OperationStatus {
   const c = op.summary!.counts;
-  if (c.cancelled > 0) return 'cancelled';
+  if (c.cancelled > 0 || c.interrupted > 0) return 'cancelled';
   if (c.failed === 0) return 'succeeded';
   return c.succeeded > 0 ? 'partial' : 'failed';
 }
@@ -81,88 +90,154 @@ function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-export async function runPlan(op: Operation, steps: Map<number, Step>, opts: RunnerOptions): Promise<void> {
-  const queue = op.targets.filter((t) => t.state === 'planned' && steps.has(t.vmid));
+/** The phase records of a target, one per phase, in order (kept when they exist: a resume). */
+export function phaseRecords(t: OperationTarget, phases: Phase[]): PhaseRecord[] {
+  const byName = new Map(t.phases.map((p) => [p.name, p]));
+  t.phases = phases.map((p) => byName.get(p.name) ?? { name: p.name, state: 'pending', upids: [] });
+  return t.phases;
+}
+
+/** Per-resource counters for the caps. */
+class Usage {
+  private readonly counts = new Map<string, number>();
+  fits(keys: string[], cap: number | undefined): boolean {
+    return cap === undefined || keys.every((k) => (this.counts.get(k) ?? 0) < cap);
+  }
+  take(keys: string[]): void {
+    for (const k of keys) this.counts.set(k, (this.counts.get(k) ?? 0) + 1);
+  }
+  give(keys: string[]): void {
+    for (const k of keys) this.counts.set(k, (this.counts.get(k) ?? 1) - 1);
+  }
+}
+
+export async function runPlan(op: Operation, targets: OperationTarget[], opts: RunnerOptions): Promise<void> {
+  const queue = [...targets];
   const gate = opts.gate ?? new VmGate();
-  const perNode = new Map<string, number>();
+  const nodes = new Usage();
+  const storages = new Usage();
+  const templates = new Usage();
   let running = 0;
+  let stopped = false;
   const lockRetries = opts.lockRetries ?? DEFAULT_LOCK_RETRIES;
   const lockDelay = opts.lockRetryDelayMs ?? DEFAULT_LOCK_RETRY_DELAY_MS;
+  const maxPerStorage = opts.maxPerStorage ?? DEFAULT_MAX_PER_STORAGE;
+  const maxPerTemplate = opts.maxPerTemplate ?? DEFAULT_MAX_PER_TEMPLATE;
 
   const update = (t: OperationTarget, patch: Partial<OperationTarget>) => {
     Object.assign(t, patch);
-    opts.emit({ type: 'target-updated', operationId: op.id, target: { ...t } });
+    opts.emit({ type: 'target-updated', operationId: op.id, target: structuredClone(t) });
   };
   const finish = (t: OperationTarget, state: TargetState, message: string) => update(t, { state, message, finishedAt: Date.now() });
+  const phaseMoved = async (t: OperationTarget, rec: PhaseRecord, patch: Partial<PhaseRecord>) => {
+    Object.assign(rec, patch);
+    opts.emit({ type: 'phase-changed', operationId: op.id, targetId: t.id, phase: structuredClone(rec) });
+    await opts.journal(t, rec);
+  };
 
   const runOne = async (t: OperationTarget): Promise<void> => {
-    const step = steps.get(t.vmid)!;
-    update(t, { state: 'running', startedAt: Date.now(), message: undefined });
+    const phases = opts.phasesOf(t);
+    const records = phaseRecords(t, phases);
+    update(t, { state: 'running', startedAt: t.startedAt ?? Date.now(), message: undefined, finishedAt: undefined });
     let done: string | undefined;
     const end = (state: TargetState, message: string) => finish(t, state, done ? `${done}; then ${message}` : message);
-    const tools: StepTools = {
-      cancelled: () => opts.signal?.aborted === true,
-      progress: (text) => {
-        done = text;
-        update(t, { message: text });
-      },
-      awaitTask: async (upid) => {
-        update(t, { upid });
-        const result = await opts.waitTask(upid, { timeoutMs: opts.taskTimeoutMs, signal: opts.abandonSignal });
-        if (!result.ok) {
-          // Start, stop and snapshot check the lock inside the worker: a locked VM shows up as the task's exit status.
-          const locked = LOCKED_TEXT.exec(result.exitstatus);
-          if (locked) throw new PveLockedError(locked[1], result.exitstatus);
-          throw new StepFailure(result.exitstatus);
+    let last = '';
+
+    for (let i = 0; i < phases.length; i++) {
+      const phase = phases[i];
+      const rec = records[i];
+      if (rec.state === 'succeeded') continue;
+      if (opts.signal?.aborted && i > 0) return end('cancelled', `cancelled before phase ${phase.name}`);
+      const mustLook = opts.resume === true || rec.state !== 'pending';
+      rec.data ??= {};
+      const tools: PhaseTools = {
+        client: opts.client,
+        data: rec.data,
+        cancelled: () => opts.signal?.aborted === true,
+        progress: (text) => {
+          done = text;
+          update(t, { message: text });
+        },
+        awaitTask: async (upid) => {
+          await phaseMoved(t, rec, { upids: [...rec.upids, upid] });
+          update(t, { upid });
+          const result = await opts.waitTask(upid, { timeoutMs: opts.taskTimeoutMs, signal: opts.abandonSignal });
+          if (!result.ok) {
+            // Start, stop and snapshot check the lock inside the worker: a locked VM shows up as the task's exit status.
+            const locked = LOCKED_TEXT.exec(result.exitstatus);
+            if (locked) throw new PveLockedError(locked[1], result.exitstatus);
+            throw new StepFailure(result.exitstatus);
+          }
+          return result;
+        },
+      };
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await phaseMoved(t, rec, { state: 'running', startedAt: rec.startedAt ?? Date.now(), finishedAt: undefined, message: undefined });
+          let message: string | void | undefined;
+          if (mustLook || attempt > 0) message = await lookFirst(phase, rec, tools, opts);
+          if (message === undefined) message = await phase.run(tools);
+          last = message || last;
+          await phaseMoved(t, rec, { state: 'succeeded', message: message || undefined, finishedAt: Date.now() });
+          break;
+        } catch (err) {
+          if (err instanceof PveLockedError && attempt < lockRetries) {
+            if (opts.signal?.aborted) {
+              await phaseMoved(t, rec, { state: 'cancelled', message: 'cancelled while the VM was locked', finishedAt: Date.now() });
+              return end('cancelled', `cancelled while the VM was locked (${err.lock})`);
+            }
+            update(t, { message: `${err.message}; retry ${attempt + 1} of ${lockRetries}` });
+            const delay = lockDelay * Math.min(2 ** attempt, MAX_BACKOFF_FACTOR) * (0.75 + Math.random() * 0.5);
+            if (!(await pause(delay, opts.signal))) {
+              await phaseMoved(t, rec, { state: 'cancelled', message: 'cancelled while waiting for the VM lock', finishedAt: Date.now() });
+              return end('cancelled', `cancelled while waiting for the VM lock (${err.lock})`);
+            }
+            continue;
+          }
+          const abandoned = err instanceof PveError && err.kind === 'cancelled';
+          const cancelled = err instanceof StepCancelled || abandoned;
+          const message =
+            err instanceof PveLockedError ? `${err.message} (gave up after ${lockRetries} retries)` : abandoned ? `${err.message}${t.upid ? ` (${t.upid})` : ''}` : messageOf(err);
+          await phaseMoved(t, rec, { state: cancelled ? 'cancelled' : 'failed', message, finishedAt: Date.now() }).catch(() => {});
+          // The failed phase is in the target's phases; the message stays PVE's own words.
+          return end(cancelled ? 'cancelled' : 'failed', message);
         }
-        return result;
-      },
-    };
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const message = await step(tools);
-        finish(t, 'succeeded', message || 'done');
-        return;
-      } catch (err) {
-        if (err instanceof PveLockedError && attempt < lockRetries) {
-          if (opts.signal?.aborted) return end('cancelled', `cancelled while the VM was locked (${err.lock})`);
-          update(t, { message: `${err.message}; retry ${attempt + 1} of ${lockRetries}` });
-          const delay = lockDelay * Math.min(2 ** attempt, MAX_BACKOFF_FACTOR) * (0.75 + Math.random() * 0.5);
-          if (!(await pause(delay, opts.signal))) return end('cancelled', `cancelled while waiting for the VM lock (${err.lock})`);
-          continue;
-        }
-        if (err instanceof StepCancelled) return end('cancelled', err.message);
-        // The wait was abandoned (core shutdown): the task itself may well finish on PVE.
-        if (err instanceof PveError && err.kind === 'cancelled') return end('cancelled', `${err.message}${t.upid ? ` (${t.upid})` : ''}`);
-        if (err instanceof PveLockedError) return end('failed', `${err.message} (gave up after ${lockRetries} retries)`);
-        return end('failed', messageOf(err));
       }
     }
+    finish(t, 'succeeded', last || 'done');
   };
 
   await new Promise<void>((resolve) => {
     let settled = false;
     const pump = () => {
       if (settled) return;
-      if (opts.signal?.aborted) {
-        for (const t of queue.splice(0)) finish(t, 'cancelled', 'cancelled before it started');
+      if (opts.signal?.aborted || stopped) {
+        const why = stopped ? 'not started: an earlier target failed (onFailure: stop)' : 'cancelled before it started';
+        for (const t of queue.splice(0)) finish(t, 'cancelled', why);
       }
       for (let i = 0; i < queue.length && running < opts.maxParallel; ) {
         const t = queue[i];
-        const nodeCount = perNode.get(t.node) ?? 0;
-        if ((opts.maxPerNode !== undefined && nodeCount >= opts.maxPerNode) || !gate.tryAcquire(t.vmid)) {
+        const r = opts.resourcesOf(t);
+        const storageKeys = r.storages ?? [];
+        const templateKeys = r.template === undefined ? [] : [String(r.template)];
+        if (!nodes.fits(r.nodes, opts.maxPerNode) || !storages.fits(storageKeys, maxPerStorage) || !templates.fits(templateKeys, maxPerTemplate) || !gate.tryAcquireAll(r.guests)) {
           i++;
           continue;
         }
         queue.splice(i, 1);
         running++;
-        perNode.set(t.node, nodeCount + 1);
+        nodes.take(r.nodes);
+        storages.take(storageKeys);
+        templates.take(templateKeys);
         void runOne(t)
           .catch((err: unknown) => finish(t, 'failed', `internal error: ${messageOf(err)}`))
           .finally(() => {
             running--;
-            perNode.set(t.node, (perNode.get(t.node) ?? 1) - 1);
-            gate.release(t.vmid); // wakes every runner waiting on a VM, this one included
+            nodes.give(r.nodes);
+            storages.give(storageKeys);
+            templates.give(templateKeys);
+            if (t.state === 'failed' && opts.failurePolicy === 'stop') stopped = true;
+            gate.releaseAll(r.guests); // wakes every runner waiting on a guest, this one included
             pump();
           });
       }
@@ -177,4 +252,123 @@ export async function runPlan(op: Operation, steps: Map<number, Step>, opts: Run
     opts.signal?.addEventListener('abort', pump, { once: true });
     pump();
   });
+}
+
+/**
+ * Before (re)running a phase: a task it already started is followed to its end, and its check asks PVE
+ * whether the effect is there. A message means the phase is done without acting again.
+ */
+async function lookFirst(phase: Phase, rec: PhaseRecord, tools: PhaseTools, opts: RunnerOptions): Promise<string | undefined> {
+  const lastUpid = rec.upids.at(-1);
+  if (lastUpid) {
+    const result = await opts.waitTask(lastUpid, { timeoutMs: opts.taskTimeoutMs, signal: opts.abandonSignal }).catch(() => undefined);
+    // A task that ended OK did the phase's work, unless the phase runs more than one task: then its check decides.
+    if (result?.ok && !phase.check) return `already done by ${lastUpid}`;
+  }
+  return phase.check ? phase.check(tools) : undefined;
+}
+
+export interface UndoOptions {
+  client: PveClient;
+  taskTimeoutMs: number;
+  waitTask: (upid: string, opts: WaitOptions) => Promise<TaskResult>;
+  gate?: VmGate;
+  phasesOf: (target: OperationTarget) => Phase[];
+  resourcesOf: (target: OperationTarget) => TargetResources;
+  emit: (event: OperationEvent) => void;
+  journal: (target: OperationTarget, phase: PhaseRecord) => Promise<void>;
+  maxParallel: number;
+}
+
+/**
+ * Rollback: undoes completed phases in reverse order — the last target to finish first, each target's
+ * phases last to first — each undo an awaited, journaled step. A target whose completed work has no undo
+ * keeps its state and says so.
+ */
+export async function runUndo(op: Operation, opts: UndoOptions): Promise<void> {
+  const touched = op.targets
+    .filter((t) => t.phases.some((p) => p.state === 'succeeded' || (p.state === 'undone' && p.undo?.state !== 'succeeded')))
+    .sort((a, b) => (b.finishedAt ?? 0) - (a.finishedAt ?? 0));
+  const gate = opts.gate ?? new VmGate();
+  const update = (t: OperationTarget, patch: Partial<OperationTarget>) => {
+    Object.assign(t, patch);
+    opts.emit({ type: 'target-updated', operationId: op.id, target: structuredClone(t) });
+  };
+  const undoOne = async (t: OperationTarget) => {
+    const phases = opts.phasesOf(t);
+    const records = phaseRecords(t, phases);
+    const notUndoable: string[] = [];
+    const undone: string[] = [];
+    update(t, { message: 'rolling back' });
+    for (let i = phases.length - 1; i >= 0; i--) {
+      const phase = phases[i];
+      const rec = records[i];
+      if (rec.state !== 'succeeded') continue;
+      if (phase.changesNothing) {
+        rec.state = 'undone';
+        continue;
+      }
+      if (!phase.undo) {
+        notUndoable.push(phase.name);
+        continue;
+      }
+      rec.data ??= {};
+      const upids: string[] = [];
+      const tools: PhaseTools = {
+        client: opts.client,
+        data: rec.data,
+        cancelled: () => false,
+        progress: (text) => update(t, { message: text }),
+        awaitTask: async (upid) => {
+          upids.push(upid);
+          rec.undo = { state: 'running', upids: [...upids], at: Date.now() };
+          await opts.journal(t, rec);
+          const result = await opts.waitTask(upid, { timeoutMs: opts.taskTimeoutMs });
+          if (!result.ok) throw new StepFailure(result.exitstatus);
+          return result;
+        },
+      };
+      rec.undo = { state: 'running', upids, at: Date.now() };
+      await opts.journal(t, rec);
+      try {
+        const message = await phase.undo(tools);
+        rec.undo = { state: 'succeeded', upids, message: message || undefined, at: Date.now() };
+        rec.state = 'undone';
+        undone.push(message || `undid ${phase.name}`);
+        await opts.journal(t, rec);
+        opts.emit({ type: 'phase-changed', operationId: op.id, targetId: t.id, phase: structuredClone(rec) });
+      } catch (err) {
+        rec.undo = { state: 'failed', upids, message: messageOf(err), at: Date.now() };
+        await opts.journal(t, rec).catch(() => {});
+        update(t, { message: `rollback of ${phase.name} failed: ${messageOf(err)}` });
+        return;
+      }
+    }
+    if (notUndoable.length && !undone.length) update(t, { message: `${t.message && t.message !== 'rolling back' ? `${t.message}; ` : ''}cannot be undone (${notUndoable.join(', ')} has no undo)` });
+    else if (notUndoable.length) update(t, { message: `${undone.join('; ')}; ${notUndoable.join(', ')} cannot be undone` });
+    else update(t, { state: 'rolled-back', message: undone.join('; ') || 'nothing to undo', finishedAt: Date.now() });
+  };
+  // Reverse order matters within a guest; different guests may be undone side by side up to maxParallel.
+  const queue = [...touched];
+  const running = new Set<Promise<void>>();
+  while (queue.length || running.size) {
+    while (queue.length && running.size < opts.maxParallel) {
+      const i = queue.findIndex((t) => {
+        const guests = opts.resourcesOf(t).guests;
+        return gate.tryAcquireAll(guests);
+      });
+      if (i < 0) break;
+      const [t] = queue.splice(i, 1);
+      const guests = opts.resourcesOf(t).guests;
+      const p: Promise<void> = undoOne(t)
+        .catch((err: unknown) => update(t, { message: `rollback failed: ${messageOf(err)}` }))
+        .finally(() => {
+          gate.releaseAll(guests);
+          running.delete(p);
+        });
+      running.add(p);
+    }
+    if (running.size) await Promise.race(running);
+    else if (queue.length) await new Promise<void>((r) => { const stop = gate.onRelease(() => { stop(); r(); }); });
+  }
 }

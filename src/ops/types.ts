@@ -119,43 +119,8 @@ export interface BulkOptions {
   onFailure?: FailurePolicy;
 }
 
-export interface BulkSnapshotCreateRequest extends BulkOptions {
-  snapshotName: string; // template: {vm} {vmid} {date} {time} {datetime}
-  description?: string;
-  ttlHours?: number; // 1..8760
-  includeMemory?: boolean;
-}
-
-export interface BulkSnapshotDeleteRequest extends BulkOptions {
-  /** Exact name, or a glob over snapshot names. */
-  snapshotName?: string;
-  namePattern?: string;
-  olderThanHours?: number;
-  /** Only snapshots whose ` (TTL: Nh)` marker has expired. */
-  expiredOnly?: boolean;
-  /** Default true: only snapshots moxxie made (their description carries ` (TTL: Nh)` or `[moxxie]`). */
-  moxxieOnly?: boolean;
-}
-
-export interface SnapshotRollbackRequest extends BulkOptions {
-  snapshotName: string;
-  start?: boolean;
-}
-
-export type PowerAction = 'START' | 'STOP' | 'SHUTDOWN' | 'REBOOT' | 'SUSPEND' | 'RESUME';
-
-export interface BulkPowerRequest extends BulkOptions {
-  operation: PowerAction;
-  skipIfAlreadyInState?: boolean; // default true
-  timeoutSeconds?: number; // 30..3600, default 300
-}
-
-export type TagAction = 'ADD' | 'REMOVE' | 'REPLACE';
-
-export interface BulkTagRequest extends BulkOptions {
-  action: TagAction;
-  tags: string[];
-}
+export type { PowerAction } from './capabilities/power.js';
+export type { TagAction } from './capabilities/tags.js';
 
 export interface RunOptions {
   signal?: AbortSignal;

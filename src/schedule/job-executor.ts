@@ -16,7 +16,7 @@ export interface ExecutionResult {
 }
 
 function fromOperation(op: Operation): ExecutionResult {
-  const status: JobRunStatus = op.status === 'planned' ? 'succeeded' : op.status === 'interrupted' ? 'failed' : op.status;
+  const status: JobRunStatus = op.status === 'planned' ? 'succeeded' : op.status === 'interrupted' || op.status === 'rolled-back' ? 'failed' : op.status;
   const failed = op.targets.filter((t) => t.state === 'failed');
   // Per-VM outcomes are in the rows; the message names what went wrong, briefly.
   const message = failed.length

@@ -1,0 +1,25 @@
+// The request fields every bulk capability shares (the seed's names): the selection, parallelism,
+// dry run, force and the failure policy. Declared once; each capability's strict schema spreads them.
+import { z } from 'zod';
+import { boolField, enumField, intField } from '../request-schema.js';
+
+export const vmSelectorSchema = z.strictObject({
+  type: enumField(['ALL', 'VM_IDS', 'NAME_PATTERN', 'TAG_EXPRESSION']),
+  value: z.string().optional().describe('VM_IDS: "8200,8201" or "8200-8209"; NAME_PATTERN: a glob like "web-*"; TAG_EXPRESSION: "env-prod AND NOT always-on"; ignored for ALL'),
+  exclude: z.string().optional().describe('a tag expression; VMs it matches are removed from this selector'),
+  includeTemplates: boolField().optional().describe('templates are left out unless true'),
+});
+
+const SELECTION_HINT =
+  'required: which VMs, e.g. [{"type":"VM_IDS","value":"8200,8201"}] or a selector line such as "tag:(env-prod AND NOT always-on)"';
+
+export const bulkFields = {
+  vmSelectors: z
+    .union([z.string(), z.array(vmSelectorSchema)], { error: (iss) => (iss.input === undefined ? SELECTION_HINT : `must be a selector line or a list of selectors; ${SELECTION_HINT}`) })
+    .describe('structured selectors (their union), or the one-line selector syntax'),
+  maxParallel: intField(1, 20).optional().describe('guests worked on at once (1-20, default from the context, usually 5)'),
+  maxPerNode: intField(1, 20).optional().describe('steps at once per node (both ends of a move count)'),
+  dryRun: boolField().optional().describe('only return the plan; nothing is changed'),
+  force: boolField().optional(),
+  onFailure: enumField(['continue', 'stop']).optional().describe("after a failed target: 'continue' (default) or 'stop' starting new ones"),
+};

@@ -1,0 +1,39 @@
+// The registry: every capability, keyed by its kind. The compiler checks it is complete; the core, MCP,
+// the TUI, the CLI and the scheduler read it rather than keeping their own lists.
+import type { AnyCapability } from '../capability.js';
+import type { OperationKind } from '../types.js';
+import { power } from './power.js';
+import { snapshotCreate } from './snapshot-create.js';
+import { snapshotDelete } from './snapshot-delete.js';
+import { snapshotRollback } from './snapshot-rollback.js';
+import { tags } from './tags.js';
+
+export const CAPABILITIES: { readonly [K in OperationKind]: AnyCapability } = {
+  'snapshot.create': snapshotCreate,
+  'snapshot.delete': snapshotDelete,
+  'snapshot.rollback': snapshotRollback,
+  power,
+  tags,
+};
+
+export function capabilityOf(kind: OperationKind): AnyCapability {
+  return CAPABILITIES[kind];
+}
+
+/** Destructive as safe mode and every front end's confirmation understand it. */
+export function isDestructive(kind: OperationKind, request: object): boolean {
+  return CAPABILITIES[kind].destructive(request);
+}
+
+/**
+ * What every front end makes the operator confirm: a destructive request, and anything forced past safe
+ * mode, always-on or PVE protection.
+ */
+export function needsConfirmation(kind: OperationKind, request: object): boolean {
+  return (request as { force?: unknown }).force === true || isDestructive(kind, request);
+}
+
+/** The operation's label ("shutdown", "stop (forced)", "snapshot nightly-{vm}"). */
+export function labelOf(kind: OperationKind, request: object): string {
+  return CAPABILITIES[kind].label(request);
+}

@@ -1,0 +1,142 @@
+// Power: START, STOP, SHUTDOWN, REBOOT, SUSPEND, RESUME. Two phases per guest: the PVE task, then a
+// verify read — success means the guest reached the target state, not that PVE accepted the request.
+// The task phase's check is the guest's current state, so a resume or a lost answer never acts twice.
+import { z } from 'zod';
+import type { Vm, VmStatus } from '../../inventory/model.js';
+import { getQemuStatusCurrent, postQemuStatus, type PowerAction as PveAction } from '../../pve/endpoints/qemu.js';
+import type { Params } from '../../pve/types.js';
+import type { Capability, PhaseTools } from '../capability.js';
+import { offlineNodesOf, PlanBuilder } from '../plan.js';
+import { boolField, enumField, intField } from '../request-schema.js';
+import { StepFailure } from '../runner.js';
+import { alwaysOnSkip, checkProtection, offlineReason, PROTECTION_SKIP, safeModeSkip, unsupportedReason } from '../safety.js';
+import { bulkFields } from './bulk-fields.js';
+
+export const POWER_ACTIONS = ['START', 'STOP', 'SHUTDOWN', 'REBOOT', 'SUSPEND', 'RESUME'] as const;
+export type PowerAction = (typeof POWER_ACTIONS)[number];
+const TARGET: Record<PowerAction, VmStatus> = { START: 'running', STOP: 'stopped', SHUTDOWN: 'stopped', REBOOT: 'running', SUSPEND: 'paused', RESUME: 'running' };
+const PVE_ACTION: Record<PowerAction, PveAction> = { START: 'start', STOP: 'stop', SHUTDOWN: 'shutdown', REBOOT: 'reboot', SUSPEND: 'suspend', RESUME: 'resume' };
+/** What a rollback does to undo each action (a reboot cannot be undone). */
+const UNDO: Partial<Record<PowerAction, PowerAction>> = { START: 'SHUTDOWN', STOP: 'START', SHUTDOWN: 'START', SUSPEND: 'RESUME', RESUME: 'SUSPEND' };
+/** Actions that take a guest down: always-on guests are spared unless forced. */
+const TAKES_DOWN: PowerAction[] = ['STOP', 'SHUTDOWN', 'SUSPEND'];
+/** Actions safe mode and protection guard: a hard stop can lose data. */
+const DESTRUCTIVE_POWER: PowerAction[] = ['STOP'];
+const DEFAULT_TIMEOUT_S = 300;
+
+const schema = z.strictObject({
+  ...bulkFields,
+  operation: enumField(POWER_ACTIONS),
+  skipIfAlreadyInState: boolField().optional().describe('default true'),
+  timeoutSeconds: intField(30, 3600).optional().describe('graceful timeout, 30-3600 (default 300)'),
+});
+export type PowerRequest = z.infer<typeof schema>;
+
+function alreadyThere(vm: Vm, op: PowerAction): string | undefined {
+  if ((op === 'START' || op === 'RESUME') && vm.status === 'running') return 'already running';
+  if ((op === 'STOP' || op === 'SHUTDOWN') && vm.status === 'stopped') return 'already stopped';
+  if (op === 'SUSPEND' && vm.status === 'paused') return 'already suspended';
+  return undefined;
+}
+
+/** States in which PVE would refuse the action outright; saying so in the plan beats a failed task. */
+function cannot(vm: Vm, op: PowerAction, force: boolean): string | undefined {
+  if (vm.status === 'stopped' && (op === 'REBOOT' || op === 'SUSPEND' || op === 'RESUME')) return `is stopped: nothing to ${op.toLowerCase()}`;
+  if (vm.status === 'paused' && op === 'START') return 'is paused: use RESUME';
+  if (vm.status === 'paused' && op === 'REBOOT') return 'is paused: PVE cannot reboot a paused VM (RESUME it first)';
+  if (vm.status === 'paused' && op === 'SHUTDOWN' && !force) return 'is paused: PVE cannot shut it down (RESUME it first, use STOP, or force)';
+  return undefined;
+}
+
+function stateOf(status: { status: string; qmpstatus?: string }): VmStatus {
+  if (status.status === 'stopped') return 'stopped';
+  return status.qmpstatus === 'paused' ? 'paused' : 'running';
+}
+
+function paramsFor(op: PowerAction, timeout: number, force: boolean): Params {
+  // A forced shutdown is PVE's forceStop: a hard stop once the graceful timeout has passed.
+  if (op === 'SHUTDOWN') return { timeout, forceStop: force ? true : undefined };
+  return op === 'STOP' || op === 'START' || op === 'REBOOT' ? { timeout } : {};
+}
+
+async function act(t: PhaseTools, node: string, vmid: number, op: PowerAction, params: Params): Promise<VmStatus> {
+  await t.awaitTask(await postQemuStatus(t.client, node, vmid, PVE_ACTION[op], params));
+  return TARGET[op];
+}
+
+export const power: Capability<PowerRequest> = {
+  kind: 'power',
+  title: 'Power VMs',
+  description:
+    'START, STOP, SHUTDOWN, REBOOT, SUSPEND or RESUME the selected VMs. Success means the VM reached the target state. VMs already there are skipped (skipIfAlreadyInState, default true); always-on VMs are never stopped unless force.',
+  schema,
+  guestTypes: ['qemu'],
+  label: (r) => `${r.operation.toLowerCase()}${r.force ? ' (forced)' : ''}`,
+  destructive: (r) => DESTRUCTIVE_POWER.includes(r.operation),
+  auditName: (r) => `power ${r.operation}`,
+  // A graceful shutdown may take its whole timeout, and then the forced stop.
+  taskTimeoutMs: (r) => ((r.timeoutSeconds ?? DEFAULT_TIMEOUT_S) + 120) * 1000,
+  names: { tool: 'power_vms', verb: ['power'] },
+
+  async plan(input, req) {
+    const op = req.operation;
+    const timeout = req.timeoutSeconds ?? DEFAULT_TIMEOUT_S;
+    const skipIfThere = req.skipIfAlreadyInState !== false;
+    const offline = offlineNodesOf(input.inventory);
+    const policy = { safeMode: input.safeMode, force: input.force };
+    const destructive = DESTRUCTIVE_POWER.includes(op);
+    const skipWhy = (vm: Vm): string | undefined =>
+      unsupportedReason(vm) ??
+      (skipIfThere ? alreadyThere(vm, op) : undefined) ??
+      cannot(vm, op, input.force) ??
+      (TAKES_DOWN.includes(op) ? alwaysOnSkip(vm, policy, op === 'SUSPEND' ? 'never suspended' : 'never stopped') : undefined) ??
+      (destructive ? safeModeSkip(vm, policy) : undefined);
+    const candidates = input.vms.filter((vm) => !skipWhy(vm) && !offlineReason(vm, offline));
+    const protection = destructive && !input.force ? await checkProtection(input.client, candidates) : undefined;
+    const label = op === 'SHUTDOWN' && input.force ? `shutdown (stop after ${timeout}s)` : op.toLowerCase();
+    const plan = new PlanBuilder();
+    for (const vm of input.vms) {
+      const skip = skipWhy(vm) ?? (protection?.protected.has(vm.vmid) ? PROTECTION_SKIP : undefined);
+      const blocked = offlineReason(vm, offline) ?? protection?.unreadable.get(vm.vmid);
+      if (skip) plan.skip(vm, label, skip);
+      else if (blocked) plan.block(vm, label, blocked);
+      else plan.add(vm, label, { operation: op, timeout, force: input.force, before: vm.status });
+    }
+    return plan.build();
+  },
+
+  phases(target) {
+    const spec = target.spec as { operation: PowerAction; timeout: number; force: boolean; before?: VmStatus };
+    const op = spec.operation;
+    const { node, vmid } = target;
+    const current = async (t: PhaseTools) => stateOf(await getQemuStatusCurrent(t.client, node, vmid));
+    const undoOp = UNDO[op];
+    return [
+      {
+        name: op.toLowerCase(),
+        // A reboot leaves the state as it was, so only its task can tell it ran.
+        check: op === 'REBOOT' ? undefined : async (t) => ((await current(t)) === TARGET[op] ? `already ${TARGET[op]}` : undefined),
+        run: async (t) => {
+          await act(t, node, vmid, op, paramsFor(op, spec.timeout, spec.force));
+        },
+        undo:
+          undoOp && spec.before && spec.before !== TARGET[op]
+            ? async (t) => {
+                if ((await current(t)) === TARGET[undoOp]) return `already ${TARGET[undoOp]}`;
+                await act(t, node, vmid, undoOp, paramsFor(undoOp, spec.timeout, false));
+                return `${undoOp.toLowerCase()} (undo of ${op.toLowerCase()})`;
+              }
+            : undefined,
+      },
+      {
+        name: 'verify',
+        changesNothing: true,
+        run: async (t) => {
+          const now = await current(t);
+          if (now !== TARGET[op]) throw new StepFailure(`the ${op.toLowerCase()} task ended OK but the VM is ${now}, not ${TARGET[op]}`);
+          return now;
+        },
+      },
+    ];
+  },
+};

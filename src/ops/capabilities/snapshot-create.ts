@@ -1,0 +1,88 @@
+// Bulk snapshot create: name templates ({vm} {vmid} {date} {time} {datetime}), TTL marker, optional RAM.
+// One phase per guest; its check finds a snapshot already made (a resume, a lost answer), its undo deletes it.
+import { z } from 'zod';
+import { deleteQemuSnapshot, postQemuSnapshot } from '../../pve/endpoints/qemu.js';
+import type { Capability } from '../capability.js';
+import { offlineNodesOf, PlanBuilder } from '../plan.js';
+import { boolField, intField, textField } from '../request-schema.js';
+import { offlineReason, unsupportedReason } from '../safety.js';
+import { listSnapshots } from '../snapshot-list.js';
+import { describeSnapshot } from '../snapshot-marker.js';
+import { nameClock, renderAll, validateTemplate } from '../snapshot-names.js';
+import { bulkFields } from './bulk-fields.js';
+
+/** A snapshot task (RAM state included) can take long on a real cluster. */
+export const SNAPSHOT_TASK_TIMEOUT_MS = 60 * 60_000;
+
+const schema = z.strictObject({
+  ...bulkFields,
+  snapshotName: textField('required: a name template such as "pre-update-{vm}-{date}"').describe('name template: {vm} {vmid} {date} {time} {datetime}'),
+  description: z.string({ error: 'must be a string' }).optional(),
+  ttlHours: intField(1, 8760).optional().describe('hours until cleanup may delete it (1-8760)'),
+  includeMemory: boolField().optional().describe('also save the RAM of running VMs'),
+});
+export type SnapshotCreateRequest = z.infer<typeof schema>;
+
+interface Spec {
+  snapname: string;
+  description: string;
+  vmstate: boolean;
+}
+
+export const snapshotCreate: Capability<SnapshotCreateRequest> = {
+  kind: 'snapshot.create',
+  title: 'Create snapshots',
+  description: 'Snapshot the selected VMs with a name template and an optional TTL. Success means the snapshot task ended OK.',
+  schema,
+  guestTypes: ['qemu'],
+  label: (r) => `snapshot ${r.snapshotName}`,
+  destructive: () => false,
+  taskTimeoutMs: () => SNAPSHOT_TASK_TIMEOUT_MS,
+  names: { tool: 'create_snapshots', verb: ['snapshot', 'create'] },
+
+  plan(input, req) {
+    const template = validateTemplate(req.snapshotName);
+    const withRam = req.includeMemory === true;
+    const offline = offlineNodesOf(input.inventory);
+    // Names are rendered (and refused) before anything runs, for exactly the VMs that will get a step.
+    const names = renderAll(template, input.vms.filter((vm) => !unsupportedReason(vm) && !offlineReason(vm, offline)), nameClock());
+    const description = describeSnapshot(req.description, req.ttlHours);
+    const plan = new PlanBuilder();
+    for (const vm of input.vms) {
+      const skip = unsupportedReason(vm);
+      const blocked = offlineReason(vm, offline);
+      if (skip) plan.skip(vm, 'snapshot', skip);
+      else if (blocked) plan.block(vm, 'snapshot', blocked);
+      else {
+        const snapname = names.get(vm.vmid)!;
+        // PVE ignores vmstate on a stopped VM; the plan says so rather than promising RAM it will not save.
+        const ram = withRam && vm.status === 'running';
+        const spec: Spec = { snapname, description, vmstate: withRam };
+        plan.add(vm, `snapshot ${snapname}${ram ? ' (with RAM)' : ''}${req.ttlHours ? `, expires in ${req.ttlHours}h` : ''}`, { ...spec });
+      }
+    }
+    return plan.build();
+  },
+
+  phases(target) {
+    const spec = target.spec as unknown as Spec;
+    const vm = { node: target.node, vmid: target.vmid };
+    return [
+      {
+        name: 'snapshot',
+        check: async (t) => {
+          const found = (await listSnapshots(t.client, vm)).find((s) => s.name === spec.snapname);
+          return found && found.description === spec.description ? `snapshot ${spec.snapname} created` : undefined;
+        },
+        run: async (t) => {
+          await t.awaitTask(await postQemuSnapshot(t.client, vm.node, vm.vmid, { snapname: spec.snapname, description: spec.description, vmstate: spec.vmstate ? true : undefined }));
+          return `snapshot ${spec.snapname} created`;
+        },
+        undo: async (t) => {
+          await t.awaitTask(await deleteQemuSnapshot(t.client, vm.node, vm.vmid, spec.snapname));
+          return `deleted snapshot ${spec.snapname}`;
+        },
+      },
+    ];
+  },
+};

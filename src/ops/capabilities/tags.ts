@@ -1,0 +1,134 @@
+// Tags: ADD, REMOVE or REPLACE tags on a selection. Writes carry the config digest and retry on a digest
+// mismatch, so a concurrent edit (another moxxie, the PVE GUI) is never overwritten. The phase keeps the
+// tags it replaced, so a rollback puts them back.
+import { z } from 'zod';
+import { parseTags } from '../../inventory/inventory.js';
+import type { Vm } from '../../inventory/model.js';
+import { PveError } from '../../pve/errors.js';
+import { getQemuConfig, putQemuConfig } from '../../pve/endpoints/qemu.js';
+import type { Capability, PhaseTools } from '../capability.js';
+import { RequestError } from '../errors.js';
+import { offlineNodesOf, PlanBuilder } from '../plan.js';
+import { enumField } from '../request-schema.js';
+import { offlineReason, safeModeSkip, unsupportedReason } from '../safety.js';
+import { bulkFields } from './bulk-fields.js';
+
+export const TAG_ACTIONS = ['ADD', 'REMOVE', 'REPLACE'] as const;
+export type TagAction = (typeof TAG_ACTIONS)[number];
+/** PVE's pve-tag format (pve-common PVE_TAG_RE), case-insensitive; PVE stores tags lower-case. */
+const TAG_RE = /^[a-z0-9_][a-z0-9_\-+.]*$/i;
+const DIGEST_RETRIES = 5;
+const DIGEST_MISMATCH = /checksum mismatch|file change by other user/i;
+/** A config write is synchronous; a minute is plenty even for a loaded cluster. */
+const TAG_WRITE_TIMEOUT_MS = 60_000;
+
+const schema = z.strictObject({
+  ...bulkFields,
+  action: enumField(TAG_ACTIONS),
+  tags: z.array(z.unknown(), { error: 'must be a list of tags, e.g. ["env-test","workshop"]' }).describe('PVE tags: letters, digits and _ - + .'),
+});
+export type TagRequest = z.infer<typeof schema>;
+
+export function validateTags(tags: unknown, field = 'tags'): string[] {
+  if (!Array.isArray(tags)) throw new RequestError(field, 'must be a list of tags, e.g. ["env-test","workshop"]');
+  const out = tags.map((t, i) => {
+    if (typeof t !== 'string' || !TAG_RE.test(t)) {
+      throw new RequestError(`${field}[${i}]`, `'${String(t)}' is not a valid PVE tag: letters, digits and _ - + . only, not starting with - + or .`);
+    }
+    return t.toLowerCase();
+  });
+  return [...new Set(out)];
+}
+
+/** The tag list after the action, sorted as PVE stores it. */
+export function nextTags(current: string[], action: TagAction, tags: string[]): string[] {
+  if (action === 'ADD') return [...new Set([...current, ...tags])].sort();
+  if (action === 'REMOVE') return current.filter((t) => !tags.includes(t)).sort();
+  return [...tags].sort();
+}
+
+function sameTags(a: string[], b: string[]): boolean {
+  const x = [...a].sort();
+  const y = [...b].sort();
+  return x.length === y.length && x.every((t, i) => t === y[i]);
+}
+
+function nothingToDo(action: TagAction): string {
+  return action === 'ADD' ? 'already has these tags' : action === 'REMOVE' ? 'has none of these tags' : 'already has exactly these tags';
+}
+
+/** Sets the guest's tags to `decide(current)`, re-read after a digest mismatch; returns the tags it replaced. */
+async function writeTags(t: PhaseTools, node: string, vmid: number, decide: (current: string[]) => string[]): Promise<{ before: string[]; after: string[]; changed: boolean }> {
+  for (let attempt = 0; ; attempt++) {
+    // Recomputed from the live config each time: another writer may have changed the tags meanwhile.
+    const cfg = await getQemuConfig(t.client, node, vmid);
+    const before = parseTags(cfg.tags === undefined ? undefined : String(cfg.tags));
+    const after = decide(before);
+    if (sameTags(after, before)) return { before, after, changed: false };
+    try {
+      await putQemuConfig(t.client, node, vmid, after.length ? { tags: after.join(';'), digest: cfg.digest } : { delete: 'tags', digest: cfg.digest });
+      return { before, after, changed: true };
+    } catch (err) {
+      if (err instanceof PveError && DIGEST_MISMATCH.test(err.message) && attempt < DIGEST_RETRIES) continue;
+      throw err;
+    }
+  }
+}
+
+const tagText = (tags: string[]) => (tags.length ? `tags: ${tags.join(', ')}` : 'tags: (none)');
+
+export const tags: Capability<TagRequest> = {
+  kind: 'tags',
+  title: 'Tag VMs',
+  description: 'ADD, REMOVE or REPLACE tags on the selected VMs (and templates). A concurrent edit is never overwritten (the config digest is checked).',
+  schema,
+  guestTypes: ['qemu'],
+  label: (r) => `${r.action.toLowerCase()} tags ${(r.tags as string[]).join(', ') || '(none)'}`,
+  // Removing or replacing tags can drop `moxxie` or `always-on` and so change what other rules allow.
+  destructive: (r) => r.action === 'REMOVE' || r.action === 'REPLACE',
+  auditName: (r) => `tags ${r.action}`,
+  taskTimeoutMs: () => TAG_WRITE_TIMEOUT_MS,
+  names: { tool: 'tag_vms', verb: ['tags'] },
+
+  plan(input, req) {
+    const wanted = validateTags(req.tags);
+    if (!wanted.length && req.action !== 'REPLACE') throw new RequestError('tags', 'give at least one tag');
+    const offline = offlineNodesOf(input.inventory);
+    const policy = { safeMode: input.safeMode, force: input.force };
+    const destructive = req.action !== 'ADD';
+    const label = `${req.action.toLowerCase()} ${wanted.join(', ') || '(none)'}`;
+    const plan = new PlanBuilder();
+    for (const vm of input.vms) {
+      const skip =
+        unsupportedReason(vm, { allowTemplates: true }) ??
+        (destructive ? safeModeSkip(vm, policy) : undefined) ??
+        (sameTags(nextTags(vm.tags, req.action, wanted), vm.tags) ? nothingToDo(req.action) : undefined);
+      const blocked = offlineReason(vm as Vm, offline);
+      if (skip) plan.skip(vm, label, skip);
+      else if (blocked) plan.block(vm, label, blocked);
+      else plan.add(vm, label, { action: req.action, tags: wanted });
+    }
+    return plan.build();
+  },
+
+  phases(target) {
+    const spec = target.spec as { action: TagAction; tags: string[] };
+    const { node, vmid } = target;
+    return [
+      {
+        name: 'tags',
+        run: async (t) => {
+          const r = await writeTags(t, node, vmid, (current) => nextTags(current, spec.action, spec.tags));
+          if (r.changed) t.data.before = r.before;
+          return r.changed ? tagText(r.after) : 'no change needed';
+        },
+        undo: async (t) => {
+          const before = t.data.before as string[] | undefined;
+          if (!before) return 'no change to undo';
+          const r = await writeTags(t, node, vmid, () => before);
+          return `tags put back: ${r.after.join(', ') || '(none)'}`;
+        },
+      },
+    ];
+  },
+};
