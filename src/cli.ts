@@ -1,18 +1,18 @@
 #!/usr/bin/env node
-// Entry point: moxxie [tui] | mcp | scheduler | jobs | history | vms | sim | config. Each subcommand lives with its room and is
-// loaded on demand, so `moxxie mcp` never loads ink and `moxxie sim` never loads the MCP SDK.
+// Entry point: moxxie [tui] | mcp | scheduler | jobs | history | vms | sim | config. Each subcommand lives in its front end
+// (cli/, mcp/, tui/) and is loaded on demand, so `moxxie mcp` never loads ink and `moxxie sim` never loads the MCP SDK.
 
 type CommandModule = { run(argv: string[]): Promise<number> };
 
 // Paths, not static imports: a front end that is not built yet reports "not yet available" instead of
 // breaking every other command.
 const commands: Record<string, string> = {
-  sim: './sim/command.js',
-  config: './config/command.js',
-  scheduler: './schedule/command.js',
-  jobs: './schedule/jobs-command.js',
-  history: './history/command.js',
-  vms: './inventory/command.js',
+  sim: '../cli/sim.js',
+  config: '../cli/config.js',
+  scheduler: '../cli/scheduler.js',
+  jobs: '../cli/jobs.js',
+  history: '../cli/history.js',
+  vms: '../cli/vms.js',
   mcp: '../mcp/command.js',
   tui: '../tui/command.js',
 };

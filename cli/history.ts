@@ -2,17 +2,17 @@
 // (so it works when the cluster is down, which is often when it is wanted). Opening the store also marks
 // operations whose process died as interrupted.
 import { parseArgs } from 'node:util';
-import { CONTEXT_FLAGS, contextChoiceProblem } from '../config/context-flags.js';
-import { DEMO_CONTEXT, loadConfig, selectContextName } from '../config/contexts.js';
-import { configFile } from '../config/paths.js';
-import { ConfigError } from '../config/secrets.js';
-import type { AuditEntry } from '../ops/recorder.js';
-import type { FrontEnd, OperationStatus } from '../ops/types.js';
-import { stateCountsText } from '../text/state-counts.js';
-import { textTable } from '../text/table.js';
-import { formatTime } from '../text/time.js';
-import type { OperationRecord } from './records.js';
-import { openHistory, type HistoryStore } from './store.js';
+import { CONTEXT_FLAGS, contextChoiceProblem } from '../src/config/context-flags.js';
+import { DEMO_CONTEXT, loadConfig, selectContextName } from '../src/config/contexts.js';
+import { configFile } from '../src/config/paths.js';
+import { ConfigError } from '../src/config/secrets.js';
+import type { AuditEntry } from '../src/ops/recorder.js';
+import type { FrontEnd, OperationStatus } from '../src/ops/types.js';
+import { stateCountsText } from '../src/text/state-counts.js';
+import { textTable } from '../src/text/table.js';
+import { formatTime } from '../src/text/time.js';
+import type { OperationRecord } from '../src/history/records.js';
+import { openHistory, type HistoryStore } from '../src/history/store.js';
 
 const STATUSES: OperationStatus[] = ['planned', 'running', 'succeeded', 'partial', 'failed', 'cancelled', 'interrupted'];
 const FRONT_ENDS: FrontEnd[] = ['tui', 'mcp', 'scheduler', 'cli', 'api'];

@@ -1,16 +1,16 @@
 // `moxxie scheduler`: runs due jobs until SIGTERM/SIGINT (headless), or once with --once.
 import { parseArgs } from 'node:util';
-import { CONTEXT_FLAGS, contextChoiceProblem } from '../config/context-flags.js';
-import { loadConfig } from '../config/contexts.js';
-import { openContext, type OpenedContext } from '../config/open-context.js';
-import { configFile } from '../config/paths.js';
-import { openHistory } from '../history/store.js';
-import type { RetentionPolicy } from '../history/records.js';
-import { createCore } from '../ops/core.js';
-import { JobManager } from './jobs.js';
-import { acquireSchedulerLease, LeaseTakenError, type Lease } from './lease.js';
-import { jsonLine, textLine } from './log-line.js';
-import { Scheduler, type SchedulerLogEvent } from './scheduler.js';
+import { CONTEXT_FLAGS, contextChoiceProblem } from '../src/config/context-flags.js';
+import { loadConfig } from '../src/config/contexts.js';
+import { openContext, type OpenedContext } from '../src/config/open-context.js';
+import { configFile } from '../src/config/paths.js';
+import { openHistory } from '../src/history/store.js';
+import type { RetentionPolicy } from '../src/history/records.js';
+import { createCore } from '../src/ops/core.js';
+import { JobManager } from '../src/schedule/jobs.js';
+import { acquireSchedulerLease, LeaseTakenError, type Lease } from '../src/schedule/lease.js';
+import { jsonLine, textLine } from './scheduler-log.js';
+import { Scheduler, type SchedulerLogEvent } from '../src/schedule/scheduler.js';
 
 const HELP = `moxxie scheduler [--context NAME | --demo] [--once] [--json] [--wait]
                  [--grace SECONDS] [--stop-timeout SECONDS]

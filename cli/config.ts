@@ -1,13 +1,13 @@
 // `moxxie config list | use NAME | add NAME ... | test [NAME]`; `--demo` anywhere means the built-in demo context.
 import { parseArgs } from 'node:util';
-import { getAccessPermissions, getClusterResources, getVersion } from '../pve/endpoints/cluster.js';
-import { PveError } from '../pve/errors.js';
-import type { TlsOptions } from '../pve/tls.js';
-import { DEMO_CONTEXT, loadConfig, saveConfig, selectContextName } from './contexts.js';
-import { openContext } from './open-context.js';
-import { configFile } from './paths.js';
-import { checkConfig, type ContextFileEntry } from './schema.js';
-import { ConfigError } from './secrets.js';
+import { getAccessPermissions, getClusterResources, getVersion } from '../src/pve/endpoints/cluster.js';
+import { PveError } from '../src/pve/errors.js';
+import type { TlsOptions } from '../src/pve/tls.js';
+import { DEMO_CONTEXT, loadConfig, saveConfig, selectContextName } from '../src/config/contexts.js';
+import { openContext } from '../src/config/open-context.js';
+import { configFile } from '../src/config/paths.js';
+import { checkConfig, type ContextFileEntry } from '../src/config/schema.js';
+import { ConfigError } from '../src/config/secrets.js';
 
 const HELP = `moxxie config list
 moxxie config use NAME

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseSimArgs, serve } from '../../src/sim/command.js';
+import { parseSimArgs, serve } from '../../cli/sim.js';
 
 function io() {
   let out = '';

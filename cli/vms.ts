@@ -1,16 +1,16 @@
 // `moxxie vms [SELECTOR]`: the cluster's guests from one /cluster/resources call, narrowed with the one-line
 // selector syntax, as a table, JSON or bare ids, for scripts and for a quick look without the TUI.
 import { parseArgs } from 'node:util';
-import { CONTEXT_FLAGS, contextChoiceProblem } from '../config/context-flags.js';
-import { ConfigError } from '../config/secrets.js';
-import { openContext, type OpenedContext } from '../config/open-context.js';
-import { SelectorError } from '../select/selector-error.js';
-import { parseSelectorLine, resolveSelectorLine } from '../select/selector-line.js';
-import { fetchInventory } from './inventory.js';
-import type { Vm } from './model.js';
-import { countByStatus } from './summary.js';
-import { bytes } from '../text/bytes.js';
-import { textTable } from '../text/table.js';
+import { CONTEXT_FLAGS, contextChoiceProblem } from '../src/config/context-flags.js';
+import { ConfigError } from '../src/config/secrets.js';
+import { openContext, type OpenedContext } from '../src/config/open-context.js';
+import { SelectorError } from '../src/select/selector-error.js';
+import { parseSelectorLine, resolveSelectorLine } from '../src/select/selector-line.js';
+import { fetchInventory } from '../src/inventory/inventory.js';
+import type { Vm } from '../src/inventory/model.js';
+import { countByStatus } from '../src/inventory/summary.js';
+import { bytes } from '../src/text/bytes.js';
+import { textTable } from '../src/text/table.js';
 
 const HELP = `moxxie vms [SELECTOR ...] [--json | --ids] [--context NAME | --demo]
 

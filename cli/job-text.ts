@@ -1,9 +1,9 @@
 // `moxxie jobs` as text: the jobs table, one job in detail, runs and their per-VM rows. Plain data in,
 // strings out.
-import type { JobRecord, JobRunRecord } from './job-types.js';
-import { stateCountsText } from '../text/state-counts.js';
-import { textTable } from '../text/table.js';
-import { formatTime } from '../text/time.js';
+import type { JobRecord, JobRunRecord } from '../src/schedule/job-types.js';
+import { stateCountsText } from '../src/text/state-counts.js';
+import { textTable } from '../src/text/table.js';
+import { formatTime } from '../src/text/time.js';
 
 /** A job with what the table shows beside it. */
 export interface JobListRow {

@@ -1,8 +1,8 @@
 // A job (or a patch) as JSON from a file or stdin, for `moxxie jobs create/update`. Only the outer shape
 // is checked here; the core's checkJob validates the values and names the field that is wrong.
 import { readFile } from 'node:fs/promises';
-import { RequestError } from '../ops/errors.js';
-import type { JobInput, JobPatch } from './job-validation.js';
+import { RequestError } from '../src/ops/errors.js';
+import type { JobInput, JobPatch } from '../src/schedule/job-validation.js';
 
 /** Fields a job takes, in the seed's shape plus moxxie's additions. */
 const JOB_FIELDS = ['name', 'description', 'taskType', 'cronExpression', 'timezone', 'enabled', 'parameters', 'vmSelectors', 'maxRetries', 'retryDelaySeconds', 'timeoutSeconds'];

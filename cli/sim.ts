@@ -1,6 +1,6 @@
 // `moxxie sim`: run the simulated cluster standalone and print how to connect to it.
 import { parseArgs } from 'node:util';
-import { startSimulator, type SimOptions } from './index.js';
+import { startSimulator, type SimOptions } from '../src/sim/index.js';
 
 const HELP = `moxxie sim [--port 8006] [--host 127.0.0.1] [--seed 1] [--nodes 4] [--vms 60] [--http]
            [--task-ms 2000] [--offline pve4] [--control] [--state FILE]

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { run } from '../../src/config/command.js';
+import { run } from '../../cli/config.js';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
 
 let sim: Simulator;

@@ -1,17 +1,17 @@
 // `moxxie jobs`: manage scheduler jobs from a terminal. Every change goes through the core's JobManager,
 // which validates (errors name the field), refuses changes in a read-only context and audits them.
 import { parseArgs } from 'node:util';
-import { CONTEXT_FLAGS, contextChoiceProblem } from '../config/context-flags.js';
-import { ReadOnlyError, RequestError } from '../ops/errors.js';
-import { openMoxxie, type MoxxieSession } from '../open.js';
-import { isManualOnly } from './cron.js';
-import { isDestructiveJob } from './job-danger.js';
-import { executeJob } from './job-executor.js';
+import { CONTEXT_FLAGS, contextChoiceProblem } from '../src/config/context-flags.js';
+import { ReadOnlyError, RequestError } from '../src/ops/errors.js';
+import { openMoxxie, type MoxxieSession } from '../src/open.js';
+import { isManualOnly } from '../src/schedule/cron.js';
+import { isDestructiveJob } from '../src/schedule/job-danger.js';
+import { executeJob } from '../src/schedule/job-executor.js';
 import { JobInputError, readJobInput, readJobPatch, STDIN } from './job-json-input.js';
-import { formatTime } from '../text/time.js';
+import { formatTime } from '../src/text/time.js';
 import { jobDetail, jobsTable, runReport, runsTable, type JobListRow } from './job-text.js';
-import type { JobRecord, JobRunRecord } from './job-types.js';
-import type { JobInput, JobPatch } from './job-validation.js';
+import type { JobRecord, JobRunRecord } from '../src/schedule/job-types.js';
+import type { JobInput, JobPatch } from '../src/schedule/job-validation.js';
 import { jobView, lastRuns, runView } from './job-views.js';
 
 type Flag = 'file' | 'yes' | 'dry-run' | 'limit';

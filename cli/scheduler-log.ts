@@ -1,5 +1,5 @@
 // The headless scheduler's log: one line per event, human-readable or a JSON object per line (--json).
-import type { SchedulerLogEvent } from './scheduler.js';
+import type { SchedulerLogEvent } from '../src/schedule/scheduler.js';
 
 const iso = (ms: number | undefined) => (ms === undefined ? '' : new Date(ms).toISOString());
 
