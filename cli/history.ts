@@ -4,7 +4,7 @@
 import { parseArgs } from 'node:util';
 import { CONTEXT_FLAGS, contextChoiceProblem } from '../src/config/context-flags.js';
 import { DEMO_CONTEXT, loadConfig, selectContextName } from '../src/config/contexts.js';
-import { configFile } from '../src/config/paths.js';
+import { configFile, contextStateDir } from '../src/config/paths.js';
 import { ConfigError } from '../src/config/secrets.js';
 import type { AuditEntry } from '../src/ops/recorder.js';
 import type { FrontEnd, OperationStatus } from '../src/ops/types.js';
@@ -187,7 +187,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   let store: HistoryStore | undefined;
   try {
-    store = await openHistory({ context: contextName(args) });
+    store = await openHistory({ dir: contextStateDir(contextName(args)) });
     const out = await answer(store, args);
     process.stdout.write(typeof out === 'string' ? `${out}\n` : `${JSON.stringify(out, null, 2)}\n`);
     return 0;

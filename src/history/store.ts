@@ -4,7 +4,6 @@
 import { mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { Low } from 'lowdb';
-import { contextStateDir, type Env } from '../config/paths.js';
 import type { AuditEntry, CoreRecorder } from '../ops/recorder.js';
 import type { Operation } from '../ops/types.js';
 import type { JobRecord, JobRunRecord } from '../schedule/job-types.js';
@@ -16,11 +15,8 @@ import { applyRetentionTo } from './retention.js';
 import { acquireStoreLock } from './store-lock.js';
 
 export interface OpenHistoryOptions {
-  /** The directory holding history.json. Default: the context's state directory. */
-  dir?: string;
-  /** Used when `dir` is not given: <state root>/<context>/ ($MOXXIE_STATE_DIR overrides the root). */
-  context?: string;
-  env?: Env;
+  /** The directory holding history.json: a context's state directory (config's contextStateDir). */
+  dir: string;
   retention?: Partial<RetentionPolicy>;
   /** Per-target progress is written at most this often per store (default 500 ms). */
   progressFlushMs?: number;
@@ -37,12 +33,6 @@ export interface OperationQuery {
   frontEnd?: Operation['frontEnd'];
 }
 
-function resolveDir(opts: OpenHistoryOptions): string {
-  if (opts.dir) return opts.dir;
-  if (opts.context) return contextStateDir(opts.context, opts.env);
-  throw new Error('openHistory: give dir or context');
-}
-
 export class HistoryStore implements CoreRecorder {
   readonly dir: string;
   readonly file: string;
@@ -56,7 +46,7 @@ export class HistoryStore implements CoreRecorder {
   private chain: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly opts: OpenHistoryOptions) {
-    this.dir = resolveDir(opts);
+    this.dir = opts.dir;
     mkdirSync(this.dir, { recursive: true });
     this.file = join(this.dir, 'history.json');
     this.adapter = new AtomicJsonFile<HistoryData>(this.file);
