@@ -1,6 +1,6 @@
 // `moxxie jobs` as text: the jobs table, one job in detail, runs and their per-VM rows. Plain data in,
 // strings out.
-import type { JobRecord, JobRunRecord } from '../src/schedule/job-types.js';
+import type { JobRecord, JobRunRecord } from '../src/history/job-records.js';
 import { stateCountsText } from '../src/text/state-counts.js';
 import { textTable } from '../src/text/table.js';
 import { formatTime } from '../src/text/time.js';

@@ -1,6 +1,6 @@
 // Jobs and runs as plain JSON for `moxxie jobs … --json`: times as ISO 8601 strings, and nothing that
 // only this machine understands (the process owner of a run).
-import type { JobRecord, JobRunRecord, JobRunVm } from '../src/schedule/job-types.js';
+import type { JobRecord, JobRunRecord, JobRunVm } from '../src/history/job-records.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 

@@ -10,7 +10,7 @@ import { executeJob } from '../src/schedule/job-executor.js';
 import { JobInputError, readJobInput, readJobPatch, STDIN } from './job-json-input.js';
 import { formatTime } from '../src/text/time.js';
 import { jobDetail, jobsTable, runReport, runsTable, type JobListRow } from './job-text.js';
-import type { JobRecord, JobRunRecord } from '../src/schedule/job-types.js';
+import type { JobRecord, JobRunRecord } from '../src/history/job-records.js';
 import type { JobInput, JobPatch } from '../src/schedule/job-validation.js';
 import { jobView, lastRuns, runView } from './job-views.js';
 

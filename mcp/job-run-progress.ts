@@ -4,7 +4,7 @@
 import type { OperationRegistry } from '../src/core.js';
 import type { OperationEvent, OperationListener } from '../src/ops/types.js';
 import type { JobManager } from '../src/schedule/jobs.js';
-import type { JobRunRecord } from '../src/schedule/job-types.js';
+import type { JobRunRecord } from '../src/history/job-records.js';
 
 export interface JobRunFollower {
   /** Pass as the trigger's onStart: from then on the run's operations are recognised. */

@@ -3,7 +3,7 @@
 import { isDestructive } from '../src/ops/core.js';
 import { isDestructiveJob } from '../src/schedule/job-danger.js';
 import type { BulkOptions, Operation, OperationKind, PowerAction } from '../src/ops/types.js';
-import type { JobRunRecord } from '../src/schedule/job-types.js';
+import type { JobRunRecord } from '../src/history/job-records.js';
 import type { JobIntent } from './intents.js';
 import { jobRows, snapshotRows } from './rows.js';
 import { say, type ActionId, type ConfirmState, type PlanRow, type PromptField, type TuiStore } from './store.js';

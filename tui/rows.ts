@@ -3,7 +3,7 @@
 import type { ClusterTask } from '../src/core.js';
 import type { ClusterNode } from '../src/inventory/model.js';
 import type { Operation, OperationTarget } from '../src/ops/types.js';
-import type { JobRunRecord } from '../src/schedule/job-types.js';
+import type { JobRunRecord } from '../src/history/job-records.js';
 import { COMMANDS } from './command-line.js';
 import { helpSections, keysLabel, type Binding } from './keymap.js';
 import { snapshotTree, type SnapshotRow } from './snapshot-tree.js';

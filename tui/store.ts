@@ -5,7 +5,7 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { ClusterTask, ContextInfo, SnapshotInfo, TaskLog } from '../src/core.js';
 import type { Inventory, Vm } from '../src/inventory/model.js';
 import type { Operation } from '../src/ops/types.js';
-import type { JobRecord, JobRunRecord } from '../src/schedule/job-types.js';
+import type { JobRecord, JobRunRecord } from '../src/history/job-records.js';
 import { resolveSelectorLine, type ParsedSelectorLine } from '../src/select/selector-line.js';
 import { filterVms, sortVms, type SortKey } from './vm-order.js';
 

@@ -3,7 +3,7 @@
 // scheduler and the TUI.
 import { z } from 'zod';
 import { isDestructiveJob } from '../../src/schedule/job-danger.js';
-import type { JobRecord, JobRunRecord } from '../../src/schedule/job-types.js';
+import type { JobRecord, JobRunRecord } from '../../src/history/job-records.js';
 import type { JobInput, JobPatch } from '../../src/schedule/jobs.js';
 import { executeJob } from '../../src/schedule/job-executor.js';
 import { confirmGate } from '../confirm-gate.js';

@@ -1,7 +1,7 @@
 // What the history store keeps: plain records, one file per context.
 import type { AuditEntry } from '../ops/recorder.js';
 import type { Operation } from '../ops/types.js';
-import type { JobRecord, JobRunRecord } from '../schedule/job-types.js';
+import type { JobRecord, JobRunRecord } from './job-records.js';
 import type { ProcessOwner } from './process-owner.js';
 
 export interface OperationRecord extends Operation {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Low } from 'lowdb';
 import type { AuditEntry, CoreRecorder } from '../ops/recorder.js';
 import type { Operation } from '../ops/types.js';
-import type { JobRecord, JobRunRecord } from '../schedule/job-types.js';
+import type { JobRecord, JobRunRecord } from './job-records.js';
 import { AtomicJsonFile, removeOrphanTempFiles } from './atomic-json-file.js';
 import { markInterrupted } from './interrupted.js';
 import { currentOwner, ownerGone } from './process-owner.js';

@@ -4,7 +4,7 @@ import type { MoxxieCore } from '../core.js';
 import { ReadOnlyError, RequestError } from '../ops/errors.js';
 import type { FrontEnd, OperationTarget } from '../ops/types.js';
 import { executeJob } from './job-executor.js';
-import type { JobRecord, JobRunRecord, JobRunVm } from './job-types.js';
+import type { JobRecord, JobRunRecord, JobRunVm } from '../history/job-records.js';
 
 export function upsertVm(rows: JobRunVm[], t: JobRunVm | OperationTarget): void {
   const row: JobRunVm = { vmid: t.vmid, name: t.name, state: t.state, message: t.message };

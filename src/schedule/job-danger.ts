@@ -1,6 +1,6 @@
 // Which jobs interrupt guests or lose data when run: those are confirmed before a manual trigger by
 // every front end (the TUI's typed count, MCP's confirm token, `moxxie jobs trigger --yes`).
-import type { JobRecord, PowerScheduleParams } from './job-types.js';
+import type { JobRecord, PowerScheduleParams } from '../history/job-records.js';
 
 export function isDestructiveJob(job: Pick<JobRecord, 'taskType' | 'parameters'>): boolean {
   if (job.taskType === 'snapshot_delete') return true;

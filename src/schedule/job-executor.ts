@@ -3,7 +3,7 @@
 import type { MoxxieCore } from '../core.js';
 import type { FrontEnd, Operation, OperationTarget, RunOptions } from '../ops/types.js';
 import type { VmSelector } from '../select/types.js';
-import type { JobRecord, JobRunStatus, JobRunVm, PowerScheduleParams, SnapshotCreateParams, SnapshotDeleteParams } from './job-types.js';
+import type { JobRecord, JobRunStatus, JobRunVm, PowerScheduleParams, SnapshotCreateParams, SnapshotDeleteParams } from '../history/job-records.js';
 import { jobMarker, rotateSnapshots } from './snapshot-rotation.js';
 
 export interface ExecutionResult {

@@ -5,7 +5,7 @@ import { compileTagExpression } from '../select/tag-expression.js';
 import type { VmSelector } from '../select/types.js';
 import { parseVmIds } from '../select/vm-ids.js';
 import { CronError, validateCron, validateTimezone } from './cron.js';
-import { TASK_TYPES, type JobRecord, type TaskType } from './job-types.js';
+import { TASK_TYPES, type JobRecord, type TaskType } from '../history/job-records.js';
 import { parseJobParameters } from './params.js';
 
 /** What a caller gives to create a job (the seed's shape); update takes any part of it. */

@@ -9,7 +9,7 @@ import { ReadOnlyError, RequestError } from '../ops/errors.js';
 import type { FrontEnd } from '../ops/types.js';
 import { nextFireTimes, validateTimezone } from './cron.js';
 import { runAttempts } from './job-attempts.js';
-import type { JobRecord, JobRunRecord } from './job-types.js';
+import type { JobRecord, JobRunRecord } from '../history/job-records.js';
 import { checkJob, type JobInput, type JobPatch } from './job-validation.js';
 
 export type { JobInput, JobPatch } from './job-validation.js';

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { RequestError } from '../ops/errors.js';
 import { validateTemplate } from '../ops/snapshot-names.js';
-import type { JobParameters, PowerScheduleParams, SnapshotCreateParams, SnapshotDeleteParams, TaskType } from './job-types.js';
+import type { JobParameters, PowerScheduleParams, SnapshotCreateParams, SnapshotDeleteParams, TaskType } from '../history/job-records.js';
 
 const TRUE = ['true', '1', 'yes'];
 const FALSE = ['false', '0', 'no'];

@@ -6,7 +6,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import { basename } from 'node:path';
 import type { HistoryStore } from '../history/store.js';
 import { firesIn } from './cron.js';
-import type { JobRecord, JobRunRecord } from './job-types.js';
+import type { JobRecord, JobRunRecord } from '../history/job-records.js';
 import type { JobManager } from './jobs.js';
 
 export interface SchedulerOptions {

@@ -4,7 +4,7 @@
 import type { MoxxieCore, SnapshotInfo } from '../core.js';
 import { MAX_SNAPSHOT_NAME } from '../ops/snapshot-names.js';
 import type { FrontEnd, Operation } from '../ops/types.js';
-import type { JobRecord, SnapshotCreateParams } from './job-types.js';
+import type { JobRecord, SnapshotCreateParams } from '../history/job-records.js';
 
 /** Written into each snapshot's description by the job that made it. */
 export const jobMarker = (jobId: string) => `[job ${jobId}]`;

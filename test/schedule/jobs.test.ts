@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HistoryStore } from '../../src/history/store.js';
 import type { OperationEvent } from '../../src/ops/types.js';
-import type { JobRunRecord } from '../../src/schedule/job-types.js';
+import type { JobRunRecord } from '../../src/history/job-records.js';
 import { checkJob } from '../../src/schedule/job-validation.js';
 import { JobManager, type JobInput } from '../../src/schedule/jobs.js';
 import { startCluster, type TestCluster } from '../fixtures/cluster.js';

@@ -1,5 +1,6 @@
-// Scheduler job and run records (the seed's job shape plus timezone, retries and timeout).
-import type { ProcessOwner } from '../history/process-owner.js';
+// Jobs and their runs as the history stores them (the seed's job shape plus timezone, retries and timeout).
+// The scheduler (src/schedule) defines what they do; it reads and writes them through the store.
+import type { ProcessOwner } from './process-owner.js';
 import type { VmSelector } from '../select/types.js';
 
 export type TaskType = 'snapshot_create' | 'snapshot_delete' | 'power_schedule';
