@@ -1,5 +1,6 @@
 // The one path every bulk tool takes: read-only refusal, dry runs, the confirmation step for destructive
 // requests, progress notifications, and answering at once with an operation id when asked (wait: false).
+import { needsConfirmation } from '../src/ops/capabilities/index.js';
 import type { BulkOptions, Operation, OperationKind, RunOptions } from '../src/ops/types.js';
 import { confirmGate, type ConfirmationFields } from './confirm-gate.js';
 import type { ToolExtra } from './define-tool.js';
@@ -18,18 +19,6 @@ export interface BulkCall<R extends BulkOptions> {
   /** false: answer as soon as the operation starts, with its id for get_operation. */
   wait?: boolean;
   execute: (request: R, run: RunOptions) => Promise<Operation>;
-}
-
-/**
- * What the server makes the user confirm: snapshot deletion and rollback, a hard stop, tag removal or
- * replacement — and anything forced past safe mode, always-on or PVE protection.
- */
-export function needsConfirmation(kind: OperationKind, request: BulkOptions & { operation?: string; action?: string }): boolean {
-  if (request.force === true) return true;
-  if (kind === 'snapshot.delete' || kind === 'snapshot.rollback') return true;
-  if (kind === 'power') return request.operation === 'STOP';
-  if (kind === 'tags') return request.action === 'REMOVE' || request.action === 'REPLACE';
-  return false;
 }
 
 export async function runBulk<R extends BulkOptions>(ctx: ToolContext, extra: ToolExtra, call: BulkCall<R>): Promise<ToolResult<BulkOutput>> {

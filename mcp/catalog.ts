@@ -1,15 +1,15 @@
-// Every tool moxxie serves, in the order tools/list shows them: inspect, snapshots, power, tags, jobs, operations,
-// task logs.
+// Every tool moxxie serves, in the order tools/list shows them: inspect, snapshots, one tool per capability
+// of the core's registry, jobs, operations, task logs.
+import { capabilityTools } from './capability-tools.js';
 import type { AnyToolSpec } from './define-tool.js';
 import type { ToolContext } from './tool-context.js';
+import { continuationTools } from './tools/continue-operation.js';
 import { jobTools } from './tools/jobs.js';
 import { operationTools } from './tools/operations.js';
-import { powerTools } from './tools/power.js';
 import { snapshotTools } from './tools/snapshots.js';
-import { tagTools } from './tools/tags.js';
 import { taskTools } from './tools/tasks.js';
 import { vmTools } from './tools/vms.js';
 
 export function toolCatalog(ctx: ToolContext): AnyToolSpec[] {
-  return [...vmTools(ctx), ...snapshotTools(ctx), ...powerTools(ctx), ...tagTools(ctx), ...jobTools(ctx), ...operationTools(ctx), ...taskTools(ctx)];
+  return [...vmTools(ctx), ...snapshotTools(ctx), ...capabilityTools(ctx), ...jobTools(ctx), ...operationTools(ctx), ...continuationTools(ctx), ...taskTools(ctx)];
 }

@@ -33,7 +33,7 @@ export function followJobRun(operations: OperationRegistry, jobs: JobManager, li
       if (runId !== undefined) unclaimedStarts.set(event.operation.id, event);
       return;
     }
-    const operationId = event.type === 'target-updated' ? event.operationId : event.operation.id;
+    const operationId = event.type === 'operation-finished' ? event.operation.id : event.operationId;
     const start = unclaimedStarts.get(operationId);
     unclaimedStarts.delete(operationId);
     if (!belongsToRun(operationId)) return;

@@ -1,7 +1,8 @@
 // An Operation as a tool answer: counts, skip reasons, and a page of per-VM rows (failures first), so a
 // 10,000-VM operation stays a few kilobytes. Also the one-paragraph text summary.
 import type { z } from 'zod';
-import type { Operation, OperationTarget, TargetState } from '../src/ops/types.js';
+import { emptyCounts } from '../src/ops/runner.js';
+import type { Operation, OperationTarget, PhaseRecord, TargetState } from '../src/ops/types.js';
 import type { operationShape } from './schemas.js';
 
 export type OperationView = z.infer<z.ZodObject<typeof operationShape>>;
@@ -9,7 +10,7 @@ export type OperationView = z.infer<z.ZodObject<typeof operationShape>>;
 export const DEFAULT_TARGET_ROWS = 50;
 
 /** Rows an assistant most needs to see come first; the order is stable, so pages do not shift. */
-const ROW_ORDER: TargetState[] = ['failed', 'cancelled', 'running', 'planned', 'succeeded', 'skipped'];
+const ROW_ORDER: TargetState[] = ['failed', 'interrupted', 'cancelled', 'running', 'planned', 'succeeded', 'rolled-back', 'skipped'];
 
 export interface ViewOptions {
   limit?: number;
@@ -18,7 +19,7 @@ export interface ViewOptions {
 }
 
 export function countTargets(targets: OperationTarget[]): Record<TargetState, number> {
-  const counts: Record<TargetState, number> = { planned: 0, skipped: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 };
+  const counts = emptyCounts();
   for (const t of targets) counts[t.state]++;
   return counts;
 }
@@ -42,6 +43,7 @@ export function operationView(op: Operation, opts: ViewOptions = {}): OperationV
   return {
     id: op.id,
     kind: op.kind,
+    label: op.label ?? op.kind,
     status: op.status,
     dryRun: op.dryRun,
     frontEnd: op.frontEnd,
@@ -52,6 +54,7 @@ export function operationView(op: Operation, opts: ViewOptions = {}): OperationV
     warnings: op.warnings,
     targetCount: op.targets.length,
     targets: page.map((t) => ({
+      id: t.id ?? `vm-${t.vmid}`,
       vmid: t.vmid,
       name: t.name,
       node: t.node,
@@ -59,8 +62,19 @@ export function operationView(op: Operation, opts: ViewOptions = {}): OperationV
       action: t.action,
       ...(t.message ? { message: t.message } : {}),
       ...(t.upid ? { upid: t.upid } : {}),
+      ...(t.phases?.length ? { phases: t.phases.map(phaseRow) } : {}),
     })),
     targetsOmitted: op.targets.length - page.length,
+  };
+}
+
+function phaseRow(p: PhaseRecord) {
+  return {
+    name: p.name,
+    state: p.state,
+    upids: p.upids,
+    ...(p.message ? { message: p.message } : {}),
+    ...(p.undo ? { undo: `${p.undo.state}${p.undo.message ? `: ${p.undo.message}` : ''}` } : {}),
   };
 }
 
@@ -78,20 +92,9 @@ function countsText(counts: Record<TargetState, number>): string {
   return parts.length ? parts.join(', ') : 'no VMs';
 }
 
-const KIND_TEXT: Record<string, string> = {
-  'snapshot.create': 'snapshot create',
-  'snapshot.delete': 'snapshot delete',
-  'snapshot.rollback': 'snapshot rollback',
-  power: 'power',
-  tags: 'tags',
-};
-
-/** "power STOP", "tags REMOVE", "snapshot create". */
+/** The capability's label ("shutdown", "stop (forced)"); older records have only their kind. */
 function kindText(op: Operation): string {
-  const base = KIND_TEXT[op.kind] ?? op.kind;
-  const req = (op.request ?? {}) as { operation?: unknown; action?: unknown };
-  const detail = op.kind === 'power' ? req.operation : op.kind === 'tags' ? req.action : undefined;
-  return typeof detail === 'string' ? `${base} ${detail}` : base;
+  return op.label ?? op.kind;
 }
 
 /** Messages from PVE and the core may or may not end with a full stop; the summary adds its own. */

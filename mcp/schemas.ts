@@ -1,14 +1,15 @@
 // Input and output shapes shared by several tools: selections, VM rows, operations, confirmation fields.
 import { z } from 'zod';
+import { vmSelectorSchema } from '../src/ops/capabilities/bulk-fields.js';
+import { OPERATION_STATUSES, TARGET_STATES, type OperationStatus, type TargetState } from '../src/ops/types.js';
 import type { VmSelector } from '../src/select/types.js';
 import { ToolInputError } from './tool-result.js';
 
-export const vmSelectorSchema = z.object({
-  type: z.enum(['ALL', 'VM_IDS', 'NAME_PATTERN', 'TAG_EXPRESSION']),
-  value: z.string().optional().describe('VM_IDS: "8200,8201" or "8200-8209"; NAME_PATTERN: a glob like "web-*"; TAG_EXPRESSION: "env-prod AND NOT always-on"; ignored for ALL'),
-  exclude: z.string().optional().describe('a tag expression; VMs it matches are removed from this selector'),
-  includeTemplates: z.boolean().optional().describe('templates are left out unless true'),
-});
+/** The core's selector shape (strict), declared once with the capabilities' request fields. */
+export { vmSelectorSchema };
+
+export const targetStateSchema = z.enum(TARGET_STATES as unknown as [TargetState, ...TargetState[]]);
+export const operationStatusSchema = z.enum(OPERATION_STATUSES as unknown as [OperationStatus, ...OperationStatus[]]);
 
 const SELECTOR_HELP =
   'one-line selector, terms ANDed: tag:(env-prod AND NOT always-on) name:web-* id:8200-8209 node:pve2 status:running type:qemu, or all';
@@ -57,29 +58,33 @@ export const snapshotFields = {
   moxxieMade: z.boolean(),
 };
 
-export const targetCountsSchema = z.object({
-  planned: z.number(),
-  skipped: z.number(),
-  running: z.number(),
-  succeeded: z.number(),
-  failed: z.number(),
-  cancelled: z.number(),
+export const targetCountsSchema = z.object(Object.fromEntries(TARGET_STATES.map((s) => [s, z.number()])) as Record<TargetState, z.ZodNumber>);
+
+export const phaseRowSchema = z.object({
+  name: z.string(),
+  state: z.string(),
+  upids: z.array(z.string()),
+  message: z.string().optional(),
+  undo: z.string().optional().describe('the undo, once a rollback ran it: its state and message'),
 });
 
 export const targetRowSchema = z.object({
+  id: z.string(),
   vmid: z.number(),
   name: z.string(),
   node: z.string(),
-  state: z.enum(['planned', 'skipped', 'running', 'succeeded', 'failed', 'cancelled']),
+  state: targetStateSchema,
   action: z.string(),
   message: z.string().optional(),
   upid: z.string().optional(),
+  phases: z.array(phaseRowSchema).optional().describe('the steps of this target, in order, with every PVE task (UPID) each caused'),
 });
 
 export const operationShape = {
   id: z.string().describe('operation id, for get_operation'),
   kind: z.string(),
-  status: z.enum(['planned', 'running', 'succeeded', 'partial', 'failed', 'cancelled', 'interrupted']),
+  label: z.string().describe('what it does, e.g. "shutdown", "stop (forced)", "snapshot nightly-{vm}"'),
+  status: operationStatusSchema,
   dryRun: z.boolean(),
   frontEnd: z.string(),
   startedAt: z.string(),
@@ -104,10 +109,8 @@ export const confirmationShape = {
 /** Answer of the bulk tools: the operation (or its plan) plus confirmation fields. */
 export const bulkOutputShape = { ...operationShape, ...confirmationShape };
 
-/** Bulk options every bulk tool takes (seed names). */
-export const bulkOptionsShape = {
-  maxParallel: z.number().int().min(1).max(20).optional().describe('VMs worked on at once (1-20, default from the context, usually 5)'),
-  dryRun: z.boolean().optional().describe('only return the plan; nothing is changed'),
+/** What every operation tool adds to its capability's request fields. */
+export const waitInputShape = {
   wait: z.boolean().optional().describe('false: answer as soon as the operation starts, with its id for get_operation (default true)'),
 };
 

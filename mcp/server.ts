@@ -3,7 +3,7 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { toolCatalog } from './catalog.js';
 import { Confirmations } from './confirmations.js';
-import { registerTool } from './define-tool.js';
+import { registerTool, type AnyToolSpec } from './define-tool.js';
 import { userAsker } from './elicitation.js';
 import { answerDisabledToolsWithRefusal } from './read-only.js';
 import { registerResources } from './resources.js';
@@ -12,12 +12,18 @@ import type { McpDeps, ToolContext } from './tool-context.js';
 export const SERVER_NAME = 'moxxie';
 export const SERVER_VERSION = '0.1.0';
 
-function instructions(deps: McpDeps): string {
+/** The tools that can be destructive, from their annotations (themselves from the core's registry). */
+function destructiveTools(catalog: AnyToolSpec[]): string {
+  return catalog.filter((s) => s.annotations.destructiveHint).map((s) => s.name).join(', ');
+}
+
+function instructions(deps: McpDeps, catalog: AnyToolSpec[]): string {
   const c = deps.core.context;
   return [
     `moxxie operates the Proxmox VE cluster "${c.name}"${c.demo ? ' (a built-in simulated demo cluster)' : ''}${deps.readOnly ? ', read-only: only inspection tools are available' : ''}${c.safeMode ? '; safe mode is on: destructive actions only touch VMs tagged "moxxie" unless forced' : ''}.`,
     'Select VMs with a one-line selector ("tag:(env-prod AND NOT always-on) name:web-* node:pve2 status:running id:8200-8209") or structured vmSelectors; preview with resolve_selector or dryRun: true before acting.',
-    'Destructive tools (power_vms STOP or force, delete_snapshots, rollback_snapshot, tag_vms REMOVE/REPLACE, delete_job, trigger_job of a cleanup or stop job) first answer with the plan: show it to the user, and call again with confirm set to the returned confirmToken only with their consent.',
+    `Destructive requests of these tools (${destructiveTools(catalog)}), and any request with force, first answer with the plan: show it to the user, and call again with confirm set to the returned confirmToken only with their consent. A request that is not destructive (e.g. power_vms START) runs at once.`,
+    'An operation that was interrupted, failed or cancelled can be finished with resume_operation (nothing is done twice) or undone with rollback_operation.',
     'Lists are paged with totals; bulk tools accept wait: false and return an operation id for get_operation (and cancel_operation, which starts nothing new and undoes nothing).',
     'When a VM fails, get_operation gives its UPID and get_task_log shows how the PVE task ended, in PVE\'s words.',
   ].join('\n');
@@ -26,9 +32,12 @@ function instructions(deps: McpDeps): string {
 /** Pass one `confirmations` to every server of a process, so a token works across HTTP sessions. */
 export function createMcpServer(input: Omit<McpDeps, 'confirmations'> & { confirmations?: Confirmations }): McpServer {
   const deps: McpDeps = { ...input, confirmations: input.confirmations ?? new Confirmations() };
-  const server = new McpServer({ name: SERVER_NAME, version: SERVER_VERSION, title: 'moxxie — Proxmox VE control plane' }, { instructions: instructions(deps) });
-  const ctx: ToolContext = { ...deps, askUser: userAsker(server.server) };
+  // The catalog is built before the server so the instructions can name its tools; askUser reaches the
+  // server once it exists.
+  let server!: McpServer;
+  const ctx: ToolContext = { ...deps, askUser: (message, extra) => userAsker(server.server)(message, extra) };
   const catalog = toolCatalog(ctx);
+  server = new McpServer({ name: SERVER_NAME, version: SERVER_VERSION, title: 'moxxie — Proxmox VE control plane' }, { instructions: instructions(deps, catalog) });
   // Read-only mode switches off every tool that is not read-only: not listed, and refused if called.
   const mutating = new Set(catalog.filter((spec) => !spec.annotations.readOnlyHint).map((spec) => spec.name));
   if (deps.readOnly) answerDisabledToolsWithRefusal(server, (name) => mutating.has(name));

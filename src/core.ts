@@ -92,6 +92,8 @@ export interface MoxxieCore {
    * state: every unfinished phase first checks whether its effect is already there, so nothing is doubled.
    */
   resume(operationId: string, opts?: RunOptions): Promise<Operation>;
+  /** What resume or rollback of an operation would do, as a plan (nothing is changed). */
+  planContinuation(operationId: string, mode: 'resume' | 'rollback'): Promise<Operation>;
   /** Undoes what an operation did, in reverse order, each undo an awaited, recorded step. */
   rollback(operationId: string, opts?: RunOptions): Promise<Operation>;
 

@@ -6,12 +6,10 @@ import { ownerGone } from '../../src/history/process-owner.js';
 import type { Operation, OperationEvent, OperationTarget, TargetState } from '../../src/ops/types.js';
 import { defineTool, READS_LOCAL, type AnyToolSpec } from '../define-tool.js';
 import { countTargets, operationText, operationView } from '../operation-view.js';
-import { operationShape, targetCountsSchema } from '../schemas.js';
+import { operationShape, operationStatusSchema, targetCountsSchema, targetStateSchema } from '../schemas.js';
 import type { ToolContext } from '../tool-context.js';
 import { ToolInputError, ok } from '../tool-result.js';
 
-const STATUSES = ['running', 'succeeded', 'partial', 'failed', 'cancelled', 'interrupted'] as const;
-const TARGET_STATES = ['planned', 'skipped', 'running', 'succeeded', 'failed', 'cancelled'] as const;
 
 /** vmids listed per group of a cancel answer; the counts are always complete. */
 const MAX_LISTED_VMIDS = 100;
@@ -32,13 +30,13 @@ export function operationTools(ctx: ToolContext): AnyToolSpec[] {
     title: 'List operations',
     description: 'Recent operations from any moxxie front end (TUI, MCP, scheduler), newest first: id, kind, status and counts. get_operation shows one in detail.',
     input: {
-      status: z.enum(STATUSES).optional(),
+      status: operationStatusSchema.optional(),
       limit: z.number().int().min(1).max(100).optional().describe('default 20'),
       offset: z.number().int().min(0).optional(),
     },
     output: {
       operations: z.array(
-        z.object({ id: z.string(), kind: z.string(), status: z.string(), dryRun: z.boolean(), frontEnd: z.string(), startedAt: z.string(), targets: z.number(), counts: targetCountsSchema }),
+        z.object({ id: z.string(), kind: z.string(), label: z.string(), status: z.string(), dryRun: z.boolean(), frontEnd: z.string(), startedAt: z.string(), targets: z.number(), counts: targetCountsSchema }),
       ),
     },
     annotations: READS_LOCAL,
@@ -52,6 +50,7 @@ export function operationTools(ctx: ToolContext): AnyToolSpec[] {
       const rows = ops.map((o) => ({
         id: o.id,
         kind: o.kind,
+        label: o.label ?? o.kind,
         status: o.status,
         dryRun: o.dryRun,
         frontEnd: o.frontEnd,
@@ -59,7 +58,7 @@ export function operationTools(ctx: ToolContext): AnyToolSpec[] {
         targets: o.targets.length,
         counts: countTargets(o.targets),
       }));
-      const text = rows.length ? rows.map((r) => `${r.id} ${r.kind} ${r.status} via ${r.frontEnd}, ${r.targets} VM(s), started ${r.startedAt}`).join('\n') : 'No operations yet.';
+      const text = rows.length ? rows.map((r) => `${r.id} ${r.label} ${r.status} via ${r.frontEnd}, ${r.targets} VM(s), started ${r.startedAt}`).join('\n') : 'No operations yet.';
       return ok(text, { operations: rows });
     },
   });
@@ -70,7 +69,7 @@ export function operationTools(ctx: ToolContext): AnyToolSpec[] {
     description: 'One operation with counts, skip reasons and per-VM rows (failures first, paged); follow an operation started with wait: false until its status is no longer running.',
     input: {
       id: z.string().describe('operation id, e.g. from a bulk tool or list_operations'),
-      state: z.enum(TARGET_STATES).optional().describe('only rows in this state, e.g. "failed"'),
+      state: targetStateSchema.optional().describe('only rows in this state, e.g. "failed"'),
       offset: z.number().int().min(0).optional(),
       limit: z.number().int().min(1).max(500).optional().describe('rows (default 50)'),
     },

@@ -1,10 +1,10 @@
-// Snapshot tools: list, bulk create, bulk delete and rollback (both destructive: plan and confirmation first).
+// list_snapshots: a VM's (or a selection's) snapshots. Creating, deleting and rolling back are the
+// capability tools (mcp/capability-tools.ts).
 import { z } from 'zod';
 import type { SnapshotInfo } from '../../src/core.js';
 import type { Vm } from '../../src/inventory/model.js';
-import { runBulk } from '../bulk-operation.js';
 import { defineTool, READS_CLUSTER, type AnyToolSpec } from '../define-tool.js';
-import { bulkOptionsShape, bulkOutputShape, confirmInputShape, selectionOf, selectionShape, snapshotFields, type SelectionArgs } from '../schemas.js';
+import { selectionOf, selectionShape, snapshotFields, type SelectionArgs } from '../schemas.js';
 import type { ToolContext } from '../tool-context.js';
 import { ToolInputError, ok } from '../tool-result.js';
 
@@ -76,103 +76,5 @@ export function snapshotTools(ctx: ToolContext): AnyToolSpec[] {
     },
   });
 
-  const createSnapshots = defineTool({
-    name: 'create_snapshots',
-    title: 'Create snapshots',
-    description:
-      'Snapshot every selected VM (bulk, the seed\'s fields). snapshotName may use {vm} {vmid} {date} {time} {datetime}; ttlHours marks snapshots for TTL cleanup. Waits for every PVE task and sends progress notifications (VMs finished of total) when given a progress token; wait: false answers at once with an operation id. dryRun returns the plan.',
-    input: {
-      ...selectionShape,
-      snapshotName: z.string().describe('name or template, e.g. "maint-{vm}-{date}"; PVE names: a letter first, letters, digits, - and _, at most 40 characters'),
-      description: z.string().optional(),
-      ttlHours: z.number().int().min(1).max(8760).optional().describe('hours until the snapshot may be cleaned up (1-8760)'),
-      includeMemory: z.boolean().optional().describe('also save the RAM of running VMs'),
-      ...bulkOptionsShape,
-    },
-    output: bulkOutputShape,
-    annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
-    run: (args, extra) =>
-      runBulk(ctx, extra, {
-        tool: 'create_snapshots',
-        kind: 'snapshot.create',
-        wait: args.wait,
-        request: {
-          vmSelectors: selectionOf(args as SelectionArgs),
-          snapshotName: args.snapshotName,
-          description: args.description,
-          ttlHours: args.ttlHours,
-          includeMemory: args.includeMemory,
-          maxParallel: args.maxParallel,
-          dryRun: args.dryRun,
-        },
-        execute: (req, run) => ctx.core.createSnapshots(req, run),
-      }),
-  });
-
-  const deleteSnapshots = defineTool({
-    name: 'delete_snapshots',
-    title: 'Delete snapshots',
-    description:
-      'Delete snapshots on the selected VMs by exact name, name glob, age or expired TTL. Only snapshots moxxie made unless moxxieOnly is false. Destructive: the first call answers with the plan (and asks the user where the client supports it, otherwise returns a confirmToken); call again with the same arguments plus confirm to act.',
-    input: {
-      ...selectionShape,
-      snapshotName: z.string().optional().describe('exact snapshot name'),
-      namePattern: z.string().optional().describe('glob over snapshot names, e.g. "maint-*"'),
-      olderThanHours: z.number().int().min(1).optional(),
-      expiredOnly: z.boolean().optional().describe('only snapshots whose TTL has run out'),
-      moxxieOnly: z.boolean().optional().describe('default true: only snapshots moxxie made'),
-      force: z.boolean().optional().describe('override safe mode and PVE protection'),
-      ...bulkOptionsShape,
-      ...confirmInputShape,
-    },
-    output: bulkOutputShape,
-    annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
-    run: (args, extra) =>
-      runBulk(ctx, extra, {
-        tool: 'delete_snapshots',
-        kind: 'snapshot.delete',
-        confirm: args.confirm,
-        wait: args.wait,
-        request: {
-          vmSelectors: selectionOf(args as SelectionArgs),
-          snapshotName: args.snapshotName,
-          namePattern: args.namePattern,
-          olderThanHours: args.olderThanHours,
-          expiredOnly: args.expiredOnly,
-          moxxieOnly: args.moxxieOnly,
-          force: args.force,
-          maxParallel: args.maxParallel,
-          dryRun: args.dryRun,
-        },
-        execute: (req, run) => ctx.core.deleteSnapshots(req, run),
-      }),
-  });
-
-  const rollbackSnapshot = defineTool({
-    name: 'rollback_snapshot',
-    title: 'Roll back to a snapshot',
-    description:
-      'Roll the selected VMs back to a snapshot (everything since is lost), optionally starting them after. Destructive: the first call answers with the plan and a confirmation step; call again with confirm to act.',
-    input: {
-      ...selectionShape,
-      snapshotName: z.string().describe('the snapshot to return to'),
-      start: z.boolean().optional().describe('start the VM after the rollback'),
-      force: z.boolean().optional().describe('override safe mode and PVE protection'),
-      ...bulkOptionsShape,
-      ...confirmInputShape,
-    },
-    output: bulkOutputShape,
-    annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
-    run: (args, extra) =>
-      runBulk(ctx, extra, {
-        tool: 'rollback_snapshot',
-        kind: 'snapshot.rollback',
-        confirm: args.confirm,
-        wait: args.wait,
-        request: { vmSelectors: selectionOf(args as SelectionArgs), snapshotName: args.snapshotName, start: args.start, force: args.force, maxParallel: args.maxParallel, dryRun: args.dryRun },
-        execute: (req, run) => ctx.core.rollbackSnapshot(req, run),
-      }),
-  });
-
-  return [listSnapshots, createSnapshots, deleteSnapshots, rollbackSnapshot];
+  return [listSnapshots];
 }

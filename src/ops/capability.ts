@@ -85,6 +85,11 @@ export interface Capability<R extends object = Record<string, unknown>> {
   phases(target: OperationTarget, request: R): Phase[];
   /** What a target's step holds while it runs (default: its guest and its node). */
   resources?(target: OperationTarget, request: R): TargetResources;
+  /**
+   * Whether some request of it may destroy or interrupt (its exact answer per request is `destructive`,
+   * plus `force`), and whether repeating a request changes nothing more: MCP's tool annotations.
+   */
+  hints: { destructive: boolean; idempotent: boolean };
   /** Front-end names, declared here so no front end keeps a table of its own. */
   names: { tool: string; verb: readonly string[] };
 }

@@ -10,6 +10,7 @@ import { getClusterTasks } from '../pve/endpoints/cluster.js';
 import { getQemuConfig } from '../pve/endpoints/qemu.js';
 import { CAPABILITIES } from './capabilities/index.js';
 import { RequestError } from './errors.js';
+import { planContinuation } from './continuation-plan.js';
 import { continueOperation, executeOperation, resolveSelection, resumableTargets, type ExecutionDeps } from './execute-operation.js';
 import type { CoreRecorder } from './recorder.js';
 import { OperationStore } from './registry.js';
@@ -101,6 +102,10 @@ export function createCore(opts: CoreOptions): MoxxieCore & { readonly operation
     power: (req, run) => runKind('power', req, run),
     applyTags: (req, run) => runKind('tags', req, run),
     run: runKind,
+    planContinuation: async (id, mode) => {
+      const op = await recordedOperation(id, mode);
+      return planContinuation(op, CAPABILITIES[op.kind], mode);
+    },
     resume: async (id, run) => {
       const op = await recordedOperation(id, 'resume');
       if (!resumableTargets(op).length) throw new RequestError('id', `operation ${id} has nothing left to resume: every target ended ${[...new Set(op.targets.map((t) => t.state))].join(' or ')}`);

@@ -39,6 +39,8 @@ export type OperationStatus =
   | 'interrupted' // the process died while it ran (set by history on the next open)
   | 'rolled-back'; // a rollback undid what it had done
 
+export const OPERATION_STATUSES: readonly OperationStatus[] = ['planned', 'running', 'succeeded', 'partial', 'failed', 'cancelled', 'interrupted', 'rolled-back'];
+
 export type OperationKind = 'snapshot.create' | 'snapshot.delete' | 'snapshot.rollback' | 'power' | 'tags';
 export const OPERATION_KINDS: readonly OperationKind[] = ['snapshot.create', 'snapshot.delete', 'snapshot.rollback', 'power', 'tags'];
 

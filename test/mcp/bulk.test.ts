@@ -25,7 +25,8 @@ describe('create_snapshots', () => {
       const snap = vm(id).snapshots.find((s) => s.name === `mcp-${id}`);
       expect(snap?.description).toMatch(/from MCP.*\(TTL: 4h\)/);
     }
-    expect(textOf(r)).toMatch(/snapshot create succeeded: 3 succeeded/);
+    // The operation is named by its capability's label, never just its kind.
+    expect(textOf(r)).toMatch(/snapshot mcp-\{vmid\} succeeded: 3 succeeded/);
   });
 
   it('sends progress notifications, finished of total, for a bulk snapshot', async () => {
@@ -93,7 +94,7 @@ describe('the confirm-token flow', () => {
     expect(sc(plan).confirmToken).toMatch(/^mxc_/);
     expect(sc(plan).dryRun).toBe(true);
     expect(sc(plan).counts.planned).toBe(1);
-    expect(textOf(plan)).toMatch(/Plan for snapshot delete.*nothing was done yet.*confirm: "mxc_/s);
+    expect(textOf(plan)).toMatch(/Plan for delete snapshots mcp-8200.*nothing was done yet.*confirm: "mxc_/s);
     expect(JSON.stringify(h.cluster.sim.state.vms())).toBe(before);
   });
 

@@ -87,7 +87,7 @@ describe('moxxie mcp over stdio', () => {
   it('lists the tools and runs a bulk snapshot with progress against the configured cluster', async () => {
     const client = await stdioClient([]);
     const { tools } = await client.listTools();
-    expect(tools).toHaveLength(21);
+    expect(tools).toHaveLength(23);
     const progress: number[] = [];
     const r = (await client.callTool({ name: 'create_snapshots', arguments: { selector: 'id:8200-8203', snapshotName: 'via-stdio' } }, undefined, { onprogress: (p) => void progress.push(p.progress) })) as Result;
     expect(r.structuredContent?.status).toBe('succeeded');
@@ -167,7 +167,7 @@ describe('moxxie mcp --http', () => {
     expect(anonymous.headers.get('www-authenticate')).toBe('Bearer');
     await expect(httpClient(url, { token: 'wrong' })).rejects.toThrow();
     const client = await httpClient(url, { token: 's3cret-token' });
-    expect((await client.listTools()).tools.length).toBe(21);
+    expect((await client.listTools()).tools.length).toBe(23);
   });
 
   it('refuses a non-loopback bind without a token, and allows it with one', async () => {
@@ -176,7 +176,7 @@ describe('moxxie mcp --http', () => {
     expect(refused.stderr).toMatch(/refusing to listen on 0\.0\.0\.0 without a bearer token.*MOXXIE_MCP_TOKEN/s);
     const url = await startHttp(['--host', '0.0.0.0'], { MOXXIE_MCP_TOKEN: 'another-token' });
     const client = await httpClient(url.replace('0.0.0.0', '127.0.0.1'), { token: 'another-token' });
-    expect((await client.listTools()).tools.length).toBe(21);
+    expect((await client.listTools()).tools.length).toBe(23);
   });
 });
 

@@ -13,6 +13,9 @@ export const vmSelectorSchema = z.strictObject({
 const SELECTION_HINT =
   'required: which VMs, e.g. [{"type":"VM_IDS","value":"8200,8201"}] or a selector line such as "tag:(env-prod AND NOT always-on)"';
 
+/** Overrides safe mode, PVE protection and always-on, for the capabilities those rules guard. */
+export const forceField = boolField().optional().describe('override safe mode, PVE protection and always-on (needs confirmation)');
+
 export const bulkFields = {
   vmSelectors: z
     .union([z.string(), z.array(vmSelectorSchema)], { error: (iss) => (iss.input === undefined ? SELECTION_HINT : `must be a selector line or a list of selectors; ${SELECTION_HINT}`) })
@@ -20,6 +23,5 @@ export const bulkFields = {
   maxParallel: intField(1, 20).optional().describe('guests worked on at once (1-20, default from the context, usually 5)'),
   maxPerNode: intField(1, 20).optional().describe('steps at once per node (both ends of a move count)'),
   dryRun: boolField().optional().describe('only return the plan; nothing is changed'),
-  force: boolField().optional(),
   onFailure: enumField(['continue', 'stop']).optional().describe("after a failed target: 'continue' (default) or 'stop' starting new ones"),
 };

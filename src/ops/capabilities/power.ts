@@ -10,7 +10,7 @@ import { offlineNodesOf, PlanBuilder } from '../plan.js';
 import { boolField, enumField, intField } from '../request-schema.js';
 import { StepFailure } from '../runner.js';
 import { alwaysOnSkip, checkProtection, offlineReason, PROTECTION_SKIP, safeModeSkip, unsupportedReason } from '../safety.js';
-import { bulkFields } from './bulk-fields.js';
+import { bulkFields, forceField } from './bulk-fields.js';
 
 export const POWER_ACTIONS = ['START', 'STOP', 'SHUTDOWN', 'REBOOT', 'SUSPEND', 'RESUME'] as const;
 export type PowerAction = (typeof POWER_ACTIONS)[number];
@@ -29,6 +29,7 @@ const schema = z.strictObject({
   operation: enumField(POWER_ACTIONS),
   skipIfAlreadyInState: boolField().optional().describe('default true'),
   timeoutSeconds: intField(30, 3600).optional().describe('graceful timeout, 30-3600 (default 300)'),
+  force: forceField,
 });
 export type PowerRequest = z.infer<typeof schema>;
 
@@ -77,6 +78,7 @@ export const power: Capability<PowerRequest> = {
   // A graceful shutdown may take its whole timeout, and then the forced stop.
   taskTimeoutMs: (r) => ((r.timeoutSeconds ?? DEFAULT_TIMEOUT_S) + 120) * 1000,
   names: { tool: 'power_vms', verb: ['power'] },
+  hints: { destructive: true, idempotent: false },
 
   async plan(input, req) {
     const op = req.operation;

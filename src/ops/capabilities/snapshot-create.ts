@@ -39,6 +39,7 @@ export const snapshotCreate: Capability<SnapshotCreateRequest> = {
   destructive: () => false,
   taskTimeoutMs: () => SNAPSHOT_TASK_TIMEOUT_MS,
   names: { tool: 'create_snapshots', verb: ['snapshot', 'create'] },
+  hints: { destructive: false, idempotent: false },
 
   plan(input, req) {
     const template = validateTemplate(req.snapshotName);

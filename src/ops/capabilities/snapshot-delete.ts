@@ -15,7 +15,7 @@ import { boolField, intField } from '../request-schema.js';
 import { StepFailure } from '../runner.js';
 import { checkProtection, offlineReason, PROTECTION_SKIP, safeModeSkip, unsupportedReason } from '../safety.js';
 import { listSnapshots } from '../snapshot-list.js';
-import { bulkFields } from './bulk-fields.js';
+import { bulkFields, forceField } from './bulk-fields.js';
 import { SNAPSHOT_TASK_TIMEOUT_MS } from './snapshot-create.js';
 
 const HOUR_MS = 3600_000;
@@ -29,6 +29,7 @@ const schema = z.strictObject({
   olderThanHours: intField(1, 87600).optional(),
   expiredOnly: boolField().optional().describe('only snapshots whose TTL has run out'),
   moxxieOnly: boolField().optional().describe('default true: only snapshots moxxie made'),
+  force: forceField,
 });
 export type SnapshotDeleteRequest = z.infer<typeof schema>;
 
@@ -42,6 +43,7 @@ export const snapshotDelete: Capability<SnapshotDeleteRequest> = {
   destructive: () => true,
   taskTimeoutMs: () => SNAPSHOT_TASK_TIMEOUT_MS,
   names: { tool: 'delete_snapshots', verb: ['snapshot', 'delete'] },
+  hints: { destructive: true, idempotent: true },
 
   async plan(input, req) {
     const olderThanHours = req.olderThanHours;

@@ -7,13 +7,14 @@ import type { Capability } from '../capability.js';
 import { offlineNodesOf, PlanBuilder } from '../plan.js';
 import { boolField, textField } from '../request-schema.js';
 import { alwaysOnSkip, checkProtection, offlineReason, PROTECTION_SKIP, safeModeSkip, unsupportedReason } from '../safety.js';
-import { bulkFields } from './bulk-fields.js';
+import { bulkFields, forceField } from './bulk-fields.js';
 import { SNAPSHOT_TASK_TIMEOUT_MS } from './snapshot-create.js';
 
 const schema = z.strictObject({
   ...bulkFields,
   snapshotName: textField('required: the snapshot to roll back to').describe('the snapshot to return to'),
   start: boolField().optional().describe('start the VM after the rollback'),
+  force: forceField,
 });
 export type SnapshotRollbackRequest = z.infer<typeof schema>;
 
@@ -27,6 +28,7 @@ export const snapshotRollback: Capability<SnapshotRollbackRequest> = {
   destructive: () => true,
   taskTimeoutMs: () => SNAPSHOT_TASK_TIMEOUT_MS,
   names: { tool: 'rollback_snapshot', verb: ['snapshot', 'rollback'] },
+  hints: { destructive: true, idempotent: false },
 
   async plan(input, req) {
     const start = req.start === true;

@@ -11,7 +11,7 @@ import { RequestError } from '../errors.js';
 import { offlineNodesOf, PlanBuilder } from '../plan.js';
 import { enumField } from '../request-schema.js';
 import { offlineReason, safeModeSkip, unsupportedReason } from '../safety.js';
-import { bulkFields } from './bulk-fields.js';
+import { bulkFields, forceField } from './bulk-fields.js';
 
 export const TAG_ACTIONS = ['ADD', 'REMOVE', 'REPLACE'] as const;
 export type TagAction = (typeof TAG_ACTIONS)[number];
@@ -26,6 +26,7 @@ const schema = z.strictObject({
   ...bulkFields,
   action: enumField(TAG_ACTIONS),
   tags: z.array(z.unknown(), { error: 'must be a list of tags, e.g. ["env-test","workshop"]' }).describe('PVE tags: letters, digits and _ - + .'),
+  force: forceField,
 });
 export type TagRequest = z.infer<typeof schema>;
 
@@ -89,6 +90,7 @@ export const tags: Capability<TagRequest> = {
   auditName: (r) => `tags ${r.action}`,
   taskTimeoutMs: () => TAG_WRITE_TIMEOUT_MS,
   names: { tool: 'tag_vms', verb: ['tags'] },
+  hints: { destructive: true, idempotent: true },
 
   plan(input, req) {
     const wanted = validateTags(req.tags);

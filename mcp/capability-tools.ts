@@ -1,0 +1,49 @@
+// One MCP tool per capability of the core's registry: its name, title, description, input fields,
+// danger and annotations all come from the capability's declaration. The tool adds only what is MCP's
+// own: a one-line `selector` beside `vmSelectors`, `wait`, and `confirm` where a request can be destructive.
+import { z } from 'zod';
+import type { AnyCapability } from '../src/ops/capability.js';
+import { CAPABILITIES } from '../src/ops/capabilities/index.js';
+import { runBulk } from './bulk-operation.js';
+import { defineTool, type AnyToolSpec } from './define-tool.js';
+import { bulkOutputShape, confirmInputShape, selectionOf, selectionShape, waitInputShape, type SelectionArgs } from './schemas.js';
+import type { ToolContext } from './tool-context.js';
+
+const CONFIRM_TEXT =
+  ' Destructive requests (and any with force) answer first with the plan: the server asks the user where the client supports it, otherwise returns a confirmToken; call again with the same arguments plus confirm to act.';
+
+/** The capability's request fields, minus the selection (the tool offers both selection forms). */
+function requestShape(capability: AnyCapability): z.ZodRawShape {
+  const { vmSelectors: _selection, ...rest } = (capability.schema as unknown as z.ZodObject).shape;
+  return rest as z.ZodRawShape;
+}
+
+export function capabilityTool(ctx: ToolContext, capability: AnyCapability): AnyToolSpec {
+  const name = capability.names.tool;
+  const mayDestroy = capability.hints.destructive;
+  return defineTool({
+    name,
+    title: capability.title,
+    description: `${capability.description}${mayDestroy ? CONFIRM_TEXT : ''} Dry runs (dryRun: true) change nothing.`,
+    input: { ...selectionShape, ...requestShape(capability), ...waitInputShape, ...(mayDestroy ? confirmInputShape : {}) },
+    output: bulkOutputShape,
+    annotations: { readOnlyHint: false, destructiveHint: mayDestroy, idempotentHint: capability.hints.idempotent, openWorldHint: true },
+    run: (args, extra) => {
+      const { selector: _selector, vmSelectors: _vmSelectors, wait, confirm, ...fields } = args as Record<string, unknown> & SelectionArgs & { wait?: boolean; confirm?: string };
+      const request = { vmSelectors: selectionOf(args as SelectionArgs), ...fields };
+      return runBulk(ctx, extra, {
+        tool: name,
+        kind: capability.kind,
+        confirm,
+        wait,
+        request,
+        execute: (req, run) => ctx.core.run(capability.kind, req, run),
+      });
+    },
+  });
+}
+
+/** Every capability's tool, in the registry's order. */
+export function capabilityTools(ctx: ToolContext): AnyToolSpec[] {
+  return Object.values(CAPABILITIES).map((c) => capabilityTool(ctx, c));
+}
