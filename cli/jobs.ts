@@ -5,7 +5,7 @@ import { CONTEXT_FLAGS, contextChoiceProblem } from '../src/config/context-flags
 import { ReadOnlyError, RequestError } from '../src/ops/errors.js';
 import { openMoxxie, type MoxxieSession } from '../src/open.js';
 import { isManualOnly } from '../src/schedule/cron.js';
-import { isDestructiveJob } from '../src/schedule/job-danger.js';
+import { isDestructiveJob } from '../src/schedule/job-tasks.js';
 import { executeJob } from '../src/schedule/job-executor.js';
 import { JobInputError, readJobInput, readJobPatch, STDIN } from './job-json-input.js';
 import { formatTime } from '../src/text/time.js';

@@ -2,7 +2,7 @@
 // the job deletes snapshots or stops VMs), runs. Jobs live in moxxie's history store, shared with the
 // scheduler and the TUI.
 import { z } from 'zod';
-import { isDestructiveJob } from '../../src/schedule/job-danger.js';
+import { isDestructiveJob } from '../../src/schedule/job-tasks.js';
 import type { JobRecord, JobRunRecord } from '../../src/history/job-records.js';
 import type { JobInput, JobPatch } from '../../src/schedule/jobs.js';
 import { executeJob } from '../../src/schedule/job-executor.js';

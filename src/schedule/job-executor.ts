@@ -3,8 +3,9 @@
 import type { MoxxieCore } from '../core.js';
 import type { FrontEnd, Operation, OperationTarget, RunOptions } from '../ops/types.js';
 import type { VmSelector } from '../select/types.js';
-import type { JobRecord, JobRunStatus, JobRunVm, PowerScheduleParams, SnapshotCreateParams, SnapshotDeleteParams } from '../history/job-records.js';
-import { jobMarker, rotateSnapshots } from './snapshot-rotation.js';
+import type { JobRecord, JobRunStatus, JobRunVm, SnapshotCreateParams } from '../history/job-records.js';
+import { JOB_TASKS } from './job-tasks.js';
+import { rotateSnapshots } from './snapshot-rotation.js';
 
 export interface ExecutionResult {
   status: JobRunStatus;
@@ -53,44 +54,15 @@ export async function executeJob(core: MoxxieCore, job: JobRecord, opts: Execute
       if (e.type === 'target-updated') opts.onTarget?.(e.target);
     },
   };
-  switch (job.taskType) {
-    case 'snapshot_create': {
-      const p = job.parameters as SnapshotCreateParams;
-      const description = `${p.description ?? `scheduled by moxxie job ${job.name}`} ${jobMarker(job.id)}`;
-      const op = await core.createSnapshots(
-        { vmSelectors, snapshotName: p.snapshotNamePattern, description, ttlHours: p.snapshotTTL, includeMemory: p.includeVmState, maxParallel: p.maxParallel, dryRun: opts.dryRun },
-        run,
-      );
-      const result = fromOperation(op);
-      if (p.maxSnapshots !== undefined && !opts.signal?.aborted) {
-        const rotated = await rotateSnapshots(core, job, op, { dryRun: opts.dryRun, signal: opts.signal, frontEnd: run.frontEnd });
-        result.operationIds.push(...rotated.operationIds);
-        result.message = [result.message, rotated.message].filter(Boolean).join('; ');
-        if (rotated.failed && result.status === 'succeeded') result.status = 'partial';
-      }
-      return result;
-    }
-    case 'snapshot_delete': {
-      const p = job.parameters as SnapshotDeleteParams;
-      const op = await core.deleteSnapshots(
-        {
-          vmSelectors,
-          olderThanHours: p.ageThresholdHours,
-          namePattern: p.namePattern,
-          expiredOnly: p.checkDescription,
-          moxxieOnly: p.safeMode,
-          maxParallel: p.maxParallel,
-          dryRun: opts.dryRun || p.dryRun,
-        },
-        run,
-      );
-      return fromOperation(op);
-    }
-    case 'power_schedule': {
-      const p = job.parameters as PowerScheduleParams;
-      const operation = p.action.toUpperCase() as 'START' | 'SHUTDOWN' | 'STOP';
-      const op = await core.power({ vmSelectors, operation, force: p.force, timeoutSeconds: p.timeoutSeconds, maxParallel: p.maxParallel, dryRun: opts.dryRun }, run);
-      return fromOperation(op);
-    }
+  const task = JOB_TASKS[job.taskType];
+  const op = await core.run(task.kind, task.request(job, { vmSelectors, dryRun: opts.dryRun }), run);
+  const result = fromOperation(op);
+  const p = job.parameters as SnapshotCreateParams;
+  if (job.taskType === 'snapshot_create' && p.maxSnapshots !== undefined && !opts.signal?.aborted) {
+    const rotated = await rotateSnapshots(core, job, op, { dryRun: opts.dryRun, signal: opts.signal, frontEnd: run.frontEnd });
+    result.operationIds.push(...rotated.operationIds);
+    result.message = [result.message, rotated.message].filter(Boolean).join('; ');
+    if (rotated.failed && result.status === 'succeeded') result.status = 'partial';
   }
+  return result;
 }
