@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { contextStateDir } from '../../src/config/paths.js';
 import { currentOwner } from '../../src/history/process-owner.js';
 import { HistoryStore, openHistory } from '../../src/history/store.js';
 import type { Operation } from '../../src/ops/types.js';
@@ -172,7 +173,7 @@ describe('history store', () => {
 
   it('finds a context\'s store under MOXXIE_STATE_DIR', async () => {
     const root = tmp('root');
-    const store = await openHistory({ context: 'lab', env: { MOXXIE_STATE_DIR: root } });
+    const store = await openHistory({ dir: contextStateDir('lab', { MOXXIE_STATE_DIR: root }) });
     expect(store.file).toBe(join(root, 'lab', 'history.json'));
   });
 });
