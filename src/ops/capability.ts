@@ -91,7 +91,17 @@ export interface Capability<R extends object = Record<string, unknown>> {
    */
   hints: { destructive: boolean; idempotent: boolean };
   /** Front-end names, declared here so no front end keeps a table of its own. */
-  names: { tool: string; verb: readonly string[] };
+  names: { tool: string; verb: readonly string[]; cli?: CliWords };
+}
+
+/** How the CLI verb reads its words: `moxxie power shutdown SELECTOR`, `moxxie tags add SELECTOR TAG…`. */
+export interface CliWords {
+  /** An enum field whose value is the word after the verb, in lower case (power's operation, tags' action). */
+  modeField?: string;
+  /** An array field that takes the words after the selector (tags' `tags`). */
+  restField?: string;
+  /** Short flag names: { name: 'snapshotName' } makes --name mean --snapshot-name. */
+  aliases?: Record<string, string>;
 }
 
 // A capability with its request type erased, for the registry.

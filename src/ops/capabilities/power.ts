@@ -77,7 +77,7 @@ export const power: Capability<PowerRequest> = {
   auditName: (r) => `power ${r.operation}`,
   // A graceful shutdown may take its whole timeout, and then the forced stop.
   taskTimeoutMs: (r) => ((r.timeoutSeconds ?? DEFAULT_TIMEOUT_S) + 120) * 1000,
-  names: { tool: 'power_vms', verb: ['power'] },
+  names: { tool: 'power_vms', verb: ['power'], cli: { modeField: 'operation', aliases: { timeout: 'timeoutSeconds' } } },
   hints: { destructive: true, idempotent: false },
 
   async plan(input, req) {

@@ -38,7 +38,7 @@ export const snapshotCreate: Capability<SnapshotCreateRequest> = {
   label: (r) => `snapshot ${r.snapshotName}`,
   destructive: () => false,
   taskTimeoutMs: () => SNAPSHOT_TASK_TIMEOUT_MS,
-  names: { tool: 'create_snapshots', verb: ['snapshot', 'create'] },
+  names: { tool: 'create_snapshots', verb: ['snapshot', 'create'], cli: { aliases: { name: 'snapshotName', ttl: 'ttlHours' } } },
   hints: { destructive: false, idempotent: false },
 
   plan(input, req) {

@@ -42,7 +42,7 @@ export const snapshotDelete: Capability<SnapshotDeleteRequest> = {
   label: (r) => `delete snapshots ${r.snapshotName ?? r.namePattern ?? (r.expiredOnly ? 'past their TTL' : `older than ${r.olderThanHours}h`)}`,
   destructive: () => true,
   taskTimeoutMs: () => SNAPSHOT_TASK_TIMEOUT_MS,
-  names: { tool: 'delete_snapshots', verb: ['snapshot', 'delete'] },
+  names: { tool: 'delete_snapshots', verb: ['snapshot', 'delete'], cli: { aliases: { name: 'snapshotName', pattern: 'namePattern' } } },
   hints: { destructive: true, idempotent: true },
 
   async plan(input, req) {

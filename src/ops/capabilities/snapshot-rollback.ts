@@ -27,7 +27,7 @@ export const snapshotRollback: Capability<SnapshotRollbackRequest> = {
   label: (r) => `roll back to ${r.snapshotName}${r.start ? ' and start' : ''}`,
   destructive: () => true,
   taskTimeoutMs: () => SNAPSHOT_TASK_TIMEOUT_MS,
-  names: { tool: 'rollback_snapshot', verb: ['snapshot', 'rollback'] },
+  names: { tool: 'rollback_snapshot', verb: ['snapshot', 'rollback'], cli: { aliases: { name: 'snapshotName' } } },
   hints: { destructive: true, idempotent: false },
 
   async plan(input, req) {

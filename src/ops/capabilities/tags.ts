@@ -89,7 +89,7 @@ export const tags: Capability<TagRequest> = {
   destructive: (r) => r.action === 'REMOVE' || r.action === 'REPLACE',
   auditName: (r) => `tags ${r.action}`,
   taskTimeoutMs: () => TAG_WRITE_TIMEOUT_MS,
-  names: { tool: 'tag_vms', verb: ['tags'] },
+  names: { tool: 'tag_vms', verb: ['tags'], cli: { modeField: 'action', restField: 'tags' } },
   hints: { destructive: true, idempotent: true },
 
   plan(input, req) {
