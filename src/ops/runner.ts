@@ -16,9 +16,22 @@ export class StepFailure extends Error {}
 /** A phase stopped part-way because the operation was cancelled; the message says what was done. */
 export class StepCancelled extends Error {}
 
-export interface RunnerOptions {
+/** What running and undoing phases both need. */
+export interface StepEnvironment {
   client: PveClient;
   maxParallel: number;
+  taskTimeoutMs: number;
+  waitTask: (upid: string, opts: WaitOptions) => Promise<TaskResult>;
+  /** Shared by all operations of a core; a private one when absent. */
+  gate?: VmGate;
+  phasesOf: (target: OperationTarget) => Phase[];
+  resourcesOf: (target: OperationTarget) => TargetResources;
+  emit: (event: OperationEvent) => void;
+  /** Durable record of a phase transition; awaited before and after each PVE call. */
+  journal: (target: OperationTarget, phase: PhaseRecord) => Promise<void>;
+}
+
+export interface RunnerOptions extends StepEnvironment {
   maxPerNode?: number;
   maxPerStorage?: number;
   maxPerTemplate?: number;
@@ -29,14 +42,6 @@ export interface RunnerOptions {
   abandonSignal?: AbortSignal;
   lockRetries?: number;
   lockRetryDelayMs?: number;
-  taskTimeoutMs: number;
-  waitTask: (upid: string, opts: WaitOptions) => Promise<TaskResult>;
-  gate?: VmGate;
-  phasesOf: (target: OperationTarget) => Phase[];
-  resourcesOf: (target: OperationTarget) => TargetResources;
-  emit: (event: OperationEvent) => void;
-  /** Durable record of a phase transition; awaited before and after each PVE call. */
-  journal: (target: OperationTarget, phase: PhaseRecord) => Promise<void>;
   /**
    * Resume: every unfinished phase first looks at PVE (its recorded task, then its check) so nothing is
    * done twice. A normal run checks only on a retry.
@@ -268,24 +273,12 @@ async function lookFirst(phase: Phase, rec: PhaseRecord, tools: PhaseTools, opts
   return phase.check ? phase.check(tools) : undefined;
 }
 
-export interface UndoOptions {
-  client: PveClient;
-  taskTimeoutMs: number;
-  waitTask: (upid: string, opts: WaitOptions) => Promise<TaskResult>;
-  gate?: VmGate;
-  phasesOf: (target: OperationTarget) => Phase[];
-  resourcesOf: (target: OperationTarget) => TargetResources;
-  emit: (event: OperationEvent) => void;
-  journal: (target: OperationTarget, phase: PhaseRecord) => Promise<void>;
-  maxParallel: number;
-}
-
 /**
  * Rollback: undoes completed phases in reverse order — the last target to finish first, each target's
  * phases last to first — each undo an awaited, journaled step. A target whose completed work has no undo
  * keeps its state and says so.
  */
-export async function runUndo(op: Operation, opts: UndoOptions): Promise<void> {
+export async function runUndo(op: Operation, opts: StepEnvironment): Promise<void> {
   const touched = op.targets
     .filter((t) => t.phases.some((p) => p.state === 'succeeded' || (p.state === 'undone' && p.undo?.state !== 'succeeded')))
     .sort((a, b) => (b.finishedAt ?? 0) - (a.finishedAt ?? 0));
