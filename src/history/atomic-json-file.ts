@@ -4,7 +4,7 @@
 // so two processes writing at once could rename each other's half-written temp file.)
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, readdirSync, unlinkSync } from 'node:fs';
-import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { open, readFile, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Adapter } from 'lowdb';
 
@@ -24,56 +24,73 @@ export class AtomicJsonFile<T> implements Adapter<T> {
   }
 
   async write(data: T): Promise<void> {
-    const tmp = join(dirname(this.file), `.${basename(this.file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-    const handle = await open(tmp, 'w', 0o600);
-    try {
-      await handle.writeFile(JSON.stringify(data));
-      await handle.sync();
-    } catch (err) {
-      await handle.close();
-      await unlink(tmp).catch(() => {});
-      throw err;
-    }
-    await handle.close();
-    try {
-      await rename(tmp, this.file);
-    } catch (err) {
-      await unlink(tmp).catch(() => {});
-      throw err;
-    }
-    try {
-      const dirFd = openSync(dirname(this.file), 'r');
-      try {
-        fsyncSync(dirFd);
-      } finally {
-        closeSync(dirFd);
-      }
-    } catch {
-      // Some file systems cannot fsync a directory; the rename is still atomic.
-    }
+    await atomicWriteText(this.file, JSON.stringify(data));
   }
 }
 
-/** Removes temp files left by writers that were killed mid-write (their pid is passed to `isGone`). */
-export function removeOrphanTempFiles(file: string, isGone: (pid: number) => boolean): number {
-  const prefix = `.${basename(file)}.`;
+/** Replaces `file` with `text`: a unique temp file, fsync, rename, fsync of the directory. */
+export async function atomicWriteText(file: string, text: string): Promise<void> {
+  const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const handle = await open(tmp, 'w', 0o600);
+  try {
+    await handle.writeFile(text);
+    await handle.sync();
+  } catch (err) {
+    await handle.close();
+    await unlink(tmp).catch(() => {});
+    throw err;
+  }
+  await handle.close();
+  try {
+    await rename(tmp, file);
+  } catch (err) {
+    await unlink(tmp).catch(() => {});
+    throw err;
+  }
+  try {
+    const dirFd = openSync(dirname(file), 'r');
+    try {
+      fsyncSync(dirFd);
+    } finally {
+      closeSync(dirFd);
+    }
+  } catch {
+    // Some file systems cannot fsync a directory; the rename is still atomic.
+  }
+}
+
+/**
+ * Removes temp files left in `dir` by writers that were killed mid-write (`.<name>.<pid>.<hex>.tmp`; their
+ * pid is passed to `isGone`).
+ */
+export function removeOrphanTempFiles(dir: string, isGone: (pid: number) => boolean): number {
   let removed = 0;
   let names: string[];
   try {
-    names = readdirSync(dirname(file));
+    names = readdirSync(dir);
   } catch {
     return 0;
   }
   for (const name of names) {
-    if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
-    const pid = Number(name.slice(prefix.length).split('.')[0]);
-    if (!Number.isInteger(pid) || !isGone(pid)) continue;
+    if (!name.startsWith('.') || !name.endsWith('.tmp')) continue;
+    const parts = name.split('.');
+    const pid = Number(parts[parts.length - 3]);
+    if (!Number.isInteger(pid) || pid <= 0 || !isGone(pid)) continue;
     try {
-      unlinkSync(join(dirname(file), name));
+      unlinkSync(join(dir, name));
       removed++;
     } catch {
       // Already gone.
     }
   }
   return removed;
+}
+
+/** Writes all of `buf` at the handle's position (at the end, for a file opened to append). */
+export async function writeFully(handle: FileHandle, buf: Buffer): Promise<void> {
+  let off = 0;
+  while (off < buf.length) {
+    const { bytesWritten } = await handle.write(buf, off, buf.length - off);
+    off += bytesWritten;
+  }
 }

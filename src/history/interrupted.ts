@@ -1,34 +1,53 @@
-// An operation or job run left `running` by a process that has died is shown as interrupted, keeping
-// what had completed: finished targets stay as they were, the rest say what is known about them.
-import type { HistoryData } from './records.js';
-import { ownerGone, type ProcessOwner } from './process-owner.js';
+// An operation or job run left `running` by a process that has died is shown as interrupted, keeping what
+// had completed. A target that had started (running, or any phase past pending) is `interrupted`, its
+// running phase too, with every UPID it had; one that never started is `cancelled` ("not started"); a
+// finished target stays as it was.
+import type { OperationTarget } from '../ops/types.js';
+import type { JobRunIndexEntry, OperationRecord } from './records.js';
+import type { JobRunVm } from './job-records.js';
+import { stateCounts } from './records.js';
 
-export function markInterrupted(data: HistoryData, gone: (owner: ProcessOwner | undefined) => boolean = ownerGone, now = Date.now()): number {
-  let n = 0;
-  for (const op of data.operations) {
-    if (op.status !== 'running' || !gone(op.owner)) continue;
-    op.status = 'interrupted';
-    op.finishedAt ??= now;
-    for (const t of op.targets) {
-      if (t.state === 'running') {
-        t.state = 'cancelled';
-        t.message = `interrupted while running: the moxxie process (pid ${op.owner.pid}) died; check the VM${t.upid ? ` and PVE task ${t.upid}` : ''}`;
-      } else if (t.state === 'planned') {
-        t.state = 'cancelled';
-        t.message = `not started: the moxxie process (pid ${op.owner.pid}) died first`;
+const started = (t: OperationTarget) => t.state === 'running' || (t.state === 'planned' && t.phases.some((p) => p.state !== 'pending'));
+
+/** Marks one operation whose process died as interrupted (in place). */
+export function markInterrupted(op: OperationRecord, now = Date.now()): void {
+  const who = `the moxxie process (pid ${op.owner.pid})`;
+  op.status = 'interrupted';
+  op.finishedAt ??= now;
+  for (const t of op.targets) {
+    if (started(t)) {
+      t.state = 'interrupted';
+      for (const p of t.phases) {
+        if (p.state !== 'running') continue;
+        p.state = 'interrupted';
+        p.message = `${who} died while this phase ran${p.upids.length ? `; check PVE task ${p.upids.at(-1)}` : ''}`;
       }
+      const upid = t.upid ?? t.phases.flatMap((p) => p.upids).at(-1);
+      t.message = `interrupted while running: ${who} died; check ${t.kind === 'node' ? 'the node' : t.kind === 'volume' ? 'the volume' : 'the guest'}${upid ? ` and PVE task ${upid}` : ''}`;
+    } else if (t.state === 'planned') {
+      t.state = 'cancelled';
+      t.message = `not started: ${who} died first`;
     }
-    const counts = { planned: 0, skipped: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 };
-    for (const t of op.targets) counts[t.state]++;
-    op.summary = { counts, durationMs: op.finishedAt - op.startedAt };
-    n++;
   }
-  for (const run of data.jobRuns) {
-    if (run.status !== 'running' || !gone(run.owner)) continue;
-    run.status = 'interrupted';
-    run.finishedAt ??= now;
-    run.message = `interrupted: the moxxie process (pid ${run.owner?.pid}) died while the run was going`;
-    n++;
+  op.summary = { counts: stateCounts(op.targets), durationMs: op.finishedAt - op.startedAt };
+}
+
+/** Marks a job run whose process died as interrupted (in place). */
+export function markRunInterrupted(run: Pick<JobRunIndexEntry, 'status' | 'finishedAt' | 'message' | 'owner'>, now = Date.now()): void {
+  run.status = 'interrupted';
+  run.finishedAt ??= now;
+  run.message = `interrupted: the moxxie process (pid ${run.owner?.pid}) died while the run was going`;
+}
+
+/** A run's per-VM rows brought up to date from its operations (later operations, i.e. retries, win). */
+export function rowsFromOperations(rows: readonly JobRunVm[], ops: readonly OperationRecord[]): JobRunVm[] {
+  const byVm = new Map(rows.map((r) => [r.vmid, r]));
+  for (const op of ops) {
+    for (const t of op.targets) {
+      const row: JobRunVm = { vmid: t.vmid, name: t.name, state: t.state };
+      if (t.message !== undefined) row.message = t.message;
+      byVm.set(t.vmid, row);
+    }
   }
-  return n;
+  return [...byVm.values()].sort((a, b) => a.vmid - b.vmid);
 }

@@ -3,6 +3,7 @@
 // same ones; they are keyed by id, so a rename keeps the schedule and the runs attached.
 import { randomUUID } from 'node:crypto';
 import type { MoxxieCore } from '../core.js';
+import { markRunInterrupted } from '../history/interrupted.js';
 import { currentOwner, ownerGone } from '../history/process-owner.js';
 import type { HistoryStore } from '../history/store.js';
 import { ReadOnlyError, RequestError } from '../ops/errors.js';
@@ -32,6 +33,78 @@ export interface JobManagerOptions {
    * before the run is closed without them (default 60 s). They finish on PVE either way.
    */
   stepGraceMs?: number;
+  /** A running run's per-VM rows are written at most this often (default 1 s); its operations at once. */
+  runProgressMs?: number;
+}
+
+/** Calls `onAdd` after every push onto `list` (a hidden own `push`: copies and JSON do not carry it). */
+function watchPushes<T>(list: T[], onAdd: () => void): T[] {
+  Object.defineProperty(list, 'push', {
+    value: (...items: T[]) => {
+      const n = Array.prototype.push.apply(list, items);
+      onAdd();
+      return n;
+    },
+    enumerable: false,
+    configurable: true,
+    writable: true,
+  });
+  return list;
+}
+
+/**
+ * Keeps a running run's record current in the store while it goes, so a run whose process dies still
+ * links to its operations: each operation id is written as soon as the operation starts, the per-VM
+ * rows (in the run's own file, not the index) at most every `everyMs`.
+ */
+class RunProgress {
+  private writes: Promise<void> = Promise.resolve();
+  private readonly timer: NodeJS.Timeout;
+  private savedRows = '[]';
+
+  constructor(
+    private readonly store: HistoryStore,
+    private readonly run: JobRunRecord,
+    everyMs: number,
+  ) {
+    watchPushes(run.operationIds, () => this.linkOperations());
+    this.timer = setInterval(() => this.saveRows(), everyMs);
+    this.timer.unref();
+  }
+
+  private queue(write: () => Promise<unknown>): void {
+    this.writes = this.writes.then(write).then(
+      () => undefined,
+      (err: Error) => this.store.reportError(new Error(`job run ${this.run.id}: its progress could not be recorded (${err.message})`)),
+    );
+  }
+
+  private linkOperations(): void {
+    const ids = [...this.run.operationIds];
+    const attempts = this.run.attempts;
+    this.queue(() =>
+      this.store.update((data) => {
+        const r = data.jobRuns.find((x) => x.id === this.run.id);
+        // A run already closed (its final record written) is left as it is.
+        if (!r || r.status !== 'running') return;
+        r.operationIds = ids;
+        r.attempts = attempts;
+      }),
+    );
+  }
+
+  private saveRows(): void {
+    const rows = JSON.stringify(this.run.vms);
+    if (rows === this.savedRows) return;
+    this.savedRows = rows;
+    this.queue(() => this.store.saveJobRunRows(this.run.id, JSON.parse(rows) as JobRunRecord['vms']));
+  }
+
+  /** Stops and waits for the writes already queued (before the final record is written). */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.writes;
+  }
 }
 
 /** A run going on in this process. */
@@ -46,6 +119,7 @@ interface ActiveRun {
 export class JobManager {
   private readonly frontEnd: FrontEnd;
   private readonly stepGraceMs: number;
+  private readonly runProgressMs: number;
   private readonly active = new Map<string, ActiveRun>();
   /** Jobs with a non-dry run still executing here (the overlap rule, in-process half). */
   private readonly busy = new Set<string>();
@@ -57,6 +131,7 @@ export class JobManager {
   ) {
     this.frontEnd = opts.frontEnd ?? 'cli';
     this.stepGraceMs = opts.stepGraceMs ?? 60_000;
+    this.runProgressMs = opts.runProgressMs ?? 1000;
   }
 
   async list(): Promise<JobRecord[]> {
@@ -209,9 +284,7 @@ export class JobManager {
         const busyElsewhere = data.jobRuns.some((r) => {
           if (r.jobId !== job.id || r.status !== 'running' || r.dryRun) return false;
           if (!ownerGone(r.owner)) return true;
-          r.status = 'interrupted';
-          r.finishedAt = Date.now();
-          r.message = `interrupted: the moxxie process (pid ${r.owner?.pid}) died while the run was going`;
+          markRunInterrupted(r);
           return false;
         });
         if (busyHere || busyElsewhere) {
@@ -258,6 +331,7 @@ export class JobManager {
     });
 
     const frontEnd: FrontEnd = run.trigger === 'manual' ? this.frontEnd : 'scheduler';
+    const progress = new RunProgress(this.store, run, this.runProgressMs);
     const execution = runAttempts(this.core, job, run, { dryRun: run.dryRun, signal: controller.signal, frontEnd });
     let finished = false;
     const done = execution.then(
@@ -294,6 +368,7 @@ export class JobManager {
     run.finishedAt = Date.now();
     const final = structuredClone(run);
     try {
+      await progress.stop();
       await this.store.update((data) => {
         const i = data.jobRuns.findIndex((r) => r.id === final.id);
         if (i >= 0) data.jobRuns[i] = final;
