@@ -1,14 +1,7 @@
 // A job (or a patch) as JSON from a file or stdin, for `moxxie jobs create/update`. Only the outer shape
 // is checked here; the core's checkJob validates the values and names the field that is wrong.
 import { readFile } from 'node:fs/promises';
-import { RequestError } from '../src/ops/errors.js';
-import type { JobInput, JobPatch } from '../src/schedule/job-validation.js';
-
-/** Fields a job takes, in the seed's shape plus moxxie's additions. */
-const JOB_FIELDS = ['name', 'description', 'taskType', 'cronExpression', 'timezone', 'enabled', 'parameters', 'vmSelectors', 'maxRetries', 'retryDelaySeconds', 'timeoutSeconds'];
-
-/** Fields `moxxie jobs show --json` prints that the core sets itself: ignored, so a shown job can be fed back. */
-const OUTPUT_ONLY_FIELDS = ['id', 'createdAt', 'updatedAt', 'lastScheduledAt'];
+import { JOB_FIELDS, OUTPUT_ONLY_FIELDS, refuseUnknownJobFields, type JobInput, type JobPatch } from '../src/schedule/job-validation.js';
 
 /** A bad file or bad JSON: the caller's input, not a failure of moxxie. */
 export class JobInputError extends Error {}
@@ -40,10 +33,8 @@ function parseObject(text: string, what: string): Record<string, unknown> {
     throw new JobInputError(`${what} is not valid JSON: ${(err as Error).message}`);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new JobInputError(`${what} must hold one JSON object (a job), not ${Array.isArray(value) ? 'an array' : JSON.stringify(value)}`);
-  const unknown = Object.keys(value).filter((k) => !JOB_FIELDS.includes(k) && !OUTPUT_ONLY_FIELDS.includes(k));
-  // The core ignores fields it does not know; a misspelt one would silently change nothing.
-  if (unknown.length) throw new RequestError(unknown[0], `unknown job field${unknown.length > 1 ? `s ${unknown.join(', ')}` : ''}; valid: ${JOB_FIELDS.join(', ')}`);
-  return Object.fromEntries(Object.entries(value).filter(([k]) => !OUTPUT_ONLY_FIELDS.includes(k)));
+  refuseUnknownJobFields(value);
+  return Object.fromEntries(Object.entries(value).filter(([k]) => !(OUTPUT_ONLY_FIELDS as readonly string[]).includes(k)));
 }
 
 export async function readJobInput(source: string, stdin: NodeJS.ReadableStream = process.stdin): Promise<JobInput> {

@@ -1,5 +1,6 @@
 // Validates a whole job at create/update time; every error names its field and what would be valid.
 import { RequestError } from '../ops/errors.js';
+import { unknownFieldMessage } from '../ops/request-schema.js';
 import { validateSelectors } from '../select/resolve.js';
 import { compileTagExpression } from '../select/tag-expression.js';
 import type { VmSelector } from '../select/types.js';
@@ -7,6 +8,19 @@ import { parseVmIds } from '../select/vm-ids.js';
 import { CronError, validateCron, validateTimezone } from './cron.js';
 import { TASK_TYPES, type JobRecord, type TaskType } from '../history/job-records.js';
 import { parseJobParameters } from './params.js';
+
+/** Fields a job takes, in the seed's shape plus moxxie's additions. */
+export const JOB_FIELDS = ['name', 'description', 'taskType', 'cronExpression', 'timezone', 'enabled', 'parameters', 'vmSelectors', 'maxRetries', 'retryDelaySeconds', 'timeoutSeconds'] as const;
+
+/** Fields a stored job has that moxxie sets itself: accepted and ignored, so a shown job can be fed back. */
+export const OUTPUT_ONLY_FIELDS = ['id', 'createdAt', 'updatedAt', 'lastScheduledAt'] as const;
+
+/** A misspelt field would silently change nothing: refused, naming the nearest valid one. */
+export function refuseUnknownJobFields(input: object): void {
+  const known: readonly string[] = [...JOB_FIELDS, ...OUTPUT_ONLY_FIELDS];
+  const unknown = Object.keys(input).find((k) => !known.includes(k));
+  if (unknown !== undefined) throw new RequestError(unknown, unknownFieldMessage(unknown, JOB_FIELDS));
+}
 
 /** What a caller gives to create a job (the seed's shape); update takes any part of it. */
 export interface JobInput {
@@ -73,6 +87,7 @@ function asRequestError(err: unknown): never {
 
 export function checkJob(input: JobInput, id: string, now: number, previous?: JobRecord): JobRecord {
   if (typeof input !== 'object' || input === null) throw new RequestError('job', 'must be an object with name, taskType, cronExpression, parameters and vmSelectors');
+  refuseUnknownJobFields(input);
   if (typeof input.name !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(input.name)) {
     throw new RequestError('name', `${input.name === undefined ? 'required' : `'${String(input.name)}' is not valid`}: 1-64 letters, digits, . _ - starting with a letter or digit`);
   }

@@ -1,6 +1,7 @@
 // Job parameters, typed and validated per task type when a job is created or updated. The seed sends
 // strings ("7", "true"); they are coerced here, at the boundary, and stored typed.
 import { z } from 'zod';
+import { unknownFieldMessage } from '../ops/request-schema.js';
 import { RequestError } from '../ops/errors.js';
 import { validateTemplate } from '../ops/snapshot-names.js';
 import type { JobParameters, PowerScheduleParams, SnapshotCreateParams, SnapshotDeleteParams, TaskType } from '../history/job-records.js';
@@ -95,8 +96,12 @@ export function parseJobParameters(taskType: TaskType, raw: unknown): JobParamet
   if (!res.success) {
     const issue = res.error.issues[0];
     const field = `parameters${issue.path.length ? `.${issue.path.map(String).join('.')}` : ''}`;
-    const message = issue.code === 'unrecognized_keys' ? `unknown parameter${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')} for task type ${taskType}` : `${issue.message} (task type ${taskType})`;
-    throw new RequestError(field, message);
+    if (issue.code === 'unrecognized_keys') {
+      // Each schema is a strict object piped into a transform: its input side lists the fields.
+      const valid = Object.keys((SCHEMAS[taskType] as unknown as { in: { shape: object } }).in.shape);
+      throw new RequestError(`parameters.${issue.keys[0]}`, `${unknownFieldMessage(issue.keys[0], valid)} for task type ${taskType}`);
+    }
+    throw new RequestError(field, `${issue.message} (task type ${taskType})`);
   }
   return res.data;
 }

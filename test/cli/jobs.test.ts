@@ -132,7 +132,7 @@ describe('moxxie jobs', () => {
     expect(update.err).toMatch(/cronExpression: .*day-of-week 8 is out of range; Quartz numbers weekdays 1 \(SUN\) to 7 \(SAT\)/);
     const typo = await moxxie(['update', 'nightly', '-', '--demo'], '{"cronExpresion":"0 0 2 * * ?"}');
     expect(typo.code).toBe(2);
-    expect(typo.err).toMatch(/cronExpresion: unknown job field; valid: name, description, taskType, cronExpression/);
+    expect(typo.err).toMatch(/cronExpresion: unknown field 'cronExpresion'; did you mean 'cronExpression'\? \(valid fields: name, description, taskType, cronExpression/);
     expect(await jobNamed('bad-hour')).toBeUndefined();
     expect((await jobNamed('nightly'))!.cronExpression).toBe('0 30 4 * * ?');
   });

@@ -78,6 +78,7 @@ describe('job management', () => {
     [{ vmSelectors: [{ type: 'TAG_EXPRESSION', value: 'env-prod AND (' }] }, /^vmSelectors: .*\[0\]\.value/],
     [{ vmSelectors: [{ type: 'ALL', value: '*', exclude: 'NOT' }] }, /^vmSelectors: .*\[0\]\.exclude/],
     [{ maxRetries: 11 }, /^maxRetries: must be a whole number from 0 to 10/],
+    [{ enabeld: false } as never, /^enabeld: unknown field 'enabeld'; did you mean 'enabled'\?/],
     [{ timeoutSeconds: 0 }, /^timeoutSeconds: must be a whole number from 1/],
   ])('refuses %j naming the field', async (patch, reason) => {
     const { jobs, store } = await setup();
