@@ -1,5 +1,4 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { currentOwner } from '../../src/history/process-owner.js';
 import { HistoryStore, openHistory } from '../../src/history/store.js';
@@ -128,7 +127,6 @@ describe('history store', () => {
     const shard = JSON.parse(readFileSync(file, 'utf8')) as { operation: { owner: unknown } };
     const other = { ...me, start: `${me.start ?? '1'}9` };
     shard.operation.owner = other;
-    const { writeFileSync } = await import('node:fs');
     writeFileSync(file, JSON.stringify(shard));
     await store.update((d) => {
       d.operations[1].owner = other;
