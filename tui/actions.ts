@@ -1,16 +1,18 @@
-// Actions on VMs and jobs: prompt for what the action needs, run its dry run through the core, show the
-// plan, and run it only after confirmation (destructive plans: the target count must be typed).
-import { isDestructive } from '../src/ops/core.js';
-import { isDestructiveJob } from '../src/schedule/job-danger.js';
+// Actions on VMs, operations and jobs: prompt for what the action needs, run its dry run through the core,
+// show the plan, and run it only after confirmation (destructive plans: the target count must be typed).
+// What needs confirming comes from the capability registry, as in every front end.
+import { labelOf, needsConfirmation } from '../src/ops/capabilities/index.js';
+import { RequestError } from '../src/ops/errors.js';
+import { isDestructiveJob } from '../src/schedule/job-tasks.js';
 import type { BulkOptions, Operation, OperationKind, PowerAction } from '../src/ops/types.js';
 import type { JobRunRecord } from '../src/history/job-records.js';
 import type { JobIntent } from './intents.js';
+import { opName, targetKey } from './operation-text.js';
 import { jobRows, snapshotRows } from './rows.js';
 import { say, type ActionId, type ConfirmState, type PlanRow, type PromptField, type TuiStore } from './store.js';
 import type { TuiSession } from './sync.js';
 
 export const DEFAULT_SNAPSHOT_NAME = 'tui-{vmid}-{datetime}';
-const POWER_VERB: Record<PowerAction, string> = { START: 'start', SHUTDOWN: 'shut down', STOP: 'stop', REBOOT: 'reboot', SUSPEND: 'suspend', RESUME: 'resume' };
 
 interface Planned {
   title: string;
@@ -27,7 +29,7 @@ function splitTags(text: string): string[] {
 }
 
 export function planRows(op: Operation): PlanRow[] {
-  return op.targets.map((t) => ({ vmid: t.vmid, name: t.name, node: t.node, skipped: t.state === 'skipped', what: t.state === 'skipped' ? (t.message ?? 'skipped') : t.action }));
+  return op.targets.map((t) => ({ key: targetKey(t), vmid: t.vmid, name: t.name, node: t.node, skipped: t.state === 'skipped', what: t.state === 'skipped' ? (t.message ?? 'skipped') : t.action }));
 }
 
 export class ActionFlow {
@@ -91,7 +93,7 @@ export class ActionFlow {
     this.store.setState({ mode: 'normal', power: null });
     const core = this.session().core;
     const request = { vmSelectors: [{ type: 'VM_IDS' as const, value: ids.join(',') }], operation: action };
-    void this.plan({ title: `${POWER_VERB[action]} ${this.targetsLabel(ids)}`, kind: 'power', request, run: (dryRun) => core.power({ ...request, dryRun }, { frontEnd: 'tui' }) });
+    void this.plan({ title: `${labelOf('power', request)} ${this.targetsLabel(ids)}`, kind: 'power', request, run: (dryRun) => core.power({ ...request, dryRun }, { frontEnd: 'tui' }) });
   }
 
   /** Enter in a prompt: the next field, or the plan once every field is filled. */
@@ -172,7 +174,8 @@ export class ActionFlow {
       rows,
       warnings: op.warnings,
       count,
-      destructive: isDestructive(p.kind, p.request),
+      // A destructive request, or one forced past safe mode or protection, as in MCP and the CLI.
+      destructive: needsConfirmation(p.kind, p.request),
       typed: '',
       scroll: 0,
       run: () => {
@@ -196,9 +199,49 @@ export class ActionFlow {
     if (c.destructive && c.typed.trim() !== String(c.count)) {
       return say(this.store, `destructive: type ${c.count} (the number of VMs that would change), then Enter`, 'error');
     }
-    this.store.setState({ mode: 'normal', confirm: null, marks: new Set() });
+    this.store.setState({ mode: 'normal', confirm: null, ...(c.keepMarks ? {} : { marks: new Set<number>() }) });
     c.run();
     say(this.store, `${c.title}: started on ${c.count} VM${c.count === 1 ? '' : 's'}; c cancels`);
+  }
+
+  /**
+   * Resume or roll back a recorded operation: the core's plan of it first (the targets it would resume,
+   * or undo), then the confirmation, then the core runs it and the pane follows it. A rollback always
+   * asks for the count to be typed; a resume only when the operation itself needed that (as in MCP).
+   */
+  async continueOperation(mode: 'resume' | 'rollback', op: Operation | undefined): Promise<void> {
+    if (!op) return say(this.store, 'no operation here: move to one in :history or :ops', 'error');
+    const core = this.session().core;
+    const title = `${mode === 'resume' ? 'resume' : 'roll back'} ${opName(op)} (${op.id})`;
+    // The core's refusals name the operation and say what to do ("still running …; cancel it first");
+    // anything else (the cluster not answering) gets said what it was about.
+    const failed = (err: Error) => say(this.store, err instanceof RequestError && err.field === 'id' ? err.message.replace(/^id: /, '') : `${title}: ${err.message}`, 'error');
+    say(this.store, `planning: ${title}…`);
+    let plan: Operation;
+    try {
+      plan = await core.planContinuation(op.id, mode);
+    } catch (err) {
+      return failed(err as Error);
+    }
+    const rows = planRows(plan);
+    const confirm: ConfirmState = {
+      title,
+      rows,
+      warnings: [],
+      count: rows.filter((r) => !r.skipped).length,
+      destructive: mode === 'rollback' || needsConfirmation(op.kind, (op.request ?? {}) as object),
+      typed: '',
+      scroll: 0,
+      keepMarks: true,
+      run: () => {
+        const opts = { frontEnd: 'tui' as const };
+        this.lastRun = (mode === 'resume' ? core.resume(op.id, opts) : core.rollback(op.id, opts)).catch((err: Error) => {
+          failed(err);
+          return undefined;
+        });
+      },
+    };
+    this.store.setState({ mode: 'confirm', confirm, status: null });
   }
 
   cancelRunning(): void {
@@ -206,7 +249,7 @@ export class ActionFlow {
     const running = s.liveOps.find((o) => o.id === s.paneOpId && o.status === 'running') ?? s.liveOps.find((o) => o.status === 'running');
     if (!running) return say(this.store, 'no operation is running');
     const ok = this.session().core.operations.cancel(running.id);
-    say(this.store, ok ? `cancelling ${running.kind}: nothing new starts, running steps finish` : `${running.id} is no longer running`);
+    say(this.store, ok ? `cancelling ${opName(running)}: nothing new starts, running steps finish` : `${running.id} is no longer running`);
   }
 
   async job(kind: JobIntent, afterChange: () => Promise<void>, showRuns: (jobId: string) => void): Promise<void> {
@@ -255,5 +298,5 @@ export class ActionFlow {
 }
 
 function runPlanRows(run: JobRunRecord): PlanRow[] {
-  return run.vms.map((v) => ({ vmid: v.vmid, name: v.name, node: '', skipped: v.state === 'skipped', what: v.message ?? v.state }));
+  return run.vms.map((v) => ({ key: String(v.vmid), vmid: v.vmid, name: v.name, node: '', skipped: v.state === 'skipped', what: v.message ?? v.state }));
 }

@@ -11,16 +11,20 @@ export function tagColour(tag: string): (typeof TAG_PALETTE)[number] {
 export const VM_STATUS_COLOUR: Record<string, string> = { running: 'green', stopped: 'gray', paused: 'yellow', suspended: 'yellow', unknown: 'red' };
 export const NODE_STATUS_COLOUR: Record<string, string> = { online: 'green', offline: 'red', unknown: 'yellow' };
 
-/** Operation, target and job-run states. */
+/** Operation, target, phase and job-run states. */
 export const STATE_COLOUR: Record<string, string> = {
   planned: 'gray',
+  pending: 'gray',
   skipped: 'gray',
   running: 'cyan',
   succeeded: 'green',
   partial: 'yellow',
   failed: 'red',
   cancelled: 'yellow',
-  interrupted: 'red',
+  // The process died while it ran: it needs a look (resume or roll back), like a failure.
+  interrupted: 'magenta',
+  'rolled-back': 'blue',
+  undone: 'blue',
   timeout: 'red',
   'skipped-overlap': 'yellow',
   missed: 'yellow',

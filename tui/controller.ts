@@ -2,7 +2,7 @@
 // means; this class does it. Components only read the store.
 import type { Key } from 'ink';
 import type { Inventory } from '../src/inventory/model.js';
-import type { PowerAction } from '../src/ops/types.js';
+import type { Operation, PowerAction } from '../src/ops/types.js';
 import { parseSelectorLine, resolveSelectorLine } from '../src/select/selector-line.js';
 import { ActionFlow } from './actions.js';
 import { completeCommand, parseCommand, type Command } from './command-line.js';
@@ -10,7 +10,7 @@ import type { Intents, JobIntent } from './intents.js';
 import { activeScopes, findBinding } from './keymap.js';
 import { chordsOf, typedText, type Chord } from './keys.js';
 import { listRowsFor, pageSize } from './layout.js';
-import { jobRows, liveOpRows, nodeRows, opTargetRows, pastOpRows, rowCount, taskRows } from './rows.js';
+import { jobRows, liveOpRows, nodeRows, opDetailOf, opTargetRows, pastOpRows, rowCount, taskRows } from './rows.js';
 import { deriveVmRows, initialState, MAIN_VIEWS, say, type ActionId, type TuiState, type TuiStore, type ViewName } from './store.js';
 import { Sync, type TuiSession } from './sync.js';
 import { clamp, keepScreenLine, scrollFor } from './view-window.js';
@@ -504,6 +504,20 @@ export class TuiController implements Intents {
 
   cancelOperation(): void {
     this.actions.cancelRunning();
+  }
+
+  /** The operation a key in :ops, :history or an operation's view acts on. */
+  private operationHere(): Operation | undefined {
+    const s = this.store.getState();
+    const cursor = s.pos[s.view].cursor;
+    if (s.view === 'history') return pastOpRows(s)[cursor];
+    if (s.view === 'ops') return liveOpRows(s)[cursor];
+    if (s.view === 'operation') return opDetailOf(s);
+    return undefined;
+  }
+
+  continueOperation(mode: 'resume' | 'rollback'): void {
+    void this.actions.continueOperation(mode, this.operationHere());
   }
 
   closePane(): void {

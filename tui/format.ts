@@ -45,6 +45,11 @@ export function clock(ms: number): string {
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
 }
 
+/** Local date without the year, and time: 11-28 23:04:05 (for lists where the year would crowd out the rest). */
+export function shortClock(ms: number): string {
+  return clock(ms).slice(5);
+}
+
 /** How long ago, short: 4s, 3m, 2h, 5d. */
 export function ago(ms: number, now = Date.now()): string {
   const s = Math.max(0, Math.round((now - ms) / 1000));

@@ -34,6 +34,8 @@ export interface Intents {
   confirm(): void;
   scrollPlan(delta: number): void;
   cancelOperation(): void;
+  /** Resume or roll back the operation under the cursor (or the one open). */
+  continueOperation(mode: 'resume' | 'rollback'): void;
   closePane(): void;
   jobAction(kind: JobIntent): void;
 }

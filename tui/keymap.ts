@@ -3,13 +3,15 @@
 // mode (typing, a plan awaiting confirmation, the power menu) and the view, first match wins.
 // Actions that change the cluster are `mutating` and vanish in read-only contexts (dispatch, footer and
 // help alike). Destructive ones sit on shifted letters or inside a menu, never on navigation keys, and
-// ask for the target count to be typed.
+// ask for the target count to be typed; whether an action on VMs is destructive is the capability
+// registry's answer, not this file's.
+import { isDestructive } from '../src/ops/capabilities/index.js';
 import type { Chord } from './keys.js';
 import { chordLabel } from './keys.js';
 import type { Intents } from './intents.js';
 import type { Mode, ViewName } from './store.js';
 
-export type Scope = 'always' | 'global' | 'list' | 'vms' | 'detail' | 'nodes' | 'jobs' | 'help' | 'edit' | 'confirm' | 'power';
+export type Scope = 'always' | 'global' | 'list' | 'vms' | 'detail' | 'nodes' | 'jobs' | 'operations' | 'help' | 'edit' | 'confirm' | 'power';
 
 export interface Binding {
   id: string;
@@ -51,21 +53,25 @@ export const KEYMAP: readonly Binding[] = [
   { id: 'snapshot', keys: ['s'], scopes: VM_ACTIONS, label: 'snapshot', description: 'snapshot the marked VMs (or the cursor VM): name template and TTL', mutating: true, footer: true, run: (c) => c.beginAction('snapshot') },
   { id: 'power', keys: ['p'], scopes: VM_ACTIONS, label: 'power', description: 'power menu: start, shutdown, stop, reboot, suspend, resume', mutating: true, footer: true, run: (c) => c.beginPower() },
   { id: 'tags-add', keys: ['t'], scopes: VM_ACTIONS, label: 'tag+', description: 'add tags', mutating: true, footer: true, run: (c) => c.beginAction('tags-add') },
-  { id: 'tags-remove', keys: ['T'], scopes: VM_ACTIONS, label: 'tag-', description: 'remove tags', mutating: true, destructive: true, run: (c) => c.beginAction('tags-remove') },
-  { id: 'snapshot-delete', keys: ['D'], scopes: VM_ACTIONS, label: 'del snap', description: 'delete snapshots by name or glob (in a detail: the cursor snapshot)', mutating: true, destructive: true, footer: true, run: (c) => c.beginAction('snapshot-delete') },
-  { id: 'rollback', keys: ['R'], scopes: VM_ACTIONS, label: 'rollback', description: 'roll back to a snapshot (in a detail: the cursor snapshot)', mutating: true, destructive: true, footer: true, run: (c) => c.beginAction('rollback') },
+  { id: 'tags-remove', keys: ['T'], scopes: VM_ACTIONS, label: 'tag-', description: 'remove tags', mutating: true, destructive: isDestructive('tags', { action: 'REMOVE' }), run: (c) => c.beginAction('tags-remove') },
+  { id: 'snapshot-delete', keys: ['D'], scopes: VM_ACTIONS, label: 'del snap', description: 'delete snapshots by name or glob (in a detail: the cursor snapshot)', mutating: true, destructive: isDestructive('snapshot.delete', {}), footer: true, run: (c) => c.beginAction('snapshot-delete') },
+  { id: 'rollback', keys: ['R'], scopes: VM_ACTIONS, label: 'rollback', description: 'roll back to a snapshot (in a detail: the cursor snapshot)', mutating: true, destructive: isDestructive('snapshot.rollback', {}), footer: true, run: (c) => c.beginAction('rollback') },
 
   { id: 'job-enable', keys: ['e'], scopes: ['jobs'], label: 'enable', description: 'enable the job', mutating: true, footer: true, run: (c) => c.jobAction('enable') },
   { id: 'job-disable', keys: ['d'], scopes: ['jobs'], label: 'disable', description: 'disable the job', mutating: true, footer: true, run: (c) => c.jobAction('disable') },
   { id: 'job-trigger', keys: ['n'], scopes: ['jobs'], label: 'run now', description: 'run the job now (its dry run is shown first)', mutating: true, footer: true, run: (c) => c.jobAction('trigger') },
   { id: 'job-dry-run', keys: ['y'], scopes: ['jobs'], label: 'dry run', description: 'dry-run the job: which VMs it would touch, nothing changes', footer: true, run: (c) => c.jobAction('dry-run') },
 
+  { id: 'op-resume', keys: ['r'], scopes: ['operations'], label: 'resume', description: 'resume the operation: finish what was interrupted, failed or cancelled', mutating: true, footer: true, run: (c) => c.continueOperation('resume') },
+  // Undoing is destructive whatever the operation was: it deletes what was made, puts back what was changed.
+  { id: 'op-rollback', keys: ['R'], scopes: ['operations'], label: 'roll back', description: 'roll the operation back: undo what it did, in reverse order', mutating: true, destructive: true, footer: true, run: (c) => c.continueOperation('rollback') },
+
   { id: 'power-start', keys: ['s'], scopes: ['power'], label: 'start', description: 'start', mutating: true, footer: true, run: (c) => c.pickPower('START') },
   { id: 'power-shutdown', keys: ['h'], scopes: ['power'], label: 'shutdown', description: 'shut down (ACPI)', mutating: true, footer: true, run: (c) => c.pickPower('SHUTDOWN') },
   { id: 'power-reboot', keys: ['r'], scopes: ['power'], label: 'reboot', description: 'reboot', mutating: true, footer: true, run: (c) => c.pickPower('REBOOT') },
   { id: 'power-suspend', keys: ['z'], scopes: ['power'], label: 'suspend', description: 'suspend (pause)', mutating: true, footer: true, run: (c) => c.pickPower('SUSPEND') },
   { id: 'power-resume', keys: ['e'], scopes: ['power'], label: 'resume', description: 'resume', mutating: true, footer: true, run: (c) => c.pickPower('RESUME') },
-  { id: 'power-stop', keys: ['X'], scopes: ['power'], label: 'stop', description: 'stop at once (pulls the plug)', mutating: true, destructive: true, footer: true, run: (c) => c.pickPower('STOP') },
+  { id: 'power-stop', keys: ['X'], scopes: ['power'], label: 'stop', description: 'stop at once (pulls the plug)', mutating: true, destructive: isDestructive('power', { operation: 'STOP' }), footer: true, run: (c) => c.pickPower('STOP') },
   { id: 'power-cancel', keys: ['esc'], scopes: ['power'], label: 'cancel', description: 'close the menu', footer: true, run: (c) => c.back() },
 
   { id: 'confirm', keys: ['enter', 'y'], scopes: ['confirm'], label: 'run', description: 'run the plan (destructive plans: type the VM count first, then Enter)', footer: true, run: (c) => c.confirm() },
@@ -99,6 +105,7 @@ export const SCOPE_TITLES: Record<Scope, string> = {
   detail: 'VM detail',
   nodes: 'Nodes',
   jobs: 'Scheduler jobs',
+  operations: 'Operations (:ops, :history, an operation)',
   power: 'Power menu (p)',
   confirm: 'Plan and confirmation',
   edit: 'Typing a line (/, :, prompts)',
@@ -112,7 +119,7 @@ export function activeScopes(mode: Mode, view: ViewName): Scope[] {
   if (mode === 'confirm') return ['confirm', 'always'];
   if (mode === 'power') return ['power', 'always'];
   if (view === 'help') return ['help', 'global', 'always'];
-  const own: Scope[] = view === 'vms' || view === 'detail' || view === 'nodes' || view === 'jobs' ? [view] : [];
+  const own: Scope[] = view === 'vms' || view === 'detail' || view === 'nodes' || view === 'jobs' ? [view] : view === 'ops' || view === 'history' || view === 'operation' ? ['operations'] : [];
   return [...own, ...(LIST_VIEWS.includes(view) ? (['list'] as Scope[]) : []), 'global', 'always'];
 }
 
@@ -141,7 +148,7 @@ export function keysLabel(b: Binding): string {
 
 /** Every binding once, under the first of its scopes in reading order: the help screen and the README. */
 export function helpSections(readOnly: boolean): Array<{ scope: Scope; title: string; bindings: Binding[] }> {
-  const order: Scope[] = ['list', 'vms', 'detail', 'power', 'edit', 'confirm', 'jobs', 'nodes', 'global', 'help', 'always'];
+  const order: Scope[] = ['list', 'vms', 'detail', 'power', 'edit', 'confirm', 'operations', 'jobs', 'nodes', 'global', 'help', 'always'];
   const home = (b: Binding) => order.find((s) => b.scopes.includes(s));
   return order
     .map((scope) => ({ scope, title: SCOPE_TITLES[scope], bindings: KEYMAP.filter((b) => home(b) === scope && visible(b, readOnly)) }))

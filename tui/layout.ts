@@ -1,6 +1,7 @@
 // How the screen is divided, from the terminal size and what is open. The App draws with it and the
 // controller pages and scrolls with it, so a page is exactly what is on screen.
 import type { Operation } from '../src/ops/types.js';
+import { progressOf } from './operation-text.js';
 import type { TuiState, ViewName } from './store.js';
 
 export const MIN_COLUMNS = 60;
@@ -36,7 +37,7 @@ export function screenLayout(s: Pick<TuiState, 'size' | 'paneOpId' | 'liveOps' |
   const rows = drawnRows(s.size.rows);
   const tooSmall = rows < MIN_ROWS || columns < MIN_COLUMNS;
   const op = paneOperation(s);
-  const active = op ? op.targets.filter((t) => t.state !== 'skipped').length : 0;
+  const active = op ? progressOf(op).active.length : 0;
   const paneTargets = op ? Math.max(1, Math.min(active, Math.floor(rows / 5))) : 0;
   // Border (2) and the title with the progress bar (1).
   const paneRows = op ? paneTargets + 3 : 0;
@@ -56,6 +57,8 @@ export function listRows(view: ViewName, bodyRows: number): number {
     case 'detail':
       return Math.max(2, bodyRows - 7);
     case 'operation':
+      // The title line, the list's header and position line, and the cursor target's phases below.
+      return Math.max(2, bodyRows - 3 - phasePanelRows(bodyRows));
     case 'tasklog':
       // The title line above the list's header and position line.
       return Math.max(2, bodyRows - 3);
@@ -64,6 +67,11 @@ export function listRows(view: ViewName, bodyRows: number): number {
     default:
       return Math.max(2, bodyRows - 2);
   }
+}
+
+/** Rows under an operation's target list for the cursor target's phases and their UPIDs. */
+export function phasePanelRows(bodyRows: number): number {
+  return Math.max(3, Math.min(8, Math.floor(bodyRows / 4)));
 }
 
 export function listRowsFor(s: Pick<TuiState, 'size' | 'paneOpId' | 'liveOps' | 'line' | 'view'>): number {

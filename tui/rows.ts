@@ -6,6 +6,7 @@ import type { Operation, OperationTarget } from '../src/ops/types.js';
 import type { JobRunRecord } from '../src/history/job-records.js';
 import { COMMANDS } from './command-line.js';
 import { helpSections, keysLabel, type Binding } from './keymap.js';
+import { byOutcome, compactPhases, opName } from './operation-text.js';
 import { snapshotTree, type SnapshotRow } from './snapshot-tree.js';
 import type { JobRow, TuiState, ViewName } from './store.js';
 import { matchesWords } from './vm-order.js';
@@ -22,7 +23,7 @@ export function taskRows(s: Pick<TuiState, 'tasks' | 'filters'>): ClusterTask[] 
 }
 
 function opText(o: Operation): string {
-  return `${o.id} ${o.kind} ${o.status} ${o.frontEnd} ${o.targets.map((t) => `${t.vmid} ${t.name}`).join(' ')}`;
+  return `${o.id} ${opName(o)} ${o.kind} ${o.status} ${o.frontEnd} ${o.targets.map((t) => `${t.vmid} ${t.name}`).join(' ')}`;
 }
 
 export function liveOpRows(s: Pick<TuiState, 'liveOps' | 'filters'>): Operation[] {
@@ -41,25 +42,21 @@ export function jobRows(s: Pick<TuiState, 'jobs' | 'filters'>): JobRow[] {
   return s.jobs.filter((j) => matchesWords(`${j.name} ${j.taskType} ${j.cronExpression} ${j.enabled ? 'enabled' : 'disabled'}`, s.filters.jobs));
 }
 
-/** The open operation (live state first, then history): its targets, failures first. */
+/** The open operation (live state first, then history). */
 export function opDetailOf(s: Pick<TuiState, 'opDetail' | 'liveOps' | 'pastOps'>): Operation | undefined {
   if (!s.opDetail) return undefined;
   return s.liveOps.find((o) => o.id === s.opDetail) ?? s.pastOps.find((o) => o.id === s.opDetail);
 }
 
-const TARGET_ORDER: Record<string, number> = { failed: 0, running: 1, cancelled: 2, succeeded: 3, planned: 4, skipped: 5 };
+export { byOutcome } from './operation-text.js';
 
-/** Failures first (they are what one looks for), then by vmid. */
-export function byOutcome(a: OperationTarget, b: OperationTarget): number {
-  return (TARGET_ORDER[a.state] ?? 9) - (TARGET_ORDER[b.state] ?? 9) || a.vmid - b.vmid;
-}
-
+/** The open operation's targets, failures first, after the view's filter. */
 export function opTargetRows(s: Pick<TuiState, 'opDetail' | 'liveOps' | 'pastOps' | 'filters'>): OperationTarget[] {
   const op = opDetailOf(s);
   if (!op) return [];
   return [...op.targets]
     .sort(byOutcome)
-    .filter((t) => matchesWords(`${t.vmid} ${t.name} ${t.node} ${t.state} ${t.action} ${t.message ?? ''}`, s.filters.operation));
+    .filter((t) => matchesWords(`${t.vmid} ${t.name} ${t.node} ${t.state} ${t.action} ${t.message ?? ''} ${compactPhases(t)}`, s.filters.operation));
 }
 
 /** The open task's log lines, numbered from PVE's line numbers, after the view's filter. */

@@ -45,6 +45,8 @@ export interface PromptState {
 
 /** One row of a plan table: a target, what will happen to it, or why it is skipped. */
 export interface PlanRow {
+  /** Unique within the plan (two targets may share a guest). */
+  key: string;
   vmid: number;
   name: string;
   node: string;
@@ -62,6 +64,8 @@ export interface ConfirmState {
   /** What has been typed (destructive plans need the count). */
   typed: string;
   scroll: number;
+  /** The plan is not about the marked VMs (a resume or rollback): confirming leaves the marks alone. */
+  keepMarks?: boolean;
   run: () => void;
 }
 

@@ -4,9 +4,10 @@
 import type { MoxxieCore } from '../src/core.js';
 import type { HistoryStore } from '../src/history/store.js';
 import type { Inventory } from '../src/inventory/model.js';
-import type { Operation, OperationEvent, OperationTarget } from '../src/ops/types.js';
+import type { Operation, OperationEvent, OperationTarget, PhaseRecord } from '../src/ops/types.js';
 import type { JobManager } from '../src/schedule/jobs.js';
 import { listRowsFor } from './layout.js';
+import { finishCounts, opName, phasesOf, targetKey } from './operation-text.js';
 import { deriveVmRows, say, type JobRow, type TuiStore } from './store.js';
 import { keepScreenLine } from './view-window.js';
 
@@ -21,7 +22,20 @@ const FLUSH_MS = 50;
 const KEEP_LIVE_OPS = 50;
 
 function copyOp(op: Operation): Operation {
-  return { ...op, targets: op.targets.map((t) => ({ ...t })) };
+  return { ...op, targets: op.targets.map((t) => ({ ...t, phases: phasesOf(t).map((p) => ({ ...p })) })) };
+}
+
+/** The target with one phase put in (replacing the phase of that name, or appended). */
+function withPhase(t: OperationTarget, phase: PhaseRecord): OperationTarget {
+  const phases = phasesOf(t);
+  const i = phases.findIndex((p) => p.name === phase.name);
+  return { ...t, phases: i < 0 ? [...phases, phase] : phases.map((p, j) => (j === i ? phase : p)) };
+}
+
+/** Batched changes to one operation's targets, by target id: whole targets and single phases. */
+interface PendingTargets {
+  targets: Map<string, OperationTarget>;
+  phases: Map<string, PhaseRecord[]>;
 }
 
 /** Puts a new inventory in, keeping the cursor on its VM, that VM on its screen line, and the marks. */
@@ -43,7 +57,7 @@ export class Sync {
   private flushTimer: NodeJS.Timeout | undefined;
   private unsubscribe: (() => void) | undefined;
   private inFlight: Promise<void> | undefined;
-  private pending = new Map<string, Map<number, OperationTarget>>();
+  private pending = new Map<string, PendingTargets>();
   private stopped = false;
   /** Called when an operation this process runs finishes (the controller refreshes around it). */
   onFinished: (op: Operation) => void = () => {};
@@ -165,14 +179,33 @@ export class Sync {
     );
   }
 
+  private pendingFor(operationId: string): PendingTargets {
+    let p = this.pending.get(operationId);
+    if (!p) this.pending.set(operationId, (p = { targets: new Map(), phases: new Map() }));
+    if (!this.flushTimer) this.flushTimer = setTimeout(() => this.flush(), FLUSH_MS);
+    return p;
+  }
+
   private onEvent(e: OperationEvent): void {
     if (this.stopped) return;
-    if (e.type === 'target-updated') {
-      let targets = this.pending.get(e.operationId);
-      if (!targets) this.pending.set(e.operationId, (targets = new Map()));
-      targets.set(e.target.vmid, { ...e.target });
-      if (!this.flushTimer) this.flushTimer = setTimeout(() => this.flush(), FLUSH_MS);
-      return;
+    switch (e.type) {
+      case 'target-updated': {
+        const p = this.pendingFor(e.operationId);
+        const key = targetKey(e.target);
+        // A whole target carries its phases as they are now: earlier phase changes are in it.
+        p.targets.set(key, { ...e.target, phases: phasesOf(e.target).map((x) => ({ ...x })) });
+        p.phases.delete(key);
+        return;
+      }
+      case 'phase-changed': {
+        const p = this.pendingFor(e.operationId);
+        const list = p.phases.get(e.targetId) ?? [];
+        p.phases.set(e.targetId, [...list, { ...e.phase }]);
+        return;
+      }
+      case 'operation-started':
+      case 'operation-finished':
+        break;
     }
     this.flush();
     const op = copyOp(e.operation);
@@ -183,13 +216,11 @@ export class Sync {
       return;
     }
     this.store.setState({ liveOps });
-    const c = op.summary?.counts;
-    const text = `${op.kind} ${op.status}: ${c?.succeeded ?? 0} succeeded, ${c?.failed ?? 0} failed, ${c?.skipped ?? 0} skipped, ${c?.cancelled ?? 0} cancelled`;
-    say(this.store, text, op.status === 'succeeded' ? 'ok' : 'error');
+    say(this.store, `${opName(op)} ${op.status}: ${finishCounts(op)}`, op.status === 'succeeded' || op.status === 'rolled-back' ? 'ok' : 'error');
     this.onFinished(op);
   }
 
-  /** Folds the batched target updates into the store in one change. */
+  /** Folds the batched target and phase updates into the store in one change. */
   flush(): void {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
@@ -199,7 +230,15 @@ export class Sync {
     const liveOps = this.store.getState().liveOps.map((op) => {
       const updates = pending.get(op.id);
       if (!updates) return op;
-      return { ...op, targets: op.targets.map((t) => updates.get(t.vmid) ?? t) };
+      return {
+        ...op,
+        targets: op.targets.map((t) => {
+          const key = targetKey(t);
+          let next = updates.targets.get(key) ?? t;
+          for (const phase of updates.phases.get(key) ?? []) next = withPhase(next, phase);
+          return next;
+        }),
+      };
     });
     this.store.setState({ liveOps });
   }

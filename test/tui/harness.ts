@@ -30,6 +30,8 @@ export const KEY = {
 
 export interface Harness {
   sim: Simulator;
+  /** The client the TUI's core uses (a test can open a second core on it, e.g. a writable one). */
+  client: PveClient;
   core: ReturnType<typeof createCore>;
   history: HistoryStore;
   jobs: JobManager;
@@ -80,6 +82,7 @@ export async function startTui(opts: HarnessOptions = {}): Promise<Harness> {
   const frame = () => plain(ui.lastFrame());
   return {
     sim,
+    client,
     core,
     history,
     jobs,

@@ -1,13 +1,75 @@
-// One operation from the history: what it was, and every VM with its outcome; Enter opens a VM's PVE task
-// log, which says in PVE's words why it failed.
+// One operation from the history: what it was, and every VM with its outcome and its phases at a glance
+// (`snapshot ✓ · verify ✗`); under the list, the cursor VM's phases with the PVE tasks (UPIDs) each
+// caused. Enter opens a VM's PVE task log, which says in PVE's words why it failed.
 import { Box, Text } from 'ink';
 import { useMemo } from 'react';
+import type { OperationTarget, PhaseRecord } from '../../src/ops/types.js';
 import { STATE_COLOUR } from '../colours.js';
 import { clock, elapsed, fit } from '../format.js';
-import { listRows, screenLayout } from '../layout.js';
+import { listRows, phasePanelRows, screenLayout } from '../layout.js';
+import { compactPhases, continuation, opName, phaseGlyph, phasesOf, targetKey } from '../operation-text.js';
 import { opDetailOf, opTargetRows } from '../rows.js';
 import { useTui, type TuiStore } from '../store.js';
 import { ScrollList } from './ScrollList.js';
+
+const MAX_PHASES_COLUMN = 28;
+
+interface PanelLine {
+  key: string;
+  glyph?: string;
+  name?: string;
+  state?: string;
+  took?: string;
+  rest: string;
+}
+
+/** Every phase of a target: its state, time and message, then each PVE task it caused (UPID) on a line of its own; its undo likewise. */
+function phaseLines(t: OperationTarget): PanelLine[] {
+  const out: PanelLine[] = [];
+  const upidLines = (key: string, upids: string[]) => upids.forEach((u, j) => out.push({ key: `${key}-${j}`, rest: u }));
+  phasesOf(t).forEach((p: PhaseRecord, i) => {
+    const took = p.startedAt ? elapsed((p.finishedAt ?? Date.now()) - p.startedAt) : '';
+    out.push({ key: `${i}`, glyph: phaseGlyph(p.state), name: p.name, state: p.state, took, rest: p.message ?? (p.upids.length ? '' : 'no PVE task') });
+    upidLines(`${i}`, p.upids);
+    if (p.undo) {
+      out.push({ key: `${i}-undo`, glyph: '↶', name: 'undo', state: p.undo.state, took: '', rest: p.undo.message ?? '' });
+      upidLines(`${i}-undo`, p.undo.upids);
+    }
+  });
+  return out;
+}
+
+function PhasePanel({ target, rows }: { target: OperationTarget | undefined; rows: number }) {
+  if (!target) return null;
+  const lines = phaseLines(target);
+  const room = rows - 1;
+  const shown = lines.length > room ? lines.slice(0, Math.max(0, room - 1)) : lines;
+  return (
+    <Box flexDirection="column" flexShrink={0} height={rows}>
+      <Text color="gray" wrap="truncate">
+        VM {target.vmid} {target.name} — {lines.length ? 'phases and their PVE tasks:' : 'no phases recorded (skipped, not attempted, or a record from before phases)'}
+      </Text>
+      {shown.map((l) =>
+        l.state ? (
+          <Text key={l.key} wrap="truncate">
+            {'  '}
+            <Text color={STATE_COLOUR[l.state]}>{fit(l.glyph ?? '', 2)}</Text>
+            {fit(l.name ?? '', 14)}
+            <Text color={STATE_COLOUR[l.state]}>{fit(l.state, 12)}</Text>
+            {fit(l.took ?? '', 8)}
+            {l.rest}
+          </Text>
+        ) : (
+          <Text key={l.key} wrap="truncate" color="gray">
+            {'      '}
+            {l.rest}
+          </Text>
+        ),
+      )}
+      {shown.length < lines.length ? <Text color="gray">{`  … ${lines.length - shown.length} more`}</Text> : null}
+    </Box>
+  );
+}
 
 export function OperationDetailView({ store }: { store: TuiStore }) {
   const opDetail = useTui(store, (s) => s.opDetail);
@@ -15,27 +77,31 @@ export function OperationDetailView({ store }: { store: TuiStore }) {
   const pastOps = useTui(store, (s) => s.pastOps);
   const filter = useTui(store, (s) => s.filters.operation);
   const pos = useTui(store, (s) => s.pos.operation);
-  const height = useTui(store, (s) => listRows('operation', screenLayout(s).bodyRows));
+  const bodyRows = useTui(store, (s) => screenLayout(s).bodyRows);
+  const height = listRows('operation', bodyRows);
   const op = useMemo(() => opDetailOf({ opDetail, liveOps, pastOps }), [opDetail, liveOps, pastOps]);
   const items = useMemo(() => opTargetRows({ opDetail, liveOps, pastOps, filters: { operation: filter } }), [opDetail, liveOps, pastOps, filter]);
   if (!op) return <Text color="gray">{opDetail ? `operation ${opDetail} is no longer in the history` : 'no operation selected'}</Text>;
+  const phasesWidth = Math.min(MAX_PHASES_COLUMN, Math.max(0, ...items.map((t) => compactPhases(t).length + 2)));
+  const how = continuation(op);
   return (
     <Box flexDirection="column" flexShrink={0}>
       <Text wrap="truncate">
         <Text bold>
-          {op.kind}
+          {opName(op)}
           {op.dryRun ? ' (dry run)' : ''}
         </Text>{' '}
-        <Text color={STATE_COLOUR[op.status]}>{op.status}</Text> · {op.id} · started {clock(op.startedAt)} from {op.frontEnd}
+        <Text color="gray">({op.kind})</Text> <Text color={STATE_COLOUR[op.status]}>{op.status}</Text>
+        {how ? ` · ${how === 'resume' ? 'resumed' : 'rolled back'} from ${op.continuations![op.continuations!.length - 1].frontEnd}` : ''} · {op.id} · started {clock(op.startedAt)} from {op.frontEnd}
         {op.finishedAt ? ` · took ${elapsed(op.finishedAt - op.startedAt)}` : ''}
         {op.warnings.length ? <Text color="yellow"> · {op.warnings.join('; ')}</Text> : null}
       </Text>
       <ScrollList
-        header={`${fit('VMID', 7)}${fit('NAME', 22)}${fit('NODE', 8)}${fit('STATE', 11)}${fit('TOOK', 8)}WHAT HAPPENED`}
+        header={`${fit('VMID', 7)}${fit('NAME', 22)}${fit('NODE', 8)}${fit('STATE', 12)}${fit('TOOK', 8)}${phasesWidth ? fit('PHASES', phasesWidth) : ''}WHAT HAPPENED`}
         items={items}
         pos={pos}
         height={height}
-        keyOf={(t) => t.vmid}
+        keyOf={targetKey}
         empty="no VMs"
         info={`Enter shows a VM's PVE task log${filter ? ` · /${filter}` : ''} · Esc back`}
         render={(t) => (
@@ -43,12 +109,14 @@ export function OperationDetailView({ store }: { store: TuiStore }) {
             {fit(String(t.vmid), 7)}
             {fit(t.name, 22)}
             {fit(t.node, 8)}
-            <Text color={STATE_COLOUR[t.state]}>{fit(t.state, 11)}</Text>
+            <Text color={STATE_COLOUR[t.state]}>{fit(t.state, 12)}</Text>
             {fit(t.startedAt ? elapsed((t.finishedAt ?? Date.now()) - t.startedAt) : '', 8)}
+            {phasesWidth ? fit(compactPhases(t), phasesWidth) : ''}
             {t.message ?? t.action}
           </>
         )}
       />
+      <PhasePanel target={items[pos.cursor]} rows={phasePanelRows(bodyRows)} />
     </Box>
   );
 }

@@ -6,10 +6,8 @@ import type { OperationTarget } from '../../src/ops/types.js';
 import { STATE_COLOUR } from '../colours.js';
 import { elapsed, fit } from '../format.js';
 import { paneOperation, screenLayout } from '../layout.js';
+import { byProgress, continuation, opName, progressOf, targetKey } from '../operation-text.js';
 import { useTui, type TuiStore } from '../store.js';
-
-const DONE = new Set(['succeeded', 'failed', 'cancelled']);
-const ORDER: Record<string, number> = { running: 0, failed: 1, planned: 2, cancelled: 3, succeeded: 4 };
 
 /** Re-renders once a second while something runs, so elapsed times move. */
 function useTicker(active: boolean): number {
@@ -40,17 +38,23 @@ export function OperationPane({ store }: { store: TuiStore }) {
   const running = op?.status === 'running';
   const now = useTicker(running);
   if (!op) return null;
-  const active = op.targets.filter((t) => t.state !== 'skipped');
-  const done = active.filter((t) => DONE.has(t.state)).length;
+  const { active, done } = progressOf(op);
   const failed = active.filter((t) => t.state === 'failed').length;
-  const shown: OperationTarget[] = [...active].sort((a, b) => (ORDER[a.state] ?? 9) - (ORDER[b.state] ?? 9) || a.vmid - b.vmid).slice(0, rows);
+  const interrupted = active.filter((t) => t.state === 'interrupted').length;
+  const how = continuation(op);
+  const shown: OperationTarget[] = [...active].sort(byProgress).slice(0, rows);
   const took = (op.finishedAt ?? now) - op.startedAt;
   const barWidth = Math.max(10, Math.min(40, columns - 70));
   return (
-    <Box flexDirection="column" borderStyle="round" borderColor={running ? 'cyan' : op.status === 'succeeded' ? 'green' : 'yellow'} flexShrink={0}>
+    <Box flexDirection="column" borderStyle="round" borderColor={running ? 'cyan' : op.status === 'succeeded' || op.status === 'rolled-back' ? 'green' : 'yellow'} flexShrink={0}>
       <Text wrap="truncate">
-        <Text bold>{op.kind}</Text> <Text color={STATE_COLOUR[op.status]}>{op.status}</Text> <ProgressBar done={done} total={active.length} width={barWidth} /> {done}/{active.length}
+        <Text bold>{opName(op)}</Text>
+        <Text color="gray">
+          {how ? ` · ${how === 'resume' ? 'resume' : 'rollback'}` : ''} ·{' '}
+        </Text>
+        {op.kind} <Text color={STATE_COLOUR[op.status]}>{op.status}</Text> <ProgressBar done={done} total={active.length} width={barWidth} /> {done}/{active.length}
         {failed ? <Text color="red"> · {failed} failed</Text> : null}
+        {interrupted ? <Text color={STATE_COLOUR.interrupted}> · {interrupted} interrupted</Text> : null}
         <Text color="gray">
           {' '}
           · {elapsed(took)}
@@ -59,10 +63,10 @@ export function OperationPane({ store }: { store: TuiStore }) {
         </Text>
       </Text>
       {shown.map((t) => (
-        <Text key={t.vmid} wrap="truncate">
+        <Text key={targetKey(t)} wrap="truncate">
           {fit(String(t.vmid), 7)}
           {fit(t.name, 22)}
-          <Text color={STATE_COLOUR[t.state]}>{fit(t.state, 10)}</Text>
+          <Text color={STATE_COLOUR[t.state]}>{fit(t.state, 12)}</Text>
           {fit(t.startedAt ? elapsed((t.finishedAt ?? now) - t.startedAt) : '', 8)}
           {t.message ?? t.action}
         </Text>

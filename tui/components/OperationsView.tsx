@@ -5,14 +5,26 @@ import { useMemo } from 'react';
 import type { Operation } from '../../src/ops/types.js';
 import { stateCountsText } from '../../src/text/state-counts.js';
 import { STATE_COLOUR } from '../colours.js';
-import { clock, elapsed, fit } from '../format.js';
+import { elapsed, fit, shortClock } from '../format.js';
 import { listRows, screenLayout } from '../layout.js';
+import { continuation, opName, targetKey } from '../operation-text.js';
 import { byOutcome, liveOpRows, pastOpRows } from '../rows.js';
 import { useTui, type TuiStore } from '../store.js';
 import { windowOf } from '../view-window.js';
 import { ScrollList } from './ScrollList.js';
 
 const counts = (op: Operation): string => stateCountsText(op.targets, '');
+
+/** What it did and how it ended: "snapshot nightly-{vm} — 3 succeeded, 1 failed" (and how it was continued). */
+function result(op: Operation): string {
+  const how = continuation(op);
+  // A finished rollback says so in its status; one that left something in place says so here.
+  const running = op.status === 'running';
+  const continued = how === 'resume' ? (running ? 'resuming' : 'resumed') : how === 'rollback' && op.status !== 'rolled-back' ? (running ? 'rolling back' : 'rolled back') : '';
+  const note = [op.dryRun ? 'dry run' : '', continued].filter(Boolean).join(', ');
+  const c = counts(op);
+  return `${opName(op)}${note ? ` (${note})` : ''}${c ? ` — ${c}` : ''}`;
+}
 
 export function Outcomes({ op, rows }: { op: Operation | undefined; rows: number }) {
   if (!op) return null;
@@ -21,13 +33,13 @@ export function Outcomes({ op, rows }: { op: Operation | undefined; rows: number
   return (
     <Box flexDirection="column" flexShrink={0} marginTop={1}>
       <Text color="gray" wrap="truncate">
-        {op.id} · {op.kind} · {op.context} · from {op.frontEnd} — per-VM outcome{targets.length > rows ? ` (first ${rows} of ${targets.length})` : ''}:
+        {op.id} · {opName(op)} ({op.kind}) · {op.context} · from {op.frontEnd} — per-VM outcome{targets.length > rows ? ` (first ${rows} of ${targets.length})` : ''}:
       </Text>
       {targets.slice(win.start, win.end).map((t) => (
-        <Text key={t.vmid} wrap="truncate">
+        <Text key={targetKey(t)} wrap="truncate">
           {fit(String(t.vmid), 7)}
           {fit(t.name, 22)}
-          <Text color={STATE_COLOUR[t.state]}>{fit(t.state, 10)}</Text>
+          <Text color={STATE_COLOUR[t.state]}>{fit(t.state, 12)}</Text>
           {fit(t.startedAt ? elapsed((t.finishedAt ?? Date.now()) - t.startedAt) : '', 8)}
           {t.message ?? t.action}
         </Text>
@@ -40,7 +52,7 @@ function OperationList({ items, pos, height, bodyRows, info }: { items: Operatio
   return (
     <Box flexDirection="column" flexShrink={0}>
       <ScrollList
-        header={`${fit('STARTED', 20)}${fit('KIND', 19)}${fit('STATUS', 12)}${fit('FROM', 10)}${fit('TOOK', 8)}${fit('VMS', 6)}RESULT`}
+        header={`${fit('STARTED', 15)}${fit('KIND', 18)}${fit('STATUS', 12)}${fit('FROM', 10)}${fit('TOOK', 7)}${fit('VMS', 5)}OPERATION — RESULT`}
         items={items}
         pos={pos}
         height={height}
@@ -49,13 +61,13 @@ function OperationList({ items, pos, height, bodyRows, info }: { items: Operatio
         info={info}
         render={(o) => (
           <>
-            {fit(clock(o.startedAt), 20)}
-            {fit(`${o.kind}${o.dryRun ? ' (dry)' : ''}`, 19)}
+            {fit(shortClock(o.startedAt), 15)}
+            {fit(o.kind, 18)}
             <Text color={STATE_COLOUR[o.status]}>{fit(o.status, 12)}</Text>
             {fit(o.frontEnd, 10)}
-            {fit(o.finishedAt ? elapsed(o.finishedAt - o.startedAt) : '', 8)}
-            {fit(String(o.targets.length), 6)}
-            {counts(o)}
+            {fit(o.finishedAt ? elapsed(o.finishedAt - o.startedAt) : '', 7)}
+            {fit(String(o.targets.length), 5)}
+            {result(o)}
           </>
         )}
       />

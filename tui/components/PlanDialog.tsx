@@ -57,7 +57,7 @@ export function PlanDialog({ store }: { store: TuiStore }) {
         {fit('', 6)}WHAT HAPPENS
       </Text>
       {confirm.rows.slice(win.start, win.end).map((r) => (
-        <Text key={r.vmid} wrap="truncate" color={r.skipped ? 'gray' : undefined}>
+        <Text key={r.key} wrap="truncate" color={r.skipped ? 'gray' : undefined}>
           {fit(String(r.vmid), 7)}
           {fit(r.name, 24)}
           {fit(r.node, 8)}
