@@ -1,6 +1,8 @@
 // Resume and rollback from the TUI, driven by keys over the real core and a simulated cluster: the plan
 // shown first, the confirmation, the progress pane, and the result checked in the simulator's true state.
 import { afterEach, describe, expect, it } from 'vitest';
+import { markInterrupted } from '../../src/history/interrupted.js';
+import type { OperationRecord } from '../../src/history/records.js';
 import { createCore } from '../../src/ops/core.js';
 import type { Operation } from '../../src/ops/types.js';
 import { activeScopes, findBinding, KEYMAP } from '../../tui/keymap.js';
@@ -109,6 +111,64 @@ describe('TUI: resume and roll back operations', () => {
     expect(t.frame()).toMatch(/Nothing to do: every target is skipped/);
     await t.press(KEY.esc);
     expect(t.store.getState().mode).toBe('normal');
+  });
+
+  it('resumes an interrupted operation from its view: a snapshot PVE had already made is not made again', async () => {
+    const t = await start();
+    // What a moxxie process that died mid-operation leaves in the history: VM 8204 done, VM 8203's task
+    // started on PVE (and, unknown to the dead process, finished), VM 8205 not started. The PVE side is
+    // real (the tasks ran in the simulator); the record is the one the history makes of a dead owner.
+    const ran = await t.core.createSnapshots({ vmSelectors: 'id:8203-8204', snapshotName: 'ir-{vmid}', ttlHours: 24 });
+    const notStarted = await t.core.createSnapshots({ vmSelectors: 'id:8205', snapshotName: 'ir-{vmid}', ttlHours: 24, dryRun: true });
+    const crashed: OperationRecord = {
+      ...structuredClone(ran),
+      id: 'op-20261205-000000-dead01',
+      frontEnd: 'mcp',
+      status: 'running',
+      finishedAt: undefined,
+      targets: [...structuredClone(ran.targets), ...structuredClone(notStarted.targets)],
+      owner: { pid: 2 ** 22 + 4321, host: 'gone' },
+    };
+    const t8203 = crashed.targets.find((x) => x.vmid === 8203)!;
+    Object.assign(t8203, { state: 'running', finishedAt: undefined, message: undefined });
+    t8203.phases[0] = { ...t8203.phases[0], state: 'running', finishedAt: undefined, message: undefined };
+    markInterrupted(crashed);
+    expect(crashed.targets.map((x) => [x.vmid, x.state])).toEqual([
+      [8203, 'interrupted'],
+      [8204, 'succeeded'],
+      [8205, 'cancelled'],
+    ]);
+    await t.history.operationStarted(crashed);
+    await t.history.operationFinished(crashed);
+    const snapshotTasks = (vmid: number) => t.sim.state.tasks().filter((x) => x.type === 'qmsnapshot' && x.id === String(vmid));
+    expect(snapshotTasks(8203)).toHaveLength(1);
+
+    await historyRow(t, crashed as Operation);
+    await t.waitFor(/snapshot\.create\s+interrupted\s+mcp\s+.*snapshot ir-\{vmid\} — /);
+    await t.press(KEY.enter);
+    // Failures first: the interrupted VM, then the one that never started, then the one done.
+    await t.waitFor(/8203\s+workshop-wk-04\s+pve\d\s+interrupted\s+\S+\s+snapshot !\s+interrupted while running/);
+    expect(t.store.getState().pos.operation.cursor).toBe(0);
+    const rows = t.frame().split('\n').filter((l) => /^820[345]\s/.test(l)).map((l) => l.slice(0, 4));
+    expect(rows).toEqual(['8203', '8205', '8204']);
+    expect(t.frame()).toMatch(/! snapshot\s+interrupted\s+/);
+    expect(t.frame()).toContain(snapshotTasks(8203)[0].upid);
+
+    await t.press('r');
+    await t.waitFor(/Plan: resume snapshot ir-\{vmid\} \(op-20261205-000000-dead01\)/);
+    expect(t.frame()).toMatch(/2 will change · 1 skipped/);
+    await t.press('y');
+    const resumed = (await t.controller.lastRun) as Operation;
+    expect(resumed.status).toBe('succeeded');
+    // 8203: its recorded task had made the snapshot; the resume saw it and started no second task.
+    expect(snapshotTasks(8203)).toHaveLength(1);
+    expect(snapshotsNamed(t, 8203, 'ir-8203')).toHaveLength(1);
+    expect(resumed.targets.find((x) => x.vmid === 8203)!.phases[0].upids).toEqual([snapshotTasks(8203)[0].upid]);
+    // 8205 had not started: now it is done, once.
+    expect(snapshotsNamed(t, 8205, 'ir-8205')).toHaveLength(1);
+    expect(snapshotTasks(8205)).toHaveLength(1);
+    await t.waitFor(/snapshot ir-\{vmid\} \(snapshot\.create\) succeeded · resumed from tui/);
+    await t.waitFor(/8203\s+workshop-wk-04\s+pve\d\s+succeeded\s+\S+\s+snapshot ✓/);
   });
 
   it('rolls back a snapshot operation from :history: the count typed first, then the snapshots are deleted in PVE', async () => {
