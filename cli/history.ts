@@ -13,8 +13,9 @@ import { textTable } from '../src/text/table.js';
 import { formatTime } from '../src/text/time.js';
 import type { OperationRecord } from '../src/history/records.js';
 import { openHistory, type HistoryStore } from '../src/history/store.js';
+import { operationDetail } from './operation-text.js';
 
-const STATUSES: OperationStatus[] = ['planned', 'running', 'succeeded', 'partial', 'failed', 'cancelled', 'interrupted'];
+const STATUSES: OperationStatus[] = ['planned', 'running', 'succeeded', 'partial', 'failed', 'cancelled', 'interrupted', 'rolled-back'];
 const FRONT_ENDS: FrontEnd[] = ['tui', 'mcp', 'scheduler', 'cli', 'api'];
 const MAX_LIMIT = 5000;
 
@@ -24,7 +25,8 @@ moxxie history audit [--refused] [--limit N] [--json]
 
 What moxxie did in a context, from its local history (no cluster connection needed):
   list     operations, newest first: id, start, kind, status, front end, counts by state
-  show     one operation: its request, warnings and one row per VM (state, UPID, message)
+  show     one operation: its request, warnings and one row per VM (state, UPID, message), each VM's
+           phases under its row (name, state, UPIDs): after a crash, what ran and what did not
   audit    every mutation attempt, allowed or refused, newest first (--refused: refusals only)
 
 Options:
@@ -104,7 +106,7 @@ function parse(argv: string[]): HistoryArgs | 'help' {
 }
 
 /** The context whose store to read; the store lives under the context's name, so no connection is made. */
-function contextName(args: HistoryArgs): string {
+export function contextName(args: { demo: boolean; context?: string }): string {
   if (args.demo) return DEMO_CONTEXT;
   const path = configFile();
   const config = loadConfig(path);
@@ -132,17 +134,8 @@ function operationsText(ops: OperationRecord[]): string {
   );
 }
 
-function operationText(op: OperationRecord): string {
-  const head = [
-    `${op.id}  ${op.kind}  ${op.status}${op.dryRun ? ' (dry run)' : ''}`,
-    `started ${formatTime(op.startedAt)} by ${op.frontEnd} in context ${op.context}${op.finishedAt ? `, took ${took(op)}` : ''}`,
-    `request ${JSON.stringify(op.request)}`,
-    ...op.warnings.map((w) => `warning: ${w}`),
-    '',
-  ];
-  const rows = op.targets.map((t) => [String(t.vmid), t.name, t.node, t.state, t.action, t.upid ?? '', t.message ?? '']);
-  return [...head, textTable(['VMID', 'NAME', 'NODE', 'STATE', 'ACTION', 'UPID', 'MESSAGE'], rows), '', counts(op)].join('\n');
-}
+/** One operation: its request, warnings and a row per VM with its phases (name, state, UPIDs) under it. */
+const operationText = (op: OperationRecord): string => operationDetail(op);
 
 function auditText(entries: AuditEntry[]): string {
   if (!entries.length) return 'no audit entries';

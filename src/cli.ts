@@ -1,8 +1,13 @@
 #!/usr/bin/env node
-// Entry point: moxxie [tui] | mcp | scheduler | jobs | history | vms | sim | config. Each subcommand lives in its front end
-// (cli/, mcp/, tui/) and is loaded on demand, so `moxxie mcp` never loads ink and `moxxie sim` never loads the MCP SDK.
+// Entry point: moxxie [tui] | mcp | scheduler | jobs | history | ops | vms | sim | config, and a verb per
+// capability (snapshot, power, tags). Each subcommand lives in its front end (cli/, mcp/, tui/) and is loaded
+// on demand, so `moxxie mcp` never loads ink and `moxxie sim` never loads the MCP SDK.
 
-type CommandModule = { run(argv: string[]): Promise<number> };
+/** `command` is the name the module was dispatched under (the capability verbs serve several). */
+type CommandModule = { run(argv: string[], command?: string): Promise<number> };
+
+/** One module serves every capability of the registry, its verbs generated from their declarations. */
+const CAPABILITY_VERBS = '../cli/capability-verbs.js';
 
 // Paths, not static imports: a front end that is not built yet reports "not yet available" instead of
 // breaking every other command.
@@ -12,12 +17,17 @@ const commands: Record<string, string> = {
   scheduler: '../cli/scheduler.js',
   jobs: '../cli/jobs.js',
   history: '../cli/history.js',
+  ops: '../cli/ops.js',
   vms: '../cli/vms.js',
+  // The first word of each capability's verb (names.verb); `moxxie help` lists what each one takes.
+  snapshot: CAPABILITY_VERBS,
+  power: CAPABILITY_VERBS,
+  tags: CAPABILITY_VERBS,
   mcp: '../mcp/command.js',
   tui: '../tui/command.js',
 };
 
-const usage = `moxxie — a terminal-first control plane for Proxmox VE
+const usageHead = `moxxie — a terminal-first control plane for Proxmox VE
 
 Usage:
   moxxie [--demo] [--context NAME] [--read-only]   open the TUI
@@ -25,16 +35,33 @@ Usage:
   moxxie scheduler [--demo | --context NAME] [--once] [--json]
   moxxie jobs list | show | create | update | delete | enable | disable | trigger | runs ...
   moxxie history [list | show ID | audit] [--demo | --context NAME] [--json]
+  moxxie ops list | show ID | resume ID | rollback ID [--yes] [--dry-run] [--json]
   moxxie vms [SELECTOR] [--json | --ids] [--demo | --context NAME]
   moxxie sim [--port 8006] [--nodes 4] [--vms 60] [--http]
   moxxie config list | use NAME | add NAME ... | test [NAME]
   moxxie help
 `;
 
+const usageTail = `
+Every verb takes --help. Verbs that change VMs take --dry-run (show the plan, change nothing), --json,
+--file F (the request as JSON; - for stdin) and --yes (needed for destructive or forced requests).
+`;
+
+/** The usage, with one line per capability verb generated from the registry. */
+async function usage(): Promise<string> {
+  try {
+    const verbs = (await import(CAPABILITY_VERBS)) as { usageLines(): string[] };
+    return `${usageHead}\nOperations (one verb per capability):\n${verbs.usageLines().join('\n')}\n${usageTail}`;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') return usageHead;
+    throw err;
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   const [first, ...rest] = argv;
   if (first === 'help' || first === '--help' || first === '-h') {
-    process.stdout.write(usage);
+    process.stdout.write(await usage());
     return 0;
   }
   const name = first && !first.startsWith('-') ? first : 'tui';
@@ -54,7 +81,7 @@ async function main(argv: string[]): Promise<number> {
     }
     throw err;
   }
-  return mod.run(args);
+  return mod.run(args, name);
 }
 
 main(process.argv.slice(2)).then(

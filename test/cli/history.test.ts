@@ -93,7 +93,7 @@ describe('moxxie history', () => {
   it('refuses bad input with the field and what is valid, and never invents a context', () => {
     const status = moxxie('list', '--status', 'bogus');
     expect(status.code).toBe(2);
-    expect(status.err).toMatch(/--status must be one of planned, running, succeeded, partial, failed, cancelled, interrupted; got 'bogus'/);
+    expect(status.err).toMatch(/--status must be one of planned, running, succeeded, partial, failed, cancelled, interrupted, rolled-back; got 'bogus'/);
     const missing = moxxie('show', 'op-nope');
     expect(missing.code).toBe(2);
     expect(missing.err).toMatch(/no operation 'op-nope' in this context's history/);
