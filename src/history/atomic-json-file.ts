@@ -3,12 +3,15 @@
 // (lowdb's own JSONFile, via steno, renames too but neither fsyncs nor uses a per-process temp name,
 // so two processes writing at once could rename each other's half-written temp file.)
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readdirSync, unlinkSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readdirSync, unlinkSync, type BigIntStats } from 'node:fs';
 import { open, readFile, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Adapter } from 'lowdb';
 
 export class AtomicJsonFile<T> implements Adapter<T> {
+  /** What the last write of this adapter put on disk: its file's identity (inode, size, mtime) and its text. */
+  lastWrite: { key: string; text: string } | undefined;
+
   constructor(private readonly file: string) {}
 
   /** The parsed file, or null when it does not exist yet. Throws SyntaxError on a damaged file. */
@@ -24,17 +27,27 @@ export class AtomicJsonFile<T> implements Adapter<T> {
   }
 
   async write(data: T): Promise<void> {
-    await atomicWriteText(this.file, JSON.stringify(data));
+    const text = JSON.stringify(data);
+    const st = await atomicWriteText(this.file, text);
+    this.lastWrite = { key: fileKey(st), text };
   }
 }
 
-/** Replaces `file` with `text`: a unique temp file, fsync, rename, fsync of the directory. */
-export async function atomicWriteText(file: string, text: string): Promise<void> {
+/** A file's identity as of one write: a replaced file has another inode, so another key. */
+export const fileKey = (st: BigIntStats) => `${st.ino}:${st.size}:${st.mtimeNs}`;
+
+/**
+ * Replaces `file` with `text`: a unique temp file, fsync, rename, fsync of the directory. Returns the
+ * written file's stats (taken before the rename, so they are this write's even if another follows).
+ */
+export async function atomicWriteText(file: string, text: string): Promise<BigIntStats> {
   const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   const handle = await open(tmp, 'w', 0o600);
+  let st: BigIntStats;
   try {
     await handle.writeFile(text);
     await handle.sync();
+    st = await handle.stat({ bigint: true });
   } catch (err) {
     await handle.close();
     await unlink(tmp).catch(() => {});
@@ -57,6 +70,7 @@ export async function atomicWriteText(file: string, text: string): Promise<void>
   } catch {
     // Some file systems cannot fsync a directory; the rename is still atomic.
   }
+  return st;
 }
 
 /**

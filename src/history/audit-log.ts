@@ -148,18 +148,18 @@ export class AuditLog {
     try {
       const { size } = await handle.stat();
       let start = size;
-      let buf = Buffer.alloc(0);
-      // Read back until the chunk holds limit + 1 newlines (so `limit` whole lines), or the file's start.
-      while (start > 0) {
+      const chunks: Buffer[] = [];
+      let lines = 0;
+      // Read back until the chunks hold limit + 1 newlines (so `limit` whole lines), or the file's start.
+      while (start > 0 && lines <= limit) {
         const from = Math.max(0, start - CHUNK);
         const chunk = Buffer.alloc(start - from);
         await handle.read(chunk, 0, chunk.length, from);
-        buf = Buffer.concat([chunk, buf]);
+        chunks.unshift(chunk);
         start = from;
-        let lines = 0;
-        for (let i = buf.indexOf(0x0a); i >= 0; i = buf.indexOf(0x0a, i + 1)) lines++;
-        if (lines > limit) break;
+        for (let i = chunk.indexOf(0x0a); i >= 0; i = chunk.indexOf(0x0a, i + 1)) lines++;
       }
+      const buf = Buffer.concat(chunks);
       // Drop the partial first line when the read did not reach the file's start.
       const skip = start > 0 ? buf.indexOf(0x0a) + 1 : 0;
       const entries = this.parse(buf.subarray(skip), start + skip);

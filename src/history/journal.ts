@@ -210,28 +210,43 @@ function journalHeader(text: string, file: string): Extract<JournalEntry, { k: '
  * crash and is left out), with the journal's id; undefined when there is no journal.
  */
 export async function readJournal(file: string, from?: JournalMark): Promise<{ id: string; bytes: number; entries: JournalEntry[] } | undefined> {
-  let buf: Buffer;
+  let handle: FileHandle;
   try {
-    buf = await readFile(file);
+    handle = await open(file, 'r');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
   }
-  const end = buf.lastIndexOf(0x0a) + 1;
-  if (end === 0) return undefined; // Created, but its first line never made it.
-  const header = journalHeader(buf.subarray(0, end).toString('utf8'), file);
-  if (!header) throw new HistoryDamagedError(file, 'its first line does not name the journal');
-  // Lines the record already includes are skipped; a journal the record does not know came after it.
-  let pos = from && from.id === header.journal ? from.bytes : 0;
-  if (pos > end) throw new HistoryDamagedError(file, `it is shorter (${end} bytes) than its record says (${pos} bytes)`);
-  const entries: JournalEntry[] = [];
-  while (pos < end) {
-    const nl = buf.indexOf(0x0a, pos);
-    const line = buf.subarray(pos, nl).toString('utf8');
-    if (line.trim()) entries.push(parseLine(line, file, pos));
-    pos = nl + 1;
+  try {
+    const { size } = await handle.stat();
+    // The first line names the journal; it is short.
+    const head = Buffer.alloc(Math.min(size, 4096));
+    await handle.read(head, 0, head.length, 0);
+    if (head.indexOf(0x0a) < 0) {
+      if (size <= head.length) return undefined; // Created, but its first line never made it.
+      throw new HistoryDamagedError(file, 'its first line does not name the journal');
+    }
+    const header = journalHeader(head.toString('utf8'), file);
+    if (!header) throw new HistoryDamagedError(file, 'its first line does not name the journal');
+    // Lines the record already includes are skipped; a journal the record does not know came after it.
+    const start = from && from.id === header.journal ? from.bytes : 0;
+    if (start > size) throw new HistoryDamagedError(file, `it is shorter (${size} bytes) than its record says (${start} bytes)`);
+    const buf = Buffer.alloc(size - start);
+    await handle.read(buf, 0, buf.length, start);
+    // A last line without its newline was cut off by a crash: left out.
+    const end = buf.lastIndexOf(0x0a) + 1;
+    const entries: JournalEntry[] = [];
+    let pos = 0;
+    while (pos < end) {
+      const nl = buf.indexOf(0x0a, pos);
+      const line = buf.subarray(pos, nl).toString('utf8');
+      if (line.trim()) entries.push(parseLine(line, file, start + pos));
+      pos = nl + 1;
+    }
+    return { id: header.journal, bytes: start + end, entries };
+  } finally {
+    await handle.close();
   }
-  return { id: header.journal, bytes: end, entries };
 }
 
 /** Applies journal lines to an operation record: each carries its target whole, so the last one wins. */

@@ -8,11 +8,12 @@
 //   - the audit trail is a file of appended lines.
 // A file that cannot be read as what it should be is never taken for an empty history: reads throw
 // HistoryDamagedError naming the file and the problem; a write over a damaged index sets it aside first.
+import { mkdirSync } from 'node:fs';
 import { copyFile, mkdir, open, readdir, stat, unlink } from 'node:fs/promises';
 import { Low } from 'lowdb';
 import type { AuditEntry, CoreRecorder } from '../ops/recorder.js';
 import type { Operation, OperationTarget, PhaseRecord } from '../ops/types.js';
-import { AtomicJsonFile, removeOrphanTempFiles } from './atomic-json-file.js';
+import { AtomicJsonFile, fileKey, removeOrphanTempFiles } from './atomic-json-file.js';
 import { AuditLog } from './audit-log.js';
 import { HistoryDamagedError, setAside } from './damaged.js';
 import { markInterrupted, markRunInterrupted, rowsFromOperations } from './interrupted.js';
@@ -104,10 +105,13 @@ export class HistoryStore implements CoreRecorder {
   private readonly ended = new Set<string>();
   private readonly inFlight = new Set<Promise<void>>();
   private indexChain: Promise<unknown> = Promise.resolve();
-  private cache: { key: string; data: HistoryIndex } | undefined;
+  /** The index as last read or written here (checked then), keyed by the file's identity; parsed when needed. */
+  private cache: { key: string; text?: string; data?: HistoryIndex } | undefined;
 
   constructor(private readonly opts: OpenHistoryOptions) {
     this.dir = opts.dir;
+    // The directory exists once a store is opened on it (the scheduler watches it for job changes).
+    mkdirSync(this.dir, { recursive: true });
     this.layout = historyLayout(this.dir);
     this.file = this.layout.index;
     this.index = new AtomicJsonFile<unknown>(this.file);
@@ -176,8 +180,7 @@ export class HistoryStore implements CoreRecorder {
     for (let attempt = 0; attempt < 5; attempt++) {
       let key: string;
       try {
-        const st = await stat(this.file, { bigint: true });
-        key = `${st.ino}:${st.size}:${st.mtimeNs}`;
+        key = fileKey(await stat(this.file, { bigint: true }));
       } catch (err) {
         if (!missing(err)) throw err;
         await this.refuseIfSetAside();
@@ -188,7 +191,7 @@ export class HistoryStore implements CoreRecorder {
         }
         return emptyIndex();
       }
-      if (this.cache?.key === key) return this.cache.data;
+      if (this.cache?.key === key) return (this.cache.data ??= JSON.parse(this.cache.text!) as HistoryIndex);
       let raw: unknown;
       try {
         raw = await this.index.read();
@@ -220,13 +223,19 @@ export class HistoryStore implements CoreRecorder {
       const release = await acquireStoreLock(this.file, this.lockOptions());
       try {
         const db = new Low<unknown>(this.index, null);
+        const current = await stat(this.file, { bigint: true }).then(fileKey, () => undefined);
+        let data: HistoryIndex;
+        if (current !== undefined && this.cache?.key === current) {
+          // Unchanged since this process last read or wrote it (and checked it then): no need to parse and check again.
+          data = this.cache.text !== undefined ? (JSON.parse(this.cache.text) as HistoryIndex) : structuredClone(this.cache.data!);
+          return await this.commit(db, data, fn);
+        }
         try {
           await db.read();
         } catch (err) {
           if (!(err instanceof SyntaxError)) throw err;
           this.damagedOnWrite(`it is not valid JSON (${err.message})`);
         }
-        let data: HistoryIndex;
         if (db.data === null) {
           await this.refuseIfSetAside();
           data = await this.rebuildIndex();
@@ -247,12 +256,7 @@ export class HistoryStore implements CoreRecorder {
             throw err;
           }
         }
-        const result = await fn(data);
-        await this.moveRunRows(data);
-        db.data = data;
-        await db.write();
-        this.cache = undefined;
-        return result;
+        return await this.commit(db, data, fn);
       } finally {
         await release().catch(() => {
           // Released already (compromised and reported), nothing more to do.
@@ -262,6 +266,19 @@ export class HistoryStore implements CoreRecorder {
     const next = this.indexChain.then(run, run);
     this.indexChain = next.catch(() => {});
     return next;
+  }
+
+  /** Applies the change and writes the index; keeps what was written as the cache (it was checked). */
+  private async commit<T>(db: Low<unknown>, data: HistoryIndex, fn: (data: HistoryIndex) => T | Promise<T>): Promise<T> {
+    this.cache = undefined;
+    const result = await fn(data);
+    await this.moveRunRows(data);
+    db.data = data;
+    await db.write();
+    const written = this.index.lastWrite;
+    // The text, not the object: the caller may still hold (and change) objects it put in.
+    if (written) this.cache = { key: written.key, text: written.text };
+    return result;
   }
 
   private damagedOnWrite(problem: string): never {
@@ -547,7 +564,8 @@ export class HistoryStore implements CoreRecorder {
   async listOperations(q: OperationQuery = {}): Promise<OperationRecord[]> {
     const summaries = await this.listOperationSummaries(q);
     const ops: OperationRecord[] = [];
-    for (const s of summaries) ops.push(await this.requireOperation(s.id));
+    // A few files at a time: a long list reads many, each is small.
+    for (let i = 0; i < summaries.length; i += 16) ops.push(...(await Promise.all(summaries.slice(i, i + 16).map((s) => this.requireOperation(s.id)))));
     return ops;
   }
 
