@@ -1,7 +1,8 @@
 // An operation or job run left `running` by a process that has died is shown as interrupted, keeping what
 // had completed. A target that had started (running, or any phase past pending) is `interrupted`, its
-// running phase too, with every UPID it had; one that never started is `cancelled` ("not started"); a
-// finished target stays as it was.
+// running phase too, with every UPID it had, unless every phase had succeeded (then it is `succeeded`: only
+// its end was not recorded); one that never started is `cancelled` ("not started"); a finished target
+// stays as it was.
 import type { OperationTarget } from '../ops/types.js';
 import type { JobRunIndexEntry, OperationRecord } from './records.js';
 import type { JobRunVm } from './job-records.js';
@@ -15,7 +16,11 @@ export function markInterrupted(op: OperationRecord, now = Date.now()): void {
   op.status = 'interrupted';
   op.finishedAt ??= now;
   for (const t of op.targets) {
-    if (started(t)) {
+    if (started(t) && t.phases.length && t.phases.every((p) => p.state === 'succeeded')) {
+      // Every phase ran and was verified; only the target's own end was not recorded before the process died.
+      t.state = 'succeeded';
+      t.message ??= 'done (every phase succeeded; the moxxie process died before it recorded the end)';
+    } else if (started(t)) {
       t.state = 'interrupted';
       for (const p of t.phases) {
         if (p.state !== 'running') continue;

@@ -481,14 +481,18 @@ export class HistoryStore implements CoreRecorder {
     return this.journal(l, `{"k":"phase","at":${Date.now()},"phase":${JSON.stringify(phase.name)},"state":${JSON.stringify(phase.state)},"target":${json}}\n`);
   }
 
-  /** A target changed: the targets that differ from what was journaled are appended, nothing else is written. */
-  targetUpdated(op: Operation): Promise<void> {
+  /**
+   * A target changed: the targets that differ from what was journaled are appended, nothing else is
+   * written. Given the target that changed, only it is compared (otherwise every target is).
+   */
+  targetUpdated(op: Operation, changed?: OperationTarget): Promise<void> {
     if (this.ended.has(op.id)) return Promise.resolve();
     const l = this.liveFor(op);
     l.latest = op;
     const at = Date.now();
     let text = '';
-    for (const t of op.targets) {
+    const candidates = changed ? [op.targets.find((t) => t.id === changed.id) ?? changed] : op.targets;
+    for (const t of candidates) {
       const json = JSON.stringify(t);
       if (l.written.get(t.id) === json) continue;
       l.written.set(t.id, json);
@@ -565,20 +569,19 @@ export class HistoryStore implements CoreRecorder {
     const summaries = await this.listOperationSummaries(q);
     const ops: OperationRecord[] = [];
     // A few files at a time: a long list reads many, each is small.
-    for (let i = 0; i < summaries.length; i += 16) ops.push(...(await Promise.all(summaries.slice(i, i + 16).map((s) => this.requireOperation(s.id)))));
+    for (let i = 0; i < summaries.length; i += 16) {
+      const read = await Promise.all(summaries.slice(i, i + 16).map((s) => this.getOperation(s.id)));
+      // One dropped by retention since the index was read is left out.
+      for (const op of read) if (op) ops.push(op);
+    }
     return ops;
-  }
-
-  private async requireOperation(id: string): Promise<OperationRecord> {
-    const found = await readOperation(this.layout.operation(id), this.layout.journal(id));
-    if (!found) throw new HistoryDamagedError(this.layout.operation(id), `it is missing, though ${this.file} lists operation ${id}`);
-    return found.op;
   }
 
   /** The recorded operation with its journal applied: after a crash, which phases ran and with which UPIDs. */
   async getOperation(id: string): Promise<OperationRecord | undefined> {
     const found = await readOperation(this.layout.operation(id), this.layout.journal(id));
     if (found) return found.op;
+    // Missing: damage if the index (as it is now) still lists it; otherwise unknown, or dropped by retention.
     const listed = (await this.readIndex()).operations.some((o) => o.id === id);
     if (listed) throw new HistoryDamagedError(this.layout.operation(id), `it is missing, though ${this.file} lists operation ${id}`);
     return undefined;

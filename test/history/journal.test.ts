@@ -1,5 +1,6 @@
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { markInterrupted } from '../../src/history/interrupted.js';
 import { HistoryDamagedError, HistoryStore, openHistory } from '../../src/history/store.js';
 import { child, operation, phase, target, tmp, upid } from './fixtures.js';
 
@@ -46,6 +47,26 @@ describe('the operation journal', () => {
     expect((await reopened.listOperationSummaries())[0]).toMatchObject({ id: 'op-killed', status: 'interrupted', summary: { counts: { interrupted: 1, cancelled: 1 } } });
     await reopened.close();
   }, 30_000);
+
+  it('counts a target whose phases all succeeded as succeeded when only its end was not recorded', async () => {
+    const dir = tmp('journal-done');
+    const store = new HistoryStore({ dir });
+    const op = operation('op-done', 'running', Date.now(), [target(100), target(101)]);
+    await store.operationStarted(op);
+    const [a, b] = op.targets;
+    a.state = 'running';
+    b.state = 'running';
+    a.phases = [phase('snapshot', 'succeeded', [upid(100)]), phase('verify', 'succeeded')];
+    b.phases = [phase('snapshot', 'succeeded', [upid(101)]), phase('verify', 'running')];
+    await store.phaseChanged(op, a, a.phases[1]);
+    await store.phaseChanged(op, b, b.phases[1]);
+    await store.close();
+    const seen = (await store.getOperation('op-done'))!;
+    markInterrupted(seen);
+    expect(seen.targets.map((t) => t.state)).toEqual(['succeeded', 'interrupted']);
+    expect(seen.targets[0].message).toMatch(/every phase succeeded/);
+    expect(seen.targets[1].phases.map((p) => p.state)).toEqual(['succeeded', 'interrupted']);
+  });
 
   it('leaves out a last line cut off by a crash, and sets it aside before appending again', async () => {
     const dir = tmp('journal-torn');

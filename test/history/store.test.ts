@@ -101,6 +101,11 @@ describe('history store', () => {
       ['succeeded', ['succeeded', 'succeeded'], [upid(101)]],
     ]);
 
+    // Told which target changed, the store compares only that one.
+    op.targets[0].message = 'snapshot x created';
+    await store.targetUpdated(op, op.targets[0]);
+    expect(lines(store.layout.journal('op-1')).slice(-1).map((l) => (JSON.parse(l) as { k: string; target: { message?: string } }).target.message)).toEqual(['snapshot x created']);
+
     op.status = 'succeeded';
     op.finishedAt = Date.now();
     await store.operationFinished(op);
