@@ -26,7 +26,7 @@ const DEFAULT_TIMEOUT_S = 300;
 
 const schema = z.strictObject({
   ...bulkFields,
-  operation: enumField(POWER_ACTIONS),
+  operation: enumField(POWER_ACTIONS).describe('START, STOP (hard), SHUTDOWN (ACPI), REBOOT, SUSPEND or RESUME'),
   skipIfAlreadyInState: boolField().optional().describe('default true'),
   timeoutSeconds: intField(30, 3600).optional().describe('graceful timeout, 30-3600 (default 300)'),
   force: forceField,

@@ -17,7 +17,7 @@ export const SNAPSHOT_TASK_TIMEOUT_MS = 60 * 60_000;
 const schema = z.strictObject({
   ...bulkFields,
   snapshotName: textField('required: a name template such as "pre-update-{vm}-{date}"').describe('name template: {vm} {vmid} {date} {time} {datetime}'),
-  description: z.string({ error: 'must be a string' }).optional(),
+  description: z.string({ error: 'must be a string' }).optional().describe('kept on the snapshot; moxxie appends its TTL or [moxxie] marker'),
   ttlHours: intField(1, 8760).optional().describe('hours until cleanup may delete it (1-8760)'),
   includeMemory: boolField().optional().describe('also save the RAM of running VMs'),
 });

@@ -26,7 +26,7 @@ const schema = z.strictObject({
   ...bulkFields,
   snapshotName: z.string({ error: 'must be a snapshot name' }).min(1, { error: 'must be a snapshot name' }).optional().describe('exact snapshot name'),
   namePattern: z.string({ error: 'must be a glob such as "auto-*"' }).min(1, { error: 'must be a glob such as "auto-*"' }).optional().describe('glob over snapshot names, e.g. "maint-*"'),
-  olderThanHours: intField(1, 87600).optional(),
+  olderThanHours: intField(1, 87600).optional().describe('only snapshots at least this many hours old'),
   expiredOnly: boolField().optional().describe('only snapshots whose TTL has run out'),
   moxxieOnly: boolField().optional().describe('default true: only snapshots moxxie made'),
   force: forceField,

@@ -24,7 +24,7 @@ const TAG_WRITE_TIMEOUT_MS = 60_000;
 
 const schema = z.strictObject({
   ...bulkFields,
-  action: enumField(TAG_ACTIONS),
+  action: enumField(TAG_ACTIONS).describe('ADD, REMOVE, or REPLACE (sets exactly these tags)'),
   tags: z.array(z.unknown(), { error: 'must be a list of tags, e.g. ["env-test","workshop"]' }).describe('PVE tags: letters, digits and _ - + .'),
   force: forceField,
 });
