@@ -30,6 +30,8 @@ export interface Phase {
   check?(tools: PhaseTools): Promise<string | undefined>;
   run(tools: PhaseTools): Promise<string | void>;
   undo?(tools: PhaseTools): Promise<string | void>;
+  /** The PVE task type its write starts (qmsnapshot, qmstart …): after a lost answer, the task to look for. */
+  taskType?: string;
   /** A read that leaves nothing behind (a verify): a rollback has nothing to undo for it. */
   changesNothing?: boolean;
 }

@@ -3,6 +3,7 @@
 // operations (the core's VmGate), bounded retries of the failed phase while a guest is locked, a failure
 // policy, cancellation that starts nothing new, and a journal line before and after every PVE call.
 // Rollback runs completed phases' undos in reverse, each awaited and recorded.
+import { getNodeTasks } from '../pve/endpoints/nodes.js';
 import { PveError, PveLockedError } from '../pve/errors.js';
 import type { TaskResult, WaitOptions } from '../pve/types.js';
 import type { Phase, PhaseTools, TargetResources } from './capability.js';
@@ -143,7 +144,7 @@ export async function runPlan(op: Operation, targets: OperationTarget[], opts: R
   const runOne = async (t: OperationTarget): Promise<void> => {
     const phases = opts.phasesOf(t);
     const records = phaseRecords(t, phases);
-    update(t, { state: 'running', startedAt: t.startedAt ?? Date.now(), message: undefined, finishedAt: undefined });
+    update(t, { state: 'running', startedAt: t.startedAt ?? Date.now(), message: undefined, finishedAt: undefined, retryable: undefined });
     let done: string | undefined;
     const end = (state: TargetState, message: string) => finish(t, state, done ? `${done}; then ${message}` : message);
     let last = '';
@@ -166,7 +167,13 @@ export async function runPlan(op: Operation, targets: OperationTarget[], opts: R
         awaitTask: async (upid) => {
           await phaseMoved(t, rec, { upids: [...rec.upids, upid] });
           update(t, { upid });
-          const result = await opts.waitTask(upid, { timeoutMs: opts.taskTimeoutMs, signal: opts.abandonSignal });
+          const result = await opts.waitTask(upid, { timeoutMs: opts.taskTimeoutMs, signal: opts.abandonSignal }).catch((err: unknown) => {
+            // The node went away (or stopped answering) while its task ran: say the task started and that its end is unknown.
+            if (err instanceof PveError && (err.kind === 'unreachable' || err.kind === 'network')) {
+              throw new StepFailure(`task ${upid} started, but its outcome could not be read: ${err.message}; resume the operation once the node is back`);
+            }
+            throw err;
+          });
           if (!result.ok) {
             // Start, stop and snapshot check the lock inside the worker: a locked VM shows up as the task's exit status.
             const locked = LOCKED_TEXT.exec(result.exitstatus);
@@ -176,16 +183,40 @@ export async function runPlan(op: Operation, targets: OperationTarget[], opts: R
           return result;
         },
       };
+      let lostAnswers = 0;
+      let failedReads = 0;
       for (let attempt = 0; ; attempt++) {
+        const attemptAt = Date.now();
         try {
-          await phaseMoved(t, rec, { state: 'running', startedAt: rec.startedAt ?? Date.now(), finishedAt: undefined, message: undefined });
+          await phaseMoved(t, rec, { state: 'running', startedAt: rec.startedAt ?? attemptAt, finishedAt: undefined, message: undefined });
           let message: string | void | undefined;
           if (mustLook || attempt > 0) message = await lookFirst(phase, rec, tools, opts);
-          if (message === undefined) message = await phase.run(tools);
+          if (message === undefined) {
+            try {
+              message = await phase.run(tools);
+            } catch (err) {
+              // A write PVE may have applied though its answer was lost: find out before anything else.
+              if (!isAmbiguousWrite(err) || lostAnswers >= lockRetries) throw err;
+              lostAnswers++;
+              const found = await afterLostAnswer(op, t, phase, tools, attemptAt, opts);
+              if (found === undefined) {
+                update(t, { message: `${messageOf(err)}; PVE shows no sign it was applied: retry ${lostAnswers} of ${lockRetries}` });
+                if (!(await pause(lockDelay * (0.75 + Math.random() * 0.5), opts.signal))) throw new StepCancelled(`cancelled after a lost answer (${messageOf(err)}); PVE showed no sign of it`);
+                continue;
+              }
+              message = found;
+            }
+          }
           last = message || last;
           await phaseMoved(t, rec, { state: 'succeeded', message: message || undefined, finishedAt: Date.now() });
           break;
         } catch (err) {
+          // A read that failed after its retries (a verify, a check) does not turn a done task into a failure: read again.
+          if (isFailedRead(err) && failedReads < lockRetries && !opts.signal?.aborted) {
+            failedReads++;
+            update(t, { message: `${messageOf(err)}; reading again (${failedReads} of ${lockRetries})` });
+            if (await pause(lockDelay * Math.min(2 ** (failedReads - 1), MAX_BACKOFF_FACTOR) * (0.75 + Math.random() * 0.5), opts.signal)) continue;
+          }
           if (err instanceof PveLockedError && attempt < lockRetries) {
             if (opts.signal?.aborted) {
               await phaseMoved(t, rec, { state: 'cancelled', message: 'cancelled while the VM was locked', finishedAt: Date.now() });
@@ -204,6 +235,7 @@ export async function runPlan(op: Operation, targets: OperationTarget[], opts: R
           const message =
             err instanceof PveLockedError ? `${err.message} (gave up after ${lockRetries} retries)` : abandoned ? `${err.message}${t.upid ? ` (${t.upid})` : ''}` : messageOf(err);
           await phaseMoved(t, rec, { state: cancelled ? 'cancelled' : 'failed', message, finishedAt: Date.now() }).catch(() => {});
+          if (!cancelled && isPermanent(err)) t.retryable = false;
           // The failed phase is in the target's phases; the message stays PVE's own words.
           return end(cancelled ? 'cancelled' : 'failed', message);
         }
@@ -257,6 +289,45 @@ export async function runPlan(op: Operation, targets: OperationTarget[], opts: R
     opts.signal?.addEventListener('abort', pump, { once: true });
     pump();
   });
+}
+
+/** A write whose outcome is unknown: the connection dropped after it was sent, a proxy's 502/503/504, no answer in time. */
+function isAmbiguousWrite(err: unknown): boolean {
+  if (!(err instanceof PveError) || err.method === undefined || err.method === 'GET') return false;
+  if (err.kind === 'network' || err.kind === 'timeout') return true;
+  return err.kind === 'server' && (err.status === 502 || err.status === 503 || err.status === 504);
+}
+
+/** A read that still failed after the client's own retries, for a reason another try may not have. */
+function isFailedRead(err: unknown): boolean {
+  if (!(err instanceof PveError) || err.method !== 'GET') return false;
+  return err.kind === 'network' || err.kind === 'timeout' || (err.kind === 'server' && (err.status ?? 0) >= 500);
+}
+
+/** Errors no retry can fix: the credentials, the permissions, or a parameter PVE refused. */
+export function isPermanent(err: unknown): boolean {
+  return err instanceof PveError && (err.kind === 'auth' || err.kind === 'permission' || err.kind === 'parameter' || err.kind === 'tls');
+}
+
+/** Slack for the clocks of moxxie and the PVE node when looking for a task started "since the request". */
+const CLOCK_SLACK_S = 5;
+
+/**
+ * After a lost answer: a task of this guest (of the phase's type, when it declares one) that PVE started
+ * since the request and that no target of this operation knows is the write's own — follow it. Then the
+ * phase's check decides. A message means the phase is done; undefined means PVE shows no sign of the write.
+ */
+async function afterLostAnswer(op: Operation, t: OperationTarget, phase: Phase, tools: PhaseTools, since: number, opts: RunnerOptions): Promise<string | undefined> {
+  const known = new Set(op.targets.flatMap((x) => x.phases.flatMap((p) => p.upids)));
+  const tasks = await getNodeTasks(tools.client, t.node, { vmid: t.vmid, since: Math.floor(since / 1000) - CLOCK_SLACK_S, source: 'all', ...(phase.taskType ? { typefilter: phase.taskType } : {}) });
+  const mine = tasks.filter((x) => !known.has(x.upid) && (!phase.taskType || x.type === phase.taskType)).sort((a, b) => a.starttime - b.starttime)[0];
+  if (mine) {
+    await tools.awaitTask(mine.upid);
+    const checked = phase.check ? await phase.check(tools) : undefined;
+    if (checked !== undefined || !phase.check) return checked ?? `done by ${mine.upid} (its answer was lost on the way)`;
+    return undefined;
+  }
+  return phase.check ? phase.check(tools) : undefined;
 }
 
 /**

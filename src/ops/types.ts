@@ -66,6 +66,8 @@ export interface OperationTarget {
   finishedAt?: number;
   /** The phases of its step, in order; empty for a skipped target. */
   phases: PhaseRecord[];
+  /** Set on a failed target whose error no retry can fix (authentication, permission, a refused parameter). */
+  retryable?: boolean;
   /** Plain data the capability rebuilds this target's phases from (resume, rollback): e.g. the snapshot name. */
   spec?: Record<string, unknown>;
 }

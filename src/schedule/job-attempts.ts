@@ -3,6 +3,7 @@
 import type { MoxxieCore } from '../core.js';
 import { ReadOnlyError, RequestError } from '../ops/errors.js';
 import type { FrontEnd, OperationTarget } from '../ops/types.js';
+import { isPermanent } from '../ops/runner.js';
 import { executeJob } from './job-executor.js';
 import type { JobRecord, JobRunRecord, JobRunVm } from '../history/job-records.js';
 
@@ -15,7 +16,10 @@ export function upsertVm(rows: JobRunVm[], t: JobRunVm | OperationTarget): void 
 
 /** Errors that a retry cannot fix: the request itself is wrong, or the context refuses changes. */
 const permanent = (err: unknown) =>
-  err instanceof RequestError || err instanceof ReadOnlyError || (err instanceof Error && (err.name === 'SelectorError' || err.name === 'TagExpressionError'));
+  err instanceof RequestError ||
+  err instanceof ReadOnlyError ||
+  isPermanent(err) ||
+  (err instanceof Error && (err.name === 'SelectorError' || err.name === 'TagExpressionError'));
 
 function pause(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
@@ -32,6 +36,7 @@ function pause(ms: number, signal: AbortSignal): Promise<void> {
 
 export async function runAttempts(core: MoxxieCore, job: JobRecord, run: JobRunRecord, opts: { dryRun: boolean; signal: AbortSignal; frontEnd: FrontEnd }): Promise<void> {
   let only: number[] | undefined;
+  let resume: string | undefined;
   for (let attempt = 1; ; attempt++) {
     run.attempts = attempt;
     let retry = false;
@@ -40,6 +45,7 @@ export async function runAttempts(core: MoxxieCore, job: JobRecord, run: JobRunR
         dryRun: opts.dryRun,
         signal: opts.signal,
         onlyVmids: only,
+        resumeOperationId: resume,
         frontEnd: opts.frontEnd,
         onOperation: (op) => {
           if (!run.operationIds.includes(op.id)) run.operationIds.push(op.id);
@@ -53,6 +59,7 @@ export async function runAttempts(core: MoxxieCore, job: JobRecord, run: JobRunR
       run.message = res.message;
       retry = (res.status === 'failed' || res.status === 'partial') && res.failedVmids.length > 0;
       only = res.failedVmids;
+      resume = res.operationIds[0];
     } catch (err) {
       run.status = 'failed';
       run.message = (err as Error).message;

@@ -29,7 +29,8 @@ function fromOperation(op: Operation): ExecutionResult {
     vms: op.targets.map((t) => ({ vmid: t.vmid, name: t.name, state: t.state, message: t.message ?? (t.state === 'planned' ? t.action : undefined) })),
     operationIds: [op.id],
     message,
-    failedVmids: failed.map((t) => t.vmid),
+    // A target whose error no retry can fix (credentials, permissions, a refused parameter) is not retried.
+    failedVmids: failed.filter((t) => t.retryable !== false).map((t) => t.vmid),
   };
 }
 
@@ -38,6 +39,12 @@ export interface ExecuteOptions {
   signal?: AbortSignal;
   /** A retry: only these VMs. */
   onlyVmids?: number[];
+  /**
+   * A retry: resume this earlier attempt's operation instead of starting a new one — its failed targets go
+   * on from the failed phase with the same names, and each phase first checks PVE, so a write that was
+   * applied though its answer was lost is never made twice.
+   */
+  resumeOperationId?: string;
   frontEnd?: FrontEnd;
   /** Live progress: the operation once it starts, and each target as it changes. */
   onOperation?: (op: Operation) => void;
@@ -55,7 +62,7 @@ export async function executeJob(core: MoxxieCore, job: JobRecord, opts: Execute
     },
   };
   const task = JOB_TASKS[job.taskType];
-  const op = await core.run(task.kind, task.request(job, { vmSelectors, dryRun: opts.dryRun }), run);
+  const op = opts.resumeOperationId && !opts.dryRun ? await core.resume(opts.resumeOperationId, run) : await core.run(task.kind, task.request(job, { vmSelectors, dryRun: opts.dryRun }), run);
   const result = fromOperation(op);
   const p = job.parameters as SnapshotCreateParams;
   if (job.taskType === 'snapshot_create' && p.maxSnapshots !== undefined && !opts.signal?.aborted) {
