@@ -137,6 +137,31 @@ describe('phases', () => {
   });
 });
 
+describe('faults', () => {
+  it('a node that goes offline while its task runs: the target says the task started, with its UPID, and that its outcome is unknown; resume finishes it without a second task', async () => {
+    c = await startCluster({ vms: 20, taskDurationMs: 600 });
+    const node = c.sim.state.vm(8200)!.node;
+    const op = await c.core.createSnapshots(
+      { vmSelectors: ids('8200'), snapshotName: 'gone-dark-{vmid}' },
+      {
+        onEvent: (e) => {
+          // As soon as PVE has handed out the task, its node drops off the network.
+          if (e.type === 'phase-changed' && e.phase.upids.length === 1 && e.phase.state === 'running') c!.sim.faults.set({ offlineNodes: [node] });
+        },
+      },
+    );
+    const t = op.targets[0];
+    expect(t.state).toBe('failed');
+    expect(t.message).toMatch(new RegExp(`task ${t.phases[0].upids[0].replace(/[$()*+.?[\\\]^{|}]/g, '\\$&')} started, but its outcome could not be read: .*(595|unreachable)`));
+    // The task itself went on (the node kept running, only its answers were lost).
+    c.sim.faults.set({ offlineNodes: [] });
+    const resumed = await c.core.resume(op.id);
+    expect(resumed.targets[0].state).toBe('succeeded');
+    expect(snapshotNames(8200)).toContain('gone-dark-8200');
+    expect(snapshotTasks(8200)).toHaveLength(1);
+  });
+});
+
 describe('resources and caps', () => {
   /** Peak number of running targets holding each key, from the engine's own events. */
   function peaks(events: OperationEvent[], keysOf: (vmid: number, node: string) => string[]) {
