@@ -1,6 +1,9 @@
 // Snapshot descriptions carry moxxie's bookkeeping, compatible with Moxxie: ` (TTL: Nh)` marks a
 // snapshot that expires N hours after it was taken; `[moxxie]` marks one made without a TTL.
 
+/** PVE's limit for a description (a VM's, and a snapshot's in the same config file): 8 KiB. */
+export const MAX_DESCRIPTION_BYTES = 8192;
+
 const TTL_RE = / ?\(TTL: (\d+)h\)/;
 const MADE_BY = '[moxxie]';
 
@@ -23,4 +26,13 @@ export function isMoxxieMade(description: string | undefined): boolean {
 export function expiresAt(snaptime: number | undefined, description: string | undefined): number | undefined {
   const ttl = parseTtlHours(description);
   return ttl !== undefined && snaptime !== undefined ? snaptime + ttl * 3600 : undefined;
+}
+
+/** A description too long for PVE once moxxie's marker is added, as a message naming the limit; else undefined. */
+export function descriptionProblem(description: string | undefined, ttlHours: number | undefined): string | undefined {
+  const full = describeSnapshot(description, ttlHours);
+  const bytes = Buffer.byteLength(full, 'utf8');
+  if (bytes <= MAX_DESCRIPTION_BYTES) return undefined;
+  const marker = ttlHours !== undefined ? `(TTL: ${ttlHours}h)` : MADE_BY;
+  return `at most ${MAX_DESCRIPTION_BYTES} bytes (8 KiB, PVE's limit) with moxxie's marker "${marker}" added; this one would be ${bytes} bytes`;
 }

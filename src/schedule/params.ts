@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { unknownFieldMessage } from '../ops/request-schema.js';
 import { RequestError } from '../ops/errors.js';
-import { validateTemplate } from '../ops/snapshot-names.js';
+import { templateProblem } from '../ops/snapshot-names.js';
 import type { JobParameters, PowerScheduleParams, SnapshotCreateParams, SnapshotDeleteParams, TaskType } from '../history/job-records.js';
 
 const TRUE = ['true', '1', 'yes'];
@@ -35,8 +35,13 @@ const snapshotCreate = z
     maxParallel,
   })
   .strict()
-  .transform((p): SnapshotCreateParams => {
-    validateTemplate(p.snapshotNamePattern, 'parameters.snapshotNamePattern');
+  .transform((p, ctx): SnapshotCreateParams => {
+    // An issue, not a throw: an unknown field next to it is reported first.
+    const problem = templateProblem(p.snapshotNamePattern);
+    if (problem) {
+      ctx.addIssue({ code: 'custom', path: ['snapshotNamePattern'], message: problem });
+      return z.NEVER;
+    }
     return stripUndefined(p);
   });
 

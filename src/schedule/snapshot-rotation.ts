@@ -2,43 +2,20 @@
 // the job's pattern produces for that VM AND its description carries the job's marker — so neither a
 // hand-made snapshot with a similar name nor another job using the same pattern is ever touched.
 import type { MoxxieCore, SnapshotInfo } from '../core.js';
-import { MAX_SNAPSHOT_NAME } from '../ops/snapshot-names.js';
+import { templateMatcher } from '../ops/snapshot-names.js';
 import type { FrontEnd, Operation } from '../ops/types.js';
 import type { JobRecord, SnapshotCreateParams } from '../history/job-records.js';
 
 /** Written into each snapshot's description by the job that made it. */
 export const jobMarker = (jobId: string) => `[job ${jobId}]`;
 
-const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-const sanitise = (s: string) => s.replace(/[^A-Za-z0-9_-]/g, '-');
-
 /**
  * The names a pattern can produce for one VM, as an exact-match test: literal parts and the VM's own
- * name/id are fixed, only the time stamps vary. Mirrors renderSnapshotName: the 's' put in front of a
- * name that would not start with a letter, and a literal tail cut at PVE's 40-character limit.
+ * name/id are fixed, only the time stamps vary. The renderer's own pieces, so it always agrees with it
+ * (the 's' in front, a cut tail, a shortened {vm} with or without its '-<vmid>').
  */
 export function ownSnapshotMatcher(pattern: string, vm: { vmid: number; name: string }): (name: string) => boolean {
-  let src = '';
-  let last = 0;
-  for (const m of pattern.matchAll(/\{(vm|vmid|date|time|datetime)\}/g)) {
-    src += escapeRe(sanitise(pattern.slice(last, m.index)));
-    const key = m[1];
-    src += key === 'vm' ? escapeRe(sanitise(vm.name || `vm${vm.vmid}`)) : key === 'vmid' ? String(vm.vmid) : key === 'date' ? '\\d{8}' : key === 'time' ? '\\d{6}' : '\\d{8}-\\d{6}';
-    last = (m.index ?? 0) + m[0].length;
-  }
-  const tail = sanitise(pattern.slice(last));
-  const full = new RegExp(`^s?${src}${escapeRe(tail)}$`);
-  const head = new RegExp(`^s?${src}`);
-  return (name) => {
-    if (name.length > MAX_SNAPSHOT_NAME) return false;
-    if (full.test(name)) return true;
-    // A name cut to 40 characters, then stripped of trailing '-'/'_': the tail is cut, never a placeholder.
-    const m = head.exec(name);
-    if (!m) return false;
-    const kept = name.slice(m[0].length);
-    if (!tail.startsWith(kept) || m[0].length + tail.length <= MAX_SNAPSHOT_NAME) return false;
-    return /^[-_]*$/.test(tail.slice(kept.length, kept.length + MAX_SNAPSHOT_NAME - name.length));
-  };
+  return templateMatcher(pattern, vm);
 }
 
 export interface RotationResult {

@@ -1,7 +1,7 @@
 // Snapshots, power and tags beyond the seed examples.
 import { afterEach, describe, expect, it } from 'vitest';
 import { createCore } from '../../src/ops/core.js';
-import { renderSnapshotName, nameClock } from '../../src/ops/snapshot-names.js';
+import { nameClock, renderAll, renderName, renderSnapshotName, templateMatcher, templateProblem } from '../../src/ops/snapshot-names.js';
 import { startCluster, type TestCluster } from '../fixtures/cluster.js';
 
 let c: TestCluster | undefined;
@@ -19,8 +19,49 @@ describe('snapshot names', () => {
     expect(nameClock(new Date(2026, 0, 2, 3, 4, 5))).toEqual({ date: '20260102', time: '030405', datetime: '20260102-030405' });
   });
 
-  it('refuses a template whose placeholders would be truncated', () => {
-    expect(() => renderSnapshotName('a-very-long-prefix-for-snapshots-{vm}', { vmid: 1, name: 'kubernetes-worker-01' }, clock)).toThrow(/placeholder would be cut off/);
+  // Issue 11 changed this: a {vm} value that would be cut is shortened so the name fits; only what no
+  // shortening can make valid is refused.
+  it('shortens {vm} so the name fits PVE\'s 40 characters; refuses only what cannot be made valid', () => {
+    expect(renderSnapshotName('a-very-long-prefix-for-snapshots-{vm}', { vmid: 1, name: 'kubernetes-worker-01' }, clock)).toBe('a-very-long-prefix-for-snapshots-kuberne');
+    // The seed's pre-update job on a VM whose name gave 43 characters.
+    const seed = renderName('preupd-{vm}-{datetime}', { vmid: 8207, name: 'kubernetes-worker-01' }, clock);
+    expect(seed.name).toBe('preupd-kubernetes-worker-20261128-221500');
+    expect(seed.name.length).toBeLessThanOrEqual(40);
+    expect(seed.note).toMatch(/\{vm\} shortened to fit PVE's 40 characters/);
+    // No {vm} to shorten, and the stamps would be cut: refused, saying why.
+    expect(() => renderSnapshotName('a-very-long-prefix-for-snapshots-and-{datetime}', { vmid: 100, name: 'x' }, clock)).toThrow(/only a \{vm\} value can be shortened; PVE allows 40/);
+    expect(templateProblem('a-very-long-prefix-for-snapshots-and-{datetime}')).toMatch(/cannot give a valid PVE snapshot name/);
+    expect(templateProblem('preupd-{vm}-{datetime}')).toBeUndefined();
+  });
+
+  it('refuses names PVE reserves or refuses, and shows a rewritten name as rewritten', () => {
+    expect(templateProblem('current')).toMatch(/"current", a name PVE reserves/);
+    expect(templateProblem('Pending')).toMatch(/reserves/);
+    expect(templateProblem('a')).toMatch(/at least 2 characters/);
+    expect(() => renderName('{vm}', { vmid: 8200, name: 'current' }, clock)).toThrow(/for VM 8200 \(current\): it gives "current", a name PVE reserves/);
+    const odd = renderName('1st snap!', { vmid: 100, name: 'x' }, clock);
+    expect(odd).toMatchObject({ name: 's1st-snap-', wanted: '1st snap!', note: 'rewritten for PVE from "1st snap!"' });
+    expect(renderName('plain-{vmid}', { vmid: 100, name: 'x' }, clock).note).toBeUndefined();
+    expect(templateProblem('x'.repeat(256))).toMatch(/at most 255 characters/);
+  });
+
+  it('keeps shortened names unique with a stable suffix from the VM id', () => {
+    const vms = [
+      { vmid: 8200, name: 'kubernetes-worker-0001' },
+      { vmid: 8201, name: 'kubernetes-worker-0002' },
+      { vmid: 8202, name: 'web' },
+    ];
+    const names = renderAll('preupd-{vm}-{datetime}', vms, clock);
+    expect(names.get(8200)!.name).toBe('preupd-kubernetes-w-8200-20261128-221500');
+    expect(names.get(8201)!.name).toBe('preupd-kubernetes-w-8201-20261128-221500');
+    expect(names.get(8202)!.name).toBe('preupd-web-20261128-221500');
+    expect(names.get(8200)!.note).toMatch(/-8200 added to keep it unique/);
+    // Alone, a VM keeps the plain shortened form; the rotation's matcher knows both.
+    const alone = renderAll('preupd-{vm}-{datetime}', [vms[0]], clock).get(8200)!.name;
+    expect(alone).toBe('preupd-kubernetes-worker-20261128-221500');
+    const mine = templateMatcher('preupd-{vm}-{datetime}', vms[0]);
+    expect(mine(alone) && mine(names.get(8200)!.name)).toBe(true);
+    expect(mine(names.get(8201)!.name)).toBe(false);
   });
 
   it('refuses, at plan time, a per-VM template that collapses two VMs to one name', async () => {
@@ -34,6 +75,38 @@ describe('snapshot names', () => {
 });
 
 describe('snapshot capability', () => {
+  it('the seed\'s preupd-{vm}-{datetime} fits every VM: final names in the plan, made on PVE, unique', async () => {
+    c = await startCluster({ vms: 20 });
+    await c.client.put('/nodes/pve1/qemu/8200/config', { name: 'kubernetes-worker-01' });
+    await c.client.put('/nodes/pve2/qemu/8201/config', { name: 'kubernetes-worker-02' });
+    const req = { vmSelectors: [{ type: 'VM_IDS' as const, value: '8200-8202' }], snapshotName: 'preupd-{vm}-{datetime}', ttlHours: 24 };
+    const plan = await c.core.createSnapshots({ ...req, dryRun: true });
+    const actions = new Map(plan.targets.map((t) => [t.vmid, t.action]));
+    expect(actions.get(8200)).toMatch(/^snapshot preupd-kubernetes-w-8200-\d{8}-\d{6} \(\{vm\} shortened to fit PVE's 40 characters, -8200 added to keep it unique\), expires in 24h$/);
+    expect(actions.get(8201)).toMatch(/^snapshot preupd-kubernetes-w-8201-/);
+    const op = await c.core.createSnapshots(req);
+    expect(op.status).toBe('succeeded');
+    for (const vmid of [8200, 8201, 8202]) {
+      const made = c.sim.state.vm(vmid)!.snapshots.filter((s) => s.name.startsWith('preupd-'));
+      expect(made).toHaveLength(1);
+      expect(made[0].name.length).toBeLessThanOrEqual(40);
+    }
+  });
+
+  it('refuses reserved names and too-long descriptions before anything runs; shows a rewritten name', async () => {
+    c = await startCluster({ vms: 20 });
+    const before = JSON.stringify(c.sim.state.vms());
+    const one = { vmSelectors: [{ type: 'VM_IDS' as const, value: '8200' }] };
+    await expect(c.core.createSnapshots({ ...one, snapshotName: 'current' })).rejects.toThrow(/^snapshotName: "current" cannot give a valid PVE snapshot name: it gives "current", a name PVE reserves/);
+    await expect(c.core.createSnapshots({ ...one, snapshotName: 'big', description: 'd'.repeat(1024 * 1024) })).rejects.toThrow(/^description: at most 8192 bytes \(8 KiB, PVE's limit\)/);
+    await expect(c.core.createSnapshots({ ...one, snapshotName: 'ok-name', description: 'd'.repeat(8190), ttlHours: 24 })).rejects.toThrow(/^description: at most 8192 bytes .*"\(TTL: 24h\)"/);
+    expect(JSON.stringify(c.sim.state.vms())).toBe(before);
+    const plan = await c.core.createSnapshots({ ...one, snapshotName: '1st snap!', dryRun: true });
+    expect(plan.targets[0].action).toBe('snapshot s1st-snap- (rewritten for PVE from "1st snap!")');
+    await c.core.createSnapshots({ ...one, snapshotName: 'fits', description: 'd'.repeat(8000) });
+    expect(c.sim.state.vm(8200)!.snapshots.find((s) => s.name === 'fits')?.description).toHaveLength(8000 + ' [moxxie]'.length);
+  });
+
   it('lists snapshots without current, with TTL and moxxie markers; includeMemory sets vmstate', async () => {
     c = await startCluster({ vms: 20 });
     await c.core.createSnapshots({ vmSelectors: [{ type: 'VM_IDS', value: '8200' }], snapshotName: 'mem', includeMemory: true, ttlHours: 2 });

@@ -7,20 +7,31 @@ import { offlineNodesOf, PlanBuilder } from '../plan.js';
 import { boolField, intField, textField } from '../request-schema.js';
 import { offlineReason, unsupportedReason } from '../safety.js';
 import { listSnapshots } from '../snapshot-list.js';
-import { describeSnapshot } from '../snapshot-marker.js';
-import { nameClock, renderAll, validateTemplate } from '../snapshot-names.js';
+import { describeSnapshot, descriptionProblem, MAX_DESCRIPTION_BYTES } from '../snapshot-marker.js';
+import { nameClock, renderAll, templateProblem, validateTemplate } from '../snapshot-names.js';
 import { bulkFields } from './bulk-fields.js';
 
 /** A snapshot task (RAM state included) can take long on a real cluster. */
 export const SNAPSHOT_TASK_TIMEOUT_MS = 60 * 60_000;
 
-const schema = z.strictObject({
-  ...bulkFields,
-  snapshotName: textField('required: a name template such as "pre-update-{vm}-{date}"').describe('name template: {vm} {vmid} {date} {time} {datetime}'),
-  description: z.string({ error: 'must be a string' }).optional().describe('kept on the snapshot; moxxie appends its TTL or [moxxie] marker'),
-  ttlHours: intField(1, 8760).optional().describe('hours until cleanup may delete it (1-8760)'),
-  includeMemory: boolField().optional().describe('also save the RAM of running VMs'),
-});
+const schema = z
+  .strictObject({
+    ...bulkFields,
+    snapshotName: textField('required: a name template such as "pre-update-{vm}-{date}"')
+      .superRefine((template, ctx) => {
+        // A template no VM could get a valid name from is refused here, by every front end and at job save.
+        const problem = templateProblem(template);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      })
+      .describe("name template: {vm} {vmid} {date} {time} {datetime}; made valid for PVE (40 characters: {vm} is shortened if needed)"),
+    description: z.string({ error: 'must be a string' }).optional().describe(`kept on the snapshot; moxxie appends its TTL or [moxxie] marker; at most ${MAX_DESCRIPTION_BYTES} bytes in all (PVE's limit)`),
+    ttlHours: intField(1, 8760).optional().describe('hours until cleanup may delete it (1-8760)'),
+    includeMemory: boolField().optional().describe('also save the RAM of running VMs'),
+  })
+  .superRefine((r, ctx) => {
+    const problem = typeof r.description === 'string' ? descriptionProblem(r.description, r.ttlHours) : undefined;
+    if (problem) ctx.addIssue({ code: 'custom', path: ['description'], message: problem });
+  });
 export type SnapshotCreateRequest = z.infer<typeof schema>;
 
 interface Spec {
@@ -55,11 +66,12 @@ export const snapshotCreate: Capability<SnapshotCreateRequest> = {
       if (skip) plan.skip(vm, 'snapshot', skip);
       else if (blocked) plan.block(vm, 'snapshot', blocked);
       else {
-        const snapname = names.get(vm.vmid)!;
+        // The final name per VM, and how it differs from what the template asked for.
+        const { name: snapname, note } = names.get(vm.vmid)!;
         // PVE ignores vmstate on a stopped VM; the plan says so rather than promising RAM it will not save.
         const ram = withRam && vm.status === 'running';
         const spec: Spec = { snapname, description, vmstate: withRam };
-        plan.add(vm, `snapshot ${snapname}${ram ? ' (with RAM)' : ''}${req.ttlHours ? `, expires in ${req.ttlHours}h` : ''}`, { ...spec });
+        plan.add(vm, `snapshot ${snapname}${note ? ` (${note})` : ''}${ram ? ' (with RAM)' : ''}${req.ttlHours ? `, expires in ${req.ttlHours}h` : ''}`, { ...spec });
       }
     }
     return plan.build();
