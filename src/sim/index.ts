@@ -7,7 +7,7 @@ import { SimAuth, type SimCredentials } from './auth.js';
 import { simCertificate } from './certificate.js';
 import { SimCluster } from './cluster.js';
 import type { ControlDeps } from './control.js';
-import { defaultFaults, checkFaultPatch, type FaultSettings } from './faults.js';
+import { defaultFaults, checkFaultPatch, copyFaults, type FaultSettings } from './faults.js';
 import { generateCluster } from './generator.js';
 import { accessHandlers } from './handlers/access.js';
 import { clusterHandlers } from './handlers/cluster.js';
@@ -26,7 +26,7 @@ import { createRequestListener, type RequestStats } from './server.js';
 import { routeTable } from './schema/routes.js';
 import { trueState, type SimStateView } from './state-view.js';
 
-export type { FaultSettings } from './faults.js';
+export type { FaultSettings, FaultStatus, LostAnswerMode, FaultMethod } from './faults.js';
 export type { SimCredentials } from './auth.js';
 export type { SimVm, SimNode, SimTask, SimVolume } from './model.js';
 export type { SimStateView } from './state-view.js';
@@ -118,7 +118,7 @@ export async function startSimulator(opts: SimOptions = {}): Promise<Simulator> 
     ...(opts.offlineNodes ? { offlineNodes: [...opts.offlineNodes] } : {}),
     ...checkFaultPatch((opts.faults ?? {}) as Record<string, unknown>),
   };
-  const initialFaults = { ...faults, offlineNodes: [...faults.offlineNodes] };
+  const initialFaults = copyFaults(faults);
   // Certificate generation (RSA) overlaps with building the cluster.
   const certPromise = opts.http ? undefined : simCertificate(opts.statePath ? join(dirname(opts.statePath), 'sim-cert.json') : undefined);
   routeTable();
@@ -129,14 +129,14 @@ export async function startSimulator(opts: SimOptions = {}): Promise<Simulator> 
   persistence?.watch();
 
   const auth = new SimAuth(() => faults.ticketLifetimeSeconds, opts.tokenSecret);
-  const stats: RequestStats = { requests: 0, byRoute: {} };
+  const stats: RequestStats = { requests: 0, byRoute: {}, injected: { errors: 0, drops: 0, lostAnswers: 0 } };
   const state = trueState(sim);
   const setFaults = (patch: Partial<FaultSettings>) => {
     Object.assign(faults, checkFaultPatch(patch as Record<string, unknown>));
     sim.touch();
   };
   const resetFaults = () => {
-    Object.assign(faults, { ...initialFaults, offlineNodes: [...initialFaults.offlineNodes] });
+    Object.assign(faults, copyFaults(initialFaults));
     sim.touch();
   };
   const setGuestBehaviour = (vmid: number, behaviour: { ignoresShutdown?: boolean }): boolean => {
@@ -146,7 +146,7 @@ export async function startSimulator(opts: SimOptions = {}): Promise<Simulator> 
     return true;
   };
   const control: ControlDeps | undefined = opts.controlEndpoint
-    ? { faults: () => ({ ...faults, offlineNodes: [...faults.offlineNodes] }), setFaults, resetFaults, stateSnapshot: () => state.snapshot(), setGuestBehaviour }
+    ? { faults: () => copyFaults(faults), setFaults, resetFaults, stateSnapshot: () => state.snapshot(), setGuestBehaviour }
     : undefined;
   const listener = createRequestListener({ sim, auth, handlers, stats, rand, control });
 
@@ -177,7 +177,7 @@ export async function startSimulator(opts: SimOptions = {}): Promise<Simulator> 
       set: setFaults,
       reset: resetFaults,
       get current() {
-        return { ...faults, offlineNodes: [...faults.offlineNodes] };
+        return copyFaults(faults);
       },
     },
     state,
@@ -185,6 +185,7 @@ export async function startSimulator(opts: SimOptions = {}): Promise<Simulator> 
       reset: () => {
         stats.requests = 0;
         stats.byRoute = {};
+        stats.injected = { errors: 0, drops: 0, lostAnswers: 0 };
       },
     }),
     setGuestBehaviour: (vmid, behaviour) => {

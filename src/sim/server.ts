@@ -1,6 +1,9 @@
-// The HTTP(S) front of the simulator, in pveproxy's order: fault injection, transport checks, auth,
-// routing (501), token restrictions, proxying to the node (595 when offline), schema validation (400),
-// then the handler. Answers use PVE's envelope and put the error's first line in the status line.
+// The HTTP(S) front of the simulator, in pveproxy's order: fault injection, transport checks on the request
+// head, auth, body checks (before any body is read: a body too large is refused unread), routing (501),
+// token restrictions, proxying to the node (595 when offline), schema validation (400), then the handler.
+// Answers use PVE's envelope and put the error's first line in the status line. As pveproxy does, every
+// answer of 400 or more closes the connection (`Connection: close`), so a body left unread never meets the
+// next request on a reused connection. A lost-answer fault lets the handler run and then loses its answer.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SimApiError, paramError, unknownMethod } from './api-error.js';
 import type { SimAuth } from './auth.js';
@@ -21,6 +24,8 @@ export interface RequestStats {
   requests: number;
   /** Keyed by method and schema path, e.g. 'GET /nodes/{node}/tasks'. */
   byRoute: Record<string, number>;
+  /** Faults injected so far: errors and drops before anything ran, answers lost after the handler ran. */
+  injected: { errors: number; drops: number; lostAnswers: number };
 }
 
 export interface ServerDeps {
@@ -38,13 +43,31 @@ function reasonPhrase(message: string): string {
   return (message.split('\n')[0] || 'error').replace(/[^\t\x20-\x7e]/g, '?').slice(0, 200);
 }
 
+/** Answers a lost-answer fault swallows: the handler has run, the client learns nothing of it. */
+const lostAnswers = new WeakMap<ServerResponse, 'drop' | '502'>();
+
+/** What nginx in front of pveproxy answers when its upstream connection breaks. */
+const PROXY_502_BODY = '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n';
+
 function send(res: ServerResponse, status: number, message: string, body: string): void {
   if (res.headersSent || res.destroyed) return;
+  const lost = lostAnswers.get(res);
+  if (lost === 'drop') {
+    res.socket?.destroy();
+    return;
+  }
+  if (lost === '502') {
+    res.writeHead(502, 'Bad Gateway', { 'Content-Type': 'text/html', 'Content-Length': Buffer.byteLength(PROXY_502_BODY), Server: 'nginx' });
+    res.end(PROXY_502_BODY);
+    return;
+  }
   res.writeHead(status, reasonPhrase(message), {
     'Content-Type': 'application/json;charset=UTF-8',
     'Content-Length': Buffer.byteLength(body),
     'Cache-Control': 'max-age=0',
     Pragma: 'no-cache',
+    // pve-http-server (AnyEvent.pm, response): keep_alive = 0 for any code >= 400.
+    Connection: status >= 400 ? 'close' : 'Keep-Alive',
   });
   res.end(body);
 }
@@ -70,6 +93,10 @@ async function readBody(req: IncomingMessage): Promise<string> {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function pick<T>(list: T | T[], rand: () => number): T {
+  return Array.isArray(list) ? list[Math.min(list.length - 1, Math.floor(rand() * list.length))] : list;
+}
 
 function faultMessage(status: number): string {
   return status === 502 ? 'Bad Gateway (fault injection)' : status === 503 ? 'Service Unavailable (fault injection)' : 'Internal Server Error (fault injection)';
@@ -111,11 +138,10 @@ export function createRequestListener(deps: ServerDeps): (req: IncomingMessage, 
     const method = (req.method ?? 'GET').toUpperCase();
     const url = new URL(req.url ?? '/', 'http://sim');
     const path = decodePath(url.pathname);
-    const body = await readBody(req);
 
     if (path.startsWith('/_sim/')) {
       if (!deps.control) return send(res, 404, 'Not Found', '');
-      return handleControl(deps.control, req, res, path, body);
+      return handleControl(deps.control, req, res, path, await readBody(req));
     }
     const api = /^\/api2\/([^/]+)(\/.*)?$/.exec(path);
     if (!api) return send(res, 404, 'Not Found', '');
@@ -126,19 +152,39 @@ export function createRequestListener(deps: ServerDeps): (req: IncomingMessage, 
     const faults = sim.faults;
     if (faults.latencyMs > 0) await sleep(faults.latencyMs);
     if (faults.dropRate > 0 && rand() < faults.dropRate) {
+      stats.injected.drops++;
       req.socket.destroy();
       return;
     }
-    if (faults.errorRate > 0 && rand() < faults.errorRate) throw new SimApiError(faults.errorStatus, faultMessage(faults.errorStatus));
+    if (faults.errorRate > 0 && rand() < faults.errorRate) {
+      stats.injected.errors++;
+      const status = pick(faults.errorStatus, rand);
+      throw new SimApiError(status, faultMessage(status));
+    }
+    if (faults.lostAnswerRate > 0 && (faults.lostAnswerMethods as string[]).includes(method) && rand() < faults.lostAnswerRate) {
+      // Decided now, applied when the answer is sent: whatever the request does happens in full.
+      stats.injected.lostAnswers++;
+      lostAnswers.set(res, faults.lostAnswerMode === 'mixed' ? (rand() < 0.5 ? 'drop' : '502') : faults.lostAnswerMode);
+    }
 
     if (!METHODS.has(method)) throw unknownMethod(method, relPath);
-    if ((method === 'GET' || method === 'DELETE') && body.length > 0) throw new SimApiError(501, `Unexpected content for method '${method}'`);
+    // The request head decides these before any body is read (pve-http-server AnyEvent.pm, unshift_read_header).
+    const te = req.headers['transfer-encoding'];
+    if (te) throw new SimApiError(501, /^chunked$/i.test(te.trim()) ? 'chunked transfer encoding not supported' : `Unknown transfer encoding '${te}'`);
 
     const segs = splitApiPath(api[2] ?? '/');
     const match = routes.match(segs);
     const info = match?.entry.info[method as HttpMethod];
     const routeKey = match ? `${method} ${match.entry.path}` : undefined;
     const who = routeKey && UNAUTHENTICATED.has(routeKey) ? undefined : auth.authenticate(method, req.headers);
+
+    const length = Number(req.headers['content-length'] ?? 0);
+    if (length > 0 && method !== 'POST' && method !== 'PUT') throw new SimApiError(501, `Unexpected content for method '${method}'`);
+    // Refused unread; the answer closes the connection, so the unread body cannot stall the next request.
+    if (length > MAX_BODY) throw new SimApiError(501, 'for data too large');
+    const body = await readBody(req);
+    if ((method === 'GET' || method === 'DELETE') && body.length > 0) throw new SimApiError(501, `Unexpected content for method '${method}'`);
+
     if (!match || !info || !routeKey) throw unknownMethod(method, relPath);
     stats.byRoute[routeKey] = (stats.byRoute[routeKey] ?? 0) + 1;
     if (who?.tokenid && info.allowtoken === 0) throw new SimApiError(403, `URI '${relPath}' not available with API token, need proper ticket.`);
