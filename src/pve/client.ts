@@ -2,7 +2,7 @@
 // bounded retries of reads, and task waiting through a shared watcher.
 import { Pool } from 'undici';
 import { normaliseAuth, secretsOf, tokenHeader, type Credentials, type PveAuth } from './auth.js';
-import { errorFromResponse, PveError } from './errors.js';
+import { errorFromResponse, isRetryable, PveError } from './errors.js';
 import { TaskWatcher } from './task-watcher.js';
 import { parseUpid } from './upid.js';
 import { createConnector, type TlsOptions } from './tls.js';
@@ -41,9 +41,19 @@ interface RawAnswer {
   /** PVE also puts its message in the reason phrase; some answers (401, 595) carry no body. */
   statusText: string;
   body: { data?: unknown; total?: number; message?: string; errors?: Record<string, string> } | undefined;
+  /** The ticket session the request carried, if any. */
+  session?: Session;
 }
 
-const TRANSIENT_STATUS = new Set([500, 502, 503, 504, 595, 596, 597, 599]);
+/**
+ * A request body above this size goes on a connection of its own (closed after the answer). A server may
+ * answer before reading a body it refuses (PVE 8.4 refuses more than 512 KiB, older 8.x more than 64 KiB,
+ * unread); undici counts a body handed to the socket as sent, so if the server then kept the connection
+ * open, the next request would queue behind the unread bytes until its timeout.
+ */
+const OWN_CONNECTION_BODY_BYTES = 64 * 1024;
+/** Login and network failures that prove a request never left this process. */
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT']);
 
 export class PveClient implements PveRequester {
   readonly url: string;
@@ -172,7 +182,8 @@ export class PveClient implements PveRequester {
         answer = await this.send(method, path, params, opts);
       } catch (err) {
         const e = this.networkError(err, method, path, opts);
-        if (attempt < attempts && (e.kind === 'network' || e.kind === 'unreachable' || e.kind === 'timeout') && !opts.signal?.aborted) {
+        // Only what a retry can cure: never a TLS refusal, a cancel, or a login that was refused.
+        if (attempt < attempts && isRetryable(e) && e.kind !== 'locked' && !opts.signal?.aborted) {
           this.log(`retrying ${method} ${path} after ${e.kind} error (attempt ${attempt + 1}/${attempts})`);
           await this.backoff(attempt, opts.signal);
           continue;
@@ -182,16 +193,18 @@ export class PveClient implements PveRequester {
       if (answer.status >= 200 && answer.status < 300) return answer.body;
       if (answer.status === 401 && this.credentials.kind === 'password' && !reloggedIn) {
         // The ticket expired or was revoked: log in once more and repeat (PVE executed nothing on a 401).
+        // Once only: a second 401 is an authentication error no retry can fix.
         reloggedIn = true;
-        this.session = undefined;
+        // Other requests may have logged in again already; drop only the session this one was refused with.
+        if (this.session === answer.session) this.session = undefined;
         attempt--;
         continue;
       }
       const message = this.redact(answer.body?.message || answer.statusText || '');
       const errors = answer.body?.errors ? Object.fromEntries(Object.entries(answer.body.errors).map(([k, v]) => [k, this.redact(String(v))])) : undefined;
       const error = errorFromResponse(answer.status, message, errors, method, path);
-      const transient = TRANSIENT_STATUS.has(answer.status) && error.kind !== 'not-found' && error.kind !== 'locked';
-      if (attempt < attempts && transient) {
+      // 400, 401 (after the one re-login), 403, 404 and 501 are final; so is a lock for a read.
+      if (attempt < attempts && isRetryable(error) && error.kind !== 'locked') {
         this.log(`retrying ${method} ${path} after HTTP ${answer.status} (attempt ${attempt + 1}/${attempts})`);
         await this.backoff(attempt, opts.signal);
         continue;
@@ -218,12 +231,19 @@ export class PveClient implements PveRequester {
     const headers: Record<string, string> = {};
     if (this.credentials.kind === 'token') {
       headers.authorization = tokenHeader(this.credentials);
-    } else {
-      const s = await this.ensureSession(false);
-      headers.cookie = `PVEAuthCookie=${encodeURIComponent(s.ticket)}`;
-      if (method !== 'GET') headers.csrfpreventiontoken = s.csrf;
+      return this.rawSend(method, path, params, headers, opts);
     }
-    return this.rawSend(method, path, params, headers, opts);
+    let s: Session;
+    try {
+      s = await this.ensureSession(false);
+    } catch (err) {
+      // The request itself never left: say so, so nobody wonders whether PVE applied it.
+      const e = err instanceof PveError ? err : this.networkError(err, 'POST', '/access/ticket');
+      throw new PveError(e.kind, `${method} ${path}: not sent, logging in failed: ${e.message}`, { status: e.status, method, path, hint: e.hint, requestSent: false });
+    }
+    headers.cookie = `PVEAuthCookie=${encodeURIComponent(s.ticket)}`;
+    if (method !== 'GET') headers.csrfpreventiontoken = s.csrf;
+    return { ...(await this.rawSend(method, path, params, headers, opts)), session: s };
   }
 
   private async rawSend(method: string, path: string, params: Params | undefined, headers: Record<string, string>, opts: RequestOptions): Promise<RawAnswer> {
@@ -237,6 +257,7 @@ export class PveClient implements PveRequester {
       body = encoded;
       headers['content-type'] = 'application/x-www-form-urlencoded';
     }
+    if (opts.signal?.aborted) throw new PveError('cancelled', `${method} ${path}: cancelled before it was sent`, { method, path, requestSent: false });
     const timeoutMs = opts.timeoutMs ?? this.timeoutMs;
     const signals = [AbortSignal.timeout(timeoutMs), ...(opts.signal ? [opts.signal] : [])];
     const started = Date.now();
@@ -246,6 +267,8 @@ export class PveClient implements PveRequester {
       method: method as 'GET',
       headers,
       body,
+      // A large body gets a connection of its own, never reused: the server may have left it unread.
+      reset: body !== undefined && Buffer.byteLength(body) > OWN_CONNECTION_BODY_BYTES ? true : undefined,
       signal: AbortSignal.any(signals),
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
@@ -257,7 +280,8 @@ export class PveClient implements PveRequester {
       try {
         parsed = JSON.parse(text) as RawAnswer['body'];
       } catch {
-        parsed = { message: text.slice(0, 200) };
+        // Not PVE's envelope (a proxy's HTML error page, plain text): the status line says more than markup.
+        parsed = res.statusCode >= 400 && res.statusText ? undefined : { message: text.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 200) };
       }
     }
     return { status: res.statusCode, statusText: res.statusText ?? '', body: parsed };
@@ -301,26 +325,42 @@ export class PveClient implements PveRequester {
 
   private networkError(err: unknown, method: string, path: string, opts: RequestOptions = {}): PveError {
     const signal = opts.signal;
+    // The pinning connector refuses a certificate before anything is sent; name the call it stopped.
+    if (err instanceof PveError && err.kind === 'tls' && err.method === undefined) return new PveError('tls', `${method} ${path}: ${err.message}`, { method, path, hint: err.hint, requestSent: false });
     if (err instanceof PveError) return err;
     const e = err as { code?: string; name?: string; message?: string; cause?: { code?: string; message?: string } };
     const code = e.code ?? e.cause?.code ?? '';
     const at = `${method} ${path}`;
     const msg = this.redact(e.message ?? String(err));
-    if (signal?.aborted) return new PveError('cancelled', `${at}: cancelled`, { method, path });
+    // Whether it left is known only when the connection never came up; otherwise it may have been applied.
+    const requestSent = NOT_SENT_CODES.has(code) ? false : undefined;
+    if (signal?.aborted) return new PveError('cancelled', `${at}: cancelled`, { method, path, requestSent });
     if (e.name === 'TimeoutError' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
-      return new PveError('timeout', `${at}: no answer within ${opts.timeoutMs ?? this.timeoutMs} ms`, { method, path, hint: 'the cluster is slow or unreachable; raise timeoutMs or check the network' });
+      return new PveError('timeout', `${at}: no answer within ${opts.timeoutMs ?? this.timeoutMs} ms`, {
+        method,
+        path,
+        requestSent,
+        hint: 'the cluster is slow or unreachable; raise timeoutMs or check the network',
+      });
     }
-    if (code === 'ECONNREFUSED' || code === 'EHOSTUNREACH' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
-      return new PveError('unreachable', `${at}: cannot connect to ${this.url} (${code})`, { method, path, hint: 'check the context url and that pveproxy is running on port 8006' });
+    if (code === 'ECONNREFUSED' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
+      return new PveError('unreachable', `${at}: cannot connect to ${this.url} (${code})`, { method, path, requestSent: false, hint: 'check the context url and that pveproxy is running on port 8006' });
     }
     if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ALTNAME/.test(code)) {
+      // The handshake failed, so nothing was sent.
       return new PveError('tls', `${at}: TLS certificate of ${this.url} is not trusted (${code})`, {
         method,
         path,
+        requestSent: false,
         hint: "pin the node's SHA-256 fingerprint (tls.fingerprint / PVE_FINGERPRINT; `pvenode cert info` on the node shows it) or trust the cluster CA (tls.caFile / PVE_CA_FILE, from /etc/pve/pve-root-ca.pem)",
       });
     }
-    return new PveError('network', `${at}: ${msg}${code ? ` (${code})` : ''}`, { method, path, hint: 'the connection failed; reads are retried, writes are not' });
+    return new PveError('network', `${at}: ${msg}${code ? ` (${code})` : ''}`, {
+      method,
+      path,
+      requestSent,
+      hint: method === 'GET' ? 'the connection failed; reads are retried' : 'the connection failed after the request may have reached PVE: check whether it was applied before repeating it',
+    });
   }
 }
 

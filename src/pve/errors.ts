@@ -20,6 +20,11 @@ export interface PveErrorInit {
   hint?: string;
   method?: string;
   path?: string;
+  /**
+   * false when the client knows the request never reached PVE (the connection was refused, TLS failed, the
+   * login it needed failed); true when PVE (or a proxy) answered it; absent when nobody can tell.
+   */
+  requestSent?: boolean;
 }
 
 export class PveError extends Error {
@@ -28,6 +33,7 @@ export class PveError extends Error {
   readonly hint: string;
   readonly method?: string;
   readonly path?: string;
+  readonly requestSent?: boolean;
 
   constructor(
     readonly kind: PveErrorKind,
@@ -41,6 +47,7 @@ export class PveError extends Error {
     this.hint = init.hint ?? '';
     this.method = init.method;
     this.path = init.path;
+    this.requestSent = init.requestSent;
   }
 }
 
@@ -80,7 +87,7 @@ const PERMISSION_RE = /Permission check failed \(([^,]+), ([^)]+)\)/;
 /** Maps an HTTP answer from PVE to a typed error. `message` is already redacted. */
 export function errorFromResponse(status: number, message: string, errors: Record<string, string> | undefined, method: string, path: string): PveError {
   const at = `${method} ${path}`;
-  const init = { status, errors, method, path };
+  const init = { status, errors, method, path, requestSent: true };
   const first = message.trim() || `HTTP ${status}`;
   if (status === 400) {
     const detail = errors ? Object.entries(errors).map(([k, v]) => `${k}: ${v.trim()}`).join('; ') : '';
@@ -113,4 +120,56 @@ export function errorFromResponse(status: number, message: string, errors: Recor
     return new PveError('not-found', `${at}: ${first}`, { ...init, hint: 'the VM, snapshot, storage or node is not there (any more); refresh the inventory' });
   }
   return new PveError('server', `${at}: ${first}`, { ...init, hint: status === 501 ? 'this PVE version does not offer that call' : 'PVE refused the request; its message says why' });
+}
+
+/** Answers a retry may cure: PVE's catch-all 500, a proxy's 502/503/504, and pveproxy's proxy pseudo-codes. */
+export const RETRYABLE_STATUS: ReadonlySet<number> = new Set([500, 502, 503, 504, 595, 596, 597, 599]);
+/** Answers that say nothing about what PVE did: a proxy in front lost its upstream, or pveproxy lost the node mid-call. */
+const UNKNOWN_OUTCOME_STATUS: ReadonlySet<number> = new Set([502, 503, 504, 596, 597, 599]);
+
+/**
+ * Whether trying the same call again may succeed: a dropped connection, a timeout, a 5xx (PVE's catch-all
+ * 500, a proxy's 502/503/504, pveproxy's 595/596), a locked guest. Never for what no retry can fix:
+ * authentication (a 401 the client already answered by logging in again), permission (403), parameter
+ * verification (400), a missing object, an untrusted certificate, a cancel, a failed task, a 501.
+ * A write should still be retried only after isAmbiguousWrite's question is answered.
+ */
+export function isRetryable(err: unknown): boolean {
+  if (!(err instanceof PveError)) return false;
+  switch (err.kind) {
+    case 'network':
+    case 'timeout':
+    case 'locked':
+    case 'unreachable':
+      return true;
+    case 'server':
+      return err.status !== undefined && RETRYABLE_STATUS.has(err.status);
+    default:
+      return false;
+  }
+}
+
+/**
+ * Whether a write failed in a way that leaves its outcome unknown: PVE may have applied it (and started its
+ * task) although the answer never arrived. True for a connection that broke once the request could have
+ * left (no answer), a timeout or cancel while waiting for the answer, and a 502/503/504 from a proxy or
+ * 596/597/599 from pveproxy; read PVE back before doing it again. False for a refusal PVE gave (4xx, a 500
+ * with PVE's message, a 501, 595: the node was not reached), for a request known never to have been sent,
+ * and for reads.
+ */
+export function isAmbiguousWrite(err: unknown): boolean {
+  if (!(err instanceof PveError)) return false;
+  // Errors without a method are not answers to a call (a task that failed, or was not followed to its end).
+  if (err.method === undefined || err.method === 'GET' || err.requestSent === false) return false;
+  switch (err.kind) {
+    case 'network':
+    case 'timeout':
+    case 'cancelled':
+      return true;
+    case 'server':
+    case 'unreachable':
+      return err.status !== undefined && UNKNOWN_OUTCOME_STATUS.has(err.status);
+    default:
+      return false;
+  }
 }
