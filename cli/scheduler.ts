@@ -4,6 +4,7 @@ import { CONTEXT_FLAGS, contextChoiceProblem } from '../src/config/context-flags
 import { loadConfig } from '../src/config/contexts.js';
 import { openContext, type OpenedContext } from '../src/config/open-context.js';
 import { configFile } from '../src/config/paths.js';
+import { HistoryDamagedError } from '../src/history/damaged.js';
 import { openHistory } from '../src/history/store.js';
 import type { RetentionPolicy } from '../src/history/records.js';
 import { createCore } from '../src/ops/core.js';
@@ -125,7 +126,14 @@ export async function run(argv: string[]): Promise<number> {
       process.stderr.write(`moxxie scheduler: ${err.message}\n`);
       return signalled ? 0 : 3;
     }
-    history = await openHistory({ dir: context.stateDir, retention, onError: (err) => log({ event: 'error', message: `history: ${err.message}` }) });
+    try {
+      history = await openHistory({ dir: context.stateDir, retention, onError: (err) => log({ event: 'error', message: `history: ${err.message}` }) });
+    } catch (err) {
+      // A damaged store is never read as empty: with no jobs the scheduler would run nothing, silently.
+      if (!(err instanceof HistoryDamagedError)) throw err;
+      process.stderr.write(`moxxie scheduler: refusing to start: ${err.message}\n`);
+      return 2;
+    }
     core = createCore({ context: context.info, client: context.client, defaults: context.defaults, recorder: history, frontEnd: 'scheduler' });
     const jobs = new JobManager(history, core, { frontEnd: 'scheduler', stepGraceMs: Math.max(stopTimeout, 60) * 1000 });
     scheduler = new Scheduler({ jobs, store: history, graceMs: grace * 1000, log });

@@ -196,7 +196,7 @@ async function drive(
     } catch {
       // The caller's listener must not break the operation.
     }
-    if (event.type === 'target-updated') rec.fire((r) => r.targetUpdated(op));
+    if (event.type === 'target-updated') rec.fire((r) => r.targetUpdated(op, event.target));
   };
   const shared = {
     client,

@@ -17,7 +17,8 @@ export interface AuditEntry {
 
 export interface CoreRecorder {
   operationStarted(op: Operation): void | Promise<void>;
-  targetUpdated(op: Operation): void | Promise<void>;
+  /** `target` is the one that changed, so a store writes only that. */
+  targetUpdated(op: Operation, target?: OperationTarget): void | Promise<void>;
   /**
    * The journal: one line per phase transition. The runner awaits it before and after each PVE call, so
    * after a crash the record says which phases ran and with which UPIDs. Must be cheap (an append).

@@ -1,6 +1,6 @@
 // `moxxie scheduler` as a real process (the built CLI, dist/) against a simulator, its state in a temp dir.
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -113,6 +113,18 @@ describe('headless scheduler', () => {
     expect(readOnly.code).toBe(2);
     expect(readOnly.err).toMatch(/context 'env' is read-only, so every job run would be refused/);
     expect(readOnly.out).toBe('');
+  });
+
+  it('refuses to start when its store cannot be read, rather than running with no jobs, and names the file', async () => {
+    const { stateDir, env } = await stateWithDueJob('damaged', '8200', { snapshotNamePattern: 'dmg-{vmid}' });
+    const index = join(stateDir, 'env', 'history.json');
+    writeFileSync(index, JSON.stringify({ version: 2, jobs: { not: 'a list' } }));
+    const res = await scheduler(['--once'], env).done;
+    expect(res.code).toBe(2);
+    expect(res.err).toMatch(/refusing to start: history store .*history\.json is damaged/);
+    expect(sim.state.vm(8200)!.snapshots.map((s) => s.name)).not.toContain('dmg-8200');
+    // Nothing was thrown away: the damaged index is still there for a person to look at.
+    expect(existsSync(index) || readdirSync(join(stateDir, 'env')).some((f) => f.startsWith('history.json.damaged-'))).toBe(true);
   });
 
   it('lets one scheduler hold the lease: a second exits with a clear message, or waits with --wait', async () => {
