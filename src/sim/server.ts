@@ -1,6 +1,7 @@
-// The HTTP(S) front of the simulator, in pveproxy's order: fault injection, transport checks on the request
-// head, auth, body checks (before any body is read: a body too large is refused unread), routing (501),
-// token restrictions, proxying to the node (595 when offline), schema validation (400), then the handler.
+// The HTTP(S) front of the simulator, close to pveproxy's order: checks on the request head (before any
+// body is read: a body too large is refused unread), reading the body, fault injection, auth, routing
+// (501), token restrictions, proxying to the node (595 when offline), schema validation (400), then the
+// handler.
 // Answers use PVE's envelope and put the error's first line in the status line. As pveproxy does, every
 // answer of 400 or more closes the connection (`Connection: close`), so a body left unread never meets the
 // next request on a reused connection. A lost-answer fault lets the handler run and then loses its answer.
@@ -149,6 +150,18 @@ export function createRequestListener(deps: ServerDeps): (req: IncomingMessage, 
     if (api[1] !== 'json') throw new SimApiError(501, `no formatter for uri ${relPath}, ${method}`);
 
     stats.requests++;
+    if (!METHODS.has(method)) throw unknownMethod(method, relPath);
+    // The request head decides these before any body is read (pve-http-server AnyEvent.pm, unshift_read_header).
+    const te = req.headers['transfer-encoding'];
+    if (te) throw new SimApiError(501, /^chunked$/i.test(te.trim()) ? 'chunked transfer encoding not supported' : `Unknown transfer encoding '${te}'`);
+    const length = Number(req.headers['content-length'] ?? 0);
+    if (length > 0 && method !== 'POST' && method !== 'PUT') throw new SimApiError(501, `Unexpected content for method '${method}'`);
+    // Refused unread; the answer closes the connection, so the unread body cannot stall the next request.
+    if (length > MAX_BODY) throw new SimApiError(501, 'for data too large');
+    // The whole request is in before anything acts on it: a client that gives up while the call runs (a
+    // timeout, a cancel) does not stop it, as it does not stop PVE.
+    const body = await readBody(req);
+
     const faults = sim.faults;
     if (faults.latencyMs > 0) await sleep(faults.latencyMs);
     if (faults.dropRate > 0 && rand() < faults.dropRate) {
@@ -167,23 +180,11 @@ export function createRequestListener(deps: ServerDeps): (req: IncomingMessage, 
       lostAnswers.set(res, faults.lostAnswerMode === 'mixed' ? (rand() < 0.5 ? 'drop' : '502') : faults.lostAnswerMode);
     }
 
-    if (!METHODS.has(method)) throw unknownMethod(method, relPath);
-    // The request head decides these before any body is read (pve-http-server AnyEvent.pm, unshift_read_header).
-    const te = req.headers['transfer-encoding'];
-    if (te) throw new SimApiError(501, /^chunked$/i.test(te.trim()) ? 'chunked transfer encoding not supported' : `Unknown transfer encoding '${te}'`);
-
     const segs = splitApiPath(api[2] ?? '/');
     const match = routes.match(segs);
     const info = match?.entry.info[method as HttpMethod];
     const routeKey = match ? `${method} ${match.entry.path}` : undefined;
     const who = routeKey && UNAUTHENTICATED.has(routeKey) ? undefined : auth.authenticate(method, req.headers);
-
-    const length = Number(req.headers['content-length'] ?? 0);
-    if (length > 0 && method !== 'POST' && method !== 'PUT') throw new SimApiError(501, `Unexpected content for method '${method}'`);
-    // Refused unread; the answer closes the connection, so the unread body cannot stall the next request.
-    if (length > MAX_BODY) throw new SimApiError(501, 'for data too large');
-    const body = await readBody(req);
-    if ((method === 'GET' || method === 'DELETE') && body.length > 0) throw new SimApiError(501, `Unexpected content for method '${method}'`);
 
     if (!match || !info || !routeKey) throw unknownMethod(method, relPath);
     stats.byRoute[routeKey] = (stats.byRoute[routeKey] ?? 0) + 1;
