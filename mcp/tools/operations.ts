@@ -41,9 +41,14 @@ export function operationTools(ctx: ToolContext): AnyToolSpec[] {
     },
     annotations: READS_LOCAL,
     run: async ({ status, limit = 20, offset = 0 }) => {
-      const live = ctx.core.operations.list();
-      const stored = await ctx.history.listOperations({ status, limit: limit + offset + live.length });
-      const merged = new Map<string, Operation>();
+      // Live operations as they are now, then the history's index (one small summary each, not whole records).
+      const live = ctx.core.operations.list().map((o) => ({ ...o, counts: countTargets(o.targets), targetCount: o.targets.length }));
+      const stored = (await ctx.history.listOperationSummaries({ status, limit: limit + offset + live.length })).map((o) => ({
+        ...o,
+        counts: { ...countTargets([]), ...o.summary.counts },
+        targetCount: Object.values(o.summary.counts).reduce((a, b) => a + b, 0),
+      }));
+      const merged = new Map<string, (typeof live)[number] | (typeof stored)[number]>();
       // Live entries win: history may lag behind by a coalesced write.
       for (const op of [...live, ...stored]) if (!merged.has(op.id) && (!status || op.status === status)) merged.set(op.id, op);
       const ops = [...merged.values()].sort((a, b) => b.startedAt - a.startedAt).slice(offset, offset + limit);
@@ -55,8 +60,8 @@ export function operationTools(ctx: ToolContext): AnyToolSpec[] {
         dryRun: o.dryRun,
         frontEnd: o.frontEnd,
         startedAt: new Date(o.startedAt).toISOString(),
-        targets: o.targets.length,
-        counts: countTargets(o.targets),
+        targets: o.targetCount,
+        counts: o.counts,
       }));
       const text = rows.length ? rows.map((r) => `${r.id} ${r.label} ${r.status} via ${r.frontEnd}, ${r.targets} VM(s), started ${r.startedAt}`).join('\n') : 'No operations yet.';
       return ok(text, { operations: rows });
