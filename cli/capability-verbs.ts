@@ -167,12 +167,12 @@ async function execute(shape: VerbShape, session: MoxxieSession, request: Record
   const { kind } = shape.capability;
   const name = `moxxie ${shape.words.join(' ')}`;
   const core = session.core;
-  if (request.dryRun !== true && !yes && needsConfirmation(kind, request) && !core.context.readOnly) {
+  if (request.dryRun !== true && !yes && needsConfirmation(kind, request, core.context) && !core.context.readOnly) {
     // The plan, through the core like the run itself would go; nothing is changed.
     const plan = await core.run(kind, { ...request, dryRun: true }, { frontEnd: 'cli' });
     print(json ? JSON.stringify(plan, null, 2) : operationReport(plan));
     const affected = plan.targets.filter((t) => t.state === 'planned').length;
-    const forced = request.force === true && !shape.capability.destructive(request);
+    const forced = request.force === true && !shape.capability.destructive(request, core.context);
     process.stderr.write(`${name}: ${forced ? 'forced (--force overrides safe mode, protection and always-on), so treated as destructive' : 'destructive'}: run again with --yes to do it; nothing was changed (${affected} VM(s) would be affected)\n`);
     return 2;
   }

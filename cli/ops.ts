@@ -115,7 +115,7 @@ async function continueOp(session: MoxxieSession, args: OpsArgs & { sub: 'resume
   const core = session.core;
   const plan = await core.planContinuation(args.id, mode);
   // A rollback always changes what the operation did; a resume only needs --yes when the operation itself did.
-  const gated = mode === 'rollback' || needsConfirmation(plan.kind, (plan.request ?? {}) as object);
+  const gated = mode === 'rollback' || needsConfirmation(plan.kind, (plan.request ?? {}) as object, core.context);
   const toDo = plan.targets.filter((t) => t.state === 'planned').length;
   if (args.dryRun || (gated && !args.yes)) {
     print(args.json ? JSON.stringify(plan, null, 2) : operationReport(plan));

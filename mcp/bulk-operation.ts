@@ -32,7 +32,7 @@ export async function runBulk<R extends BulkOptions>(ctx: ToolContext, extra: To
   }
 
   let confirmedVia: 'token' | 'elicitation' | undefined;
-  if (needsConfirmation(call.kind, call.request)) {
+  if (needsConfirmation(call.kind, call.request, ctx.core.context)) {
     const gate = await confirmGate(ctx, extra, {
       tool: call.tool,
       request: call.request,

@@ -175,7 +175,7 @@ export class ActionFlow {
       warnings: op.warnings,
       count,
       // A destructive request, or one forced past safe mode or protection, as in MCP and the CLI.
-      destructive: needsConfirmation(p.kind, p.request),
+      destructive: needsConfirmation(p.kind, p.request, this.session().core.context),
       typed: '',
       scroll: 0,
       run: () => {
@@ -229,7 +229,7 @@ export class ActionFlow {
       rows,
       warnings: [],
       count: rows.filter((r) => !r.skipped).length,
-      destructive: mode === 'rollback' || needsConfirmation(op.kind, (op.request ?? {}) as object),
+      destructive: mode === 'rollback' || needsConfirmation(op.kind, (op.request ?? {}) as object, core.context),
       typed: '',
       scroll: 0,
       keepMarks: true,

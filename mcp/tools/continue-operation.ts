@@ -22,7 +22,7 @@ async function continueOp(ctx: ToolContext, extra: ToolExtra, mode: Mode, args: 
   const plan = await ctx.core.planContinuation(args.operationId, mode);
   if (args.dryRun) return ok(operationText(plan), { ...operationView(plan), needsConfirmation: false });
   // A rollback always changes what the operation did; a resume only when the operation itself was destructive.
-  const gated = mode === 'rollback' || needsConfirmation(plan.kind, (plan.request ?? {}) as object);
+  const gated = mode === 'rollback' || needsConfirmation(plan.kind, (plan.request ?? {}) as object, ctx.core.context);
   let confirmedVia: 'token' | 'elicitation' | undefined;
   if (gated) {
     const gate = await confirmGate(ctx, extra, {

@@ -47,6 +47,11 @@ export interface TargetResources {
   template?: number;
 }
 
+/** What a request's danger may depend on besides the request: the context's safe mode. */
+export interface DangerPolicy {
+  safeMode?: boolean;
+}
+
 export interface PlanInput {
   client: PveClient;
   inventory: Inventory;
@@ -76,8 +81,11 @@ export interface Capability<R extends object = Record<string, unknown>> {
   guestTypes: readonly GuestType[];
   /** What the operation does, for every front end: "shutdown", "stop (forced)", "snapshot nightly-{vm}". */
   label(request: R): string;
-  /** Loses data or interrupts guests: safe mode guards it and every front end confirms it. */
-  destructive(request: R): boolean;
+  /**
+   * Loses data or interrupts guests, or hands out what safe mode guards (the safe-mode tag): safe mode guards
+   * it and every front end confirms it. `policy` is the context's; without it, safe mode counts as on.
+   */
+  destructive(request: R, policy?: DangerPolicy): boolean;
   /** The audit log's name for it ("power STOP"); defaults to the kind. */
   auditName?(request: R): string;
   /** How long one PVE task of this operation may run before its target fails. */

@@ -4,6 +4,7 @@
 // a literal tail is cut at 40 characters, and when a placeholder would be cut the {vm} value is shortened
 // instead — with '-<vmid>' added when two shortened names would otherwise be the same. What no rewrite can
 // make valid is refused before anything runs, naming the reason.
+import { z } from 'zod';
 import { RequestError } from './errors.js';
 
 export const MAX_SNAPSHOT_NAME = 40;
@@ -245,4 +246,17 @@ export function templateMatcher(template: string, vm: VmNaming): (name: string) 
 /** Stamps have fixed widths (so shortening never depends on the clock) and are never cut. */
 function stampPattern(kind: 'date' | 'time' | 'datetime'): string {
   return kind === 'datetime' ? '\\d{8}-\\d{6}' : kind === 'date' ? '\\d{8}' : '\\d{6}';
+}
+
+/**
+ * The exact name of a snapshot that exists (delete, rollback): PVE's format and length, so a name no snapshot
+ * can have is refused with the rule rather than looked for on every VM.
+ */
+export function existingSnapshotNameField(hint: string) {
+  const rule = `PVE snapshot names are a letter, then letters, digits, _ and -, ${MIN_SNAPSHOT_NAME} to ${MAX_SNAPSHOT_NAME} characters`;
+  return z
+    .string({ error: () => hint })
+    .min(1, { error: () => hint })
+    .max(MAX_SNAPSHOT_NAME, { error: (iss) => `at most ${MAX_SNAPSHOT_NAME} characters (got ${String(iss.input).length}): ${rule}` })
+    .regex(PVE_SNAPSHOT_NAME_RE, { error: (iss) => `'${String(iss.input)}' is not a snapshot name PVE allows: ${rule}` });
 }

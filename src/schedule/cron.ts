@@ -90,6 +90,36 @@ export function validateTimezone(tz: string | undefined): string | undefined {
   return tz;
 }
 
+/** The distinct values a cron field matches in [min, max], or undefined when the field is not plain numbers. */
+function fieldValues(field: string, min: number, max: number): Set<number> | undefined {
+  const out = new Set<number>();
+  for (const part of field.split(',')) {
+    const m = /^(\*|\d+)(?:-(\d+))?(?:\/(\d+))?$/.exec(part);
+    if (!m) return undefined;
+    const from = m[1] === '*' ? min : Number(m[1]);
+    const to = m[2] !== undefined ? Number(m[2]) : m[1] === '*' || m[3] !== undefined ? max : from;
+    const step = m[3] !== undefined ? Number(m[3]) : 1;
+    if (step < 1) return undefined;
+    for (let v = from; v <= to; v += step) out.add(v);
+  }
+  return out;
+}
+
+/**
+ * Why an expression fires more than once a minute (a Quartz seconds field that matches more than one
+ * second: "* * * * * ?", "0/10 * * * * ?", "0,30 0 2 * * ?"), or undefined. A job that often is refused
+ * unless asked for explicitly. Standard 5-field cron has no seconds, so at most once a minute.
+ */
+export function subMinuteProblem(expression: string): string | undefined {
+  if (cronFlavour(expression) !== 'quartz') return undefined;
+  const seconds = fieldsOf(expression)[0];
+  const values = fieldValues(seconds, 0, 59);
+  // A seconds field croner accepts but that is not plain numbers, ranges and steps: count it as more than once.
+  const times = values?.size ?? Infinity;
+  if (times <= 1) return undefined;
+  return `'${expression}' fires more than once a minute (its seconds field '${seconds}' matches ${Number.isFinite(times) ? `${times} seconds` : 'several seconds'}); set allowSubMinute: true if that is meant, or use one second such as "0 * * * * ?" for every minute`;
+}
+
 /** The next `count` fire times after `from`. An expression that never fires gives an empty list. */
 export function nextFireTimes(expression: string, count: number, opts: { timezone?: string; from?: Date } = {}): Date[] {
   return compileCron(expression, opts.timezone).nextRuns(count, opts.from ?? new Date());

@@ -1,7 +1,9 @@
 // What each job task type runs: a capability of the core's registry and the request its parameters make.
 // The executor runs it, and its danger is the capability's own (no list of dangerous jobs of our own).
+import { createHash } from 'node:crypto';
 import type { JobRecord, PowerScheduleParams, SnapshotCreateParams, SnapshotDeleteParams, TaskType } from '../history/job-records.js';
-import { needsConfirmation } from '../ops/capabilities/index.js';
+import type { DangerPolicy } from '../ops/capability.js';
+import { labelOf, needsConfirmation } from '../ops/capabilities/index.js';
 import type { OperationKind } from '../ops/types.js';
 import type { VmSelector } from '../select/types.js';
 import { jobMarker } from './snapshot-rotation.js';
@@ -9,6 +11,8 @@ import { jobMarker } from './snapshot-rotation.js';
 export interface JobTask {
   kind: OperationKind;
   request(job: Pick<JobRecord, 'id' | 'name' | 'parameters'>, run: { vmSelectors: VmSelector[]; dryRun: boolean }): object;
+  /** The job's name for each request field, so a refusal of the request names the field the job has. */
+  fields: Readonly<Record<string, string>>;
 }
 
 export const JOB_TASKS: { readonly [T in TaskType]: JobTask } = {
@@ -18,6 +22,13 @@ export const JOB_TASKS: { readonly [T in TaskType]: JobTask } = {
       const p = job.parameters as SnapshotCreateParams;
       const description = `${p.description ?? `scheduled by moxxie job ${job.name}`} ${jobMarker(job.id)}`;
       return { vmSelectors: run.vmSelectors, snapshotName: p.snapshotNamePattern, description, ttlHours: p.snapshotTTL, includeMemory: p.includeVmState, maxParallel: p.maxParallel, dryRun: run.dryRun };
+    },
+    fields: {
+      snapshotName: 'parameters.snapshotNamePattern',
+      description: 'parameters.description',
+      ttlHours: 'parameters.snapshotTTL',
+      includeMemory: 'parameters.includeVmState',
+      maxParallel: 'parameters.maxParallel',
     },
   },
   snapshot_delete: {
@@ -34,6 +45,14 @@ export const JOB_TASKS: { readonly [T in TaskType]: JobTask } = {
         dryRun: run.dryRun || p.dryRun,
       };
     },
+    fields: {
+      olderThanHours: 'parameters.ageThresholdHours',
+      namePattern: 'parameters.namePattern',
+      expiredOnly: 'parameters.checkDescription',
+      moxxieOnly: 'parameters.safeMode',
+      maxParallel: 'parameters.maxParallel',
+      dryRun: 'parameters.dryRun',
+    },
   },
   power_schedule: {
     kind: 'power',
@@ -41,14 +60,53 @@ export const JOB_TASKS: { readonly [T in TaskType]: JobTask } = {
       const p = job.parameters as PowerScheduleParams;
       return { vmSelectors: run.vmSelectors, operation: p.action.toUpperCase(), force: p.force, timeoutSeconds: p.timeoutSeconds, maxParallel: p.maxParallel, dryRun: run.dryRun };
     },
+    fields: {
+      operation: 'parameters.action',
+      force: 'parameters.force',
+      timeoutSeconds: 'parameters.timeoutSeconds',
+      maxParallel: 'parameters.maxParallel',
+    },
   },
 };
 
+type JobShape = Pick<JobRecord, 'id' | 'name' | 'taskType' | 'parameters' | 'vmSelectors'>;
+
+/** The request a run of the job makes (not a dry run), with the job's own selectors. */
+export function jobRequest(job: JobShape): object {
+  return JOB_TASKS[job.taskType].request(job, { vmSelectors: job.vmSelectors, dryRun: false });
+}
+
 /**
- * Which jobs interrupt guests or lose data when run: those are confirmed before a manual trigger by every
- * front end (the TUI's typed count, MCP's confirm token, `moxxie jobs trigger --yes`). The capability decides.
+ * Which jobs interrupt guests or lose data when run: those are confirmed when created or changed, and before
+ * a manual trigger, by every front end (the TUI's typed confirmation, MCP's confirm token, `--yes`). The
+ * capability decides; `policy` is the context's safe mode (without it, safe mode counts as on).
  */
-export function isDestructiveJob(job: Pick<JobRecord, 'id' | 'name' | 'taskType' | 'parameters' | 'vmSelectors'>): boolean {
-  const task = JOB_TASKS[job.taskType];
-  return needsConfirmation(task.kind, task.request(job, { vmSelectors: job.vmSelectors, dryRun: false }));
+export function isDestructiveJob(job: JobShape, policy?: DangerPolicy): boolean {
+  return needsConfirmation(JOB_TASKS[job.taskType].kind, jobRequest(job), policy);
+}
+
+/** What each run of the job does, in the capability's words: "stop (forced)", "delete snapshots past their TTL". */
+export function jobActionText(job: JobShape): string {
+  return labelOf(JOB_TASKS[job.taskType].kind, jobRequest(job));
+}
+
+/**
+ * A fingerprint of what the job's runs do (task type, parameters, selectors): a confirmation is of this, so
+ * a change to any of them (or a hand edit of the store) needs confirming again. Name, schedule, retries and
+ * enabled do not change what a run does.
+ */
+export function jobEffect(job: Pick<JobRecord, 'taskType' | 'parameters' | 'vmSelectors'>): string {
+  return createHash('sha256').update(canonical({ taskType: job.taskType, parameters: job.parameters, vmSelectors: job.vmSelectors })).digest('hex').slice(0, 16);
+}
+
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
+    return `{${entries
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
 }

@@ -11,9 +11,42 @@ import type { FrontEnd } from '../ops/types.js';
 import { nextFireTimes, validateTimezone } from './cron.js';
 import { runAttempts } from './job-attempts.js';
 import type { JobRecord, JobRunRecord } from '../history/job-records.js';
-import { checkJob, type JobInput, type JobPatch } from './job-validation.js';
+import { isDestructiveJob, jobActionText, jobEffect } from './job-tasks.js';
+import { checkJob, type JobConfirmation, type JobInput, type JobPatch } from './job-validation.js';
 
-export type { JobInput, JobPatch } from './job-validation.js';
+export type { JobConfirmation, JobInput, JobPatch } from './job-validation.js';
+
+/** How a front end says the operator confirmed a change to a job whose runs are destructive. */
+export interface JobChangeOptions {
+  /** The operator confirmed it (MCP's confirm token or elicitation, the CLI's --yes, the TUI's typed confirmation). */
+  confirmed?: boolean;
+}
+
+/** What a create or update would save, validated, and whether saving it needs confirmation. */
+export interface JobChangePreview {
+  job: JobRecord;
+  /** The job as it is now (update only). */
+  current?: JobRecord;
+  needsConfirmation: boolean;
+  /** Why, in one sentence (when it needs confirmation). */
+  reason?: string;
+}
+
+/** A refusal because the change needs the operator's confirmation; the front end asks and calls again. */
+export class JobConfirmationError extends RequestError {
+  constructor(
+    readonly job: JobRecord,
+    reason: string,
+  ) {
+    super('confirmed', `${reason}; nothing was saved. Confirm it as you would trigger it, then save it again (MCP: the confirm token; moxxie jobs: --yes; the TUI asks)`);
+    this.name = 'JobConfirmationError';
+  }
+}
+
+/** Whether the job as stored may run on its own: not destructive, or confirmed for exactly what it does. */
+export function isConfirmedToRun(job: JobRecord, policy?: { safeMode?: boolean }): boolean {
+  return !isDestructiveJob(job, policy) || job.confirmation?.effect === jobEffect(job);
+}
 
 export interface TriggerOptions {
   dryRun?: boolean;
@@ -163,9 +196,55 @@ export class JobManager {
     }
   }
 
-  create(input: JobInput): Promise<JobRecord> {
+  /**
+   * Whether `next` needs confirmation to be saved: its runs are destructive, it is enabled (a disabled job is
+   * confirmed when it is enabled; a manual trigger is confirmed on its own), and what its runs do is not
+   * what was confirmed before.
+   */
+  private confirmationReason(next: JobRecord, current?: JobRecord): string | undefined {
+    if (!next.enabled || !isDestructiveJob(next, this.core.context)) return undefined;
+    if (current?.confirmation?.effect === jobEffect(next) && isDestructiveJob(current, this.core.context)) return undefined;
+    const what = `job '${next.name}' (${next.taskType}) is destructive: each run would ${jobActionText(next)} on the VMs its selectors match`;
+    return current ? `${what}; changing it ${current.confirmation ? 'changes what was confirmed' : 'needs confirmation (it was never confirmed)'}` : `${what}; creating it needs confirmation`;
+  }
+
+  /** The confirmation a saved job carries: kept while what its runs do is unchanged, set when confirmed now. */
+  private confirmationFor(next: JobRecord, current: JobRecord | undefined, opts: JobChangeOptions): JobConfirmation | undefined {
+    if (!isDestructiveJob(next, this.core.context)) return undefined;
+    if (current?.confirmation?.effect === jobEffect(next)) return current.confirmation;
+    return opts.confirmed ? { at: Date.now(), frontEnd: this.frontEnd, effect: jobEffect(next) } : undefined;
+  }
+
+  /** What create would save (validated, nothing saved) and whether it needs confirmation. */
+  previewCreate(input: JobInput): JobChangePreview {
+    const job = checkJob(input, `job-${randomUUID().slice(0, 8)}`, Date.now());
+    const reason = this.confirmationReason(job);
+    return { job, needsConfirmation: reason !== undefined, reason };
+  }
+
+  /** What update would save (validated, nothing saved) and whether it needs confirmation. */
+  async previewUpdate(idOrName: string, patch: JobPatch): Promise<JobChangePreview & { current: JobRecord }> {
+    const current = await this.get(idOrName);
+    const job = checkJob(this.merged(current, patch), current.id, Date.now(), current);
+    const reason = this.confirmationReason(job, current);
+    return { job, current, needsConfirmation: reason !== undefined, reason };
+  }
+
+  private merged(current: JobRecord, patch: JobPatch): JobInput {
+    return { ...current, ...patch, parameters: (patch.parameters ?? current.parameters) as Record<string, unknown> } as JobInput;
+  }
+
+  /**
+   * Creates a job. One whose runs would be destructive (snapshot delete, power stop, anything forced) is
+   * refused unless `confirmed`, as triggering it would be; the record keeps who confirmed it and what.
+   */
+  create(input: JobInput, opts: JobChangeOptions = {}): Promise<JobRecord> {
     return this.change('job.create', input, async () => {
       const job = checkJob(input, `job-${randomUUID().slice(0, 8)}`, Date.now());
+      const reason = this.confirmationReason(job);
+      if (reason && !opts.confirmed) throw new JobConfirmationError(job, reason);
+      const confirmation = this.confirmationFor(job, undefined, opts);
+      if (confirmation) job.confirmation = confirmation;
       return this.store.update((data) => {
         if (data.jobs.some((j) => j.name === job.name)) throw new RequestError('name', `a job named '${job.name}' already exists`);
         data.jobs.push(job);
@@ -175,12 +254,17 @@ export class JobManager {
   }
 
   /** A rename keeps the id, so the schedule and the run history stay attached. */
-  update(idOrName: string, patch: JobPatch): Promise<JobRecord> {
+  update(idOrName: string, patch: JobPatch, opts: JobChangeOptions = {}): Promise<JobRecord> {
     return this.change('job.update', { job: idOrName, patch }, async () => {
       const current = await this.get(idOrName);
-      const merged: JobInput = { ...current, ...patch, parameters: (patch.parameters ?? current.parameters) as Record<string, unknown> };
       const now = Date.now();
-      const next = checkJob(merged, current.id, now, current);
+      const next = checkJob(this.merged(current, patch), current.id, now, current);
+      // Turning a harmless job into a destructive one, or changing what a confirmed one does, is confirmed
+      // as creating it would be.
+      const reason = this.confirmationReason(next, current);
+      if (reason && !opts.confirmed) throw new JobConfirmationError(next, reason);
+      const confirmation = this.confirmationFor(next, current, opts);
+      if (confirmation) next.confirmation = confirmation;
       // A new schedule, or a job switched back on, counts fires from now: nothing from before is "missed".
       const rescheduled = next.cronExpression !== current.cronExpression || next.timezone !== current.timezone || (next.enabled && !current.enabled);
       if (rescheduled) next.lastScheduledAt = now;
@@ -207,8 +291,8 @@ export class JobManager {
     });
   }
 
-  enable(idOrName: string): Promise<JobRecord> {
-    return this.update(idOrName, { enabled: true });
+  enable(idOrName: string, opts: JobChangeOptions = {}): Promise<JobRecord> {
+    return this.update(idOrName, { enabled: true }, opts);
   }
 
   disable(idOrName: string): Promise<JobRecord> {
@@ -276,6 +360,23 @@ export class JobManager {
       operationIds: [],
       owner: currentOwner(),
     };
+    // The scheduler runs confirmed jobs only: a destructive job nobody confirmed (edited by hand in the
+    // store, or saved by an older moxxie) is recorded as a refused run, and nothing runs. A manual trigger
+    // is confirmed by its front end.
+    if (trigger !== 'manual' && !dryRun && !isConfirmedToRun(job, this.core.context)) {
+      const refused: JobRunRecord = {
+        ...run,
+        status: 'failed',
+        finishedAt: Date.now(),
+        message: `refused: job '${job.name}' is destructive (each run would ${jobActionText(job)}) and ${job.confirmation ? 'what it does changed since it was confirmed' : 'was never confirmed'}; nothing ran. Confirm it by saving it with confirmation: echo '{"enabled":true}' | moxxie jobs update ${job.name} - --yes, update_job with confirm, or enable it in the TUI`,
+      };
+      delete refused.owner;
+      await this.store.update((data) => {
+        data.jobRuns.push(refused);
+      });
+      await this.store.audit({ at: Date.now(), context: this.core.context.name, frontEnd: this.frontEnd, action: 'job.trigger', request: { job: job.id, trigger }, allowed: false, reason: refused.message });
+      return refused;
+    }
     // The overlap rule, checked and claimed under the store's lock so two processes cannot both start
     // the job. A dry run changes nothing, so it neither blocks nor is blocked.
     const skipped = await this.store.update((data) => {

@@ -49,7 +49,7 @@ const until = async (check: () => boolean) => {
  * daily at the current UTC minute, so its fire is at most a minute old and the next one is a day away:
  * a later run of the test never finds a new fire due because the clock crossed a minute boundary.
  */
-async function stateWithDueJob(name: string, vmids: string, parameters: Record<string, unknown>) {
+async function stateWithDueJob(name: string, vmids: string, parameters: Record<string, unknown>, taskType: 'snapshot_create' | 'power_schedule' = 'snapshot_create') {
   const stateDir = mkdtempSync(join(tmpdir(), 'moxxie-headless-'));
   const store = new HistoryStore({ dir: join(stateDir, 'env') });
   const now = Date.now();
@@ -58,11 +58,11 @@ async function stateWithDueJob(name: string, vmids: string, parameters: Record<s
     d.jobs.push({
       id: `job-${name}`,
       name,
-      taskType: 'snapshot_create',
+      taskType,
       cronExpression: `0 ${minute.getUTCMinutes()} ${minute.getUTCHours()} * * ?`,
       timezone: 'UTC',
       enabled: true,
-      parameters: { includeVmState: false, ...parameters } as { snapshotNamePattern: string; includeVmState: boolean },
+      parameters: (taskType === 'snapshot_create' ? { includeVmState: false, ...parameters } : parameters) as { snapshotNamePattern: string; includeVmState: boolean },
       vmSelectors: [{ type: 'VM_IDS', value: vmids }],
       maxRetries: 0,
       retryDelaySeconds: 0,
@@ -96,6 +96,19 @@ describe('headless scheduler', () => {
     // Nothing is due any more.
     const again = await scheduler(['--once', '--json'], env).done;
     expect(again.out).toBe('');
+  });
+
+  it('--once does not run a destructive job nobody confirmed (written into the store by hand): a refused run, the VM still running', async () => {
+    const vm = sim.state.vms().find((v) => v.status === 'running' && v.vmid >= 8210 && !v.template && !v.tags.includes('always-on'))!;
+    const { store, env } = await stateWithDueJob('sneaky-stop', String(vm.vmid), { action: 'stop', force: true, timeoutSeconds: 300 }, 'power_schedule');
+    const res = await scheduler(['--once', '--json'], env).done;
+    const lines = res.out.trim().split('\n').map((l) => JSON.parse(l) as { event: string; status?: string; message?: string });
+    expect(lines.find((l) => l.event === 'run-end')).toMatchObject({ status: 'failed', message: expect.stringMatching(/^refused: job 'sneaky-stop' is destructive \(each run would stop \(forced\)\) and was never confirmed; nothing ran/) });
+    // The simulator's true state: nothing was stopped.
+    expect(sim.state.vm(vm.vmid)!.status).toBe('running');
+    const runs = await store.listJobRuns({ jobId: 'job-sneaky-stop' });
+    expect(runs).toMatchObject([{ status: 'failed', operationIds: [] }]);
+    expect(runs[0].message).toMatch(/never confirmed/);
   });
 
   it('exits non-zero with the reason on bad configuration or arguments', async () => {

@@ -7,6 +7,7 @@ import type { OperationEvent } from '../../src/ops/types.js';
 import type { JobRunRecord } from '../../src/history/job-records.js';
 import { checkJob } from '../../src/schedule/job-validation.js';
 import { JobManager, type JobInput } from '../../src/schedule/jobs.js';
+import { Scheduler } from '../../src/schedule/scheduler.js';
 import { startCluster, type TestCluster } from '../fixtures/cluster.js';
 
 let c: TestCluster | undefined;
@@ -51,7 +52,8 @@ describe('job management', () => {
       enabled: true,
       parameters: { checkDescription: 'true', safeMode: 'true', dryRun: 'false' },
       vmSelectors: [{ type: 'ALL', value: '*' }],
-    });
+      // A job that deletes snapshots is confirmed when it is saved (issue 11).
+    }, { confirmed: true });
     expect(cleanup.parameters).toEqual({ checkDescription: true, safeMode: true, dryRun: false });
     const pre = await jobs.create({
       name: 'pre-update-snapshots',
@@ -144,6 +146,102 @@ describe('job management', () => {
   });
 });
 
+describe('destructive jobs are confirmed when saved (issue 11)', () => {
+  const forceStop: JobInput = { name: 'force-stop', taskType: 'power_schedule', cronExpression: '0 0 19 * * ?', parameters: { action: 'stop', force: true }, vmSelectors: [{ type: 'VM_IDS', value: '8200' }] };
+
+  it('create refuses a destructive job unless confirmed, saves nothing, audits; confirmed, it records who and what', async () => {
+    const { jobs, store } = await setup();
+    await expect(jobs.create(forceStop)).rejects.toThrow(/^confirmed: job 'force-stop' \(power_schedule\) is destructive: each run would stop \(forced\) on the VMs its selectors match; creating it needs confirmation; nothing was saved/);
+    expect(await jobs.list()).toEqual([]);
+    expect((await store.listAudit(1))[0]).toMatchObject({ action: 'job.create', allowed: false });
+    const preview = jobs.previewCreate(forceStop);
+    expect(preview).toMatchObject({ needsConfirmation: true, reason: expect.stringMatching(/stop \(forced\)/) });
+    const made = await jobs.create(forceStop, { confirmed: true });
+    expect(made.confirmation).toMatchObject({ frontEnd: 'cli', effect: expect.stringMatching(/^[0-9a-f]{16}$/) });
+    expect((await jobs.get('force-stop')).confirmation).toEqual(made.confirmation);
+    // A harmless job needs no confirmation and carries none.
+    expect(jobs.previewCreate(seedDaily).needsConfirmation).toBe(false);
+    expect((await jobs.create(seedDaily)).confirmation).toBeUndefined();
+  });
+
+  it('update refuses turning a harmless job into a force-stop one unless confirmed; other edits keep the confirmation', async () => {
+    const { jobs } = await setup();
+    const start = await jobs.create({ ...forceStop, name: 'morning', parameters: { action: 'start' } });
+    await expect(jobs.update('morning', { parameters: { action: 'stop', force: true } })).rejects.toThrow(/^confirmed: job 'morning' .*stop \(forced\).*needs confirmation \(it was never confirmed\); nothing was saved/);
+    expect((await jobs.get('morning')).parameters).toMatchObject({ action: 'start' });
+    const stop = await jobs.update('morning', { parameters: { action: 'stop', force: true } }, { confirmed: true });
+    expect(stop.confirmation).toBeDefined();
+    // Name, schedule and enabled do not change what a run does: the confirmation stays.
+    const renamed = await jobs.update('morning', { name: 'evening', cronExpression: '0 30 19 * * ?' });
+    expect(renamed.confirmation).toEqual(stop.confirmation);
+    expect((await jobs.disable('evening')).confirmation).toEqual(stop.confirmation);
+    expect((await jobs.enable('evening')).confirmation).toEqual(stop.confirmation);
+    // Its selectors do: more VMs is a new confirmation.
+    await expect(jobs.update('evening', { vmSelectors: [{ type: 'ALL' }] })).rejects.toThrow(/changes what was confirmed/);
+    // Back to harmless: no confirmation needed, none kept.
+    expect((await jobs.update('evening', { parameters: { action: 'start' } })).confirmation).toBeUndefined();
+    expect(start.id).toBe(renamed.id);
+  });
+
+  it('a disabled destructive job is confirmed when it is enabled', async () => {
+    const { jobs } = await setup();
+    await jobs.create({ ...forceStop, enabled: false });
+    await expect(jobs.enable('force-stop')).rejects.toThrow(/^confirmed: /);
+    expect((await jobs.enable('force-stop', { confirmed: true })).confirmation).toBeDefined();
+  });
+
+  it('the scheduler does not run an unconfirmed destructive job: a refused run, and the VM still running', async () => {
+    const { c, jobs, store } = await setup();
+    const vm = c.sim.state.vms().find((v) => v.status === 'running' && !v.template && !v.tags.includes('always-on'))!;
+    const now = Date.now();
+    // As a hand edit of the store (or an older moxxie) would leave it: no confirmation.
+    await store.update((d) => {
+      d.jobs.push({ ...checkJob({ ...forceStop, cronExpression: '0 * * * * ?', vmSelectors: [{ type: 'VM_IDS', value: String(vm.vmid) }] }, 'job-sneaky', now), lastScheduledAt: now - 61_000 });
+    });
+    const sched = new Scheduler({ jobs, store, watchStore: false });
+    await sched.runOnce();
+    expect(c.sim.state.vm(vm.vmid)!.status).toBe('running');
+    const [run] = await store.listJobRuns({ jobId: 'job-sneaky' });
+    expect(run).toMatchObject({ status: 'failed', operationIds: [], message: expect.stringMatching(/^refused: job 'force-stop' is destructive .* was never confirmed; nothing ran/) });
+    expect((await store.listAudit(1))[0]).toMatchObject({ action: 'job.trigger', allowed: false });
+    // A confirmation of something else (the job edited after it was confirmed) does not count either.
+    await store.update((d) => {
+      d.jobs[0].confirmation = { at: now, frontEnd: 'cli', effect: '0000000000000000' };
+      d.jobs[0].lastScheduledAt = Date.now() - 61_000;
+    });
+    await sched.runOnce();
+    expect((await store.listJobRuns({ jobId: 'job-sneaky' }))[0].message).toMatch(/what it does changed since it was confirmed/);
+    expect(c.sim.state.vm(vm.vmid)!.status).toBe('running');
+    await sched.stop(0);
+  });
+});
+
+describe('what a job is saved with', () => {
+  it('refuses a cron that fires more than once a minute unless allowSubMinute', async () => {
+    const { jobs } = await setup();
+    for (const cron of ['* * * * * ?', '0/10 * * * * ?', '0,30 0 2 * * ?']) {
+      await expect(jobs.create({ ...seedDaily, cronExpression: cron })).rejects.toThrow(/^cronExpression: .* fires more than once a minute .*allowSubMinute: true/);
+    }
+    expect(await jobs.list()).toEqual([]);
+    expect((await jobs.create({ ...seedDaily, name: 'often', cronExpression: '0/10 * * * * ?', allowSubMinute: true })).allowSubMinute).toBe(true);
+    expect((await jobs.create({ ...seedDaily, name: 'minutely', cronExpression: '0 * * * * ?' })).allowSubMinute).toBeUndefined();
+    expect((await jobs.create({ ...seedDaily, name: 'plain', cronExpression: '*/5 * * * *' })).cronExpression).toBe('*/5 * * * *');
+    // Turning it off again on a per-second job is refused.
+    await expect(jobs.update('often', { allowSubMinute: false })).rejects.toThrow(/fires more than once a minute/);
+  });
+
+  it('refuses, when saved, what a run would be refused for: name templates no VM can use, descriptions over 8 KiB', async () => {
+    const { jobs } = await setup();
+    await expect(jobs.create({ ...seedDaily, parameters: { snapshotNamePattern: 'a-very-long-prefix-for-snapshots-and-{datetime}' } })).rejects.toThrow(/^parameters\.snapshotNamePattern: "a-very-long-prefix-for-snapshots-and-\{datetime\}" cannot give a valid PVE snapshot name/);
+    await expect(jobs.create({ ...seedDaily, parameters: { snapshotNamePattern: 'current' } })).rejects.toThrow(/^parameters\.snapshotNamePattern: .*a name PVE reserves/);
+    await expect(jobs.create({ ...seedDaily, parameters: { snapshotNamePattern: 'n-{vmid}', description: 'x'.repeat(8190) } })).rejects.toThrow(/^parameters\.description: at most 8192 bytes \(8 KiB, PVE's limit\)/);
+    await expect(jobs.create({ ...seedDaily, description: 'x'.repeat(9000) })).rejects.toThrow(/^description: at most 8192 bytes/);
+    // The seed's pre-update pattern is saved: names are shortened to fit when it runs.
+    expect((await jobs.create({ ...seedDaily, parameters: { snapshotNamePattern: 'preupd-{vm}-{datetime}' } })).parameters).toMatchObject({ snapshotNamePattern: 'preupd-{vm}-{datetime}' });
+    expect(await jobs.list()).toHaveLength(1);
+  });
+});
+
 describe('running jobs on the simulator', () => {
   it('rotation keeps exactly maxSnapshots of the job\'s own snapshots and never touches others', async () => {
     const { c, jobs } = await setup();
@@ -209,7 +307,7 @@ describe('running jobs on the simulator', () => {
     expect(expired.length).toBeGreaterThan(0);
     expect(kept.some((s) => !/\(TTL:/.test(s.description))).toBe(true);
     expect(kept.some((s) => /\(TTL:/.test(s.description))).toBe(true);
-    const job = await jobs.create({ name: 'cleanup', taskType: 'snapshot_delete', cronExpression: '0 0 * * * ?', parameters: { checkDescription: 'true', safeMode: 'true', dryRun: 'false' }, vmSelectors: [{ type: 'ALL', value: '*' }] });
+    const job = await jobs.create({ name: 'cleanup', taskType: 'snapshot_delete', cronExpression: '0 0 * * * ?', parameters: { checkDescription: 'true', safeMode: 'true', dryRun: 'false' }, vmSelectors: [{ type: 'ALL', value: '*' }] }, { confirmed: true });
     const before = JSON.stringify(c.sim.state.vms());
     const dry = await jobs.trigger(job.id, { dryRun: true });
     expect(dry.vms.filter((v) => v.state === 'planned').map((v) => v.vmid).sort()).toEqual([...new Set(expired.map((s) => s.vmid))].sort());

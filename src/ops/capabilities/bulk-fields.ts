@@ -3,10 +3,14 @@
 import { z } from 'zod';
 import { boolField, enumField, intField } from '../request-schema.js';
 
+/** A selector's text is bounded (a list of ids for thousands of VMs fits) so a request cannot grow without limit. */
+export const MAX_SELECTOR_TEXT = 65_536;
+const selectorText = () => z.string().max(MAX_SELECTOR_TEXT, { error: (iss) => `at most ${MAX_SELECTOR_TEXT} characters (got ${String(iss.input).length})` });
+
 export const vmSelectorSchema = z.strictObject({
   type: enumField(['ALL', 'VM_IDS', 'NAME_PATTERN', 'TAG_EXPRESSION']),
-  value: z.string().optional().describe('VM_IDS: "8200,8201" or "8200-8209"; NAME_PATTERN: a glob like "web-*"; TAG_EXPRESSION: "env-prod AND NOT always-on"; ignored for ALL'),
-  exclude: z.string().optional().describe('a tag expression; VMs it matches are removed from this selector'),
+  value: selectorText().optional().describe('VM_IDS: "8200,8201" or "8200-8209"; NAME_PATTERN: a glob like "web-*"; TAG_EXPRESSION: "env-prod AND NOT always-on"; ignored for ALL'),
+  exclude: selectorText().optional().describe('a tag expression; VMs it matches are removed from this selector'),
   includeTemplates: boolField().optional().describe('templates are left out unless true'),
 });
 
@@ -18,7 +22,7 @@ export const forceField = boolField().optional().describe('override safe mode, P
 
 export const bulkFields = {
   vmSelectors: z
-    .union([z.string(), z.array(vmSelectorSchema)], { error: (iss) => (iss.input === undefined ? SELECTION_HINT : `must be a selector line or a list of selectors; ${SELECTION_HINT}`) })
+    .union([selectorText(), z.array(vmSelectorSchema)], { error: (iss) => (iss.input === undefined ? SELECTION_HINT : `must be a selector line or a list of selectors; ${SELECTION_HINT}`) })
     .describe('structured selectors (their union), or the one-line selector syntax'),
   maxParallel: intField(1, 20).optional().describe('guests worked on at once (1-20, default from the context, usually 5)'),
   maxPerNode: intField(1, 20).optional().describe('steps at once per node (both ends of a move count)'),

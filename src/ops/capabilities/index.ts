@@ -1,6 +1,6 @@
 // The registry: every capability, keyed by its kind. The compiler checks it is complete; the core, MCP,
 // the TUI, the CLI and the scheduler read it rather than keeping their own lists.
-import type { AnyCapability } from '../capability.js';
+import type { AnyCapability, DangerPolicy } from '../capability.js';
 import type { OperationKind } from '../types.js';
 import { power } from './power.js';
 import { snapshotCreate } from './snapshot-create.js';
@@ -20,17 +20,20 @@ export function capabilityOf(kind: OperationKind): AnyCapability {
   return CAPABILITIES[kind];
 }
 
-/** Destructive as safe mode and every front end's confirmation understand it. */
-export function isDestructive(kind: OperationKind, request: object): boolean {
-  return CAPABILITIES[kind].destructive(request);
+/**
+ * Destructive as safe mode and every front end's confirmation understand it. `policy` is the context's (its
+ * safe mode); without it safe mode counts as on, so an unknown context never asks for less.
+ */
+export function isDestructive(kind: OperationKind, request: object, policy?: DangerPolicy): boolean {
+  return CAPABILITIES[kind].destructive(request, policy);
 }
 
 /**
  * What every front end makes the operator confirm: a destructive request, and anything forced past safe
  * mode, always-on or PVE protection.
  */
-export function needsConfirmation(kind: OperationKind, request: object): boolean {
-  return (request as { force?: unknown }).force === true || isDestructive(kind, request);
+export function needsConfirmation(kind: OperationKind, request: object, policy?: DangerPolicy): boolean {
+  return (request as { force?: unknown }).force === true || isDestructive(kind, request, policy);
 }
 
 /** The operation's label ("shutdown", "stop (forced)", "snapshot nightly-{vm}"). */

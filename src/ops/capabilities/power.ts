@@ -16,6 +16,8 @@ export const POWER_ACTIONS = ['START', 'STOP', 'SHUTDOWN', 'REBOOT', 'SUSPEND', 
 export type PowerAction = (typeof POWER_ACTIONS)[number];
 const TARGET: Record<PowerAction, VmStatus> = { START: 'running', STOP: 'stopped', SHUTDOWN: 'stopped', REBOOT: 'running', SUSPEND: 'paused', RESUME: 'running' };
 const PVE_ACTION: Record<PowerAction, PveAction> = { START: 'start', STOP: 'stop', SHUTDOWN: 'shutdown', REBOOT: 'reboot', SUSPEND: 'suspend', RESUME: 'resume' };
+/** A forced REBOOT is PVE's `status/reset`: a hard reset, not a guest reboot (the seed: force applies to stop and reboot). */
+const pveAction = (op: PowerAction, force: boolean): PveAction => (op === 'REBOOT' && force ? 'reset' : PVE_ACTION[op]);
 /** What a rollback does to undo each action (a reboot cannot be undone). */
 const UNDO: Partial<Record<PowerAction, PowerAction>> = { START: 'SHUTDOWN', STOP: 'START', SHUTDOWN: 'START', SUSPEND: 'RESUME', RESUME: 'SUSPEND' };
 /** Actions that take a guest down: always-on guests are spared unless forced. */
@@ -57,12 +59,20 @@ function stateOf(status: { status: string; qmpstatus?: string }): VmStatus {
 function paramsFor(op: PowerAction, timeout: number, force: boolean): Params {
   // A forced shutdown is PVE's forceStop: a hard stop once the graceful timeout has passed.
   if (op === 'SHUTDOWN') return { timeout, forceStop: force ? true : undefined };
+  // PVE's reset takes no timeout.
+  if (op === 'REBOOT' && force) return {};
   return op === 'STOP' || op === 'START' || op === 'REBOOT' ? { timeout } : {};
 }
 
-async function act(t: PhaseTools, node: string, vmid: number, op: PowerAction, params: Params): Promise<VmStatus> {
-  await t.awaitTask(await postQemuStatus(t.client, node, vmid, PVE_ACTION[op], params));
+async function act(t: PhaseTools, node: string, vmid: number, op: PowerAction, params: Params, force = false): Promise<VmStatus> {
+  await t.awaitTask(await postQemuStatus(t.client, node, vmid, pveAction(op, force), params));
   return TARGET[op];
+}
+
+/** "stop (forced)", "reboot (forced: reset)": what the operation does, for every front end. */
+function powerLabel(op: PowerAction, force: boolean): string {
+  if (!force) return op.toLowerCase();
+  return op === 'REBOOT' ? 'reboot (forced: reset)' : `${op.toLowerCase()} (forced)`;
 }
 
 export const power: Capability<PowerRequest> = {
@@ -72,8 +82,9 @@ export const power: Capability<PowerRequest> = {
     'START, STOP, SHUTDOWN, REBOOT, SUSPEND or RESUME the selected VMs. Success means the VM reached the target state. VMs already there are skipped (skipIfAlreadyInState, default true); always-on VMs are never stopped unless force.',
   schema,
   guestTypes: ['qemu'],
-  label: (r) => `${r.operation.toLowerCase()}${r.force ? ' (forced)' : ''}`,
-  destructive: (r) => DESTRUCTIVE_POWER.includes(r.operation),
+  label: (r) => powerLabel(r.operation, r.force === true),
+  // A forced reboot is a hard reset: it can lose data as a stop can.
+  destructive: (r) => DESTRUCTIVE_POWER.includes(r.operation) || (r.operation === 'REBOOT' && r.force === true),
   auditName: (r) => `power ${r.operation}`,
   // A graceful shutdown may take its whole timeout, and then the forced stop.
   taskTimeoutMs: (r) => ((r.timeoutSeconds ?? DEFAULT_TIMEOUT_S) + 120) * 1000,
@@ -95,7 +106,7 @@ export const power: Capability<PowerRequest> = {
       (destructive ? safeModeSkip(vm, policy) : undefined);
     const candidates = input.vms.filter((vm) => !skipWhy(vm) && !offlineReason(vm, offline));
     const protection = destructive && !input.force ? await checkProtection(input.client, candidates) : undefined;
-    const label = op === 'SHUTDOWN' && input.force ? `shutdown (stop after ${timeout}s)` : op.toLowerCase();
+    const label = op === 'SHUTDOWN' && input.force ? `shutdown (stop after ${timeout}s)` : op === 'REBOOT' && input.force ? powerLabel(op, true) : op.toLowerCase();
     const plan = new PlanBuilder();
     for (const vm of input.vms) {
       const skip = skipWhy(vm) ?? (protection?.protected.has(vm.vmid) ? PROTECTION_SKIP : undefined);
@@ -119,7 +130,8 @@ export const power: Capability<PowerRequest> = {
         // A reboot leaves the state as it was, so only its task can tell it ran.
         check: op === 'REBOOT' ? undefined : async (t) => ((await current(t)) === TARGET[op] ? `already ${TARGET[op]}` : undefined),
         run: async (t) => {
-          await act(t, node, vmid, op, paramsFor(op, spec.timeout, spec.force));
+          await act(t, node, vmid, op, paramsFor(op, spec.timeout, spec.force), spec.force);
+          if (op === 'REBOOT' && spec.force) return 'reset (forced reboot)';
         },
         undo:
           undoOp && spec.before && spec.before !== TARGET[op]

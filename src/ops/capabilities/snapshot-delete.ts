@@ -15,6 +15,7 @@ import { boolField, intField } from '../request-schema.js';
 import { StepFailure } from '../runner.js';
 import { checkProtection, offlineReason, PROTECTION_SKIP, safeModeSkip, unsupportedReason } from '../safety.js';
 import { listSnapshots } from '../snapshot-list.js';
+import { existingSnapshotNameField, MAX_NAME_TEMPLATE, MAX_SNAPSHOT_NAME } from '../snapshot-names.js';
 import { bulkFields, forceField } from './bulk-fields.js';
 import { SNAPSHOT_TASK_TIMEOUT_MS } from './snapshot-create.js';
 
@@ -24,8 +25,13 @@ const GONE = /snapshot '[^']*' does not exist/;
 
 const schema = z.strictObject({
   ...bulkFields,
-  snapshotName: z.string({ error: 'must be a snapshot name' }).min(1, { error: 'must be a snapshot name' }).optional().describe('exact snapshot name'),
-  namePattern: z.string({ error: 'must be a glob such as "auto-*"' }).min(1, { error: 'must be a glob such as "auto-*"' }).optional().describe('glob over snapshot names, e.g. "maint-*"'),
+  snapshotName: existingSnapshotNameField('must be a snapshot name').optional().describe('exact snapshot name'),
+  namePattern: z
+    .string({ error: 'must be a glob such as "auto-*"' })
+    .min(1, { error: 'must be a glob such as "auto-*"' })
+    .max(MAX_NAME_TEMPLATE, { error: (iss) => `at most ${MAX_NAME_TEMPLATE} characters (got ${String(iss.input).length}); PVE's snapshot names are at most ${MAX_SNAPSHOT_NAME}` })
+    .optional()
+    .describe('glob over snapshot names, e.g. "maint-*"'),
   olderThanHours: intField(1, 87600).optional().describe('only snapshots at least this many hours old'),
   expiredOnly: boolField().optional().describe('only snapshots whose TTL has run out'),
   moxxieOnly: boolField().optional().describe('default true: only snapshots moxxie made'),

@@ -5,14 +5,15 @@ import type { Vm } from '../../inventory/model.js';
 import { postQemuSnapshotRollback } from '../../pve/endpoints/qemu.js';
 import type { Capability } from '../capability.js';
 import { offlineNodesOf, PlanBuilder } from '../plan.js';
-import { boolField, textField } from '../request-schema.js';
+import { boolField } from '../request-schema.js';
+import { existingSnapshotNameField } from '../snapshot-names.js';
 import { alwaysOnSkip, checkProtection, offlineReason, PROTECTION_SKIP, safeModeSkip, unsupportedReason } from '../safety.js';
 import { bulkFields, forceField } from './bulk-fields.js';
 import { SNAPSHOT_TASK_TIMEOUT_MS } from './snapshot-create.js';
 
 const schema = z.strictObject({
   ...bulkFields,
-  snapshotName: textField('required: the snapshot to roll back to').describe('the snapshot to return to'),
+  snapshotName: existingSnapshotNameField('required: the snapshot to roll back to').describe('the snapshot to return to'),
   start: boolField().optional().describe('start the VM after the rollback'),
   force: forceField,
 });

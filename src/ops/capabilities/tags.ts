@@ -10,13 +10,21 @@ import type { Capability, PhaseTools } from '../capability.js';
 import { RequestError } from '../errors.js';
 import { offlineNodesOf, PlanBuilder } from '../plan.js';
 import { enumField } from '../request-schema.js';
-import { offlineReason, safeModeSkip, unsupportedReason } from '../safety.js';
+import { offlineReason, SAFE_MODE_TAG, safeModeSkip, unsupportedReason } from '../safety.js';
 import { bulkFields, forceField } from './bulk-fields.js';
 
 export const TAG_ACTIONS = ['ADD', 'REMOVE', 'REPLACE'] as const;
 export type TagAction = (typeof TAG_ACTIONS)[number];
 /** PVE's pve-tag format (pve-common PVE_TAG_RE), case-insensitive; PVE stores tags lower-case. */
 const TAG_RE = /^[a-z0-9_][a-z0-9_\-+.]*$/i;
+/** PVE's pattern sets no length; moxxie bounds a tag and a request so input cannot grow without limit. */
+export const MAX_TAG_LENGTH = 128;
+export const MAX_TAGS = 64;
+const TAG_HINT = 'letters, digits and _ - + . only, not starting with - + or .';
+const tagField = z
+  .string({ error: (iss) => `${JSON.stringify(iss.input)} is not a valid PVE tag: ${TAG_HINT}` })
+  .max(MAX_TAG_LENGTH, { error: (iss) => `a tag is at most ${MAX_TAG_LENGTH} characters (got ${String(iss.input).length})` })
+  .regex(TAG_RE, { error: (iss) => `'${String(iss.input)}' is not a valid PVE tag: ${TAG_HINT}` });
 const DIGEST_RETRIES = 5;
 const DIGEST_MISMATCH = /checksum mismatch|file change by other user/i;
 /** A config write is synchronous; a minute is plenty even for a loaded cluster. */
@@ -25,17 +33,20 @@ const TAG_WRITE_TIMEOUT_MS = 60_000;
 const schema = z.strictObject({
   ...bulkFields,
   action: enumField(TAG_ACTIONS).describe('ADD, REMOVE, or REPLACE (sets exactly these tags)'),
-  tags: z.array(z.unknown(), { error: 'must be a list of tags, e.g. ["env-test","workshop"]' }).describe('PVE tags: letters, digits and _ - + .'),
+  tags: z
+    .array(tagField, { error: 'must be a list of tags, e.g. ["env-test","workshop"]' })
+    .max(MAX_TAGS, { error: (iss) => `at most ${MAX_TAGS} tags in one request (got ${Array.isArray(iss.input) ? iss.input.length : '?'})` })
+    .describe(`PVE tags: letters, digits and _ - + . (at most ${MAX_TAG_LENGTH} characters each, ${MAX_TAGS} per request)`),
   force: forceField,
 });
 export type TagRequest = z.infer<typeof schema>;
 
 export function validateTags(tags: unknown, field = 'tags'): string[] {
   if (!Array.isArray(tags)) throw new RequestError(field, 'must be a list of tags, e.g. ["env-test","workshop"]');
+  if (tags.length > MAX_TAGS) throw new RequestError(field, `at most ${MAX_TAGS} tags in one request (got ${tags.length})`);
   const out = tags.map((t, i) => {
-    if (typeof t !== 'string' || !TAG_RE.test(t)) {
-      throw new RequestError(`${field}[${i}]`, `'${String(t)}' is not a valid PVE tag: letters, digits and _ - + . only, not starting with - + or .`);
-    }
+    if (typeof t !== 'string' || !TAG_RE.test(t)) throw new RequestError(`${field}[${i}]`, `'${String(t)}' is not a valid PVE tag: ${TAG_HINT}`);
+    if (t.length > MAX_TAG_LENGTH) throw new RequestError(`${field}[${i}]`, `a tag is at most ${MAX_TAG_LENGTH} characters (got ${t.length})`);
     return t.toLowerCase();
   });
   return [...new Set(out)];
@@ -76,6 +87,11 @@ async function writeTags(t: PhaseTools, node: string, vmid: number, decide: (cur
   }
 }
 
+/** The request would put the safe-mode tag on a VM (ADD or REPLACE naming it). */
+function addsSafeModeTag(r: { action?: unknown; tags?: unknown }): boolean {
+  return (r.action === 'ADD' || r.action === 'REPLACE') && Array.isArray(r.tags) && r.tags.some((t) => typeof t === 'string' && t.toLowerCase() === SAFE_MODE_TAG);
+}
+
 const tagText = (tags: string[]) => (tags.length ? `tags: ${tags.join(', ')}` : 'tags: (none)');
 
 export const tags: Capability<TagRequest> = {
@@ -85,8 +101,9 @@ export const tags: Capability<TagRequest> = {
   schema,
   guestTypes: ['qemu'],
   label: (r) => `${r.action.toLowerCase()} tags ${(r.tags as string[]).join(', ') || '(none)'}`,
-  // Removing or replacing tags can drop `moxxie` or `always-on` and so change what other rules allow.
-  destructive: (r) => r.action === 'REMOVE' || r.action === 'REPLACE',
+  // Removing or replacing tags can drop `moxxie` or `always-on` and so change what other rules allow; adding
+  // `moxxie` while safe mode is on hands out safe mode's own key (a tag ADD then a STOP would be unguarded).
+  destructive: (r, policy) => r.action === 'REMOVE' || r.action === 'REPLACE' || (policy?.safeMode !== false && addsSafeModeTag(r)),
   auditName: (r) => `tags ${r.action}`,
   taskTimeoutMs: () => TAG_WRITE_TIMEOUT_MS,
   names: { tool: 'tag_vms', verb: ['tags'], cli: { modeField: 'action', restField: 'tags' } },
@@ -98,7 +115,9 @@ export const tags: Capability<TagRequest> = {
     const offline = offlineNodesOf(input.inventory);
     const policy = { safeMode: input.safeMode, force: input.force };
     const destructive = req.action !== 'ADD';
-    const label = `${req.action.toLowerCase()} ${wanted.join(', ') || '(none)'}`;
+    // Safe mode's own key: the plan says what adding it means.
+    const grants = input.safeMode && addsSafeModeTag({ action: req.action, tags: wanted });
+    const label = `${req.action.toLowerCase()} ${wanted.join(', ') || '(none)'}${grants ? ` ('${SAFE_MODE_TAG}' lets safe mode's destructive actions touch the VM)` : ''}`;
     const plan = new PlanBuilder();
     for (const vm of input.vms) {
       const skip =
