@@ -1,10 +1,12 @@
-// Scheduler job tools: list, create, update, delete (confirmation first), trigger (confirmation first when
-// the job deletes snapshots or stops VMs), runs. Jobs live in moxxie's history store, shared with the
+// Scheduler job tools: list, create and update (confirmation first when the job's runs would delete
+// snapshots, stop VMs or force), delete (confirmation first), trigger (confirmation first when the job is
+// destructive), runs. Jobs live in moxxie's history store, shared with the
 // scheduler and the TUI.
 import { z } from 'zod';
-import { isDestructiveJob } from '../../src/schedule/job-tasks.js';
+import { nextFireTimes } from '../../src/schedule/cron.js';
+import { isDestructiveJob, jobEffect } from '../../src/schedule/job-tasks.js';
 import type { JobRecord, JobRunRecord } from '../../src/history/job-records.js';
-import type { JobInput, JobPatch } from '../../src/schedule/jobs.js';
+import type { JobChangePreview, JobInput, JobPatch } from '../../src/schedule/jobs.js';
 import { executeJob } from '../../src/schedule/job-executor.js';
 import { confirmGate } from '../confirm-gate.js';
 import { defineTool, READS_LOCAL, type AnyToolSpec } from '../define-tool.js';
@@ -29,6 +31,8 @@ const jobSchema = z.object({
   maxRetries: z.number(),
   retryDelaySeconds: z.number(),
   timeoutSeconds: z.number(),
+  allowSubMinute: z.boolean().optional().describe('the schedule may fire more than once a minute'),
+  confirmed: z.object({ at: z.string(), frontEnd: z.string() }).optional().describe('a destructive job: when and through which front end it was confirmed'),
   nextRuns: z.array(z.string()).describe('the next fire times (enabled jobs), ISO 8601'),
 });
 type JobView = z.infer<typeof jobSchema>;
@@ -66,6 +70,7 @@ const jobFields = {
   maxRetries: z.number().int().min(0).max(10).optional().describe('retries of failed VMs (default 0)'),
   retryDelaySeconds: z.number().int().min(0).max(86400).optional(),
   timeoutSeconds: z.number().int().min(10).max(86400).optional().describe('a run is stopped after this (default 3600)'),
+  allowSubMinute: z.boolean().optional().describe('a cronExpression that fires more than once a minute (e.g. "0/10 * * * * ?") is refused unless true'),
 };
 
 const PATCH_FIELDS = Object.fromEntries(Object.entries(jobFields).map(([k, v]) => [k, v.optional()])) as {
@@ -115,8 +120,49 @@ export function jobTools(ctx: ToolContext): AnyToolSpec[] {
     maxRetries: j.maxRetries,
     retryDelaySeconds: j.retryDelaySeconds,
     timeoutSeconds: j.timeoutSeconds,
-    nextRuns: j.enabled ? (await ctx.jobs.preview(j.id, 3)).map((d) => d.toISOString()) : [],
+    ...(j.allowSubMinute ? { allowSubMinute: true } : {}),
+    ...(j.confirmation ? { confirmed: { at: new Date(j.confirmation.at).toISOString(), frontEnd: j.confirmation.frontEnd } } : {}),
+    // From the job itself, so a job not saved yet (a plan awaiting confirmation) has them too.
+    nextRuns: j.enabled ? nextFireTimes(j.cronExpression, 3, { timezone: j.timezone }).map((d) => d.toISOString()) : [],
   });
+
+  /**
+   * A create or update of a job whose runs would be destructive goes through the confirmation gate as
+   * trigger_job does: the plan is the job and what its runs would do (and to which VMs right now).
+   */
+  const gateJobChange = async (tool: 'create_job' | 'update_job', request: object, confirm: string | undefined, preview: JobChangePreview, extra: Parameters<typeof confirmGate>[1]) => {
+    if (!preview.needsConfirmation || ctx.readOnly) {
+      // A read-only server: the core refuses the change itself.
+      if (confirm !== undefined && !ctx.readOnly) throw new ToolInputError(`job ${preview.job.name} is not destructive, so ${tool} takes no confirm token; call it again without confirm`);
+      return { proceed: true as const, via: undefined };
+    }
+    const job = preview.job;
+    return confirmGate(ctx, extra, {
+      tool,
+      request,
+      confirm,
+      plan: async () => {
+        let now: string;
+        try {
+          const dry = await executeJob(ctx.core, job, { dryRun: true, signal: extra.signal });
+          const planned = dry.vms.filter((v) => v.state === 'planned');
+          now = `right now that is ${planned.length} VM(s)${planned.length ? `: ${planned.slice(0, 10).map((v) => `${v.vmid} ${v.name}`).join(', ')}${planned.length > 10 ? ', …' : ''}` : ''}`;
+        } catch (err) {
+          now = `which VMs it would act on right now could not be read (${(err as Error).message})`;
+        }
+        const view = await jobView(job);
+        // A job not saved yet has no id to show.
+        const line = tool === 'create_job' ? jobLine(view).replace(` (${view.id})`, '') : jobLine(view);
+        return {
+          text: `${tool === 'create_job' ? 'Creating' : 'Changing'} job ${line}: ${preview.reason}; ${now}. Once saved, the scheduler runs it on its schedule without asking again.`,
+          // What the runs would do, and the job as it was (an update): a change meanwhile means a new plan.
+          fingerprint: `${jobEffect(job)}:${job.enabled}:${preview.current ? `${preview.current.id}@${preview.current.updatedAt}` : 'new'}`,
+          affected: 1,
+          view: { job: view },
+        };
+      },
+    });
+  };
   const jobLine = (j: JobView) => `${j.name} (${j.id}): ${j.taskType}, cron "${j.cronExpression}"${j.enabled ? (j.nextRuns[0] ? `, next ${j.nextRuns[0]}` : '') : ', disabled'}`;
 
   const listJobs = defineTool({
@@ -136,30 +182,38 @@ export function jobTools(ctx: ToolContext): AnyToolSpec[] {
     name: 'create_job',
     title: 'Create a scheduler job',
     description:
-      'Create a recurring job in the seed\'s shape (name, taskType, cronExpression, parameters, vmSelectors), plus timezone, retries and timeout. Cron, parameters and selectors are checked now; errors name the field. The job runs when `moxxie scheduler` is running.',
-    input: { name: z.string().describe('unique: letters, digits, . _ -'), ...jobFields },
-    output: { job: jobSchema },
-    annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
-    run: async (args) => {
-      const job = await ctx.jobs.create(args as JobInput);
+      'Create a recurring job in the seed\'s shape (name, taskType, cronExpression, parameters, vmSelectors), plus timezone, retries and timeout. Cron, parameters and selectors are checked now; errors name the field. A job whose runs would delete snapshots, stop VMs or force first answers with what it would do and a confirmation step. The job runs when `moxxie scheduler` is running.',
+    input: { name: z.string().describe('unique: letters, digits, . _ -'), ...jobFields, ...confirmInputShape },
+    output: { job: jobSchema, ...confirmationShape },
+    annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
+    run: async ({ confirm, ...input }, extra) => {
+      // Validated first (errors name the field); a destructive job is then confirmed as trigger_job is.
+      const preview = ctx.jobs.previewCreate(input as JobInput);
+      const gate = await gateJobChange('create_job', input, confirm, preview, extra);
+      if (!gate.proceed) return gate.result;
+      const job = await ctx.jobs.create(input as JobInput, { confirmed: gate.via !== undefined });
       const view = await jobView(job);
-      return ok(`Created ${jobLine(view)}.${view.nextRuns.length ? ` Next runs: ${view.nextRuns.join(', ')}.` : ''}`, { job: view });
+      return ok(`Created ${jobLine(view)}.${view.nextRuns.length ? ` Next runs: ${view.nextRuns.join(', ')}.` : ''}`, { job: view, needsConfirmation: false, ...(gate.via ? { confirmedVia: gate.via } : {}) });
     },
   });
 
   const updateJob = defineTool({
     name: 'update_job',
     title: 'Update a scheduler job',
-    description: 'Change a job (by id or name): any field, including its name (schedule and run history stay attached) and enabled to pause or resume it.',
-    input: { job: z.string().describe('job id or name'), name: z.string().optional().describe('a new name'), ...PATCH_FIELDS },
-    output: { job: jobSchema },
+    description:
+      'Change a job (by id or name): any field, including its name (schedule and run history stay attached) and enabled to pause or resume it. A change that makes the job destructive, changes what a destructive job does, or enables one never confirmed first answers with what its runs would do and a confirmation step.',
+    input: { job: z.string().describe('job id or name'), name: z.string().optional().describe('a new name'), ...PATCH_FIELDS, ...confirmInputShape },
+    output: { job: jobSchema, ...confirmationShape },
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
-    run: async (args) => {
-      const { job: which, ...patch } = args;
+    run: async (args, extra) => {
+      const { job: which, confirm, ...patch } = args;
       if (!Object.values(patch).some((v) => v !== undefined)) throw new ToolInputError('nothing to change: give at least one field, e.g. enabled: false or cronExpression');
-      const job = await ctx.jobs.update(which, patch as JobPatch);
+      const preview = await ctx.jobs.previewUpdate(which, patch as JobPatch);
+      const gate = await gateJobChange('update_job', { job: preview.current.id, ...patch }, confirm, preview, extra);
+      if (!gate.proceed) return gate.result;
+      const job = await ctx.jobs.update(preview.current.id, patch as JobPatch, { confirmed: gate.via !== undefined });
       const view = await jobView(job);
-      return ok(`Updated ${jobLine(view)}.`, { job: view });
+      return ok(`Updated ${jobLine(view)}.`, { job: view, needsConfirmation: false, ...(gate.via ? { confirmedVia: gate.via } : {}) });
     },
   });
 
@@ -202,7 +256,7 @@ export function jobTools(ctx: ToolContext): AnyToolSpec[] {
       if (ctx.readOnly && !dryRun) throw new ToolInputError('trigger_job is refused: this MCP server is read-only. Use dryRun: true to preview the run.');
       const found = await ctx.jobs.get(job);
       let confirmedVia: 'token' | 'elicitation' | undefined;
-      if (!dryRun && isDestructiveJob(found)) {
+      if (!dryRun && isDestructiveJob(found, ctx.core.context)) {
         const gate = await confirmGate(ctx, extra, {
           tool: 'trigger_job',
           request: { job: found.id },

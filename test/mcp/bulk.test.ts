@@ -57,7 +57,8 @@ describe('create_snapshots', () => {
     const r = await h.call('create_snapshots', { selector: 'id:8200', snapshotName: 'x-{host}' });
     expect(r.isError).toBe(true);
     expect(textOf(r)).toMatch(/snapshotName/);
-    expect(textOf(await h.call('create_snapshots', { snapshotName: 'x' }))).toMatch(/say which VMs/);
+    // 'x' alone is no longer a name PVE takes (2 characters at least, refused since issue 11): a valid one here.
+    expect(textOf(await h.call('create_snapshots', { snapshotName: 'xy' }))).toMatch(/say which VMs/);
     const range = await h.call('create_snapshots', { selector: 'id:8200', snapshotName: 'ok', ttlHours: 0 });
     expect(range.isError).toBe(true);
     expect(textOf(range)).toMatch(/ttlHours/);
@@ -232,7 +233,38 @@ describe('tag_vms', () => {
   it('names a bad tag', async () => {
     const r = await h.call('tag_vms', { selector: 'id:8200', action: 'ADD', tags: ['-bad tag'] });
     expect(r.isError).toBe(true);
-    expect(textOf(r)).toMatch(/tags\[0\].*not a valid PVE tag/);
+    // Since issue 11 the tag is checked by the capability's schema, so MCP's input validation names it ("… at tags[0]").
+    expect(textOf(r)).toMatch(/'-bad tag' is not a valid PVE tag.* at tags\[0\]/);
+  });
+
+  it('refuses more than PVE-shaped tags allow, naming the limit, before anything runs', async () => {
+    const before = JSON.stringify(h.cluster.sim.state.vms());
+    const long = await h.call('tag_vms', { selector: 'id:8200', action: 'ADD', tags: ['t'.repeat(129)] });
+    expect(textOf(long)).toMatch(/a tag is at most 128 characters \(got 129\)/);
+    const many = await h.call('tag_vms', { selector: 'id:8200', action: 'ADD', tags: Array.from({ length: 65 }, (_, i) => `t${i}`) });
+    expect(textOf(many)).toMatch(/at most 64 tags in one request/);
+    const desc = await h.call('create_snapshots', { selector: 'id:8200', snapshotName: 'big', description: 'd'.repeat(1024 * 1024) });
+    expect(textOf(desc)).toMatch(/at most 8192 bytes \(8 KiB, PVE's limit\)/);
+    const name = await h.call('delete_snapshots', { selector: 'id:8200', snapshotName: 'no such name!' });
+    expect(textOf(name)).toMatch(/'no such name!' is not a snapshot name PVE allows/);
+    expect(JSON.stringify(h.cluster.sim.state.vms())).toBe(before);
+  });
+
+  it('adding the safe-mode tag needs confirmation while safe mode is on', async () => {
+    const guarded = await startHarness({ vms: 20, taskDurationMs: 20 }, { safeMode: true });
+    try {
+      const vmid = guarded.cluster.sim.state.vms().find((v) => !v.tags.includes('moxxie') && !v.template)!.vmid;
+      // Any other tag is added at once.
+      expect(sc(await guarded.call('tag_vms', { selector: `id:${vmid}`, action: 'ADD', tags: ['harmless'] })).needsConfirmation).toBe(false);
+      const plan = await guarded.call('tag_vms', { selector: `id:${vmid}`, action: 'ADD', tags: ['moxxie'] });
+      expect(sc(plan).needsConfirmation).toBe(true);
+      expect(textOf(plan)).toMatch(/lets safe mode's destructive actions touch the VM/);
+      expect(guarded.cluster.sim.state.vm(vmid)!.tags).not.toContain('moxxie');
+      await guarded.call('tag_vms', { selector: `id:${vmid}`, action: 'ADD', tags: ['moxxie'], confirm: sc(plan).confirmToken });
+      expect(guarded.cluster.sim.state.vm(vmid)!.tags).toContain('moxxie');
+    } finally {
+      await guarded.close();
+    }
   });
 });
 

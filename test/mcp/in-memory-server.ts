@@ -62,7 +62,7 @@ export function textOf(r: CallResult): string {
 export async function startHarness(simOpts: SimOptions = {}, coreContext: { safeMode?: boolean } = {}): Promise<Harness> {
   const cluster = await startCluster(simOpts, { context: { safeMode: coreContext.safeMode ?? false } });
   const history = new HistoryStore({ dir: mkdtempSync(join(tmpdir(), 'moxxie-mcp-')) });
-  const jobs = new JobManager(history, cluster.core);
+  const jobs = new JobManager(history, cluster.core, { frontEnd: 'mcp' });
   const clients: Client[] = [];
 
   const connect = async (opts: ConnectOptions = {}): Promise<Client> => {

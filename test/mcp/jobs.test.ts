@@ -60,7 +60,10 @@ describe('job tools', () => {
   });
 
   it('trigger_job of a cleanup job needs confirmation first', async () => {
-    await h.call('create_job', { name: 'cleanup', taskType: 'snapshot_delete', cronExpression: '0 0 * * * ?', parameters: { namePattern: 'job-*', checkDescription: false }, vmSelectors: [{ type: 'VM_IDS', value: '8200,8201' }] });
+    // Since issue 11 creating a job that deletes snapshots is confirmed too (its own test is below).
+    const cleanup = { name: 'cleanup', taskType: 'snapshot_delete', cronExpression: '0 0 * * * ?', parameters: { namePattern: 'job-*', checkDescription: false }, vmSelectors: [{ type: 'VM_IDS', value: '8200,8201' }] };
+    const asked = await h.call('create_job', cleanup);
+    expect(sc((await h.call('create_job', { ...cleanup, confirm: sc(asked).confirmToken }))).job.name).toBe('cleanup');
     const plan = await h.call('trigger_job', { job: 'cleanup' });
     expect(sc(plan).needsConfirmation).toBe(true);
     expect(textOf(plan)).toMatch(/would act on 2 VM\(s\)/);
@@ -112,6 +115,54 @@ describe('job tools', () => {
     const bad = await h.call('list_jobs', { taskType: 'backup' });
     expect(bad.isError).toBe(true);
     expect(textOf(bad)).toMatch(/taskType/);
+  });
+});
+
+describe('destructive jobs through MCP are confirmed when created or changed (issue 11)', () => {
+  let vmid = 0;
+  let forceStop: Record<string, unknown> = {};
+  beforeAll(() => {
+    vmid = h.cluster.sim.state.vms().find((v) => v.status === 'running' && !v.template && v.vmid < 8200 && !v.tags.includes('always-on'))!.vmid;
+    forceStop = { name: 'mcp-force-stop', taskType: 'power_schedule', cronExpression: '0 0 19 * * ?', parameters: { action: 'stop', force: true }, vmSelectors: [{ type: 'VM_IDS', value: String(vmid) }] };
+  });
+
+  it('create_job of a force-stop job without confirm creates nothing and answers with what its runs would do', async () => {
+    const before = (await h.jobs.list()).length;
+    const r = await h.call('create_job', forceStop);
+    expect(r.isError).toBeFalsy();
+    expect(sc(r)).toMatchObject({ needsConfirmation: true, confirmToken: expect.stringMatching(/^mxc_/), job: { name: 'mcp-force-stop' } });
+    expect(textOf(r)).toMatch(new RegExp(`^Creating job mcp-force-stop: power_schedule, .*each run would stop \\(forced\\) on the VMs its selectors match; creating it needs confirmation; right now that is 1 VM\\(s\\): ${vmid} `));
+    expect(await h.jobs.list()).toHaveLength(before);
+    // A token for another request does not create it either.
+    expect(textOf(await h.call('create_job', { ...forceStop, vmSelectors: [{ type: 'ALL' }], confirm: sc(r).confirmToken }))).toMatch(/different request/);
+    expect(await h.jobs.list()).toHaveLength(before);
+    const done = await h.call('create_job', { ...forceStop, confirm: sc(r).confirmToken });
+    expect(sc(done)).toMatchObject({ needsConfirmation: false, confirmedVia: 'token', job: { confirmed: { frontEnd: 'mcp' } } });
+    expect((await h.jobs.get('mcp-force-stop')).confirmation).toMatchObject({ frontEnd: 'mcp' });
+    // Nothing ran: saving a job (and showing its plan) is not running it.
+    expect(h.cluster.sim.state.vm(vmid)!.status).toBe('running');
+  });
+
+  it('update_job turning a harmless job into a force-stop one is refused without confirm', async () => {
+    await h.call('create_job', { ...forceStop, name: 'mcp-harmless', parameters: { action: 'start' } });
+    const r = await h.call('update_job', { job: 'mcp-harmless', parameters: { action: 'stop', force: true } });
+    expect(sc(r).needsConfirmation).toBe(true);
+    expect(textOf(r)).toMatch(/Changing job mcp-harmless .*stop \(forced\)/);
+    expect((await h.jobs.get('mcp-harmless')).parameters).toMatchObject({ action: 'start', force: false });
+    const done = await h.call('update_job', { job: 'mcp-harmless', parameters: { action: 'stop', force: true }, confirm: sc(r).confirmToken });
+    expect(sc(done)).toMatchObject({ confirmedVia: 'token', job: { parameters: { action: 'stop', force: true } } });
+    // Renaming it does not change what it does: no second confirmation.
+    const renamed = await h.call('update_job', { job: 'mcp-harmless', name: 'mcp-evening' });
+    expect(sc(renamed)).toMatchObject({ needsConfirmation: false, job: { name: 'mcp-evening' } });
+    // A harmless job takes no token.
+    expect(textOf(await h.call('create_job', { ...forceStop, name: 'mcp-plain', parameters: { action: 'start' }, confirm: 'mxc_x' }))).toMatch(/not destructive, so create_job takes no confirm token/);
+  });
+
+  it('create_job refuses a sub-minute cron unless allowSubMinute', async () => {
+    const r = await h.call('create_job', { name: 'mcp-often', taskType: 'snapshot_create', cronExpression: '0/10 * * * * ?', parameters: { snapshotNamePattern: 'o-{vmid}' }, vmSelectors: [{ type: 'VM_IDS', value: '8200' }] });
+    expect(textOf(r)).toMatch(/cronExpression: .* fires more than once a minute/);
+    const ok = await h.call('create_job', { name: 'mcp-often', taskType: 'snapshot_create', cronExpression: '0/10 * * * * ?', allowSubMinute: true, parameters: { snapshotNamePattern: 'o-{vmid}' }, vmSelectors: [{ type: 'VM_IDS', value: '8200' }] });
+    expect(sc(ok).job).toMatchObject({ allowSubMinute: true });
   });
 });
 
