@@ -24,7 +24,9 @@ async function readSource(source: string, stdin: NodeJS.ReadableStream): Promise
 }
 
 /** Parses and shape-checks; `what` names the source in messages ("job.json", "stdin"). */
-function parseObject(text: string, what: string): Record<string, unknown> {
+function parseObject(raw: string, what: string): Record<string, unknown> {
+  // Editors on Windows save UTF-8 with a byte-order mark; it is not part of the JSON.
+  const text = raw.replace(/^\uFEFF/, '');
   if (!text.trim()) throw new JobInputError(`${what} is empty; give a JSON object such as {"name":"nightly","taskType":"snapshot_create",…}`);
   let value: unknown;
   try {

@@ -12,6 +12,7 @@ import { formatTime } from '../src/text/time.js';
 import { jobDetail, jobsTable, runReport, runsTable, type JobListRow } from './job-text.js';
 import type { JobRecord, JobRunRecord } from '../src/history/job-records.js';
 import type { JobInput, JobPatch } from '../src/schedule/job-validation.js';
+import type { JobChangeOptions, JobChangePreview } from '../src/schedule/jobs.js';
 import { jobView, lastRuns, runView } from './job-views.js';
 
 type Flag = 'file' | 'yes' | 'dry-run' | 'limit';
@@ -28,14 +29,20 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
   list: { usage: 'list [--json]', about: 'Every job: name, task type, cron, enabled, next fire and the last run\'s result.', takes: 'nothing', flags: [] },
   show: { usage: 'show NAME [--json]', about: 'One job: its fields, its next 5 fire times and its recent runs.', takes: 'job', flags: [] },
   create: {
-    usage: 'create --file job.json | -',
-    about: 'Create a job from JSON in the seed\'s shape (name, description, taskType, cronExpression, enabled,\nparameters, vmSelectors; also timezone, maxRetries, retryDelaySeconds, timeoutSeconds). "-" reads stdin.',
+    usage: 'create --file job.json | - [--yes]',
+    about:
+      'Create a job from JSON in the seed\'s shape (name, description, taskType, cronExpression, enabled,\nparameters, vmSelectors; also timezone, maxRetries, retryDelaySeconds, timeoutSeconds, allowSubMinute).\n"-" reads stdin. A job whose runs would be destructive (snapshot_delete; power_schedule with stop\nor force) is saved only with --yes; without it, what its runs would do is shown and nothing is saved.',
     takes: 'nothing',
-    flags: ['file'],
+    flags: ['file', 'yes'],
   },
-  update: { usage: 'update NAME --file patch.json | -', about: 'Change the fields the JSON names (a rename keeps the schedule and the runs). "-" reads stdin.', takes: 'job', flags: ['file'] },
+  update: {
+    usage: 'update NAME --file patch.json | - [--yes]',
+    about: 'Change the fields the JSON names (a rename keeps the schedule and the runs). "-" reads stdin.\nMaking a job destructive, or changing what a destructive job does (task type, parameters, selectors),\nneeds --yes, as creating it would.',
+    takes: 'job',
+    flags: ['file', 'yes'],
+  },
   delete: { usage: 'delete NAME --yes', about: 'Delete a job; its past runs stay in the history. Refused without --yes.', takes: 'job', flags: ['yes'] },
-  enable: { usage: 'enable NAME', about: 'Let the scheduler fire the job again; fires from before are not caught up.', takes: 'job', flags: [] },
+  enable: { usage: 'enable NAME [--yes]', about: 'Let the scheduler fire the job again; fires from before are not caught up.\nA destructive job never confirmed needs --yes.', takes: 'job', flags: ['yes'] },
   disable: { usage: 'disable NAME', about: 'Stop the scheduler firing the job; it can still be triggered.', takes: 'job', flags: [] },
   trigger: {
     usage: 'trigger NAME [--dry-run] [--yes] [--json]',
@@ -65,7 +72,8 @@ NAME is a job's name or id.
 
 ${COMMON}
 Exit status: 0 done; 1 a triggered run did not succeed, or the cluster or history failed;
-2 bad arguments or input, an unknown job, or a refusal (read-only; delete, or a destructive trigger, without --yes).
+2 bad arguments or input, an unknown job, or a refusal (read-only; delete, a destructive trigger, or saving
+a destructive job, without --yes).
 `;
 
 const subcommandHelp = (s: Subcommand) => `moxxie jobs ${s.usage} [--context NAME | --demo] [--read-only]\n\n${s.about}\n\n${COMMON}`;
@@ -131,7 +139,9 @@ function parse(argv: string[]): JobsArgs {
   for (const flag of ['file', 'yes', 'dry-run', 'limit'] as const) {
     if (values[flag] === undefined || spec.flags.includes(flag)) continue;
     const owners = Object.entries(SUBCOMMANDS).filter(([, s]) => s.flags.includes(flag)).map(([n]) => n);
-    throw new UsageError(`--${flag} applies to ${owners.map((n) => `jobs ${n}`).join(' and ')} only, not jobs ${sub}`, sub);
+    const named = owners.map((n) => `jobs ${n}`);
+    const list = named.length > 1 ? `${named.slice(0, -1).join(', ')} and ${named.at(-1)}` : named[0];
+    throw new UsageError(`--${flag} applies to ${list} only, not jobs ${sub}`, sub);
   }
   const contextProblem = contextChoiceProblem(values);
   if (contextProblem) throw new UsageError(contextProblem, sub);
@@ -207,6 +217,27 @@ async function printChanged(session: MoxxieSession, args: JobsArgs, verb: string
   return 0;
 }
 
+/**
+ * Saves a create, update or enable. A job whose runs would be destructive is confirmed as a trigger is:
+ * without --yes, what its runs would do (and to which VMs now) is printed and nothing is saved.
+ */
+async function save(session: MoxxieSession, args: JobsArgs, verb: string, preview: JobChangePreview, commit: (opts: JobChangeOptions) => Promise<JobRecord>): Promise<number> {
+  if (preview.needsConfirmation && !args.yes && !session.core.context.readOnly) {
+    const job = preview.job;
+    let planned: number | undefined;
+    try {
+      // The executor's dry run: which VMs a run would act on now (nothing is changed or recorded as a run).
+      const plan = await executeJob(session.core, job, { dryRun: true });
+      planned = plan.vms.filter((v) => v.state === 'planned').length;
+      if (!args.json) print(runReport({ id: 'plan', jobId: job.id, jobName: job.name, trigger: 'manual', dryRun: true, startedAt: Date.now(), finishedAt: Date.now(), status: plan.status, attempts: 0, message: plan.message, vms: plan.vms, operationIds: [] }));
+    } catch (err) {
+      if (!args.json) print(`(which VMs a run would act on now could not be read: ${(err as Error).message})`);
+    }
+    throw new RequestError('--yes', `${preview.reason}${planned !== undefined ? ` (${planned} VM(s) now)` : ''}; nothing was saved. Run it again with --yes to save it`);
+  }
+  return printChanged(session, args, verb, await commit({ confirmed: args.yes }));
+}
+
 async function remove(session: MoxxieSession, args: JobsArgs): Promise<number> {
   const job = await session.jobs.get(args.job!);
   if (!args.yes) {
@@ -243,7 +274,7 @@ function cancelOnSignals(session: MoxxieSession): { signal: AbortSignal; dispose
 
 async function trigger(session: MoxxieSession, args: JobsArgs): Promise<number> {
   const job = await session.jobs.get(args.job!);
-  if (!args.dryRun && !args.yes && isDestructiveJob(job) && !session.core.context.readOnly) {
+  if (!args.dryRun && !args.yes && isDestructiveJob(job, session.core.context) && !session.core.context.readOnly) {
     // The executor's dry run, not trigger's: a plan shown for confirmation is not a run of the job.
     const plan = await executeJob(session.core, job, { dryRun: true });
     const planned = plan.vms.filter((v) => v.state === 'planned');
@@ -282,13 +313,17 @@ async function dispatch(session: MoxxieSession, args: JobsArgs, input: JobInput 
     case 'show':
       return show(session, args);
     case 'create':
-      return printChanged(session, args, 'Created', await session.jobs.create(input as JobInput));
-    case 'update':
-      return printChanged(session, args, 'Updated', await session.jobs.update(args.job!, input as JobPatch));
+      return save(session, args, 'Created', session.jobs.previewCreate(input as JobInput), (opts) => session.jobs.create(input as JobInput, opts));
+    case 'update': {
+      const preview = await session.jobs.previewUpdate(args.job!, input as JobPatch);
+      return save(session, args, 'Updated', preview, (opts) => session.jobs.update(preview.current.id, input as JobPatch, opts));
+    }
     case 'delete':
       return remove(session, args);
-    case 'enable':
-      return printChanged(session, args, 'Enabled', await session.jobs.enable(args.job!));
+    case 'enable': {
+      const preview = await session.jobs.previewUpdate(args.job!, { enabled: true });
+      return save(session, args, 'Enabled', preview, (opts) => session.jobs.enable(preview.current.id, opts));
+    }
     case 'disable':
       return printChanged(session, args, 'Disabled', await session.jobs.disable(args.job!));
     case 'trigger':

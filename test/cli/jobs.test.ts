@@ -80,7 +80,8 @@ describe('moxxie jobs', () => {
     expect(trigger.out).toMatch(/--dry-run shows what it would do and changes nothing/);
     const stray = await moxxie(['list', '--yes']);
     expect(stray.code).toBe(2);
-    expect(stray.err).toMatch(/--yes applies to jobs delete and jobs trigger only, not jobs list/);
+    // Since issue 11 saving a destructive job takes --yes too.
+    expect(stray.err).toMatch(/--yes applies to jobs create, jobs update, jobs delete, jobs enable and jobs trigger only, not jobs list/);
     const limit = await moxxie(['runs', '--limit', 'lots']);
     expect(limit.code).toBe(2);
     expect(limit.err).toMatch(/--limit must be a whole number from 1 to 1000, got 'lots'/);
@@ -203,7 +204,14 @@ describe('moxxie jobs', () => {
 
   it('trigger of a destructive job shows its plan and runs only with --yes', async () => {
     const cleanup = { name: 'cleanup', description: 'drop the cli snapshots', taskType: 'snapshot_delete', cronExpression: '0 0 0 1 1 ? 2099', enabled: true, parameters: { namePattern: 'cli-*' }, vmSelectors: [{ type: 'VM_IDS', value: '8200,8201' }] };
-    expect((await moxxie(['create', '-', '--demo'], JSON.stringify(cleanup))).code).toBe(0);
+    // Since issue 11 saving a destructive job needs --yes as triggering it does: without, what it would do, nothing saved.
+    const unconfirmed = await moxxie(['create', '-', '--demo'], JSON.stringify(cleanup));
+    expect(unconfirmed.code).toBe(2);
+    expect(unconfirmed.out).toMatch(/8200\s+workshop-wk-01\s+planned/);
+    expect(unconfirmed.err).toMatch(/^moxxie jobs create: --yes: job 'cleanup' \(snapshot_delete\) is destructive: each run would delete snapshots cli-\* on the VMs its selectors match; creating it needs confirmation \(2 VM\(s\) now\); nothing was saved\. Run it again with --yes/);
+    expect(await jobNamed('cleanup')).toBeUndefined();
+    expect((await moxxie(['create', '-', '--yes', '--demo'], JSON.stringify(cleanup))).code).toBe(0);
+    expect((await jobNamed('cleanup'))!.confirmation).toMatchObject({ frontEnd: 'cli' });
     const before = [snapshotsOf(8200), snapshotsOf(8201)];
     expect(before.flat().filter((x) => x.name.startsWith('cli-'))).toHaveLength(2);
     const refused = await moxxie(['trigger', 'cleanup', '--demo']);
@@ -216,6 +224,21 @@ describe('moxxie jobs', () => {
     expect(ran.code).toBe(0);
     for (const vmid of [8200, 8201]) expect(snapshotsOf(vmid).map((x) => x.name)).not.toContain(`cli-${vmid}`);
     expect((await moxxie(['delete', 'cleanup', '--yes', '--demo'])).code).toBe(0);
+  });
+
+  it('update that makes a job force-stop VMs needs --yes; a job file with a UTF-8 byte-order mark is read', async () => {
+    const morning = { name: 'wake-up', taskType: 'power_schedule', cronExpression: '0 0 0 1 1 ? 2099', parameters: { action: 'start' }, vmSelectors: [{ type: 'VM_IDS', value: '8202' }] };
+    const file = join(state, 'wake-up.json');
+    writeFileSync(file, `\uFEFF${JSON.stringify(morning)}`, 'utf8');
+    expect((await moxxie(['create', '--file', file, '--demo'])).code).toBe(0);
+    const patch = JSON.stringify({ parameters: { action: 'stop', force: true } });
+    const refused = await moxxie(['update', 'wake-up', '-', '--demo'], patch);
+    expect(refused.code).toBe(2);
+    expect(refused.err).toMatch(/--yes: job 'wake-up' \(power_schedule\) is destructive: each run would stop \(forced\) .*needs confirmation \(it was never confirmed\).*nothing was saved/);
+    expect((await jobNamed('wake-up'))!.parameters).toMatchObject({ action: 'start' });
+    expect((await moxxie(['update', 'wake-up', '-', '--yes', '--demo'], patch)).code).toBe(0);
+    expect((await jobNamed('wake-up'))!.parameters).toMatchObject({ action: 'stop', force: true });
+    expect((await moxxie(['delete', 'wake-up', '--yes', '--demo'])).code).toBe(0);
   });
 
   it('--read-only refuses create and trigger, and records the refusals', async () => {

@@ -99,7 +99,7 @@ describe('headless scheduler', () => {
   });
 
   it('--once does not run a destructive job nobody confirmed (written into the store by hand): a refused run, the VM still running', async () => {
-    const vm = sim.state.vms().find((v) => v.status === 'running' && v.vmid >= 8210 && !v.template && !v.tags.includes('always-on'))!;
+    const vm = sim.state.vms().find((v) => v.status === 'running' && v.vmid < 8200 && !v.template && !v.tags.includes('always-on'))!;
     const { store, env } = await stateWithDueJob('sneaky-stop', String(vm.vmid), { action: 'stop', force: true, timeoutSeconds: 300 }, 'power_schedule');
     const res = await scheduler(['--once', '--json'], env).done;
     const lines = res.out.trim().split('\n').map((l) => JSON.parse(l) as { event: string; status?: string; message?: string });
