@@ -1,8 +1,11 @@
 // UPIDs, waiting for tasks, task logs, and the watcher that follows hundreds of tasks with one list call per node.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { PveClient } from '../../src/pve/client.js';
+import { PveError } from '../../src/pve/errors.js';
 import { postQemuSnapshot } from '../../src/pve/endpoints/qemu.js';
+import { TaskDurations } from '../../src/pve/task-durations.js';
 import { TaskWatcher } from '../../src/pve/task-watcher.js';
+import type { PveRequester } from '../../src/pve/types.js';
 import { isTaskSuccess, parseUpid } from '../../src/pve/upid.js';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
 import { tokenClient } from '../fixtures/cluster.js';
@@ -145,5 +148,297 @@ describe('the task watcher', () => {
     } finally {
       watcher.close();
     }
+  });
+});
+
+/**
+ * A cluster on the fake clock: tasks end `ms` after they start, node task lists answer after `latencyMs`,
+ * and every list call is recorded with its time, so when the watcher looks can be checked exactly.
+ */
+function fakeCluster(latencyMs = 1) {
+  const tasks: Array<{ upid: string; node: string; endsAt: number; exit: string }> = [];
+  const calls: Array<{ node: string; at: number }> = [];
+  const offline = new Set<string>();
+  let inFlight = 0;
+  let maxInFlightPerNode = 0;
+  const busy = new Map<string, number>();
+  let seq = 0;
+  const hex = (n: number) => n.toString(16).toUpperCase().padStart(8, '0');
+  const refuse = () => Promise.reject(new Error('the watcher only reads'));
+  const requester: PveRequester = {
+    get: async <T>(path: string): Promise<T> => {
+      const node = /^\/nodes\/([^/]+)\/tasks$/.exec(path)?.[1];
+      if (!node) throw new Error(`unexpected read ${path}`);
+      calls.push({ node, at: performance.now() });
+      busy.set(node, (busy.get(node) ?? 0) + 1);
+      maxInFlightPerNode = Math.max(maxInFlightPerNode, busy.get(node)!);
+      inFlight++;
+      try {
+        await new Promise((r) => setTimeout(r, latencyMs));
+        if (offline.has(node)) throw new PveError('unreachable', `${node}: no route to host`, { status: 595 });
+        const now = performance.now();
+        return tasks
+          .filter((t) => t.node === node)
+          .map((t) => (now >= t.endsAt ? { upid: t.upid, status: t.exit, endtime: Math.floor(t.endsAt / 1000) } : { upid: t.upid, status: 'RUNNING' })) as T;
+      } finally {
+        inFlight--;
+        busy.set(node, busy.get(node)! - 1);
+      }
+    },
+    post: refuse,
+    put: refuse,
+    delete: refuse,
+  };
+  return {
+    requester,
+    calls,
+    offline,
+    get maxInFlightPerNode() {
+      return maxInFlightPerNode;
+    },
+    /** Starts a task now; its UPID. */
+    start(node: string, type: string, ms: number, exit = 'OK'): string {
+      seq++;
+      const upid = `UPID:${node}:${hex(seq)}:00000000:${hex(1_700_000_000)}:${type}:${100 + seq}:root@pam:`;
+      tasks.push({ upid, node, endsAt: performance.now() + ms, exit });
+      return upid;
+    },
+    endsAt: (upid: string) => tasks.find((t) => t.upid === upid)!.endsAt,
+    listsSince: (t: number, node?: string) => calls.filter((c) => c.at >= t && (node === undefined || c.node === node)).length,
+  };
+}
+
+/** Runs `n` tasks back to back on one node (as one slot of a bulk operation does) and measures each wait. */
+async function slot(fake: ReturnType<typeof fakeCluster>, watcher: TaskWatcher, node: string, type: string, n: number, ms: (i: number) => number) {
+  const waits: Array<{ late: number; lists: number }> = [];
+  for (let i = 0; i < n; i++) {
+    const upid = fake.start(node, type, ms(i));
+    const before = fake.calls.length;
+    const r = await watcher.watch(upid);
+    expect(r.ok).toBe(true);
+    waits.push({ late: performance.now() - fake.endsAt(upid), lists: fake.calls.length - before });
+  }
+  return waits;
+}
+
+/** Lets the fake clock run until `work` settles. */
+async function drive<T>(work: Promise<T>, limitMs = 600_000): Promise<T> {
+  let settled = false;
+  const tracked = work.finally(() => (settled = true));
+  for (let t = 0; !settled && t < limitMs; t += 5) await vi.advanceTimersByTimeAsync(5);
+  return tracked;
+}
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+describe('polling that adapts to how long tasks take (fake clock)', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date', 'performance'] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('learns a task type\'s duration and then sees each task end with about one list call, shortly after it ends', async () => {
+    const fake = fakeCluster();
+    const watcher = new TaskWatcher(fake.requester, { intervalMs: 1000 });
+    try {
+      const waits = await drive(slot(fake, watcher, 'pve1', 'qmsnapshot', 60, () => 200));
+      // The first task is followed with nothing known: looks 10 ms apart, spreading out, so it is seen at most a quarter late.
+      expect(waits[0].late).toBeLessThanOrEqual(200 * 0.25 + 2);
+      // Once learnt: one look at about the time such tasks take, a second only now and then.
+      const learnt = waits.slice(10);
+      expect(mean(learnt.map((w) => w.lists))).toBeLessThanOrEqual(1.3);
+      expect(mean(learnt.map((w) => w.late))).toBeLessThanOrEqual(15);
+      expect(Math.max(...learnt.map((w) => w.late))).toBeLessThanOrEqual(30);
+      const expected = watcher.durations.expected('pve1', 'qmsnapshot')!;
+      expect(expected).toBeGreaterThan(190);
+      expect(expected).toBeLessThan(230);
+      // The old fixed 25 ms interval would have cost 8 looks per 200 ms task.
+      expect(fake.calls.length).toBeLessThan(60 * 2);
+    } finally {
+      watcher.close();
+    }
+  });
+
+  it('follows a change in duration: slower tasks raise the estimate, faster ones lower it', async () => {
+    const fake = fakeCluster();
+    const watcher = new TaskWatcher(fake.requester, { intervalMs: 1000 });
+    try {
+      await drive(slot(fake, watcher, 'pve1', 'qmsnapshot', 30, () => 200));
+      const slower = await drive(slot(fake, watcher, 'pve1', 'qmsnapshot', 60, () => 400));
+      expect(watcher.durations.expected('pve1', 'qmsnapshot')).toBeGreaterThan(390);
+      expect(mean(slower.slice(-20).map((w) => w.lists))).toBeLessThanOrEqual(1.3);
+      expect(mean(slower.slice(-20).map((w) => w.late))).toBeLessThanOrEqual(30);
+      const faster = await drive(slot(fake, watcher, 'pve1', 'qmsnapshot', 200, () => 100));
+      expect(watcher.durations.expected('pve1', 'qmsnapshot')).toBeLessThan(130);
+      expect(mean(faster.slice(-20).map((w) => w.late))).toBeLessThanOrEqual(15);
+    } finally {
+      watcher.close();
+    }
+  });
+
+  it('looks first at the expected end, then again soon, then at doubling gaps up to the interval', async () => {
+    const fake = fakeCluster(0);
+    const watcher = new TaskWatcher(fake.requester, { intervalMs: 250 });
+    try {
+      await drive(slot(fake, watcher, 'pve1', 'qmsnapshot', 30, () => 200));
+      const expected = watcher.durations.expected('pve1', 'qmsnapshot')!;
+      const t0 = performance.now();
+      const upid = fake.start('pve1', 'qmsnapshot', 1000);
+      const r = await drive(watcher.watch(upid));
+      expect(r.ok).toBe(true);
+      const looks = fake.calls.filter((c) => c.at >= t0).map((c) => c.at - t0);
+      // No look before the expected end (shorter than the interval) ...
+      expect(looks[0]).toBeGreaterThanOrEqual(expected - 3);
+      expect(looks[0]).toBeLessThanOrEqual(expected + 3);
+      const gaps = looks.slice(1).map((t, i) => t - looks[i]);
+      // ... then a twentieth of it (10 ms at least), doubling, never more than the interval ...
+      expect(gaps[0]).toBeGreaterThanOrEqual(9);
+      expect(gaps[0]).toBeLessThanOrEqual(Math.max(10, expected * 0.05) + 3);
+      for (let i = 1; i < gaps.length; i++) expect(gaps[i]).toBeGreaterThanOrEqual(gaps[i - 1] - 2);
+      expect(Math.max(...gaps)).toBeLessThanOrEqual(250 + 3);
+      expect(gaps.filter((g) => g > 250 - 3).length).toBeGreaterThan(0);
+      // ... and the task is seen within one interval of its end, with far fewer looks than a 10 ms poll.
+      expect(looks.at(-1)! - 1000).toBeLessThanOrEqual(250 + 3);
+      expect(looks.length).toBeLessThanOrEqual(12);
+    } finally {
+      watcher.close();
+    }
+  });
+
+  it('with nothing learnt, looks 10 ms apart and then at gaps a quarter of the time waited, up to the interval', async () => {
+    const fake = fakeCluster(0);
+    const watcher = new TaskWatcher(fake.requester, { intervalMs: 1000 });
+    try {
+      const t0 = performance.now();
+      const upid = fake.start('pve1', 'vzdump', 5000);
+      await drive(watcher.watch(upid));
+      const looks = fake.calls.map((c) => c.at - t0);
+      expect(looks[0]).toBeGreaterThanOrEqual(9);
+      expect(looks[0]).toBeLessThanOrEqual(12);
+      const gaps = looks.slice(1).map((t, i) => t - looks[i]);
+      for (let i = 0; i < gaps.length; i++) {
+        expect(gaps[i]).toBeGreaterThanOrEqual(Math.min(1000, Math.max(10, looks[i] * 0.25)) - 2);
+        expect(gaps[i]).toBeLessThanOrEqual(Math.min(1000, Math.max(10, looks[i] * 0.25)) + 3);
+      }
+      // Seen within the interval of its end; about 30 looks for 5 s, where a 10 ms poll would make 500.
+      expect(looks.at(-1)! - 5000).toBeLessThanOrEqual(1000 + 3);
+      expect(looks.length).toBeLessThanOrEqual(35);
+      // What it learnt from that one task: it ended by the look that saw it.
+      expect(watcher.durations.expected('pve1', 'vzdump')).toBeCloseTo(looks.at(-1)!, 0);
+    } finally {
+      watcher.close();
+    }
+  });
+
+  it('looks at a long task before its expected end, no more often than the interval, so one that ends early is not missed by much', async () => {
+    const fake = fakeCluster(0);
+    const durations = new TaskDurations();
+    // Backups on this node have been taking about 60 s.
+    durations.seed('pve1', 'vzdump', 60_000);
+    const watcher = new TaskWatcher(fake.requester, { intervalMs: 1000, durations });
+    try {
+      const t0 = performance.now();
+      const upid = fake.start('pve1', 'vzdump', 3000);
+      await drive(watcher.watch(upid));
+      const looks = fake.calls.map((c) => c.at - t0);
+      const gaps = looks.slice(1).map((t, i) => t - looks[i]);
+      expect(Math.min(looks[0], ...gaps)).toBeGreaterThanOrEqual(1000 - 2);
+      // Seen at most max(interval, a quarter of its run time) after it ended.
+      expect(looks.at(-1)! - 3000).toBeLessThanOrEqual(Math.max(1000, 3000 * 0.25) + 3);
+      // It ended well before the expected time, which lowers the estimate.
+      expect(durations.expected('pve1', 'vzdump')).toBeLessThan(60_000);
+    } finally {
+      watcher.close();
+    }
+  });
+
+  it('learns per node and per task type; a node new to a type starts from the other nodes\' figure', async () => {
+    const fake = fakeCluster();
+    const watcher = new TaskWatcher(fake.requester, { intervalMs: 1000 });
+    try {
+      await drive(
+        Promise.all([
+          slot(fake, watcher, 'fast', 'qmsnapshot', 40, () => 100),
+          slot(fake, watcher, 'slow', 'qmsnapshot', 40, () => 400),
+          slot(fake, watcher, 'fast', 'qmstart', 40, () => 50),
+        ]),
+      );
+      const d = watcher.durations;
+      expect(d.expected('fast', 'qmsnapshot')).toBeGreaterThan(95);
+      expect(d.expected('fast', 'qmsnapshot')).toBeLessThan(120);
+      expect(d.expected('slow', 'qmsnapshot')).toBeGreaterThan(390);
+      expect(d.expected('slow', 'qmsnapshot')).toBeLessThan(460);
+      expect(d.expected('fast', 'qmstart')).toBeGreaterThan(45);
+      expect(d.expected('fast', 'qmstart')).toBeLessThan(65);
+      // A third node borrows the median of the others until its own tasks teach it.
+      const borrowed = d.expected('new', 'qmsnapshot')!;
+      expect(borrowed).toBeGreaterThan(d.expected('fast', 'qmsnapshot')!);
+      expect(borrowed).toBeLessThan(d.expected('slow', 'qmsnapshot')!);
+      expect(d.expected('new', 'vzdump')).toBeUndefined();
+      await drive(slot(fake, watcher, 'new', 'qmsnapshot', 60, () => 100));
+      expect(d.expected('new', 'qmsnapshot')).toBeLessThan(120);
+      expect(Object.keys(d.snapshot().qmsnapshot).sort()).toEqual(['fast', 'new', 'slow']);
+    } finally {
+      watcher.close();
+    }
+  });
+
+  it('keeps one list call per node in flight and per round while many tasks on a node fall due', async () => {
+    const fake = fakeCluster(40);
+    const watcher = new TaskWatcher(fake.requester, { intervalMs: 1000 });
+    try {
+      // 20 slots over 4 nodes, tasks ending every few ms, lists that take 40 ms to answer.
+      const all = drive(Promise.all(Array.from({ length: 20 }, (_, i) => slot(fake, watcher, `pve${i % 4}`, 'qmsnapshot', 10, (k) => 150 + ((i * 7 + k * 13) % 40)))));
+      const waits = (await all).flat();
+      expect(waits).toHaveLength(200);
+      expect(fake.maxInFlightPerNode).toBe(1);
+      expect(fake.calls.length).toBeLessThanOrEqual(watcher.stats.rounds * 4);
+      expect(watcher.stats.listCalls).toBe(fake.calls.length);
+      expect(watcher.size).toBe(0);
+    } finally {
+      watcher.close();
+    }
+  });
+
+  it('still gives up on an offline node after five failed lists, one interval apart, and honours timeouts and cancels', async () => {
+    const fake = fakeCluster(0);
+    const watcher = new TaskWatcher(fake.requester, { intervalMs: 1000 });
+    try {
+      await drive(slot(fake, watcher, 'pve1', 'qmsnapshot', 10, () => 200));
+      const upid = fake.start('pve1', 'qmsnapshot', 60_000);
+      const before = fake.calls.length;
+      fake.offline.add('pve1');
+      const t0 = performance.now();
+      const lost = watcher.watch(upid).catch((e: unknown) => e);
+      const timedOut = watcher.watch(fake.start('pve2', 'qmsnapshot', 60_000), { timeoutMs: 300 }).catch((e: unknown) => e);
+      const ac = new AbortController();
+      const cancelled = watcher.watch(fake.start('pve2', 'qmsnapshot', 60_000), { signal: ac.signal }).catch((e: unknown) => e);
+      setTimeout(() => ac.abort(), 50);
+      expect(await drive(timedOut)).toMatchObject({ kind: 'timeout' });
+      expect(await drive(cancelled)).toMatchObject({ kind: 'cancelled' });
+      expect(await drive(lost)).toMatchObject({ kind: 'unreachable', status: 595 });
+      const failed = fake.calls.slice(before).filter((c) => c.node === 'pve1').map((c) => c.at - t0);
+      expect(failed).toHaveLength(5);
+      for (let i = 1; i < failed.length; i++) expect(failed[i] - failed[i - 1]).toBeGreaterThanOrEqual(1000 - 2);
+      expect(watcher.size).toBe(0);
+    } finally {
+      watcher.close();
+    }
+  });
+});
+
+describe('TaskDurations', () => {
+  it('settles where about 85% of tasks have ended by the expected time', () => {
+    const d = new TaskDurations();
+    d.seed('n', 't', 300);
+    // Durations uniform over 100..200 ms; each update is the outcome of looking at the current estimate.
+    let x = 1;
+    const rand = () => ((x = (x * 48271) % 2147483647) / 2147483647);
+    for (let i = 0; i < 4000; i++) d.update('n', 't', 100 + 100 * rand() <= d.expected('n', 't')!);
+    // The 85th percentile is 185 ms; steps a few per cent wide keep it near, a little low after long runs.
+    expect(d.expected('n', 't')).toBeGreaterThan(170);
+    expect(d.expected('n', 't')).toBeLessThan(195);
   });
 });
