@@ -1,7 +1,7 @@
 // `moxxie mcp`: parses the command line, then serves over stdio (default) or Streamable HTTP. The core
 // and the SDK load only after the arguments are good, so --help and usage errors answer at once.
 import { parseArgs } from 'node:util';
-import { CONTEXT_FLAGS } from '../src/config/context-flags.js';
+import { CONTEXT_FLAGS, contextChoiceProblem } from '../src/config/context-flags.js';
 import { isLoopback, nonLoopbackRefusal } from './loopback.js';
 import type { ServeOptions } from './serve.js';
 
@@ -51,7 +51,8 @@ function parse(argv: string[]): McpArgs {
   if (!values.http && (values.port !== undefined || values.host !== undefined || values['token-env'] !== undefined)) {
     throw new UsageError('--port, --host and --token-env apply to --http only; add --http, or drop them for stdio');
   }
-  if (values.demo && values.context) throw new UsageError('give either --demo or --context, not both');
+  const contextProblem = contextChoiceProblem(values);
+  if (contextProblem) throw new UsageError(contextProblem);
   const host = values.host ?? '127.0.0.1';
   // Checked before the cluster is opened: a refused bind should not start anything.
   if (values.http && !isLoopback(host) && !process.env[tokenEnv]) throw new UsageError(nonLoopbackRefusal(host));

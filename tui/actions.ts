@@ -5,7 +5,8 @@ import { labelOf, needsConfirmation } from '../src/ops/capabilities/index.js';
 import { RequestError } from '../src/ops/errors.js';
 import { isDestructiveJob } from '../src/schedule/job-tasks.js';
 import type { BulkOptions, Operation, OperationKind, PowerAction } from '../src/ops/types.js';
-import type { JobRunRecord } from '../src/history/job-records.js';
+import type { JobRecord, JobRunRecord } from '../src/history/job-records.js';
+import { executeJob } from '../src/schedule/job-executor.js';
 import type { JobIntent } from './intents.js';
 import { opName, targetKey } from './operation-text.js';
 import { jobRows, snapshotRows } from './rows.js';
@@ -192,16 +193,16 @@ export class ActionFlow {
   confirm(): void {
     const c = this.store.getState().confirm;
     if (!c) return;
-    if (c.count === 0) {
+    if (c.count === 0 && !c.savesJob) {
       this.store.setState({ mode: 'normal', confirm: null });
       return say(this.store, 'nothing to do: every target is skipped');
     }
     if (c.destructive && c.typed.trim() !== String(c.count)) {
-      return say(this.store, `destructive: type ${c.count} (the number of VMs that would change), then Enter`, 'error');
+      return say(this.store, `destructive: type ${c.count} (the number of VMs that would change${c.savesJob ? ' in a run now' : ''}), then Enter`, 'error');
     }
-    this.store.setState({ mode: 'normal', confirm: null, ...(c.keepMarks ? {} : { marks: new Set<number>() }) });
+    this.store.setState({ mode: 'normal', confirm: null, ...(c.keepMarks || c.savesJob ? {} : { marks: new Set<number>() }) });
     c.run();
-    say(this.store, `${c.title}: started on ${c.count} VM${c.count === 1 ? '' : 's'}; c cancels`);
+    if (!c.savesJob) say(this.store, `${c.title}: started on ${c.count} VM${c.count === 1 ? '' : 's'}; c cancels`);
   }
 
   /**
@@ -258,6 +259,12 @@ export class ActionFlow {
     const jobs = this.session().jobs;
     if (!job || !jobs) return say(this.store, 'no job here');
     try {
+      if (kind === 'enable') {
+        // Enabling a destructive job nobody confirmed is confirmed as running it would be: what a run would
+        // do now, and the count typed.
+        const preview = await jobs.previewUpdate(job.id, { enabled: true });
+        if (preview.needsConfirmation) return await this.confirmJobSave(preview.job, preview.reason ?? 'destructive', () => jobs.enable(job.id, { confirmed: true }), afterChange);
+      }
       if (kind === 'enable' || kind === 'disable') {
         await (kind === 'enable' ? jobs.enable(job.id) : jobs.disable(job.id));
         await afterChange();
@@ -271,7 +278,7 @@ export class ActionFlow {
       }
       const rows = runPlanRows(dry);
       const count = rows.filter((r) => !r.skipped).length;
-      const destructive = isDestructiveJob(job);
+      const destructive = isDestructiveJob(job, this.session().core.context);
       const confirm: ConfirmState = {
         title: `run job ${job.name} now (${job.taskType})`,
         rows,
@@ -295,8 +302,37 @@ export class ActionFlow {
       say(this.store, `${job.name}: ${(err as Error).message}`, 'error');
     }
   }
+
+  /** The plan and typed confirmation for saving a job whose runs are destructive. */
+  private async confirmJobSave(job: JobRecord, reason: string, save: () => Promise<JobRecord>, afterChange: () => Promise<void>): Promise<void> {
+    say(this.store, `dry-running ${job.name}…`);
+    // The executor's dry run: what a run would do now, not a run of the job.
+    const dry = await executeJob(this.session().core, job, { dryRun: true, frontEnd: 'tui' });
+    const rows = runPlanRows(dry);
+    const confirm: ConfirmState = {
+      title: `enable job ${job.name}: ${reason}`,
+      rows,
+      warnings: dry.message ? [dry.message] : [],
+      count: rows.filter((r) => !r.skipped).length,
+      destructive: true,
+      typed: '',
+      scroll: 0,
+      savesJob: true,
+      run: () => {
+        this.lastRun = save().then(
+          async (saved) => {
+            await afterChange();
+            say(this.store, `${saved.name} enabled (confirmed)`, 'ok');
+            return saved;
+          },
+          (err: Error) => say(this.store, `${job.name}: ${err.message}`, 'error'),
+        );
+      },
+    };
+    this.store.setState({ mode: 'confirm', confirm, status: null });
+  }
 }
 
-function runPlanRows(run: JobRunRecord): PlanRow[] {
+function runPlanRows(run: Pick<JobRunRecord, 'vms'>): PlanRow[] {
   return run.vms.map((v) => ({ key: String(v.vmid), vmid: v.vmid, name: v.name, node: '', skipped: v.state === 'skipped', what: v.message ?? v.state }));
 }

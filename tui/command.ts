@@ -1,9 +1,10 @@
 // `moxxie [--demo] [--context NAME] [--read-only]` (also `moxxie tui ...`): the full-screen TUI.
 // `--keys` prints the key and command tables (markdown) generated from the keymap.
 import { parseArgs } from 'node:util';
+import { CONTEXT_FLAGS, contextChoiceProblem } from '../src/config/context-flags.js';
 import type { ContextSwitcher } from './controller.js';
 
-const USAGE = `moxxie [--demo] [--context NAME] [--read-only]
+const USAGE = `moxxie [--demo | --context NAME] [--read-only]
   Opens the full-screen TUI on the current context (--demo: a built-in simulated cluster).
   Inside, ? lists every key and : opens the command line.
   --keys    print the key and command tables (markdown) and exit
@@ -38,10 +39,16 @@ export async function run(argv: string[]): Promise<number> {
   try {
     ({ values } = parseArgs({
       args: argv,
-      options: { demo: { type: 'boolean' }, context: { type: 'string' }, 'read-only': { type: 'boolean' }, keys: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      options: { ...CONTEXT_FLAGS, 'read-only': { type: 'boolean' }, keys: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
     }));
   } catch (err) {
     process.stderr.write(`moxxie: ${(err as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  // The rule every command follows: one context, named or the demo, never both silently.
+  const contextProblem = contextChoiceProblem(values);
+  if (contextProblem) {
+    process.stderr.write(`moxxie: ${contextProblem}\n${USAGE}`);
     return 2;
   }
   if (values.help) {

@@ -66,6 +66,11 @@ export interface ConfirmState {
   scroll: number;
   /** The plan is not about the marked VMs (a resume or rollback): confirming leaves the marks alone. */
   keepMarks?: boolean;
+  /**
+   * The plan confirms saving a job whose runs are destructive (enabling one never confirmed): the rows are
+   * what a run would do now, and confirming saves the job even when no VM would change now.
+   */
+  savesJob?: boolean;
   run: () => void;
 }
 

@@ -351,6 +351,32 @@ describe('TUI over the simulator', () => {
     expect(t.store.getState().view).toBe('jobs');
   });
 
+  it('enabling a destructive job nobody confirmed shows what a run would do and needs the count typed (issue 11)', async () => {
+    const t = await start();
+    // Saved disabled: a destructive job is confirmed when it is enabled.
+    await t.jobs.create({ name: 'evening-stop', taskType: 'power_schedule', cronExpression: '0 0 19 * * ?', enabled: false, parameters: { action: 'stop', force: true }, vmSelectors: [{ type: 'VM_IDS', value: '8200' }] });
+    await t.type(':jobs');
+    await t.press(KEY.enter);
+    await t.waitFor(/evening-stop\s+power_schedule/);
+    await t.press('e');
+    await t.waitFor(/Destructive job: its runs need confirming once\. Type 1/);
+    expect(t.frame()).toMatch(/enable job evening-stop: job 'evening-stop' \(power_schedule\) is destructive/);
+    expect((await t.jobs.get('evening-stop')).enabled).toBe(false);
+    await t.press('2', KEY.enter);
+    expect((await t.jobs.get('evening-stop')).enabled).toBe(false);
+    await t.press(KEY.backspace, '1', KEY.enter);
+    await t.controller.lastRun;
+    const saved = await t.jobs.get('evening-stop');
+    expect(saved).toMatchObject({ enabled: true, confirmation: { frontEnd: 'tui' } });
+    // Confirming the job ran nothing: the VM is still running.
+    expect(t.sim.state.vm(8200)!.status).toBe('running');
+    // Disabling and enabling it again needs no second confirmation.
+    await t.press('d');
+    await t.waitFor(/evening-stop disabled/);
+    await t.press('e');
+    await t.waitFor(/evening-stop enabled/);
+  });
+
   it('opens a task’s log from the tasks view, as the simulator logged it, and filters it', async () => {
     const t = await start();
     await t.type(':vms id:8200');

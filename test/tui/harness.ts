@@ -72,7 +72,7 @@ export async function startTui(opts: HarnessOptions = {}): Promise<Harness> {
   const context: ContextInfo = { name: 'test', url: sim.url, readOnly: !!opts.readOnly, safeMode: !!opts.safeMode, demo: false };
   const history = await openHistory({ dir });
   const core = createCore({ context, client, recorder: history, frontEnd: 'tui', lockRetryDelayMs: 20 });
-  const jobs = new JobManager(history, core);
+  const jobs = new JobManager(history, core, { frontEnd: 'tui' });
   // ink-testing-library's stream is 100 columns wide.
   const store = createTuiStore(context, { columns: 100, rows: opts.rows ?? 40 });
   const controller = new TuiController(store, { core, history, jobs }, { refreshMs: 60_000, switcher: opts.switcher?.(sim) });

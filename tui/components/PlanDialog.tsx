@@ -70,7 +70,11 @@ export function PlanDialog({ store }: { store: TuiStore }) {
           rows {win.start + 1}–{win.end} of {confirm.rows.length} (j/k scroll)
         </Text>
       ) : null}
-      {confirm.count === 0 ? (
+      {confirm.savesJob ? (
+        <Text color="red" wrap="truncate">
+          Destructive job: its runs need confirming once. Type {confirm.count} (the VMs a run would change now) and press Enter; Esc cancels: <Text inverse>{confirm.typed || ' '}</Text>
+        </Text>
+      ) : confirm.count === 0 ? (
         <Text color="yellow">Nothing to do: every target is skipped. Esc closes.</Text>
       ) : confirm.destructive ? (
         <Text color="red" wrap="truncate">
