@@ -1,5 +1,6 @@
 // Snapshots, power and tags beyond the seed examples.
 import { afterEach, describe, expect, it } from 'vitest';
+import { needsConfirmation } from '../../src/ops/capabilities/index.js';
 import { createCore } from '../../src/ops/core.js';
 import { nameClock, renderAll, renderName, renderSnapshotName, templateMatcher, templateProblem } from '../../src/ops/snapshot-names.js';
 import { startCluster, type TestCluster } from '../fixtures/cluster.js';
@@ -243,6 +244,32 @@ describe('power capability', () => {
     const start = await c.core.power({ vmSelectors: [{ type: 'VM_IDS', value: '8200-8208' }], operation: 'START' });
     expect(start.summary?.counts.succeeded).toBe(9);
     for (let id = 8200; id <= 8208; id++) expect(c.sim.state.vm(id)!.status).toBe('running');
+  });
+
+  it('a forced REBOOT is PVE\'s status/reset, and the plan says so', async () => {
+    c = await startCluster({ vms: 20 });
+    const dry = await c.core.power({ vmSelectors: [{ type: 'VM_IDS', value: '8200' }], operation: 'REBOOT', force: true, dryRun: true });
+    expect(dry.label).toBe('reboot (forced: reset)');
+    expect(dry.targets[0].action).toBe('reboot (forced: reset)');
+    const op = await c.core.power({ vmSelectors: [{ type: 'VM_IDS', value: '8200,8201' }], operation: 'REBOOT', force: true });
+    expect(op.status).toBe('succeeded');
+    const tasks = c.sim.state.tasks().filter((t) => t.id === '8200' || t.id === '8201');
+    expect(tasks.filter((t) => t.type === 'qmreset').map((t) => t.id).sort()).toEqual(['8200', '8201']);
+    expect(tasks.some((t) => t.type === 'qmreboot')).toBe(false);
+    for (const id of [8200, 8201]) expect(c.sim.state.vm(id)!.status).toBe('running');
+    // Unforced, it stays a guest reboot.
+    await c.core.power({ vmSelectors: [{ type: 'VM_IDS', value: '8202' }], operation: 'REBOOT' });
+    expect(c.sim.state.tasks().some((t) => t.id === '8202' && t.type === 'qmreboot')).toBe(true);
+  });
+
+  it('adding the safe-mode tag is destructive while safe mode is on, and only then', () => {
+    const add = { vmSelectors: 'id:8200', action: 'ADD', tags: ['moxxie'] };
+    expect(needsConfirmation('tags', add, { safeMode: true })).toBe(true);
+    expect(needsConfirmation('tags', { ...add, action: 'REPLACE', tags: ['MOXXIE', 'web'] }, { safeMode: true })).toBe(true);
+    // Without the context's setting, safe mode counts as on.
+    expect(needsConfirmation('tags', add)).toBe(true);
+    expect(needsConfirmation('tags', add, { safeMode: false })).toBe(false);
+    expect(needsConfirmation('tags', { ...add, tags: ['web'] }, { safeMode: true })).toBe(false);
   });
 
   it('forced shutdown falls back to stop after the timeout', async () => {

@@ -77,6 +77,35 @@ describe('safe mode', () => {
   });
 });
 
+describe('safe mode does not block what is safe (issue 11)', () => {
+  it('deletes expired snapshots moxxie made on VMs not tagged moxxie; a VM with nothing to delete says so, never "use force"', async () => {
+    c = await startCluster({ vms: 60 }, { context: { safeMode: true } });
+    const untaggedWithExpired = c.sim.state.vms().filter((v) => !v.tags.includes('moxxie') && !v.protection && !v.template && v.snapshots.some((s) => s.description.includes('(TTL: 24h)')));
+    expect(untaggedWithExpired.length).toBeGreaterThan(0);
+    const nothing = c.sim.state.vms().find((v) => !v.tags.includes('moxxie') && !v.protection && !v.template && v.snapshots.length === 0)!;
+    const ids = [...untaggedWithExpired.map((v) => v.vmid), nothing.vmid].join(',');
+    const op = await c.core.deleteSnapshots({ vmSelectors: [{ type: 'VM_IDS', value: ids }], expiredOnly: true });
+    expect(op.status).toBe('succeeded');
+    for (const v of untaggedWithExpired) {
+      expect(op.targets.find((t) => t.vmid === v.vmid)?.state).toBe('succeeded');
+      expect(c.sim.state.vm(v.vmid)!.snapshots.some((s) => s.description.includes('(TTL: 24h)'))).toBe(false);
+    }
+    const none = op.targets.find((t) => t.vmid === nothing.vmid)!;
+    expect(none).toMatchObject({ state: 'skipped', message: 'no matching snapshots' });
+    expect(op.targets.some((t) => /use force/.test(t.message ?? ''))).toBe(false);
+  });
+
+  it('keeps snapshots moxxie did not make on untagged VMs, saying safe mode kept them', async () => {
+    c = await startCluster({ vms: 60 }, { context: { safeMode: true } });
+    await c.core.createSnapshots({ vmSelectors: [{ type: 'VM_IDS', value: '107' }], snapshotName: 'mine-1' });
+    const op = await c.core.deleteSnapshots({ vmSelectors: [{ type: 'VM_IDS', value: '107' }], namePattern: '*', moxxieOnly: false });
+    expect(op.targets[0]).toMatchObject({ state: 'succeeded', action: expect.stringMatching(/^delete mine-1; 1 matching snapshot\(s\) not made by moxxie kept by safe mode: not tagged 'moxxie'/) });
+    const left = c.sim.state.vm(107)!.snapshots.map((s) => s.name);
+    expect(left).toContain('pre-upgrade');
+    expect(left).not.toContain('mine-1');
+  });
+});
+
 describe('PVE protection', () => {
   it('blocks a hard stop, a snapshot delete and a rollback unless forced; reads configs only for those targets', async () => {
     c = await startCluster({ vms: 20 });

@@ -69,7 +69,9 @@ export const snapshotDelete: Capability<SnapshotDeleteRequest> = {
     const offline = offlineNodesOf(input.inventory);
     const policy = { safeMode: input.safeMode, force: input.force };
     const label = 'delete snapshots';
-    const skipWhy = (vm: Vm) => unsupportedReason(vm) ?? safeModeSkip(vm, policy);
+    // Safe mode guards what moxxie did not make: a snapshot carrying moxxie's marker may be deleted on any
+    // VM, so every VM's list is read and safe mode is applied per snapshot below.
+    const skipWhy = (vm: Vm) => unsupportedReason(vm);
     const candidates = input.vms.filter((vm) => !skipWhy(vm) && !offlineReason(vm, offline));
     const protection = input.force ? undefined : await checkProtection(input.client, candidates);
     const readable = candidates.filter((vm) => !protection?.protected.has(vm.vmid) && !protection?.unreadable.has(vm.vmid));
@@ -88,13 +90,18 @@ export const snapshotDelete: Capability<SnapshotDeleteRequest> = {
       else if (list instanceof Error || list === undefined) plan.block(vm, label, `could not list its snapshots: ${list?.message ?? 'no answer'}`);
       else {
         const matching = list.filter(chosen);
-        const allowed = moxxieOnly ? matching.filter((s) => s.moxxieMade) : matching;
+        const notMoxxie = matching.filter((s) => !s.moxxieMade);
+        const safeMode = safeModeSkip(vm, policy);
+        // Snapshots moxxie did not make: only with moxxieOnly: false, and then safe mode guards them.
+        const others = moxxieOnly || safeMode ? [] : notMoxxie;
+        const allowed = [...matching.filter((s) => s.moxxieMade), ...others].sort((a, b) => (a.snaptime ?? 0) - (b.snaptime ?? 0));
+        const held = notMoxxie.length && !others.length ? (moxxieOnly ? `${notMoxxie.length} matching snapshot(s) not made by moxxie (set moxxieOnly: false to include them)` : `${notMoxxie.length} matching snapshot(s) not made by moxxie kept by ${safeMode}`) : undefined;
         if (!allowed.length) {
-          plan.skip(vm, label, matching.length ? `${matching.length} matching snapshot(s) not made by moxxie (set moxxieOnly: false to include them)` : 'no matching snapshots');
+          plan.skip(vm, label, held ?? 'no matching snapshots');
           continue;
         }
         const names = allowed.map((s) => s.name);
-        plan.add(vm, `delete ${names.join(', ')}`, { names });
+        plan.add(vm, `delete ${names.join(', ')}${held ? `; ${held}` : ''}`, { names });
       }
     }
     return plan.build();
