@@ -138,6 +138,33 @@ describe('phases', () => {
 });
 
 describe('faults', () => {
+  it.each(['drop', '502'] as const)('every write answer lost (%s): PVE applied them, so every target succeeds, each snapshot made once', async (mode) => {
+    c = await startCluster({ vms: 20, faults: { lostAnswerRate: 1, lostAnswerMode: mode, lostAnswerMethods: ['POST'] } });
+    const op = await c.core.createSnapshots({ vmSelectors: ids('8200-8205'), snapshotName: `lost-${mode}-{vmid}` });
+    c.sim.faults.set({ lostAnswerRate: 0 });
+    expect(op.targets.map((t) => t.state)).toEqual(Array(6).fill('succeeded'));
+    for (const t of op.targets) {
+      expect(snapshotNames(t.vmid).filter((n) => n === `lost-${mode}-${t.vmid}`)).toHaveLength(1);
+      expect(snapshotTasks(t.vmid)).toHaveLength(1);
+      // The task found after the lost answer is the phase's own, recorded with it.
+      expect(t.phases[0].upids).toEqual([snapshotTasks(t.vmid)[0].upid]);
+    }
+  });
+
+  it('a lost answer of a write PVE did not apply is retried, once', async () => {
+    c = await startCluster({ vms: 20 });
+    // A proxy that fails before pveproxy: nothing applied, a 502 (the ambiguous answer) every second call.
+    c.sim.faults.set({ errorRate: 0.5, errorStatus: 502 });
+    const op = await c.core.createSnapshots({ vmSelectors: ids('8200-8203'), snapshotName: 'unapplied-{vmid}' });
+    c.sim.faults.set({ errorRate: 0 });
+    for (const t of op.targets) {
+      if (t.state === 'succeeded') expect(snapshotNames(t.vmid).filter((n) => n === `unapplied-${t.vmid}`)).toHaveLength(1);
+      else expect(snapshotNames(t.vmid)).not.toContain(`unapplied-${t.vmid}`);
+      expect(snapshotTasks(t.vmid).length).toBeLessThanOrEqual(1);
+    }
+    expect(op.targets.filter((t) => t.state === 'succeeded').length).toBeGreaterThan(0);
+  });
+
   it('a node that goes offline while its task runs: the target says the task started, with its UPID, and that its outcome is unknown; resume finishes it without a second task', async () => {
     c = await startCluster({ vms: 20, taskDurationMs: 600 });
     const node = c.sim.state.vm(8200)!.node;

@@ -364,6 +364,23 @@ describe('running jobs on the simulator', () => {
     expect(snapshotsOf(c, 8202)).not.toContain('never-8202');
   });
 
+  it('a retry resumes the attempt\'s operation: lost answers and failed tasks never leave a VM with two snapshots from one run', async () => {
+    // Half the write answers are lost after PVE applied them; a fifth of the tasks fail for real.
+    const { c, jobs } = await setup({ faults: { lostAnswerRate: 0.5, lostAnswerMethods: ['POST'], taskFailureRate: 0.2 } });
+    const job = await jobs.create({ ...seedDaily, name: 'lossy', cronExpression: MANUAL, parameters: { snapshotNamePattern: 'jr-{vmid}-{time}' }, vmSelectors: [{ type: 'VM_IDS', value: '8200-8209' }], maxRetries: 3, retryDelaySeconds: 0 });
+    const run = await jobs.trigger(job.id);
+    c.sim.faults.set({ lostAnswerRate: 0, taskFailureRate: 0 });
+    // One operation, resumed on each retry with the same names.
+    expect(run.operationIds).toHaveLength(1);
+    for (let id = 8200; id <= 8209; id++) {
+      const mine = snapshotsOf(c, id).filter((n) => n.startsWith(`jr-${id}-`));
+      expect(mine.length, `VM ${id}: ${mine.join(', ')}`).toBeLessThanOrEqual(1);
+      const row = run.vms.find((v) => v.vmid === id)!;
+      // Reported succeeded means it exists; reported failed means PVE did not make it.
+      expect(mine.length, `VM ${id} reported ${row.state}`).toBe(row.state === 'succeeded' ? 1 : 0);
+    }
+  });
+
   it('enforces timeoutSeconds: nothing new starts, running steps finish, the rest is cancelled', async () => {
     const { c, jobs } = await setup({ taskDurationMs: 1500 });
     const job = await jobs.create({ ...seedDaily, name: 'slow', cronExpression: MANUAL, parameters: { snapshotNamePattern: 'slow-{vmid}', maxParallel: 2 }, vmSelectors: [{ type: 'VM_IDS', value: '8200-8205' }], timeoutSeconds: 1 });
