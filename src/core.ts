@@ -44,6 +44,20 @@ export interface SnapshotInfo {
   moxxieMade: boolean;
 }
 
+/** A VM as a read needs it: its id and node (from an inventory the caller already has). */
+export interface VmRef {
+  vmid: number;
+  node: string;
+  type?: Vm['type'];
+}
+
+/** One VM's snapshots, or why they could not be read (the other VMs' lists still come back). */
+export interface VmSnapshots {
+  vmid: number;
+  snapshots: SnapshotInfo[];
+  error?: string;
+}
+
 export interface TagCount {
   tag: string;
   count: number;
@@ -72,8 +86,14 @@ export interface MoxxieCore {
   inventory(opts?: { signal?: AbortSignal }): Promise<Inventory>;
   /** A selector list, or the one-line syntax (`tag:(env-prod AND NOT always-on) node:hv6`). */
   resolve(selectors: VmSelector[] | string): Promise<Resolution>;
-  getVmConfig(vmid: number): Promise<Record<string, unknown>>;
-  listSnapshots(vmid: number): Promise<SnapshotInfo[]>;
+  /** A VM by id (located with one inventory read) or as the caller's inventory has it (no inventory read). */
+  getVmConfig(vm: number | VmRef): Promise<Record<string, unknown>>;
+  listSnapshots(vm: number | VmRef): Promise<SnapshotInfo[]>;
+  /**
+   * Snapshots of many VMs with at most one inventory read for the whole call (none when given VmRefs), read
+   * a few VMs at a time; a VM whose list cannot be read carries its error instead of failing the call.
+   */
+  listSnapshotsOf(vms: ReadonlyArray<number | VmRef>): Promise<VmSnapshots[]>;
   listTasks(opts?: { limit?: number }): Promise<ClusterTask[]>;
   /** A task's log: its last `limit` lines (default 500) unless `start` is given, and its state. */
   taskLog(upid: string, opts?: { limit?: number; start?: number }): Promise<TaskLog>;

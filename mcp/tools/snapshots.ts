@@ -8,9 +8,8 @@ import { selectionOf, selectionShape, snapshotFields, type SelectionArgs } from 
 import type { ToolContext } from '../tool-context.js';
 import { ToolInputError, ok } from '../tool-result.js';
 
-/** Listing snapshots costs one PVE call per VM: a selection is capped and read a few VMs at a time. */
+/** Listing snapshots costs one PVE call per VM (and one inventory read per call): a selection is capped. */
 const MAX_LIST_VMS = 50;
-const LIST_CONCURRENCY = 4;
 
 const snapshotRow = z.object({ vmid: z.number(), vmName: z.string(), ...snapshotFields, expired: z.boolean() });
 
@@ -29,19 +28,6 @@ function snapshotRowOf(vm: Vm, s: SnapshotInfo, nowSec: number): z.infer<typeof 
   };
 }
 
-async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
-
 export function snapshotTools(ctx: ToolContext): AnyToolSpec[] {
   const listSnapshots = defineTool({
     name: 'list_snapshots',
@@ -52,7 +38,13 @@ export function snapshotTools(ctx: ToolContext): AnyToolSpec[] {
       ...selectionShape,
       limit: z.number().int().min(1).max(500).optional().describe('rows to return (default 100)'),
     },
-    output: { vmsScanned: z.number(), total: z.number(), snapshots: z.array(snapshotRow), omitted: z.number() },
+    output: {
+      vmsScanned: z.number(),
+      total: z.number(),
+      snapshots: z.array(snapshotRow),
+      omitted: z.number(),
+      unreadable: z.array(z.object({ vmid: z.number(), error: z.string() })).describe('VMs whose snapshots could not be read (their node offline, …); the others are listed'),
+    },
     annotations: READS_CLUSTER,
     run: async (args) => {
       const given = [args.vmid !== undefined, args.selector !== undefined, args.vmSelectors !== undefined].filter(Boolean).length;
@@ -67,12 +59,20 @@ export function snapshotTools(ctx: ToolContext): AnyToolSpec[] {
         if (vms.length > MAX_LIST_VMS) throw new ToolInputError(`the selection matches ${vms.length} VMs; list_snapshots reads at most ${MAX_LIST_VMS} (one PVE call each): narrow the selector`);
       }
       const nowSec = Date.now() / 1000;
-      const perVm = await mapLimited(vms, LIST_CONCURRENCY, async (vm) => (await ctx.core.listSnapshots(vm.vmid)).map((s) => snapshotRowOf(vm, s, nowSec)));
-      const rows = perVm.flat();
+      // The VMs as the inventory above has them: no second inventory read, and none per VM.
+      const lists = await ctx.core.listSnapshotsOf(vms);
+      const byId = new Map(vms.map((vm) => [vm.vmid, vm]));
+      const rows = lists.flatMap((l) => l.snapshots.map((s) => snapshotRowOf(byId.get(l.vmid)!, s, nowSec)));
+      const unreadable = lists.filter((l) => l.error !== undefined).map((l) => ({ vmid: l.vmid, error: l.error as string }));
       const shown = rows.slice(0, args.limit ?? 100);
       const lines = shown.map((r) => `${r.vmid} ${r.vmName}: ${r.name}${r.snaptime ? ` ${r.snaptime}` : ''}${r.ttlHours !== undefined ? ` TTL ${r.ttlHours}h${r.expired ? ' (expired)' : ''}` : ''}${r.moxxieMade ? '' : ' (not moxxie)'}`);
-      const text = [`${rows.length} snapshot(s) on ${vms.length} VM(s).`, ...lines, ...(rows.length > shown.length ? [`…and ${rows.length - shown.length} more.`] : [])].join('\n');
-      return ok(text, { vmsScanned: vms.length, total: rows.length, snapshots: shown, omitted: rows.length - shown.length });
+      const text = [
+        `${rows.length} snapshot(s) on ${vms.length - unreadable.length} VM(s).`,
+        ...lines,
+        ...(rows.length > shown.length ? [`…and ${rows.length - shown.length} more.`] : []),
+        ...unreadable.map((u) => `VM ${u.vmid}: its snapshots could not be read: ${u.error}`),
+      ].join('\n');
+      return ok(text, { vmsScanned: vms.length, total: rows.length, snapshots: shown, omitted: rows.length - shown.length, unreadable });
     },
   });
 

@@ -103,9 +103,10 @@ export function vmTools(ctx: ToolContext): AnyToolSpec[] {
       const inv = await ctx.core.inventory();
       const vm = inv.vms.find((v) => v.vmid === vmid);
       if (!vm) throw new ToolInputError(`VM ${vmid} does not exist in this cluster; list_vms or resolve_selector shows the ids`);
+      // The VM as the inventory above has it: no further inventory reads.
       const [config, snapshots, tasks] = await Promise.all([
-        ctx.core.getVmConfig(vmid),
-        vm.type === 'qemu' ? ctx.core.listSnapshots(vmid) : Promise.resolve([]),
+        ctx.core.getVmConfig(vm),
+        vm.type === 'qemu' ? ctx.core.listSnapshots(vm) : Promise.resolve([]),
         ctx.core.listTasks({ limit: 500 }),
       ]);
       const recent = tasks.filter((t) => t.id === String(vmid)).slice(0, 10);

@@ -1,7 +1,8 @@
-// createCore: the MoxxieCore every front end uses. Reads go straight to PVE (VMs located through a fresh
-// inventory); every bulk action goes through executeOperation, where read-only, safe mode, protection and
+// createCore: the MoxxieCore every front end uses. Reads go straight to PVE (VMs located through one fresh
+// inventory per call, or none when the caller passes the VMs it has); every bulk action goes through executeOperation, where read-only, safe mode, protection and
 // always-on are enforced once for all front ends.
-import type { ContextInfo, MoxxieCore } from '../core.js';
+import type { ContextInfo, MoxxieCore, VmRef, VmSnapshots } from '../core.js';
+import { boundedMap } from './bounded-map.js';
 import { fetchInventory } from '../inventory/inventory.js';
 import type { Inventory, Vm } from '../inventory/model.js';
 import { tagCounts, vmsWithTag } from '../inventory/summary.js';
@@ -35,6 +36,8 @@ export interface CoreOptions {
 }
 
 const LIST_TASKS_DEFAULT = 100;
+/** Snapshot lists read at once for one call; the client's connection pool bounds it further. */
+const SNAPSHOT_LIST_READS = 8;
 
 export function createCore(opts: CoreOptions): MoxxieCore & { readonly operations: OperationStore } {
   const { client, context } = opts;
@@ -53,13 +56,22 @@ export function createCore(opts: CoreOptions): MoxxieCore & { readonly operation
   };
 
   const inventory = (o: { signal?: AbortSignal } = {}): Promise<Inventory> => fetchInventory(client, o);
-  const locate = async (vmid: number): Promise<Vm> => {
-    if (!Number.isInteger(vmid) || vmid < 1) throw new RequestError('vmid', `must be a positive integer (got ${JSON.stringify(vmid)})`);
-    const vm = (await inventory()).vms.find((v) => v.vmid === vmid);
-    if (!vm) throw new RequestError('vmid', `VM ${vmid} does not exist in this cluster`);
-    if (vm.type !== 'qemu') throw new RequestError('vmid', `${vmid} is an ${vm.type} guest; only qemu VMs are handled here`);
+  const checkRef = (vm: VmRef): VmRef => {
+    if (vm.type !== undefined && vm.type !== 'qemu') throw new RequestError('vmid', `${vm.vmid} is an ${vm.type} guest; only qemu VMs are handled here`);
     return vm;
   };
+  const findIn = (inv: Inventory, vmid: number): Vm => {
+    if (!Number.isInteger(vmid) || vmid < 1) throw new RequestError('vmid', `must be a positive integer (got ${JSON.stringify(vmid)})`);
+    const vm = inv.vms.find((v) => v.vmid === vmid);
+    if (!vm) throw new RequestError('vmid', `VM ${vmid} does not exist in this cluster`);
+    return checkRef(vm) as Vm;
+  };
+  /** VMs by id (one inventory read for all of them, only if any is an id) or as given. */
+  const locateAll = async (refs: ReadonlyArray<number | VmRef>): Promise<VmRef[]> => {
+    const inv = refs.some((r) => typeof r === 'number') ? await inventory() : undefined;
+    return refs.map((r) => (typeof r === 'number' ? findIn(inv as Inventory, r) : checkRef(r)));
+  };
+  const locate = async (ref: number | VmRef): Promise<VmRef> => (await locateAll([ref]))[0];
 
   const runKind = (kind: OperationKind, request: object, run?: RunOptions): Promise<Operation> => {
     const capability = CAPABILITIES[kind];
@@ -84,11 +96,21 @@ export function createCore(opts: CoreOptions): MoxxieCore & { readonly operation
     operations: store,
     inventory,
     resolve: async (selectors) => resolveSelection(await inventory(), selectors),
-    getVmConfig: async (vmid) => {
-      const vm = await locate(vmid);
-      return { ...(await getQemuConfig(client, vm.node, vmid)) };
+    getVmConfig: async (ref) => {
+      const vm = await locate(ref);
+      return { ...(await getQemuConfig(client, vm.node, vm.vmid)) };
     },
-    listSnapshots: async (vmid) => listSnapshots(client, await locate(vmid)),
+    listSnapshots: async (ref) => listSnapshots(client, await locate(ref)),
+    listSnapshotsOf: async (refs) => {
+      const vms = await locateAll(refs);
+      return boundedMap(vms, SNAPSHOT_LIST_READS, async (vm): Promise<VmSnapshots> => {
+        try {
+          return { vmid: vm.vmid, snapshots: await listSnapshots(client, vm) };
+        } catch (err) {
+          return { vmid: vm.vmid, snapshots: [], error: err instanceof Error ? err.message : String(err) };
+        }
+      });
+    },
     listTasks: async (o = {}) => {
       const tasks = await getClusterTasks(client);
       return tasks.slice(0, o.limit ?? LIST_TASKS_DEFAULT).map((t) => ({ upid: t.upid, node: t.node, type: t.type, id: t.id, user: t.user, starttime: t.starttime, endtime: t.endtime, status: t.status }));

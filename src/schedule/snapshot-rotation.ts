@@ -36,10 +36,17 @@ export async function rotateSnapshots(core: MoxxieCore, job: JobRecord, created:
   const done: string[] = [];
   const problems: string[] = [];
   const targets = created.targets.filter((t) => (opts.dryRun ? t.state === 'planned' : t.state === 'succeeded'));
+  // Every target's list in one call, located by the operation's own targets (no inventory read per VM).
+  const lists = new Map((targets.length ? await core.listSnapshotsOf(targets.map((t) => ({ vmid: t.vmid, node: t.node }))) : []).map((l) => [l.vmid, l]));
   for (const t of targets) {
     if (opts.signal?.aborted) break;
     const mine = ownSnapshotMatcher(p.snapshotNamePattern, t);
-    const own = (await core.listSnapshots(t.vmid)).filter((s) => mine(s.name) && s.description.includes(marker) && s.moxxieMade).sort(newestFirst);
+    const list = lists.get(t.vmid);
+    if (!list || list.error !== undefined) {
+      problems.push(`${t.vmid}: its snapshots could not be read (${list?.error ?? 'no answer'})`);
+      continue;
+    }
+    const own = list.snapshots.filter((s) => mine(s.name) && s.description.includes(marker) && s.moxxieMade).sort(newestFirst);
     // In a dry run the new snapshot does not exist yet, but it will count.
     const excess = own.slice(opts.dryRun ? keep - 1 : keep);
     for (const s of excess) {

@@ -143,6 +143,40 @@ describe('list_snapshots', () => {
     expect(rows.map((x) => `${x.vmid}/${x.name}`).sort()).toEqual(truth.sort());
   });
 
+  it('reads the inventory once per call, not once per VM (issue 11), and a VM it cannot read does not blank the rest', async () => {
+    const ids = h.cluster.sim.state.vms().filter((v) => !v.template && v.type === 'qemu').slice(0, 50).map((v) => v.vmid);
+    expect(ids).toHaveLength(50);
+    const stats = h.cluster.sim.stats;
+    stats.reset();
+    const r = await h.call('list_snapshots', { vmSelectors: [{ type: 'VM_IDS', value: ids.join(',') }] });
+    expect(r.isError).toBeFalsy();
+    expect(r.structuredContent!.vmsScanned).toBe(50);
+    expect(stats.byRoute['GET /cluster/resources']).toBe(1);
+    expect(stats.byRoute['GET /nodes/{node}/qemu/{vmid}/snapshot']).toBe(50);
+    const truth = h.cluster.sim.state.vms().filter((v) => ids.includes(v.vmid)).reduce((n, v) => n + v.snapshots.length, 0);
+    expect(r.structuredContent!.total).toBe(truth);
+    stats.reset();
+    await h.call('list_snapshots', { vmid: 100 });
+    expect(stats.byRoute['GET /cluster/resources']).toBe(1);
+    stats.reset();
+    await h.call('get_vm', { vmid: 100 });
+    expect(stats.byRoute['GET /cluster/resources']).toBe(1);
+    // The core's own call, by ids: one inventory read for all of them.
+    stats.reset();
+    const lists = await h.cluster.core.listSnapshotsOf(ids.slice(0, 10));
+    expect(lists.map((l) => l.vmid)).toEqual(ids.slice(0, 10));
+    expect(stats.byRoute['GET /cluster/resources']).toBe(1);
+    // A node gone offline: its VMs are named as unreadable, the others listed.
+    const offline = h.cluster.sim.state.vm(ids[0])!.node;
+    h.cluster.sim.faults.set({ offlineNodes: [offline] });
+    const partial = await h.call('list_snapshots', { vmSelectors: [{ type: 'VM_IDS', value: ids.join(',') }] });
+    expect(partial.isError).toBeFalsy();
+    const unreadable = partial.structuredContent!.unreadable as Array<{ vmid: number; error: string }>;
+    expect(unreadable.map((u) => u.vmid).sort()).toEqual(ids.filter((id) => h.cluster.sim.state.vm(id)!.node === offline).sort());
+    expect(textOf(partial)).toMatch(new RegExp(`VM ${ids[0]}: its snapshots could not be read`));
+    expect((partial.structuredContent!.snapshots as unknown[]).length).toBeGreaterThan(0);
+  });
+
   it('asks for exactly one target and caps large selections', async () => {
     expect(textOf(await h.call('list_snapshots', {}))).toMatch(/exactly one of vmid, selector or vmSelectors/);
     expect(textOf(await h.call('list_snapshots', { vmid: 100, selector: 'all' }))).toMatch(/exactly one/);
