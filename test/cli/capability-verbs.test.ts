@@ -150,6 +150,17 @@ describe('capability verbs against the simulator', SLOW, () => {
     for (const vmid of [8206, 8207]) expect(sim.state.vm(vmid)!.tags).toEqual(expect.arrayContaining(['cli-a', 'cli-b']));
   });
 
+  it('tags add moxxie (safe mode\'s own tag) needs --yes while safe mode is on (issue 11)', async () => {
+    const vmid = sim.state.vms().find((v) => v.vmid < 8200 && v.type === 'qemu' && !v.template && !v.tags.includes('moxxie'))!.vmid;
+    const refused = await moxxie(['tags', 'add', `id:${vmid}`, 'moxxie']);
+    expectRefused(refused, /moxxie tags: destructive: run again with --yes to do it; nothing was changed \(1 VM\(s\) would be affected\)/);
+    expect(refused.out).toMatch(/lets safe mode's destructive actions touch the VM/);
+    expect(sim.state.vm(vmid)!.tags).not.toContain('moxxie');
+    const done = await moxxie(['tags', 'add', `id:${vmid}`, 'moxxie', '--yes']);
+    expect(done.code, done.err).toBe(0);
+    expect(sim.state.vm(vmid)!.tags).toContain('moxxie');
+  });
+
   it('snapshot delete without --yes prints the plan, changes nothing and exits 2; with --yes it deletes', async () => {
     const before = trueState();
     const refused = await moxxie(['snapshot', 'delete', 'id:8200-8202', '--pattern', 'cli-*']);
@@ -199,7 +210,8 @@ describe('capability verbs: strict input', SLOW, () => {
       [['snapshot', 'create', 'id:8200', 'id:8201', '--name', 'x'], /unexpected argument 'id:8201'/],
       [['snapshot', 'creat', 'id:8200', '--name', 'x'], /unknown verb 'moxxie snapshot creat'; did you mean 'create'\?/],
       [['tags', 'add', 'id:8200', 'ro', '--read-only'], /context 'env' is read-only/],
-      [['snapshot', 'create', 'tag:(', '--name', 'x'], /selector: .*tag expression/],
+      // A two-character name: 'x' alone is itself refused since issue 11.
+      [['snapshot', 'create', 'tag:(', '--name', 'xy'], /selector: .*tag expression/],
     ];
     const results = await Promise.all(cases.map(([args, , stdin]) => moxxie(args, stdin)));
     results.forEach((res, i) => expectRefused(res, cases[i][1]));
