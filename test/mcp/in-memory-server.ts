@@ -1,9 +1,6 @@
 // The MCP server on the real core and a simulated cluster, driven by an SDK client over the in-memory
 // transport. Every successful call's structuredContent is also checked with the tool's own zod output
 // shape (strict: no undeclared keys), on top of the SDK client's JSON-schema validation.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { ElicitRequestSchema, type ElicitResult } from '@modelcontextprotocol/sdk/types.js';
@@ -18,6 +15,7 @@ import { createCore } from '../../src/ops/core.js';
 import { JobManager } from '../../src/schedule/jobs.js';
 import type { SimOptions } from '../../src/sim/index.js';
 import { startCluster, type TestCluster } from '../fixtures/cluster.js';
+import { removeTempDir, tempDir } from '../fixtures/temp-dirs.js';
 
 export interface CallResult {
   content: Array<{ type: string; text?: string }>;
@@ -61,7 +59,8 @@ export function textOf(r: CallResult): string {
 
 export async function startHarness(simOpts: SimOptions = {}, coreContext: { safeMode?: boolean } = {}): Promise<Harness> {
   const cluster = await startCluster(simOpts, { context: { safeMode: coreContext.safeMode ?? false } });
-  const history = new HistoryStore({ dir: mkdtempSync(join(tmpdir(), 'moxxie-mcp-')) });
+  const historyDir = tempDir('mcp');
+  const history = new HistoryStore({ dir: historyDir });
   const jobs = new JobManager(history, cluster.core, { frontEnd: 'mcp' });
   const clients: Client[] = [];
 
@@ -106,6 +105,7 @@ export async function startHarness(simOpts: SimOptions = {}, coreContext: { safe
       for (const c of clients) await c.close();
       await history.flush();
       await cluster.close();
+      removeTempDir(historyDir);
     },
   };
 }

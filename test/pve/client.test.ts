@@ -1,6 +1,5 @@
 // The PVE client against the simulator over real HTTPS: auth, TLS, typed errors, retries, pooling, secrets.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { Agent } from 'undici';
@@ -9,7 +8,10 @@ import { PveClient, type PveClientOptions } from '../../src/pve/client.js';
 import { PveError, PveLockedError, PvePermissionError } from '../../src/pve/errors.js';
 import { getQemuConfig, postQemuSnapshot, putQemuConfig } from '../../src/pve/endpoints/qemu.js';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
+import { controlWallClock } from '../fixtures/clock.js';
 import { tokenClient } from '../fixtures/cluster.js';
+import { tempDir } from '../fixtures/temp-dirs.js';
+import { until } from '../fixtures/wait.js';
 
 let sim: Simulator;
 const clients: PveClient[] = [];
@@ -61,24 +63,28 @@ describe('authentication over HTTPS', () => {
 
   it('logs in once more on a 401 when the ticket expired during a longer run', async () => {
     sim.faults.set({ ticketLifetimeSeconds: 1 });
+    // Ticket ages are read from Date on both sides: 1.2 s passes at each jump, without waiting for it.
+    const clock = controlWallClock();
     try {
       const lines: string[] = [];
       const c = ticketClient({ logger: (l) => lines.push(l) });
       const node = sim.state.vm(8200)!.node;
       for (let i = 0; i < 3; i++) {
         await putQemuConfig(c, node, 8200, { description: `renewal ${i}` });
-        await new Promise((r) => setTimeout(r, 1200));
+        clock.jump(1200);
       }
       expect(sim.state.vm(8200)?.config.description).toBe('renewal 2');
       expect(sim.stats.byRoute['POST /access/ticket']).toBeGreaterThanOrEqual(3);
       expect(lines.filter((l) => / 401 /.test(l)).length).toBeGreaterThanOrEqual(2);
     } finally {
+      clock.restore();
       sim.faults.set({ ticketLifetimeSeconds: 7200 });
     }
   });
 
   it('renews the ticket before it expires, so a long run never sees a 401', async () => {
     sim.faults.set({ ticketLifetimeSeconds: 2 });
+    const clock = controlWallClock();
     try {
       const lines: string[] = [];
       const c = ticketClient({ ticketRenewAfterMs: 600, logger: (l) => lines.push(l) });
@@ -87,12 +93,13 @@ describe('authentication over HTTPS', () => {
       for (let i = 0; i < 8; i++) {
         await putQemuConfig(c, node, 8202, { description: `proactive ${i}` });
         await c.get('/version');
-        await new Promise((r) => setTimeout(r, 400));
+        clock.jump(400);
       }
       expect(sim.state.vm(8202)?.config.description).toBe('proactive 7');
       expect(sim.stats.byRoute['POST /access/ticket']).toBeGreaterThanOrEqual(3);
       expect(lines.filter((l) => / 401 /.test(l))).toEqual([]);
     } finally {
+      clock.restore();
       sim.faults.set({ ticketLifetimeSeconds: 7200 });
     }
   });
@@ -129,7 +136,7 @@ describe('TLS', () => {
   });
 
   it('refuses a wrong fingerprint naming both, even when the chain would be trusted', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'moxxie-ca-'));
+    const dir = tempDir('ca');
     writeFileSync(join(dir, 'ca.pem'), sim.certPem);
     const wrong = 'AA:'.repeat(31) + 'AA';
     for (const tls of [{ fingerprint: wrong }, { fingerprint: wrong, caFile: join(dir, 'ca.pem') }]) {
@@ -154,14 +161,14 @@ describe('TLS', () => {
   });
 
   it('trusts a CA file (the certificate names 127.0.0.1)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'moxxie-ca-'));
+    const dir = tempDir('ca');
     writeFileSync(join(dir, 'ca.pem'), sim.certPem);
     const c = track(new PveClient({ url: sim.url, auth: { tokenId: sim.credentials.tokenId, tokenSecret: sim.credentials.tokenSecret }, tls: { caFile: join(dir, 'ca.pem') } }));
     expect((await c.get<{ release: string }>('/version')).release).toBe('8.4');
   });
 
   it('says what to do when the CA file is missing or not PEM', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'moxxie-ca-'));
+    const dir = tempDir('ca');
     writeFileSync(join(dir, 'junk.pem'), 'hello');
     const auth = { tokenId: sim.credentials.tokenId, tokenSecret: sim.credentials.tokenSecret };
     expect(() => new PveClient({ url: sim.url, auth, tls: { caFile: join(dir, 'missing.pem') } })).toThrow(/tls.caFile: cannot read .*missing\.pem \(ENOENT\).*pve-root-ca\.pem/);
@@ -259,8 +266,11 @@ describe('typed errors', () => {
     sim.faults.set({ latencyMs: 300 });
     try {
       const ac = new AbortController();
+      const before = sim.stats.requests;
       const pending = failure(pinned().get('/version', undefined, { signal: ac.signal }));
-      setTimeout(() => ac.abort(), 20);
+      // Cancelled while the simulator holds the request.
+      await until('the simulator to receive the request', () => sim.stats.requests > before);
+      ac.abort();
       expect((await pending).kind).toBe('cancelled');
     } finally {
       sim.faults.set({ latencyMs: 0 });
