@@ -1,6 +1,4 @@
-import { mkdtempSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { hostname } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HistoryStore } from '../../src/history/store.js';
 import type { OperationEvent } from '../../src/ops/types.js';
@@ -8,7 +6,9 @@ import type { JobRunRecord } from '../../src/history/job-records.js';
 import { checkJob } from '../../src/schedule/job-validation.js';
 import { JobManager, type JobInput } from '../../src/schedule/jobs.js';
 import { Scheduler } from '../../src/schedule/scheduler.js';
+import { controlWallClock } from '../fixtures/clock.js';
 import { startCluster, type TestCluster } from '../fixtures/cluster.js';
+import { tempDir } from '../fixtures/temp-dirs.js';
 
 let c: TestCluster | undefined;
 afterEach(async () => {
@@ -18,7 +18,7 @@ afterEach(async () => {
 
 async function setup(simOpts = {}, context: { safeMode?: boolean; readOnly?: boolean } = {}, stepGraceMs?: number) {
   c = await startCluster({ vms: 40, ...simOpts }, { context });
-  const store = new HistoryStore({ dir: mkdtempSync(join(tmpdir(), 'moxxie-jobs-')) });
+  const store = new HistoryStore({ dir: tempDir('jobs') });
   const jobs = new JobManager(store, c.core, { stepGraceMs });
   return { c, store, jobs };
 }
@@ -254,16 +254,22 @@ describe('running jobs on the simulator', () => {
     const before = new Map(c.sim.state.vms().map((v) => [v.vmid, v.snapshots.map((s) => s.name)]));
     const ownNames = (vmid: number) => c.sim.state.vm(vmid)!.snapshots.filter((s) => s.description.includes(`[job ${job.id}]`)).map((s) => s.name);
     const created: string[][] = [];
-    for (let i = 0; i < 4; i++) {
-      const run = await jobs.trigger(job.id);
-      expect(run.message).not.toMatch(/failed/);
-      expect(run.status).toBe('succeeded');
-      created.push(ownNames(8201));
-      await new Promise((r) => setTimeout(r, 1050)); // {datetime} has one-second resolution
-      if (i === 1) {
-        expect((await jobs.trigger(twin.id)).status).toBe('succeeded');
-        await new Promise((r) => setTimeout(r, 1050));
+    // {datetime} has one-second resolution: the wall clock moves on 1.05 s between runs instead of being waited for.
+    const clock = controlWallClock();
+    try {
+      for (let i = 0; i < 4; i++) {
+        const run = await jobs.trigger(job.id);
+        expect(run.message).not.toMatch(/failed/);
+        expect(run.status).toBe('succeeded');
+        created.push(ownNames(8201));
+        clock.jump(1050);
+        if (i === 1) {
+          expect((await jobs.trigger(twin.id)).status).toBe('succeeded');
+          clock.jump(1050);
+        }
       }
+    } finally {
+      clock.restore();
     }
     const twinNames = c.sim.state.vm(8200)!.snapshots.filter((s) => s.description.includes(`[job ${twin.id}]`)).map((s) => s.name);
     expect(twinNames).toHaveLength(1);
