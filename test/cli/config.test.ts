@@ -1,10 +1,10 @@
 // `moxxie config list | use | add | test` in-process, against the simulator over HTTPS; output captured.
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../cli/config.js';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
+import { tempDir } from '../fixtures/temp-dirs.js';
 
 let sim: Simulator;
 let home: string;
@@ -12,7 +12,7 @@ const savedEnv = { ...process.env };
 
 beforeAll(async () => {
   sim = await startSimulator({ vms: 30 });
-  home = mkdtempSync(join(tmpdir(), 'moxxie-cmd-'));
+  home = tempDir('cmd');
   for (const k of Object.keys(process.env)) if (/^(PVE_|MOXXIE_)/.test(k)) delete process.env[k];
   process.env.XDG_CONFIG_HOME = join(home, 'config');
   process.env.MOXXIE_STATE_DIR = join(home, 'state');

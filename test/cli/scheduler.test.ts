@@ -1,12 +1,12 @@
 // `moxxie scheduler` as a real process (the built CLI, dist/) against a simulator, its state in a temp dir.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HistoryStore, openHistory } from '../../src/history/store.js';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
+import { tempDir } from '../fixtures/temp-dirs.js';
 
 const cli = join(dirname(fileURLToPath(import.meta.url)), '../../dist/src/cli.js');
 let sim: Simulator;
@@ -50,7 +50,7 @@ const until = async (check: () => boolean) => {
  * a later run of the test never finds a new fire due because the clock crossed a minute boundary.
  */
 async function stateWithDueJob(name: string, vmids: string, parameters: Record<string, unknown>, taskType: 'snapshot_create' | 'power_schedule' = 'snapshot_create') {
-  const stateDir = mkdtempSync(join(tmpdir(), 'moxxie-headless-'));
+  const stateDir = tempDir('headless');
   const store = new HistoryStore({ dir: join(stateDir, 'env') });
   const now = Date.now();
   const minute = new Date(Math.floor(now / 60_000) * 60_000);
@@ -112,7 +112,7 @@ describe('headless scheduler', () => {
   });
 
   it('exits non-zero with the reason on bad configuration or arguments', async () => {
-    const stateDir = mkdtempSync(join(tmpdir(), 'moxxie-headless-'));
+    const stateDir = tempDir('headless');
     const env = environment(stateDir);
     for (const k of ['PVE_URL', 'PVE_TOKEN_ID', 'PVE_TOKEN_SECRET', 'PVE_FINGERPRINT']) delete env[k];
     const noContext = await scheduler(['--context', 'nope'], env).done;

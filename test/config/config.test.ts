@@ -1,18 +1,18 @@
 // Contexts and credentials: file validation, environment overrides, secret sources, the 0600 rule, opening
 // contexts (configured and the built-in demo) against the simulator over HTTPS.
-import { chmodSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, resolveContext, saveConfig } from '../../src/config/contexts.js';
 import { openContext } from '../../src/config/open-context.js';
 import { configFile, contextStateDir, stateRoot } from '../../src/config/paths.js';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
+import { tempDir } from '../fixtures/temp-dirs.js';
 
 let dir: string;
 let sim: Simulator;
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'moxxie-config-'));
+  dir = tempDir('config');
   sim = await startSimulator({ vms: 20 });
 });
 afterAll(() => sim?.close());

@@ -2,9 +2,7 @@
 // --read-only, --demo) and over Streamable HTTP (sessions, progress, elicitation, bearer token, loopback
 // rules, DNS-rebinding Host check), plus usage errors.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -13,6 +11,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
+import { tempDir } from '../fixtures/temp-dirs.js';
 
 const cli = join(dirname(fileURLToPath(import.meta.url)), '../../dist/src/cli.js');
 let sim: Simulator;
@@ -25,7 +24,7 @@ const text = (r: Result) => r.content.map((c) => c.text ?? '').join('\n');
 
 beforeAll(async () => {
   sim = await startSimulator({ vms: 30, taskDurationMs: 20 });
-  const state = mkdtempSync(join(tmpdir(), 'moxxie-mcp-cli-'));
+  const state = tempDir('mcp-cli');
   env = {
     ...(process.env as Record<string, string>),
     MOXXIE_STATE_DIR: state,
@@ -40,7 +39,15 @@ beforeAll(async () => {
 });
 afterEach(async () => {
   for (const c of clients.splice(0)) await c.close().catch(() => undefined);
-  for (const p of children.splice(0)) if (p.exitCode === null) p.kill('SIGTERM');
+  // Each child has let go of the state directory before the next test (and the directory's removal).
+  await Promise.all(
+    children.splice(0).map(async (p) => {
+      if (p.exitCode !== null || p.signalCode !== null) return;
+      const exited = new Promise((r) => p.once('exit', r));
+      p.kill('SIGTERM');
+      await exited;
+    }),
+  );
 });
 afterAll(() => sim.close());
 

@@ -1,12 +1,10 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HistoryStore } from '../../src/history/store.js';
 import type { JobInput } from '../../src/schedule/jobs.js';
 import { JobManager } from '../../src/schedule/jobs.js';
 import { Scheduler, type SchedulerLogEvent } from '../../src/schedule/scheduler.js';
 import { startCluster, type TestCluster } from '../fixtures/cluster.js';
+import { tempDir } from '../fixtures/temp-dirs.js';
 
 let c: TestCluster | undefined;
 afterEach(async () => {
@@ -16,7 +14,7 @@ afterEach(async () => {
 
 async function setup(simOpts = {}, retention = {}) {
   c = await startCluster({ vms: 30, ...simOpts });
-  const store = new HistoryStore({ dir: mkdtempSync(join(tmpdir(), 'moxxie-sched-')), retention });
+  const store = new HistoryStore({ dir: tempDir('sched'), retention });
   const jobs = new JobManager(store, c.core);
   return { c, store, jobs };
 }
