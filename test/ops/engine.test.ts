@@ -151,6 +151,18 @@ describe('faults', () => {
     }
   });
 
+  it('power under lost answers: each stop and start runs once, and the VMs end where asked', async () => {
+    c = await startCluster({ vms: 20, faults: { lostAnswerRate: 1, lostAnswerMode: 'mixed', lostAnswerMethods: ['POST'] } });
+    const stop = await c.core.power({ vmSelectors: ids('8200-8203'), operation: 'STOP' });
+    const start = await c.core.power({ vmSelectors: ids('8200-8203'), operation: 'START' });
+    c.sim.faults.set({ lostAnswerRate: 0 });
+    expect([...stop.targets, ...start.targets].map((t) => t.state)).toEqual(Array(8).fill('succeeded'));
+    for (let id = 8200; id <= 8203; id++) {
+      expect(c.sim.state.vm(id)!.status).toBe('running');
+      for (const type of ['qmstop', 'qmstart']) expect(c.sim.state.tasks().filter((t) => t.type === type && t.id === String(id))).toHaveLength(1);
+    }
+  });
+
   it('a lost answer of a write PVE did not apply is retried, once', async () => {
     c = await startCluster({ vms: 20 });
     // A proxy that fails before pveproxy: nothing applied, a 502 (the ambiguous answer) every second call.

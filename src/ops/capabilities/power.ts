@@ -18,6 +18,8 @@ const TARGET: Record<PowerAction, VmStatus> = { START: 'running', STOP: 'stopped
 const PVE_ACTION: Record<PowerAction, PveAction> = { START: 'start', STOP: 'stop', SHUTDOWN: 'shutdown', REBOOT: 'reboot', SUSPEND: 'suspend', RESUME: 'resume' };
 /** A forced REBOOT is PVE's `status/reset`: a hard reset, not a guest reboot (the seed: force applies to stop and reboot). */
 const pveAction = (op: PowerAction, force: boolean): PveAction => (op === 'REBOOT' && force ? 'reset' : PVE_ACTION[op]);
+/** The task each action starts on PVE (a suspend to RAM is a 'qmpause'): after a lost answer, the task to look for. */
+const TASK_TYPE: Record<PveAction, string> = { start: 'qmstart', stop: 'qmstop', shutdown: 'qmshutdown', reboot: 'qmreboot', reset: 'qmreset', suspend: 'qmpause', resume: 'qmresume' };
 /** What a rollback does to undo each action (a reboot cannot be undone). */
 const UNDO: Partial<Record<PowerAction, PowerAction>> = { START: 'SHUTDOWN', STOP: 'START', SHUTDOWN: 'START', SUSPEND: 'RESUME', RESUME: 'SUSPEND' };
 /** Actions that take a guest down: always-on guests are spared unless forced. */
@@ -127,6 +129,7 @@ export const power: Capability<PowerRequest> = {
     return [
       {
         name: op.toLowerCase(),
+        taskType: TASK_TYPE[pveAction(op, spec.force)],
         // A reboot leaves the state as it was, so only its task can tell it ran.
         check: op === 'REBOOT' ? undefined : async (t) => ((await current(t)) === TARGET[op] ? `already ${TARGET[op]}` : undefined),
         run: async (t) => {

@@ -83,6 +83,7 @@ export const snapshotCreate: Capability<SnapshotCreateRequest> = {
     return [
       {
         name: 'snapshot',
+        taskType: 'qmsnapshot',
         check: async (t) => {
           const found = (await listSnapshots(t.client, vm)).find((s) => s.name === spec.snapname);
           return found && found.description === spec.description ? `snapshot ${spec.snapname} created` : undefined;

@@ -114,6 +114,7 @@ export const snapshotDelete: Capability<SnapshotDeleteRequest> = {
     return names.map(
       (name, i): Phase => ({
         name: `delete ${name}`,
+        taskType: 'qmdelsnapshot',
         check: async (t) => ((await gone(t, name)) ? doneText(names, i) : undefined),
         run: async (t) => {
           try {

@@ -59,6 +59,7 @@ export const snapshotRollback: Capability<SnapshotRollbackRequest> = {
     return [
       {
         name: 'rollback',
+        taskType: 'qmrollback',
         run: async (t) => {
           await t.awaitTask(await postQemuSnapshotRollback(t.client, target.node, target.vmid, snapshotName, { start: start ? true : undefined }));
           return `rolled back to ${snapshotName}${start ? ' and started' : ''}`;
