@@ -67,12 +67,15 @@ describe('the shared demo cluster', () => {
     const { env, announcement } = stateEnv();
     const child = spawn(process.execPath, [cli, 'scheduler', '--demo'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     try {
-      let out = '';
-      child.stdout.on('data', (d: Buffer) => (out += String(d)));
-      while (!/scheduler started/.test(out)) {
-        if (child.exitCode !== null) throw new Error(`moxxie scheduler --demo exited: ${out}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      // Ready when it says so on stdout; a child that exits first fails the test with what it said.
+      await new Promise<void>((resolve, reject) => {
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => {
+          out += String(d);
+          if (/scheduler started/.test(out)) resolve();
+        });
+        child.once('exit', () => reject(new Error(`moxxie scheduler --demo exited: ${out}`)));
+      });
       const served = JSON.parse(readFileSync(announcement, 'utf8')) as { url: string; owner: { pid: number } };
       expect(served.owner.pid).toBe(child.pid);
       const ctx = await openContext({ demo: true, env });

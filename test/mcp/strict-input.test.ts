@@ -54,14 +54,15 @@ describe('strict tool input', () => {
   it('power_vms refuses dry_run (a misspelt dryRun) and the VM keeps running', async () => {
     const id = running[0]!;
     const opsBefore = (await h.history.listOperations()).length;
+    const tasksBefore = h.cluster.sim.state.tasks().length;
     const r = await h.call('power_vms', { selector: `id:${id}`, operation: 'SHUTDOWN', dry_run: true });
     expect(r.isError).toBe(true);
     expect(textOf(r)).toContain("power_vms: unknown field 'dry_run'; did you mean 'dryRun'? (valid fields: ");
     const valid = /\(valid fields: ([^)]*)\)/.exec(textOf(r))![1]!.split(', ');
     expect(valid).toEqual(expect.arrayContaining(['selector', 'vmSelectors', 'operation', 'dryRun']));
     expect(r.structuredContent).toBeUndefined();
-    // Give a shutdown that had started (tasks take 20 ms) time to land before reading the true state.
-    await new Promise((res) => setTimeout(res, 150));
+    // No task was started at all (so no shutdown can land later), and the VM runs.
+    expect(h.cluster.sim.state.tasks().slice(tasksBefore)).toEqual([]);
     expect(vm(id).status).toBe('running');
     expect((await h.history.listOperations()).length).toBe(opsBefore);
   });

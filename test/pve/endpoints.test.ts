@@ -158,8 +158,8 @@ describe('qemu', () => {
     await waitOk(await postQemuClone(c, nodeOf(9001), 9001, { newid, name: 'clone-test', full: true, storage: 'local-zfs' }));
     expect(sim.state.vm(newid)).toMatchObject({ name: 'clone-test', node: nodeOf(9001) });
     const disk = Object.keys(sim.state.vm(newid)!.config).find((k) => /^scsi\d+$/.test(k)) ?? 'scsi0';
-    await putQemuResize(c, nodeOf(newid), newid, { disk, size: '+1G' });
-    await new Promise((r) => setTimeout(r, 100));
+    // PVE 8 resizes in a task: wait for it rather than for a while.
+    await waitOk(await putQemuResize(c, nodeOf(newid), newid, { disk, size: '+1G' }));
     expect(String(sim.state.vm(newid)?.config[disk])).toMatch(/size=3G/);
     const target = sim.state.nodes().find((n) => n.node !== nodeOf(newid))!.node;
     expect((await getQemuMigrate(c, nodeOf(newid), newid, { target })).running).toBe(0);

@@ -93,7 +93,9 @@ describe('fault injection (in-process control)', () => {
     } finally {
       sim.faults.set({ taskDurationMs: 20 });
     }
-    await new Promise((r) => setTimeout(r, 100));
+    // A task started after it, with the restored 20 ms, ends first: the slow one is still running then.
+    const quick = await a.data<string>(a.post(`/nodes/${sim.state.vm(8202)!.node}/qemu/8202/snapshot`, { snapname: 'quick' }));
+    await waitTask(sim, quick);
     expect(sim.state.tasks().find((t) => t.upid === upid)!.status).toBe('running');
     await waitTask(sim, upid);
   });
