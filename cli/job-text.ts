@@ -55,11 +55,12 @@ export function jobDetail(job: JobRecord, fires: Date[], runs: JobRunRecord[], m
     ['id', job.id],
     ...(job.description ? ([['description', job.description]] as [string, string][]) : []),
     ['taskType', job.taskType],
-    ['cron', `${job.cronExpression}  (${zoneLabel(job)})`],
+    ['cron', `${job.cronExpression}  (${zoneLabel(job)})${job.allowSubMinute ? '; allowed to fire more than once a minute' : ''}`],
     ['enabled', job.enabled ? 'yes' : 'no: it fires only when triggered'],
     ['parameters', parametersText(job)],
     ['vmSelectors', selectorsText(job)],
     ['retries', `${job.maxRetries ? `${job.maxRetries}, ${job.retryDelaySeconds} s apart` : 'none'}; timeout ${job.timeoutSeconds} s`],
+    ...(job.confirmation ? ([['confirmed', `${formatTime(job.confirmation.at)} through ${job.confirmation.frontEnd} (its runs are destructive)`]] as [string, string][]) : []),
     ['created', formatTime(job.createdAt)],
     ['updated', formatTime(job.updatedAt)],
   ];

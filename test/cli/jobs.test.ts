@@ -212,6 +212,7 @@ describe('moxxie jobs', () => {
     expect(await jobNamed('cleanup')).toBeUndefined();
     expect((await moxxie(['create', '-', '--yes', '--demo'], JSON.stringify(cleanup))).code).toBe(0);
     expect((await jobNamed('cleanup'))!.confirmation).toMatchObject({ frontEnd: 'cli' });
+    expect((await moxxie(['show', 'cleanup', '--demo'])).out).toMatch(/confirmed\s+\S+ \S+ \S+ through cli \(its runs are destructive\)/);
     const before = [snapshotsOf(8200), snapshotsOf(8201)];
     expect(before.flat().filter((x) => x.name.startsWith('cli-'))).toHaveLength(2);
     const refused = await moxxie(['trigger', 'cleanup', '--demo']);
