@@ -13,6 +13,16 @@ beforeAll(async () => {
 });
 afterAll(() => sim.close());
 
+/** Starts a task that runs long enough to be seen running (its lock) even on a loaded machine, then restores short tasks. */
+async function slowly<T>(start: () => Promise<T>, ms = 400): Promise<T> {
+  sim.faults.set({ taskDurationMs: ms });
+  try {
+    return await start();
+  } finally {
+    sim.faults.set({ taskDurationMs: 20 });
+  }
+}
+
 const taken = new Set<number>();
 /** A guest no other test in this file uses. */
 function pick(pred: (v: SimVm) => boolean): SimVm {
@@ -233,7 +243,7 @@ describe('snapshots', () => {
     const vm = pick(() => true);
     await run(a.data<string>(a.post(`${base(vm)}/snapshot`, { snapname: 'parent' })));
     await run(a.data<string>(a.post(`${base(vm)}/snapshot`, { snapname: 'child' })));
-    const del = await a.data<string>(a.del(`${base(vm)}/snapshot/parent`));
+    const del = await slowly(() => a.data<string>(a.del(`${base(vm)}/snapshot/parent`)));
     expect(sim.state.vm(vm.vmid)!.lock).toBe('snapshot-delete');
     expect(del).toContain(':qmdelsnapshot:');
     await waitTask(sim, del);
@@ -248,7 +258,7 @@ describe('snapshots', () => {
 
 describe('clone', () => {
   it('full-clones a template onto another storage with lock clone, fresh MACs and the task id of the source', async () => {
-    const upid = await a.data<string>(a.post('/nodes/pve1/qemu/9001/clone', { newid: '5000', name: 'from-template', full: '1', storage: 'local-zfs', pool: 'workshop', description: 'cloned' }));
+    const upid = await slowly(() => a.data<string>(a.post('/nodes/pve1/qemu/9001/clone', { newid: '5000', name: 'from-template', full: '1', storage: 'local-zfs', pool: 'workshop', description: 'cloned' })));
     expect(upid).toContain(':qmclone:9001:');
     expect(sim.state.vm(5000)!.lock).toBe('clone');
     await waitTask(sim, upid);
@@ -287,11 +297,11 @@ describe('clone', () => {
 describe('create and destroy', () => {
   it('creates a cloud-init VM with import-from, a cloudinit drive and a pool, locked create while the task runs', async () => {
     const keys = encodeURIComponent(KEY_A);
-    const res = await a.post('/nodes/pve1/qemu', {
+    const res = await slowly(() => a.post('/nodes/pve1/qemu', {
       vmid: '5100', name: 'ci-vm', memory: '2048', cores: '2', pool: 'workshop', tags: 'moxxie;env-dev',
       scsi0: 'local-zfs:0,import-from=local-zfs:base-9001-disk-0,iothread=1', ide2: 'local-zfs:cloudinit',
       ciuser: 'debian', sshkeys: keys, net0: 'virtio,bridge=vmbr0', ipconfig0: 'ip=10.0.0.5/24,gw=10.0.0.1', nameserver: '1.1.1.1', searchdomain: 'lab', agent: 'enabled=1', boot: 'order=scsi0;net0', onboot: '1',
-    });
+    }));
     const upid = res.body!.data as string;
     expect(upid).toContain(':qmcreate:5100:');
     expect(sim.state.vm(5100)!.lock).toBe('create');
@@ -387,7 +397,7 @@ describe('migrate', () => {
     expect(noDisks.exitstatus).toBe('migration aborted');
     expect(noDisks.log.some((l) => /ERROR: migration aborted \(duration \d\d:\d\d:\d\d\): can't live migrate attached local disks without with-local-disks option/.test(l))).toBe(true);
     expect(sim.state.vm(vm.vmid)!.node).toBe('pve2');
-    const upid = await a.data<string>(a.post(`${base(vm)}/migrate`, { target: 'pve3', online: '1', 'with-local-disks': '1' }));
+    const upid = await slowly(() => a.data<string>(a.post(`${base(vm)}/migrate`, { target: 'pve3', online: '1', 'with-local-disks': '1' })));
     expect(upid).toContain(`UPID:pve2:`);
     expect(upid).toContain(`:qmigrate:${vm.vmid}:`);
     expect(sim.state.vm(vm.vmid)!.lock).toBe('migrate');

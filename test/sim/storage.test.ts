@@ -10,6 +10,16 @@ beforeAll(async () => {
 });
 afterAll(() => sim.close());
 
+/** Starts a task that runs long enough to be seen running (its lock) even on a loaded machine, then restores short tasks. */
+async function slowly<T>(start: () => Promise<T>, ms = 400): Promise<T> {
+  sim.faults.set({ taskDurationMs: ms });
+  try {
+    return await start();
+  } finally {
+    sim.faults.set({ taskDurationMs: 20 });
+  }
+}
+
 const run = async (upid: Promise<string>) => waitTask(sim, await upid);
 const enc = encodeURIComponent;
 type Volume = { volid: string; content: string; vmid?: number; notes?: string; protected?: number; format: string; size: number; ctime?: number; subtype?: string };
@@ -50,7 +60,7 @@ describe('storages', () => {
 describe('vzdump', () => {
   it('writes a backup volume with notes and protection, locking the guest while it runs', async () => {
     const before = sim.state.storageContent('backup-nfs').length;
-    const upid = await a.data<string>(a.post('/nodes/pve1/vzdump', { vmid: '8200', storage: 'backup-nfs', mode: 'snapshot', compress: 'zstd', 'notes-template': '{{guestname}} on {{node}} ({{vmid}})', protected: '1' }));
+    const upid = await slowly(() => a.data<string>(a.post('/nodes/pve1/vzdump', { vmid: '8200', storage: 'backup-nfs', mode: 'snapshot', compress: 'zstd', 'notes-template': '{{guestname}} on {{node}} ({{vmid}})', protected: '1' })));
     expect(upid).toContain(':vzdump:8200:');
     expect(sim.state.vm(8200)!.lock).toBe('backup');
     const t = await waitTask(sim, upid);
@@ -101,7 +111,7 @@ describe('vzdump', () => {
 
   it('runs one vzdump per node at a time: a second job waits for the global lock', async () => {
     const vms = sim.state.vms().filter((v) => v.node === 'pve4' && v.type === 'qemu' && !v.template && !v.lock).slice(0, 2);
-    const first = await a.data<string>(a.post('/nodes/pve4/vzdump', { vmid: String(vms[0].vmid), storage: 'backup-nfs' }));
+    const first = await slowly(() => a.data<string>(a.post('/nodes/pve4/vzdump', { vmid: String(vms[0].vmid), storage: 'backup-nfs' })));
     const second = await a.data<string>(a.post('/nodes/pve4/vzdump', { vmid: String(vms[1].vmid), storage: 'backup-nfs' }));
     const t2 = await waitTask(sim, second);
     const t1 = sim.state.tasks().find((t) => t.upid === first)!;
