@@ -1,6 +1,7 @@
 // "Applied but answer lost": the handler runs in full (the write applied, its task started), then the
 // connection is dropped or a proxy answers 502. And the transport rules around unread bodies: a body
 // refused from the request head is never read, and the answer closes the connection, as pveproxy does.
+import { Readable } from 'node:stream';
 import { Client } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
@@ -233,11 +234,13 @@ describe('unread bodies and connection reuse, as pveproxy', () => {
     const origin = new URL(sim.url).origin;
     const client = new Client(origin, { headersTimeout: 5000 });
     try {
-      async function* chunks() {
-        yield 'description=';
-        yield 'chunked';
-      }
-      const chunked = await client.request({ path: '/api2/json/nodes/pve1/qemu/8200/config', method: 'PUT', headers: { ...tokenHeaders(sim), 'content-type': 'application/x-www-form-urlencoded' }, body: chunks() });
+      // A stream body of unknown length goes out with Transfer-Encoding: chunked.
+      const chunked = await client.request({
+        path: '/api2/json/nodes/pve1/qemu/8200/config',
+        method: 'PUT',
+        headers: { ...tokenHeaders(sim), 'content-type': 'application/x-www-form-urlencoded' },
+        body: Readable.from(['description=', 'chunked']),
+      });
       await chunked.body.dump();
       expect(chunked.statusCode).toBe(501);
       expect(chunked.headers.connection).toBe('close');
