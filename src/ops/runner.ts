@@ -4,7 +4,7 @@
 // policy, cancellation that starts nothing new, and a journal line before and after every PVE call.
 // Rollback runs completed phases' undos in reverse, each awaited and recorded.
 import { getNodeTasks } from '../pve/endpoints/nodes.js';
-import { PveError, PveLockedError } from '../pve/errors.js';
+import { isAmbiguousWrite, PveError, PveLockedError } from '../pve/errors.js';
 import type { TaskResult, WaitOptions } from '../pve/types.js';
 import type { Phase, PhaseTools, TargetResources } from './capability.js';
 import type { PveClient } from '../pve/client.js';
@@ -289,13 +289,6 @@ export async function runPlan(op: Operation, targets: OperationTarget[], opts: R
     opts.signal?.addEventListener('abort', pump, { once: true });
     pump();
   });
-}
-
-/** A write whose outcome is unknown: the connection dropped after it was sent, a proxy's 502/503/504, no answer in time. */
-function isAmbiguousWrite(err: unknown): boolean {
-  if (!(err instanceof PveError) || err.method === undefined || err.method === 'GET') return false;
-  if (err.kind === 'network' || err.kind === 'timeout') return true;
-  return err.kind === 'server' && (err.status === 502 || err.status === 503 || err.status === 504);
 }
 
 /** A read that still failed after the client's own retries, for a reason another try may not have. */
