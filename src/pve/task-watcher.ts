@@ -6,7 +6,7 @@
 //
 // When a task is due adapts to how long tasks of its type have been taking on its node (TaskDurations):
 // the first look is at the time by which about 85% of them have ended; one still running then is
-// looked at again soon (a twentieth of that time), then at doubling gaps up to the interval. A task
+// looked at again soon (a twentieth of that time), then at gaps growing by half up to the interval. A task
 // expected to run longer than the interval is also looked at before then, at gaps of at least the interval
 // growing with the time waited, so one that ends early is seen at most a quarter of its run time late.
 // With nothing learnt yet for a type the looks start 10 ms apart and spread out the same way, up to the
@@ -71,8 +71,10 @@ const DEFAULT_MIN_INTERVAL_MS = 10;
 const COLD_GROWTH = 0.25;
 /** Before the expected end of a task longer than the interval, likewise (but never more often than the interval). */
 const EARLY_GROWTH = 0.25;
-/** After a look past the expected end found it running: the next after this fraction of the expected duration, doubling. */
+/** After a look past the expected end found it running: the next after this fraction of the expected duration ... */
 const OVERDUE_FIRST_FRACTION = 0.05;
+/** ... and each further gap this much longer (up to the interval). */
+const OVERDUE_GROWTH = 1.5;
 /** Timers fire a little early or late; a task due within this many ms counts as due. */
 const DUE_SLACK_MS = 2;
 
@@ -199,7 +201,7 @@ export class TaskWatcher {
       task.dueIsExpected = true;
     } else {
       // Still running after its expected end: look again soon, then less often, up to the interval.
-      task.due = now + clamp(expected * OVERDUE_FIRST_FRACTION * 2 ** (task.overdue - 1), minGap, task.maxGapMs);
+      task.due = now + clamp(expected * OVERDUE_FIRST_FRACTION * OVERDUE_GROWTH ** (task.overdue - 1), minGap, task.maxGapMs);
     }
   }
 
@@ -276,12 +278,21 @@ export class TaskWatcher {
     task.learned = true;
   }
 
-  /** A look found the task still running: if it was due, set its next look. */
+  /**
+   * A look found the task still running. A look it was due for sets its next one; so does any look at it
+   * once its expected end has passed (or while nothing is learnt): the tasks of a node share each look, so
+   * a node with many tasks is not read at the union of their schedules. A look before the expected end that
+   * another task of the node was due for leaves its look at the expected end where it was.
+   */
   private stillRunning(task: WatchedTask, sentAt: number): void {
     this.learn(task, sentAt, false);
-    if (this.watched.get(task.upid) !== task || task.due > sentAt + DUE_SLACK_MS) return;
+    if (this.watched.get(task.upid) !== task) return;
     const expected = this.durations.expected(task.node, task.type);
-    if (task.dueIsExpected || (expected !== undefined && sentAt - task.since >= expected)) task.overdue++;
+    const pastExpected = expected !== undefined && sentAt - task.since >= expected;
+    const due = task.due <= sentAt + DUE_SLACK_MS;
+    if (!due && expected !== undefined && !pastExpected && task.overdue === 0) return;
+    // Once overdue, every look that finds it running lengthens the gap (even if the estimate has since grown past it).
+    if ((due && task.dueIsExpected) || pastExpected || task.overdue > 0) task.overdue++;
     this.plan(task, performance.now());
   }
 

@@ -278,7 +278,7 @@ describe('polling that adapts to how long tasks take (fake clock)', () => {
     }
   });
 
-  it('looks first at the expected end, then again soon, then at doubling gaps up to the interval', async () => {
+  it('looks first at the expected end, then again soon, then at growing gaps up to the interval', async () => {
     const fake = fakeCluster(0);
     const watcher = new TaskWatcher(fake.requester, { intervalMs: 250 });
     try {
@@ -293,7 +293,7 @@ describe('polling that adapts to how long tasks take (fake clock)', () => {
       expect(looks[0]).toBeGreaterThanOrEqual(expected - 3);
       expect(looks[0]).toBeLessThanOrEqual(expected + 3);
       const gaps = looks.slice(1).map((t, i) => t - looks[i]);
-      // ... then a twentieth of it (10 ms at least), doubling, never more than the interval ...
+      // ... then a twentieth of it (10 ms at least), growing, never more than the interval ...
       expect(gaps[0]).toBeGreaterThanOrEqual(9);
       expect(gaps[0]).toBeLessThanOrEqual(Math.max(10, expected * 0.05) + 3);
       for (let i = 1; i < gaps.length; i++) expect(gaps[i]).toBeGreaterThanOrEqual(gaps[i - 1] - 2);
@@ -380,6 +380,25 @@ describe('polling that adapts to how long tasks take (fake clock)', () => {
       await drive(slot(fake, watcher, 'new', 'qmsnapshot', 60, () => 100));
       expect(d.expected('new', 'qmsnapshot')).toBeLessThan(120);
       expect(Object.keys(d.snapshot().qmsnapshot).sort()).toEqual(['fast', 'new', 'slow']);
+    } finally {
+      watcher.close();
+    }
+  });
+
+  it('reads a node about once an interval when many tasks that started earlier are watched at once', async () => {
+    const fake = fakeCluster(0);
+    const watcher = new TaskWatcher(fake.requester, { intervalMs: 100 });
+    try {
+      // 300 tasks on 3 nodes, watched only now: they end at any time in the next second.
+      const t0 = performance.now();
+      const upids = Array.from({ length: 300 }, (_, i) => fake.start(`pve${i % 3}`, 'qmsnapshot', ((i * 37) % 300) * (1000 / 300)));
+      const seen: number[] = [];
+      await drive(Promise.all(upids.map((u) => watcher.watch(u).then(() => seen.push(performance.now() - fake.endsAt(u))))));
+      expect(seen).toHaveLength(300);
+      // Each task shares its node's looks: about one round per interval, not one per task's own schedule.
+      expect(fake.calls.length).toBeLessThanOrEqual(3 * (1000 / 100 + 6));
+      // None is seen much later than the interval (or a quarter of the time waited, for one past what it learnt).
+      for (const late of seen) expect(late).toBeLessThanOrEqual(Math.max(100, 0.25 * (performance.now() - t0)) + 3);
     } finally {
       watcher.close();
     }
