@@ -6,24 +6,31 @@
 // began by which a task of that key has usually ended, and moves it by stochastic approximation of a
 // quantile: a task found still running at that time raises it by a step, one found ended lowers it by a
 // step 15/85 that size. It settles where about one task in seven is still running at its first check,
-// follows slow drifts, and needs no store of samples. Steps start large and shrink to a floor, so the first
-// few tasks place it quickly and later ones keep it current. A downward step grows again while tasks keep
-// ending before the expected time for longer than that quantile makes usual (thirteen in a row), so tasks
-// becoming faster is followed within tens of tasks, as tasks becoming slower is by the larger upward step.
+// follows drifts, and needs no store of samples. It starts in the middle of the span in which the first
+// task was seen to end. Steps are 3%, shrinking to 1% as a key's updates accumulate: larger ones make it
+// jump about, and every millisecond above the true value is a wait on every task. A step grows while the
+// outcomes keep pointing one way for longer than that quantile makes usual (four tasks in a row still
+// running, up to 4% a step; thirteen in a row already ended), so tasks becoming slower or faster is
+// followed within tens of tasks.
 
 /** Share of tasks that should have ended by the expected time (the quantile the estimate tracks). */
 export const TARGET_QUANTILE = 0.85;
-/** Relative step size: 1/(n+2) for the n-th update of a key, never below this. */
-const MIN_GAIN = 0.03;
+/** Relative step size: 1/(n+2) for the n-th update of a key, never above MAX_GAIN nor below MIN_GAIN. */
+const MAX_GAIN = 0.03;
+const MIN_GAIN = 0.01;
 /** Below this an estimate stops shrinking: a check earlier than this after the POST answered is noise. */
 const MIN_EXPECTED_MS = 1;
 /** A node new to a type starts from the other nodes' figure as if it had had this many updates. */
 const BORROWED_UPDATES = 3;
 /** Ended tasks in a row that are usual at the target quantile (twice the mean run); beyond, the step grows. */
 const USUAL_ENDED_RUN = Math.round(2 / (1 - TARGET_QUANTILE));
-/** Beyond the usual run, the step doubles every this many further tasks in a row. */
+/** Tasks in a row still running at the expected time that are usual; beyond, each doubles the step ... */
+const USUAL_MISS_RUN = 3;
+/** ... up to this: a burst of load (many slow tasks at once) must not throw the estimate far up. */
+const MAX_UP_STEP = 0.04;
+/** Beyond the usual run of ended tasks, the step doubles every this many further tasks in a row. */
 const RUN_DOUBLING = 5;
-/** A single step at most halves an estimate. */
+/** A single step down moves an estimate by at most half. */
 const MAX_STEP = 0.5;
 
 interface Estimate {
@@ -48,7 +55,7 @@ export class TaskDurations {
     return nodes.get(node)?.value ?? median([...nodes.values()].map((e) => e.value));
   }
 
-  /** A task of this type with nothing known yet was first seen ended `atMs` after its watch began. */
+  /** A task of this type with nothing known yet ended about `atMs` after its watch began. */
   seed(node: string, type: string, atMs: number): void {
     if (this.expected(node, type) !== undefined) return;
     const nodes = this.byType.get(type) ?? new Map<string, Estimate>();
@@ -63,16 +70,18 @@ export class TaskDurations {
     if (!nodes || value === undefined) return;
     let own = nodes.get(node);
     if (!own) nodes.set(node, (own = { value, updates: BORROWED_UPDATES, run: 0 }));
-    const gain = Math.max(MIN_GAIN, 1 / (own.updates + 2));
+    const gain = Math.min(MAX_GAIN, Math.max(MIN_GAIN, 1 / (own.updates + 2)));
     own.updates++;
     if (ended) {
       own.run = own.run > 0 ? own.run + 1 : 1;
       const boost = 2 ** Math.max(0, (own.run - USUAL_ENDED_RUN) / RUN_DOUBLING);
       own.value = Math.max(MIN_EXPECTED_MS, own.value * (1 - Math.min(MAX_STEP, gain * (1 - TARGET_QUANTILE) * boost)));
     } else {
-      // Upward steps are over five times larger already: no boost (a burst of load would throw the estimate far up).
+      // Four misses in a row happen about one time in 2000 at the target quantile: from the fourth on,
+      // each doubles the step, to at most 4%.
       own.run = own.run < 0 ? own.run - 1 : -1;
-      own.value *= 1 + gain * TARGET_QUANTILE;
+      const boost = 2 ** Math.max(0, -own.run - USUAL_MISS_RUN);
+      own.value *= 1 + Math.min(MAX_UP_STEP, gain * TARGET_QUANTILE * boost);
     }
   }
 

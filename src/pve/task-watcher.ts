@@ -47,6 +47,8 @@ interface WatchedTask {
   overdue: number;
   /** It has taught the estimate once already (each task counts once). */
   learned: boolean;
+  /** When (after `since`) a look last found it running. */
+  lastRunningMs?: number;
 }
 
 export interface TaskWatcherOptions {
@@ -271,7 +273,8 @@ export class TaskWatcher {
     const atExpected = task.dueIsExpected && sentAt + DUE_SLACK_MS >= task.due;
     if (expected === undefined) {
       if (!ended) return;
-      this.durations.seed(task.node, task.type, offset);
+      // It ended between the last look that saw it running and this one: the middle of that span.
+      this.durations.seed(task.node, task.type, task.lastRunningMs === undefined ? offset : (task.lastRunningMs + offset) / 2);
     } else if (atExpected || (ended ? offset <= expected : offset >= expected)) {
       this.durations.update(task.node, task.type, ended);
     } else return;
@@ -287,6 +290,7 @@ export class TaskWatcher {
   private stillRunning(task: WatchedTask, sentAt: number): void {
     this.learn(task, sentAt, false);
     if (this.watched.get(task.upid) !== task) return;
+    task.lastRunningMs = sentAt - task.since;
     const expected = this.durations.expected(task.node, task.type);
     const pastExpected = expected !== undefined && sentAt - task.since >= expected;
     const due = task.due <= sentAt + DUE_SLACK_MS;
