@@ -5,16 +5,16 @@
 // tells only whether the task had ended by then. So each key keeps one number, the time after the watch
 // began by which a task of that key has usually ended, and moves it by stochastic approximation of a
 // quantile: a task found still running at that time raises it by a step, one found ended lowers it by a
-// step 15/85 that size. It settles where about one task in seven is still running at its first check,
+// step a ninth that size. It settles where about one task in ten is still running at its first check,
 // follows drifts, and needs no store of samples. It starts in the middle of the span in which the first
 // task was seen to end. Steps are 3%, shrinking to 1% as a key's updates accumulate: larger ones make it
 // jump about, and every millisecond above the true value is a wait on every task. A step grows while the
 // outcomes keep pointing one way for longer than that quantile makes usual (four tasks in a row still
-// running, up to 4% a step; thirteen in a row already ended), so tasks becoming slower or faster is
+// running, up to 4% a step; twenty in a row already ended), so tasks becoming slower or faster is
 // followed within tens of tasks.
 
 /** Share of tasks that should have ended by the expected time (the quantile the estimate tracks). */
-export const TARGET_QUANTILE = 0.85;
+export const TARGET_QUANTILE = 0.9;
 /** Relative step size: 1/(n+2) for the n-th update of a key, never above MAX_GAIN nor below MIN_GAIN. */
 const MAX_GAIN = 0.03;
 const MIN_GAIN = 0.01;
@@ -77,7 +77,7 @@ export class TaskDurations {
       const boost = 2 ** Math.max(0, (own.run - USUAL_ENDED_RUN) / RUN_DOUBLING);
       own.value = Math.max(MIN_EXPECTED_MS, own.value * (1 - Math.min(MAX_STEP, gain * (1 - TARGET_QUANTILE) * boost)));
     } else {
-      // Four misses in a row happen about one time in 2000 at the target quantile: from the fourth on,
+      // Four misses in a row happen about one time in 10,000 at the target quantile: from the fourth on,
       // each doubles the step, to at most 4%.
       own.run = own.run < 0 ? own.run - 1 : -1;
       const boost = 2 ** Math.max(0, -own.run - USUAL_MISS_RUN);

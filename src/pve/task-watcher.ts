@@ -5,7 +5,7 @@
 // task on that node: 500 running tasks on 8 nodes cost about 8 calls per round.
 //
 // When a task is due adapts to how long tasks of its type have been taking on its node (TaskDurations):
-// the first look is at the time by which about 85% of them have ended; one still running then is
+// the first look is at the time by which about 90% of them have ended; one still running then is
 // looked at again soon (a twentieth of that time), then at gaps growing by half up to the interval. A task
 // expected to run longer than the interval is also looked at before then, at gaps of at least the interval
 // growing with the time waited, so one that ends early is seen at most a quarter of its run time late.
