@@ -157,7 +157,7 @@ describe('lost answers from the start and over the control endpoint', () => {
   it('takes the settings at start', async () => {
     const s = await startSimulator({ http: true, vms: 20, taskDurationMs: 20, faults: { lostAnswerRate: 1, lostAnswerMode: '502', lostAnswerMethods: ['POST'] } });
     try {
-      const since = knownTasks(sim);
+      const since = knownTasks(s);
       expect((await call(s, 'POST', '/nodes/pve1/qemu/8200/snapshot', { snapname: 'at_start' })).status).toBe(502);
       const task = newTask(s, 'qmsnapshot', 8200, since);
       await waitTask(s, task.upid);
@@ -178,7 +178,7 @@ describe('lost answers from the start and over the control endpoint', () => {
       const set = await post('/_sim/faults', { lostAnswerRate: 1, lostAnswerMode: 'drop', lostAnswerMethods: ['POST', 'DELETE'] });
       expect(set.status).toBe(200);
       expect(((await set.json()) as { data: Record<string, unknown> }).data).toMatchObject({ lostAnswerRate: 1, lostAnswerMode: 'drop', lostAnswerMethods: ['POST', 'DELETE'] });
-      const since = knownTasks(sim);
+      const since = knownTasks(s);
       await expect(call(s, 'POST', '/nodes/pve1/qemu/8200/snapshot', { snapname: 'via_control' })).rejects.toThrow();
       // The control endpoint itself is never subject to the faults it sets.
       expect((await post('/_sim/faults/reset', {})).status).toBe(200);
