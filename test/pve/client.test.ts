@@ -62,8 +62,9 @@ describe('authentication over HTTPS', () => {
   });
 
   it('logs in once more on a 401 when the ticket expired during a longer run', async () => {
-    sim.faults.set({ ticketLifetimeSeconds: 1 });
-    // Ticket ages are read from Date on both sides: 1.2 s passes at each jump, without waiting for it.
+    // Long enough that a fresh ticket outlives a loaded machine's login-to-use gap; each jump outlives it.
+    sim.faults.set({ ticketLifetimeSeconds: 5 });
+    // Ticket ages are read from Date on both sides: 6 s passes at each jump, without waiting for it.
     const clock = controlWallClock();
     try {
       const lines: string[] = [];
@@ -71,7 +72,7 @@ describe('authentication over HTTPS', () => {
       const node = sim.state.vm(8200)!.node;
       for (let i = 0; i < 3; i++) {
         await putQemuConfig(c, node, 8200, { description: `renewal ${i}` });
-        clock.jump(1200);
+        clock.jump(6000);
       }
       expect(sim.state.vm(8200)?.config.description).toBe('renewal 2');
       expect(sim.stats.byRoute['POST /access/ticket']).toBeGreaterThanOrEqual(3);
