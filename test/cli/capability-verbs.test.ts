@@ -1,18 +1,17 @@
 // The capability verbs (`moxxie snapshot create|delete|rollback`, `moxxie power …`, `moxxie tags …`) as real
 // processes (the built CLI, dist/) against a simulator this test runs, checked against the simulator's true
 // state. The context is the environment's (PVE_URL and a token), with safe mode on as for any context.
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CAPABILITIES } from '../../src/ops/capabilities/index.js';
 import type { Operation } from '../../src/ops/types.js';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
+import { CLI, cliEnvironment, startCli, type Exit } from '../fixtures/cli-process.js';
 
-const cli = join(dirname(fileURLToPath(import.meta.url)), '../../dist/src/cli.js');
+const cli = CLI;
 let sim: Simulator;
 let state: string;
 let env: Record<string, string>;
@@ -21,39 +20,14 @@ beforeAll(async () => {
   if (!existsSync(cli)) throw new Error(`${cli} is missing: build first (npm run build; the vitest global setup does it unless MOXXIE_SKIP_BUILD=1)`);
   sim = await startSimulator({ vms: 30, taskDurationMs: 30 });
   state = mkdtempSync(join(tmpdir(), 'moxxie-verbs-cli-'));
-  const inherited: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('PVE_') && !k.startsWith('MOXXIE_')) inherited[k] = v;
-  env = {
-    ...inherited,
-    MOXXIE_STATE_DIR: state,
-    MOXXIE_CONFIG: join(state, 'no-config.json'),
-    PVE_URL: sim.url,
-    PVE_TOKEN_ID: sim.credentials.tokenId,
-    PVE_TOKEN_SECRET: sim.credentials.tokenSecret,
-    PVE_FINGERPRINT: sim.fingerprint,
-  };
+  env = cliEnvironment(sim, state);
 });
 afterAll(async () => {
   await sim?.close();
   if (state) rmSync(state, { recursive: true, force: true });
 });
 
-interface Exit {
-  code: number | null;
-  out: string;
-  err: string;
-}
-
-/** The CLI as a child process; never spawnSync: the simulator answering it runs in this process. */
-function moxxie(args: string[], stdin?: string): Promise<Exit> {
-  const p = spawn(process.execPath, [cli, ...args], { env, stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  p.stdout.on('data', (d: Buffer) => (out += String(d)));
-  p.stderr.on('data', (d: Buffer) => (err += String(d)));
-  if (stdin !== undefined) p.stdin!.end(stdin);
-  return new Promise((resolve) => p.on('exit', (code) => resolve({ code, out, err })));
-}
+const moxxie = (args: string[], stdin?: string): Promise<Exit> => startCli(args, env, stdin).done;
 
 /** Refused with exit 2 and a message matching `why` (the message is shown when the exit code is not 2). */
 function expectRefused(res: Exit, why: RegExp): void {

@@ -3,17 +3,17 @@
 // it). Then, each in a process of its own: `ops show` says which targets were interrupted and which phases
 // ran, with their UPIDs; `ops resume` finishes the operation without doubling any snapshot or task; and
 // `ops rollback --yes` removes what it made. Checked against the simulator's true state.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openHistory, type HistoryStore } from '../../src/history/store.js';
 import type { Operation } from '../../src/ops/types.js';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
+import { CLI, cliEnvironment, startCli } from '../fixtures/cli-process.js';
 
-const cli = join(dirname(fileURLToPath(import.meta.url)), '../../dist/src/cli.js');
+const cli = CLI;
 const VMIDS = [8200, 8201, 8202, 8203, 8204, 8205, 8206, 8207, 8208, 8209];
 const SNAPSHOT = (vmid: number) => `crash-${vmid}`;
 
@@ -28,17 +28,7 @@ beforeAll(async () => {
   // Slow tasks, so the operation is caught with some targets done, some running and some not started.
   sim = await startSimulator({ vms: 30, taskDurationMs: 800 });
   state = mkdtempSync(join(tmpdir(), 'moxxie-ops-cli-'));
-  const inherited: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('PVE_') && !k.startsWith('MOXXIE_')) inherited[k] = v;
-  env = {
-    ...inherited,
-    MOXXIE_STATE_DIR: state,
-    MOXXIE_CONFIG: join(state, 'no-config.json'),
-    PVE_URL: sim.url,
-    PVE_TOKEN_ID: sim.credentials.tokenId,
-    PVE_TOKEN_SECRET: sim.credentials.tokenSecret,
-    PVE_FINGERPRINT: sim.fingerprint,
-  };
+  env = cliEnvironment(sim, state);
 });
 afterAll(async () => {
   if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
@@ -47,23 +37,7 @@ afterAll(async () => {
   if (state) rmSync(state, { recursive: true, force: true });
 });
 
-interface Exit {
-  code: number | null;
-  out: string;
-  err: string;
-}
-
-function start(args: string[]) {
-  const p = spawn(process.execPath, [cli, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  p.stdout!.on('data', (d: Buffer) => (out += String(d)));
-  p.stderr!.on('data', (d: Buffer) => (err += String(d)));
-  const done = new Promise<Exit>((resolve) => p.on('exit', (code) => resolve({ code, out, err })));
-  return { p, done, stderr: () => err };
-}
-
-/** The CLI as a child process; never spawnSync: the simulator answering it runs in this process. */
+const start = (args: string[]) => startCli(args, env);
 const moxxie = (args: string[]) => start(args).done;
 
 async function until<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000): Promise<T> {
