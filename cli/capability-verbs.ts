@@ -29,7 +29,7 @@ export function verbCommands(): string[] {
 function synopsis(shape: VerbShape): string {
   const parts = ['moxxie', ...shape.words];
   if (shape.mode) parts.push(shape.mode.values!.map((v) => v.toLowerCase()).join('|'));
-  parts.push('SELECTOR');
+  if (shape.selects) parts.push('SELECTOR');
   if (shape.rest) parts.push(`${shape.rest.field.toUpperCase().replace(/S$/, '')}…`);
   for (const f of shape.flags.filter((x) => x.required)) parts.push(`--${f.aliases[0] ?? f.flag} ${f.type === 'number' ? 'N' : 'TEXT'}`);
   parts.push('[flags]');
@@ -77,7 +77,7 @@ function helpText(shape: VerbShape): string {
   const c = shape.capability;
   const words: Array<[string, string]> = [];
   if (shape.mode) words.push([shape.mode.values!.map((v) => v.toLowerCase()).join('|'), `${shape.mode.description ?? 'what to do'} [field ${shape.mode.field}, any case]`]);
-  words.push(['SELECTOR', `which VMs, one word (quote it): id:8200-8209, name:web-*, 'tag:(env-prod AND NOT always-on)', node:pve2, all [field ${SELECTION_FIELD}]`]);
+  if (shape.selects) words.push(['SELECTOR', `which VMs, one word (quote it): id:8200-8209, name:web-*, 'tag:(env-prod AND NOT always-on)', node:pve2, all [field ${SELECTION_FIELD}]`]);
   if (shape.rest) words.push([`${shape.rest.field.toUpperCase().replace(/S$/, '')}…`, `${shape.rest.description ?? 'the words after the selector'} [field ${shape.rest.field}]`]);
   const fields = shape.flags.map((f): [string, string] => [flagSyntax(f), flagAbout(f)]);
   const own = (Object.entries(FRONT_END_FLAGS) as Array<[string, { type: string; arg?: string; about: string }]>).map(([n, f]): [string, string] => [

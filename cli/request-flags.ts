@@ -48,6 +48,8 @@ export interface VerbShape {
   rest?: FieldFlag;
   /** The request fields given as flags (not the selection, the mode or the rest words). */
   flags: FieldFlag[];
+  /** Whether the request has a selection (a SELECTOR word); create, download and drain plan from flags alone. */
+  selects: boolean;
 }
 
 export const SELECTION_FIELD = 'vmSelectors';
@@ -99,7 +101,7 @@ export function verbShape(capability: AnyCapability): VerbShape {
       taken.add(name);
     }
   }
-  return { capability, words: capability.names.verb, mode, rest, flags };
+  return { capability, words: capability.names.verb, mode, rest, flags, selects: SELECTION_FIELD in shape };
 }
 
 /** What the command line said, before the words are mapped to fields. */
@@ -247,7 +249,7 @@ export function buildRequest(shape: VerbShape, line: CommandLine, body: Record<s
       enumValue(mode, first, mode.field); // throws, naming the nearest
     }
   }
-  const selector = words.shift();
+  const selector = shape.selects ? words.shift() : undefined;
   if (selector !== undefined) {
     fromLine[SELECTION_FIELD] = selector;
     givenAs[SELECTION_FIELD] = `the selector '${selector}'`;
@@ -258,7 +260,8 @@ export function buildRequest(shape: VerbShape, line: CommandLine, body: Record<s
       givenAs[shape.rest.field] = 'the words after the selector';
     }
   } else if (words.length) {
-    throw new UsageError(`unexpected argument${words.length > 1 ? 's' : ''} ${words.map((w) => `'${w}'`).join(' ')}: give one SELECTOR (quote a selector of several terms, e.g. 'tag:web node:pve2')`);
+    const hint = shape.selects ? 'give one SELECTOR (quote a selector of several terms, e.g. \'tag:web node:pve2\')' : `${verb} takes flags (or --file), no words`;
+    throw new UsageError(`unexpected argument${words.length > 1 ? 's' : ''} ${words.map((w) => `'${w}'`).join(' ')}: ${hint}`);
   }
   const merged: Record<string, unknown> = { ...(body ?? {}) };
   for (const [field, value] of Object.entries(fromLine)) {
@@ -267,7 +270,7 @@ export function buildRequest(shape: VerbShape, line: CommandLine, body: Record<s
     }
     merged[field] = value;
   }
-  if (merged[SELECTION_FIELD] === undefined) {
+  if (shape.selects && merged[SELECTION_FIELD] === undefined) {
     throw new UsageError(`a SELECTOR is needed: which VMs, e.g. id:8200-8209, name:web-*, 'tag:(env-prod AND NOT always-on)' or all`);
   }
   return merged;

@@ -21,16 +21,18 @@ function requestShape(capability: AnyCapability): z.ZodRawShape {
 export function capabilityTool(ctx: ToolContext, capability: AnyCapability): AnyToolSpec {
   const name = capability.names.tool;
   const mayDestroy = capability.hints.destructive;
+  // A capability without vmSelectors (create, download, drain) plans from its request alone: no selection inputs.
+  const selects = 'vmSelectors' in (capability.schema as unknown as z.ZodObject).shape;
   return defineTool({
     name,
     title: capability.title,
     description: `${capability.description}${mayDestroy ? CONFIRM_TEXT : ''} Dry runs (dryRun: true) change nothing.`,
-    input: { ...selectionShape, ...requestShape(capability), ...waitInputShape, ...(mayDestroy ? confirmInputShape : {}) },
+    input: { ...(selects ? selectionShape : {}), ...requestShape(capability), ...waitInputShape, ...(mayDestroy ? confirmInputShape : {}) },
     output: bulkOutputShape,
     annotations: { readOnlyHint: false, destructiveHint: mayDestroy, idempotentHint: capability.hints.idempotent, openWorldHint: true },
     run: (args, extra) => {
       const { selector: _selector, vmSelectors: _vmSelectors, wait, confirm, ...fields } = args as Record<string, unknown> & SelectionArgs & { wait?: boolean; confirm?: string };
-      const request = { vmSelectors: selectionOf(args as SelectionArgs), ...fields };
+      const request = selects ? { vmSelectors: selectionOf(args as SelectionArgs), ...fields } : fields;
       return runBulk(ctx, extra, {
         tool: name,
         kind: capability.kind,

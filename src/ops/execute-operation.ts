@@ -36,7 +36,8 @@ export interface ExecutionDeps {
 }
 
 interface BulkRequest {
-  vmSelectors: VmSelector[] | string;
+  /** Absent for capabilities that act on no existing guest (create, download, drain a node): they plan from the request alone. */
+  vmSelectors?: VmSelector[] | string;
   maxParallel?: number;
   maxPerNode?: number;
   dryRun?: boolean;
@@ -107,12 +108,14 @@ export async function executeOperation(deps: ExecutionDeps, capability: AnyCapab
   const maxPerNode = request.maxPerNode ?? deps.defaults.maxPerNode;
   const force = request.force === true;
   // The selection is checked before any call: a bad request costs no PVE round trip.
-  const line = typeof request.vmSelectors === 'string' ? parseSelectorLine(request.vmSelectors) : undefined;
-  if (!line) validateSelectors(request.vmSelectors);
+  const selection = request.vmSelectors;
+  const line = typeof selection === 'string' ? parseSelectorLine(selection) : undefined;
+  if (selection !== undefined && !line) validateSelectors(selection as VmSelector[]);
 
   // A fresh inventory for every action: a migrated VM is found on its new node.
   const inv = await fetchInventory(client, { signal: run.signal });
-  const resolved = line ? resolveSelectorLine(inv, line) : resolveSelectors(inv, request.vmSelectors as VmSelector[]);
+  const resolved: Resolved =
+    selection === undefined ? { vms: [], warnings: [] } : line ? resolveSelectorLine(inv, line) : resolveSelectors(inv, selection as VmSelector[]);
   const plan = await capability.plan({ client, inventory: inv, vms: resolved.vms, safeMode: context.safeMode, force }, request);
   const startedAt = Date.now();
   const op: Operation = {

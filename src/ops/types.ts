@@ -113,7 +113,7 @@ export type OperationListener = (event: OperationEvent) => void;
 /** Options every bulk request carries (seed names). */
 export interface BulkOptions {
   /** Structured selectors (a union), or the one-line selector syntax. */
-  vmSelectors: VmSelector[] | string;
+  vmSelectors?: VmSelector[] | string;
   maxParallel?: number; // 1..20, default 5
   maxPerNode?: number;
   dryRun?: boolean;
