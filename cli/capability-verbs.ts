@@ -12,6 +12,7 @@ import { ReadOnlyError, RequestError } from '../src/ops/errors.js';
 import { nearestName } from '../src/ops/request-schema.js';
 import { openMoxxie, type MoxxieSession } from '../src/open.js';
 import { SelectorError } from '../src/select/selector-error.js';
+import { COMPANIONS, companionLines, companionOf, runCompanion } from './companion-commands.js';
 import { operationReport } from './operation-text.js';
 import { runFollowed } from './operation-run.js';
 import { buildRequest, flagAbout, flagSyntax, FRONT_END_FLAGS, readCommandLine, SELECTION_FIELD, UsageError, verbShape, type VerbShape } from './request-flags.js';
@@ -22,7 +23,7 @@ const capabilities = (): AnyCapability[] => Object.values(CAPABILITIES);
 
 /** The first words of every capability's verb (`snapshot`, `power`, `tags`): the commands this module serves. */
 export function verbCommands(): string[] {
-  return [...new Set(capabilities().map((c) => c.names.verb[0]))];
+  return [...new Set([...capabilities().map((c) => c.names.verb[0]), ...Object.keys(COMPANIONS)])];
 }
 
 /** `moxxie power start|stop|… SELECTOR [flags]` */
@@ -38,7 +39,8 @@ function synopsis(shape: VerbShape): string {
 
 /** One line per capability verb, for `moxxie help`. */
 export function usageLines(): string[] {
-  return capabilities().map((c) => `  ${synopsis(verbShape(c))}`);
+  const lines = capabilities().map((c) => `  ${synopsis(verbShape(c))}`);
+  return [...lines, ...Object.keys(COMPANIONS).flatMap((command) => companionLines(command).map((l) => `  ${l}`))];
 }
 
 const EXIT_TEXT = `Exit status: 0 done (or a dry run); 1 the operation did not succeed on every VM, or the cluster or the
@@ -106,22 +108,24 @@ ${EXIT_TEXT}
 }
 
 function groupHelp(command: string, shapes: VerbShape[]): string {
-  return `${shapes.map((s) => `${synopsis(s)}\n    ${wrap(`${s.capability.title}. ${s.capability.description}`, WIDTH - 4, '    ')}`).join('\n')}
+  const verbs = shapes.map((s) => `${synopsis(s)}\n    ${wrap(`${s.capability.title}. ${s.capability.description}`, WIDTH - 4, '    ')}`);
+  const companions = Object.entries(COMPANIONS[command] ?? {}).map(([sub, c]) => `${`moxxie ${command} ${sub} ${c.usage}`.trimEnd()}\n    ${wrap(c.summary, WIDTH - 4, '    ')}`);
+  return `${[...verbs, ...companions].join('\n')}
 
-moxxie ${command} ${shapes.length > 1 || shapes[0].words.length > 1 ? 'VERB ' : ''}--help shows a verb's words, flags and request fields.
+moxxie ${command} ${shapes.length !== 1 || shapes[0].words.length > 1 ? 'VERB ' : ''}--help shows a verb's words, flags and request fields.
 `;
 }
 
 /** The capability a command line names, and the arguments after its verb words. */
 function findVerb(command: string, argv: string[]): { shape: VerbShape; args: string[] } | { help: string; code: number; error?: string } {
   const shapes = capabilities().filter((c) => c.names.verb[0] === command).map(verbShape);
-  if (!shapes.length) return { help: '', code: 2, error: `unknown command '${command}'` };
+  if (!shapes.length && !COMPANIONS[command]) return { help: '', code: 2, error: `unknown command '${command}'` };
   const matches = shapes.filter((s) => s.words.slice(1).every((w, i) => argv[i] === w)).sort((a, b) => b.words.length - a.words.length);
   if (matches.length) return { shape: matches[0], args: argv.slice(matches[0].words.length - 1) };
   const next = argv[0];
   const help = groupHelp(command, shapes);
-  if (next === undefined || next === '--help' || next === '-h' || next === 'help') return { help, code: next === undefined ? 2 : 0, error: next === undefined ? `moxxie ${command} needs a verb: ${shapes.map((s) => s.words[1]).join(', ')}` : undefined };
-  const valid = shapes.map((s) => s.words[1]);
+  const valid = [...shapes.map((s) => s.words[1]), ...Object.keys(COMPANIONS[command] ?? {})].filter((w): w is string => w !== undefined);
+  if (next === undefined || next === '--help' || next === '-h' || next === 'help') return { help, code: next === undefined ? 2 : 0, error: next === undefined ? `moxxie ${command} needs a verb: ${valid.join(', ')}` : undefined };
   const near = nearestName(next, valid);
   return { help, code: 2, error: `unknown verb 'moxxie ${command} ${next}'${near ? `; did you mean '${near}'?` : ''} (valid: ${valid.join(', ')})` };
 }
@@ -226,6 +230,8 @@ export async function run(argv: string[], command?: string): Promise<number> {
     process.stderr.write(`moxxie: give a verb: ${verbCommands().join(', ')}\n`);
     return 2;
   }
+  // A hand-written read beside the generated verbs (`backups list`) is matched first: its word is its own.
+  if (companionOf(first, args[0])) return runCompanion(first, args[0], args.slice(1));
   const found = findVerb(first, args);
   if ('help' in found) {
     if (found.error) process.stderr.write(`moxxie ${first}: ${found.error}\n\n`);

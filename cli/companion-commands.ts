@@ -1,0 +1,33 @@
+// Hand-written subcommands that sit beside a command word's generated capability verbs: `moxxie backups list`
+// beside the generated `moxxie backups create`, `moxxie migrate check` beside `moxxie migrate`. Reads and
+// reports live here; anything that changes a cluster is a capability, so its verb is generated.
+
+/** A companion module: `run` gets the arguments after its two words. */
+export type CompanionModule = { run(argv: string[], words: string): Promise<number> };
+
+export interface Companion {
+  /** Module path, relative to this file, loaded on demand. */
+  module: string;
+  /** One line for the command's help: what it shows. */
+  summary: string;
+  /** Its synopsis after the two words, e.g. `[SELECTOR] [--json]`. */
+  usage: string;
+}
+
+/** By command word, then subcommand word. */
+export const COMPANIONS: Record<string, Record<string, Companion>> = {};
+
+export function companionOf(command: string, sub: string | undefined): Companion | undefined {
+  return sub === undefined ? undefined : COMPANIONS[command]?.[sub];
+}
+
+/** `moxxie backups list [SELECTOR] [--json]` lines for a command's help and for `moxxie help`. */
+export function companionLines(command: string): string[] {
+  return Object.entries(COMPANIONS[command] ?? {}).map(([sub, c]) => `moxxie ${command} ${sub} ${c.usage}`.trimEnd());
+}
+
+export async function runCompanion(command: string, sub: string, argv: string[]): Promise<number> {
+  const companion = COMPANIONS[command][sub];
+  const mod = (await import(companion.module)) as CompanionModule;
+  return mod.run(argv, `${command} ${sub}`);
+}
