@@ -59,7 +59,58 @@ export async function runBulk<R extends BulkOptions>(ctx: ToolContext, extra: To
   }
 
   const progress = progressReporter(extra);
-  const op = await call.execute(call.request, { frontEnd: 'mcp', signal: extra.signal, onEvent: progress.listener });
+  // A client's timeout must never cancel work: the call waits at most maxWaitMs, then answers with the
+  // operation as it stands; the operation runs on. Only the user cancelling (or cancel_operation) cancels.
+  const cancel = new AbortController();
+  const onAbort = () => {
+    if (!isClientTimeout(extra.signal.reason)) cancel.abort(extra.signal.reason);
+  };
+  extra.signal.addEventListener('abort', onAbort, { once: true });
+  let current: Operation | undefined;
+  let markStarted!: (op: Operation) => void;
+  const started = new Promise<Operation>((resolve) => (markStarted = resolve));
+  const finished = call.execute(call.request, {
+    frontEnd: 'mcp',
+    signal: cancel.signal,
+    onStarted: (op) => {
+      current = op;
+      markStarted(op);
+    },
+    onEvent: (event) => {
+      if (event.type === 'operation-started' || event.type === 'operation-finished') current = event.operation;
+      progress.listener?.(event);
+    },
+  });
+  let timer: NodeJS.Timeout | undefined;
+  const outcome = await Promise.race([
+    finished.then((op) => ({ op })),
+    new Promise<{ timedOut: true }>((resolve) => (timer = setTimeout(() => resolve({ timedOut: true }), ctx.maxWaitMs ?? DEFAULT_MAX_WAIT_MS))),
+  ]).finally(() => clearTimeout(timer));
   await progress.flush();
-  return ok(operationText(op), { ...operationView(op), needsConfirmation: false, ...(confirmedVia ? { confirmedVia } : {}) });
+  const extraFields = { needsConfirmation: false, ...(confirmedVia ? { confirmedVia } : {}) };
+  if ('op' in outcome) {
+    extra.signal.removeEventListener('abort', onAbort);
+    return ok(operationText(outcome.op), { ...operationView(outcome.op), ...extraFields });
+  }
+  // Still running: detach from this request (a late client cancellation no longer applies) and say how to follow it.
+  extra.signal.removeEventListener('abort', onAbort);
+  finished.catch(() => undefined);
+  // Not started within the wait (planning a very large selection): the answer still needs its id.
+  current ??= await Promise.race([started, finished]);
+  const view = operationView(current);
+  const waitedMs = ctx.maxWaitMs ?? DEFAULT_MAX_WAIT_MS;
+  const seconds = (waitedMs / 1000).toFixed(waitedMs < 10_000 ? 1 : 0);
+  return ok(
+    `${operationText(current)}\nStill running after ${seconds} s; it goes on in the background (a client timeout never cancels it). Follow it with get_operation {"id":"${current.id}"}; stop starting new steps with cancel_operation.`,
+    { ...view, ...extraFields },
+  );
+}
+
+/** How long a waiting bulk call waits before it answers with the operation id (well under the SDK's 60 s default timeout). */
+export const DEFAULT_MAX_WAIT_MS = 40_000;
+
+/** The SDK's client cancels a request that timed out with the reason "Request timed out": that is not the user cancelling. */
+function isClientTimeout(reason: unknown): boolean {
+  const text = reason instanceof Error ? reason.message : String(reason ?? '');
+  return /timed?[ -]?out/i.test(text);
 }

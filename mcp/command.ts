@@ -5,7 +5,7 @@ import { CONTEXT_FLAGS, contextChoiceProblem } from '../src/config/context-flags
 import { isLoopback, nonLoopbackRefusal } from './loopback.js';
 import type { ServeOptions } from './serve.js';
 
-const HELP = `moxxie mcp [--context NAME | --demo] [--read-only] [--http [--port 8808] [--host 127.0.0.1] [--token-env VAR]]
+const HELP = `moxxie mcp [--context NAME | --demo] [--read-only] [--max-wait SECONDS] [--http [--port 8808] [--host 127.0.0.1] [--token-env VAR]]
 
 Serves moxxie's tools to an MCP client (Claude Desktop, Claude Code, the MCP Inspector, ...).
   (default)          stdio: the client starts this command and talks over stdin/stdout
@@ -17,6 +17,8 @@ Serves moxxie's tools to an MCP client (Claude Desktop, Claude Code, the MCP Ins
   --context NAME     the cluster context (see moxxie config list); default: the current one
   --demo             a built-in simulated cluster, no Proxmox needed
   --read-only        only inspection tools; every change is refused
+  --max-wait S       a bulk call waits at most S seconds (default 40, 1-3600), then answers with its
+                     operation id while the operation goes on; a client timeout never cancels work
 `;
 
 class UsageError extends Error {}
@@ -30,6 +32,7 @@ const OPTIONS = {
   port: { type: 'string' },
   host: { type: 'string' },
   'token-env': { type: 'string' },
+  'max-wait': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -51,6 +54,10 @@ function parse(argv: string[]): McpArgs {
   if (!values.http && (values.port !== undefined || values.host !== undefined || values['token-env'] !== undefined)) {
     throw new UsageError('--port, --host and --token-env apply to --http only; add --http, or drop them for stdio');
   }
+  const maxWait = values['max-wait'];
+  if (maxWait !== undefined && (!/^\d+$/.test(maxWait) || Number(maxWait) < 1 || Number(maxWait) > 3600)) {
+    throw new UsageError(`--max-wait takes whole seconds from 1 to 3600, got '${maxWait}'`);
+  }
   const contextProblem = contextChoiceProblem(values);
   if (contextProblem) throw new UsageError(contextProblem);
   const host = values.host ?? '127.0.0.1';
@@ -64,6 +71,7 @@ function parse(argv: string[]): McpArgs {
     context: values.context,
     demo: !!values.demo,
     readOnly: !!values['read-only'],
+    ...(maxWait !== undefined ? { maxWaitSeconds: Number(maxWait) } : {}),
     help: !!values.help,
   };
 }

@@ -14,6 +14,8 @@ export interface ServeOptions {
   context?: string;
   demo: boolean;
   readOnly: boolean;
+  /** Seconds a waiting bulk call waits before answering with its operation id (default 40). */
+  maxWaitSeconds?: number;
 }
 
 export async function serve(opts: ServeOptions): Promise<number> {
@@ -23,7 +25,7 @@ export async function serve(opts: ServeOptions): Promise<number> {
 
   const session = await openMoxxie({ name: opts.context, demo: opts.demo, readOnly: opts.readOnly, frontEnd: 'mcp', logger: say });
   const info = session.context.info;
-  const deps = { core: session.core, jobs: session.jobs, history: session.history, readOnly: info.readOnly, confirmations: new Confirmations() };
+  const deps = { core: session.core, jobs: session.jobs, history: session.history, readOnly: info.readOnly, confirmations: new Confirmations(), ...(opts.maxWaitSeconds !== undefined ? { maxWaitMs: opts.maxWaitSeconds * 1000 } : {}) };
   const stop = new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);

@@ -13,6 +13,8 @@ export interface McpDeps {
   history: HistoryStore;
   readOnly: boolean;
   confirmations: Confirmations;
+  /** How long a waiting bulk call waits before answering with the operation id (it keeps running). */
+  maxWaitMs?: number;
 }
 
 export type UserAnswer = 'accepted' | 'declined' | 'unavailable';

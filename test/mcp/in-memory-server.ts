@@ -28,6 +28,8 @@ export interface ConnectOptions {
   /** Answers elicitation requests; the client declares the capability only when given. */
   onElicit?: (message: string) => ElicitResult;
   confirmations?: Confirmations;
+  /** How long a waiting bulk call waits before answering with the operation id. */
+  maxWaitMs?: number;
 }
 
 export interface Harness {
@@ -68,7 +70,7 @@ export async function startHarness(simOpts: SimOptions = {}, coreContext: { safe
     const core = opts.readOnly
       ? createCore({ context: { ...cluster.core.context, readOnly: true }, client: cluster.client })
       : cluster.core;
-    const server = createMcpServer({ core, jobs: opts.readOnly ? new JobManager(history, core) : jobs, history, readOnly: !!opts.readOnly, confirmations: opts.confirmations });
+    const server = createMcpServer({ core, jobs: opts.readOnly ? new JobManager(history, core) : jobs, history, readOnly: !!opts.readOnly, confirmations: opts.confirmations, maxWaitMs: opts.maxWaitMs });
     const [serverSide, clientSide] = InMemoryTransport.createLinkedPair();
     const client = new Client({ name: 'moxxie-test', version: '1.0.0' }, { capabilities: opts.onElicit ? { elicitation: { form: {} } } : {} });
     if (opts.onElicit) {
