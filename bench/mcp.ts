@@ -1,4 +1,4 @@
-// MCP figures: tools/list latency, the size of the default list_vms answer on a 10,000-VM cluster, and a
+// MCP figures: tools/list latency and size (default toolsets, all), the size of the default list_vms answer on a 10,000-VM cluster, and a
 // 100-VM bulk snapshot through the tool (plan, PVE tasks, progress), all over the in-memory transport.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,17 +7,18 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { ListToolsResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { createMcpServer } from '../mcp/server.js';
+import type { ToolSelection } from '../mcp/toolsets.js';
 import { HistoryStore } from '../src/history/store.js';
 import { createCore } from '../src/ops/core.js';
 import { PveClient } from '../src/pve/client.js';
 import { JobManager } from '../src/schedule/jobs.js';
 import { startSimulator, type Simulator } from '../src/sim/index.js';
 
-async function connect(sim: Simulator, pollMs: number): Promise<{ client: Client; close: () => Promise<void> }> {
+async function connect(sim: Simulator, pollMs: number, selection: ToolSelection = {}): Promise<{ client: Client; close: () => Promise<void> }> {
   const pve = new PveClient({ url: sim.url, auth: { tokenId: sim.credentials.tokenId, tokenSecret: sim.credentials.tokenSecret }, tls: { fingerprint: sim.fingerprint }, taskPollIntervalMs: pollMs });
   const core = createCore({ context: { name: 'bench', url: sim.url, readOnly: false, safeMode: false, demo: false }, client: pve });
   const history = new HistoryStore({ dir: mkdtempSync(join(tmpdir(), 'moxxie-bench-mcp-')) });
-  const server = createMcpServer({ core, jobs: new JobManager(history, core), history, readOnly: false });
+  const server = createMcpServer({ core, jobs: new JobManager(history, core), history, readOnly: false, selection });
   const [serverSide, clientSide] = InMemoryTransport.createLinkedPair();
   const client = new Client({ name: 'bench', version: '1.0.0' });
   await Promise.all([server.connect(serverSide), client.connect(clientSide)]);
@@ -51,6 +52,11 @@ export async function run(): Promise<void> {
     times.push(performance.now() - t);
   }
   console.log(`mcp tools/list ms: ${median(times).toFixed(2)}`);
+  // The catalog's size as a client's context receives it: the default toolsets, and every toolset.
+  console.log(`mcp tools/list default bytes: ${Buffer.byteLength(JSON.stringify(await listTools()))}`);
+  const all = await connect(big, 1000, { toolsets: 'all' });
+  console.log(`mcp tools/list all bytes: ${Buffer.byteLength(JSON.stringify(await all.client.request({ method: 'tools/list' }, ListToolsResultSchema)))}`);
+  await all.close();
   const res = await a.client.callTool({ name: 'list_vms', arguments: {} });
   console.log(`mcp list_vms 10k-vms bytes: ${Buffer.byteLength(JSON.stringify(res))}`);
   await a.close();

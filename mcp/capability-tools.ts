@@ -9,8 +9,8 @@ import { defineTool, type AnyToolSpec } from './define-tool.js';
 import { bulkOutputShape, confirmInputShape, selectionOf, selectionShape, waitInputShape, type SelectionArgs } from './schemas.js';
 import type { ToolContext } from './tool-context.js';
 
-const CONFIRM_TEXT =
-  ' Destructive requests (and any with force) answer first with the plan: the server asks the user where the client supports it, otherwise returns a confirmToken; call again with the same arguments plus confirm to act.';
+// The confirmation flow is explained once, in the server's instructions; a tool only says that it applies.
+const CONFIRM_TEXT = ' Destructive or forced requests answer first with the plan and a confirmToken (see confirm).';
 
 /** The capability's request fields, minus the selection (the tool offers both selection forms). */
 function requestShape(capability: AnyCapability): z.ZodRawShape {
@@ -26,7 +26,7 @@ export function capabilityTool(ctx: ToolContext, capability: AnyCapability): Any
   return defineTool({
     name,
     title: capability.title,
-    description: `${capability.description}${mayDestroy ? CONFIRM_TEXT : ''} Dry runs (dryRun: true) change nothing.`,
+    description: `${capability.description}${mayDestroy ? CONFIRM_TEXT : ''}`,
     input: { ...(selects ? selectionShape : {}), ...requestShape(capability), ...waitInputShape, ...(mayDestroy ? confirmInputShape : {}) },
     output: bulkOutputShape,
     annotations: { readOnlyHint: false, destructiveHint: mayDestroy, idempotentHint: capability.hints.idempotent, openWorldHint: true },

@@ -4,8 +4,9 @@ import { parseArgs } from 'node:util';
 import { CONTEXT_FLAGS, contextChoiceProblem } from '../src/config/context-flags.js';
 import { isLoopback, nonLoopbackRefusal } from './loopback.js';
 import type { ServeOptions } from './serve.js';
+import { DEFAULT_TOOLSETS, TOOLSETS, TOOLSET_NAMES, ToolSelectionError, parseToolsets } from './toolsets.js';
 
-const HELP = `moxxie mcp [--context NAME | --demo] [--read-only] [--max-wait SECONDS] [--http [--port 8808] [--host 127.0.0.1] [--token-env VAR]]
+const HELP = `moxxie mcp [--context NAME | --demo] [--read-only] [--toolsets A,B | --tools X,Y] [--max-wait SECONDS] [--http [--port 8808] [--host 127.0.0.1] [--token-env VAR]]
 
 Serves moxxie's tools to an MCP client (Claude Desktop, Claude Code, the MCP Inspector, ...).
   (default)          stdio: the client starts this command and talks over stdin/stdout
@@ -17,8 +18,13 @@ Serves moxxie's tools to an MCP client (Claude Desktop, Claude Code, the MCP Ins
   --context NAME     the cluster context (see moxxie config list); default: the current one
   --demo             a built-in simulated cluster, no Proxmox needed
   --read-only        only inspection tools; every change is refused
+  --toolsets A,B     offer these toolsets (default: ${DEFAULT_TOOLSETS.join(', ')}); "all" for every one
+  --tools X,Y        offer exactly these tools (read-only still hides the mutating ones)
   --max-wait S       a bulk call waits at most S seconds (default 40, 1-3600), then answers with its
                      operation id while the operation goes on; a client timeout never cancels work
+
+Toolsets:
+${TOOLSET_NAMES.map((n) => `  ${n.padEnd(13)} ${TOOLSETS[n].about}${TOOLSETS[n].default ? ' (default)' : ''}`).join('\n')}
 `;
 
 class UsageError extends Error {}
@@ -33,6 +39,8 @@ const OPTIONS = {
   host: { type: 'string' },
   'token-env': { type: 'string' },
   'max-wait': { type: 'string' },
+  toolsets: { type: 'string' },
+  tools: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -58,6 +66,16 @@ function parse(argv: string[]): McpArgs {
   if (maxWait !== undefined && (!/^\d+$/.test(maxWait) || Number(maxWait) < 1 || Number(maxWait) > 3600)) {
     throw new UsageError(`--max-wait takes whole seconds from 1 to 3600, got '${maxWait}'`);
   }
+  if (values.toolsets !== undefined && values.tools !== undefined) throw new UsageError('give --toolsets or --tools, not both');
+  let toolsets: ReturnType<typeof parseToolsets> | undefined;
+  try {
+    toolsets = values.toolsets === undefined ? undefined : parseToolsets(values.toolsets);
+  } catch (err) {
+    if (err instanceof ToolSelectionError) throw new UsageError(err.message);
+    throw err;
+  }
+  const tools = values.tools?.split(',').map((t) => t.trim()).filter(Boolean);
+  if (tools && !tools.length) throw new UsageError('--tools takes tool names, comma-separated, e.g. list_vms,get_vm');
   const contextProblem = contextChoiceProblem(values);
   if (contextProblem) throw new UsageError(contextProblem);
   const host = values.host ?? '127.0.0.1';
@@ -72,6 +90,7 @@ function parse(argv: string[]): McpArgs {
     demo: !!values.demo,
     readOnly: !!values['read-only'],
     ...(maxWait !== undefined ? { maxWaitSeconds: Number(maxWait) } : {}),
+    selection: { toolsets, tools },
     help: !!values.help,
   };
 }

@@ -111,9 +111,9 @@ export const bulkOutputShape = { ...operationShape, ...confirmationShape };
 
 /** What every operation tool adds to its capability's request fields. */
 export const waitInputShape = {
-  wait: z.boolean().optional().describe('false: answer as soon as the operation starts, with its id for get_operation (default true)'),
+  wait: z.boolean().optional().describe('false: answer at once with the operation id (default: wait, at most a bounded time)'),
 };
 
 export const confirmInputShape = {
-  confirm: z.string().optional().describe('the confirmToken from the plan answer; the request must be repeated exactly'),
+  confirm: z.string().optional().describe("the plan answer's confirmToken, with the same request"),
 };

@@ -4,6 +4,7 @@ import { openMoxxie } from '../src/open.js';
 import { Confirmations } from './confirmations.js';
 import { serveHttp } from './http-transport.js';
 import { createMcpServer } from './server.js';
+import { ToolSelectionError, type ToolSelection } from './toolsets.js';
 
 export interface ServeOptions {
   http: boolean;
@@ -16,6 +17,7 @@ export interface ServeOptions {
   readOnly: boolean;
   /** Seconds a waiting bulk call waits before answering with its operation id (default 40). */
   maxWaitSeconds?: number;
+  selection?: ToolSelection;
 }
 
 export async function serve(opts: ServeOptions): Promise<number> {
@@ -25,7 +27,15 @@ export async function serve(opts: ServeOptions): Promise<number> {
 
   const session = await openMoxxie({ name: opts.context, demo: opts.demo, readOnly: opts.readOnly, frontEnd: 'mcp', logger: say });
   const info = session.context.info;
-  const deps = { core: session.core, jobs: session.jobs, history: session.history, readOnly: info.readOnly, confirmations: new Confirmations(), ...(opts.maxWaitSeconds !== undefined ? { maxWaitMs: opts.maxWaitSeconds * 1000 } : {}) };
+  const deps = { core: session.core, jobs: session.jobs, history: session.history, readOnly: info.readOnly, confirmations: new Confirmations(), ...(opts.maxWaitSeconds !== undefined ? { maxWaitMs: opts.maxWaitSeconds * 1000 } : {}), selection: opts.selection };
+  try {
+    createMcpServer(deps); // checks --tools names against the catalog before anything listens
+  } catch (err) {
+    if (!(err instanceof ToolSelectionError)) throw err;
+    say(`moxxie mcp: --tools: ${err.message}`);
+    await session.close();
+    return 2;
+  }
   const stop = new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);

@@ -2,12 +2,14 @@
 // session), all sharing the process's core, jobs, history and confirmation tokens.
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { toolCatalog } from './catalog.js';
+import { compactToolListing } from './compact-listing.js';
 import { Confirmations } from './confirmations.js';
 import { registerTool, type AnyToolSpec } from './define-tool.js';
 import { userAsker } from './elicitation.js';
 import { answerDisabledToolsWithRefusal } from './read-only.js';
 import { registerResources } from './resources.js';
 import type { McpDeps, ToolContext } from './tool-context.js';
+import { TOOLSET_NAMES, TOOLSET_OF, selectTools } from './toolsets.js';
 
 export const SERVER_NAME = 'moxxie';
 export const SERVER_VERSION = '0.1.0';
@@ -26,7 +28,17 @@ function instructions(deps: McpDeps, catalog: AnyToolSpec[]): string {
     'An operation that was interrupted, failed or cancelled can be finished with resume_operation (nothing is done twice) or undone with rollback_operation.',
     'Lists are paged with totals; bulk tools accept wait: false and return an operation id for get_operation (and cancel_operation, which starts nothing new and undoes nothing).',
     'When a VM fails, get_operation gives its UPID and get_task_log shows how the PVE task ended, in PVE\'s words.',
+    offeredToolsets(catalog),
   ].join('\n');
+}
+
+/** Which toolsets this server offers, and that the operator can offer more (a model cannot switch them itself). */
+function offeredToolsets(catalog: AnyToolSpec[]): string {
+  const offered = new Set(catalog.map((t) => TOOLSET_OF[t.name]).filter(Boolean));
+  const missing = TOOLSET_NAMES.filter((n) => !offered.has(n));
+  return missing.length
+    ? `Toolsets offered: ${[...offered].join(', ')}. Not offered here (the operator can add them with moxxie mcp --toolsets …): ${missing.join(', ')}.`
+    : 'Every toolset is offered.';
 }
 
 /** Pass one `confirmations` to every server of a process, so a token works across HTTP sessions. */
@@ -36,11 +48,12 @@ export function createMcpServer(input: Omit<McpDeps, 'confirmations'> & { confir
   // server once it exists.
   let server!: McpServer;
   const ctx: ToolContext = { ...deps, askUser: (message, extra) => userAsker(server.server)(message, extra) };
-  const catalog = toolCatalog(ctx);
+  const catalog = selectTools(toolCatalog(ctx), deps.selection);
   server = new McpServer({ name: SERVER_NAME, version: SERVER_VERSION, title: 'moxxie — Proxmox VE control plane' }, { instructions: instructions(deps, catalog) });
   // Read-only mode switches off every tool that is not read-only: not listed, and refused if called.
   const mutating = new Set(catalog.filter((spec) => !spec.annotations.readOnlyHint).map((spec) => spec.name));
   if (deps.readOnly) answerDisabledToolsWithRefusal(server, (name) => mutating.has(name));
+  compactToolListing(server);
   for (const spec of catalog) {
     const tool = registerTool(server, spec);
     if (deps.readOnly && mutating.has(spec.name)) tool.disable();

@@ -4,6 +4,7 @@ import type { MoxxieCore } from '../src/core.js';
 import type { HistoryStore } from '../src/history/store.js';
 import type { JobManager } from '../src/schedule/jobs.js';
 import type { Confirmations } from './confirmations.js';
+import type { ToolSelection } from './toolsets.js';
 import type { ToolExtra } from './define-tool.js';
 
 /** Shared by every connection of one server process. */
@@ -15,6 +16,8 @@ export interface McpDeps {
   confirmations: Confirmations;
   /** How long a waiting bulk call waits before answering with the operation id (it keeps running). */
   maxWaitMs?: number;
+  /** Which tools are offered (default: the everyday toolsets). */
+  selection?: ToolSelection;
 }
 
 export type UserAnswer = 'accepted' | 'declined' | 'unavailable';

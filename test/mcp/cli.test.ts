@@ -2,6 +2,7 @@
 // --read-only, --demo) and over Streamable HTTP (sessions, progress, elicitation, bearer token, loopback
 // rules, DNS-rebinding Host check), plus usage errors.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { DEFAULT_TOOLSETS, TOOLSET_OF } from '../../mcp/toolsets.js';
 import { request } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -90,11 +91,14 @@ async function runToExit(args: string[], extraEnv: Record<string, string> = {}):
   return { code, stderr };
 }
 
+// The default toolsets' tools (mcp/toolsets.ts); `--toolsets all` adds the opt-in ones.
+const DEFAULT_TOOL_COUNT = Object.values(TOOLSET_OF).filter((set) => DEFAULT_TOOLSETS.includes(set)).length;
+
 describe('moxxie mcp over stdio', () => {
   it('lists the tools and runs a bulk snapshot with progress against the configured cluster', async () => {
     const client = await stdioClient([]);
     const { tools } = await client.listTools();
-    expect(tools).toHaveLength(23);
+    expect(tools).toHaveLength(DEFAULT_TOOL_COUNT);
     const progress: number[] = [];
     const r = (await client.callTool({ name: 'create_snapshots', arguments: { selector: 'id:8200-8203', snapshotName: 'via-stdio' } }, undefined, { onprogress: (p) => void progress.push(p.progress) })) as Result;
     expect(r.structuredContent?.status).toBe('succeeded');
@@ -174,7 +178,7 @@ describe('moxxie mcp --http', () => {
     expect(anonymous.headers.get('www-authenticate')).toBe('Bearer');
     await expect(httpClient(url, { token: 'wrong' })).rejects.toThrow();
     const client = await httpClient(url, { token: 's3cret-token' });
-    expect((await client.listTools()).tools.length).toBe(23);
+    expect((await client.listTools()).tools.length).toBe(DEFAULT_TOOL_COUNT);
   });
 
   it('refuses a non-loopback bind without a token, and allows it with one', async () => {
@@ -183,7 +187,7 @@ describe('moxxie mcp --http', () => {
     expect(refused.stderr).toMatch(/refusing to listen on 0\.0\.0\.0 without a bearer token.*MOXXIE_MCP_TOKEN/s);
     const url = await startHttp(['--host', '0.0.0.0'], { MOXXIE_MCP_TOKEN: 'another-token' });
     const client = await httpClient(url.replace('0.0.0.0', '127.0.0.1'), { token: 'another-token' });
-    expect((await client.listTools()).tools.length).toBe(23);
+    expect((await client.listTools()).tools.length).toBe(DEFAULT_TOOL_COUNT);
   });
 });
 

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { toolCatalog } from '../../mcp/catalog.js';
 import { Confirmations } from '../../mcp/confirmations.js';
 import { createMcpServer } from '../../mcp/server.js';
+import type { ToolSelection } from '../../mcp/toolsets.js';
 import type { MoxxieCore } from '../../src/core.js';
 import { HistoryStore } from '../../src/history/store.js';
 import { createCore } from '../../src/ops/core.js';
@@ -30,6 +31,8 @@ export interface ConnectOptions {
   confirmations?: Confirmations;
   /** How long a waiting bulk call waits before answering with the operation id. */
   maxWaitMs?: number;
+  /** Which tools the server offers; the tests see every toolset unless they say otherwise. */
+  selection?: ToolSelection;
 }
 
 export interface Harness {
@@ -70,7 +73,7 @@ export async function startHarness(simOpts: SimOptions = {}, coreContext: { safe
     const core = opts.readOnly
       ? createCore({ context: { ...cluster.core.context, readOnly: true }, client: cluster.client })
       : cluster.core;
-    const server = createMcpServer({ core, jobs: opts.readOnly ? new JobManager(history, core) : jobs, history, readOnly: !!opts.readOnly, confirmations: opts.confirmations, maxWaitMs: opts.maxWaitMs });
+    const server = createMcpServer({ core, jobs: opts.readOnly ? new JobManager(history, core) : jobs, history, readOnly: !!opts.readOnly, confirmations: opts.confirmations, maxWaitMs: opts.maxWaitMs, selection: opts.selection ?? { toolsets: 'all' } });
     const [serverSide, clientSide] = InMemoryTransport.createLinkedPair();
     const client = new Client({ name: 'moxxie-test', version: '1.0.0' }, { capabilities: opts.onElicit ? { elicitation: { form: {} } } : {} });
     if (opts.onElicit) {

@@ -145,14 +145,13 @@ describe('strict tool input', () => {
       expect(schema.additionalProperties, t.name).toBe(false);
       expect(openObjects(schema, t.name)).toEqual([]);
     }
-    // The vmSelectors item (the core's selector shape) is strict and keeps its descriptions; so do top-level fields.
+    // The vmSelectors item (the core's selector shape) is strict; its fields are explained once in the list's description.
     const power = tools.find((t) => t.name === 'power_vms')!.inputSchema as JsonSchema;
     const item = objectsIn(power.properties!.vmSelectors!).find((o) => o.properties?.exclude)!;
     expect(item.additionalProperties).toBe(false);
     expect(Object.keys(item.properties!)).toEqual(['type', 'value', 'exclude', 'includeTemplates']);
-    expect(item.properties!.exclude!.description).toMatch(/tag expression/);
-    expect(power.properties!.vmSelectors!.description).toBeTruthy();
-    expect(power.properties!.dryRun!.description).toMatch(/only return the plan/);
+    expect(power.properties!.vmSelectors!.description).toMatch(/exclude \(tag expression\)/);
+    expect(power.properties!.dryRun!.description).toMatch(/only plan/);
   });
 });
 

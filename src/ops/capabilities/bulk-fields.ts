@@ -18,14 +18,14 @@ const SELECTION_HINT =
   'required: which VMs, e.g. [{"type":"VM_IDS","value":"8200,8201"}] or a selector line such as "tag:(env-prod AND NOT always-on)"';
 
 /** Overrides safe mode, PVE protection and always-on, for the capabilities those rules guard. */
-export const forceField = boolField().optional().describe('override safe mode, PVE protection and always-on (needs confirmation)');
+export const forceField = boolField().optional().describe('override safe mode, PVE protection and always-on (confirmed)');
 
 export const bulkFields = {
   vmSelectors: z
     .union([selectorText(), z.array(vmSelectorSchema)], { error: (iss) => (iss.input === undefined ? SELECTION_HINT : `must be a selector line or a list of selectors; ${SELECTION_HINT}`) })
     .describe('structured selectors (their union), or the one-line selector syntax'),
-  maxParallel: intField(1, 20).optional().describe('guests worked on at once (1-20, default from the context, usually 5)'),
+  maxParallel: intField(1, 20).optional().describe("guests at once (default: the context's, usually 5)"),
   maxPerNode: intField(1, 20).optional().describe('steps at once per node (both ends of a move count)'),
-  dryRun: boolField().optional().describe('only return the plan; nothing is changed'),
-  onFailure: enumField(['continue', 'stop']).optional().describe("after a failed target: 'continue' (default) or 'stop' starting new ones"),
+  dryRun: boolField().optional().describe('only plan; change nothing'),
+  onFailure: enumField(['continue', 'stop']).optional().describe('stop: start no new target after one failed (default continue)'),
 };
