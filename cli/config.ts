@@ -1,4 +1,6 @@
-// `moxxie config list | use NAME | add NAME ... | test [NAME]`; `--demo` anywhere means the built-in demo context.
+// `moxxie config list | use NAME | add NAME ... | remove NAME | test [NAME]`; `--demo` anywhere means the built-in
+// demo context. Exit status as every command: 0 done, 1 the cluster failed the test, 2 bad arguments or input,
+// refusals and unknown names.
 import { parseArgs } from 'node:util';
 import { getAccessPermissions, getClusterResources, getVersion } from '../src/pve/endpoints/cluster.js';
 import { PveError } from '../src/pve/errors.js';
@@ -14,7 +16,9 @@ moxxie config use NAME
 moxxie config add NAME --url https://pve1:8006
     (--token-id USER@REALM!ID [--token-secret-command CMD] | --user USER [--realm REALM] [--password-command CMD])
     [--fingerprint AA:BB:..] [--ca-file FILE] [--insecure] [--read-only] [--no-safe-mode]
-    [--max-parallel N] [--max-per-node N]
+    [--max-parallel N] [--max-per-node N] [--force]
+    (an existing context is replaced only with --force)
+moxxie config remove NAME
 moxxie config test [NAME] [--demo]
 
 Secrets come from PVE_TOKEN_SECRET / PVE_PASSWORD, from a secret command (e.g. "pass show pve/token"),
@@ -38,6 +42,8 @@ export async function run(argv: string[]): Promise<number> {
         return use(rest);
       case 'add':
         return add(rest);
+      case 'remove':
+        return remove(rest);
       case 'test':
         return await test(rest, demo);
       case undefined:
@@ -47,7 +53,7 @@ export async function run(argv: string[]): Promise<number> {
         process.stdout.write(HELP);
         return 0;
       default:
-        throw new UsageError(`unknown subcommand '${sub}'; valid: list, use, add, test`);
+        throw new UsageError(`unknown subcommand '${sub}'; valid: list, use, add, remove, test`);
     }
   } catch (err) {
     if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
@@ -55,8 +61,9 @@ export async function run(argv: string[]): Promise<number> {
       return 2;
     }
     if (err instanceof ConfigError) {
+      // A config problem is bad input (a field, a name), not a failed action.
       process.stderr.write(`moxxie config: ${err.message}\n`);
-      return 1;
+      return 2;
     }
     throw err;
   }
@@ -124,6 +131,7 @@ function add(rest: string[]): number {
       'no-safe-mode': { type: 'boolean' },
       'max-parallel': { type: 'string' },
       'max-per-node': { type: 'string' },
+      force: { type: 'boolean' },
     },
   });
   const name = positionals[0];
@@ -161,6 +169,8 @@ function add(rest: string[]): number {
   const path = configFile();
   const config = loadConfig(path);
   const replaced = !!config.contexts[name];
+  if (name === DEMO_CONTEXT) throw new UsageError(`'${DEMO_CONTEXT}' is the built-in demo context; choose another name`);
+  if (replaced && !values.force) throw new UsageError(`context '${name}' already exists in ${path}; add --force to replace it (or moxxie config remove ${name})`);
   const next = { ...config, contexts: { ...config.contexts, [name]: entry }, current: config.current ?? name };
   const checked = checkConfig(next);
   if (!checked.ok) throw new ConfigError(`invalid context '${name}':\n${checked.problems}`);
@@ -168,6 +178,21 @@ function add(rest: string[]): number {
   process.stdout.write(`${replaced ? 'replaced' : 'added'} context '${name}' in ${path}${checked.config.current === name ? ' (current)' : ''}\n`);
   if (!secretCommand) process.stdout.write(`the secret is not stored: set ${tokenId ? 'PVE_TOKEN_SECRET' : 'PVE_PASSWORD'} in the environment, or add again with ${tokenId ? '--token-secret-command' : '--password-command'} CMD\n`);
   if (values.insecure && !values.fingerprint) process.stdout.write('warning: --insecure accepts any certificate; pin --fingerprint instead (`pvenode cert info` on the node shows it)\n');
+  return 0;
+}
+
+function remove(rest: string[]): number {
+  const path = configFile();
+  const name = rest[0];
+  if (!name || rest.length > 1) throw new UsageError('usage: moxxie config remove NAME');
+  if (name === DEMO_CONTEXT) throw new UsageError(`'${DEMO_CONTEXT}' is built in and cannot be removed`);
+  const config = loadConfig(path);
+  if (!config.contexts[name]) throw new UsageError(`context '${name}' is not configured in ${path}; known: ${Object.keys(config.contexts).join(', ') || 'none'}`);
+  const { [name]: _removed, ...contexts } = config.contexts;
+  const wasCurrent = config.current === name;
+  const { current: _current, ...others } = config;
+  saveConfig(path, { ...others, contexts, ...(wasCurrent ? {} : config.current !== undefined ? { current: config.current } : {}) });
+  process.stdout.write(`removed context '${name}' from ${path}${wasCurrent ? '; no context is current now (moxxie config use NAME)' : ''}\n`);
   return 0;
 }
 

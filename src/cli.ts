@@ -38,7 +38,7 @@ Usage:
   moxxie ops list | show ID | resume ID | rollback ID [--yes] [--dry-run] [--json]
   moxxie vms [SELECTOR] [--json | --ids] [--demo | --context NAME]
   moxxie sim [--port 8006] [--nodes 4] [--vms 60] [--http]
-  moxxie config list | use NAME | add NAME ... | test [NAME]
+  moxxie config list | use NAME | add NAME ... [--force] | remove NAME | test [NAME]
   moxxie help
 `;
 

@@ -68,16 +68,45 @@ describe('moxxie config', () => {
     expect(none.code).toBe(2);
     expect(none.err).toMatch(/exactly one of --token-id .* or --user/);
     const bad = await moxxie('add', 'x', '--url', 'nope', '--token-id', 'root');
-    expect(bad.code).toBe(1);
+    expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/contexts\.x\.url: must be a URL/);
     expect(bad.err).toMatch(/contexts\.x\.auth\.tokenId: must look like/);
     const num = await moxxie('add', 'x', '--url', sim.url, '--token-id', 'a@pam!bb', '--max-parallel', 'lots');
     expect(num.err).toMatch(/--max-parallel must be a whole number/);
-    expect((await moxxie('use', 'nowhere')).err).toMatch(/context 'nowhere' is not configured .*known: lab, audit, demo/);
+    const nowhere = await moxxie('use', 'nowhere');
+    expect(nowhere.code).toBe(2);
+    expect(nowhere.err).toMatch(/context 'nowhere' is not configured .*known: lab, audit, demo/);
     const unknown = await moxxie('frobnicate');
     expect(unknown.code).toBe(2);
     expect(unknown.err).toMatch(/unknown subcommand 'frobnicate'/);
     expect((await moxxie('add', 'x', '--bogus')).code).toBe(2);
+  });
+
+  it('refuses to overwrite a context without --force, and removes one', async () => {
+    const before = readFileSync(configPath(), 'utf8');
+    const again = await moxxie('add', 'lab', '--url', sim.url, '--token-id', 'other@pam!x');
+    expect(again.code).toBe(2);
+    expect(again.err).toMatch(/context 'lab' already exists .*add --force to replace it \(or moxxie config remove lab\)/);
+    expect(readFileSync(configPath(), 'utf8')).toBe(before);
+    expect((await moxxie('add', 'demo', '--url', sim.url, '--token-id', 'a@pam!bb')).err).toMatch(/built-in demo context/);
+
+    const forced = await moxxie('add', 'spare', '--url', sim.url, '--token-id', 'a@pam!bb');
+    expect(forced.code).toBe(0);
+    const replaced = await moxxie('add', 'spare', '--url', sim.url, '--token-id', 'c@pam!dd', '--force');
+    expect(replaced.code).toBe(0);
+    expect(replaced.out).toMatch(/replaced context 'spare'/);
+    expect(JSON.parse(readFileSync(configPath(), 'utf8')).contexts.spare.auth).toEqual({ tokenId: 'c@pam!dd' });
+
+    const removed = await moxxie('remove', 'spare');
+    expect(removed.code).toBe(0);
+    expect(removed.out).toMatch(/removed context 'spare'/);
+    const file = JSON.parse(readFileSync(configPath(), 'utf8'));
+    expect(file.contexts.spare).toBeUndefined();
+    expect(file.current).toBe('audit');
+    const unknown = await moxxie('remove', 'spare');
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toMatch(/context 'spare' is not configured .*known: lab, audit/);
+    expect((await moxxie('remove', 'demo')).code).toBe(2);
   });
 
   it('tests a token context: version, nodes, online nodes, VMs and write access, never printing the secret', async () => {
