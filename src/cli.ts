@@ -39,7 +39,7 @@ Usage:
   moxxie vms [SELECTOR] [--json | --ids] [--demo | --context NAME]
   moxxie sim [--port 8006] [--nodes 4] [--vms 60] [--http]
   moxxie config list | use NAME | add NAME ... [--force] | remove NAME | test [NAME]
-  moxxie help
+  moxxie help | --version
 `;
 
 const usageTail = `
@@ -58,10 +58,21 @@ async function usage(): Promise<string> {
   }
 }
 
+/** The version in package.json (dist/src/cli.js and src/cli.ts are both two levels below it). */
+async function packageVersion(): Promise<string> {
+  const { readFile } = await import('node:fs/promises');
+  const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8').catch(() => readFile(new URL('../package.json', import.meta.url), 'utf8'))) as { version: string };
+  return pkg.version;
+}
+
 async function main(argv: string[]): Promise<number> {
   const [first, ...rest] = argv;
   if (first === 'help' || first === '--help' || first === '-h') {
     process.stdout.write(await usage());
+    return 0;
+  }
+  if (first === '--version' || first === '-V' || first === 'version') {
+    process.stdout.write(`moxxie ${await packageVersion()}\n`);
     return 0;
   }
   const name = first && !first.startsWith('-') ? first : 'tui';

@@ -46,6 +46,9 @@ describe('capability verbs: help from the registry', SLOW, () => {
   it('lists one verb per capability in moxxie help, and each verb documents every field of its request', async () => {
     const help = await moxxie(['help']);
     expect(help.code, help.err).toBe(0);
+    const version = await moxxie(['--version']);
+    expect(version.code).toBe(0);
+    expect(version.out).toMatch(/^moxxie \d+\.\d+\.\d+\n$/);
     const capabilities = Object.values(CAPABILITIES);
     const helps = await Promise.all(capabilities.map((c) => moxxie([...c.names.verb, '--help'])));
     for (const [i, c] of capabilities.entries()) {
