@@ -126,8 +126,8 @@ function took(op: OperationRecord): string {
   return op.finishedAt ? `${((op.finishedAt - op.startedAt) / 1000).toFixed(1)} s` : '-';
 }
 
-function operationsText(ops: OperationRecord[]): string {
-  if (!ops.length) return 'no operations recorded';
+function operationsText(ops: OperationRecord[], filtered = false): string {
+  if (!ops.length) return filtered ? 'no operations match these filters' : 'no operations recorded';
   return textTable(
     ['ID', 'STARTED', 'KIND', 'STATUS', 'BY', 'TOOK', 'VMS'],
     ops.map((o) => [o.id, formatTime(o.startedAt), o.kind, `${o.status}${o.dryRun ? ' (dry)' : ''}`, o.frontEnd, took(o), counts(o)]),
@@ -149,7 +149,7 @@ async function answer(store: HistoryStore, args: HistoryArgs): Promise<unknown> 
   switch (args.sub) {
     case 'list': {
       const operations = await store.listOperations({ status: args.status, frontEnd: args.frontEnd, limit: args.limit });
-      return args.json ? { operations } : operationsText(operations);
+      return args.json ? { operations } : operationsText(operations, args.status !== undefined || args.frontEnd !== undefined);
     }
     case 'show': {
       const operation = await store.getOperation(args.id!);

@@ -142,7 +142,10 @@ export async function run(argv: string[]): Promise<number> {
       const pass = scheduler.runOnce();
       await Promise.race([pass, stopRequested]);
       if (signalled) ({ unfinished } = await scheduler.stop(stopTimeout * 1000));
-      await pass;
+      const done = await pass;
+      // One line even when nothing was due, so a cron wrapper's log says the pass happened.
+      const next = done.nextDueAt !== undefined ? `; next fire ${new Date(done.nextDueAt).toISOString()}` : '';
+      log({ event: 'info', message: `once: ${done.started ? `${done.started} run(s) started and finished` : 'nothing was due'} (${done.enabled} enabled job(s))${next}` });
       return 0;
     }
     const all = await jobs.list();

@@ -344,7 +344,7 @@ export class PveClient implements PveRequester {
       });
     }
     if (code === 'ECONNREFUSED' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
-      return new PveError('unreachable', `${at}: cannot connect to ${this.url} (${code})`, { method, path, requestSent: false, hint: 'check the context url and that pveproxy is running on port 8006' });
+      return new PveError('unreachable', `${at}: cannot connect to ${this.url} (${code})`, { method, path, requestSent: false, hint: `check the context url and that pveproxy is running on port ${new URL(this.url).port || (this.url.startsWith('http:') ? '80' : '443')}` });
     }
     if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ALTNAME/.test(code)) {
       // The handshake failed, so nothing was sent.

@@ -84,11 +84,18 @@ export class Scheduler {
   }
 
   /** One pass: starts every due job (and maintenance); resolves when the runs it started have finished. */
-  async runOnce(): Promise<void> {
+  /** Runs what is due now and waits for it; says how many runs it started and when the next fire is. */
+  async runOnce(): Promise<{ started: number; enabled: number; nextDueAt?: number }> {
     await this.maintain(true);
-    await this.dispatchDue();
+    const before = this.runsStarted;
+    const nextDue = await this.dispatchDue();
     await Promise.all([...this.inFlight]);
+    const enabled = (await this.opts.jobs.list()).filter((j) => j.enabled).length;
+    return { started: this.runsStarted - before, enabled, ...(Number.isFinite(nextDue) ? { nextDueAt: nextDue } : {}) };
   }
+
+  /** Runs this scheduler started (for runOnce's summary). */
+  private runsStarted = 0;
 
   /**
    * Stops: no new runs; running runs start no new steps; steps already running get `boundMs` to finish
@@ -213,6 +220,7 @@ export class Scheduler {
       return;
     }
     const trigger = late > ON_TIME_MS ? 'catch-up' : 'schedule';
+    this.runsStarted++;
     const p = this.opts.jobs
       .trigger(job.id, {
         trigger,

@@ -83,8 +83,9 @@ describe('headless scheduler', () => {
     const res = await scheduler(['--once', '--json'], env).done;
     expect(res.err).toBe('');
     expect(res.code).toBe(0);
-    const lines = res.out.trim().split('\n').map((l) => JSON.parse(l) as { event: string; job: string; status?: string; counts?: Record<string, number> });
-    expect(lines.map((l) => l.event)).toEqual(['run-start', 'run-end']);
+    const lines = res.out.trim().split('\n').map((l) => JSON.parse(l) as { event: string; job: string; status?: string; counts?: Record<string, number>; message?: string });
+    expect(lines.map((l) => l.event)).toEqual(['run-start', 'run-end', 'info']);
+    expect(lines[2].message).toMatch(/^once: 1 run\(s\) started and finished \(1 enabled job\(s\)\)/);
     expect(lines[1]).toMatchObject({ job: 'daily', status: 'succeeded', counts: { succeeded: 2 } });
     for (const id of [8200, 8201]) expect(sim.state.vm(id)!.snapshots.some((s) => s.name === `once-${id}`)).toBe(true);
     const runs = await store.listJobRuns({ jobId: 'job-daily' });
@@ -93,9 +94,10 @@ describe('headless scheduler', () => {
     // The operation is in the history too, and no secret is anywhere in it.
     expect((await store.listOperations())[0]).toMatchObject({ frontEnd: 'scheduler', status: 'succeeded' });
     expect(JSON.stringify(await store.read())).not.toContain(sim.credentials.tokenSecret);
-    // Nothing is due any more.
+    // Nothing is due any more: one line says so.
     const again = await scheduler(['--once', '--json'], env).done;
-    expect(again.out).toBe('');
+    expect(again.code).toBe(0);
+    expect(again.out.trim().split('\n').map((l) => JSON.parse(l) as { event: string; message: string })).toEqual([expect.objectContaining({ event: 'info', message: expect.stringMatching(/^once: nothing was due \(1 enabled job\(s\)\)/) })]);
   });
 
   it('--once does not run a destructive job nobody confirmed (written into the store by hand): a refused run, the VM still running', async () => {

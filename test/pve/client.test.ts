@@ -209,7 +209,8 @@ describe('typed errors', () => {
     const err = await failure(c.get('/version'));
     expect(err.kind).toBe('unreachable');
     expect(err.message).toMatch(/ECONNREFUSED/);
-    expect(err.hint).toMatch(/url|pveproxy/);
+    // The hint names the port the context uses, not PVE's default.
+    expect(err.hint).toContain(`pveproxy is running on port ${new URL(gone.url).port}`);
   });
 
   it('types parameter errors with their per-parameter messages', async () => {

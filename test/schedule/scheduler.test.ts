@@ -64,12 +64,13 @@ describe('scheduler loop', () => {
       d.jobs[0].lastScheduledAt = lastHour - 3 * 3600_000 + 1000;
     });
     const sched = new Scheduler({ jobs, store, graceMs: Date.now() - lastHour + 60_000 });
-    await sched.runOnce();
+    expect(await sched.runOnce()).toMatchObject({ started: 1, enabled: 1 });
     const runs = await jobs.runs(j.id);
     expect(runs.find((r) => r.status === 'succeeded')).toMatchObject({ trigger: 'catch-up', scheduledAt: lastHour });
     expect(runs.find((r) => r.status === 'missed')).toMatchObject({ missedFires: 2 });
-    // Nothing is due now: a second pass runs nothing more.
-    await sched.runOnce();
+    // Nothing is due now: a second pass runs nothing more, and says so.
+    const idle = await sched.runOnce();
+    expect(idle).toMatchObject({ started: 0, enabled: 1 });
     expect((await jobs.runs(j.id)).length).toBe(runs.length);
   });
 
