@@ -101,7 +101,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       const parsed = zs.safeParse(value);
       if (parsed.success) return { value: parsed.data };
       if (value === undefined && httpPart === 'body') return { error: new RequestError('body', 'required: a JSON object (Content-Type: application/json); /api/v1/openapi.json shows its fields') };
-      const issue = parsed.error.issues[0];
+      // A misspelt field first: the missing field it was meant to be is then named by its nearest match.
+      const issue = parsed.error.issues.find((i) => i.code === 'unrecognized_keys') ?? parsed.error.issues[0];
       const { field, message } = issueMessage(zs, issue, prefix);
       return { error: new RequestError(field === '(request)' ? (prefix ?? 'body') : field, message) };
     };
