@@ -14,6 +14,7 @@ import { isCapabilityRoute, type Answer, type CapabilityRoute, type HandlerRoute
 import { REST_ROUTES } from './routes/index.js';
 import { controlQuery, errorSchema, operationSchema } from './schemas.js';
 import { requireVm } from './vm-lookup.js';
+import { InventoryReads } from './inventory-reads.js';
 
 export const API_PREFIX = '/api/v1';
 
@@ -23,7 +24,7 @@ export type ServeLogEvent =
   | { event: 'info'; message: string }
   | { event: 'error'; message: string };
 
-export interface AppOptions extends RestDeps {
+export interface AppOptions extends Omit<RestDeps, 'reads'> {
   /** Requests must send `Authorization: Bearer <token>` (all but /health). */
   token?: string;
   /** Whether a Host header names this server (DNS rebinding: a browser page must not reach a loopback API). */
@@ -47,7 +48,7 @@ async function runCapability(deps: RestDeps, route: CapabilityRoute, input: Rout
   const wait = query.wait ?? !route.long;
   const vmid = route.vm?.(input);
   if (vmid !== undefined) {
-    const vm = await requireVm(deps.core, vmid);
+    const vm = await requireVm(deps.reads, vmid);
     if (vm.lock && !dryRun) throw conflict(`VM ${vmid} is locked (${vm.lock}): PVE is running a ${vm.lock} task on it; retry once it has finished`);
     await route.check?.(deps, input, vmid);
   }
@@ -144,7 +145,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     reply.code(404).send({ error: 'not-found', message: `no endpoint ${request.method} ${request.url.replace(/\?.*/, '')}; ${API_PREFIX}/openapi.json lists them` }),
   );
 
-  const deps: RestDeps = { core: opts.core, jobs: opts.jobs, history: opts.history };
+  const deps: RestDeps = { core: opts.core, jobs: opts.jobs, history: opts.history, reads: new InventoryReads(opts.core) };
+  app.addHook('onClose', async () => deps.reads.close());
   app.get('/health', { schema: { summary: 'Liveness and the context served', tags: ['Server'] } }, async () => ({
     status: 'ok',
     context: opts.core.context.name,
@@ -164,7 +166,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
         const input: RouteInput = { params: request.params, query: request.query ?? {}, body: request.body };
         const answer = isCapabilityRoute(route) ? await runCapability(deps, route, input, request) : await (route as HandlerRoute).handle(deps, input);
         if (answer.headers) reply.headers(answer.headers);
-        return reply.code(answer.status ?? 200).type('application/json').send(answer.body);
+        return reply.code(answer.status ?? 200).type('application/json').send(answer.raw ?? answer.body);
       },
     });
   }

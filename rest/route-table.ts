@@ -6,11 +6,13 @@ import type { MoxxieCore } from '../src/core.js';
 import type { HistoryStore } from '../src/history/store.js';
 import type { OperationKind } from '../src/ops/types.js';
 import type { JobManager } from '../src/schedule/jobs.js';
+import type { InventoryReads } from './inventory-reads.js';
 
 export interface RestDeps {
   core: MoxxieCore;
   jobs: JobManager;
   history: HistoryStore;
+  reads: InventoryReads;
 }
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -37,7 +39,9 @@ interface RouteBase {
 
 export interface Answer {
   status?: number;
-  body: unknown;
+  body?: unknown;
+  /** The body already serialized and encoded (an answer shared by identical requests). */
+  raw?: Buffer;
   headers?: Record<string, string>;
 }
 

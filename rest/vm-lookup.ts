@@ -1,10 +1,14 @@
 // The VM a path names (`/vms/{id}`), from one inventory read: an unknown id, or a container, is a 404.
-import type { MoxxieCore } from '../src/core.js';
 import type { Vm } from '../src/inventory/model.js';
 import { notFound } from './errors.js';
+import type { InventoryReads } from './inventory-reads.js';
 
-export async function requireVm(core: MoxxieCore, vmid: number): Promise<Vm> {
-  const vm = (await core.inventory()).vms.find((v) => v.vmid === vmid);
+/** The VM from a fresh (possibly shared) inventory read. */
+export async function requireVm(reads: InventoryReads, vmid: number): Promise<Vm> {
+  return checked((await reads.fresh()).vms.find((v) => v.vmid === vmid), vmid);
+}
+
+export function checked(vm: Vm | undefined, vmid: number): Vm {
   if (!vm) throw notFound(`VM ${vmid} does not exist in this cluster`);
   if (vm.type !== 'qemu') throw notFound(`${vmid} is an ${vm.type} container, not a VM; /vms serves qemu VMs only`);
   return vm;

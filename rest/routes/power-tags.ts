@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { power } from '../../src/ops/capabilities/power.js';
 import { tags as tagCapability } from '../../src/ops/capabilities/tags.js';
 import { RequestError } from '../../src/ops/errors.js';
+import { tagCounts, vmsWithTag } from '../../src/inventory/summary.js';
 import type { CapabilityRoute, HandlerRoute } from '../route-table.js';
 import { vmRow, vmRowSchema } from '../schemas.js';
 
@@ -23,22 +24,22 @@ const listTags: HandlerRoute = {
   summary: 'Every tag in use, sorted',
   group: 'Tags',
   response: z.array(z.string()),
-  async handle({ core }) {
-    return { body: (await core.listTags()).map((t) => t.tag).sort() };
+  async handle({ reads }) {
+    return { body: tagCounts(await reads.fresh()).map((t) => t.tag).sort() };
   },
 };
 
 const tagParams = z.strictObject({ tag: z.string().min(1).max(128) });
 
-const vmsWithTag: HandlerRoute<{ tag: string }> = {
+const taggedVms: HandlerRoute<{ tag: string }> = {
   method: 'GET',
   url: '/tags/:tag/vms',
   summary: 'The VMs carrying a tag',
   group: 'Tags',
   params: tagParams,
   response: z.array(vmRowSchema),
-  async handle({ core }, { params }) {
-    return { body: (await core.vmsWithTag(params.tag)).filter((vm) => vm.type === 'qemu').map(vmRow) };
+  async handle({ reads }, { params }) {
+    return { body: vmsWithTag(await reads.fresh(), params.tag).filter((vm) => vm.type === 'qemu').map(vmRow) };
   },
 };
 
@@ -67,4 +68,4 @@ const bulkTags: CapabilityRoute<undefined, { namePattern?: string; vmIds?: strin
   },
 };
 
-export const powerTagRoutes = [bulkPower, listTags, vmsWithTag, bulkTags];
+export const powerTagRoutes = [bulkPower, listTags, taggedVms, bulkTags];

@@ -15,7 +15,7 @@ const snapshotParams = vmIdParam.extend({ name: existingSnapshotNameField('the s
 type SnapshotParams = z.output<typeof snapshotParams>;
 
 async function snapshotNames(deps: RestDeps, vmid: number): Promise<Set<string>> {
-  const vm = await requireVm(deps.core, vmid);
+  const vm = await requireVm(deps.reads, vmid);
   return new Set((await deps.core.listSnapshots({ vmid, node: vm.node, type: vm.type })).map((s) => s.name));
 }
 
@@ -41,8 +41,8 @@ const listSnapshots: HandlerRoute<{ id: number }> = {
   group: 'Snapshots',
   params: vmIdParam,
   response: z.array(snapshotRow),
-  async handle({ core }, { params }) {
-    const vm = await requireVm(core, params.id);
+  async handle({ core, reads }, { params }) {
+    const vm = await requireVm(reads, params.id);
     return { body: await core.listSnapshots({ vmid: vm.vmid, node: vm.node, type: vm.type }) };
   },
 };

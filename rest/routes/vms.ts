@@ -8,7 +8,9 @@ import { nameMatcher } from '../../src/select/name-glob.js';
 import { parseVmIds } from '../../src/select/vm-ids.js';
 import type { CapabilityRoute, HandlerRoute, RouteInput } from '../route-table.js';
 import { queryInt, vmIdParam, vmRow, vmRowSchema } from '../schemas.js';
-import { requireVm, withoutSecrets } from '../vm-lookup.js';
+import { checked, requireVm, withoutSecrets } from '../vm-lookup.js';
+import { parseTags } from '../../src/inventory/inventory.js';
+import { PveError } from '../../src/pve/errors.js';
 import { RequestError } from '../../src/ops/errors.js';
 
 const STATUSES = ['running', 'stopped', 'paused', 'suspended', 'unknown'] as const;
@@ -59,11 +61,21 @@ const listVms: HandlerRoute<undefined, ListQuery> = {
   group: 'VMs',
   query: listQuery,
   response: z.array(vmRowSchema),
-  async handle({ core }, { query }) {
-    const vms = filterVms((await core.inventory()).vms, query);
-    const offset = query.offset ?? 0;
-    const page = vms.slice(offset, query.limit === undefined ? undefined : offset + query.limit);
-    return { body: page.map(vmRow), headers: { 'x-total-count': String(vms.length) } };
+  async handle({ reads }, { query }) {
+    const inventory = await reads.fresh();
+    // Requests that shared one inventory read and ask the same share one answer (200 clients polling the list).
+    let answers = reads.answers.get(inventory);
+    if (!answers) reads.answers.set(inventory, (answers = new Map()));
+    const key = JSON.stringify(query);
+    let answer = answers.get(key);
+    if (!answer) {
+      const vms = filterVms(inventory.vms, query);
+      const offset = query.offset ?? 0;
+      const page = vms.slice(offset, query.limit === undefined ? undefined : offset + query.limit);
+      answer = { raw: Buffer.from(JSON.stringify(page.map(vmRow))), headers: { 'x-total-count': String(vms.length) } };
+      answers.set(key, answer);
+    }
+    return answer;
   },
 };
 
@@ -74,10 +86,24 @@ const getVm: HandlerRoute<{ id: number }> = {
   group: 'VMs',
   params: vmIdParam,
   response: vmRowSchema.extend({ config: z.record(z.string(), z.unknown()) }),
-  async handle({ core }, { params }) {
-    const vm = await requireVm(core, params.id);
-    const config = await core.getVmConfig({ vmid: vm.vmid, node: vm.node, type: vm.type });
-    return { body: { ...vmRow(vm), config: withoutSecrets(config) } };
+  async handle({ core, reads }, { params }) {
+    const where = await reads.locate(params.id);
+    let vm = checked(where.vm, params.id);
+    let config: Record<string, unknown>;
+    try {
+      config = await core.getVmConfig({ vmid: vm.vmid, node: vm.node, type: vm.type });
+    } catch (err) {
+      // A location from a recent read may be out of date (the VM migrated): look again once.
+      if (!where.cached || !(err instanceof PveError)) throw err;
+      vm = await requireVm(reads, params.id);
+      config = await core.getVmConfig({ vmid: vm.vmid, node: vm.node, type: vm.type });
+    }
+    // Name, tags and lock from the config just read: they are what PVE has now.
+    const fromConfig = { name: typeof config.name === 'string' ? config.name : vm.name, tags: parseTags(config.tags === undefined ? undefined : String(config.tags)), lock: config.lock === undefined ? undefined : String(config.lock) };
+    const row = { ...vmRow(vm), name: fromConfig.name, tags: fromConfig.tags };
+    if (fromConfig.lock) row.lock = fromConfig.lock;
+    else delete row.lock;
+    return { body: { ...row, config: withoutSecrets(config) } };
   },
 };
 
