@@ -165,6 +165,29 @@ describe('the core\'s safety rules apply; a REST verb needs no confirmation', ()
   });
 });
 
+describe('shared inventory reads', () => {
+  it('concurrent list requests share one /cluster/resources read; a caller reads its own change at once', async () => {
+    const reads = () => h.cluster.sim.stats.byRoute['GET /cluster/resources'] ?? 0;
+    // A slow PVE: the first read is still in flight while the other requests arrive.
+    h.cluster.sim.faults.set({ latencyMs: 300 });
+    try {
+      const before = reads();
+      const answers = await Promise.all(Array.from({ length: 20 }, () => h.api('GET', '/api/v1/vms?namePattern=workshop-*')));
+      expect(new Set(answers.map((a) => JSON.stringify(a.body))).size).toBe(1);
+      expect(reads() - before).toBeLessThanOrEqual(2);
+    } finally {
+      h.cluster.sim.faults.set({ latencyMs: 0 });
+    }
+
+    expect((await h.api('GET', '/api/v1/vms/8206')).body.status).toBe('running');
+    const stop = await h.api('POST', '/api/v1/vms/8206/stop?wait=true');
+    expect(stop.status).toBe(200);
+    expect((await h.api('GET', '/api/v1/vms/8206')).body.status).toBe('stopped');
+    expect((await h.api('GET', '/api/v1/vms?vmIds=8206')).body[0].status).toBe('stopped');
+    expect(simVm(8206).status).toBe('stopped');
+  });
+});
+
 describe('read-only', () => {
   it('refuses every change with 403 and the reason; dry runs still answer the plan', async () => {
     const ro = await startRest({ readOnly: true });
