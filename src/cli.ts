@@ -24,6 +24,7 @@ const commands: Record<string, string> = {
   power: CAPABILITY_VERBS,
   tags: CAPABILITY_VERBS,
   mcp: '../mcp/command.js',
+  serve: '../rest/command.js',
   tui: '../tui/command.js',
 };
 
@@ -32,6 +33,7 @@ const usageHead = `moxxie — a terminal-first control plane for Proxmox VE
 Usage:
   moxxie [--demo] [--context NAME] [--read-only]   open the TUI
   moxxie mcp [--http] [--demo] [--context NAME]    run the MCP server (stdio by default)
+  moxxie serve [--demo | --context NAME] [--host 127.0.0.1] [--port 8080] [--read-only]   the REST API
   moxxie scheduler [--demo | --context NAME] [--once] [--json]
   moxxie jobs list | show | create | update | delete | enable | disable | trigger | runs ...
   moxxie history [list | show ID | audit] [--demo | --context NAME] [--json]

@@ -1,0 +1,98 @@
+// Operations of every kind, so a client can follow a long call: this process's live ones, then the history.
+import { z } from 'zod';
+import { OPERATION_STATUSES, type Operation, type OperationStatus } from '../../src/ops/types.js';
+import { conflict, notFound } from '../errors.js';
+import type { HandlerRoute } from '../route-table.js';
+import { operationSchema, queryInt } from '../schemas.js';
+
+const listQuery = z.strictObject({
+  status: z.enum(OPERATION_STATUSES as unknown as [OperationStatus, ...OperationStatus[]], { error: (iss) => `'${String(iss.input)}' is not valid; use one of ${OPERATION_STATUSES.join(', ')}` }).optional(),
+  limit: queryInt(1, 500).optional().describe('default 50'),
+  offset: queryInt(0, 1_000_000).optional(),
+});
+
+const rowSchema = z.object({
+  id: z.string(),
+  kind: z.string(),
+  label: z.string(),
+  status: z.string(),
+  dryRun: z.boolean(),
+  frontEnd: z.string(),
+  startedAt: z.number(),
+  finishedAt: z.number().optional(),
+  counts: z.record(z.string(), z.number()),
+});
+
+const countsOf = (op: Operation): Record<string, number> => {
+  const counts: Record<string, number> = {};
+  for (const t of op.targets) counts[t.state] = (counts[t.state] ?? 0) + 1;
+  return counts;
+};
+
+const listOperations: HandlerRoute<undefined, z.output<typeof listQuery>> = {
+  method: 'GET',
+  url: '/operations',
+  summary: 'Recent operations from every front end, newest first',
+  group: 'Operations',
+  query: listQuery,
+  response: z.array(rowSchema),
+  async handle({ core, history }, { query }) {
+    const limit = query.limit ?? 50;
+    const offset = query.offset ?? 0;
+    const live = core.operations.list().map((o) => ({ id: o.id, kind: o.kind, label: o.label, status: o.status, dryRun: o.dryRun, frontEnd: o.frontEnd, startedAt: o.startedAt, finishedAt: o.finishedAt, counts: countsOf(o) }));
+    const stored = (await history.listOperationSummaries({ status: query.status, limit: limit + offset + live.length })).map((o) => ({
+      id: o.id,
+      kind: o.kind,
+      label: o.label ?? o.kind,
+      status: o.status,
+      dryRun: o.dryRun,
+      frontEnd: o.frontEnd,
+      startedAt: o.startedAt,
+      finishedAt: o.finishedAt,
+      counts: { ...o.summary.counts },
+    }));
+    // Live entries win: the history may lag a coalesced write behind.
+    const merged = new Map<string, (typeof live)[number]>();
+    for (const op of [...live, ...stored]) if (!merged.has(op.id) && (!query.status || op.status === query.status)) merged.set(op.id, op);
+    return { body: [...merged.values()].sort((a, b) => b.startedAt - a.startedAt).slice(offset, offset + limit) };
+  },
+};
+
+const opParams = z.strictObject({ id: z.string().min(1).max(100) });
+
+const getOperation: HandlerRoute<{ id: string }> = {
+  method: 'GET',
+  url: '/operations/:id',
+  summary: 'One operation with every target and phase',
+  group: 'Operations',
+  params: opParams,
+  response: operationSchema,
+  async handle({ core, history }, { params }) {
+    const op = core.operations.get(params.id) ?? (await history.getOperation(params.id));
+    if (!op) throw notFound(`no operation '${params.id}'; GET /api/v1/operations lists recent ids`);
+    return { body: op };
+  },
+};
+
+const cancelOperation: HandlerRoute<{ id: string }> = {
+  method: 'POST',
+  url: '/operations/:id/cancel',
+  summary: 'Cancel a running operation of this server: nothing new starts; steps running at PVE finish and report',
+  group: 'Operations',
+  params: opParams,
+  response: operationSchema,
+  async handle({ core, history }, { params }) {
+    const live = core.operations.get(params.id);
+    if (!live) {
+      const stored = await history.getOperation(params.id);
+      if (!stored) throw notFound(`no operation '${params.id}'`);
+      if (stored.status === 'running') throw conflict(`operation ${params.id} runs in another moxxie process (${stored.frontEnd}); cancel it there`);
+      throw conflict(`operation ${params.id} already ended (${stored.status}); there is nothing to cancel`);
+    }
+    if (live.finishedAt !== undefined) throw conflict(`operation ${params.id} already ended (${live.status}); there is nothing to cancel`);
+    core.operations.cancel(params.id);
+    return { status: 202, body: core.operations.get(params.id) ?? live };
+  },
+};
+
+export const operationRoutes = [listOperations, getOperation, cancelOperation];
