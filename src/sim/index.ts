@@ -12,6 +12,7 @@ import { generateCluster } from './generator.js';
 import { accessHandlers } from './handlers/access.js';
 import { clusterHandlers } from './handlers/cluster.js';
 import { lxcHandlers } from './handlers/lxc.js';
+import { lxcCreateHandlers } from './handlers/lxc-create.js';
 import { poolHandlers } from './handlers/pools.js';
 import { qemuConfigHandlers } from './handlers/qemu-config.js';
 import { qemuLifecycleHandlers } from './handlers/qemu-lifecycle.js';
@@ -105,6 +106,7 @@ const handlers = {
   ...vzdumpHandlers,
   ...poolHandlers,
   ...lxcHandlers,
+  ...lxcCreateHandlers,
   ...accessHandlers(),
 };
 
