@@ -48,6 +48,8 @@ export interface TargetResources {
   storages?: string[];
   /** The template a clone reads from. */
   template?: number;
+  /** Held alone: at most one step at a time per key, across the operation (a node's vzdump lock: `vzdump:pve1`). */
+  exclusive?: string[];
 }
 
 /** What a request's danger may depend on besides the request: the context's safe mode. */

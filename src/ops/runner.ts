@@ -126,6 +126,7 @@ export async function runPlan(op: Operation, targets: OperationTarget[], opts: R
   const nodes = new Usage();
   const storages = new Usage();
   const templates = new Usage();
+  const exclusives = new Usage();
   let running = 0;
   let stopped = false;
   const lockRetries = opts.lockRetries ?? DEFAULT_LOCK_RETRIES;
@@ -261,7 +262,8 @@ export async function runPlan(op: Operation, targets: OperationTarget[], opts: R
         const r = opts.resourcesOf(t);
         const storageKeys = r.storages ?? [];
         const templateKeys = r.template === undefined ? [] : [String(r.template)];
-        if (!nodes.fits(r.nodes, opts.maxPerNode) || !storages.fits(storageKeys, maxPerStorage) || !templates.fits(templateKeys, maxPerTemplate) || !gate.tryAcquireAll(r.guests)) {
+        const exclusiveKeys = r.exclusive ?? [];
+        if (!nodes.fits(r.nodes, opts.maxPerNode) || !storages.fits(storageKeys, maxPerStorage) || !templates.fits(templateKeys, maxPerTemplate) || !exclusives.fits(exclusiveKeys, 1) || !gate.tryAcquireAll(r.guests)) {
           i++;
           continue;
         }
@@ -270,6 +272,7 @@ export async function runPlan(op: Operation, targets: OperationTarget[], opts: R
         nodes.take(r.nodes);
         storages.take(storageKeys);
         templates.take(templateKeys);
+        exclusives.take(exclusiveKeys);
         void runOne(t)
           .catch((err: unknown) => finish(t, 'failed', `internal error: ${messageOf(err)}`))
           .finally(() => {
@@ -277,6 +280,7 @@ export async function runPlan(op: Operation, targets: OperationTarget[], opts: R
             nodes.give(r.nodes);
             storages.give(storageKeys);
             templates.give(templateKeys);
+            exclusives.give(exclusiveKeys);
             if (t.state === 'failed' && opts.failurePolicy === 'stop') stopped = true;
             gate.releaseAll(r.guests); // wakes every runner waiting on a guest, this one included
             pump();

@@ -13,6 +13,7 @@ import { accessHandlers } from './handlers/access.js';
 import { clusterHandlers } from './handlers/cluster.js';
 import { lxcHandlers } from './handlers/lxc.js';
 import { lxcCreateHandlers } from './handlers/lxc-create.js';
+import { qemuAgentHandlers } from './handlers/qemu-agent.js';
 import { poolHandlers } from './handlers/pools.js';
 import { qemuConfigHandlers } from './handlers/qemu-config.js';
 import { qemuLifecycleHandlers } from './handlers/qemu-lifecycle.js';
@@ -107,6 +108,7 @@ const handlers = {
   ...poolHandlers,
   ...lxcHandlers,
   ...lxcCreateHandlers,
+  ...qemuAgentHandlers,
   ...accessHandlers(),
 };
 
