@@ -9,7 +9,7 @@ import { deleteStorageContent, getStorageContent, postVzdump, putStorageContent,
 import { PveLockedError } from '../../pve/errors.js';
 import type { Params } from '../../pve/types.js';
 import { ttlMarker } from '../backup-list.js';
-import type { Capability, Phase, PhaseTools } from '../capability.js';
+import type { Capability, Phase, PhaseTools, PlanInput } from '../capability.js';
 import { RequestError } from '../errors.js';
 import { offlineNodesOf, PlanBuilder } from '../plan.js';
 import { boolField, enumField, intField, textField } from '../request-schema.js';
@@ -83,6 +83,8 @@ interface Spec {
   protect: boolean;
   mail?: 'always' | 'failure';
   removeOlder?: number;
+  /** The guest's archives on the storage when the plan was made: the one a step makes is not among them. */
+  before?: string[];
 }
 
 /** What each mode does to the guest, for the plan. */
@@ -109,6 +111,34 @@ async function backupsOf(t: PhaseTools, node: string, storage: string, vmid: num
 function madeNow(items: StorageContentItem[], before: string[], since: number): StorageContentItem | undefined {
   const old = new Set(before);
   return items.filter((i) => !old.has(i.volid) && (i.ctime ?? 0) >= since).sort((a, b) => (b.ctime ?? 0) - (a.ctime ?? 0))[0];
+}
+
+/** The archive as PVE lists it, checked against the request: protection and the notes' first line. */
+function verified(found: StorageContentItem, spec: Spec): string {
+  if (spec.protect && Number(found.protected ?? 0) !== 1) throw new StepFailure(`backup ${found.volid} is not protected`);
+  const wanted = spec.notesTemplate?.split('\\n')[0];
+  // PVE lists the first line of the notes; past a template's last variable the text must match exactly.
+  if (wanted !== undefined) {
+    const got = found.notes ?? '';
+    const ok = wanted.includes('{{') ? got.endsWith(wanted.slice(wanted.lastIndexOf('}}') + 2)) : got === wanted;
+    if (!ok) throw new StepFailure(`backup ${found.volid} has notes '${got}', not '${wanted}'`);
+  }
+  return `backed up to ${found.volid}${spec.protect ? ' (protected)' : ''}`;
+}
+
+/** The selected guests' archives on `storage` now, per guest: one read per online node (one in all for a shared storage). */
+async function existingBackups(input: PlanInput, storage: string, shared: boolean, offline: Set<string>): Promise<Map<number, string[]>> {
+  const wanted = new Set(input.vms.map((v) => v.vmid));
+  const nodes = [...new Set(input.vms.map((v) => v.node))].filter((n) => !offline.has(n));
+  const out = new Map<number, string[]>();
+  // A node whose list cannot be read leaves its guests without an entry: their steps read it themselves.
+  const lists = await Promise.all((shared ? nodes.slice(0, 1) : nodes).map(async (n) => ({ n, items: await getStorageContent(input.client, n, storage, { content: 'backup' }).catch(() => undefined) })));
+  for (const { n, items } of lists) {
+    if (!items) continue;
+    for (const vm of input.vms) if (shared || vm.node === n) out.set(vm.vmid, []);
+    for (const item of items) if (item.vmid !== undefined && wanted.has(item.vmid)) out.get(item.vmid)?.push(item.volid);
+  }
+  return out;
 }
 
 /** Runs one vzdump and awaits it; a guest's failure is reported with vzdump's own line (a lock is retried by the runner). */
@@ -146,7 +176,7 @@ export const backupCreate: Capability<BackupCreateRequest> = {
   names: { tool: 'create_backups', verb: ['backups', 'create'], cli: { aliases: { ttl: 'ttlDays', protect: 'protectBackup' } } },
   hints: { destructive: true, idempotent: false },
 
-  plan(input, req) {
+  async plan(input, req) {
     const offline = offlineNodesOf(input.inventory);
     const holder = input.inventory.storages.filter((s) => s.storage === req.storage);
     if (!holder.length) throw new RequestError('storage', `no storage '${req.storage}' in this cluster (backup storages: ${[...new Set(input.inventory.storages.filter((s) => s.content.includes('backup')).map((s) => s.storage))].join(', ') || 'none'})`);
@@ -161,6 +191,8 @@ export const backupCreate: Capability<BackupCreateRequest> = {
       mail: req.mailNotification,
       removeOlder: req.removeOlder,
     };
+    // One read per node (or one for a shared storage) of what is there now, instead of one per step.
+    const existing = req.dryRun ? new Map<number, string[]>() : await existingBackups(input, req.storage, holder.some((s) => s.shared), offline);
     const plan = new PlanBuilder();
     const extras = [spec.protect ? 'protected' : '', req.ttlDays ? `TTL ${req.ttlDays}d` : '', req.removeOlder !== undefined ? `then delete its unprotected backups older than ${req.removeOlder}d` : '']
       .filter(Boolean)
@@ -175,7 +207,7 @@ export const backupCreate: Capability<BackupCreateRequest> = {
         // removeOlder deletes: safe mode limits it to guests tagged 'moxxie' (the backup itself still runs).
         const guarded = spec.removeOlder !== undefined ? safeModeSkip(vm, { safeMode: input.safeMode, force: input.force }) : undefined;
         const mine = guarded ? { ...spec, removeOlder: undefined } : spec;
-        plan.add(vm, `${action}; ${modeEffect(vm, mode)}${extras ? `; ${extras}` : ''}${guarded ? ` (older backups kept: ${guarded})` : ''}`, { ...mine });
+        plan.add(vm, `${action}; ${modeEffect(vm, mode)}${extras ? `; ${extras}` : ''}${guarded ? ` (older backups kept: ${guarded})` : ''}`, { ...mine, before: existing.get(vm.vmid) });
       }
     }
     return plan.build();
@@ -193,19 +225,21 @@ export const backupCreate: Capability<BackupCreateRequest> = {
         check: async (t) => {
           const since = t.data.since as number | undefined;
           if (since === undefined) return undefined;
-          const made = madeNow(await backupsOf(t, node, spec.storage, vmid), (t.data.before as string[] | undefined) ?? [], since);
+          const made = madeNow(await backupsOf(t, node, spec.storage, vmid), spec.before ?? (t.data.before as string[] | undefined) ?? [], since);
           if (!made) return undefined;
           t.data.volid = made.volid;
-          return `backed up to ${made.volid}`;
+          return verified(made, spec);
         },
         run: async (t) => {
-          t.data.before = (await backupsOf(t, node, spec.storage, vmid)).map((i) => i.volid);
+          const before = spec.before ?? (await backupsOf(t, node, spec.storage, vmid)).map((i) => i.volid);
+          if (!spec.before) t.data.before = before;
           t.data.since = Math.floor(Date.now() / 1000) - 1;
           await vzdump(t, node, vmid, spec);
-          const made = madeNow(await backupsOf(t, node, spec.storage, vmid), t.data.before as string[], t.data.since as number);
+          // Success is the archive in the storage's content with the notes and protection asked for, not the task alone.
+          const made = madeNow(await backupsOf(t, node, spec.storage, vmid), before, t.data.since as number);
           if (!made) throw new StepFailure(`the vzdump task ended OK but no new backup of VM ${vmid} is in ${spec.storage}'s content`);
           t.data.volid = made.volid;
-          return `backed up to ${made.volid}`;
+          return verified(made, spec);
         },
         // A rollback removes the archive it made (unprotecting it first: PVE refuses to delete a protected one).
         undo: async (t) => {
@@ -215,24 +249,6 @@ export const backupCreate: Capability<BackupCreateRequest> = {
           const upid = await deleteStorageContent(t.client, node, spec.storage, volid);
           if (upid) await t.awaitTask(upid);
           return `removed ${volid}`;
-        },
-      },
-      {
-        name: 'verify',
-        changesNothing: true,
-        run: async (t) => {
-          const volid = (target.phases.find((p) => p.name === 'backup')?.data?.volid as string | undefined) ?? undefined;
-          const found = (await backupsOf(t, node, spec.storage, vmid)).find((i) => i.volid === volid);
-          if (!found) throw new StepFailure(`backup ${volid ?? '(unknown)'} is not in ${spec.storage}'s content`);
-          if (spec.protect && Number(found.protected ?? 0) !== 1) throw new StepFailure(`backup ${found.volid} is not protected`);
-          const wanted = spec.notesTemplate?.split('\\n')[0];
-          // PVE lists the first line of the notes; a template's variables are only checked for the marker that follows them.
-          if (wanted !== undefined) {
-            const got = found.notes ?? '';
-            const ok = wanted.includes('{{') ? got.endsWith(wanted.slice(wanted.lastIndexOf('}}') + 2)) : got === wanted;
-            if (!ok) throw new StepFailure(`backup ${found.volid} has notes '${got}', not '${wanted}'`);
-          }
-          return `${found.volid}${spec.protect ? ' (protected)' : ''}`;
         },
       },
     ];
