@@ -14,6 +14,7 @@ import { offlineNodesOf, PlanBuilder } from '../plan.js';
 import { intField, textField } from '../request-schema.js';
 import { StepCancelled, StepFailure } from '../runner.js';
 import { offlineReason } from '../safety.js';
+import { ageText } from '../../text/age.js';
 import { bulkFields } from './bulk-fields.js';
 
 const schema = z.strictObject({
@@ -43,13 +44,6 @@ export interface DrillRecord {
 }
 
 const POLL_MS = 500;
-
-export function ageText(seconds: number): string {
-  const d = Math.floor(seconds / 86400);
-  const h = Math.floor((seconds % 86400) / 3600);
-  const m = Math.floor((seconds % 3600) / 60);
-  return d ? `${d}d ${h}h` : h ? `${h}h ${m}m` : `${m}m`;
-}
 
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
 
