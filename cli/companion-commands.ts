@@ -15,7 +15,9 @@ export interface Companion {
 }
 
 /** By command word, then subcommand word. */
-export const COMPANIONS: Record<string, Record<string, Companion>> = {};
+export const COMPANIONS: Record<string, Record<string, Companion>> = {
+  backups: { list: { module: './backups-list.js', summary: 'list backups cluster-wide or of the selected VMs (size, age, protected, TTL)', usage: '[SELECTOR] [--storage ID] [--json]' } },
+};
 
 export function companionOf(command: string, sub: string | undefined): Companion | undefined {
   return sub === undefined ? undefined : COMPANIONS[command]?.[sub];

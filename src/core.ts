@@ -9,6 +9,7 @@ import type { SnapshotDeleteRequest } from './ops/capabilities/snapshot-delete.j
 import type { SnapshotRollbackRequest } from './ops/capabilities/snapshot-rollback.js';
 import type { TagRequest } from './ops/capabilities/tags.js';
 import type { Operation, OperationKind, OperationListener, RunOptions } from './ops/types.js';
+import type { BackupFilter, BackupListReport } from './ops/backup-list.js';
 
 // Request types come from the capabilities' schemas: one declaration, checked by the compiler.
 export type BulkSnapshotCreateRequest = SnapshotCreateRequest;
@@ -98,6 +99,8 @@ export interface MoxxieCore {
   /** A task's log: its last `limit` lines (default 500) unless `start` is given, and its state. */
   taskLog(upid: string, opts?: { limit?: number; start?: number }): Promise<TaskLog>;
   listTags(): Promise<TagCount[]>;
+  /** Backups cluster-wide from storage content, each once; what could not be read (an offline node) is in `warnings`. */
+  listBackups(filter?: BackupFilter, opts?: { signal?: AbortSignal }): Promise<BackupListReport>;
   vmsWithTag(tag: string): Promise<Vm[]>;
 
   createSnapshots(req: BulkSnapshotCreateRequest, opts?: RunOptions): Promise<Operation>;

@@ -3,8 +3,8 @@
 import type { ProcessOwner } from './process-owner.js';
 import type { VmSelector } from '../select/types.js';
 
-export type TaskType = 'snapshot_create' | 'snapshot_delete' | 'power_schedule';
-export const TASK_TYPES: TaskType[] = ['snapshot_create', 'snapshot_delete', 'power_schedule'];
+export type TaskType = 'snapshot_create' | 'snapshot_delete' | 'power_schedule' | 'backup_create' | 'backup_verify';
+export const TASK_TYPES: TaskType[] = ['snapshot_create', 'snapshot_delete', 'power_schedule', 'backup_create', 'backup_verify'];
 
 export interface SnapshotCreateParams {
   /** Placeholders as for bulk snapshots: {vm} {vmid} {date} {time} {datetime}. */
@@ -38,7 +38,28 @@ export interface PowerScheduleParams {
   maxParallel?: number;
 }
 
-export type JobParameters = SnapshotCreateParams | SnapshotDeleteParams | PowerScheduleParams;
+/** The bulk backup's fields (the seed's /backups/bulk body without the selection). */
+export interface BackupCreateParams {
+  storage: string;
+  mode?: 'snapshot' | 'suspend' | 'stop';
+  compress?: 'zstd' | 'gzip' | 'lzo' | '0';
+  notes?: string;
+  ttlDays?: number;
+  removeOlder?: number;
+  protectBackup?: boolean;
+  mailNotification?: 'always' | 'failure';
+  maxParallel?: number;
+}
+
+/** A restore drill's fields. */
+export interface BackupVerifyParams {
+  node?: string;
+  storage?: string;
+  bootTimeoutSeconds?: number;
+  maxParallel?: number;
+}
+
+export type JobParameters = SnapshotCreateParams | SnapshotDeleteParams | PowerScheduleParams | BackupCreateParams | BackupVerifyParams;
 
 export interface JobRecord {
   /** Stable across renames: the schedule and the runs hang on it. */

@@ -6,6 +6,7 @@ import type { Inventory, Vm } from '../inventory/model.js';
 import type { PveClient } from '../pve/client.js';
 import type { TaskResult } from '../pve/types.js';
 import type { GuestType, OperationKind, OperationTarget } from './types.js';
+import type { VmidAllocator } from './vmid-allocator.js';
 
 /** What a phase may use while it runs. */
 export interface PhaseTools {
@@ -18,6 +19,8 @@ export interface PhaseTools {
   progress(done: string): void;
   /** This phase's persisted data (journaled with the phase): what its undo or a resume needs. */
   data: Record<string, unknown>;
+  /** Race-safe VM ids for a phase that creates a guest (create, clone, restore). */
+  vmids: VmidAllocator;
 }
 
 /**
@@ -45,6 +48,8 @@ export interface TargetResources {
   storages?: string[];
   /** The template a clone reads from. */
   template?: number;
+  /** Held alone: at most one step at a time per key, across the operation (a node's vzdump lock: `vzdump:pve1`). */
+  exclusive?: string[];
 }
 
 /** What a request's danger may depend on besides the request: the context's safe mode. */
@@ -58,6 +63,8 @@ export interface PlanInput {
   vms: Vm[];
   safeMode: boolean;
   force: boolean;
+  /** Race-safe VM ids (a planner may reserve one to show it, and must release it). */
+  vmids: VmidAllocator;
 }
 
 export interface Plan {

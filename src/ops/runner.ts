@@ -10,6 +10,7 @@ import type { Phase, PhaseTools, TargetResources } from './capability.js';
 import type { PveClient } from '../pve/client.js';
 import { TARGET_STATES, type FailurePolicy, type Operation, type OperationEvent, type OperationStatus, type OperationTarget, type PhaseRecord, type TargetState } from './types.js';
 import { VmGate } from './vm-gate.js';
+import { inProcessVmids, type VmidAllocator } from './vmid-allocator.js';
 
 /** A phase failed with a message for the operator (PVE's own text where there is one). */
 export class StepFailure extends Error {}
@@ -30,6 +31,8 @@ export interface StepEnvironment {
   emit: (event: OperationEvent) => void;
   /** Durable record of a phase transition; awaited before and after each PVE call. */
   journal: (target: OperationTarget, phase: PhaseRecord) => Promise<void>;
+  /** VM ids for phases that create guests; the process-wide in-process allocator when absent. */
+  vmids?: VmidAllocator;
 }
 
 export interface RunnerOptions extends StepEnvironment {
@@ -123,6 +126,7 @@ export async function runPlan(op: Operation, targets: OperationTarget[], opts: R
   const nodes = new Usage();
   const storages = new Usage();
   const templates = new Usage();
+  const exclusives = new Usage();
   let running = 0;
   let stopped = false;
   const lockRetries = opts.lockRetries ?? DEFAULT_LOCK_RETRIES;
@@ -159,6 +163,7 @@ export async function runPlan(op: Operation, targets: OperationTarget[], opts: R
       const tools: PhaseTools = {
         client: opts.client,
         data: rec.data,
+        vmids: opts.vmids ?? inProcessVmids(),
         cancelled: () => opts.signal?.aborted === true,
         progress: (text) => {
           done = text;
@@ -257,7 +262,8 @@ export async function runPlan(op: Operation, targets: OperationTarget[], opts: R
         const r = opts.resourcesOf(t);
         const storageKeys = r.storages ?? [];
         const templateKeys = r.template === undefined ? [] : [String(r.template)];
-        if (!nodes.fits(r.nodes, opts.maxPerNode) || !storages.fits(storageKeys, maxPerStorage) || !templates.fits(templateKeys, maxPerTemplate) || !gate.tryAcquireAll(r.guests)) {
+        const exclusiveKeys = r.exclusive ?? [];
+        if (!nodes.fits(r.nodes, opts.maxPerNode) || !storages.fits(storageKeys, maxPerStorage) || !templates.fits(templateKeys, maxPerTemplate) || !exclusives.fits(exclusiveKeys, 1) || !gate.tryAcquireAll(r.guests)) {
           i++;
           continue;
         }
@@ -266,6 +272,7 @@ export async function runPlan(op: Operation, targets: OperationTarget[], opts: R
         nodes.take(r.nodes);
         storages.take(storageKeys);
         templates.take(templateKeys);
+        exclusives.take(exclusiveKeys);
         void runOne(t)
           .catch((err: unknown) => finish(t, 'failed', `internal error: ${messageOf(err)}`))
           .finally(() => {
@@ -273,6 +280,7 @@ export async function runPlan(op: Operation, targets: OperationTarget[], opts: R
             nodes.give(r.nodes);
             storages.give(storageKeys);
             templates.give(templateKeys);
+            exclusives.give(exclusiveKeys);
             if (t.state === 'failed' && opts.failurePolicy === 'stop') stopped = true;
             gate.releaseAll(r.guests); // wakes every runner waiting on a guest, this one included
             pump();
@@ -374,6 +382,7 @@ export async function runUndo(op: Operation, opts: StepEnvironment): Promise<voi
       const tools: PhaseTools = {
         client: opts.client,
         data: rec.data,
+        vmids: opts.vmids ?? inProcessVmids(),
         cancelled: () => false,
         progress: (text) => update(t, { message: text }),
         awaitTask: async (upid) => {

@@ -1,7 +1,7 @@
 // What each job task type runs: a capability of the core's registry and the request its parameters make.
 // The executor runs it, and its danger is the capability's own (no list of dangerous jobs of our own).
 import { createHash } from 'node:crypto';
-import type { JobRecord, PowerScheduleParams, SnapshotCreateParams, SnapshotDeleteParams, TaskType } from '../history/job-records.js';
+import type { BackupCreateParams, BackupVerifyParams, JobRecord, PowerScheduleParams, SnapshotCreateParams, SnapshotDeleteParams, TaskType } from '../history/job-records.js';
 import type { DangerPolicy } from '../ops/capability.js';
 import { labelOf, needsConfirmation } from '../ops/capabilities/index.js';
 import type { OperationKind } from '../ops/types.js';
@@ -66,6 +66,26 @@ export const JOB_TASKS: { readonly [T in TaskType]: JobTask } = {
       timeoutSeconds: 'parameters.timeoutSeconds',
       maxParallel: 'parameters.maxParallel',
     },
+  },
+  backup_create: {
+    kind: 'backup.create',
+    request: (job, run) => ({ ...(job.parameters as BackupCreateParams), vmSelectors: run.vmSelectors, dryRun: run.dryRun }),
+    fields: {
+      storage: 'parameters.storage',
+      mode: 'parameters.mode',
+      compress: 'parameters.compress',
+      notes: 'parameters.notes',
+      ttlDays: 'parameters.ttlDays',
+      removeOlder: 'parameters.removeOlder',
+      protectBackup: 'parameters.protectBackup',
+      mailNotification: 'parameters.mailNotification',
+      maxParallel: 'parameters.maxParallel',
+    },
+  },
+  backup_verify: {
+    kind: 'backup.verify',
+    request: (job, run) => ({ ...(job.parameters as BackupVerifyParams), vmSelectors: run.vmSelectors, dryRun: run.dryRun }),
+    fields: { node: 'parameters.node', storage: 'parameters.storage', bootTimeoutSeconds: 'parameters.bootTimeoutSeconds', maxParallel: 'parameters.maxParallel' },
   },
 };
 

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { unknownFieldMessage } from '../ops/request-schema.js';
 import { RequestError } from '../ops/errors.js';
 import { templateProblem } from '../ops/snapshot-names.js';
-import type { JobParameters, PowerScheduleParams, SnapshotCreateParams, SnapshotDeleteParams, TaskType } from '../history/job-records.js';
+import type { BackupCreateParams, BackupVerifyParams, JobParameters, PowerScheduleParams, SnapshotCreateParams, SnapshotDeleteParams, TaskType } from '../history/job-records.js';
 
 const TRUE = ['true', '1', 'yes'];
 const FALSE = ['false', '0', 'no'];
@@ -82,6 +82,32 @@ const powerSchedule = z
     return stripUndefined({ action: raw as PowerScheduleParams['action'], force: p.force, timeoutSeconds: p.timeoutSeconds, maxParallel: p.maxParallel });
   });
 
+// The bulk backup's own fields; the capability's schema checks them again (notes variables, ranges) at save.
+const backupCreate = z
+  .object({
+    storage: z.string({ message: "required: the storage to back up to, e.g. 'local'" }).min(1, "required: the storage to back up to, e.g. 'local'"),
+    mode: z.enum(['snapshot', 'suspend', 'stop']).optional(),
+    compress: z.enum(['zstd', 'gzip', 'lzo', '0']).optional(),
+    notes: z.string().optional(),
+    ttlDays: intish(1, 3653).optional(),
+    removeOlder: intish(0, 365).optional(),
+    protectBackup: boolish(undefined),
+    mailNotification: z.enum(['always', 'failure']).optional(),
+    maxParallel,
+  })
+  .strict()
+  .transform((p): BackupCreateParams => stripUndefined(p));
+
+const backupVerify = z
+  .object({
+    node: z.string().min(1, 'must be a node name').optional(),
+    storage: z.string().min(1, 'must be a storage id').optional(),
+    bootTimeoutSeconds: intish(10, 3600).optional(),
+    maxParallel,
+  })
+  .strict()
+  .transform((p): BackupVerifyParams => stripUndefined(p));
+
 function stripUndefined<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
@@ -90,6 +116,8 @@ const SCHEMAS: Record<TaskType, z.ZodType<JobParameters, unknown>> = {
   snapshot_create: snapshotCreate,
   snapshot_delete: snapshotDelete,
   power_schedule: powerSchedule,
+  backup_create: backupCreate,
+  backup_verify: backupVerify,
 };
 
 export function parseJobParameters(taskType: TaskType, raw: unknown): JobParameters {

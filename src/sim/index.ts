@@ -12,6 +12,8 @@ import { generateCluster } from './generator.js';
 import { accessHandlers } from './handlers/access.js';
 import { clusterHandlers } from './handlers/cluster.js';
 import { lxcHandlers } from './handlers/lxc.js';
+import { lxcCreateHandlers } from './handlers/lxc-create.js';
+import { qemuAgentHandlers } from './handlers/qemu-agent.js';
 import { poolHandlers } from './handlers/pools.js';
 import { qemuConfigHandlers } from './handlers/qemu-config.js';
 import { qemuLifecycleHandlers } from './handlers/qemu-lifecycle.js';
@@ -105,6 +107,8 @@ const handlers = {
   ...vzdumpHandlers,
   ...poolHandlers,
   ...lxcHandlers,
+  ...lxcCreateHandlers,
+  ...qemuAgentHandlers,
   ...accessHandlers(),
 };
 

@@ -120,21 +120,23 @@ describe('vzdump', () => {
     expect(t2.exitstatus).toBe('OK');
   });
 
-  it('backs up all guests of a node except excluded ones, and fails an unknown notes variable', async () => {
+  it('backs up all guests of a node except excluded ones, and refuses an unknown notes variable before any task', async () => {
     const onPve1 = sim.state.vms().filter((v) => v.node === 'pve1' && !v.lock);
     const t = await run(a.data<string>(a.post('/nodes/pve1/vzdump', { all: '1', exclude: String(onPve1[0].vmid), storage: 'local' })));
     expect(t.exitstatus).toBe('OK');
     const local = sim.state.storageContent('local').filter((v) => v.content === 'backup');
     expect(local.some((v) => v.vmid === onPve1[0].vmid)).toBe(false);
     expect(local.some((v) => v.vmid === onPve1[1].vmid && v.node === 'pve1')).toBe(true);
-    const bad = await run(a.data<string>(a.post('/nodes/pve1/vzdump', { vmid: String(onPve1[1].vmid), storage: 'local', 'notes-template': '{{guestname}} {{nope}}' })));
-    expect(bad.exitstatus).toBe('job errors');
-    expect(bad.log.some((l) => l.includes("found unknown: variable 'nope'"))).toBe(true);
+    const bad = await a.post('/nodes/pve1/vzdump', { vmid: String(onPve1[1].vmid), storage: 'local', 'notes-template': '{{guestname}} {{nope}}' });
+    expect(bad.status).toBe(400);
+    expect(bad.body!.errors).toEqual({ 'notes-template': "found unknown: variable 'nope' at char 14" });
   });
 
-  it('refuses a storage without backup content', async () => {
-    expect((await a.post('/nodes/pve1/vzdump', { vmid: '8200', storage: 'local-zfs' })).statusText).toBe("storage 'local-zfs' does not support backups");
-    expect((await a.post('/nodes/pve1/vzdump', { vmid: '8200', storage: 'nope' })).statusText).toBe("storage 'nope' does not exist");
+  it('fails the task for a storage without backup content or one that does not exist', async () => {
+    const noBackups = await run(a.data<string>(a.post('/nodes/pve1/vzdump', { vmid: '8200', storage: 'local-zfs' })));
+    expect(noBackups.exitstatus).toBe("could not get storage information for 'local-zfs': can't use storage 'local-zfs' for backups - wrong content type");
+    const missing = await run(a.data<string>(a.post('/nodes/pve1/vzdump', { vmid: '8200', storage: 'nope' })));
+    expect(missing.exitstatus).toBe("could not get storage information for 'nope': storage 'nope' does not exist");
   });
 });
 

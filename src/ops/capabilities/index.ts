@@ -2,6 +2,12 @@
 // the TUI, the CLI and the scheduler read it rather than keeping their own lists.
 import type { AnyCapability, DangerPolicy } from '../capability.js';
 import type { OperationKind } from '../types.js';
+import { backupCreate } from './backup-create.js';
+import { backupDelete } from './backup-delete.js';
+import { backupNotes } from './backup-notes.js';
+import { backupProtect, backupUnprotect } from './backup-protect.js';
+import { backupRestore } from './backup-restore.js';
+import { backupVerify } from './backup-verify.js';
 import { power } from './power.js';
 import { snapshotCreate } from './snapshot-create.js';
 import { snapshotDelete } from './snapshot-delete.js';
@@ -14,6 +20,13 @@ export const CAPABILITIES: { readonly [K in OperationKind]: AnyCapability } = {
   'snapshot.rollback': snapshotRollback,
   power,
   tags,
+  'backup.create': backupCreate,
+  'backup.protect': backupProtect,
+  'backup.unprotect': backupUnprotect,
+  'backup.notes': backupNotes,
+  'backup.delete': backupDelete,
+  'backup.restore': backupRestore,
+  'backup.verify': backupVerify,
 };
 
 export function capabilityOf(kind: OperationKind): AnyCapability {

@@ -4,6 +4,7 @@ import type { SimCluster } from '../cluster.js';
 import type { SimConfig, SimVmRecord } from '../model.js';
 import { DRIVE_RE, configValue, driveSize, formatSize, isCdrom, isCloudinit, volidOf } from '../vm-config.js';
 import { bool, isRootUser, nowSec, requirePriv, rootOnly, str, taskUser, vmidOf, type HandlerTable } from './context.js';
+import { restoreQemu } from './qemu-restore.js';
 
 /** Parameters of POST /nodes/{node}/qemu that are not VM options. */
 const CREATE_CONTROL = new Set(['node', 'vmid', 'archive', 'pool', 'start', 'storage', 'force', 'unique', 'bwlimit', 'live-restore', 'import-working-storage']);
@@ -51,6 +52,7 @@ function freshMacs(sim: SimCluster, config: SimConfig): void {
 
 export const qemuLifecycleHandlers: HandlerTable = {
   'POST /nodes/{node}/qemu': (ctx) => {
+    if (ctx.params.archive !== undefined) return restoreQemu(ctx);
     const { sim, params } = ctx;
     const node = String(params.node);
     const vmid = Number(params.vmid);

@@ -161,10 +161,9 @@ export const storageHandlers: HandlerTable = {
     requirePriv(ctx, `/storage/${String(ctx.params.storage)}`, 'Datastore.Allocate');
     const v = findVolume(ctx.sim, nodeOf(ctx), String(ctx.params.storage), String(ctx.params.volume));
     const notes = str(ctx.params, 'notes');
-    if (notes !== undefined) {
-      if (v.content !== 'backup') throw new SimApiError(500, `volume notes are not supported for content type '${v.content}'`);
-      v.notes = notes === '' ? undefined : notes;
-    }
+    // Only backups can be protected; notes may be set on any volume. Checked before anything changes.
+    if (ctx.params.protected !== undefined && v.content !== 'backup') throw new SimApiError(500, "only backups support attribute 'protected'");
+    if (notes !== undefined) v.notes = notes === '' ? undefined : notes;
     if (ctx.params.protected !== undefined) v.protected = bool(ctx.params, 'protected');
     ctx.sim.touch();
     return null;

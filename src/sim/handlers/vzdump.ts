@@ -1,8 +1,8 @@
 // POST /nodes/{node}/vzdump: backs up the node's guests one after another into a storage's content, with
 // notes, protection and pruning; one vzdump per node at a time, as PVE's global lock does.
-import { SimApiError, paramError } from '../api-error.js';
+import { SimApiError, SimTaskError, paramError } from '../api-error.js';
 import type { SimCluster } from '../cluster.js';
-import type { SimVmRecord } from '../model.js';
+import type { SimStorageRecord, SimVmRecord } from '../model.js';
 import { markBackups, parseRetention } from '../prune.js';
 import type { TaskWorker } from '../task-engine.js';
 import { splitList } from '../schema/formats.js';
@@ -72,8 +72,13 @@ export const vzdumpHandlers: HandlerTable = {
     }
     rootOnly(ctx, 'tmpdir', 'dumpdir', 'script', 'job-id');
     const storageId = str(params, 'storage') ?? 'local';
-    const st = sim.storage(storageId);
-    if (!st.content.includes('backup')) throw new SimApiError(500, `storage '${storageId}' does not support backups`);
+    // A storage that is missing or holds no backups fails the task, not the request: PVE::VZDump->new collects it as a job error.
+    const st = sim.storages.get(storageId);
+    const storageProblem = !st
+      ? `could not get storage information for '${storageId}': storage '${storageId}' does not exist`
+      : !st.content.includes('backup')
+        ? `could not get storage information for '${storageId}': can't use storage '${storageId}' for backups - wrong content type`
+        : undefined;
     const { local, orphaned } = selectGuests(sim, node, params);
     // Quirk kept from PVE: nothing local to back up answers "OK" and starts no task.
     if (!local.length && !orphaned.length && !bool(params, 'all')) return 'OK';
@@ -81,6 +86,14 @@ export const vzdumpHandlers: HandlerTable = {
     const compress = str(params, 'compress') ?? '0';
     const zext = compress === '0' ? '' : compress === 'gzip' ? '.gz' : compress === 'zstd' ? '.zst' : '.lzo';
     const notesTemplate = str(params, 'notes-template');
+    // The template is checked before any task starts: an unknown variable or escape is a 400 naming it.
+    if (notesTemplate !== undefined) {
+      try {
+        renderNotes(notesTemplate, { cluster: '', guestname: '', node: '', vmid: '' });
+      } catch (err) {
+        throw paramError({ 'notes-template': (err as Error).message });
+      }
+    }
     const protect = bool(params, 'protected');
     const remove = params.remove === undefined || bool(params, 'remove');
     const retention = parseRetention(str(params, 'prune-backups'));
@@ -98,6 +111,7 @@ export const vzdumpHandlers: HandlerTable = {
           () => w.log('INFO: trying to get global lock - waiting...'),
           async () => {
             w.log(`INFO: starting new backup job: ${commandLine}`);
+            if (storageProblem || !st) throw new SimTaskError(storageProblem ?? `storage '${storageId}' does not exist`);
             let failed = 0;
             for (const id of ids) {
               const vm = sim.vms.get(id);
@@ -105,7 +119,7 @@ export const vzdumpHandlers: HandlerTable = {
               w.log(`INFO: Starting Backup of VM ${id} (${type})`);
               const began = nowSec();
               w.log(`INFO: Backup started at ${new Date().toISOString().replace('T', ' ').slice(0, 19)}`);
-              const error = await backupOne(sim, w, vm, id, node);
+              const error = await backupOne(sim, w, vm, id, node, st);
               if (error) {
                 failed++;
                 w.log(`ERROR: Backup of VM ${id} failed - ${error}`);
@@ -120,7 +134,7 @@ export const vzdumpHandlers: HandlerTable = {
       },
     }).upid;
 
-    async function backupOne(sim: SimCluster, w: TaskWorker, vm: SimVmRecord | undefined, id: number, node: string): Promise<string | undefined> {
+    async function backupOne(sim: SimCluster, w: TaskWorker, vm: SimVmRecord | undefined, id: number, node: string, st: SimStorageRecord): Promise<string | undefined> {
       if (!vm || vm.node !== node) return `unable to find configuration file for VM ${id} on node '${node}'`;
       const lock = sim.lockOf(vm);
       if (lock) return `VM is locked (${lock})`;

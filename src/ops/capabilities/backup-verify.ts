@@ -1,0 +1,218 @@
+// Restore drills: for each selected VM, its newest backup is restored to a scratch id (fresh MACs, links down
+// so the copy never talks on its original's network), started, awaited until running (and until its guest
+// agent answers when the VM has one configured), then destroyed. Per VM the drill records the backup's age
+// (the recovery point), the restore and boot times and the outcome; a failure names the step and the scratch
+// VM is removed anyway.
+import { z } from 'zod';
+import type { Vm } from '../../inventory/model.js';
+import { postQemuAgentPing } from '../../pve/endpoints/guest-restore.js';
+import { deleteQemu, getQemuConfig, getQemuStatusCurrent, postQemuStatus, putQemuConfig } from '../../pve/endpoints/qemu.js';
+import { listBackupsReport, type BackupEntry } from '../backup-list.js';
+import type { Capability, PhaseTools } from '../capability.js';
+import { restoreArchive } from '../guest-restore.js';
+import { offlineNodesOf, PlanBuilder } from '../plan.js';
+import { intField, textField } from '../request-schema.js';
+import { StepCancelled, StepFailure } from '../runner.js';
+import { offlineReason } from '../safety.js';
+import { ageText } from '../../text/age.js';
+import { bulkFields } from './bulk-fields.js';
+
+const schema = z.strictObject({
+  ...bulkFields,
+  node: textField('must be a node name, e.g. pve2').optional().describe("node to restore the scratch VMs on (default: each backup's node, for shared storage the VM's own)"),
+  storage: textField("must be a storage id, e.g. 'local-zfs'").optional().describe("storage for the scratch VMs' disks (default: the archive's)"),
+  bootTimeoutSeconds: intField(10, 3600).optional().describe('how long to wait for the scratch VM to run (and its agent to answer), 10-3600, default 300'),
+});
+export type BackupVerifyRequest = z.infer<typeof schema>;
+
+interface Spec {
+  volid: string;
+  ctime: number;
+  node: string;
+  storage?: string;
+  sourceName: string;
+  bootTimeoutMs: number;
+}
+
+/** Per-VM outcome the drill records (in its phases' data and its message). */
+export interface DrillRecord {
+  backupAgeSeconds: number;
+  restoreMs?: number;
+  bootMs?: number;
+  agent?: boolean;
+  failedStep?: string;
+}
+
+const POLL_MS = 500;
+
+const secs = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
+
+async function pause(t: PhaseTools, ms: number): Promise<void> {
+  if (t.cancelled()) throw new StepCancelled('cancelled while waiting for the scratch VM');
+  await new Promise((r) => setTimeout(r, ms));
+}
+
+/** Stops (if needed) and destroys the scratch VM; best effort when `quiet` (after a failure). */
+async function destroyScratch(t: PhaseTools, node: string, vmid: number): Promise<void> {
+  const status = await getQemuStatusCurrent(t.client, node, vmid).catch(() => undefined);
+  if (!status) return;
+  if (status.status !== 'stopped') await t.awaitTask(await postQemuStatus(t.client, node, vmid, 'stop', {}));
+  await t.awaitTask(await deleteQemu(t.client, node, vmid, { purge: true, 'destroy-unreferenced-disks': true }));
+}
+
+export const backupVerify: Capability<BackupVerifyRequest> = {
+  kind: 'backup.verify',
+  title: 'Restore drill',
+  description:
+    "Prove backups restore: each selected VM's newest backup is restored to a scratch VM (fresh MACs, network links down), started, awaited until running (and its guest agent, when configured), then destroyed. Records backup age, restore and boot time, and the failed step if any.",
+  schema,
+  guestTypes: ['qemu'],
+  label: () => 'restore drill',
+  // It creates and destroys only its own scratch VMs.
+  destructive: () => false,
+  taskTimeoutMs: () => 12 * 3600_000,
+  names: { tool: 'restore_drill', verb: ['backups', 'drill'] },
+  hints: { destructive: false, idempotent: false },
+
+  async plan(input, req) {
+    const offline = offlineNodesOf(input.inventory);
+    const report = await listBackupsReport(input.client, input.inventory, { vmids: input.vms.map((v) => v.vmid) });
+    const newest = new Map<number, BackupEntry>();
+    for (const b of report.backups) if (b.guestType === 'qemu' && (newest.get(b.vmid)?.ctime ?? -1) < b.ctime) newest.set(b.vmid, b);
+    const plan = new PlanBuilder();
+    const now = Date.now() / 1000;
+    const timeout = (req.bootTimeoutSeconds ?? 300) * 1000;
+    for (const vm of input.vms as Vm[]) {
+      const b = newest.get(vm.vmid);
+      if (vm.type !== 'qemu') {
+        plan.skip(vm, 'restore drill', 'container drills are not supported yet (restore it with backups restore)');
+        continue;
+      }
+      if (!b) {
+        plan.skip(vm, 'restore drill', report.warnings.length ? `no backup found (${report.warnings.join('; ')})` : 'no backup to drill');
+        continue;
+      }
+      const node = req.node ?? (b.shared && !offline.has(vm.node) ? vm.node : b.node);
+      const action = `drill ${b.volid} (${ageText(now - b.ctime)} old) on ${node}`;
+      const blocked = offline.has(node) ? `node ${node} is offline` : !b.shared && node !== b.node ? `${b.volid} is local to ${b.node}; drill it there` : offlineReason({ ...vm, node }, offline);
+      if (blocked) plan.block(vm, action, blocked);
+      else {
+        const spec: Spec = { volid: b.volid, ctime: b.ctime, node, storage: req.storage, sourceName: vm.name, bootTimeoutMs: timeout };
+        plan.add(vm, action, { ...spec });
+      }
+    }
+    return plan.build();
+  },
+
+  // The source VM is only read (its backup); the scratch VM's node does the work.
+  resources: (t) => ({ guests: [], nodes: [(t.spec as unknown as Spec | undefined)?.node ?? t.node] }),
+
+  phases(target) {
+    const spec = target.spec as unknown as Spec;
+    const node = spec.node;
+    const record = (t: PhaseTools): DrillRecord => {
+      const first = target.phases[0]?.data as (DrillRecord & { scratch?: number }) | undefined;
+      return first ?? (t.data as unknown as DrillRecord);
+    };
+    const scratchOf = () => (target.phases[0]?.data?.scratch as number | undefined) ?? undefined;
+    /** Runs a step; on failure the scratch VM is destroyed and the step is named. */
+    const step = async (t: PhaseTools, name: string, body: () => Promise<string>): Promise<string> => {
+      try {
+        return await body();
+      } catch (err) {
+        const rec = record(t);
+        rec.failedStep = name;
+        const scratch = scratchOf();
+        let cleanup = '';
+        if (scratch !== undefined) {
+          cleanup = await destroyScratch(t, node, scratch).then(
+            () => `; scratch VM ${scratch} destroyed`,
+            (e: unknown) => `; scratch VM ${scratch} could NOT be destroyed: ${e instanceof Error ? e.message : String(e)}`,
+          );
+        }
+        const why = err instanceof Error ? err.message : String(err);
+        if (err instanceof StepCancelled) throw new StepCancelled(`${why}${cleanup}`);
+        throw new StepFailure(`drill failed at ${name}: ${why}${cleanup}`);
+      }
+    };
+    return [
+      {
+        name: 'restore',
+        taskType: 'qmrestore',
+        run: (t) =>
+          step(t, 'restore', async () => {
+            t.data.backupAgeSeconds = Math.max(0, Math.round(Date.now() / 1000 - spec.ctime));
+            const began = Date.now();
+            const vmid = await restoreArchive(
+              t,
+              { volid: spec.volid, guestType: 'qemu', node, storage: spec.storage, name: `drill-${spec.sourceName}`.slice(0, 63), unique: true, description: `moxxie restore drill of VM ${target.vmid} from ${spec.volid}` },
+              (id) => {
+                t.data.scratch = id;
+              },
+            );
+            // The copy must not talk on its original's network: every NIC's link goes down before it starts.
+            const config = await getQemuConfig(t.client, node, vmid);
+            const nics: Record<string, string> = {};
+            for (const [k, v] of Object.entries(config)) if (/^net\d+$/.test(k) && typeof v === 'string' && !/(?:^|,)link_down=1/.test(v)) nics[k] = `${v},link_down=1`;
+            if (Object.keys(nics).length) await putQemuConfig(t.client, node, vmid, nics);
+            t.data.restoreMs = Date.now() - began;
+            t.data.agent = /^(enabled=)?1/.test(String(config.agent ?? ''));
+            return `restored to scratch VM ${vmid} in ${secs(t.data.restoreMs as number)}`;
+          }),
+      },
+      {
+        name: 'start',
+        taskType: 'qmstart',
+        run: (t) =>
+          step(t, 'start', async () => {
+            const vmid = scratchOf()!;
+            record(t).bootMs = undefined;
+            (target.phases[0].data as Record<string, unknown>).bootBegan = Date.now();
+            await t.awaitTask(await postQemuStatus(t.client, node, vmid, 'start', {}));
+            return `started scratch VM ${vmid}`;
+          }),
+      },
+      {
+        name: 'wait-running',
+        changesNothing: true,
+        run: (t) =>
+          step(t, 'wait-running', async () => {
+            const vmid = scratchOf()!;
+            const rec = record(t);
+            const began = ((target.phases[0].data as Record<string, unknown>).bootBegan as number | undefined) ?? Date.now();
+            const deadline = began + spec.bootTimeoutMs;
+            for (;;) {
+              const s = await getQemuStatusCurrent(t.client, node, vmid);
+              if (s.status === 'running' && (s.qmpstatus ?? 'running') === 'running') break;
+              if (Date.now() > deadline) throw new StepFailure(`scratch VM ${vmid} is ${s.qmpstatus ?? s.status} after ${secs(spec.bootTimeoutMs)}`);
+              await pause(t, POLL_MS);
+            }
+            if (rec.agent) {
+              for (;;) {
+                const answered = await postQemuAgentPing(t.client, node, vmid).then(
+                  () => true,
+                  () => false,
+                );
+                if (answered) break;
+                if (Date.now() > deadline) throw new StepFailure(`the guest agent of scratch VM ${vmid} did not answer within ${secs(spec.bootTimeoutMs)}`);
+                await pause(t, POLL_MS);
+              }
+            }
+            rec.bootMs = Date.now() - began;
+            return `running${rec.agent ? ', agent answering' : ''} after ${secs(rec.bootMs)}`;
+          }),
+      },
+      {
+        name: 'destroy',
+        taskType: 'qmdestroy',
+        run: (t) =>
+          step(t, 'destroy', async () => {
+            const vmid = scratchOf()!;
+            await destroyScratch(t, node, vmid);
+            const rec = record(t);
+            return `drill OK: backup ${ageText(rec.backupAgeSeconds)} old, restored in ${secs(rec.restoreMs ?? 0)}, running after ${secs(rec.bootMs ?? 0)}${rec.agent ? ' (agent answered)' : ''}; scratch VM ${vmid} destroyed`;
+          }),
+      },
+    ];
+  },
+};
