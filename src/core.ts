@@ -9,6 +9,7 @@ import type { SnapshotDeleteRequest } from './ops/capabilities/snapshot-delete.j
 import type { SnapshotRollbackRequest } from './ops/capabilities/snapshot-rollback.js';
 import type { TagRequest } from './ops/capabilities/tags.js';
 import type { Operation, OperationKind, OperationListener, RunOptions } from './ops/types.js';
+import type { RetentionPreview, RetentionQuery } from './ops/retention/candidates.js';
 
 // Request types come from the capabilities' schemas: one declaration, checked by the compiler.
 export type BulkSnapshotCreateRequest = SnapshotCreateRequest;
@@ -99,6 +100,8 @@ export interface MoxxieCore {
   taskLog(upid: string, opts?: { limit?: number; start?: number }): Promise<TaskLog>;
   listTags(): Promise<TagCount[]>;
   vmsWithTag(tag: string): Promise<Vm[]>;
+  /** A retention policy's preview: every backup marked keep / remove / protected with its rule, cross-checked against PVE's prunebackups. */
+  retentionCandidates(query: RetentionQuery): Promise<RetentionPreview>;
 
   createSnapshots(req: BulkSnapshotCreateRequest, opts?: RunOptions): Promise<Operation>;
   deleteSnapshots(req: BulkSnapshotDeleteRequest, opts?: RunOptions): Promise<Operation>;

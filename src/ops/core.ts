@@ -17,6 +17,8 @@ import type { CoreRecorder } from './recorder.js';
 import { OperationStore } from './registry.js';
 import { listSnapshots } from './snapshot-list.js';
 import { readTaskLog } from './task-log.js';
+import { previewRetention, retentionQuerySchema } from './retention/candidates.js';
+import { parseRequest } from './request-schema.js';
 import type { FrontEnd, Operation, OperationKind, RunOptions } from './types.js';
 import { VmGate } from './vm-gate.js';
 
@@ -118,6 +120,7 @@ export function createCore(opts: CoreOptions): MoxxieCore & { readonly operation
     taskLog: (upid, o) => readTaskLog(client, upid, o),
     listTags: async () => tagCounts(await inventory()),
     vmsWithTag: async (tag) => vmsWithTag(await inventory(), tag),
+    retentionCandidates: async (query) => previewRetention(client, await inventory(), parseRequest(retentionQuerySchema, query)),
     createSnapshots: (req, run) => runKind('snapshot.create', req, run),
     deleteSnapshots: (req, run) => runKind('snapshot.delete', req, run),
     rollbackSnapshot: (req, run) => runKind('snapshot.rollback', req, run),

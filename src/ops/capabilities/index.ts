@@ -2,6 +2,7 @@
 // the TUI, the CLI and the scheduler read it rather than keeping their own lists.
 import type { AnyCapability, DangerPolicy } from '../capability.js';
 import type { OperationKind } from '../types.js';
+import { backupPrune } from './backup-prune.js';
 import { power } from './power.js';
 import { snapshotCreate } from './snapshot-create.js';
 import { snapshotDelete } from './snapshot-delete.js';
@@ -14,6 +15,7 @@ export const CAPABILITIES: { readonly [K in OperationKind]: AnyCapability } = {
   'snapshot.rollback': snapshotRollback,
   power,
   tags,
+  'backup.prune': backupPrune,
 };
 
 export function capabilityOf(kind: OperationKind): AnyCapability {
