@@ -132,6 +132,21 @@ export function markBackups(backups: readonly RetentionInput[], rules: Retention
   return out;
 }
 
+/**
+ * One group's marks (the items are one guest's, e.g. a VM's own snapshots), in the input's order: the same
+ * rules without archive names. Used by snapshot rotation.
+ */
+export function markGroupTimes(items: ReadonlyArray<{ ctime: number; protected?: boolean }>, rules: RetentionRules, opts: MarkOptions): Array<{ mark: RetentionMark; rule: DecidingRule; reason: string }> {
+  const slots: Slot[] = items.map((it, index) => (it.protected ? { index, ctime: it.ctime, mark: 'protected', rule: 'protected', reason: 'protected: never removed, takes no slot' } : { index, ctime: it.ctime }));
+  markGroup(
+    slots.filter((s) => s.mark === undefined),
+    rules,
+    opts.now,
+    opts.clock ?? new LocalClock('UTC'),
+  );
+  return slots.map((s) => ({ mark: s.mark as RetentionMark, rule: s.rule as DecidingRule, reason: s.reason as string }));
+}
+
 function markGroup(group: Slot[], rules: RetentionRules, now: number, clock: LocalClock): void {
   if (rules.withinDays === undefined && keepsAll(rules.keep)) {
     for (const s of group) if (s.mark === undefined) Object.assign(s, { mark: 'keep', rule: 'keep-all', reason: 'keep-all: no keep option counts, everything is kept' });
