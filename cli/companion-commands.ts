@@ -15,7 +15,15 @@ export interface Companion {
 }
 
 /** By command word, then subcommand word. */
-export const COMPANIONS: Record<string, Record<string, Companion>> = {};
+export const COMPANIONS: Record<string, Record<string, Companion>> = {
+  backups: {
+    candidates: {
+      module: './backup-candidates.js',
+      summary: "what a retention policy would remove: every backup marked keep/remove/protected with its rule, compared with PVE's own prune preview",
+      usage: '--policy POLICY [--tags A,B] [--vm-ids IDS] [--storage ID] [--file F] [--remove-only] [--json]',
+    },
+  },
+};
 
 export function companionOf(command: string, sub: string | undefined): Companion | undefined {
   return sub === undefined ? undefined : COMPANIONS[command]?.[sub];
