@@ -108,6 +108,20 @@ export async function previewRetention(client: PveClient, inventory: Inventory, 
     backups = backups.filter((b) => tagged.has(b.vmid));
   }
 
+  const zones = await nodeZones(client, [...new Set(backups.map((b) => b.node))], warnings);
+  const clockOf = (node: string) => zones.get(node) as LocalClock;
+  const marked = markPreview(backups, policy, now, clockOf);
+  const crossChecks = opts.crossCheck === false ? [] : [...groupByLocation(backups).values()].map((list) => crossCheck(client, list, policy, now, clockOf(list[0].node)));
+  return {
+    policy: { text: policy.text, vocabulary: policy.vocabulary, ...(policy.pveEquivalent ? { pveEquivalent: policy.pveEquivalent } : {}) },
+    evaluatedAt: now,
+    ...marked,
+    crossChecks: await Promise.all(crossChecks),
+    warnings,
+  };
+}
+
+function groupByLocation(backups: BackupEntry[]): Map<string, BackupEntry[]> {
   const byLocation = new Map<string, BackupEntry[]>();
   for (const b of backups) {
     const key = locationOf(b);
@@ -115,17 +129,23 @@ export async function previewRetention(client: PveClient, inventory: Inventory, 
     if (list) list.push(b);
     else byLocation.set(key, [b]);
   }
-  const zones = await nodeZones(client, [...new Set(backups.map((b) => b.node))], warnings);
+  return byLocation;
+}
+
+/** The pure part of the preview: every backup marked per location in its node's zone, the candidates and the sums. */
+export function markPreview(
+  backups: BackupEntry[],
+  policy: RetentionPolicy,
+  now: number,
+  clockOf: (node: string) => LocalClock,
+): Pick<RetentionPreview, 'backups' | 'candidates' | 'summary'> {
   const marked: RetentionCandidate[] = [];
-  const crossChecks: Array<Promise<CrossCheck>> = [];
-  for (const list of byLocation.values()) {
-    const clock = zones.get(list[0].node) as LocalClock;
-    const decisions = markBackups(list, policy.rules, { now, clock });
+  for (const list of groupByLocation(backups).values()) {
+    const decisions = markBackups(list, policy.rules, { now, clock: clockOf(list[0].node) });
     for (let i = 0; i < list.length; i++) {
       const d = decisions[i];
       marked.push({ ...list[i], mark: d.mark, rule: d.rule, reason: d.reason });
     }
-    if (opts.crossCheck !== false) crossChecks.push(crossCheck(client, list, policy, now, clock));
   }
   marked.sort((a, b) => a.vmid - b.vmid || b.ctime - a.ctime || a.volid.localeCompare(b.volid));
   const summary = { total: marked.length, keep: 0, remove: 0, protected: 0, renamed: 0, removeBytes: 0 };
@@ -133,15 +153,7 @@ export async function previewRetention(client: PveClient, inventory: Inventory, 
     summary[b.mark]++;
     if (b.mark === 'remove') summary.removeBytes += b.size;
   }
-  return {
-    policy: { text: policy.text, vocabulary: policy.vocabulary, ...(policy.pveEquivalent ? { pveEquivalent: policy.pveEquivalent } : {}) },
-    evaluatedAt: now,
-    backups: marked,
-    candidates: marked.filter((b) => b.mark === 'remove').map((b) => b.volid),
-    summary,
-    crossChecks: await Promise.all(crossChecks),
-    warnings,
-  };
+  return { backups: marked, candidates: marked.filter((b) => b.mark === 'remove').map((b) => b.volid), summary };
 }
 
 /**

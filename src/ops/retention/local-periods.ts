@@ -45,31 +45,48 @@ export function checkTimeZone(timeZone: string): void {
   }
 }
 
+/** The zone's offset (seconds) at an instant, from Intl: the slow path. */
+function intlOffset(timeZone: string, epochSec: number): number {
+  const parts = formatterFor(timeZone).formatToParts(new Date(epochSec * 1000));
+  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
+  const wall = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second')) / 1000;
+  return wall - epochSec;
+}
+
+/** Offsets a zone has: per UTC day when it is the same at both ends, else per quarter hour. Shared by every clock of the zone. */
+const zoneOffsets = new Map<string, { days: Map<number, number | null>; quarters: Map<number, number> }>();
+
 /**
- * Converts epoch seconds to local wall-clock seconds in one zone. Zone offsets only change on quarter-hour
- * boundaries, so one Intl lookup per quarter hour serves every backup in it (10k backups, few lookups).
+ * Converts epoch seconds to local wall-clock seconds in one zone. Offsets change at most a few times a
+ * year, on quarter-hour boundaries: a day whose two ends have the same offset has it throughout (one Intl
+ * lookup pair per day), a transition day is looked up per quarter hour. 10k backups cost a few hundred lookups.
  */
 export class LocalClock {
-  private readonly offsets = new Map<number, number>();
   private readonly utc: boolean;
+  private readonly cache: { days: Map<number, number | null>; quarters: Map<number, number> };
 
   constructor(readonly timeZone: string = 'UTC') {
     this.utc = timeZone === 'UTC' || timeZone === 'Etc/UTC';
     if (!this.utc) checkTimeZone(timeZone);
+    let cache = zoneOffsets.get(timeZone);
+    if (!cache) zoneOffsets.set(timeZone, (cache = { days: new Map(), quarters: new Map() }));
+    this.cache = cache;
   }
 
   /** Seconds to add to an epoch time to get the local wall-clock time as if it were UTC. */
   offsetAt(epochSec: number): number {
     if (this.utc) return 0;
-    const bucket = Math.floor(epochSec / 900);
-    let offset = this.offsets.get(bucket);
-    if (offset === undefined) {
-      const parts = formatterFor(this.timeZone).formatToParts(new Date(bucket * 900 * 1000));
-      const get = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
-      const wall = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second')) / 1000;
-      offset = wall - bucket * 900;
-      this.offsets.set(bucket, offset);
+    const day = Math.floor(epochSec / 86400);
+    let whole = this.cache.days.get(day);
+    if (whole === undefined) {
+      const start = intlOffset(this.timeZone, day * 86400);
+      whole = start === intlOffset(this.timeZone, day * 86400 + 86399) ? start : null;
+      this.cache.days.set(day, whole);
     }
+    if (whole !== null) return whole;
+    const quarter = Math.floor(epochSec / 900);
+    let offset = this.cache.quarters.get(quarter);
+    if (offset === undefined) this.cache.quarters.set(quarter, (offset = intlOffset(this.timeZone, quarter * 900)));
     return offset;
   }
 
