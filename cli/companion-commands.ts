@@ -16,7 +16,14 @@ export interface Companion {
 
 /** By command word, then subcommand word. */
 export const COMPANIONS: Record<string, Record<string, Companion>> = {
-  backups: { list: { module: './backups-list.js', summary: 'list backups cluster-wide or of the selected VMs (size, age, protected, TTL)', usage: '[SELECTOR] [--storage ID] [--json]' } },
+  backups: {
+    list: { module: './backups-list.js', summary: 'list backups cluster-wide or of the selected VMs (size, age, protected, TTL)', usage: '[SELECTOR] [--storage ID] [--json]' },
+    candidates: {
+      module: './backup-candidates.js',
+      summary: "what a retention policy would remove: every backup marked keep/remove/protected with its rule, compared with PVE's own prune preview",
+      usage: '--policy POLICY [--tags A,B] [--vm-ids IDS] [--storage ID] [--file F] [--remove-only] [--json]',
+    },
+  },
 };
 
 export function companionOf(command: string, sub: string | undefined): Companion | undefined {

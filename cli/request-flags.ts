@@ -25,6 +25,8 @@ export interface FieldFlag {
   max?: number;
   required: boolean;
   description?: string;
+  /** A list whose items are numbers (vmIds): each comma-separated word is read as one. */
+  numberItems?: boolean;
 }
 
 /** The flags every capability verb has besides its request's fields. */
@@ -70,7 +72,7 @@ function fieldFlag(field: string, schema: z.ZodType, aliases: string[]): FieldFl
     return { ...base, type: 'number', integer: inner.isInt, min: bound(inner.minValue), max: bound(inner.maxValue) };
   }
   if (inner instanceof z.ZodEnum) return { ...base, type: 'enum', values: inner.options as string[] };
-  if (inner instanceof z.ZodArray) return { ...base, type: 'list' };
+  if (inner instanceof z.ZodArray) return { ...base, type: 'list', ...(unwrap(inner.element as z.ZodType) instanceof z.ZodNumber ? { numberItems: true } : {}) };
   return { ...base, type: 'string' };
 }
 
@@ -219,7 +221,10 @@ export function readCommandLine(shape: VerbShape, argv: readonly string[]): Comm
     line.givenAs[field.field] = name;
     if (field.type === 'number') line.fields[field.field] = numberValue(name, value as string);
     else if (field.type === 'enum') line.fields[field.field] = enumValue(field, value as string, `--${name}`);
-    else if (field.type === 'list') line.fields[field.field] = [...((line.fields[field.field] as string[] | undefined) ?? []), ...String(value).split(',').filter(Boolean)];
+    else if (field.type === 'list') {
+      const items = String(value).split(',').filter(Boolean);
+      line.fields[field.field] = [...((line.fields[field.field] as unknown[] | undefined) ?? []), ...(field.numberItems ? items.map((item) => numberValue(name, item)) : items)];
+    }
     else line.fields[field.field] = value;
   }
   return line;

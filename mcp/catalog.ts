@@ -7,10 +7,11 @@ import { backupTools } from './tools/backups.js';
 import { continuationTools } from './tools/continue-operation.js';
 import { jobTools } from './tools/jobs.js';
 import { operationTools } from './tools/operations.js';
+import { retentionTools } from './tools/retention.js';
 import { snapshotTools } from './tools/snapshots.js';
 import { taskTools } from './tools/tasks.js';
 import { vmTools } from './tools/vms.js';
 
 export function toolCatalog(ctx: ToolContext): AnyToolSpec[] {
-  return [...vmTools(ctx), ...snapshotTools(ctx), ...backupTools(ctx), ...capabilityTools(ctx), ...jobTools(ctx), ...operationTools(ctx), ...continuationTools(ctx), ...taskTools(ctx)];
+  return [...vmTools(ctx), ...snapshotTools(ctx), ...backupTools(ctx), ...retentionTools(ctx), ...capabilityTools(ctx), ...jobTools(ctx), ...operationTools(ctx), ...continuationTools(ctx), ...taskTools(ctx)];
 }

@@ -10,6 +10,7 @@ import type { SnapshotRollbackRequest } from './ops/capabilities/snapshot-rollba
 import type { TagRequest } from './ops/capabilities/tags.js';
 import type { Operation, OperationKind, OperationListener, RunOptions } from './ops/types.js';
 import type { BackupFilter, BackupListReport } from './ops/backup-list.js';
+import type { RetentionPreview, RetentionQuery } from './ops/retention/candidates.js';
 
 // Request types come from the capabilities' schemas: one declaration, checked by the compiler.
 export type BulkSnapshotCreateRequest = SnapshotCreateRequest;
@@ -102,6 +103,8 @@ export interface MoxxieCore {
   /** Backups cluster-wide from storage content, each once; what could not be read (an offline node) is in `warnings`. */
   listBackups(filter?: BackupFilter, opts?: { signal?: AbortSignal }): Promise<BackupListReport>;
   vmsWithTag(tag: string): Promise<Vm[]>;
+  /** A retention policy's preview: every backup marked keep / remove / protected with its rule, cross-checked against PVE's prunebackups. */
+  retentionCandidates(query: RetentionQuery): Promise<RetentionPreview>;
 
   createSnapshots(req: BulkSnapshotCreateRequest, opts?: RunOptions): Promise<Operation>;
   deleteSnapshots(req: BulkSnapshotDeleteRequest, opts?: RunOptions): Promise<Operation>;

@@ -12,6 +12,7 @@ import { OperationPane } from './components/OperationPane.js';
 import { HistoryView, OpsView } from './components/OperationsView.js';
 import { PlanDialog } from './components/PlanDialog.js';
 import { RunsView } from './components/RunsView.js';
+import { RetentionView } from './components/RetentionView.js';
 import { StatusLine } from './components/StatusLine.js';
 import { OperationDetailView } from './components/OperationDetailView.js';
 import { TaskLogView } from './components/TaskLogView.js';
@@ -33,6 +34,7 @@ const VIEWS: Record<ViewName, (p: { store: TuiStore }) => ReactNode> = {
   operation: OperationDetailView,
   tasklog: TaskLogView,
   help: HelpView,
+  retention: RetentionView,
 };
 
 export function App({ store, controller }: { store: TuiStore; controller: TuiController }) {

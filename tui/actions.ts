@@ -15,7 +15,7 @@ import type { TuiSession } from './sync.js';
 
 export const DEFAULT_SNAPSHOT_NAME = 'tui-{vmid}-{datetime}';
 
-interface Planned {
+export interface Planned {
   title: string;
   kind: OperationKind;
   request: BulkOptions;
@@ -187,6 +187,11 @@ export class ActionFlow {
       },
     };
     this.store.setState({ mode: 'confirm', confirm, status: null });
+  }
+
+  /** A request planned by another view (the retention preview's prune): its dry run, then the confirmation. */
+  planRequest(p: Planned): Promise<void> {
+    return this.plan(p);
   }
 
   /** Enter or y on a plan. */

@@ -1,12 +1,15 @@
 // The `:` command line: parsing and Tab completion, as pure functions.
 import { MAIN_VIEWS, type ViewName } from './store.js';
 import { isSortKey, SORT_KEYS, type SortKey } from './vm-order.js';
+import type { RetentionQuery } from '../src/ops/retention/candidates.js';
+import { parseRetentionArgs, RETENTION_USAGE } from './retention-command.js';
 
 export type Command =
   | { kind: 'view'; view: ViewName }
   | { kind: 'vms'; selector?: string }
   | { kind: 'mark'; selector: string }
   | { kind: 'runs'; job?: string }
+  | { kind: 'retention'; query: RetentionQuery }
   | { kind: 'ctx'; name?: string }
   | { kind: 'sort'; key: SortKey; descending?: boolean }
   | { kind: 'help' }
@@ -27,6 +30,7 @@ export const COMMANDS: CommandDoc[] = [
   { usage: ':history', description: 'past operations of every front end, with per-VM outcomes' },
   { usage: ':jobs', description: 'scheduler jobs: next fire, last result' },
   { usage: ':runs [JOB]', description: "a job's runs with per-VM outcomes" },
+  { usage: RETENTION_USAGE, description: 'backup retention preview: keep / remove / protected with the deciding rule; D prunes' },
   { usage: ':sort id|name|node|status|cpu|mem [asc|desc]', description: 'sort the VM list' },
   { usage: ':ctx [NAME]', description: 'switch to another context (no name: list them)' },
   { usage: ':help', description: 'keys and commands' },
@@ -49,6 +53,7 @@ const ALIASES: Record<string, string> = {
   job: 'jobs',
   jobs: 'jobs',
   runs: 'runs',
+  retention: 'retention',
   sort: 'sort',
   ctx: 'ctx',
   context: 'ctx',
@@ -57,7 +62,7 @@ const ALIASES: Record<string, string> = {
   quit: 'quit',
 };
 
-const NAMES = ['vms', 'mark', 'nodes', 'tasks', 'ops', 'history', 'jobs', 'runs', 'sort', 'ctx', 'help', 'quit'];
+const NAMES = ['vms', 'mark', 'nodes', 'tasks', 'ops', 'history', 'jobs', 'runs', 'retention', 'sort', 'ctx', 'help', 'quit'];
 
 export function parseCommand(text: string): Command | { error: string } {
   const trimmed = text.trim();
@@ -75,6 +80,10 @@ export function parseCommand(text: string): Command | { error: string } {
       return rest ? { kind: 'runs', job: rest } : { kind: 'runs' };
     case 'ctx':
       return rest ? { kind: 'ctx', name: rest } : { kind: 'ctx' };
+    case 'retention': {
+      const query = parseRetentionArgs(rest);
+      return 'error' in query ? query : { kind: 'retention', query };
+    }
     case 'sort': {
       const [key, order] = rest.toLowerCase().split(/\s+/);
       const k = key === 'id' ? 'vmid' : key;

@@ -3,6 +3,7 @@
 import type { Key } from 'ink';
 import type { Inventory } from '../src/inventory/model.js';
 import type { Operation, PowerAction } from '../src/ops/types.js';
+import { labelOf } from '../src/ops/capabilities/index.js';
 import { parseSelectorLine, resolveSelectorLine } from '../src/select/selector-line.js';
 import { ActionFlow } from './actions.js';
 import { completeCommand, parseCommand, type Command } from './command-line.js';
@@ -402,6 +403,12 @@ export class TuiController implements Intents {
         closeLine();
         this.setView('vms');
         return this.sortBy(cmd.key, cmd.descending);
+      case 'retention': {
+        closeLine();
+        this.store.setState({ retention: { query: cmd.query, preview: null }, filters: { ...s.filters, retention: undefined }, pos: { ...s.pos, retention: { cursor: 0, scroll: 0 } } });
+        if (s.view === 'retention') return void this.sync.loadView();
+        return this.setView('retention', true);
+      }
       case 'runs': {
         let jobId: string | null = null;
         if (cmd.job) {
@@ -526,6 +533,23 @@ export class TuiController implements Intents {
     if (!op) return;
     if (op.status === 'running') return say(this.store, 'the operation is still running; c cancels it');
     this.store.setState({ paneOpId: null });
+  }
+
+  pruneBackups(): void {
+    const query = this.store.getState().retention?.query;
+    if (!query) return say(this.store, 'no retention policy: :retention count:3 tag:env-dev', 'error');
+    const core = this.session.core;
+    void this.actions.planRequest({
+      title: labelOf('backup.prune', query),
+      kind: 'backup.prune',
+      request: { dryRun: false, ...query },
+      run: async (dryRun) => {
+        const op = await core.run('backup.prune', { ...query, dryRun }, { frontEnd: 'tui' });
+        // What was deleted is gone from the preview.
+        if (!dryRun) void this.sync.loadView();
+        return op;
+      },
+    });
   }
 
   jobAction(kind: JobIntent): void {

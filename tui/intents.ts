@@ -38,4 +38,6 @@ export interface Intents {
   continueOperation(mode: 'resume' | 'rollback'): void;
   closePane(): void;
   jobAction(kind: JobIntent): void;
+  /** Prune the backups the retention view marks remove (its plan first). */
+  pruneBackups(): void;
 }

@@ -11,7 +11,7 @@ import { chordLabel } from './keys.js';
 import type { Intents } from './intents.js';
 import type { Mode, ViewName } from './store.js';
 
-export type Scope = 'always' | 'global' | 'list' | 'vms' | 'detail' | 'nodes' | 'jobs' | 'operations' | 'help' | 'edit' | 'confirm' | 'power';
+export type Scope = 'always' | 'global' | 'list' | 'vms' | 'detail' | 'nodes' | 'jobs' | 'operations' | 'help' | 'edit' | 'confirm' | 'power' | 'retention';
 
 export interface Binding {
   id: string;
@@ -62,6 +62,8 @@ export const KEYMAP: readonly Binding[] = [
   { id: 'job-trigger', keys: ['n'], scopes: ['jobs'], label: 'run now', description: 'run the job now (its dry run is shown first)', mutating: true, footer: true, run: (c) => c.jobAction('trigger') },
   { id: 'job-dry-run', keys: ['y'], scopes: ['jobs'], label: 'dry run', description: 'dry-run the job: which VMs it would touch, nothing changes', footer: true, run: (c) => c.jobAction('dry-run') },
 
+  { id: 'backup-prune', keys: ['D'], scopes: ['retention'], label: 'prune', description: 'prune: delete the backups marked remove (the plan is shown first)', mutating: true, destructive: isDestructive('backup.prune', {}), footer: true, run: (c) => c.pruneBackups() },
+
   { id: 'op-resume', keys: ['r'], scopes: ['operations'], label: 'resume', description: 'resume the operation: finish what was interrupted, failed or cancelled', mutating: true, footer: true, run: (c) => c.continueOperation('resume') },
   // Undoing is destructive whatever the operation was: it deletes what was made, puts back what was changed.
   { id: 'op-rollback', keys: ['R'], scopes: ['operations'], label: 'roll back', description: 'roll the operation back: undo what it did, in reverse order', mutating: true, destructive: true, footer: true, run: (c) => c.continueOperation('rollback') },
@@ -107,11 +109,12 @@ export const SCOPE_TITLES: Record<Scope, string> = {
   jobs: 'Scheduler jobs',
   operations: 'Operations (:ops, :history, an operation)',
   power: 'Power menu (p)',
+  retention: 'Retention preview (:retention)',
   confirm: 'Plan and confirmation',
   edit: 'Typing a line (/, :, prompts)',
 };
 
-const LIST_VIEWS: ViewName[] = ['vms', 'nodes', 'tasks', 'ops', 'history', 'jobs', 'runs', 'detail', 'operation', 'tasklog'];
+const LIST_VIEWS: ViewName[] = ['vms', 'nodes', 'tasks', 'ops', 'history', 'jobs', 'runs', 'detail', 'operation', 'tasklog', 'retention'];
 
 /** The scopes in force, most specific first. */
 export function activeScopes(mode: Mode, view: ViewName): Scope[] {
@@ -119,7 +122,7 @@ export function activeScopes(mode: Mode, view: ViewName): Scope[] {
   if (mode === 'confirm') return ['confirm', 'always'];
   if (mode === 'power') return ['power', 'always'];
   if (view === 'help') return ['help', 'global', 'always'];
-  const own: Scope[] = view === 'vms' || view === 'detail' || view === 'nodes' || view === 'jobs' ? [view] : view === 'ops' || view === 'history' || view === 'operation' ? ['operations'] : [];
+  const own: Scope[] = view === 'vms' || view === 'detail' || view === 'nodes' || view === 'jobs' || view === 'retention' ? [view] : view === 'ops' || view === 'history' || view === 'operation' ? ['operations'] : [];
   return [...own, ...(LIST_VIEWS.includes(view) ? (['list'] as Scope[]) : []), 'global', 'always'];
 }
 
@@ -148,7 +151,7 @@ export function keysLabel(b: Binding): string {
 
 /** Every binding once, under the first of its scopes in reading order: the help screen and the README. */
 export function helpSections(readOnly: boolean): Array<{ scope: Scope; title: string; bindings: Binding[] }> {
-  const order: Scope[] = ['list', 'vms', 'detail', 'power', 'edit', 'confirm', 'operations', 'jobs', 'nodes', 'global', 'help', 'always'];
+  const order: Scope[] = ['list', 'vms', 'detail', 'power', 'edit', 'confirm', 'operations', 'jobs', 'nodes', 'retention', 'global', 'help', 'always'];
   const home = (b: Binding) => order.find((s) => b.scopes.includes(s));
   return order
     .map((scope) => ({ scope, title: SCOPE_TITLES[scope], bindings: KEYMAP.filter((b) => home(b) === scope && visible(b, readOnly)) }))

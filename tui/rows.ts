@@ -10,6 +10,7 @@ import { byOutcome, compactPhases, opName } from './operation-text.js';
 import { snapshotTree, type SnapshotRow } from './snapshot-tree.js';
 import type { JobRow, TuiState, ViewName } from './store.js';
 import { matchesWords } from './vm-order.js';
+import type { RetentionCandidate } from '../src/ops/retention/candidates.js';
 
 export type HelpRow = { kind: 'title'; text: string } | { kind: 'binding'; binding: Binding } | { kind: 'command'; usage: string; description: string };
 
@@ -88,6 +89,16 @@ export function helpRows(readOnly: boolean, filter?: string): HelpRow[] {
   return rows;
 }
 
+const MARK_ORDER: Record<string, number> = { remove: 0, protected: 1, renamed: 2, keep: 3 };
+
+/** The retention preview's backups, what would be removed first. */
+export function retentionRows(s: Pick<TuiState, 'retention' | 'filters'>): RetentionCandidate[] {
+  const backups = s.retention?.preview?.backups ?? [];
+  return backups
+    .filter((b) => matchesWords(`${b.mark} ${b.vmid} ${b.name ?? ''} ${b.storage} ${b.volid} ${b.reason}`, s.filters.retention))
+    .sort((a, b) => MARK_ORDER[a.mark] - MARK_ORDER[b.mark] || a.vmid - b.vmid || b.ctime - a.ctime);
+}
+
 export function rowCount(s: TuiState, view: ViewName = s.view): number {
   switch (view) {
     case 'vms':
@@ -112,5 +123,7 @@ export function rowCount(s: TuiState, view: ViewName = s.view): number {
       return taskLogRows(s).length;
     case 'help':
       return helpRows(s.context.readOnly, s.filters.help).length;
+    case 'retention':
+      return retentionRows(s).length;
   }
 }

@@ -8,8 +8,9 @@ import type { Operation } from '../src/ops/types.js';
 import type { JobRecord, JobRunRecord } from '../src/history/job-records.js';
 import { resolveSelectorLine, type ParsedSelectorLine } from '../src/select/selector-line.js';
 import { filterVms, sortVms, type SortKey } from './vm-order.js';
+import type { RetentionViewState } from './retention-command.js';
 
-export type ViewName = 'vms' | 'nodes' | 'tasks' | 'ops' | 'history' | 'jobs' | 'runs' | 'detail' | 'operation' | 'tasklog' | 'help';
+export type ViewName = 'vms' | 'nodes' | 'tasks' | 'ops' | 'history' | 'jobs' | 'runs' | 'detail' | 'operation' | 'tasklog' | 'help' | 'retention';
 /** The views Tab cycles through and `:` names. */
 export const MAIN_VIEWS: ViewName[] = ['vms', 'nodes', 'tasks', 'ops', 'history', 'jobs'];
 
@@ -132,6 +133,8 @@ export interface TuiState {
   confirm: ConfirmState | null;
   /** VMs the power menu acts on. */
   power: number[] | null;
+  /** The retention preview (:retention): its query and the preview once loaded. */
+  retention: RetentionViewState | null;
   status: { text: string; tone: Tone } | null;
 }
 
@@ -149,6 +152,7 @@ const zeroPos = (): Record<ViewName, ListPos> => ({
   operation: { cursor: 0, scroll: 0 },
   tasklog: { cursor: 0, scroll: 0 },
   help: { cursor: 0, scroll: 0 },
+  retention: { cursor: 0, scroll: 0 },
 });
 
 export function initialState(context: ContextInfo, size = { columns: 120, rows: 30 }): TuiState {
@@ -182,6 +186,7 @@ export function initialState(context: ContextInfo, size = { columns: 120, rows: 
     prompt: null,
     confirm: null,
     power: null,
+    retention: null,
     status: null,
   };
 }

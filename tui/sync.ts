@@ -135,6 +135,18 @@ export class Sync {
       case 'runs':
         if (jobs) this.store.setState({ runs: await jobs.runs(s.runsJob ?? undefined, { limit: 200 }) });
         break;
+      case 'retention': {
+        const r = s.retention;
+        if (!r) break;
+        try {
+          const preview = await core.retentionCandidates(r.query);
+          // The view may have moved to another query meanwhile.
+          if (this.store.getState().retention?.query === r.query) this.store.setState({ retention: { query: r.query, preview } });
+        } catch (err) {
+          if (this.store.getState().retention?.query === r.query) this.store.setState({ retention: { query: r.query, preview: null, error: (err as Error).message } });
+        }
+        break;
+      }
       case 'tasklog': {
         const upid = s.taskLog?.upid;
         if (!upid) break;

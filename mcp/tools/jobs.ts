@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { nextFireTimes } from '../../src/schedule/cron.js';
 import { isDestructiveJob, jobEffect } from '../../src/schedule/job-tasks.js';
-import type { JobRecord, JobRunRecord } from '../../src/history/job-records.js';
+import { TASK_TYPES, type JobRecord, type JobRunRecord, type TaskType } from '../../src/history/job-records.js';
 import type { JobChangePreview, JobInput, JobPatch } from '../../src/schedule/jobs.js';
 import { executeJob } from '../../src/schedule/job-executor.js';
 import { confirmGate } from '../confirm-gate.js';
@@ -22,7 +22,7 @@ const jobSchema = z.object({
   id: z.string(),
   name: z.string(),
   description: z.string().optional(),
-  taskType: z.enum(['snapshot_create', 'snapshot_delete', 'power_schedule', 'backup_create', 'backup_verify']),
+  taskType: z.enum(TASK_TYPES as [TaskType, ...TaskType[]]),
   cronExpression: z.string(),
   timezone: z.string().optional(),
   enabled: z.boolean(),
@@ -56,7 +56,7 @@ type RunView = z.infer<typeof runSchema>;
 
 const jobFields = {
   description: z.string().optional(),
-  taskType: z.enum(['snapshot_create', 'snapshot_delete', 'power_schedule', 'backup_create', 'backup_verify']),
+  taskType: z.enum(TASK_TYPES as [TaskType, ...TaskType[]]),
   cronExpression: z.string().describe('Quartz, 6-7 fields ("0 0 2 * * ?" daily at 02:00, "0 0/15 * * * ?" every 15 min, "0 0 0 1 1 ? 2099" manual only) or 5-field cron'),
   timezone: z.string().optional().describe('IANA zone such as "Europe/Amsterdam"; default: the scheduler host\'s'),
   enabled: z.boolean().optional().describe('default true'),
@@ -64,7 +64,7 @@ const jobFields = {
     .record(z.string(), z.unknown())
     .optional()
     .describe(
-      'per taskType — snapshot_create: snapshotNamePattern (required), description, snapshotTTL (hours), maxSnapshots (rotation), includeVmState; snapshot_delete: ageThresholdHours, namePattern, checkDescription (expired TTL), safeMode, dryRun; power_schedule: action start|shutdown|stop, force, timeoutSeconds; backup_create: storage (required), mode, compress, notes, ttlDays, removeOlder, protectBackup, mailNotification; backup_verify: node, storage, bootTimeoutSeconds. All: maxParallel',
+      'per taskType — snapshot_create: snapshotNamePattern (required), description, snapshotTTL (hours), maxSnapshots (rotation) or retention (PVE keep options over its own snapshots, e.g. keep-daily=7,keep-weekly=4), includeVmState; snapshot_delete: ageThresholdHours, namePattern, checkDescription (expired TTL), safeMode, dryRun; power_schedule: action start|shutdown|stop, force, timeoutSeconds; backup_create: storage (required), mode, compress, notes, ttlDays, removeOlder, protectBackup, mailNotification; backup_verify: node, storage, bootTimeoutSeconds; backup_prune: retentionPolicy (days:N, count:N, monthly:N or keep-* options), tags, storage, dryRun (vmSelectors VM_IDS or ALL). All: maxParallel',
     ),
   vmSelectors: z.array(vmSelectorSchema).describe('which VMs, resolved at each run'),
   maxRetries: z.number().int().min(0).max(10).optional().describe('retries of failed VMs (default 0)'),
@@ -169,7 +169,7 @@ export function jobTools(ctx: ToolContext): AnyToolSpec[] {
     name: 'list_jobs',
     title: 'List scheduler jobs',
     description: 'Every scheduler job with its schedule, parameters, selectors and next fire times. Jobs run under `moxxie scheduler`; trigger_job runs one now.',
-    input: { taskType: z.enum(['snapshot_create', 'snapshot_delete', 'power_schedule', 'backup_create', 'backup_verify']).optional().describe('only jobs of this type') },
+    input: { taskType: z.enum(TASK_TYPES as [TaskType, ...TaskType[]]).optional().describe('only jobs of this type') },
     output: { total: z.number(), jobs: z.array(jobSchema) },
     annotations: READS_LOCAL,
     run: async ({ taskType }) => {

@@ -3,8 +3,8 @@
 import type { ProcessOwner } from './process-owner.js';
 import type { VmSelector } from '../select/types.js';
 
-export type TaskType = 'snapshot_create' | 'snapshot_delete' | 'power_schedule' | 'backup_create' | 'backup_verify';
-export const TASK_TYPES: TaskType[] = ['snapshot_create', 'snapshot_delete', 'power_schedule', 'backup_create', 'backup_verify'];
+export type TaskType = 'snapshot_create' | 'snapshot_delete' | 'power_schedule' | 'backup_create' | 'backup_verify' | 'backup_prune';
+export const TASK_TYPES: TaskType[] = ['snapshot_create', 'snapshot_delete', 'power_schedule', 'backup_create', 'backup_verify', 'backup_prune'];
 
 export interface SnapshotCreateParams {
   /** Placeholders as for bulk snapshots: {vm} {vmid} {date} {time} {datetime}. */
@@ -15,6 +15,8 @@ export interface SnapshotCreateParams {
   snapshotTTL?: number;
   /** Keep at most this many of this job's own snapshots per VM, the new one included. */
   maxSnapshots?: number;
+  /** PVE's keep options over this job's own snapshots per VM ("keep-daily=7,keep-weekly=4"), instead of maxSnapshots. */
+  retention?: string;
   maxParallel?: number;
 }
 
@@ -59,7 +61,17 @@ export interface BackupVerifyParams {
   maxParallel?: number;
 }
 
-export type JobParameters = SnapshotCreateParams | SnapshotDeleteParams | PowerScheduleParams | BackupCreateParams | BackupVerifyParams;
+/** backup_prune: a retention policy over the backups of the job's guests (selected by VM_IDS or ALL). */
+export interface BackupPruneParams {
+  /** days:N, count:N, monthly:N or PVE's keep options. */
+  retentionPolicy: string;
+  tags?: string[];
+  storage?: string;
+  maxParallel?: number;
+  dryRun: boolean;
+}
+
+export type JobParameters = SnapshotCreateParams | SnapshotDeleteParams | PowerScheduleParams | BackupCreateParams | BackupVerifyParams | BackupPruneParams;
 
 export interface JobRecord {
   /** Stable across renames: the schedule and the runs hang on it. */

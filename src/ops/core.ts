@@ -18,6 +18,8 @@ import { OperationStore } from './registry.js';
 import { listSnapshots } from './snapshot-list.js';
 import { listBackupsReport } from './backup-list.js';
 import { readTaskLog } from './task-log.js';
+import { previewRetention, retentionQuerySchema } from './retention/candidates.js';
+import { parseRequest } from './request-schema.js';
 import type { FrontEnd, Operation, OperationKind, RunOptions } from './types.js';
 import { VmGate } from './vm-gate.js';
 import type { VmidAllocator } from './vmid-allocator.js';
@@ -124,6 +126,7 @@ export function createCore(opts: CoreOptions): MoxxieCore & { readonly operation
     listTags: async () => tagCounts(await inventory()),
     listBackups: async (filter, o = {}) => listBackupsReport(client, await inventory(o), filter),
     vmsWithTag: async (tag) => vmsWithTag(await inventory(), tag),
+    retentionCandidates: async (query) => previewRetention(client, await inventory(), parseRequest(retentionQuerySchema, query)),
     createSnapshots: (req, run) => runKind('snapshot.create', req, run),
     deleteSnapshots: (req, run) => runKind('snapshot.delete', req, run),
     rollbackSnapshot: (req, run) => runKind('snapshot.rollback', req, run),

@@ -53,7 +53,8 @@ export type OperationKind =
   | 'backup.notes'
   | 'backup.delete'
   | 'backup.restore'
-  | 'backup.verify';
+  | 'backup.verify'
+  | 'backup.prune';
 export const OPERATION_KINDS: readonly OperationKind[] = [
   'snapshot.create',
   'snapshot.delete',
@@ -67,6 +68,7 @@ export const OPERATION_KINDS: readonly OperationKind[] = [
   'backup.delete',
   'backup.restore',
   'backup.verify',
+  'backup.prune',
 ];
 
 export type FrontEnd = 'tui' | 'mcp' | 'scheduler' | 'cli' | 'api';

@@ -65,7 +65,7 @@ export async function executeJob(core: MoxxieCore, job: JobRecord, opts: Execute
   const op = opts.resumeOperationId && !opts.dryRun ? await core.resume(opts.resumeOperationId, run) : await core.run(task.kind, task.request(job, { vmSelectors, dryRun: opts.dryRun }), run);
   const result = fromOperation(op);
   const p = job.parameters as SnapshotCreateParams;
-  if (job.taskType === 'snapshot_create' && p.maxSnapshots !== undefined && !opts.signal?.aborted) {
+  if (job.taskType === 'snapshot_create' && (p.maxSnapshots !== undefined || p.retention !== undefined) && !opts.signal?.aborted) {
     const rotated = await rotateSnapshots(core, job, op, { dryRun: opts.dryRun, signal: opts.signal, frontEnd: run.frontEnd });
     result.operationIds.push(...rotated.operationIds);
     result.message = [result.message, rotated.message].filter(Boolean).join('; ');

@@ -1,7 +1,8 @@
 // What each job task type runs: a capability of the core's registry and the request its parameters make.
 // The executor runs it, and its danger is the capability's own (no list of dangerous jobs of our own).
 import { createHash } from 'node:crypto';
-import type { BackupCreateParams, BackupVerifyParams, JobRecord, PowerScheduleParams, SnapshotCreateParams, SnapshotDeleteParams, TaskType } from '../history/job-records.js';
+import type { BackupCreateParams, BackupPruneParams, BackupVerifyParams, JobRecord, PowerScheduleParams, SnapshotCreateParams, SnapshotDeleteParams, TaskType } from '../history/job-records.js';
+import { pruneVmIds } from './backup-prune-job.js';
 import type { DangerPolicy } from '../ops/capability.js';
 import { labelOf, needsConfirmation } from '../ops/capabilities/index.js';
 import type { OperationKind } from '../ops/types.js';
@@ -86,6 +87,22 @@ export const JOB_TASKS: { readonly [T in TaskType]: JobTask } = {
     kind: 'backup.verify',
     request: (job, run) => ({ ...(job.parameters as BackupVerifyParams), vmSelectors: run.vmSelectors, dryRun: run.dryRun }),
     fields: { node: 'parameters.node', storage: 'parameters.storage', bootTimeoutSeconds: 'parameters.bootTimeoutSeconds', maxParallel: 'parameters.maxParallel' },
+  },
+  backup_prune: {
+    kind: 'backup.prune',
+    request: (job, run) => {
+      const p = job.parameters as BackupPruneParams;
+      const vmIds = pruneVmIds(run.vmSelectors);
+      return { retentionPolicy: p.retentionPolicy, tags: p.tags, vmIds, storage: p.storage, maxParallel: p.maxParallel, dryRun: run.dryRun || p.dryRun };
+    },
+    fields: {
+      retentionPolicy: 'parameters.retentionPolicy',
+      tags: 'parameters.tags',
+      vmIds: 'vmSelectors',
+      storage: 'parameters.storage',
+      maxParallel: 'parameters.maxParallel',
+      dryRun: 'parameters.dryRun',
+    },
   },
 };
 

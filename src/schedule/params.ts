@@ -5,6 +5,8 @@ import { unknownFieldMessage } from '../ops/request-schema.js';
 import { RequestError } from '../ops/errors.js';
 import { templateProblem } from '../ops/snapshot-names.js';
 import type { BackupCreateParams, BackupVerifyParams, JobParameters, PowerScheduleParams, SnapshotCreateParams, SnapshotDeleteParams, TaskType } from '../history/job-records.js';
+import { backupPruneParams } from './backup-prune-job.js';
+import { snapshotRetentionProblem } from './snapshot-keep-rules.js';
 
 const TRUE = ['true', '1', 'yes'];
 const FALSE = ['false', '0', 'no'];
@@ -32,10 +34,16 @@ const snapshotCreate = z
     includeVmState: boolish(false),
     snapshotTTL: intish(1, 8760).optional(),
     maxSnapshots: intish(1, 1000).optional(),
+    retention: z.string().optional(),
     maxParallel,
   })
   .strict()
   .transform((p, ctx): SnapshotCreateParams => {
+    const keepProblem = p.retention === undefined ? undefined : p.maxSnapshots !== undefined ? 'use either maxSnapshots or retention, not both' : snapshotRetentionProblem(p.retention);
+    if (keepProblem) {
+      ctx.addIssue({ code: 'custom', path: ['retention'], message: `${keepProblem} (e.g. "keep-daily=7,keep-weekly=4")` });
+      return z.NEVER;
+    }
     // An issue, not a throw: an unknown field next to it is reported first.
     const problem = templateProblem(p.snapshotNamePattern);
     if (problem) {
@@ -118,6 +126,7 @@ const SCHEMAS: Record<TaskType, z.ZodType<JobParameters, unknown>> = {
   power_schedule: powerSchedule,
   backup_create: backupCreate,
   backup_verify: backupVerify,
+  backup_prune: backupPruneParams,
 };
 
 export function parseJobParameters(taskType: TaskType, raw: unknown): JobParameters {

@@ -5,6 +5,7 @@ import type { MoxxieCore, SnapshotInfo } from '../core.js';
 import { templateMatcher } from '../ops/snapshot-names.js';
 import type { FrontEnd, Operation } from '../ops/types.js';
 import type { JobRecord, SnapshotCreateParams } from '../history/job-records.js';
+import { rotationExcess, rotationRule } from './snapshot-keep-rules.js';
 
 /** Written into each snapshot's description by the job that made it. */
 export const jobMarker = (jobId: string) => `[job ${jobId}]`;
@@ -27,10 +28,12 @@ export interface RotationResult {
 
 const newestFirst = (a: SnapshotInfo, b: SnapshotInfo) => (b.snaptime ?? 0) - (a.snaptime ?? 0) || b.name.localeCompare(a.name);
 
-/** Keeps the newest maxSnapshots of this job's own snapshots on each VM the run snapshotted, the new one counted. */
+/**
+ * Keeps the newest maxSnapshots of this job's own snapshots on each VM the run snapshotted, the new one
+ * counted, or those its keep-* retention keeps (snapshot-keep-rules.ts).
+ */
 export async function rotateSnapshots(core: MoxxieCore, job: JobRecord, created: Operation, opts: { dryRun: boolean; signal?: AbortSignal; frontEnd?: FrontEnd }): Promise<RotationResult> {
   const p = job.parameters as SnapshotCreateParams;
-  const keep = p.maxSnapshots as number;
   const marker = jobMarker(job.id);
   const operationIds: string[] = [];
   const done: string[] = [];
@@ -48,7 +51,7 @@ export async function rotateSnapshots(core: MoxxieCore, job: JobRecord, created:
     }
     const own = list.snapshots.filter((s) => mine(s.name) && s.description.includes(marker) && s.moxxieMade).sort(newestFirst);
     // In a dry run the new snapshot does not exist yet, but it will count.
-    const excess = own.slice(opts.dryRun ? keep - 1 : keep);
+    const excess = rotationExcess(own, p, { dryRun: opts.dryRun, now: Date.now(), timeZone: job.timezone });
     for (const s of excess) {
       if (opts.dryRun) {
         done.push(`${t.vmid}/${s.name}`);
@@ -66,5 +69,5 @@ export async function rotateSnapshots(core: MoxxieCore, job: JobRecord, created:
   const verb = opts.dryRun ? 'would delete' : 'deleted';
   const parts = [done.length ? `${verb}: ${done.join(', ')}` : 'nothing to delete'];
   if (problems.length) parts.push(`not deleted: ${problems.join('; ')}`);
-  return { operationIds, failed: problems.length > 0, message: `rotation (keep ${keep}) ${parts.join('; ')}` };
+  return { operationIds, failed: problems.length > 0, message: `rotation (${rotationRule(p)}) ${parts.join('; ')}` };
 }

@@ -23,6 +23,7 @@ import { qemuSnapshotHandlers } from './handlers/qemu-snapshot.js';
 import { storageHandlers } from './handlers/storage.js';
 import { taskHandlers } from './handlers/tasks.js';
 import { vzdumpHandlers } from './handlers/vzdump.js';
+import { pruneBackupsHandlers } from './handlers/prunebackups.js';
 import { StatePersistence } from './persistence.js';
 import { createRequestListener, type RequestStats } from './server.js';
 import { routeTable } from './schema/routes.js';
@@ -105,6 +106,7 @@ const handlers = {
   ...qemuMigrateHandlers,
   ...storageHandlers,
   ...vzdumpHandlers,
+  ...pruneBackupsHandlers,
   ...poolHandlers,
   ...lxcHandlers,
   ...lxcCreateHandlers,

@@ -8,6 +8,7 @@ import { backupNotes } from './backup-notes.js';
 import { backupProtect, backupUnprotect } from './backup-protect.js';
 import { backupRestore } from './backup-restore.js';
 import { backupVerify } from './backup-verify.js';
+import { backupPrune } from './backup-prune.js';
 import { power } from './power.js';
 import { snapshotCreate } from './snapshot-create.js';
 import { snapshotDelete } from './snapshot-delete.js';
@@ -27,6 +28,7 @@ export const CAPABILITIES: { readonly [K in OperationKind]: AnyCapability } = {
   'backup.delete': backupDelete,
   'backup.restore': backupRestore,
   'backup.verify': backupVerify,
+  'backup.prune': backupPrune,
 };
 
 export function capabilityOf(kind: OperationKind): AnyCapability {
