@@ -15,7 +15,11 @@ export interface Companion {
 }
 
 /** By command word, then subcommand word. */
-export const COMPANIONS: Record<string, Record<string, Companion>> = {};
+export const COMPANIONS: Record<string, Record<string, Companion>> = {
+  cluster: {
+    plan: { module: './cluster-plan.js', summary: 'Plan a cluster from a spec (YAML or the seed\'s JSON): the placement table (hosts x groups) and one row per VM; nothing is created.', usage: '--file SPEC [--json]' },
+  },
+};
 
 export function companionOf(command: string, sub: string | undefined): Companion | undefined {
   return sub === undefined ? undefined : COMPANIONS[command]?.[sub];

@@ -2,6 +2,8 @@
 // every mutation goes through here so read-only, safe mode and protection are enforced once.
 import type { TaskListItem, TaskStatus } from './pve/types.js';
 import type { Inventory, Vm } from './inventory/model.js';
+import type { ClusterSpec } from './ops/provisioning/cluster-spec.js';
+import type { ClusterPlan, PlacementConfig } from './ops/provisioning/placement.js';
 import type { ResolveWarning, VmSelector } from './select/types.js';
 import type { PowerRequest } from './ops/capabilities/power.js';
 import type { SnapshotCreateRequest } from './ops/capabilities/snapshot-create.js';
@@ -98,6 +100,8 @@ export interface MoxxieCore {
   /** A task's log: its last `limit` lines (default 500) unless `start` is given, and its state. */
   taskLog(upid: string, opts?: { limit?: number; start?: number }): Promise<TaskLog>;
   listTags(): Promise<TagCount[]>;
+  /** Plans a cluster spec (provisioning's dry run): placement, ids, IPs; reads the cluster, changes nothing. */
+  planCluster(spec: ClusterSpec, settings?: PlacementConfig): Promise<ClusterPlan>;
   vmsWithTag(tag: string): Promise<Vm[]>;
 
   createSnapshots(req: BulkSnapshotCreateRequest, opts?: RunOptions): Promise<Operation>;

@@ -19,6 +19,7 @@ import { listSnapshots } from './snapshot-list.js';
 import { readTaskLog } from './task-log.js';
 import type { FrontEnd, Operation, OperationKind, RunOptions } from './types.js';
 import { VmGate } from './vm-gate.js';
+import { planClusterOn } from './provisioning/plan-on-cluster.js';
 
 export interface CoreOptions {
   context: ContextInfo;
@@ -117,6 +118,7 @@ export function createCore(opts: CoreOptions): MoxxieCore & { readonly operation
     },
     taskLog: (upid, o) => readTaskLog(client, upid, o),
     listTags: async () => tagCounts(await inventory()),
+    planCluster: async (spec, settings) => (await planClusterOn(client, spec, settings)).plan,
     vmsWithTag: async (tag) => vmsWithTag(await inventory(), tag),
     createSnapshots: (req, run) => runKind('snapshot.create', req, run),
     deleteSnapshots: (req, run) => runKind('snapshot.delete', req, run),
