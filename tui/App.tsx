@@ -11,6 +11,7 @@ import { NodesView } from './components/NodesView.js';
 import { OperationPane } from './components/OperationPane.js';
 import { HistoryView, OpsView } from './components/OperationsView.js';
 import { PlanDialog } from './components/PlanDialog.js';
+import { ProvisionView } from './components/ProvisionView.js';
 import { RunsView } from './components/RunsView.js';
 import { StatusLine } from './components/StatusLine.js';
 import { OperationDetailView } from './components/OperationDetailView.js';
@@ -33,6 +34,7 @@ const VIEWS: Record<ViewName, (p: { store: TuiStore }) => ReactNode> = {
   operation: OperationDetailView,
   tasklog: TaskLogView,
   help: HelpView,
+  provision: ProvisionView,
 };
 
 export function App({ store, controller }: { store: TuiStore; controller: TuiController }) {

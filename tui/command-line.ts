@@ -9,6 +9,7 @@ export type Command =
   | { kind: 'runs'; job?: string }
   | { kind: 'ctx'; name?: string }
   | { kind: 'sort'; key: SortKey; descending?: boolean }
+  | { kind: 'provision'; path: string }
   | { kind: 'help' }
   | { kind: 'quit' };
 
@@ -29,6 +30,7 @@ export const COMMANDS: CommandDoc[] = [
   { usage: ':runs [JOB]', description: "a job's runs with per-VM outcomes" },
   { usage: ':sort id|name|node|status|cpu|mem [asc|desc]', description: 'sort the VM list' },
   { usage: ':ctx [NAME]', description: 'switch to another context (no name: list them)' },
+  { usage: ':provision FILE', description: 'plan a cluster from a spec file (YAML or JSON): placement table and VM rows; nothing is created' },
   { usage: ':help', description: 'keys and commands' },
   { usage: ':q', description: 'quit' },
 ];
@@ -52,12 +54,14 @@ const ALIASES: Record<string, string> = {
   sort: 'sort',
   ctx: 'ctx',
   context: 'ctx',
+  provision: 'provision',
+  prov: 'provision',
   help: 'help',
   q: 'quit',
   quit: 'quit',
 };
 
-const NAMES = ['vms', 'mark', 'nodes', 'tasks', 'ops', 'history', 'jobs', 'runs', 'sort', 'ctx', 'help', 'quit'];
+const NAMES = ['vms', 'mark', 'nodes', 'tasks', 'ops', 'history', 'jobs', 'runs', 'sort', 'ctx', 'provision', 'help', 'quit'];
 
 export function parseCommand(text: string): Command | { error: string } {
   const trimmed = text.trim();
@@ -82,6 +86,8 @@ export function parseCommand(text: string): Command | { error: string } {
       if (order && order !== 'asc' && order !== 'desc') return { error: `:sort order must be asc or desc, not '${order}'` };
       return order ? { kind: 'sort', key: k, descending: order === 'desc' } : { kind: 'sort', key: k };
     }
+    case 'provision':
+      return rest ? { kind: 'provision', path: rest } : { error: ':provision needs a spec file, e.g. :provision talos.yaml' };
     case 'help':
       return { kind: 'help' };
     case 'quit':

@@ -112,5 +112,7 @@ export function rowCount(s: TuiState, view: ViewName = s.view): number {
       return taskLogRows(s).length;
     case 'help':
       return helpRows(s.context.readOnly, s.filters.help).length;
+    case 'provision':
+      return s.provision?.lines.length ?? 0;
   }
 }
