@@ -5,6 +5,7 @@
 // naming how many hosts are needed and why each other host was ruled out.
 import type { Inventory, StorageInfo } from '../../inventory/model.js';
 import { groupWaves, type AntiAffinity, type ClusterSpec, type NodeGroupSpec } from './cluster-spec.js';
+import { PVE_MAX_VMID, PVE_MIN_VMID, type VmidRange } from '../vmid-allocator.js';
 import { claimedAddresses, expandPattern, parseIpConfig, subnetProblem } from './ip-patterns.js';
 
 const MiB = 1024 ** 2;
@@ -20,11 +21,11 @@ export interface PlacementConfig {
   /** PVE's major version, when known: HA resource-affinity rules need 9. */
   pveMajor?: number;
   /**
-   * The VM ids the plan shows. The default takes the lowest ids (from 100) no guest of the inventory uses;
-   * the run reserves each through the VM id allocator with the planned id as `preferred`, so an id taken in
-   * the meantime moves to the next free one (the plan's ids are what PVE would give now, not a reservation).
+   * The context's id range (defaults.vmidRange). The plan shows the lowest ids in it that no guest uses: what
+   * PVE's nextid would give now, not a reservation. The run reserves each through the VM id allocator
+   * (`tools.vmids.reserve(client, { after: plannedVmid - 1 })`), so an id taken meanwhile moves to the next free one.
    */
-  vmids?: (taken: ReadonlySet<number>, count: number) => number[];
+  vmidRange?: VmidRange;
 }
 
 export const DEFAULT_CPU_OVERCOMMIT = 4;
@@ -158,10 +159,10 @@ class StorageSpace {
 
 const gib = (bytes: number): string => `${(bytes / GiB).toFixed(bytes < 10 * GiB ? 1 : 0)} GiB`;
 
-/** The lowest ids from 100 up that no guest uses (what PVE's /cluster/nextid hands out, in order). */
-export function lowestFreeVmids(taken: ReadonlySet<number>, count: number): number[] {
+/** The lowest ids of the range that no guest uses (what PVE's /cluster/nextid hands out, in order). */
+export function lowestFreeVmids(taken: ReadonlySet<number>, count: number, range: VmidRange = { min: PVE_MIN_VMID, max: PVE_MAX_VMID }): number[] {
   const out: number[] = [];
-  for (let id = 100; out.length < count && id <= 999_999_999; id++) if (!taken.has(id)) out.push(id);
+  for (let id = range.min; out.length < count && id <= range.max; id++) if (!taken.has(id)) out.push(id);
   return out;
 }
 
@@ -282,8 +283,8 @@ export function planCluster(spec: ClusterSpec, inv: Inventory, config: Placement
   // Ids in spec order (group, then index), so names and ids ascend together.
   const total = spec.nodeGroups.reduce((s, g) => s + g.count, 0);
   const taken = new Set(inv.vms.map((v) => v.vmid));
-  const ids = (config.vmids ?? lowestFreeVmids)(taken, total);
-  if (ids.length < total) problems.push({ where: 'nodeGroups', message: `only ${ids.length} free VM ids for ${total} VMs` });
+  const ids = lowestFreeVmids(taken, total, config.vmidRange);
+  if (ids.length < total) problems.push({ where: 'nodeGroups', message: `only ${ids.length} free VM ids${config.vmidRange ? ` in this context's range ${config.vmidRange.min}-${config.vmidRange.max}` : ''} for ${total} VMs` });
 
   const waves = groupWaves(spec);
   const waveOf = new Map(waves.flatMap((w, i) => w.map((g) => [g, i] as const)));

@@ -13,10 +13,14 @@ import { planCluster, type ClusterPlan, type PlacementConfig } from './placement
 
 const VM_DISK_RE = /^(?:\d+\/)?(?:base|vm)-\d+-disk-\d+/;
 
-/** The context's `provisioning` settings from the config file ({} for the demo or when absent). */
-export function placementSettingsOf(contextName: string, opts: { env?: Env; configPath?: string } = {}): Pick<PlacementConfig, 'zones' | 'cpuOvercommit'> {
+/** The context's placement settings from the config file: `provisioning` (zones, cpuOvercommit) and defaults.vmidRange ({} when absent). */
+export function placementSettingsOf(contextName: string, opts: { env?: Env; configPath?: string } = {}): Pick<PlacementConfig, 'zones' | 'cpuOvercommit' | 'vmidRange'> {
   const entry = loadConfig(opts.configPath ?? configFile(opts.env ?? process.env)).contexts[contextName];
-  return { ...(entry?.provisioning?.zones ? { zones: entry.provisioning.zones } : {}), ...(entry?.provisioning?.cpuOvercommit ? { cpuOvercommit: entry.provisioning.cpuOvercommit } : {}) };
+  return {
+    ...(entry?.provisioning?.zones ? { zones: entry.provisioning.zones } : {}),
+    ...(entry?.provisioning?.cpuOvercommit ? { cpuOvercommit: entry.provisioning.cpuOvercommit } : {}),
+    ...(entry?.defaults?.vmidRange ? { vmidRange: entry.defaults.vmidRange } : {}),
+  };
 }
 
 /** Which online nodes hold each image that is on non-shared storage and is no VM's disk. */

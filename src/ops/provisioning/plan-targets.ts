@@ -11,7 +11,7 @@ export interface ProvisionTargetSpec extends Record<string, unknown> {
   role: string;
   index: number;
   wave: number;
-  /** The id the plan showed; the run reserves it (or the next free one) through the VM id allocator. */
+  /** The id the plan showed; the run reserves it or the next free one: `tools.vmids.reserve(client, { after: plannedVmid - 1 })`. */
   plannedVmid: number;
   storage: string;
   cores: number;

@@ -1,7 +1,7 @@
 // What a provisioning run's rollback strategy does once it failed or was cancelled, decided purely from the
-// targets' outcomes and what PVE has now (read back per VM id: does it exist, which operation's mark does
-// it carry). A VM is deleted or tagged only when the journal says this operation created that id AND PVE
-// shows this operation's mark on it: never by name, never a VM someone else made with the same id.
+// targets' outcomes and what PVE has now (read back per VM id: does it exist, does it carry the mark this
+// operation wrote). A VM is deleted or tagged only when the journal says this operation created that id AND
+// PVE shows the mark on it: never by name, never a VM someone else made with the same id.
 import type { OperationTarget } from '../types.js';
 import type { RollbackStrategy } from './cluster-spec.js';
 import { nodeStatusOf, phaseStatus, type NodeStatus } from './progress.js';
@@ -20,8 +20,8 @@ export interface RollbackCandidate {
 /** What PVE shows for a VM id now. */
 export interface ObservedVm {
   exists: boolean;
-  /** The operation named by the provisioning mark in its description, if any. */
-  markedBy?: string;
+  /** Its description carries the mark this operation wrote on the VM it created with this id. */
+  marked: boolean;
 }
 
 export type RollbackActionKind = 'delete' | 'tag-failed' | 'keep' | 'leave';
@@ -53,25 +53,24 @@ export function rollbackCandidates(targets: readonly OperationTarget[]): Rollbac
 
 export function decideRollback(input: {
   strategy: RollbackStrategy;
-  operationId: string;
   /** In creation order. */
   candidates: readonly RollbackCandidate[];
   observed: ReadonlyMap<number, ObservedVm>;
   cancelled?: boolean;
 }): RollbackDecision {
-  const { strategy, operationId, candidates, observed } = input;
+  const { strategy, candidates, observed } = input;
   const failed = candidates.filter((c) => c.status === 'FAILED').length;
   const triggered = failed > 0 || input.cancelled === true;
   const actions: RollbackAction[] = [];
   for (const c of [...candidates].reverse()) {
     const seen = observed.get(c.vmid);
-    const ours = c.mayHaveCreated && seen?.exists === true && seen.markedBy === operationId;
+    const ours = c.mayHaveCreated && seen?.exists === true && seen.marked;
     const ready = c.status === 'READY';
     let action: RollbackActionKind;
     let reason: string;
     if (!c.mayHaveCreated) [action, reason] = ['leave', 'never created by this operation'];
     else if (!seen?.exists) [action, reason] = ['leave', 'does not exist (nothing to undo)'];
-    else if (!ours) [action, reason] = ['leave', seen.markedBy ? `carries the mark of operation ${seen.markedBy}, not this one` : 'has no provisioning mark of this operation: not deleted']; // the id may have been reused by someone else
+    else if (!ours) [action, reason] = ['leave', "does not carry this operation's mark: someone else's VM has the id, not deleted"];
     else if (!triggered) [action, reason] = ['keep', 'nothing failed'];
     else if (strategy === 'NONE') [action, reason] = ['keep', 'rollbackStrategy NONE leaves everything'];
     else if (strategy === 'FULL') [action, reason] = ['delete', `rollbackStrategy FULL: ${input.cancelled ? 'the run was cancelled' : `${failed} VM${failed === 1 ? '' : 's'} failed`}`];

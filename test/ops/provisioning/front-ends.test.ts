@@ -100,11 +100,11 @@ describe('moxxie cluster plan', () => {
 });
 
 describe('placement settings from the context config', () => {
-  it('reads zones and cpuOvercommit from the context\'s provisioning section', () => {
+  it('reads zones and cpuOvercommit from the context\'s provisioning section, and its VM id range', () => {
     const dir = tempDir('cluster-config');
     const configPath = join(dir, 'config.json');
-    writeFileSync(configPath, JSON.stringify({ contexts: { lab: { url: 'https://pve1:8006', auth: { tokenId: 'root@pam!moxxie', tokenSecret: 'x' }, provisioning: { zones: { pve1: 'rack-a', pve2: 'rack-b' }, cpuOvercommit: 2 } } } }), { mode: 0o600 });
-    expect(placementSettingsOf('lab', { configPath })).toEqual({ zones: { pve1: 'rack-a', pve2: 'rack-b' }, cpuOvercommit: 2 });
+    writeFileSync(configPath, JSON.stringify({ contexts: { lab: { url: 'https://pve1:8006', auth: { tokenId: 'root@pam!moxxie', tokenSecret: 'x' }, defaults: { vmidRange: { min: 5000, max: 5999 } }, provisioning: { zones: { pve1: 'rack-a', pve2: 'rack-b' }, cpuOvercommit: 2 } } } }), { mode: 0o600 });
+    expect(placementSettingsOf('lab', { configPath })).toEqual({ zones: { pve1: 'rack-a', pve2: 'rack-b' }, cpuOvercommit: 2, vmidRange: { min: 5000, max: 5999 } });
     expect(placementSettingsOf('other', { configPath })).toEqual({});
   });
 });

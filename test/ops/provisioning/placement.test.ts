@@ -199,6 +199,14 @@ describe('anti-affinity', () => {
 });
 
 describe('capacity and reach', () => {
+  it('takes VM ids from the context\'s range, and refuses a plan the range cannot hold', () => {
+    const inRange = planCluster(parseClusterSpec(seedJson(TEST_CLUSTER)), inv, { vmidRange: { min: 5000, max: 5001 } });
+    expect(inRange.vms.map((v) => v.vmid)).toEqual([5000, 5001]);
+    const tooSmall = planCluster(parseClusterSpec(seedJson(TALOS)), inv, { vmidRange: { min: 5000, max: 5001 } });
+    expect(tooSmall.ok).toBe(false);
+    expect(tooSmall.problems[0].message).toBe("only 2 free VM ids in this context's range 5000-5001 for 6 VMs");
+  });
+
   it('refuses a storage that holds no VM disks, and a CPU overcommit beyond the ratio', () => {
     const noImages = planCluster(variant(TEST_CLUSTER, (g) => (g.template.disks[0].storage = 'backup-nfs')), inv);
     expect(noImages.ok).toBe(false);

@@ -98,14 +98,17 @@ describe('rollback strategies', () => {
     { name: 'n5', vmid: ids[4], status: 'PENDING', mayHaveCreated: false },
   ];
 
+  const MARK = provisionMarker(OP, 'talos-prod-01');
+  const observe = (marker = MARK) => observeCreated(c.client, ids.map((vmid) => ({ vmid, marker })));
+
   it('reads the mark back from PVE', async () => {
-    const observed = await observeCreated(c.client, ids);
-    expect([...observed.values()]).toEqual([{ exists: true, markedBy: OP }, { exists: true, markedBy: OP }, { exists: true, markedBy: OP }, { exists: true }, { exists: false }]);
+    const observed = await observe();
+    expect([...observed.values()]).toEqual([{ exists: true, marked: true }, { exists: true, marked: true }, { exists: true, marked: true }, { exists: true, marked: false }, { exists: false, marked: false }]);
     expect(readProvisionMarker(c.sim.state.vm(ids[0])!.config.description as string)).toEqual({ operationId: OP, cluster: 'talos-prod-01' });
   });
 
   it('FULL deletes every VM this operation created, in reverse order; never one without its mark', async () => {
-    const d = decideRollback({ strategy: 'FULL', operationId: OP, candidates: candidates(), observed: await observeCreated(c.client, ids) });
+    const d = decideRollback({ strategy: 'FULL', candidates: candidates(), observed: await observe() });
     expect(d.triggered).toBe(true);
     expect(d.actions.map((a) => [a.vmid, a.action])).toEqual([
       [ids[2], 'delete'],
@@ -114,12 +117,12 @@ describe('rollback strategies', () => {
       [ids[3], 'leave'],
       [ids[4], 'leave'],
     ]);
-    expect(d.actions.find((a) => a.vmid === ids[3])!.reason).toBe('has no provisioning mark of this operation: not deleted');
+    expect(d.actions.find((a) => a.vmid === ids[3])!.reason).toBe("does not carry this operation's mark: someone else's VM has the id, not deleted");
   });
 
   it('PARTIAL keeps READY VMs and removes the rest it made; NONE leaves all; MARK_FAILED tags the failed', async () => {
-    const observed = await observeCreated(c.client, ids);
-    const act = (strategy: 'PARTIAL' | 'NONE' | 'MARK_FAILED') => Object.fromEntries(decideRollback({ strategy, operationId: OP, candidates: candidates(), observed }).actions.map((a) => [a.name, a.action]));
+    const observed = await observe();
+    const act = (strategy: 'PARTIAL' | 'NONE' | 'MARK_FAILED') => Object.fromEntries(decideRollback({ strategy, candidates: candidates(), observed }).actions.map((a) => [a.name, a.action]));
     expect(act('PARTIAL')).toEqual({ n1: 'keep', n2: 'delete', n3: 'delete', n4: 'leave', n5: 'leave' });
     expect(act('NONE')).toEqual({ n1: 'keep', n2: 'keep', n3: 'keep', n4: 'leave', n5: 'leave' });
     expect(act('MARK_FAILED')).toEqual({ n1: 'keep', n2: 'tag-failed', n3: 'tag-failed', n4: 'leave', n5: 'leave' });
@@ -127,15 +130,15 @@ describe('rollback strategies', () => {
   });
 
   it('does nothing when nothing failed, and applies the strategy on cancel', async () => {
-    const observed = await observeCreated(c.client, ids);
+    const observed = await observe();
     const ok = candidates().map((x) => ({ ...x, status: x.mayHaveCreated ? ('READY' as const) : x.status }));
-    const none = decideRollback({ strategy: 'FULL', operationId: OP, candidates: ok.slice(0, 3), observed });
+    const none = decideRollback({ strategy: 'FULL', candidates: ok.slice(0, 3), observed });
     expect(none.triggered).toBe(false);
     expect(none.actions.every((a) => a.action === 'keep')).toBe(true);
-    const cancelled = decideRollback({ strategy: 'FULL', operationId: OP, candidates: ok.slice(0, 3), observed, cancelled: true });
+    const cancelled = decideRollback({ strategy: 'FULL', candidates: ok.slice(0, 3), observed, cancelled: true });
     expect(cancelled.actions.map((a) => a.action)).toEqual(['delete', 'delete', 'delete']);
-    // Another operation's id is never ours, even with a provisioning mark.
-    const other = decideRollback({ strategy: 'FULL', operationId: 'op-other', candidates: candidates(), observed });
+    // For another operation (another mark) none of these VMs is its own, though they carry a provisioning mark.
+    const other = decideRollback({ strategy: 'FULL', candidates: candidates(), observed: await observe(provisionMarker('op-other', 'talos-prod-01')) });
     expect(other.actions.filter((a) => a.action === 'delete')).toEqual([]);
   });
 
