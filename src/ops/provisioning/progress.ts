@@ -9,11 +9,13 @@ export const NODE_STATUSES = ['PENDING', 'CREATING_VM', 'CONFIGURING', 'STARTING
 export type NodeStatus = (typeof NODE_STATUSES)[number];
 
 /**
- * Which seed status a running phase means. The phase names are the lifecycle capability's; a phase not
- * listed counts as configuring (it comes after the VM exists and before it starts).
+ * Which seed status a running phase means. The phase names are the lifecycle capability's (make -> migrate ->
+ * configure -> resize -> start -> verify); a phase not listed counts as configuring (it comes after the VM
+ * exists and before it starts).
  */
 const PHASE_STATUS: Record<string, NodeStatus> = {
   allocate: 'CREATING_VM',
+  make: 'CREATING_VM',
   clone: 'CREATING_VM',
   import: 'CREATING_VM',
   create: 'CREATING_VM',

@@ -41,7 +41,7 @@ export interface RollbackDecision {
   summary: string;
 }
 
-/** Whether a target's create phase (clone, import, create; not the id reservation) started: from then on a VM with its id may exist. */
+/** Whether a target's make phase (create or clone; lifecycle's) started: from then on a VM with its id may exist. */
 export function mayHaveCreated(t: OperationTarget): boolean {
   return t.phases.some((p) => p.state !== 'pending' && p.name !== 'allocate' && phaseStatus(p.name) === 'CREATING_VM');
 }

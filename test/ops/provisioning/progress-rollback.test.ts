@@ -10,7 +10,8 @@ import { decideRollback, FAILED_TAG, rollbackCandidates, type RollbackCandidate 
 import type { Operation, OperationTarget, PhaseRecord, PhaseState, TargetState } from '../../../src/ops/types.js';
 import { startCluster, type TestCluster } from '../../fixtures/cluster.js';
 
-const PHASES = ['allocate', 'clone', 'configure', 'resize', 'start', 'verify'];
+// The lifecycle capability's phases of a new guest.
+const PHASES = ['make', 'migrate', 'configure', 'resize', 'start', 'verify'];
 
 /** A provisioning target whose phases up to `reached` succeeded and `reached` is in `at`. */
 function target(name: string, vmid: number, group: string, state: TargetState, reached?: string, at: PhaseState = 'running', upids: string[] = []): OperationTarget {
@@ -34,8 +35,8 @@ describe('progress in the seed\'s shape', () => {
       target('talos-prod-01-control-plane-01', 201, 'control-plane', 'succeeded'),
       target('talos-prod-01-control-plane-02', 202, 'control-plane', 'running', 'configure'),
       target('talos-prod-01-control-plane-03', 203, 'control-plane', 'running', 'start'),
-      target('talos-prod-01-worker-01', 204, 'worker', 'running', 'clone', 'running', ['UPID:pve1:0001']),
-      target('talos-prod-01-worker-02', 205, 'worker', 'failed', 'clone', 'failed', ['UPID:pve1:0002']),
+      target('talos-prod-01-worker-01', 204, 'worker', 'running', 'make', 'running', ['UPID:pve1:0001']),
+      target('talos-prod-01-worker-02', 205, 'worker', 'failed', 'migrate', 'failed', ['UPID:pve1:0002']),
       target('talos-prod-01-worker-03', 206, 'worker', 'planned'),
     ]);
     const p = provisioningProgress(op);
@@ -49,12 +50,14 @@ describe('progress in the seed\'s shape', () => {
       ['talos-prod-01-worker-03', 'worker', 206, 'pve1', 'PENDING'],
     ]);
     expect(p.currentOperation).toBe('Configuring control-plane nodes; Starting control-plane nodes; Creating worker nodes');
-    // 1 + (2.5 + 4.5 + 1.5)/6 + 1 (failed is done) + 0 over 6 targets
-    expect(p.progressPercentage).toBe(Math.floor((100 * (1 + 2.5 / 6 + 4.5 / 6 + 1.5 / 6 + 1)) / 6));
-    expect(p.logs[3]).toEqual({ name: 'talos-prod-01-worker-01', vmId: 204, entries: [
-      { phase: 'allocate', state: 'succeeded', upids: ['UPID:pve1:0001:allocate'] },
-      { phase: 'clone', state: 'running', upids: ['UPID:pve1:0001:clone'] },
-    ] });
+    // 1 + (2.5 + 4.5 + 0.5)/6 + 1 (failed is done) + 0 over 6 targets
+    expect(p.progressPercentage).toBe(Math.floor((100 * (1 + 2.5 / 6 + 4.5 / 6 + 0.5 / 6 + 1)) / 6));
+    expect(p.logs[3]).toEqual({ name: 'talos-prod-01-worker-01', vmId: 204, entries: [{ phase: 'make', state: 'running', upids: ['UPID:pve1:0001:make'] }] });
+    expect(p.logs[4].entries.map((e) => [e.phase, e.state, e.upids])).toEqual([
+      ['make', 'succeeded', ['UPID:pve1:0002:make']],
+      ['migrate', 'failed', ['UPID:pve1:0002:migrate']],
+    ]);
+    expect(p.nodeStates[4]).toMatchObject({ status: 'FAILED', phase: 'migrate' });
     expect(p.logs[5].entries).toEqual([]);
   });
 
@@ -66,7 +69,7 @@ describe('progress in the seed\'s shape', () => {
     const rolled = provisioningProgress(operation('rolled-back', [target('a', 1, 'g', 'rolled-back', 'verify', 'undone'), target('b', 2, 'g', 'cancelled')]));
     expect(rolled.nodeStates.map((n) => n.status)).toEqual(['ROLLED_BACK', 'PENDING']);
     expect(rolled.status).toBe('ROLLED_BACK');
-    expect(provisioningProgress(operation('cancelled', [done[0], target('b', 2, 'g', 'cancelled', 'clone', 'cancelled')])).status).toBe('CANCELLED');
+    expect(provisioningProgress(operation('cancelled', [done[0], target('b', 2, 'g', 'cancelled', 'make', 'cancelled')])).status).toBe('CANCELLED');
     const undoing = target('a', 1, 'g', 'running', 'configure', 'undone');
     undoing.phases[1].undo = { state: 'running', upids: ['UPID:pve1:destroy'], at: 1 };
     expect(provisioningProgress(operation('running', [undoing])).status).toBe('ROLLING_BACK');
@@ -142,11 +145,11 @@ describe('rollback strategies', () => {
     expect(other.actions.filter((a) => a.action === 'delete')).toEqual([]);
   });
 
-  it('derives the candidates from the operation\'s targets: created once the clone (not the id reservation) started', () => {
-    const list = rollbackCandidates([target('a', 1, 'g', 'succeeded'), target('b', 2, 'g', 'failed', 'allocate', 'failed'), target('c', 3, 'g', 'planned'), target('d', 4, 'g', 'failed', 'clone', 'failed')]);
+  it('derives the candidates from the operation\'s targets: created once its make phase started', () => {
+    const list = rollbackCandidates([target('a', 1, 'g', 'succeeded'), target('b', 2, 'g', 'cancelled'), target('c', 3, 'g', 'planned'), target('d', 4, 'g', 'failed', 'make', 'failed')]);
     expect(list).toEqual([
       { name: 'a', vmid: 1, status: 'READY', mayHaveCreated: true },
-      { name: 'b', vmid: 2, status: 'FAILED', mayHaveCreated: false }, // failed reserving its id: nothing made
+      { name: 'b', vmid: 2, status: 'PENDING', mayHaveCreated: false }, // cancelled before its first phase
       { name: 'c', vmid: 3, status: 'PENDING', mayHaveCreated: false },
       { name: 'd', vmid: 4, status: 'FAILED', mayHaveCreated: true },
     ]);
