@@ -59,6 +59,11 @@ export interface PlannedVm {
   /** The volume it comes from, and for a clone the template and the node that holds it. */
   source: { volid: string; templateVmid?: number; node?: string };
   tags: string[];
+  /**
+   * Cloud-init besides ipconfig, as PVE's keys (globalCloudInit's nameservers and search domain included).
+   * A password is never part of a plan: `password` only says one is given; the run takes it from the live spec.
+   */
+  cloudInit: { ciuser?: string; sshkeys?: string; nameserver?: string; searchdomain?: string; password: boolean };
 }
 
 export interface PlanProblem {
@@ -359,6 +364,7 @@ export function planCluster(spec: ClusterSpec, inv: Inventory, config: Placement
         route: reach.route,
         source: reach.source,
         tags: [...new Set((g.tags ?? []).map((t) => t.toLowerCase()))],
+        cloudInit: cloudInitOf(g, spec),
       });
     }
     if (strategy === 'ZONE_AWARE') {
@@ -403,6 +409,19 @@ export function planCluster(spec: ClusterSpec, inv: Inventory, config: Placement
   }));
 
   return { ok: problems.length === 0, cluster: spec.name, clusterType: spec.type, vms, problems, warnings, hosts, waves, haRules, options: spec.options };
+}
+
+function cloudInitOf(g: NodeGroupSpec, spec: ClusterSpec): PlannedVm['cloudInit'] {
+  const ci = g.template.cloudInit;
+  const global = spec.globalCloudInit;
+  return {
+    ...(ci?.user ? { ciuser: ci.user } : {}),
+    ...(ci?.sshKeys ? { sshkeys: ci.sshKeys } : {}),
+    // PVE takes nameservers space-separated.
+    ...(global?.nameservers ? { nameserver: global.nameservers.split(/[,\s]+/).filter(Boolean).join(' ') } : {}),
+    ...(global?.searchDomain ? { searchdomain: global.searchDomain } : {}),
+    password: ci?.password !== undefined,
+  };
 }
 
 function netsOf(g: NodeGroupSpec, spec: ClusterSpec, where: string, problems: PlanProblem[]): string[] {

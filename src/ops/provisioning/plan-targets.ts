@@ -22,6 +22,8 @@ export interface ProvisionTargetSpec extends Record<string, unknown> {
   route: PlannedVm['route'];
   source: PlannedVm['source'];
   tags: string[];
+  cloudInit: PlannedVm['cloudInit'];
+  startAfterCreation: boolean;
 }
 
 export function targetSpecOf(plan: ClusterPlan, vm: PlannedVm): ProvisionTargetSpec {
@@ -41,6 +43,8 @@ export function targetSpecOf(plan: ClusterPlan, vm: PlannedVm): ProvisionTargetS
     route: vm.route,
     source: vm.source,
     tags: vm.tags,
+    cloudInit: vm.cloudInit,
+    startAfterCreation: plan.options.startAfterCreation,
   };
 }
 

@@ -96,6 +96,7 @@ describe('the seed\'s cluster specs, verbatim, planned on the demo cluster', () 
       expect(c.sim.state.vm(vm.vmid)).toBeUndefined();
     }
     expect(cp.map((v) => v.cores)).toEqual([4, 4, 4]);
+    expect(plan.vms[0].cloudInit).toEqual({ ciuser: 'talos', sshkeys: 'ssh-ed25519 AAAAC3... admin@talos', nameserver: '1.1.1.1 8.8.8.8', searchdomain: 'cluster.local', password: false });
     expect(workers.map((v) => v.memoryMB)).toEqual([16384, 16384, 16384]);
     expect(plan.options).toMatchObject({ startAfterCreation: false, maxParallelOperations: 3, rollbackStrategy: 'FULL' });
     // Memory is accounted: every host's free memory drops by exactly what the plan puts there.
@@ -276,6 +277,7 @@ describe('the spec schema', () => {
     const spec = parseClusterSpec(seedJson(TEST_CLUSTER));
     expect(spec.nodeGroups[0].template.cloudInit?.password).toBe('changeme');
     expect(JSON.stringify(recordableSpec(spec))).not.toContain('changeme');
+    expect(planCluster(spec, inv).vms[0].cloudInit).toEqual({ ciuser: 'debian', sshkeys: 'ssh-ed25519 AAAAC3... user@example', password: true });
     expect(JSON.stringify(planCluster(spec, inv))).not.toContain('changeme');
     expect(JSON.stringify(planTargets(planCluster(spec, inv)))).not.toContain('changeme');
   });
