@@ -384,7 +384,8 @@ export function planCluster(spec: ClusterSpec, inv: Inventory, config: Placement
       for (const g of spec.nodeGroups.filter((x) => x.placement?.antiAffinity === 'HARD' && x.count > 1)) {
         const members = vms.filter((v) => v.group === g.name);
         haRules.push({
-          rule: `${spec.name}-${g.name}-apart`.toLowerCase().replace(/[^a-z0-9_-]/g, '-').slice(0, 64),
+          // PVE's pve-configid: a letter first, then letters, digits, '-' and '_'.
+          rule: `${/^[a-z]/i.test(spec.name) ? '' : 'c-'}${spec.name}-${g.name}-apart`.toLowerCase().replace(/[^a-z0-9_-]/g, '-').slice(0, 64),
           type: 'resource-affinity',
           affinity: 'negative',
           resources: members.map((v) => `vm:${v.vmid}`).join(','),

@@ -193,6 +193,8 @@ describe('anti-affinity', () => {
     const cp = on.vms.filter((v) => v.group === 'control-plane').map((v) => `vm:${v.vmid}`).join(',');
     expect(on.haRules).toEqual([{ rule: 'talos-prod-01-control-plane-apart', type: 'resource-affinity', affinity: 'negative', resources: cp, comment: expect.stringContaining('HARD') }]);
     expect(on.warnings.join('\n')).toContain('part of the plan only');
+    const digits = planCluster(variant(TALOS, (_g, s) => ((s.name = '9lab'), (s.options.haResourceAffinity = true))), inv, { pveMajor: 9 });
+    expect(digits.haRules[0].rule).toBe('c-9lab-control-plane-apart'); // PVE's configid starts with a letter
     const old = planCluster(variant(TALOS, (_g, s) => (s.options.haResourceAffinity = true)), inv, { pveMajor: 8 });
     expect(old.haRules).toEqual([]);
     expect(old.warnings.join('\n')).toContain('need PVE 9');
