@@ -231,7 +231,8 @@ export function parseClusterSpecText(text: string, fileName = 'spec'): ClusterSp
     }
   } else {
     try {
-      raw = parseYaml(text, { prettyErrors: false, uniqueKeys: true });
+      // prettyErrors gives the line (linePos); its message quotes the text, so only the line and code are used.
+      raw = parseYaml(text, { prettyErrors: true, uniqueKeys: true });
     } catch (err) {
       const pos = (err as { linePos?: Array<{ line: number }> }).linePos?.[0]?.line;
       const code = (err as { code?: string }).code;

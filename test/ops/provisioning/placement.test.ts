@@ -275,6 +275,15 @@ describe('the spec schema', () => {
     expect(() => parseClusterSpec({ ...seedJson(TEST_CLUSTER), options: { rollbackStrategy: 'ALL' } })).toThrow("options.rollbackStrategy: 'ALL' is not valid; use one of FULL, PARTIAL, NONE, MARK_FAILED");
   });
 
+  it('reports a broken spec file by line, never quoting it (it may hold a password)', () => {
+    const yaml = () => parseClusterSpecText('name: x\nnodeGroups:\n  - password: hunter2\n    count: [1\n', 'c.yaml');
+    expect(yaml).toThrow(/^c\.yaml: is not valid YAML at line \d+/);
+    expect(yaml).not.toThrow(/hunter2/);
+    const json = () => parseClusterSpecText('{"name": "x",\n "password": "hunter2",', 'c.json');
+    expect(json).toThrow(/^c\.json: is not valid JSON at line 2$/);
+    expect(json).not.toThrow(/hunter2/);
+  });
+
   it('never records a cloud-init password', () => {
     const spec = parseClusterSpec(seedJson(TEST_CLUSTER));
     expect(spec.nodeGroups[0].template.cloudInit?.password).toBe('changeme');
