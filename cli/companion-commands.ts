@@ -24,6 +24,9 @@ export const COMPANIONS: Record<string, Record<string, Companion>> = {
       usage: '--policy POLICY [--tags A,B] [--vm-ids IDS] [--storage ID] [--file F] [--remove-only] [--json]',
     },
   },
+  cluster: {
+    plan: { module: './cluster-plan.js', summary: 'Plan a cluster from a spec (YAML or the seed\'s JSON): the placement table (hosts x groups) and one row per VM; nothing is created.', usage: '--file SPEC [--json]' },
+  },
 };
 
 export function companionOf(command: string, sub: string | undefined): Companion | undefined {

@@ -4,6 +4,7 @@ import { capabilityTools } from './capability-tools.js';
 import type { AnyToolSpec } from './define-tool.js';
 import type { ToolContext } from './tool-context.js';
 import { backupTools } from './tools/backups.js';
+import { clusterTools } from './tools/cluster.js';
 import { continuationTools } from './tools/continue-operation.js';
 import { jobTools } from './tools/jobs.js';
 import { operationTools } from './tools/operations.js';
@@ -13,5 +14,5 @@ import { taskTools } from './tools/tasks.js';
 import { vmTools } from './tools/vms.js';
 
 export function toolCatalog(ctx: ToolContext): AnyToolSpec[] {
-  return [...vmTools(ctx), ...snapshotTools(ctx), ...backupTools(ctx), ...retentionTools(ctx), ...capabilityTools(ctx), ...jobTools(ctx), ...operationTools(ctx), ...continuationTools(ctx), ...taskTools(ctx)];
+  return [...vmTools(ctx), ...snapshotTools(ctx), ...backupTools(ctx), ...retentionTools(ctx), ...capabilityTools(ctx), ...jobTools(ctx), ...operationTools(ctx), ...continuationTools(ctx), ...taskTools(ctx), ...clusterTools(ctx)];
 }

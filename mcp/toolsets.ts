@@ -50,6 +50,7 @@ export const TOOLSET_OF: Record<string, ToolsetName> = {
   resume_operation: 'operations',
   rollback_operation: 'operations',
   get_task_log: 'tasks',
+  plan_cluster: 'provisioning',
   list_jobs: 'jobs',
   create_job: 'jobs',
   update_job: 'jobs',

@@ -24,6 +24,7 @@ const commands: Record<string, string> = {
   power: CAPABILITY_VERBS,
   tags: CAPABILITY_VERBS,
   backups: CAPABILITY_VERBS,
+  cluster: CAPABILITY_VERBS,
   mcp: '../mcp/command.js',
   serve: '../rest/command.js',
   tui: '../tui/command.js',

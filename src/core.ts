@@ -2,6 +2,8 @@
 // every mutation goes through here so read-only, safe mode and protection are enforced once.
 import type { TaskListItem, TaskStatus } from './pve/types.js';
 import type { Inventory, Vm } from './inventory/model.js';
+import type { ClusterSpec } from './ops/provisioning/cluster-spec.js';
+import type { ClusterPlan, PlacementConfig } from './ops/provisioning/placement.js';
 import type { ResolveWarning, VmSelector } from './select/types.js';
 import type { PowerRequest } from './ops/capabilities/power.js';
 import type { SnapshotCreateRequest } from './ops/capabilities/snapshot-create.js';
@@ -102,6 +104,8 @@ export interface MoxxieCore {
   listTags(): Promise<TagCount[]>;
   /** Backups cluster-wide from storage content, each once; what could not be read (an offline node) is in `warnings`. */
   listBackups(filter?: BackupFilter, opts?: { signal?: AbortSignal }): Promise<BackupListReport>;
+  /** Plans a cluster spec (provisioning's dry run): placement, ids, IPs; reads the cluster, changes nothing. */
+  planCluster(spec: ClusterSpec, settings?: PlacementConfig): Promise<ClusterPlan>;
   vmsWithTag(tag: string): Promise<Vm[]>;
   /** A retention policy's preview: every backup marked keep / remove / protected with its rule, cross-checked against PVE's prunebackups. */
   retentionCandidates(query: RetentionQuery): Promise<RetentionPreview>;

@@ -11,6 +11,7 @@ import { NodesView } from './components/NodesView.js';
 import { OperationPane } from './components/OperationPane.js';
 import { HistoryView, OpsView } from './components/OperationsView.js';
 import { PlanDialog } from './components/PlanDialog.js';
+import { ProvisionView } from './components/ProvisionView.js';
 import { RunsView } from './components/RunsView.js';
 import { RetentionView } from './components/RetentionView.js';
 import { StatusLine } from './components/StatusLine.js';
@@ -35,6 +36,7 @@ const VIEWS: Record<ViewName, (p: { store: TuiStore }) => ReactNode> = {
   tasklog: TaskLogView,
   help: HelpView,
   retention: RetentionView,
+  provision: ProvisionView,
 };
 
 export function App({ store, controller }: { store: TuiStore; controller: TuiController }) {

@@ -12,6 +12,7 @@ export type Command =
   | { kind: 'retention'; query: RetentionQuery }
   | { kind: 'ctx'; name?: string }
   | { kind: 'sort'; key: SortKey; descending?: boolean }
+  | { kind: 'provision'; path: string }
   | { kind: 'help' }
   | { kind: 'quit' };
 
@@ -33,6 +34,7 @@ export const COMMANDS: CommandDoc[] = [
   { usage: RETENTION_USAGE, description: 'backup retention preview: keep / remove / protected with the deciding rule; D prunes' },
   { usage: ':sort id|name|node|status|cpu|mem [asc|desc]', description: 'sort the VM list' },
   { usage: ':ctx [NAME]', description: 'switch to another context (no name: list them)' },
+  { usage: ':provision FILE', description: 'plan a cluster from a spec file (YAML or JSON): placement table and VM rows; nothing is created' },
   { usage: ':help', description: 'keys and commands' },
   { usage: ':q', description: 'quit' },
 ];
@@ -57,12 +59,14 @@ const ALIASES: Record<string, string> = {
   sort: 'sort',
   ctx: 'ctx',
   context: 'ctx',
+  provision: 'provision',
+  prov: 'provision',
   help: 'help',
   q: 'quit',
   quit: 'quit',
 };
 
-const NAMES = ['vms', 'mark', 'nodes', 'tasks', 'ops', 'history', 'jobs', 'runs', 'retention', 'sort', 'ctx', 'help', 'quit'];
+const NAMES = ['vms', 'mark', 'nodes', 'tasks', 'ops', 'history', 'jobs', 'runs', 'retention', 'sort', 'ctx', 'provision', 'help', 'quit'];
 
 export function parseCommand(text: string): Command | { error: string } {
   const trimmed = text.trim();
@@ -91,6 +95,8 @@ export function parseCommand(text: string): Command | { error: string } {
       if (order && order !== 'asc' && order !== 'desc') return { error: `:sort order must be asc or desc, not '${order}'` };
       return order ? { kind: 'sort', key: k, descending: order === 'desc' } : { kind: 'sort', key: k };
     }
+    case 'provision':
+      return rest ? { kind: 'provision', path: rest } : { error: ':provision needs a spec file, e.g. :provision talos.yaml' };
     case 'help':
       return { kind: 'help' };
     case 'quit':

@@ -13,6 +13,7 @@ import { chordsOf, typedText, type Chord } from './keys.js';
 import { listRowsFor, pageSize } from './layout.js';
 import { jobRows, liveOpRows, nodeRows, opDetailOf, opTargetRows, pastOpRows, rowCount, taskRows } from './rows.js';
 import { deriveVmRows, initialState, MAIN_VIEWS, say, type ActionId, type TuiState, type TuiStore, type ViewName } from './store.js';
+import { loadProvisionPlan } from './provision-plan.js';
 import { Sync, type TuiSession } from './sync.js';
 import { clamp, keepScreenLine, scrollFor } from './view-window.js';
 import { SORT_KEYS, type SortKey } from './vm-order.js';
@@ -422,6 +423,17 @@ export class TuiController implements Intents {
       case 'ctx':
         closeLine();
         return this.switchContext(cmd.name);
+      case 'provision': {
+        let view;
+        try {
+          view = await loadProvisionPlan(this.session.core, cmd.path);
+        } catch (err) {
+          return this.commandError((err as Error).message);
+        }
+        closeLine();
+        this.store.setState({ provision: view, pos: { ...this.store.getState().pos, provision: { cursor: 0, scroll: 0 } } });
+        return this.setView('provision', true);
+      }
       case 'vms':
       case 'mark': {
         if (!cmd.selector) {

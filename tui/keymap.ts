@@ -114,7 +114,7 @@ export const SCOPE_TITLES: Record<Scope, string> = {
   edit: 'Typing a line (/, :, prompts)',
 };
 
-const LIST_VIEWS: ViewName[] = ['vms', 'nodes', 'tasks', 'ops', 'history', 'jobs', 'runs', 'detail', 'operation', 'tasklog', 'retention'];
+const LIST_VIEWS: ViewName[] = ['vms', 'nodes', 'tasks', 'ops', 'history', 'jobs', 'runs', 'detail', 'operation', 'tasklog', 'retention', 'provision'];
 
 /** The scopes in force, most specific first. */
 export function activeScopes(mode: Mode, view: ViewName): Scope[] {

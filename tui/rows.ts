@@ -125,5 +125,7 @@ export function rowCount(s: TuiState, view: ViewName = s.view): number {
       return helpRows(s.context.readOnly, s.filters.help).length;
     case 'retention':
       return retentionRows(s).length;
+    case 'provision':
+      return s.provision?.lines.length ?? 0;
   }
 }

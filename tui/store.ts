@@ -7,10 +7,11 @@ import type { Inventory, Vm } from '../src/inventory/model.js';
 import type { Operation } from '../src/ops/types.js';
 import type { JobRecord, JobRunRecord } from '../src/history/job-records.js';
 import { resolveSelectorLine, type ParsedSelectorLine } from '../src/select/selector-line.js';
+import type { ProvisionPlanView } from './provision-plan.js';
 import { filterVms, sortVms, type SortKey } from './vm-order.js';
 import type { RetentionViewState } from './retention-command.js';
 
-export type ViewName = 'vms' | 'nodes' | 'tasks' | 'ops' | 'history' | 'jobs' | 'runs' | 'detail' | 'operation' | 'tasklog' | 'help' | 'retention';
+export type ViewName = 'vms' | 'nodes' | 'tasks' | 'ops' | 'history' | 'jobs' | 'runs' | 'detail' | 'operation' | 'tasklog' | 'help' | 'retention' | 'provision';
 /** The views Tab cycles through and `:` names. */
 export const MAIN_VIEWS: ViewName[] = ['vms', 'nodes', 'tasks', 'ops', 'history', 'jobs'];
 
@@ -124,6 +125,8 @@ export interface TuiState {
   opDetail: string | null;
   /** The task whose log is open, and the log once loaded. */
   taskLog: { upid: string; log: TaskLog | null } | null;
+  /** The cluster plan `:provision FILE` shows. */
+  provision: ProvisionPlanView | null;
 
   /** The operation shown in the pane; null when none or closed. */
   paneOpId: string | null;
@@ -153,6 +156,7 @@ const zeroPos = (): Record<ViewName, ListPos> => ({
   tasklog: { cursor: 0, scroll: 0 },
   help: { cursor: 0, scroll: 0 },
   retention: { cursor: 0, scroll: 0 },
+  provision: { cursor: 0, scroll: 0 },
 });
 
 export function initialState(context: ContextInfo, size = { columns: 120, rows: 30 }): TuiState {
@@ -181,6 +185,7 @@ export function initialState(context: ContextInfo, size = { columns: 120, rows: 
     detail: null,
     opDetail: null,
     taskLog: null,
+    provision: null,
     paneOpId: null,
     line: null,
     prompt: null,

@@ -41,6 +41,14 @@ const url = z
 
 const limit = (what: string) => z.number({ message: `must be a whole number from 1 to 20 (${what})` }).int(`must be a whole number from 1 to 20 (${what})`).min(1, `must be at least 1 (${what})`).max(20, `must be at most 20 (${what})`);
 
+/** Cluster provisioning's placement settings: failure domains (node -> zone) and the CPU overcommit ratio. */
+const provisioningSettings = z
+  .object({
+    zones: z.record(z.string(), z.string().regex(/^[A-Za-z0-9._-]+$/, 'must be a zone name (letters, digits, . _ -)'), { message: 'must map node names to zone names, e.g. {"pve1": "rack-a"}' }).optional(),
+    cpuOvercommit: z.number({ message: 'must be a number from 1 to 64 (vCPUs per physical core)' }).min(1, 'must be at least 1').max(64, 'must be at most 64').optional(),
+  })
+  .strict();
+
 export const contextSchema = z
   .object({
     url,
@@ -68,6 +76,7 @@ export const contextSchema = z
       })
       .strict()
       .optional(),
+    provisioning: provisioningSettings.optional(),
   })
   .strict();
 

@@ -23,6 +23,7 @@ import { parseRequest } from './request-schema.js';
 import type { FrontEnd, Operation, OperationKind, RunOptions } from './types.js';
 import { VmGate } from './vm-gate.js';
 import type { VmidAllocator } from './vmid-allocator.js';
+import { planClusterOn } from './provisioning/plan-on-cluster.js';
 
 export interface CoreOptions {
   context: ContextInfo;
@@ -125,6 +126,7 @@ export function createCore(opts: CoreOptions): MoxxieCore & { readonly operation
     taskLog: (upid, o) => readTaskLog(client, upid, o),
     listTags: async () => tagCounts(await inventory()),
     listBackups: async (filter, o = {}) => listBackupsReport(client, await inventory(o), filter),
+    planCluster: async (spec, settings) => (await planClusterOn(client, spec, settings)).plan,
     vmsWithTag: async (tag) => vmsWithTag(await inventory(), tag),
     retentionCandidates: async (query) => previewRetention(client, await inventory(), parseRequest(retentionQuerySchema, query)),
     createSnapshots: (req, run) => runKind('snapshot.create', req, run),

@@ -63,11 +63,12 @@ function objectAt(schema: z.ZodType, path: readonly PropertyKey[]): z.ZodObject 
   let s: z.ZodType | undefined = schema;
   for (const p of path) {
     s = unwrap(s);
+    // A field name where an array's index belongs: the path leads nowhere this schema knows.
+    if (s instanceof z.ZodArray && typeof p === 'string') return undefined;
     if (s instanceof z.ZodObject) s = s.shape[String(p)] as z.ZodType | undefined;
     else if (s instanceof z.ZodArray) s = s.element as z.ZodType;
     else if (s instanceof z.ZodUnion) s = (s.options as z.ZodType[]).map(unwrap).find((o) => o instanceof z.ZodArray || o instanceof z.ZodObject);
     else return undefined;
-    if (s instanceof z.ZodArray && typeof p === 'string') return undefined;
   }
   s = unwrap(s);
   if (s instanceof z.ZodArray) s = unwrap(s.element as z.ZodType);

@@ -9,9 +9,9 @@ const ALL_TOOLS = [
   'create_backups', 'protect_backups', 'unprotect_backups', 'set_backup_notes', 'delete_backups', 'restore_backup', 'restore_drill', 'prune_backups',
   'list_jobs', 'create_job', 'update_job', 'delete_job', 'trigger_job', 'list_job_runs',
   'list_operations', 'get_operation', 'cancel_operation', 'resume_operation', 'rollback_operation',
-  'get_task_log',
+  'get_task_log', 'plan_cluster',
 ];
-const READ_ONLY_TOOLS = ['list_vms', 'get_vm', 'resolve_selector', 'list_nodes', 'list_tags', 'list_snapshots', 'list_backups', 'backup_retention_candidates', 'list_jobs', 'list_job_runs', 'list_operations', 'get_operation', 'get_task_log'];
+const READ_ONLY_TOOLS = ['list_vms', 'get_vm', 'resolve_selector', 'list_nodes', 'list_tags', 'list_snapshots', 'list_backups', 'backup_retention_candidates', 'list_jobs', 'list_job_runs', 'list_operations', 'get_operation', 'get_task_log', 'plan_cluster'];
 const CONFIRM_GATED = ['delete_snapshots', 'rollback_snapshot', 'power_vms', 'tag_vms', 'create_backups', 'delete_backups', 'restore_backup', 'prune_backups', 'delete_job', 'trigger_job', 'resume_operation', 'rollback_operation'];
 
 let h: Harness;

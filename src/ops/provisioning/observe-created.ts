@@ -1,0 +1,25 @@
+// What PVE has now for the VM ids a provisioning run may have created: whether each exists and whether its
+// description carries the mark the run wrote when it created it (the lifecycle create's `[moxxie-create
+// token]` line, or provisionMarker's). The rollback decision is made from this, never from the journal alone
+// (a crash, a lost answer or another operator may have changed things since).
+import { fetchInventory } from '../../inventory/inventory.js';
+import type { PveClient } from '../../pve/client.js';
+import { getQemuConfig } from '../../pve/endpoints/qemu.js';
+import type { ObservedVm } from './rollback-decision.js';
+
+export async function observeCreated(client: PveClient, expected: ReadonlyArray<{ vmid: number; marker: string }>): Promise<Map<number, ObservedVm>> {
+  const inventory = await fetchInventory(client);
+  const out = new Map<number, ObservedVm>();
+  for (const { vmid, marker } of expected) {
+    const vm = inventory.vms.find((v) => v.vmid === vmid);
+    if (!vm) out.set(vmid, { exists: false, marked: false });
+    // A container with that id is certainly not one of ours.
+    else if (vm.type !== 'qemu') out.set(vmid, { exists: true, marked: false });
+    else {
+      const config = await getQemuConfig(client, vm.node, vmid);
+      const lines = typeof config.description === 'string' ? config.description.split('\n') : [];
+      out.set(vmid, { exists: true, marked: lines.some((l) => l.trim() === marker) });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,51 @@
+// Plans a cluster spec against a live cluster: reads what the pure planner needs (one /cluster/resources,
+// PVE's version only when HA rules are asked for, and the content of a local storage only when an image
+// sits there), takes the context's placement settings, and returns the plan. It changes nothing.
+import { loadConfig } from '../../config/contexts.js';
+import { configFile, type Env } from '../../config/paths.js';
+import { fetchInventory } from '../../inventory/inventory.js';
+import type { Inventory } from '../../inventory/model.js';
+import type { PveClient } from '../../pve/client.js';
+import { getVersion } from '../../pve/endpoints/cluster.js';
+import { getStorageContent } from '../../pve/endpoints/storage.js';
+import type { ClusterSpec } from './cluster-spec.js';
+import { planCluster, type ClusterPlan, type PlacementConfig } from './placement.js';
+
+const VM_DISK_RE = /^(?:\d+\/)?(?:base|vm)-\d+-disk-\d+/;
+
+/** The context's placement settings from the config file: `provisioning` (zones, cpuOvercommit) and defaults.vmidRange ({} when absent). */
+export function placementSettingsOf(contextName: string, opts: { env?: Env; configPath?: string } = {}): Pick<PlacementConfig, 'zones' | 'cpuOvercommit' | 'vmidRange'> {
+  const entry = loadConfig(opts.configPath ?? configFile(opts.env ?? process.env)).contexts[contextName];
+  return {
+    ...(entry?.provisioning?.zones ? { zones: entry.provisioning.zones } : {}),
+    ...(entry?.provisioning?.cpuOvercommit ? { cpuOvercommit: entry.provisioning.cpuOvercommit } : {}),
+    ...(entry?.defaults?.vmidRange ? { vmidRange: entry.defaults.vmidRange } : {}),
+  };
+}
+
+/** Which online nodes hold each image that is on non-shared storage and is no VM's disk. */
+export async function lookUpLocalImages(client: PveClient, inv: Inventory, spec: ClusterSpec): Promise<Record<string, string[]>> {
+  const out: Record<string, string[]> = {};
+  const online = new Set(inv.nodes.filter((n) => n.status === 'online').map((n) => n.node));
+  for (const volid of new Set(spec.nodeGroups.map((g) => g.template.imageSource))) {
+    const storage = volid.slice(0, volid.indexOf(':'));
+    if (VM_DISK_RE.test(volid.slice(storage.length + 1))) continue;
+    const entries = inv.storages.filter((s) => s.storage === storage && !s.shared && online.has(s.node));
+    if (!entries.length) continue;
+    out[volid] = [];
+    for (const e of entries) {
+      const content = await getStorageContent(client, e.node, storage);
+      if (content.some((c) => c.volid === volid)) out[volid].push(e.node);
+    }
+  }
+  return out;
+}
+
+export async function planClusterOn(client: PveClient, spec: ClusterSpec, settings: PlacementConfig = {}): Promise<{ plan: ClusterPlan; inventory: Inventory }> {
+  const inventory = await fetchInventory(client);
+  const imageNodes = { ...(await lookUpLocalImages(client, inventory, spec)), ...(settings.imageNodes ?? {}) };
+  let pveMajor = settings.pveMajor;
+  if (pveMajor === undefined && spec.options.haResourceAffinity) pveMajor = Number.parseInt((await getVersion(client)).version, 10);
+  const plan = planCluster(spec, inventory, { ...settings, imageNodes, ...(pveMajor !== undefined && !Number.isNaN(pveMajor) ? { pveMajor } : {}) });
+  return { plan, inventory };
+}
