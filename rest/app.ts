@@ -13,7 +13,7 @@ import { conflict, errorAnswer, failureStatus, HttpError } from './errors.js';
 import { isCapabilityRoute, type Answer, type CapabilityRoute, type HandlerRoute, type RestDeps, type RestRoute, type RouteInput } from './route-table.js';
 import { REST_ROUTES } from './routes/index.js';
 import { controlQuery, errorSchema, operationSchema } from './schemas.js';
-import { requireVm } from './vm-lookup.js';
+import { checked } from './vm-lookup.js';
 import { InventoryReads } from './inventory-reads.js';
 
 export const API_PREFIX = '/api/v1';
@@ -48,7 +48,8 @@ async function runCapability(deps: RestDeps, route: CapabilityRoute, input: Rout
   const wait = query.wait ?? !route.long;
   const vmid = route.vm?.(input);
   if (vmid !== undefined) {
-    const vm = await requireVm(deps.reads, vmid);
+    // A read of its own, not a shared one: the lock must be PVE's state now.
+    const vm = checked((await deps.core.inventory()).vms.find((v) => v.vmid === vmid), vmid);
     if (vm.lock && !dryRun) throw conflict(`VM ${vmid} is locked (${vm.lock}): PVE is running a ${vm.lock} task on it; retry once it has finished`);
     await route.check?.(deps, input, vmid);
   }

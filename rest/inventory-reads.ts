@@ -1,10 +1,12 @@
 // Inventory reads for the REST routes. One /cluster/resources read of a 10,000-VM cluster costs hundreds of
-// milliseconds, so requests that arrive while one is in flight share it instead of each starting their own,
-// and a VM's location may come from a read at most LOCATION_TTL_MS old. Any event of an operation of this
-// server ends the sharing at once, so a caller that changed something reads its own change.
+// milliseconds, so requests that arrive while one is in flight, or within REUSE_MS after it answered, share
+// it instead of each starting their own (PVE's own resource list lags its nodes by seconds anyway), and a VM's
+// location may come from a read at most LOCATION_TTL_MS old. Any event of an operation of this server ends the
+// sharing at once, so a caller that changed something reads its own change.
 import type { MoxxieCore } from '../src/core.js';
 import type { Inventory, Vm } from '../src/inventory/model.js';
 
+const REUSE_MS = 1000;
 const LOCATION_TTL_MS = 2000;
 
 export class InventoryReads {
@@ -21,9 +23,11 @@ export class InventoryReads {
     });
   }
 
-  /** A read that began no earlier than the last change this server made; joins one in flight. */
+  /** A read that began no earlier than the last change this server made: one in flight, or one a moment old. */
   fresh(): Promise<Inventory> {
     if (this.inflight && this.inflight.generation === this.generation) return this.inflight.read;
+    const last = this.last;
+    if (last && last.generation === this.generation && Date.now() - last.at < REUSE_MS) return Promise.resolve(last.inventory);
     const generation = this.generation;
     const read = this.core.inventory().then((inventory) => {
       this.last = { generation, inventory, at: Date.now() };
