@@ -1,5 +1,6 @@
 // The core's facade: what the TUI, the MCP server and the scheduler call. Plain data in and out;
 // every mutation goes through here so read-only, safe mode and protection are enforced once.
+import type { ContentItem, ContentQuery, StorageRow } from './inventory/storage-content.js';
 import type { TaskListItem, TaskStatus } from './pve/types.js';
 import type { Inventory, Vm } from './inventory/model.js';
 import type { ResolveWarning, VmSelector } from './select/types.js';
@@ -99,6 +100,9 @@ export interface MoxxieCore {
   taskLog(upid: string, opts?: { limit?: number; start?: number }): Promise<TaskLog>;
   listTags(): Promise<TagCount[]>;
   vmsWithTag(tag: string): Promise<Vm[]>;
+  /** Storages per node (one inventory read), and what they hold: images, ISOs, container templates, import volumes. */
+  listStorages(query?: { storage?: string; node?: string }): Promise<StorageRow[]>;
+  storageContent(query?: ContentQuery): Promise<{ items: ContentItem[]; warnings: string[] }>;
 
   createSnapshots(req: BulkSnapshotCreateRequest, opts?: RunOptions): Promise<Operation>;
   deleteSnapshots(req: BulkSnapshotDeleteRequest, opts?: RunOptions): Promise<Operation>;
