@@ -7,9 +7,10 @@ import { continuationTools } from './tools/continue-operation.js';
 import { jobTools } from './tools/jobs.js';
 import { operationTools } from './tools/operations.js';
 import { snapshotTools } from './tools/snapshots.js';
+import { storageTools } from './tools/storage.js';
 import { taskTools } from './tools/tasks.js';
 import { vmTools } from './tools/vms.js';
 
 export function toolCatalog(ctx: ToolContext): AnyToolSpec[] {
-  return [...vmTools(ctx), ...snapshotTools(ctx), ...capabilityTools(ctx), ...jobTools(ctx), ...operationTools(ctx), ...continuationTools(ctx), ...taskTools(ctx)];
+  return [...vmTools(ctx), ...storageTools(ctx), ...snapshotTools(ctx), ...capabilityTools(ctx), ...jobTools(ctx), ...operationTools(ctx), ...continuationTools(ctx), ...taskTools(ctx)];
 }
