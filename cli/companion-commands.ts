@@ -15,7 +15,16 @@ export interface Companion {
 }
 
 /** By command word, then subcommand word. */
-export const COMPANIONS: Record<string, Record<string, Companion>> = {};
+export const COMPANIONS: Record<string, Record<string, Companion>> = {
+  storage: {
+    list: { module: './storage-views.js', summary: 'The storages of each node: type, content types, shared, usage.', usage: '[STORAGE] [--node NODE] [--json]' },
+    content: {
+      module: './storage-views.js',
+      summary: 'What the storages hold: template base disks, disk images, ISOs, container templates, import volumes.',
+      usage: '[STORAGE] [--node NODE] [--content TYPE] [--json]',
+    },
+  },
+};
 
 export function companionOf(command: string, sub: string | undefined): Companion | undefined {
   return sub === undefined ? undefined : COMPANIONS[command]?.[sub];
