@@ -13,6 +13,7 @@ import { HistoryView, OpsView } from './components/OperationsView.js';
 import { PlanDialog } from './components/PlanDialog.js';
 import { RunsView } from './components/RunsView.js';
 import { StatusLine } from './components/StatusLine.js';
+import { StorageView } from './components/StorageView.js';
 import { OperationDetailView } from './components/OperationDetailView.js';
 import { TaskLogView } from './components/TaskLogView.js';
 import { TasksView } from './components/TasksView.js';
@@ -33,6 +34,7 @@ const VIEWS: Record<ViewName, (p: { store: TuiStore }) => ReactNode> = {
   operation: OperationDetailView,
   tasklog: TaskLogView,
   help: HelpView,
+  storage: StorageView,
 };
 
 export function App({ store, controller }: { store: TuiStore; controller: TuiController }) {

@@ -27,6 +27,7 @@ export const COMMANDS: CommandDoc[] = [
   { usage: ':history', description: 'past operations of every front end, with per-VM outcomes' },
   { usage: ':jobs', description: 'scheduler jobs: next fire, last result' },
   { usage: ':runs [JOB]', description: "a job's runs with per-VM outcomes" },
+  { usage: ':storage', description: 'what the storages hold: template base disks, images, ISOs, container templates, import volumes; w downloads' },
   { usage: ':sort id|name|node|status|cpu|mem [asc|desc]', description: 'sort the VM list' },
   { usage: ':ctx [NAME]', description: 'switch to another context (no name: list them)' },
   { usage: ':help', description: 'keys and commands' },
@@ -49,6 +50,8 @@ const ALIASES: Record<string, string> = {
   job: 'jobs',
   jobs: 'jobs',
   runs: 'runs',
+  storage: 'storage',
+  storages: 'storage',
   sort: 'sort',
   ctx: 'ctx',
   context: 'ctx',
@@ -57,7 +60,7 @@ const ALIASES: Record<string, string> = {
   quit: 'quit',
 };
 
-const NAMES = ['vms', 'mark', 'nodes', 'tasks', 'ops', 'history', 'jobs', 'runs', 'sort', 'ctx', 'help', 'quit'];
+const NAMES = ['vms', 'mark', 'nodes', 'tasks', 'ops', 'history', 'jobs', 'runs', 'storage', 'sort', 'ctx', 'help', 'quit'];
 
 export function parseCommand(text: string): Command | { error: string } {
   const trimmed = text.trim();

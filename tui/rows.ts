@@ -10,6 +10,7 @@ import { byOutcome, compactPhases, opName } from './operation-text.js';
 import { snapshotTree, type SnapshotRow } from './snapshot-tree.js';
 import type { JobRow, TuiState, ViewName } from './store.js';
 import { matchesWords } from './vm-order.js';
+import { storageItemRows } from './storage-rows.js';
 
 export type HelpRow = { kind: 'title'; text: string } | { kind: 'binding'; binding: Binding } | { kind: 'command'; usage: string; description: string };
 
@@ -112,5 +113,7 @@ export function rowCount(s: TuiState, view: ViewName = s.view): number {
       return taskLogRows(s).length;
     case 'help':
       return helpRows(s.context.readOnly, s.filters.help).length;
+    case 'storage':
+      return storageItemRows(s).length;
   }
 }
