@@ -62,7 +62,7 @@ export const KEYMAP: readonly Binding[] = [
   { id: 'vm-set', keys: ['M'], scopes: VM_ACTIONS, label: 'cores/mem', description: 'set cores and memory (a running VM gets them at its next start)', mutating: true, destructive: isDestructive('vm.set', {}), run: (c) => c.beginAction('vm-set') },
   { id: 'vm-template', keys: ['V'], scopes: VM_ACTIONS, label: 'template', description: 'convert the stopped VMs to templates (cannot be undone)', mutating: true, destructive: isDestructive('vm.template', {}), run: (c) => c.beginAction('vm-template') },
 
-  { id: 'download', keys: ['w'], scopes: ['storage'], label: 'download', description: 'download an ISO, container template or disk image from a URL to a storage (checksum or checksum list)', mutating: true, destructive: isDestructive('storage.download', {}), footer: true, run: (c) => c.beginAction('download') },
+  { id: 'download', keys: ['w'], scopes: ['storage'], label: 'download', description: 'download an ISO, container template or disk image from a URL (checksum verified)', mutating: true, destructive: isDestructive('storage.download', {}), footer: true, run: (c) => c.beginAction('download') },
 
   { id: 'job-enable', keys: ['e'], scopes: ['jobs'], label: 'enable', description: 'enable the job', mutating: true, footer: true, run: (c) => c.jobAction('enable') },
   { id: 'job-disable', keys: ['d'], scopes: ['jobs'], label: 'disable', description: 'disable the job', mutating: true, footer: true, run: (c) => c.jobAction('disable') },
