@@ -50,7 +50,7 @@ export const diskResize: Capability<DiskResizeRequest> = {
   description: 'Grow a disk of the selected VMs to a size ("50G") or by an amount ("+10G"). Shrinking is refused (PVE cannot shrink disks). Success means the disk has the new size.',
   schema,
   guestTypes: ['qemu'],
-  label: (r) => `resize ${r.disk} ${r.size.startsWith('+') ? `by ${r.size}` : `to ${r.size}`}`,
+  label: (r) => `resize ${r.disk} ${String(r.size ?? '').startsWith('+') ? `by ${r.size}` : `to ${r.size}`}`,
   destructive: () => false,
   taskTimeoutMs: () => RESIZE_TASK_TIMEOUT_MS,
   names: { tool: 'resize_disk', verb: ['vm', 'resize'] },

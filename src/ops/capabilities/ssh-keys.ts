@@ -56,7 +56,8 @@ export const sshKeys: Capability<SshKeysRequest> = {
     "Replace the cloud-init SSH keys of the selected VMs (several keys: one per line). They reach the guest through its cloud-init drive at the next boot; the plan says when a VM has none. A concurrent edit is never overwritten.",
   schema,
   guestTypes: ['qemu'],
-  label: (r) => `set ${keysText(parseSshKeys(r.sshKeys))}`,
+  // Front ends may label a request before it is checked: count lines, never throw.
+  label: (r) => `set ${keysText(String(r.sshKeys ?? '').split(/\r?\n/).filter((l) => l.trim()))}`,
   destructive: () => false,
   taskTimeoutMs: () => 60_000,
   names: { tool: 'set_ssh_keys', verb: ['vm', 'ssh-keys'], cli: { aliases: { keys: 'sshKeys' } } },
