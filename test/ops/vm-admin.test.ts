@@ -205,6 +205,24 @@ describe('download-url (seed example)', () => {
     expect(task.log).toContain('calculating checksum...OK, checksum verified');
   });
 
+  it('follows the download task\'s progress lines in the target\'s message while it runs', async () => {
+    const url = 'https://dl.example.org/slow-alpine.iso';
+    const seen: string[] = [];
+    // Progress is polled once a second: a download of a few seconds shows it.
+    c.sim.faults.set({ taskDurationMs: 3000 });
+    try {
+      const op = await c.core.run('storage.download', { storage: 'util-iso', url }, {
+        onEvent: (e) => {
+          if (e.type === 'target-updated' && e.target.message) seen.push(e.target.message);
+        },
+      });
+      expect(op.status).toBe('succeeded');
+    } finally {
+      c.sim.faults.set({ taskDurationMs: 30 });
+    }
+    expect(seen.some((m) => /^downloading: \d+K .* (25|50|75|100)%$/.test(m))).toBe(true);
+  });
+
   it('fails with PVE\'s message on a wrong checksum and leaves no file; a list without the file is refused naming checksumUrl', async () => {
     const url = 'https://cloud.example.org/noble-server-cloudimg-amd64.img';
     const wrong = 'ab'.repeat(64);

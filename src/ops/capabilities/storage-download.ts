@@ -37,7 +37,7 @@ const schema = z
     filename: textField('a file name such as "debian-12-generic-amd64.qcow2"').max(255, { error: 'at most 255 characters' }).optional().describe("the file to create (default: the URL's last part)"),
     content: enumField(DOWNLOAD_CONTENTS).optional().describe('iso, vztmpl, or import (disk images: .qcow2 .raw .vmdk .ova); default from the file name'),
     checksum: textField('a hex checksum').optional().describe('the expected checksum (with checksumAlgorithm, or told by its length)'),
-    checksumAlgorithm: enumField(ALGORITHMS).optional().describe(ALGORITHMS.join(', ')),
+    checksumAlgorithm: enumField(ALGORITHMS).optional().describe("the checksum's algorithm (default: told by the checksum's length, or by the list)"),
     checksumUrl: textField('an http:// or https:// URL of a checksum list such as SHA512SUMS')
       .refine((u) => /^https?:\/\/\S+$/.test(u), { error: (iss) => `'${String(iss.input)}' is not an http:// or https:// URL` })
       .optional()
