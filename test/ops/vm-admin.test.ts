@@ -163,6 +163,33 @@ describe('convert to template', () => {
   });
 });
 
+describe('lost answers', () => {
+  it('a delete, a +N resize and a download whose answers are lost each run once: found by their task, never doubled', async () => {
+    const gone = pick((v) => v.status === 'stopped' && !v.protection);
+    const grown = pick((v) => /size=\d+G/.test(String(v.config.scsi0)));
+    const gb = Number(/size=(\d+)G/.exec(String(grown.config.scsi0))![1]);
+    const url = 'https://dl.example.org/lost-answer.iso';
+    c.sim.faults.set({ lostAnswerRate: 1, lostAnswerMode: 'mixed', lostAnswerMethods: ['POST', 'PUT', 'DELETE'] });
+    let ops;
+    try {
+      ops = [
+        await c.core.run('vm.delete', { vmSelectors: ids(gone) }),
+        await c.core.run('vm.resize', { vmSelectors: ids(grown), disk: 'scsi0', size: '+1G' }),
+        await c.core.run('storage.download', { storage: 'util-iso', url }),
+      ];
+    } finally {
+      c.sim.faults.set({ lostAnswerRate: 0 });
+    }
+    expect(ops.map((o) => o.status), JSON.stringify(ops.map((o) => o.targets[0].message))).toEqual(['succeeded', 'succeeded', 'succeeded']);
+    const tasks = c.sim.state.tasks();
+    expect(c.sim.state.vm(gone.vmid)).toBeUndefined();
+    expect(tasks.filter((t) => t.type === 'qmdestroy' && t.id === String(gone.vmid))).toHaveLength(1);
+    expect(String(c.sim.state.vm(grown.vmid)!.config.scsi0)).toContain(`size=${gb + 1}G`);
+    expect(tasks.filter((t) => t.type === 'resize' && t.id === String(grown.vmid))).toHaveLength(1);
+    expect(tasks.filter((t) => t.type === 'download' && t.id === 'lost-answer.iso')).toHaveLength(1);
+  });
+});
+
 describe('download-url (seed example)', () => {
   const seed = {
     url: 'https://cloud.debian.org/images/cloud/bookworm/latest/debian-12-generic-amd64.qcow2',

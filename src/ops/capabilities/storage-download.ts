@@ -218,6 +218,8 @@ export const storageDownload: Capability<StorageDownloadRequest> = {
       {
         name: 'download',
         taskType: 'download',
+        // PVE's task id is the file name, encoded as PVE::Tools::encode_text does.
+        taskId: spec.filename.replace(/[^-_.a-zA-Z0-9]/g, (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`),
         check: async (t) => ((await volumeExists(t.client, node, spec)) ? `${spec.volid} is on the storage` : undefined),
         run: async (t) => {
           const upid = await postDownloadUrl(t.client, node, spec.storage, {
