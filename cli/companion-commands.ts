@@ -27,6 +27,14 @@ export const COMPANIONS: Record<string, Record<string, Companion>> = {
   cluster: {
     plan: { module: './cluster-plan.js', summary: 'Plan a cluster from a spec (YAML or the seed\'s JSON): the placement table (hosts x groups) and one row per VM; nothing is created.', usage: '--file SPEC [--json]' },
   },
+  storage: {
+    list: { module: './storage-views.js', summary: 'The storages of each node: type, content types, shared, usage.', usage: '[STORAGE] [--node NODE] [--json]' },
+    content: {
+      module: './storage-views.js',
+      summary: 'What the storages hold: template base disks, disk images, ISOs, container templates, import volumes.',
+      usage: '[STORAGE] [--node NODE] [--content TYPE] [--json]',
+    },
+  },
 };
 
 export function companionOf(command: string, sub: string | undefined): Companion | undefined {

@@ -10,9 +10,10 @@ import { jobTools } from './tools/jobs.js';
 import { operationTools } from './tools/operations.js';
 import { retentionTools } from './tools/retention.js';
 import { snapshotTools } from './tools/snapshots.js';
+import { storageTools } from './tools/storage.js';
 import { taskTools } from './tools/tasks.js';
 import { vmTools } from './tools/vms.js';
 
 export function toolCatalog(ctx: ToolContext): AnyToolSpec[] {
-  return [...vmTools(ctx), ...snapshotTools(ctx), ...backupTools(ctx), ...retentionTools(ctx), ...capabilityTools(ctx), ...jobTools(ctx), ...operationTools(ctx), ...continuationTools(ctx), ...taskTools(ctx), ...clusterTools(ctx)];
+  return [...vmTools(ctx), ...storageTools(ctx), ...snapshotTools(ctx), ...backupTools(ctx), ...retentionTools(ctx), ...capabilityTools(ctx), ...jobTools(ctx), ...operationTools(ctx), ...continuationTools(ctx), ...taskTools(ctx), ...clusterTools(ctx)];
 }

@@ -25,6 +25,8 @@ const commands: Record<string, string> = {
   tags: CAPABILITY_VERBS,
   backups: CAPABILITY_VERBS,
   cluster: CAPABILITY_VERBS,
+  vm: CAPABILITY_VERBS,
+  storage: CAPABILITY_VERBS,
   mcp: '../mcp/command.js',
   serve: '../rest/command.js',
   tui: '../tui/command.js',

@@ -1,5 +1,6 @@
 // The core's facade: what the TUI, the MCP server and the scheduler call. Plain data in and out;
 // every mutation goes through here so read-only, safe mode and protection are enforced once.
+import type { ContentItem, ContentQuery, StorageRow } from './inventory/storage-content.js';
 import type { TaskListItem, TaskStatus } from './pve/types.js';
 import type { Inventory, Vm } from './inventory/model.js';
 import type { ClusterSpec } from './ops/provisioning/cluster-spec.js';
@@ -109,6 +110,9 @@ export interface MoxxieCore {
   vmsWithTag(tag: string): Promise<Vm[]>;
   /** A retention policy's preview: every backup marked keep / remove / protected with its rule, cross-checked against PVE's prunebackups. */
   retentionCandidates(query: RetentionQuery): Promise<RetentionPreview>;
+  /** Storages per node (one inventory read), and what they hold: images, ISOs, container templates, import volumes. */
+  listStorages(query?: { storage?: string; node?: string }): Promise<StorageRow[]>;
+  storageContent(query?: ContentQuery): Promise<{ items: ContentItem[]; warnings: string[] }>;
 
   createSnapshots(req: BulkSnapshotCreateRequest, opts?: RunOptions): Promise<Operation>;
   deleteSnapshots(req: BulkSnapshotDeleteRequest, opts?: RunOptions): Promise<Operation>;

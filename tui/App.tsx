@@ -15,6 +15,7 @@ import { ProvisionView } from './components/ProvisionView.js';
 import { RunsView } from './components/RunsView.js';
 import { RetentionView } from './components/RetentionView.js';
 import { StatusLine } from './components/StatusLine.js';
+import { StorageView } from './components/StorageView.js';
 import { OperationDetailView } from './components/OperationDetailView.js';
 import { TaskLogView } from './components/TaskLogView.js';
 import { TasksView } from './components/TasksView.js';
@@ -37,6 +38,7 @@ const VIEWS: Record<ViewName, (p: { store: TuiStore }) => ReactNode> = {
   help: HelpView,
   retention: RetentionView,
   provision: ProvisionView,
+  storage: StorageView,
 };
 
 export function App({ store, controller }: { store: TuiStore; controller: TuiController }) {

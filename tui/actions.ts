@@ -10,6 +10,7 @@ import { executeJob } from '../src/schedule/job-executor.js';
 import type { JobIntent } from './intents.js';
 import { opName, targetKey } from './operation-text.js';
 import { jobRows, snapshotRows } from './rows.js';
+import { adminPrompt, buildAdmin, isAdminAction, type AdminAction } from './vm-admin-actions.js';
 import { say, type ActionId, type ConfirmState, type PlanRow, type PromptField, type TuiStore } from './store.js';
 import type { TuiSession } from './sync.js';
 
@@ -57,10 +58,21 @@ export class ActionFlow {
 
   begin(action: ActionId): void {
     const ids = this.targets();
-    if (!ids.length) return say(this.store, 'no VM here: move to one or mark some with Space', 'error');
+    if (!ids.length && action !== 'download') return say(this.store, 'no VM here: move to one or mark some with Space', 'error');
     const s = this.store.getState();
+    if (isAdminAction(action)) {
+      const { title, fields } = adminPrompt(action, s);
+      // Nothing to ask (convert to template): straight to the plan.
+      if (!fields.length) {
+        const built = buildAdmin(action, [], { core: this.session().core, ids, who: this.targetsLabel(ids) });
+        if ('error' in built) return say(this.store, built.error, 'error');
+        return void this.plan(built);
+      }
+      this.store.setState({ mode: 'prompt', prompt: { action, title: action === 'download' ? title : `${title} ${this.targetsLabel(ids)}`, fields, index: 0 }, status: null });
+      return;
+    }
     const cursorSnapshot = s.view === 'detail' ? (snapshotRows(s)[s.pos.detail.cursor]?.name ?? '') : '';
-    const fields: Record<typeof action, PromptField[]> = {
+    const fields: Record<Exclude<ActionId, AdminAction>, PromptField[]> = {
       snapshot: [
         { label: 'snapshot name', value: DEFAULT_SNAPSHOT_NAME, hint: 'placeholders {vm} {vmid} {date} {time} {datetime}; letters, digits, - and _; at most 40 characters' },
         { label: 'TTL hours', value: '24', hint: 'empty: keep until deleted; 1..8760' },
@@ -73,7 +85,7 @@ export class ActionFlow {
       'tags-add': [{ label: 'tags to add', value: '', hint: 'comma- or space-separated' }],
       'tags-remove': [{ label: 'tags to remove', value: '', hint: 'comma- or space-separated' }],
     };
-    const titles: Record<typeof action, string> = {
+    const titles: Record<Exclude<ActionId, AdminAction>, string> = {
       snapshot: 'snapshot',
       'snapshot-delete': 'delete snapshots of',
       rollback: 'roll back',
@@ -154,6 +166,7 @@ export class ActionFlow {
         return { title: `${add ? 'add' : 'remove'} tags ${tags.join(', ')} ${add ? 'to' : 'from'} ${who}`, kind: 'tags', request, run: (dryRun) => core.applyTags({ ...request, dryRun }, opts) };
       }
       default:
+        if (isAdminAction(action)) return buildAdmin(action, values, { core, ids, who });
         return { error: `${action}: not an action with a prompt` };
     }
   }

@@ -32,6 +32,7 @@ export const COMMANDS: CommandDoc[] = [
   { usage: ':jobs', description: 'scheduler jobs: next fire, last result' },
   { usage: ':runs [JOB]', description: "a job's runs with per-VM outcomes" },
   { usage: RETENTION_USAGE, description: 'backup retention preview: keep / remove / protected with the deciding rule; D prunes' },
+  { usage: ':storage', description: 'what the storages hold: template base disks, images, ISOs, container templates, import volumes; w downloads' },
   { usage: ':sort id|name|node|status|cpu|mem [asc|desc]', description: 'sort the VM list' },
   { usage: ':ctx [NAME]', description: 'switch to another context (no name: list them)' },
   { usage: ':provision FILE', description: 'plan a cluster from a spec file (YAML or JSON): placement table and VM rows; nothing is created' },
@@ -56,6 +57,8 @@ const ALIASES: Record<string, string> = {
   jobs: 'jobs',
   runs: 'runs',
   retention: 'retention',
+  storage: 'storage',
+  storages: 'storage',
   sort: 'sort',
   ctx: 'ctx',
   context: 'ctx',
@@ -66,7 +69,7 @@ const ALIASES: Record<string, string> = {
   quit: 'quit',
 };
 
-const NAMES = ['vms', 'mark', 'nodes', 'tasks', 'ops', 'history', 'jobs', 'runs', 'retention', 'sort', 'ctx', 'provision', 'help', 'quit'];
+const NAMES = ['vms', 'mark', 'nodes', 'tasks', 'ops', 'history', 'jobs', 'runs', 'retention', 'storage', 'sort', 'ctx', 'provision', 'help', 'quit'];
 
 export function parseCommand(text: string): Command | { error: string } {
   const trimmed = text.trim();

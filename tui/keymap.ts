@@ -11,7 +11,7 @@ import { chordLabel } from './keys.js';
 import type { Intents } from './intents.js';
 import type { Mode, ViewName } from './store.js';
 
-export type Scope = 'always' | 'global' | 'list' | 'vms' | 'detail' | 'nodes' | 'jobs' | 'operations' | 'help' | 'edit' | 'confirm' | 'power' | 'retention';
+export type Scope = 'always' | 'global' | 'list' | 'vms' | 'detail' | 'nodes' | 'jobs' | 'operations' | 'help' | 'edit' | 'confirm' | 'power' | 'retention' | 'storage';
 
 export interface Binding {
   id: string;
@@ -56,6 +56,13 @@ export const KEYMAP: readonly Binding[] = [
   { id: 'tags-remove', keys: ['T'], scopes: VM_ACTIONS, label: 'tag-', description: 'remove tags', mutating: true, destructive: isDestructive('tags', { action: 'REMOVE' }), run: (c) => c.beginAction('tags-remove') },
   { id: 'snapshot-delete', keys: ['D'], scopes: VM_ACTIONS, label: 'del snap', description: 'delete snapshots by name or glob (in a detail: the cursor snapshot)', mutating: true, destructive: isDestructive('snapshot.delete', {}), footer: true, run: (c) => c.beginAction('snapshot-delete') },
   { id: 'rollback', keys: ['R'], scopes: VM_ACTIONS, label: 'rollback', description: 'roll back to a snapshot (in a detail: the cursor snapshot)', mutating: true, destructive: isDestructive('snapshot.rollback', {}), footer: true, run: (c) => c.beginAction('rollback') },
+  { id: 'vm-delete', keys: ['X'], scopes: VM_ACTIONS, label: 'delete VM', description: 'delete the VMs (stop first? purge?); protected VMs are refused', mutating: true, destructive: isDestructive('vm.delete', {}), run: (c) => c.beginAction('vm-delete') },
+  { id: 'resize', keys: ['Z'], scopes: VM_ACTIONS, label: 'resize', description: 'grow a disk: to a size (50G) or by an amount (+10G); never smaller', mutating: true, destructive: isDestructive('vm.resize', {}), run: (c) => c.beginAction('resize') },
+  { id: 'ssh-keys', keys: ['K'], scopes: VM_ACTIONS, label: 'ssh keys', description: 'set the cloud-init SSH keys (several: separate them with ;)', mutating: true, destructive: isDestructive('vm.ssh-keys', { sshKeys: '' }), run: (c) => c.beginAction('ssh-keys') },
+  { id: 'vm-set', keys: ['M'], scopes: VM_ACTIONS, label: 'cores/mem', description: 'set cores and memory (a running VM gets them at its next start)', mutating: true, destructive: isDestructive('vm.set', {}), run: (c) => c.beginAction('vm-set') },
+  { id: 'vm-template', keys: ['V'], scopes: VM_ACTIONS, label: 'template', description: 'convert the stopped VMs to templates (cannot be undone)', mutating: true, destructive: isDestructive('vm.template', {}), run: (c) => c.beginAction('vm-template') },
+
+  { id: 'download', keys: ['w'], scopes: ['storage'], label: 'download', description: 'download an ISO, container template or disk image from a URL (checksum verified)', mutating: true, destructive: isDestructive('storage.download', {}), footer: true, run: (c) => c.beginAction('download') },
 
   { id: 'job-enable', keys: ['e'], scopes: ['jobs'], label: 'enable', description: 'enable the job', mutating: true, footer: true, run: (c) => c.jobAction('enable') },
   { id: 'job-disable', keys: ['d'], scopes: ['jobs'], label: 'disable', description: 'disable the job', mutating: true, footer: true, run: (c) => c.jobAction('disable') },
@@ -110,11 +117,12 @@ export const SCOPE_TITLES: Record<Scope, string> = {
   operations: 'Operations (:ops, :history, an operation)',
   power: 'Power menu (p)',
   retention: 'Retention preview (:retention)',
+  storage: 'Storage (:storage)',
   confirm: 'Plan and confirmation',
   edit: 'Typing a line (/, :, prompts)',
 };
 
-const LIST_VIEWS: ViewName[] = ['vms', 'nodes', 'tasks', 'ops', 'history', 'jobs', 'runs', 'detail', 'operation', 'tasklog', 'retention', 'provision'];
+const LIST_VIEWS: ViewName[] = ['vms', 'nodes', 'tasks', 'ops', 'history', 'jobs', 'runs', 'detail', 'operation', 'tasklog', 'retention', 'provision', 'storage'];
 
 /** The scopes in force, most specific first. */
 export function activeScopes(mode: Mode, view: ViewName): Scope[] {
@@ -122,7 +130,7 @@ export function activeScopes(mode: Mode, view: ViewName): Scope[] {
   if (mode === 'confirm') return ['confirm', 'always'];
   if (mode === 'power') return ['power', 'always'];
   if (view === 'help') return ['help', 'global', 'always'];
-  const own: Scope[] = view === 'vms' || view === 'detail' || view === 'nodes' || view === 'jobs' || view === 'retention' ? [view] : view === 'ops' || view === 'history' || view === 'operation' ? ['operations'] : [];
+  const own: Scope[] = view === 'vms' || view === 'detail' || view === 'nodes' || view === 'jobs' || view === 'retention' || view === 'storage' ? [view] : view === 'ops' || view === 'history' || view === 'operation' ? ['operations'] : [];
   return [...own, ...(LIST_VIEWS.includes(view) ? (['list'] as Scope[]) : []), 'global', 'always'];
 }
 
@@ -151,7 +159,7 @@ export function keysLabel(b: Binding): string {
 
 /** Every binding once, under the first of its scopes in reading order: the help screen and the README. */
 export function helpSections(readOnly: boolean): Array<{ scope: Scope; title: string; bindings: Binding[] }> {
-  const order: Scope[] = ['list', 'vms', 'detail', 'power', 'edit', 'confirm', 'operations', 'jobs', 'nodes', 'retention', 'global', 'help', 'always'];
+  const order: Scope[] = ['list', 'vms', 'detail', 'power', 'edit', 'confirm', 'operations', 'jobs', 'nodes', 'retention', 'storage', 'global', 'help', 'always'];
   const home = (b: Binding) => order.find((s) => b.scopes.includes(s));
   return order
     .map((scope) => ({ scope, title: SCOPE_TITLES[scope], bindings: KEYMAP.filter((b) => home(b) === scope && visible(b, readOnly)) }))

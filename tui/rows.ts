@@ -11,6 +11,7 @@ import { snapshotTree, type SnapshotRow } from './snapshot-tree.js';
 import type { JobRow, TuiState, ViewName } from './store.js';
 import { matchesWords } from './vm-order.js';
 import type { RetentionCandidate } from '../src/ops/retention/candidates.js';
+import { storageItemRows } from './storage-rows.js';
 
 export type HelpRow = { kind: 'title'; text: string } | { kind: 'binding'; binding: Binding } | { kind: 'command'; usage: string; description: string };
 
@@ -127,5 +128,7 @@ export function rowCount(s: TuiState, view: ViewName = s.view): number {
       return retentionRows(s).length;
     case 'provision':
       return s.provision?.lines.length ?? 0;
+    case 'storage':
+      return storageItemRows(s).length;
   }
 }

@@ -4,6 +4,7 @@ import { useStore } from 'zustand';
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { ClusterTask, ContextInfo, SnapshotInfo, TaskLog } from '../src/core.js';
 import type { Inventory, Vm } from '../src/inventory/model.js';
+import type { ContentItem } from '../src/inventory/storage-content.js';
 import type { Operation } from '../src/ops/types.js';
 import type { JobRecord, JobRunRecord } from '../src/history/job-records.js';
 import { resolveSelectorLine, type ParsedSelectorLine } from '../src/select/selector-line.js';
@@ -11,13 +12,13 @@ import type { ProvisionPlanView } from './provision-plan.js';
 import { filterVms, sortVms, type SortKey } from './vm-order.js';
 import type { RetentionViewState } from './retention-command.js';
 
-export type ViewName = 'vms' | 'nodes' | 'tasks' | 'ops' | 'history' | 'jobs' | 'runs' | 'detail' | 'operation' | 'tasklog' | 'help' | 'retention' | 'provision';
+export type ViewName = 'vms' | 'nodes' | 'tasks' | 'ops' | 'history' | 'jobs' | 'runs' | 'detail' | 'operation' | 'tasklog' | 'help' | 'retention' | 'provision' | 'storage';
 /** The views Tab cycles through and `:` names. */
-export const MAIN_VIEWS: ViewName[] = ['vms', 'nodes', 'tasks', 'ops', 'history', 'jobs'];
+export const MAIN_VIEWS: ViewName[] = ['vms', 'nodes', 'tasks', 'ops', 'history', 'jobs', 'storage'];
 
 export type Mode = 'normal' | 'filter' | 'command' | 'prompt' | 'confirm' | 'power';
 /** Actions that prompt for values before their plan (power has its own menu). */
-export type ActionId = 'snapshot' | 'snapshot-delete' | 'rollback' | 'tags-add' | 'tags-remove';
+export type ActionId = 'snapshot' | 'snapshot-delete' | 'rollback' | 'tags-add' | 'tags-remove' | 'vm-delete' | 'resize' | 'ssh-keys' | 'vm-set' | 'vm-template' | 'download';
 
 export interface ListPos {
   cursor: number;
@@ -120,6 +121,8 @@ export interface TuiState {
   jobs: JobRow[];
   runs: JobRunRecord[];
   runsJob: string | null;
+  /** What the storages hold (the :storage view): images, ISOs, container templates, import volumes. */
+  storageItems: ContentItem[];
   detail: VmDetail | null;
   /** The operation whose VMs are listed (from history). */
   opDetail: string | null;
@@ -157,6 +160,7 @@ const zeroPos = (): Record<ViewName, ListPos> => ({
   help: { cursor: 0, scroll: 0 },
   retention: { cursor: 0, scroll: 0 },
   provision: { cursor: 0, scroll: 0 },
+  storage: { cursor: 0, scroll: 0 },
 });
 
 export function initialState(context: ContextInfo, size = { columns: 120, rows: 30 }): TuiState {
@@ -182,6 +186,7 @@ export function initialState(context: ContextInfo, size = { columns: 120, rows: 
     jobs: [],
     runs: [],
     runsJob: null,
+    storageItems: [],
     detail: null,
     opDetail: null,
     taskLog: null,

@@ -125,6 +125,9 @@ export class Sync {
       case 'tasks':
         this.store.setState({ tasks: await core.listTasks({ limit: 500 }) });
         break;
+      case 'storage':
+        this.store.setState({ storageItems: (await core.storageContent()).items });
+        break;
       case 'history':
       case 'operation':
         if (history) this.store.setState({ pastOps: await history.listOperations({ limit: 500 }) });

@@ -35,6 +35,8 @@ export interface Phase {
   undo?(tools: PhaseTools): Promise<string | void>;
   /** The PVE task type its write starts (qmsnapshot, qmstart …): after a lost answer, the task to look for. */
   taskType?: string;
+  /** The id its task carries when that is not the guest's (a download's file name): after a lost answer, with taskType, the task to look for. */
+  taskId?: string;
   /** A read that leaves nothing behind (a verify): a rollback has nothing to undo for it. */
   changesNothing?: boolean;
 }

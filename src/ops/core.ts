@@ -1,6 +1,7 @@
 // createCore: the MoxxieCore every front end uses. Reads go straight to PVE (VMs located through one fresh
 // inventory per call, or none when the caller passes the VMs it has); every bulk action goes through executeOperation, where read-only, safe mode, protection and
 // always-on are enforced once for all front ends.
+import { storageContent, storageRows } from '../inventory/storage-content.js';
 import type { ContextInfo, MoxxieCore, VmRef, VmSnapshots } from '../core.js';
 import { boundedMap } from './bounded-map.js';
 import { fetchInventory } from '../inventory/inventory.js';
@@ -129,6 +130,8 @@ export function createCore(opts: CoreOptions): MoxxieCore & { readonly operation
     planCluster: async (spec, settings) => (await planClusterOn(client, spec, settings)).plan,
     vmsWithTag: async (tag) => vmsWithTag(await inventory(), tag),
     retentionCandidates: async (query) => previewRetention(client, await inventory(), parseRequest(retentionQuerySchema, query)),
+    listStorages: async (q = {}) => storageRows(await inventory(), q),
+    storageContent: async (q = {}) => storageContent(client, await inventory(), q),
     createSnapshots: (req, run) => runKind('snapshot.create', req, run),
     deleteSnapshots: (req, run) => runKind('snapshot.delete', req, run),
     rollbackSnapshot: (req, run) => runKind('snapshot.rollback', req, run),

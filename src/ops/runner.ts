@@ -320,8 +320,10 @@ const CLOCK_SLACK_S = 5;
  */
 async function afterLostAnswer(op: Operation, t: OperationTarget, phase: Phase, tools: PhaseTools, since: number, opts: RunnerOptions): Promise<string | undefined> {
   const known = new Set(op.targets.flatMap((x) => x.phases.flatMap((p) => p.upids)));
-  const tasks = await getNodeTasks(tools.client, t.node, { vmid: t.vmid, since: Math.floor(since / 1000) - CLOCK_SLACK_S, source: 'all', ...(phase.taskType ? { typefilter: phase.taskType } : {}) });
-  const mine = tasks.filter((x) => !known.has(x.upid) && (!phase.taskType || x.type === phase.taskType)).sort((a, b) => a.starttime - b.starttime)[0];
+  // A task of no guest (a download) is found by its own id instead: PVE's vmid filter takes only guest ids.
+  const byGuest = phase.taskId === undefined ? { vmid: t.vmid } : {};
+  const tasks = await getNodeTasks(tools.client, t.node, { ...byGuest, since: Math.floor(since / 1000) - CLOCK_SLACK_S, source: 'all', ...(phase.taskType ? { typefilter: phase.taskType } : {}) });
+  const mine = tasks.filter((x) => !known.has(x.upid) && (!phase.taskType || x.type === phase.taskType) && (phase.taskId === undefined || x.id === phase.taskId)).sort((a, b) => a.starttime - b.starttime)[0];
   if (mine) {
     await tools.awaitTask(mine.upid);
     const checked = phase.check ? await phase.check(tools) : undefined;

@@ -54,7 +54,13 @@ export type OperationKind =
   | 'backup.delete'
   | 'backup.restore'
   | 'backup.verify'
-  | 'backup.prune';
+  | 'backup.prune'
+  | 'vm.delete'
+  | 'vm.resize'
+  | 'vm.set'
+  | 'vm.ssh-keys'
+  | 'vm.template'
+  | 'storage.download';
 export const OPERATION_KINDS: readonly OperationKind[] = [
   'snapshot.create',
   'snapshot.delete',
@@ -69,6 +75,12 @@ export const OPERATION_KINDS: readonly OperationKind[] = [
   'backup.restore',
   'backup.verify',
   'backup.prune',
+  'vm.delete',
+  'vm.resize',
+  'vm.set',
+  'vm.ssh-keys',
+  'vm.template',
+  'storage.download',
 ];
 
 export type FrontEnd = 'tui' | 'mcp' | 'scheduler' | 'cli' | 'api';

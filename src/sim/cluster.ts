@@ -26,6 +26,8 @@ export class SimCluster {
   fingerprint = '';
   /** Guests whose OS ignores ACPI shutdown requests (set by tests through the simulator's API). */
   readonly ignoresShutdown = new Set<number>();
+  /** Disk volumes deleted through the storage API while a VM config still names them (PVE allows it). */
+  readonly removedImages = new Set<string>();
 
   constructor(
     generated: GeneratedCluster,

@@ -15,12 +15,14 @@ import { lxcHandlers } from './handlers/lxc.js';
 import { lxcCreateHandlers } from './handlers/lxc-create.js';
 import { qemuAgentHandlers } from './handlers/qemu-agent.js';
 import { poolHandlers } from './handlers/pools.js';
+import { qemuAdminHandlers } from './handlers/qemu-admin.js';
 import { qemuConfigHandlers } from './handlers/qemu-config.js';
 import { qemuLifecycleHandlers } from './handlers/qemu-lifecycle.js';
 import { qemuMigrateHandlers } from './handlers/qemu-migrate.js';
 import { qemuPowerHandlers } from './handlers/qemu-power.js';
 import { qemuSnapshotHandlers } from './handlers/qemu-snapshot.js';
 import { storageHandlers } from './handlers/storage.js';
+import { storageDownloadHandlers } from './handlers/storage-download.js';
 import { taskHandlers } from './handlers/tasks.js';
 import { vzdumpHandlers } from './handlers/vzdump.js';
 import { pruneBackupsHandlers } from './handlers/prunebackups.js';
@@ -103,8 +105,10 @@ const handlers = {
   ...qemuPowerHandlers,
   ...qemuSnapshotHandlers,
   ...qemuLifecycleHandlers,
+  ...qemuAdminHandlers,
   ...qemuMigrateHandlers,
   ...storageHandlers,
+  ...storageDownloadHandlers,
   ...vzdumpHandlers,
   ...pruneBackupsHandlers,
   ...poolHandlers,

@@ -80,6 +80,8 @@ export interface SimVolumeRecord {
   config?: SimConfig;
   /** Backups: the guest type (vzdump-qemu / vzdump-lxc). */
   subtype?: SimGuestType;
+  /** download-url: the URL its bytes came from (the simulated body, see download-body.ts). */
+  source?: string;
 }
 
 export interface SimTaskRecord {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
+import { simDownloadChecksum } from '../../src/sim/download-body.js';
 import { api, waitTask } from './http.js';
 
 let sim: Simulator;
@@ -171,7 +172,7 @@ describe('volumes', () => {
 
 describe('download-url', () => {
   it('downloads into storage content in a download task', async () => {
-    const upid = await a.data<string>(a.post('/nodes/pve2/storage/util-iso/download-url', { content: 'iso', filename: 'alpine.iso', url: 'https://example.org/alpine.iso', checksum: 'abc', 'checksum-algorithm': 'sha256' }));
+    const upid = await a.data<string>(a.post('/nodes/pve2/storage/util-iso/download-url', { content: 'iso', filename: 'alpine.iso', url: 'https://example.org/alpine.iso', checksum: simDownloadChecksum('https://example.org/alpine.iso', 'sha256'), 'checksum-algorithm': 'sha256' }));
     expect(upid).toContain(':download:alpine.iso:');
     const t = await waitTask(sim, upid);
     expect(t.log).toContain('downloading https://example.org/alpine.iso to /mnt/pve/util-iso/template/iso/alpine.iso');

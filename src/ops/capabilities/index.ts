@@ -14,6 +14,12 @@ import { snapshotCreate } from './snapshot-create.js';
 import { snapshotDelete } from './snapshot-delete.js';
 import { snapshotRollback } from './snapshot-rollback.js';
 import { tags } from './tags.js';
+import { diskResize } from './disk-resize.js';
+import { sshKeys } from './ssh-keys.js';
+import { storageDownload } from './storage-download.js';
+import { vmDelete } from './vm-delete.js';
+import { vmSet } from './vm-set.js';
+import { vmTemplate } from './vm-template.js';
 
 export const CAPABILITIES: { readonly [K in OperationKind]: AnyCapability } = {
   'snapshot.create': snapshotCreate,
@@ -29,6 +35,12 @@ export const CAPABILITIES: { readonly [K in OperationKind]: AnyCapability } = {
   'backup.restore': backupRestore,
   'backup.verify': backupVerify,
   'backup.prune': backupPrune,
+  'vm.delete': vmDelete,
+  'vm.resize': diskResize,
+  'vm.set': vmSet,
+  'vm.ssh-keys': sshKeys,
+  'vm.template': vmTemplate,
+  'storage.download': storageDownload,
 };
 
 export function capabilityOf(kind: OperationKind): AnyCapability {

@@ -61,6 +61,7 @@ export const putQemuSnapshotConfig = (c: PveRequester, node: string, vmid: numbe
 
 export const postQemu = (c: PveRequester, node: string, params: Params & { vmid: number }) => c.post<string>(`/nodes/${encodeURIComponent(node)}/qemu`, encodeConfigParams(params));
 export const deleteQemu = (c: PveRequester, node: string, vmid: number, params: { purge?: boolean; 'destroy-unreferenced-disks'?: boolean } = {}) => c.delete<string>(q(node, vmid), params);
+export const postQemuTemplate = (c: PveRequester, node: string, vmid: number, params: { disk?: string } = {}) => c.post<string>(`${q(node, vmid)}/template`, params);
 export const postQemuClone = (
   c: PveRequester,
   node: string,

@@ -1,4 +1,5 @@
-// qemu create (incl. import-from, cloud-init drive, restore from a backup archive), clone, destroy, resize.
+// qemu create (incl. import-from, cloud-init drive, restore from a backup archive), clone. Destroy, resize and
+// template are in qemu-admin.ts.
 import { SimApiError, SimTaskError, paramError } from '../api-error.js';
 import type { SimCluster } from '../cluster.js';
 import type { SimConfig, SimVmRecord } from '../model.js';
@@ -184,74 +185,4 @@ export const qemuLifecycleHandlers: HandlerTable = {
       },
     }).upid;
   },
-
-  'DELETE /nodes/{node}/qemu/{vmid}': (ctx) => {
-    const { sim, params } = ctx;
-    const vm = sim.qemu(String(params.node), vmidOf(params));
-    requirePriv(ctx, `/vms/${vm.vmid}`, 'VM.Allocate');
-    rootOnly(ctx, 'skiplock');
-    // Early checks before the worker forks, as qemu-server's destroy_vm does.
-    if (Number(vm.config.protection) === 1) throw new SimApiError(500, `can't remove VM ${vm.vmid} - protection mode enabled`);
-    if (vm.state !== 'stopped') throw new SimApiError(500, `VM ${vm.vmid} is running - destroy failed`);
-    const skiplock = bool(params, 'skiplock');
-    return sim.startTask({
-      node: vm.node,
-      type: 'qmdestroy',
-      id: String(vm.vmid),
-      ...taskUser(ctx),
-      begin: () => {
-        const lock = sim.lockOf(vm);
-        if (lock && !skiplock) throw new SimTaskError(`VM is locked (${lock})`);
-      },
-      vm,
-      lock: 'destroyed',
-      work: async (w) => {
-        await w.sleep();
-        for (const [, v] of disks(vm.config)) if (!isCloudinit(v)) w.log(`Removing image: 100% complete...done.`, `removed volume '${volidOf(v)}'`);
-        removeVm(sim, vm.vmid, vm);
-      },
-    }).upid;
-  },
-
-  'PUT /nodes/{node}/qemu/{vmid}/resize': (ctx) => {
-    const { sim, params } = ctx;
-    const vm = sim.qemu(String(params.node), vmidOf(params));
-    requirePriv(ctx, `/vms/${vm.vmid}`, 'VM.Config.Disk');
-    rootOnly(ctx, 'skiplock');
-    const disk = String(params.disk);
-    const size = String(params.size);
-    const digest = str(params, 'digest');
-    const skiplock = bool(params, 'skiplock');
-    return sim.startTask({
-      node: vm.node,
-      type: 'resize',
-      id: String(vm.vmid),
-      ...taskUser(ctx),
-      begin: () => {
-        if (digest !== undefined && digest !== sim.vmDigest(vm)) throw new SimTaskError('checksum mismatch (file change by other user?)');
-        const lock = sim.lockOf(vm);
-        if (lock && !skiplock) throw new SimTaskError(`VM is locked (${lock})`);
-        if (vm.config[disk] === undefined) throw new SimTaskError(`disk '${disk}' does not exist`);
-        if (isCdrom(String(vm.config[disk]))) throw new SimTaskError("you can't resize a cdrom");
-      },
-      finish: () => resizeDrive(sim, vm, disk, size),
-    }).upid;
-  },
 };
-
-/** Applies `+10G` (grow by) or `40G` (absolute); no unit means bytes. */
-function resizeDrive(sim: SimCluster, vm: SimVmRecord, disk: string, size: string): string[] {
-  const value = String(vm.config[disk]);
-  const current = driveSize(value);
-  const m = /^(\+)?(\d+(?:\.\d+)?)([KMGT])?$/.exec(size);
-  if (!m) throw new SimTaskError(`invalid size '${size}'`);
-  const unit: Record<string, number> = { K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 };
-  const bytes = Math.round(Number(m[2]) * (m[3] ? unit[m[3]] : 1));
-  const next = m[1] ? current + bytes : bytes;
-  if (next < current) throw new SimTaskError('shrinking disks is not supported');
-  if (next === current) return [];
-  const sized = /(?:^|,)size=/.test(value) ? value.replace(/size=[^,]+/, `size=${formatSize(next)}`) : `${value},size=${formatSize(next)}`;
-  vm.config[disk] = sized;
-  sim.touch();
-  return [`Image resized.`];
-}

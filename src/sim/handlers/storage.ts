@@ -7,9 +7,7 @@ import { DRIVE_RE, driveSize, isCdrom, volidOf } from '../vm-config.js';
 import { awaitBriefly, bool, int, nowSec, requirePriv, str, taskUser, type HandlerContext, type HandlerTable } from './context.js';
 import { storageUsage } from './resources.js';
 
-const FILE_BASED = new Set(['dir', 'nfs', 'cifs', 'cephfs', 'glusterfs', 'btrfs']);
 const SUBDIRS: Record<string, string> = { backup: 'dump', iso: 'template/iso', vztmpl: 'template/cache', import: 'import', snippets: 'snippets' };
-const EXTENSIONS: Record<string, RegExp> = { iso: /\.(iso|img)$/i, vztmpl: /\.(tar\.gz|tar\.xz|tar\.zst)$/i, import: /\.(qcow2|raw|vmdk|ova)$/i };
 
 /** Where a storage keeps its files on a node, as PVE paths them. */
 export function storagePath(s: SimStorageRecord): string {
@@ -33,7 +31,7 @@ function imageVolumes(sim: SimCluster, node: string, s: SimStorageRecord): SimVo
       const v = String(raw);
       if ((!DRIVE_RE.test(k) && !/^unused\d+$/.test(k) && k !== 'rootfs') || isCdrom(v) || !v.startsWith(`${s.storage}:`)) continue;
       const volid = volidOf(v);
-      if (volid.includes('/')) continue; // linked-clone child volumes are listed by their own name only on real storage
+      if (volid.includes('/') || sim.removedImages.has(volid)) continue; // linked-clone child volumes are listed by their own name only on real storage
       const content = vm.type === 'lxc' ? 'rootdir' : 'images';
       out.push({ volid, storage: s.storage, node: s.shared ? undefined : node, content, format: volid.includes('subvol-') ? 'subvol' : 'raw', size: driveSize(v), ctime: 0, vmid: vm.vmid });
     }
@@ -86,7 +84,7 @@ function storageStatus(sim: SimCluster, node: string, s: SimStorageRecord, used:
 }
 
 /** PVE::Tools::encode_text: task ids must not contain ':', '/' or whitespace. */
-function encodeTaskId(text: string): string {
+export function encodeTaskId(text: string): string {
   return text.replace(/[^-_.a-zA-Z0-9]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
@@ -178,16 +176,21 @@ export const storageHandlers: HandlerTable = {
     const found = sim.volumes.get(volid);
     const v = found && (s.shared || found.node === node) ? found : undefined;
     const volname = volid.slice(volid.indexOf(':') + 1);
-    if (!v && imageVolumes(sim, node, s).some((i) => i.volid === volid)) {
-      throw new SimApiError(500, `unable to delete volume '${volid}' - it belongs to a VM; detach it in the VM config`);
-    }
+    // PVE's storage API does not look at VM configs: a disk still attached is deleted all the same.
+    const attached = v ? undefined : imageVolumes(sim, node, s).find((i) => i.volid === volid);
     const task = sim.startTask({
       node,
       type: 'imgdel',
-      id: v?.vmid !== undefined ? `${v.vmid}@${s.storage}` : s.storage,
+      id: (v ?? attached)?.vmid !== undefined ? `${(v ?? attached)!.vmid}@${s.storage}` : s.storage,
       ...taskUser(ctx),
       work: async (w) => {
         await w.sleep();
+        if (attached && !sim.removedImages.has(volid)) {
+          sim.removedImages.add(volid);
+          sim.touch();
+          w.log(`Removed volume '${volid}'`);
+          return;
+        }
         if (!v || !sim.volumes.has(volid)) {
           w.warn(`disk image '${volumePath(s, volid)}' does not exist`);
           return;
@@ -200,46 +203,5 @@ export const storageHandlers: HandlerTable = {
       },
     });
     return awaitBriefly(ctx, task.upid, int(ctx.params, 'delay'));
-  },
-
-  'POST /nodes/{node}/storage/{storage}/download-url': (ctx) => {
-    const { sim, params } = ctx;
-    requirePriv(ctx, `/storage/${String(params.storage)}`, 'Datastore.AllocateTemplate');
-    const node = nodeOf(ctx);
-    const st = sim.storage(String(params.storage));
-    const content = String(params.content);
-    if (!FILE_BASED.has(st.type)) throw new SimApiError(500, `can't upload to storage type '${st.type}', not a file based storage!`);
-    if (!st.content.includes(content)) throw new SimApiError(500, `storage '${st.storage}' is not configured for content-type '${content}'`);
-    const filename = String(params.filename).replace(/[^-a-zA-Z0-9_.]/g, '_');
-    if (!EXTENSIONS[content]?.test(filename)) throw paramError({ filename: 'wrong file extension' });
-    if (params.compression !== undefined && content !== 'iso') throw paramError({ compression: 'decompression only supported for ISO images' });
-    const volid = `${st.storage}:${content}/${filename}`;
-    const path = volumePath(st, volid);
-    const url = String(params.url);
-    const checksum = str(params, 'checksum');
-    return sim.startTask({
-      node,
-      type: 'download',
-      id: encodeTaskId(filename),
-      ...taskUser(ctx),
-      work: async (w) => {
-        const existing = sim.volumes.get(volid);
-        if (existing && (st.shared || existing.node === node)) {
-          if (checksum) {
-            w.log(`file already exists ${path} - checking checksum`, 'calculating checksum of existing file...OK, checksum verified');
-            return;
-          }
-          throw new SimTaskError(`refusing to override existing file '${path}'`);
-        }
-        w.log(`downloading ${url} to ${path}`);
-        await w.sleep();
-        const size = 256 * 1024 ** 2 + (url.length % 64) * 16 * 1024 ** 2;
-        w.log(`${(size / 1024 ** 2).toFixed(0)}M 100% downloaded`);
-        if (checksum) w.log('calculating checksum...OK, checksum verified');
-        w.log(`download of '${url}' to '${path}' finished`);
-        sim.volumes.set(volid, { volid, storage: st.storage, node: st.shared ? undefined : node, content, format: filename.split('.').pop() ?? 'raw', size, ctime: nowSec() });
-        sim.touch();
-      },
-    }).upid;
   },
 };
