@@ -26,6 +26,8 @@ export class SimCluster {
   fingerprint = '';
   /** Guests whose OS ignores ACPI shutdown requests (set by tests through the simulator's API). */
   readonly ignoresShutdown = new Set<number>();
+  /** Guests whose live migration fails (the RAM never converges): the offline fallback becomes testable. */
+  readonly failsOnlineMigration = new Set<number>();
 
   constructor(
     generated: GeneratedCluster,
