@@ -8,6 +8,7 @@ import type { SnapshotCreateRequest } from './ops/capabilities/snapshot-create.j
 import type { SnapshotDeleteRequest } from './ops/capabilities/snapshot-delete.js';
 import type { SnapshotRollbackRequest } from './ops/capabilities/snapshot-rollback.js';
 import type { TagRequest } from './ops/capabilities/tags.js';
+import type { MigrationCheck } from './ops/migration/precondition.js';
 import type { Operation, OperationKind, OperationListener, RunOptions } from './ops/types.js';
 
 // Request types come from the capabilities' schemas: one declaration, checked by the compiler.
@@ -98,6 +99,8 @@ export interface MoxxieCore {
   /** A task's log: its last `limit` lines (default 500) unless `start` is given, and its state. */
   taskLog(upid: string, opts?: { limit?: number; start?: number }): Promise<TaskLog>;
   listTags(): Promise<TagCount[]>;
+  /** PVE's migration precondition for a VM and a target node, summed up (allowed or why not, local disks, online or offline). */
+  checkMigration(vmid: number, target: string, opts?: { force?: boolean; withLocalDisks?: boolean }): Promise<MigrationCheck>;
   vmsWithTag(tag: string): Promise<Vm[]>;
 
   createSnapshots(req: BulkSnapshotCreateRequest, opts?: RunOptions): Promise<Operation>;

@@ -5,13 +5,17 @@ import type { z } from 'zod';
 import type { Inventory, Vm } from '../inventory/model.js';
 import type { PveClient } from '../pve/client.js';
 import type { TaskResult } from '../pve/types.js';
+import type { MigrationHistoryReader } from './migration/record.js';
 import type { GuestType, OperationKind, OperationTarget } from './types.js';
 
 /** What a phase may use while it runs. */
 export interface PhaseTools {
   client: PveClient;
-  /** Awaits a PVE task, recording its UPID on the phase (journaled); throws unless it ends OK. */
-  awaitTask(upid: string): Promise<TaskResult>;
+  /**
+   * Awaits a PVE task, recording its UPID on the phase (journaled); throws unless it ends OK. `timeoutMs`
+   * overrides the operation's task timeout for this task (a phase whose time depends on the guest).
+   */
+  awaitTask(upid: string, opts?: { timeoutMs?: number }): Promise<TaskResult>;
   /** True once the operation is cancelled: a phase with several tasks stops between them (throw StepCancelled). */
   cancelled(): boolean;
   /** What the phase has done so far; kept in the target's message if it then fails or is cancelled. */
@@ -58,6 +62,8 @@ export interface PlanInput {
   vms: Vm[];
   safeMode: boolean;
   force: boolean;
+  /** What moxxie recorded of earlier migrations (undrain moves back what a drain moved); absent without a history store. */
+  migrations?: MigrationHistoryReader;
 }
 
 export interface Plan {
@@ -110,6 +116,8 @@ export interface CliWords {
   modeField?: string;
   /** An array field that takes the words after the selector (tags' `tags`). */
   restField?: string;
+  /** A text field that takes the one word after the verb (drain's `node`: `moxxie node drain pve2`). */
+  wordField?: string;
   /** Short flag names: { name: 'snapshotName' } makes --name mean --snapshot-name. */
   aliases?: Record<string, string>;
 }

@@ -15,6 +15,7 @@ import { planContinuation } from './continuation-plan.js';
 import { continueOperation, executeOperation, resolveSelection, resumableTargets, type ExecutionDeps } from './execute-operation.js';
 import type { CoreRecorder } from './recorder.js';
 import { OperationStore } from './registry.js';
+import { checkMigration } from './migration/precondition.js';
 import { listSnapshots } from './snapshot-list.js';
 import { readTaskLog } from './task-log.js';
 import type { FrontEnd, Operation, OperationKind, RunOptions } from './types.js';
@@ -117,6 +118,7 @@ export function createCore(opts: CoreOptions): MoxxieCore & { readonly operation
     },
     taskLog: (upid, o) => readTaskLog(client, upid, o),
     listTags: async () => tagCounts(await inventory()),
+    checkMigration: async (vmid, target, o) => checkMigration(client, await inventory(), vmid, target, o),
     vmsWithTag: async (tag) => vmsWithTag(await inventory(), tag),
     createSnapshots: (req, run) => runKind('snapshot.create', req, run),
     deleteSnapshots: (req, run) => runKind('snapshot.delete', req, run),

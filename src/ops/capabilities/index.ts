@@ -2,6 +2,9 @@
 // the TUI, the CLI and the scheduler read it rather than keeping their own lists.
 import type { AnyCapability, DangerPolicy } from '../capability.js';
 import type { OperationKind } from '../types.js';
+import { migrate } from './migrate.js';
+import { nodeDrain } from './node-drain.js';
+import { nodeUndrain } from './node-undrain.js';
 import { power } from './power.js';
 import { snapshotCreate } from './snapshot-create.js';
 import { snapshotDelete } from './snapshot-delete.js';
@@ -14,6 +17,9 @@ export const CAPABILITIES: { readonly [K in OperationKind]: AnyCapability } = {
   'snapshot.rollback': snapshotRollback,
   power,
   tags,
+  migrate,
+  'node.drain': nodeDrain,
+  'node.undrain': nodeUndrain,
 };
 
 export function capabilityOf(kind: OperationKind): AnyCapability {
