@@ -127,7 +127,8 @@ export const nodeDrain: Capability<DrainRequest> = {
           replace: { avoid: [req.node], antiAffinity: patterns, maxMemoryPercent: pct, ...(req.targetNodes ? { nodes: req.targetNodes } : {}) },
         };
         const groups = vm.tags.filter(isGroup);
-        const notes = `${vm.tags.includes(ALWAYS_ON_TAG) && running ? '; always-on: live only' : ''}${groups.length ? `; apart from others tagged ${groups.join(', ')}` : ''}`;
+        const fallback = !running ? '' : liveOnly ? `; no offline fallback: ${liveOnly}` : req.allowOfflineMigration ? '; offline fallback: stop, move, start' : '; live only';
+        const notes = `${fallback}${groups.length ? `; apart from others tagged ${groups.join(', ')}` : ''}`;
         plan.add(vm, moveAction(check, notes), spec as unknown as Record<string, unknown>);
       }
     }
