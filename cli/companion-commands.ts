@@ -15,7 +15,9 @@ export interface Companion {
 }
 
 /** By command word, then subcommand word. */
-export const COMPANIONS: Record<string, Record<string, Companion>> = {};
+export const COMPANIONS: Record<string, Record<string, Companion>> = {
+  migrate: { check: { module: './migrate-check.js', summary: "Whether a VM can move to a node, from PVE's migration precondition (online or offline, local disks, local devices, allowed nodes); changes nothing.", usage: 'VMID --to NODE [--force] [--json]' } },
+};
 
 export function companionOf(command: string, sub: string | undefined): Companion | undefined {
   return sub === undefined ? undefined : COMPANIONS[command]?.[sub];

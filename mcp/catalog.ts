@@ -5,11 +5,12 @@ import type { AnyToolSpec } from './define-tool.js';
 import type { ToolContext } from './tool-context.js';
 import { continuationTools } from './tools/continue-operation.js';
 import { jobTools } from './tools/jobs.js';
+import { migrationTools } from './tools/migration.js';
 import { operationTools } from './tools/operations.js';
 import { snapshotTools } from './tools/snapshots.js';
 import { taskTools } from './tools/tasks.js';
 import { vmTools } from './tools/vms.js';
 
 export function toolCatalog(ctx: ToolContext): AnyToolSpec[] {
-  return [...vmTools(ctx), ...snapshotTools(ctx), ...capabilityTools(ctx), ...jobTools(ctx), ...operationTools(ctx), ...continuationTools(ctx), ...taskTools(ctx)];
+  return [...vmTools(ctx), ...snapshotTools(ctx), ...capabilityTools(ctx), ...migrationTools(ctx), ...jobTools(ctx), ...operationTools(ctx), ...continuationTools(ctx), ...taskTools(ctx)];
 }

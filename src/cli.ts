@@ -23,6 +23,8 @@ const commands: Record<string, string> = {
   snapshot: CAPABILITY_VERBS,
   power: CAPABILITY_VERBS,
   tags: CAPABILITY_VERBS,
+  migrate: CAPABILITY_VERBS,
+  node: CAPABILITY_VERBS,
   mcp: '../mcp/command.js',
   tui: '../tui/command.js',
 };
@@ -34,7 +36,7 @@ Usage:
   moxxie mcp [--http] [--demo] [--context NAME]    run the MCP server (stdio by default)
   moxxie scheduler [--demo | --context NAME] [--once] [--json]
   moxxie jobs list | show | create | update | delete | enable | disable | trigger | runs ...
-  moxxie history [list | show ID | audit] [--demo | --context NAME] [--json]
+  moxxie history [list | show ID | audit | migrations [VMID]] [--demo | --context NAME] [--json]
   moxxie ops list | show ID | resume ID | rollback ID [--yes] [--dry-run] [--json]
   moxxie vms [SELECTOR] [--json | --ids] [--demo | --context NAME]
   moxxie sim [--port 8006] [--nodes 4] [--vms 60] [--http]

@@ -5,13 +5,14 @@ import { startHarness, textOf, type Harness } from './in-memory-server.js';
 const ALL_TOOLS = [
   'list_vms', 'get_vm', 'resolve_selector', 'list_nodes', 'list_tags',
   'list_snapshots', 'create_snapshots', 'delete_snapshots', 'rollback_snapshot',
-  'power_vms', 'tag_vms',
+  'power_vms', 'tag_vms', 'migrate_vms', 'drain_node', 'undrain_node',
+  'check_migration', 'migration_history',
   'list_jobs', 'create_job', 'update_job', 'delete_job', 'trigger_job', 'list_job_runs',
   'list_operations', 'get_operation', 'cancel_operation', 'resume_operation', 'rollback_operation',
   'get_task_log',
 ];
-const READ_ONLY_TOOLS = ['list_vms', 'get_vm', 'resolve_selector', 'list_nodes', 'list_tags', 'list_snapshots', 'list_jobs', 'list_job_runs', 'list_operations', 'get_operation', 'get_task_log'];
-const CONFIRM_GATED = ['delete_snapshots', 'rollback_snapshot', 'power_vms', 'tag_vms', 'delete_job', 'trigger_job', 'resume_operation', 'rollback_operation'];
+const READ_ONLY_TOOLS = ['list_vms', 'get_vm', 'resolve_selector', 'list_nodes', 'list_tags', 'list_snapshots', 'check_migration', 'migration_history', 'list_jobs', 'list_job_runs', 'list_operations', 'get_operation', 'get_task_log'];
+const CONFIRM_GATED = ['delete_snapshots', 'rollback_snapshot', 'power_vms', 'tag_vms', 'migrate_vms', 'drain_node', 'delete_job', 'trigger_job', 'resume_operation', 'rollback_operation'];
 
 let h: Harness;
 beforeAll(async () => {

@@ -273,7 +273,8 @@ export function movePhases(t: OperationTarget): Phase[] {
         if (at.node === target) {
           const status = await getQemuStatusCurrent(tools.client, target, vmid);
           tools.data.after = status.status === 'running' && status.qmpstatus === 'paused' ? 'paused' : status.status;
-          return `on ${target}, ${String(tools.data.after)}`;
+          const mode = dataOf(t, 'migrate').mode;
+          return `${mode ? `moved ${String(mode)}: ` : ''}on ${target}, ${String(tools.data.after)}`;
         }
         if (Date.now() >= deadline) throw new StepFailure(`the move ended OK but VM ${vmid} is on ${at.node}, not ${target}`);
         await new Promise((r) => setTimeout(r, HA_POLL_MS));
@@ -287,7 +288,8 @@ export function movePhases(t: OperationTarget): Phase[] {
     run: async (tools) => {
       const before = stateBefore(t);
       const at = await locate(tools, vmid);
-      if (before !== 'running' || at.status === 'running') return `${notNeeded}: ${at.status} as before`;
+      // Nothing to say when nothing was needed: the verify's words stay the step's outcome.
+      if (before !== 'running' || at.status === 'running') return;
       await power(tools, at.node, vmid, 'start');
       tools.data.after = 'running';
       return `started on ${at.node}: it was running before the move`;
