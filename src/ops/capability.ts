@@ -13,9 +13,10 @@ export interface PhaseTools {
   client: PveClient;
   /**
    * Awaits a PVE task, recording its UPID on the phase (journaled); throws unless it ends OK. `timeoutMs`
-   * overrides the operation's task timeout for this task (a phase whose time depends on the guest).
+   * overrides the operation's task timeout for this task (a phase whose time depends on the guest);
+   * `intervalMs` bounds the gap between looks at it (tasks of one type whose lengths vary widely).
    */
-  awaitTask(upid: string, opts?: { timeoutMs?: number }): Promise<TaskResult>;
+  awaitTask(upid: string, opts?: { timeoutMs?: number; intervalMs?: number }): Promise<TaskResult>;
   /** True once the operation is cancelled: a phase with several tasks stops between them (throw StepCancelled). */
   cancelled(): boolean;
   /** What the phase has done so far; kept in the target's message if it then fails or is cancelled. */

@@ -167,7 +167,7 @@ export async function runPlan(op: Operation, targets: OperationTarget[], opts: R
         awaitTask: async (upid, o) => {
           await phaseMoved(t, rec, { upids: [...rec.upids, upid] });
           update(t, { upid });
-          const result = await opts.waitTask(upid, { timeoutMs: Math.min(o?.timeoutMs ?? Infinity, opts.taskTimeoutMs), signal: opts.abandonSignal }).catch((err: unknown) => {
+          const result = await opts.waitTask(upid, { timeoutMs: Math.min(o?.timeoutMs ?? Infinity, opts.taskTimeoutMs), intervalMs: o?.intervalMs, signal: opts.abandonSignal }).catch((err: unknown) => {
             // The node went away (or stopped answering) while its task ran: say the task started and that its end is unknown.
             if (err instanceof PveError && (err.kind === 'unreachable' || err.kind === 'network')) {
               throw new StepFailure(`task ${upid} started, but its outcome could not be read: ${err.message}; resume the operation once the node is back`);

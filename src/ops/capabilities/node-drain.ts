@@ -132,7 +132,15 @@ export const nodeDrain: Capability<DrainRequest> = {
         plan.add(vm, moveAction(check, notes), spec as unknown as Record<string, unknown>);
       }
     }
-    return plan.build();
+    // Largest moves first: the runner starts targets in plan order, and a long move started last would
+    // leave the other slots idle at the end.
+    const built = plan.build();
+    const size = (t: (typeof built.targets)[number]): number => {
+      const s = t.spec as unknown as MoveSpec | undefined;
+      return s ? s.localDiskBytes + (s.before === 'running' ? s.memoryBytes : 0) : -1;
+    };
+    built.targets.sort((a, b) => size(b) - size(a) || a.vmid - b.vmid);
+    return built;
   },
 
   phases: (target) => movePhases(target),

@@ -50,6 +50,14 @@ const SHUTDOWN_WAIT_S = 120;
 const HA_SETTLE_MS = 5 * MINUTE;
 const HA_POLL_MS = 2000;
 
+/**
+ * Moves of one cluster differ in length by orders of magnitude (RAM and disks), so the typical duration the
+ * task watcher learns says little about one move. With this floor its looks start 50 ms apart and grow
+ * with the time waited (a quarter of it), so a move's end is seen at most a quarter of its run time late
+ * and a five-minute move costs about forty looks (one task-list read per node, shared by its moves).
+ */
+const MOVE_POLL_MS = 50;
+
 /** A move's task timeout: ten minutes plus three times what it carries at the limit (or a slow network). */
 export function moveTimeoutMs(spec: MoveSpec, online: boolean, withDisks: boolean): number {
   const bytes = (online ? spec.memoryBytes : 0) + (!online || withDisks ? spec.localDiskBytes : 0);
@@ -63,11 +71,13 @@ export const targetOf = (t: OperationTarget): string => String(dataOf(t, 'migrat
 const fallingBack = (t: OperationTarget): boolean => dataOf(t, 'migrate').fallback === true;
 const stateBefore = (t: OperationTarget): string => String(dataOf(t, 'precondition').before ?? (t.spec as unknown as MoveSpec).before);
 
-/** Where the guest is now, from one /cluster/resources read. */
-async function locate(tools: PhaseTools, vmid: number): Promise<{ node: string; status: string }> {
-  const row = (await getClusterResources(tools.client, { type: 'vm' })).find((r) => Number(r.vmid) === vmid);
+/** Where the guest is now, and whether `node` is online: one /cluster/resources read. */
+async function locate(tools: PhaseTools, vmid: number, node?: string): Promise<{ node: string; status: string; nodeOnline?: boolean }> {
+  const rows = await getClusterResources(tools.client, node ? {} : { type: 'vm' });
+  const row = rows.find((r) => (r.type === 'qemu' || r.type === 'lxc') && Number(r.vmid) === vmid);
   if (!row?.node) throw new StepFailure(`VM ${vmid} no longer exists in the cluster`);
-  return { node: row.node, status: String(row.status ?? 'unknown') };
+  const out = { node: row.node, status: String(row.status ?? 'unknown') };
+  return node ? { ...out, nodeOnline: rows.some((r) => r.type === 'node' && r.node === node && r.status === 'online') } : out;
 }
 
 async function nodeOnline(tools: PhaseTools, node: string): Promise<boolean> {
@@ -76,9 +86,9 @@ async function nodeOnline(tools: PhaseTools, node: string): Promise<boolean> {
 }
 
 /** Follows a task with its own timeout; a task that overruns it is stopped (its VM lock goes with it). */
-async function follow(tools: PhaseTools, upid: string, timeoutMs: number, what: string): Promise<void> {
+async function follow(tools: PhaseTools, upid: string, timeoutMs: number, what: string, intervalMs?: number): Promise<void> {
   try {
-    await tools.awaitTask(upid, { timeoutMs });
+    await tools.awaitTask(upid, { timeoutMs, intervalMs });
   } catch (err) {
     if (!(err instanceof PveError) || err.kind !== 'timeout') throw err;
     await deleteTask(tools.client, parseUpid(upid).node, upid).catch(() => undefined);
@@ -120,7 +130,7 @@ async function moveBack(tools: PhaseTools, t: OperationTarget, spec: MoveSpec, v
   if (at.node === spec.source) return `already on ${spec.source}`;
   const running = at.status === 'running';
   const withDisks = spec.withLocalDisks ?? spec.localDiskBytes > 0;
-  await follow(tools, await postMigrate(tools.client, at.node, vmid, paramsFor(spec, spec.source, running, withDisks)), moveTimeoutMs(spec, running, withDisks), 'the move back');
+  await follow(tools, await postMigrate(tools.client, at.node, vmid, paramsFor(spec, spec.source, running, withDisks)), moveTimeoutMs(spec, running, withDisks), 'the move back', MOVE_POLL_MS);
   return `moved back to ${spec.source}`;
 }
 
@@ -134,14 +144,14 @@ export function movePhases(t: OperationTarget): Phase[] {
     name: 'precondition',
     changesNothing: true,
     run: async (tools) => {
-      const at = await locate(tools, vmid);
-      tools.data.before = at.status;
       let target = String(tools.data.target ?? spec.target);
+      const at = await locate(tools, vmid, spec.replace ? target : undefined);
+      tools.data.before = at.status;
       if (at.node === target) {
         tools.data.target = target;
         return `already on ${target}`;
       }
-      if (spec.replace && !(await nodeOnline(tools, target))) {
+      if (spec.replace && !at.nodeOnline) {
         const other = await replacement(tools, spec, vmid, target);
         if (!other) throw new StepFailure(`node ${target} went offline and no other node has room for it`);
         tools.progress(`node ${target} went offline; placed on ${other} instead`);
@@ -174,7 +184,7 @@ export function movePhases(t: OperationTarget): Phase[] {
         const mode: MigrationMode = running ? 'online' : 'offline';
         tools.data.mode = mode;
         try {
-          await follow(tools, await postMigrate(tools.client, at.node, vmid, paramsFor(spec, target, running, withDisks)), moveTimeoutMs(spec, running, withDisks), `the ${mode} migration`);
+          await follow(tools, await postMigrate(tools.client, at.node, vmid, paramsFor(spec, target, running, withDisks)), moveTimeoutMs(spec, running, withDisks), `the ${mode} migration`, MOVE_POLL_MS);
           return `${mode} to ${target}${spec.haState ? ' (by PVE HA)' : ''}`;
         } catch (err) {
           if (!(err instanceof StepFailure)) throw err;
@@ -230,7 +240,7 @@ export function movePhases(t: OperationTarget): Phase[] {
       const at = await locate(tools, vmid);
       if (at.node === target) return `already on ${target}`;
       try {
-        await follow(tools, await postMigrate(tools.client, at.node, vmid, paramsFor(spec, target, false, false)), moveTimeoutMs(spec, false, true), 'the offline migration');
+        await follow(tools, await postMigrate(tools.client, at.node, vmid, paramsFor(spec, target, false, false)), moveTimeoutMs(spec, false, true), 'the offline migration', MOVE_POLL_MS);
       } catch (err) {
         // State recovery (behaviour 4): it was running before the fallback stopped it; it runs again where it is.
         if (stateBefore(t) === 'running') {
@@ -269,9 +279,13 @@ export function movePhases(t: OperationTarget): Phase[] {
       // PVE's HA manager moves an HA-managed guest some time after it accepted the request.
       const deadline = Date.now() + (spec.haState ? HA_SETTLE_MS : 0);
       for (;;) {
-        const at = await locate(tools, vmid);
-        if (at.node === target) {
-          const status = await getQemuStatusCurrent(tools.client, target, vmid);
+        // PVE answers a guest's status only on the node that holds its config: one read tells both.
+        const status = await getQemuStatusCurrent(tools.client, target, vmid).catch((err: unknown) => {
+          if (err instanceof PveError && err.kind !== 'network' && err.kind !== 'unreachable' && err.kind !== 'timeout') return undefined;
+          throw err;
+        });
+        const at = status ? { node: target } : await locate(tools, vmid);
+        if (status && at.node === target) {
           tools.data.after = status.status === 'running' && status.qmpstatus === 'paused' ? 'paused' : status.status;
           const mode = dataOf(t, 'migrate').mode;
           return `${mode ? `moved ${String(mode)}: ` : ''}on ${target}, ${String(tools.data.after)}`;
@@ -287,9 +301,11 @@ export function movePhases(t: OperationTarget): Phase[] {
     taskType: 'qmstart',
     run: async (tools) => {
       const before = stateBefore(t);
+      // Nothing to say when nothing was needed: the verify's words stay the step's outcome. The verify just
+      // read the state on the target, so no second read then.
+      if (before !== 'running' || dataOf(t, 'verify').after === 'running') return;
       const at = await locate(tools, vmid);
-      // Nothing to say when nothing was needed: the verify's words stay the step's outcome.
-      if (before !== 'running' || at.status === 'running') return;
+      if (at.status === 'running') return;
       await power(tools, at.node, vmid, 'start');
       tools.data.after = 'running';
       return `started on ${at.node}: it was running before the move`;
