@@ -15,7 +15,7 @@ import type { TuiSession } from './sync.js';
 
 export const DEFAULT_SNAPSHOT_NAME = 'tui-{vmid}-{datetime}';
 
-interface Planned {
+export interface Planned {
   title: string;
   kind: OperationKind;
   request: BulkOptions;
@@ -159,7 +159,7 @@ export class ActionFlow {
   }
 
   /** Dry run through the core, then the plan for confirmation. */
-  private async plan(p: Planned): Promise<void> {
+  async plan(p: Planned): Promise<void> {
     say(this.store, `planning: ${p.title}…`);
     let op: Operation;
     try {

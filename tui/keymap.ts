@@ -11,7 +11,7 @@ import { chordLabel } from './keys.js';
 import type { Intents } from './intents.js';
 import type { Mode, ViewName } from './store.js';
 
-export type Scope = 'always' | 'global' | 'list' | 'vms' | 'detail' | 'nodes' | 'jobs' | 'operations' | 'help' | 'edit' | 'confirm' | 'power';
+export type Scope = 'always' | 'global' | 'list' | 'vms' | 'detail' | 'nodes' | 'jobs' | 'operations' | 'help' | 'edit' | 'confirm' | 'power' | 'migrate';
 
 export interface Binding {
   id: string;
@@ -56,6 +56,11 @@ export const KEYMAP: readonly Binding[] = [
   { id: 'tags-remove', keys: ['T'], scopes: VM_ACTIONS, label: 'tag-', description: 'remove tags', mutating: true, destructive: isDestructive('tags', { action: 'REMOVE' }), run: (c) => c.beginAction('tags-remove') },
   { id: 'snapshot-delete', keys: ['D'], scopes: VM_ACTIONS, label: 'del snap', description: 'delete snapshots by name or glob (in a detail: the cursor snapshot)', mutating: true, destructive: isDestructive('snapshot.delete', {}), footer: true, run: (c) => c.beginAction('snapshot-delete') },
   { id: 'rollback', keys: ['R'], scopes: VM_ACTIONS, label: 'rollback', description: 'roll back to a snapshot (in a detail: the cursor snapshot)', mutating: true, destructive: isDestructive('snapshot.rollback', {}), footer: true, run: (c) => c.beginAction('rollback') },
+
+  { id: 'migrate', keys: ['m'], scopes: VM_ACTIONS, label: 'migrate', description: "migrate: pick a node (free memory, CPU, PVE's precondition per VM)", mutating: true, footer: true, run: (c) => c.beginMigrate() },
+  { id: 'migrate-cancel', keys: ['esc'], scopes: ['migrate'], label: 'cancel', description: 'close the target picker (arrows move, Enter picks)', footer: true, run: (c) => c.back() },
+  { id: 'node-drain', keys: ['D'], scopes: ['nodes'], label: 'drain', description: 'drain the node: move every guest to the other nodes (the plan shows where)', mutating: true, destructive: isDestructive('node.drain', { node: '' }), footer: true, run: (c) => c.nodeAction('drain') },
+  { id: 'node-undrain', keys: ['U'], scopes: ['nodes'], label: 'undrain', description: "undrain the node: move back what its last drain moved", mutating: true, destructive: isDestructive('node.undrain', { node: '' }), footer: true, run: (c) => c.nodeAction('undrain') },
 
   { id: 'job-enable', keys: ['e'], scopes: ['jobs'], label: 'enable', description: 'enable the job', mutating: true, footer: true, run: (c) => c.jobAction('enable') },
   { id: 'job-disable', keys: ['d'], scopes: ['jobs'], label: 'disable', description: 'disable the job', mutating: true, footer: true, run: (c) => c.jobAction('disable') },
@@ -107,6 +112,7 @@ export const SCOPE_TITLES: Record<Scope, string> = {
   jobs: 'Scheduler jobs',
   operations: 'Operations (:ops, :history, an operation)',
   power: 'Power menu (p)',
+  migrate: 'Migration target picker (m)',
   confirm: 'Plan and confirmation',
   edit: 'Typing a line (/, :, prompts)',
 };
@@ -118,6 +124,7 @@ export function activeScopes(mode: Mode, view: ViewName): Scope[] {
   if (mode === 'filter' || mode === 'command' || mode === 'prompt') return ['edit', 'always'];
   if (mode === 'confirm') return ['confirm', 'always'];
   if (mode === 'power') return ['power', 'always'];
+  if (mode === 'migrate') return ['migrate', 'always'];
   if (view === 'help') return ['help', 'global', 'always'];
   const own: Scope[] = view === 'vms' || view === 'detail' || view === 'nodes' || view === 'jobs' ? [view] : view === 'ops' || view === 'history' || view === 'operation' ? ['operations'] : [];
   return [...own, ...(LIST_VIEWS.includes(view) ? (['list'] as Scope[]) : []), 'global', 'always'];
@@ -148,7 +155,7 @@ export function keysLabel(b: Binding): string {
 
 /** Every binding once, under the first of its scopes in reading order: the help screen and the README. */
 export function helpSections(readOnly: boolean): Array<{ scope: Scope; title: string; bindings: Binding[] }> {
-  const order: Scope[] = ['list', 'vms', 'detail', 'power', 'edit', 'confirm', 'operations', 'jobs', 'nodes', 'global', 'help', 'always'];
+  const order: Scope[] = ['list', 'vms', 'detail', 'power', 'migrate', 'edit', 'confirm', 'operations', 'jobs', 'nodes', 'global', 'help', 'always'];
   const home = (b: Binding) => order.find((s) => b.scopes.includes(s));
   return order
     .map((scope) => ({ scope, title: SCOPE_TITLES[scope], bindings: KEYMAP.filter((b) => home(b) === scope && visible(b, readOnly)) }))
