@@ -6,7 +6,6 @@ import { openHistory, type HistoryStore } from '../../src/history/store.js';
 import { needsConfirmation } from '../../src/ops/capabilities/index.js';
 import { createCore } from '../../src/ops/core.js';
 import { PveClient } from '../../src/pve/client.js';
-import { putQemuConfig } from '../../src/pve/endpoints/qemu.js';
 import { startCluster, type TestCluster } from '../fixtures/cluster.js';
 import { tempDir } from '../fixtures/temp-dirs.js';
 import { until } from '../fixtures/wait.js';
@@ -194,5 +193,25 @@ describe('the five behaviours', () => {
     expect(failed.some((x) => /online migration failed/.test(x.error ?? ''))).toBe(true);
     const fallback = (await history.listMigrations()).find((x) => x.fallback && x.status === 'succeeded');
     expect(fallback).toMatchObject({ mode: 'online, then offline', stateBefore: 'running', stateAfter: 'running', status: 'succeeded' });
+  });
+});
+
+describe('timeouts', () => {
+  it('a move that overruns its task timeout fails, its task is stopped and the VM stays, unlocked', async () => {
+    const vmid = pick('pve3', 'stopped');
+    const core = createCore({ context: { name: 'cap', url: c.sim.url, readOnly: false, safeMode: false, demo: false }, client: c.client, taskTimeoutMs: 150 });
+    c.sim.faults.set({ migrationMsPerGiB: 200 });
+    try {
+      const op = await core.run('migrate', { vmSelectors: ids(String(vmid)), targetNode: 'pve1' });
+      expect(op.status).toBe('failed');
+      expect(op.targets[0].message).toMatch(/the offline migration did not finish in time .*; its task UPID:pve3:.* was stopped/);
+      const task = tasksOf(vmid, 'qmigrate').at(-1)!;
+      await until('the stopped task ended', () => c.sim.state.tasks().find((t) => t.upid === task.upid)?.status === 'stopped');
+      expect(c.sim.state.tasks().find((t) => t.upid === task.upid)!.exitstatus).toBe('interrupted by signal');
+      expect(vmOf(vmid)).toMatchObject({ node: 'pve3', lock: undefined });
+    } finally {
+      c.sim.faults.set({ migrationMsPerGiB: 0.5 });
+      await core.close();
+    }
   });
 });

@@ -92,7 +92,8 @@ async function follow(tools: PhaseTools, upid: string, timeoutMs: number, what: 
   } catch (err) {
     if (!(err instanceof PveError) || err.kind !== 'timeout') throw err;
     await deleteTask(tools.client, parseUpid(upid).node, upid).catch(() => undefined);
-    throw new StepFailure(`${what} did not finish within ${Math.round(timeoutMs / 1000)} s; its task ${upid} was stopped`);
+    // The operation's own cap may be shorter than this task's timeout: PVE's watcher says which applied.
+    throw new StepFailure(`${what} did not finish in time (${err.message}); its task ${upid} was stopped`);
   }
 }
 
