@@ -35,6 +35,7 @@ export const COMPANIONS: Record<string, Record<string, Companion>> = {
       usage: '[STORAGE] [--node NODE] [--content TYPE] [--json]',
     },
   },
+  migrate: { check: { module: './migrate-check.js', summary: "Whether a VM can move to a node, from PVE's migration precondition (online or offline, local disks, local devices, allowed nodes); changes nothing.", usage: 'VMID --to NODE [--force] [--json]' } },
 };
 
 export function companionOf(command: string, sub: string | undefined): Companion | undefined {

@@ -13,6 +13,7 @@ import { textTable } from '../src/text/table.js';
 import { formatTime } from '../src/text/time.js';
 import type { OperationRecord } from '../src/history/records.js';
 import { openHistory, type HistoryStore } from '../src/history/store.js';
+import { migrationsText } from './migration-text.js';
 import { operationDetail } from './operation-text.js';
 
 const STATUSES: OperationStatus[] = ['planned', 'running', 'succeeded', 'partial', 'failed', 'cancelled', 'interrupted', 'rolled-back'];
@@ -22,12 +23,15 @@ const MAX_LIMIT = 5000;
 const HELP = `moxxie history [list] [--status S] [--front-end F] [--limit N] [--json]
 moxxie history show OPERATION_ID [--json]
 moxxie history audit [--refused] [--limit N] [--json]
+moxxie history migrations [VMID] [--limit N] [--json]
 
 What moxxie did in a context, from its local history (no cluster connection needed):
   list     operations, newest first: id, start, kind, status, front end, counts by state
   show     one operation: its request, warnings and one row per VM (state, UPID, message), each VM's
            phases under its row (name, state, UPIDs): after a crash, what ran and what did not
   audit    every mutation attempt, allowed or refused, newest first (--refused: refusals only)
+  migrations  every migration (migrate, drain, undrain), newest first: VM, from, to, online or offline,
+           state before and after, outcome, duration, front end, UPIDs (--json); of one VM with VMID
 
 Options:
   --context NAME   whose history (default: the current context); --demo for the built-in demo's
@@ -41,7 +45,7 @@ Exit status: 0 done; 2 bad arguments, an unknown operation id, or no context.
 class UsageError extends Error {}
 
 interface HistoryArgs {
-  sub: 'list' | 'show' | 'audit';
+  sub: 'list' | 'show' | 'audit' | 'migrations';
   id?: string;
   context?: string;
   demo: boolean;
@@ -80,9 +84,10 @@ function parse(argv: string[]): HistoryArgs | 'help' {
   const { values, positionals } = parsed;
   if (values.help || positionals[0] === 'help') return 'help';
   const [sub = 'list', ...rest] = positionals;
-  if (sub !== 'list' && sub !== 'show' && sub !== 'audit') throw new UsageError(`unknown subcommand '${sub}'; valid: list, show, audit`);
+  if (sub !== 'list' && sub !== 'show' && sub !== 'audit' && sub !== 'migrations') throw new UsageError(`unknown subcommand '${sub}'; valid: list, show, audit, migrations`);
+  if (sub === 'migrations' && (rest.length > 1 || (rest[0] !== undefined && !/^\d+$/.test(rest[0])))) throw new UsageError(`migrations takes at most one VM id; got '${rest.join(' ')}'`);
   if (sub === 'show' && rest.length !== 1) throw new UsageError('show needs one operation id (moxxie history list shows them)');
-  if (sub !== 'show' && rest.length) throw new UsageError(`${sub} takes no argument; got '${rest.join(' ')}'`);
+  if (sub !== 'show' && sub !== 'migrations' && rest.length) throw new UsageError(`${sub} takes no argument; got '${rest.join(' ')}'`);
   const contextProblem = contextChoiceProblem(values);
   if (contextProblem) throw new UsageError(contextProblem);
   if (sub !== 'list' && (values.status || values['front-end'])) throw new UsageError('--status and --front-end apply to history list only');
@@ -161,6 +166,10 @@ async function answer(store: HistoryStore, args: HistoryArgs): Promise<unknown> 
       const all = await store.listAudit(args.refused ? MAX_LIMIT * 4 : args.limit);
       const audit = (args.refused ? all.filter((a) => !a.allowed) : all).slice(0, args.limit);
       return args.json ? { audit } : auditText(audit);
+    }
+    case 'migrations': {
+      const migrations = await store.listMigrations({ vmid: args.id === undefined ? undefined : Number(args.id), limit: args.limit });
+      return args.json ? { migrations } : migrationsText(migrations);
     }
   }
 }

@@ -48,6 +48,8 @@ export interface VerbShape {
   words: readonly string[];
   mode?: FieldFlag;
   rest?: FieldFlag;
+  /** A text field that may also be given as the one word after the verb (drain's NODE); it stays a flag too. */
+  word?: FieldFlag;
   /** The request fields given as flags (not the selection, the mode or the rest words). */
   flags: FieldFlag[];
   /** Whether the request has a selection (a SELECTOR word); create, download and drain plan from flags alone. */
@@ -95,6 +97,8 @@ export function verbShape(capability: AnyCapability): VerbShape {
   }
   if (cli.modeField && mode?.type !== 'enum') throw new Error(`${capability.kind}: modeField '${cli.modeField}' must be an enum field of its request`);
   if (cli.restField && rest?.type !== 'list') throw new Error(`${capability.kind}: restField '${cli.restField}' must be a list field of its request`);
+  const word = cli.wordField ? flags.find((f) => f.field === cli.wordField) : undefined;
+  if (cli.wordField && word?.type !== 'string') throw new Error(`${capability.kind}: wordField '${cli.wordField}' must be a text field of its request`);
   // A request field must never shadow one of the verb's own flags.
   const taken = new Set<string>(Object.keys(FRONT_END_FLAGS));
   for (const f of flags) {
@@ -103,7 +107,7 @@ export function verbShape(capability: AnyCapability): VerbShape {
       taken.add(name);
     }
   }
-  return { capability, words: capability.names.verb, mode, rest, flags, selects: SELECTION_FIELD in shape };
+  return { capability, words: capability.names.verb, mode, rest, word, flags, selects: SELECTION_FIELD in shape };
 }
 
 /** What the command line said, before the words are mapped to fields. */
@@ -258,6 +262,12 @@ export function buildRequest(shape: VerbShape, line: CommandLine, body: Record<s
   if (selector !== undefined) {
     fromLine[SELECTION_FIELD] = selector;
     givenAs[SELECTION_FIELD] = `the selector '${selector}'`;
+  }
+  if (shape.word && words.length && !shape.selects) {
+    const value = words.shift()!;
+    if (line.fields[shape.word.field] !== undefined && line.fields[shape.word.field] !== value) throw new UsageError(`${shape.word.field} is given twice and they disagree: the word '${value}' and --${line.givenAs[shape.word.field]} ${String(line.fields[shape.word.field])}`);
+    fromLine[shape.word.field] = value;
+    givenAs[shape.word.field] = `the word '${value}'`;
   }
   if (shape.rest) {
     if (words.length) {

@@ -7,6 +7,7 @@ import { backupTools } from './tools/backups.js';
 import { clusterTools } from './tools/cluster.js';
 import { continuationTools } from './tools/continue-operation.js';
 import { jobTools } from './tools/jobs.js';
+import { migrationTools } from './tools/migration.js';
 import { operationTools } from './tools/operations.js';
 import { retentionTools } from './tools/retention.js';
 import { snapshotTools } from './tools/snapshots.js';
@@ -15,5 +16,5 @@ import { taskTools } from './tools/tasks.js';
 import { vmTools } from './tools/vms.js';
 
 export function toolCatalog(ctx: ToolContext): AnyToolSpec[] {
-  return [...vmTools(ctx), ...storageTools(ctx), ...snapshotTools(ctx), ...backupTools(ctx), ...retentionTools(ctx), ...capabilityTools(ctx), ...jobTools(ctx), ...operationTools(ctx), ...continuationTools(ctx), ...taskTools(ctx), ...clusterTools(ctx)];
+  return [...vmTools(ctx), ...storageTools(ctx), ...snapshotTools(ctx), ...backupTools(ctx), ...retentionTools(ctx), ...capabilityTools(ctx), ...migrationTools(ctx), ...jobTools(ctx), ...operationTools(ctx), ...continuationTools(ctx), ...taskTools(ctx), ...clusterTools(ctx)];
 }

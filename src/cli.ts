@@ -27,6 +27,8 @@ const commands: Record<string, string> = {
   cluster: CAPABILITY_VERBS,
   vm: CAPABILITY_VERBS,
   storage: CAPABILITY_VERBS,
+  migrate: CAPABILITY_VERBS,
+  node: CAPABILITY_VERBS,
   mcp: '../mcp/command.js',
   serve: '../rest/command.js',
   tui: '../tui/command.js',
@@ -40,7 +42,7 @@ Usage:
   moxxie serve [--demo | --context NAME] [--host 127.0.0.1] [--port 8080] [--read-only]   the REST API
   moxxie scheduler [--demo | --context NAME] [--once] [--json]
   moxxie jobs list | show | create | update | delete | enable | disable | trigger | runs ...
-  moxxie history [list | show ID | audit] [--demo | --context NAME] [--json]
+  moxxie history [list | show ID | audit | migrations [VMID]] [--demo | --context NAME] [--json]
   moxxie ops list | show ID | resume ID | rollback ID [--yes] [--dry-run] [--json]
   moxxie vms [SELECTOR] [--json | --ids] [--demo | --context NAME]
   moxxie sim [--port 8006] [--nodes 4] [--vms 60] [--http]

@@ -11,6 +11,7 @@ import type { SnapshotCreateRequest } from './ops/capabilities/snapshot-create.j
 import type { SnapshotDeleteRequest } from './ops/capabilities/snapshot-delete.js';
 import type { SnapshotRollbackRequest } from './ops/capabilities/snapshot-rollback.js';
 import type { TagRequest } from './ops/capabilities/tags.js';
+import type { MigrationCheck } from './ops/migration/precondition.js';
 import type { Operation, OperationKind, OperationListener, RunOptions } from './ops/types.js';
 import type { BackupFilter, BackupListReport } from './ops/backup-list.js';
 import type { RetentionPreview, RetentionQuery } from './ops/retention/candidates.js';
@@ -107,6 +108,8 @@ export interface MoxxieCore {
   listBackups(filter?: BackupFilter, opts?: { signal?: AbortSignal }): Promise<BackupListReport>;
   /** Plans a cluster spec (provisioning's dry run): placement, ids, IPs; reads the cluster, changes nothing. */
   planCluster(spec: ClusterSpec, settings?: PlacementConfig): Promise<ClusterPlan>;
+  /** PVE's migration precondition for a VM and a target node, summed up (allowed or why not, local disks, online or offline). */
+  checkMigration(vmid: number, target: string, opts?: { force?: boolean; withLocalDisks?: boolean }): Promise<MigrationCheck>;
   vmsWithTag(tag: string): Promise<Vm[]>;
   /** A retention policy's preview: every backup marked keep / remove / protected with its rule, cross-checked against PVE's prunebackups. */
   retentionCandidates(query: RetentionQuery): Promise<RetentionPreview>;

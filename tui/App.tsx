@@ -7,6 +7,7 @@ import { Footer } from './components/Footer.js';
 import { Header } from './components/Header.js';
 import { HelpView } from './components/HelpView.js';
 import { JobsView } from './components/JobsView.js';
+import { MigratePicker } from './components/MigratePicker.js';
 import { NodesView } from './components/NodesView.js';
 import { OperationPane } from './components/OperationPane.js';
 import { HistoryView, OpsView } from './components/OperationsView.js';
@@ -44,6 +45,7 @@ const VIEWS: Record<ViewName, (p: { store: TuiStore }) => ReactNode> = {
 export function App({ store, controller }: { store: TuiStore; controller: TuiController }) {
   const view = useTui(store, (s) => s.view);
   const confirming = useTui(store, (s) => s.mode === 'confirm');
+  const migrating = useTui(store, (s) => s.mode === 'migrate');
   const size = useTui(store, (s) => s.size);
   const tooSmall = useTui(store, (s) => screenLayout(s).tooSmall);
   const bodyRows = useTui(store, (s) => screenLayout(s).bodyRows);
@@ -79,7 +81,7 @@ export function App({ store, controller }: { store: TuiStore; controller: TuiCon
     <Box flexDirection="column" width={size.columns} height={drawnRows(size.rows)}>
       <Header store={store} />
       <Box flexDirection="column" height={bodyRows} overflowY="hidden" flexShrink={0}>
-        {confirming ? <PlanDialog store={store} /> : <Body store={store} />}
+        {confirming ? <PlanDialog store={store} /> : migrating ? <MigratePicker store={store} controller={controller} /> : <Body store={store} />}
       </Box>
       <OperationPane store={store} />
       <StatusLine store={store} />

@@ -172,7 +172,7 @@ export class ActionFlow {
   }
 
   /** Dry run through the core, then the plan for confirmation. */
-  private async plan(p: Planned): Promise<void> {
+  async plan(p: Planned): Promise<void> {
     say(this.store, `planning: ${p.title}…`);
     let op: Operation;
     try {

@@ -6,6 +6,7 @@ import type { Operation, PowerAction } from '../src/ops/types.js';
 import { labelOf } from '../src/ops/capabilities/index.js';
 import { parseSelectorLine, resolveSelectorLine } from '../src/select/selector-line.js';
 import { ActionFlow } from './actions.js';
+import { MigrateFlow } from './migrate-flow.js';
 import { completeCommand, parseCommand, type Command } from './command-line.js';
 import type { Intents, JobIntent } from './intents.js';
 import { activeScopes, findBinding } from './keymap.js';
@@ -34,6 +35,7 @@ export interface ControllerOptions {
 export class TuiController implements Intents {
   private sync: Sync;
   private readonly actions: ActionFlow;
+  private readonly migrations: MigrateFlow;
   onQuit: () => void = () => {};
 
   constructor(
@@ -43,6 +45,7 @@ export class TuiController implements Intents {
   ) {
     this.sync = this.makeSync();
     this.actions = new ActionFlow(store, () => this.session);
+    this.migrations = new MigrateFlow(store, () => this.session, this.actions);
   }
 
   private makeSync(): Sync {
@@ -209,7 +212,7 @@ export class TuiController implements Intents {
     if (s.mode !== 'normal') {
       // Esc while typing a filter drops that filter.
       if (s.mode === 'filter') this.setFilter('');
-      this.store.setState({ mode: 'normal', line: null, prompt: null, confirm: null, power: null });
+      this.store.setState({ mode: 'normal', line: null, prompt: null, confirm: null, power: null, migrate: null });
       return;
     }
     if (s.history.length) {
@@ -502,6 +505,18 @@ export class TuiController implements Intents {
 
   beginAction(action: ActionId): void {
     this.actions.begin(action);
+  }
+
+  beginMigrate(): void {
+    void this.migrations.begin();
+  }
+
+  pickMigrateTarget(node: string): void {
+    this.migrations.pick(node);
+  }
+
+  nodeAction(kind: 'drain' | 'undrain'): void {
+    this.migrations.node(kind);
   }
 
   beginPower(): void {

@@ -31,6 +31,11 @@ export interface Intents {
   beginAction(action: ActionId): void;
   beginPower(): void;
   pickPower(action: PowerAction): void;
+  /** The migration target picker for the marked VMs (or the cursor VM), and a pick from it. */
+  beginMigrate(): void;
+  pickMigrateTarget(node: string): void;
+  /** Drain or undrain the node under the cursor (nodes view). */
+  nodeAction(kind: 'drain' | 'undrain'): void;
   confirm(): void;
   scrollPlan(delta: number): void;
   cancelOperation(): void;

@@ -11,7 +11,7 @@ import { chordLabel } from './keys.js';
 import type { Intents } from './intents.js';
 import type { Mode, ViewName } from './store.js';
 
-export type Scope = 'always' | 'global' | 'list' | 'vms' | 'detail' | 'nodes' | 'jobs' | 'operations' | 'help' | 'edit' | 'confirm' | 'power' | 'retention' | 'storage';
+export type Scope = 'always' | 'global' | 'list' | 'vms' | 'detail' | 'nodes' | 'jobs' | 'operations' | 'help' | 'edit' | 'confirm' | 'power' | 'retention' | 'storage' | 'migrate';
 
 export interface Binding {
   id: string;
@@ -63,6 +63,11 @@ export const KEYMAP: readonly Binding[] = [
   { id: 'vm-template', keys: ['V'], scopes: VM_ACTIONS, label: 'template', description: 'convert the stopped VMs to templates (cannot be undone)', mutating: true, destructive: isDestructive('vm.template', {}), run: (c) => c.beginAction('vm-template') },
 
   { id: 'download', keys: ['w'], scopes: ['storage'], label: 'download', description: 'download an ISO, container template or disk image from a URL (checksum verified)', mutating: true, destructive: isDestructive('storage.download', {}), footer: true, run: (c) => c.beginAction('download') },
+
+  { id: 'migrate', keys: ['m'], scopes: VM_ACTIONS, label: 'migrate', description: "migrate: pick a node (free memory, CPU, PVE's precondition per VM)", mutating: true, footer: true, run: (c) => c.beginMigrate() },
+  { id: 'migrate-cancel', keys: ['esc'], scopes: ['migrate'], label: 'cancel', description: 'close the target picker (arrows move, Enter picks)', footer: true, run: (c) => c.back() },
+  { id: 'node-drain', keys: ['D'], scopes: ['nodes'], label: 'drain', description: 'drain the node: move every guest to the other nodes (the plan shows where)', mutating: true, destructive: isDestructive('node.drain', { node: '' }), footer: true, run: (c) => c.nodeAction('drain') },
+  { id: 'node-undrain', keys: ['U'], scopes: ['nodes'], label: 'undrain', description: "undrain the node: move back what its last drain moved", mutating: true, destructive: isDestructive('node.undrain', { node: '' }), footer: true, run: (c) => c.nodeAction('undrain') },
 
   { id: 'job-enable', keys: ['e'], scopes: ['jobs'], label: 'enable', description: 'enable the job', mutating: true, footer: true, run: (c) => c.jobAction('enable') },
   { id: 'job-disable', keys: ['d'], scopes: ['jobs'], label: 'disable', description: 'disable the job', mutating: true, footer: true, run: (c) => c.jobAction('disable') },
@@ -118,6 +123,7 @@ export const SCOPE_TITLES: Record<Scope, string> = {
   power: 'Power menu (p)',
   retention: 'Retention preview (:retention)',
   storage: 'Storage (:storage)',
+  migrate: 'Migration target picker (m)',
   confirm: 'Plan and confirmation',
   edit: 'Typing a line (/, :, prompts)',
 };
@@ -129,6 +135,7 @@ export function activeScopes(mode: Mode, view: ViewName): Scope[] {
   if (mode === 'filter' || mode === 'command' || mode === 'prompt') return ['edit', 'always'];
   if (mode === 'confirm') return ['confirm', 'always'];
   if (mode === 'power') return ['power', 'always'];
+  if (mode === 'migrate') return ['migrate', 'always'];
   if (view === 'help') return ['help', 'global', 'always'];
   const own: Scope[] = view === 'vms' || view === 'detail' || view === 'nodes' || view === 'jobs' || view === 'retention' || view === 'storage' ? [view] : view === 'ops' || view === 'history' || view === 'operation' ? ['operations'] : [];
   return [...own, ...(LIST_VIEWS.includes(view) ? (['list'] as Scope[]) : []), 'global', 'always'];
@@ -159,7 +166,7 @@ export function keysLabel(b: Binding): string {
 
 /** Every binding once, under the first of its scopes in reading order: the help screen and the README. */
 export function helpSections(readOnly: boolean): Array<{ scope: Scope; title: string; bindings: Binding[] }> {
-  const order: Scope[] = ['list', 'vms', 'detail', 'power', 'edit', 'confirm', 'operations', 'jobs', 'nodes', 'retention', 'storage', 'global', 'help', 'always'];
+  const order: Scope[] = ['list', 'vms', 'detail', 'power', 'migrate', 'edit', 'confirm', 'operations', 'jobs', 'nodes', 'retention', 'storage', 'global', 'help', 'always'];
   const home = (b: Binding) => order.find((s) => b.scopes.includes(s));
   return order
     .map((scope) => ({ scope, title: SCOPE_TITLES[scope], bindings: KEYMAP.filter((b) => home(b) === scope && visible(b, readOnly)) }))

@@ -16,7 +16,7 @@ export type ViewName = 'vms' | 'nodes' | 'tasks' | 'ops' | 'history' | 'jobs' | 
 /** The views Tab cycles through and `:` names. */
 export const MAIN_VIEWS: ViewName[] = ['vms', 'nodes', 'tasks', 'ops', 'history', 'jobs', 'storage'];
 
-export type Mode = 'normal' | 'filter' | 'command' | 'prompt' | 'confirm' | 'power';
+export type Mode = 'normal' | 'filter' | 'command' | 'prompt' | 'confirm' | 'power' | 'migrate';
 /** Actions that prompt for values before their plan (power has its own menu). */
 export type ActionId = 'snapshot' | 'snapshot-delete' | 'rollback' | 'tags-add' | 'tags-remove' | 'vm-delete' | 'resize' | 'ssh-keys' | 'vm-set' | 'vm-template' | 'download';
 
@@ -141,10 +141,30 @@ export interface TuiState {
   power: number[] | null;
   /** The retention preview (:retention): its query and the preview once loaded. */
   retention: RetentionViewState | null;
+  /** The migration target picker (m): the VMs and, per node, its load and PVE's precondition per VM. */
+  migrate: MigratePick | null;
   status: { text: string; tone: Tone } | null;
 }
 
 export type TuiStore = StoreApi<TuiState>;
+
+/** One node in the migration picker. */
+export interface MigrateChoice {
+  node: string;
+  online: boolean;
+  freeMem: number;
+  maxmem: number;
+  /** CPU in use, 0..1. */
+  cpu: number;
+  /** PVE's precondition per VM: can it move there, and if not why. */
+  checks: Array<{ vmid: number; allowed: boolean; why: string }>;
+}
+
+export interface MigratePick {
+  ids: number[];
+  choices: MigrateChoice[];
+  loading: boolean;
+}
 
 const zeroPos = (): Record<ViewName, ListPos> => ({
   vms: { cursor: 0, scroll: 0 },
@@ -197,6 +217,7 @@ export function initialState(context: ContextInfo, size = { columns: 120, rows: 
     confirm: null,
     power: null,
     retention: null,
+    migrate: null,
     status: null,
   };
 }

@@ -1,4 +1,5 @@
 // What the history store keeps: plain records. See layout.ts for where each lives.
+import type { MigrationEntry } from '../ops/migration/record.js';
 import type { AuditEntry } from '../ops/recorder.js';
 import { TARGET_STATES, type Operation, type OperationSummary, type OperationTarget, type TargetState } from '../ops/types.js';
 import type { JobRecord, JobRunRecord, JobRunVm } from './job-records.js';
@@ -28,17 +29,8 @@ export interface OperationIndexEntry {
 /** A job run in the index. Its per-VM rows live in runs/<id>.json; a `vms` given to update() is moved there. */
 export type JobRunIndexEntry = Omit<JobRunRecord, 'vms'> & { vms?: JobRunVm[] };
 
-/** Reserved for the migration capability: the shape is kept so stores written now stay readable. */
-export interface MigrationRecord {
-  id: string;
-  at: number;
-  vmid: number;
-  from: string;
-  to: string;
-  status: string;
-  upid?: string;
-  operationId?: string;
-}
+/** One migration (see src/ops/migration/record.ts); older stores hold only its first fields. */
+export type MigrationRecord = MigrationEntry;
 
 /** history.json: what `HistoryStore.update` changes. */
 export interface HistoryIndex {

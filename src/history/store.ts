@@ -37,6 +37,7 @@ import {
   type OperationShard,
   type RetentionPolicy,
 } from './records.js';
+import { finishedMigration, queryMigrations, type MigrationQuery } from './migrations.js';
 import { applyRetentionTo, retentionCutoff } from './retention.js';
 import { acquireStoreLock } from './store-lock.js';
 
@@ -498,6 +499,8 @@ export class HistoryStore implements CoreRecorder {
       l.written.set(t.id, json);
       text += `{"k":"target","at":${at},"target":${json}}\n`;
     }
+    const migration = finishedMigration(op, changed);
+    if (migration) void this.track(this.recordMigration(migration));
     return text ? this.journal(l, text) : Promise.resolve();
   }
 
@@ -529,7 +532,7 @@ export class HistoryStore implements CoreRecorder {
     return this.track(this.auditLog.append([structuredClone(entry)]));
   }
 
-  /** Reserved for the migration capability. */
+  /** One migration's record (replaced when its target is resumed). */
   recordMigration(m: MigrationRecord): Promise<void> {
     return this.withIndex((data) => upsert(data.migrations, m));
   }
@@ -605,8 +608,9 @@ export class HistoryStore implements CoreRecorder {
     return structuredClone((await this.readIndex()).jobs);
   }
 
-  async listMigrations(limit = 100): Promise<MigrationRecord[]> {
-    return structuredClone((await this.readIndex()).migrations.slice(-limit).reverse());
+  /** Newest first; by guest, drained node or kind. */
+  async listMigrations(query: MigrationQuery = {}): Promise<MigrationRecord[]> {
+    return structuredClone(queryMigrations((await this.readIndex()).migrations, query));
   }
 
   /** Drops records past the retention age and beyond the count limits, with their files. */

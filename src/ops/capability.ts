@@ -5,14 +5,19 @@ import type { z } from 'zod';
 import type { Inventory, Vm } from '../inventory/model.js';
 import type { PveClient } from '../pve/client.js';
 import type { TaskResult } from '../pve/types.js';
+import type { MigrationHistoryReader } from './migration/record.js';
 import type { GuestType, OperationKind, OperationTarget } from './types.js';
 import type { VmidAllocator } from './vmid-allocator.js';
 
 /** What a phase may use while it runs. */
 export interface PhaseTools {
   client: PveClient;
-  /** Awaits a PVE task, recording its UPID on the phase (journaled); throws unless it ends OK. */
-  awaitTask(upid: string): Promise<TaskResult>;
+  /**
+   * Awaits a PVE task, recording its UPID on the phase (journaled); throws unless it ends OK. `timeoutMs`
+   * overrides the operation's task timeout for this task (a phase whose time depends on the guest);
+   * `intervalMs` bounds the gap between looks at it (tasks of one type whose lengths vary widely).
+   */
+  awaitTask(upid: string, opts?: { timeoutMs?: number; intervalMs?: number }): Promise<TaskResult>;
   /** True once the operation is cancelled: a phase with several tasks stops between them (throw StepCancelled). */
   cancelled(): boolean;
   /** What the phase has done so far; kept in the target's message if it then fails or is cancelled. */
@@ -67,6 +72,8 @@ export interface PlanInput {
   force: boolean;
   /** Race-safe VM ids (a planner may reserve one to show it, and must release it). */
   vmids: VmidAllocator;
+  /** What moxxie recorded of earlier migrations (undrain moves back what a drain moved); absent without a history store. */
+  migrations?: MigrationHistoryReader;
 }
 
 export interface Plan {
@@ -119,6 +126,8 @@ export interface CliWords {
   modeField?: string;
   /** An array field that takes the words after the selector (tags' `tags`). */
   restField?: string;
+  /** A text field that takes the one word after the verb (drain's `node`: `moxxie node drain pve2`). */
+  wordField?: string;
   /** Short flag names: { name: 'snapshotName' } makes --name mean --snapshot-name. */
   aliases?: Record<string, string>;
 }

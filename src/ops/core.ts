@@ -16,6 +16,7 @@ import { planContinuation } from './continuation-plan.js';
 import { continueOperation, executeOperation, resolveSelection, resumableTargets, type ExecutionDeps } from './execute-operation.js';
 import type { CoreRecorder } from './recorder.js';
 import { OperationStore } from './registry.js';
+import { checkMigration } from './migration/precondition.js';
 import { listSnapshots } from './snapshot-list.js';
 import { listBackupsReport } from './backup-list.js';
 import { readTaskLog } from './task-log.js';
@@ -128,6 +129,7 @@ export function createCore(opts: CoreOptions): MoxxieCore & { readonly operation
     listTags: async () => tagCounts(await inventory()),
     listBackups: async (filter, o = {}) => listBackupsReport(client, await inventory(o), filter),
     planCluster: async (spec, settings) => (await planClusterOn(client, spec, settings)).plan,
+    checkMigration: async (vmid, target, o) => checkMigration(client, await inventory(), vmid, target, o),
     vmsWithTag: async (tag) => vmsWithTag(await inventory(), tag),
     retentionCandidates: async (query) => previewRetention(client, await inventory(), parseRequest(retentionQuerySchema, query)),
     listStorages: async (q = {}) => storageRows(await inventory(), q),

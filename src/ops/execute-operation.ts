@@ -119,7 +119,8 @@ export async function executeOperation(deps: ExecutionDeps, capability: AnyCapab
   const inv = await fetchInventory(client, { signal: run.signal });
   const resolved: Resolved =
     selection === undefined ? { vms: [], warnings: [] } : line ? resolveSelectorLine(inv, line) : resolveSelectors(inv, selection as VmSelector[]);
-  const plan = await capability.plan({ client, inventory: inv, vms: resolved.vms, safeMode: context.safeMode, force, vmids: deps.vmids ?? inProcessVmids() }, request);
+  const migrations = deps.recorder?.listMigrations ? { list: deps.recorder.listMigrations.bind(deps.recorder) } : undefined;
+  const plan = await capability.plan({ client, inventory: inv, vms: resolved.vms, safeMode: context.safeMode, force, vmids: deps.vmids ?? inProcessVmids(), migrations }, request);
   const startedAt = Date.now();
   const op: Operation = {
     id: operationId(new Date(startedAt)),

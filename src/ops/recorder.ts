@@ -1,4 +1,5 @@
 // What the core tells whoever keeps records (the history store); the core never knows who listens.
+import type { MigrationEntry, MigrationQuery } from './migration/record.js';
 import type { FrontEnd, Operation, OperationTarget, PhaseRecord } from './types.js';
 
 export interface AuditEntry {
@@ -28,4 +29,6 @@ export interface CoreRecorder {
   audit(entry: AuditEntry): void | Promise<void>;
   /** The recorded operation with its journal applied (for resume and rollback in a later process). */
   getOperation?(id: string): Promise<Operation | undefined>;
+  /** Recorded migrations, newest first (undrain plans from them). */
+  listMigrations?(query?: MigrationQuery): Promise<MigrationEntry[]>;
 }

@@ -169,10 +169,10 @@ export async function runPlan(op: Operation, targets: OperationTarget[], opts: R
           done = text;
           update(t, { message: text });
         },
-        awaitTask: async (upid) => {
+        awaitTask: async (upid, o) => {
           await phaseMoved(t, rec, { upids: [...rec.upids, upid] });
           update(t, { upid });
-          const result = await opts.waitTask(upid, { timeoutMs: opts.taskTimeoutMs, signal: opts.abandonSignal }).catch((err: unknown) => {
+          const result = await opts.waitTask(upid, { timeoutMs: Math.min(o?.timeoutMs ?? Infinity, opts.taskTimeoutMs), intervalMs: o?.intervalMs, signal: opts.abandonSignal }).catch((err: unknown) => {
             // The node went away (or stopped answering) while its task ran: say the task started and that its end is unknown.
             if (err instanceof PveError && (err.kind === 'unreachable' || err.kind === 'network')) {
               throw new StepFailure(`task ${upid} started, but its outcome could not be read: ${err.message}; resume the operation once the node is back`);
@@ -387,11 +387,11 @@ export async function runUndo(op: Operation, opts: StepEnvironment): Promise<voi
         vmids: opts.vmids ?? inProcessVmids(),
         cancelled: () => false,
         progress: (text) => update(t, { message: text }),
-        awaitTask: async (upid) => {
+        awaitTask: async (upid, o) => {
           upids.push(upid);
           rec.undo = { state: 'running', upids: [...upids], at: Date.now() };
           await opts.journal(t, rec);
-          const result = await opts.waitTask(upid, { timeoutMs: opts.taskTimeoutMs });
+          const result = await opts.waitTask(upid, { timeoutMs: Math.min(o?.timeoutMs ?? Infinity, opts.taskTimeoutMs) });
           if (!result.ok) throw new StepFailure(result.exitstatus);
           return result;
         },

@@ -60,7 +60,10 @@ export type OperationKind =
   | 'vm.set'
   | 'vm.ssh-keys'
   | 'vm.template'
-  | 'storage.download';
+  | 'storage.download'
+  | 'migrate'
+  | 'node.drain'
+  | 'node.undrain';
 export const OPERATION_KINDS: readonly OperationKind[] = [
   'snapshot.create',
   'snapshot.delete',
@@ -81,6 +84,9 @@ export const OPERATION_KINDS: readonly OperationKind[] = [
   'vm.ssh-keys',
   'vm.template',
   'storage.download',
+  'migrate',
+  'node.drain',
+  'node.undrain',
 ];
 
 export type FrontEnd = 'tui' | 'mcp' | 'scheduler' | 'cli' | 'api';

@@ -28,6 +28,8 @@ export class SimCluster {
   readonly ignoresShutdown = new Set<number>();
   /** Disk volumes deleted through the storage API while a VM config still names them (PVE allows it). */
   readonly removedImages = new Set<string>();
+  /** Guests whose live migration fails (the RAM never converges): the offline fallback becomes testable. */
+  readonly failsOnlineMigration = new Set<number>();
 
   constructor(
     generated: GeneratedCluster,

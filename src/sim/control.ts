@@ -3,15 +3,21 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { checkFaultPatch, type FaultSettings } from './faults.js';
 
+/** What a test may make a guest do: ignore ACPI shutdown, fail its live migration. */
+export interface GuestBehaviour {
+  ignoresShutdown?: boolean;
+  failsOnlineMigration?: boolean;
+}
+
 export interface ControlDeps {
   faults(): FaultSettings;
   setFaults(patch: Partial<FaultSettings>): void;
   resetFaults(): void;
   stateSnapshot(): unknown;
-  setGuestBehaviour(vmid: number, behaviour: { ignoresShutdown?: boolean }): boolean;
+  setGuestBehaviour(vmid: number, behaviour: GuestBehaviour): boolean;
 }
 
-export const CONTROL_USAGE = 'control endpoints: GET /_sim/state, GET /_sim/faults, POST /_sim/faults (JSON patch), POST /_sim/faults/reset, POST /_sim/guests/{vmid} {"ignoresShutdown":true}';
+export const CONTROL_USAGE = 'control endpoints: GET /_sim/state, GET /_sim/faults, POST /_sim/faults (JSON patch), POST /_sim/faults/reset, POST /_sim/guests/{vmid} {"ignoresShutdown":true,"failsOnlineMigration":true}';
 
 function reply(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
@@ -41,8 +47,11 @@ export function handleControl(deps: ControlDeps, req: IncomingMessage, res: Serv
     const guest = /^\/_sim\/guests\/(\d+)$/.exec(path);
     if (guest && method === 'POST') {
       const patch = parseObject(body);
-      if (patch.ignoresShutdown !== undefined && typeof patch.ignoresShutdown !== 'boolean') throw new Error('ignoresShutdown must be true or false');
-      if (!deps.setGuestBehaviour(Number(guest[1]), { ignoresShutdown: patch.ignoresShutdown as boolean | undefined })) {
+      for (const [k, v] of Object.entries(patch)) {
+        if (k !== 'ignoresShutdown' && k !== 'failsOnlineMigration') throw new Error(`unknown guest behaviour '${k}'; valid: ignoresShutdown, failsOnlineMigration`);
+        if (typeof v !== 'boolean') throw new Error(`${k} must be true or false`);
+      }
+      if (!deps.setGuestBehaviour(Number(guest[1]), patch as GuestBehaviour)) {
         return reply(res, 404, { data: null, message: `no guest ${guest[1]}` });
       }
       return reply(res, 200, { data: null });

@@ -24,6 +24,11 @@ export interface FaultSettings {
   /** Fraction 0..1 of tasks that end with an error. */
   taskFailureRate: number;
   taskDurationMs: number;
+  /**
+   * Simulated time to move one GiB of a migration at full link speed (memory when online, local disks when
+   * they move); a `bwlimit` below the link's 1 GiB/s stretches it in proportion.
+   */
+  migrationMsPerGiB: number;
   /** Nodes whose endpoints answer 595 and whose guests show status unknown. */
   offlineNodes: string[];
   ticketLifetimeSeconds: number;
@@ -39,6 +44,7 @@ export const defaultFaults = (): FaultSettings => ({
   lostAnswerMethods: ['POST', 'PUT', 'DELETE'],
   taskFailureRate: 0,
   taskDurationMs: 50,
+  migrationMsPerGiB: 2,
   offlineNodes: [],
   ticketLifetimeSeconds: 7200,
 });

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { SimAuth, type SimCredentials } from './auth.js';
 import { simCertificate } from './certificate.js';
 import { SimCluster } from './cluster.js';
-import type { ControlDeps } from './control.js';
+import type { ControlDeps, GuestBehaviour } from './control.js';
 import { defaultFaults, checkFaultPatch, copyFaults, type FaultSettings } from './faults.js';
 import { generateCluster } from './generator.js';
 import { accessHandlers } from './handlers/access.js';
@@ -33,6 +33,7 @@ import { trueState, type SimStateView } from './state-view.js';
 
 export type { FaultSettings, FaultStatus, LostAnswerMode, FaultMethod } from './faults.js';
 export type { SimCredentials } from './auth.js';
+export type { GuestBehaviour } from './control.js';
 export type { SimVm, SimNode, SimTask, SimVolume } from './model.js';
 export type { SimStateView } from './state-view.js';
 
@@ -82,8 +83,8 @@ export interface Simulator {
   /** Read-only true state, for tests to assert on what really happened. */
   state: SimStateView;
   stats: StatsView;
-  /** Guest behaviour for tests: a guest that ignores ACPI shutdown. */
-  setGuestBehaviour(vmid: number, behaviour: { ignoresShutdown?: boolean }): void;
+  /** Guest behaviour for tests: a guest that ignores ACPI shutdown, one whose live migration fails. */
+  setGuestBehaviour(vmid: number, behaviour: GuestBehaviour): void;
   close(): Promise<void>;
 }
 
@@ -149,10 +150,16 @@ export async function startSimulator(opts: SimOptions = {}): Promise<Simulator> 
     Object.assign(faults, copyFaults(initialFaults));
     sim.touch();
   };
-  const setGuestBehaviour = (vmid: number, behaviour: { ignoresShutdown?: boolean }): boolean => {
+  const setGuestBehaviour = (vmid: number, behaviour: GuestBehaviour): boolean => {
     if (!sim.vms.has(vmid)) return false;
-    if (behaviour.ignoresShutdown) sim.ignoresShutdown.add(vmid);
-    else sim.ignoresShutdown.delete(vmid);
+    if (behaviour.ignoresShutdown !== undefined) {
+      if (behaviour.ignoresShutdown) sim.ignoresShutdown.add(vmid);
+      else sim.ignoresShutdown.delete(vmid);
+    }
+    if (behaviour.failsOnlineMigration !== undefined) {
+      if (behaviour.failsOnlineMigration) sim.failsOnlineMigration.add(vmid);
+      else sim.failsOnlineMigration.delete(vmid);
+    }
     return true;
   };
   const control: ControlDeps | undefined = opts.controlEndpoint

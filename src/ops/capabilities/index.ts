@@ -9,6 +9,9 @@ import { backupProtect, backupUnprotect } from './backup-protect.js';
 import { backupRestore } from './backup-restore.js';
 import { backupVerify } from './backup-verify.js';
 import { backupPrune } from './backup-prune.js';
+import { migrate } from './migrate.js';
+import { nodeDrain } from './node-drain.js';
+import { nodeUndrain } from './node-undrain.js';
 import { power } from './power.js';
 import { snapshotCreate } from './snapshot-create.js';
 import { snapshotDelete } from './snapshot-delete.js';
@@ -41,6 +44,9 @@ export const CAPABILITIES: { readonly [K in OperationKind]: AnyCapability } = {
   'vm.ssh-keys': sshKeys,
   'vm.template': vmTemplate,
   'storage.download': storageDownload,
+  migrate,
+  'node.drain': nodeDrain,
+  'node.undrain': nodeUndrain,
 };
 
 export function capabilityOf(kind: OperationKind): AnyCapability {

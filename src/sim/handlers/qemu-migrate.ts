@@ -4,7 +4,7 @@ import type { SimCluster } from '../cluster.js';
 import type { SimVmRecord } from '../model.js';
 import { splitList } from '../schema/formats.js';
 import { DRIVE_RE, driveSize, isCdrom, isCloudinit, volidOf } from '../vm-config.js';
-import { bool, requirePriv, rootOnly, str, taskUser, vmidOf, type HandlerTable } from './context.js';
+import { bool, int, requirePriv, rootOnly, str, taskUser, vmidOf, type HandlerTable } from './context.js';
 
 interface LocalDisk {
   volid: string;
@@ -45,7 +45,10 @@ function localResources(vm: SimVmRecord): string[] {
   return Object.keys(vm.config).filter((k) => /^(hostpci|usb)\d+$/.test(k) || k === 'ivshmem');
 }
 
-/** `targetstorage`: `target` or `src:dst,...`; `1` keeps the same storage ID. */
+/**
+ * `targetstorage`: `target` or `src:dst,...`; `1` keeps the same storage ID. Checked before the worker
+ * forks, as PVE's check_storage_access_migrate does for every target storage: it must exist and hold images.
+ */
 function storageMap(sim: SimCluster, value: string | undefined): (source: string) => string {
   if (!value) return (s) => s;
   const pairs = splitList(value);
@@ -56,12 +59,28 @@ function storageMap(sim: SimCluster, value: string | undefined): (source: string
     if (b === undefined) fallback = a;
     else map.set(a, b);
   }
-  for (const dst of [...map.values(), ...(fallback ? [fallback] : [])]) if (dst !== '1') sim.storage(dst);
+  for (const dst of [...map.values(), ...(fallback ? [fallback] : [])]) {
+    if (dst === '1') continue;
+    if (!sim.storage(dst).content.includes('images')) throw new SimApiError(500, `storage '${dst}' does not support vm images`);
+  }
   return (s) => {
     const dst = map.get(s) ?? fallback ?? s;
     return dst === '1' ? s : dst;
   };
 }
+
+const GiB = 1024 ** 3;
+/** The simulated link: 1 GiB/s (in KiB/s, bwlimit's unit). */
+const LINK_KIBPS = 1024 * 1024;
+
+/** How long moving `bytes` takes: migrationMsPerGiB per GiB at link speed, stretched by a lower bwlimit. */
+export function migrationMs(bytes: number, msPerGiB: number, bwlimitKiBps?: number): number {
+  const slowdown = bwlimitKiBps && bwlimitKiBps > 0 ? Math.max(1, LINK_KIBPS / bwlimitKiBps) : 1;
+  return (bytes / GiB) * msPerGiB * slowdown;
+}
+
+/** Guest RAM in bytes, from the config's `memory` (MiB; PVE's default 512). */
+const memoryBytes = (vm: SimVmRecord): number => Number(String(vm.config.memory ?? '512').replace(/^.*current=/, '').split(',')[0]) * 1024 ** 2;
 
 const hms = (ms: number): string => {
   const s = Math.max(0, Math.round(ms / 1000));
@@ -74,25 +93,16 @@ export const qemuMigrateHandlers: HandlerTable = {
   'GET /nodes/{node}/qemu/{vmid}/migrate': ({ sim, params }) => {
     const vm = sim.qemu(String(params.node), vmidOf(params));
     sim.assertUnlocked(vm);
-    const target = str(params, 'target');
-    if (target && !sim.nodes.has(target)) throw new SimApiError(500, `no such cluster node '${target}'`);
-    const usedStorages = [...new Set(Object.entries(vm.config).filter(([k, v]) => (DRIVE_RE.test(k) || /^unused\d+$/.test(k)) && !isCdrom(String(v))).map(([, v]) => storageOf(String(v))))];
+    // PVE's precondition reads configuration only: `target` is accepted and ignored, every other node of the
+    // cluster config is listed (an offline one too: its storages are configured there), and local devices
+    // are reported in local_resources without barring any node (only missing resource mappings would).
     const others = [...sim.nodes.keys()].filter((n) => n !== vm.node);
-    const allowed: string[] = [];
-    const notAllowed: Record<string, unknown> = {};
-    const resources = localResources(vm);
-    for (const n of others) {
-      // A storage that cannot be activated on an unreachable node counts as unavailable there.
-      if (!sim.isOnline(n)) notAllowed[n] = { unavailable_storages: usedStorages };
-      else if (resources.some((r) => r.startsWith('hostpci'))) notAllowed[n] = { 'unavailable-resources': resources.filter((r) => r.startsWith('hostpci')) };
-      else allowed.push(n);
-    }
     return {
       running: vm.state !== 'stopped' ? 1 : 0,
-      allowed_nodes: allowed,
-      not_allowed_nodes: notAllowed,
+      allowed_nodes: others,
+      not_allowed_nodes: {},
       local_disks: localDisks(sim, vm),
-      local_resources: resources,
+      local_resources: localResources(vm),
       'mapped-resources': [],
       'mapped-resource-info': {},
     };
@@ -110,6 +120,7 @@ export const qemuMigrateHandlers: HandlerTable = {
     const running = vm.state !== 'stopped';
     if (running && !bool(params, 'online')) throw new SimApiError(500, "can't migrate running VM without --online");
     const mapStorage = storageMap(sim, str(params, 'targetstorage'));
+    const bwlimit = int(params, 'bwlimit');
     const withLocalDisks = bool(params, 'with-local-disks');
     const force = bool(params, 'force');
     const source = vm.node;
@@ -133,7 +144,21 @@ export const qemuMigrateHandlers: HandlerTable = {
         const locals = localDisks(sim, vm).filter((d) => !d.cdrom);
         if (running && locals.length && !withLocalDisks) throw abort("can't live migrate attached local disks without with-local-disks option");
         for (const d of locals) w.log(`${stamp()} found local disk '${d.volid}' (${d.drivename ? `in current VM config` : 'unused'})`);
-        await w.sleep();
+        // Local disks are copied (offline always, online with with-local-disks), then a live VM's RAM.
+        const diskBytes = locals.reduce((n, d) => n + d.size, 0);
+        const msPerGiB = sim.faults.migrationMsPerGiB;
+        if (bwlimit) w.log(`${stamp()} using a bandwidth limit of ${bwlimit} KiB/s`);
+        await w.sleep(sim.faults.taskDurationMs + migrationMs(diskBytes, msPerGiB, bwlimit));
+        if (running) {
+          w.log(`${stamp()} starting online/live migration on unix:/run/qemu-server/${vm.vmid}.migrate`);
+          await w.sleep(migrationMs(memoryBytes(vm), msPerGiB, bwlimit));
+          if (sim.failsOnlineMigration.has(vm.vmid)) {
+            w.log(`${stamp()} ERROR: online migrate failure - VM ${vm.vmid} qmp command 'migrate' failed - dirty memory does not converge`);
+            throw abort('online migrate failure');
+          }
+        }
+        // The target may have gone away while the data moved.
+        if (!sim.isOnline(target)) throw abort(`Can't connect to destination address using public key`);
         for (const [k, raw] of Object.entries(vm.config)) {
           const v = String(raw);
           if ((DRIVE_RE.test(k) || /^unused\d+$/.test(k)) && !isCdrom(v) && !isCloudinit(v)) {

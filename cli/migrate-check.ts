@@ -1,0 +1,57 @@
+// `moxxie migrate check VMID --to NODE`: PVE's migration precondition for one VM and a target, summed up
+// (the seed's GET /vms/{id}/migrate/check?target=…). A read: nothing is changed.
+import { parseArgs } from 'node:util';
+import { CONTEXT_FLAGS, contextChoiceProblem } from '../src/config/context-flags.js';
+import { ConfigError } from '../src/config/secrets.js';
+import { fetchInventory } from '../src/inventory/inventory.js';
+import { openContext, type OpenedContext } from '../src/config/open-context.js';
+import { RequestError } from '../src/ops/errors.js';
+import { checkMigration } from '../src/ops/migration/precondition.js';
+import { checkText } from './migration-text.js';
+
+const HELP = `moxxie migrate check VMID --to NODE [--force] [--json] [--context NAME | --demo]
+
+Whether a VM can move to NODE, from PVE's migration precondition: online (running) or offline, its local
+disks (which make a live move need withLocalDisks), local devices (which need --force), and whether PVE
+allows the node and it is online. Nothing is changed. Exit status: 0 it can move, 1 it cannot (or the
+cluster could not be read), 2 bad arguments.
+`;
+
+export async function run(argv: string[], words = 'migrate check'): Promise<number> {
+  const name = `moxxie ${words}`;
+  let values;
+  let vmid: number;
+  try {
+    const parsed = parseArgs({ args: argv, allowPositionals: true, options: { ...CONTEXT_FLAGS, to: { type: 'string' }, force: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+    values = parsed.values;
+    if (values.help) {
+      process.stdout.write(HELP);
+      return 0;
+    }
+    if (parsed.positionals.length !== 1 || !/^\d+$/.test(parsed.positionals[0])) throw new Error(`give one VM id (got '${parsed.positionals.join(' ')}')`);
+    vmid = Number(parsed.positionals[0]);
+    if (!values.to) throw new Error('--to NODE is required: the node to check');
+    const problem = contextChoiceProblem(values);
+    if (problem) throw new Error(problem);
+  } catch (err) {
+    process.stderr.write(`${name}: ${(err as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+  let context: OpenedContext | undefined;
+  try {
+    context = await openContext({ name: values.context, demo: values.demo });
+  } catch (err) {
+    process.stderr.write(`${name}: ${(err as Error).message}\n`);
+    return err instanceof ConfigError ? 2 : 1;
+  }
+  try {
+    const check = await checkMigration(context.client, await fetchInventory(context.client), vmid, values.to, { force: values.force });
+    process.stdout.write(values.json ? `${JSON.stringify(check, null, 2)}\n` : `${checkText(check)}\n`);
+    return check.allowed ? 0 : 1;
+  } catch (err) {
+    process.stderr.write(`${name}: ${(err as Error).message}\n`);
+    return err instanceof RequestError ? 2 : 1;
+  } finally {
+    await context.close();
+  }
+}
