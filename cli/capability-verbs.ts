@@ -93,10 +93,7 @@ function helpText(shape: VerbShape): string {
   return `${synopsis(shape)}
 
 ${wrap(about, WIDTH)}
-
-Words:
-${columns(words)}
-
+${words.length ? `\nWords:\n${columns(words)}\n` : ''}
 Request fields (--file takes the same names, as JSON):
 ${columns(fields)}
 
