@@ -1,4 +1,4 @@
-// startSimulator: a simulated Proxmox VE 8 cluster speaking the real API over HTTP(S) on loopback.
+// startSimulator: a simulated Proxmox VE cluster (9 by default, or 8.4) speaking the real API over HTTP(S) on loopback.
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { join, dirname } from 'node:path';
@@ -9,6 +9,9 @@ import { SimCluster } from './cluster.js';
 import type { ControlDeps } from './control.js';
 import { defaultFaults, checkFaultPatch, copyFaults, type FaultSettings } from './faults.js';
 import { generateCluster } from './generator.js';
+import { seedHa } from './ha.js';
+import { haHandlers } from './handlers/ha.js';
+import { pveProfile, type PveProfileName } from './profile.js';
 import { accessHandlers } from './handlers/access.js';
 import { clusterHandlers } from './handlers/cluster.js';
 import { lxcHandlers } from './handlers/lxc.js';
@@ -32,6 +35,8 @@ export type { SimVm, SimNode, SimTask, SimVolume } from './model.js';
 export type { SimStateView } from './state-view.js';
 
 export interface SimOptions {
+  /** The PVE release to answer as and validate against: '9' (default, 9.1) or '8.4'. */
+  pve?: PveProfileName;
   seed?: number;
   nodes?: number;
   vms?: number;
@@ -67,6 +72,8 @@ export interface StatsView extends RequestStats {
 }
 
 export interface Simulator {
+  /** The PVE release it answers as. */
+  pve: PveProfileName;
   /** e.g. https://127.0.0.1:40123 (no /api2/json). */
   url: string;
   /** SHA-256 of the certificate in PVE's notation (AB:CD:...); empty over plain HTTP. */
@@ -105,6 +112,7 @@ const handlers = {
   ...vzdumpHandlers,
   ...poolHandlers,
   ...lxcHandlers,
+  ...haHandlers,
   ...accessHandlers(),
 };
 
@@ -121,12 +129,15 @@ export async function startSimulator(opts: SimOptions = {}): Promise<Simulator> 
   const initialFaults = copyFaults(faults);
   // Certificate generation (RSA) overlaps with building the cluster.
   const certPromise = opts.http ? undefined : simCertificate(opts.statePath ? join(dirname(opts.statePath), 'sim-cert.json') : undefined);
-  routeTable();
+  const profile = pveProfile(opts.pve);
+  routeTable(profile.name);
   const generated = generateCluster({ seed, nodes: opts.nodes ?? 4, vms: opts.vms ?? 60, now: Math.floor(Date.now() / 1000) });
   const sim = new SimCluster(generated, faults, rand);
+  sim.profile = profile;
   const persistence = opts.statePath ? new StatePersistence(sim, opts.statePath) : undefined;
   persistence?.load();
   persistence?.watch();
+  seedHa(sim, profile);
 
   const auth = new SimAuth(() => faults.ticketLifetimeSeconds, opts.tokenSecret);
   const stats: RequestStats = { requests: 0, byRoute: {}, injected: { errors: 0, drops: 0, lostAnswers: 0 } };
@@ -169,6 +180,7 @@ export async function startSimulator(opts: SimOptions = {}): Promise<Simulator> 
   let closed = false;
 
   return {
+    pve: profile.name,
     url: `${cert ? 'https' : 'http'}://${urlHost}:${port}`,
     fingerprint: cert?.fingerprint ?? '',
     certPem: cert?.certPem ?? '',

@@ -113,7 +113,7 @@ function decodePath(pathname: string): string {
 
 export function createRequestListener(deps: ServerDeps): (req: IncomingMessage, res: ServerResponse) => void {
   const { sim, auth, handlers, stats, rand } = deps;
-  const routes = routeTable();
+  const routes = routeTable(sim.profile.name);
 
   async function parseParams(method: string, req: IncomingMessage, query: string, body: string): Promise<WireParams> {
     const fromQuery = parseUrlencoded(query);
@@ -205,7 +205,7 @@ export function createRequestListener(deps: ServerDeps): (req: IncomingMessage, 
     if (routeKey === 'GET /access/ticket') return send(res, 200, 'OK', JSON.stringify({ data: null }));
     const handler = handlers[routeKey];
     // A valid PVE endpoint moxxie never calls: answered like an unknown method, with the reason.
-    if (!handler) throw new SimApiError(501, `Method '${method} ${relPath}' is outside the moxxie simulator's scope (a real PVE 8 offers it)`);
+    if (!handler) throw new SimApiError(501, `Method '${method} ${relPath}' is outside the moxxie simulator's scope (a real PVE ${sim.profile.version.release} offers it)`);
     const result = await handler({ sim, params: checked.params, auth: who ?? { user: '', viaTicket: false, admin: false } });
     if (result instanceof RawJson) return send(res, 200, 'OK', result.body);
     if (result instanceof WithTotal) return send(res, 200, 'OK', JSON.stringify({ data: result.data, total: result.total }));

@@ -14,8 +14,8 @@ afterAll(() => sim.close());
 type Resource = Record<string, unknown> & { id: string; type: string };
 
 describe('read endpoints', () => {
-  it('answers /version as PVE 8.4', async () => {
-    expect(await a.data(a.get('/version'))).toEqual({ version: '8.4.1', release: '8.4', repoid: '2a5fa54a8503f96d' });
+  it('answers /version as PVE 9.1 (the default profile)', async () => {
+    expect(await a.data(a.get('/version'))).toEqual({ version: '9.1.2', release: '9.1', repoid: '6b4d3c9a0e1f2d7b' });
   });
 
   it('lists guests, nodes, storages, pools and sdn in /cluster/resources, with PVE field names', async () => {
@@ -55,7 +55,7 @@ describe('read endpoints', () => {
     expect(nodes[0]).toMatchObject({ type: 'node', status: 'online', id: 'node/pve1' });
     expect(nodes[0]).toHaveProperty('ssl_fingerprint');
     const status = await a.data<Record<string, unknown>>(a.get('/nodes/pve2/status'));
-    expect(status.pveversion).toBe('pve-manager/8.4.1/2a5fa54a8503f96d');
+    expect(status.pveversion).toBe('pve-manager/9.1.2/6b4d3c9a0e1f2d7b');
     expect((status.memory as { total: number }).total).toBeGreaterThan(0);
   });
 

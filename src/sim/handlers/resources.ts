@@ -3,6 +3,7 @@ import type { SimCluster } from '../cluster.js';
 import type { SimStorageRecord, SimVmRecord } from '../model.js';
 import { DRIVE_RE, driveSize, isCdrom, isCloudinit } from '../vm-config.js';
 import { nowSec } from './context.js';
+import { memhostField } from '../guest-status.js';
 
 const MiB = 1024 ** 2;
 const GiB = 1024 ** 3;
@@ -17,6 +18,11 @@ function bootDiskSize(vm: SimVmRecord): number {
     if (v !== undefined && DRIVE_RE.test(k) && !isCdrom(String(v)) && !isCloudinit(String(v))) return driveSize(String(v));
   }
   return 0;
+}
+
+/** Used space of a running container's root filesystem (qemu guests report 0: PVE cannot see inside them). */
+export function containerDiskUsed(vm: SimVmRecord, maxdisk: number): number {
+  return vm.type === 'lxc' && vm.state !== 'stopped' ? Math.floor(maxdisk * 0.3) : 0;
 }
 
 export function maxMem(vm: SimVmRecord): number {
@@ -45,12 +51,15 @@ export function guestResource(sim: SimCluster, vm: SimVmRecord, now = nowSec()):
     entry.maxmem = maxmem;
     entry.mem = running ? Math.floor(maxmem * vm.memLoad) : 0;
     entry.maxdisk = bootDiskSize(vm);
-    entry.disk = 0;
+    entry.disk = containerDiskUsed(vm, Number(entry.maxdisk));
     entry.netin = running ? vm.vmid * 1000 : 0;
     entry.netout = running ? vm.vmid * 700 : 0;
     entry.diskread = running ? vm.vmid * 4096 : 0;
     entry.diskwrite = running ? vm.vmid * 2048 : 0;
+    Object.assign(entry, memhostField(sim, vm, Number(entry.mem)));
   }
+  const ha = sim.ha.managed(vm.vmid);
+  if (ha) entry.hastate = ha.state;
   if (vm.config.tags) entry.tags = String(vm.config.tags);
   if (vm.config.lock) entry.lock = String(vm.config.lock);
   if (vm.pool) entry.pool = vm.pool;
