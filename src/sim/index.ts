@@ -15,6 +15,11 @@ import { pveProfile, type PveProfileName } from './profile.js';
 import { accessHandlers } from './handlers/access.js';
 import { clusterHandlers } from './handlers/cluster.js';
 import { lxcHandlers } from './handlers/lxc.js';
+import { lxcConfigHandlers } from './handlers/lxc-config.js';
+import { lxcLifecycleHandlers } from './handlers/lxc-lifecycle.js';
+import { lxcMigrateHandlers } from './handlers/lxc-migrate.js';
+import { lxcPowerHandlers } from './handlers/lxc-power.js';
+import { lxcSnapshotHandlers } from './handlers/lxc-snapshot.js';
 import { poolHandlers } from './handlers/pools.js';
 import { qemuConfigHandlers } from './handlers/qemu-config.js';
 import { qemuLifecycleHandlers } from './handlers/qemu-lifecycle.js';
@@ -112,6 +117,11 @@ const handlers = {
   ...vzdumpHandlers,
   ...poolHandlers,
   ...lxcHandlers,
+  ...lxcPowerHandlers,
+  ...lxcSnapshotHandlers,
+  ...lxcConfigHandlers,
+  ...lxcMigrateHandlers,
+  ...lxcLifecycleHandlers,
   ...haHandlers,
   ...accessHandlers(),
 };

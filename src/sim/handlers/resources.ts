@@ -42,7 +42,8 @@ export function guestResource(sim: SimCluster, vm: SimVmRecord, now = nowSec()):
   } else {
     const running = vm.state !== 'stopped';
     const maxmem = maxMem(vm);
-    entry.status = vm.state === 'paused' ? 'paused' : vm.state;
+    // A frozen (suspended) container still reports running, as PVE::LXC::vmstatus does.
+    entry.status = vm.state === 'paused' && vm.type === 'qemu' ? 'paused' : running ? 'running' : 'stopped';
     entry.name = sim.nameOf(vm);
     entry.template = vm.config.template ? 1 : 0;
     entry.uptime = running && vm.startedAt ? Math.max(0, now - vm.startedAt) : 0;
