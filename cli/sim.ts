@@ -74,6 +74,7 @@ export function parseSimArgs(argv: string[]): { help: boolean; options: SimOptio
       seed: intOption('seed', values.seed, 1, 0, 2 ** 31),
       nodes,
       vms: intOption('vms', values.vms, 60, 0, 100_000),
+      containers: true,
       http: !!values.http,
       taskDurationMs: intOption('task-ms', values['task-ms'], 2000, 1, 3_600_000),
       offlineNodes: offline,

@@ -16,6 +16,8 @@ export interface GeneratorOptions {
   vms: number;
   /** Epoch seconds used as "now" for ages of snapshots and backups. */
   now: number;
+  /** Two more containers per node (ids 310 up), beyond the guest budget. */
+  containers?: boolean;
 }
 
 /** mulberry32: tiny, fast, good enough for synthetic data. */
@@ -194,7 +196,7 @@ export function generateCluster(opts: GeneratorOptions): GeneratedCluster {
     vmid++;
   }
   // Beyond the guest budget, so the generated VMs (ids, nodes, tags) stay as they were.
-  if (fixed) {
+  if (fixed && opts.containers) {
     const cts = demoContainers(nodes, opts.now);
     for (const ct of cts.vms) if (!used.has(ct.vmid)) add(ct);
     volumes.push(...cts.volumes.filter((v) => cts.vms.some((c) => c.vmid === v.vmid && vms.includes(c))));

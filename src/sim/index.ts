@@ -11,6 +11,7 @@ import { defaultFaults, checkFaultPatch, copyFaults, type FaultSettings } from '
 import { generateCluster } from './generator.js';
 import { seedHa } from './ha.js';
 import { haHandlers } from './handlers/ha.js';
+import { capabilityHandlers } from './handlers/capabilities.js';
 import { pveProfile, type PveProfileName } from './profile.js';
 import { accessHandlers } from './handlers/access.js';
 import { clusterHandlers } from './handlers/cluster.js';
@@ -45,6 +46,8 @@ export interface SimOptions {
   seed?: number;
   nodes?: number;
   vms?: number;
+  /** Add the demo containers (two per node, ids 310 up) beyond `vms`; `moxxie sim` and --demo do. */
+  containers?: boolean;
   /** Plain HTTP instead of HTTPS (tests only; PVE itself never offers it). */
   http?: boolean;
   host?: string;
@@ -123,6 +126,7 @@ const handlers = {
   ...lxcMigrateHandlers,
   ...lxcLifecycleHandlers,
   ...haHandlers,
+  ...capabilityHandlers,
   ...accessHandlers(),
 };
 
@@ -141,7 +145,7 @@ export async function startSimulator(opts: SimOptions = {}): Promise<Simulator> 
   const certPromise = opts.http ? undefined : simCertificate(opts.statePath ? join(dirname(opts.statePath), 'sim-cert.json') : undefined);
   const profile = pveProfile(opts.pve);
   routeTable(profile.name);
-  const generated = generateCluster({ seed, nodes: opts.nodes ?? 4, vms: opts.vms ?? 60, now: Math.floor(Date.now() / 1000) });
+  const generated = generateCluster({ seed, nodes: opts.nodes ?? 4, vms: opts.vms ?? 60, now: Math.floor(Date.now() / 1000), containers: !!opts.containers });
   const sim = new SimCluster(generated, faults, rand);
   sim.profile = profile;
   const persistence = opts.statePath ? new StatePersistence(sim, opts.statePath) : undefined;

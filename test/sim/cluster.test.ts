@@ -35,8 +35,7 @@ describe('read endpoints', () => {
 
   it('filters by type: vm returns qemu and lxc guests; stopped guests show zero load', async () => {
     const vms = await a.data<Resource[]>(a.get('/cluster/resources?type=vm'));
-    // 60 generated guests, plus the demo containers (two per node) beyond that budget.
-    expect(vms).toHaveLength(68);
+    expect(vms).toHaveLength(60);
     expect(new Set(vms.map((v) => v.type))).toEqual(new Set(['qemu', 'lxc']));
     const stopped = vms.find((v) => v.status === 'stopped')!;
     expect({ cpu: stopped.cpu, mem: stopped.mem, uptime: stopped.uptime }).toEqual({ cpu: 0, mem: 0, uptime: 0 });
@@ -101,7 +100,9 @@ describe('generated inventory', () => {
     const c = generateCluster({ seed: 1, nodes: 4, vms: 120, now });
     const byId = new Map(c.vms.map((v) => [v.vmid, v]));
     expect(c.nodes.map((n) => n.node)).toEqual(['pve1', 'pve2', 'pve3', 'pve4']);
-    expect(c.vms).toHaveLength(120 + 2 * c.nodes.length);
+    expect(c.vms).toHaveLength(120);
+    // The demo containers come on top of the budget, only when asked for.
+    expect(generateCluster({ seed: 1, nodes: 4, vms: 120, now, containers: true }).vms.filter((v) => v.vmid >= 310 && v.vmid < 318 && v.type === 'lxc')).toHaveLength(8);
     for (const [id, disk] of [[9001, 'local-zfs:base-9001-disk-0'], [9002, 'local-zfs:base-9002-disk-0']] as const) {
       expect(byId.get(id)!.config.template).toBe(1);
       expect(String(byId.get(id)!.config.scsi0)).toMatch(new RegExp(`^${disk},`));

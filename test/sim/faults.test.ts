@@ -131,7 +131,7 @@ describe('control endpoint', () => {
       await post('/_sim/faults/reset', {});
       expect(ctl.faults.current).toMatchObject({ latencyMs: 0, offlineNodes: [] });
       const state = ((await (await fetch(`${ctl.url}/_sim/state`)).json()) as { data: { vms: Array<{ vmid: number }>; nodes: unknown[] } }).data;
-      expect(state.vms).toHaveLength(28);
+      expect(state.vms).toHaveLength(20);
       expect(state.nodes).toHaveLength(4);
       expect((await post('/_sim/guests/8200', { ignoresShutdown: true })).status).toBe(200);
       expect((await post('/_sim/guests/1', { ignoresShutdown: true })).status).toBe(404);

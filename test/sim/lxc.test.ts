@@ -7,7 +7,7 @@ import { api, waitTask } from './http.js';
 let sim: Simulator;
 let a: ReturnType<typeof api>;
 beforeAll(async () => {
-  sim = await startSimulator({ http: true, vms: 20, taskDurationMs: 20 });
+  sim = await startSimulator({ http: true, vms: 20, containers: true, taskDurationMs: 20 });
   a = api(sim);
 });
 afterAll(() => sim.close());
