@@ -31,7 +31,7 @@ import { storageHandlers } from './handlers/storage.js';
 import { taskHandlers } from './handlers/tasks.js';
 import { vzdumpHandlers } from './handlers/vzdump.js';
 import { StatePersistence } from './persistence.js';
-import { createRequestListener, type RequestStats } from './server.js';
+import { createRequestListener, type RequestStats, type SimRequestRecord } from './server.js';
 import { routeTable } from './schema/routes.js';
 import { trueState, type SimStateView } from './state-view.js';
 
@@ -39,6 +39,7 @@ export type { FaultSettings, FaultStatus, LostAnswerMode, FaultMethod } from './
 export type { SimCredentials } from './auth.js';
 export type { SimVm, SimNode, SimTask, SimVolume } from './model.js';
 export type { SimStateView } from './state-view.js';
+export type { SimRequestRecord } from './server.js';
 
 export interface SimOptions {
   /** The PVE release to answer as and validate against: '9' (default, 9.1) or '8.4'. */
@@ -67,6 +68,8 @@ export interface SimOptions {
   tokenSecret?: string;
   /** Initial faults. */
   faults?: Partial<FaultSettings>;
+  /** Called with every API request as sent (before validation), e.g. to check them all against the schema. */
+  onRequest?: (record: SimRequestRecord) => void;
 }
 
 export interface FaultControl {
@@ -173,7 +176,7 @@ export async function startSimulator(opts: SimOptions = {}): Promise<Simulator> 
   const control: ControlDeps | undefined = opts.controlEndpoint
     ? { faults: () => copyFaults(faults), setFaults, resetFaults, stateSnapshot: () => state.snapshot(), setGuestBehaviour }
     : undefined;
-  const listener = createRequestListener({ sim, auth, handlers, stats, rand, control });
+  const listener = createRequestListener({ sim, auth, handlers, stats, rand, control, onRequest: opts.onRequest });
 
   const cert = await certPromise;
   const server: Server = cert ? createHttpsServer({ cert: cert.certPem, key: cert.keyPem }, listener) : createHttpServer(listener);
