@@ -10,6 +10,7 @@ import { openContext } from '../src/config/open-context.js';
 import { configFile } from '../src/config/paths.js';
 import { checkConfig, type ContextFileEntry } from '../src/config/schema.js';
 import { ConfigError } from '../src/config/secrets.js';
+import { featureReport } from './cluster-features.js';
 
 const HELP = `moxxie config list
 moxxie config use NAME
@@ -225,6 +226,7 @@ async function test(rest: string[], demo: boolean): Promise<number> {
         `nodes:    ${nodes.length}, online ${online.length}: ${online.sort().join(', ') || 'none'}`,
         `vms:      ${vms.length} (plus ${guests.length - vms.length} templates and containers)`,
         `write:    ${await canWrite(ctx.client)}`,
+        ...(await featureReport(ctx.client)),
         ...(ctx.info.readOnly ? ['          (moxxie itself will not write: the context is read-only)'] : []),
         '',
       ].join('\n'),

@@ -1,12 +1,14 @@
 // `moxxie sim`: run the simulated cluster standalone and print how to connect to it.
 import { parseArgs } from 'node:util';
 import { startSimulator, type SimOptions } from '../src/sim/index.js';
+import { pveProfile } from '../src/sim/profile.js';
 
-const HELP = `moxxie sim [--port 8006] [--host 127.0.0.1] [--seed 1] [--nodes 4] [--vms 60] [--http]
+const HELP = `moxxie sim [--pve 9|8.4] [--port 8006] [--host 127.0.0.1] [--seed 1] [--nodes 4] [--vms 60] [--http]
            [--task-ms 2000] [--offline pve4] [--control] [--state FILE]
 
-Runs a simulated Proxmox VE 8 cluster until interrupted (Ctrl+C). It binds to loopback unless --host says
+Runs a simulated Proxmox VE cluster until interrupted (Ctrl+C). It binds to loopback unless --host says
 otherwise, and prints its URL, certificate fingerprint and credentials.
+  --pve          the release it answers as and validates against: 9 (default, 9.1) or 8.4
   --http         plain HTTP instead of HTTPS (PVE itself only speaks HTTPS)
   --task-ms      how long each simulated task runs (default 2000)
   --offline      comma-separated nodes that start offline (their endpoints answer 595)
@@ -28,11 +30,20 @@ function intOption(name: string, raw: string | undefined, fallback: number, min:
   return n;
 }
 
+function wantedProfile(raw: string | undefined): SimOptions['pve'] {
+  try {
+    return pveProfile(raw).name;
+  } catch (err) {
+    throw new Error(`--pve: ${(err as Error).message}`);
+  }
+}
+
 /** Parses the command line into simulator options; throws naming the bad option. */
 export function parseSimArgs(argv: string[]): { help: boolean; options: SimOptions } {
   const { values } = parseArgs({
     args: argv,
     options: {
+      pve: { type: 'string' },
       port: { type: 'string' },
       host: { type: 'string' },
       seed: { type: 'string' },
@@ -57,11 +68,13 @@ export function parseSimArgs(argv: string[]): { help: boolean; options: SimOptio
   return {
     help: !!values.help,
     options: {
+      pve: wantedProfile(values.pve),
       port: intOption('port', values.port, 8006, 0, 65535),
       host: values.host ?? '127.0.0.1',
       seed: intOption('seed', values.seed, 1, 0, 2 ** 31),
       nodes,
       vms: intOption('vms', values.vms, 60, 0, 100_000),
+      containers: true,
       http: !!values.http,
       taskDurationMs: intOption('task-ms', values['task-ms'], 2000, 1, 3_600_000),
       offlineNodes: offline,
@@ -87,7 +100,7 @@ export async function serve(argv: string[], io: SimCommandIo): Promise<number> {
   const sim = await startSimulator(parsed.options);
   const c = sim.credentials;
   const lines = [
-    `moxxie simulated Proxmox VE 8 cluster: ${parsed.options.nodes} nodes, ${parsed.options.vms} guests (seed ${parsed.options.seed})`,
+    `moxxie simulated Proxmox VE ${sim.pve === '9' ? '9.1' : sim.pve} cluster: ${parsed.options.nodes} nodes, ${parsed.options.vms} guests (seed ${parsed.options.seed})`,
     `url:          ${sim.url}`,
     sim.fingerprint ? `fingerprint:  ${sim.fingerprint}` : 'tls:          none (plain HTTP)',
     `user:         ${c.username}   password: ${c.password}`,

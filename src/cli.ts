@@ -45,7 +45,8 @@ Usage:
   moxxie history [list | show ID | audit | migrations [VMID]] [--demo | --context NAME] [--json]
   moxxie ops list | show ID | resume ID | rollback ID [--yes] [--dry-run] [--json]
   moxxie vms [SELECTOR] [--json | --ids] [--demo | --context NAME]
-  moxxie sim [--port 8006] [--nodes 4] [--vms 60] [--http]
+  moxxie sim [--pve 9|8.4] [--port 8006] [--nodes 4] [--vms 60] [--http]
+  --pve 9|8.4 beside --demo picks the demo cluster's PVE release (default 9)
   moxxie config list | use NAME | add NAME ... [--force] | remove NAME | test [NAME]
   moxxie help | --version
 `;
@@ -100,7 +101,18 @@ async function main(argv: string[]): Promise<number> {
     }
     throw err;
   }
-  return mod.run(args, name);
+  let forCommand = args;
+  // `moxxie sim` has its own --pve; beside --demo elsewhere it picks the demo cluster's release.
+  if (name !== 'sim' && args.some((a) => a === '--pve' || a.startsWith('--pve='))) {
+    try {
+      const { takeDemoRelease } = (await import('./config/demo-release.js')) as { takeDemoRelease(argv: string[], env: NodeJS.ProcessEnv): string[] };
+      forCommand = takeDemoRelease(args, process.env);
+    } catch (err) {
+      process.stderr.write(`moxxie ${name}: ${(err as Error).message}\n`);
+      return 2;
+    }
+  }
+  return mod.run(forCommand, name);
 }
 
 main(process.argv.slice(2)).then(

@@ -4,6 +4,7 @@ import type { ContextInfo } from '../core.js';
 import { PveClient, type PveClientOptions } from '../pve/client.js';
 import type { TlsOptions } from '../pve/tls.js';
 import { startSimulator, type Simulator } from '../sim/index.js';
+import { pveProfile } from '../sim/profile.js';
 import { announceDemo, runningDemo, withDemoLock, type DemoEndpoint } from './demo-server.js';
 import { DEMO_CONTEXT, envFlag, loadConfig, resolveContext, selectContextName, type ContextDefaults } from './contexts.js';
 import { configFile, contextStateDir, type Env } from './paths.js';
@@ -11,6 +12,8 @@ import { configFile, contextStateDir, type Env } from './paths.js';
 export interface OpenContextOptions {
   name?: string;
   demo?: boolean;
+  /** The demo cluster's PVE release ('9' or '8.4'); MOXXIE_DEMO_PVE otherwise, default 9. */
+  pve?: string;
   readOnly?: boolean;
   env?: Env;
   configPath?: string;
@@ -69,7 +72,7 @@ async function openDemo(opts: OpenContextOptions, env: Env): Promise<OpenedConte
         return { info: demoInfo(running.url, opts, env), client, defaults: { maxParallel: 5 }, tls: { fingerprint: running.fingerprint }, stateDir, close: () => client.close() };
       }
     }
-    const sim = await startSimulator({ nodes: 4, vms: 40, seed: 7, taskDurationMs: demoTaskMs(env), statePath: join(stateDir, 'sim-state.json') });
+    const sim = await startSimulator({ pve: pveProfile(opts.pve ?? env.MOXXIE_DEMO_PVE).name, nodes: 4, vms: 40, containers: true, seed: 7, taskDurationMs: demoTaskMs(env), statePath: join(stateDir, 'sim-state.json') });
     const endpoint: DemoEndpoint = { url: sim.url, fingerprint: sim.fingerprint, tokenId: sim.credentials.tokenId, tokenSecret: sim.credentials.tokenSecret };
     const withdraw = announceDemo(stateDir, endpoint);
     const client = clientFor(endpoint);

@@ -46,6 +46,7 @@ export function mapResources(resources: ClusterResource[], fetchedAt = Date.now(
         tags: parseTags(r.tags),
         lock: r.lock || undefined,
         pool: r.pool || undefined,
+        ...(r.hastate ? { hastate: r.hastate } : {}),
         cpu: r.cpu ?? 0,
         maxcpu: r.maxcpu ?? 0,
         mem: r.mem ?? 0,

@@ -15,6 +15,8 @@ export interface Vm {
   tags: string[];
   lock?: string;
   pool?: string;
+  /** Set when the guest is an HA resource: its HA state (start/stop/migrate then go through the HA manager). */
+  hastate?: string;
   /** Fraction of maxcpu in use, 0..1 (as PVE reports it). */
   cpu: number;
   maxcpu: number;

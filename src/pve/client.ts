@@ -7,6 +7,7 @@ import { TaskWatcher } from './task-watcher.js';
 import { parseUpid } from './upid.js';
 import { createConnector, type TlsOptions } from './tls.js';
 import type { Params, PveRequester, RequestOptions, TaskResult, WaitOptions } from './types.js';
+import { guardRequest } from './features.js';
 
 export interface PveClientOptions {
   /** e.g. https://pve1:8006 (no /api2/json). */
@@ -165,6 +166,8 @@ export class PveClient implements PveRequester {
   }
 
   private async call<T>(method: string, path: string, params?: Params, opts?: RequestOptions): Promise<T> {
+    // A parameter the cluster's release lacks is refused here, before anything is sent.
+    if (method !== 'GET') await guardRequest(this, method, path, params as Record<string, unknown> | undefined);
     const body = await this.callRaw(method, path, params, opts);
     return body?.data as T;
   }

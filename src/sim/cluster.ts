@@ -4,7 +4,9 @@ import { createHash } from 'node:crypto';
 import { configMissing, SimApiError } from './api-error.js';
 import type { FaultSettings } from './faults.js';
 import type { GeneratedCluster } from './generator.js';
+import { SimHa } from './ha.js';
 import type { SimConfig, SimNodeRecord, SimPoolRecord, SimStorageRecord, SimTaskRecord, SimVmRecord, SimVolumeRecord } from './model.js';
+import { PROFILES, type PveProfile } from './profile.js';
 import { TaskEngine, type TaskSpec } from './task-engine.js';
 
 export type { TaskSpec } from './task-engine.js';
@@ -30,6 +32,10 @@ export class SimCluster {
   readonly removedImages = new Set<string>();
   /** Guests whose live migration fails (the RAM never converges): the offline fallback becomes testable. */
   readonly failsOnlineMigration = new Set<number>();
+  /** The PVE release this cluster answers as (set once at start). */
+  profile: PveProfile = PROFILES['9'];
+  /** HA resources and their placement rules (or groups on 8.4). */
+  readonly ha = new SimHa();
 
   constructor(
     generated: GeneratedCluster,

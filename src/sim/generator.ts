@@ -1,4 +1,5 @@
 // Deterministic inventory generator: the same seed always gives the same cluster, at any scale.
+import { demoContainers } from './demo-containers.js';
 import type { SimConfig, SimNodeRecord, SimPoolRecord, SimSnapshotRecord, SimStorageRecord, SimVmRecord, SimVolumeRecord } from './model.js';
 
 export interface GeneratedCluster {
@@ -15,6 +16,8 @@ export interface GeneratorOptions {
   vms: number;
   /** Epoch seconds used as "now" for ages of snapshots and backups. */
   now: number;
+  /** Two more containers per node (ids 310 up), beyond the guest budget. */
+  containers?: boolean;
 }
 
 /** mulberry32: tiny, fast, good enough for synthetic data. */
@@ -191,6 +194,12 @@ export function generateCluster(opts: GeneratorOptions): GeneratedCluster {
       });
     }
     vmid++;
+  }
+  // Beyond the guest budget, so the generated VMs (ids, nodes, tags) stay as they were.
+  if (fixed && opts.containers) {
+    const cts = demoContainers(nodes, opts.now);
+    for (const ct of cts.vms) if (!used.has(ct.vmid)) add(ct);
+    volumes.push(...cts.volumes.filter((v) => cts.vms.some((c) => c.vmid === v.vmid && vms.includes(c))));
   }
   vms.sort((a, b) => a.vmid - b.vmid);
   return { nodes, storages, vms, volumes, pools };

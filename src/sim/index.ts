@@ -1,4 +1,4 @@
-// startSimulator: a simulated Proxmox VE 8 cluster speaking the real API over HTTP(S) on loopback.
+// startSimulator: a simulated Proxmox VE cluster (9 by default, or 8.4) speaking the real API over HTTP(S) on loopback.
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { join, dirname } from 'node:path';
@@ -9,11 +9,20 @@ import { SimCluster } from './cluster.js';
 import type { ControlDeps, GuestBehaviour } from './control.js';
 import { defaultFaults, checkFaultPatch, copyFaults, type FaultSettings } from './faults.js';
 import { generateCluster } from './generator.js';
+import { seedHa } from './ha.js';
+import { haHandlers } from './handlers/ha.js';
+import { capabilityHandlers } from './handlers/capabilities.js';
+import { pveProfile, type PveProfileName } from './profile.js';
 import { accessHandlers } from './handlers/access.js';
 import { clusterHandlers } from './handlers/cluster.js';
 import { lxcHandlers } from './handlers/lxc.js';
 import { lxcCreateHandlers } from './handlers/lxc-create.js';
 import { qemuAgentHandlers } from './handlers/qemu-agent.js';
+import { lxcConfigHandlers } from './handlers/lxc-config.js';
+import { lxcLifecycleHandlers } from './handlers/lxc-lifecycle.js';
+import { lxcMigrateHandlers } from './handlers/lxc-migrate.js';
+import { lxcPowerHandlers } from './handlers/lxc-power.js';
+import { lxcSnapshotHandlers } from './handlers/lxc-snapshot.js';
 import { poolHandlers } from './handlers/pools.js';
 import { qemuAdminHandlers } from './handlers/qemu-admin.js';
 import { qemuConfigHandlers } from './handlers/qemu-config.js';
@@ -27,7 +36,7 @@ import { taskHandlers } from './handlers/tasks.js';
 import { vzdumpHandlers } from './handlers/vzdump.js';
 import { pruneBackupsHandlers } from './handlers/prunebackups.js';
 import { StatePersistence } from './persistence.js';
-import { createRequestListener, type RequestStats } from './server.js';
+import { createRequestListener, type RequestStats, type SimRequestRecord } from './server.js';
 import { routeTable } from './schema/routes.js';
 import { trueState, type SimStateView } from './state-view.js';
 
@@ -36,11 +45,16 @@ export type { SimCredentials } from './auth.js';
 export type { GuestBehaviour } from './control.js';
 export type { SimVm, SimNode, SimTask, SimVolume } from './model.js';
 export type { SimStateView } from './state-view.js';
+export type { SimRequestRecord } from './server.js';
 
 export interface SimOptions {
+  /** The PVE release to answer as and validate against: '9' (default, 9.1) or '8.4'. */
+  pve?: PveProfileName;
   seed?: number;
   nodes?: number;
   vms?: number;
+  /** Add the demo containers (two per node, ids 310 up) beyond `vms`; `moxxie sim` and --demo do. */
+  containers?: boolean;
   /** Plain HTTP instead of HTTPS (tests only; PVE itself never offers it). */
   http?: boolean;
   host?: string;
@@ -60,6 +74,8 @@ export interface SimOptions {
   tokenSecret?: string;
   /** Initial faults. */
   faults?: Partial<FaultSettings>;
+  /** Called with every API request as sent (before validation), e.g. to check them all against the schema. */
+  onRequest?: (record: SimRequestRecord) => void;
 }
 
 export interface FaultControl {
@@ -73,6 +89,8 @@ export interface StatsView extends RequestStats {
 }
 
 export interface Simulator {
+  /** The PVE release it answers as. */
+  pve: PveProfileName;
   /** e.g. https://127.0.0.1:40123 (no /api2/json). */
   url: string;
   /** SHA-256 of the certificate in PVE's notation (AB:CD:...); empty over plain HTTP. */
@@ -116,6 +134,13 @@ const handlers = {
   ...lxcHandlers,
   ...lxcCreateHandlers,
   ...qemuAgentHandlers,
+  ...lxcPowerHandlers,
+  ...lxcSnapshotHandlers,
+  ...lxcConfigHandlers,
+  ...lxcMigrateHandlers,
+  ...lxcLifecycleHandlers,
+  ...haHandlers,
+  ...capabilityHandlers,
   ...accessHandlers(),
 };
 
@@ -132,12 +157,15 @@ export async function startSimulator(opts: SimOptions = {}): Promise<Simulator> 
   const initialFaults = copyFaults(faults);
   // Certificate generation (RSA) overlaps with building the cluster.
   const certPromise = opts.http ? undefined : simCertificate(opts.statePath ? join(dirname(opts.statePath), 'sim-cert.json') : undefined);
-  routeTable();
-  const generated = generateCluster({ seed, nodes: opts.nodes ?? 4, vms: opts.vms ?? 60, now: Math.floor(Date.now() / 1000) });
+  const profile = pveProfile(opts.pve);
+  routeTable(profile.name);
+  const generated = generateCluster({ seed, nodes: opts.nodes ?? 4, vms: opts.vms ?? 60, now: Math.floor(Date.now() / 1000), containers: !!opts.containers });
   const sim = new SimCluster(generated, faults, rand);
+  sim.profile = profile;
   const persistence = opts.statePath ? new StatePersistence(sim, opts.statePath) : undefined;
   persistence?.load();
   persistence?.watch();
+  seedHa(sim, profile);
 
   const auth = new SimAuth(() => faults.ticketLifetimeSeconds, opts.tokenSecret);
   const stats: RequestStats = { requests: 0, byRoute: {}, injected: { errors: 0, drops: 0, lostAnswers: 0 } };
@@ -165,7 +193,7 @@ export async function startSimulator(opts: SimOptions = {}): Promise<Simulator> 
   const control: ControlDeps | undefined = opts.controlEndpoint
     ? { faults: () => copyFaults(faults), setFaults, resetFaults, stateSnapshot: () => state.snapshot(), setGuestBehaviour }
     : undefined;
-  const listener = createRequestListener({ sim, auth, handlers, stats, rand, control });
+  const listener = createRequestListener({ sim, auth, handlers, stats, rand, control, onRequest: opts.onRequest });
 
   const cert = await certPromise;
   const server: Server = cert ? createHttpsServer({ cert: cert.certPem, key: cert.keyPem }, listener) : createHttpServer(listener);
@@ -186,6 +214,7 @@ export async function startSimulator(opts: SimOptions = {}): Promise<Simulator> 
   let closed = false;
 
   return {
+    pve: profile.name,
     url: `${cert ? 'https' : 'http'}://${urlHost}:${port}`,
     fingerprint: cert?.fingerprint ?? '',
     certPem: cert?.certPem ?? '',

@@ -29,6 +29,17 @@ export interface RequestStats {
   injected: { errors: number; drops: number; lostAnswers: number };
 }
 
+/** One request as the client sent it: for tests that check every request against the schema. */
+export interface SimRequestRecord {
+  method: string;
+  /** Below /api2/json, as sent. */
+  path: string;
+  /** The schema path it matched; undefined when no schema entry has it (PVE answers 501). */
+  route?: string;
+  /** Query and body parameters as sent (path placeholders not included). */
+  params: WireParams;
+}
+
 export interface ServerDeps {
   sim: SimCluster;
   auth: SimAuth;
@@ -37,6 +48,8 @@ export interface ServerDeps {
   rand: () => number;
   /** Set when the control endpoint is enabled. */
   control?: ControlDeps;
+  /** Sees every authenticated API request before validation. */
+  onRequest?: (record: SimRequestRecord) => void;
 }
 
 function reasonPhrase(message: string): string {
@@ -113,7 +126,7 @@ function decodePath(pathname: string): string {
 
 export function createRequestListener(deps: ServerDeps): (req: IncomingMessage, res: ServerResponse) => void {
   const { sim, auth, handlers, stats, rand } = deps;
-  const routes = routeTable();
+  const routes = routeTable(sim.profile.name);
 
   async function parseParams(method: string, req: IncomingMessage, query: string, body: string): Promise<WireParams> {
     const fromQuery = parseUrlencoded(query);
@@ -186,7 +199,10 @@ export function createRequestListener(deps: ServerDeps): (req: IncomingMessage, 
     const routeKey = match ? `${method} ${match.entry.path}` : undefined;
     const who = routeKey && UNAUTHENTICATED.has(routeKey) ? undefined : auth.authenticate(method, req.headers);
 
-    if (!match || !info || !routeKey) throw unknownMethod(method, relPath);
+    if (!match || !info || !routeKey) {
+      deps.onRequest?.({ method, path: relPath, params: parseUrlencoded(url.search.slice(1)) });
+      throw unknownMethod(method, relPath);
+    }
     stats.byRoute[routeKey] = (stats.byRoute[routeKey] ?? 0) + 1;
     if (who?.tokenid && info.allowtoken === 0) throw new SimApiError(403, `URI '${relPath}' not available with API token, need proper ticket.`);
 
@@ -198,6 +214,7 @@ export function createRequestListener(deps: ServerDeps): (req: IncomingMessage, 
     }
 
     const params = await parseParams(method, req, url.search.slice(1), body);
+    deps.onRequest?.({ method, path: relPath, route: match.entry.path, params: { ...params } });
     const checked = validateRequest(match.entry.path, info, match.pathParams, params);
     if (Object.keys(checked.errors).length) throw paramError(checked.errors);
 
@@ -205,7 +222,7 @@ export function createRequestListener(deps: ServerDeps): (req: IncomingMessage, 
     if (routeKey === 'GET /access/ticket') return send(res, 200, 'OK', JSON.stringify({ data: null }));
     const handler = handlers[routeKey];
     // A valid PVE endpoint moxxie never calls: answered like an unknown method, with the reason.
-    if (!handler) throw new SimApiError(501, `Method '${method} ${relPath}' is outside the moxxie simulator's scope (a real PVE 8 offers it)`);
+    if (!handler) throw new SimApiError(501, `Method '${method} ${relPath}' is outside the moxxie simulator's scope (a real PVE ${sim.profile.version.release} offers it)`);
     const result = await handler({ sim, params: checked.params, auth: who ?? { user: '', viaTicket: false, admin: false } });
     if (result instanceof RawJson) return send(res, 200, 'OK', result.body);
     if (result instanceof WithTotal) return send(res, 200, 'OK', JSON.stringify({ data: result.data, total: result.total }));

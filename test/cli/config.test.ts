@@ -116,11 +116,15 @@ describe('moxxie config', () => {
       expect(r.code).toBe(0);
       const state = sim.state;
       const vms = state.vms().filter((v) => v.type === 'qemu' && !v.template).length;
-      expect(r.out).toContain('version:  PVE 8.4.1');
+      expect(r.out).toContain('version:  PVE 9.1.2');
       expect(r.out).toContain(`nodes:    ${state.nodes().length}, online ${state.nodes().length}: pve1, pve2, pve3, pve4`);
       expect(r.out).toMatch(new RegExp(`vms: +${vms} `));
       expect(r.out).toMatch(/write: +yes: VM\.PowerMgmt.* \(from GET \/access\/permissions\)/);
       expect(r.out).toMatch(/tls: +fingerprint pinned/);
+      // PVE 9 (the simulator's default): HA rules, and the guest-agent privilege under its 9 name.
+      expect(r.out).toMatch(/ha: +rules \(GET \/cluster\/ha\/rules answers\)/);
+      expect(r.out).toMatch(/agent: +yes: VM\.GuestAgent\.Audit on \/vms/);
+      expect(r.out).toMatch(/vzdump-notification-policy: no \(removed in PVE 9\.0/);
       expect(r.out + r.err).not.toContain(sim.credentials.tokenSecret);
     } finally {
       delete process.env.PVE_TOKEN_SECRET;

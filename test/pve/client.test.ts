@@ -33,7 +33,7 @@ afterAll(async () => {
 describe('authentication over HTTPS', () => {
   it('uses an API token, also given as one string', async () => {
     const c = track(tokenClient(sim));
-    expect((await c.get<{ version: string }>('/version')).version).toBe('8.4.1');
+    expect((await c.get<{ version: string }>('/version')).version).toBe('9.1.2');
     const one = track(new PveClient({ url: sim.url, auth: { token: `${sim.credentials.tokenId}=${sim.credentials.tokenSecret}` }, tls: { fingerprint: sim.fingerprint } }));
     expect((await one.get<unknown[]>('/nodes')).length).toBe(4);
   });
@@ -132,7 +132,7 @@ describe('TLS', () => {
     const bare = sim.fingerprint.replace(/:/g, '');
     for (const fingerprint of [sim.fingerprint, lower, bare]) {
       const c = pinned({ tls: { fingerprint } });
-      expect((await c.get<{ release: string }>('/version')).release).toBe('8.4');
+      expect((await c.get<{ release: string }>('/version')).release).toBe('9.1');
     }
   });
 
@@ -165,7 +165,7 @@ describe('TLS', () => {
     const dir = tempDir('ca');
     writeFileSync(join(dir, 'ca.pem'), sim.certPem);
     const c = track(new PveClient({ url: sim.url, auth: { tokenId: sim.credentials.tokenId, tokenSecret: sim.credentials.tokenSecret }, tls: { caFile: join(dir, 'ca.pem') } }));
-    expect((await c.get<{ release: string }>('/version')).release).toBe('8.4');
+    expect((await c.get<{ release: string }>('/version')).release).toBe('9.1');
   });
 
   it('says what to do when the CA file is missing or not PEM', () => {
@@ -180,7 +180,7 @@ describe('TLS', () => {
   it('skips verification only when insecure is set, and warns', async () => {
     const lines: string[] = [];
     const c = track(new PveClient({ url: sim.url, auth: { tokenId: sim.credentials.tokenId, tokenSecret: sim.credentials.tokenSecret }, tls: { insecure: true }, logger: (l) => lines.push(l) }));
-    expect((await c.get<{ release: string }>('/version')).release).toBe('8.4');
+    expect((await c.get<{ release: string }>('/version')).release).toBe('9.1');
     expect(lines.some((l) => /warning: TLS verification is disabled/.test(l))).toBe(true);
   });
 });

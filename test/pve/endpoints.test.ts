@@ -59,7 +59,7 @@ const waitOk = async (upid: string | null) => {
 
 describe('cluster and nodes', () => {
   it('reads version, resources, status, next id, tasks and permissions', async () => {
-    expect((await getVersion(c)).release).toBe('8.4');
+    expect((await getVersion(c)).release).toBe('9.1');
     const vms = await getClusterResources(c, { type: 'vm' });
     expect(vms.map((r) => r.vmid).sort()).toEqual(sim.state.vms().map((v) => v.vmid).sort());
     const status = await getClusterStatus(c);

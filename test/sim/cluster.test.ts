@@ -14,8 +14,8 @@ afterAll(() => sim.close());
 type Resource = Record<string, unknown> & { id: string; type: string };
 
 describe('read endpoints', () => {
-  it('answers /version as PVE 8.4', async () => {
-    expect(await a.data(a.get('/version'))).toEqual({ version: '8.4.1', release: '8.4', repoid: '2a5fa54a8503f96d' });
+  it('answers /version as PVE 9.1 (the default profile)', async () => {
+    expect(await a.data(a.get('/version'))).toEqual({ version: '9.1.2', release: '9.1', repoid: '6b4d3c9a0e1f2d7b' });
   });
 
   it('lists guests, nodes, storages, pools and sdn in /cluster/resources, with PVE field names', async () => {
@@ -55,7 +55,7 @@ describe('read endpoints', () => {
     expect(nodes[0]).toMatchObject({ type: 'node', status: 'online', id: 'node/pve1' });
     expect(nodes[0]).toHaveProperty('ssl_fingerprint');
     const status = await a.data<Record<string, unknown>>(a.get('/nodes/pve2/status'));
-    expect(status.pveversion).toBe('pve-manager/8.4.1/2a5fa54a8503f96d');
+    expect(status.pveversion).toBe('pve-manager/9.1.2/6b4d3c9a0e1f2d7b');
     expect((status.memory as { total: number }).total).toBeGreaterThan(0);
   });
 
@@ -101,6 +101,8 @@ describe('generated inventory', () => {
     const byId = new Map(c.vms.map((v) => [v.vmid, v]));
     expect(c.nodes.map((n) => n.node)).toEqual(['pve1', 'pve2', 'pve3', 'pve4']);
     expect(c.vms).toHaveLength(120);
+    // The demo containers come on top of the budget, only when asked for.
+    expect(generateCluster({ seed: 1, nodes: 4, vms: 120, now, containers: true }).vms.filter((v) => v.vmid >= 310 && v.vmid < 318 && v.type === 'lxc')).toHaveLength(8);
     for (const [id, disk] of [[9001, 'local-zfs:base-9001-disk-0'], [9002, 'local-zfs:base-9002-disk-0']] as const) {
       expect(byId.get(id)!.config.template).toBe(1);
       expect(String(byId.get(id)!.config.scsi0)).toMatch(new RegExp(`^${disk},`));

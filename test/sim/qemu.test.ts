@@ -231,8 +231,13 @@ describe('snapshots', () => {
     expect(rb).toContain(':qmrollback:');
     await waitTask(sim, rb);
     expect(sim.state.vm(vm.vmid)).toMatchObject({ status: 'stopped', lock: undefined, config: expect.objectContaining({ description: 'original' }) });
+    // The disk is on ZFS: rolling back past the newer 'noram' is refused until it is gone.
+    const refused = await waitTask(sim, await a.data<string>(a.post(`${base(vm)}/snapshot/withram/rollback`)));
+    expect(refused.exitstatus).toBe(`can't rollback, 'withram' is not most recent snapshot on 'local-zfs:vm-${vm.vmid}-disk-0'`);
+    await run(a.data<string>(a.del(`${base(vm)}/snapshot/noram`)));
     await run(a.data<string>(a.post(`${base(vm)}/snapshot/withram/rollback`)));
     expect(sim.state.vm(vm.vmid)!.status).toBe('running');
+    await run(a.data<string>(a.post(`${base(vm)}/snapshot`, { snapname: 'noram' })));
     await run(a.data<string>(a.post(`${base(vm)}/snapshot/noram/rollback`, { start: '1' })));
     expect(sim.state.vm(vm.vmid)!.status).toBe('running');
     const list = await a.data<Array<{ name: string; parent?: string }>>(a.get(`${base(vm)}/snapshot`));

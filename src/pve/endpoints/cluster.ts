@@ -12,6 +12,8 @@ export interface ClusterResource {
   tags?: string;
   lock?: string;
   pool?: string;
+  /** HA resources only: the HA manager's state (started, stopped, ignored, disabled, ...). */
+  hastate?: string;
   cpu?: number;
   maxcpu?: number;
   mem?: number;

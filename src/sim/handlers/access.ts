@@ -2,7 +2,7 @@
 import type { SimAuth } from '../auth.js';
 import type { HandlerTable } from './context.js';
 
-const ADMIN_PRIVS = ['VM.Allocate', 'VM.Audit', 'VM.Backup', 'VM.Clone', 'VM.Config.Disk', 'VM.Config.Options', 'VM.Migrate', 'VM.PowerMgmt', 'VM.Snapshot', 'VM.Snapshot.Rollback', 'Datastore.Allocate', 'Datastore.AllocateSpace', 'Datastore.Audit', 'Sys.Audit', 'Sys.Modify', 'Pool.Allocate'];
+// The administrator holds every privilege of the profile's release (PVE 9: VM.GuestAgent.*, no VM.Monitor).
 const AUDIT_PRIVS = ['VM.Audit', 'Datastore.Audit', 'Sys.Audit'];
 
 export function accessHandlers(): HandlerTable {
@@ -11,8 +11,8 @@ export function accessHandlers(): HandlerTable {
       { realm: 'pam', type: 'pam', comment: 'Linux PAM standard authentication' },
       { realm: 'pve', type: 'pve', comment: 'Proxmox VE authentication server', default: 1 },
     ],
-    'GET /access/permissions': ({ auth: who }) => {
-      const privs = Object.fromEntries((who.admin ? ADMIN_PRIVS : AUDIT_PRIVS).map((p) => [p, 1]));
+    'GET /access/permissions': ({ sim, auth: who }) => {
+      const privs = Object.fromEntries((who.admin ? sim.profile.privileges : AUDIT_PRIVS).map((p) => [p, 1]));
       return { '/': privs, '/vms': privs, '/storage': privs, '/nodes': privs };
     },
   };

@@ -7,7 +7,7 @@ import { taskListItem } from './tasks.js';
 const CLUSTER_TASKS_LIMIT = 500;
 
 export const clusterHandlers: HandlerTable = {
-  'GET /version': () => ({ version: '8.4.1', release: '8.4', repoid: '2a5fa54a8503f96d' }),
+  'GET /version': ({ sim }) => ({ ...sim.profile.version }),
 
   'GET /cluster/resources': ({ sim, params }) => {
     const type = str(params, 'type');
@@ -59,7 +59,7 @@ export const clusterHandlers: HandlerTable = {
 
   'GET /nodes/{node}': () => ['qemu', 'lxc', 'storage', 'tasks', 'status', 'vzdump', 'version'].map((subdir) => ({ subdir })),
 
-  'GET /nodes/{node}/version': () => ({ version: '8.4.1', release: '8.4', repoid: '2a5fa54a8503f96d' }),
+  'GET /nodes/{node}/version': ({ sim }) => ({ ...sim.profile.version }),
 
   'GET /nodes/{node}/status': ({ sim, params }) => {
     const n = sim.node(String(params.node));
@@ -70,15 +70,15 @@ export const clusterHandlers: HandlerTable = {
       loadavg: ['0.12', '0.20', '0.18'],
       cpu: 0.05,
       wait: 0.0005,
-      kversion: 'Linux 6.8.12-9-pve #1 SMP PREEMPT_DYNAMIC PMX 6.8.12-9 (2025-03-16T19:18Z)',
-      'current-kernel': { sysname: 'Linux', release: '6.8.12-9-pve', version: '#1 SMP PREEMPT_DYNAMIC PMX 6.8.12-9 (2025-03-16T19:18Z)', machine: 'x86_64' },
+      kversion: `Linux ${sim.profile.kernel} #1 SMP PREEMPT_DYNAMIC PMX ${sim.profile.kernel.replace(/-pve$/, '')} (2025-03-16T19:18Z)`,
+      'current-kernel': { sysname: 'Linux', release: sim.profile.kernel, version: `#1 SMP PREEMPT_DYNAMIC PMX ${sim.profile.kernel.replace(/-pve$/, '')} (2025-03-16T19:18Z)`, machine: 'x86_64' },
       'boot-info': { mode: 'efi', secureboot: 0 },
       cpuinfo: { model: 'AMD EPYC 7313P 16-Core Processor', sockets: 1, cpus: n.maxcpu, cores: n.maxcpu / 2, mhz: '3000.000', hvm: '1', flags: 'fpu vme de pse tsc msr pae mce', user_hz: 100 },
       memory: { total: n.maxmem, used: Math.min(used, n.maxmem), free: Math.max(0, n.maxmem - used) },
       swap: { total: 8589930496, used: 0, free: 8589930496 },
       ksm: { shared: 0 },
       rootfs: { total: n.maxdisk, used: 10 * 1024 ** 3, avail: n.maxdisk - 12 * 1024 ** 3, free: n.maxdisk - 10 * 1024 ** 3 },
-      pveversion: 'pve-manager/8.4.1/2a5fa54a8503f96d',
+      pveversion: sim.profile.pveversion,
     };
   },
 };

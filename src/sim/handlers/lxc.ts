@@ -2,7 +2,9 @@
 import { configMissing } from '../api-error.js';
 import type { SimVmRecord } from '../model.js';
 import { vmidOf, type HandlerContext, type HandlerTable } from './context.js';
-import { guestResource } from './resources.js';
+import { containerDiskUsed, guestResource } from './resources.js';
+import { pressureFields } from '../guest-status.js';
+import { haStatus } from '../ha.js';
 
 function containerOf(ctx: HandlerContext): SimVmRecord {
   const node = String(ctx.params.node);
@@ -25,13 +27,13 @@ function statusView(ctx: HandlerContext, vm: SimVmRecord): Record<string, unknow
     maxswap: 512 * 1024 ** 2,
     swap: 0,
     maxdisk: r.maxdisk,
-    disk: r.maxdisk ? Math.floor(Number(r.maxdisk) * 0.3) : 0,
+    disk: containerDiskUsed(vm, Number(r.maxdisk ?? 0)),
     uptime: r.uptime,
     netin: r.netin,
     netout: r.netout,
     diskread: r.diskread,
     diskwrite: r.diskwrite,
-    ha: { managed: 0 },
+    ...pressureFields(ctx.sim, vm, false),
     ...(vm.config.tags ? { tags: vm.config.tags } : {}),
     ...(vm.config.lock ? { lock: vm.config.lock } : {}),
   };
@@ -46,5 +48,8 @@ export const lxcHandlers: HandlerTable = {
     const vm = containerOf(ctx);
     return { ...vm.config, digest: ctx.sim.vmDigest(vm) };
   },
-  'GET /nodes/{node}/lxc/{vmid}/status/current': (ctx) => statusView(ctx, containerOf(ctx)),
+  'GET /nodes/{node}/lxc/{vmid}/status/current': (ctx) => {
+    const vm = containerOf(ctx);
+    return { ...statusView(ctx, vm), ha: haStatus(ctx.sim, vm) };
+  },
 };

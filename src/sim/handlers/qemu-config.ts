@@ -5,6 +5,8 @@ import type { SimConfig, SimVmRecord } from '../model.js';
 import { effectiveConfig, updateVmConfig } from '../vm-config.js';
 import { awaitBriefly, bool, int, isRootUser, requirePriv, str, taskUser, vmidOf, type HandlerContext, type HandlerTable } from './context.js';
 import { guestResource } from './resources.js';
+import { memhostField, pressureFields, runningQemuStatus } from '../guest-status.js';
+import { haStatus } from '../ha.js';
 
 function configView(digest: string, config: SimConfig): Record<string, unknown> {
   const out: Record<string, unknown> = { ...config, digest };
@@ -39,6 +41,8 @@ export const qemuConfigHandlers: HandlerTable = {
         netout: r.netout,
         diskread: r.diskread,
         diskwrite: r.diskwrite,
+        ...memhostField(sim, vm, Number(r.mem ?? 0)),
+        ...pressureFields(sim, vm, true),
         ...(vm.config.tags ? { tags: vm.config.tags } : {}),
         ...(vm.config.lock ? { lock: vm.config.lock } : {}),
         ...(vm.config.template ? { template: 1 } : {}),
@@ -131,7 +135,10 @@ export const qemuConfigHandlers: HandlerTable = {
       netout: r.netout,
       diskread: r.diskread,
       diskwrite: r.diskwrite,
-      ha: { managed: 0 },
+      ha: haStatus(ctx.sim, vm),
+      ...memhostField(ctx.sim, vm, Number(r.mem ?? 0)),
+      ...pressureFields(ctx.sim, vm, true),
+      ...runningQemuStatus(vm, Number(r.maxmem ?? 0), Number(r.mem ?? 0)),
       ...(running ? { pid: 100000 + vm.vmid, 'running-machine': 'pc-i440fx-9.0+pve0', 'running-qemu': '9.0.2' } : {}),
       ...(vm.config.lock ? { lock: vm.config.lock } : {}),
       ...(vm.config.tags ? { tags: vm.config.tags } : {}),

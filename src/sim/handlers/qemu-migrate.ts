@@ -1,4 +1,5 @@
 // qemu migrate: the GET precondition check and the POST that runs a qmigrate task.
+import { haTaskType } from '../ha.js';
 import { SimApiError, SimTaskError, paramError } from '../api-error.js';
 import type { SimCluster } from '../cluster.js';
 import type { SimVmRecord } from '../model.js';
@@ -127,7 +128,7 @@ export const qemuMigrateHandlers: HandlerTable = {
     const started = Date.now();
     return sim.startTask({
       node: source,
-      type: 'qmigrate',
+      type: haTaskType(sim, vm, 'qmigrate'),
       id: String(vm.vmid),
       ...taskUser(ctx),
       vm,

@@ -3,6 +3,7 @@
 import { SimApiError, SimTaskError } from '../api-error.js';
 import type { SimVmRecord } from '../model.js';
 import { applyPending } from '../vm-config.js';
+import { haTaskType } from '../ha.js';
 import { bool, int, nowSec, requirePriv, rootOnly, taskUser, vmidOf, type HandlerContext, type HandlerTable } from './context.js';
 
 function target(ctx: HandlerContext): SimVmRecord {
@@ -16,6 +17,15 @@ function lockCheck(ctx: HandlerContext, vm: SimVmRecord): void {
   if (bool(ctx.params, 'skiplock')) return;
   const lock = ctx.sim.lockOf(vm);
   if (lock) throw new SimTaskError(`VM is locked (${lock})`);
+}
+
+/** An HA-managed guest's start/stop only sets the HA resource's requested state; the HA stack acts on it. */
+function haRequest(ctx: HandlerContext, vm: SimVmRecord, state: 'started' | 'stopped'): boolean {
+  const r = ctx.sim.ha.managed(vm.vmid);
+  if (!r) return false;
+  r.state = state;
+  ctx.sim.touch();
+  return true;
 }
 
 function setRunning(ctx: HandlerContext, vm: SimVmRecord): void {
@@ -40,10 +50,12 @@ export const qemuPowerHandlers: HandlerTable = {
     const fromDisk = () => vm.config.lock === 'suspended';
     return ctx.sim.startTask({
       node: vm.node,
-      type: 'qmstart',
+      type: haTaskType(ctx.sim, vm, 'qmstart'),
       id: String(vm.vmid),
       ...taskUser(ctx),
       begin: () => {
+        // HA: the task only files the request (ha-manager set --state started); it cannot fail on the VM's state.
+        if (haRequest(ctx, vm, 'started')) return;
         if (vm.config.template) throw new SimTaskError("you can't start a vm if it's a template");
         if (!fromDisk()) lockCheck(ctx, vm);
         if (vm.state !== 'stopped') throw new SimTaskError(`VM ${vm.vmid} already running`);
@@ -51,6 +63,7 @@ export const qemuPowerHandlers: HandlerTable = {
       finish: () => {
         const resumed = fromDisk();
         if (resumed) delete vm.config.lock;
+        if (vm.state !== 'stopped') return [];
         setRunning(ctx, vm);
         return resumed ? [`resuming VM ${vm.vmid} from saved state`] : [];
       },
@@ -64,10 +77,12 @@ export const qemuPowerHandlers: HandlerTable = {
     }
     return ctx.sim.startTask({
       node: vm.node,
-      type: 'qmstop',
+      type: haTaskType(ctx.sim, vm, 'qmstop'),
       id: String(vm.vmid),
       ...taskUser(ctx),
-      begin: () => lockCheck(ctx, vm),
+      begin: () => {
+        if (!haRequest(ctx, vm, 'stopped')) lockCheck(ctx, vm);
+      },
       finish: () => setStopped(ctx, vm),
     }).upid;
   },
@@ -80,10 +95,12 @@ export const qemuPowerHandlers: HandlerTable = {
     const ignores = ctx.sim.ignoresShutdown.has(vm.vmid) && vm.state === 'running';
     return ctx.sim.startTask({
       node: vm.node,
-      type: 'qmshutdown',
+      type: haTaskType(ctx.sim, vm, 'qmshutdown'),
       id: String(vm.vmid),
       ...taskUser(ctx),
-      begin: () => lockCheck(ctx, vm),
+      begin: () => {
+        if (!haRequest(ctx, vm, 'stopped')) lockCheck(ctx, vm);
+      },
       work: async (w) => {
         if (vm.state === 'stopped') return;
         // A guest that ignores ACPI keeps the task waiting until the timeout.
@@ -134,6 +151,7 @@ export const qemuPowerHandlers: HandlerTable = {
     const vm = target(ctx);
     if (vm.state === 'stopped') throw new SimApiError(500, `VM ${vm.vmid} not running`);
     const todisk = bool(ctx.params, 'todisk');
+    if (todisk && ctx.sim.ha.managed(vm.vmid)) throw new SimApiError(500, 'Cannot suspend HA managed VM to disk');
     return ctx.sim.startTask({
       node: vm.node,
       type: todisk ? 'qmsuspend' : 'qmpause',

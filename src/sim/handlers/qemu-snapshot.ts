@@ -1,6 +1,7 @@
 // qemu snapshots: list (with `current` last), create, delete, rollback, snapshot config.
 import { SimApiError, SimTaskError } from '../api-error.js';
 import type { SimVmRecord } from '../model.js';
+import { assertZfsRollbackPossible } from '../zfs-rollback.js';
 import { bool, nowSec, requirePriv, str, taskUser, vmidOf, type HandlerContext, type HandlerTable } from './context.js';
 
 function target(ctx: HandlerContext): SimVmRecord {
@@ -102,7 +103,10 @@ export const qemuSnapshotHandlers: HandlerTable = {
       ...taskUser(ctx),
       vm,
       lock: 'rollback',
-      begin: () => lockCheck(ctx, vm),
+      begin: () => {
+        lockCheck(ctx, vm);
+        assertZfsRollbackPossible(ctx.sim, vm, name);
+      },
       work: async (w) => {
         if (vm.state !== 'stopped') w.log(`VM ${vm.vmid} is running - stopping it before the rollback`);
         await w.sleep();

@@ -3,6 +3,7 @@ import type { SimCluster } from '../cluster.js';
 import type { SimStorageRecord, SimVmRecord } from '../model.js';
 import { DRIVE_RE, driveSize, isCdrom, isCloudinit } from '../vm-config.js';
 import { nowSec } from './context.js';
+import { memhostField } from '../guest-status.js';
 
 const MiB = 1024 ** 2;
 const GiB = 1024 ** 3;
@@ -17,6 +18,11 @@ function bootDiskSize(vm: SimVmRecord): number {
     if (v !== undefined && DRIVE_RE.test(k) && !isCdrom(String(v)) && !isCloudinit(String(v))) return driveSize(String(v));
   }
   return 0;
+}
+
+/** Used space of a running container's root filesystem (qemu guests report 0: PVE cannot see inside them). */
+export function containerDiskUsed(vm: SimVmRecord, maxdisk: number): number {
+  return vm.type === 'lxc' && vm.state !== 'stopped' ? Math.floor(maxdisk * 0.3) : 0;
 }
 
 export function maxMem(vm: SimVmRecord): number {
@@ -36,7 +42,8 @@ export function guestResource(sim: SimCluster, vm: SimVmRecord, now = nowSec()):
   } else {
     const running = vm.state !== 'stopped';
     const maxmem = maxMem(vm);
-    entry.status = vm.state === 'paused' ? 'paused' : vm.state;
+    // A frozen (suspended) container still reports running, as PVE::LXC::vmstatus does.
+    entry.status = vm.state === 'paused' && vm.type === 'qemu' ? 'paused' : running ? 'running' : 'stopped';
     entry.name = sim.nameOf(vm);
     entry.template = vm.config.template ? 1 : 0;
     entry.uptime = running && vm.startedAt ? Math.max(0, now - vm.startedAt) : 0;
@@ -45,12 +52,15 @@ export function guestResource(sim: SimCluster, vm: SimVmRecord, now = nowSec()):
     entry.maxmem = maxmem;
     entry.mem = running ? Math.floor(maxmem * vm.memLoad) : 0;
     entry.maxdisk = bootDiskSize(vm);
-    entry.disk = 0;
+    entry.disk = containerDiskUsed(vm, Number(entry.maxdisk));
     entry.netin = running ? vm.vmid * 1000 : 0;
     entry.netout = running ? vm.vmid * 700 : 0;
     entry.diskread = running ? vm.vmid * 4096 : 0;
     entry.diskwrite = running ? vm.vmid * 2048 : 0;
+    Object.assign(entry, memhostField(sim, vm, Number(entry.mem)));
   }
+  const ha = sim.ha.managed(vm.vmid);
+  if (ha) entry.hastate = ha.state;
   if (vm.config.tags) entry.tags = String(vm.config.tags);
   if (vm.config.lock) entry.lock = String(vm.config.lock);
   if (vm.pool) entry.pool = vm.pool;

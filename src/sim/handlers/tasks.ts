@@ -16,8 +16,9 @@ export function taskListItem(t: SimTaskRecord): Record<string, unknown> {
   return item;
 }
 
-function isError(t: SimTaskRecord): boolean {
-  return t.status === 'stopped' && t.exitstatus !== 'OK' && !/^WARNINGS: \d+$/.test(t.exitstatus ?? '');
+/** PVE's `errors` filter drops only tasks that ended OK: warnings and running tasks stay (Tasks.pm, filter_task). */
+function endedOk(t: SimTaskRecord): boolean {
+  return t.status === 'stopped' && t.exitstatus === 'OK';
 }
 
 /** The status-filter class of a task, as the GUI's filter names them. */
@@ -57,12 +58,13 @@ export const taskHandlers: HandlerTable = {
       if (source === 'archive' && t.status === 'running') continue;
       if (source === 'active' && t.status !== 'running') continue;
       if (vmid !== undefined && t.id !== String(vmid)) continue;
-      if (typefilter && !t.type.includes(typefilter)) continue;
-      if (userfilter && !`${t.user}${t.tokenid ? `!${t.tokenid}` : ''}`.includes(userfilter)) continue;
+      // Exact type; the user filter is a case-insensitive substring of the user part (not the token name).
+      if (typefilter && t.type !== typefilter) continue;
+      if (userfilter && !t.user.toLowerCase().includes(userfilter.toLowerCase())) continue;
       if (statusfilter?.length && !statusfilter.includes(statusClass(t))) continue;
       if (since !== undefined && t.starttime < since) continue;
       if (until !== undefined && t.starttime > until) continue;
-      if (errorsOnly && !isError(t)) continue;
+      if (errorsOnly && endedOk(t)) continue;
       out.push(t);
     }
     const page = limit === 0 ? out.slice(start) : out.slice(start, start + limit);

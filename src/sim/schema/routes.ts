@@ -1,5 +1,5 @@
-// Loads the real PVE API schema (apidoc.json, vendored from pve-docs 8.4) and maps concrete request
-// paths onto its entries, the way PVE's RESTHandler routes them.
+// Loads the real PVE API schema (apidoc-9.json from pve-docs 9.1.3, apidoc.json from pve-docs 8.4; one per
+// simulator profile) and maps concrete request paths onto its entries, the way PVE's RESTHandler routes them.
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -52,11 +52,15 @@ interface ApidocNode {
   children?: ApidocNode[];
 }
 
-function findSchemaFile(): string {
+/** The PVE release a simulator answers as; each has its own schema file. */
+export type SchemaVersion = '9' | '8.4';
+const SCHEMA_FILES: Record<SchemaVersion, string> = { '9': 'apidoc-9.json', '8.4': 'apidoc.json' };
+
+function findSchemaFile(version: SchemaVersion): string {
   // src/sim/schema when run from sources (vitest); dist/src/sim/schema when compiled: walk up to the package root.
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 6; i++) {
-    const candidate = join(dir, 'src/sim/schema/apidoc.json');
+    const candidate = join(dir, 'src/sim/schema', SCHEMA_FILES[version]);
     try {
       readFileSync(join(dir, 'package.json'));
       return candidate;
@@ -64,7 +68,7 @@ function findSchemaFile(): string {
       dir = dirname(dir);
     }
   }
-  throw new Error('simulator: cannot find src/sim/schema/apidoc.json from the package root');
+  throw new Error(`simulator: cannot find src/sim/schema/${SCHEMA_FILES[version]} from the package root`);
 }
 
 export class RouteTable {
@@ -119,9 +123,13 @@ export function splitApiPath(decodedPath: string): string[] {
   return segs;
 }
 
-let shared: RouteTable | undefined;
-/** Parsed once per process: the schema is 3.4 MB. */
-export function routeTable(): RouteTable {
-  shared ??= new RouteTable(JSON.parse(readFileSync(findSchemaFile(), 'utf8')) as ApidocNode[]);
-  return shared;
+const shared = new Map<SchemaVersion, RouteTable>();
+/** Parsed once per process and version: each schema is 3.5-4 MB. */
+export function routeTable(version: SchemaVersion = '9'): RouteTable {
+  let table = shared.get(version);
+  if (!table) {
+    table = new RouteTable(JSON.parse(readFileSync(findSchemaFile(version), 'utf8')) as ApidocNode[]);
+    shared.set(version, table);
+  }
+  return table;
 }

@@ -1,0 +1,142 @@
+// pct start|stop|shutdown|reboot|suspend|resume (pve-container API2/LXC/Status.pm): "already running" and
+// "not running" are synchronous 500s, locks fail the worker; HA-managed CTs only file a request
+// (hastart/hastop). Suspend freezes the CT (experimental in PVE); a frozen CT still reports `running`.
+import { SimApiError, SimTaskError } from '../api-error.js';
+import { haTaskType } from '../ha.js';
+import type { SimVmRecord } from '../model.js';
+import { bool, int, nowSec, requirePriv, rootOnly, taskUser, type HandlerContext, type HandlerTable } from './context.js';
+import { containerOf, ctLockCheck, ctMustRun, ctRunning } from './lxc-common.js';
+
+function target(ctx: HandlerContext): SimVmRecord {
+  const vm = containerOf(ctx);
+  requirePriv(ctx, `/vms/${vm.vmid}`, 'VM.PowerMgmt');
+  rootOnly(ctx, 'skiplock', 'debug');
+  return vm;
+}
+
+function haRequest(ctx: HandlerContext, vm: SimVmRecord, state: 'started' | 'stopped'): boolean {
+  const r = ctx.sim.ha.managed(vm.vmid);
+  if (!r) return false;
+  r.state = state;
+  ctx.sim.touch();
+  return true;
+}
+
+function setState(ctx: HandlerContext, vm: SimVmRecord, state: 'running' | 'stopped' | 'paused'): void {
+  if (state === 'running' && vm.state === 'stopped') vm.startedAt = nowSec();
+  if (state === 'stopped') vm.startedAt = undefined;
+  vm.state = state;
+  ctx.sim.touch();
+}
+
+export const lxcPowerHandlers: HandlerTable = {
+  'GET /nodes/{node}/lxc/{vmid}/status': (ctx) => {
+    containerOf(ctx);
+    return ['current', 'start', 'stop', 'shutdown', 'reboot', 'suspend', 'resume'].map((subdir) => ({ subdir }));
+  },
+
+  'POST /nodes/{node}/lxc/{vmid}/status/start': (ctx) => {
+    const vm = target(ctx);
+    if (ctRunning(vm)) throw new SimApiError(500, `CT ${vm.vmid} already running`);
+    const skiplock = bool(ctx.params, 'skiplock');
+    return ctx.sim.startTask({
+      node: vm.node,
+      type: haTaskType(ctx.sim, vm, 'vzstart'),
+      id: String(vm.vmid),
+      ...taskUser(ctx),
+      begin: () => {
+        if (haRequest(ctx, vm, 'started')) return;
+        ctLockCheck(vm, skiplock);
+        if (vm.config.template) throw new SimTaskError("you can't start a CT if it's a template");
+      },
+      finish: () => setState(ctx, vm, 'running'),
+    }).upid;
+  },
+
+  'POST /nodes/{node}/lxc/{vmid}/status/stop': (ctx) => {
+    const vm = target(ctx);
+    ctMustRun(vm);
+    const skiplock = bool(ctx.params, 'skiplock');
+    if (bool(ctx.params, 'overrule-shutdown')) {
+      for (const t of ctx.sim.nodeTasks(vm.node)) if (t.status === 'running' && t.type === 'vzshutdown' && t.id === String(vm.vmid)) ctx.sim.engine.stop(t);
+    }
+    return ctx.sim.startTask({
+      node: vm.node,
+      type: haTaskType(ctx.sim, vm, 'vzstop'),
+      id: String(vm.vmid),
+      ...taskUser(ctx),
+      begin: () => {
+        if (!haRequest(ctx, vm, 'stopped')) ctLockCheck(vm, skiplock);
+      },
+      finish: () => setState(ctx, vm, 'stopped'),
+    }).upid;
+  },
+
+  'POST /nodes/{node}/lxc/{vmid}/status/shutdown': (ctx) => {
+    const vm = target(ctx);
+    ctMustRun(vm);
+    const forceStop = bool(ctx.params, 'forceStop');
+    const timeout = int(ctx.params, 'timeout') ?? 60;
+    const ignores = ctx.sim.ignoresShutdown.has(vm.vmid);
+    return ctx.sim.startTask({
+      node: vm.node,
+      type: haTaskType(ctx.sim, vm, 'vzshutdown'),
+      id: String(vm.vmid),
+      ...taskUser(ctx),
+      begin: () => {
+        if (!haRequest(ctx, vm, 'stopped')) ctLockCheck(vm);
+      },
+      work: async (w) => {
+        await w.sleep(ignores ? timeout * 1000 : undefined);
+        if (ignores) {
+          // lxc-stop --timeout without --kill: the CT stays up and the task fails.
+          if (!forceStop) throw new SimTaskError('shutdown timed out');
+          w.log('forcing stop after shutdown timeout');
+        }
+        setState(ctx, vm, 'stopped');
+      },
+    }).upid;
+  },
+
+  'POST /nodes/{node}/lxc/{vmid}/status/reboot': (ctx) => {
+    const vm = target(ctx);
+    ctMustRun(vm);
+    return ctx.sim.startTask({
+      node: vm.node,
+      type: 'vzreboot',
+      id: String(vm.vmid),
+      ...taskUser(ctx),
+      begin: () => ctLockCheck(vm),
+      finish: () => {
+        setState(ctx, vm, 'stopped');
+        setState(ctx, vm, 'running');
+      },
+    }).upid;
+  },
+
+  'POST /nodes/{node}/lxc/{vmid}/status/suspend': (ctx) => {
+    const vm = target(ctx);
+    ctMustRun(vm);
+    return ctx.sim.startTask({
+      node: vm.node,
+      type: 'vzsuspend',
+      id: String(vm.vmid),
+      ...taskUser(ctx),
+      begin: () => ctLockCheck(vm),
+      finish: () => setState(ctx, vm, 'paused'),
+    }).upid;
+  },
+
+  'POST /nodes/{node}/lxc/{vmid}/status/resume': (ctx) => {
+    const vm = target(ctx);
+    ctMustRun(vm);
+    return ctx.sim.startTask({
+      node: vm.node,
+      type: 'vzresume',
+      id: String(vm.vmid),
+      ...taskUser(ctx),
+      begin: () => ctLockCheck(vm),
+      finish: () => setState(ctx, vm, 'running'),
+    }).upid;
+  },
+};
