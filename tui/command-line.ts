@@ -7,6 +7,7 @@ export type Command =
   | { kind: 'vms'; selector?: string }
   | { kind: 'mark'; selector: string }
   | { kind: 'runs'; job?: string }
+  | { kind: 'backups'; vmid?: number }
   | { kind: 'ctx'; name?: string }
   | { kind: 'sort'; key: SortKey; descending?: boolean }
   | { kind: 'help' }
@@ -27,6 +28,7 @@ export const COMMANDS: CommandDoc[] = [
   { usage: ':history', description: 'past operations of every front end, with per-VM outcomes' },
   { usage: ':jobs', description: 'scheduler jobs: next fire, last result' },
   { usage: ':runs [JOB]', description: "a job's runs with per-VM outcomes" },
+  { usage: ':backups [VMID]', description: 'backups cluster-wide (or of one VM): size, age, protected, TTL' },
   { usage: ':sort id|name|node|status|cpu|mem [asc|desc]', description: 'sort the VM list' },
   { usage: ':ctx [NAME]', description: 'switch to another context (no name: list them)' },
   { usage: ':help', description: 'keys and commands' },
@@ -49,6 +51,8 @@ const ALIASES: Record<string, string> = {
   job: 'jobs',
   jobs: 'jobs',
   runs: 'runs',
+  backup: 'backups',
+  backups: 'backups',
   sort: 'sort',
   ctx: 'ctx',
   context: 'ctx',
@@ -57,7 +61,7 @@ const ALIASES: Record<string, string> = {
   quit: 'quit',
 };
 
-const NAMES = ['vms', 'mark', 'nodes', 'tasks', 'ops', 'history', 'jobs', 'runs', 'sort', 'ctx', 'help', 'quit'];
+const NAMES = ['vms', 'mark', 'nodes', 'tasks', 'ops', 'history', 'jobs', 'runs', 'backups', 'sort', 'ctx', 'help', 'quit'];
 
 export function parseCommand(text: string): Command | { error: string } {
   const trimmed = text.trim();
@@ -75,6 +79,11 @@ export function parseCommand(text: string): Command | { error: string } {
       return rest ? { kind: 'runs', job: rest } : { kind: 'runs' };
     case 'ctx':
       return rest ? { kind: 'ctx', name: rest } : { kind: 'ctx' };
+    case 'backups': {
+      if (!rest) return { kind: 'backups' };
+      const vmid = Number(rest);
+      return Number.isInteger(vmid) && vmid >= 100 ? { kind: 'backups', vmid } : { error: `:backups takes a VM id (e.g. :backups 8200), not '${rest}'` };
+    }
     case 'sort': {
       const [key, order] = rest.toLowerCase().split(/\s+/);
       const k = key === 'id' ? 'vmid' : key;

@@ -11,7 +11,7 @@ import { chordLabel } from './keys.js';
 import type { Intents } from './intents.js';
 import type { Mode, ViewName } from './store.js';
 
-export type Scope = 'always' | 'global' | 'list' | 'vms' | 'detail' | 'nodes' | 'jobs' | 'operations' | 'help' | 'edit' | 'confirm' | 'power';
+export type Scope = 'always' | 'global' | 'list' | 'vms' | 'detail' | 'nodes' | 'jobs' | 'operations' | 'help' | 'edit' | 'confirm' | 'power' | 'backups';
 
 export interface Binding {
   id: string;
@@ -56,6 +56,12 @@ export const KEYMAP: readonly Binding[] = [
   { id: 'tags-remove', keys: ['T'], scopes: VM_ACTIONS, label: 'tag-', description: 'remove tags', mutating: true, destructive: isDestructive('tags', { action: 'REMOVE' }), run: (c) => c.beginAction('tags-remove') },
   { id: 'snapshot-delete', keys: ['D'], scopes: VM_ACTIONS, label: 'del snap', description: 'delete snapshots by name or glob (in a detail: the cursor snapshot)', mutating: true, destructive: isDestructive('snapshot.delete', {}), footer: true, run: (c) => c.beginAction('snapshot-delete') },
   { id: 'rollback', keys: ['R'], scopes: VM_ACTIONS, label: 'rollback', description: 'roll back to a snapshot (in a detail: the cursor snapshot)', mutating: true, destructive: isDestructive('snapshot.rollback', {}), footer: true, run: (c) => c.beginAction('rollback') },
+
+  { id: 'backup', keys: ['B'], scopes: VM_ACTIONS, label: 'backup', description: 'back up the marked VMs (or the cursor VM): storage, mode, compress, notes, TTL, protect', mutating: true, run: (c) => c.beginAction('backup') },
+  { id: 'backups-of', keys: ['b'], scopes: VM_ACTIONS, label: 'backups', description: "the cursor VM's backups (:backups lists the whole cluster's)", run: (c) => c.showCursorBackups() },
+  { id: 'backup-protect', keys: ['p'], scopes: ['backups'], label: 'protect', description: 'protect the cursor backup, or unprotect it if it is protected', mutating: true, footer: true, run: (c) => c.backupAction('protect') },
+  { id: 'backup-delete', keys: ['D'], scopes: ['backups'], label: 'delete', description: 'delete the cursor backup (a protected one is refused by PVE)', mutating: true, destructive: isDestructive('backup.delete', { volids: [] }), footer: true, run: (c) => c.backupAction('delete') },
+  { id: 'backup-restore', keys: ['R'], scopes: ['backups'], label: 'restore', description: 'restore the cursor backup: target id (empty: next free), node, storage, name, start', mutating: true, footer: true, run: (c) => c.beginAction('restore') },
 
   { id: 'job-enable', keys: ['e'], scopes: ['jobs'], label: 'enable', description: 'enable the job', mutating: true, footer: true, run: (c) => c.jobAction('enable') },
   { id: 'job-disable', keys: ['d'], scopes: ['jobs'], label: 'disable', description: 'disable the job', mutating: true, footer: true, run: (c) => c.jobAction('disable') },
@@ -109,9 +115,10 @@ export const SCOPE_TITLES: Record<Scope, string> = {
   power: 'Power menu (p)',
   confirm: 'Plan and confirmation',
   edit: 'Typing a line (/, :, prompts)',
+  backups: 'Backups (:backups)',
 };
 
-const LIST_VIEWS: ViewName[] = ['vms', 'nodes', 'tasks', 'ops', 'history', 'jobs', 'runs', 'detail', 'operation', 'tasklog'];
+const LIST_VIEWS: ViewName[] = ['vms', 'nodes', 'tasks', 'ops', 'history', 'jobs', 'runs', 'detail', 'operation', 'tasklog', 'backups'];
 
 /** The scopes in force, most specific first. */
 export function activeScopes(mode: Mode, view: ViewName): Scope[] {
@@ -119,7 +126,7 @@ export function activeScopes(mode: Mode, view: ViewName): Scope[] {
   if (mode === 'confirm') return ['confirm', 'always'];
   if (mode === 'power') return ['power', 'always'];
   if (view === 'help') return ['help', 'global', 'always'];
-  const own: Scope[] = view === 'vms' || view === 'detail' || view === 'nodes' || view === 'jobs' ? [view] : view === 'ops' || view === 'history' || view === 'operation' ? ['operations'] : [];
+  const own: Scope[] = view === 'vms' || view === 'detail' || view === 'nodes' || view === 'jobs' || view === 'backups' ? [view] : view === 'ops' || view === 'history' || view === 'operation' ? ['operations'] : [];
   return [...own, ...(LIST_VIEWS.includes(view) ? (['list'] as Scope[]) : []), 'global', 'always'];
 }
 
@@ -148,7 +155,7 @@ export function keysLabel(b: Binding): string {
 
 /** Every binding once, under the first of its scopes in reading order: the help screen and the README. */
 export function helpSections(readOnly: boolean): Array<{ scope: Scope; title: string; bindings: Binding[] }> {
-  const order: Scope[] = ['list', 'vms', 'detail', 'power', 'edit', 'confirm', 'operations', 'jobs', 'nodes', 'global', 'help', 'always'];
+  const order: Scope[] = ['list', 'vms', 'detail', 'power', 'edit', 'confirm', 'operations', 'jobs', 'nodes', 'backups', 'global', 'help', 'always'];
   const home = (b: Binding) => order.find((s) => b.scopes.includes(s));
   return order
     .map((scope) => ({ scope, title: SCOPE_TITLES[scope], bindings: KEYMAP.filter((b) => home(b) === scope && visible(b, readOnly)) }))

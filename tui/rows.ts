@@ -3,6 +3,7 @@
 import type { ClusterTask } from '../src/core.js';
 import type { ClusterNode } from '../src/inventory/model.js';
 import type { Operation, OperationTarget } from '../src/ops/types.js';
+import type { BackupEntry } from '../src/ops/backup-list.js';
 import type { JobRunRecord } from '../src/history/job-records.js';
 import { COMMANDS } from './command-line.js';
 import { helpSections, keysLabel, type Binding } from './keymap.js';
@@ -88,6 +89,12 @@ export function helpRows(readOnly: boolean, filter?: string): HelpRow[] {
   return rows;
 }
 
+/** The backups view's rows after its `/` filter (VM id, name, volid, notes, node, storage). */
+export function backupRows(s: Pick<TuiState, 'backups' | 'filters'>): BackupEntry[] {
+  const f = s.filters.backups;
+  return f ? s.backups.rows.filter((b) => matchesWords(`${b.vmid} ${b.name ?? ''} ${b.volid} ${b.notes ?? ''} ${b.node} ${b.storage}`, f)) : s.backups.rows;
+}
+
 export function rowCount(s: TuiState, view: ViewName = s.view): number {
   switch (view) {
     case 'vms':
@@ -112,5 +119,7 @@ export function rowCount(s: TuiState, view: ViewName = s.view): number {
       return taskLogRows(s).length;
     case 'help':
       return helpRows(s.context.readOnly, s.filters.help).length;
+    case 'backups':
+      return backupRows(s).length;
   }
 }

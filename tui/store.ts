@@ -5,17 +5,18 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { ClusterTask, ContextInfo, SnapshotInfo, TaskLog } from '../src/core.js';
 import type { Inventory, Vm } from '../src/inventory/model.js';
 import type { Operation } from '../src/ops/types.js';
+import type { BackupEntry } from '../src/ops/backup-list.js';
 import type { JobRecord, JobRunRecord } from '../src/history/job-records.js';
 import { resolveSelectorLine, type ParsedSelectorLine } from '../src/select/selector-line.js';
 import { filterVms, sortVms, type SortKey } from './vm-order.js';
 
-export type ViewName = 'vms' | 'nodes' | 'tasks' | 'ops' | 'history' | 'jobs' | 'runs' | 'detail' | 'operation' | 'tasklog' | 'help';
+export type ViewName = 'vms' | 'nodes' | 'tasks' | 'ops' | 'history' | 'jobs' | 'runs' | 'detail' | 'operation' | 'tasklog' | 'help' | 'backups';
 /** The views Tab cycles through and `:` names. */
 export const MAIN_VIEWS: ViewName[] = ['vms', 'nodes', 'tasks', 'ops', 'history', 'jobs'];
 
 export type Mode = 'normal' | 'filter' | 'command' | 'prompt' | 'confirm' | 'power';
 /** Actions that prompt for values before their plan (power has its own menu). */
-export type ActionId = 'snapshot' | 'snapshot-delete' | 'rollback' | 'tags-add' | 'tags-remove';
+export type ActionId = 'snapshot' | 'snapshot-delete' | 'rollback' | 'tags-add' | 'tags-remove' | 'backup' | 'restore';
 
 export interface ListPos {
   cursor: number;
@@ -121,6 +122,8 @@ export interface TuiState {
   detail: VmDetail | null;
   /** The operation whose VMs are listed (from history). */
   opDetail: string | null;
+  /** The backups view: cluster-wide, or one VM's (vmid); what could not be read is in warnings. */
+  backups: { rows: BackupEntry[]; warnings: string[]; vmid?: number; loaded: boolean };
   /** The task whose log is open, and the log once loaded. */
   taskLog: { upid: string; log: TaskLog | null } | null;
 
@@ -149,6 +152,7 @@ const zeroPos = (): Record<ViewName, ListPos> => ({
   operation: { cursor: 0, scroll: 0 },
   tasklog: { cursor: 0, scroll: 0 },
   help: { cursor: 0, scroll: 0 },
+  backups: { cursor: 0, scroll: 0 },
 });
 
 export function initialState(context: ContextInfo, size = { columns: 120, rows: 30 }): TuiState {
@@ -177,6 +181,7 @@ export function initialState(context: ContextInfo, size = { columns: 120, rows: 
     detail: null,
     opDetail: null,
     taskLog: null,
+    backups: { rows: [], warnings: [], loaded: false },
     paneOpId: null,
     line: null,
     prompt: null,

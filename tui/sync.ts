@@ -125,6 +125,12 @@ export class Sync {
       case 'tasks':
         this.store.setState({ tasks: await core.listTasks({ limit: 500 }) });
         break;
+      case 'backups': {
+        const vmid = s.backups.vmid;
+        const report = await core.listBackups(vmid === undefined ? undefined : { vmids: [vmid] });
+        if (this.store.getState().backups.vmid === vmid) this.store.setState({ backups: { rows: report.backups, warnings: report.warnings, vmid, loaded: true } });
+        break;
+      }
       case 'history':
       case 'operation':
         if (history) this.store.setState({ pastOps: await history.listOperations({ limit: 500 }) });
