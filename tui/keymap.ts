@@ -57,11 +57,11 @@ export const KEYMAP: readonly Binding[] = [
   { id: 'snapshot-delete', keys: ['D'], scopes: VM_ACTIONS, label: 'del snap', description: 'delete snapshots by name or glob (in a detail: the cursor snapshot)', mutating: true, destructive: isDestructive('snapshot.delete', {}), footer: true, run: (c) => c.beginAction('snapshot-delete') },
   { id: 'rollback', keys: ['R'], scopes: VM_ACTIONS, label: 'rollback', description: 'roll back to a snapshot (in a detail: the cursor snapshot)', mutating: true, destructive: isDestructive('snapshot.rollback', {}), footer: true, run: (c) => c.beginAction('rollback') },
 
-  { id: 'backup', keys: ['B'], scopes: VM_ACTIONS, label: 'backup', description: 'back up the marked VMs (or the cursor VM): storage, mode, compress, notes, TTL, protect', mutating: true, run: (c) => c.beginAction('backup') },
+  { id: 'backup', keys: ['B'], scopes: VM_ACTIONS, label: 'backup', description: 'back up the marked VMs (or the cursor VM): storage, mode, compression, notes, TTL', mutating: true, run: (c) => c.beginAction('backup') },
   { id: 'backups-of', keys: ['b'], scopes: VM_ACTIONS, label: 'backups', description: "the cursor VM's backups (:backups lists the whole cluster's)", run: (c) => c.showCursorBackups() },
   { id: 'backup-protect', keys: ['p'], scopes: ['backups'], label: 'protect', description: 'protect the cursor backup, or unprotect it if it is protected', mutating: true, footer: true, run: (c) => c.backupAction('protect') },
   { id: 'backup-delete', keys: ['D'], scopes: ['backups'], label: 'delete', description: 'delete the cursor backup (a protected one is refused by PVE)', mutating: true, destructive: isDestructive('backup.delete', { volids: [] }), footer: true, run: (c) => c.backupAction('delete') },
-  { id: 'backup-restore', keys: ['R'], scopes: ['backups'], label: 'restore', description: 'restore the cursor backup: target id (empty: next free), node, storage, name, start', mutating: true, footer: true, run: (c) => c.beginAction('restore') },
+  { id: 'backup-restore', keys: ['R'], scopes: ['backups'], label: 'restore', description: 'restore the cursor backup: target id, node, storage, name, start', mutating: true, footer: true, run: (c) => c.beginAction('restore') },
 
   { id: 'job-enable', keys: ['e'], scopes: ['jobs'], label: 'enable', description: 'enable the job', mutating: true, footer: true, run: (c) => c.jobAction('enable') },
   { id: 'job-disable', keys: ['d'], scopes: ['jobs'], label: 'disable', description: 'disable the job', mutating: true, footer: true, run: (c) => c.jobAction('disable') },
