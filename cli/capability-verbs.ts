@@ -66,7 +66,7 @@ function wrap(text: string, width: number, indent = ''): string {
 
 /** Two columns: the name, then its text wrapped beside it (a long name gets its text on the next line). */
 function columns(rows: Array<[string, string]>): string {
-  const width = Math.min(32, Math.max(...rows.map(([a]) => a.length)));
+  const width = Math.min(32, Math.max(0, ...rows.map(([a]) => a.length)));
   const pad = ' '.repeat(width + 4);
   return rows
     .map(([a, b]) => {

@@ -2,6 +2,7 @@
 // line and the footer. Keys go to the controller, which looks them up in the keymap.
 import { Box, Text, useInput, useStdout } from 'ink';
 import { useEffect, type ReactNode } from 'react';
+import { BackupsView } from './components/BackupsView.js';
 import { DetailView } from './components/DetailView.js';
 import { Footer } from './components/Footer.js';
 import { Header } from './components/Header.js';
@@ -40,6 +41,7 @@ const VIEWS: Record<ViewName, (p: { store: TuiStore }) => ReactNode> = {
   retention: RetentionView,
   provision: ProvisionView,
   storage: StorageView,
+  backups: BackupsView,
 };
 
 export function App({ store, controller }: { store: TuiStore; controller: TuiController }) {

@@ -7,10 +7,11 @@ import { isDestructiveJob } from '../src/schedule/job-tasks.js';
 import type { BulkOptions, Operation, OperationKind, PowerAction } from '../src/ops/types.js';
 import type { JobRecord, JobRunRecord } from '../src/history/job-records.js';
 import { executeJob } from '../src/schedule/job-executor.js';
-import type { JobIntent } from './intents.js';
+import type { BackupIntent, JobIntent } from './intents.js';
 import { opName, targetKey } from './operation-text.js';
-import { jobRows, snapshotRows } from './rows.js';
+import { backupRows, jobRows, snapshotRows } from './rows.js';
 import { adminPrompt, buildAdmin, isAdminAction, type AdminAction } from './vm-admin-actions.js';
+import type { BackupEntry } from '../src/ops/backup-list.js';
 import { say, type ActionId, type ConfirmState, type PlanRow, type PromptField, type TuiStore } from './store.js';
 import type { TuiSession } from './sync.js';
 
@@ -56,7 +57,26 @@ export class ActionFlow {
     return ids.length === 1 ? `VM ${ids[0]}` : `${ids.length} VMs`;
   }
 
+  /** The backup under the cursor in the backups view. */
+  private cursorBackup(): BackupEntry | undefined {
+    const s = this.store.getState();
+    return s.view === 'backups' ? backupRows(s)[s.pos.backups.cursor] : undefined;
+  }
+
   begin(action: ActionId): void {
+    if (action === 'restore') {
+      const b = this.cursorBackup();
+      if (!b) return say(this.store, 'no backup here: open :backups and move to one', 'error');
+      const fields: PromptField[] = [
+        { label: 'target VM id', value: '', hint: 'empty: the next free id; an existing stopped VM is overwritten only with force' },
+        { label: 'node', value: '', hint: "empty: the backup's node" },
+        { label: 'storage', value: '', hint: "empty: the archive's own storages" },
+        { label: 'name', value: b.name ?? '', hint: 'name of the restored guest' },
+        { label: 'start afterwards', value: 'no', hint: 'yes or no' },
+      ];
+      this.store.setState({ mode: 'prompt', prompt: { action, title: `restore ${b.volid}`, fields, index: 0 }, status: null });
+      return;
+    }
     const ids = this.targets();
     if (!ids.length && action !== 'download') return say(this.store, 'no VM here: move to one or mark some with Space', 'error');
     const s = this.store.getState();
@@ -72,7 +92,7 @@ export class ActionFlow {
       return;
     }
     const cursorSnapshot = s.view === 'detail' ? (snapshotRows(s)[s.pos.detail.cursor]?.name ?? '') : '';
-    const fields: Record<Exclude<ActionId, AdminAction>, PromptField[]> = {
+    const fields: Record<Exclude<ActionId, AdminAction | 'restore'>, PromptField[]> = {
       snapshot: [
         { label: 'snapshot name', value: DEFAULT_SNAPSHOT_NAME, hint: 'placeholders {vm} {vmid} {date} {time} {datetime}; letters, digits, - and _; at most 40 characters' },
         { label: 'TTL hours', value: '24', hint: 'empty: keep until deleted; 1..8760' },
@@ -84,13 +104,22 @@ export class ActionFlow {
       ],
       'tags-add': [{ label: 'tags to add', value: '', hint: 'comma- or space-separated' }],
       'tags-remove': [{ label: 'tags to remove', value: '', hint: 'comma- or space-separated' }],
+      backup: [
+        { label: 'storage', value: 'local', hint: "a storage with backup content, e.g. local or backup-nfs" },
+        { label: 'mode', value: 'snapshot', hint: 'snapshot (stays running), suspend, or stop (shut down, back up, start again)' },
+        { label: 'compress', value: 'zstd', hint: 'zstd, gzip, lzo or 0' },
+        { label: 'notes', value: '{{guestname}}', hint: 'variables {{guestname}} {{vmid}} {{node}} {{cluster}}' },
+        { label: 'TTL days', value: '', hint: 'empty: keep until deleted; 1..3653' },
+        { label: 'protect', value: 'no', hint: 'yes or no' },
+      ],
     };
-    const titles: Record<Exclude<ActionId, AdminAction>, string> = {
+    const titles: Record<Exclude<ActionId, AdminAction | 'restore'>, string> = {
       snapshot: 'snapshot',
       'snapshot-delete': 'delete snapshots of',
       rollback: 'roll back',
       'tags-add': 'add tags to',
       'tags-remove': 'remove tags from',
+      backup: 'back up',
     };
     this.store.setState({ mode: 'prompt', prompt: { action, title: `${titles[action]} ${this.targetsLabel(ids)}`, fields: fields[action], index: 0 }, status: null });
   }
@@ -165,10 +194,40 @@ export class ActionFlow {
         const request = { vmSelectors, action: add ? ('ADD' as const) : ('REMOVE' as const), tags };
         return { title: `${add ? 'add' : 'remove'} tags ${tags.join(', ')} ${add ? 'to' : 'from'} ${who}`, kind: 'tags', request, run: (dryRun) => core.applyTags({ ...request, dryRun }, opts) };
       }
+      case 'backup': {
+        const [storage, mode, compress, notes, ttlText, protectText] = values;
+        if (!/^(y|yes|n|no|)$/i.test(protectText)) return { error: `protect: answer yes or no, not '${protectText}'` };
+        const ttlDays = ttlText ? Number(ttlText) : undefined;
+        const request = { vmSelectors, storage, mode, compress, ...(notes ? { notes } : {}), ...(ttlDays !== undefined ? { ttlDays } : {}), ...(/^y/i.test(protectText) ? { protectBackup: true } : {}) };
+        // The capability's schema checks every field (and names it) when the plan is made.
+        return { title: `back up ${who} to ${storage}`, kind: 'backup.create', request: request as BulkOptions, run: (dryRun) => core.run('backup.create', { ...request, dryRun }, opts) };
+      }
+      case 'restore': {
+        const b = this.cursorBackup();
+        if (!b) return { error: 'no backup under the cursor' };
+        const [idText, node, storage, name, startText] = values;
+        if (!/^(y|yes|n|no|)$/i.test(startText)) return { error: `start afterwards: answer yes or no, not '${startText}'` };
+        const vmid = idText ? Number(idText) : undefined;
+        const exists = vmid !== undefined && !!this.store.getState().inventory?.vms.some((v) => v.vmid === vmid);
+        const request = { volid: b.volid, ...(vmid !== undefined ? { vmid } : {}), ...(node ? { node } : {}), ...(storage ? { storage } : {}), ...(name ? { name } : {}), ...(/^y/i.test(startText) ? { start: true } : {}), ...(exists ? { force: true } : {}) };
+        return { title: `restore ${b.volid}${exists ? ` over VM ${vmid}` : ''}`, kind: 'backup.restore', request: request as BulkOptions, run: (dryRun) => core.run('backup.restore', { ...request, dryRun }, opts) };
+      }
       default:
         if (isAdminAction(action)) return buildAdmin(action, values, { core, ids, who });
         return { error: `${action}: not an action with a prompt` };
     }
+  }
+
+  /** Protect (or unprotect, whichever it is not) or delete the backup under the cursor: plan, then confirm. */
+  backupAction(kind: BackupIntent): void {
+    const b = this.cursorBackup();
+    if (!b) return say(this.store, 'no backup here: open :backups and move to one', 'error');
+    const core = this.session().core;
+    const opts = { frontEnd: 'tui' as const };
+    const op: OperationKind = kind === 'delete' ? 'backup.delete' : b.protected ? 'backup.unprotect' : 'backup.protect';
+    const request = { volids: [b.volid] };
+    const title = `${kind === 'delete' ? 'delete' : b.protected ? 'unprotect' : 'protect'} ${b.volid}`;
+    void this.plan({ title, kind: op, request: request as BulkOptions, run: (dryRun) => core.run(op, { ...request, dryRun }, opts) });
   }
 
   /** Dry run through the core, then the plan for confirmation. */

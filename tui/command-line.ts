@@ -10,6 +10,7 @@ export type Command =
   | { kind: 'mark'; selector: string }
   | { kind: 'runs'; job?: string }
   | { kind: 'retention'; query: RetentionQuery }
+  | { kind: 'backups'; vmid?: number }
   | { kind: 'ctx'; name?: string }
   | { kind: 'sort'; key: SortKey; descending?: boolean }
   | { kind: 'provision'; path: string }
@@ -33,6 +34,7 @@ export const COMMANDS: CommandDoc[] = [
   { usage: ':runs [JOB]', description: "a job's runs with per-VM outcomes" },
   { usage: RETENTION_USAGE, description: 'backup retention preview: keep / remove / protected with the deciding rule; D prunes' },
   { usage: ':storage', description: 'what the storages hold: template base disks, images, ISOs, container templates, import volumes; w downloads' },
+  { usage: ':backups [VMID]', description: 'backups cluster-wide (or of one VM): size, age, protected, TTL' },
   { usage: ':sort id|name|node|status|cpu|mem [asc|desc]', description: 'sort the VM list' },
   { usage: ':ctx [NAME]', description: 'switch to another context (no name: list them)' },
   { usage: ':provision FILE', description: 'plan a cluster from a spec file (YAML or JSON): placement table and VM rows; nothing is created' },
@@ -59,6 +61,8 @@ const ALIASES: Record<string, string> = {
   retention: 'retention',
   storage: 'storage',
   storages: 'storage',
+  backup: 'backups',
+  backups: 'backups',
   sort: 'sort',
   ctx: 'ctx',
   context: 'ctx',
@@ -69,7 +73,7 @@ const ALIASES: Record<string, string> = {
   quit: 'quit',
 };
 
-const NAMES = ['vms', 'mark', 'nodes', 'tasks', 'ops', 'history', 'jobs', 'runs', 'retention', 'storage', 'sort', 'ctx', 'provision', 'help', 'quit'];
+const NAMES = ['vms', 'mark', 'nodes', 'tasks', 'ops', 'history', 'jobs', 'runs', 'backups', 'retention', 'storage', 'sort', 'ctx', 'provision', 'help', 'quit'];
 
 export function parseCommand(text: string): Command | { error: string } {
   const trimmed = text.trim();
@@ -90,6 +94,11 @@ export function parseCommand(text: string): Command | { error: string } {
     case 'retention': {
       const query = parseRetentionArgs(rest);
       return 'error' in query ? query : { kind: 'retention', query };
+    }
+    case 'backups': {
+      if (!rest) return { kind: 'backups' };
+      const vmid = Number(rest);
+      return Number.isInteger(vmid) && vmid >= 100 ? { kind: 'backups', vmid } : { error: `:backups takes a VM id (e.g. :backups 8200), not '${rest}'` };
     }
     case 'sort': {
       const [key, order] = rest.toLowerCase().split(/\s+/);

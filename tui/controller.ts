@@ -8,7 +8,7 @@ import { parseSelectorLine, resolveSelectorLine } from '../src/select/selector-l
 import { ActionFlow } from './actions.js';
 import { MigrateFlow } from './migrate-flow.js';
 import { completeCommand, parseCommand, type Command } from './command-line.js';
-import type { Intents, JobIntent } from './intents.js';
+import type { BackupIntent, Intents, JobIntent } from './intents.js';
 import { activeScopes, findBinding } from './keymap.js';
 import { chordsOf, typedText, type Chord } from './keys.js';
 import { listRowsFor, pageSize } from './layout.js';
@@ -192,6 +192,24 @@ export class TuiController implements Intents {
       default:
         return;
     }
+  }
+
+  /** The backups view, cluster-wide or of one VM; `b` in the VM list opens it for the cursor VM. */
+  showBackups(vmid?: number): void {
+    const s = this.store.getState();
+    this.store.setState({ backups: { rows: [], warnings: [], vmid, loaded: false }, pos: { ...s.pos, backups: { cursor: 0, scroll: 0 } } });
+    if (s.view === 'backups') void this.sync.loadView().catch((err: Error) => say(this.store, err.message, 'error'));
+    else this.setView('backups', s.view === 'vms' || s.view === 'detail');
+  }
+
+  showCursorBackups(): void {
+    const ids = this.actions.targets();
+    if (ids.length !== 1) return say(this.store, ids.length ? 'b shows one VM\'s backups: unmark the others, or use :backups' : 'no VM here', 'error');
+    this.showBackups(ids[0]);
+  }
+
+  backupAction(kind: BackupIntent): void {
+    this.actions.backupAction(kind);
   }
 
   private openTaskLog(upid: string): void {
@@ -437,6 +455,9 @@ export class TuiController implements Intents {
         this.store.setState({ provision: view, pos: { ...this.store.getState().pos, provision: { cursor: 0, scroll: 0 } } });
         return this.setView('provision', true);
       }
+      case 'backups':
+        closeLine();
+        return this.showBackups(cmd.vmid);
       case 'vms':
       case 'mark': {
         if (!cmd.selector) {

@@ -4,6 +4,7 @@ import type { PowerAction } from '../src/ops/types.js';
 import type { ActionId } from './store.js';
 
 export type JobIntent = 'enable' | 'disable' | 'trigger' | 'dry-run';
+export type BackupIntent = 'protect' | 'delete';
 
 export interface Intents {
   move(delta: number): void;
@@ -45,4 +46,8 @@ export interface Intents {
   jobAction(kind: JobIntent): void;
   /** Prune the backups the retention view marks remove (its plan first). */
   pruneBackups(): void;
+  /** The backups view: open it (cluster-wide, or the cursor VM's), protect/unprotect or delete the cursor backup. */
+  showBackups(vmid?: number): void;
+  showCursorBackups(): void;
+  backupAction(kind: BackupIntent): void;
 }

@@ -11,7 +11,7 @@ import { chordLabel } from './keys.js';
 import type { Intents } from './intents.js';
 import type { Mode, ViewName } from './store.js';
 
-export type Scope = 'always' | 'global' | 'list' | 'vms' | 'detail' | 'nodes' | 'jobs' | 'operations' | 'help' | 'edit' | 'confirm' | 'power' | 'retention' | 'storage' | 'migrate';
+export type Scope = 'always' | 'global' | 'list' | 'vms' | 'detail' | 'nodes' | 'jobs' | 'operations' | 'help' | 'edit' | 'confirm' | 'power' | 'retention' | 'storage' | 'migrate' | 'backups';
 
 export interface Binding {
   id: string;
@@ -68,6 +68,12 @@ export const KEYMAP: readonly Binding[] = [
   { id: 'migrate-cancel', keys: ['esc'], scopes: ['migrate'], label: 'cancel', description: 'close the target picker (arrows move, Enter picks)', footer: true, run: (c) => c.back() },
   { id: 'node-drain', keys: ['D'], scopes: ['nodes'], label: 'drain', description: 'drain the node: move every guest to the other nodes (the plan shows where)', mutating: true, destructive: isDestructive('node.drain', { node: '' }), footer: true, run: (c) => c.nodeAction('drain') },
   { id: 'node-undrain', keys: ['U'], scopes: ['nodes'], label: 'undrain', description: "undrain the node: move back what its last drain moved", mutating: true, destructive: isDestructive('node.undrain', { node: '' }), footer: true, run: (c) => c.nodeAction('undrain') },
+
+  { id: 'backup', keys: ['B'], scopes: VM_ACTIONS, label: 'backup', description: 'back up the marked VMs (or the cursor VM): storage, mode, compression, notes, TTL', mutating: true, run: (c) => c.beginAction('backup') },
+  { id: 'backups-of', keys: ['b'], scopes: VM_ACTIONS, label: 'backups', description: "the cursor VM's backups (:backups lists the whole cluster's)", run: (c) => c.showCursorBackups() },
+  { id: 'backup-protect', keys: ['p'], scopes: ['backups'], label: 'protect', description: 'protect the cursor backup, or unprotect it if it is protected', mutating: true, footer: true, run: (c) => c.backupAction('protect') },
+  { id: 'backup-delete', keys: ['D'], scopes: ['backups'], label: 'delete', description: 'delete the cursor backup (a protected one is refused by PVE)', mutating: true, destructive: isDestructive('backup.delete', { volids: [] }), footer: true, run: (c) => c.backupAction('delete') },
+  { id: 'backup-restore', keys: ['R'], scopes: ['backups'], label: 'restore', description: 'restore the cursor backup: target id, node, storage, name, start', mutating: true, footer: true, run: (c) => c.beginAction('restore') },
 
   { id: 'job-enable', keys: ['e'], scopes: ['jobs'], label: 'enable', description: 'enable the job', mutating: true, footer: true, run: (c) => c.jobAction('enable') },
   { id: 'job-disable', keys: ['d'], scopes: ['jobs'], label: 'disable', description: 'disable the job', mutating: true, footer: true, run: (c) => c.jobAction('disable') },
@@ -126,9 +132,10 @@ export const SCOPE_TITLES: Record<Scope, string> = {
   migrate: 'Migration target picker (m)',
   confirm: 'Plan and confirmation',
   edit: 'Typing a line (/, :, prompts)',
+  backups: 'Backups (:backups)',
 };
 
-const LIST_VIEWS: ViewName[] = ['vms', 'nodes', 'tasks', 'ops', 'history', 'jobs', 'runs', 'detail', 'operation', 'tasklog', 'retention', 'provision', 'storage'];
+const LIST_VIEWS: ViewName[] = ['vms', 'nodes', 'tasks', 'ops', 'history', 'jobs', 'runs', 'detail', 'operation', 'tasklog', 'retention', 'provision', 'storage', 'backups'];
 
 /** The scopes in force, most specific first. */
 export function activeScopes(mode: Mode, view: ViewName): Scope[] {
@@ -137,7 +144,7 @@ export function activeScopes(mode: Mode, view: ViewName): Scope[] {
   if (mode === 'power') return ['power', 'always'];
   if (mode === 'migrate') return ['migrate', 'always'];
   if (view === 'help') return ['help', 'global', 'always'];
-  const own: Scope[] = view === 'vms' || view === 'detail' || view === 'nodes' || view === 'jobs' || view === 'retention' || view === 'storage' ? [view] : view === 'ops' || view === 'history' || view === 'operation' ? ['operations'] : [];
+  const own: Scope[] = view === 'vms' || view === 'detail' || view === 'nodes' || view === 'jobs' || view === 'retention' || view === 'storage' || view === 'backups' ? [view] : view === 'ops' || view === 'history' || view === 'operation' ? ['operations'] : [];
   return [...own, ...(LIST_VIEWS.includes(view) ? (['list'] as Scope[]) : []), 'global', 'always'];
 }
 
@@ -166,7 +173,7 @@ export function keysLabel(b: Binding): string {
 
 /** Every binding once, under the first of its scopes in reading order: the help screen and the README. */
 export function helpSections(readOnly: boolean): Array<{ scope: Scope; title: string; bindings: Binding[] }> {
-  const order: Scope[] = ['list', 'vms', 'detail', 'power', 'migrate', 'edit', 'confirm', 'operations', 'jobs', 'nodes', 'retention', 'storage', 'global', 'help', 'always'];
+  const order: Scope[] = ['list', 'vms', 'detail', 'power', 'migrate', 'edit', 'confirm', 'operations', 'jobs', 'nodes', 'retention', 'storage', 'backups', 'global', 'help', 'always'];
   const home = (b: Binding) => order.find((s) => b.scopes.includes(s));
   return order
     .map((scope) => ({ scope, title: SCOPE_TITLES[scope], bindings: KEYMAP.filter((b) => home(b) === scope && visible(b, readOnly)) }))

@@ -3,6 +3,7 @@
 import type { ClusterTask } from '../src/core.js';
 import type { ClusterNode } from '../src/inventory/model.js';
 import type { Operation, OperationTarget } from '../src/ops/types.js';
+import type { BackupEntry } from '../src/ops/backup-list.js';
 import type { JobRunRecord } from '../src/history/job-records.js';
 import { COMMANDS } from './command-line.js';
 import { helpSections, keysLabel, type Binding } from './keymap.js';
@@ -100,6 +101,12 @@ export function retentionRows(s: Pick<TuiState, 'retention' | 'filters'>): Reten
     .sort((a, b) => MARK_ORDER[a.mark] - MARK_ORDER[b.mark] || a.vmid - b.vmid || b.ctime - a.ctime);
 }
 
+/** The backups view's rows after its `/` filter (VM id, name, volid, notes, node, storage). */
+export function backupRows(s: Pick<TuiState, 'backups' | 'filters'>): BackupEntry[] {
+  const f = s.filters.backups;
+  return f ? s.backups.rows.filter((b) => matchesWords(`${b.vmid} ${b.name ?? ''} ${b.volid} ${b.notes ?? ''} ${b.node} ${b.storage}`, f)) : s.backups.rows;
+}
+
 export function rowCount(s: TuiState, view: ViewName = s.view): number {
   switch (view) {
     case 'vms':
@@ -130,5 +137,7 @@ export function rowCount(s: TuiState, view: ViewName = s.view): number {
       return s.provision?.lines.length ?? 0;
     case 'storage':
       return storageItemRows(s).length;
+    case 'backups':
+      return backupRows(s).length;
   }
 }

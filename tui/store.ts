@@ -6,19 +6,20 @@ import type { ClusterTask, ContextInfo, SnapshotInfo, TaskLog } from '../src/cor
 import type { Inventory, Vm } from '../src/inventory/model.js';
 import type { ContentItem } from '../src/inventory/storage-content.js';
 import type { Operation } from '../src/ops/types.js';
+import type { BackupEntry } from '../src/ops/backup-list.js';
 import type { JobRecord, JobRunRecord } from '../src/history/job-records.js';
 import { resolveSelectorLine, type ParsedSelectorLine } from '../src/select/selector-line.js';
 import type { ProvisionPlanView } from './provision-plan.js';
 import { filterVms, sortVms, type SortKey } from './vm-order.js';
 import type { RetentionViewState } from './retention-command.js';
 
-export type ViewName = 'vms' | 'nodes' | 'tasks' | 'ops' | 'history' | 'jobs' | 'runs' | 'detail' | 'operation' | 'tasklog' | 'help' | 'retention' | 'provision' | 'storage';
+export type ViewName = 'vms' | 'nodes' | 'tasks' | 'ops' | 'history' | 'jobs' | 'runs' | 'detail' | 'operation' | 'tasklog' | 'help' | 'retention' | 'provision' | 'storage' | 'backups';
 /** The views Tab cycles through and `:` names. */
 export const MAIN_VIEWS: ViewName[] = ['vms', 'nodes', 'tasks', 'ops', 'history', 'jobs', 'storage'];
 
 export type Mode = 'normal' | 'filter' | 'command' | 'prompt' | 'confirm' | 'power' | 'migrate';
 /** Actions that prompt for values before their plan (power has its own menu). */
-export type ActionId = 'snapshot' | 'snapshot-delete' | 'rollback' | 'tags-add' | 'tags-remove' | 'vm-delete' | 'resize' | 'ssh-keys' | 'vm-set' | 'vm-template' | 'download';
+export type ActionId = 'snapshot' | 'snapshot-delete' | 'rollback' | 'tags-add' | 'tags-remove' | 'vm-delete' | 'resize' | 'ssh-keys' | 'vm-set' | 'vm-template' | 'download' | 'backup' | 'restore';
 
 export interface ListPos {
   cursor: number;
@@ -126,6 +127,8 @@ export interface TuiState {
   detail: VmDetail | null;
   /** The operation whose VMs are listed (from history). */
   opDetail: string | null;
+  /** The backups view: cluster-wide, or one VM's (vmid); what could not be read is in warnings. */
+  backups: { rows: BackupEntry[]; warnings: string[]; vmid?: number; loaded: boolean };
   /** The task whose log is open, and the log once loaded. */
   taskLog: { upid: string; log: TaskLog | null } | null;
   /** The cluster plan `:provision FILE` shows. */
@@ -181,6 +184,7 @@ const zeroPos = (): Record<ViewName, ListPos> => ({
   retention: { cursor: 0, scroll: 0 },
   provision: { cursor: 0, scroll: 0 },
   storage: { cursor: 0, scroll: 0 },
+  backups: { cursor: 0, scroll: 0 },
 });
 
 export function initialState(context: ContextInfo, size = { columns: 120, rows: 30 }): TuiState {
@@ -211,6 +215,7 @@ export function initialState(context: ContextInfo, size = { columns: 120, rows: 
     opDetail: null,
     taskLog: null,
     provision: null,
+    backups: { rows: [], warnings: [], loaded: false },
     paneOpId: null,
     line: null,
     prompt: null,

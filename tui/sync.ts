@@ -128,6 +128,12 @@ export class Sync {
       case 'storage':
         this.store.setState({ storageItems: (await core.storageContent()).items });
         break;
+      case 'backups': {
+        const vmid = s.backups.vmid;
+        const report = await core.listBackups(vmid === undefined ? undefined : { vmids: [vmid] });
+        if (this.store.getState().backups.vmid === vmid) this.store.setState({ backups: { rows: report.backups, warnings: report.warnings, vmid, loaded: true } });
+        break;
+      }
       case 'history':
       case 'operation':
         if (history) this.store.setState({ pastOps: await history.listOperations({ limit: 500 }) });
