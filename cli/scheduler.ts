@@ -12,6 +12,7 @@ import { JobManager } from '../src/schedule/jobs.js';
 import { acquireSchedulerLease, LeaseTakenError, type Lease } from '../src/schedule/lease.js';
 import { jsonLine, textLine } from './scheduler-log.js';
 import { Scheduler, type SchedulerLogEvent } from '../src/schedule/scheduler.js';
+import { contextVmids } from '../src/ops/vmid-allocator.js';
 
 const HELP = `moxxie scheduler [--context NAME | --demo] [--once] [--json] [--wait]
                  [--grace SECONDS] [--stop-timeout SECONDS]
@@ -134,7 +135,7 @@ export async function run(argv: string[]): Promise<number> {
       process.stderr.write(`moxxie scheduler: refusing to start: ${err.message}\n`);
       return 2;
     }
-    core = createCore({ context: context.info, client: context.client, defaults: context.defaults, recorder: history, frontEnd: 'scheduler' });
+    core = createCore({ context: context.info, client: context.client, defaults: context.defaults, recorder: history, frontEnd: 'scheduler', vmids: contextVmids(context.stateDir, context.defaults.vmidRange) });
     const jobs = new JobManager(history, core, { frontEnd: 'scheduler', stepGraceMs: Math.max(stopTimeout, 60) * 1000 });
     scheduler = new Scheduler({ jobs, store: history, graceMs: grace * 1000, log });
 

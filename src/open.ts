@@ -5,6 +5,7 @@ import { openContext, type OpenContextOptions, type OpenedContext } from './conf
 import { configFile } from './config/paths.js';
 import { openHistory, type HistoryStore } from './history/store.js';
 import { createCore } from './ops/core.js';
+import { contextVmids } from './ops/vmid-allocator.js';
 import type { FrontEnd } from './ops/types.js';
 import { JobManager } from './schedule/jobs.js';
 
@@ -30,7 +31,7 @@ export async function openMoxxie(opts: OpenContextOptions & { frontEnd: FrontEnd
         ...(retention?.maxOperations !== undefined ? { maxRecords: retention.maxOperations } : {}),
       },
     });
-    const core = createCore({ context: context.info, client: context.client, defaults: context.defaults, recorder: history, frontEnd: opts.frontEnd });
+    const core = createCore({ context: context.info, client: context.client, defaults: context.defaults, recorder: history, frontEnd: opts.frontEnd, vmids: contextVmids(context.stateDir, context.defaults.vmidRange) });
     const jobs = new JobManager(history, core, { frontEnd: opts.frontEnd });
     return {
       core,

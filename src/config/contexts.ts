@@ -10,6 +10,8 @@ import { assertPrivateFile, ConfigError, runSecretCommand } from './secrets.js';
 export interface ContextDefaults {
   maxParallel: number;
   maxPerNode?: number;
+  /** Ids new VMs get in this context (default PVE's whole range). */
+  vmidRange?: { min: number; max: number };
 }
 
 /** Where the secret came from, for `moxxie config test` (never the secret itself). */
@@ -167,7 +169,7 @@ export function resolveContext(opts: ResolveOptions = {}): ResolvedContext {
     tls,
     readOnly: !!opts.readOnly || !!entry?.readOnly || !!envFlag(env, 'MOXXIE_READ_ONLY'),
     safeMode: entry?.safeMode ?? true,
-    defaults: { maxParallel: entry?.defaults?.maxParallel ?? 5, ...(entry?.defaults?.maxPerNode ? { maxPerNode: entry.defaults.maxPerNode } : {}) },
+    defaults: { maxParallel: entry?.defaults?.maxParallel ?? 5, ...(entry?.defaults?.maxPerNode ? { maxPerNode: entry.defaults.maxPerNode } : {}), ...(entry?.defaults?.vmidRange ? { vmidRange: entry.defaults.vmidRange } : {}) },
     secretSource,
   };
 }

@@ -59,6 +59,12 @@ export const contextSchema = z
       .object({
         maxParallel: limit('PVE tasks at once across the cluster').optional(),
         maxPerNode: limit('PVE tasks at once per node').optional(),
+        vmidRange: z
+          .object({ min: z.number().int().min(100).max(999_999_999), max: z.number().int().min(100).max(999_999_999) })
+          .strict()
+          .refine((r) => r.min <= r.max, 'min must not be above max')
+          .optional()
+          .describe('VM ids this context hands out to new VMs, e.g. { "min": 5000, "max": 5999 }'),
       })
       .strict()
       .optional(),

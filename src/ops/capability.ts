@@ -6,6 +6,7 @@ import type { Inventory, Vm } from '../inventory/model.js';
 import type { PveClient } from '../pve/client.js';
 import type { TaskResult } from '../pve/types.js';
 import type { GuestType, OperationKind, OperationTarget } from './types.js';
+import type { VmidAllocator } from './vmid-allocator.js';
 
 /** What a phase may use while it runs. */
 export interface PhaseTools {
@@ -18,6 +19,8 @@ export interface PhaseTools {
   progress(done: string): void;
   /** This phase's persisted data (journaled with the phase): what its undo or a resume needs. */
   data: Record<string, unknown>;
+  /** Race-safe VM ids for a phase that creates a guest (create, clone, restore). */
+  vmids: VmidAllocator;
 }
 
 /**
@@ -58,6 +61,8 @@ export interface PlanInput {
   vms: Vm[];
   safeMode: boolean;
   force: boolean;
+  /** Race-safe VM ids (a planner may reserve one to show it, and must release it). */
+  vmids: VmidAllocator;
 }
 
 export interface Plan {

@@ -19,6 +19,7 @@ import { listSnapshots } from './snapshot-list.js';
 import { readTaskLog } from './task-log.js';
 import type { FrontEnd, Operation, OperationKind, RunOptions } from './types.js';
 import { VmGate } from './vm-gate.js';
+import type { VmidAllocator } from './vmid-allocator.js';
 
 export interface CoreOptions {
   context: ContextInfo;
@@ -33,6 +34,8 @@ export interface CoreOptions {
   taskTimeoutMs?: number;
   /** close(): how long running steps may finish before their tasks are abandoned (default 5000 ms). */
   closeGraceMs?: number;
+  /** VM ids for create, clone and restore; give one with a directory so moxxie processes on this machine never collide (default: in-process only). */
+  vmids?: VmidAllocator;
 }
 
 const LIST_TASKS_DEFAULT = 100;
@@ -53,6 +56,7 @@ export function createCore(opts: CoreOptions): MoxxieCore & { readonly operation
     lockRetries: opts.lockRetries,
     lockRetryDelayMs: opts.lockRetryDelayMs,
     taskTimeoutMs: opts.taskTimeoutMs,
+    vmids: opts.vmids,
   };
 
   const inventory = (o: { signal?: AbortSignal } = {}): Promise<Inventory> => fetchInventory(client, o);

@@ -20,6 +20,7 @@ import { recordableRequest } from './request-record.js';
 import { finalStatus, runPlan, runUndo, summarise } from './runner.js';
 import type { FrontEnd, Operation, OperationEvent, OperationTarget, PhaseRecord, RunOptions } from './types.js';
 import type { VmGate } from './vm-gate.js';
+import { inProcessVmids, type VmidAllocator } from './vmid-allocator.js';
 
 export interface ExecutionDeps {
   client: PveClient;
@@ -33,6 +34,8 @@ export interface ExecutionDeps {
   lockRetryDelayMs?: number;
   /** Caps every plan's task timeout (tests use it to make a task "hang"). */
   taskTimeoutMs?: number;
+  /** VM ids for create, clone and restore (cross-process when the core was given a directory); in-process when absent. */
+  vmids?: VmidAllocator;
 }
 
 interface BulkRequest {
@@ -116,7 +119,7 @@ export async function executeOperation(deps: ExecutionDeps, capability: AnyCapab
   const inv = await fetchInventory(client, { signal: run.signal });
   const resolved: Resolved =
     selection === undefined ? { vms: [], warnings: [] } : line ? resolveSelectorLine(inv, line) : resolveSelectors(inv, selection as VmSelector[]);
-  const plan = await capability.plan({ client, inventory: inv, vms: resolved.vms, safeMode: context.safeMode, force }, request);
+  const plan = await capability.plan({ client, inventory: inv, vms: resolved.vms, safeMode: context.safeMode, force, vmids: deps.vmids ?? inProcessVmids() }, request);
   const startedAt = Date.now();
   const op: Operation = {
     id: operationId(new Date(startedAt)),
@@ -210,6 +213,7 @@ async function drive(
     resourcesOf: (t: OperationTarget) => capability.resources?.(t, request) ?? defaultResources(t),
     emit,
     journal: (t: OperationTarget, phase: PhaseRecord) => rec.journal(op, t, phase),
+    vmids: deps.vmids,
     maxParallel: caps.maxParallel,
   };
 

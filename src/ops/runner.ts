@@ -10,6 +10,7 @@ import type { Phase, PhaseTools, TargetResources } from './capability.js';
 import type { PveClient } from '../pve/client.js';
 import { TARGET_STATES, type FailurePolicy, type Operation, type OperationEvent, type OperationStatus, type OperationTarget, type PhaseRecord, type TargetState } from './types.js';
 import { VmGate } from './vm-gate.js';
+import { inProcessVmids, type VmidAllocator } from './vmid-allocator.js';
 
 /** A phase failed with a message for the operator (PVE's own text where there is one). */
 export class StepFailure extends Error {}
@@ -30,6 +31,8 @@ export interface StepEnvironment {
   emit: (event: OperationEvent) => void;
   /** Durable record of a phase transition; awaited before and after each PVE call. */
   journal: (target: OperationTarget, phase: PhaseRecord) => Promise<void>;
+  /** VM ids for phases that create guests; the process-wide in-process allocator when absent. */
+  vmids?: VmidAllocator;
 }
 
 export interface RunnerOptions extends StepEnvironment {
@@ -159,6 +162,7 @@ export async function runPlan(op: Operation, targets: OperationTarget[], opts: R
       const tools: PhaseTools = {
         client: opts.client,
         data: rec.data,
+        vmids: opts.vmids ?? inProcessVmids(),
         cancelled: () => opts.signal?.aborted === true,
         progress: (text) => {
           done = text;
@@ -374,6 +378,7 @@ export async function runUndo(op: Operation, opts: StepEnvironment): Promise<voi
       const tools: PhaseTools = {
         client: opts.client,
         data: rec.data,
+        vmids: opts.vmids ?? inProcessVmids(),
         cancelled: () => false,
         progress: (text) => update(t, { message: text }),
         awaitTask: async (upid) => {
