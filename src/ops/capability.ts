@@ -98,6 +98,8 @@ export interface Capability<R extends object = Record<string, unknown>> {
   plan(input: PlanInput, request: R): Plan | Promise<Plan>;
   /** The phases of one target, rebuilt from its plain `spec` (so a later process can resume or undo them). */
   phases(target: OperationTarget, request: R): Phase[];
+  /** A target that fails is undone at once (create, clone): what it makes exists only if every phase succeeded. */
+  undoFailed?: boolean;
   /** What a target's step holds while it runs (default: its guest and its node). */
   resources?(target: OperationTarget, request: R): TargetResources;
   /**
@@ -115,6 +117,10 @@ export interface CliWords {
   modeField?: string;
   /** An array field that takes the words after the selector (tags' `tags`). */
   restField?: string;
+  /** `--file` with this field holds the body of another capability (`vm create --file` takes a cloud-init body: imageSource). */
+  fileRoute?: { field: string; kind: OperationKind };
+  /** A scalar field taken from the first word after the verb (`moxxie vm clone 9000`: sourceVmId), for a capability without a selector. */
+  positionalField?: string;
   /** Short flag names: { name: 'snapshotName' } makes --name mean --snapshot-name. */
   aliases?: Record<string, string>;
 }

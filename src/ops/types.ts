@@ -41,8 +41,8 @@ export type OperationStatus =
 
 export const OPERATION_STATUSES: readonly OperationStatus[] = ['planned', 'running', 'succeeded', 'partial', 'failed', 'cancelled', 'interrupted', 'rolled-back'];
 
-export type OperationKind = 'snapshot.create' | 'snapshot.delete' | 'snapshot.rollback' | 'power' | 'tags';
-export const OPERATION_KINDS: readonly OperationKind[] = ['snapshot.create', 'snapshot.delete', 'snapshot.rollback', 'power', 'tags'];
+export type OperationKind = 'snapshot.create' | 'snapshot.delete' | 'snapshot.rollback' | 'power' | 'tags' | 'vm.create' | 'vm.cloud-init' | 'vm.clone';
+export const OPERATION_KINDS: readonly OperationKind[] = ['snapshot.create', 'snapshot.delete', 'snapshot.rollback', 'power', 'tags', 'vm.create', 'vm.cloud-init', 'vm.clone'];
 
 export type FrontEnd = 'tui' | 'mcp' | 'scheduler' | 'cli' | 'api';
 

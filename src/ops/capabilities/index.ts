@@ -7,6 +7,9 @@ import { snapshotCreate } from './snapshot-create.js';
 import { snapshotDelete } from './snapshot-delete.js';
 import { snapshotRollback } from './snapshot-rollback.js';
 import { tags } from './tags.js';
+import { vmCloudInit } from './vm-cloud-init.js';
+import { vmClone } from './vm-clone.js';
+import { vmCreate } from './vm-create.js';
 
 export const CAPABILITIES: { readonly [K in OperationKind]: AnyCapability } = {
   'snapshot.create': snapshotCreate,
@@ -14,6 +17,9 @@ export const CAPABILITIES: { readonly [K in OperationKind]: AnyCapability } = {
   'snapshot.rollback': snapshotRollback,
   power,
   tags,
+  'vm.create': vmCreate,
+  'vm.cloud-init': vmCloudInit,
+  'vm.clone': vmClone,
 };
 
 export function capabilityOf(kind: OperationKind): AnyCapability {
