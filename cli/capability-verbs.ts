@@ -69,6 +69,8 @@ function wrap(text: string, width: number, indent = ''): string {
 
 /** Two columns: the name, then its text wrapped beside it (a long name gets its text on the next line). */
 function columns(rows: Array<[string, string]>): string {
+  // A verb without words (create: flags only) has an empty Words table.
+  if (!rows.length) return '  (none: flags only)';
   const width = Math.min(32, Math.max(...rows.map(([a]) => a.length)));
   const pad = ' '.repeat(width + 4);
   return rows

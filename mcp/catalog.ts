@@ -4,6 +4,7 @@ import { capabilityTools } from './capability-tools.js';
 import type { AnyToolSpec } from './define-tool.js';
 import type { ToolContext } from './tool-context.js';
 import { continuationTools } from './tools/continue-operation.js';
+import { imageSourceTools } from './tools/image-sources.js';
 import { jobTools } from './tools/jobs.js';
 import { operationTools } from './tools/operations.js';
 import { snapshotTools } from './tools/snapshots.js';
@@ -11,5 +12,5 @@ import { taskTools } from './tools/tasks.js';
 import { vmTools } from './tools/vms.js';
 
 export function toolCatalog(ctx: ToolContext): AnyToolSpec[] {
-  return [...vmTools(ctx), ...snapshotTools(ctx), ...capabilityTools(ctx), ...jobTools(ctx), ...operationTools(ctx), ...continuationTools(ctx), ...taskTools(ctx)];
+  return [...vmTools(ctx), ...imageSourceTools(ctx), ...snapshotTools(ctx), ...capabilityTools(ctx), ...jobTools(ctx), ...operationTools(ctx), ...continuationTools(ctx), ...taskTools(ctx)];
 }

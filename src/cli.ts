@@ -23,6 +23,7 @@ const commands: Record<string, string> = {
   snapshot: CAPABILITY_VERBS,
   power: CAPABILITY_VERBS,
   tags: CAPABILITY_VERBS,
+  vm: CAPABILITY_VERBS,
   mcp: '../mcp/command.js',
   tui: '../tui/command.js',
 };

@@ -9,6 +9,7 @@ import type { SnapshotDeleteRequest } from './ops/capabilities/snapshot-delete.j
 import type { SnapshotRollbackRequest } from './ops/capabilities/snapshot-rollback.js';
 import type { TagRequest } from './ops/capabilities/tags.js';
 import type { Operation, OperationKind, OperationListener, RunOptions } from './ops/types.js';
+import type { ImageSourceList } from './ops/image-sources.js';
 
 // Request types come from the capabilities' schemas: one declaration, checked by the compiler.
 export type BulkSnapshotCreateRequest = SnapshotCreateRequest;
@@ -98,6 +99,8 @@ export interface MoxxieCore {
   /** A task's log: its last `limit` lines (default 500) unless `start` is given, and its state. */
   taskLog(upid: string, opts?: { limit?: number; start?: number }): Promise<TaskLog>;
   listTags(): Promise<TagCount[]>;
+  /** Templates with their disks, and per storage the importable images and ISOs (what a cloud-init create can use). */
+  listImageSources(): Promise<ImageSourceList>;
   vmsWithTag(tag: string): Promise<Vm[]>;
 
   createSnapshots(req: BulkSnapshotCreateRequest, opts?: RunOptions): Promise<Operation>;

@@ -16,6 +16,7 @@ import { continueOperation, executeOperation, resolveSelection, resumableTargets
 import type { CoreRecorder } from './recorder.js';
 import { OperationStore } from './registry.js';
 import { listSnapshots } from './snapshot-list.js';
+import { listImageSources } from './image-sources.js';
 import { readTaskLog } from './task-log.js';
 import type { FrontEnd, Operation, OperationKind, RunOptions } from './types.js';
 import { VmGate } from './vm-gate.js';
@@ -121,6 +122,7 @@ export function createCore(opts: CoreOptions): MoxxieCore & { readonly operation
     },
     taskLog: (upid, o) => readTaskLog(client, upid, o),
     listTags: async () => tagCounts(await inventory()),
+    listImageSources: async () => listImageSources(client, await inventory()),
     vmsWithTag: async (tag) => vmsWithTag(await inventory(), tag),
     createSnapshots: (req, run) => runKind('snapshot.create', req, run),
     deleteSnapshots: (req, run) => runKind('snapshot.delete', req, run),

@@ -3,14 +3,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, textOf, type Harness } from './in-memory-server.js';
 
 const ALL_TOOLS = [
-  'list_vms', 'get_vm', 'resolve_selector', 'list_nodes', 'list_tags',
+  'list_vms', 'get_vm', 'resolve_selector', 'list_nodes', 'list_tags', 'list_image_sources',
   'list_snapshots', 'create_snapshots', 'delete_snapshots', 'rollback_snapshot',
-  'power_vms', 'tag_vms',
+  'power_vms', 'tag_vms', 'create_vm', 'create_cloud_init_vm', 'clone_vm',
   'list_jobs', 'create_job', 'update_job', 'delete_job', 'trigger_job', 'list_job_runs',
   'list_operations', 'get_operation', 'cancel_operation', 'resume_operation', 'rollback_operation',
   'get_task_log',
 ];
-const READ_ONLY_TOOLS = ['list_vms', 'get_vm', 'resolve_selector', 'list_nodes', 'list_tags', 'list_snapshots', 'list_jobs', 'list_job_runs', 'list_operations', 'get_operation', 'get_task_log'];
+const READ_ONLY_TOOLS = ['list_vms', 'get_vm', 'resolve_selector', 'list_nodes', 'list_tags', 'list_image_sources', 'list_snapshots', 'list_jobs', 'list_job_runs', 'list_operations', 'get_operation', 'get_task_log'];
 const CONFIRM_GATED = ['delete_snapshots', 'rollback_snapshot', 'power_vms', 'tag_vms', 'delete_job', 'trigger_job', 'resume_operation', 'rollback_operation'];
 
 let h: Harness;

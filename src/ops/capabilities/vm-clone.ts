@@ -88,7 +88,7 @@ export const vmClone: Capability<VmCloneRequest> = {
   destructive: () => false,
   undoFailed: true,
   taskTimeoutMs: () => CREATE_TASK_TIMEOUT_MS,
-  names: { tool: 'clone_vm', verb: ['vm', 'clone'], cli: { positionalField: 'sourceVmId', aliases: { 'new-id': 'newVmId', full: 'fullClone' } } },
+  names: { tool: 'clone_vm', verb: ['vm', 'clone'], cli: { positionalField: 'sourceVmId', aliases: { 'new-id': 'newVmId', full: 'fullClone', 'memory-mb': 'memoryMB', 'disk-size-gb': 'diskSizeGB' } } },
   hints: { destructive: false, idempotent: false },
 
   async plan(input, req) {

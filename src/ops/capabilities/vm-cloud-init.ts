@@ -66,7 +66,7 @@ export const vmCloudInit: Capability<VmCloudInitRequest> = {
   destructive: () => false,
   undoFailed: true,
   taskTimeoutMs: () => CREATE_TASK_TIMEOUT_MS,
-  names: { tool: 'create_cloud_init_vm', verb: ['vm', 'create-cloud-init'] },
+  names: { tool: 'create_cloud_init_vm', verb: ['vm', 'create-cloud-init'], cli: { aliases: { 'memory-mb': 'memoryMB', 'disk-size-gb': 'diskSizeGB' } } },
   hints: { destructive: false, idempotent: false },
 
   async plan(input, req) {

@@ -131,7 +131,7 @@ export const vmCreate: Capability<VmCreateRequest> = {
   destructive: () => false,
   undoFailed: true,
   taskTimeoutMs: () => CREATE_TASK_TIMEOUT_MS,
-  names: { tool: 'create_vm', verb: ['vm', 'create'], cli: { fileRoute: { field: 'imageSource', kind: 'vm.cloud-init' } } },
+  names: { tool: 'create_vm', verb: ['vm', 'create'], cli: { fileRoute: { field: 'imageSource', kind: 'vm.cloud-init' }, aliases: { 'memory-mb': 'memoryMB', 'disk-gb': 'diskGB' } } },
   hints: { destructive: false, idempotent: false },
 
   async plan(input, req) {
