@@ -40,15 +40,12 @@ async function settled(client: PveClient, node: string, vmid: number, timeoutMs 
   }
 }
 
-/** The id this target's VM got, once its make phase chose one. */
-export const madeVmid = (t: OperationTarget, tools: PhaseTools): number | undefined => (tools.data.vmid as number | undefined) ?? (t.kind === 'new-guest' && t.spec?.assigned ? t.vmid : undefined);
-
 /**
  * Make the VM: `send(vmid)` posts the create or clone and returns its UPID. The id comes from the allocator
  * (the operator's if given); PVE's "already exists" moves to the next id; afterwards the VM must carry this
  * target's name and marker. The target shows the id as soon as it is chosen.
  */
-export function makePhase(o: { name: string; target: OperationTarget; spec: NewGuestSpec; taskType: 'qmcreate' | 'qmclone'; send(client: PveClient, vmid: number): Promise<string>; what: string }): Phase {
+export function makePhase(o: { name: string; target: OperationTarget; spec: NewGuestSpec; taskType: 'qmcreate' | 'qmclone'; send(client: PveClient, vmid: number): Promise<string>; what: string; /** The node the VM is made on (cloud-init imports where the image is). */ madeOn?: string }): Phase {
   const { target, spec } = o;
   const ours = async (tools: PhaseTools): Promise<string | undefined> => {
     const vmid = tools.data.vmid as number | undefined;
@@ -76,7 +73,7 @@ export function makePhase(o: { name: string; target: OperationTarget; spec: NewG
         },
         create: async (id) => void (await tools.awaitTask(await o.send(tools.client, id))),
       });
-      const node = (await locateVm(tools.client, vmid)) ?? spec.node;
+      const node = o.madeOn ?? spec.node;
       const problem = await ownershipProblem(tools.client, node, vmid, { name: spec.name, token: spec.token });
       if (problem) {
         // Not ours: never undo (destroy) it. The phase fails; the operator sees whose VM holds the id.
@@ -100,24 +97,23 @@ export function makePhase(o: { name: string; target: OperationTarget; spec: NewG
   };
 }
 
-/** Where the made VM is now (it may have been migrated). */
-async function where(tools: PhaseTools, target: OperationTarget): Promise<{ vmid: number; node: string }> {
-  const vmid = madeVmid(target, tools) ?? target.vmid;
-  const node = (await locateVm(tools.client, vmid)) ?? target.node;
-  return { vmid, node };
+/** The made VM: phases after make (and migrate) work on it on the target's node; a verify reads that back. */
+async function where(_tools: PhaseTools, target: OperationTarget): Promise<{ vmid: number; node: string }> {
+  return { vmid: target.vmid, node: target.node };
 }
 
 /** The made phase's data carries the id; later phases read it from the target (set by the make phase). */
-export function migratePhase(target: OperationTarget, to: string): Phase {
+export function migratePhase(target: OperationTarget, from: string, to: string): Phase {
   return {
     name: 'migrate',
     taskType: 'qmigrate',
     check: async (tools) => {
-      const { vmid, node } = await where(tools, target);
-      return node === to ? `VM ${vmid} is on ${to}` : undefined;
+      const node = await locateVm(tools.client, target.vmid);
+      return node === to ? `VM ${target.vmid} is on ${to}` : undefined;
     },
     run: async (tools) => {
-      const { vmid, node } = await where(tools, target);
+      const vmid = target.vmid;
+      const node = (await locateVm(tools.client, vmid)) ?? from;
       await tools.awaitTask(await postQemuMigrate(tools.client, node, vmid, { target: to }));
       return `moved VM ${vmid} from ${node} to ${to} (the image was imported on ${node}, which holds it)`;
     },

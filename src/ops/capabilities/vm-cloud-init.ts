@@ -143,8 +143,8 @@ export const vmCloudInit: Capability<VmCloudInitRequest> = {
         ...(req.cloudInitPassword ? { cipassword: req.cloudInitPassword } : {}),
       });
     return [
-      makePhase({ name: 'create', target, spec, taskType: 'qmcreate', send, what: 'created' }),
-      ...(spec.importNode !== spec.node ? [migratePhase(target, spec.node)] : []),
+      makePhase({ name: 'create', target, spec, taskType: 'qmcreate', send, what: 'created', madeOn: spec.importNode }),
+      ...(spec.importNode !== spec.node ? [migratePhase(target, spec.importNode, spec.node)] : []),
       ...(spec.resizeGB ? [resizePhase(target, 'scsi0', spec.resizeGB)] : []),
       ...(spec.start ? [startPhase(target)] : []),
       verifyPhase(target, spec, { running: spec.start, keys: spec.verify }),
