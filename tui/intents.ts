@@ -1,7 +1,7 @@
 // What a key (or a test) can ask the TUI to do. The keymap calls these; the controller implements them
 // by changing the store and calling the core. Components never call the core.
 import type { PowerAction } from '../src/ops/types.js';
-import type { ActionId } from './store.js';
+import type { ActionId, VmFormKind } from './store.js';
 
 export type JobIntent = 'enable' | 'disable' | 'trigger' | 'dry-run';
 
@@ -30,6 +30,7 @@ export interface Intents {
 
   beginAction(action: ActionId): void;
   beginPower(): void;
+  beginVmForm(kind: VmFormKind): void;
   pickPower(action: PowerAction): void;
   confirm(): void;
   scrollPlan(delta: number): void;

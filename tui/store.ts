@@ -13,7 +13,9 @@ export type ViewName = 'vms' | 'nodes' | 'tasks' | 'ops' | 'history' | 'jobs' | 
 /** The views Tab cycles through and `:` names. */
 export const MAIN_VIEWS: ViewName[] = ['vms', 'nodes', 'tasks', 'ops', 'history', 'jobs'];
 
-export type Mode = 'normal' | 'filter' | 'command' | 'prompt' | 'confirm' | 'power';
+export type Mode = 'normal' | 'filter' | 'command' | 'prompt' | 'confirm' | 'power' | 'form';
+/** The guided VM form: create a VM or clone a template. */
+export type VmFormKind = 'create' | 'clone';
 /** Actions that prompt for values before their plan (power has its own menu). */
 export type ActionId = 'snapshot' | 'snapshot-delete' | 'rollback' | 'tags-add' | 'tags-remove';
 
@@ -132,6 +134,8 @@ export interface TuiState {
   confirm: ConfirmState | null;
   /** VMs the power menu acts on. */
   power: number[] | null;
+  /** The VM form while it is open (its answers live in the form component). */
+  form: { kind: VmFormKind; template?: number } | null;
   status: { text: string; tone: Tone } | null;
 }
 
@@ -159,6 +163,7 @@ export function initialState(context: ContextInfo, size = { columns: 120, rows: 
     mode: 'normal',
     size,
     inventory: null,
+    form: null,
     refreshedAt: 0,
     refreshError: null,
     vmRows: [],
