@@ -489,7 +489,7 @@ export class TuiController implements Intents {
     this.actions.beginPower();
   }
 
-  /** c / C: the guided create or clone form (clone starts at the cursor VM when it is a template). */
+  /** N / L: the guided create or clone form (clone starts at the cursor VM when it is a template). */
   beginVmForm(kind: VmFormKind): void {
     const s = this.store.getState();
     const vm = s.view === 'vms' ? s.vmRows[s.pos.vms.cursor] : undefined;

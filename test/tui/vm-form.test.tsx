@@ -1,4 +1,4 @@
-// The guided VM forms (c: create, C: clone a template) over the real core against a simulator: answers through
+// The guided VM forms (N: create, L: clone a template) over the real core against a simulator: answers through
 // @inkjs/ui inputs, the plan before anything runs, then the VM in the cluster.
 import { afterEach, describe, expect, it } from 'vitest';
 import { KEY, startTui, type Harness } from './harness.js';
@@ -10,12 +10,12 @@ afterEach(async () => {
 });
 
 describe('VM forms', () => {
-  it('C on a template: clone with a cloud-init user override, plan first, then the clone in the cluster', async () => {
+  it('L on a template: clone with a cloud-init user override, plan first, then the clone in the cluster', async () => {
     t = await startTui({ vms: 30, taskDurationMs: 20 });
     await t.type(':vms id:9000 template:yes');
     await t.press(KEY.enter);
     await t.waitFor(/9000\s+ubuntu-cloud/);
-    await t.press('C');
+    await t.press('L');
     await t.waitFor(/Clone a template — step 1 of 10/);
     expect(t.frame()).toMatch(/9000 ubuntu-cloud-template \(pve1\)/);
     await t.press(KEY.enter); // template 9000
@@ -44,9 +44,9 @@ describe('VM forms', () => {
     expect(made!.status).toBe('stopped');
   });
 
-  it('c: Esc leaves the form and nothing is planned', async () => {
+  it('N: Esc leaves the form and nothing is planned', async () => {
     t = await startTui({ vms: 30, taskDurationMs: 20 });
-    await t.press('c');
+    await t.press('N');
     await t.waitFor(/Create a VM — step 1 of/);
     await t.press(KEY.esc);
     expect(t.store.getState().mode).toBe('normal');
