@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const suites = ['sim', 'client', 'select', 'ops', 'faults', 'schedule', 'history', 'mcp', 'tui', 'rest', 'backups', 'retention', 'provision', 'migration'];
+const suites = ['sim', 'client', 'select', 'ops', 'faults', 'schedule', 'history', 'mcp', 'tui', 'rest', 'backups', 'retention', 'provision', 'migration', 'lifecycle'];
 let failed = 0;
 for (const suite of suites) {
   const file = join(here, `${suite}.js`);

@@ -26,10 +26,14 @@ export function verbCommands(): string[] {
   return [...new Set([...capabilities().map((c) => c.names.verb[0]), ...Object.keys(COMPANIONS)])];
 }
 
+/** `sourceVmId` → SOURCE_VM_ID */
+const positionalWord = (field: string) => field.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase();
+
 /** `moxxie power start|stop|… SELECTOR [flags]` */
 function synopsis(shape: VerbShape): string {
   const parts = ['moxxie', ...shape.words];
   if (shape.mode) parts.push(shape.mode.values!.map((v) => v.toLowerCase()).join('|'));
+  if (shape.positional) parts.push(positionalWord(shape.positional.field));
   if (shape.selects) parts.push('SELECTOR');
   if (shape.word) parts.push(shape.word.field.toUpperCase());
   if (shape.rest) parts.push(`${shape.rest.field.toUpperCase().replace(/S$/, '')}…`);
@@ -80,6 +84,7 @@ function helpText(shape: VerbShape): string {
   const c = shape.capability;
   const words: Array<[string, string]> = [];
   if (shape.mode) words.push([shape.mode.values!.map((v) => v.toLowerCase()).join('|'), `${shape.mode.description ?? 'what to do'} [field ${shape.mode.field}, any case]`]);
+  if (shape.positional) words.push([positionalWord(shape.positional.field), `${shape.positional.description ?? ''} [field ${shape.positional.field}]`]);
   if (shape.selects) words.push(['SELECTOR', `which VMs, one word (quote it): id:8200-8209, name:web-*, 'tag:(env-prod AND NOT always-on)', node:pve2, all [field ${SELECTION_FIELD}]`]);
   if (shape.word) words.push([shape.word.field.toUpperCase(), `${shape.word.description ?? 'the word after the verb'} (or --${shape.word.flag}) [field ${shape.word.field}]`]);
   if (shape.rest) words.push([`${shape.rest.field.toUpperCase().replace(/S$/, '')}…`, `${shape.rest.description ?? 'the words after the selector'} [field ${shape.rest.field}]`]);
@@ -184,7 +189,7 @@ async function execute(shape: VerbShape, session: MoxxieSession, request: Record
   return op.status === 'succeeded' || op.status === 'planned' ? 0 : 1;
 }
 
-async function runVerb(shape: VerbShape, argv: string[]): Promise<number> {
+async function runVerb(shape: VerbShape, argv: string[], bodyRead?: Record<string, unknown>): Promise<number> {
   const name = `moxxie ${shape.words.join(' ')}`;
   let request: Record<string, unknown>;
   let line;
@@ -196,7 +201,10 @@ async function runVerb(shape: VerbShape, argv: string[]): Promise<number> {
     }
     const contextProblem = contextChoiceProblem(line);
     if (contextProblem) throw new UsageError(contextProblem);
-    const body = line.file !== undefined ? await readBody(line.file) : undefined;
+    const body = bodyRead ?? (line.file !== undefined ? await readBody(line.file) : undefined);
+    // One verb for two bodies (vm create: POST /vms or /vms/cloud-init): a field of the body tells them apart.
+    const route = shape.capability.names.cli?.fileRoute;
+    if (route && body && body[route.field] !== undefined && CAPABILITIES[route.kind]) return runVerb(verbShape(CAPABILITIES[route.kind]), argv, body);
     request = buildRequest(shape, line, body);
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;

@@ -50,6 +50,8 @@ export interface VerbShape {
   rest?: FieldFlag;
   /** A text field that may also be given as the one word after the verb (drain's NODE); it stays a flag too. */
   word?: FieldFlag;
+  /** A scalar field given as the first word (names.cli.positionalField), e.g. clone's SOURCE_VM_ID. */
+  positional?: FieldFlag;
   /** The request fields given as flags (not the selection, the mode or the rest words). */
   flags: FieldFlag[];
   /** Whether the request has a selection (a SELECTOR word); create, download and drain plan from flags alone. */
@@ -88,11 +90,13 @@ export function verbShape(capability: AnyCapability): VerbShape {
   const flags: FieldFlag[] = [];
   let mode: FieldFlag | undefined;
   let rest: FieldFlag | undefined;
+  let positional: FieldFlag | undefined;
   for (const [field, schema] of Object.entries(shape)) {
     const f = fieldFlag(field, schema, aliasesOf(field));
     if (field === SELECTION_FIELD) continue;
     if (field === cli.modeField) mode = f;
     else if (field === cli.restField) rest = f;
+    else if (field === cli.positionalField) positional = f;
     else flags.push(f);
   }
   if (cli.modeField && mode?.type !== 'enum') throw new Error(`${capability.kind}: modeField '${cli.modeField}' must be an enum field of its request`);
@@ -107,7 +111,7 @@ export function verbShape(capability: AnyCapability): VerbShape {
       taken.add(name);
     }
   }
-  return { capability, words: capability.names.verb, mode, rest, word, flags, selects: SELECTION_FIELD in shape };
+  return { capability, words: capability.names.verb, mode, rest, word, positional, flags, selects: SELECTION_FIELD in shape };
 }
 
 /** What the command line said, before the words are mapped to fields. */
@@ -257,6 +261,12 @@ export function buildRequest(shape: VerbShape, line: CommandLine, body: Record<s
       if (first === undefined) throw new UsageError(`say what to do first: ${verb} ${modes} SELECTOR …`);
       enumValue(mode, first, mode.field); // throws, naming the nearest
     }
+  }
+  if (shape.positional && words.length) {
+    const word = words.shift()!;
+    const p = shape.positional;
+    fromLine[p.field] = p.type === 'number' ? numberValue(p.field, word) : word;
+    givenAs[p.field] = `the word '${word}'`;
   }
   const selector = shape.selects ? words.shift() : undefined;
   if (selector !== undefined) {

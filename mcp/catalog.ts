@@ -6,6 +6,7 @@ import type { ToolContext } from './tool-context.js';
 import { backupTools } from './tools/backups.js';
 import { clusterTools } from './tools/cluster.js';
 import { continuationTools } from './tools/continue-operation.js';
+import { imageSourceTools } from './tools/image-sources.js';
 import { jobTools } from './tools/jobs.js';
 import { migrationTools } from './tools/migration.js';
 import { operationTools } from './tools/operations.js';
@@ -16,5 +17,5 @@ import { taskTools } from './tools/tasks.js';
 import { vmTools } from './tools/vms.js';
 
 export function toolCatalog(ctx: ToolContext): AnyToolSpec[] {
-  return [...vmTools(ctx), ...storageTools(ctx), ...snapshotTools(ctx), ...backupTools(ctx), ...retentionTools(ctx), ...capabilityTools(ctx), ...migrationTools(ctx), ...jobTools(ctx), ...operationTools(ctx), ...continuationTools(ctx), ...taskTools(ctx), ...clusterTools(ctx)];
+  return [...vmTools(ctx), ...imageSourceTools(ctx), ...storageTools(ctx), ...snapshotTools(ctx), ...backupTools(ctx), ...retentionTools(ctx), ...capabilityTools(ctx), ...migrationTools(ctx), ...jobTools(ctx), ...operationTools(ctx), ...continuationTools(ctx), ...taskTools(ctx), ...clusterTools(ctx)];
 }

@@ -15,6 +15,7 @@ import type { MigrationCheck } from './ops/migration/precondition.js';
 import type { Operation, OperationKind, OperationListener, RunOptions } from './ops/types.js';
 import type { BackupFilter, BackupListReport } from './ops/backup-list.js';
 import type { RetentionPreview, RetentionQuery } from './ops/retention/candidates.js';
+import type { ImageSourceList } from './ops/image-sources.js';
 
 // Request types come from the capabilities' schemas: one declaration, checked by the compiler.
 export type BulkSnapshotCreateRequest = SnapshotCreateRequest;
@@ -110,6 +111,8 @@ export interface MoxxieCore {
   planCluster(spec: ClusterSpec, settings?: PlacementConfig): Promise<ClusterPlan>;
   /** PVE's migration precondition for a VM and a target node, summed up (allowed or why not, local disks, online or offline). */
   checkMigration(vmid: number, target: string, opts?: { force?: boolean; withLocalDisks?: boolean }): Promise<MigrationCheck>;
+  /** Templates with their disks, and per storage the importable images and ISOs (what a cloud-init create can use). */
+  listImageSources(): Promise<ImageSourceList>;
   vmsWithTag(tag: string): Promise<Vm[]>;
   /** A retention policy's preview: every backup marked keep / remove / protected with its rule, cross-checked against PVE's prunebackups. */
   retentionCandidates(query: RetentionQuery): Promise<RetentionPreview>;

@@ -22,6 +22,7 @@ import { OperationDetailView } from './components/OperationDetailView.js';
 import { TaskLogView } from './components/TaskLogView.js';
 import { TasksView } from './components/TasksView.js';
 import { VmTable } from './components/VmTable.js';
+import { VmForm } from './components/VmForm.js';
 import type { TuiController } from './controller.js';
 import { drawnRows, MIN_COLUMNS, MIN_ROWS, screenLayout } from './layout.js';
 import { useTui, type TuiStore, type ViewName } from './store.js';
@@ -48,6 +49,7 @@ export function App({ store, controller }: { store: TuiStore; controller: TuiCon
   const view = useTui(store, (s) => s.view);
   const confirming = useTui(store, (s) => s.mode === 'confirm');
   const migrating = useTui(store, (s) => s.mode === 'migrate');
+  const formOpen = useTui(store, (s) => s.mode === 'form');
   const size = useTui(store, (s) => s.size);
   const tooSmall = useTui(store, (s) => screenLayout(s).tooSmall);
   const bodyRows = useTui(store, (s) => screenLayout(s).bodyRows);
@@ -83,7 +85,15 @@ export function App({ store, controller }: { store: TuiStore; controller: TuiCon
     <Box flexDirection="column" width={size.columns} height={drawnRows(size.rows)}>
       <Header store={store} />
       <Box flexDirection="column" height={bodyRows} overflowY="hidden" flexShrink={0}>
-        {confirming ? <PlanDialog store={store} /> : migrating ? <MigratePicker store={store} controller={controller} /> : <Body store={store} />}
+        {formOpen ? (
+          <VmForm store={store} onDone={(kind, request) => controller.submitVmForm(kind, request)} onCancel={() => controller.cancelVmForm()} />
+        ) : confirming ? (
+          <PlanDialog store={store} />
+        ) : migrating ? (
+          <MigratePicker store={store} controller={controller} />
+        ) : (
+          <Body store={store} />
+        )}
       </Box>
       <OperationPane store={store} />
       <StatusLine store={store} />

@@ -138,6 +138,12 @@ export class ActionFlow {
     void this.plan({ title: `${labelOf('power', request)} ${this.targetsLabel(ids)}`, kind: 'power', request, run: (dryRun) => core.power({ ...request, dryRun }, { frontEnd: 'tui' }) });
   }
 
+  /** A request from a form (create, clone): planned through the core, shown, run once confirmed. */
+  planFormRequest(kind: OperationKind, request: Record<string, unknown>): void {
+    const core = this.session().core;
+    void this.plan({ title: labelOf(kind, request), kind, request: request as BulkOptions, run: (dryRun) => core.run(kind, { ...request, dryRun }, { frontEnd: 'tui' }) });
+  }
+
   /** Enter in a prompt: the next field, or the plan once every field is filled. */
   submitPrompt(): void {
     const p = this.store.getState().prompt;

@@ -13,7 +13,7 @@ import { activeScopes, findBinding } from './keymap.js';
 import { chordsOf, typedText, type Chord } from './keys.js';
 import { listRowsFor, pageSize } from './layout.js';
 import { jobRows, liveOpRows, nodeRows, opDetailOf, opTargetRows, pastOpRows, rowCount, taskRows } from './rows.js';
-import { deriveVmRows, initialState, MAIN_VIEWS, say, type ActionId, type TuiState, type TuiStore, type ViewName } from './store.js';
+import { deriveVmRows, initialState, MAIN_VIEWS, say, type ActionId, type TuiState, type TuiStore, type ViewName, type VmFormKind } from './store.js';
 import { loadProvisionPlan } from './provision-plan.js';
 import { Sync, type TuiSession } from './sync.js';
 import { clamp, keepScreenLine, scrollFor } from './view-window.js';
@@ -542,6 +542,23 @@ export class TuiController implements Intents {
 
   beginPower(): void {
     this.actions.beginPower();
+  }
+
+  /** N / L: the guided create or clone form (clone starts at the cursor VM when it is a template). */
+  beginVmForm(kind: VmFormKind): void {
+    const s = this.store.getState();
+    const vm = s.view === 'vms' ? s.vmRows[s.pos.vms.cursor] : undefined;
+    this.store.setState({ mode: 'form', form: { kind, template: vm?.template ? vm.vmid : undefined }, status: null });
+  }
+
+  /** The form's answer: its plan through the core, then the usual confirmation. */
+  submitVmForm(kind: VmFormKind, request: Record<string, unknown>): void {
+    this.store.setState({ mode: 'normal', form: null });
+    this.actions.planFormRequest(kind === 'clone' ? 'vm.clone' : 'vm.create', request);
+  }
+
+  cancelVmForm(): void {
+    this.store.setState({ mode: 'normal', form: null, status: null });
   }
 
   pickPower(action: PowerAction): void {

@@ -1,7 +1,7 @@
 // What a key (or a test) can ask the TUI to do. The keymap calls these; the controller implements them
 // by changing the store and calling the core. Components never call the core.
 import type { PowerAction } from '../src/ops/types.js';
-import type { ActionId } from './store.js';
+import type { ActionId, VmFormKind } from './store.js';
 
 export type JobIntent = 'enable' | 'disable' | 'trigger' | 'dry-run';
 export type BackupIntent = 'protect' | 'delete';
@@ -31,6 +31,7 @@ export interface Intents {
 
   beginAction(action: ActionId): void;
   beginPower(): void;
+  beginVmForm(kind: VmFormKind): void;
   pickPower(action: PowerAction): void;
   /** The migration target picker for the marked VMs (or the cursor VM), and a pick from it. */
   beginMigrate(): void;

@@ -50,6 +50,8 @@ export const KEYMAP: readonly Binding[] = [
   { id: 'sort', keys: ['o'], scopes: ['vms'], label: 'sort', description: 'sort by the next column: id, name, node, status, cpu, mem', footer: true, run: (c) => c.cycleSort() },
   { id: 'sort-reverse', keys: ['O'], scopes: ['vms'], label: 'reverse', description: 'reverse the sort order', run: (c) => c.reverseSort() },
 
+  { id: 'vm-create', keys: ['N'], scopes: ['vms'], label: 'new VM', description: 'create VMs: a form (node, name, cores, memory, disk, network, start); plan first', mutating: true, run: (c) => c.beginVmForm('create') },
+  { id: 'vm-clone', keys: ['L'], scopes: ['vms'], label: 'clone', description: 'clone a template (the cursor one): a form with cloud-init and size; plan first', mutating: true, run: (c) => c.beginVmForm('clone') },
   { id: 'snapshot', keys: ['s'], scopes: VM_ACTIONS, label: 'snapshot', description: 'snapshot the marked VMs (or the cursor VM): name template and TTL', mutating: true, footer: true, run: (c) => c.beginAction('snapshot') },
   { id: 'power', keys: ['p'], scopes: VM_ACTIONS, label: 'power', description: 'power menu: start, shutdown, stop, reboot, suspend, resume', mutating: true, footer: true, run: (c) => c.beginPower() },
   { id: 'tags-add', keys: ['t'], scopes: VM_ACTIONS, label: 'tag+', description: 'add tags', mutating: true, footer: true, run: (c) => c.beginAction('tags-add') },
@@ -143,6 +145,8 @@ export function activeScopes(mode: Mode, view: ViewName): Scope[] {
   if (mode === 'confirm') return ['confirm', 'always'];
   if (mode === 'power') return ['power', 'always'];
   if (mode === 'migrate') return ['migrate', 'always'];
+  // The form's @inkjs/ui inputs read the keys themselves.
+  if (mode === 'form') return ['always'];
   if (view === 'help') return ['help', 'global', 'always'];
   const own: Scope[] = view === 'vms' || view === 'detail' || view === 'nodes' || view === 'jobs' || view === 'retention' || view === 'storage' || view === 'backups' ? [view] : view === 'ops' || view === 'history' || view === 'operation' ? ['operations'] : [];
   return [...own, ...(LIST_VIEWS.includes(view) ? (['list'] as Scope[]) : []), 'global', 'always'];

@@ -17,7 +17,9 @@ export type ViewName = 'vms' | 'nodes' | 'tasks' | 'ops' | 'history' | 'jobs' | 
 /** The views Tab cycles through and `:` names. */
 export const MAIN_VIEWS: ViewName[] = ['vms', 'nodes', 'tasks', 'ops', 'history', 'jobs', 'storage'];
 
-export type Mode = 'normal' | 'filter' | 'command' | 'prompt' | 'confirm' | 'power' | 'migrate';
+export type Mode = 'normal' | 'filter' | 'command' | 'prompt' | 'confirm' | 'power' | 'migrate' | 'form';
+/** The guided VM form: create a VM or clone a template. */
+export type VmFormKind = 'create' | 'clone';
 /** Actions that prompt for values before their plan (power has its own menu). */
 export type ActionId = 'snapshot' | 'snapshot-delete' | 'rollback' | 'tags-add' | 'tags-remove' | 'vm-delete' | 'resize' | 'ssh-keys' | 'vm-set' | 'vm-template' | 'download' | 'backup' | 'restore';
 
@@ -146,6 +148,8 @@ export interface TuiState {
   retention: RetentionViewState | null;
   /** The migration target picker (m): the VMs and, per node, its load and PVE's precondition per VM. */
   migrate: MigratePick | null;
+  /** The VM form while it is open (its answers live in the form component). */
+  form: { kind: VmFormKind; template?: number } | null;
   status: { text: string; tone: Tone } | null;
 }
 
@@ -195,6 +199,7 @@ export function initialState(context: ContextInfo, size = { columns: 120, rows: 
     mode: 'normal',
     size,
     inventory: null,
+    form: null,
     refreshedAt: 0,
     refreshError: null,
     vmRows: [],

@@ -109,6 +109,8 @@ export interface Capability<R extends object = Record<string, unknown>> {
   plan(input: PlanInput, request: R): Plan | Promise<Plan>;
   /** The phases of one target, rebuilt from its plain `spec` (so a later process can resume or undo them). */
   phases(target: OperationTarget, request: R): Phase[];
+  /** A target that fails is undone at once (create, clone): what it makes exists only if every phase succeeded. */
+  undoFailed?: boolean;
   /** What a target's step holds while it runs (default: its guest and its node). */
   resources?(target: OperationTarget, request: R): TargetResources;
   /**
@@ -128,6 +130,10 @@ export interface CliWords {
   restField?: string;
   /** A text field that takes the one word after the verb (drain's `node`: `moxxie node drain pve2`). */
   wordField?: string;
+  /** `--file` with this field holds the body of another capability (`vm create --file` takes a cloud-init body: imageSource). */
+  fileRoute?: { field: string; kind: OperationKind };
+  /** A scalar field taken from the first word after the verb (`moxxie vm clone 9000`: sourceVmId), for a capability without a selector. */
+  positionalField?: string;
   /** Short flag names: { name: 'snapshotName' } makes --name mean --snapshot-name. */
   aliases?: Record<string, string>;
 }

@@ -19,6 +19,7 @@ import { OperationStore } from './registry.js';
 import { checkMigration } from './migration/precondition.js';
 import { listSnapshots } from './snapshot-list.js';
 import { listBackupsReport } from './backup-list.js';
+import { listImageSources } from './image-sources.js';
 import { readTaskLog } from './task-log.js';
 import { previewRetention, retentionQuerySchema } from './retention/candidates.js';
 import { parseRequest } from './request-schema.js';
@@ -130,6 +131,7 @@ export function createCore(opts: CoreOptions): MoxxieCore & { readonly operation
     listBackups: async (filter, o = {}) => listBackupsReport(client, await inventory(o), filter),
     planCluster: async (spec, settings) => (await planClusterOn(client, spec, settings)).plan,
     checkMigration: async (vmid, target, o) => checkMigration(client, await inventory(), vmid, target, o),
+    listImageSources: async () => listImageSources(client, await inventory()),
     vmsWithTag: async (tag) => vmsWithTag(await inventory(), tag),
     retentionCandidates: async (query) => previewRetention(client, await inventory(), parseRequest(retentionQuerySchema, query)),
     listStorages: async (q = {}) => storageRows(await inventory(), q),

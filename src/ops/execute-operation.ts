@@ -18,6 +18,7 @@ import type { OperationStore } from './registry.js';
 import { parseRequest } from './request-schema.js';
 import { recordableRequest } from './request-record.js';
 import { finalStatus, runPlan, runUndo, summarise } from './runner.js';
+import { undoFailedTargets } from './undo-failed.js';
 import type { FrontEnd, Operation, OperationEvent, OperationTarget, PhaseRecord, RunOptions } from './types.js';
 import type { VmGate } from './vm-gate.js';
 import { inProcessVmids, type VmidAllocator } from './vmid-allocator.js';
@@ -234,6 +235,7 @@ async function drive(
           lockRetryDelayMs: deps.lockRetryDelayMs,
           resume: mode === 'resume',
         });
+        if (capability.undoFailed && !cancel.signal.aborted) await undoFailedTargets(op, shared);
       }
     } finally {
       run.signal?.removeEventListener('abort', onCallerAbort);

@@ -63,7 +63,10 @@ export type OperationKind =
   | 'storage.download'
   | 'migrate'
   | 'node.drain'
-  | 'node.undrain';
+  | 'node.undrain'
+  | 'vm.create'
+  | 'vm.cloud-init'
+  | 'vm.clone';
 export const OPERATION_KINDS: readonly OperationKind[] = [
   'snapshot.create',
   'snapshot.delete',
@@ -87,6 +90,9 @@ export const OPERATION_KINDS: readonly OperationKind[] = [
   'migrate',
   'node.drain',
   'node.undrain',
+  'vm.create',
+  'vm.cloud-init',
+  'vm.clone',
 ];
 
 export type FrontEnd = 'tui' | 'mcp' | 'scheduler' | 'cli' | 'api';

@@ -132,16 +132,16 @@ export function createVmidAllocator(opts: VmidAllocatorOptions = {}): VmidAlloca
         }
         return { vmid: id, release: once(release) };
       }
-      // PVE's offer is free as of now; any id above it must be asked about one by one.
+      // PVE's offer is where the search starts. Every candidate is asked about again once it is held: between
+      // nextid and the hold, another moxxie may have reserved, created and released that very id.
       const offered = await getClusterNextid(client);
       let candidate = Math.max(offered, range.min, (o.after ?? 0) + 1);
-      let askPve = candidate !== offered;
-      for (let tried = 0; tried < maxCandidates; tried++, candidate++, askPve = true) {
+      for (let tried = 0; tried < maxCandidates; tried++, candidate++) {
         if (candidate > range.max) break;
         const release = await hold(client, candidate);
         if (!release) continue;
         try {
-          if (askPve && !(await freeInPve(client, candidate))) {
+          if (!(await freeInPve(client, candidate))) {
             await release();
             continue;
           }

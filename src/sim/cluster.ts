@@ -117,7 +117,7 @@ export class SimCluster {
   }
 
   nameOf(vm: SimVmRecord): string {
-    return String(vm.type === 'lxc' ? (vm.config.hostname ?? `CT${vm.vmid}`) : (vm.config.name ?? `VM${vm.vmid}`));
+    return String(vm.type === 'lxc' ? (vm.config.hostname ?? `CT${vm.vmid}`) : (vm.config.name ?? `VM ${vm.vmid}`));
   }
 
   /** SHA1 over a canonical config text, including the pending section, as PVE's digest covers the whole file. */

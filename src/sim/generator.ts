@@ -84,17 +84,22 @@ export function generateCluster(opts: GeneratorOptions): GeneratedCluster {
   const rand = prng(opts.seed);
   const nodes: SimNodeRecord[] = [];
   for (let i = 1; i <= Math.max(1, opts.nodes); i++) {
-    nodes.push({ node: `pve${i}`, online: true, maxcpu: 32, maxmem: 256 * GiB, maxdisk: 100 * GiB, bootedAt: opts.now - 86400 * (10 + i) });
+    // The seed's examples use bridges vmbr0, workshop and wsdc1up; the uplink bridge exists on the first two nodes only.
+    const bridges = i <= 2 ? ['vmbr0', 'workshop', 'wsdc1up'] : ['vmbr0', 'workshop'];
+    nodes.push({ node: `pve${i}`, online: true, maxcpu: 32, maxmem: 256 * GiB, maxdisk: 100 * GiB, bootedAt: opts.now - 86400 * (10 + i), bridges });
   }
   const storages: SimStorageRecord[] = [
     { storage: 'local', type: 'dir', content: ['iso', 'vztmpl', 'backup', 'import'], shared: false, total: 100 * GiB, path: '/var/lib/vz' },
     { storage: 'local-zfs', type: 'zfspool', content: ['images', 'rootdir'], shared: false, total: 2000 * GiB },
     { storage: 'backup-nfs', type: 'nfs', content: ['backup'], shared: true, total: 8000 * GiB, path: '/mnt/pve/backup-nfs' },
     { storage: 'util-iso', type: 'nfs', content: ['iso', 'import', 'vztmpl'], shared: true, total: 500 * GiB, path: '/mnt/pve/util-iso' },
+    // Shared VM disks: cross-node clones and migrations onto shared storage.
+    { storage: 'ceph-vm', type: 'rbd', content: ['images'], shared: true, total: 4000 * GiB },
   ];
   const volumes: SimVolumeRecord[] = [
     { volid: 'util-iso:iso/debian-12.7.0-amd64-netinst.iso', storage: 'util-iso', content: 'iso', format: 'iso', size: 660 * 1024 ** 2, ctime: opts.now - 86400 * 40 },
     { volid: 'util-iso:import/debian-12-generic-amd64.qcow2', storage: 'util-iso', content: 'import', format: 'qcow2', size: 2 * GiB, ctime: opts.now - 86400 * 30 },
+    { volid: 'util-iso:import/debian-12-cloud.qcow2', storage: 'util-iso', content: 'import', format: 'qcow2', size: 2 * GiB, ctime: opts.now - 86400 * 30 },
     { volid: 'util-iso:import/talos-amd64.qcow2', storage: 'util-iso', content: 'import', format: 'qcow2', size: GiB, ctime: opts.now - 86400 * 20 },
     { volid: 'util-iso:iso/talos-v1.8.3-amd64.iso', storage: 'util-iso', content: 'iso', format: 'iso', size: 100 * 1024 ** 2, ctime: opts.now - 86400 * 20 },
     { volid: 'util-iso:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst', storage: 'util-iso', content: 'vztmpl', format: 'tzst', size: 120 * 1024 ** 2, ctime: opts.now - 86400 * 50 },
@@ -148,6 +153,41 @@ export function generateCluster(opts: GeneratorOptions): GeneratedCluster {
       });
     }
     fixed = vms.length;
+    // The template the seed's clone examples name (after `fixed`, and built without the generator's random
+    // numbers, so every other guest keeps its id, name and node).
+    add({
+      vmid: 9000,
+      node: nodes[0].node,
+      type: 'qemu',
+      state: 'stopped',
+      snapshots: [],
+      cpuLoad: 0,
+      memLoad: 0,
+      config: {
+        name: 'ubuntu-cloud-template',
+        memory: '2048',
+        cores: 2,
+        sockets: 1,
+        cpu: 'x86-64-v2-AES',
+        ostype: 'l26',
+        scsihw: 'virtio-scsi-single',
+        scsi0: 'local-zfs:base-9000-disk-0,iothread=1,size=3G',
+        ide2: 'local-zfs:vm-9000-cloudinit,media=cdrom',
+        net0: 'virtio=BC:24:11:90:00:01,bridge=vmbr0,firewall=1',
+        boot: 'order=scsi0;net0',
+        agent: 'enabled=1',
+        ciuser: 'ubuntu',
+        ipconfig0: 'ip=dhcp',
+        serial0: 'socket',
+        vga: 'serial0',
+        template: 1,
+        tags: 'template',
+        description: 'Ubuntu 24.04 cloud image template',
+        meta: 'creation-qemu=9.0.2,ctime=1700000000',
+        smbios1: 'uuid=5f0c3c1e-9000-4d2a-8a7e-000000009000',
+        vmgenid: '7d3b1e2a-9000-4c11-9a2b-000000009000',
+      },
+    });
   }
 
   let vmid = 100;

@@ -43,6 +43,8 @@ export interface SimNodeRecord {
   maxmem: number;
   maxdisk: number;
   bootedAt: number;
+  /** Linux bridges the node has (a NIC on another fails at start); absent = every bridge (states saved before bridges were modelled). */
+  bridges?: string[];
 }
 
 export interface SimStorageRecord {

@@ -16,6 +16,8 @@ export interface TaskWorker {
   unlock(vm: SimVmRecord): void;
   /** Runs `body` while holding a named exclusive lock (e.g. vzdump's per-node global lock). */
   exclusive<T>(key: string, onWait: () => void, body: () => Promise<T>): Promise<T>;
+  /** As exclusive, but a wait longer than `timeoutMs` fails the task with `timeoutText` (a flock timeout). */
+  exclusiveWithin<T>(key: string, timeoutMs: number, timeoutText: string, body: () => Promise<T>): Promise<T>;
 }
 
 export interface TaskSpec {
@@ -172,6 +174,30 @@ export class TaskEngine {
           if (prev) {
             onWait();
             await prev;
+          }
+          if (run.task.status !== 'running') throw new TaskInterrupted();
+          return await body();
+        } finally {
+          release();
+          if (engine.exclusiveTails.get(key) === tail) engine.exclusiveTails.delete(key);
+        }
+      },
+      exclusiveWithin: async (key, timeoutMs, timeoutText, body) => {
+        // Waiters form a queue of holders; one that gives up leaves the queue without holding.
+        const prev = engine.exclusiveTails.get(key);
+        let release!: () => void;
+        const mine = new Promise<void>((r) => (release = r));
+        const tail = (prev ?? Promise.resolve()).then(() => mine);
+        engine.exclusiveTails.set(key, tail);
+        try {
+          if (prev) {
+            let timer: NodeJS.Timeout | undefined;
+            const gaveUp = await Promise.race([
+              prev.then(() => false),
+              new Promise<boolean>((r) => (timer = setTimeout(() => r(true), timeoutMs))),
+            ]);
+            clearTimeout(timer);
+            if (gaveUp) throw new SimTaskError(timeoutText);
           }
           if (run.task.status !== 'running') throw new TaskInterrupted();
           return await body();

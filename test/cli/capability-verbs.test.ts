@@ -59,7 +59,7 @@ describe('capability verbs: help from the registry', SLOW, () => {
       expect(text).toContain(c.title);
       const cli = c.names.cli ?? {};
       for (const [field, schema] of Object.entries((c.schema as unknown as z.ZodObject).shape as Record<string, z.ZodType>)) {
-        if (field === 'vmSelectors' || field === cli.modeField || field === cli.restField) {
+        if (field === 'vmSelectors' || field === cli.modeField || field === cli.restField || field === cli.positionalField) {
           expect(text).toContain(`[field ${field}`);
           continue;
         }

@@ -49,7 +49,7 @@ describe('fetchInventory', () => {
       });
     }
     expect(inv.vms.filter((v) => v.type === 'lxc').map((v) => v.vmid)).toEqual([300, 301, 302]);
-    expect(inv.vms.filter((v) => v.template).map((v) => v.vmid)).toEqual([9001, 9002]);
+    expect(inv.vms.filter((v) => v.template).map((v) => v.vmid)).toEqual([9000, 9001, 9002]);
 
     expect(inv.nodes.map((n) => [n.node, n.status])).toEqual(sim.state.nodes().map((n) => [n.node, n.online ? 'online' : 'offline']));
     expect(inv.nodes.every((n) => n.maxcpu > 0 && n.maxmem > 0)).toBe(true);

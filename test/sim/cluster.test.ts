@@ -118,7 +118,7 @@ describe('generated inventory', () => {
     expect(c.vms.some((v) => v.config.protection === 1)).toBe(true);
     expect(c.vms.some((v) => v.snapshots.some((s) => s.description.endsWith('(TTL: 24h)')))).toBe(true);
     expect(c.volumes.some((v) => v.content === 'backup' && v.storage === 'backup-nfs')).toBe(true);
-    expect(c.storages.map((s) => s.storage).sort()).toEqual(['backup-nfs', 'local', 'local-zfs', 'util-iso']);
+    expect(c.storages.map((s) => s.storage).sort()).toEqual(['backup-nfs', 'ceph-vm', 'local', 'local-zfs', 'util-iso']);
     expect(c.vms.every((v) => c.nodes.some((n) => n.node === v.node))).toBe(true);
     // Names are valid DNS names, as PVE requires.
     expect(c.vms.filter((v) => v.type === 'qemu').every((v) => /^[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?$/.test(String(v.config.name)))).toBe(true);

@@ -291,10 +291,11 @@ describe('clone', () => {
     expect(sim.state.vm(5002)).toBeUndefined();
   });
 
-  it('fails a linked clone of a normal VM in the task and removes the half-made VM', async () => {
+  it('refuses a linked clone of a normal VM before forking (a synchronous 500), making nothing', async () => {
     const vm = pick(() => true);
-    const t = await run(a.data<string>(a.post(`${base(vm)}/clone`, { newid: '5003', full: '0' })));
-    expect(t.exitstatus).toBe("Linked clone feature is not supported for drive 'scsi0'");
+    const res = await a.post(`${base(vm)}/clone`, { newid: '5003', full: '0' });
+    expect(res.status).toBe(500);
+    expect(res.statusText).toBe("Linked clone feature is not supported for drive 'scsi0'");
     expect(sim.state.vm(5003)).toBeUndefined();
   });
 });
@@ -319,8 +320,10 @@ describe('create and destroy', () => {
   });
 
   it('refuses import-from a volume local to another node, a taken VMID and a storage without images', async () => {
-    const remote = await a.post('/nodes/pve2/qemu', { vmid: '5101', scsi0: 'local-zfs:0,import-from=local-zfs:base-9001-disk-0' });
-    expect(remote.statusText).toBe("volume 'local-zfs:base-9001-disk-0' does not exist");
+    // The source is read inside the task: a volume this node cannot see fails it, and the VM is removed again.
+    const remote = await run(a.data<string>(a.post('/nodes/pve2/qemu', { vmid: '5101', scsi0: 'local-zfs:0,import-from=local-zfs:base-9001-disk-0' })));
+    expect(remote.exitstatus).toBe("cannot import from 'local-zfs:base-9001-disk-0' - could not get size of local-zfs:base-9001-disk-0");
+    expect(sim.state.vm(5101)).toBeUndefined();
     const shared = await a.post('/nodes/pve2/qemu', { vmid: '5102', scsi0: 'local-zfs:0,import-from=util-iso:import/debian-12-generic-amd64.qcow2', start: '1' });
     await waitTask(sim, shared.body!.data as string);
     expect(sim.state.vm(5102)).toMatchObject({ node: 'pve2', status: 'running' });

@@ -28,7 +28,7 @@ type Volume = { volid: string; content: string; vmid?: number; notes?: string; p
 describe('storages', () => {
   it('lists the cluster storage configuration and filters it by type', async () => {
     const all = await a.data<Array<{ storage: string; type: string; shared?: number }>>(a.get('/storage'));
-    expect(all.map((s) => s.storage).sort()).toEqual(['backup-nfs', 'local', 'local-zfs', 'util-iso']);
+    expect(all.map((s) => s.storage).sort()).toEqual(['backup-nfs', 'ceph-vm', 'local', 'local-zfs', 'util-iso']);
     expect((await a.data<Array<{ storage: string }>>(a.get('/storage?type=nfs'))).map((s) => s.storage).sort()).toEqual(['backup-nfs', 'util-iso']);
   });
 

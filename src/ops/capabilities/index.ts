@@ -23,6 +23,9 @@ import { storageDownload } from './storage-download.js';
 import { vmDelete } from './vm-delete.js';
 import { vmSet } from './vm-set.js';
 import { vmTemplate } from './vm-template.js';
+import { vmCloudInit } from './vm-cloud-init.js';
+import { vmClone } from './vm-clone.js';
+import { vmCreate } from './vm-create.js';
 
 export const CAPABILITIES: { readonly [K in OperationKind]: AnyCapability } = {
   'snapshot.create': snapshotCreate,
@@ -47,6 +50,9 @@ export const CAPABILITIES: { readonly [K in OperationKind]: AnyCapability } = {
   migrate,
   'node.drain': nodeDrain,
   'node.undrain': nodeUndrain,
+  'vm.create': vmCreate,
+  'vm.cloud-init': vmCloudInit,
+  'vm.clone': vmClone,
 };
 
 export function capabilityOf(kind: OperationKind): AnyCapability {

@@ -6,6 +6,10 @@ import type { SimConfig, SimVmRecord } from '../model.js';
 import { DRIVE_RE, configValue, driveSize, formatSize, isCdrom, isCloudinit, volidOf } from '../vm-config.js';
 import { bool, isRootUser, nowSec, requirePriv, rootOnly, str, taskUser, vmidOf, type HandlerTable } from './context.js';
 import { restoreQemu } from './qemu-restore.js';
+import { addCreateDefaults, assertBridges, canonicalConfig, checkImportDrives, importDriveKeys, importFailure, renewCloneIds } from '../new-vm-config.js';
+
+/** PVE's flock timeout on a VM's config lock file (lock_config_*): a clone waiting longer for its source fails. */
+export const CONFIG_FLOCK_TIMEOUT_MS = 10_000;
 
 /** Parameters of POST /nodes/{node}/qemu that are not VM options. */
 const CREATE_CONTROL = new Set(['node', 'vmid', 'archive', 'pool', 'start', 'storage', 'force', 'unique', 'bwlimit', 'live-restore', 'import-working-storage']);
@@ -13,7 +17,8 @@ const CREATE_CONTROL = new Set(['node', 'vmid', 'archive', 'pool', 'start', 'sto
 function disks(config: SimConfig): Array<[string, string]> {
   return Object.entries(config)
     .map(([k, v]) => [k, String(v)] as [string, string])
-    .filter(([k, v]) => DRIVE_RE.test(k) && !isCdrom(v));
+    // A cloud-init drive is a CD-ROM that belongs to the VM: clone and restore copy it, destroy removes it.
+    .filter(([k, v]) => DRIVE_RE.test(k) && (!isCdrom(v) || isCloudinit(v)));
 }
 
 const storageOf = (value: string): string => value.slice(0, value.indexOf(':'));
@@ -73,6 +78,16 @@ export const qemuLifecycleHandlers: HandlerTable = {
       if (!s.content.includes('images')) throw paramError({ storage: `storage '${restoreStorage}' does not support vm images` });
     }
 
+    // create_vm's synchronous checks of import-from drives, before the config file exists.
+    if (!archive) checkImportDrives(sim, params);
+    const imports = archive ? [] : importDriveKeys(params);
+    for (const k of imports) {
+      const s = /^([^:,]+):/.exec(String(params[k]))?.[1];
+      if (s) {
+        const st = sim.storages.get(s);
+        if (st && !st.content.includes('images')) throw paramError({ storage: `storage '${s}' does not support vm images` });
+      }
+    }
     let config: SimConfig = {};
     if (archive) {
       const vol = sim.volumes.get(archive);
@@ -86,11 +101,11 @@ export const qemuLifecycleHandlers: HandlerTable = {
     }
     // Options given with a restore override the archive's values, as qmrestore does.
     for (const [k, v] of Object.entries(params)) {
-      if (CREATE_CONTROL.has(k) || v === undefined || v === null) continue;
+      if (CREATE_CONTROL.has(k) || v === undefined || v === null || imports.includes(k)) continue;
       config[k] = configValue(sim, node, vmid, k, v, config, isRootUser(ctx));
     }
-    config.lock = 'create';
-    const vm = newVm(sim, node, vmid, config, pool);
+    // Until the worker writes the config, the file holds only the lock (create_and_lock_config).
+    const vm = newVm(sim, node, vmid, { lock: 'create' }, pool);
     if (existing) sim.vms.delete(vmid);
     sim.vms.set(vmid, vm);
     sim.touch();
@@ -105,12 +120,33 @@ export const qemuLifecycleHandlers: HandlerTable = {
       onError: () => removeVm(sim, vmid, vm),
       work: async (w) => {
         if (archive) w.log(`restore vma archive: zstd -q -d -c ${archive} | vma extract -v -r /var/tmp/vzdumptmp.fifo - /var/tmp/vzdumptmp`);
-        for (const [k, v] of Object.entries(params)) {
-          const m = /(?:^|,)import-from=([^,]+)/.exec(String(v));
-          if (m && DRIVE_RE.test(k)) w.log(`importing disk '${m[1]}' to VM ${vmid} ...`, `transferred ${formatSize(driveSize(String(config[k])))} of ${formatSize(driveSize(String(config[k])))} (100.00%)`);
+        for (const k of imports) {
+          const value = String(params[k]);
+          try {
+            config[k] = configValue(sim, node, vmid, k, value, config, isRootUser(ctx));
+          } catch (err) {
+            if (err instanceof SimApiError && err.status === 500) throw importFailure(value);
+            throw err;
+          }
+          const m = /(?:^|,)import-from=([^,]+)/.exec(value);
+          const size = formatSize(driveSize(String(config[k])));
+          w.log(`importing disk '${m?.[1]}' to VM ${vmid} ...`, `transferred ${size} of ${size} (100.00%)`, `${k}: successfully created disk '${String(config[k])}'`);
         }
         await w.sleep();
+        if (!archive) addCreateDefaults(config, nowSec());
+        canonicalConfig(config);
+        vm.config = { ...config, lock: 'create' };
+        w.lock(vm, 'create');
+        sim.touch();
         if (start) {
+          // create_vm's autostart: a failed start is a warning of the create task; the VM stays stopped.
+          w.log('Execute autostart');
+          try {
+            assertBridges(sim, node, vm.config);
+          } catch (err) {
+            w.warn(err instanceof Error ? err.message : String(err));
+            return;
+          }
           vm.state = 'running';
           vm.startedAt = nowSec();
           sim.touch();
@@ -147,8 +183,13 @@ export const qemuLifecycleHandlers: HandlerTable = {
     assertPool(sim, pool);
     sim.assertUnlocked(src);
 
+    const sourceDrives = disks(base).filter(([, v]) => !isCloudinit(v));
+    // A linked clone needs the 'clone' feature of each volume, which only a template's base volumes have:
+    // clone_vm checks it before forking, so this is a synchronous error.
+    if (!full && !isTemplate && sourceDrives.length) throw new SimApiError(500, `Linked clone feature is not supported for drive '${sourceDrives.map(([k]) => k).sort()[0]}'`);
+
     const { lock: _lock, template: _template, ...config } = base;
-    config.name = str(params, 'name') ?? `Copy-of-VM-${sim.nameOf(src)}`;
+    config.name = str(params, 'name') ?? `Copy-of-VM-${base.name ?? src.vmid}`;
     const description = str(params, 'description');
     if (description !== undefined) config.description = description;
     const sourceDisks = disks(config);
@@ -162,8 +203,10 @@ export const qemuLifecycleHandlers: HandlerTable = {
       }
     }
     freshMacs(sim, config);
-    config.lock = 'clone';
-    const vm = newVm(sim, targetNode, newid, config, pool);
+    renewCloneIds(config);
+    canonicalConfig(config);
+    // Until the worker writes the config, the new VM's file holds only the lock ("# qmclone temporary file").
+    const vm = newVm(sim, targetNode, newid, { lock: 'clone' }, pool);
     sim.vms.set(newid, vm);
     sim.touch();
     return sim.startTask({
@@ -175,13 +218,19 @@ export const qemuLifecycleHandlers: HandlerTable = {
       lock: 'clone',
       onError: () => removeVm(sim, newid, vm),
       work: async (w) => {
-        for (const [k, v] of sourceDisks) {
-          if (isCloudinit(v)) continue;
-          if (!full && !isTemplate) throw new SimTaskError(`Linked clone feature is not supported for drive '${k}'`);
-          w.log(`create ${full ? 'full' : 'linked'} clone of drive ${k} (${volidOf(v)})`);
-        }
-        await w.sleep();
+        // Clones of one source take its config lock file in turn; one that waits longer than PVE's flock
+        // timeout fails, as concurrent clones of one template do on a real cluster.
+        await w.exclusiveWithin(`qemu-config-lock:${src.vmid}`, CONFIG_FLOCK_TIMEOUT_MS, `can't lock file '/var/lock/qemu-server/lock-${src.vmid}.conf' - got timeout`, async () => {
+          for (const [k, v] of sourceDisks) {
+            if (isCloudinit(v)) w.log(`create full clone of drive ${k} (${volidOf(v)})`);
+            else w.log(`create ${full ? 'full' : 'linked'} clone of drive ${k} (${volidOf(v)})`);
+          }
+          await w.sleep();
+        });
         if (full) w.log('transferred 100% of disks');
+        vm.config = { ...config, lock: 'clone' };
+        w.lock(vm, 'clone');
+        sim.touch();
       },
     }).upid;
   },

@@ -1,5 +1,6 @@
 // qemu status/start|stop|shutdown|reboot|reset|suspend|resume, with PVE's split between synchronous
 // errors ("VM 100 not running") and errors inside the worker task ("VM 100 already running", locks).
+import { assertBridges } from '../new-vm-config.js';
 import { SimApiError, SimTaskError } from '../api-error.js';
 import type { SimVmRecord } from '../model.js';
 import { applyPending } from '../vm-config.js';
@@ -59,6 +60,7 @@ export const qemuPowerHandlers: HandlerTable = {
         if (vm.config.template) throw new SimTaskError("you can't start a vm if it's a template");
         if (!fromDisk()) lockCheck(ctx, vm);
         if (vm.state !== 'stopped') throw new SimTaskError(`VM ${vm.vmid} already running`);
+        assertBridges(ctx.sim, vm.node, vm.config);
       },
       finish: () => {
         const resumed = fromDisk();

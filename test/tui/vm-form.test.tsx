@@ -1,0 +1,55 @@
+// The guided VM forms (N: create, L: clone a template) over the real core against a simulator: answers through
+// @inkjs/ui inputs, the plan before anything runs, then the VM in the cluster.
+import { afterEach, describe, expect, it } from 'vitest';
+import { KEY, startTui, type Harness } from './harness.js';
+
+let t: Harness | undefined;
+afterEach(async () => {
+  await t?.close();
+  t = undefined;
+});
+
+describe('VM forms', () => {
+  it('L on a template: clone with a cloud-init user override, plan first, then the clone in the cluster', async () => {
+    t = await startTui({ vms: 30, taskDurationMs: 20 });
+    await t.type(':vms id:9000 template:yes');
+    await t.press(KEY.enter);
+    await t.waitFor(/9000\s+ubuntu-cloud/);
+    await t.press('L');
+    await t.waitFor(/Clone a template — step 1 of 10/);
+    expect(t.frame()).toMatch(/9000 ubuntu-cloud-template \(pve1\)/);
+    await t.press(KEY.enter); // template 9000
+    await t.waitFor(/free \d+ GiB memory, \d+ of 32 CPUs/);
+    await t.press(KEY.enter); // node pve1
+    // name clone-{index}, count 1, cores, memory, disk: the defaults (each step waited for: its input mounts anew).
+    for (let step = 3; step <= 7; step++) {
+      await t.waitFor(new RegExp(`step ${step} of 10`));
+      await t.press(KEY.enter);
+    }
+    await t.waitFor(/step 8 of 10[\s\S]*cloud-init user/);
+    await t.type('ops');
+    await t.press(KEY.enter);
+    await t.waitFor(/step 9 of 10/);
+    await t.press(KEY.enter);
+    await t.waitFor(/start it/);
+    expect(t.sim.state.vms().some((v) => v.name === 'clone-1')).toBe(false);
+    await t.press(KEY.enter); // start: no
+    await t.waitFor(/Plan: clone 9000 as clone-1/);
+    expect(t.sim.state.vms().some((v) => v.name === 'clone-1')).toBe(false);
+    await t.press('y');
+    await t.controller.lastRun;
+    const made = t.sim.state.vms().find((v) => v.name === 'clone-1');
+    expect(made).toBeDefined();
+    expect(made!.config.ciuser).toBe('ops');
+    expect(made!.status).toBe('stopped');
+  });
+
+  it('N: Esc leaves the form and nothing is planned', async () => {
+    t = await startTui({ vms: 30, taskDurationMs: 20 });
+    await t.press('N');
+    await t.waitFor(/Create a VM — step 1 of/);
+    await t.press(KEY.esc);
+    expect(t.store.getState().mode).toBe('normal');
+    expect(t.frame()).not.toMatch(/Create a VM/);
+  });
+});
