@@ -9,7 +9,8 @@ export interface RetentionViewState {
   error?: string;
 }
 
-export const RETENTION_USAGE = ':retention POLICY [tag:A,B] [id:IDS] [storage:ID]';
+// Fits the help's usage column (46 characters).
+export const RETENTION_USAGE = ':retention POLICY [tag:T] [id:N] [storage:S]';
 
 export function parseRetentionArgs(rest: string): RetentionQuery | { error: string } {
   const words = rest.split(/\s+/).filter(Boolean);

@@ -260,7 +260,7 @@ describe('TUI over the simulator', () => {
   it('keeps the cursor on its VM, the row on its screen line and the marks through a live refresh', async () => {
     const t = await start({ rows: 30 });
     await t.type(':sort status');
-    await t.press(KEY.enter, 'G', ...'kkkkkk', ' ', ...'kkkk');
+    await t.press(KEY.enter, 'G', ...'kkkkkkk', ' ', ...'kkkk');
     const before = t.store.getState();
     const vm = cursorVm(t);
     const line = before.pos.vms.cursor - before.pos.vms.scroll;
