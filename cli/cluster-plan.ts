@@ -8,7 +8,8 @@ import { openContext, type OpenedContext } from '../src/config/open-context.js';
 import { ConfigError } from '../src/config/secrets.js';
 import { RequestError } from '../src/ops/errors.js';
 import { parseClusterSpecText, type ClusterSpec } from '../src/ops/provisioning/cluster-spec.js';
-import { placementSettingsOf, planClusterOn } from '../src/ops/provisioning/plan-on-cluster.js';
+import { placementSettingsOf } from '../src/config/placement-settings.js';
+import { planClusterOn } from '../src/ops/provisioning/plan-on-cluster.js';
 import { planReport } from '../src/ops/provisioning/plan-report.js';
 
 const HELP = `moxxie cluster plan --file SPEC [--json] [--context NAME | --demo]

@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import type { MoxxieCore } from '../src/core.js';
 import { parseClusterSpecText } from '../src/ops/provisioning/cluster-spec.js';
-import { placementSettingsOf } from '../src/ops/provisioning/plan-on-cluster.js';
+import { placementSettingsOf } from '../src/config/placement-settings.js';
 import { planReport } from '../src/ops/provisioning/plan-report.js';
 
 export interface ProvisionPlanView {

@@ -3,7 +3,7 @@
 // table as text. Read-only: it reads the cluster and changes nothing.
 import { z } from 'zod';
 import { clusterSpecSchema, parseClusterSpec } from '../../src/ops/provisioning/cluster-spec.js';
-import { placementSettingsOf } from '../../src/ops/provisioning/plan-on-cluster.js';
+import { placementSettingsOf } from '../../src/config/placement-settings.js';
 import { planReport } from '../../src/ops/provisioning/plan-report.js';
 import { placementTable } from '../../src/ops/provisioning/placement.js';
 import { defineTool, READS_CLUSTER, type AnyToolSpec } from '../define-tool.js';

@@ -1,8 +1,6 @@
 // Plans a cluster spec against a live cluster: reads what the pure planner needs (one /cluster/resources,
 // PVE's version only when HA rules are asked for, and the content of a local storage only when an image
 // sits there), takes the context's placement settings, and returns the plan. It changes nothing.
-import { loadConfig } from '../../config/contexts.js';
-import { configFile, type Env } from '../../config/paths.js';
 import { fetchInventory } from '../../inventory/inventory.js';
 import type { Inventory } from '../../inventory/model.js';
 import type { PveClient } from '../../pve/client.js';
@@ -12,16 +10,6 @@ import type { ClusterSpec } from './cluster-spec.js';
 import { planCluster, type ClusterPlan, type PlacementConfig } from './placement.js';
 
 const VM_DISK_RE = /^(?:\d+\/)?(?:base|vm)-\d+-disk-\d+/;
-
-/** The context's placement settings from the config file: `provisioning` (zones, cpuOvercommit) and defaults.vmidRange ({} when absent). */
-export function placementSettingsOf(contextName: string, opts: { env?: Env; configPath?: string } = {}): Pick<PlacementConfig, 'zones' | 'cpuOvercommit' | 'vmidRange'> {
-  const entry = loadConfig(opts.configPath ?? configFile(opts.env ?? process.env)).contexts[contextName];
-  return {
-    ...(entry?.provisioning?.zones ? { zones: entry.provisioning.zones } : {}),
-    ...(entry?.provisioning?.cpuOvercommit ? { cpuOvercommit: entry.provisioning.cpuOvercommit } : {}),
-    ...(entry?.defaults?.vmidRange ? { vmidRange: entry.defaults.vmidRange } : {}),
-  };
-}
 
 /** Which online nodes hold each image that is on non-shared storage and is no VM's disk. */
 export async function lookUpLocalImages(client: PveClient, inv: Inventory, spec: ClusterSpec): Promise<Record<string, string[]>> {

@@ -4,7 +4,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { placementSettingsOf } from '../../../src/ops/provisioning/plan-on-cluster.js';
+import { placementSettingsOf } from '../../../src/config/placement-settings.js';
 import { cliEnvironment, startCli } from '../../fixtures/cli-process.js';
 import { tempDir } from '../../fixtures/temp-dirs.js';
 import { startHarness, textOf, type Harness } from '../../mcp/in-memory-server.js';
