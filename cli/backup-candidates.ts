@@ -1,11 +1,10 @@
 // `moxxie backups candidates`: the retention preview (the seed's GET /backups/retention-candidates) — every
 // backup marked keep / remove / protected with the rule that decided it, and PVE's own prune preview compared.
 // `moxxie backups prune` (the generated verb) carries it out.
+import { withContext } from './with-context.js';
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { CONTEXT_FLAGS, contextChoiceProblem } from '../src/config/context-flags.js';
-import { ConfigError } from '../src/config/secrets.js';
-import { openContext, type OpenedContext } from '../src/config/open-context.js';
 import { fetchInventory } from '../src/inventory/inventory.js';
 import { RequestError } from '../src/ops/errors.js';
 import { parseRequest } from '../src/ops/request-schema.js';
@@ -115,22 +114,10 @@ export async function run(argv: string[], words = 'backups candidates'): Promise
     process.stderr.write(`moxxie ${words}: ${(err as Error).message}\n\n${help(words)}`);
     return 2;
   }
-  let context: OpenedContext | undefined;
-  try {
-    context = await openContext({ name: values.context, demo: values.demo });
-  } catch (err) {
-    process.stderr.write(`moxxie ${words}: ${(err as Error).message}\n`);
-    return err instanceof ConfigError ? 2 : 1;
-  }
-  try {
-    const preview = await previewRetention(context.client, await fetchInventory(context.client), parseRequest(retentionQuerySchema, query));
-    for (const w of preview.warnings) process.stderr.write(`warning: ${w}\n`);
-    process.stdout.write(values.json ? `${JSON.stringify(preview, null, 2)}\n` : render(preview, values['remove-only'] === true));
-    return 0;
-  } catch (err) {
-    process.stderr.write(`moxxie ${words}: ${(err as Error).message}\n`);
-    return err instanceof RequestError ? 2 : 1;
-  } finally {
-    await context.close();
-  }
+  return withContext(words, values, async (context) => {
+      const preview = await previewRetention(context.client, await fetchInventory(context.client), parseRequest(retentionQuerySchema, query));
+      for (const w of preview.warnings) process.stderr.write(`warning: ${w}\n`);
+      process.stdout.write(values.json ? `${JSON.stringify(preview, null, 2)}\n` : render(preview, values['remove-only'] === true));
+      return 0;
+  });
 }

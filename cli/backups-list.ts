@@ -1,9 +1,8 @@
 // `moxxie backups list [SELECTOR]`: the cluster's backups from storage content (each archive once), narrowed
 // by a one-line selector and/or a storage, as a table or JSON. A companion of the generated `backups` verbs.
+import { withContext } from './with-context.js';
 import { parseArgs } from 'node:util';
 import { CONTEXT_FLAGS, contextChoiceProblem } from '../src/config/context-flags.js';
-import { ConfigError } from '../src/config/secrets.js';
-import { openContext, type OpenedContext } from '../src/config/open-context.js';
 import { fetchInventory } from '../src/inventory/inventory.js';
 import { listBackupsReport, type BackupEntry } from '../src/ops/backup-list.js';
 import { SelectorError } from '../src/select/selector-error.js';
@@ -67,31 +66,19 @@ export async function run(argv: string[], words = 'backups list'): Promise<numbe
     process.stderr.write(`moxxie ${words}: ${err.message}\n`);
     return 2;
   }
-  let context: OpenedContext | undefined;
-  try {
-    context = await openContext({ name: values.context, demo: values.demo });
-  } catch (err) {
-    process.stderr.write(`moxxie ${words}: ${(err as Error).message}\n`);
-    return err instanceof ConfigError ? 2 : 1;
-  }
-  try {
-    const inventory = await fetchInventory(context.client);
-    let vmids: number[] | undefined;
-    if (line) {
-      const resolved = resolveSelectorLine(inventory, line);
-      for (const w of resolved.warnings) process.stderr.write(`warning: ${w.message}\n`);
-      vmids = resolved.vms.map((v) => v.vmid);
-    }
-    const report = await listBackupsReport(context.client, inventory, { vmids, storage: values.storage });
-    for (const w of report.warnings) process.stderr.write(`warning: ${w}\n`);
-    const now = Date.now();
-    if (values.json) process.stdout.write(`${JSON.stringify({ total: report.backups.length, backups: report.backups, warnings: report.warnings }, null, 2)}\n`);
-    else process.stdout.write(report.backups.length ? `${table(report.backups, now)}\n${report.backups.length} backup${report.backups.length === 1 ? '' : 's'}\n` : 'no backups\n');
-    return 0;
-  } catch (err) {
-    process.stderr.write(`moxxie ${words}: ${(err as Error).message}\n`);
-    return 1;
-  } finally {
-    await context.close();
-  }
+  return withContext(words, values, async (context) => {
+      const inventory = await fetchInventory(context.client);
+      let vmids: number[] | undefined;
+      if (line) {
+        const resolved = resolveSelectorLine(inventory, line);
+        for (const w of resolved.warnings) process.stderr.write(`warning: ${w.message}\n`);
+        vmids = resolved.vms.map((v) => v.vmid);
+      }
+      const report = await listBackupsReport(context.client, inventory, { vmids, storage: values.storage });
+      for (const w of report.warnings) process.stderr.write(`warning: ${w}\n`);
+      const now = Date.now();
+      if (values.json) process.stdout.write(`${JSON.stringify({ total: report.backups.length, backups: report.backups, warnings: report.warnings }, null, 2)}\n`);
+      else process.stdout.write(report.backups.length ? `${table(report.backups, now)}\n${report.backups.length} backup${report.backups.length === 1 ? '' : 's'}\n` : 'no backups\n');
+      return 0;
+  });
 }

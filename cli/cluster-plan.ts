@@ -1,12 +1,10 @@
 // `moxxie cluster plan --file spec.yaml|json`: the dry run of a cluster provisioning. Reads the seed's spec
 // (JSON verbatim, or YAML), plans it against the context's cluster and prints the placement table and one
 // row per VM (or the plan as JSON). It changes nothing.
+import { withContext } from './with-context.js';
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { CONTEXT_FLAGS, contextChoiceProblem } from '../src/config/context-flags.js';
-import { openContext, type OpenedContext } from '../src/config/open-context.js';
-import { ConfigError } from '../src/config/secrets.js';
-import { RequestError } from '../src/ops/errors.js';
 import { parseClusterSpecText, type ClusterSpec } from '../src/ops/provisioning/cluster-spec.js';
 import { placementSettingsOf } from '../src/config/placement-settings.js';
 import { planClusterOn } from '../src/ops/provisioning/plan-on-cluster.js';
@@ -48,24 +46,12 @@ export async function run(argv: string[], words = 'cluster plan'): Promise<numbe
     process.stderr.write(`moxxie ${words}: ${e.code === 'ENOENT' ? `no file ${file}` : e.message}\n`);
     return 2;
   }
-  let context: OpenedContext | undefined;
-  try {
-    context = await openContext({ name: values.context, demo: values.demo });
-  } catch (err) {
-    process.stderr.write(`moxxie ${words}: ${(err as Error).message}\n`);
-    return err instanceof ConfigError ? 2 : 1;
-  }
-  try {
-    const settings = context.info.demo ? {} : placementSettingsOf(context.info.name);
-    const { plan } = await planClusterOn(context.client, spec, settings);
-    process.stdout.write(values.json ? `${JSON.stringify(plan, null, 2)}\n` : `${planReport(plan)}\n`);
-    return plan.ok ? 0 : 1;
-  } catch (err) {
-    process.stderr.write(`moxxie ${words}: ${(err as Error).message}\n`);
-    return err instanceof RequestError ? 2 : 1;
-  } finally {
-    await context.close();
-  }
+  return withContext(words, values, async (context) => {
+      const settings = context.info.demo ? {} : placementSettingsOf(context.info.name);
+      const { plan } = await planClusterOn(context.client, spec, settings);
+      process.stdout.write(values.json ? `${JSON.stringify(plan, null, 2)}\n` : `${planReport(plan)}\n`);
+      return plan.ok ? 0 : 1;
+  });
 }
 
 async function readStdin(): Promise<string> {

@@ -2,9 +2,8 @@
 // disks, disk images, ISOs, container templates, import volumes), as a table or JSON. Reads only; the
 // download beside them (`moxxie storage download`) is a capability verb.
 import { parseArgs } from 'node:util';
+import { withContext } from './with-context.js';
 import { CONTEXT_FLAGS, contextChoiceProblem } from '../src/config/context-flags.js';
-import { openContext, type OpenedContext } from '../src/config/open-context.js';
-import { ConfigError } from '../src/config/secrets.js';
 import { fetchInventory } from '../src/inventory/inventory.js';
 import { CONTENT_KINDS, DEFAULT_CONTENT, storageContent, storageRows, type ContentItem, type ContentKind } from '../src/inventory/storage-content.js';
 import { bytes } from '../src/text/bytes.js';
@@ -62,42 +61,30 @@ export async function run(argv: string[], words: string): Promise<number> {
     process.stdout.write(help);
     return 0;
   }
-  let context: OpenedContext | undefined;
-  try {
-    context = await openContext({ name: values.context, demo: values.demo });
-  } catch (err) {
-    process.stderr.write(`moxxie ${words}: ${(err as Error).message}\n`);
-    return err instanceof ConfigError ? 2 : 1;
-  }
-  try {
-    const inventory = await fetchInventory(context.client);
-    const known = new Set(inventory.storages.map((s) => s.storage));
-    if (storage && !known.has(storage)) {
-      process.stderr.write(`moxxie ${words}: no storage '${storage}' (storages: ${[...known].sort().join(', ')})\n`);
-      return 2;
-    }
-    if (values.node && !inventory.nodes.some((n) => n.node === values.node)) {
-      process.stderr.write(`moxxie ${words}: no node '${values.node}' (nodes: ${inventory.nodes.map((n) => n.node).join(', ')})\n`);
-      return 2;
-    }
-    if (!content) {
-      const rows = storageRows(inventory, { storage, node: values.node });
-      if (values.json) process.stdout.write(`${JSON.stringify({ storages: rows }, null, 2)}\n`);
-      else process.stdout.write(`${textTable(['STORAGE', 'NODE', 'TYPE', 'SHARED', 'USED', 'TOTAL', 'CONTENT'], rows.map((r) => [r.storage, r.node, r.type, r.shared ? 'yes' : 'no', bytes(r.used), bytes(r.total), r.content.join(',')]))}\n`);
+  return withContext(words, values, async (context) => {
+      const inventory = await fetchInventory(context.client);
+      const known = new Set(inventory.storages.map((s) => s.storage));
+      if (storage && !known.has(storage)) {
+        process.stderr.write(`moxxie ${words}: no storage '${storage}' (storages: ${[...known].sort().join(', ')})\n`);
+        return 2;
+      }
+      if (values.node && !inventory.nodes.some((n) => n.node === values.node)) {
+        process.stderr.write(`moxxie ${words}: no node '${values.node}' (nodes: ${inventory.nodes.map((n) => n.node).join(', ')})\n`);
+        return 2;
+      }
+      if (!content) {
+        const rows = storageRows(inventory, { storage, node: values.node });
+        if (values.json) process.stdout.write(`${JSON.stringify({ storages: rows }, null, 2)}\n`);
+        else process.stdout.write(`${textTable(['STORAGE', 'NODE', 'TYPE', 'SHARED', 'USED', 'TOTAL', 'CONTENT'], rows.map((r) => [r.storage, r.node, r.type, r.shared ? 'yes' : 'no', bytes(r.used), bytes(r.total), r.content.join(',')]))}\n`);
+        return 0;
+      }
+      const { items, warnings } = await storageContent(context.client, inventory, { storage, node: values.node, content: values.content as ContentKind | undefined });
+      for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
+      if (values.json) process.stdout.write(`${JSON.stringify({ items, warnings }, null, 2)}\n`);
+      else {
+        const rows = items.map((i) => [i.volid, i.shared ? '(shared)' : i.node, what(i), i.format, bytes(i.size)]);
+        process.stdout.write(items.length ? `${textTable(['VOLUME', 'NODE', 'WHAT', 'FORMAT', 'SIZE'], rows)}\n${items.length} volume${items.length === 1 ? '' : 's'}\n` : 'nothing stored of that content\n');
+      }
       return 0;
-    }
-    const { items, warnings } = await storageContent(context.client, inventory, { storage, node: values.node, content: values.content as ContentKind | undefined });
-    for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
-    if (values.json) process.stdout.write(`${JSON.stringify({ items, warnings }, null, 2)}\n`);
-    else {
-      const rows = items.map((i) => [i.volid, i.shared ? '(shared)' : i.node, what(i), i.format, bytes(i.size)]);
-      process.stdout.write(items.length ? `${textTable(['VOLUME', 'NODE', 'WHAT', 'FORMAT', 'SIZE'], rows)}\n${items.length} volume${items.length === 1 ? '' : 's'}\n` : 'nothing stored of that content\n');
-    }
-    return 0;
-  } catch (err) {
-    process.stderr.write(`moxxie ${words}: ${(err as Error).message}\n`);
-    return 1;
-  } finally {
-    await context.close();
-  }
+  });
 }
