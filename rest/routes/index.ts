@@ -6,5 +6,8 @@ import { powerTagRoutes } from './power-tags.js';
 import { schedulerRoutes } from './scheduler.js';
 import { snapshotRoutes } from './snapshots.js';
 import { vmRoutes } from './vms.js';
+import { backupRoutes } from './backups.js';
+import { lifecycleRoutes } from './lifecycle.js';
+import { migrationRoutes } from './migration.js';
 
-export const REST_ROUTES: readonly RestRoute[] = [...vmRoutes, ...snapshotRoutes, ...powerTagRoutes, ...schedulerRoutes, ...operationRoutes];
+export const REST_ROUTES: readonly RestRoute[] = [...vmRoutes, ...snapshotRoutes, ...powerTagRoutes, ...schedulerRoutes, ...operationRoutes, ...lifecycleRoutes, ...backupRoutes, ...migrationRoutes];
