@@ -37,7 +37,7 @@ export interface AppOptions extends Omit<RestDeps, 'reads'> {
 /** Skip reasons that are the core's safety rules refusing the one VM a call named: a 403, not a quiet skip. */
 function safetyRefusal(message: string | undefined): boolean {
   const m = message ?? '';
-  return m.startsWith('safe mode:') || m === PROTECTION_SKIP || m.startsWith(`tagged '${ALWAYS_ON_TAG}'`);
+  return m.startsWith('safe mode:') || m === PROTECTION_SKIP || m.startsWith('PVE protection is on') || m.startsWith(`tagged '${ALWAYS_ON_TAG}'`);
 }
 
 const operationIds = new WeakMap<FastifyRequest, string>();

@@ -7,8 +7,10 @@ import { storageDownload } from '../../src/ops/capabilities/storage-download.js'
 import { vmClone } from '../../src/ops/capabilities/vm-clone.js';
 import { vmCloudInit } from '../../src/ops/capabilities/vm-cloud-init.js';
 import { vmCreate } from '../../src/ops/capabilities/vm-create.js';
+import { conflict } from '../errors.js';
 import type { CapabilityRoute } from '../route-table.js';
 import { queryFlag, vmIdParam } from '../schemas.js';
+import { requireVm } from '../vm-lookup.js';
 
 const vmOnly = (vmid: number) => [{ type: 'VM_IDS', value: String(vmid) }];
 
@@ -101,6 +103,11 @@ const deleteVm: CapabilityRoute<{ id: number }, DeleteQuery> = {
     force: queryFlag().optional().describe('override safe mode and always-on'),
   },
   vm: ({ params }) => params.id,
+  // A running VM is kept (PVE refuses to delete it): the caller asked for a deletion, so that is a conflict, not a quiet skip.
+  async check({ reads }, { query }, vmid) {
+    const vm = await requireVm(reads, vmid);
+    if ((vm.status === 'running' || vm.status === 'paused') && !query.stopFirst) throw conflict(`VM ${vmid} is ${vm.status}: PVE refuses to delete a running VM; stop it first or add ?stopFirst=true`);
+  },
   request: ({ params, query }) => {
     const flags = Object.fromEntries(Object.entries(query).filter(([k, v]) => k !== 'wait' && k !== 'dryRun' && v === true));
     return { vmSelectors: vmOnly(params.id), ...flags };
