@@ -417,3 +417,23 @@ describe('read-only', () => {
     }
   });
 });
+
+describe('OpenAPI', () => {
+  it('lists the new routes with the capabilities\' strict bodies', async () => {
+    const doc = (await h.api('GET', '/api/v1/openapi.json')).body;
+    const paths = [
+      ['get', '/api/v1/backups'], ['get', '/api/v1/vms/{id}/backups'], ['get', '/api/v1/backups/retention-candidates'], ['post', '/api/v1/backups/cleanup'],
+      ['post', '/api/v1/backups/bulk'], ['post', '/api/v1/backups/restore'], ['delete', '/api/v1/backups/{volid}'], ['post', '/api/v1/backups/{volid}/protect'],
+      ['delete', '/api/v1/backups/{volid}/protect'], ['post', '/api/v1/vms'], ['post', '/api/v1/vms/cloud-init'], ['post', '/api/v1/vms/{id}/clone'],
+      ['put', '/api/v1/vms/{id}/ssh-keys'], ['delete', '/api/v1/vms/{id}'], ['post', '/api/v1/storage/{storage}/download-url'], ['post', '/api/v1/vms/{id}/migrate'],
+      ['get', '/api/v1/vms/{id}/migrate/check'], ['get', '/api/v1/vms/{id}/migrate/history'],
+    ];
+    for (const [method, path] of paths) expect(doc.paths[path]?.[method], `${method} ${path}`).toBeDefined();
+    const clone = doc.paths['/api/v1/vms/{id}/clone'].post.requestBody.content['application/json'].schema;
+    expect(clone.additionalProperties).toBe(false);
+    expect(Object.keys(clone.properties)).toEqual(expect.arrayContaining(['newVmId', 'name', 'targetNode', 'fullClone', 'targetStorage', 'pool', 'tags']));
+    expect(clone.properties.sourceVmId).toBeUndefined();
+    const backup = doc.paths['/api/v1/backups/bulk'].post.requestBody.content['application/json'].schema;
+    expect(Object.keys(backup.properties)).toEqual(expect.arrayContaining(['vmSelectors', 'storage', 'mode', 'compress', 'notes', 'ttlDays', 'protectBackup', 'mailNotification']));
+  });
+});
