@@ -1,5 +1,5 @@
 // Every REST route, in the order the OpenAPI document lists them. A capability that lands later adds its
-// table here (backups, lifecycle, migration, provisioning: see the README's REST section).
+// table here (provisioning is next: see the README's REST section).
 import type { RestRoute } from '../route-table.js';
 import { operationRoutes } from './operations.js';
 import { powerTagRoutes } from './power-tags.js';
