@@ -7,6 +7,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simDownloadChecksum } from '../../src/sim/download-body.js';
+import { until } from '../fixtures/wait.js';
 import { finished, startRest, type RestHarness } from './harness.js';
 
 let h: RestHarness;
@@ -372,7 +373,11 @@ describe('VM Migration (hv2 is another pve node)', () => {
     expect(failed.targets[0].message).toContain('Only root may use this option');
     expect(simVm(8200)).toMatchObject({ node: at, status: 'running' });
 
-    const history = await h.api('GET', '/api/v1/vms/8200/migrate/history');
+    // The record is written once the operation has ended: wait for the failed move's.
+    const history = await until('the failed move in the history', async () => {
+      const r = await h.api('GET', '/api/v1/vms/8200/migrate/history');
+      return r.body.some?.((m: any) => m.operationId === forced.body.id) && r;
+    });
     expect(history.status).toBe(200);
     expect(history.body.every((m: any) => m.vmid === 8200)).toBe(true);
     expect(history.body.filter((m: any) => m.status === 'succeeded').map((m: any) => [m.from, m.to])).toEqual(moves.reverse());
@@ -435,5 +440,30 @@ describe('OpenAPI', () => {
     expect(clone.properties.sourceVmId).toBeUndefined();
     const backup = doc.paths['/api/v1/backups/bulk'].post.requestBody.content['application/json'].schema;
     expect(Object.keys(backup.properties)).toEqual(expect.arrayContaining(['vmSelectors', 'storage', 'mode', 'compress', 'notes', 'ttlDays', 'protectBackup', 'mailNotification']));
+  });
+});
+
+describe('safe mode', () => {
+  it('a backup or VM delete of a guest without the moxxie tag is a 403 and nothing is deleted', async () => {
+    const safe = await startRest({ safeMode: true });
+    try {
+      const simBackups = () => safe.cluster.sim.state.storageContent('local').filter((v) => v.content === 'backup');
+      const untagged = safe.cluster.sim.state.vms().filter((v) => v.type === 'qemu' && !v.template && !v.tags.includes('moxxie'));
+      // force takes the backup past safe mode; the delete without it is refused.
+      const made = await safe.api('POST', '/api/v1/backups/bulk?wait=true', { vmSelectors: [{ type: 'VM_IDS', value: String(untagged[0].vmid) }], storage: 'local', force: true });
+      expect(made.body.status).toBe('succeeded');
+      const backup = simBackups().find((b) => b.vmid === untagged[0].vmid)!;
+      expect(backup).toBeDefined();
+      const r = await safe.api('DELETE', `/api/v1/backups/${enc(backup.volid)}`);
+      expect(r.status, JSON.stringify(r.body)).toBe(403);
+      expect(r.body.message).toContain('safe mode');
+      expect(simBackups().some((b) => b.volid === backup.volid)).toBe(true);
+      const stopped = untagged.find((v) => v.status === 'stopped')!;
+      const del = await safe.api('DELETE', `/api/v1/vms/${stopped.vmid}`);
+      expect(del.status).toBe(403);
+      expect(safe.cluster.sim.state.vm(stopped.vmid)).toBeDefined();
+    } finally {
+      await safe.close();
+    }
   });
 });
