@@ -37,7 +37,7 @@ export interface AppOptions extends Omit<RestDeps, 'reads'> {
 /** Skip reasons that are the core's safety rules refusing the one VM a call named: a 403, not a quiet skip. */
 function safetyRefusal(message: string | undefined): boolean {
   const m = message ?? '';
-  return m.startsWith('safe mode:') || m === PROTECTION_SKIP || m.startsWith(`tagged '${ALWAYS_ON_TAG}'`);
+  return m.startsWith('safe mode:') || m === PROTECTION_SKIP || m.startsWith('PVE protection is on') || m.startsWith(`tagged '${ALWAYS_ON_TAG}'`);
 }
 
 const operationIds = new WeakMap<FastifyRequest, string>();
@@ -53,19 +53,21 @@ async function runCapability(deps: RestDeps, route: CapabilityRoute, input: Rout
     if (vm.lock && !dryRun) throw conflict(`VM ${vmid} is locked (${vm.lock}): PVE is running a ${vm.lock} task on it; retry once it has finished`);
     await route.check?.(deps, input, vmid);
   }
+  await route.precheck?.(deps, input);
   const capabilityRequest = { ...route.request(input), ...(dryRun ? { dryRun: true } : {}) };
   // Not the HTTP request's signal: a client that hangs up must not cancel work PVE has begun.
   const op: Operation = await deps.core.run(route.kind, capabilityRequest, { frontEnd: 'api', detach: !wait });
   operationIds.set(request, op.id);
   if (op.dryRun) return { body: op };
   const location = { location: `${API_PREFIX}/operations/${op.id}` };
-  const target = vmid === undefined ? undefined : op.targets.find((t) => t.vmid === vmid);
+  const target = (vmid !== undefined ? op.targets.find((t) => t.vmid === vmid) : undefined) ?? (route.single && op.targets.length === 1 ? op.targets[0] : undefined);
+  const subject = vmid !== undefined && target?.vmid === vmid ? `VM ${vmid}` : target?.name;
   if (target?.state === 'skipped' && safetyRefusal(target.message)) {
-    throw new HttpError(403, 'refused', `VM ${vmid}: ${target.message}`, { operation: op });
+    throw new HttpError(403, 'refused', `${subject}: ${target.message}`, { operation: op });
   }
   if (wait && target?.state === 'failed') {
     const { status, code } = failureStatus(target.message);
-    throw new HttpError(status, code, `VM ${vmid}: ${target.message ?? 'failed'}`, { operation: op });
+    throw new HttpError(status, code, `${subject}: ${target.message ?? 'failed'}`, { operation: op });
   }
   return { status: wait ? 200 : 202, body: op, headers: location };
 }

@@ -66,6 +66,13 @@ export interface CapabilityRoute<P = any, Q = any, B = any> extends RouteBase {
   request(input: RouteInput<P, Q, B>): object;
   /** Checks against PVE's state before it runs (an existing snapshot name is a 409, a missing one a 404). */
   check?(deps: RestDeps, input: RouteInput<P, Q, B>, vmid: number): Promise<void>;
+  /** The same for a call that names no VM (a backup that must exist and not be protected). */
+  precheck?(deps: RestDeps, input: RouteInput<P, Q, B>): Promise<void>;
+  /**
+   * The call is about one thing (a backup, a new VM): when its operation has one target, that target's safety
+   * refusal is a 403 and, waited for, its failure an error status, as for the VM a path names.
+   */
+  single?: boolean;
 }
 
 export type RestRoute = HandlerRoute | CapabilityRoute;

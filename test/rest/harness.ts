@@ -33,13 +33,15 @@ export interface HarnessOptions {
   readOnly?: boolean;
   token?: string;
   allowedHosts?: string[];
+  /** The core records its operations (and migrations) in the harness's history store, as `moxxie serve` does. */
+  recordHistory?: boolean;
 }
 
 export async function startRest(opts: HarnessOptions = {}): Promise<RestHarness> {
   const cluster = await startCluster(opts.sim ?? {}, { context: { safeMode: opts.safeMode ?? false } });
   const dir = tempDir('rest');
   const history = new HistoryStore({ dir });
-  const core = opts.readOnly ? createCore({ context: { ...cluster.core.context, readOnly: true }, client: cluster.client, recorder: history, frontEnd: 'api' }) : cluster.core;
+  const core = opts.readOnly || opts.recordHistory ? createCore({ context: { ...cluster.core.context, readOnly: opts.readOnly ?? false }, client: cluster.client, recorder: history, frontEnd: 'api', lockRetryDelayMs: 20 }) : cluster.core;
   const jobs = new JobManager(history, core, { frontEnd: 'api' });
   const log: ServeLogEvent[] = [];
   const app: FastifyInstance = await buildApp({ core, jobs, history, token: opts.token, hostAllowed: hostChecker('127.0.0.1', opts.allowedHosts), log: (e) => log.push(e), version: 'test' });

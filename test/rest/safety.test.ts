@@ -80,7 +80,7 @@ describe('404 and 409', () => {
     expect((await h.api('GET', '/api/v1/scheduler/jobs/nope')).status).toBe(404);
     expect((await h.api('POST', '/api/v1/scheduler/jobs/nope/trigger')).status).toBe(404);
     expect((await h.api('GET', '/api/v1/operations/op-nope')).status).toBe(404);
-    const route = await h.api('GET', '/api/v1/backups');
+    const route = await h.api('GET', '/api/v1/clusters/operations');
     expect(route.status).toBe(404);
     expect(route.body.error).toBe('not-found');
   });
