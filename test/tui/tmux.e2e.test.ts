@@ -69,13 +69,13 @@ describe('moxxie --demo in tmux', () => {
   it('draws the VM list, navigates, selects, snapshots with live progress, shows help, and quits restoring the terminal', async () => {
     const s = 'main';
     const state = startDemo(s);
-    const first = await waitFor(s, /1\/40 ·/);
-    expect(first).toMatch(/moxxie ctx demo \(demo\) nodes 4\/4 VMs 40: \d+ running · \d+ stopped cluster 127\.0\.0\.1:\d+/);
+    const first = await waitFor(s, /1\/\d+ ·/);
+    expect(first).toMatch(/moxxie ctx demo \(demo\) nodes 4\/4 VMs \d+: \d+ running · \d+ stopped cluster 127\.0\.0\.1:\d+/);
     expect(first).toMatch(/VMID↑\s+NAME\s+NODE\s+STATUS\s+CPU\s+MEM\s+UPTIME\s+LOCK\s+TAGS/);
     expect(first).toMatch(/Space mark .* s snapshot .* q quit/);
 
     keys(s, 'j', 'j', 'Down');
-    await waitFor(s, /4\/40 ·/);
+    await waitFor(s, /4\/\d+ ·/);
 
     text(s, ':vms id:8200-8201');
     await waitFor(s, /2 VMs match/);
@@ -115,14 +115,14 @@ describe('moxxie --demo in tmux', () => {
   it('gives the terminal back on Ctrl+C and on SIGTERM', async () => {
     const a = 'ctrlc';
     startDemo(a);
-    await waitFor(a, /1\/40 ·/);
+    await waitFor(a, /1\/\d+ ·/);
     keys(a, 'C-c');
     const afterCtrlC = await waitFor(a, /EXITED-0/);
     expect(afterCtrlC).not.toMatch(/VMID.*NAME/);
 
     const b = 'sigterm';
     startDemo(b);
-    await waitFor(b, /1\/40 ·/);
+    await waitFor(b, /1\/\d+ ·/);
     const pid = tmux('list-panes', '-t', b, '-F', '#{pane_pid}').trim();
     // The pane runs a shell; the TUI is its child.
     const child = execFileSync('pgrep', ['-P', pid], { encoding: 'utf8' }).trim().split('\n')[0];
