@@ -586,8 +586,12 @@ export class HistoryStore implements CoreRecorder {
     if (found) return found.op;
     // Missing: damage if the index (as it is now) still lists it; otherwise unknown, or dropped by retention.
     const listed = (await this.readIndex()).operations.some((o) => o.id === id);
-    if (listed) throw new HistoryDamagedError(this.layout.operation(id), `it is missing, though ${this.file} lists operation ${id}`);
-    return undefined;
+    if (!listed) return undefined;
+    // Another process may have written the record, then listed it, between the two reads above (the index
+    // lists an operation only once its record is on disk): read it again before calling it damage.
+    const again = await readOperation(this.layout.operation(id), this.layout.journal(id));
+    if (again) return again.op;
+    throw new HistoryDamagedError(this.layout.operation(id), `it is missing, though ${this.file} lists operation ${id}`);
   }
 
   /** Newest first. */
