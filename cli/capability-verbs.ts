@@ -35,9 +35,8 @@ function synopsis(shape: VerbShape): string {
   if (shape.mode) parts.push(shape.mode.values!.map((v) => v.toLowerCase()).join('|'));
   if (shape.positional) parts.push(positionalWord(shape.positional.field));
   if (shape.selects) parts.push('SELECTOR');
-  if (shape.word) parts.push(shape.word.field.toUpperCase());
   if (shape.rest) parts.push(`${shape.rest.field.toUpperCase().replace(/S$/, '')}…`);
-  for (const f of shape.flags.filter((x) => x.required && x !== shape.word)) parts.push(`--${f.aliases[0] ?? f.flag} ${f.type === 'number' ? 'N' : 'TEXT'}`);
+  for (const f of shape.flags.filter((x) => x.required && x !== shape.positional)) parts.push(`--${f.aliases[0] ?? f.flag} ${f.type === 'number' ? 'N' : 'TEXT'}`);
   parts.push('[flags]');
   return parts.join(' ');
 }
@@ -84,9 +83,8 @@ function helpText(shape: VerbShape): string {
   const c = shape.capability;
   const words: Array<[string, string]> = [];
   if (shape.mode) words.push([shape.mode.values!.map((v) => v.toLowerCase()).join('|'), `${shape.mode.description ?? 'what to do'} [field ${shape.mode.field}, any case]`]);
-  if (shape.positional) words.push([positionalWord(shape.positional.field), `${shape.positional.description ?? ''} [field ${shape.positional.field}]`]);
+  if (shape.positional) words.push([positionalWord(shape.positional.field), `${shape.positional.description ?? 'the word after the verb'} (or --${shape.positional.flag}) [field ${shape.positional.field}]`]);
   if (shape.selects) words.push(['SELECTOR', `which VMs, one word (quote it): id:8200-8209, name:web-*, 'tag:(env-prod AND NOT always-on)', node:pve2, all [field ${SELECTION_FIELD}]`]);
-  if (shape.word) words.push([shape.word.field.toUpperCase(), `${shape.word.description ?? 'the word after the verb'} (or --${shape.word.flag}) [field ${shape.word.field}]`]);
   if (shape.rest) words.push([`${shape.rest.field.toUpperCase().replace(/S$/, '')}…`, `${shape.rest.description ?? 'the words after the selector'} [field ${shape.rest.field}]`]);
   const fields = shape.flags.map((f): [string, string] => [flagSyntax(f), flagAbout(f)]);
   const own = (Object.entries(FRONT_END_FLAGS) as Array<[string, { type: string; arg?: string; about: string }]>).map(([n, f]): [string, string] => [

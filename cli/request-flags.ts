@@ -48,9 +48,7 @@ export interface VerbShape {
   words: readonly string[];
   mode?: FieldFlag;
   rest?: FieldFlag;
-  /** A text field that may also be given as the one word after the verb (drain's NODE); it stays a flag too. */
-  word?: FieldFlag;
-  /** A scalar field given as the first word (names.cli.positionalField), e.g. clone's SOURCE_VM_ID. */
+  /** A field that may be given as the first word (names.cli.positionalField): clone's SOURCE_VM_ID, drain's NODE; also a flag. */
   positional?: FieldFlag;
   /** The request fields given as flags (not the selection, the mode or the rest words). */
   flags: FieldFlag[];
@@ -90,19 +88,19 @@ export function verbShape(capability: AnyCapability): VerbShape {
   const flags: FieldFlag[] = [];
   let mode: FieldFlag | undefined;
   let rest: FieldFlag | undefined;
-  let positional: FieldFlag | undefined;
   for (const [field, schema] of Object.entries(shape)) {
     const f = fieldFlag(field, schema, aliasesOf(field));
     if (field === SELECTION_FIELD) continue;
     if (field === cli.modeField) mode = f;
     else if (field === cli.restField) rest = f;
-    else if (field === cli.positionalField) positional = f;
     else flags.push(f);
   }
   if (cli.modeField && mode?.type !== 'enum') throw new Error(`${capability.kind}: modeField '${cli.modeField}' must be an enum field of its request`);
   if (cli.restField && rest?.type !== 'list') throw new Error(`${capability.kind}: restField '${cli.restField}' must be a list field of its request`);
-  const word = cli.wordField ? flags.find((f) => f.field === cli.wordField) : undefined;
-  if (cli.wordField && word?.type !== 'string') throw new Error(`${capability.kind}: wordField '${cli.wordField}' must be a text field of its request`);
+  const positional = cli.positionalField ? flags.find((f) => f.field === cli.positionalField) : undefined;
+  if (cli.positionalField && positional?.type !== 'string' && positional?.type !== 'number') {
+    throw new Error(`${capability.kind}: positionalField '${cli.positionalField}' must be a text or number field of its request`);
+  }
   // A request field must never shadow one of the verb's own flags.
   const taken = new Set<string>(Object.keys(FRONT_END_FLAGS));
   for (const f of flags) {
@@ -111,7 +109,7 @@ export function verbShape(capability: AnyCapability): VerbShape {
       taken.add(name);
     }
   }
-  return { capability, words: capability.names.verb, mode, rest, word, positional, flags, selects: SELECTION_FIELD in shape };
+  return { capability, words: capability.names.verb, mode, rest, positional, flags, selects: SELECTION_FIELD in shape };
 }
 
 /** What the command line said, before the words are mapped to fields. */
@@ -263,21 +261,18 @@ export function buildRequest(shape: VerbShape, line: CommandLine, body: Record<s
     }
   }
   if (shape.positional && words.length) {
-    const word = words.shift()!;
     const p = shape.positional;
-    fromLine[p.field] = p.type === 'number' ? numberValue(p.field, word) : word;
+    const word = words.shift()!;
+    const value = p.type === 'number' ? numberValue(p.field, word) : word;
+    const flagged = line.fields[p.field];
+    if (flagged !== undefined && flagged !== value) throw new UsageError(`${p.field} is given twice and they disagree: the word '${word}' and --${line.givenAs[p.field]} ${String(flagged)}`);
+    fromLine[p.field] = value;
     givenAs[p.field] = `the word '${word}'`;
   }
   const selector = shape.selects ? words.shift() : undefined;
   if (selector !== undefined) {
     fromLine[SELECTION_FIELD] = selector;
     givenAs[SELECTION_FIELD] = `the selector '${selector}'`;
-  }
-  if (shape.word && words.length && !shape.selects) {
-    const value = words.shift()!;
-    if (line.fields[shape.word.field] !== undefined && line.fields[shape.word.field] !== value) throw new UsageError(`${shape.word.field} is given twice and they disagree: the word '${value}' and --${line.givenAs[shape.word.field]} ${String(line.fields[shape.word.field])}`);
-    fromLine[shape.word.field] = value;
-    givenAs[shape.word.field] = `the word '${value}'`;
   }
   if (shape.rest) {
     if (words.length) {

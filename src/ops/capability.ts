@@ -128,11 +128,12 @@ export interface CliWords {
   modeField?: string;
   /** An array field that takes the words after the selector (tags' `tags`). */
   restField?: string;
-  /** A text field that takes the one word after the verb (drain's `node`: `moxxie node drain pve2`). */
-  wordField?: string;
   /** `--file` with this field holds the body of another capability (`vm create --file` takes a cloud-init body: imageSource). */
   fileRoute?: { field: string; kind: OperationKind };
-  /** A scalar field taken from the first word after the verb (`moxxie vm clone 9000`: sourceVmId), for a capability without a selector. */
+  /**
+   * A text or number field that may be given as the first word after the verb (`moxxie vm clone 9000`,
+   * `moxxie node drain pve2`); it stays a flag as well.
+   */
   positionalField?: string;
   /** Short flag names: { name: 'snapshotName' } makes --name mean --snapshot-name. */
   aliases?: Record<string, string>;

@@ -56,7 +56,7 @@ export const nodeDrain: Capability<DrainRequest> = {
   destructive: () => true,
   auditName: (r) => `drain ${r.node}`,
   taskTimeoutMs: () => 24 * 3600_000,
-  names: { tool: 'drain_node', verb: ['node', 'drain'], cli: { wordField: 'node', aliases: { to: 'targetNodes' } } },
+  names: { tool: 'drain_node', verb: ['node', 'drain'], cli: { positionalField: 'node', aliases: { to: 'targetNodes' } } },
   hints: { destructive: true, idempotent: true },
 
   async plan(input, req) {

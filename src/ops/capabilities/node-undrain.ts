@@ -41,7 +41,7 @@ export const nodeUndrain: Capability<UndrainRequest> = {
   destructive: () => false,
   auditName: (r) => `undrain ${r.node}`,
   taskTimeoutMs: () => 24 * 3600_000,
-  names: { tool: 'undrain_node', verb: ['node', 'undrain'], cli: { wordField: 'node' } },
+  names: { tool: 'undrain_node', verb: ['node', 'undrain'], cli: { positionalField: 'node' } },
   hints: { destructive: false, idempotent: true },
 
   async plan(input, req) {
