@@ -59,11 +59,11 @@ const schema = z.strictObject({
   vmid: vmidField.optional(),
   rootfs: z
     .strictObject({
-      storage: textField('required: a storage with container (rootdir) content, e.g. "local-zfs"').describe('a storage with rootdir content'),
-      sizeGB: intField(1, 131072).describe('size in GiB'),
+      storage: textField('a storage with container (rootdir) content, e.g. "local-zfs"').optional().describe("a storage with rootdir content (default: the node's first)"),
+      sizeGB: intField(1, 131072).optional().describe('size in GiB (default 8)'),
     })
     .optional()
-    .describe("the root disk (default: 8 GiB on the node's first storage for containers)"),
+    .describe("the root disk: storage and size (default: 8 GiB on the node's first storage for containers)"),
   networks: z.array(ctNetworkSchema).max(MAX_CT_NICS, { error: `at most ${MAX_CT_NICS} NICs (net0-net${MAX_CT_NICS - 1})` }).optional().describe('NICs, net0 first'),
   cores: intField(1, 8192).optional().describe('CPU cores (default: all of the node)'),
   memoryMB: intField(16, 8_388_608).optional().describe('memory in MiB (default 512)'),
@@ -126,15 +126,16 @@ function featuresParam(f: z.infer<typeof featuresSchema>, unprivileged: boolean)
 /** The storage the root disk goes on: the one asked for (checked on the node), or the node's first for containers. */
 function rootfsParam(inv: Inventory, node: string, rootfs: CtCreateRequest['rootfs']): string {
   const forCts = inv.storages.filter((s) => s.node === node && s.content.includes('rootdir')).sort((a, b) => Number(a.shared) - Number(b.shared));
-  if (!rootfs) {
-    if (!forCts.length) throw new RequestError('rootfs', `node ${node} has no storage for containers (rootdir content); give rootfs.storage`);
-    return `${forCts[0].storage}:8`;
+  const size = rootfs?.sizeGB ?? 8;
+  if (rootfs?.storage === undefined) {
+    if (!forCts.length) throw new RequestError('rootfs.storage', `node ${node} has no storage for containers (rootdir content); give rootfs.storage`);
+    return `${forCts[0].storage}:${size}`;
   }
   const s = inv.storages.find((x) => x.storage === rootfs.storage && x.node === node);
   const names = forCts.map((x) => x.storage).join(', ') || 'none';
   if (!s) throw new RequestError('rootfs.storage', `no storage '${rootfs.storage}' on node ${node}; storages for containers there: ${names}`);
   if (!s.content.includes('rootdir')) throw new RequestError('rootfs.storage', `storage '${rootfs.storage}' does not support container directories (PVE's words; it lacks rootdir content); use one of ${names}`);
-  return `${rootfs.storage}:${rootfs.sizeGB}`;
+  return `${rootfs.storage}:${size}`;
 }
 
 /** The template must be a vztmpl volume that `node` can read; the error lists the ones it can. */
@@ -201,7 +202,7 @@ export const ctCreate: Capability<CtCreateRequest> = {
   names: {
     tool: 'create_container',
     verb: ['ct', 'create'],
-    cli: { aliases: { memory: 'memoryMB', swap: 'swapMB', 'ssh-public-keys': 'sshPublicKeys', 'memory-mb': 'memoryMB', 'swap-mb': 'swapMB' } },
+    cli: { aliases: { memory: 'memoryMB', swap: 'swapMB', 'memory-mb': 'memoryMB', 'swap-mb': 'swapMB' } },
   },
   hints: { destructive: false, idempotent: false },
 
