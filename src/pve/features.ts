@@ -106,7 +106,7 @@ export async function detectFeatures(client: PveRequester): Promise<ClusterFeatu
 
   // A parameter of pct create, with no endpoint to ask: the release decides (changes-9.x.json: added in 9.1).
   features['lxc-create-ha-managed'] =
-    minorRelease(release) >= 901 ? { available: true, reason: `PVE ${release} has it (added in 9.1)` } : { available: false, reason: `added in PVE 9.1 (the cluster reports ${release})` };
+    { available: minorRelease(release) >= 901, reason: `added in PVE 9.1; the cluster reports ${release}` };
 
   const held = perms.ok ? new Set(Object.values(perms.value).flatMap((p) => Object.keys(p))) : new Set<string>();
   const agentPrivs = [...held].some((p) => p.startsWith('VM.GuestAgent.'));

@@ -133,7 +133,7 @@ describe('refused before anything runs, naming the field', () => {
   });
 
   it('PVE 8.4 has no ha-managed: refused with the reason; on 9 the CT becomes an HA resource', async () => {
-    await refused({ ...base, haManaged: true }, 'haManaged', /added in PVE 9\.1 \(the cluster reports 8\.4\)/, v84);
+    await refused({ ...base, haManaged: true }, 'haManaged', /added in PVE 9\.1; the cluster reports 8\.4/, v84);
     const op = ok(await c.core.run('ct.create', { ...base, hostname: 'ha-ct', haManaged: true, start: true }));
     const vmid = op.targets[0].vmid;
     const resources = await c.client.get<Array<{ sid: string; state: string }>>('/cluster/ha/resources');

@@ -17,13 +17,13 @@ afterAll(async () => {
 
 describe('lxc-create-ha-managed', () => {
   it('is there on 9.1, not on 8.4, each with its reason', async () => {
-    expect((await detectFeatures(v9.client)).features['lxc-create-ha-managed']).toEqual({ available: true, reason: 'PVE 9.1 has it (added in 9.1)' });
-    expect((await detectFeatures(v84.client)).features['lxc-create-ha-managed']).toEqual({ available: false, reason: 'added in PVE 9.1 (the cluster reports 8.4)' });
+    expect((await detectFeatures(v9.client)).features['lxc-create-ha-managed']).toEqual({ available: true, reason: 'added in PVE 9.1; the cluster reports 9.1' });
+    expect((await detectFeatures(v84.client)).features['lxc-create-ha-managed']).toEqual({ available: false, reason: 'added in PVE 9.1; the cluster reports 8.4' });
   });
 
   it('PVE 8.4: a create with ha-managed never reaches the cluster', async () => {
     v84.sim.stats.reset();
-    const err = await v84.client.post('/nodes/pve1/lxc', { vmid: 700, ostemplate: TEMPLATE, 'ha-managed': 1 }).catch((e: unknown) => e);
+    const err = await v84.client.post('/nodes/pve1/lxc', { vmid: 700, ostemplate: TEMPLATE, storage: 'local-zfs', 'ha-managed': 1 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(FeatureUnavailableError);
     expect((err as Error).message).toContain("parameter 'ha-managed' of POST /nodes/{node}/lxc: added in PVE 9.1");
     expect(v84.sim.stats.byRoute['POST /nodes/{node}/lxc']).toBeUndefined();
@@ -31,7 +31,7 @@ describe('lxc-create-ha-managed', () => {
   });
 
   it('PVE 9: sent and honoured: the CT is an HA resource, hastate in /cluster/resources, not a config key', async () => {
-    const upid = await v9.client.post<string>('/nodes/pve1/lxc', { vmid: 700, ostemplate: TEMPLATE, 'ha-managed': 1 });
+    const upid = await v9.client.post<string>('/nodes/pve1/lxc', { vmid: 700, ostemplate: TEMPLATE, storage: 'local-zfs', 'ha-managed': 1 });
     expect((await v9.client.waitForTask(upid)).exitstatus).toBe('OK');
     const res = await v9.client.get<Array<{ vmid?: number; hastate?: string }>>('/cluster/resources', { type: 'vm' });
     expect(res.find((r) => r.vmid === 700)?.hastate).toBe('stopped');
