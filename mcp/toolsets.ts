@@ -54,6 +54,7 @@ export const TOOLSET_OF: Record<string, ToolsetName> = {
   create_vm: 'lifecycle',
   create_cloud_init_vm: 'lifecycle',
   clone_vm: 'lifecycle',
+  create_container: 'lifecycle',
   list_storage_content: 'lifecycle',
   delete_vms: 'lifecycle',
   resize_disk: 'lifecycle',

@@ -29,6 +29,7 @@ const commands: Record<string, string> = {
   storage: CAPABILITY_VERBS,
   migrate: CAPABILITY_VERBS,
   node: CAPABILITY_VERBS,
+  ct: CAPABILITY_VERBS,
   mcp: '../mcp/command.js',
   serve: '../rest/command.js',
   tui: '../tui/command.js',

@@ -14,6 +14,7 @@ export type Command =
   | { kind: 'ctx'; name?: string }
   | { kind: 'sort'; key: SortKey; descending?: boolean }
   | { kind: 'provision'; path: string }
+  | { kind: 'ct' }
   | { kind: 'help' }
   | { kind: 'quit' };
 
@@ -38,6 +39,7 @@ export const COMMANDS: CommandDoc[] = [
   { usage: ':sort id|name|node|status|cpu|mem [asc|desc]', description: 'sort the VM list' },
   { usage: ':ctx [NAME]', description: 'switch to another context (no name: list them)' },
   { usage: ':provision FILE', description: 'plan a cluster from a spec file (YAML or JSON): placement table and VM rows; nothing is created' },
+  { usage: ':ct', description: 'create a container from a template: a form (node, hostname, template, disk, network, password); plan first' },
   { usage: ':help', description: 'keys and commands' },
   { usage: ':q', description: 'quit' },
 ];
@@ -68,12 +70,14 @@ const ALIASES: Record<string, string> = {
   context: 'ctx',
   provision: 'provision',
   prov: 'provision',
+  ct: 'ct',
+  container: 'ct',
   help: 'help',
   q: 'quit',
   quit: 'quit',
 };
 
-const NAMES = ['vms', 'mark', 'nodes', 'tasks', 'ops', 'history', 'jobs', 'runs', 'backups', 'retention', 'storage', 'sort', 'ctx', 'provision', 'help', 'quit'];
+const NAMES = ['vms', 'mark', 'nodes', 'tasks', 'ops', 'history', 'jobs', 'runs', 'backups', 'retention', 'storage', 'sort', 'ctx', 'provision', 'ct', 'help', 'quit'];
 
 export function parseCommand(text: string): Command | { error: string } {
   const trimmed = text.trim();
@@ -109,6 +113,8 @@ export function parseCommand(text: string): Command | { error: string } {
     }
     case 'provision':
       return rest ? { kind: 'provision', path: rest } : { error: ':provision needs a spec file, e.g. :provision talos.yaml' };
+    case 'ct':
+      return rest ? { error: ':ct takes no argument: its form asks for the rest' } : { kind: 'ct' };
     case 'help':
       return { kind: 'help' };
     case 'quit':

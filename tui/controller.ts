@@ -455,6 +455,19 @@ export class TuiController implements Intents {
         this.store.setState({ provision: view, pos: { ...this.store.getState().pos, provision: { cursor: 0, scroll: 0 } } });
         return this.setView('provision', true);
       }
+      case 'ct': {
+        // The form's template choice: the container templates the cluster's storages hold.
+        let ostemplates: string[];
+        try {
+          ostemplates = [...new Set((await this.session.core.storageContent({ content: 'vztmpl' })).items.map((i) => i.volid))].sort();
+        } catch (err) {
+          return this.commandError(`cannot list container templates: ${(err as Error).message}`);
+        }
+        if (!ostemplates.length) return this.commandError('no container templates (vztmpl) on any storage; :storage then w downloads one');
+        closeLine();
+        this.store.setState({ mode: 'form', form: { kind: 'container', ostemplates }, status: null });
+        return;
+      }
       case 'backups':
         closeLine();
         return this.showBackups(cmd.vmid);
@@ -554,7 +567,7 @@ export class TuiController implements Intents {
   /** The form's answer: its plan through the core, then the usual confirmation. */
   submitVmForm(kind: VmFormKind, request: Record<string, unknown>): void {
     this.store.setState({ mode: 'normal', form: null });
-    this.actions.planFormRequest(kind === 'clone' ? 'vm.clone' : 'vm.create', request);
+    this.actions.planFormRequest(kind === 'clone' ? 'vm.clone' : kind === 'container' ? 'ct.create' : 'vm.create', request);
   }
 
   cancelVmForm(): void {

@@ -67,7 +67,8 @@ export type OperationKind =
   | 'vm.create'
   | 'vm.cloud-init'
   | 'vm.clone'
-  | 'cluster.provision';
+  | 'cluster.provision'
+  | 'ct.create';
 export const OPERATION_KINDS: readonly OperationKind[] = [
   'snapshot.create',
   'snapshot.delete',
@@ -95,6 +96,7 @@ export const OPERATION_KINDS: readonly OperationKind[] = [
   'vm.cloud-init',
   'vm.clone',
   'cluster.provision',
+  'ct.create',
 ];
 
 export type FrontEnd = 'tui' | 'mcp' | 'scheduler' | 'cli' | 'api';

@@ -21,6 +21,7 @@ import { qemuAgentHandlers } from './handlers/qemu-agent.js';
 import { lxcConfigHandlers } from './handlers/lxc-config.js';
 import { lxcLifecycleHandlers } from './handlers/lxc-lifecycle.js';
 import { lxcMigrateHandlers } from './handlers/lxc-migrate.js';
+import { lxcMigratePreconditionHandlers } from './handlers/lxc-migrate-precondition.js';
 import { lxcPowerHandlers } from './handlers/lxc-power.js';
 import { lxcSnapshotHandlers } from './handlers/lxc-snapshot.js';
 import { poolHandlers } from './handlers/pools.js';
@@ -138,6 +139,7 @@ const handlers = {
   ...lxcSnapshotHandlers,
   ...lxcConfigHandlers,
   ...lxcMigrateHandlers,
+  ...lxcMigratePreconditionHandlers,
   ...lxcLifecycleHandlers,
   ...haHandlers,
   ...capabilityHandlers,

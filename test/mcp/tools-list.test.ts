@@ -9,7 +9,7 @@ const ALL_TOOLS = [
   'power_vms', 'tag_vms',
   'create_backups', 'protect_backups', 'unprotect_backups', 'set_backup_notes', 'delete_backups', 'restore_backup', 'restore_drill', 'prune_backups',
   'delete_vms', 'resize_disk', 'set_vm_resources', 'set_ssh_keys', 'convert_to_template', 'download_to_storage',
-  'migrate_vms', 'drain_node', 'undrain_node', 'create_vm', 'create_cloud_init_vm', 'clone_vm', 'provision_cluster',
+  'migrate_vms', 'drain_node', 'undrain_node', 'create_vm', 'create_cloud_init_vm', 'clone_vm', 'provision_cluster', 'create_container',
   'check_migration', 'migration_history',
   'list_jobs', 'create_job', 'update_job', 'delete_job', 'trigger_job', 'list_job_runs',
   'list_operations', 'get_operation', 'cancel_operation', 'resume_operation', 'rollback_operation',
