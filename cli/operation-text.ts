@@ -36,8 +36,10 @@ export function phaseLine(p: PhaseRecord): string {
 export function targetsTable(targets: readonly OperationTarget[], opts: { phases?: boolean; upid?: boolean; order?: boolean } = {}): string {
   if (!targets.length) return 'no VMs';
   const list = opts.order === false ? [...targets] : orderedTargets(targets);
-  const header = opts.upid ? ['VMID', 'NAME', 'NODE', 'STATE', 'ACTION', 'UPID', 'MESSAGE'] : ['VMID', 'NAME', 'NODE', 'STATE', 'WHAT / WHY'];
-  const rows = list.map((t) => (opts.upid ? [String(t.vmid), t.name, t.node, t.state, t.action, t.upid ?? '', t.message ?? ''] : [String(t.vmid), t.name, t.node, t.state, whatOrWhy(t)]));
+  // TYPE (last, so the columns scripts read keep their places): qemu or lxc per guest — a bulk action acts on
+  // both unless the selection says otherwise.
+  const header = opts.upid ? ['VMID', 'NAME', 'NODE', 'STATE', 'ACTION', 'UPID', 'MESSAGE', 'TYPE'] : ['VMID', 'NAME', 'NODE', 'STATE', 'WHAT / WHY', 'TYPE'];
+  const rows = list.map((t) => (opts.upid ? [String(t.vmid), t.name, t.node, t.state, t.action, t.upid ?? '', t.message ?? '', t.guestType ?? ''] : [String(t.vmid), t.name, t.node, t.state, whatOrWhy(t), t.guestType ?? '']));
   const lines = textTable(header, rows).split('\n');
   if (!opts.phases) return lines.join('\n');
   const out = [lines[0]];

@@ -58,6 +58,7 @@ export function operationView(op: Operation, opts: ViewOptions = {}): OperationV
       vmid: t.vmid,
       name: t.name,
       node: t.node,
+      ...(t.guestType ? { guestType: t.guestType } : {}),
       state: t.state,
       action: t.action,
       ...(t.message ? { message: t.message } : {}),
@@ -108,7 +109,7 @@ export function operationText(op: Operation): string {
   const lines = [head];
   const planned = op.targets.filter((t) => t.state === 'planned');
   if (op.dryRun && planned.length) {
-    const shown = planned.slice(0, 10).map((t) => `${t.vmid} ${t.name}: ${t.action}`);
+    const shown = planned.slice(0, 10).map((t) => `${t.vmid} ${t.name}${t.guestType ? ` (${t.guestType})` : ''}: ${t.action}`);
     lines.push(`Would act on: ${shown.join('; ')}${planned.length > shown.length ? `; and ${planned.length - shown.length} more` : ''}.`);
   }
   for (const s of skipReasons(op.targets).slice(0, 3)) lines.push(`Skipped ${s.count}: ${bare(s.reason)}.`);

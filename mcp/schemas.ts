@@ -73,6 +73,7 @@ export const targetRowSchema = z.object({
   vmid: z.number(),
   name: z.string(),
   node: z.string(),
+  guestType: z.enum(['qemu', 'lxc']).optional().describe('qemu (a VM) or lxc (a container); absent for a target that is not a guest'),
   state: targetStateSchema,
   action: z.string(),
   message: z.string().optional(),

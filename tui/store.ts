@@ -56,6 +56,8 @@ export interface PlanRow {
   vmid: number;
   name: string;
   node: string;
+  /** qemu or lxc (absent or '' for a target that is not a guest, or a job run's row). */
+  type?: string;
   skipped: boolean;
   what: string;
 }
@@ -90,6 +92,8 @@ export interface VmDetail {
   snapshots: SnapshotInfo[];
   config: Record<string, unknown>;
   loaded: boolean;
+  /** Its newest PVE tasks (a VM's qm*, a container's vz*), newest first. */
+  tasks?: ClusterTask[];
 }
 
 export type Tone = 'info' | 'ok' | 'error';

@@ -173,8 +173,10 @@ export class Sync {
       case 'detail': {
         const vmid = s.detail?.vmid;
         if (vmid === undefined) break;
-        const [snapshots, config] = await Promise.all([core.listSnapshots(vmid), core.getVmConfig(vmid)]);
-        if (this.store.getState().detail?.vmid === vmid) this.store.setState({ detail: { vmid, snapshots, config, loaded: true } });
+        // VMs and containers alike: the core picks qemu or lxc paths from the inventory's type.
+        const [snapshots, config, all] = await Promise.all([core.listSnapshots(vmid), core.getVmConfig(vmid), core.listTasks({ limit: 500 })]);
+        const tasks = all.filter((t) => t.id === String(vmid)).slice(0, 5);
+        if (this.store.getState().detail?.vmid === vmid) this.store.setState({ detail: { vmid, snapshots, config, loaded: true, tasks } });
         break;
       }
       default:

@@ -90,8 +90,8 @@ export function vmTools(ctx: ToolContext): AnyToolSpec[] {
   const getVm = defineTool({
     name: 'get_vm',
     title: 'Get a VM',
-    description: 'One VM in detail: its inventory row, PVE configuration (PVE masks passwords), snapshots with TTLs, and its recent PVE tasks.',
-    input: { vmid: z.number().int().min(100).describe('the VM id, e.g. 8200') },
+    description: 'One VM or container (lxc) in detail: its inventory row (type says which), PVE configuration (PVE masks passwords), snapshots with TTLs, and its recent PVE tasks.',
+    input: { vmid: z.number().int().min(100).describe('the VM or container id, e.g. 8200 or 300') },
     output: {
       vm: vmRowSchema,
       config: z.record(z.string(), z.unknown()),
@@ -106,7 +106,7 @@ export function vmTools(ctx: ToolContext): AnyToolSpec[] {
       // The VM as the inventory above has it: no further inventory reads.
       const [config, snapshots, tasks] = await Promise.all([
         ctx.core.getVmConfig(vm),
-        vm.type === 'qemu' ? ctx.core.listSnapshots(vm) : Promise.resolve([]),
+        ctx.core.listSnapshots(vm),
         ctx.core.listTasks({ limit: 500 }),
       ]);
       const recent = tasks.filter((t) => t.id === String(vmid)).slice(0, 10);

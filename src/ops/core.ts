@@ -9,7 +9,7 @@ import type { Inventory, Vm } from '../inventory/model.js';
 import { tagCounts, vmsWithTag } from '../inventory/summary.js';
 import type { PveClient } from '../pve/client.js';
 import { getClusterTasks } from '../pve/endpoints/cluster.js';
-import { getQemuConfig } from '../pve/endpoints/qemu.js';
+import { getGuestConfig, refOf } from '../pve/endpoints/guest.js';
 import { CAPABILITIES } from './capabilities/index.js';
 import { RequestError } from './errors.js';
 import { planContinuation } from './continuation-plan.js';
@@ -72,20 +72,16 @@ export function createCore(opts: CoreOptions): MoxxieCore & { readonly operation
   };
 
   const inventory = (o: { signal?: AbortSignal } = {}): Promise<Inventory> => fetchInventory(client, o);
-  const checkRef = (vm: VmRef): VmRef => {
-    if (vm.type !== undefined && vm.type !== 'qemu') throw new RequestError('vmid', `${vm.vmid} is an ${vm.type} guest; only qemu VMs are handled here`);
-    return vm;
-  };
   const findIn = (inv: Inventory, vmid: number): Vm => {
     if (!Number.isInteger(vmid) || vmid < 1) throw new RequestError('vmid', `must be a positive integer (got ${JSON.stringify(vmid)})`);
     const vm = inv.vms.find((v) => v.vmid === vmid);
     if (!vm) throw new RequestError('vmid', `VM ${vmid} does not exist in this cluster`);
-    return checkRef(vm) as Vm;
+    return vm;
   };
-  /** VMs by id (one inventory read for all of them, only if any is an id) or as given. */
+  /** VMs and containers by id (one inventory read for all of them, only if any is an id) or as given (a ref without a type is a VM). */
   const locateAll = async (refs: ReadonlyArray<number | VmRef>): Promise<VmRef[]> => {
     const inv = refs.some((r) => typeof r === 'number') ? await inventory() : undefined;
-    return refs.map((r) => (typeof r === 'number' ? findIn(inv as Inventory, r) : checkRef(r)));
+    return refs.map((r) => (typeof r === 'number' ? findIn(inv as Inventory, r) : r));
   };
   const locate = async (ref: number | VmRef): Promise<VmRef> => (await locateAll([ref]))[0];
 
@@ -114,7 +110,7 @@ export function createCore(opts: CoreOptions): MoxxieCore & { readonly operation
     resolve: async (selectors) => resolveSelection(await inventory(), selectors),
     getVmConfig: async (ref) => {
       const vm = await locate(ref);
-      return { ...(await getQemuConfig(client, vm.node, vm.vmid)) };
+      return { ...(await getGuestConfig(client, refOf(vm))) };
     },
     listSnapshots: async (ref) => listSnapshots(client, await locate(ref)),
     listSnapshotsOf: async (refs) => {

@@ -170,7 +170,7 @@ export function inProcessVmids(): VmidAllocator {
 // ---- For the create / clone / restore phases ------------------------------------------------------------
 
 /** PVE's answers when a create or clone names an id that exists (qm create, qm clone, restore). */
-const ID_TAKEN_RE = /unable to create VM \d+[:-] .*(already exists|config file already exists)|(?:VM|CT) \d+ already exists/i;
+const ID_TAKEN_RE = /unable to create (?:VM|CT) \d+[:-] .*(already exists|config file already exists)|(?:VM|CT) \d+ already exists/i;
 
 export function isVmidTaken(err: unknown): boolean {
   return err instanceof Error && ID_TAKEN_RE.test(err.message);

@@ -40,7 +40,7 @@ export async function rotateSnapshots(core: MoxxieCore, job: JobRecord, created:
   const problems: string[] = [];
   const targets = created.targets.filter((t) => (opts.dryRun ? t.state === 'planned' : t.state === 'succeeded'));
   // Every target's list in one call, located by the operation's own targets (no inventory read per VM).
-  const lists = new Map((targets.length ? await core.listSnapshotsOf(targets.map((t) => ({ vmid: t.vmid, node: t.node }))) : []).map((l) => [l.vmid, l]));
+  const lists = new Map((targets.length ? await core.listSnapshotsOf(targets.map((t) => ({ vmid: t.vmid, node: t.node, type: t.guestType }))) : []).map((l) => [l.vmid, l]));
   for (const t of targets) {
     if (opts.signal?.aborted) break;
     const mine = ownSnapshotMatcher(p.snapshotNamePattern, t);

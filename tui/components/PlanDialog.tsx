@@ -51,6 +51,7 @@ export function PlanDialog({ store }: { store: TuiStore }) {
         </Text>
       ))}
       <Text bold color="gray" wrap="truncate">
+        {fit('TYPE', 5)}
         {fit('VMID', 7)}
         {fit('NAME', 24)}
         {fit('NODE', 8)}
@@ -58,6 +59,7 @@ export function PlanDialog({ store }: { store: TuiStore }) {
       </Text>
       {confirm.rows.slice(win.start, win.end).map((r) => (
         <Text key={r.key} wrap="truncate" color={r.skipped ? 'gray' : undefined}>
+          {fit(r.type ?? '', 5)}
           {fit(String(r.vmid), 7)}
           {fit(r.name, 24)}
           {fit(r.node, 8)}

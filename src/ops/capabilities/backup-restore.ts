@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { deleteQemu, getQemuStatusCurrent } from '../../pve/endpoints/qemu.js';
 import { getLxcStatusCurrent } from '../../pve/endpoints/guest-restore.js';
+import { containerRestoreStorage } from '../container-restore-storage.js';
 import type { PveClient } from '../../pve/client.js';
 import { findBackups, volidField } from '../backup-targets.js';
 import type { Capability, PhaseTools } from '../capability.js';
@@ -84,8 +85,16 @@ export const backupRestore: Capability<BackupRestoreRequest> = {
       return { targets: [{ ...base, kind: 'guest', vmid: existing.vmid, name: existing.name, action: what, spec: { ...spec } }], blocked: new Set() };
     }
     const name = req.name ?? b.name ?? `restore-${b.vmid}`;
-    const what = `restore ${kind} from ${b.volid} to ${req.vmid ?? 'the next free id'} on ${node}${req.storage ? ` (disks on ${req.storage})` : ''} as ${name}${req.start ? ', then start' : ''}`;
-    const spec: Spec = { what, volid: b.volid, guestType: b.guestType, node, storage: req.storage, name: req.name, start: req.start, vmid: req.vmid, unique: true };
+    let storage = req.storage;
+    let storageNote = storage ? ` (disks on ${storage})` : '';
+    if (!storage && b.guestType === 'lxc') {
+      const picked = await containerRestoreStorage(input.client, input.inventory, node, original);
+      if ('error' in picked) throw new RequestError('storage', picked.error);
+      storage = picked.storage;
+      storageNote = ` (volumes on ${storage}: ${picked.why})`;
+    }
+    const what = `restore ${kind} from ${b.volid} to ${req.vmid ?? 'the next free id'} on ${node}${storageNote} as ${name}${req.start ? ', then start' : ''}`;
+    const spec: Spec = { what, volid: b.volid, guestType: b.guestType, node, storage, name: req.name, start: req.start, vmid: req.vmid, unique: true };
     return { targets: [{ ...base, kind: 'new-guest', vmid: req.vmid ?? 0, name, action: what, spec: { ...spec } }], blocked: new Set() };
   },
 
