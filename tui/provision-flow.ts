@@ -2,7 +2,7 @@
 // capability asks for, then the run, which the view follows by its operation id), c cancels the followed
 // operation (the capability then applies the spec's rollback strategy), r / R resume or roll back an
 // interrupted, failed or cancelled one (the core's plan of it first, as from :history).
-import type { BulkOptions, Operation, OperationKind } from '../src/ops/types.js';
+import type { BulkOptions, Operation } from '../src/ops/types.js';
 import type { ActionFlow } from './actions.js';
 import { opName } from './operation-text.js';
 import { followedOperation, loadProvisionOperation, looksLikeOperationId, loadProvisionPlan, PROVISION_KIND, type ProvisionPlanView } from './provision-plan.js';
@@ -30,7 +30,7 @@ export class ProvisionFlow {
     if (running?.status === 'running') return say(this.store, `${running.id} is still provisioning; c cancels it`, 'error');
     const spec = view.spec;
     const core = this.session().core;
-    const kind = PROVISION_KIND as OperationKind;
+    const kind = PROVISION_KIND;
     void this.actions.planRequest({
       title: `provision cluster ${spec.name}`,
       kind,

@@ -10,11 +10,11 @@ import { parseClusterSpecText, type ClusterSpec } from '../src/ops/provisioning/
 import { placementSettingsOf } from '../src/config/placement-settings.js';
 import { planReport } from '../src/ops/provisioning/plan-report.js';
 import { provisioningProgress, type ProvisioningProgress } from '../src/ops/provisioning/progress.js';
-import type { Operation } from '../src/ops/types.js';
+import type { Operation, OperationKind } from '../src/ops/types.js';
 import { textTable } from '../src/text/table.js';
 
 /** The operation kind that provisions a cluster (the `provision` capability's). */
-export const PROVISION_KIND = 'cluster.provision';
+export const PROVISION_KIND = 'cluster.provision' satisfies OperationKind;
 
 export interface ProvisionPlanView {
   /** The spec file planned (empty for an operation opened by id). */
@@ -50,7 +50,7 @@ export const looksLikeOperationId = (word: string): boolean => /^op-[0-9a-z-]+$/
 export async function loadProvisionOperation(core: MoxxieCore, history: HistoryStore | undefined, id: string): Promise<ProvisionPlanView> {
   const op = core.operations.get(id) ?? (await history?.getOperation(id));
   if (!op) throw new Error(`no operation ${id} in this context (:history lists them)`);
-  if ((op.kind as string) !== PROVISION_KIND) throw new Error(`${id} is a ${op.kind} operation, not a cluster provisioning`);
+  if (op.kind !== PROVISION_KIND) throw new Error(`${id} is a ${op.kind} operation, not a cluster provisioning`);
   const progress = provisioningProgress(op);
   return { path: '', cluster: progress.clusterName, ok: true, lines: [], operationId: id, recorded: op };
 }
