@@ -2,16 +2,12 @@
 // place of the seed's "AAAAC3..." placeholder, which PVE refuses and so does the plan), read back from the
 // simulator: names, hosts, ids, ipconfigN, NICs, tags, running or not; HARD that cannot be met creates nothing.
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseClusterSpec } from '../../../src/ops/provisioning/cluster-spec.js';
 import { planClusterOn } from '../../../src/ops/provisioning/plan-on-cluster.js';
 import { startCluster, type TestCluster } from '../../fixtures/cluster.js';
 
-const here = (f: string) => join(import.meta.dirname, f);
-export const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGLmQqfp8X5DUVxLruBsCmJ7m4mDGcr5V7e2BXMkNPDp user@example.com';
-/** The seed's body with its placeholder key replaced by a real one. */
-export const seedSpec = (file: string): Record<string, any> => JSON.parse(readFileSync(here(file), 'utf8').replace(/ssh-ed25519 AAAAC3\.\.\. [a-z@.]+/g, KEY)) as Record<string, any>;
+import { seedSpec, specPath as here } from './seed-specs.js';
 
 let c: TestCluster;
 beforeAll(async () => {
