@@ -86,6 +86,8 @@ export const clusterProvision: Capability<ClusterProvisionRequest> = {
     // Local storage is one pool per node: the per-storage cap counts each node's own. Only the host's: the
     // template node's is written by the clone alone, which the template slot already serializes, and a cap
     // held there for the VM's whole chain would let no more than 4 VMs of a cluster run at once.
-    return { guests: [], nodes, storages: [`${spec.storage}@${spec.node}`] };
+    // The template is held for the clone only: a VM waiting for its template's clone slot takes none of the
+    // maxParallelOperations slots, so another template's VMs (or an import) go ahead instead.
+    return { guests: [], nodes, storages: [`${spec.storage}@${spec.node}`], ...(spec.route === 'import' ? {} : { template: spec.source.templateVmid, templateUntil: 'clone' }) };
   },
 };
