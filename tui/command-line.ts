@@ -38,7 +38,7 @@ export const COMMANDS: CommandDoc[] = [
   { usage: ':backups [VMID]', description: 'backups cluster-wide (or of one VM): size, age, protected, TTL' },
   { usage: ':sort id|name|node|status|cpu|mem [asc|desc]', description: 'sort the VM list' },
   { usage: ':ctx [NAME]', description: 'switch to another context (no name: list them)' },
-  { usage: ':provision FILE', description: 'plan a cluster from a spec file (YAML or JSON): placement table and VM rows; nothing is created' },
+  { usage: ':provision FILE|OPERATION-ID', description: 'plan a cluster from a spec file (YAML or JSON): placement table and VM rows, P provisions it; or follow a provisioning operation (progress per VM, c cancel, r resume, R roll back)' },
   { usage: ':ct', description: 'create a container from a template: a form (node, hostname, template, disk, network, password); plan first' },
   { usage: ':help', description: 'keys and commands' },
   { usage: ':q', description: 'quit' },
@@ -112,7 +112,7 @@ export function parseCommand(text: string): Command | { error: string } {
       return order ? { kind: 'sort', key: k, descending: order === 'desc' } : { kind: 'sort', key: k };
     }
     case 'provision':
-      return rest ? { kind: 'provision', path: rest } : { error: ':provision needs a spec file, e.g. :provision talos.yaml' };
+      return rest ? { kind: 'provision', path: rest } : { error: ':provision needs a spec file (e.g. :provision talos.yaml) or a provisioning operation id' };
     case 'ct':
       return rest ? { error: ':ct takes no argument: its form asks for the rest' } : { kind: 'ct' };
     case 'help':

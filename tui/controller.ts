@@ -14,7 +14,7 @@ import { chordsOf, typedText, type Chord } from './keys.js';
 import { listRowsFor, pageSize } from './layout.js';
 import { jobRows, liveOpRows, nodeRows, opDetailOf, opTargetRows, pastOpRows, rowCount, taskRows } from './rows.js';
 import { deriveVmRows, initialState, MAIN_VIEWS, say, type ActionId, type TuiState, type TuiStore, type ViewName, type VmFormKind } from './store.js';
-import { loadProvisionPlan } from './provision-plan.js';
+import { ProvisionFlow } from './provision-flow.js';
 import { Sync, type TuiSession } from './sync.js';
 import { clamp, keepScreenLine, scrollFor } from './view-window.js';
 import { SORT_KEYS, type SortKey } from './vm-order.js';
@@ -36,6 +36,7 @@ export class TuiController implements Intents {
   private sync: Sync;
   private readonly actions: ActionFlow;
   private readonly migrations: MigrateFlow;
+  private readonly provisioning: ProvisionFlow;
   onQuit: () => void = () => {};
 
   constructor(
@@ -46,6 +47,7 @@ export class TuiController implements Intents {
     this.sync = this.makeSync();
     this.actions = new ActionFlow(store, () => this.session);
     this.migrations = new MigrateFlow(store, () => this.session, this.actions);
+    this.provisioning = new ProvisionFlow(store, () => this.session, this.actions);
   }
 
   private makeSync(): Sync {
@@ -447,7 +449,7 @@ export class TuiController implements Intents {
       case 'provision': {
         let view;
         try {
-          view = await loadProvisionPlan(this.session.core, cmd.path);
+          view = await this.provisioning.load(cmd.path);
         } catch (err) {
           return this.commandError((err as Error).message);
         }
@@ -585,6 +587,19 @@ export class TuiController implements Intents {
   scrollPlan(delta: number): void {
     const c = this.store.getState().confirm;
     if (c) this.store.setState({ confirm: { ...c, scroll: clamp(c.scroll + delta, 0, Math.max(0, c.rows.length - 1)) } });
+  }
+
+  /** The provisioning view: P runs its plan, c cancels the run, r / R resume or roll back. */
+  provisionRun(): void {
+    this.provisioning.run();
+  }
+
+  provisionCancel(): void {
+    this.provisioning.cancel();
+  }
+
+  provisionContinue(mode: 'resume' | 'rollback'): void {
+    this.provisioning.continue(mode);
   }
 
   cancelOperation(): void {

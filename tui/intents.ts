@@ -41,6 +41,10 @@ export interface Intents {
   confirm(): void;
   scrollPlan(delta: number): void;
   cancelOperation(): void;
+  /** The provisioning view (:provision): run its plan, cancel the run, resume or roll it back. */
+  provisionRun(): void;
+  provisionCancel(): void;
+  provisionContinue(mode: 'resume' | 'rollback'): void;
   /** Resume or roll back the operation under the cursor (or the one open). */
   continueOperation(mode: 'resume' | 'rollback'): void;
   closePane(): void;

@@ -57,6 +57,11 @@ export interface TargetResources {
   storages?: string[];
   /** The template a clone reads from. */
   template?: number;
+  /**
+   * Hold the template only until this phase has ended (the clone), not for the whole target: the phases after
+   * it do not read the template, and the next VM of that template may clone meanwhile.
+   */
+  templateUntil?: string;
   /** Held alone: at most one step at a time per key, across the operation (a node's vzdump lock: `vzdump:pve1`). */
   exclusive?: string[];
 }

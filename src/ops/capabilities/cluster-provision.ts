@@ -83,7 +83,11 @@ export const clusterProvision: Capability<ClusterProvisionRequest> = {
   resources: (target) => {
     const spec = target.spec as unknown as ProvisionSpec;
     const nodes = [...new Set([madeOnOf(spec), spec.node])];
-    // Local storage is one pool per node: the per-storage cap counts each node's own.
-    return { guests: [], nodes, storages: nodes.map((n) => `${spec.storage}@${n}`) };
+    // Local storage is one pool per node: the per-storage cap counts each node's own. Only the host's: the
+    // template node's is written by the clone alone, which the template slot already serializes, and a cap
+    // held there for the VM's whole chain would let no more than 4 VMs of a cluster run at once.
+    // The template is held for the clone only: a VM waiting for its template's clone slot takes none of the
+    // maxParallelOperations slots, so another template's VMs (or an import) go ahead instead.
+    return { guests: [], nodes, storages: [`${spec.storage}@${spec.node}`], ...(spec.route === 'import' ? {} : { template: spec.source.templateVmid, templateUntil: 'clone' }) };
   },
 };
