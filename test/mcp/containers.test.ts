@@ -30,7 +30,7 @@ describe('containers over MCP', () => {
     const rows = (r.structuredContent as { targets: Array<{ vmid: number; guestType?: string; state: string }> }).targets;
     expect(rows.find((t) => t.vmid === 300)).toMatchObject({ guestType: 'lxc', state: 'planned' });
     expect(rows.find((t) => t.vmid === 100)?.guestType).toBe('qemu');
-    expect(textOf(r)).toMatch(/300 \S+ \(lxc\): reboot/);
+    expect(textOf(r)).toMatch(/300 \S+: reboot \(lxc\)/);
     // A dry run changed nothing: no reboot task for the container.
     expect(h.cluster.sim.state.tasks().some((t) => t.type === 'vzreboot' && t.id === '300')).toBe(false);
   });
