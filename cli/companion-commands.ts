@@ -41,6 +41,7 @@ export const COMPANIONS: Record<string, Record<string, Companion>> = {
       usage: '[STORAGE] [--node NODE] [--content TYPE] [--json]',
     },
   },
+  vm: { show: { module: './vm-show.js', summary: 'One VM or container (lxc) in detail: type, node, state, PVE config, snapshots with TTLs, recent tasks; changes nothing.', usage: 'VMID [--json]' } },
   migrate: { check: { module: './migrate-check.js', summary: "Whether a VM can move to a node, from PVE's migration precondition (online or offline, local disks, local devices, allowed nodes); changes nothing.", usage: 'VMID --to NODE [--force] [--json]' } },
 };
 

@@ -109,7 +109,7 @@ export function operationText(op: Operation): string {
   const lines = [head];
   const planned = op.targets.filter((t) => t.state === 'planned');
   if (op.dryRun && planned.length) {
-    const shown = planned.slice(0, 10).map((t) => `${t.vmid} ${t.name}${t.guestType ? ` (${t.guestType})` : ''}: ${t.action}`);
+    const shown = planned.slice(0, 10).map((t) => `${t.vmid} ${t.name}: ${t.action}${t.guestType ? ` (${t.guestType})` : ''}`);
     lines.push(`Would act on: ${shown.join('; ')}${planned.length > shown.length ? `; and ${planned.length - shown.length} more` : ''}.`);
   }
   for (const s of skipReasons(op.targets).slice(0, 3)) lines.push(`Skipped ${s.count}: ${bare(s.reason)}.`);

@@ -13,7 +13,7 @@ import type { Phase, PhaseTools } from '../capability.js';
 import { StepFailure } from '../runner.js';
 import type { OperationTarget } from '../types.js';
 import { driveBytes } from '../vm-configs.js';
-import { movePhases, type MoveSpec } from './phases.js';
+import { movePhases, replacement, type MoveSpec } from './phases.js';
 import { gib, type MigrationCheck } from './precondition.js';
 import { alwaysOnSkip, safeModeSkip, type SafetyPolicy } from '../safety.js';
 
@@ -99,13 +99,20 @@ export function containerMovePhases(t: OperationTarget): Phase[] {
     name: 'precondition',
     changesNothing: true,
     run: async (tools) => {
-      const target = String(tools.data.target ?? spec.target);
+      let target = String(tools.data.target ?? spec.target);
       const at = await locate(tools, vmid);
       tools.data.before = at.status;
       tools.data.target = target;
       if (at.node === target) return `already on ${target}`;
       const online = (await getClusterResources(tools.client, { type: 'node' })).find((r) => r.node === target)?.status === 'online';
-      if (!online) throw new StepFailure(`node ${target} is not online`);
+      if (!online) {
+        // A drain re-places a guest whose target went offline, as it does a VM.
+        const other = spec.replace ? await replacement(tools, spec, vmid, target) : undefined;
+        if (!other) throw new StepFailure(`node ${target} is not online${spec.replace ? ' and no other node has room for it' : ''}`);
+        tools.progress(`node ${target} went offline; placed on ${other} instead`);
+        target = other;
+        tools.data.target = target;
+      }
       return `${at.status === 'stopped' ? 'stopped: offline' : 'running: restart mode (a container cannot move live)'} to ${target}`;
     },
   };
