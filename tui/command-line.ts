@@ -39,7 +39,7 @@ export const COMMANDS: CommandDoc[] = [
   { usage: ':sort id|name|node|status|cpu|mem [asc|desc]', description: 'sort the VM list' },
   { usage: ':ctx [NAME]', description: 'switch to another context (no name: list them)' },
   { usage: ':provision FILE|OPERATION-ID', description: 'plan a cluster from a spec file (YAML or JSON): placement table and VM rows, P provisions it; or follow a provisioning operation (progress per VM, c cancel, r resume, R roll back)' },
-  { usage: ':ct', description: 'create a container from a template: a form (node, hostname, template, disk, network, password); plan first' },
+  { usage: ':ct', description: 'create a container from a template: a form (node, hostname, template, disk, NIC); plan first' },
   { usage: ':help', description: 'keys and commands' },
   { usage: ':q', description: 'quit' },
 ];

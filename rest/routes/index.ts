@@ -9,5 +9,6 @@ import { vmRoutes } from './vms.js';
 import { backupRoutes } from './backups.js';
 import { lifecycleRoutes } from './lifecycle.js';
 import { migrationRoutes } from './migration.js';
+import { containerRoutes } from './containers.js';
 
-export const REST_ROUTES: readonly RestRoute[] = [...vmRoutes, ...snapshotRoutes, ...powerTagRoutes, ...schedulerRoutes, ...operationRoutes, ...lifecycleRoutes, ...backupRoutes, ...migrationRoutes];
+export const REST_ROUTES: readonly RestRoute[] = [...vmRoutes, ...snapshotRoutes, ...powerTagRoutes, ...schedulerRoutes, ...operationRoutes, ...lifecycleRoutes, ...backupRoutes, ...migrationRoutes, ...containerRoutes];
