@@ -104,6 +104,25 @@ describe('create a container from a template', () => {
   });
 });
 
+describe('lost answers', () => {
+  it('every write answer lost after it was applied: one CT, one vzcreate, one vzstart', async () => {
+    c.sim.faults.set({ lostAnswerRate: 1, lostAnswerMode: 'mixed', lostAnswerMethods: ['POST'] });
+    let op: Operation;
+    try {
+      op = await c.core.run('ct.create', { node: 'pve4', hostname: 'lost-answer-ct', ostemplate: TEMPLATE, networks: [{ bridge: 'vmbr0', ip: 'dhcp' }], start: true });
+    } finally {
+      c.sim.faults.set({ lostAnswerRate: 0 });
+    }
+    expect(op.status, JSON.stringify(op.targets.map((t) => t.message))).toBe('succeeded');
+    const made = c.sim.state.vms().filter((v) => v.type === 'lxc' && v.name === 'lost-answer-ct');
+    expect(made).toHaveLength(1);
+    expect(made[0]).toMatchObject({ vmid: op.targets[0].vmid, status: 'running' });
+    const tasks = c.sim.state.tasks().filter((t) => t.id === String(made[0].vmid));
+    expect(tasks.filter((t) => t.type === 'vzcreate')).toHaveLength(1);
+    expect(tasks.filter((t) => t.type === 'vzstart')).toHaveLength(1);
+  });
+});
+
 describe('refused before anything runs, naming the field', () => {
   const refused = async (request: Record<string, unknown>, field: string, text: RegExp, cl = c) => {
     const tasks = cl.sim.state.tasks().length;
