@@ -19,17 +19,21 @@ import { provisioningProgress, type ProvisioningProgress } from '../src/ops/prov
 import { textTable } from '../src/text/table.js';
 import { runFollowed } from './operation-run.js';
 import { isRefusal } from './capability-verbs.js';
+import { CAPABILITIES } from '../src/ops/capabilities/index.js';
 
 const KIND = 'cluster.provision';
 /** Set in the detached child of `provision --no-wait`: it prints the operation id, then nothing more. */
 const DETACHED_ENV = 'MOXXIE_PROVISION_DETACHED';
 
+const capability = CAPABILITIES[KIND];
 const HELP = `moxxie cluster provision --file SPEC [--yes] [--json] [--no-wait] [--context NAME | --demo]
 moxxie cluster status ID [--json]
 moxxie cluster list [--json] [--limit N]
 moxxie cluster cancel ID
 moxxie cluster resume ID --yes [--json]
 moxxie cluster rollback ID --yes [--json]
+
+${capability.title}. ${capability.description}
 
 provision  creates the VMs of a spec (the seed's POST /clusters/provision body: JSON verbatim, or YAML;
            --file - reads stdin). Without --yes it prints the plan (placement table, one row per VM)
