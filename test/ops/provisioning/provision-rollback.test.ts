@@ -79,6 +79,7 @@ describe('rollback strategies after an injected failure', () => {
     const s = await c.core.provisioningStatus(op.id);
     expect(s.status).toBe('FAILED');
     expect(s.nodeStates.map((n) => n.status)).toEqual(['READY', 'READY', 'ROLLED_BACK']);
+    expect(s.currentOperation).toBe('Failed: 1 of 3 nodes failed; 1 rolled back');
     expect(vmsNamed('partial').map((v) => v.vmid).sort()).toEqual([s.nodeStates[0].vmId, s.nodeStates[1].vmId].sort());
     expect(c.sim.state.vm(s.nodeStates[2].vmId)).toBeUndefined();
   });
@@ -116,6 +117,7 @@ describe('cancel, a taken id, an offline node', () => {
     expect(s.nodeStates.map((n) => n.status)).toEqual(['ROLLED_BACK', 'ROLLED_BACK', 'PENDING']);
     expect(vmsNamed('cancelled')).toEqual([]);
     expect(op.warnings.join(' ')).toMatch(/rollback FULL: 2 to delete/);
+    expect(s.currentOperation).toBe('Cancelled: 0 ready, 0 failed, 2 rolled back, 1 not started');
   });
 
   it('cancel with PARTIAL keeps the READY VM and removes the one cut short', async () => {
