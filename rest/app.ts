@@ -15,6 +15,7 @@ import { REST_ROUTES } from './routes/index.js';
 import { controlQuery, errorSchema, operationSchema } from './schemas.js';
 import { checked } from './vm-lookup.js';
 import { InventoryReads } from './inventory-reads.js';
+import { acceptsGzip, etagMatches } from './shared-answer.js';
 
 export const API_PREFIX = '/api/v1';
 
@@ -169,7 +170,13 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
         const input: RouteInput = { params: request.params, query: request.query ?? {}, body: request.body };
         const answer = isCapabilityRoute(route) ? await runCapability(deps, route, input, request) : await (route as HandlerRoute).handle(deps, input);
         if (answer.headers) reply.headers(answer.headers);
-        return reply.code(answer.status ?? 200).type('application/json').send(answer.raw ?? answer.body);
+        const shared = answer.shared;
+        if (!shared) return reply.code(answer.status ?? 200).type('application/json').send(answer.body);
+        reply.headers({ ...shared.headers, etag: shared.etag, vary: 'accept-encoding' }).type('application/json');
+        if (etagMatches(request.headers['if-none-match'], shared.etag)) return reply.code(304).send();
+        const gzipped = acceptsGzip(request.headers['accept-encoding']) ? shared.gzip() : undefined;
+        if (gzipped) return reply.code(answer.status ?? 200).header('content-encoding', 'gzip').send(await gzipped);
+        return reply.code(answer.status ?? 200).send(shared.raw);
       },
     });
   }

@@ -7,6 +7,7 @@ import type { HistoryStore } from '../src/history/store.js';
 import type { OperationKind } from '../src/ops/types.js';
 import type { JobManager } from '../src/schedule/jobs.js';
 import type { InventoryReads } from './inventory-reads.js';
+import type { SharedAnswer } from './shared-answer.js';
 
 export interface RestDeps {
   core: MoxxieCore;
@@ -40,8 +41,8 @@ interface RouteBase {
 export interface Answer {
   status?: number;
   body?: unknown;
-  /** The body already serialized and encoded (an answer shared by identical requests). */
-  raw?: Buffer;
+  /** The body already serialized and encoded, shared by identical requests (ETag and gzip with it). */
+  shared?: SharedAnswer;
   headers?: Record<string, string>;
 }
 

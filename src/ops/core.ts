@@ -10,6 +10,7 @@ import { tagCounts, vmsWithTag } from '../inventory/summary.js';
 import type { PveClient } from '../pve/client.js';
 import { getClusterTasks } from '../pve/endpoints/cluster.js';
 import { getQemuConfig } from '../pve/endpoints/qemu.js';
+import { getQemuStatusCurrent } from '../pve/endpoints/qemu.js';
 import { CAPABILITIES } from './capabilities/index.js';
 import { RequestError } from './errors.js';
 import { planContinuation } from './continuation-plan.js';
@@ -111,6 +112,7 @@ export function createCore(opts: CoreOptions): MoxxieCore & { readonly operation
       const vm = await locate(ref);
       return { ...(await getQemuConfig(client, vm.node, vm.vmid)) };
     },
+    getVmStatus: async (ref) => getQemuStatusCurrent(client, checkRef(ref).node, ref.vmid),
     listSnapshots: async (ref) => listSnapshots(client, await locate(ref)),
     listSnapshotsOf: async (refs) => {
       const vms = await locateAll(refs);
