@@ -10,6 +10,7 @@ import type { PowerRequest } from './ops/capabilities/power.js';
 import type { SnapshotCreateRequest } from './ops/capabilities/snapshot-create.js';
 import type { SnapshotDeleteRequest } from './ops/capabilities/snapshot-delete.js';
 import type { SnapshotRollbackRequest } from './ops/capabilities/snapshot-rollback.js';
+import type { ProvisioningProgress } from './ops/provisioning/progress.js';
 import type { TagRequest } from './ops/capabilities/tags.js';
 import type { MigrationCheck } from './ops/migration/precondition.js';
 import type { Operation, OperationKind, OperationListener, RunOptions } from './ops/types.js';
@@ -139,6 +140,11 @@ export interface MoxxieCore {
   planContinuation(operationId: string, mode: 'resume' | 'rollback'): Promise<Operation>;
   /** Undoes what an operation did, in reverse order, each undo an awaited, recorded step. */
   rollback(operationId: string, opts?: RunOptions): Promise<Operation>;
+
+  /** A provisioning operation's status in the seed's shape (live, or from history after it ended or its process died). */
+  provisioningStatus(operationId: string): Promise<ProvisioningProgress>;
+  /** Provisioning operations, newest first: running ones and the finished ones in history. */
+  listProvisioning(opts?: { limit?: number }): Promise<ProvisioningProgress[]>;
 
   readonly operations: OperationRegistry;
   close(): Promise<void>;

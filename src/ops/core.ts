@@ -28,6 +28,8 @@ import type { FrontEnd, Operation, OperationKind, RunOptions } from './types.js'
 import { VmGate } from './vm-gate.js';
 import type { VmidAllocator } from './vmid-allocator.js';
 import { planClusterOn } from './provisioning/plan-on-cluster.js';
+import type { PlacementConfig } from './provisioning/placement.js';
+import { listProvisioningOf, provisioningStatusOf } from './provisioning/provisioning-status.js';
 
 export interface CoreOptions {
   context: ContextInfo;
@@ -44,6 +46,8 @@ export interface CoreOptions {
   closeGraceMs?: number;
   /** VM ids for create, clone and restore; give one with a directory so moxxie processes on this machine never collide (default: in-process only). */
   vmids?: VmidAllocator;
+  /** The context's provisioning placement settings (config's `provisioning` and vmidRange). */
+  placement?: PlacementConfig;
 }
 
 const LIST_TASKS_DEFAULT = 100;
@@ -65,6 +69,7 @@ export function createCore(opts: CoreOptions): MoxxieCore & { readonly operation
     lockRetryDelayMs: opts.lockRetryDelayMs,
     taskTimeoutMs: opts.taskTimeoutMs,
     vmids: opts.vmids,
+    placement: opts.placement,
   };
 
   const inventory = (o: { signal?: AbortSignal } = {}): Promise<Inventory> => fetchInventory(client, o);
@@ -158,6 +163,8 @@ export function createCore(opts: CoreOptions): MoxxieCore & { readonly operation
       if (op.status === 'rolled-back') throw new RequestError('id', `operation ${id} is already rolled back`);
       return continueOperation(deps, CAPABILITIES[op.kind], op, 'rollback', run);
     },
+    provisioningStatus: (id) => provisioningStatusOf(store, opts.recorder, id),
+    listProvisioning: (o) => listProvisioningOf(store, opts.recorder, o),
     close: () => store.shutdown(opts.closeGraceMs ?? 5000),
   };
 }

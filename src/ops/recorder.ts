@@ -29,6 +29,8 @@ export interface CoreRecorder {
   audit(entry: AuditEntry): void | Promise<void>;
   /** The recorded operation with its journal applied (for resume and rollback in a later process). */
   getOperation?(id: string): Promise<Operation | undefined>;
+  /** Recorded operations (id, kind, start), newest first: provisioning's list reads the finished ones from here. */
+  listOperationSummaries?(query?: { limit?: number }): Promise<Array<{ id: string; kind: Operation['kind']; startedAt: number }>>;
   /** Recorded migrations, newest first (undrain plans from them). */
   listMigrations?(query?: MigrationQuery): Promise<MigrationEntry[]>;
 }

@@ -66,7 +66,8 @@ export type OperationKind =
   | 'node.undrain'
   | 'vm.create'
   | 'vm.cloud-init'
-  | 'vm.clone';
+  | 'vm.clone'
+  | 'cluster.provision';
 export const OPERATION_KINDS: readonly OperationKind[] = [
   'snapshot.create',
   'snapshot.delete',
@@ -93,6 +94,7 @@ export const OPERATION_KINDS: readonly OperationKind[] = [
   'vm.create',
   'vm.cloud-init',
   'vm.clone',
+  'cluster.provision',
 ];
 
 export type FrontEnd = 'tui' | 'mcp' | 'scheduler' | 'cli' | 'api';

@@ -9,14 +9,14 @@ const ALL_TOOLS = [
   'power_vms', 'tag_vms',
   'create_backups', 'protect_backups', 'unprotect_backups', 'set_backup_notes', 'delete_backups', 'restore_backup', 'restore_drill', 'prune_backups',
   'delete_vms', 'resize_disk', 'set_vm_resources', 'set_ssh_keys', 'convert_to_template', 'download_to_storage',
-  'migrate_vms', 'drain_node', 'undrain_node', 'create_vm', 'create_cloud_init_vm', 'clone_vm',
+  'migrate_vms', 'drain_node', 'undrain_node', 'create_vm', 'create_cloud_init_vm', 'clone_vm', 'provision_cluster',
   'check_migration', 'migration_history',
   'list_jobs', 'create_job', 'update_job', 'delete_job', 'trigger_job', 'list_job_runs',
   'list_operations', 'get_operation', 'cancel_operation', 'resume_operation', 'rollback_operation',
-  'get_task_log', 'plan_cluster',
+  'get_task_log', 'plan_cluster', 'get_cluster_status', 'list_cluster_operations',
 ];
-const READ_ONLY_TOOLS = ['list_vms', 'get_vm', 'resolve_selector', 'list_nodes', 'list_tags', 'list_image_sources', 'list_storage_content', 'list_snapshots', 'list_backups', 'backup_retention_candidates', 'check_migration', 'migration_history', 'list_jobs', 'list_job_runs', 'list_operations', 'get_operation', 'get_task_log', 'plan_cluster'];
-const CONFIRM_GATED = ['delete_snapshots', 'rollback_snapshot', 'power_vms', 'tag_vms', 'create_backups', 'delete_backups', 'restore_backup', 'prune_backups', 'delete_vms', 'convert_to_template', 'migrate_vms', 'drain_node', 'delete_job', 'trigger_job', 'resume_operation', 'rollback_operation'];
+const READ_ONLY_TOOLS = ['list_vms', 'get_vm', 'resolve_selector', 'list_nodes', 'list_tags', 'list_image_sources', 'list_storage_content', 'list_snapshots', 'list_backups', 'backup_retention_candidates', 'check_migration', 'migration_history', 'list_jobs', 'list_job_runs', 'list_operations', 'get_operation', 'get_task_log', 'plan_cluster', 'get_cluster_status', 'list_cluster_operations'];
+const CONFIRM_GATED = ['delete_snapshots', 'rollback_snapshot', 'power_vms', 'tag_vms', 'create_backups', 'delete_backups', 'restore_backup', 'prune_backups', 'delete_vms', 'convert_to_template', 'migrate_vms', 'drain_node', 'delete_job', 'trigger_job', 'resume_operation', 'rollback_operation', 'provision_cluster'];
 
 let h: Harness;
 beforeAll(async () => {

@@ -26,6 +26,7 @@ import { vmTemplate } from './vm-template.js';
 import { vmCloudInit } from './vm-cloud-init.js';
 import { vmClone } from './vm-clone.js';
 import { vmCreate } from './vm-create.js';
+import { clusterProvision } from './cluster-provision.js';
 
 export const CAPABILITIES: { readonly [K in OperationKind]: AnyCapability } = {
   'snapshot.create': snapshotCreate,
@@ -53,6 +54,7 @@ export const CAPABILITIES: { readonly [K in OperationKind]: AnyCapability } = {
   'vm.create': vmCreate,
   'vm.cloud-init': vmCloudInit,
   'vm.clone': vmClone,
+  'cluster.provision': clusterProvision,
 };
 
 export function capabilityOf(kind: OperationKind): AnyCapability {
