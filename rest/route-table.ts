@@ -4,7 +4,7 @@
 import type { z } from 'zod';
 import type { MoxxieCore } from '../src/core.js';
 import type { HistoryStore } from '../src/history/store.js';
-import type { OperationKind } from '../src/ops/types.js';
+import type { Operation, OperationKind } from '../src/ops/types.js';
 import type { JobManager } from '../src/schedule/jobs.js';
 import type { InventoryReads } from './inventory-reads.js';
 import type { SharedAnswer } from './shared-answer.js';
@@ -23,6 +23,8 @@ export interface RouteInput<P = any, Q = any, B = any> {
   params: P;
   query: Q;
   body: B;
+  /** This server's API URL as the client called it (`http://host:port/api/v1`), for links in answers. */
+  base: string;
 }
 
 interface RouteBase {
@@ -74,6 +76,11 @@ export interface CapabilityRoute<P = any, Q = any, B = any> extends RouteBase {
    * refusal is a 403 and, waited for, its failure an error status, as for the VM a path names.
    */
   single?: boolean;
+  /**
+   * The answer for an operation that ran (not a dry run) in another shape than the operation itself (the
+   * seed's provisioning status), with its Location; `base` is this server's URL as the client called it.
+   */
+  present?(op: Operation, base: string): Promise<{ body: unknown; location: string; failed?: string }>;
 }
 
 export type RestRoute = HandlerRoute | CapabilityRoute;
