@@ -80,9 +80,9 @@ describe('404 and 409', () => {
     expect((await h.api('GET', '/api/v1/scheduler/jobs/nope')).status).toBe(404);
     expect((await h.api('POST', '/api/v1/scheduler/jobs/nope/trigger')).status).toBe(404);
     expect((await h.api('GET', '/api/v1/operations/op-nope')).status).toBe(404);
-    const route = await h.api('GET', '/api/v1/clusters/operations');
+    const route = await h.api('GET', '/api/v1/clusters');
     expect(route.status).toBe(404);
-    expect(route.body.error).toBe('not-found');
+    expect(route.body).toMatchObject({ error: 'not-found', message: expect.stringContaining('/api/v1/openapi.json lists them') });
   });
 
   it('a snapshot name that exists is a 409; PVE keeps its one snapshot', async () => {
