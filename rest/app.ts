@@ -91,7 +91,9 @@ function bearerMatches(header: string | undefined, token: string): boolean {
 }
 
 function schemaOf(route: RestRoute) {
-  const query = isCapabilityRoute(route) ? (route.method === 'GET' ? undefined : z.strictObject({ ...controlQuery, ...route.queryFields })) : route.query;
+  // A route without query parameters still refuses unknown ones: `?dryRun=true` on a call without a dry run
+  // must not quietly do the real thing.
+  const query = isCapabilityRoute(route) ? z.strictObject({ ...(route.method === 'GET' ? {} : controlQuery), ...route.queryFields }) : (route.query ?? z.strictObject({}));
   const answer = isCapabilityRoute(route)
     ? route.response
       ? { 200: z.union([route.response, operationSchema]).describe('?wait=true: the result; dryRun: the plan (an operation)'), 202: route.response }

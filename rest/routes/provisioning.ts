@@ -8,7 +8,7 @@ import { RequestError } from '../../src/ops/errors.js';
 import { NODE_STATUSES, PROVISIONING_STATUSES, provisioningProgress, type ProvisioningProgress } from '../../src/ops/provisioning/progress.js';
 import { conflict, notFound } from '../errors.js';
 import type { CapabilityRoute, HandlerRoute, RouteInput } from '../route-table.js';
-import { queryInt } from '../schemas.js';
+import { controlQuery, queryInt } from '../schemas.js';
 
 const links = (base: string, id: string) => ({
   status: `${base}/clusters/operations/${id}`,
@@ -129,21 +129,25 @@ const getLogs: HandlerRoute<{ id: string }> = {
   },
 };
 
-const cancel: HandlerRoute<{ id: string }> = {
+const cancel: HandlerRoute<{ id: string }, { dryRun?: boolean }> = {
   method: 'POST',
   url: '/clusters/operations/:id/cancel',
   summary: "Cancel a running provisioning: no new VM is started, then the spec's rollbackStrategy applies to what it made (202 with the status)",
   group: 'Cluster provisioning',
   params: opParams,
+  query: z.strictObject({ dryRun: controlQuery.dryRun }),
   response: statusSchema,
-  async handle({ core }, { params, base }) {
+  async handle({ core }, { params, query, base }) {
     const p = await progressOf(core, params.id);
     const live = core.operations.get(params.id);
     if (!live) {
       if (p.status === 'PROVISIONING' || p.status === 'PENDING') throw conflict(`operation ${params.id} runs in another moxxie process; cancel it there`);
       throw conflict(`operation ${params.id} already ended (${p.status}); there is nothing to cancel`);
     }
-    if (live.finishedAt !== undefined || !core.operations.cancel(params.id)) throw conflict(`operation ${params.id} already ended (${p.status}); there is nothing to cancel`);
+    if (live.finishedAt !== undefined) throw conflict(`operation ${params.id} already ended (${p.status}); there is nothing to cancel`);
+    // A dry run: it is running here, so a cancel would be taken; nothing is cancelled.
+    if (query.dryRun) return { body: statusBody(p, base) };
+    if (!core.operations.cancel(params.id)) throw conflict(`operation ${params.id} already ended (${p.status}); there is nothing to cancel`);
     return { status: 202, body: statusBody(await progressOf(core, params.id), base) };
   },
 };

@@ -97,10 +97,15 @@ describe('Cancel a Provisioning Operation', () => {
     spec.name = 'cancel-me';
     spec.options.parallelProvisioning = false;
     let cancelled: Promise<any> | undefined;
+    let dryRun: any;
     // The cancel is sent the moment the first VM's clone has finished (an event, not a sleep).
     const unsubscribe = h.core.operations.subscribe((e) => {
       if (!cancelled && e.type === 'phase-changed' && e.targetId === 'cancel-me-nodes-01' && e.phase.name === 'clone' && e.phase.state === 'succeeded') {
-        cancelled = h.api('POST', `/api/v1/clusters/operations/${e.operationId}/cancel`);
+        const path = `/api/v1/clusters/operations/${e.operationId}/cancel`;
+        cancelled = h.api('POST', `${path}?dryRun=true`).then((dry) => {
+          dryRun = dry;
+          return h.api('POST', path);
+        });
       }
     });
     try {
@@ -110,6 +115,8 @@ describe('Cancel a Provisioning Operation', () => {
       const answer = await cancelled!;
       expect(answer.status, JSON.stringify(answer.body)).toBe(202);
       expect(answer.body.operationId).toBe(post.body.operationId);
+      expect(dryRun.status).toBe(200);
+      expect(dryRun.body.status).toBe('PROVISIONING');
       const done = await followed(post.headers.get('location')!);
       expect(done.status).toBe('CANCELLED');
       expect(done.nodeStates.map((n: any) => n.status)).toEqual(['ROLLED_BACK', 'PENDING']);
