@@ -131,6 +131,21 @@ describe('Cancel a Provisioning Operation', () => {
   });
 });
 
+describe('OpenAPI', () => {
+  it('documents the provisioning routes from the capability\'s schema and the status shape', async () => {
+    const doc = (await h.api('GET', '/api/v1/openapi.json')).body;
+    for (const path of ['/api/v1/clusters/provision', '/api/v1/clusters/operations', '/api/v1/clusters/operations/{id}', '/api/v1/clusters/operations/{id}/logs', '/api/v1/clusters/operations/{id}/cancel']) {
+      expect(doc.paths[path], path).toBeDefined();
+    }
+    const post = doc.paths['/api/v1/clusters/provision'].post;
+    const body = post.requestBody.content['application/json'].schema;
+    expect(body.additionalProperties).toBe(false);
+    expect(Object.keys(body.properties)).toEqual(expect.arrayContaining(['name', 'type', 'nodeGroups', 'networkTopology', 'globalCloudInit', 'options', 'dryRun']));
+    const accepted = post.responses['202'].content['application/json'].schema;
+    expect(Object.keys(accepted.properties)).toEqual(expect.arrayContaining(['operationId', 'status', 'progressPercentage', 'nodeStates', 'links']));
+  });
+});
+
 describe('refusals', () => {
   it("the seed's placeholder key is a 400 naming the field; HARD that cannot be met a 400; unknown ids 404; nothing created", async () => {
     const before = h.cluster.sim.state.vms().length;
