@@ -83,4 +83,52 @@ describe('cluster.provision, the seed\'s examples', () => {
     expect(ids()).toEqual(before);
     expect(c.sim.state.tasks().length).toBe(tasks);
   });
+
+  it('runs groups in waves when dependsOn says so, at most maxParallelOperations VMs at once and one clone of the template at a time', async () => {
+    const spec = seedSpec('seed-talos-prod-01.json');
+    spec.name = 'waves';
+    spec.nodeGroups[1].dependsOn = ['control-plane'];
+    let running = 0;
+    let clones = 0;
+    const op = await c.core.run('cluster.provision', spec, {
+      onEvent: (e) => {
+        if (e.type === 'operation-started') return;
+        const live = c.core.operations.get(e.type === 'operation-finished' ? e.operation.id : e.operationId);
+        running = Math.max(running, live?.targets.filter((t) => t.state === 'running').length ?? 0);
+        clones = Math.max(clones, c.sim.state.tasks().filter((t) => t.type === 'qmclone' && t.id === '9002' && t.status === 'running').length);
+      },
+    });
+    expect(op.status).toBe('succeeded');
+    expect(running).toBeGreaterThan(1);
+    expect(running).toBeLessThanOrEqual(3);
+    expect(clones).toBe(1);
+    const cp = op.targets.filter((t) => t.spec?.group === 'control-plane');
+    const workers = op.targets.filter((t) => t.spec?.group === 'worker');
+    const cpDone = Math.max(...cp.map((t) => t.finishedAt!));
+    for (const w of workers) expect(w.startedAt!).toBeGreaterThanOrEqual(cpDone);
+  });
+
+  it('a failed wave leaves the later ones not started; FULL removes the earlier wave\'s VMs', async () => {
+    const spec = seedSpec('seed-talos-prod-01.json');
+    spec.name = 'wavefail';
+    spec.nodeGroups[1].dependsOn = ['control-plane'];
+    const before = c.sim.state.tasks().filter((t) => t.type === 'qmclone').length;
+    const op = await c.core.run('cluster.provision', spec, {
+      onEvent: (e) => {
+        if (e.type !== 'phase-changed' || e.targetId !== 'wavefail-control-plane-02' || e.phase.name !== 'resize') return;
+        if (e.phase.state === 'running' && !e.phase.upids.length) c.sim.faults.set({ taskFailureRate: 1 });
+        if (e.phase.state === 'failed') c.sim.faults.set({ taskFailureRate: 0 });
+      },
+    });
+    c.sim.faults.set({ taskFailureRate: 0 });
+    const s = await c.core.provisioningStatus(op.id);
+    expect(s.status).toBe('ROLLED_BACK');
+    expect(s.nodeStates.map((n) => [n.nodeGroup, n.status])).toEqual([
+      ['control-plane', 'ROLLED_BACK'], ['control-plane', 'ROLLED_BACK'], ['control-plane', 'ROLLED_BACK'],
+      ['worker', 'PENDING'], ['worker', 'PENDING'], ['worker', 'PENDING'],
+    ]);
+    // Only the control plane was ever cloned, and nothing of it is left.
+    expect(c.sim.state.tasks().filter((t) => t.type === 'qmclone').length - before).toBe(3);
+    expect(c.sim.state.vms().filter((v) => String(v.config.name ?? '').startsWith('wavefail-'))).toEqual([]);
+  });
 });
