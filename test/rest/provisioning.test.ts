@@ -131,6 +131,25 @@ describe('Cancel a Provisioning Operation', () => {
   });
 });
 
+describe('a provisioning whose PVE tasks fail', () => {
+  it('?wait=true answers 502 with the status: ROLLED_BACK, rollback FULL left no VM of it', async () => {
+    const spec = seedSpec('seed-test-cluster.json');
+    spec.name = 'doomed';
+    h.cluster.sim.faults.set({ taskFailureRate: 1 });
+    let r;
+    try {
+      r = await h.api('POST', '/api/v1/clusters/provision?wait=true', spec);
+    } finally {
+      h.cluster.sim.faults.set({ taskFailureRate: 0 });
+    }
+    expect(r.status, JSON.stringify(r.body)).toBe(502);
+    expect(r.body).toMatchObject({ error: 'pve-failed', operation: { clusterName: 'doomed', links: { cluster: null } } });
+    expect(['ROLLED_BACK', 'FAILED']).toContain(r.body.operation.status);
+    expect(r.body.message).toContain(r.body.operation.status);
+    expect(vmsNamed('doomed')).toEqual([]);
+  });
+});
+
 describe('OpenAPI', () => {
   it('documents the provisioning routes from the capability\'s schema and the status shape', async () => {
     const doc = (await h.api('GET', '/api/v1/openapi.json')).body;
