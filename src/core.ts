@@ -17,6 +17,7 @@ import type { Operation, OperationKind, OperationListener, RunOptions } from './
 import type { BackupFilter, BackupListReport } from './ops/backup-list.js';
 import type { RetentionPreview, RetentionQuery } from './ops/retention/candidates.js';
 import type { ImageSourceList } from './ops/image-sources.js';
+import type { QemuStatus } from './pve/endpoints/qemu.js';
 
 // Request types come from the capabilities' schemas: one declaration, checked by the compiler.
 export type BulkSnapshotCreateRequest = SnapshotCreateRequest;
@@ -96,6 +97,8 @@ export interface MoxxieCore {
   resolve(selectors: VmSelector[] | string): Promise<Resolution>;
   /** A VM by id (located with one inventory read) or as the caller's inventory has it (no inventory read). */
   getVmConfig(vm: number | VmRef): Promise<Record<string, unknown>>;
+  /** One VM's live status (PVE's status/current) on the node given: no inventory read. */
+  getVmStatus(vm: VmRef): Promise<QemuStatus>;
   listSnapshots(vm: number | VmRef): Promise<SnapshotInfo[]>;
   /**
    * Snapshots of many VMs with at most one inventory read for the whole call (none when given VmRefs), read

@@ -9,7 +9,7 @@ import type { Inventory, Vm } from '../inventory/model.js';
 import { tagCounts, vmsWithTag } from '../inventory/summary.js';
 import type { PveClient } from '../pve/client.js';
 import { getClusterTasks } from '../pve/endpoints/cluster.js';
-import { getGuestConfig, refOf } from '../pve/endpoints/guest.js';
+import { getGuestConfig, getGuestStatusCurrent, refOf } from '../pve/endpoints/guest.js';
 import { CAPABILITIES } from './capabilities/index.js';
 import { RequestError } from './errors.js';
 import { planContinuation } from './continuation-plan.js';
@@ -112,6 +112,7 @@ export function createCore(opts: CoreOptions): MoxxieCore & { readonly operation
       const vm = await locate(ref);
       return { ...(await getGuestConfig(client, refOf(vm))) };
     },
+    getVmStatus: async (ref) => getGuestStatusCurrent(client, refOf(ref)),
     listSnapshots: async (ref) => listSnapshots(client, await locate(ref)),
     listSnapshotsOf: async (refs) => {
       const vms = await locateAll(refs);
