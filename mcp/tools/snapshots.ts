@@ -55,7 +55,8 @@ export function snapshotTools(ctx: ToolContext): AnyToolSpec[] {
         if (!vm) throw new ToolInputError(`vmid: VM ${args.vmid} does not exist in this cluster; list_vms shows the ids`);
         vms = [vm];
       } else {
-        vms = (await ctx.core.resolve(selectionOf(args as SelectionArgs))).vms.filter((v) => v.type === 'qemu');
+        // VMs and containers alike (a container's snapshots are read through pct's path).
+        vms = (await ctx.core.resolve(selectionOf(args as SelectionArgs))).vms;
         if (vms.length > MAX_LIST_VMS) throw new ToolInputError(`the selection matches ${vms.length} VMs; list_snapshots reads at most ${MAX_LIST_VMS} (one PVE call each): narrow the selector`);
       }
       const nowSec = Date.now() / 1000;

@@ -19,9 +19,9 @@ describe('container detail in the TUI', () => {
     await t.type(':vms id:300');
     await t.press(KEY.enter);
     await t.press(KEY.enter);
+    await t.waitFor(/rootfs local-zfs:subvol-300-disk-0 8G/);
     const frame = await t.waitFor(/tui-ct-snap/);
     expect(frame).toMatch(new RegExp(`300 ${ct.name} container \\(lxc\\) on ${ct.node} — running`));
-    expect(frame).toMatch(/rootfs local-zfs:subvol-300-disk-0 8G/);
     expect(frame).toMatch(/cores 1 · swap \? MiB · privileged · memory 512 MiB/);
     expect(frame).toMatch(/tasks vzsnapshot OK/);
     expect(frame).not.toMatch(/error|only qemu/i);

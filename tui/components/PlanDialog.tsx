@@ -27,6 +27,9 @@ export function PlanDialog({ store }: { store: TuiStore }) {
   const showTable = breakdown.length > 0 && bodyRows - fixed - breakdownHeight(breakdown.length) >= 5;
   const tableRows = Math.max(1, bodyRows - fixed - (showTable ? breakdownHeight(breakdown.length) : reasons ? 1 : 0));
   const win = windowOf(confirm.scroll, tableRows, confirm.rows.length);
+  // A plan that holds a container says per row which kind each guest is (qemu or lxc); a plan of VMs only
+  // keeps its columns for what happens.
+  const typed = confirm.rows.some((r) => r.type === 'lxc');
   return (
     <Box flexDirection="column" borderStyle="double" borderColor={confirm.destructive ? 'red' : 'cyan'} paddingX={1} flexShrink={0}>
       <Text bold wrap="truncate">
@@ -51,7 +54,7 @@ export function PlanDialog({ store }: { store: TuiStore }) {
         </Text>
       ))}
       <Text bold color="gray" wrap="truncate">
-        {fit('TYPE', 5)}
+        {typed ? fit('TYPE', 5) : ''}
         {fit('VMID', 7)}
         {fit('NAME', 24)}
         {fit('NODE', 8)}
@@ -59,7 +62,7 @@ export function PlanDialog({ store }: { store: TuiStore }) {
       </Text>
       {confirm.rows.slice(win.start, win.end).map((r) => (
         <Text key={r.key} wrap="truncate" color={r.skipped ? 'gray' : undefined}>
-          {fit(r.type ?? '', 5)}
+          {typed ? fit(r.type ?? '', 5) : ''}
           {fit(String(r.vmid), 7)}
           {fit(r.name, 24)}
           {fit(r.node, 8)}
