@@ -6,7 +6,7 @@
 // check), start if asked (`vzstart`), verify the config read back. A failed phase is undone.
 import { z } from 'zod';
 import type { Inventory } from '../../inventory/model.js';
-import { postLxcCreate } from '../../pve/endpoints/lxc-create.js';
+import { postLxcCreate } from '../../pve/endpoints/guest.js';
 import { getStorageContent } from '../../pve/endpoints/storage.js';
 import { clusterFeatures, requireFeature } from '../../pve/features.js';
 import type { PveClient } from '../../pve/client.js';
