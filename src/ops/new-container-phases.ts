@@ -3,7 +3,7 @@
 // asked, verify. Undo destroys only a CT that carries this target's marker. Every phase reads PVE first, so a
 // resume or a lost answer never makes a second container. The qemu counterpart is new-guest-phases.ts.
 import { getClusterResources } from '../pve/endpoints/cluster.js';
-import { deleteLxc, getLxcConfig, getLxcStatus, postLxcStatus } from '../pve/endpoints/lxc-create.js';
+import { deleteGuest, getGuestConfig, getGuestStatusCurrent, postGuestStatus, type GuestRef } from '../pve/endpoints/guest.js';
 import type { PveClient } from '../pve/client.js';
 import type { Phase, PhaseTools } from './capability.js';
 import type { PveParams } from './guest-config.js';
@@ -11,6 +11,7 @@ import type { NewGuestSpec } from './new-guest-phases.js';
 import type { OperationTarget } from './types.js';
 import { createWithVmid, ownershipMarker } from './vmid-allocator.js';
 
+const ctRef = (node: string, vmid: number): GuestRef => ({ type: 'lxc', node, vmid });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Where container `vmid` is now, if one exists (a VM with that id is not it). */
@@ -23,7 +24,7 @@ export async function locateContainer(client: PveClient, vmid: number): Promise<
 export async function containerOwnershipProblem(client: PveClient, node: string, vmid: number, expect: { name: string; token: string }): Promise<string | undefined> {
   let config: Record<string, unknown>;
   try {
-    config = await getLxcConfig(client, node, vmid);
+    config = await getGuestConfig(client, ctRef(node, vmid));
   } catch (err) {
     return `CT ${vmid} cannot be read on node ${node}: ${err instanceof Error ? err.message : String(err)}`;
   }
@@ -36,7 +37,7 @@ export async function containerOwnershipProblem(client: PveClient, node: string,
 /** Waits while the create task still holds the CT's lock (bounded). */
 async function settled(client: PveClient, node: string, vmid: number, timeoutMs = 120_000): Promise<void> {
   const until = Date.now() + timeoutMs;
-  while (String((await getLxcConfig(client, node, vmid)).lock ?? '') === 'create' && Date.now() < until) await sleep(250);
+  while (String((await getGuestConfig(client, ctRef(node, vmid))).lock ?? '') === 'create' && Date.now() < until) await sleep(250);
 }
 
 /**
@@ -84,26 +85,26 @@ export function makeContainerPhase(target: OperationTarget, spec: NewGuestSpec, 
       if (!node) return `CT ${vmid} is already gone`;
       const problem = await containerOwnershipProblem(tools.client, node, vmid, spec);
       if (problem) throw new Error(`left CT ${vmid} alone: ${problem}`);
-      if ((await getLxcStatus(tools.client, node, vmid)).status !== 'stopped') await tools.awaitTask(await postLxcStatus(tools.client, node, vmid, 'stop'));
-      await tools.awaitTask(await deleteLxc(tools.client, node, vmid, { purge: true, 'destroy-unreferenced-disks': true }));
+      if ((await getGuestStatusCurrent(tools.client, ctRef(node, vmid))).status !== 'stopped') await tools.awaitTask(await postGuestStatus(tools.client, ctRef(node, vmid), 'stop'));
+      await tools.awaitTask(await deleteGuest(tools.client, ctRef(node, vmid), { purge: true, 'destroy-unreferenced-disks': true }));
       return `removed CT ${vmid} (${spec.name})`;
     },
   };
 }
 
 export function startContainerPhase(target: OperationTarget): Phase {
-  const status = async (tools: PhaseTools) => (await getLxcStatus(tools.client, target.node, target.vmid)).status;
+  const status = async (tools: PhaseTools) => (await getGuestStatusCurrent(tools.client, ctRef(target.node, target.vmid))).status;
   return {
     name: 'start',
     taskType: 'vzstart',
     check: async (tools) => ((await status(tools)) === 'running' ? `CT ${target.vmid} is running` : undefined),
     run: async (tools) => {
-      await tools.awaitTask(await postLxcStatus(tools.client, target.node, target.vmid, 'start'));
+      await tools.awaitTask(await postGuestStatus(tools.client, ctRef(target.node, target.vmid), 'start'));
       return `started CT ${target.vmid}`;
     },
     undo: async (tools) => {
       if ((await status(tools)) === 'stopped') return `CT ${target.vmid} is stopped`;
-      await tools.awaitTask(await postLxcStatus(tools.client, target.node, target.vmid, 'stop'));
+      await tools.awaitTask(await postGuestStatus(tools.client, ctRef(target.node, target.vmid), 'stop'));
       return `stopped CT ${target.vmid}`;
     },
   };
@@ -122,7 +123,7 @@ export function verifyContainerPhase(target: OperationTarget, spec: NewGuestSpec
     run: async (tools) => {
       const { vmid, node } = target;
       if ((await locateContainer(tools.client, vmid)) !== spec.node) throw new Error(`CT ${vmid} is not on ${spec.node}`);
-      const config = await getLxcConfig(tools.client, node, vmid);
+      const config = await getGuestConfig(tools.client, ctRef(node, vmid));
       if (!String(config.description ?? '').includes(ownershipMarker(spec.token))) throw new Error(`CT ${vmid} no longer carries this operation's marker`);
       for (const [k, v] of Object.entries(expect.keys)) {
         const got = String(config[k] ?? '');
@@ -137,7 +138,7 @@ export function verifyContainerPhase(target: OperationTarget, spec: NewGuestSpec
           if (!got.startsWith(`${storage}:`) || !new RegExp(`(^|,)size=${size}G(,|$)`).test(got)) throw new Error(`CT ${vmid}: rootfs is '${got}', expected ${size} GiB on ${storage}`);
         } else if (got !== String(v)) throw new Error(`CT ${vmid}: ${k} is '${got}', expected '${String(v)}'`);
       }
-      const status = await getLxcStatus(tools.client, node, vmid);
+      const status = await getGuestStatusCurrent(tools.client, ctRef(node, vmid));
       if (expect.running && status.status !== 'running') throw new Error(`CT ${vmid} is ${status.status}, not running`);
       if (expect.haManaged && Number(status.ha?.managed ?? 0) !== 1) throw new Error(`CT ${vmid} is not an HA resource, though ha-managed was asked`);
       return `CT ${vmid} (${spec.name}) on ${node}: ${status.status}${expect.haManaged ? ', HA-managed' : ''}`;

@@ -38,15 +38,20 @@ async function representativeRun(cluster: TestCluster): Promise<void> {
   const core = cluster.core;
   const ids = (v: string) => ({ vmSelectors: [{ type: 'VM_IDS' as const, value: v }] });
   await core.resolve([{ type: 'ALL' }]);
-  expect((await core.createSnapshots({ ...ids('8200,8201'), snapshotName: 'conf-{vmid}', description: 'schema check', ttlHours: 24 })).status).toBe('succeeded');
+  expect((await core.createSnapshots({ ...ids('8200,8201,300'), snapshotName: 'conf-{vmid}', description: 'schema check', ttlHours: 24 })).status).toBe('succeeded');
   await core.createSnapshots({ ...ids('8200'), snapshotName: 'conf-mem', includeMemory: true });
   await core.listSnapshots(8200);
-  await core.applyTags({ ...ids('8200,8201'), action: 'ADD', tags: ['conformance'] });
+  await core.applyTags({ ...ids('8200,8201,300'), action: 'ADD', tags: ['conformance'] });
   await core.power({ ...ids('8203'), operation: 'STOP', force: true });
   await core.power({ ...ids('8203'), operation: 'START' });
   await core.power({ ...ids('8204'), operation: 'SHUTDOWN' });
+  // Containers: pct stop/start/shutdown, and a rollback to the CT's newest snapshot (ZFS refuses older ones).
+  await core.power({ ...ids('301'), operation: 'STOP', force: true });
+  await core.power({ ...ids('301'), operation: 'START' });
+  await core.power({ ...ids('302'), operation: 'SHUTDOWN' });
+  expect((await core.rollbackSnapshot({ ...ids('300'), snapshotName: 'conf-300' })).status).toBe('succeeded');
   await core.rollbackSnapshot({ ...ids('8200'), snapshotName: 'conf-mem' });
-  await core.deleteSnapshots({ ...ids('8200,8201'), namePattern: 'conf-*' });
+  await core.deleteSnapshots({ ...ids('8200,8201,300'), namePattern: 'conf-*' });
   const tasks = await core.listTasks({});
   if (tasks[0]) await core.taskLog(tasks[0].upid);
   await featureReport(cluster.client);
@@ -81,6 +86,13 @@ async function lifecycleRun(cluster: TestCluster): Promise<void> {
   await ok('migrate', { vmSelectors: `id:${vmid}`, targetNode: 'pve3' });
   await ok('power', { vmSelectors: `id:${vmid}`, operation: 'STOP', force: true });
   await ok('vm.delete', { vmSelectors: `id:${vmid}`, purge: true, destroyUnreferencedDisks: true });
+  // The same capabilities on the container: resize rootfs, migrate (running: restart mode), clone (stopped), delete.
+  const ctid = ct.targets[0].vmid;
+  await ok('vm.resize', { vmSelectors: `id:${ctid}`, disk: 'rootfs', size: '+1G' });
+  await ok('migrate', { vmSelectors: `id:${ctid}`, targetNode: 'pve3' });
+  await ok('power', { vmSelectors: `id:${ctid}`, operation: 'SHUTDOWN', timeoutSeconds: 30 });
+  const copy = await ok('vm.clone', { sourceVmId: ctid, name: 'conf-ct-copy', cores: 1, tags: ['conf'] });
+  await ok('vm.delete', { vmSelectors: `id:${ctid},${copy.targets[0].vmid}`, purge: true });
 }
 
 describe('every request moxxie sends validates against the profile schema', () => {
@@ -91,7 +103,9 @@ describe('every request moxxie sends validates against the profile schema', () =
       await representativeRun(c);
       expect(log.length).toBeGreaterThan(30);
       // The run touched writes of every kind it made, not only reads.
-      for (const kind of [/\/snapshot$/, /\/status\/(stop|start|shutdown)$/, /\/config$/, /\/rollback$/, /\/lxc$/, /\/lxc\/\d+\/status\/start$/, /\/qemu$/, /\/clone$/, /\/resize$/, /\/vzdump$/, /\/migrate$/, /^\/nodes\/[^/]+\/qemu\/\d+$/]) {
+      for (const kind of [/\/snapshot$/, /\/status\/(stop|start|shutdown)$/, /\/config$/, /\/rollback$/, /\/lxc$/, /\/lxc\/\d+\/status\/start$/, /\/qemu$/, /\/clone$/, /\/resize$/, /\/vzdump$/, /\/migrate$/, /^\/nodes\/[^/]+\/qemu\/\d+$/,
+        /\/lxc\/\d+\/snapshot$/, /\/lxc\/\d+\/snapshot\/[^/]+\/rollback$/, /\/lxc\/\d+\/snapshot\/[^/]+$/, /\/lxc\/\d+\/status\/(stop|shutdown)$/, /\/lxc\/\d+\/config$/,
+        /\/lxc\/\d+\/resize$/, /\/lxc\/\d+\/migrate$/, /\/lxc\/\d+\/clone$/, /^\/nodes\/[^/]+\/lxc\/\d+$/]) {
         expect(log.some((r) => r.method !== 'GET' && kind.test(r.path)), String(kind)).toBe(true);
       }
       // The container create carried every field the capability maps (the password too: PVE needs it).

@@ -6,7 +6,7 @@
 // check), start if asked (`vzstart`), verify the config read back. A failed phase is undone.
 import { z } from 'zod';
 import type { Inventory } from '../../inventory/model.js';
-import { postLxcCreate } from '../../pve/endpoints/lxc-create.js';
+import { postLxcCreate } from '../../pve/endpoints/guest.js';
 import { getStorageContent } from '../../pve/endpoints/storage.js';
 import { clusterFeatures, requireFeature } from '../../pve/features.js';
 import type { PveClient } from '../../pve/client.js';
@@ -94,6 +94,8 @@ interface Spec extends NewGuestSpec {
   start: boolean;
   haManaged: boolean;
   verify: PveParams;
+  /** The request set a root password (the value itself is never recorded): a resume cannot make this CT without it. */
+  rootPwGiven?: boolean;
 }
 
 type Network = z.infer<typeof ctNetworkSchema>;
@@ -236,6 +238,7 @@ export const ctCreate: Capability<CtCreateRequest> = {
         params,
         start: req.start === true,
         haManaged: req.haManaged === true,
+        rootPwGiven: req.password !== undefined,
         verify: { ...Object.fromEntries(Object.entries(params).filter(([k]) => VERIFIED.test(k))), hostname: name },
       };
       return {
@@ -256,8 +259,13 @@ export const ctCreate: Capability<CtCreateRequest> = {
 
   phases(target, req) {
     const spec = target.spec as unknown as Spec;
-    const send = (client: PveClient, vmid: number) =>
-      postLxcCreate(client, spec.node, {
+    const send = (client: PveClient, vmid: number) => {
+      // A resume works from the recorded request, which has no password: making the CT without one would
+      // silently drop what the operator asked for. A CT already made (with it) is found by the phase's check.
+      if (spec.rootPwGiven && req.password === undefined) {
+        throw new Error(`CT ${spec.name} was asked with a root password, which moxxie never records, and it was not created yet: a resume cannot create it without the password; run ct.create again with the password`);
+      }
+      return postLxcCreate(client, spec.node, {
         ...spec.params,
         vmid,
         ostemplate: spec.ostemplate,
@@ -268,6 +276,7 @@ export const ctCreate: Capability<CtCreateRequest> = {
         // The password comes from the live request only: it is in no plan, journal or history.
         ...(req.password ? { password: req.password } : {}),
       });
+    };
     return [
       makeContainerPhase(target, spec, send),
       ...(spec.start ? [startContainerPhase(target)] : []),

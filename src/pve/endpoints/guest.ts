@@ -25,6 +25,8 @@ export interface GuestStatus {
   tags?: string;
   template?: number;
   uptime?: number;
+  /** Present for an HA resource (PVE 9.1's `ha-managed` create makes one). */
+  ha?: { managed: number; state?: string };
 }
 
 /** pct's power actions: qemu's without `reset` (a container has no hard reset). */
@@ -63,6 +65,13 @@ export interface LxcCloneParams {
   description?: string;
   snapname?: string;
 }
+/** pct create from an OS template (`vztmpl`): the only call here without a guest yet; returns the `vzcreate` task's UPID. */
+export interface LxcCreateParams extends Params {
+  vmid: number;
+  ostemplate: string;
+}
+export const postLxcCreate = (c: PveRequester, node: string, params: LxcCreateParams) => c.post<string>(`/nodes/${encodeURIComponent(node)}/lxc`, params);
+
 export const postLxcClone = (c: PveRequester, node: string, vmid: number, params: LxcCloneParams) => c.post<string>(`${guestPath({ type: 'lxc', node, vmid })}/clone`, { ...params });
 
 /** pct migrate: offline, or `restart` (shut down, move, start again); PVE refuses `online` for a running CT. */
