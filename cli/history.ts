@@ -1,7 +1,7 @@
 // `moxxie history`: what moxxie did, read from the local history store without connecting to the cluster
 // (so it works when the cluster is down, which is often when it is wanted). Opening the store also marks
 // operations whose process died as interrupted.
-import { parseArgs } from 'node:util';
+import { parseFlags } from '../src/config/command-flags.js';
 import { CONTEXT_FLAGS, contextChoiceProblem } from '../src/config/context-flags.js';
 import { DEMO_CONTEXT, loadConfig, selectContextName } from '../src/config/contexts.js';
 import { configFile, contextStateDir } from '../src/config/paths.js';
@@ -65,7 +65,7 @@ function oneOf<T extends string>(value: string | undefined, valid: readonly T[],
 function parse(argv: string[]): HistoryArgs | 'help' {
   let parsed;
   try {
-    parsed = parseArgs({
+    parsed = parseFlags({
       args: argv,
       allowPositionals: true,
       options: {

@@ -1,6 +1,6 @@
 // `moxxie jobs`: manage scheduler jobs from a terminal. Every change goes through the core's JobManager,
 // which validates (errors name the field), refuses changes in a read-only context and audits them.
-import { parseArgs } from 'node:util';
+import { parseFlags } from '../src/config/command-flags.js';
 import { CONTEXT_FLAGS, contextChoiceProblem } from '../src/config/context-flags.js';
 import { ReadOnlyError, RequestError } from '../src/ops/errors.js';
 import { openMoxxie, type MoxxieSession } from '../src/open.js';
@@ -122,7 +122,7 @@ const OPTIONS = {
 function parse(argv: string[]): JobsArgs {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: true });
+    parsed = parseFlags({ args: argv, options: OPTIONS, strict: true, allowPositionals: true });
   } catch (err) {
     // node's messages name the option ("Unknown option '--bogus'").
     throw new UsageError((err as Error).message);

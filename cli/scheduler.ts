@@ -1,5 +1,5 @@
 // `moxxie scheduler`: runs due jobs until SIGTERM/SIGINT (headless), or once with --once.
-import { parseArgs } from 'node:util';
+import { parseFlags } from '../src/config/command-flags.js';
 import { CONTEXT_FLAGS, contextChoiceProblem } from '../src/config/context-flags.js';
 import { loadConfig } from '../src/config/contexts.js';
 import { openContext, type OpenedContext } from '../src/config/open-context.js';
@@ -50,7 +50,7 @@ export async function run(argv: string[]): Promise<number> {
   let grace: number;
   let stopTimeout: number;
   try {
-    ({ values } = parseArgs({
+    ({ values } = parseFlags({
       args: argv,
       options: {
         ...CONTEXT_FLAGS,
