@@ -54,6 +54,9 @@ export async function run(argv: string[]): Promise<number> {
       case 'test':
         return await test(rest, demo);
       case undefined:
+        // A missing subcommand is a bad command line (exit 2), as for every command.
+        process.stderr.write(HELP);
+        return 2;
       case 'help':
       case '--help':
       case '-h':
