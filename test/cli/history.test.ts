@@ -52,7 +52,7 @@ afterAll(async () => {
 });
 
 describe('moxxie history', () => {
-  it('lists the operations newest first, with counts, and filters by status and front end', () => {
+  it('lists the operations newest first, with counts, and filters by status and front end', { timeout: 90_000 }, () => {
     const list = moxxie();
     expect(list.code).toBe(0);
     const lines = list.out.trim().split('\n');
