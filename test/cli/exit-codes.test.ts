@@ -87,11 +87,17 @@ const badArguments: Row[] = [
   ['cluster plan: an unknown option', ['cluster', 'plan', '--bogus'], 2, /unknown option '--bogus' \(valid: /],
 ];
 
+/** Run without PVE_URL: with it, any context name is an ad-hoc context of the environment's cluster. */
+const unknownContexts: Row[] = [
+  ['vms: an unknown context', ['vms', '--context', 'nope'], 2, /context 'nope' is not in/],
+  ['mcp: an unknown context', ['mcp', '--context', 'nope'], 2, /context 'nope' is not in/],
+  ['serve: an unknown context', ['serve', '--context', 'nope'], 2, /context 'nope' is not in/],
+  ['scheduler: an unknown context', ['scheduler', '--once', '--context', 'nope'], 2, /context 'nope' is not in/],
+  ['snapshot create: an unknown context', ['snapshot', 'create', 'id:100', '--name', 'ok', '--context', 'nope'], 2, /context 'nope' is not in/],
+  ['history: an unknown context', ['history', '--context', 'nope'], 2, /context 'nope' is not in/],
+];
+
 const unknownNames: Row[] = [
-  ['vms: an unknown context', ['vms', '--context', 'nope'], 2, /context 'nope'/],
-  ['mcp: an unknown context', ['mcp', '--context', 'nope'], 2, /context 'nope'/],
-  ['serve: an unknown context', ['serve', '--context', 'nope'], 2, /context 'nope'/],
-  ['scheduler: an unknown context', ['scheduler', '--once', '--context', 'nope'], 2, /context 'nope'/],
   ['jobs show: an unknown job', ['jobs', 'show', 'nosuch'], 2, /no job with id or name 'nosuch'/],
   ['jobs trigger: an unknown job', ['jobs', 'trigger', 'nosuch'], 2, /no job with id or name 'nosuch'/],
   ['ops show: an unknown operation', ['ops', 'show', 'op-nosuch'], 2, /no operation 'op-nosuch'/],
@@ -148,7 +154,9 @@ describe('exit status, the same for every command', { timeout: 600_000 }, () => 
 
   it('2 for unknown names: a context, a job, an operation, a VM, a node, a storage', async () => {
     check(await runRows(unknownNames));
-    const withLab = { ...env, MOXXIE_CONFIG: env.MOXXIE_CONFIG_WITH_LAB };
+    const withoutPve = Object.fromEntries(Object.entries(env).filter(([k]) => !k.startsWith('PVE_')));
+    check(await runRows(unknownContexts, withoutPve));
+    const withLab = { ...withoutPve, MOXXIE_CONFIG: env.MOXXIE_CONFIG_WITH_LAB };
     check(
       await runRows(
         [
