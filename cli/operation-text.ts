@@ -73,7 +73,7 @@ export function operationDetail(op: Operation): string {
   const continued = (op.continuations ?? []).map((c) => `${c.action} at ${formatTime(c.at)} by ${c.frontEnd}`);
   const head = [
     `${op.id}  ${op.kind}  ${op.label ?? ''}  ${op.status}${op.dryRun ? ' (dry run)' : ''}`.replace(/  +/g, '  '),
-    `started ${formatTime(op.startedAt)} by ${op.frontEnd} in context ${op.context}${time ? `, took ${time}` : ''}`,
+    `started ${formatTime(op.startedAt)} by ${op.frontEnd}${op.job ? ` for job ${op.job.name} (${op.job.id}${op.job.runId ? `, run ${op.job.runId}` : ''})` : ''} in context ${op.context}${time ? `, took ${time}` : ''}`,
     ...(continued.length ? [`continued: ${continued.join('; ')}`] : []),
     `request ${JSON.stringify(op.request)}`,
     ...op.warnings.map((w) => `warning: ${w}`),

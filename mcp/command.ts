@@ -1,6 +1,6 @@
 // `moxxie mcp`: parses the command line, then serves over stdio (default) or Streamable HTTP. The core
 // and the SDK load only after the arguments are good, so --help and usage errors answer at once.
-import { parseArgs } from 'node:util';
+import { parseFlags } from '../src/config/command-flags.js';
 import { CONTEXT_FLAGS, contextChoiceProblem } from '../src/config/context-flags.js';
 import { isLoopback, nonLoopbackRefusal } from './loopback.js';
 import type { ServeOptions } from './serve.js';
@@ -46,7 +46,7 @@ const OPTIONS = {
 
 function flags(argv: string[]) {
   try {
-    return parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false }).values;
+    return parseFlags({ args: argv, options: OPTIONS, strict: true, allowPositionals: false }).values;
   } catch (err) {
     // node's messages name the option ("Unknown option '--bogus'").
     throw new UsageError((err as Error).message);

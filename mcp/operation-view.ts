@@ -47,6 +47,7 @@ export function operationView(op: Operation, opts: ViewOptions = {}): OperationV
     status: op.status,
     dryRun: op.dryRun,
     frontEnd: op.frontEnd,
+    ...(op.job ? { job: op.job } : {}),
     startedAt: new Date(op.startedAt).toISOString(),
     durationMs: (op.finishedAt ?? Date.now()) - op.startedAt,
     counts: countTargets(op.targets),
@@ -105,7 +106,8 @@ const bare = (s: string) => s.trim().replace(/[.\s]+$/, '');
 export function operationText(op: Operation): string {
   const kind = kindText(op);
   const counts = countTargets(op.targets);
-  const head = op.dryRun ? `Plan for ${kind} (dry run, nothing changed): ${countsText(counts)}.` : `${kind} ${op.status}: ${countsText(counts)} (operation ${op.id}).`;
+  const job = op.job ? `, a run of job ${op.job.name}` : '';
+  const head = op.dryRun ? `Plan for ${kind} (dry run, nothing changed): ${countsText(counts)}.` : `${kind} ${op.status}: ${countsText(counts)} (operation ${op.id}${job}).`;
   const lines = [head];
   const planned = op.targets.filter((t) => t.state === 'planned');
   if (op.dryRun && planned.length) {
@@ -116,6 +118,11 @@ export function operationText(op: Operation): string {
   const failed = op.targets.filter((t) => t.state === 'failed');
   for (const t of failed.slice(0, 5)) lines.push(`Failed ${t.vmid} ${t.name}: ${bare(t.message ?? 'no message')}.`);
   if (failed.length > 5) lines.push(`…and ${failed.length - 5} more failures (get_operation with state "failed").`);
+  // Running when its moxxie process died: PVE may have done it or not, so it is never a cancel.
+  const interrupted = op.targets.filter((t) => t.state === 'interrupted');
+  for (const t of interrupted.slice(0, 5)) lines.push(`Interrupted ${t.vmid} ${t.name}: ${bare(t.message ?? 'its moxxie process died while it ran; check the VM')}.`);
+  if (interrupted.length > 5) lines.push(`…and ${interrupted.length - 5} more interrupted (get_operation with state "interrupted").`);
+  if (interrupted.length) lines.push('resume_operation finishes them from PVE\'s real state; rollback_operation undoes what was done.');
   for (const w of op.warnings.slice(0, 5)) lines.push(`Warning: ${bare(w)}.`);
   return lines.join('\n');
 }

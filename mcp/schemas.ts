@@ -88,6 +88,7 @@ export const operationShape = {
   status: operationStatusSchema,
   dryRun: z.boolean(),
   frontEnd: z.string(),
+  job: z.object({ id: z.string(), name: z.string(), runId: z.string().optional() }).optional().describe('the job whose run made it (scheduled or triggered)'),
   startedAt: z.string(),
   durationMs: z.number(),
   counts: targetCountsSchema.describe('targets by state'),

@@ -63,7 +63,7 @@ export function operationTools(ctx: ToolContext): AnyToolSpec[] {
         targets: o.targetCount,
         counts: o.counts,
       }));
-      const text = rows.length ? rows.map((r) => `${r.id} ${r.label} ${r.status} via ${r.frontEnd}, ${r.targets} VM(s), started ${r.startedAt}`).join('\n') : 'No operations yet.';
+      const text = rows.length ? rows.map((r) => `${r.id} ${r.label} ${r.status} via ${r.frontEnd}, ${r.targets} VM(s), started ${r.startedAt}`).join('\n') : status ? `No operation has status ${status}${offset ? ` past the first ${offset}` : ''}; list_operations without status lists them all.` : 'No operations yet.';
       return ok(text, { operations: rows });
     },
   });

@@ -102,7 +102,7 @@ export async function executeOperation(deps: ExecutionDeps, capability: AnyCapab
   const action = auditName(capability, raw ?? {});
   const recorded = recordableRequest(raw);
   const rec = recorderOf(deps);
-  const audit = (e: Partial<AuditEntry>) => rec.fire((r) => r.audit({ at: Date.now(), context: context.name, frontEnd, action, request: recorded, allowed: true, dryRun: rawDry, ...e }));
+  const audit = (e: Partial<AuditEntry>) => rec.fire((r) => r.audit({ at: Date.now(), context: context.name, frontEnd, action, request: recorded, allowed: true, dryRun: rawDry, ...(run.job ? { job: run.job } : {}), ...e }));
 
   if (context.readOnly && !rawDry) {
     const err = new ReadOnlyError(context.name, action);
@@ -139,6 +139,7 @@ export async function executeOperation(deps: ExecutionDeps, capability: AnyCapab
     context: context.name,
     startedAt,
     failurePolicy: request.onFailure ?? 'continue',
+    ...(run.job ? { job: run.job } : {}),
   };
   if (dryRun) {
     op.finishedAt = startedAt;
@@ -160,7 +161,7 @@ export async function continueOperation(deps: ExecutionDeps, capability: AnyCapa
   const rec = recorderOf(deps);
   const action = `${mode} ${op.id}`;
   const audit = (e: Partial<AuditEntry>) =>
-    rec.fire((r) => r.audit({ at: Date.now(), context: deps.context.name, frontEnd, action, request: { operationId: op.id }, allowed: true, operationId: op.id, ...e }));
+    rec.fire((r) => r.audit({ at: Date.now(), context: deps.context.name, frontEnd, action, request: { operationId: op.id }, allowed: true, operationId: op.id, ...(run.job ? { job: run.job } : {}), ...e }));
   if (deps.context.readOnly) {
     const err = new ReadOnlyError(deps.context.name, action);
     audit({ allowed: false, reason: err.message });

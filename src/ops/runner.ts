@@ -71,10 +71,15 @@ export function summarise(op: Operation): void {
   op.summary = { counts, durationMs: (op.finishedAt ?? Date.now()) - op.startedAt };
 }
 
-/** After a run: cancelled if anything was cancelled; else succeeded, partial or failed by the counts. */
+/**
+ * After a run: cancelled if anything was cancelled; else interrupted if a target is still left as its dead
+ * process left it (a rollback that could not undo it: never counted as cancelled, PVE may have done it);
+ * else succeeded, partial or failed by the counts.
+ */
 export function finalStatus(op: Operation): OperationStatus {
   const c = op.summary!.counts;
-  if (c.cancelled > 0 || c.interrupted > 0) return 'cancelled';
+  if (c.cancelled > 0) return 'cancelled';
+  if (c.interrupted > 0) return 'interrupted';
   if (c.failed === 0) return 'succeeded';
   return c.succeeded > 0 ? 'partial' : 'failed';
 }

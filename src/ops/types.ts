@@ -155,6 +155,15 @@ export interface Operation {
   failurePolicy?: FailurePolicy;
   /** Each time it was resumed or rolled back after it first ended (by `moxxie ops resume|rollback`, the TUI or MCP). */
   continuations?: Array<{ action: 'resume' | 'rollback'; at: number; frontEnd: FrontEnd }>;
+  /** The job whose run made it (a scheduled fire or a trigger); absent for a direct request. */
+  job?: JobOrigin;
+}
+
+/** Which job (and which of its runs) made an operation: named in the operation and its audit entries. */
+export interface JobOrigin {
+  id: string;
+  name: string;
+  runId?: string;
 }
 
 export type OperationEvent =
@@ -184,6 +193,8 @@ export type { TagAction } from './capabilities/tags.js';
 export interface RunOptions {
   signal?: AbortSignal;
   frontEnd?: FrontEnd;
+  /** The job run making this request, recorded in the operation and its audit. */
+  job?: JobOrigin;
   onEvent?: OperationListener;
   /** Called once the plan is made and execution starts: lets a caller return an operation id at once. */
   onStarted?: (op: Operation) => void;

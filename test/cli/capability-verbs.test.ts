@@ -178,8 +178,8 @@ describe('capability verbs: strict input', SLOW, () => {
     writeFileSync(file, JSON.stringify({ dry_run: true }));
     // Independent refusals, run at once: none of them may change anything.
     const cases: Array<[string[], RegExp, string?]> = [
-      [['snapshot', 'delete', 'id:8200-8209', '--pattern', 'auto-*', '--dry_run', '--yes'], /unknown flag '--dry_run'; did you mean '--dry-run'\?/],
-      [['power', 'stop', 'id:8200', '--yes', '--forse'], /unknown flag '--forse'; did you mean '--force'\?/],
+      [['snapshot', 'delete', 'id:8200-8209', '--pattern', 'auto-*', '--dry_run', '--yes'], /unknown option '--dry_run'; did you mean '--dry-run'\?/],
+      [['power', 'stop', 'id:8200', '--yes', '--forse'], /unknown option '--forse'; did you mean '--force'\?/],
       [['power', 'stop', 'id:8200', '--file', file, '--yes'], /dry_run: unknown field 'dry_run'; did you mean 'dryRun'\?/],
       [['tags', 'add', '--file', '-'], /vmSelectors\[0\]\.exlude: unknown field 'exlude'; did you mean 'exclude'\?/, JSON.stringify({ vmSelectors: [{ type: 'ALL', exlude: 'always-on' }], tags: ['x'] })],
       [['power', 'shutdwn', 'id:8200'], /operation: 'shutdwn' is not valid; did you mean 'shutdown'\?/],

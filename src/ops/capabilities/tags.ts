@@ -95,6 +95,16 @@ function addsSafeModeTag(r: { action?: unknown; tags?: unknown }): boolean {
   return (r.action === 'ADD' || r.action === 'REPLACE') && Array.isArray(r.tags) && r.tags.some((t) => typeof t === 'string' && t.toLowerCase() === SAFE_MODE_TAG);
 }
 
+/**
+ * The tags as PVE will store them, lower-cased, saying so when that changed one: the plan must show what is
+ * applied (`maint_window`), not what was typed (`Maint_Window`).
+ */
+export function tagsAsApplied(given: string[]): string {
+  const lower = [...new Set(given.map((t) => t.toLowerCase()))];
+  const changed = given.filter((t) => t !== t.toLowerCase());
+  return `${lower.join(', ') || '(none)'}${changed.length ? ` (lower-cased from ${changed.join(', ')}: PVE keeps tags in lower case)` : ''}`;
+}
+
 const tagText = (tags: string[]) => (tags.length ? `tags: ${tags.join(', ')}` : 'tags: (none)');
 
 export const tags: Capability<TagRequest> = {
@@ -103,7 +113,7 @@ export const tags: Capability<TagRequest> = {
   description: 'ADD, REMOVE or REPLACE tags on the selected VMs and containers (and templates). A concurrent edit is never overwritten (the config digest is checked).',
   schema,
   guestTypes: GUEST_TYPES,
-  label: (r) => `${r.action.toLowerCase()} tags ${(r.tags as string[]).join(', ') || '(none)'}`,
+  label: (r) => `${r.action.toLowerCase()} tags ${tagsAsApplied(r.tags as string[])}`,
   // Removing or replacing tags can drop `moxxie` or `always-on` and so change what other rules allow; adding
   // `moxxie` while safe mode is on hands out safe mode's own key (a tag ADD then a STOP would be unguarded).
   destructive: (r, policy) => r.action === 'REMOVE' || r.action === 'REPLACE' || (policy?.safeMode !== false && addsSafeModeTag(r)),
