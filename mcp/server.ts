@@ -2,12 +2,13 @@
 // session), all sharing the process's core, jobs, history and confirmation tokens.
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { toolCatalog } from './catalog.js';
-import { compactToolListing } from './compact-listing.js';
+import { SELECTION_TEXT, SHARED_FIELDS_TEXT, compactToolListing, hasAbbreviatedField } from './compact-listing.js';
 import { Confirmations } from './confirmations.js';
 import { registerTool, type AnyToolSpec } from './define-tool.js';
 import { userAsker } from './elicitation.js';
 import { answerDisabledToolsWithRefusal } from './read-only.js';
 import { registerResources } from './resources.js';
+import { describeTool, inputJsonSchema } from './tools/describe-tool.js';
 import type { McpDeps, ToolContext } from './tool-context.js';
 import { TOOLSET_NAMES, TOOLSET_OF, selectTools } from './toolsets.js';
 
@@ -23,7 +24,8 @@ function instructions(deps: McpDeps, catalog: AnyToolSpec[]): string {
   const c = deps.core.context;
   return [
     `moxxie operates the Proxmox VE cluster "${c.name}"${c.demo ? ' (a built-in simulated demo cluster)' : ''}${deps.readOnly ? ', read-only: only inspection tools are available' : ''}${c.safeMode ? '; safe mode is on: destructive actions only touch VMs tagged "moxxie" unless forced' : ''}.`,
-    'Select VMs with a one-line selector ("tag:(env-prod AND NOT always-on) name:web-* node:pve2 status:running id:8200-8209") or structured vmSelectors; preview with resolve_selector or dryRun: true before acting.',
+    SELECTION_TEXT,
+    SHARED_FIELDS_TEXT,
     `Destructive requests of these tools (${destructiveTools(catalog)}), and any request with force, first answer with the plan: show it to the user, and call again with confirm set to the returned confirmToken only with their consent. A request that is not destructive (e.g. power_vms START) runs at once.`,
     'An operation that was interrupted, failed or cancelled can be finished with resume_operation (nothing is done twice) or undone with rollback_operation.',
     'Lists are paged with totals; bulk tools accept wait: false and return an operation id for get_operation (and cancel_operation, which starts nothing new and undoes nothing).',
@@ -48,12 +50,14 @@ export function createMcpServer(input: Omit<McpDeps, 'confirmations'> & { confir
   // server once it exists.
   let server!: McpServer;
   const ctx: ToolContext = { ...deps, askUser: (message, extra) => userAsker(server.server)(message, extra) };
-  const catalog = selectTools(toolCatalog(ctx), deps.selection);
+  const selected = selectTools(toolCatalog(ctx), deps.selection);
+  // describe_tool comes with the tools whose big fields the listing abbreviates, and only then.
+  const catalog = selected.some((t) => hasAbbreviatedField(inputJsonSchema(t))) ? [...selected, describeTool(selected)] : selected;
   server = new McpServer({ name: SERVER_NAME, version: SERVER_VERSION, title: 'moxxie — Proxmox VE control plane' }, { instructions: instructions(deps, catalog) });
   // Read-only mode switches off every tool that is not read-only: not listed, and refused if called.
   const mutating = new Set(catalog.filter((spec) => !spec.annotations.readOnlyHint).map((spec) => spec.name));
   if (deps.readOnly) answerDisabledToolsWithRefusal(server, (name) => mutating.has(name));
-  compactToolListing(server);
+  compactToolListing(server, new Map(catalog.filter((s) => s.listedOutput).map((s) => [s.name, s.listedOutput!])));
   for (const spec of catalog) {
     const tool = registerTool(server, spec);
     if (deps.readOnly && mutating.has(spec.name)) tool.disable();

@@ -37,13 +37,12 @@ export function backupTools(ctx: ToolContext): AnyToolSpec[] {
   const listBackups = defineTool({
     name: 'list_backups',
     title: 'List backups',
-    description:
-      "Backups cluster-wide (or of one VM, or a selection) from PVE's storage content, each archive once even on shared storage: volid, VM, node, storage, size, time, notes, protection, compression, and TTL/expiry from moxxie's ' (TTL: Nd)' marker. An offline node's local backups are missing and named in warnings.",
+    description: 'Backups from PVE storage content (cluster-wide, one VM or a selection): volid, size, time, notes, protection, TTL. Offline nodes are named in warnings.',
     input: {
       vmid: z.number().int().min(100).optional().describe('one VM'),
       ...selectionShape,
       storage: z.string().min(1).optional().describe('only this storage'),
-      limit: z.number().int().min(1).max(1000).optional().describe('rows to return, newest first per VM (default 200)'),
+      limit: z.number().int().min(1).max(1000).optional().describe('rows, newest first per VM (default 200)'),
     },
     output: {
       total: z.number(),
