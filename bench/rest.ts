@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { buildApp } from '../rest/app.js';
-import { hostChecker } from '../rest/security.js';
+import { hostChecker } from '../src/net/listener-security.js';
 import { HistoryStore } from '../src/history/store.js';
 import { createCore } from '../src/ops/core.js';
 import { PveClient } from '../src/pve/client.js';

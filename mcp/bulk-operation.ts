@@ -1,10 +1,10 @@
 // The one path every bulk tool takes: read-only refusal, dry runs, the confirmation step for destructive
 // requests, progress notifications, and answering at once with an operation id when asked (wait: false).
-import { needsConfirmation } from '../src/ops/capabilities/index.js';
+import { CAPABILITIES, needsConfirmation } from '../src/ops/capabilities/index.js';
 import type { BulkOptions, Operation, OperationKind, RunOptions } from '../src/ops/types.js';
 import { confirmGate, type ConfirmationFields } from './confirm-gate.js';
 import type { ToolExtra } from './define-tool.js';
-import { operationText, operationView, planFingerprint, type OperationView } from './operation-view.js';
+import { operationText, operationView, personQuestion, planFingerprint, type OperationView } from './operation-view.js';
 import { progressReporter } from './progress.js';
 import type { ToolContext } from './tool-context.js';
 import { ToolInputError, ok, type ToolResult } from './tool-result.js';
@@ -28,6 +28,7 @@ export async function runBulk<R extends BulkOptions>(ctx: ToolContext, extra: To
   }
   if (dryRun) {
     const plan = await call.execute(call.request, { frontEnd: 'mcp', signal: extra.signal });
+    ctx.plans.keep(plan);
     return ok(operationText(plan), { ...operationView(plan), needsConfirmation: false });
   }
 
@@ -35,11 +36,12 @@ export async function runBulk<R extends BulkOptions>(ctx: ToolContext, extra: To
   if (needsConfirmation(call.kind, call.request, ctx.core.context)) {
     const gate = await confirmGate(ctx, extra, {
       tool: call.tool,
-      request: call.request,
+      request: boundRequest(call.kind, call.request),
       confirm: call.confirm,
       plan: async () => {
         const plan = await call.execute({ ...call.request, dryRun: true }, { frontEnd: 'mcp', signal: extra.signal });
-        return { text: operationText(plan), fingerprint: planFingerprint(plan), affected: plan.targets.filter((t) => t.state === 'planned').length, view: operationView(plan) };
+        ctx.plans.keep(plan);
+        return { text: operationText(plan), question: personQuestion(plan), fingerprint: planFingerprint(plan), affected: plan.targets.filter((t) => t.state === 'planned').length, view: operationView(plan) };
       },
     });
     if (!gate.proceed) return gate.result;
@@ -104,6 +106,17 @@ export async function runBulk<R extends BulkOptions>(ctx: ToolContext, extra: To
     `${operationText(current)}\nStill running after ${seconds} s; it goes on in the background (a client timeout never cancels it). Follow it with get_operation {"id":"${current.id}"}; stop starting new steps with cancel_operation.`,
     { ...view, ...extraFields },
   );
+}
+
+/**
+ * What a confirm token is bound to: the request as the capability reads it (defaults filled in), without
+ * dryRun — so `dryRun: false`, a default spelled out, or the key order does not invalidate a token, while any
+ * change to what the request does does.
+ */
+export function boundRequest(kind: OperationKind, request: object): unknown {
+  const parsed = CAPABILITIES[kind].schema.safeParse(request);
+  const { dryRun: _dryRun, ...meaning } = (parsed.success ? parsed.data : request) as Record<string, unknown>;
+  return meaning;
 }
 
 /** How long a waiting bulk call waits before it answers with the operation id (well under the SDK's 60 s default timeout). */

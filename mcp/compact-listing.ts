@@ -180,7 +180,7 @@ export const SELECTION_TEXT = [
 ].join(' ');
 
 /** Wraps the tools/list handler the SDK installs, so what it lists is compacted as described above. */
-export function compactToolListing(server: McpServer, listedOutput: ReadonlyMap<string, readonly string[]> = new Map()): void {
+export function compactToolListing(server: McpServer, listedOutput: ReadonlyMap<string, readonly string[]> = new Map(), hidden: ReadonlySet<string> = new Set()): void {
   const low = server.server;
   const install = low.setRequestHandler.bind(low);
   low.setRequestHandler = ((schema: Parameters<typeof install>[0], handler: Parameters<typeof install>[1]) => {
@@ -189,7 +189,7 @@ export function compactToolListing(server: McpServer, listedOutput: ReadonlyMap<
       const listed = (await handler(request, extra)) as { tools: Array<JsonSchema & { inputSchema: JsonSchema; outputSchema?: JsonSchema }> };
       return {
         ...listed,
-        tools: listed.tools.map(({ execution, annotations, ...tool }) => ({
+        tools: listed.tools.filter((tool) => !hidden.has(tool.name as string)).map(({ execution, annotations, ...tool }) => ({
           ...tool,
           // The title is the tool's own; "forbidden" is what an absent taskSupport means.
           ...(annotations ? { annotations: listedHints(withoutKey(annotations as JsonSchema, 'title')) } : {}),

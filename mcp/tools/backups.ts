@@ -59,10 +59,7 @@ export function backupTools(ctx: ToolContext): AnyToolSpec[] {
       const now = Date.now();
       const rows = report.backups.map((b) => rowOf(b, now));
       const shown = rows.slice(0, args.limit ?? 200);
-      const lines = shown.map(
-        (r) => `${r.vmid}${r.name ? ` ${r.name}` : ''}: ${r.volid} ${r.ctime} ${gib(r.size)}${r.protected ? ' protected' : ''}${r.ttlDays !== undefined ? ` TTL ${r.ttlDays}d${r.expired ? ' (expired)' : ''}` : ''}${r.notes ? ` — ${r.notes}` : ''}`,
-      );
-      const text = [`${rows.length} backup(s).`, ...lines, ...(rows.length > shown.length ? [`…and ${rows.length - shown.length} more.`] : []), ...report.warnings.map((w) => `warning: ${w}`)].join('\n');
+      const text = [`${rows.length} backup(s)${rows.length ? `; ${shown.length} rows in structuredContent.backups${rows.length > shown.length ? ` (${rows.length - shown.length} more: raise limit)` : ''}` : ''}.`, ...report.warnings.map((w) => `warning: ${w}`)].join('\n');
       return ok(text, { total: rows.length, backups: shown, omitted: rows.length - shown.length, warnings: report.warnings });
     },
   });

@@ -97,9 +97,8 @@ export function migrationTools(ctx: ToolContext): AnyToolSpec[] {
         operationKind: m.operationKind,
         drainedNode: m.drainedNode,
       }));
-      const text = rows.length
-        ? rows.map((m) => `${m.at} VM ${m.vmid} ${m.from} -> ${m.to} ${m.mode ?? ''} ${m.status}${m.error ? `: ${m.error}` : ''}`).join('\n')
-        : 'no migrations recorded';
+      const failed = rows.filter((m) => m.status !== 'succeeded').length;
+      const text = rows.length ? `${rows.length} migration(s), newest first${failed ? `, ${failed} not succeeded` : ''} (rows in structuredContent.migrations).` : 'no migrations recorded';
       return ok(text, { total: rows.length, migrations: rows });
     },
   });

@@ -63,7 +63,8 @@ export function operationTools(ctx: ToolContext): AnyToolSpec[] {
         targets: o.targetCount,
         counts: o.counts,
       }));
-      const text = rows.length ? rows.map((r) => `${r.id} ${r.label} ${r.status} via ${r.frontEnd}, ${r.targets} VM(s), started ${r.startedAt}`).join('\n') : 'No operations yet.';
+      const newest = rows[0];
+      const text = newest ? `${rows.length} operation(s), newest first (rows in structuredContent.operations); newest: ${newest.id} ${newest.label} ${newest.status}.` : 'No operations yet.';
       return ok(text, { operations: rows });
     },
   });
@@ -82,8 +83,8 @@ export function operationTools(ctx: ToolContext): AnyToolSpec[] {
     listedOutput: OPERATION_LISTED_OUTPUT,
     annotations: READS_LOCAL,
     run: async ({ id, state, offset, limit }) => {
-      const op = ctx.core.operations.get(id) ?? (await ctx.history.getOperation(id));
-      if (!op) throw new ToolInputError(`no operation '${id}'; list_operations shows recent ids`);
+      const op = ctx.plans.get(id) ?? ctx.core.operations.get(id) ?? (await ctx.history.getOperation(id));
+      if (!op) throw new ToolInputError(`no operation or plan '${id}'; list_operations shows recent ids (plans are kept 30 minutes by this server)`);
       return ok(operationText(op), operationView(op, { state, offset, limit }));
     },
   });

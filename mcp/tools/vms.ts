@@ -79,7 +79,6 @@ export function vmTools(ctx: ToolContext): AnyToolSpec[] {
       const first = (page - 1) * limit + 1;
       const text = [
         `${vms.length} VM(s): ${countsText(counts)}.${vms.length ? ` Rows ${first}-${first + shown.length - 1}, page ${page} of ${pages}.` : ''}${page < pages ? ` Next: page ${page + 1}.` : ''}`,
-        ...shown.map(vmLine),
         ...warnings.map((w) => `Warning: ${w.message}`),
       ].join('\n');
       return ok(text, { total: vms.length, page, pages, limit, countsByStatus: counts, vms: shown.map((v) => vmRow(v, args.fields ?? [])), warnings: warnings.map((w) => w.message) });
@@ -152,8 +151,7 @@ export function vmTools(ctx: ToolContext): AnyToolSpec[] {
       const counts = countByStatus(vms);
       const text = [
         `${vms.length} VM(s) match: ${countsText(counts)}.`,
-        ...vms.slice(0, limit).map(vmLine),
-        ...(vms.length > limit ? [`…and ${vms.length - limit} more.`] : []),
+        ...(vms.length ? [`Rows: the first ${Math.min(limit, vms.length)} in structuredContent.vms, every id (up to 1000) in vmids.`] : []),
         ...warnings.map((w) => `Warning: ${w.message}`),
       ].join('\n');
       return ok(text, {
