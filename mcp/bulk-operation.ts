@@ -6,6 +6,8 @@ import { confirmGate, type ConfirmationFields } from './confirm-gate.js';
 import type { ToolExtra } from './define-tool.js';
 import { operationText, operationView, personQuestion, planFingerprint, type OperationView } from './operation-view.js';
 import { progressReporter } from './progress.js';
+import { zeroMatchHints } from './selector-hints.js';
+import type { VmSelector } from '../src/select/types.js';
 import type { ToolContext } from './tool-context.js';
 import { ToolInputError, ok, type ToolResult } from './tool-result.js';
 
@@ -29,7 +31,7 @@ export async function runBulk<R extends BulkOptions>(ctx: ToolContext, extra: To
   if (dryRun) {
     const plan = await call.execute(call.request, { frontEnd: 'mcp', signal: extra.signal });
     ctx.plans.keep(plan);
-    return ok(operationText(plan), { ...operationView(plan), needsConfirmation: false });
+    return ok(await planText(ctx, call.request, plan), { ...operationView(plan), needsConfirmation: false });
   }
 
   let confirmedVia: 'token' | 'elicitation' | undefined;
@@ -41,7 +43,7 @@ export async function runBulk<R extends BulkOptions>(ctx: ToolContext, extra: To
       plan: async () => {
         const plan = await call.execute({ ...call.request, dryRun: true }, { frontEnd: 'mcp', signal: extra.signal });
         ctx.plans.keep(plan);
-        return { text: operationText(plan), question: personQuestion(plan), fingerprint: planFingerprint(plan), affected: plan.targets.filter((t) => t.state === 'planned').length, view: operationView(plan) };
+        return { text: await planText(ctx, call.request, plan), question: personQuestion(plan), fingerprint: planFingerprint(plan), affected: plan.targets.filter((t) => t.state === 'planned').length, view: operationView(plan) };
       },
     });
     if (!gate.proceed) return gate.result;
@@ -106,6 +108,14 @@ export async function runBulk<R extends BulkOptions>(ctx: ToolContext, extra: To
     `${operationText(current)}\nStill running after ${seconds} s; it goes on in the background (a client timeout never cancels it). Follow it with get_operation {"id":"${current.id}"}; stop starting new steps with cancel_operation.`,
     { ...view, ...extraFields },
   );
+}
+
+/** A plan's summary; a selection that matched no VM says why and what was probably meant. */
+async function planText(ctx: ToolContext, request: BulkOptions, plan: Operation): Promise<string> {
+  const selection = (request as { vmSelectors?: string | VmSelector[] }).vmSelectors;
+  if (plan.targets.length || selection === undefined) return operationText(plan);
+  const hints = zeroMatchHints(selection, (await ctx.core.resolve('all')).vms);
+  return [`The selection matches no VM.`, ...hints, operationText(plan)].join('\n');
 }
 
 /**

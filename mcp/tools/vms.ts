@@ -1,5 +1,6 @@
 // Inspection tools: VMs, one VM, selector previews, nodes, tags. Answers stay small on any cluster size:
 // compact rows, pages with totals and counts by status.
+import { zeroMatchHints } from '../selector-hints.js';
 import { z } from 'zod';
 import { countByStatus } from '../../src/inventory/summary.js';
 import type { Vm } from '../../src/inventory/model.js';
@@ -143,14 +144,18 @@ export function vmTools(ctx: ToolContext): AnyToolSpec[] {
       vmidsTruncated: z.boolean(),
       vms: z.array(vmRowSchema),
       warnings: z.array(z.string()),
+      hints: z.array(z.string()).optional().describe('when nothing matches: why, and what was probably meant'),
     },
     annotations: READS_CLUSTER,
     run: async (args) => {
-      const { vms, warnings } = await ctx.core.resolve(selectionOf(args as SelectionArgs));
+      const selection = selectionOf(args as SelectionArgs);
+      const { vms, warnings } = await ctx.core.resolve(selection);
       const limit = args.limit ?? 20;
       const counts = countByStatus(vms);
+      const hints = vms.length ? [] : zeroMatchHints(selection, (await ctx.core.resolve('all')).vms);
       const text = [
         `${vms.length} VM(s) match: ${countsText(counts)}.`,
+        ...hints,
         ...(vms.length ? [`Rows: the first ${Math.min(limit, vms.length)} in structuredContent.vms, every id (up to 1000) in vmids.`] : []),
         ...warnings.map((w) => `Warning: ${w.message}`),
       ].join('\n');
@@ -161,6 +166,7 @@ export function vmTools(ctx: ToolContext): AnyToolSpec[] {
         vmidsTruncated: vms.length > 1000,
         vms: vms.slice(0, limit).map((v) => vmRow(v)),
         warnings: warnings.map((w) => w.message),
+        ...(hints.length ? { hints } : {}),
       });
     },
   });

@@ -119,3 +119,21 @@ describe('read-only mode', () => {
     expect(h.cluster.sim.state.vms().some((v) => v.snapshots.some((s) => s.name === 'ro-plan'))).toBe(false);
   });
 });
+
+describe('a selection that matches nothing', () => {
+  it('says a bare word is a name glob and names the tag it probably meant, with how many VMs carry it', async () => {
+    const tag = 'env-prod';
+    const carriers = h.cluster.sim.state.vms().filter((v) => !v.template && v.tags.includes(tag)).length;
+    expect(carriers).toBeGreaterThan(0);
+    const bare = await h.call('resolve_selector', { selector: tag });
+    expect(bare.structuredContent!.total).toBe(0);
+    expect(textOf(bare)).toContain(`"${tag}" alone is a name glob`);
+    expect(textOf(bare)).toContain(`carried by ${carriers} VM`);
+    expect(textOf(bare)).toContain(`did you mean tag:${tag}?`);
+    const typo = await h.call('resolve_selector', { selector: 'tag:env-prd' });
+    expect(typo.structuredContent!.hints).toEqual([`no VM carries the tag env-prd; ${tag} (1 letter away) is carried by ${carriers} VM${carriers === 1 ? '' : 's'}: did you mean tag:${tag}?`]);
+    // A bulk plan over the same selection says the same.
+    const plan = await h.call('create_snapshots', { selector: 'tag:env-prd', snapshotName: 'x', dryRun: true });
+    expect(textOf(plan)).toMatch(/matches no VM\.\nno VM carries the tag env-prd; env-prod/);
+  });
+});
