@@ -133,7 +133,7 @@ describe('a selection that matches nothing', () => {
     const typo = await h.call('resolve_selector', { selector: 'tag:env-prd' });
     expect(typo.structuredContent!.hints).toEqual([`no VM carries the tag env-prd; ${tag} (1 letter away) is carried by ${carriers} VM${carriers === 1 ? '' : 's'}: did you mean tag:${tag}?`]);
     // A bulk plan over the same selection says the same.
-    const plan = await h.call('create_snapshots', { selector: 'tag:env-prd', snapshotName: 'x', dryRun: true });
+    const plan = await h.call('create_snapshots', { selector: 'tag:env-prd', snapshotName: 'typo-plan', dryRun: true });
     expect(textOf(plan)).toMatch(/matches no VM\.\nno VM carries the tag env-prd; env-prod/);
   });
 });
