@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { request } from 'undici';
 import { buildApp } from '../rest/app.js';
-import { hostChecker } from '../rest/security.js';
+import { hostChecker } from '../src/net/listener-security.js';
 import { HistoryStore } from '../src/history/store.js';
 import { createCore } from '../src/ops/core.js';
 import { PveClient } from '../src/pve/client.js';

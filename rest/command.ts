@@ -2,7 +2,7 @@
 // the arguments are good, so --help and usage errors answer at once.
 import { parseFlags } from '../src/config/command-flags.js';
 import { CONTEXT_FLAGS, contextChoiceProblem } from '../src/config/context-flags.js';
-import { isLoopback } from './security.js';
+import { isLoopback } from '../src/net/listener-security.js';
 import type { ServeOptions } from './serve.js';
 
 const HELP = `moxxie serve [--context NAME | --demo] [--host 127.0.0.1] [--port 8080] [--read-only] [--json]

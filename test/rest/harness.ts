@@ -2,7 +2,7 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, type ServeLogEvent } from '../../rest/app.js';
-import { hostChecker } from '../../rest/security.js';
+import { hostChecker } from '../../src/net/listener-security.js';
 import { HistoryStore } from '../../src/history/store.js';
 import type { MoxxieCore } from '../../src/core.js';
 import { createCore } from '../../src/ops/core.js';

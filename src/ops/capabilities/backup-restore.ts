@@ -16,13 +16,13 @@ import { StepFailure } from '../runner.js';
 import { forceField } from './bulk-fields.js';
 
 const schema = z.strictObject({
-  volid: volidField().describe("the backup to restore (see list_backups / 'moxxie backups list')"),
-  vmid: intField(100, 999_999_999, 'a VM id').optional().describe('the id to restore to: a free one for a new guest (default: the next free id), or an existing one with force to overwrite it'),
-  node: textField('must be a node name, e.g. pve2').optional().describe("the node to restore on (default: the backup's node; for a shared storage the original guest's node)"),
+  volid: volidField().describe("the backup (from list_backups)"),
+  vmid: intField(100, 999_999_999, 'a VM id').optional().describe('target id: a free one (default: next free), or an existing one with force'),
+  node: textField('must be a node name, e.g. pve2').optional().describe("default: the backup's node (shared storage: the guest's)"),
   storage: textField("must be a storage id, e.g. 'local-zfs'").optional().describe("storage for the restored disks (default: the archive's)"),
   name: textField('must be a name').optional().describe('name (hostname for a container) of the restored guest'),
   start: boolField().optional().describe('start it once restored'),
-  force: forceField.describe('overwrite the existing (stopped) guest with this id; needs confirmation'),
+  force: forceField.describe('overwrite the existing stopped guest with this id'),
   dryRun: boolField().optional().describe('only return the plan; nothing is changed'),
 });
 export type BackupRestoreRequest = z.infer<typeof schema>;

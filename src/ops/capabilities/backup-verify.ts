@@ -20,9 +20,9 @@ import { bulkFields } from './bulk-fields.js';
 
 const schema = z.strictObject({
   ...bulkFields,
-  node: textField('must be a node name, e.g. pve2').optional().describe("node to restore the scratch VMs on (default: each backup's node, for shared storage the VM's own)"),
+  node: textField('must be a node name, e.g. pve2').optional().describe("default: each backup's node (shared storage: the VM's)"),
   storage: textField("must be a storage id, e.g. 'local-zfs'").optional().describe("storage for the scratch VMs' disks (default: the archive's)"),
-  bootTimeoutSeconds: intField(10, 3600).optional().describe('how long to wait for the scratch VM to run (and its agent to answer), 10-3600, default 300'),
+  bootTimeoutSeconds: intField(10, 3600).optional().describe('wait for the scratch VM to run (and its agent), 10-3600, default 300'),
 });
 export type BackupVerifyRequest = z.infer<typeof schema>;
 

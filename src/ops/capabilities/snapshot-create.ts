@@ -28,8 +28,8 @@ const schema = z
         const problem = templateProblem(template);
         if (problem) ctx.addIssue({ code: 'custom', message: problem });
       })
-      .describe("name template: {vm} {vmid} {date} {time} {datetime}; made valid for PVE (40 characters: {vm} is shortened if needed)"),
-    description: z.string({ error: 'must be a string' }).optional().describe(`kept on the snapshot; moxxie appends its TTL or [moxxie] marker; at most ${MAX_DESCRIPTION_BYTES} bytes in all (PVE's limit)`),
+      .describe("name template: {vm} {vmid} {date} {time} {datetime}; {vm} is shortened to fit PVE's 40 characters"),
+    description: z.string({ error: 'must be a string' }).optional().describe(`kept on the snapshot (moxxie appends its marker); at most ${MAX_DESCRIPTION_BYTES} bytes`),
     ttlHours: intField(1, 8760).optional().describe('hours until cleanup may delete it (1-8760)'),
     includeMemory: boolField().optional().describe('also save the RAM of running VMs (containers cannot: they are skipped with the reason)'),
   })

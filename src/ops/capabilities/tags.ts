@@ -39,7 +39,7 @@ const schema = z.strictObject({
   tags: z
     .array(tagField, { error: 'must be a list of tags, e.g. ["env-test","workshop"]' })
     .max(MAX_TAGS, { error: (iss) => `at most ${MAX_TAGS} tags in one request (got ${Array.isArray(iss.input) ? iss.input.length : '?'})` })
-    .describe(`PVE tags: letters, digits and _ - + . (at most ${MAX_TAG_LENGTH} characters each, ${MAX_TAGS} per request)`),
+    .describe("PVE tags (letters, digits, _ - + .)"),
   force: forceField,
 });
 export type TagRequest = z.infer<typeof schema>;
