@@ -23,8 +23,10 @@ describe('list_vms', () => {
     expect(s.countsByStatus.stopped).toBe(truth.filter((v) => v.status === 'stopped').length);
     expect(s.vms.map((v) => v.vmid)).toEqual(truth.map((v) => v.vmid).sort((a, b) => a - b).slice(0, 10));
     expect(Object.keys(s.vms[0]).sort()).toEqual(['name', 'node', 'status', 'tags', 'vmid']);
-    // The text carries the rows too, for clients that show the model only text.
-    expect(textOf(r)).toContain(`${s.vms[0].vmid} ${s.vms[0].name}`);
+    // The text is a short summary that points to the rows; the rows themselves are only in structuredContent.
+    expect(textOf(r)).toContain(`${s.total} VM(s)`);
+    expect(textOf(r)).toContain('Rows 1-10, page 1 of');
+    expect(textOf(r)).not.toContain(`${s.vms[1].vmid} ${s.vms[1].name}`);
 
     const page2 = await h.call('list_vms', { limit: 10, page: 2 });
     expect((page2.structuredContent!.vms as Row[])[0].vmid).toBe(truth.map((v) => v.vmid).sort((a, b) => a - b)[10]);
