@@ -102,8 +102,8 @@ export class ActionFlow {
         { label: 'roll back to', value: cursorSnapshot, hint: 'a snapshot name' },
         { label: 'start the VM afterwards', value: 'no', hint: 'yes or no' },
       ],
-      'tags-add': [{ label: 'tags to add', value: '', hint: 'comma- or space-separated' }],
-      'tags-remove': [{ label: 'tags to remove', value: '', hint: 'comma- or space-separated' }],
+      'tags-add': [{ label: 'tags to add', value: '', hint: 'comma- or space-separated; Tab completes the cluster\'s tags', complete: 'tags' }],
+      'tags-remove': [{ label: 'tags to remove', value: '', hint: 'comma- or space-separated; Tab completes the cluster\'s tags', complete: 'tags' }],
       backup: [
         { label: 'storage', value: 'local', hint: "a storage with backup content, e.g. local or backup-nfs" },
         { label: 'mode', value: 'snapshot', hint: 'snapshot (stays running), suspend, or stop (shut down, back up, start again)' },

@@ -47,7 +47,7 @@ export const KEYMAP: readonly Binding[] = [
   { id: 'mark', keys: ['space'], scopes: ['vms'], label: 'mark', description: 'mark or unmark the VM under the cursor', footer: true, run: (c) => c.toggleMark() },
   { id: 'mark-all', keys: ['a'], scopes: ['vms'], label: 'mark all', description: 'mark every VM in the list as shown (after filter and selector)', run: (c) => c.markAllVisible() },
   { id: 'unmark', keys: ['u'], scopes: ['vms'], label: 'unmark', description: 'clear all marks', run: (c) => c.clearMarks() },
-  { id: 'sort', keys: ['o'], scopes: ['vms'], label: 'sort', description: 'sort by the next column: id, name, node, status, cpu, mem', footer: true, run: (c) => c.cycleSort() },
+  { id: 'sort', keys: ['o'], scopes: ['vms'], label: 'sort', description: 'sort by the next column: id, name, node, status, cpu, mem, uptime', footer: true, run: (c) => c.cycleSort() },
   { id: 'sort-reverse', keys: ['O'], scopes: ['vms'], label: 'reverse', description: 'reverse the sort order', run: (c) => c.reverseSort() },
 
   { id: 'vm-create', keys: ['N'], scopes: ['vms'], label: 'new VM', description: 'create VMs: a form (node, name, cores, memory, disk, network, start); plan first', mutating: true, run: (c) => c.beginVmForm('create') },

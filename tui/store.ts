@@ -39,6 +39,8 @@ export interface PromptField {
   label: string;
   value: string;
   hint?: string;
+  /** Tab completes this field's last word from the cluster's tags. */
+  complete?: 'tags';
 }
 
 export interface PromptState {
@@ -47,6 +49,8 @@ export interface PromptState {
   fields: PromptField[];
   index: number;
   error?: string;
+  /** What Tab could complete to, when several fit. */
+  choices?: string[];
 }
 
 /** One row of a plan table: a target, what will happen to it, or why it is skipped. */

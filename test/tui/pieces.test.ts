@@ -3,7 +3,8 @@
 import type { Key } from 'ink';
 import { describe, expect, it } from 'vitest';
 import type { Vm } from '../../src/inventory/model.js';
-import { COMMANDS, completeCommand, parseCommand } from '../../tui/command-line.js';
+import { COMMANDS, completeCommand, completeLine, parseCommand } from '../../tui/command-line.js';
+import { COMMAND_TABLE } from '../../tui/command-table.js';
 import { keyTableMarkdown } from '../../tui/key-table.js';
 import { activeScopes, bindingsIn, findBinding, helpSections, KEYMAP, keysLabel, type Scope } from '../../tui/keymap.js';
 import { chordLabel, chordsOf } from '../../tui/keys.js';
@@ -238,6 +239,18 @@ describe('command line', () => {
     expect(completeCommand('vms node:pve2', src)).toBe('vms node:pve2 ');
     expect(completeCommand('runs ni', src)).toBe('runs nightly ');
     expect(completeCommand('vms status:ru', src)).toBe('vms status:running ');
+  });
+
+  it('lists the choices when several fit, from the command table (names, sort columns, tags)', () => {
+    const src = { contexts: ['lab', 'prod'], tags: ['env-dev', 'env-prod', 'web'], nodes: ['pve1', 'pve2'], jobs: ['nightly'] };
+    expect(completeLine('s', src)).toEqual({ text: 's', choices: ['storage', 'sort'] });
+    expect(completeLine('so', src)).toEqual({ text: 'sort ', choices: [] });
+    expect(completeLine('sort u', src)).toEqual({ text: 'sort uptime ', choices: [] });
+    expect(completeLine('vms tag:e', src)).toEqual({ text: 'vms tag:env-', choices: ['env-dev', 'env-prod'] });
+    expect(parseCommand('sort uptime')).toEqual({ kind: 'sort', key: 'uptime' });
+    // Every command in the table is parsed by its own name and documented once.
+    for (const c of COMMAND_TABLE) expect('error' in parseCommand(c.name === 'mark' ? 'mark all' : c.name === 'provision' ? 'provision x.yaml' : c.name === 'retention' ? 'retention count:1' : c.name === 'sort' ? 'sort id' : c.name)).toBe(false);
+    expect(COMMANDS.map((c) => c.usage)).toEqual(COMMAND_TABLE.map((c) => c.usage));
   });
 
   it('lays snapshots out as PVE’s tree: by parent, oldest child first, with branch lines', () => {
