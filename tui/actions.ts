@@ -91,7 +91,8 @@ export class ActionFlow {
       this.store.setState({ mode: 'prompt', prompt: { action, title: action === 'download' ? title : `${title} ${this.targetsLabel(ids)}`, fields, index: 0 }, status: null });
       return;
     }
-    const cursorSnapshot = s.view === 'detail' ? (snapshotRows(s)[s.pos.detail.cursor]?.name ?? '') : '';
+    const cursorRow = s.view === 'detail' ? snapshotRows(s)[s.pos.detail.cursor] : undefined;
+    const cursorSnapshot = cursorRow && !cursorRow.now ? cursorRow.name : '';
     const fields: Record<Exclude<ActionId, AdminAction | 'restore'>, PromptField[]> = {
       snapshot: [
         { label: 'snapshot name', value: DEFAULT_SNAPSHOT_NAME, hint: 'placeholders {vm} {vmid} {date} {time} {datetime}; letters, digits, - and _; at most 40 characters' },
@@ -248,7 +249,14 @@ export class ActionFlow {
     }
     const rows = planRows(op);
     const count = rows.filter((r) => !r.skipped).length;
+    const core = this.session().core;
     const confirm: ConfirmState = {
+      options: {
+        kind: p.kind,
+        request: p.request as Record<string, unknown>,
+        // The same request with other options, planned again through the core (its schema checks them).
+        replan: (request) => void this.plan({ ...p, request: request as BulkOptions, run: (dryRun) => core.run(p.kind, { ...request, dryRun }, { frontEnd: 'tui' }) }),
+      },
       title: p.title,
       rows,
       warnings: op.warnings,

@@ -23,6 +23,7 @@ import { loadProvisionPlan } from './provision-plan.js';
 import { Sync, type TuiSession } from './sync.js';
 import { clamp } from './view-window.js';
 import { VmListFlow } from './vm-list-flow.js';
+import { optionFieldsOf } from './request-options.js';
 import type { SortKey } from './vm-order.js';
 
 export type { TuiSession } from './sync.js';
@@ -95,9 +96,16 @@ export class TuiController implements Intents, CommandHost {
   /** One key: the first binding in the active scopes, else text for a line being typed. */
   handleChord(chord: Chord): boolean {
     const s = this.store.getState();
-    const binding = findBinding(chord, activeScopes(s.mode, s.view), s.context.readOnly);
+    const scopes = activeScopes(s.mode, s.view);
+    const binding = findBinding(chord, scopes, s.context.readOnly);
     if (binding) {
       binding.run(this);
+      return true;
+    }
+    // An action key in a read-only context says why nothing happens.
+    const hidden = s.context.readOnly && s.mode === 'normal' ? findBinding(chord, scopes, false) : undefined;
+    if (hidden?.mutating) {
+      say(this.store, `read-only context ${s.context.name}: ${hidden.label} changes the cluster and is not available here`, 'error');
       return true;
     }
     const text = typedText(chord);
@@ -344,6 +352,27 @@ export class TuiController implements Intents, CommandHost {
 
   confirm(): void {
     this.actions.confirm();
+  }
+
+  planOptions(): void {
+    const c = this.store.getState().confirm;
+    if (!c?.options || !optionFieldsOf(c.options.kind).length) return say(this.store, 'this plan has no options to change');
+    this.store.setState({ mode: 'options' });
+  }
+
+  /** An option changed in the plan's options: the plan is made again with it (its errors keep the old plan). */
+  setPlanOption(field: string, value: unknown): void {
+    const c = this.store.getState().confirm;
+    this.store.setState({ mode: 'confirm' });
+    if (!c?.options) return;
+    const request = { ...c.options.request };
+    if (value === undefined) delete request[field];
+    else request[field] = value;
+    c.options.replan(request);
+  }
+
+  closePlanOptions(): void {
+    this.store.setState({ mode: this.store.getState().confirm ? 'confirm' : 'normal' });
   }
 
   scrollPlan(delta: number): void {

@@ -40,6 +40,8 @@ export interface Intents {
   nodeAction(kind: 'drain' | 'undrain'): void;
   confirm(): void;
   scrollPlan(delta: number): void;
+  /** The plan's options (o): the request's optional fields, to change and plan again. */
+  planOptions(): void;
   cancelOperation(): void;
   /** Resume or roll back the operation under the cursor (or the one open). */
   continueOperation(mode: 'resume' | 'rollback'): void;

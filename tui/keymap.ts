@@ -98,6 +98,7 @@ export const KEYMAP: readonly Binding[] = [
 
   { id: 'confirm', keys: ['enter', 'y'], scopes: ['confirm'], label: 'run', description: 'run the plan (destructive plans: type the VM count first, then Enter)', footer: true, run: (c) => c.confirm() },
   { id: 'confirm-cancel', keys: ['esc', 'n'], scopes: ['confirm'], label: 'cancel', description: 'cancel: nothing runs', footer: true, run: (c) => c.back() },
+  { id: 'plan-options', keys: ['o'], scopes: ['confirm'], label: 'options', description: "the request's options (force, timeouts, parallelism, the capability's own): change one and the plan is made again", footer: true, run: (c) => c.planOptions() },
   { id: 'confirm-down', keys: ['j', 'down'], scopes: ['confirm'], label: 'scroll', description: 'scroll the plan', run: (c) => c.scrollPlan(1) },
   { id: 'confirm-up', keys: ['k', 'up'], scopes: ['confirm'], label: 'scroll up', description: 'scroll the plan up', run: (c) => c.scrollPlan(-1) },
 
@@ -146,7 +147,7 @@ export function activeScopes(mode: Mode, view: ViewName): Scope[] {
   if (mode === 'power') return ['power', 'always'];
   if (mode === 'migrate') return ['migrate', 'always'];
   // The form's @inkjs/ui inputs read the keys themselves.
-  if (mode === 'form') return ['always'];
+  if (mode === 'form' || mode === 'options') return ['always'];
   if (view === 'help') return ['help', 'global', 'always'];
   const own: Scope[] = view === 'vms' || view === 'detail' || view === 'nodes' || view === 'jobs' || view === 'retention' || view === 'storage' || view === 'backups' ? [view] : view === 'ops' || view === 'history' || view === 'operation' ? ['operations'] : [];
   return [...own, ...(LIST_VIEWS.includes(view) ? (['list'] as Scope[]) : []), 'global', 'always'];

@@ -5,7 +5,7 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { ClusterTask, ContextInfo, SnapshotInfo, TaskLog } from '../src/core.js';
 import type { Inventory, Vm } from '../src/inventory/model.js';
 import type { ContentItem } from '../src/inventory/storage-content.js';
-import type { Operation } from '../src/ops/types.js';
+import type { Operation, OperationKind } from '../src/ops/types.js';
 import type { BackupEntry } from '../src/ops/backup-list.js';
 import type { JobRecord, JobRunRecord } from '../src/history/job-records.js';
 import { resolveSelectorLine, type ParsedSelectorLine } from '../src/select/selector-line.js';
@@ -17,7 +17,7 @@ export type ViewName = 'vms' | 'nodes' | 'tasks' | 'ops' | 'history' | 'jobs' | 
 /** The views Tab cycles through and `:` names. */
 export const MAIN_VIEWS: ViewName[] = ['vms', 'nodes', 'tasks', 'ops', 'history', 'jobs', 'storage'];
 
-export type Mode = 'normal' | 'filter' | 'command' | 'prompt' | 'confirm' | 'power' | 'migrate' | 'form';
+export type Mode = 'normal' | 'filter' | 'command' | 'prompt' | 'confirm' | 'power' | 'migrate' | 'form' | 'options';
 /** The guided VM form: create a VM or clone a template. */
 export type VmFormKind = 'create' | 'clone';
 /** Actions that prompt for values before their plan (power has its own menu). */
@@ -81,7 +81,17 @@ export interface ConfirmState {
    * what a run would do now, and confirming saves the job even when no VM would change now.
    */
   savesJob?: boolean;
+  /** The request the plan was made from, to change its options (o) and plan again; absent for a resume, rollback or job. */
+  options?: PlanOptions;
   run: () => void;
+}
+
+/** What a plan dialog's options (o) change: the request's optional fields, offered from the capability's schema. */
+export interface PlanOptions {
+  kind: OperationKind;
+  request: Record<string, unknown>;
+  /** The plan of the request with its options changed. */
+  replan: (request: Record<string, unknown>) => void;
 }
 
 export interface JobRow extends JobRecord {

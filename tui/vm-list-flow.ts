@@ -28,7 +28,10 @@ export class VmListFlow {
     const vmRows = deriveVmRows(next);
     const found = cursorVm === undefined ? -1 : vmRows.findIndex((v) => v.vmid === cursorVm);
     const height = listRowsFor({ ...s, view: 'vms' });
-    const pos = found >= 0 ? keepScreenLine(s.pos.vms, found, height, vmRows.length) : { cursor: 0, scroll: 0 };
+    // A new selector is another list (`:nodes` → Enter → `:vms`): it is shown from its first row; a filter
+    // or sort keeps the cursor on its VM and that row on its screen line.
+    const fromTop = 'selector' in patch && patch.selector !== s.selector;
+    const pos = found < 0 || fromTop ? { cursor: 0, scroll: 0 } : keepScreenLine(s.pos.vms, found, height, vmRows.length);
     this.store.setState({ ...patch, vmRows, pos: { ...s.pos, vms: pos } });
   }
 

@@ -77,6 +77,7 @@ export function VmTable({ store }: { store: TuiStore }) {
   const selector = useTui(store, (s) => s.selector?.text);
   const filter = useTui(store, (s) => s.filters.vms);
   const loaded = useTui(store, (s) => s.inventory !== null);
+  const unreachable = useTui(store, (s) => s.refreshError);
   const anyLock = useMemo(() => rows.some((v) => v.lock), [rows]);
   const longestName = useMemo(() => rows.reduce((n, v) => Math.max(n, v.name.length + (v.template ? 6 : 0)), 0), [rows]);
   const cols = columnsFor(width, anyLock, longestName);
@@ -88,7 +89,7 @@ export function VmTable({ store }: { store: TuiStore }) {
     for (const id of marks) if (!shown.has(id)) n++;
     return n;
   }, [rows, marks]);
-  const win = windowOf(scroll, height, rows.length);
+  const win = windowOf(scroll, height, rows.length, cursor);
   const arrow = descending ? '↓' : '↑';
   const h = (label: string, key: string) => `${label}${sort === key ? arrow : ''}`;
   return (
@@ -105,7 +106,7 @@ export function VmTable({ store }: { store: TuiStore }) {
       {rows.slice(win.start, win.end).map((vm, i) => (
         <Row key={vm.vmid} vm={vm} selected={win.start + i === cursor} marked={marks.has(vm.vmid)} cols={cols} />
       ))}
-      {rows.length === 0 ? <Text color="gray">{loaded ? (selector || filter ? '  no VM matches' : '  no VMs in this cluster') : '  loading the inventory…'}</Text> : null}
+      {rows.length === 0 ? <Text color="gray">{loaded ? (selector || filter ? '  no VM matches' : '  no VMs in this cluster') : unreachable ? `  cannot reach the cluster: ${unreachable} — Ctrl+R retries, :ctx switches` : '  loading the inventory…'}</Text> : null}
       {Array.from({ length: Math.max(0, height - Math.max(1, win.end - win.start)) }, (_, i) => (
         <Text key={`pad-${i}`}> </Text>
       ))}
