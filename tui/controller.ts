@@ -17,7 +17,8 @@ import { activeScopes, findBinding } from './keymap.js';
 import { chordsOf, typedText, type Chord } from './keys.js';
 import { LineEditor } from './line-editor.js';
 import { Navigator } from './navigation.js';
-import { liveOpRows, opDetailOf, pastOpRows } from './rows.js';
+import { jobRows, liveOpRows, opDetailOf, pastOpRows } from './rows.js';
+import type { JobInput } from '../src/schedule/job-validation.js';
 import { initialState, say, type ActionId, type TuiStore, type ViewName, type VmFormKind } from './store.js';
 import { loadProvisionPlan } from './provision-plan.js';
 import { Sync, type TuiSession } from './sync.js';
@@ -51,6 +52,7 @@ export class TuiController implements Intents, CommandHost {
     this.sync = this.makeSync();
     const host: ControllerHost = { store, sync: () => this.sync, session: () => this.session };
     this.actions = new ActionFlow(store, () => this.session);
+    this.actions.jobsChanged = () => this.sync.loadView();
     this.migrations = new MigrateFlow(store, () => this.session, this.actions);
     this.nav = new Navigator(host);
     this.vmList = new VmListFlow(store, { setView: (v) => this.nav.setView(v), closeLine: () => this.closeLine(), commandError: (t) => this.commandError(t), move: (d) => this.nav.move(d) });
@@ -421,6 +423,24 @@ export class TuiController implements Intents, CommandHost {
         return op;
       },
     });
+  }
+
+  jobForm(kind: 'new' | 'edit' | 'delete'): void {
+    const s = this.store.getState();
+    if (!this.session.jobs) return say(this.store, 'jobs are not available here', 'error');
+    if (kind === 'delete') return this.actions.beginJobDelete();
+    const job = kind === 'edit' ? jobRows(s)[s.pos.jobs.cursor] : undefined;
+    if (kind === 'edit' && !job) return say(this.store, 'no job here', 'error');
+    this.store.setState({ mode: 'job-form', jobForm: { job }, status: null });
+  }
+
+  /** The job form's answer; a problem with it comes back to the form. */
+  saveJob(input: JobInput, jobId?: string): Promise<string | undefined> {
+    return this.actions.saveJob(input, jobId, () => this.sync.loadView());
+  }
+
+  cancelJobForm(): void {
+    this.store.setState({ mode: 'normal', jobForm: null, status: null });
   }
 
   jobAction(kind: JobIntent): void {

@@ -13,12 +13,12 @@ export interface SnapshotRow extends SnapshotInfo {
 export const NOW_NAME = 'NOW';
 
 /**
- * `current` is the config's `parent` (the snapshot the running state descends from; none before the first
- * snapshot), as PVE's GUI draws "NOW" under it. Without snapshots there is only the NOW row.
+ * With `current` (the snapshot the VM's state descends from, '' before the first snapshot) a "NOW" row is
+ * drawn under it, as PVE's GUI does; without it, the snapshots alone.
  */
 export function snapshotTree(given: SnapshotInfo[], current?: string | null): SnapshotRow[] {
-  const nowRow: SnapshotInfo = { name: NOW_NAME, description: 'You are here', vmstate: false, moxxieMade: false, parent: current ?? undefined, snaptime: Number.MAX_SAFE_INTEGER };
-  const snapshots = current === null ? given : [...given, nowRow];
+  const nowRow: SnapshotInfo = { name: NOW_NAME, description: 'You are here', vmstate: false, moxxieMade: false, parent: current || undefined, snaptime: Number.MAX_SAFE_INTEGER };
+  const snapshots = current === null || current === undefined ? given : [...given, nowRow];
   const names = new Set(snapshots.map((s) => s.name));
   const children = new Map<string | undefined, SnapshotInfo[]>();
   for (const s of snapshots) {

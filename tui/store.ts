@@ -17,11 +17,11 @@ export type ViewName = 'vms' | 'nodes' | 'tasks' | 'ops' | 'history' | 'jobs' | 
 /** The views Tab cycles through and `:` names. */
 export const MAIN_VIEWS: ViewName[] = ['vms', 'nodes', 'tasks', 'ops', 'history', 'jobs', 'storage'];
 
-export type Mode = 'normal' | 'filter' | 'command' | 'prompt' | 'confirm' | 'power' | 'migrate' | 'form' | 'options';
+export type Mode = 'normal' | 'filter' | 'command' | 'prompt' | 'confirm' | 'power' | 'migrate' | 'form' | 'options' | 'job-form';
 /** The guided VM form: create a VM or clone a template. */
 export type VmFormKind = 'create' | 'clone';
 /** Actions that prompt for values before their plan (power has its own menu). */
-export type ActionId = 'snapshot' | 'snapshot-delete' | 'rollback' | 'tags-add' | 'tags-remove' | 'vm-delete' | 'resize' | 'ssh-keys' | 'vm-set' | 'vm-template' | 'download' | 'backup' | 'restore';
+export type ActionId = 'job-delete' | 'snapshot' | 'snapshot-delete' | 'rollback' | 'tags-add' | 'tags-remove' | 'vm-delete' | 'resize' | 'ssh-keys' | 'vm-set' | 'vm-template' | 'download' | 'backup' | 'restore';
 
 export interface ListPos {
   cursor: number;
@@ -164,6 +164,8 @@ export interface TuiState {
   migrate: MigratePick | null;
   /** The VM form while it is open (its answers live in the form component). */
   form: { kind: VmFormKind; template?: number } | null;
+  /** The job form while it is open (:jobs N new, E edit): the job edited, none for a new one. */
+  jobForm?: { job?: JobRecord } | null;
   status: { text: string; tone: Tone } | null;
 }
 

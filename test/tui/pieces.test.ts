@@ -141,7 +141,11 @@ describe('list windows', () => {
     expect(scrollFor(99, 0, 10, 100)).toBe(90);
     expect(scrollFor(50, 95, 10, 100)).toBe(50);
     expect(scrollFor(3, 7, 10, 5)).toBe(0);
-    expect(windowOf(9_990, 50, 10_000)).toEqual({ start: 9_990, end: 10_000 });
+    // A scroll left past the last full page (the list grew room) shows the last page, not blank rows.
+    expect(windowOf(9_990, 50, 10_000)).toEqual({ start: 9_950, end: 10_000 });
+    expect(windowOf(5, 20, 10)).toEqual({ start: 0, end: 10 });
+    // The cursor is always drawn.
+    expect(windowOf(0, 10, 100, 42)).toEqual({ start: 33, end: 43 });
     expect(windowOf(0, 50, 0)).toEqual({ start: 0, end: 0 });
   });
 
@@ -260,6 +264,11 @@ describe('command line', () => {
     const rows = snapshotTree([snap('b', 40, 'base'), snap('a2', 30, 'a'), snap('a', 20, 'base'), snap('base', 10), snap('orphan', 50, 'gone')]);
     expect(rows.map((r) => `${r.branch}${r.name}`)).toEqual(['base', '├ a', '│ └ a2', '└ b', 'orphan']);
     // A cycle (never from PVE) still lists every snapshot once.
+    // Where the VM is now: a NOW row under its current snapshot (and alone, as a root, before any).
+    const withNow = snapshotTree([snap('base', 10), snap('a', 20, 'base')], 'base');
+    expect(withNow.map((r) => `${r.branch}${r.name}`)).toEqual(['base', '├ a', '└ NOW']);
+    expect(withNow[2].now).toBe(true);
+    expect(snapshotTree([], '').map((r) => r.name)).toEqual(['NOW']);
     const cyclic = snapshotTree([snap('x', 1, 'y'), snap('y', 2, 'x'), snap('root', 0)]);
     expect(cyclic.map((r) => r.name).sort()).toEqual(['root', 'x', 'y']);
   });

@@ -31,6 +31,12 @@ const firstDrawnVm = (t: Harness) => {
   return Number(/^\s*(?:●\s*)?(\d+)/.exec(lines[header + 1])?.[1]);
 };
 
+/** A newly shown @inkjs/ui input takes keys once its effects ran: let the screen settle first. */
+async function ready(t: Harness): Promise<void> {
+  await t.press();
+  await t.press();
+}
+
 /** o in a plan, then the option `field` (Select: one key at a time, each answered on screen first). */
 async function openOption(t: Harness, kind: Parameters<typeof optionFieldsOf>[0], field: string): Promise<void> {
   await t.press('o');
@@ -189,5 +195,75 @@ describe('TUI second pass (issue 19)', () => {
     await t.type(':vms');
     await t.press(KEY.enter);
     expect(firstDrawnVm(t)).toBe(t.store.getState().vmRows[0].vmid);
+  });
+
+  it('creates, edits and deletes a job from :jobs with live cron feedback from the scheduler parser', async () => {
+    const t = await start();
+    await t.type(':jobs');
+    await t.press(KEY.enter, 'N');
+    await t.waitFor(/New job — step 1 of 7/);
+    await ready(t);
+    await t.type('tui-nightly');
+    await t.press(KEY.enter);
+    await t.waitFor(/task — what each run does/);
+    await t.press(KEY.enter);
+    await t.waitFor(/schedule \(cron\)/);
+    expect(t.frame()).toMatch(/next: \d{4}-\d\d-\d\d 02:00/);
+    // A bad expression: the parser's error, live, and Enter does not move on.
+    await ready(t);
+    await t.type(' 99');
+    await t.waitFor(/✗ /);
+    await t.press(KEY.enter);
+    expect(t.frame()).toMatch(/step 3 of 7/);
+    for (let i = 0; i < 3; i++) await t.press(KEY.backspace);
+    await t.waitFor(/next: /);
+    await t.press(KEY.enter);
+    await t.waitFor(/which VMs/);
+    await t.press(KEY.down);
+    await t.waitFor(/❯\s*VM_IDS/);
+    await t.press(KEY.enter);
+    await t.waitFor(/selector value/);
+    await ready(t);
+    await t.type('8200-8201');
+    await t.press(KEY.enter);
+    await t.waitFor(/parameters \(JSON\)/);
+    await ready(t);
+    await t.type('{"snapshotName":"tn-{vm}"}');
+    await t.press(KEY.enter);
+    await t.waitFor(/enabled — runs on its schedule/);
+    await t.press(KEY.enter);
+    await t.waitFor(/job tui-nightly created/);
+    const saved = await t.jobs.get('tui-nightly');
+    expect(saved).toMatchObject({ taskType: 'snapshot_create', cronExpression: '0 2 * * *', enabled: true, vmSelectors: [{ type: 'VM_IDS', value: '8200-8201' }] });
+    expect(saved.parameters).toMatchObject({ snapshotName: 'tn-{vm}' });
+    // Edit: the same form filled in; change the schedule only.
+    await t.waitFor(/tui-nightly/);
+    const row = t.store.getState().jobs.findIndex((j) => j.name === 'tui-nightly');
+    await t.press('g');
+    for (let i = 0; i < row; i++) await t.press('j');
+    await t.press('E');
+    await t.waitFor(/Edit job tui-nightly/);
+    await t.press(KEY.enter);
+    await t.waitFor(/task — /);
+    await t.press(KEY.enter);
+    await t.waitFor(/schedule \(cron\)/);
+    await ready(t);
+    for (let i = 0; i < 10; i++) await t.press(KEY.backspace);
+    await t.type('30 3 * * *');
+    await t.waitFor(/next: \d{4}-\d\d-\d\d 03:30/);
+    for (let i = 0; i < 4; i++) {
+      await t.press(KEY.enter);
+      await t.press();
+    }
+    await t.waitFor(/job tui-nightly saved/);
+    expect((await t.jobs.get('tui-nightly')).cronExpression).toBe('30 3 * * *');
+    // Delete: the name typed first.
+    await t.press('X');
+    await t.waitFor(/delete job tui-nightly/);
+    await ready(t);
+    await t.type('tui-nightly');
+    await t.press(KEY.enter);
+    await t.waitFor(/job tui-nightly deleted/);
+    await expect(t.jobs.get('tui-nightly')).rejects.toThrow();
   });
 });
