@@ -73,4 +73,33 @@ export async function run(): Promise<void> {
   console.log(`mcp create_snapshots 100-vms ms: ${ms.toFixed(0)}`);
   await b.close();
   await sim.close();
+
+  await longOperation();
+}
+
+/**
+ * A 300-VM snapshot through the SDK's client with a client timeout (300 ms) far shorter than the operation
+ * (300 VMs x 100 ms tasks, 20 at a time: about 1.5 s): the client gives up and sends its cancellation; the
+ * operation must run to the end. Counted from the simulator: VMs without the snapshot, and cancelled targets.
+ */
+async function longOperation(): Promise<void> {
+  const sim = await startSimulator({ vms: 320, nodes: 4, taskDurationMs: 100 });
+  const c = await connect(sim, 50);
+  const ids = sim.state.vms().filter((v) => !v.template).map((v) => v.vmid).sort((x, y) => x - y).slice(0, 300);
+  const timedOut = await c.client
+    .callTool({ name: 'create_snapshots', arguments: { selector: `id:${ids.join(',')}`, snapshotName: 'long-op', maxParallel: 20 } }, undefined, { timeout: 300 })
+    .then(() => false, (err: unknown) => /timed out/i.test(String(err)));
+  if (!timedOut) throw new Error('bench: the client was meant to time out before the operation finished');
+  let op: { id: string; status: string; counts: Record<string, number> } | undefined;
+  for (;;) {
+    const list = (await c.client.callTool({ name: 'list_operations', arguments: {} })).structuredContent as { operations: Array<{ id: string; status: string; counts: Record<string, number> }> };
+    op = list.operations.find((o) => o.status !== 'running' && o.status !== 'planned');
+    if (op) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const snapshotted = sim.state.vms().filter((v) => v.snapshots.some((s) => s.name === 'long-op')).length;
+  if (snapshotted + (op.counts.cancelled ?? 0) + (op.counts.failed ?? 0) + (op.counts.skipped ?? 0) !== 300) throw new Error(`bench: ${snapshotted} snapshotted, ${JSON.stringify(op.counts)}`);
+  console.log(`mcp long-op cancelled-by-timeout: ${op.counts.cancelled ?? 0}`);
+  await c.close();
+  await sim.close();
 }

@@ -7,6 +7,7 @@ import type { Inventory } from '../src/inventory/model.js';
 import type { ClusterResource } from '../src/pve/endpoints/cluster.js';
 import { ANTI_AFFINITY, parseClusterSpec, type ClusterSpec } from '../src/ops/provisioning/cluster-spec.js';
 import { planCluster } from '../src/ops/provisioning/placement.js';
+import { makespanFigures } from './provision-makespan.js';
 
 const SPECS = 1000;
 const GiB = 1024 ** 3;
@@ -90,4 +91,5 @@ export async function run(): Promise<void> {
   times.sort((a, b) => a - b);
   console.log(`provision placement hard-violations: ${violations}`);
   console.log(`provision plan median ms: ${times[Math.floor(times.length / 2)].toFixed(3)}`);
+  await makespanFigures();
 }

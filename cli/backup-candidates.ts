@@ -3,7 +3,7 @@
 // `moxxie backups prune` (the generated verb) carries it out.
 import { withContext } from './with-context.js';
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
+import { FlagError, parseFlags } from '../src/config/command-flags.js';
 import { CONTEXT_FLAGS, contextChoiceProblem } from '../src/config/context-flags.js';
 import { fetchInventory } from '../src/inventory/inventory.js';
 import { RequestError } from '../src/ops/errors.js';
@@ -71,7 +71,7 @@ export async function run(argv: string[], words = 'backups candidates'): Promise
   let values;
   let query: Record<string, unknown>;
   try {
-    const parsed = parseArgs({
+    const parsed = parseFlags({
       args: argv,
       allowPositionals: false,
       options: {
@@ -110,7 +110,7 @@ export async function run(argv: string[], words = 'backups candidates'): Promise
     if (query.retentionPolicy === undefined) throw new UsageError('--policy is required: days:N, count:N, monthly:N or keep options such as keep-last=3,keep-daily=7');
     parseRequest(retentionQuerySchema, query);
   } catch (err) {
-    if (!(err instanceof UsageError || err instanceof RequestError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS'))) throw err;
+    if (!(err instanceof UsageError || err instanceof RequestError || err instanceof FlagError)) throw err;
     process.stderr.write(`moxxie ${words}: ${(err as Error).message}\n\n${help(words)}`);
     return 2;
   }

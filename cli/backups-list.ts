@@ -1,7 +1,7 @@
 // `moxxie backups list [SELECTOR]`: the cluster's backups from storage content (each archive once), narrowed
 // by a one-line selector and/or a storage, as a table or JSON. A companion of the generated `backups` verbs.
 import { withContext } from './with-context.js';
-import { parseArgs } from 'node:util';
+import { parseFlags } from '../src/config/command-flags.js';
 import { CONTEXT_FLAGS, contextChoiceProblem } from '../src/config/context-flags.js';
 import { fetchInventory } from '../src/inventory/inventory.js';
 import { listBackupsReport, type BackupEntry } from '../src/ops/backup-list.js';
@@ -45,7 +45,7 @@ export async function run(argv: string[], words = 'backups list'): Promise<numbe
   let values;
   let selector: string;
   try {
-    const parsed = parseArgs({ args: argv, allowPositionals: true, options: { ...CONTEXT_FLAGS, json: { type: 'boolean' }, storage: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+    const parsed = parseFlags({ args: argv, allowPositionals: true, options: { ...CONTEXT_FLAGS, json: { type: 'boolean' }, storage: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
     values = parsed.values;
     selector = parsed.positionals.join(' ').trim();
     const contextProblem = contextChoiceProblem(values);

@@ -3,7 +3,7 @@
 // row per VM (or the plan as JSON). It changes nothing.
 import { withContext } from './with-context.js';
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
+import { parseFlags } from '../src/config/command-flags.js';
 import { CONTEXT_FLAGS, contextChoiceProblem } from '../src/config/context-flags.js';
 import { parseClusterSpecText, type ClusterSpec } from '../src/ops/provisioning/cluster-spec.js';
 import { placementSettingsOf } from '../src/config/placement-settings.js';
@@ -24,7 +24,7 @@ Exit status: 0 the plan can run; 1 it cannot (its problems are printed) or the c
 export async function run(argv: string[], words = 'cluster plan'): Promise<number> {
   let values;
   try {
-    ({ values } = parseArgs({ args: argv, options: { ...CONTEXT_FLAGS, file: { type: 'string', short: 'f' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }));
+    ({ values } = parseFlags({ args: argv, options: { ...CONTEXT_FLAGS, file: { type: 'string', short: 'f' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }));
     const problem = contextChoiceProblem(values);
     if (problem) throw new Error(problem);
     if (!values.help && !values.file) throw new Error('give --file SPEC (a .yaml, .yml or .json file; - for stdin)');

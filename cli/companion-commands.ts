@@ -26,6 +26,12 @@ export const COMPANIONS: Record<string, Record<string, Companion>> = {
   },
   cluster: {
     plan: { module: './cluster-plan.js', summary: 'Plan a cluster from a spec (YAML or the seed\'s JSON): the placement table (hosts x groups) and one row per VM; nothing is created.', usage: '--file SPEC [--json]' },
+    provision: { module: './cluster-provision.js', summary: 'Provision the VMs of a spec (YAML or the seed\'s JSON): the plan without --yes; with it, a line per VM, then the final status (--json: the seed\'s shape; --no-wait: the operation id at once).', usage: '--file SPEC [--yes] [--json] [--no-wait]' },
+    status: { module: './cluster-provision.js', summary: 'A provisioning operation in the seed\'s shape: status, progress, each VM\'s host and phase (after a crash too).', usage: 'ID [--json]' },
+    list: { module: './cluster-provision.js', summary: 'Provisioning operations, newest first, running and finished.', usage: '[--json] [--limit N]' },
+    cancel: { module: './cluster-provision.js', summary: 'Cancel a provisioning run in another moxxie process; it then applies its rollback strategy.', usage: 'ID' },
+    resume: { module: './cluster-provision.js', summary: 'Finish an interrupted, failed or cancelled provisioning from PVE\'s real state.', usage: 'ID --yes [--json]' },
+    rollback: { module: './cluster-provision.js', summary: 'Remove every VM a provisioning made (by id and marker, never by name).', usage: 'ID --yes [--json]' },
   },
   storage: {
     list: { module: './storage-views.js', summary: 'The storages of each node: type, content types, shared, usage.', usage: '[STORAGE] [--node NODE] [--json]' },
@@ -35,6 +41,7 @@ export const COMPANIONS: Record<string, Record<string, Companion>> = {
       usage: '[STORAGE] [--node NODE] [--content TYPE] [--json]',
     },
   },
+  vm: { show: { module: './vm-show.js', summary: 'One VM or container (lxc) in detail: type, node, state, PVE config, snapshots with TTLs, recent tasks; changes nothing.', usage: 'VMID [--json]' } },
   migrate: { check: { module: './migrate-check.js', summary: "Whether a VM can move to a node, from PVE's migration precondition (online or offline, local disks, local devices, allowed nodes); changes nothing.", usage: 'VMID --to NODE [--force] [--json]' } },
 };
 

@@ -1,7 +1,7 @@
 // `moxxie config list | use NAME | add NAME ... | remove NAME | test [NAME]`; `--demo` anywhere means the built-in
 // demo context. Exit status as every command: 0 done, 1 the cluster failed the test, 2 bad arguments or input,
 // refusals and unknown names.
-import { parseArgs } from 'node:util';
+import { FlagError, parseFlags } from '../src/config/command-flags.js';
 import { getAccessPermissions, getClusterResources, getVersion } from '../src/pve/endpoints/cluster.js';
 import { PveError } from '../src/pve/errors.js';
 import type { TlsOptions } from '../src/pve/tls.js';
@@ -34,10 +34,16 @@ class UsageError extends Error {}
 
 export async function run(argv: string[]): Promise<number> {
   const demo = argv.includes('--demo');
+  // `--help` anywhere (moxxie config add --help) is the help, as for every command.
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(HELP);
+    return 0;
+  }
   const [sub, ...rest] = argv.filter((a) => a !== '--demo');
   try {
     switch (sub) {
       case 'list':
+        parseFlags({ args: rest, options: {} });
         return list();
       case 'use':
         return use(rest);
@@ -48,6 +54,9 @@ export async function run(argv: string[]): Promise<number> {
       case 'test':
         return await test(rest, demo);
       case undefined:
+        // A missing subcommand is a bad command line (exit 2), as for every command.
+        process.stderr.write(HELP);
+        return 2;
       case 'help':
       case '--help':
       case '-h':
@@ -57,7 +66,7 @@ export async function run(argv: string[]): Promise<number> {
         throw new UsageError(`unknown subcommand '${sub}'; valid: list, use, add, remove, test`);
     }
   } catch (err) {
-    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    if (err instanceof UsageError || err instanceof FlagError) {
       process.stderr.write(`moxxie config: ${(err as Error).message}\n\n${HELP}`);
       return 2;
     }
@@ -102,7 +111,7 @@ function list(): number {
 
 function use(rest: string[]): number {
   const path = configFile();
-  const name = rest[0];
+  const [name] = parseFlags({ args: rest, allowPositionals: true, options: {} }).positionals;
   if (!name || rest.length > 1) throw new UsageError('usage: moxxie config use NAME');
   const config = loadConfig(path);
   if (name !== DEMO_CONTEXT && !config.contexts[name]) {
@@ -114,7 +123,7 @@ function use(rest: string[]): number {
 }
 
 function add(rest: string[]): number {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseFlags({
     args: rest,
     allowPositionals: true,
     options: {
@@ -184,7 +193,7 @@ function add(rest: string[]): number {
 
 function remove(rest: string[]): number {
   const path = configFile();
-  const name = rest[0];
+  const [name] = parseFlags({ args: rest, allowPositionals: true, options: {} }).positionals;
   if (!name || rest.length > 1) throw new UsageError('usage: moxxie config remove NAME');
   if (name === DEMO_CONTEXT) throw new UsageError(`'${DEMO_CONTEXT}' is built in and cannot be removed`);
   const config = loadConfig(path);
@@ -205,7 +214,7 @@ function tlsMode(tls: TlsOptions): string {
 }
 
 async function test(rest: string[], demo: boolean): Promise<number> {
-  const { positionals, values } = parseArgs({ args: rest, allowPositionals: true, options: { context: { type: 'string' } } });
+  const { positionals, values } = parseFlags({ args: rest, allowPositionals: true, options: { context: { type: 'string' }, demo: { type: 'boolean' } } });
   const name = positionals[0] ?? values.context;
   // Warnings (insecure TLS, retries) go to stderr; the client never logs secrets.
   const ctx = await openContext({ name, demo, logger: (line) => line.startsWith('warning:') && process.stderr.write(`${line}\n`) });

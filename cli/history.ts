@@ -1,7 +1,7 @@
 // `moxxie history`: what moxxie did, read from the local history store without connecting to the cluster
 // (so it works when the cluster is down, which is often when it is wanted). Opening the store also marks
 // operations whose process died as interrupted.
-import { parseArgs } from 'node:util';
+import { parseFlags } from '../src/config/command-flags.js';
 import { CONTEXT_FLAGS, contextChoiceProblem } from '../src/config/context-flags.js';
 import { DEMO_CONTEXT, loadConfig, selectContextName } from '../src/config/contexts.js';
 import { configFile, contextStateDir } from '../src/config/paths.js';
@@ -65,7 +65,7 @@ function oneOf<T extends string>(value: string | undefined, valid: readonly T[],
 function parse(argv: string[]): HistoryArgs | 'help' {
   let parsed;
   try {
-    parsed = parseArgs({
+    parsed = parseFlags({
       args: argv,
       allowPositionals: true,
       options: {
@@ -127,16 +127,32 @@ export function contextName(args: { demo: boolean; context?: string }): string {
 
 const counts = (op: OperationRecord): string => stateCountsText(op.targets);
 
+/** Who acted: the front end, and the job when a job's run did (`scheduler job nightly`, `cli job nightly`). */
+const actor = (e: { frontEnd: string; job?: { name: string } }): string => (e.job ? `${e.frontEnd} job ${e.job.name}` : e.frontEnd);
+
 function took(op: OperationRecord): string {
   return op.finishedAt ? `${((op.finishedAt - op.startedAt) / 1000).toFixed(1)} s` : '-';
 }
 
-function operationsText(ops: OperationRecord[], filtered = false): string {
-  if (!ops.length) return filtered ? 'no operations match these filters' : 'no operations recorded';
+function operationsText(ops: OperationRecord[]): string {
+  if (!ops.length) return 'no operations recorded';
   return textTable(
     ['ID', 'STARTED', 'KIND', 'STATUS', 'BY', 'TOOK', 'VMS'],
-    ops.map((o) => [o.id, formatTime(o.startedAt), o.kind, `${o.status}${o.dryRun ? ' (dry)' : ''}`, o.frontEnd, took(o), counts(o)]),
+    ops.map((o) => [o.id, formatTime(o.startedAt), o.kind, `${o.status}${o.dryRun ? ' (dry)' : ''}`, actor(o), took(o), counts(o)]),
   );
+}
+
+/**
+ * A filter that matched nothing says what there is instead: `no operation has status failed (of 7
+ * recorded: 5 succeeded, 2 partial; partial means some VMs failed: --status partial)`.
+ */
+async function noneMatch(store: HistoryStore, args: HistoryArgs): Promise<string> {
+  const filters = [args.status ? `status ${args.status}` : '', args.frontEnd ? `front end ${args.frontEnd}` : ''].filter(Boolean).join(' and ');
+  const all = await store.listOperationSummaries({ limit: Number.MAX_SAFE_INTEGER });
+  if (!all.length) return `no operation has ${filters}: none is recorded in this context`;
+  const by = (pick: (o: (typeof all)[number]) => string) => stateCountsText(all.map((o) => ({ state: pick(o) })));
+  const partial = args.status === 'failed' && all.some((o) => o.status === 'partial') ? '; partial means some VMs failed and others succeeded: --status partial lists them' : '';
+  return `no operation has ${filters} (of ${all.length} recorded: ${args.status ? by((o) => o.status) : by((o) => o.frontEnd)}${partial})`;
 }
 
 /** One operation: its request, warnings and a row per VM with its phases (name, state, UPIDs) under it. */
@@ -146,7 +162,7 @@ function auditText(entries: AuditEntry[]): string {
   if (!entries.length) return 'no audit entries';
   return textTable(
     ['AT', 'BY', 'ACTION', 'RESULT', 'OPERATION', 'REASON'],
-    entries.map((a) => [formatTime(a.at), a.frontEnd, `${a.action}${a.dryRun ? ' (dry)' : ''}`, a.allowed ? 'allowed' : 'REFUSED', a.operationId ?? '', a.reason ?? '']),
+    entries.map((a) => [formatTime(a.at), actor(a), `${a.action}${a.dryRun ? ' (dry)' : ''}`, a.allowed ? 'allowed' : 'REFUSED', a.operationId ?? '', a.reason ?? '']),
   );
 }
 
@@ -154,7 +170,9 @@ async function answer(store: HistoryStore, args: HistoryArgs): Promise<unknown> 
   switch (args.sub) {
     case 'list': {
       const operations = await store.listOperations({ status: args.status, frontEnd: args.frontEnd, limit: args.limit });
-      return args.json ? { operations } : operationsText(operations, args.status !== undefined || args.frontEnd !== undefined);
+      if (args.json) return { operations };
+      const filtered = args.status !== undefined || args.frontEnd !== undefined;
+      return operations.length || !filtered ? operationsText(operations) : await noneMatch(store, args);
     }
     case 'show': {
       const operation = await store.getOperation(args.id!);

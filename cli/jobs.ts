@@ -1,7 +1,8 @@
 // `moxxie jobs`: manage scheduler jobs from a terminal. Every change goes through the core's JobManager,
 // which validates (errors name the field), refuses changes in a read-only context and audits them.
-import { parseArgs } from 'node:util';
+import { parseFlags } from '../src/config/command-flags.js';
 import { CONTEXT_FLAGS, contextChoiceProblem } from '../src/config/context-flags.js';
+import { exitStatusOf } from '../src/config/exit-status.js';
 import { ReadOnlyError, RequestError } from '../src/ops/errors.js';
 import { openMoxxie, type MoxxieSession } from '../src/open.js';
 import { isManualOnly } from '../src/schedule/cron.js';
@@ -122,7 +123,7 @@ const OPTIONS = {
 function parse(argv: string[]): JobsArgs {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: true });
+    parsed = parseFlags({ args: argv, options: OPTIONS, strict: true, allowPositionals: true });
   } catch (err) {
     // node's messages name the option ("Unknown option '--bogus'").
     throw new UsageError((err as Error).message);
@@ -349,8 +350,10 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (args.help) {
     const spec = SUBCOMMANDS[args.sub];
-    process.stdout.write(spec ? subcommandHelp(spec) : HELP);
-    return 0;
+    // `moxxie jobs` alone is a missing subcommand (exit 2, as for every command); --help is asked for.
+    const asked = argv.some((a) => a === '--help' || a === '-h' || a === 'help');
+    (asked ? process.stdout : process.stderr).write(spec ? subcommandHelp(spec) : HELP);
+    return asked ? 0 : 2;
   }
 
   // Read and shape-check the JSON before connecting, so a bad file fails fast.
@@ -367,9 +370,9 @@ export async function run(argv: string[]): Promise<number> {
   try {
     session = await openMoxxie({ name: args.context, demo: args.demo, readOnly: args.readOnly, frontEnd: 'cli' });
   } catch (err) {
-    // As for `moxxie scheduler`: a context that cannot be opened is a configuration problem.
+    // A context that cannot be opened is a configuration problem; a damaged history store is a failure.
     process.stderr.write(`moxxie jobs: ${(err as Error).message}\n`);
-    return 2;
+    return exitStatusOf(err);
   }
   try {
     return await dispatch(session, args, input);

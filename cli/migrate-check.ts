@@ -1,6 +1,6 @@
 // `moxxie migrate check VMID --to NODE`: PVE's migration precondition for one VM and a target, summed up
 // (the seed's GET /vms/{id}/migrate/check?target=…). A read: nothing is changed.
-import { parseArgs } from 'node:util';
+import { parseFlags } from '../src/config/command-flags.js';
 import { CONTEXT_FLAGS, contextChoiceProblem } from '../src/config/context-flags.js';
 import { ConfigError } from '../src/config/secrets.js';
 import { fetchInventory } from '../src/inventory/inventory.js';
@@ -22,7 +22,7 @@ export async function run(argv: string[], words = 'migrate check'): Promise<numb
   let values;
   let vmid: number;
   try {
-    const parsed = parseArgs({ args: argv, allowPositionals: true, options: { ...CONTEXT_FLAGS, to: { type: 'string' }, force: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+    const parsed = parseFlags({ args: argv, allowPositionals: true, options: { ...CONTEXT_FLAGS, to: { type: 'string' }, force: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
     values = parsed.values;
     if (values.help) {
       process.stdout.write(HELP);

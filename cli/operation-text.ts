@@ -36,8 +36,10 @@ export function phaseLine(p: PhaseRecord): string {
 export function targetsTable(targets: readonly OperationTarget[], opts: { phases?: boolean; upid?: boolean; order?: boolean } = {}): string {
   if (!targets.length) return 'no VMs';
   const list = opts.order === false ? [...targets] : orderedTargets(targets);
-  const header = opts.upid ? ['VMID', 'NAME', 'NODE', 'STATE', 'ACTION', 'UPID', 'MESSAGE'] : ['VMID', 'NAME', 'NODE', 'STATE', 'WHAT / WHY'];
-  const rows = list.map((t) => (opts.upid ? [String(t.vmid), t.name, t.node, t.state, t.action, t.upid ?? '', t.message ?? ''] : [String(t.vmid), t.name, t.node, t.state, whatOrWhy(t)]));
+  // TYPE (last, so the columns scripts read keep their places): qemu or lxc per guest — a bulk action acts on
+  // both unless the selection says otherwise.
+  const header = opts.upid ? ['VMID', 'NAME', 'NODE', 'STATE', 'ACTION', 'UPID', 'MESSAGE', 'TYPE'] : ['VMID', 'NAME', 'NODE', 'STATE', 'WHAT / WHY', 'TYPE'];
+  const rows = list.map((t) => (opts.upid ? [String(t.vmid), t.name, t.node, t.state, t.action, t.upid ?? '', t.message ?? '', t.guestType ?? ''] : [String(t.vmid), t.name, t.node, t.state, whatOrWhy(t), t.guestType ?? '']));
   const lines = textTable(header, rows).split('\n');
   if (!opts.phases) return lines.join('\n');
   const out = [lines[0]];
@@ -71,7 +73,7 @@ export function operationDetail(op: Operation): string {
   const continued = (op.continuations ?? []).map((c) => `${c.action} at ${formatTime(c.at)} by ${c.frontEnd}`);
   const head = [
     `${op.id}  ${op.kind}  ${op.label ?? ''}  ${op.status}${op.dryRun ? ' (dry run)' : ''}`.replace(/  +/g, '  '),
-    `started ${formatTime(op.startedAt)} by ${op.frontEnd} in context ${op.context}${time ? `, took ${time}` : ''}`,
+    `started ${formatTime(op.startedAt)} by ${op.frontEnd}${op.job ? ` for job ${op.job.name} (${op.job.id}${op.job.runId ? `, run ${op.job.runId}` : ''})` : ''} in context ${op.context}${time ? `, took ${time}` : ''}`,
     ...(continued.length ? [`continued: ${continued.join('; ')}`] : []),
     `request ${JSON.stringify(op.request)}`,
     ...op.warnings.map((w) => `warning: ${w}`),

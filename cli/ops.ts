@@ -2,7 +2,7 @@
 // failure or a cancel. `list` is `moxxie history list`; `show` reads the local store without connecting
 // (each target's phases and UPIDs say what ran); `resume` and `rollback` show the core's plan first, then
 // work from PVE's real state: every unfinished phase checks whether its effect is already there.
-import { parseArgs } from 'node:util';
+import { parseFlags } from '../src/config/command-flags.js';
 import { CONTEXT_FLAGS, contextChoiceProblem } from '../src/config/context-flags.js';
 import { contextStateDir } from '../src/config/paths.js';
 import { HistoryDamagedError } from '../src/history/damaged.js';
@@ -70,12 +70,9 @@ const OPTIONS = {
 function parse(sub: Exclude<Sub, 'list'>, argv: string[]): OpsArgs | 'help' {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: true });
+    parsed = parseFlags({ args: argv, options: OPTIONS, strict: true, allowPositionals: true });
   } catch (err) {
-    const unknown = /Unknown option '--?([^']+)'/.exec((err as Error).message);
-    if (!unknown) throw new UsageError((err as Error).message);
-    const near = nearestName(unknown[1], Object.keys(OPTIONS));
-    throw new UsageError(`unknown flag '--${unknown[1]}'${near ? `; did you mean '--${near}'?` : ''}`);
+    throw new UsageError((err as Error).message);
   }
   const { values, positionals } = parsed;
   if (values.help) return 'help';

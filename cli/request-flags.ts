@@ -153,10 +153,10 @@ export function validFlagNames(shape: VerbShape): string[] {
   return [...shape.flags.flatMap((f) => [f.flag, ...f.aliases]), ...Object.keys(FRONT_END_FLAGS)];
 }
 
-/** `unknown flag '--dry_run'; did you mean '--dry-run'?` */
+/** `unknown option '--dry_run'; did you mean '--dry-run'? (valid: …)` */
 function unknownFlag(given: string, shape: VerbShape): UsageError {
   const near = nearestName(given, validFlagNames(shape));
-  return new UsageError(`unknown flag '--${given}'${near ? `; did you mean '--${near}'?` : ''} (moxxie ${shape.words.join(' ')} --help lists them)`);
+  return new UsageError(`unknown option '--${given}'${near ? `; did you mean '--${near}'?` : ''} (valid: ${validFlagNames(shape).map((n) => `--${n}`).join(', ')}; moxxie ${shape.words.join(' ')} --help says what each does)`);
 }
 
 /** Reads flags and words; values are typed by their field (booleans, numbers, enums), not yet checked. */
@@ -181,7 +181,7 @@ export function readCommandLine(shape: VerbShape, argv: readonly string[]): Comm
       line.positionals.push(token);
       continue;
     }
-    if (!token.startsWith('--')) throw new UsageError(`unknown flag '${token}'; flags are spelt out (--yes, --dry-run); moxxie ${shape.words.join(' ')} --help lists them`);
+    if (!token.startsWith('--')) throw new UsageError(`unknown option '${token}'; options are spelt out (valid: ${validFlagNames(shape).map((n) => `--${n}`).join(', ')}; moxxie ${shape.words.join(' ')} --help says what each does)`);
     const eq = token.indexOf('=');
     let name = eq < 0 ? token.slice(2) : token.slice(2, eq);
     let inline = eq < 0 ? undefined : token.slice(eq + 1);

@@ -1,5 +1,5 @@
 // `moxxie scheduler`: runs due jobs until SIGTERM/SIGINT (headless), or once with --once.
-import { parseArgs } from 'node:util';
+import { parseFlags } from '../src/config/command-flags.js';
 import { CONTEXT_FLAGS, contextChoiceProblem } from '../src/config/context-flags.js';
 import { loadConfig } from '../src/config/contexts.js';
 import { openContext, type OpenedContext } from '../src/config/open-context.js';
@@ -26,8 +26,9 @@ Runs the context's scheduled jobs until SIGTERM or SIGINT. One log line per run 
                    old; older ones are recorded as missed (default 300)
   --stop-timeout S on SIGTERM/SIGINT no new run or step starts; steps already running get S seconds
                    to finish, the rest is recorded as cancelled (default 30; a second signal: now)
-Exit status: 0 stopped cleanly, 2 bad arguments or configuration (a read-only context too),
-3 another scheduler runs.
+Exit status: 0 stopped cleanly (--once: the due runs ran, whatever their outcome; moxxie jobs runs
+shows them), 1 the history store cannot be read, 2 bad arguments or configuration (a read-only context
+too), 3 another scheduler runs.
 `;
 
 class UsageError extends Error {}
@@ -50,7 +51,7 @@ export async function run(argv: string[]): Promise<number> {
   let grace: number;
   let stopTimeout: number;
   try {
-    ({ values } = parseArgs({
+    ({ values } = parseFlags({
       args: argv,
       options: {
         ...CONTEXT_FLAGS,
@@ -133,7 +134,7 @@ export async function run(argv: string[]): Promise<number> {
       // A damaged store is never read as empty: with no jobs the scheduler would run nothing, silently.
       if (!(err instanceof HistoryDamagedError)) throw err;
       process.stderr.write(`moxxie scheduler: refusing to start: ${err.message}\n`);
-      return 2;
+      return 1;
     }
     core = createCore({ context: context.info, client: context.client, defaults: context.defaults, recorder: history, frontEnd: 'scheduler', vmids: contextVmids(context.stateDir, context.defaults.vmidRange) });
     const jobs = new JobManager(history, core, { frontEnd: 'scheduler', stepGraceMs: Math.max(stopTimeout, 60) * 1000 });

@@ -1,5 +1,5 @@
 // `moxxie sim`: run the simulated cluster standalone and print how to connect to it.
-import { parseArgs } from 'node:util';
+import { parseFlags } from '../src/config/command-flags.js';
 import { startSimulator, type SimOptions } from '../src/sim/index.js';
 import { pveProfile } from '../src/sim/profile.js';
 
@@ -40,7 +40,7 @@ function wantedProfile(raw: string | undefined): SimOptions['pve'] {
 
 /** Parses the command line into simulator options; throws naming the bad option. */
 export function parseSimArgs(argv: string[]): { help: boolean; options: SimOptions } {
-  const { values } = parseArgs({
+  const { values } = parseFlags({
     args: argv,
     options: {
       pve: { type: 'string' },

@@ -1,7 +1,7 @@
 // `moxxie storage list` and `moxxie storage content`: the storages per node and what they hold (template base
 // disks, disk images, ISOs, container templates, import volumes), as a table or JSON. Reads only; the
 // download beside them (`moxxie storage download`) is a capability verb.
-import { parseArgs } from 'node:util';
+import { parseFlags } from '../src/config/command-flags.js';
 import { withContext } from './with-context.js';
 import { CONTEXT_FLAGS, contextChoiceProblem } from '../src/config/context-flags.js';
 import { fetchInventory } from '../src/inventory/inventory.js';
@@ -42,7 +42,7 @@ export async function run(argv: string[], words: string): Promise<number> {
   let values;
   let storage: string | undefined;
   try {
-    const parsed = parseArgs({
+    const parsed = parseFlags({
       args: argv,
       allowPositionals: true,
       options: { ...CONTEXT_FLAGS, node: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, ...(content ? { content: { type: 'string' } } : {}) },

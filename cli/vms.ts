@@ -1,6 +1,6 @@
 // `moxxie vms [SELECTOR]`: the cluster's guests from one /cluster/resources call, narrowed with the one-line
 // selector syntax, as a table, JSON or bare ids, for scripts and for a quick look without the TUI.
-import { parseArgs } from 'node:util';
+import { parseFlags } from '../src/config/command-flags.js';
 import { CONTEXT_FLAGS, contextChoiceProblem } from '../src/config/context-flags.js';
 import { ConfigError } from '../src/config/secrets.js';
 import { openContext, type OpenedContext } from '../src/config/open-context.js';
@@ -48,7 +48,7 @@ export async function run(argv: string[]): Promise<number> {
   let values;
   let selector: string;
   try {
-    const parsed = parseArgs({
+    const parsed = parseFlags({
       args: argv,
       allowPositionals: true,
       options: { ...CONTEXT_FLAGS, json: { type: 'boolean' }, ids: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },

@@ -1,11 +1,13 @@
 // The one path every bulk tool takes: read-only refusal, dry runs, the confirmation step for destructive
 // requests, progress notifications, and answering at once with an operation id when asked (wait: false).
-import { needsConfirmation } from '../src/ops/capabilities/index.js';
+import { CAPABILITIES, needsConfirmation } from '../src/ops/capabilities/index.js';
 import type { BulkOptions, Operation, OperationKind, RunOptions } from '../src/ops/types.js';
 import { confirmGate, type ConfirmationFields } from './confirm-gate.js';
 import type { ToolExtra } from './define-tool.js';
-import { operationText, operationView, planFingerprint, type OperationView } from './operation-view.js';
+import { operationText, operationView, personQuestion, planFingerprint, type OperationView } from './operation-view.js';
 import { progressReporter } from './progress.js';
+import { zeroMatchHints } from './selector-hints.js';
+import type { VmSelector } from '../src/select/types.js';
 import type { ToolContext } from './tool-context.js';
 import { ToolInputError, ok, type ToolResult } from './tool-result.js';
 
@@ -28,18 +30,20 @@ export async function runBulk<R extends BulkOptions>(ctx: ToolContext, extra: To
   }
   if (dryRun) {
     const plan = await call.execute(call.request, { frontEnd: 'mcp', signal: extra.signal });
-    return ok(operationText(plan), { ...operationView(plan), needsConfirmation: false });
+    ctx.plans.keep(plan);
+    return ok(await planText(ctx, call.request, plan), { ...operationView(plan), needsConfirmation: false });
   }
 
   let confirmedVia: 'token' | 'elicitation' | undefined;
   if (needsConfirmation(call.kind, call.request, ctx.core.context)) {
     const gate = await confirmGate(ctx, extra, {
       tool: call.tool,
-      request: call.request,
+      request: boundRequest(call.kind, call.request),
       confirm: call.confirm,
       plan: async () => {
         const plan = await call.execute({ ...call.request, dryRun: true }, { frontEnd: 'mcp', signal: extra.signal });
-        return { text: operationText(plan), fingerprint: planFingerprint(plan), affected: plan.targets.filter((t) => t.state === 'planned').length, view: operationView(plan) };
+        ctx.plans.keep(plan);
+        return { text: await planText(ctx, call.request, plan), question: personQuestion(plan), fingerprint: planFingerprint(plan), affected: plan.targets.filter((t) => t.state === 'planned').length, view: operationView(plan) };
       },
     });
     if (!gate.proceed) return gate.result;
@@ -104,6 +108,25 @@ export async function runBulk<R extends BulkOptions>(ctx: ToolContext, extra: To
     `${operationText(current)}\nStill running after ${seconds} s; it goes on in the background (a client timeout never cancels it). Follow it with get_operation {"id":"${current.id}"}; stop starting new steps with cancel_operation.`,
     { ...view, ...extraFields },
   );
+}
+
+/** A plan's summary; a selection that matched no VM says why and what was probably meant. */
+async function planText(ctx: ToolContext, request: BulkOptions, plan: Operation): Promise<string> {
+  const selection = (request as { vmSelectors?: string | VmSelector[] }).vmSelectors;
+  if (plan.targets.length || selection === undefined) return operationText(plan);
+  const hints = zeroMatchHints(selection, (await ctx.core.resolve('all')).vms);
+  return [`The selection matches no VM.`, ...hints, operationText(plan)].join('\n');
+}
+
+/**
+ * What a confirm token is bound to: the request as the capability reads it (defaults filled in), without
+ * dryRun — so `dryRun: false`, a default spelled out, or the key order does not invalidate a token, while any
+ * change to what the request does does.
+ */
+export function boundRequest(kind: OperationKind, request: object): unknown {
+  const parsed = CAPABILITIES[kind].schema.safeParse(request);
+  const { dryRun: _dryRun, ...meaning } = (parsed.success ? parsed.data : request) as Record<string, unknown>;
+  return meaning;
 }
 
 /** How long a waiting bulk call waits before it answers with the operation id (well under the SDK's 60 s default timeout). */

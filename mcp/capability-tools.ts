@@ -6,11 +6,20 @@ import type { AnyCapability } from '../src/ops/capability.js';
 import { CAPABILITIES } from '../src/ops/capabilities/index.js';
 import { runBulk } from './bulk-operation.js';
 import { defineTool, type AnyToolSpec } from './define-tool.js';
-import { bulkOutputShape, confirmInputShape, selectionOf, selectionShape, waitInputShape, type SelectionArgs } from './schemas.js';
+import { OPERATION_LISTED_OUTPUT, bulkOutputShape, confirmInputShape, selectionOf, selectionShape, waitInputShape, type SelectionArgs } from './schemas.js';
 import type { ToolContext } from './tool-context.js';
 
-// The confirmation flow is explained once, in the server's instructions; a tool only says that it applies.
-const CONFIRM_TEXT = ' Destructive or forced requests answer first with the plan and a confirmToken (see confirm).';
+/**
+ * The capability's description as a tool's: what it does and when to use it. The confirmation flow is
+ * explained once, in the server's instructions (the destructive annotation and the confirm field say it
+ * applies), and "Success means …" — how the core verifies a step — is the operation answer's to report.
+ */
+export function toolDescription(capability: AnyCapability): string {
+  return capability.description
+    .split(/(?<=\.)\s+(?=[A-Z])/)
+    .filter((sentence) => !sentence.startsWith('Success means'))
+    .join(' ');
+}
 
 /** The capability's request fields, minus the selection (the tool offers both selection forms). */
 function requestShape(capability: AnyCapability): z.ZodRawShape {
@@ -26,9 +35,10 @@ export function capabilityTool(ctx: ToolContext, capability: AnyCapability): Any
   return defineTool({
     name,
     title: capability.title,
-    description: `${capability.description}${mayDestroy ? CONFIRM_TEXT : ''}`,
+    description: toolDescription(capability),
     input: { ...(selects ? selectionShape : {}), ...requestShape(capability), ...waitInputShape, ...(mayDestroy ? confirmInputShape : {}) },
     output: bulkOutputShape,
+    listedOutput: OPERATION_LISTED_OUTPUT,
     annotations: { readOnlyHint: false, destructiveHint: mayDestroy, idempotentHint: capability.hints.idempotent, openWorldHint: true },
     run: (args, extra) => {
       const { selector: _selector, vmSelectors: _vmSelectors, wait, confirm, ...fields } = args as Record<string, unknown> & SelectionArgs & { wait?: boolean; confirm?: string };

@@ -5,6 +5,7 @@ import type { AnyToolSpec } from './define-tool.js';
 import type { ToolContext } from './tool-context.js';
 import { backupTools } from './tools/backups.js';
 import { clusterTools } from './tools/cluster.js';
+import { clusterStatusTools } from './tools/cluster-status.js';
 import { continuationTools } from './tools/continue-operation.js';
 import { imageSourceTools } from './tools/image-sources.js';
 import { jobTools } from './tools/jobs.js';
@@ -17,5 +18,5 @@ import { taskTools } from './tools/tasks.js';
 import { vmTools } from './tools/vms.js';
 
 export function toolCatalog(ctx: ToolContext): AnyToolSpec[] {
-  return [...vmTools(ctx), ...imageSourceTools(ctx), ...storageTools(ctx), ...snapshotTools(ctx), ...backupTools(ctx), ...retentionTools(ctx), ...capabilityTools(ctx), ...migrationTools(ctx), ...jobTools(ctx), ...operationTools(ctx), ...continuationTools(ctx), ...taskTools(ctx), ...clusterTools(ctx)];
+  return [...vmTools(ctx), ...imageSourceTools(ctx), ...storageTools(ctx), ...snapshotTools(ctx), ...backupTools(ctx), ...retentionTools(ctx), ...capabilityTools(ctx), ...migrationTools(ctx), ...jobTools(ctx), ...operationTools(ctx), ...continuationTools(ctx), ...taskTools(ctx), ...clusterTools(ctx), ...clusterStatusTools(ctx)];
 }

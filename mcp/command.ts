@@ -1,12 +1,12 @@
 // `moxxie mcp`: parses the command line, then serves over stdio (default) or Streamable HTTP. The core
 // and the SDK load only after the arguments are good, so --help and usage errors answer at once.
-import { parseArgs } from 'node:util';
+import { parseFlags } from '../src/config/command-flags.js';
 import { CONTEXT_FLAGS, contextChoiceProblem } from '../src/config/context-flags.js';
 import { isLoopback, nonLoopbackRefusal } from './loopback.js';
 import type { ServeOptions } from './serve.js';
 import { DEFAULT_TOOLSETS, TOOLSETS, TOOLSET_NAMES, ToolSelectionError, parseToolsets } from './toolsets.js';
 
-const HELP = `moxxie mcp [--context NAME | --demo] [--read-only] [--toolsets A,B | --tools X,Y] [--max-wait SECONDS] [--http [--port 8808] [--host 127.0.0.1] [--token-env VAR]]
+const HELP = `moxxie mcp [--context NAME | --demo] [--read-only] [--toolsets A,B | --tools X,Y] [--max-wait SECONDS] [--http [--port 8808] [--host 127.0.0.1] [--token-env VAR] [--tls | --tls-cert F --tls-key F]]
 
 Serves moxxie's tools to an MCP client (Claude Desktop, Claude Code, the MCP Inspector, ...).
   (default)          stdio: the client starts this command and talks over stdin/stdout
@@ -15,6 +15,8 @@ Serves moxxie's tools to an MCP client (Claude Desktop, Claude Code, the MCP Ins
   --host ADDR        bind address (default 127.0.0.1); a non-loopback address needs a bearer token
   --token-env VAR    read the bearer token from $VAR (default MOXXIE_MCP_TOKEN); when set, every
                      HTTP request must send "Authorization: Bearer <token>"
+  --tls              HTTPS with a self-signed certificate kept in the context's state (needs a token)
+  --tls-cert F --tls-key F   HTTPS with this certificate and key (needs a token)
   --context NAME     the cluster context (see moxxie config list); default: the current one
   --demo             a built-in simulated cluster, no Proxmox needed
   --read-only        only inspection tools; every change is refused
@@ -38,6 +40,9 @@ const OPTIONS = {
   port: { type: 'string' },
   host: { type: 'string' },
   'token-env': { type: 'string' },
+  tls: { type: 'boolean' },
+  'tls-cert': { type: 'string' },
+  'tls-key': { type: 'string' },
   'max-wait': { type: 'string' },
   toolsets: { type: 'string' },
   tools: { type: 'string' },
@@ -46,7 +51,7 @@ const OPTIONS = {
 
 function flags(argv: string[]) {
   try {
-    return parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false }).values;
+    return parseFlags({ args: argv, options: OPTIONS, strict: true, allowPositionals: false }).values;
   } catch (err) {
     // node's messages name the option ("Unknown option '--bogus'").
     throw new UsageError((err as Error).message);
@@ -62,6 +67,10 @@ function parse(argv: string[]): McpArgs {
   if (!values.http && (values.port !== undefined || values.host !== undefined || values['token-env'] !== undefined)) {
     throw new UsageError('--port, --host and --token-env apply to --http only; add --http, or drop them for stdio');
   }
+  const wantsTls = !!values.tls || values['tls-cert'] !== undefined || values['tls-key'] !== undefined;
+  if (wantsTls && !values.http) throw new UsageError('--tls, --tls-cert and --tls-key apply to --http only');
+  if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined)) throw new UsageError('give --tls-cert and --tls-key together');
+  if (wantsTls && !process.env[tokenEnv]) throw new UsageError(`TLS comes with a bearer token: set $${tokenEnv} (or name another variable with --token-env)`);
   const maxWait = values['max-wait'];
   if (maxWait !== undefined && (!/^\d+$/.test(maxWait) || Number(maxWait) < 1 || Number(maxWait) > 3600)) {
     throw new UsageError(`--max-wait takes whole seconds from 1 to 3600, got '${maxWait}'`);
@@ -91,6 +100,8 @@ function parse(argv: string[]): McpArgs {
     readOnly: !!values['read-only'],
     ...(maxWait !== undefined ? { maxWaitSeconds: Number(maxWait) } : {}),
     selection: { toolsets, tools },
+    tls: !!values.tls,
+    ...(values['tls-cert'] !== undefined ? { tlsCert: values['tls-cert'], tlsKey: values['tls-key'] } : {}),
     help: !!values.help,
   };
 }

@@ -17,6 +17,8 @@ export interface GatePlan<V> {
   fingerprint: string;
   /** Targets that would be changed; 0 means there is nothing to confirm. */
   affected: number;
+  /** The question for a person (elicitation): what happens to which VMs; the plain text otherwise. */
+  question?: string;
   view: V;
 }
 
@@ -41,6 +43,10 @@ export async function confirmGate<V>(ctx: ToolContext, extra: ToolExtra, input: 
     const redeemed = ctx.confirmations.redeem(input.tool, input.request, input.confirm);
     if (!redeemed.ok) throw new ToolInputError(redeemed.reason);
     const plan = await input.plan();
+    if (plan.affected === 0) {
+      // Done meanwhile (by someone else, or an earlier call): nothing to agree to any more.
+      return { proceed: false, result: ok(`${plan.text}\nNothing is left to do (the cluster already is as asked), so nothing was done and no new confirmation is needed.`, { ...plan.view, needsConfirmation: false }) };
+    }
     if (plan.fingerprint !== redeemed.plan) {
       // The cluster moved on (VMs appeared, changed state or tags): the user agreed to something else.
       return { proceed: false, result: tokenAnswer(ctx, input, plan, 'The plan changed since the token was issued, so nothing was done. The new plan:\n') };
@@ -52,7 +58,7 @@ export async function confirmGate<V>(ctx: ToolContext, extra: ToolExtra, input: 
   if (plan.affected === 0) {
     return { proceed: false, result: ok(`${plan.text}\nNothing would be changed, so nothing was done and no confirmation is needed.`, { ...plan.view, needsConfirmation: false }) };
   }
-  const answer = await ctx.askUser(`${plan.text}\n\nCarry out this destructive ${input.tool} now?`, extra);
+  const answer = await ctx.askUser(plan.question ?? `${plan.text}\n\nGo ahead?`, extra);
   if (answer === 'accepted') return { proceed: true, via: 'elicitation' };
   if (answer === 'declined') {
     return { proceed: false, result: ok(`${plan.text}\nThe user declined; nothing was changed.`, { ...plan.view, needsConfirmation: false, declined: true }) };

@@ -27,6 +27,8 @@ export interface ToolSpec<I extends z.ZodRawShape, O extends z.ZodRawShape> {
   input: I;
   output: O;
   annotations: ToolHints;
+  /** The output fields tools/list names, when not all (see compact-listing.ts); every answer still carries all of them. */
+  listedOutput?: readonly string[];
   run(args: z.infer<z.ZodObject<I>>, extra: ToolExtra): Promise<ToolResult<z.infer<z.ZodObject<O>>>>;
 }
 

@@ -3,10 +3,12 @@
 // token, and once a token is configured every request must carry it.
 import { randomUUID, timingSafeEqual, createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import type { TlsPair } from '../src/net/listener-security.js';
 import { isLoopback, nonLoopbackRefusal } from './loopback.js';
 
 export interface HttpOptions {
@@ -14,6 +16,8 @@ export interface HttpOptions {
   port: number;
   /** Required when host is not loopback; checked on every request when set. */
   bearerToken?: string;
+  /** HTTPS with this certificate (as `moxxie serve` does); only with a bearer token. */
+  tls?: TlsPair;
   /** One MCP server per session. */
   createServer: () => McpServer;
   /** Sessions without a request for this long are closed (default 30 minutes). */
@@ -76,6 +80,9 @@ export async function serveHttp(opts: HttpOptions): Promise<HttpEndpoint> {
   if (!loopback && !opts.bearerToken) {
     throw new Error(nonLoopbackRefusal(opts.host));
   }
+  if (opts.tls && !opts.bearerToken) throw new Error('TLS for the MCP endpoint comes with a bearer token: set one (--token-env), or serve plain HTTP on loopback');
+  const scheme = opts.tls ? 'https' : 'http';
+  let boundPort = 0;
   const idleMs = opts.sessionIdleMs ?? 30 * 60_000;
   const maxSessions = opts.maxSessions ?? 64;
   const sessions = new Map<string, Session>();
@@ -89,13 +96,29 @@ export async function serveHttp(opts: HttpOptions): Promise<HttpEndpoint> {
     await s.server.close().catch(() => undefined);
   };
 
-  /** Browsers may only reach a loopback server from loopback pages (DNS rebinding protection). */
+  /**
+   * Without a token, a browser page may reach this server only from this server's own origin (its scheme, a
+   * loopback name and its port): not from any other local page, which would otherwise drive the cluster
+   * through the user's browser (DNS rebinding, or a dev server on another port). With a token, the token is the
+   * check (a page cannot read it).
+   */
   const originAllowed = (req: IncomingMessage): boolean => {
     if (!loopback) return true;
     const host = req.headers.host;
     if (host !== undefined && !isLoopback(hostnameOf(host, false) ?? '')) return false;
     const origin = req.headers.origin;
-    return origin === undefined || isLoopback(hostnameOf(origin, true) ?? '');
+    if (origin === undefined) return true;
+    if (opts.bearerToken) return isLoopback(hostnameOf(origin, true) ?? '');
+    return isOwnOrigin(origin);
+  };
+  const isOwnOrigin = (origin: string): boolean => {
+    try {
+      const u = new URL(origin);
+      const port = u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : 80;
+      return u.protocol === `${scheme}:` && isLoopback(u.hostname) && port === boundPort;
+    } catch {
+      return false;
+    }
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
@@ -105,7 +128,7 @@ export async function serveHttp(opts: HttpOptions): Promise<HttpEndpoint> {
       return;
     }
     if (!originAllowed(req)) {
-      jsonRpcError(res, 403, -32000, 'Forbidden: this server answers only loopback hosts and origins');
+      jsonRpcError(res, 403, -32000, `Forbidden: without a token this server answers only loopback hosts and its own origin (${scheme}://127.0.0.1:${boundPort})`);
       return;
     }
     if (req.headers.origin) {
@@ -170,12 +193,13 @@ export async function serveHttp(opts: HttpOptions): Promise<HttpEndpoint> {
     await transport.handleRequest(req, res, body);
   };
 
-  const http = createServer((req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch((err: unknown) => {
       log(`MCP HTTP request failed: ${err instanceof Error ? err.message : String(err)}`);
       jsonRpcError(res, 500, -32603, 'Internal error');
     });
-  });
+  };
+  const http = opts.tls ? createTlsServer({ cert: opts.tls.cert, key: opts.tls.key }, onRequest) : createServer(onRequest);
 
   const sweep = setInterval(() => {
     const cutoff = Date.now() - idleMs;
@@ -191,9 +215,10 @@ export async function serveHttp(opts: HttpOptions): Promise<HttpEndpoint> {
     });
   });
   const { port } = http.address() as AddressInfo;
+  boundPort = port;
   const shownHost = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
   return {
-    url: `http://${shownHost}:${port}/mcp`,
+    url: `${scheme}://${shownHost}:${port}/mcp`,
     sessionCount: () => sessions.size,
     close: async () => {
       clearInterval(sweep);

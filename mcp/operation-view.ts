@@ -47,6 +47,7 @@ export function operationView(op: Operation, opts: ViewOptions = {}): OperationV
     status: op.status,
     dryRun: op.dryRun,
     frontEnd: op.frontEnd,
+    ...(op.job ? { job: op.job } : {}),
     startedAt: new Date(op.startedAt).toISOString(),
     durationMs: (op.finishedAt ?? Date.now()) - op.startedAt,
     counts: countTargets(op.targets),
@@ -58,6 +59,7 @@ export function operationView(op: Operation, opts: ViewOptions = {}): OperationV
       vmid: t.vmid,
       name: t.name,
       node: t.node,
+      ...(t.guestType ? { guestType: t.guestType } : {}),
       state: t.state,
       action: t.action,
       ...(t.message ? { message: t.message } : {}),
@@ -100,21 +102,42 @@ function kindText(op: Operation): string {
 /** Messages from PVE and the core may or may not end with a full stop; the summary adds its own. */
 const bare = (s: string) => s.trim().replace(/[.\s]+$/, '');
 
+/**
+ * The question put to a person before a destructive operation: what will happen to which VMs, and which are
+ * left alone and why — in plain words, without tool names, fields or "dry run".
+ */
+export function personQuestion(plan: Operation): string {
+  const planned = plan.targets.filter((t) => t.state === 'planned');
+  const names = planned.slice(0, 12).map((t) => `${t.name || 'VM'} (${t.vmid})`);
+  const more = planned.length > names.length ? ` and ${planned.length - names.length} more` : '';
+  const lines = [`This will ${kindText(plan)} ${planned.length} VM${planned.length === 1 ? '' : 's'}: ${names.join(', ')}${more}.`];
+  for (const s of skipReasons(plan.targets)) lines.push(`${s.count} VM${s.count === 1 ? ' is' : 's are'} left alone: ${bare(s.reason)}.`);
+  for (const w of plan.warnings.slice(0, 3)) lines.push(`Note: ${bare(w)}.`);
+  lines.push('Go ahead?');
+  return lines.join('\n');
+}
+
 /** A few lines: status, counts, why things were skipped, the first failures, warnings. */
 export function operationText(op: Operation): string {
   const kind = kindText(op);
   const counts = countTargets(op.targets);
-  const head = op.dryRun ? `Plan for ${kind} (dry run, nothing changed): ${countsText(counts)}.` : `${kind} ${op.status}: ${countsText(counts)} (operation ${op.id}).`;
+  const job = op.job ? `, a run of job ${op.job.name}` : '';
+  const head = op.dryRun ? `Plan for ${kind} (dry run, nothing changed): ${countsText(counts)}.` : `${kind} ${op.status}: ${countsText(counts)} (operation ${op.id}${job}).`;
   const lines = [head];
   const planned = op.targets.filter((t) => t.state === 'planned');
   if (op.dryRun && planned.length) {
-    const shown = planned.slice(0, 10).map((t) => `${t.vmid} ${t.name}: ${t.action}`);
+    const shown = planned.slice(0, 10).map((t) => `${t.vmid} ${t.name}: ${t.action}${t.guestType ? ` (${t.guestType})` : ''}`);
     lines.push(`Would act on: ${shown.join('; ')}${planned.length > shown.length ? `; and ${planned.length - shown.length} more` : ''}.`);
   }
-  for (const s of skipReasons(op.targets).slice(0, 3)) lines.push(`Skipped ${s.count}: ${bare(s.reason)}.`);
+  for (const s of skipReasons(op.targets)) lines.push(`Skipped ${s.count}: ${bare(s.reason)}.`);
   const failed = op.targets.filter((t) => t.state === 'failed');
   for (const t of failed.slice(0, 5)) lines.push(`Failed ${t.vmid} ${t.name}: ${bare(t.message ?? 'no message')}.`);
   if (failed.length > 5) lines.push(`…and ${failed.length - 5} more failures (get_operation with state "failed").`);
+  // Running when its moxxie process died: PVE may have done it or not, so it is never a cancel.
+  const interrupted = op.targets.filter((t) => t.state === 'interrupted');
+  for (const t of interrupted.slice(0, 5)) lines.push(`Interrupted ${t.vmid} ${t.name}: ${bare(t.message ?? 'its moxxie process died while it ran; check the VM')}.`);
+  if (interrupted.length > 5) lines.push(`…and ${interrupted.length - 5} more interrupted (get_operation with state "interrupted").`);
+  if (interrupted.length) lines.push('resume_operation finishes them from PVE\'s real state; rollback_operation undoes what was done.');
   for (const w of op.warnings.slice(0, 5)) lines.push(`Warning: ${bare(w)}.`);
   return lines.join('\n');
 }

@@ -73,6 +73,7 @@ export const targetRowSchema = z.object({
   vmid: z.number(),
   name: z.string(),
   node: z.string(),
+  guestType: z.enum(['qemu', 'lxc']).optional().describe('qemu (a VM) or lxc (a container); absent for a target that is not a guest'),
   state: targetStateSchema,
   action: z.string(),
   message: z.string().optional(),
@@ -87,6 +88,7 @@ export const operationShape = {
   status: operationStatusSchema,
   dryRun: z.boolean(),
   frontEnd: z.string(),
+  job: z.object({ id: z.string(), name: z.string(), runId: z.string().optional() }).optional().describe('the job whose run made it (scheduled or triggered)'),
   startedAt: z.string(),
   durationMs: z.number(),
   counts: targetCountsSchema.describe('targets by state'),
@@ -105,6 +107,9 @@ export const confirmationShape = {
   confirmedVia: z.enum(['token', 'elicitation']).optional().describe('how the destructive request was confirmed'),
   declined: z.boolean().optional().describe('the user declined when asked; nothing was done'),
 };
+
+/** The fields of an operation answer that tools/list names: what a client acts on (the rows are paged in targets). */
+export const OPERATION_LISTED_OUTPUT = ['id', 'status', 'needsConfirmation', 'confirmToken'] as const;
 
 /** Answer of the bulk tools: the operation (or its plan) plus confirmation fields. */
 export const bulkOutputShape = { ...operationShape, ...confirmationShape };

@@ -4,6 +4,7 @@ import type { MoxxieCore } from '../src/core.js';
 import type { HistoryStore } from '../src/history/store.js';
 import type { JobManager } from '../src/schedule/jobs.js';
 import type { Confirmations } from './confirmations.js';
+import type { PlanStore } from './plan-store.js';
 import type { ToolSelection } from './toolsets.js';
 import type { ToolExtra } from './define-tool.js';
 
@@ -14,6 +15,8 @@ export interface McpDeps {
   history: HistoryStore;
   readOnly: boolean;
   confirmations: Confirmations;
+  /** Recent plans, for get_operation by a plan's id (shared by every connection, like confirmations). */
+  plans: PlanStore;
   /** How long a waiting bulk call waits before answering with the operation id (it keeps running). */
   maxWaitMs?: number;
   /** Which tools are offered (default: the everyday toolsets). */

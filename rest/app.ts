@@ -15,6 +15,7 @@ import { REST_ROUTES } from './routes/index.js';
 import { controlQuery, errorSchema, operationSchema } from './schemas.js';
 import { checked } from './vm-lookup.js';
 import { InventoryReads } from './inventory-reads.js';
+import { acceptsGzip, etagMatches } from './shared-answer.js';
 
 export const API_PREFIX = '/api/v1';
 
@@ -59,6 +60,11 @@ async function runCapability(deps: RestDeps, route: CapabilityRoute, input: Rout
   const op: Operation = await deps.core.run(route.kind, capabilityRequest, { frontEnd: 'api', detach: !wait });
   operationIds.set(request, op.id);
   if (op.dryRun) return { body: op };
+  if (route.present) {
+    const shown = await route.present(op, baseUrl(request));
+    if (wait && shown.failed) throw new HttpError(502, 'pve-failed', shown.failed, { operation: shown.body });
+    return { status: wait ? 200 : 202, body: shown.body, headers: { location: shown.location } };
+  }
   const location = { location: `${API_PREFIX}/operations/${op.id}` };
   const target = (vmid !== undefined ? op.targets.find((t) => t.vmid === vmid) : undefined) ?? (route.single && op.targets.length === 1 ? op.targets[0] : undefined);
   const subject = vmid !== undefined && target?.vmid === vmid ? `VM ${vmid}` : target?.name;
@@ -72,6 +78,11 @@ async function runCapability(deps: RestDeps, route: CapabilityRoute, input: Rout
   return { status: wait ? 200 : 202, body: op, headers: location };
 }
 
+/** This server's URL as the client called it (the Host header was checked in onRequest). */
+export function baseUrl(request: FastifyRequest): string {
+  return `${request.protocol}://${request.headers.host ?? 'localhost'}${API_PREFIX}`;
+}
+
 function bearerMatches(header: string | undefined, token: string): boolean {
   const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
   if (!m) return false;
@@ -80,8 +91,14 @@ function bearerMatches(header: string | undefined, token: string): boolean {
 }
 
 function schemaOf(route: RestRoute) {
-  const query = isCapabilityRoute(route) ? (route.method === 'GET' ? undefined : z.strictObject({ ...controlQuery, ...route.queryFields })) : route.query;
-  const answer = isCapabilityRoute(route) ? { 200: operationSchema, 202: operationSchema } : { 200: route.response ?? z.unknown() };
+  // A route without query parameters still refuses unknown ones: `?dryRun=true` on a call without a dry run
+  // must not quietly do the real thing.
+  const query = isCapabilityRoute(route) ? z.strictObject({ ...(route.method === 'GET' ? {} : controlQuery), ...route.queryFields }) : (route.query ?? z.strictObject({}));
+  const answer = isCapabilityRoute(route)
+    ? route.response
+      ? { 200: z.union([route.response, operationSchema]).describe('?wait=true: the result; dryRun: the plan (an operation)'), 202: route.response }
+      : { 200: operationSchema, 202: operationSchema }
+    : { 200: route.response ?? z.unknown() };
   return {
     summary: route.summary,
     tags: [route.group],
@@ -166,10 +183,16 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       url: `${API_PREFIX}${route.url}`,
       schema: schemaOf(route),
       handler: async (request, reply) => {
-        const input: RouteInput = { params: request.params, query: request.query ?? {}, body: request.body };
+        const input: RouteInput = { params: request.params, query: request.query ?? {}, body: request.body, base: baseUrl(request) };
         const answer = isCapabilityRoute(route) ? await runCapability(deps, route, input, request) : await (route as HandlerRoute).handle(deps, input);
         if (answer.headers) reply.headers(answer.headers);
-        return reply.code(answer.status ?? 200).type('application/json').send(answer.raw ?? answer.body);
+        const shared = answer.shared;
+        if (!shared) return reply.code(answer.status ?? 200).type('application/json').send(answer.body);
+        reply.headers({ ...shared.headers, etag: shared.etag, vary: 'accept-encoding' }).type('application/json');
+        if (etagMatches(request.headers['if-none-match'], shared.etag)) return reply.code(304).send();
+        const gzipped = acceptsGzip(request.headers['accept-encoding']) ? shared.gzip() : undefined;
+        if (gzipped) return reply.code(answer.status ?? 200).header('content-encoding', 'gzip').send(await gzipped);
+        return reply.code(answer.status ?? 200).send(shared.raw);
       },
     });
   }

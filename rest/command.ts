@@ -1,8 +1,8 @@
 // `moxxie serve`: parses the command line, then serves the REST API. Fastify and the core load only after
 // the arguments are good, so --help and usage errors answer at once.
-import { parseArgs } from 'node:util';
+import { parseFlags } from '../src/config/command-flags.js';
 import { CONTEXT_FLAGS, contextChoiceProblem } from '../src/config/context-flags.js';
-import { isLoopback } from './security.js';
+import { isLoopback } from '../src/net/listener-security.js';
 import type { ServeOptions } from './serve.js';
 
 const HELP = `moxxie serve [--context NAME | --demo] [--host 127.0.0.1] [--port 8080] [--read-only] [--json]
@@ -43,7 +43,7 @@ const OPTIONS = {
 export function parseServeArgs(argv: string[]): ServeOptions & { help: boolean } {
   let values;
   try {
-    values = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false }).values;
+    values = parseFlags({ args: argv, options: OPTIONS, strict: true, allowPositionals: false }).values;
   } catch (err) {
     // node's messages name the option ("Unknown option '--bogus'").
     throw new UsageError((err as Error).message);

@@ -4,9 +4,10 @@
 import type { z } from 'zod';
 import type { MoxxieCore } from '../src/core.js';
 import type { HistoryStore } from '../src/history/store.js';
-import type { OperationKind } from '../src/ops/types.js';
+import type { Operation, OperationKind } from '../src/ops/types.js';
 import type { JobManager } from '../src/schedule/jobs.js';
 import type { InventoryReads } from './inventory-reads.js';
+import type { SharedAnswer } from './shared-answer.js';
 
 export interface RestDeps {
   core: MoxxieCore;
@@ -22,6 +23,8 @@ export interface RouteInput<P = any, Q = any, B = any> {
   params: P;
   query: Q;
   body: B;
+  /** This server's API URL as the client called it (`http://host:port/api/v1`), for links in answers. */
+  base: string;
 }
 
 interface RouteBase {
@@ -40,8 +43,8 @@ interface RouteBase {
 export interface Answer {
   status?: number;
   body?: unknown;
-  /** The body already serialized and encoded (an answer shared by identical requests). */
-  raw?: Buffer;
+  /** The body already serialized and encoded, shared by identical requests (ETag and gzip with it). */
+  shared?: SharedAnswer;
   headers?: Record<string, string>;
 }
 
@@ -73,6 +76,11 @@ export interface CapabilityRoute<P = any, Q = any, B = any> extends RouteBase {
    * refusal is a 403 and, waited for, its failure an error status, as for the VM a path names.
    */
   single?: boolean;
+  /**
+   * The answer for an operation that ran (not a dry run) in another shape than the operation itself (the
+   * seed's provisioning status), with its Location; `base` is this server's URL as the client called it.
+   */
+  present?(op: Operation, base: string): Promise<{ body: unknown; location: string; failed?: string }>;
 }
 
 export type RestRoute = HandlerRoute | CapabilityRoute;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { ConfigError } from '../src/config/secrets.js';
 import { openMoxxie } from '../src/open.js';
 import { buildApp, type ServeLogEvent } from './app.js';
-import { hostChecker, isLoopback, readToken, readTlsPair, selfSignedPair, type TlsPair } from './security.js';
+import { hostChecker, isLoopback, readToken, readTlsPair, selfSignedPair, type TlsPair } from '../src/net/listener-security.js';
 
 export const REST_VERSION = '0.1.0';
 

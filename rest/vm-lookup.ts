@@ -3,9 +3,9 @@ import type { Vm } from '../src/inventory/model.js';
 import { notFound } from './errors.js';
 import type { InventoryReads } from './inventory-reads.js';
 
-/** The VM from a fresh (possibly shared) inventory read. */
-export async function requireVm(reads: InventoryReads, vmid: number): Promise<Vm> {
-  return checked((await reads.fresh()).vms.find((v) => v.vmid === vmid), vmid);
+/** The VM from a fresh (possibly shared) inventory read; `notCached`: not the one that answered a moment ago. */
+export async function requireVm(reads: InventoryReads, vmid: number, opts: { notCached?: boolean } = {}): Promise<Vm> {
+  return checked((await reads.fresh(opts)).vms.find((v) => v.vmid === vmid), vmid);
 }
 
 export function checked(vm: Vm | undefined, vmid: number): Vm {

@@ -29,6 +29,7 @@ const commands: Record<string, string> = {
   storage: CAPABILITY_VERBS,
   migrate: CAPABILITY_VERBS,
   node: CAPABILITY_VERBS,
+  ct: CAPABILITY_VERBS,
   mcp: '../mcp/command.js',
   serve: '../rest/command.js',
   tui: '../tui/command.js',
@@ -119,8 +120,10 @@ main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
-  (err: unknown) => {
+  async (err: unknown) => {
     process.stderr.write(`moxxie: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exitCode = 1;
+    // Loaded only here: a refusal that reached the entry point still exits 2, a failure 1.
+    const { exitStatusOf } = (await import('./config/exit-status.js')) as { exitStatusOf(err: unknown): number };
+    process.exitCode = exitStatusOf(err);
   },
 );

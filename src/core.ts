@@ -10,12 +10,14 @@ import type { PowerRequest } from './ops/capabilities/power.js';
 import type { SnapshotCreateRequest } from './ops/capabilities/snapshot-create.js';
 import type { SnapshotDeleteRequest } from './ops/capabilities/snapshot-delete.js';
 import type { SnapshotRollbackRequest } from './ops/capabilities/snapshot-rollback.js';
+import type { ProvisioningProgress } from './ops/provisioning/progress.js';
 import type { TagRequest } from './ops/capabilities/tags.js';
 import type { MigrationCheck } from './ops/migration/precondition.js';
 import type { Operation, OperationKind, OperationListener, RunOptions } from './ops/types.js';
 import type { BackupFilter, BackupListReport } from './ops/backup-list.js';
 import type { RetentionPreview, RetentionQuery } from './ops/retention/candidates.js';
 import type { ImageSourceList } from './ops/image-sources.js';
+import type { QemuStatus } from './pve/endpoints/qemu.js';
 
 // Request types come from the capabilities' schemas: one declaration, checked by the compiler.
 export type BulkSnapshotCreateRequest = SnapshotCreateRequest;
@@ -95,6 +97,8 @@ export interface MoxxieCore {
   resolve(selectors: VmSelector[] | string): Promise<Resolution>;
   /** A VM by id (located with one inventory read) or as the caller's inventory has it (no inventory read). */
   getVmConfig(vm: number | VmRef): Promise<Record<string, unknown>>;
+  /** One VM's live status (PVE's status/current) on the node given: no inventory read. */
+  getVmStatus(vm: VmRef): Promise<QemuStatus>;
   listSnapshots(vm: number | VmRef): Promise<SnapshotInfo[]>;
   /**
    * Snapshots of many VMs with at most one inventory read for the whole call (none when given VmRefs), read
@@ -136,6 +140,11 @@ export interface MoxxieCore {
   planContinuation(operationId: string, mode: 'resume' | 'rollback'): Promise<Operation>;
   /** Undoes what an operation did, in reverse order, each undo an awaited, recorded step. */
   rollback(operationId: string, opts?: RunOptions): Promise<Operation>;
+
+  /** A provisioning operation's status in the seed's shape (live, or from history after it ended or its process died). */
+  provisioningStatus(operationId: string): Promise<ProvisioningProgress>;
+  /** Provisioning operations, newest first: running ones and the finished ones in history. */
+  listProvisioning(opts?: { limit?: number }): Promise<ProvisioningProgress[]>;
 
   readonly operations: OperationRegistry;
   close(): Promise<void>;

@@ -6,6 +6,7 @@ import { configFile } from './config/paths.js';
 import { openHistory, type HistoryStore } from './history/store.js';
 import { createCore } from './ops/core.js';
 import { contextVmids } from './ops/vmid-allocator.js';
+import { placementSettingsOf } from './config/placement-settings.js';
 import type { FrontEnd } from './ops/types.js';
 import { JobManager } from './schedule/jobs.js';
 
@@ -31,7 +32,7 @@ export async function openMoxxie(opts: OpenContextOptions & { frontEnd: FrontEnd
         ...(retention?.maxOperations !== undefined ? { maxRecords: retention.maxOperations } : {}),
       },
     });
-    const core = createCore({ context: context.info, client: context.client, defaults: context.defaults, recorder: history, frontEnd: opts.frontEnd, vmids: contextVmids(context.stateDir, context.defaults.vmidRange) });
+    const core = createCore({ context: context.info, client: context.client, defaults: context.defaults, recorder: history, frontEnd: opts.frontEnd, vmids: contextVmids(context.stateDir, context.defaults.vmidRange), placement: context.info.demo ? {} : placementSettingsOf(context.info.name, opts) });
     const jobs = new JobManager(history, core, { frontEnd: opts.frontEnd });
     return {
       core,

@@ -33,7 +33,7 @@ function splitTags(text: string): string[] {
 }
 
 export function planRows(op: Operation): PlanRow[] {
-  return op.targets.map((t) => ({ key: targetKey(t), vmid: t.vmid, name: t.name, node: t.node, skipped: t.state === 'skipped', what: t.state === 'skipped' ? (t.message ?? 'skipped') : t.action }));
+  return op.targets.map((t) => ({ key: targetKey(t), vmid: t.vmid, name: t.name, node: t.node, type: t.guestType ?? '', skipped: t.state === 'skipped', what: t.state === 'skipped' ? (t.message ?? 'skipped') : t.action }));
 }
 
 export class ActionFlow {

@@ -16,6 +16,7 @@ export type Command =
   | { kind: 'ctx'; name?: string }
   | { kind: 'sort'; key: SortKey; descending?: boolean }
   | { kind: 'provision'; path: string }
+  | { kind: 'ct' }
   | { kind: 'help' }
   | { kind: 'quit' };
 
@@ -32,6 +33,8 @@ export interface CommandHost {
   showRunsOf(job?: string): Promise<void>;
   switchContext(name?: string): Promise<void>;
   showProvisionPlan(path: string): Promise<void>;
+  /** `:ct`: the container form, its template choice read from the cluster. */
+  openContainerForm(): Promise<void>;
   showBackups(vmid?: number): void;
   /** `:vms SELECTOR` (none: every VM) and `:mark SELECTOR`. */
   selectVms(selector?: string): void;
@@ -189,10 +192,18 @@ export const COMMAND_TABLE: readonly CommandSpec[] = [
   {
     name: 'provision',
     aliases: ['prov'],
-    usage: ':provision FILE',
-    description: 'plan a cluster from a spec file (YAML or JSON): placement table and VM rows; nothing is created',
-    parse: (rest) => (rest ? { kind: 'provision', path: rest } : { error: ':provision needs a spec file, e.g. :provision talos.yaml' }),
+    usage: ':provision FILE|OPERATION-ID',
+    description: 'plan a cluster from a spec file (YAML or JSON): placement table and VM rows, P provisions it; or follow a provisioning operation (progress per VM, c cancel, r resume, R roll back)',
+    parse: (rest) => (rest ? { kind: 'provision', path: rest } : { error: ':provision needs a spec file (e.g. :provision talos.yaml) or a provisioning operation id' }),
     run: (h, cmd) => (cmd.kind === 'provision' ? h.showProvisionPlan(cmd.path) : undefined),
+  },
+  {
+    name: 'ct',
+    aliases: ['container'],
+    usage: ':ct',
+    description: 'create a container from a template: a form (node, hostname, template, disk, NIC); plan first',
+    parse: (rest) => (rest ? { error: ':ct takes no argument: its form asks for the rest' } : { kind: 'ct' }),
+    run: (h) => h.openContainerForm(),
   },
   {
     name: 'help',

@@ -1,6 +1,6 @@
 // `moxxie [--demo] [--context NAME] [--read-only]` (also `moxxie tui ...`): the full-screen TUI.
 // `--keys` prints the key and command tables (markdown) generated from the keymap.
-import { parseArgs } from 'node:util';
+import { parseFlags } from '../src/config/command-flags.js';
 import { CONTEXT_FLAGS, contextChoiceProblem } from '../src/config/context-flags.js';
 import type { ContextSwitcher } from './controller.js';
 
@@ -37,7 +37,7 @@ async function loadRunApp(): Promise<RunAppModule> {
 export async function run(argv: string[]): Promise<number> {
   let values;
   try {
-    ({ values } = parseArgs({
+    ({ values } = parseFlags({
       args: argv,
       options: { ...CONTEXT_FLAGS, 'read-only': { type: 'boolean' }, keys: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
     }));

@@ -20,7 +20,7 @@ import { Navigator } from './navigation.js';
 import { jobRows, liveOpRows, opDetailOf, pastOpRows } from './rows.js';
 import type { JobInput } from '../src/schedule/job-validation.js';
 import { initialState, say, type ActionId, type TuiStore, type ViewName, type VmFormKind } from './store.js';
-import { loadProvisionPlan } from './provision-plan.js';
+import { ProvisionFlow } from './provision-flow.js';
 import { Sync, type TuiSession } from './sync.js';
 import { clamp } from './view-window.js';
 import { VmListFlow } from './vm-list-flow.js';
@@ -42,6 +42,7 @@ export class TuiController implements Intents, CommandHost {
   private readonly nav: Navigator;
   private readonly vmList: VmListFlow;
   private readonly editor: LineEditor;
+  private readonly provisioning: ProvisionFlow;
   onQuit: () => void = () => {};
 
   constructor(
@@ -59,6 +60,7 @@ export class TuiController implements Intents, CommandHost {
     this.nav.selectVms = (selector) => this.vmList.selectVms(selector);
     this.nav.clearFilter = () => this.vmList.setFilter('');
     this.editor = new LineEditor(store, () => this.completionSources(), (text) => this.vmList.setFilter(text), this);
+    this.provisioning = new ProvisionFlow(store, () => this.session, this.actions);
   }
 
   private makeSync(): Sync {
@@ -287,13 +289,26 @@ export class TuiController implements Intents, CommandHost {
   async showProvisionPlan(path: string): Promise<void> {
     let view;
     try {
-      view = await loadProvisionPlan(this.session.core, path);
+      view = await this.provisioning.load(path);
     } catch (err) {
       return this.commandError((err as Error).message);
     }
     this.closeLine();
     this.store.setState({ provision: view, pos: { ...this.store.getState().pos, provision: { cursor: 0, scroll: 0 } } });
     this.setView('provision', true);
+  }
+
+  async openContainerForm(): Promise<void> {
+    // The form's template choice: the container templates the cluster's storages hold.
+    let ostemplates: string[];
+    try {
+      ostemplates = [...new Set((await this.session.core.storageContent({ content: 'vztmpl' })).items.map((i) => i.volid))].sort();
+    } catch (err) {
+      return this.commandError(`cannot list container templates: ${(err as Error).message}`);
+    }
+    if (!ostemplates.length) return this.commandError('no container templates (vztmpl) on any storage; :storage then w downloads one');
+    this.closeLine();
+    this.store.setState({ mode: 'form', form: { kind: 'container', ostemplates }, status: null });
   }
 
   switchContext(name?: string): Promise<void> {
@@ -341,7 +356,7 @@ export class TuiController implements Intents, CommandHost {
   /** The form's answer: its plan through the core, then the usual confirmation. */
   submitVmForm(kind: VmFormKind, request: Record<string, unknown>): void {
     this.store.setState({ mode: 'normal', form: null });
-    this.actions.planFormRequest(kind === 'clone' ? 'vm.clone' : 'vm.create', request);
+    this.actions.planFormRequest(kind === 'clone' ? 'vm.clone' : kind === 'container' ? 'ct.create' : 'vm.create', request);
   }
 
   cancelVmForm(): void {
@@ -380,6 +395,19 @@ export class TuiController implements Intents, CommandHost {
   scrollPlan(delta: number): void {
     const c = this.store.getState().confirm;
     if (c) this.store.setState({ confirm: { ...c, scroll: clamp(c.scroll + delta, 0, Math.max(0, c.rows.length - 1)) } });
+  }
+
+  /** The provisioning view: P runs its plan, c cancels the run, r / R resume or roll back. */
+  provisionRun(): void {
+    this.provisioning.run();
+  }
+
+  provisionCancel(): void {
+    this.provisioning.cancel();
+  }
+
+  provisionContinue(mode: 'resume' | 'rollback'): void {
+    this.provisioning.continue(mode);
   }
 
   cancelOperation(): void {

@@ -43,6 +43,10 @@ export interface Intents {
   /** The plan's options (o): the request's optional fields, to change and plan again. */
   planOptions(): void;
   cancelOperation(): void;
+  /** The provisioning view (:provision): run its plan, cancel the run, resume or roll it back. */
+  provisionRun(): void;
+  provisionCancel(): void;
+  provisionContinue(mode: 'resume' | 'rollback'): void;
   /** Resume or roll back the operation under the cursor (or the one open). */
   continueOperation(mode: 'resume' | 'rollback'): void;
   closePane(): void;

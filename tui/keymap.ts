@@ -11,7 +11,7 @@ import { chordLabel } from './keys.js';
 import type { Intents } from './intents.js';
 import type { Mode, ViewName } from './store.js';
 
-export type Scope = 'always' | 'global' | 'list' | 'vms' | 'detail' | 'nodes' | 'jobs' | 'operations' | 'help' | 'edit' | 'confirm' | 'power' | 'retention' | 'storage' | 'migrate' | 'backups';
+export type Scope = 'always' | 'global' | 'list' | 'vms' | 'detail' | 'nodes' | 'jobs' | 'operations' | 'help' | 'edit' | 'confirm' | 'power' | 'retention' | 'storage' | 'migrate' | 'backups' | 'provision';
 
 export interface Binding {
   id: string;
@@ -87,6 +87,11 @@ export const KEYMAP: readonly Binding[] = [
 
   { id: 'backup-prune', keys: ['D'], scopes: ['retention'], label: 'prune', description: 'prune: delete the backups marked remove (the plan is shown first)', mutating: true, destructive: isDestructive('backup.prune', {}), footer: true, run: (c) => c.pruneBackups() },
 
+  { id: 'provision-run', keys: ['P'], scopes: ['provision'], label: 'provision', description: 'provision the plan shown: create its VMs (the plan is confirmed first)', mutating: true, destructive: true, footer: true, run: (c) => c.provisionRun() },
+  { id: 'provision-cancel', keys: ['c'], scopes: ['provision'], label: 'cancel', description: 'cancel the provisioning: nothing new starts, then its rollback strategy applies', mutating: true, footer: true, run: (c) => c.provisionCancel() },
+  { id: 'provision-resume', keys: ['r'], scopes: ['provision'], label: 'resume', description: 'resume the interrupted, failed or cancelled provisioning from PVE\'s state', mutating: true, footer: true, run: (c) => c.provisionContinue('resume') },
+  { id: 'provision-rollback', keys: ['R'], scopes: ['provision'], label: 'roll back', description: 'roll the provisioning back: delete the VMs it created (by id and marker)', mutating: true, destructive: true, footer: true, run: (c) => c.provisionContinue('rollback') },
+
   { id: 'op-resume', keys: ['r'], scopes: ['operations'], label: 'resume', description: 'resume the operation: finish what was interrupted, failed or cancelled', mutating: true, footer: true, run: (c) => c.continueOperation('resume') },
   // Undoing is destructive whatever the operation was: it deletes what was made, puts back what was changed.
   { id: 'op-rollback', keys: ['R'], scopes: ['operations'], label: 'roll back', description: 'roll the operation back: undo what it did, in reverse order', mutating: true, destructive: true, footer: true, run: (c) => c.continueOperation('rollback') },
@@ -139,6 +144,7 @@ export const SCOPE_TITLES: Record<Scope, string> = {
   confirm: 'Plan and confirmation',
   edit: 'Typing a line (/, :, prompts)',
   backups: 'Backups (:backups)',
+  provision: 'Cluster provisioning (:provision)',
 };
 
 const LIST_VIEWS: ViewName[] = ['vms', 'nodes', 'tasks', 'ops', 'history', 'jobs', 'runs', 'detail', 'operation', 'tasklog', 'retention', 'provision', 'storage', 'backups'];
@@ -152,7 +158,7 @@ export function activeScopes(mode: Mode, view: ViewName): Scope[] {
   // The form's @inkjs/ui inputs read the keys themselves.
   if (mode === 'form' || mode === 'options' || mode === 'job-form') return ['always'];
   if (view === 'help') return ['help', 'global', 'always'];
-  const own: Scope[] = view === 'vms' || view === 'detail' || view === 'nodes' || view === 'jobs' || view === 'retention' || view === 'storage' || view === 'backups' ? [view] : view === 'ops' || view === 'history' || view === 'operation' ? ['operations'] : [];
+  const own: Scope[] = view === 'vms' || view === 'detail' || view === 'nodes' || view === 'jobs' || view === 'retention' || view === 'storage' || view === 'backups' || view === 'provision' ? [view] : view === 'ops' || view === 'history' || view === 'operation' ? ['operations'] : [];
   return [...own, ...(LIST_VIEWS.includes(view) ? (['list'] as Scope[]) : []), 'global', 'always'];
 }
 
@@ -181,7 +187,7 @@ export function keysLabel(b: Binding): string {
 
 /** Every binding once, under the first of its scopes in reading order: the help screen and the README. */
 export function helpSections(readOnly: boolean): Array<{ scope: Scope; title: string; bindings: Binding[] }> {
-  const order: Scope[] = ['list', 'vms', 'detail', 'power', 'migrate', 'edit', 'confirm', 'operations', 'jobs', 'nodes', 'retention', 'storage', 'backups', 'global', 'help', 'always'];
+  const order: Scope[] = ['list', 'vms', 'detail', 'power', 'migrate', 'edit', 'confirm', 'operations', 'jobs', 'nodes', 'retention', 'storage', 'backups', 'provision', 'global', 'help', 'always'];
   const home = (b: Binding) => order.find((s) => b.scopes.includes(s));
   return order
     .map((scope) => ({ scope, title: SCOPE_TITLES[scope], bindings: KEYMAP.filter((b) => home(b) === scope && visible(b, readOnly)) }))

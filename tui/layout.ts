@@ -55,7 +55,7 @@ export function listRows(view: ViewName, bodyRows: number): number {
       // The list takes the upper part; the selected row's per-VM outcomes the rest.
       return Math.max(2, Math.floor((bodyRows - 3) * 0.45));
     case 'detail':
-      return Math.max(2, bodyRows - 7);
+      return Math.max(2, bodyRows - 8); // six lines above the list (tasks among them), its header and its info line
     case 'operation':
       // The title line, the list's header and position line, and the cursor target's phases below.
       return Math.max(2, bodyRows - 3 - phasePanelRows(bodyRows));

@@ -13,6 +13,7 @@ import type { JobRow, TuiState, ViewName } from './store.js';
 import { matchesWords } from './vm-order.js';
 import type { RetentionCandidate } from '../src/ops/retention/candidates.js';
 import { storageItemRows } from './storage-rows.js';
+import { provisionRowCount } from './provision-plan.js';
 
 export type HelpRow = { kind: 'title'; text: string } | { kind: 'binding'; binding: Binding } | { kind: 'command'; usage: string; description: string };
 
@@ -139,7 +140,7 @@ export function rowCount(s: TuiState, view: ViewName = s.view): number {
     case 'retention':
       return retentionRows(s).length;
     case 'provision':
-      return s.provision?.lines.length ?? 0;
+      return provisionRowCount(s);
     case 'storage':
       return storageItemRows(s).length;
     case 'backups':

@@ -18,8 +18,8 @@ export type ViewName = 'vms' | 'nodes' | 'tasks' | 'ops' | 'history' | 'jobs' | 
 export const MAIN_VIEWS: ViewName[] = ['vms', 'nodes', 'tasks', 'ops', 'history', 'jobs', 'storage'];
 
 export type Mode = 'normal' | 'filter' | 'command' | 'prompt' | 'confirm' | 'power' | 'migrate' | 'form' | 'options' | 'job-form';
-/** The guided VM form: create a VM or clone a template. */
-export type VmFormKind = 'create' | 'clone';
+/** The guided VM form: create a VM or clone a template; or create a container from a template (:ct). */
+export type VmFormKind = 'create' | 'clone' | 'container';
 /** Actions that prompt for values before their plan (power has its own menu). */
 export type ActionId = 'job-delete' | 'snapshot' | 'snapshot-delete' | 'rollback' | 'tags-add' | 'tags-remove' | 'vm-delete' | 'resize' | 'ssh-keys' | 'vm-set' | 'vm-template' | 'download' | 'backup' | 'restore';
 
@@ -60,6 +60,8 @@ export interface PlanRow {
   vmid: number;
   name: string;
   node: string;
+  /** qemu or lxc (absent or '' for a target that is not a guest, or a job run's row). */
+  type?: string;
   skipped: boolean;
   what: string;
 }
@@ -104,6 +106,8 @@ export interface VmDetail {
   snapshots: SnapshotInfo[];
   config: Record<string, unknown>;
   loaded: boolean;
+  /** Its newest PVE tasks (a VM's qm*, a container's vz*), newest first. */
+  tasks?: ClusterTask[];
 }
 
 export type Tone = 'info' | 'ok' | 'error';
@@ -163,7 +167,7 @@ export interface TuiState {
   /** The migration target picker (m): the VMs and, per node, its load and PVE's precondition per VM. */
   migrate: MigratePick | null;
   /** The VM form while it is open (its answers live in the form component). */
-  form: { kind: VmFormKind; template?: number } | null;
+  form: { kind: VmFormKind; template?: number; /** container: the vztmpl volumes the node picks from */ ostemplates?: string[] } | null;
   /** The job form while it is open (:jobs N new, E edit): the job edited, none for a new one. */
   jobForm?: { job?: JobRecord } | null;
   status: { text: string; tone: Tone } | null;

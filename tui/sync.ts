@@ -174,10 +174,12 @@ export class Sync {
       case 'detail': {
         const vmid = s.detail?.vmid;
         if (vmid === undefined) break;
-        const [snapshots, config] = await Promise.all([core.listSnapshots(vmid), core.getVmConfig(vmid)]);
+        // VMs and containers alike: the core picks qemu or lxc paths from the inventory's type.
+        const [snapshots, config, all] = await Promise.all([core.listSnapshots(vmid), core.getVmConfig(vmid), core.listTasks({ limit: 500 })]);
+        const tasks = all.filter((t) => t.id === String(vmid)).slice(0, 5);
         const now = this.store.getState();
         if (now.detail?.vmid !== vmid) break;
-        const detail = { vmid, snapshots, config, loaded: true };
+        const detail = { vmid, snapshots, config, loaded: true, tasks };
         // After a delete the list is shorter: the cursor stays on a row that is there (at worst NOW).
         const last = Math.max(0, snapshotRows({ detail, filters: now.filters }).length - 1);
         const cursor = Math.min(now.pos.detail.cursor, last);

@@ -37,13 +37,12 @@ export function backupTools(ctx: ToolContext): AnyToolSpec[] {
   const listBackups = defineTool({
     name: 'list_backups',
     title: 'List backups',
-    description:
-      "Backups cluster-wide (or of one VM, or a selection) from PVE's storage content, each archive once even on shared storage: volid, VM, node, storage, size, time, notes, protection, compression, and TTL/expiry from moxxie's ' (TTL: Nd)' marker. An offline node's local backups are missing and named in warnings.",
+    description: 'Backups from PVE storage content (cluster-wide, one VM or a selection): volid, size, time, notes, protection, TTL. Offline nodes are named in warnings.',
     input: {
       vmid: z.number().int().min(100).optional().describe('one VM'),
       ...selectionShape,
       storage: z.string().min(1).optional().describe('only this storage'),
-      limit: z.number().int().min(1).max(1000).optional().describe('rows to return, newest first per VM (default 200)'),
+      limit: z.number().int().min(1).max(1000).optional().describe('rows, newest first per VM (default 200)'),
     },
     output: {
       total: z.number(),
@@ -60,10 +59,7 @@ export function backupTools(ctx: ToolContext): AnyToolSpec[] {
       const now = Date.now();
       const rows = report.backups.map((b) => rowOf(b, now));
       const shown = rows.slice(0, args.limit ?? 200);
-      const lines = shown.map(
-        (r) => `${r.vmid}${r.name ? ` ${r.name}` : ''}: ${r.volid} ${r.ctime} ${gib(r.size)}${r.protected ? ' protected' : ''}${r.ttlDays !== undefined ? ` TTL ${r.ttlDays}d${r.expired ? ' (expired)' : ''}` : ''}${r.notes ? ` — ${r.notes}` : ''}`,
-      );
-      const text = [`${rows.length} backup(s).`, ...lines, ...(rows.length > shown.length ? [`…and ${rows.length - shown.length} more.`] : []), ...report.warnings.map((w) => `warning: ${w}`)].join('\n');
+      const text = [`${rows.length} backup(s)${rows.length ? `; ${shown.length} rows in structuredContent.backups${rows.length > shown.length ? ` (${rows.length - shown.length} more: raise limit)` : ''}` : ''}.`, ...report.warnings.map((w) => `warning: ${w}`)].join('\n');
       return ok(text, { total: rows.length, backups: shown, omitted: rows.length - shown.length, warnings: report.warnings });
     },
   });

@@ -31,8 +31,7 @@ export function clusterTools(ctx: ToolContext): AnyToolSpec[] {
   const planCluster = defineTool({
     name: 'plan_cluster',
     title: 'Plan a cluster',
-    description:
-      "Dry run of cluster provisioning: give the seed's cluster spec (name, type, nodeGroups with template, placement {antiAffinity NONE|SOFT|HARD|ZONE_AWARE}, tags; networkTopology; globalCloudInit; options). Returns each VM's host, VM id, storage and ipconfig, the placement table (hosts x groups), warnings, and the problems that would stop it (HARD anti-affinity that cannot be met names the hosts ruled out and why; duplicate or out-of-subnet addresses). Nothing is created.",
+    description: 'Dry run of provisioning from the seed\'s cluster spec: each VM\'s host, id, storage and IP, the placement table, warnings and blocking problems. Creates nothing.',
     input: { spec: clusterSpecSchema.describe("the cluster spec, exactly the seed's POST /clusters/provision body") },
     output: {
       ok: z.boolean().describe('true when the plan can run'),

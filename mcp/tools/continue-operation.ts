@@ -8,7 +8,7 @@ import { confirmGate } from '../confirm-gate.js';
 import { defineTool, type AnyToolSpec, type ToolExtra } from '../define-tool.js';
 import { operationText, operationView, planFingerprint } from '../operation-view.js';
 import { progressReporter } from '../progress.js';
-import { bulkOutputShape, confirmInputShape } from '../schemas.js';
+import { OPERATION_LISTED_OUTPUT, bulkOutputShape, confirmInputShape } from '../schemas.js';
 import type { ToolContext } from '../tool-context.js';
 import { ToolInputError, ok } from '../tool-result.js';
 
@@ -48,27 +48,27 @@ async function continueOp(ctx: ToolContext, extra: ToolExtra, mode: Mode, args: 
 
 export function continuationTools(ctx: ToolContext): AnyToolSpec[] {
   const input = {
-    operationId: z.string().describe('the operation, e.g. from list_operations {"status":"interrupted"}'),
+    operationId: z.string().describe('from list_operations'),
     dryRun: z.boolean().optional().describe('only show what would be done'),
     ...confirmInputShape,
   };
   const resume = defineTool({
     name: 'resume_operation',
     title: 'Resume an operation',
-    description:
-      'Finish an operation that was interrupted (its moxxie process died), failed or was cancelled, from PVE\'s real state: each unfinished phase first checks whether its effect is already there (the snapshot exists, the VM is stopped), so nothing is done twice; a failed phase is retried from where it failed. Resuming a destructive operation shows the plan first and needs confirmation.',
+    description: 'Finish an interrupted, failed or cancelled operation from PVE\'s real state; steps already done are not repeated.',
     input,
     output: bulkOutputShape,
+    listedOutput: OPERATION_LISTED_OUTPUT,
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
     run: (args, extra) => continueOp(ctx, extra, 'resume', args),
   });
   const rollback = defineTool({
     name: 'rollback_operation',
     title: 'Roll back an operation',
-    description:
-      'Undo what an operation did, in reverse order (delete the snapshots it made, put back the tags it changed, start the VMs it stopped); each undo is an awaited, recorded step. What cannot be undone (a deleted snapshot, a rollback) is said in the plan. Always shows the plan first and needs confirmation.',
+    description: 'Undo what an operation did, in reverse order; the plan says what cannot be undone.',
     input,
     output: bulkOutputShape,
+    listedOutput: OPERATION_LISTED_OUTPUT,
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
     run: (args, extra) => continueOp(ctx, extra, 'rollback', args),
   });

@@ -11,8 +11,7 @@ export function imageSourceTools(ctx: ToolContext): AnyToolSpec[] {
   const listImageSources = defineTool({
     name: 'list_image_sources',
     title: 'List image sources',
-    description:
-      "Templates (with their disks) and, per storage, the importable disk images (import content) and ISOs. A template disk volid (local-zfs:base-9001-disk-0) or an image volid (util-iso:import/debian-12-generic-amd64.qcow2) is what create_cloud_init_vm's imageSource takes; a template's vmid is clone_vm's sourceVmId. ISOs cannot be imported as disks.",
+    description: 'Templates and importable images/ISOs: what create_cloud_init_vm\'s imageSource and clone_vm\'s sourceVmId take.',
     input: {},
     output: {
       templates: z.array(z.object({ vmid: z.number(), name: z.string(), node: z.string(), disks: z.array(diskSchema) })),

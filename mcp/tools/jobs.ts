@@ -168,7 +168,7 @@ export function jobTools(ctx: ToolContext): AnyToolSpec[] {
   const listJobs = defineTool({
     name: 'list_jobs',
     title: 'List scheduler jobs',
-    description: 'Every scheduler job with its schedule, parameters, selectors and next fire times. Jobs run under `moxxie scheduler`; trigger_job runs one now.',
+    description: 'Scheduler jobs with schedule, parameters and next fire times, and whether a scheduler is running for this context.',
     input: { taskType: z.enum(TASK_TYPES as [TaskType, ...TaskType[]]).optional().describe('only jobs of this type') },
     output: { total: z.number(), jobs: z.array(jobSchema) },
     annotations: READS_LOCAL,
@@ -181,8 +181,7 @@ export function jobTools(ctx: ToolContext): AnyToolSpec[] {
   const createJob = defineTool({
     name: 'create_job',
     title: 'Create a scheduler job',
-    description:
-      'Create a recurring job in the seed\'s shape (name, taskType, cronExpression, parameters, vmSelectors), plus timezone, retries and timeout. Cron, parameters and selectors are checked now; errors name the field. A job whose runs would delete snapshots, stop VMs or force first answers with what it would do and a confirmation step. The job runs when `moxxie scheduler` is running.',
+    description: 'Create a recurring job (name, taskType, cronExpression, parameters, vmSelectors); checked now. Destructive jobs are confirmed first. Runs only while a scheduler runs for this context.',
     input: { name: z.string().describe('unique: letters, digits, . _ -'), ...jobFields, ...confirmInputShape },
     output: { job: jobSchema, ...confirmationShape },
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
@@ -200,8 +199,7 @@ export function jobTools(ctx: ToolContext): AnyToolSpec[] {
   const updateJob = defineTool({
     name: 'update_job',
     title: 'Update a scheduler job',
-    description:
-      'Change a job (by id or name): any field, including its name (schedule and run history stay attached) and enabled to pause or resume it. A change that makes the job destructive, changes what a destructive job does, or enables one never confirmed first answers with what its runs would do and a confirmation step.',
+    description: 'Change or pause/resume a job (by id or name); a change that makes it destructive is confirmed first.',
     input: { job: z.string().describe('job id or name'), name: z.string().optional().describe('a new name'), ...PATCH_FIELDS, ...confirmInputShape },
     output: { job: jobSchema, ...confirmationShape },
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
@@ -220,7 +218,7 @@ export function jobTools(ctx: ToolContext): AnyToolSpec[] {
   const deleteJob = defineTool({
     name: 'delete_job',
     title: 'Delete a scheduler job',
-    description: 'Delete a job (its past runs stay in history). Destructive: the first call answers with the job and a confirmation step; call again with confirm to delete.',
+    description: 'Delete a job; its past runs stay in history. Confirmed first.',
     input: { job: z.string().describe('job id or name'), ...confirmInputShape },
     output: { deleted: z.boolean(), job: jobSchema, ...confirmationShape },
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
@@ -242,8 +240,7 @@ export function jobTools(ctx: ToolContext): AnyToolSpec[] {
   const triggerJob = defineTool({
     name: 'trigger_job',
     title: 'Run a job now',
-    description:
-      'Run a job immediately (disabled ones too), following its retries and timeout; a job never runs twice at once. dryRun shows what it would do. Jobs that delete snapshots or stop VMs first answer with that plan and a confirmation step. While it waits, it sends progress notifications (VMs finished of total) when the client asks for them.',
+    description: 'Run a job now (disabled ones too), with its retries and timeout; destructive jobs are confirmed first.',
     input: {
       job: z.string().describe('job id or name'),
       dryRun: z.boolean().optional(),
@@ -307,7 +304,7 @@ export function jobTools(ctx: ToolContext): AnyToolSpec[] {
   const listJobRuns = defineTool({
     name: 'list_job_runs',
     title: 'List job runs',
-    description: 'Recent runs of one job (or of all jobs), newest first, with status and VM counts; get_operation shows a run\'s operations in detail.',
+    description: 'Recent runs of one job or all, newest first; get_operation shows a run\'s operations.',
     input: { job: z.string().optional().describe('job id or name; all jobs when left out'), limit: z.number().int().min(1).max(100).optional().describe('default 10') },
     output: { runs: z.array(runSchema.omit({ vms: true, vmsOmitted: true })) },
     annotations: READS_LOCAL,

@@ -50,8 +50,7 @@ export function migrationTools(ctx: ToolContext): AnyToolSpec[] {
   const check = defineTool({
     name: 'check_migration',
     title: 'Check a migration',
-    description:
-      "Whether a VM can move to a node, from PVE's migration precondition: online (running) or offline, local disks (a live move needs withLocalDisks, detected by default), local devices (need force), whether PVE allows the node and it is online, and HA. Changes nothing; migrate_vms does the move.",
+    description: 'Whether a VM can move to a node, from PVE\'s precondition (local disks, devices, allowed nodes, HA). Changes nothing.',
     input: {
       vmid: z.number().int().min(100).describe('the VM'),
       target: z.string().min(1).describe('the node to check, e.g. pve2'),
@@ -69,7 +68,7 @@ export function migrationTools(ctx: ToolContext): AnyToolSpec[] {
   const history = defineTool({
     name: 'migration_history',
     title: 'Migration history',
-    description: 'Recorded migrations (migrate_vms, drain_node, undrain_node from any front end), newest first: VM, from, to, online or offline, state before and after, outcome, duration, UPIDs, error. Narrow by vmid or drained node.',
+    description: 'Recorded migrations (migrate_vms, drain_node, undrain_node), newest first; narrow by vmid or drained node.',
     input: {
       vmid: z.number().int().min(100).optional().describe('only this VM'),
       drainedNode: z.string().min(1).optional().describe('only moves of drains and undrains of this node'),
@@ -98,9 +97,8 @@ export function migrationTools(ctx: ToolContext): AnyToolSpec[] {
         operationKind: m.operationKind,
         drainedNode: m.drainedNode,
       }));
-      const text = rows.length
-        ? rows.map((m) => `${m.at} VM ${m.vmid} ${m.from} -> ${m.to} ${m.mode ?? ''} ${m.status}${m.error ? `: ${m.error}` : ''}`).join('\n')
-        : 'no migrations recorded';
+      const failed = rows.filter((m) => m.status !== 'succeeded').length;
+      const text = rows.length ? `${rows.length} migration(s), newest first${failed ? `, ${failed} not succeeded` : ''} (rows in structuredContent.migrations).` : 'no migrations recorded';
       return ok(text, { total: rows.length, migrations: rows });
     },
   });

@@ -6,7 +6,7 @@ import { ownerGone } from '../../src/history/process-owner.js';
 import type { Operation, OperationEvent, OperationTarget, TargetState } from '../../src/ops/types.js';
 import { defineTool, READS_LOCAL, type AnyToolSpec } from '../define-tool.js';
 import { countTargets, operationText, operationView } from '../operation-view.js';
-import { operationShape, operationStatusSchema, targetCountsSchema, targetStateSchema } from '../schemas.js';
+import { OPERATION_LISTED_OUTPUT, operationShape, operationStatusSchema, targetCountsSchema, targetStateSchema } from '../schemas.js';
 import type { ToolContext } from '../tool-context.js';
 import { ToolInputError, ok } from '../tool-result.js';
 
@@ -28,7 +28,7 @@ export function operationTools(ctx: ToolContext): AnyToolSpec[] {
   const listOperations = defineTool({
     name: 'list_operations',
     title: 'List operations',
-    description: 'Recent operations from any moxxie front end (TUI, MCP, scheduler), newest first: id, kind, status and counts. get_operation shows one in detail.',
+    description: 'Recent operations from every front end (TUI, MCP, scheduler), newest first; get_operation shows one.',
     input: {
       status: operationStatusSchema.optional(),
       limit: z.number().int().min(1).max(100).optional().describe('default 20'),
@@ -63,7 +63,10 @@ export function operationTools(ctx: ToolContext): AnyToolSpec[] {
         targets: o.targetCount,
         counts: o.counts,
       }));
-      const text = rows.length ? rows.map((r) => `${r.id} ${r.label} ${r.status} via ${r.frontEnd}, ${r.targets} VM(s), started ${r.startedAt}`).join('\n') : 'No operations yet.';
+      const newest = rows[0];
+      const text = newest
+        ? `${rows.length} operation(s), newest first (rows in structuredContent.operations); newest: ${newest.id} ${newest.label} ${newest.status}.`
+        : status ? `No operation has status ${status}${offset ? ` past the first ${offset}` : ''}; list_operations without status lists them all.` : 'No operations yet.';
       return ok(text, { operations: rows });
     },
   });
@@ -71,18 +74,19 @@ export function operationTools(ctx: ToolContext): AnyToolSpec[] {
   const getOperation = defineTool({
     name: 'get_operation',
     title: 'Get an operation',
-    description: 'One operation with counts, skip reasons and per-VM rows (failures first, paged); follow an operation started with wait: false until its status is no longer running.',
+    description: 'Follow an operation, or review a plan by its id before confirming it: counts, every skip reason, per-VM rows paged (failures first).',
     input: {
-      id: z.string().describe('operation id, e.g. from a bulk tool or list_operations'),
+      id: z.string().describe("an operation's or a plan's id"),
       state: targetStateSchema.optional().describe('only rows in this state, e.g. "failed"'),
       offset: z.number().int().min(0).optional(),
       limit: z.number().int().min(1).max(500).optional().describe('rows (default 50)'),
     },
     output: operationShape,
+    listedOutput: OPERATION_LISTED_OUTPUT,
     annotations: READS_LOCAL,
     run: async ({ id, state, offset, limit }) => {
-      const op = ctx.core.operations.get(id) ?? (await ctx.history.getOperation(id));
-      if (!op) throw new ToolInputError(`no operation '${id}'; list_operations shows recent ids`);
+      const op = ctx.plans.get(id) ?? ctx.core.operations.get(id) ?? (await ctx.history.getOperation(id));
+      if (!op) throw new ToolInputError(`no operation or plan '${id}'; list_operations shows recent ids (plans are kept 30 minutes by this server)`);
       return ok(operationText(op), operationView(op, { state, offset, limit }));
     },
   });
@@ -90,9 +94,8 @@ export function operationTools(ctx: ToolContext): AnyToolSpec[] {
   const cancelOperation = defineTool({
     name: 'cancel_operation',
     title: 'Cancel an operation',
-    description:
-      'Cancel a running operation of this server (e.g. one started with wait: false): no new step starts, so VMs not yet started are left alone. It undoes nothing: VMs already done stay done, and steps already running at PVE finish and report their real outcome (follow with get_operation).',
-    input: { operationId: z.string().describe('id of a running operation, from a bulk tool with wait: false or list_operations {"status":"running"}') },
+    description: 'Stop a running operation from starting new steps. Undoes nothing: finished VMs stay done, steps running at PVE finish.',
+    input: { operationId: z.string().describe("a running operation's id") },
     output: {
       id: z.string(),
       kind: z.string(),
@@ -103,6 +106,7 @@ export function operationTools(ctx: ToolContext): AnyToolSpec[] {
       alreadyFinished: targetGroupSchema.describe('targets that finished before the cancel (succeeded or failed); what they did stays'),
       stillRunning: targetGroupSchema.describe('steps already running at PVE: they finish and report their real outcome'),
     },
+    listedOutput: ['id', 'status', 'cancelled', 'stillRunning'],
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
     run: async ({ operationId }) => {
       const live = ctx.core.operations.get(operationId);

@@ -46,11 +46,10 @@ export function retentionTools(ctx: ToolContext): AnyToolSpec[] {
   const candidates = defineTool({
     name: 'backup_retention_candidates',
     title: 'Preview backup retention',
-    description:
-      "What a retention policy would do to the backups: each backup marked keep / remove / protected (renamed: outside vzdump's naming scheme) with the rule that decided it. Policies: the seed's days:N, count:N, monthly:N, or PVE's keep-last/hourly/daily/weekly/monthly/yearly options; backups past moxxie's TTL are candidates too; protected backups are never removed. Where PVE can express the policy, PVE's own prune preview is asked and every difference is listed. Changes nothing; prune_backups carries it out.",
+    description: 'Preview a retention policy (days:N, count:N, monthly:N or PVE keep-* options; expired TTLs too): keep/remove per backup with the deciding rule, checked against PVE\'s own prune preview. prune_backups carries it out.',
     input: {
       ...retentionQueryFields,
-      limit: z.number().int().min(1).max(2000).optional().describe('backup rows to return (default 200; remove rows first)'),
+      limit: z.number().int().min(1).max(2000).optional().describe('rows (default 200; remove rows first)'),
     },
     output: {
       policy: z.object({ text: z.string(), vocabulary: z.enum(['seed', 'pve']), pveEquivalent: z.string().optional() }),

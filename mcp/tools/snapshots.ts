@@ -55,7 +55,8 @@ export function snapshotTools(ctx: ToolContext): AnyToolSpec[] {
         if (!vm) throw new ToolInputError(`vmid: VM ${args.vmid} does not exist in this cluster; list_vms shows the ids`);
         vms = [vm];
       } else {
-        vms = (await ctx.core.resolve(selectionOf(args as SelectionArgs))).vms.filter((v) => v.type === 'qemu');
+        // VMs and containers alike (a container's snapshots are read through pct's path).
+        vms = (await ctx.core.resolve(selectionOf(args as SelectionArgs))).vms;
         if (vms.length > MAX_LIST_VMS) throw new ToolInputError(`the selection matches ${vms.length} VMs; list_snapshots reads at most ${MAX_LIST_VMS} (one PVE call each): narrow the selector`);
       }
       const nowSec = Date.now() / 1000;
@@ -65,11 +66,9 @@ export function snapshotTools(ctx: ToolContext): AnyToolSpec[] {
       const rows = lists.flatMap((l) => l.snapshots.map((s) => snapshotRowOf(byId.get(l.vmid)!, s, nowSec)));
       const unreadable = lists.filter((l) => l.error !== undefined).map((l) => ({ vmid: l.vmid, error: l.error as string }));
       const shown = rows.slice(0, args.limit ?? 100);
-      const lines = shown.map((r) => `${r.vmid} ${r.vmName}: ${r.name}${r.snaptime ? ` ${r.snaptime}` : ''}${r.ttlHours !== undefined ? ` TTL ${r.ttlHours}h${r.expired ? ' (expired)' : ''}` : ''}${r.moxxieMade ? '' : ' (not moxxie)'}`);
       const text = [
         `${rows.length} snapshot(s) on ${vms.length - unreadable.length} VM(s).`,
-        ...lines,
-        ...(rows.length > shown.length ? [`…and ${rows.length - shown.length} more.`] : []),
+        ...(rows.length ? [`Rows: ${shown.length} in structuredContent.snapshots${rows.length > shown.length ? ` (${rows.length - shown.length} more: raise limit)` : ''}.`] : []),
         ...unreadable.map((u) => `VM ${u.vmid}: its snapshots could not be read: ${u.error}`),
       ].join('\n');
       return ok(text, { vmsScanned: vms.length, total: rows.length, snapshots: shown, omitted: rows.length - shown.length, unreadable });

@@ -34,7 +34,7 @@ export function storageTools(ctx: ToolContext): AnyToolSpec[] {
   const listContent = defineTool({
     name: 'list_storage_content',
     title: 'List storages and their content',
-    description: `The storages per node (type, content types, shared, usage) and what they hold: VM template base disks and disk images (images), ISOs (iso), container templates (vztmpl) and importable disk images (import: .qcow2 .raw .vmdk .ova). Image sources for new VMs are the template base disks (local-zfs:base-9001-disk-0) and import volumes (util-iso:import/debian-12-generic-amd64.qcow2). Default content: ${DEFAULT_CONTENT.join(', ')}; narrow by storage, node or content. Paged (100 a page).`,
+    description: 'Storages per node with usage, and their content (images, iso, vztmpl, import), paged; narrow by storage, node or content.',
     input: {
       storage: z.string().min(1).optional().describe('one storage, e.g. util-iso'),
       node: z.string().min(1).optional().describe('one node, e.g. pve1'),

@@ -13,11 +13,11 @@ export function taskTools(ctx: ToolContext): AnyToolSpec[] {
   const getTaskLog = defineTool({
     name: 'get_task_log',
     title: 'Get a task log',
-    description: `A PVE task's state and log: its last lines by default (how it ended), or lines from start. UPIDs come from get_operation (per-VM rows) and get_vm (recent tasks).`,
+    description: 'Why a PVE task failed, in PVE\'s words: its last log lines (or from start). UPIDs come from get_operation and get_vm.',
     input: {
-      upid: z.string().describe('the task id, e.g. UPID:pve1:0000A1B2:00C3D4E5:656F7A80:qmsnapshot:100:root@pam:'),
+      upid: z.string().describe('a PVE task id (UPID:pve1:…)'),
       limit: z.number().int().min(1).max(MAX_LINES).optional().describe(`lines to return (default ${DEFAULT_LINES}, at most ${MAX_LINES})`),
-      start: z.number().int().min(0).optional().describe('first line to return, counted from 0; leave out for the last lines'),
+      start: z.number().int().min(0).optional().describe('first line (from 0); default: the last lines'),
     },
     output: {
       upid: z.string(),
@@ -31,6 +31,7 @@ export function taskTools(ctx: ToolContext): AnyToolSpec[] {
       total: z.number().describe('lines in the whole log'),
       lines: z.array(z.string()),
     },
+    listedOutput: ['status', 'exitstatus', 'start', 'total', 'lines'],
     annotations: READS_CLUSTER,
     run: async ({ upid, limit, start }) => {
       const log = await ctx.core.taskLog(upid, { limit: Math.min(limit ?? DEFAULT_LINES, TASK_LOG_MAX_LINES), start });

@@ -1,5 +1,6 @@
 // Inspection tools: VMs, one VM, selector previews, nodes, tags. Answers stay small on any cluster size:
 // compact rows, pages with totals and counts by status.
+import { zeroMatchHints } from '../selector-hints.js';
 import { z } from 'zod';
 import { countByStatus } from '../../src/inventory/summary.js';
 import type { Vm } from '../../src/inventory/model.js';
@@ -50,12 +51,11 @@ export function vmTools(ctx: ToolContext): AnyToolSpec[] {
   const listVms = defineTool({
     name: 'list_vms',
     title: 'List VMs',
-    description:
-      'List the cluster\'s guests (templates left out), optionally filtered by a selector. Compact rows (vmid, name, node, status, tags) by default, paged (50 a page), with the total and counts by status. Add columns with fields; sort by vmid, name, node, status, cpu, mem or uptime.',
+    description: 'Find guests: paged compact rows (vmid, name, node, status, tags) with the total and counts by status; fields adds columns. Use resolve_selector to preview what an action would touch.',
     input: {
       ...selectionShape,
-      fields: z.array(z.enum(EXTRA_FIELDS)).optional().describe('extra columns: cpu (percent), mem/maxmem/disk/maxdisk (MB), uptime (s), type, template, lock, pool, maxcpu'),
-      sort: z.enum(SORTS).optional().describe('default vmid; cpu, mem and uptime sort highest first'),
+      fields: z.array(z.enum(EXTRA_FIELDS)).optional().describe('extra columns (cpu in %, mem/disk in MB, uptime in s)'),
+      sort: z.enum(SORTS).optional().describe('cpu, mem, uptime: highest first'),
       page: z.number().int().min(1).optional().describe('1-based page (default 1)'),
       limit: z.number().int().min(1).max(500).optional().describe('rows per page (default 50, at most 500)'),
     },
@@ -80,7 +80,6 @@ export function vmTools(ctx: ToolContext): AnyToolSpec[] {
       const first = (page - 1) * limit + 1;
       const text = [
         `${vms.length} VM(s): ${countsText(counts)}.${vms.length ? ` Rows ${first}-${first + shown.length - 1}, page ${page} of ${pages}.` : ''}${page < pages ? ` Next: page ${page + 1}.` : ''}`,
-        ...shown.map(vmLine),
         ...warnings.map((w) => `Warning: ${w.message}`),
       ].join('\n');
       return ok(text, { total: vms.length, page, pages, limit, countsByStatus: counts, vms: shown.map((v) => vmRow(v, args.fields ?? [])), warnings: warnings.map((w) => w.message) });
@@ -90,8 +89,8 @@ export function vmTools(ctx: ToolContext): AnyToolSpec[] {
   const getVm = defineTool({
     name: 'get_vm',
     title: 'Get a VM',
-    description: 'One VM in detail: its inventory row, PVE configuration (PVE masks passwords), snapshots with TTLs, and its recent PVE tasks.',
-    input: { vmid: z.number().int().min(100).describe('the VM id, e.g. 8200') },
+    description: 'One VM or container in detail: config (passwords masked), snapshots with TTLs, recent PVE tasks.',
+    input: { vmid: z.number().int().min(100).describe('the VM or container id, e.g. 8200 or 300') },
     output: {
       vm: vmRowSchema,
       config: z.record(z.string(), z.unknown()),
@@ -106,7 +105,7 @@ export function vmTools(ctx: ToolContext): AnyToolSpec[] {
       // The VM as the inventory above has it: no further inventory reads.
       const [config, snapshots, tasks] = await Promise.all([
         ctx.core.getVmConfig(vm),
-        vm.type === 'qemu' ? ctx.core.listSnapshots(vm) : Promise.resolve([]),
+        ctx.core.listSnapshots(vm),
         ctx.core.listTasks({ limit: 500 }),
       ]);
       const recent = tasks.filter((t) => t.id === String(vmid)).slice(0, 10);
@@ -136,8 +135,8 @@ export function vmTools(ctx: ToolContext): AnyToolSpec[] {
   const resolveSelector = defineTool({
     name: 'resolve_selector',
     title: 'Preview a selector',
-    description: 'Show which VMs a selector matches, with warnings (unknown ids, offline nodes, templates left out). Use it before any bulk action; selector syntax errors name the position.',
-    input: { ...selectionShape, limit: z.number().int().min(1).max(500).optional().describe('rows to return (default 20); vmids lists up to 1000 ids') },
+    description: 'Preview which VMs a selector matches before acting; says why when it matches nothing and what was probably meant.',
+    input: { ...selectionShape, limit: z.number().int().min(1).max(500).optional().describe('rows (default 20); vmids lists up to 1000') },
     output: {
       total: z.number(),
       countsByStatus: statusCountsSchema,
@@ -145,16 +144,19 @@ export function vmTools(ctx: ToolContext): AnyToolSpec[] {
       vmidsTruncated: z.boolean(),
       vms: z.array(vmRowSchema),
       warnings: z.array(z.string()),
+      hints: z.array(z.string()).optional().describe('when nothing matches: why, and what was probably meant'),
     },
     annotations: READS_CLUSTER,
     run: async (args) => {
-      const { vms, warnings } = await ctx.core.resolve(selectionOf(args as SelectionArgs));
+      const selection = selectionOf(args as SelectionArgs);
+      const { vms, warnings } = await ctx.core.resolve(selection);
       const limit = args.limit ?? 20;
       const counts = countByStatus(vms);
+      const hints = vms.length ? [] : zeroMatchHints(selection, (await ctx.core.resolve('all')).vms);
       const text = [
         `${vms.length} VM(s) match: ${countsText(counts)}.`,
-        ...vms.slice(0, limit).map(vmLine),
-        ...(vms.length > limit ? [`…and ${vms.length - limit} more.`] : []),
+        ...hints,
+        ...(vms.length ? [`Rows: the first ${Math.min(limit, vms.length)} in structuredContent.vms, every id (up to 1000) in vmids.`] : []),
         ...warnings.map((w) => `Warning: ${w.message}`),
       ].join('\n');
       return ok(text, {
@@ -164,6 +166,7 @@ export function vmTools(ctx: ToolContext): AnyToolSpec[] {
         vmidsTruncated: vms.length > 1000,
         vms: vms.slice(0, limit).map((v) => vmRow(v)),
         warnings: warnings.map((w) => w.message),
+        ...(hints.length ? { hints } : {}),
       });
     },
   });
@@ -171,7 +174,7 @@ export function vmTools(ctx: ToolContext): AnyToolSpec[] {
   const listNodes = defineTool({
     name: 'list_nodes',
     title: 'List nodes',
-    description: 'The cluster\'s nodes: online or offline, CPU and memory use, guests (running of total).',
+    description: 'The cluster\'s nodes: online, CPU and memory use, guests running of total.',
     input: {},
     output: {
       nodes: z.array(
@@ -204,7 +207,7 @@ export function vmTools(ctx: ToolContext): AnyToolSpec[] {
   const listTags = defineTool({
     name: 'list_tags',
     title: 'List tags',
-    description: 'Every tag in use with how many VMs carry it (most used first); with tag, also the VMs carrying it (paged).',
+    description: 'Tags in use with VM counts; with tag, the VMs carrying it.',
     input: {
       tag: z.string().optional().describe('list the VMs carrying this tag'),
       limit: z.number().int().min(1).max(500).optional().describe('VM rows when tag is given (default 50)'),

@@ -1,5 +1,5 @@
 // Every REST route, in the order the OpenAPI document lists them. A capability that lands later adds its
-// table here (provisioning is next: see the README's REST section).
+// table here.
 import type { RestRoute } from '../route-table.js';
 import { operationRoutes } from './operations.js';
 import { powerTagRoutes } from './power-tags.js';
@@ -9,5 +9,7 @@ import { vmRoutes } from './vms.js';
 import { backupRoutes } from './backups.js';
 import { lifecycleRoutes } from './lifecycle.js';
 import { migrationRoutes } from './migration.js';
+import { containerRoutes } from './containers.js';
+import { provisioningRoutes } from './provisioning.js';
 
-export const REST_ROUTES: readonly RestRoute[] = [...vmRoutes, ...snapshotRoutes, ...powerTagRoutes, ...schedulerRoutes, ...operationRoutes, ...lifecycleRoutes, ...backupRoutes, ...migrationRoutes];
+export const REST_ROUTES: readonly RestRoute[] = [...vmRoutes, ...snapshotRoutes, ...powerTagRoutes, ...schedulerRoutes, ...operationRoutes, ...lifecycleRoutes, ...backupRoutes, ...migrationRoutes, ...containerRoutes, ...provisioningRoutes];

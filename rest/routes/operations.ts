@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { OPERATION_STATUSES, type Operation, type OperationStatus } from '../../src/ops/types.js';
 import { conflict, notFound } from '../errors.js';
 import type { HandlerRoute } from '../route-table.js';
-import { operationSchema, queryInt } from '../schemas.js';
+import { controlQuery, operationSchema, queryInt } from '../schemas.js';
 
 const listQuery = z.strictObject({
   status: z.enum(OPERATION_STATUSES as unknown as [OperationStatus, ...OperationStatus[]], { error: (iss) => `'${String(iss.input)}' is not valid; use one of ${OPERATION_STATUSES.join(', ')}` }).optional(),
@@ -74,14 +74,15 @@ const getOperation: HandlerRoute<{ id: string }> = {
   },
 };
 
-const cancelOperation: HandlerRoute<{ id: string }> = {
+const cancelOperation: HandlerRoute<{ id: string }, { dryRun?: boolean }> = {
   method: 'POST',
   url: '/operations/:id/cancel',
-  summary: 'Cancel a running operation of this server: nothing new starts; steps running at PVE finish and report',
+  summary: 'Cancel a running operation of this server: nothing new starts; steps running at PVE finish and report (?dryRun=true: only check that it can be)',
   group: 'Operations',
   params: opParams,
+  query: z.strictObject({ dryRun: controlQuery.dryRun }),
   response: operationSchema,
-  async handle({ core, history }, { params }) {
+  async handle({ core, history }, { params, query }) {
     const live = core.operations.get(params.id);
     if (!live) {
       const stored = await history.getOperation(params.id);
@@ -90,6 +91,7 @@ const cancelOperation: HandlerRoute<{ id: string }> = {
       throw conflict(`operation ${params.id} already ended (${stored.status}); there is nothing to cancel`);
     }
     if (live.finishedAt !== undefined) throw conflict(`operation ${params.id} already ended (${live.status}); there is nothing to cancel`);
+    if (query.dryRun) return { body: live };
     core.operations.cancel(params.id);
     return { status: 202, body: core.operations.get(params.id) ?? live };
   },

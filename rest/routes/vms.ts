@@ -6,9 +6,11 @@ import { POWER_ACTIONS, type PowerAction } from '../../src/ops/capabilities/powe
 import { boolField, intField } from '../../src/ops/request-schema.js';
 import { nameMatcher } from '../../src/select/name-glob.js';
 import { parseVmIds } from '../../src/select/vm-ids.js';
-import type { CapabilityRoute, HandlerRoute, RouteInput } from '../route-table.js';
-import { queryInt, vmIdParam, vmRow, vmRowSchema } from '../schemas.js';
-import { checked, requireVm, withoutSecrets } from '../vm-lookup.js';
+import type { Answer, CapabilityRoute, HandlerRoute, RouteInput } from '../route-table.js';
+import type { QemuStatus } from '../../src/pve/endpoints/qemu.js';
+import { queryInt, vmIdParam, vmRow, vmRowSchema, type VmRow } from '../schemas.js';
+import { requireVm, withoutSecrets } from '../vm-lookup.js';
+import { SharedAnswer } from '../shared-answer.js';
 import { parseTags } from '../../src/inventory/inventory.js';
 import { PveError } from '../../src/pve/errors.js';
 import { RequestError } from '../../src/ops/errors.js';
@@ -72,12 +74,38 @@ const listVms: HandlerRoute<undefined, ListQuery> = {
       const vms = filterVms(inventory.vms, query);
       const offset = query.offset ?? 0;
       const page = vms.slice(offset, query.limit === undefined ? undefined : offset + query.limit);
-      answer = { raw: Buffer.from(JSON.stringify(page.map(vmRow))), headers: { 'x-total-count': String(vms.length) } };
+      answer = new SharedAnswer(Buffer.from(JSON.stringify(page.map(vmRow))), { 'x-total-count': String(vms.length) });
       answers.set(key, answer);
     }
-    return answer;
+    return { shared: answer };
   },
 };
+
+/** A VM's row from its own status/current (the live figures) where the last read saw it. */
+function rowFromStatus(known: Vm, s: QemuStatus): VmRow {
+  return vmRow({
+    ...known,
+    name: s.name ?? known.name,
+    status: s.qmpstatus === 'paused' ? 'paused' : s.status,
+    template: Number(s.template) === 1,
+    tags: parseTags(s.tags),
+    lock: s.lock || undefined,
+    cpu: s.cpu ?? 0,
+    maxcpu: s.cpus ?? known.maxcpu,
+    mem: s.mem ?? 0,
+    maxmem: s.maxmem ?? known.maxmem,
+    maxdisk: s.maxdisk ?? known.maxdisk,
+    uptime: s.uptime ?? 0,
+  });
+}
+
+/** The answer: the row, with name, tags and lock from the config just read (what PVE has now). */
+function vmAnswer(row: VmRow, config: Record<string, unknown>): Answer {
+  const out = { ...row, name: typeof config.name === 'string' ? config.name : row.name, tags: parseTags(config.tags === undefined ? undefined : String(config.tags)) };
+  if (config.lock !== undefined) out.lock = String(config.lock);
+  else delete out.lock;
+  return { body: { ...out, config: withoutSecrets(config) } };
+}
 
 const getVm: HandlerRoute<{ id: number }> = {
   method: 'GET',
@@ -87,23 +115,23 @@ const getVm: HandlerRoute<{ id: number }> = {
   params: vmIdParam,
   response: vmRowSchema.extend({ config: z.record(z.string(), z.unknown()) }),
   async handle({ core, reads }, { params }) {
-    const where = await reads.locate(params.id);
-    let vm = checked(where.vm, params.id);
-    let config: Record<string, unknown>;
-    try {
-      config = await core.getVmConfig({ vmid: vm.vmid, node: vm.node, type: vm.type });
-    } catch (err) {
-      // A location from a recent read may be out of date (the VM migrated): look again once.
-      if (!where.cached || !(err instanceof PveError)) throw err;
-      vm = await requireVm(reads, params.id);
-      config = await core.getVmConfig({ vmid: vm.vmid, node: vm.node, type: vm.type });
+    // Never the whole inventory when avoidable: a row from a read of the last 2 s (no change by this server
+    // since) plus its config; else the VM's own status and config where it was last seen. PVE refuses those
+    // if it has moved or gone: then one fresh read says where it is now, or that it does not exist.
+    const recent = reads.recent(params.id);
+    const known = recent ?? reads.lastKnown(params.id);
+    if (known && known.type === 'qemu') {
+      const ref = { vmid: known.vmid, node: known.node, type: known.type };
+      try {
+        if (recent) return vmAnswer(vmRow(recent), await core.getVmConfig(ref));
+        const [config, status] = await Promise.all([core.getVmConfig(ref), core.getVmStatus(ref)]);
+        return vmAnswer(rowFromStatus(known, status), config);
+      } catch (err) {
+        if (!(err instanceof PveError)) throw err;
+      }
     }
-    // Name, tags and lock from the config just read: they are what PVE has now.
-    const fromConfig = { name: typeof config.name === 'string' ? config.name : vm.name, tags: parseTags(config.tags === undefined ? undefined : String(config.tags)), lock: config.lock === undefined ? undefined : String(config.lock) };
-    const row = { ...vmRow(vm), name: fromConfig.name, tags: fromConfig.tags };
-    if (fromConfig.lock) row.lock = fromConfig.lock;
-    else delete row.lock;
-    return { body: { ...row, config: withoutSecrets(config) } };
+    const vm = await requireVm(reads, params.id, { notCached: known !== undefined });
+    return vmAnswer(vmRow(vm), await core.getVmConfig({ vmid: vm.vmid, node: vm.node, type: vm.type }));
   },
 };
 

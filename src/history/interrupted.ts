@@ -28,7 +28,8 @@ export function markInterrupted(op: OperationRecord, now = Date.now()): void {
         p.message = `${who} died while this phase ran${p.upids.length ? `; check PVE task ${p.upids.at(-1)}` : ''}`;
       }
       const upid = t.upid ?? t.phases.flatMap((p) => p.upids).at(-1);
-      t.message = `interrupted while running: ${who} died; check ${t.kind === 'node' ? 'the node' : t.kind === 'volume' ? 'the volume' : 'the guest'}${upid ? ` and PVE task ${upid}` : ''}`;
+      const what = t.kind === 'node' ? `the node ${t.node}` : t.kind === 'volume' ? `the volume of VM ${t.vmid}` : `the VM ${t.vmid}`;
+      t.message = `interrupted while running: ${who} died; check ${what}${upid ? ` and PVE task ${upid}` : ''}, then moxxie ops resume or rollback`;
     } else if (t.state === 'planned') {
       t.state = 'cancelled';
       t.message = `not started: ${who} died first`;

@@ -62,6 +62,7 @@ export const operationShape = z.looseObject({
   targets: z.array(targetShape),
   failurePolicy: str.optional(),
   continuations: z.array(z.looseObject({ action: str, at: num, frontEnd: str })).optional(),
+  job: z.looseObject({ id: str, name: str, runId: str.optional() }).optional(),
   owner,
 });
 
@@ -123,6 +124,7 @@ export const auditShape = z.looseObject({
   reason: str.optional(),
   operationId: str.optional(),
   dryRun: z.boolean().optional(),
+  job: z.looseObject({ id: str, name: str, runId: str.optional() }).optional(),
 });
 
 const indexEntry = z.looseObject({

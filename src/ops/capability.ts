@@ -6,8 +6,10 @@ import type { Inventory, Vm } from '../inventory/model.js';
 import type { PveClient } from '../pve/client.js';
 import type { TaskResult } from '../pve/types.js';
 import type { MigrationHistoryReader } from './migration/record.js';
-import type { GuestType, OperationKind, OperationTarget } from './types.js';
+import type { GuestType, Operation, OperationKind, OperationStatus, OperationTarget } from './types.js';
+import type { StepEnvironment } from './runner.js';
 import type { VmidAllocator } from './vmid-allocator.js';
+import type { PlacementConfig } from './provisioning/placement.js';
 
 /** What a phase may use while it runs. */
 export interface PhaseTools {
@@ -55,6 +57,11 @@ export interface TargetResources {
   storages?: string[];
   /** The template a clone reads from. */
   template?: number;
+  /**
+   * Hold the template only until this phase has ended (the clone), not for the whole target: the phases after
+   * it do not read the template, and the next VM of that template may clone meanwhile.
+   */
+  templateUntil?: string;
   /** Held alone: at most one step at a time per key, across the operation (a node's vzdump lock: `vzdump:pve1`). */
   exclusive?: string[];
 }
@@ -72,6 +79,8 @@ export interface PlanInput {
   force: boolean;
   /** Race-safe VM ids (a planner may reserve one to show it, and must release it). */
   vmids: VmidAllocator;
+  /** The context's provisioning placement settings (zones, cpuOvercommit, VM id range); absent: the planner's defaults. */
+  placement?: PlacementConfig;
   /** What moxxie recorded of earlier migrations (undrain moves back what a drain moved); absent without a history store. */
   migrations?: MigrationHistoryReader;
 }
@@ -111,6 +120,21 @@ export interface Capability<R extends object = Record<string, unknown>> {
   phases(target: OperationTarget, request: R): Phase[];
   /** A target that fails is undone at once (create, clone): what it makes exists only if every phase succeeded. */
   undoFailed?: boolean;
+  /** Steps at once when the request says it in its own words (provisioning's parallelProvisioning, maxParallelOperations). */
+  maxParallel?(request: R): number | undefined;
+  /**
+   * Run order: targets of a lower wave all succeed before a higher wave starts (provisioning's dependsOn); a
+   * wave that did not fully succeed leaves the later ones not started (cancelled, with the reason).
+   */
+  waveOf?(target: OperationTarget, request: R): number;
+  /**
+   * After the runner (a run or a resume): what the capability does with the outcome (provisioning applies its
+   * rollback strategy after a failure or a cancel). Returns the operation's final status, or undefined for
+   * the usual one. Takes the place of `undoFailed`.
+   */
+  afterRun?(ctx: SettleContext<R>): Promise<OperationStatus | undefined>;
+  /** Its own rollback, in place of undoing completed phases in reverse (provisioning deletes what PVE shows it made). */
+  rollback?(ctx: SettleContext<R>): Promise<OperationStatus | undefined>;
   /** What a target's step holds while it runs (default: its guest and its node). */
   resources?(target: OperationTarget, request: R): TargetResources;
   /**
@@ -120,6 +144,15 @@ export interface Capability<R extends object = Record<string, unknown>> {
   hints: { destructive: boolean; idempotent: boolean };
   /** Front-end names, declared here so no front end keeps a table of its own. */
   names: { tool: string; verb: readonly string[]; cli?: CliWords };
+}
+
+/** What afterRun and rollback work with. */
+export interface SettleContext<R> {
+  op: Operation;
+  request: R;
+  env: StepEnvironment;
+  /** The run was cancelled (by the operator or a caller's signal). */
+  cancelled: boolean;
 }
 
 /** How the CLI verb reads its words: `moxxie power shutdown SELECTOR`, `moxxie tags add SELECTOR TAG…`. */

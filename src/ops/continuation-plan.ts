@@ -32,6 +32,11 @@ export function planContinuation(op: Operation, capability: AnyCapability, mode:
         ? { ...copy, state: 'planned', action: resumeAction(t, capability, request), message: t.message }
         : { ...copy, state: 'skipped', message: `already ${t.state}` };
     }
+    // A capability with its own rollback (provisioning) removes what PVE shows it made, whatever phase it reached.
+    if (capability.rollback) {
+      const started = t.state !== 'rolled-back' && t.phases.some((p) => p.state !== 'pending' && p.state !== 'undone');
+      return started ? { ...copy, state: 'planned', action: `remove VM ${t.vmid} (${t.name}) if PVE shows this operation's marker on it` } : { ...copy, state: 'skipped', message: t.state === 'rolled-back' ? 'already rolled back' : 'never started: nothing to undo' };
+    }
     const r = rollbackAction(t, capability, request);
     return r.undoable ? { ...copy, state: 'planned', action: r.action } : { ...copy, state: 'skipped', message: r.action };
   });

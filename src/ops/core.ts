@@ -9,7 +9,7 @@ import type { Inventory, Vm } from '../inventory/model.js';
 import { tagCounts, vmsWithTag } from '../inventory/summary.js';
 import type { PveClient } from '../pve/client.js';
 import { getClusterTasks } from '../pve/endpoints/cluster.js';
-import { getQemuConfig } from '../pve/endpoints/qemu.js';
+import { getGuestConfig, getGuestStatusCurrent, refOf } from '../pve/endpoints/guest.js';
 import { CAPABILITIES } from './capabilities/index.js';
 import { RequestError } from './errors.js';
 import { planContinuation } from './continuation-plan.js';
@@ -27,6 +27,8 @@ import type { FrontEnd, Operation, OperationKind, RunOptions } from './types.js'
 import { VmGate } from './vm-gate.js';
 import type { VmidAllocator } from './vmid-allocator.js';
 import { planClusterOn } from './provisioning/plan-on-cluster.js';
+import type { PlacementConfig } from './provisioning/placement.js';
+import { listProvisioningOf, provisioningStatusOf } from './provisioning/provisioning-status.js';
 
 export interface CoreOptions {
   context: ContextInfo;
@@ -43,6 +45,8 @@ export interface CoreOptions {
   closeGraceMs?: number;
   /** VM ids for create, clone and restore; give one with a directory so moxxie processes on this machine never collide (default: in-process only). */
   vmids?: VmidAllocator;
+  /** The context's provisioning placement settings (config's `provisioning` and vmidRange). */
+  placement?: PlacementConfig;
 }
 
 const LIST_TASKS_DEFAULT = 100;
@@ -64,23 +68,20 @@ export function createCore(opts: CoreOptions): MoxxieCore & { readonly operation
     lockRetryDelayMs: opts.lockRetryDelayMs,
     taskTimeoutMs: opts.taskTimeoutMs,
     vmids: opts.vmids,
+    placement: opts.placement,
   };
 
   const inventory = (o: { signal?: AbortSignal } = {}): Promise<Inventory> => fetchInventory(client, o);
-  const checkRef = (vm: VmRef): VmRef => {
-    if (vm.type !== undefined && vm.type !== 'qemu') throw new RequestError('vmid', `${vm.vmid} is an ${vm.type} guest; only qemu VMs are handled here`);
-    return vm;
-  };
   const findIn = (inv: Inventory, vmid: number): Vm => {
     if (!Number.isInteger(vmid) || vmid < 1) throw new RequestError('vmid', `must be a positive integer (got ${JSON.stringify(vmid)})`);
     const vm = inv.vms.find((v) => v.vmid === vmid);
     if (!vm) throw new RequestError('vmid', `VM ${vmid} does not exist in this cluster`);
-    return checkRef(vm) as Vm;
+    return vm;
   };
-  /** VMs by id (one inventory read for all of them, only if any is an id) or as given. */
+  /** VMs and containers by id (one inventory read for all of them, only if any is an id) or as given (a ref without a type is a VM). */
   const locateAll = async (refs: ReadonlyArray<number | VmRef>): Promise<VmRef[]> => {
     const inv = refs.some((r) => typeof r === 'number') ? await inventory() : undefined;
-    return refs.map((r) => (typeof r === 'number' ? findIn(inv as Inventory, r) : checkRef(r)));
+    return refs.map((r) => (typeof r === 'number' ? findIn(inv as Inventory, r) : r));
   };
   const locate = async (ref: number | VmRef): Promise<VmRef> => (await locateAll([ref]))[0];
 
@@ -109,8 +110,9 @@ export function createCore(opts: CoreOptions): MoxxieCore & { readonly operation
     resolve: async (selectors) => resolveSelection(await inventory(), selectors),
     getVmConfig: async (ref) => {
       const vm = await locate(ref);
-      return { ...(await getQemuConfig(client, vm.node, vm.vmid)) };
+      return { ...(await getGuestConfig(client, refOf(vm))) };
     },
+    getVmStatus: async (ref) => getGuestStatusCurrent(client, refOf(ref)),
     listSnapshots: async (ref) => listSnapshots(client, await locate(ref)),
     listSnapshotsOf: async (refs) => {
       const vms = await locateAll(refs);
@@ -156,6 +158,8 @@ export function createCore(opts: CoreOptions): MoxxieCore & { readonly operation
       if (op.status === 'rolled-back') throw new RequestError('id', `operation ${id} is already rolled back`);
       return continueOperation(deps, CAPABILITIES[op.kind], op, 'rollback', run);
     },
+    provisioningStatus: (id) => provisioningStatusOf(store, opts.recorder, id),
+    listProvisioning: (o) => listProvisioningOf(store, opts.recorder, o),
     close: () => store.shutdown(opts.closeGraceMs ?? 5000),
   };
 }

@@ -17,11 +17,12 @@ import type { AuditEntry, CoreRecorder } from './recorder.js';
 import type { OperationStore } from './registry.js';
 import { parseRequest } from './request-schema.js';
 import { recordableRequest } from './request-record.js';
-import { finalStatus, runPlan, runUndo, summarise } from './runner.js';
+import { finalStatus, runPlan, runUndo, summarise, type RunnerOptions } from './runner.js';
 import { undoFailedTargets } from './undo-failed.js';
 import type { FrontEnd, Operation, OperationEvent, OperationTarget, PhaseRecord, RunOptions } from './types.js';
 import type { VmGate } from './vm-gate.js';
 import { inProcessVmids, type VmidAllocator } from './vmid-allocator.js';
+import type { PlacementConfig } from './provisioning/placement.js';
 
 export interface ExecutionDeps {
   client: PveClient;
@@ -37,6 +38,8 @@ export interface ExecutionDeps {
   taskTimeoutMs?: number;
   /** VM ids for create, clone and restore (cross-process when the core was given a directory); in-process when absent. */
   vmids?: VmidAllocator;
+  /** The context's provisioning placement settings, for the cluster planner. */
+  placement?: PlacementConfig;
 }
 
 interface BulkRequest {
@@ -99,7 +102,7 @@ export async function executeOperation(deps: ExecutionDeps, capability: AnyCapab
   const action = auditName(capability, raw ?? {});
   const recorded = recordableRequest(raw);
   const rec = recorderOf(deps);
-  const audit = (e: Partial<AuditEntry>) => rec.fire((r) => r.audit({ at: Date.now(), context: context.name, frontEnd, action, request: recorded, allowed: true, dryRun: rawDry, ...e }));
+  const audit = (e: Partial<AuditEntry>) => rec.fire((r) => r.audit({ at: Date.now(), context: context.name, frontEnd, action, request: recorded, allowed: true, dryRun: rawDry, ...(run.job ? { job: run.job } : {}), ...e }));
 
   if (context.readOnly && !rawDry) {
     const err = new ReadOnlyError(context.name, action);
@@ -108,7 +111,7 @@ export async function executeOperation(deps: ExecutionDeps, capability: AnyCapab
   }
   const request = parseRequest(capability.schema, raw) as BulkRequest;
   const dryRun = request.dryRun === true;
-  const maxParallel = request.maxParallel ?? deps.defaults.maxParallel ?? 5;
+  const maxParallel = capability.maxParallel?.(request) ?? request.maxParallel ?? deps.defaults.maxParallel ?? 5;
   const maxPerNode = request.maxPerNode ?? deps.defaults.maxPerNode;
   const force = request.force === true;
   // The selection is checked before any call: a bad request costs no PVE round trip.
@@ -121,7 +124,7 @@ export async function executeOperation(deps: ExecutionDeps, capability: AnyCapab
   const resolved: Resolved =
     selection === undefined ? { vms: [], warnings: [] } : line ? resolveSelectorLine(inv, line) : resolveSelectors(inv, selection as VmSelector[]);
   const migrations = deps.recorder?.listMigrations ? { list: deps.recorder.listMigrations.bind(deps.recorder) } : undefined;
-  const plan = await capability.plan({ client, inventory: inv, vms: resolved.vms, safeMode: context.safeMode, force, vmids: deps.vmids ?? inProcessVmids(), migrations }, request);
+  const plan = await capability.plan({ client, inventory: inv, vms: resolved.vms, safeMode: context.safeMode, force, vmids: deps.vmids ?? inProcessVmids(), migrations, placement: deps.placement }, request);
   const startedAt = Date.now();
   const op: Operation = {
     id: operationId(new Date(startedAt)),
@@ -136,6 +139,7 @@ export async function executeOperation(deps: ExecutionDeps, capability: AnyCapab
     context: context.name,
     startedAt,
     failurePolicy: request.onFailure ?? 'continue',
+    ...(run.job ? { job: run.job } : {}),
   };
   if (dryRun) {
     op.finishedAt = startedAt;
@@ -157,7 +161,7 @@ export async function continueOperation(deps: ExecutionDeps, capability: AnyCapa
   const rec = recorderOf(deps);
   const action = `${mode} ${op.id}`;
   const audit = (e: Partial<AuditEntry>) =>
-    rec.fire((r) => r.audit({ at: Date.now(), context: deps.context.name, frontEnd, action, request: { operationId: op.id }, allowed: true, operationId: op.id, ...e }));
+    rec.fire((r) => r.audit({ at: Date.now(), context: deps.context.name, frontEnd, action, request: { operationId: op.id }, allowed: true, operationId: op.id, ...(run.job ? { job: run.job } : {}), ...e }));
   if (deps.context.readOnly) {
     const err = new ReadOnlyError(deps.context.name, action);
     audit({ allowed: false, reason: err.message });
@@ -168,7 +172,7 @@ export async function continueOperation(deps: ExecutionDeps, capability: AnyCapa
   op.status = 'running';
   op.finishedAt = undefined;
   audit({});
-  return drive(deps, capability, op, request, run, mode, { maxParallel: request.maxParallel ?? deps.defaults.maxParallel ?? 5, maxPerNode: request.maxPerNode ?? deps.defaults.maxPerNode });
+  return drive(deps, capability, op, request, run, mode, { maxParallel: capability.maxParallel?.(request) ?? request.maxParallel ?? deps.defaults.maxParallel ?? 5, maxPerNode: request.maxPerNode ?? deps.defaults.maxPerNode });
 }
 
 /** Targets a resume works on: those with phases to run that did not end done, skipped or rolled back. */
@@ -219,13 +223,15 @@ async function drive(
     maxParallel: caps.maxParallel,
   };
 
+  let settled: Operation['status'] | undefined;
   const execute = async (): Promise<Operation> => {
     try {
-      if (mode === 'rollback') await runUndo(op, shared);
+      if (mode === 'rollback' && capability.rollback) settled = await capability.rollback({ op, request, env: shared, cancelled: false });
+      else if (mode === 'rollback') await runUndo(op, shared);
       else {
         const targets = mode === 'resume' ? resumableTargets(op) : op.targets.filter((t) => t.state === 'planned');
         if (mode === 'resume') for (const t of targets) Object.assign(t, { state: 'planned', message: undefined });
-        await runPlan(op, targets, {
+        const runner = {
           ...shared,
           maxPerNode: caps.maxPerNode,
           failurePolicy: op.failurePolicy,
@@ -234,14 +240,16 @@ async function drive(
           lockRetries: deps.lockRetries,
           lockRetryDelayMs: deps.lockRetryDelayMs,
           resume: mode === 'resume',
-        });
-        if (capability.undoFailed && !cancel.signal.aborted) await undoFailedTargets(op, shared);
+        };
+        await runInWaves(op, targets, runner, capability.waveOf ? (t) => capability.waveOf!(t, request) : undefined);
+        if (capability.afterRun) settled = await capability.afterRun({ op, request, env: shared, cancelled: cancel.signal.aborted });
+        else if (capability.undoFailed && !cancel.signal.aborted) await undoFailedTargets(op, shared);
       }
     } finally {
       run.signal?.removeEventListener('abort', onCallerAbort);
       op.finishedAt = Date.now();
       summarise(op);
-      op.status = mode === 'rollback' ? rollbackStatus(op) : finalStatus(op);
+      op.status = settled ?? (mode === 'rollback' ? rollbackStatus(op) : finalStatus(op));
       store.finish(op.id);
       emit({ type: 'operation-finished', operation: op });
       rec.fire((r) => r.operationFinished(op));
@@ -266,6 +274,29 @@ async function drive(
     return op;
   }
   return done;
+}
+
+/**
+ * The runner once per wave, lowest first (one wave when the capability declares none): a wave starts only
+ * when every target of the waves before it succeeded; otherwise its targets are not started.
+ */
+async function runInWaves(op: Operation, targets: OperationTarget[], opts: RunnerOptions, waveOf?: (t: OperationTarget) => number): Promise<void> {
+  if (!waveOf) return runPlan(op, targets, opts);
+  const waves = [...new Set(targets.map(waveOf))].sort((a, b) => a - b);
+  for (const w of waves) {
+    const these = targets.filter((t) => waveOf(t) === w);
+    const earlier = op.targets.filter((t) => waveOf(t) < w);
+    const blocker = earlier.find((t) => t.state !== 'succeeded');
+    if (blocker || opts.signal?.aborted) {
+      const why = opts.signal?.aborted ? 'cancelled before it started' : `not started: ${blocker!.name} of an earlier wave did not succeed (${blocker!.state})`;
+      for (const t of these) {
+        Object.assign(t, { state: 'cancelled', message: why, finishedAt: Date.now() });
+        opts.emit({ type: 'target-updated', operationId: op.id, target: structuredClone(t) });
+      }
+      continue;
+    }
+    await runPlan(op, these, opts);
+  }
 }
 
 /** Rolled back when nothing it did is left in place; otherwise what the counts say. */

@@ -45,7 +45,7 @@ async function settled(client: PveClient, node: string, vmid: number, timeoutMs 
  * (the operator's if given); PVE's "already exists" moves to the next id; afterwards the VM must carry this
  * target's name and marker. The target shows the id as soon as it is chosen.
  */
-export function makePhase(o: { name: string; target: OperationTarget; spec: NewGuestSpec; taskType: 'qmcreate' | 'qmclone'; send(client: PveClient, vmid: number): Promise<string>; what: string; /** The node the VM is made on (cloud-init imports where the image is). */ madeOn?: string }): Phase {
+export function makePhase(o: { name: string; target: OperationTarget; spec: NewGuestSpec; taskType: 'qmcreate' | 'qmclone'; send(client: PveClient, vmid: number): Promise<string>; what: string; /** The node the VM is made on (cloud-init imports where the image is). */ madeOn?: string; /** Look for a free id above this one first (the plan's id - 1). */ after?: number }): Phase {
   const { target, spec } = o;
   const ours = async (tools: PhaseTools): Promise<string | undefined> => {
     const vmid = tools.data.vmid as number | undefined;
@@ -65,6 +65,7 @@ export function makePhase(o: { name: string; target: OperationTarget; spec: NewG
         client: tools.client,
         vmids: tools.vmids,
         preferred: spec.vmid,
+        after: o.after,
         onTry: (id) => {
           // Recorded before the request goes out: a resume, a lost answer or an undo knows which VM to look at.
           tools.data.vmid = id;

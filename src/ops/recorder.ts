@@ -1,6 +1,6 @@
 // What the core tells whoever keeps records (the history store); the core never knows who listens.
 import type { MigrationEntry, MigrationQuery } from './migration/record.js';
-import type { FrontEnd, Operation, OperationTarget, PhaseRecord } from './types.js';
+import type { FrontEnd, JobOrigin, Operation, OperationTarget, PhaseRecord } from './types.js';
 
 export interface AuditEntry {
   at: number;
@@ -14,6 +14,8 @@ export interface AuditEntry {
   reason?: string;
   operationId?: string;
   dryRun?: boolean;
+  /** The job whose run acted (the front end is still the one that ran it: scheduler, or cli/tui/mcp for a trigger). */
+  job?: JobOrigin;
 }
 
 export interface CoreRecorder {
@@ -29,6 +31,8 @@ export interface CoreRecorder {
   audit(entry: AuditEntry): void | Promise<void>;
   /** The recorded operation with its journal applied (for resume and rollback in a later process). */
   getOperation?(id: string): Promise<Operation | undefined>;
+  /** Recorded operations (id, kind, start), newest first: provisioning's list reads the finished ones from here. */
+  listOperationSummaries?(query?: { limit?: number }): Promise<Array<{ id: string; kind: Operation['kind']; startedAt: number }>>;
   /** Recorded migrations, newest first (undrain plans from them). */
   listMigrations?(query?: MigrationQuery): Promise<MigrationEntry[]>;
 }

@@ -71,10 +71,15 @@ export function summarise(op: Operation): void {
   op.summary = { counts, durationMs: (op.finishedAt ?? Date.now()) - op.startedAt };
 }
 
-/** After a run: cancelled if anything was cancelled; else succeeded, partial or failed by the counts. */
+/**
+ * After a run: cancelled if anything was cancelled; else interrupted if a target is still left as its dead
+ * process left it (a rollback that could not undo it: never counted as cancelled, PVE may have done it);
+ * else succeeded, partial or failed by the counts.
+ */
 export function finalStatus(op: Operation): OperationStatus {
   const c = op.summary!.counts;
-  if (c.cancelled > 0 || c.interrupted > 0) return 'cancelled';
+  if (c.cancelled > 0) return 'cancelled';
+  if (c.interrupted > 0) return 'interrupted';
   if (c.failed === 0) return 'succeeded';
   return c.succeeded > 0 ? 'partial' : 'failed';
 }
@@ -145,7 +150,7 @@ export async function runPlan(op: Operation, targets: OperationTarget[], opts: R
     await opts.journal(t, rec);
   };
 
-  const runOne = async (t: OperationTarget): Promise<void> => {
+  const runOne = async (t: OperationTarget, phaseEnded?: (name: string) => void): Promise<void> => {
     const phases = opts.phasesOf(t);
     const records = phaseRecords(t, phases);
     update(t, { state: 'running', startedAt: t.startedAt ?? Date.now(), message: undefined, finishedAt: undefined, retryable: undefined });
@@ -156,7 +161,10 @@ export async function runPlan(op: Operation, targets: OperationTarget[], opts: R
     for (let i = 0; i < phases.length; i++) {
       const phase = phases[i];
       const rec = records[i];
-      if (rec.state === 'succeeded') continue;
+      if (rec.state === 'succeeded') {
+        phaseEnded?.(phase.name);
+        continue;
+      }
       if (opts.signal?.aborted && i > 0) return end('cancelled', `cancelled before phase ${phase.name}`);
       const mustLook = opts.resume === true || rec.state !== 'pending';
       rec.data ??= {};
@@ -214,6 +222,7 @@ export async function runPlan(op: Operation, targets: OperationTarget[], opts: R
           }
           last = message || last;
           await phaseMoved(t, rec, { state: 'succeeded', message: message || undefined, finishedAt: Date.now() });
+          phaseEnded?.(phase.name);
           break;
         } catch (err) {
           // A read that failed after its retries (a verify, a check) does not turn a done task into a failure: read again.
@@ -273,13 +282,21 @@ export async function runPlan(op: Operation, targets: OperationTarget[], opts: R
         storages.take(storageKeys);
         templates.take(templateKeys);
         exclusives.take(exclusiveKeys);
-        void runOne(t)
+        let holdsTemplate = true;
+        const giveTemplate = () => {
+          if (!holdsTemplate) return false;
+          holdsTemplate = false;
+          templates.give(templateKeys);
+          return true;
+        };
+        // A template held only for its clone is given back when that phase ends; the next clone may start.
+        void runOne(t, (name) => name === r.templateUntil && giveTemplate() && pump())
           .catch((err: unknown) => finish(t, 'failed', `internal error: ${messageOf(err)}`))
           .finally(() => {
             running--;
             nodes.give(r.nodes);
             storages.give(storageKeys);
-            templates.give(templateKeys);
+            giveTemplate();
             exclusives.give(exclusiveKeys);
             if (t.state === 'failed' && opts.failurePolicy === 'stop') stopped = true;
             gate.releaseAll(r.guests); // wakes every runner waiting on a guest, this one included

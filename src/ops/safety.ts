@@ -1,7 +1,8 @@
 // The safety rules every front end gets, enforced once here: safe mode, PVE protection and always-on,
 // plus the reasons a VM cannot be acted on at all (offline node, guest type, template).
 import type { Vm } from '../inventory/model.js';
-import { getQemuConfig } from '../pve/endpoints/qemu.js';
+import { getGuestConfig, refOf } from '../pve/endpoints/guest.js';
+import type { GuestType } from './types.js';
 import type { PveRequester } from '../pve/types.js';
 import { boundedMap } from './bounded-map.js';
 
@@ -32,9 +33,13 @@ export function offlineReason(vm: Vm, offlineNodes: Set<string>): string | undef
   return offlineNodes.has(vm.node) ? `node ${vm.node} is offline` : undefined;
 }
 
-/** Guests this action does not handle: containers, and templates unless the action allows them. */
-export function unsupportedReason(vm: Vm, action: { allowTemplates?: boolean } = {}): string | undefined {
-  if (vm.type !== 'qemu') return `${vm.type} guests are not handled by this action yet`;
+/**
+ * Guests this action does not handle: a type outside its `guestTypes` (default qemu only), and templates
+ * unless the action allows them.
+ */
+export function unsupportedReason(vm: Vm, action: { allowTemplates?: boolean; guestTypes?: readonly GuestType[] } = {}): string | undefined {
+  const types = action.guestTypes ?? ['qemu'];
+  if (!types.includes(vm.type as GuestType)) return vm.type === 'lxc' ? 'a container (lxc): this action handles VMs only' : `${vm.type} guests are not handled by this action`;
   if (vm.template && !action.allowTemplates) return 'is a template';
   return undefined;
 }
@@ -55,7 +60,7 @@ export async function checkProtection(client: PveRequester, vms: Vm[]): Promise<
   const out: ProtectionCheck = { protected: new Set(), unreadable: new Map() };
   await boundedMap(vms, PLAN_READS, async (vm) => {
     try {
-      const cfg = await getQemuConfig(client, vm.node, vm.vmid);
+      const cfg = await getGuestConfig(client, refOf(vm));
       if (Number(cfg.protection) === 1) out.protected.add(vm.vmid);
     } catch (err) {
       out.unreadable.set(vm.vmid, `could not read the config to check PVE protection: ${err instanceof Error ? err.message : String(err)}`);

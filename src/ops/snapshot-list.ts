@@ -2,12 +2,13 @@
 // description marker, oldest first.
 import type { SnapshotInfo } from '../core.js';
 import type { Vm } from '../inventory/model.js';
-import { getQemuSnapshots } from '../pve/endpoints/qemu.js';
+import { getGuestSnapshots, refOf } from '../pve/endpoints/guest.js';
 import type { PveRequester } from '../pve/types.js';
 import { expiresAt, isMoxxieMade, parseTtlHours } from './snapshot-marker.js';
 
-export async function listSnapshots(client: PveRequester, vm: Pick<Vm, 'node' | 'vmid'>): Promise<SnapshotInfo[]> {
-  const raw = await getQemuSnapshots(client, vm.node, vm.vmid);
+/** A guest without its type (an older journal's target) is a VM. */
+export async function listSnapshots(client: PveRequester, vm: Pick<Vm, 'node' | 'vmid'> & { type?: string; guestType?: Vm['type'] }): Promise<SnapshotInfo[]> {
+  const raw = await getGuestSnapshots(client, refOf(vm));
   return raw
     .filter((s) => s.name !== 'current')
     .map((s) => ({

@@ -66,7 +66,9 @@ export type OperationKind =
   | 'node.undrain'
   | 'vm.create'
   | 'vm.cloud-init'
-  | 'vm.clone';
+  | 'vm.clone'
+  | 'cluster.provision'
+  | 'ct.create';
 export const OPERATION_KINDS: readonly OperationKind[] = [
   'snapshot.create',
   'snapshot.delete',
@@ -93,6 +95,8 @@ export const OPERATION_KINDS: readonly OperationKind[] = [
   'vm.create',
   'vm.cloud-init',
   'vm.clone',
+  'cluster.provision',
+  'ct.create',
 ];
 
 export type FrontEnd = 'tui' | 'mcp' | 'scheduler' | 'cli' | 'api';
@@ -151,6 +155,15 @@ export interface Operation {
   failurePolicy?: FailurePolicy;
   /** Each time it was resumed or rolled back after it first ended (by `moxxie ops resume|rollback`, the TUI or MCP). */
   continuations?: Array<{ action: 'resume' | 'rollback'; at: number; frontEnd: FrontEnd }>;
+  /** The job whose run made it (a scheduled fire or a trigger); absent for a direct request. */
+  job?: JobOrigin;
+}
+
+/** Which job (and which of its runs) made an operation: named in the operation and its audit entries. */
+export interface JobOrigin {
+  id: string;
+  name: string;
+  runId?: string;
 }
 
 export type OperationEvent =
@@ -180,6 +193,8 @@ export type { TagAction } from './capabilities/tags.js';
 export interface RunOptions {
   signal?: AbortSignal;
   frontEnd?: FrontEnd;
+  /** The job run making this request, recorded in the operation and its audit. */
+  job?: JobOrigin;
   onEvent?: OperationListener;
   /** Called once the plan is made and execution starts: lets a caller return an operation id at once. */
   onStarted?: (op: Operation) => void;

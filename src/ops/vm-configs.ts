@@ -2,7 +2,8 @@
 // capabilities: bounded in parallel, and a config that cannot be read blocks its target rather than letting
 // a step run blind.
 import type { Vm } from '../inventory/model.js';
-import { getQemuConfig, type QemuConfig } from '../pve/endpoints/qemu.js';
+import { getGuestConfig, refOf } from '../pve/endpoints/guest.js';
+import type { QemuConfig } from '../pve/endpoints/qemu.js';
 import type { PveRequester } from '../pve/types.js';
 import { boundedMap } from './bounded-map.js';
 
@@ -14,7 +15,7 @@ export async function readConfigs(client: PveRequester, vms: readonly Vm[]): Pro
   const out = new Map<number, ConfigRead>();
   await boundedMap(vms, PLAN_READS, async (vm) => {
     try {
-      out.set(vm.vmid, { config: await getQemuConfig(client, vm.node, vm.vmid) });
+      out.set(vm.vmid, { config: await getGuestConfig(client, refOf(vm)) });
     } catch (err) {
       out.set(vm.vmid, { error: `could not read the config: ${err instanceof Error ? err.message : String(err)}` });
     }
@@ -38,6 +39,8 @@ export function sizeText(bytes: number): string {
 
 export const isCdromDrive = (value: string): boolean => /(^|,)media=cdrom(,|$)/.test(value) || /^(none|cdrom)(,|$)/.test(value);
 export const DISK_KEY_RE = /^(?:(?:scsi|virtio|sata|ide)\d+|efidisk0|tpmstate0)$/;
+/** A container's volumes (pct resize): the root file system and mount points. */
+export const CT_VOLUME_KEY_RE = /^(?:rootfs|mp\d+)$/;
 /** A cloud-init drive (`local-zfs:vm-100-cloudinit,media=cdrom`). */
 export const hasCloudInitDrive = (config: QemuConfig): boolean =>
   Object.entries(config).some(([k, v]) => DISK_KEY_RE.test(k) && /^[^,]*:(vm-\d+-)?cloudinit(,|$)/.test(String(v)));

@@ -170,7 +170,7 @@ export function inProcessVmids(): VmidAllocator {
 // ---- For the create / clone / restore phases ------------------------------------------------------------
 
 /** PVE's answers when a create or clone names an id that exists (qm create, qm clone, restore). */
-const ID_TAKEN_RE = /unable to create VM \d+[:-] .*(already exists|config file already exists)|VM \d+ already exists/i;
+const ID_TAKEN_RE = /unable to create (?:VM|CT) \d+[:-] .*(already exists|config file already exists)|(?:VM|CT) \d+ already exists/i;
 
 export function isVmidTaken(err: unknown): boolean {
   return err instanceof Error && ID_TAKEN_RE.test(err.message);
@@ -211,6 +211,8 @@ export interface CreateWithVmidOptions {
   vmids: VmidAllocator;
   /** The operator's id: used as is, never swapped (a taken one fails the create). */
   preferred?: number;
+  /** Start the search above this id (provisioning reserves the id its plan showed, or the next free one): planned id - 1. */
+  after?: number;
   /** Ids tried after "already exists" before giving up (default 5). */
   attempts?: number;
   /** Sends the create (or clone, or restore) for `vmid` and awaits its task. */
@@ -226,7 +228,7 @@ export interface CreateWithVmidOptions {
  */
 export async function createWithVmid(o: CreateWithVmidOptions): Promise<number> {
   const attempts = o.attempts ?? 5;
-  let after: number | undefined;
+  let after: number | undefined = o.after;
   for (let attempt = 1; ; attempt++) {
     const r = await o.vmids.reserve(o.client, o.preferred !== undefined ? { preferred: o.preferred } : after !== undefined ? { after } : {});
     try {

@@ -16,9 +16,11 @@ export type ClusterFeature =
   /** PVE 8 only: vzdump notification-policy / notification-target (removed in 9.0). */
   | 'vzdump-notification-policy'
   /** PVE 9: VM.GuestAgent.* privileges (VM.Monitor is gone). */
-  | 'guest-agent-privileges';
+  | 'guest-agent-privileges'
+  /** PVE 9.1: pct create's ha-managed (add the new CT as an HA resource). */
+  | 'lxc-create-ha-managed';
 
-export const CLUSTER_FEATURES: readonly ClusterFeature[] = ['ha-rules', 'ha-groups', 'migrate-conntrack-state', 'vzdump-notification-policy', 'guest-agent-privileges'];
+export const CLUSTER_FEATURES: readonly ClusterFeature[] = ['ha-rules', 'ha-groups', 'migrate-conntrack-state', 'vzdump-notification-policy', 'guest-agent-privileges', 'lxc-create-ha-managed'];
 
 export interface FeatureState {
   available: boolean;
@@ -51,11 +53,17 @@ const VERSIONED_PARAMETERS: Record<string, Record<string, ClusterFeature>> = {
   'POST /nodes/{node}/vzdump': { 'notification-policy': 'vzdump-notification-policy', 'notification-target': 'vzdump-notification-policy' },
   'POST /nodes/{node}/qemu/{vmid}/migrate': { 'with-conntrack-state': 'migrate-conntrack-state' },
   'POST /nodes/{node}/qemu/{vmid}/status/start': { 'with-conntrack-state': 'migrate-conntrack-state' },
+  'POST /nodes/{node}/lxc': { 'ha-managed': 'lxc-create-ha-managed' },
 };
 
 const statusOf = (err: unknown): number | undefined => (err instanceof PveError ? err.status : undefined);
 const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 const major = (release: string): number => Number(/^(\d+)/.exec(release)?.[1] ?? 0);
+/** 9.1 → 901: releases compare by major and minor. */
+const minorRelease = (release: string): number => {
+  const m = /^(\d+)(?:\.(\d+))?/.exec(release);
+  return m ? Number(m[1]) * 100 + Number(m[2] ?? 0) : 0;
+};
 
 async function probe<T>(call: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; status?: number; message: string }> {
   try {
@@ -95,6 +103,10 @@ export async function detectFeatures(client: PveRequester): Promise<ClusterFeatu
   } else features['migrate-conntrack-state'] = { available: false, reason: absent(`/nodes/${node}/capabilities/qemu/migration`, migration) };
   features['vzdump-notification-policy'] =
     major(release) >= 9 ? { available: false, reason: `removed in PVE 9.0 (the cluster reports ${release}); use notification-mode` } : { available: true, reason: `PVE ${release} has it` };
+
+  // A parameter of pct create, with no endpoint to ask: the release decides (changes-9.x.json: added in 9.1).
+  features['lxc-create-ha-managed'] =
+    { available: minorRelease(release) >= 901, reason: `added in PVE 9.1; the cluster reports ${release}` };
 
   const held = perms.ok ? new Set(Object.values(perms.value).flatMap((p) => Object.keys(p))) : new Set<string>();
   const agentPrivs = [...held].some((p) => p.startsWith('VM.GuestAgent.'));
@@ -151,6 +163,7 @@ function gatedRoute(method: string, path: string): string | undefined {
   if (method === 'POST' && /^\/nodes\/[^/]+\/vzdump$/.test(p)) return 'POST /nodes/{node}/vzdump';
   if (method === 'POST' && /^\/nodes\/[^/]+\/qemu\/\d+\/migrate$/.test(p)) return 'POST /nodes/{node}/qemu/{vmid}/migrate';
   if (method === 'POST' && /^\/nodes\/[^/]+\/qemu\/\d+\/status\/start$/.test(p)) return 'POST /nodes/{node}/qemu/{vmid}/status/start';
+  if (method === 'POST' && /^\/nodes\/[^/]+\/lxc$/.test(p)) return 'POST /nodes/{node}/lxc';
   return undefined;
 }
 

@@ -47,6 +47,7 @@ export async function runAttempts(core: MoxxieCore, job: JobRecord, run: JobRunR
         onlyVmids: only,
         resumeOperationId: resume,
         frontEnd: opts.frontEnd,
+        runId: run.id,
         onOperation: (op) => {
           if (!run.operationIds.includes(op.id)) run.operationIds.push(op.id);
         },

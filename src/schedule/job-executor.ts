@@ -46,6 +46,8 @@ export interface ExecuteOptions {
    */
   resumeOperationId?: string;
   frontEnd?: FrontEnd;
+  /** The job run this is an attempt of: its operations and their audit entries name it. */
+  runId?: string;
   /** Live progress: the operation once it starts, and each target as it changes. */
   onOperation?: (op: Operation) => void;
   onTarget?: (target: OperationTarget) => void;
@@ -56,6 +58,7 @@ export async function executeJob(core: MoxxieCore, job: JobRecord, opts: Execute
   const run: RunOptions = {
     signal: opts.signal,
     frontEnd: opts.frontEnd ?? 'scheduler',
+    job: { id: job.id, name: job.name, ...(opts.runId ? { runId: opts.runId } : {}) },
     onStarted: (op) => opts.onOperation?.(op),
     onEvent: (e) => {
       if (e.type === 'target-updated') opts.onTarget?.(e.target);
@@ -66,7 +69,7 @@ export async function executeJob(core: MoxxieCore, job: JobRecord, opts: Execute
   const result = fromOperation(op);
   const p = job.parameters as SnapshotCreateParams;
   if (job.taskType === 'snapshot_create' && (p.maxSnapshots !== undefined || p.retention !== undefined) && !opts.signal?.aborted) {
-    const rotated = await rotateSnapshots(core, job, op, { dryRun: opts.dryRun, signal: opts.signal, frontEnd: run.frontEnd });
+    const rotated = await rotateSnapshots(core, job, op, { dryRun: opts.dryRun, signal: opts.signal, frontEnd: run.frontEnd, origin: run.job });
     result.operationIds.push(...rotated.operationIds);
     result.message = [result.message, rotated.message].filter(Boolean).join('; ');
     if (rotated.failed && result.status === 'succeeded') result.status = 'partial';

@@ -398,6 +398,8 @@ export class JobManager {
       return undefined;
     });
     if (skipped) return skipped;
+    // The front end that acted: the one the trigger came through, or the scheduler for a fire.
+    await this.store.audit({ at: Date.now(), context: this.core.context.name, frontEnd: trigger === 'manual' ? this.frontEnd : 'scheduler', action: 'job.trigger', request: { job: job.id, trigger }, allowed: true, dryRun, job: { id: job.id, name: job.name, runId: run.id } });
     if (!dryRun) this.busy.add(job.id);
     opts.onStart?.({ ...run });
     return this.execute(job, run, opts);

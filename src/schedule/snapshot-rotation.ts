@@ -3,7 +3,7 @@
 // hand-made snapshot with a similar name nor another job using the same pattern is ever touched.
 import type { MoxxieCore, SnapshotInfo } from '../core.js';
 import { templateMatcher } from '../ops/snapshot-names.js';
-import type { FrontEnd, Operation } from '../ops/types.js';
+import type { FrontEnd, JobOrigin, Operation } from '../ops/types.js';
 import type { JobRecord, SnapshotCreateParams } from '../history/job-records.js';
 import { rotationExcess, rotationRule } from './snapshot-keep-rules.js';
 
@@ -32,7 +32,7 @@ const newestFirst = (a: SnapshotInfo, b: SnapshotInfo) => (b.snaptime ?? 0) - (a
  * Keeps the newest maxSnapshots of this job's own snapshots on each VM the run snapshotted, the new one
  * counted, or those its keep-* retention keeps (snapshot-keep-rules.ts).
  */
-export async function rotateSnapshots(core: MoxxieCore, job: JobRecord, created: Operation, opts: { dryRun: boolean; signal?: AbortSignal; frontEnd?: FrontEnd }): Promise<RotationResult> {
+export async function rotateSnapshots(core: MoxxieCore, job: JobRecord, created: Operation, opts: { dryRun: boolean; signal?: AbortSignal; frontEnd?: FrontEnd; origin?: JobOrigin }): Promise<RotationResult> {
   const p = job.parameters as SnapshotCreateParams;
   const marker = jobMarker(job.id);
   const operationIds: string[] = [];
@@ -40,7 +40,7 @@ export async function rotateSnapshots(core: MoxxieCore, job: JobRecord, created:
   const problems: string[] = [];
   const targets = created.targets.filter((t) => (opts.dryRun ? t.state === 'planned' : t.state === 'succeeded'));
   // Every target's list in one call, located by the operation's own targets (no inventory read per VM).
-  const lists = new Map((targets.length ? await core.listSnapshotsOf(targets.map((t) => ({ vmid: t.vmid, node: t.node }))) : []).map((l) => [l.vmid, l]));
+  const lists = new Map((targets.length ? await core.listSnapshotsOf(targets.map((t) => ({ vmid: t.vmid, node: t.node, type: t.guestType }))) : []).map((l) => [l.vmid, l]));
   for (const t of targets) {
     if (opts.signal?.aborted) break;
     const mine = ownSnapshotMatcher(p.snapshotNamePattern, t);
@@ -59,7 +59,7 @@ export async function rotateSnapshots(core: MoxxieCore, job: JobRecord, created:
       }
       if (opts.signal?.aborted) break;
       // One delete at a time, each awaited: PVE locks the VM for it. The core's safety rules apply.
-      const del = await core.deleteSnapshots({ vmSelectors: [{ type: 'VM_IDS', value: String(t.vmid) }], snapshotName: s.name, moxxieOnly: true }, { frontEnd: opts.frontEnd ?? 'scheduler' });
+      const del = await core.deleteSnapshots({ vmSelectors: [{ type: 'VM_IDS', value: String(t.vmid) }], snapshotName: s.name, moxxieOnly: true }, { frontEnd: opts.frontEnd ?? 'scheduler', ...(opts.origin ? { job: opts.origin } : {}) });
       operationIds.push(del.id);
       const target = del.targets[0];
       if (del.status === 'succeeded' && target?.state === 'succeeded') done.push(`${t.vmid}/${s.name}`);

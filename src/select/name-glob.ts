@@ -1,4 +1,4 @@
-// Name globs for NAME_PATTERN, `name:` and `node:`: `*`, `?` and `[...]` (`[!...]` or `[^...]` negate),
+// Name globs for NAME_PATTERN, `name:` and `node:`: `*`, `?`, `[...]` (`[!...]` or `[^...]` negate) and `{a,b}`,
 // full match, case-insensitive. picomatch compiles them; we never build a regex from user input.
 import picomatch from 'picomatch';
 import { SelectorError } from './selector-error.js';
@@ -6,14 +6,16 @@ import { SelectorError } from './selector-error.js';
 export type NameMatcher = (name: string) => boolean;
 
 // Names hold no '/', so path rules must not leak in: dots are ordinary characters (dot), a leading '!'
-// is not negation, and braces/extglobs are literal text. Unbalanced brackets are an error, not a guess.
+// is not negation, and extglobs are literal text. Braces are alternatives (`{web-*,db-*}`: either), the one
+// way to say "or" in a name term; PVE names never hold braces or commas, so none is meant literally.
+// Unbalanced brackets are an error, not a guess.
 const OPTIONS: picomatch.PicomatchOptions = {
   nocase: true,
   dot: true,
   windows: false,
   nonegate: true,
   noextglob: true,
-  nobrace: true,
+  nobrace: false,
   strictBrackets: true,
 };
 

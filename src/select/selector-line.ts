@@ -3,6 +3,7 @@
 // A bare word is a name glob (`web-*` is `name:web-*`). A line parses into the same VmSelector the
 // structured API uses (ids, else tags, else a name, else ALL) plus filters for the remaining terms.
 import type { GuestType, Inventory, Vm, VmStatus } from '../inventory/model.js';
+import { andedNamesWarning } from './anded-names.js';
 import { compileSelector } from './compile-selector.js';
 import { nameMatcher, type NameMatcher } from './name-glob.js';
 import { offlineWarnings, splitTemplates, templateWarning, unknownIdWarnings, type Resolved } from './resolve.js';
@@ -225,6 +226,8 @@ export function resolveSelectorLine(inv: Inventory, line: string | ParsedSelecto
   const vms = kept.sort((a, b) => a.vmid - b.vmid);
   const warnings = unknownIdWarnings(m.unknownIds);
   if (templates.length && selector.type !== 'ALL') warnings.push(templateWarning(templates, `'${parsed.text.trim()}'`, 'add template:yes to include them'));
+  const anded = vms.length ? undefined : andedNamesWarning(inv, parsed.terms);
+  if (anded) warnings.push(anded);
   return { vms, warnings: [...warnings, ...offlineWarnings(inv, vms)] };
 }
 

@@ -11,7 +11,7 @@ export interface VmSelector {
   includeTemplates?: boolean;
 }
 
-export type ResolveWarningKind = 'unknown-vmid' | 'node-offline' | 'template-excluded';
+export type ResolveWarningKind = 'unknown-vmid' | 'node-offline' | 'template-excluded' | 'names-anded';
 
 export interface ResolveWarning {
   kind: ResolveWarningKind;

@@ -46,6 +46,7 @@ export class SimCluster {
     this.engine = new TaskEngine({
       taskDurationMs: () => this.faults.taskDurationMs,
       taskFailureRate: () => this.faults.taskFailureRate,
+      lockTimeoutScale: () => this.faults.lockTimeoutScale,
       rand,
       changed: () => this.touch(),
     });

@@ -25,6 +25,11 @@ export interface FaultSettings {
   taskFailureRate: number;
   taskDurationMs: number;
   /**
+   * Multiplies PVE's lock timeouts (config flock 1 s in a clone, storage locks 10 s): 1 is PVE's; a test whose
+   * tasks last milliseconds shrinks them alike so lock contention shows without waiting real seconds.
+   */
+  lockTimeoutScale: number;
+  /**
    * Simulated time to move one GiB of a migration at full link speed (memory when online, local disks when
    * they move); a `bwlimit` below the link's 1 GiB/s stretches it in proportion.
    */
@@ -44,6 +49,7 @@ export const defaultFaults = (): FaultSettings => ({
   lostAnswerMethods: ['POST', 'PUT', 'DELETE'],
   taskFailureRate: 0,
   taskDurationMs: 50,
+  lockTimeoutScale: 1,
   migrationMsPerGiB: 2,
   offlineNodes: [],
   ticketLifetimeSeconds: 7200,

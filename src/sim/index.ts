@@ -8,7 +8,7 @@ import { simCertificate } from './certificate.js';
 import { SimCluster } from './cluster.js';
 import type { ControlDeps, GuestBehaviour } from './control.js';
 import { defaultFaults, checkFaultPatch, copyFaults, type FaultSettings } from './faults.js';
-import { generateCluster } from './generator.js';
+import { generateCluster, type GeneratedCluster } from './generator.js';
 import { seedHa } from './ha.js';
 import { haHandlers } from './handlers/ha.js';
 import { capabilityHandlers } from './handlers/capabilities.js';
@@ -21,6 +21,7 @@ import { qemuAgentHandlers } from './handlers/qemu-agent.js';
 import { lxcConfigHandlers } from './handlers/lxc-config.js';
 import { lxcLifecycleHandlers } from './handlers/lxc-lifecycle.js';
 import { lxcMigrateHandlers } from './handlers/lxc-migrate.js';
+import { lxcMigratePreconditionHandlers } from './handlers/lxc-migrate-precondition.js';
 import { lxcPowerHandlers } from './handlers/lxc-power.js';
 import { lxcSnapshotHandlers } from './handlers/lxc-snapshot.js';
 import { poolHandlers } from './handlers/pools.js';
@@ -74,8 +75,35 @@ export interface SimOptions {
   tokenSecret?: string;
   /** Initial faults. */
   faults?: Partial<FaultSettings>;
+  /**
+   * Node sizes (default 32 threads, 256 GiB each), for all nodes or per node name: what /nodes and
+   * /cluster/resources report as maxcpu and maxmem, and what placement reads.
+   */
+  nodeCapacity?: NodeCapacity | Record<string, NodeCapacity>;
   /** Called with every API request as sent (before validation), e.g. to check them all against the schema. */
   onRequest?: (record: SimRequestRecord) => void;
+}
+
+export interface NodeCapacity {
+  maxcpu?: number;
+  maxmemGiB?: number;
+}
+
+function applyNodeCapacity(nodes: GeneratedCluster['nodes'], capacity: SimOptions['nodeCapacity']): void {
+  if (!capacity) return;
+  const all = 'maxcpu' in capacity || 'maxmemGiB' in capacity ? (capacity as NodeCapacity) : undefined;
+  for (const n of nodes) {
+    const c = all ?? (capacity as Record<string, NodeCapacity>)[n.node];
+    if (!c) continue;
+    if (c.maxcpu !== undefined) {
+      if (!Number.isInteger(c.maxcpu) || c.maxcpu < 1) throw new Error(`nodeCapacity maxcpu of ${n.node} must be a positive integer`);
+      n.maxcpu = c.maxcpu;
+    }
+    if (c.maxmemGiB !== undefined) {
+      if (!(c.maxmemGiB > 0)) throw new Error(`nodeCapacity maxmemGiB of ${n.node} must be a positive number`);
+      n.maxmem = Math.round(c.maxmemGiB * 1024 ** 3);
+    }
+  }
 }
 
 export interface FaultControl {
@@ -138,6 +166,7 @@ const handlers = {
   ...lxcSnapshotHandlers,
   ...lxcConfigHandlers,
   ...lxcMigrateHandlers,
+  ...lxcMigratePreconditionHandlers,
   ...lxcLifecycleHandlers,
   ...haHandlers,
   ...capabilityHandlers,
@@ -160,6 +189,7 @@ export async function startSimulator(opts: SimOptions = {}): Promise<Simulator> 
   const profile = pveProfile(opts.pve);
   routeTable(profile.name);
   const generated = generateCluster({ seed, nodes: opts.nodes ?? 4, vms: opts.vms ?? 60, now: Math.floor(Date.now() / 1000), containers: !!opts.containers });
+  applyNodeCapacity(generated.nodes, opts.nodeCapacity);
   const sim = new SimCluster(generated, faults, rand);
   sim.profile = profile;
   const persistence = opts.statePath ? new StatePersistence(sim, opts.statePath) : undefined;

@@ -1,6 +1,7 @@
 // PVE worker tasks: a UPID per task, status `running` then `stopped` with an exitstatus, a log that ends in
 // TASK OK / TASK WARNINGS: n / TASK ERROR: msg, VM locks held while the worker runs, and DELETE to stop one.
 import { SimApiError, SimTaskError } from './api-error.js';
+import { FlockTable, FlockTimeout, type FlockMode } from './flock.js';
 import type { SimTaskRecord, SimVmRecord } from './model.js';
 
 /** What a running worker may do. */
@@ -18,6 +19,11 @@ export interface TaskWorker {
   exclusive<T>(key: string, onWait: () => void, body: () => Promise<T>): Promise<T>;
   /** As exclusive, but a wait longer than `timeoutMs` fails the task with `timeoutText` (a flock timeout). */
   exclusiveWithin<T>(key: string, timeoutMs: number, timeoutText: string, body: () => Promise<T>): Promise<T>;
+  /**
+   * Runs `body` holding a PVE lock file shared or exclusive (flock); a wait longer than PVE's `timeoutMs`
+   * (scaled by the lockTimeoutScale fault) fails the task with `timeoutText`.
+   */
+  flock<T>(key: string, mode: FlockMode, timeoutMs: number, timeoutText: string, body: () => Promise<T>): Promise<T>;
 }
 
 export interface TaskSpec {
@@ -46,6 +52,8 @@ export interface TaskSpec {
 export interface TaskEngineDeps {
   taskDurationMs: () => number;
   taskFailureRate: () => number;
+  /** Multiplies PVE's lock timeouts (1 = PVE's; tests with short tasks shrink them alike). */
+  lockTimeoutScale?: () => number;
   rand: () => number;
   /** Called on every task state change (cache invalidation, persistence). */
   changed: () => void;
@@ -72,6 +80,8 @@ export class TaskEngine {
   private readonly byNode = new Map<string, SimTaskRecord[]>();
   private readonly running = new Map<string, Running>();
   private readonly exclusiveTails = new Map<string, Promise<void>>();
+  /** Lock files (config, storage) held by running workers. */
+  readonly flocks = new FlockTable();
   private nextPid = 0x1000;
   private closed = false;
 
@@ -204,6 +214,17 @@ export class TaskEngine {
         } finally {
           release();
           if (engine.exclusiveTails.get(key) === tail) engine.exclusiveTails.delete(key);
+        }
+      },
+      flock: async (key, mode, timeoutMs, timeoutText, body) => {
+        try {
+          return await engine.flocks.with(key, mode, timeoutMs * (engine.deps.lockTimeoutScale?.() ?? 1), async () => {
+            if (run.task.status !== 'running') throw new TaskInterrupted();
+            return body();
+          });
+        } catch (err) {
+          if (err instanceof FlockTimeout) throw new SimTaskError(timeoutText);
+          throw err;
         }
       },
     };

@@ -52,7 +52,7 @@ afterAll(async () => {
 });
 
 describe('moxxie history', () => {
-  it('lists the operations newest first, with counts, and filters by status and front end', () => {
+  it('lists the operations newest first, with counts, and filters by status and front end', { timeout: 90_000 }, () => {
     const list = moxxie();
     expect(list.code).toBe(0);
     const lines = list.out.trim().split('\n');
@@ -63,7 +63,9 @@ describe('moxxie history', () => {
     const json = JSON.parse(moxxie('list', '--json').out) as { operations: Operation[] };
     expect(json.operations.map((o) => o.id)).toEqual([snapshotOp.id]);
     expect(JSON.parse(moxxie('list', '--status', 'succeeded', '--json').out).operations.map((o: Operation) => o.id)).toEqual([snapshotOp.id]);
-    expect(moxxie('list', '--front-end', 'mcp').out.trim()).toBe('no operations match these filters');
+    // A filter that matches nothing says what there is, never "no operations recorded".
+    expect(moxxie('list', '--front-end', 'mcp').out.trim()).toBe('no operation has front end mcp (of 1 recorded: 1 tui)');
+    expect(moxxie('list', '--status', 'failed').out.trim()).toBe('no operation has status failed (of 1 recorded: 1 succeeded)');
     expect(JSON.parse(moxxie('--limit', '1', '--json').out).operations).toHaveLength(1);
   });
 

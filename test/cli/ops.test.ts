@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openHistory, type HistoryStore } from '../../src/history/store.js';
 import type { Operation } from '../../src/ops/types.js';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
+import { operationText } from '../../mcp/operation-view.js';
 import { CLI, cliEnvironment, startCli } from '../fixtures/cli-process.js';
 
 const cli = CLI;
@@ -104,6 +105,20 @@ describe('moxxie ops after kill -9', { timeout: 180_000 }, () => {
       for (const upid of t.phases.flatMap((p) => p.upids)) expect(tasksOf('qmsnapshot', t.vmid).map((x) => x.upid)).toContain(upid);
     }
     expect(show.out).toContain(`moxxie ops resume ${id}`);
+    // Each interrupted target says to check the VM, with the PVE task it had started; none is a cancel.
+    for (const t of interrupted) {
+      const upid = t.upid ?? t.phases.flatMap((p) => p.upids).at(-1);
+      expect(t.message).toContain(`check the VM ${t.vmid}${upid ? ` and PVE task ${upid}` : ''}`);
+      expect(show.out).toContain(`check the VM ${t.vmid}`);
+    }
+    expect(recorded.summary?.counts.interrupted).toBe(interrupted.length);
+    // The MCP answer (get_operation's text) says the same: interrupted, each with its VM and UPID.
+    const mcpText = operationText(recorded);
+    expect(mcpText).toMatch(new RegExp(`^snapshot crash-\\{vmid\\} interrupted: .*${interrupted.length} interrupted`));
+    for (const t of interrupted.slice(0, 5)) expect(mcpText).toContain(`Interrupted ${t.vmid} ${t.name}: interrupted while running`);
+    // history list: the operation's status and its counts, interrupted apart from the not-started ones.
+    const listed = await moxxie(['history']);
+    expect(listed.out).toMatch(new RegExp(`^${id}\\s+.*snapshot\\.create\\s+interrupted\\s+cli\\s.*${interrupted.length} interrupted`, 'm'));
     // history show prints the same phases.
     const history = await moxxie(['history', 'show', id]);
     expect(history.code, history.err).toBe(0);

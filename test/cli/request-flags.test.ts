@@ -58,9 +58,9 @@ describe('request flags from the capability registry', () => {
       expect(() => request(kind, argv)).toThrow(UsageError);
       expect(() => request(kind, argv)).toThrow(why);
     };
-    refused('snapshot.create', ['id:1', '--name', 'x', '--dry_run'], /unknown flag '--dry_run'; did you mean '--dry-run'\?/);
-    refused('snapshot.create', ['id:1', '--name', 'x', '--ttl-hour', '2'], /unknown flag '--ttl-hour'; did you mean '--ttl-hours'\?/);
-    refused('snapshot.create', ['id:1', '-n', 'x'], /unknown flag '-n'/);
+    refused('snapshot.create', ['id:1', '--name', 'x', '--dry_run'], /unknown option '--dry_run'; did you mean '--dry-run'\?/);
+    refused('snapshot.create', ['id:1', '--name', 'x', '--ttl-hour', '2'], /unknown option '--ttl-hour'; did you mean '--ttl-hours'\?/);
+    refused('snapshot.create', ['id:1', '-n', 'x'], /unknown option '-n'/);
     refused('snapshot.create', ['id:1', '--name', 'x', '--ttl', 'soon'], /--ttl takes a number, got 'soon'/);
     refused('snapshot.create', ['id:1', '--name', 'x', '--snapshot-name', 'y'], /snapshotName is given twice \(--name and --snapshot-name\)/);
     refused('snapshot.create', ['id:1', '--name'], /--name needs a value/);

@@ -135,7 +135,7 @@ describe('headless scheduler', () => {
     const index = join(stateDir, 'env', 'history.json');
     writeFileSync(index, JSON.stringify({ version: 2, jobs: { not: 'a list' } }));
     const res = await scheduler(['--once'], env).done;
-    expect(res.code).toBe(2);
+    expect(res.code).toBe(1);
     expect(res.err).toMatch(/refusing to start: history store .*history\.json is damaged/);
     expect(sim.state.vm(8200)!.snapshots.map((s) => s.name)).not.toContain('dmg-8200');
     // Nothing was thrown away: the damaged index is still there for a person to look at.

@@ -48,7 +48,7 @@ describe('moxxie sim', () => {
     for (const [argv, msg] of [
       [['--nodes', 'many'], /--nodes must be an integer from 1 to 64, got 'many'/],
       [['--offline', 'pve9'], /--offline: 'pve9' is not a node of this cluster \(pve1..pve4\)/],
-      [['--bogus'], /Unknown option '--bogus'/],
+      [['--bogus'], /unknown option '--bogus' \(valid: /],
     ] as const) {
       const t = io();
       expect(await serve([...argv], t.io)).toBe(2);

@@ -38,7 +38,7 @@ describe('the operation journal', () => {
     expect(op.targets[0]).toMatchObject({ message: 'snapshot pre-change created', upid: UPID_100 });
     expect(op.targets[1].phases[0]).toMatchObject({ state: 'interrupted', upids: [UPID_101] });
     expect(op.targets[1].phases[1].state).toBe('pending');
-    expect(op.targets[1].message).toMatch(/interrupted while running: the moxxie process \(pid \d+\) died; check the guest and PVE task UPID:pve1:00001235/);
+    expect(op.targets[1].message).toMatch(/interrupted while running: the moxxie process \(pid \d+\) died; check the VM \d+ and PVE task UPID:pve1:00001235/);
     expect(op.targets[2].message).toMatch(/^not started/);
     expect(op.targets[2].phases.map((p) => p.state)).toEqual(['pending', 'pending']);
     expect(op.summary?.counts).toEqual({ planned: 0, skipped: 0, running: 0, succeeded: 1, failed: 0, cancelled: 1, interrupted: 1, 'rolled-back': 0 });

@@ -164,7 +164,7 @@ describe('elicitation', () => {
     const cl = await h.connect({ onElicit: (message) => (asked.push(message), { action: 'accept', content: { confirm: true } }) });
     const r = await h.call('power_vms', { selector: 'id:8202', operation: 'STOP' }, cl);
     expect(asked).toHaveLength(1);
-    expect(asked[0]).toMatch(/8202 workshop-wk-03: stop/);
+    expect(asked[0]).toMatch(/^This will stop 1 VM: workshop-wk-03 \(8202\)\.\nGo ahead\?$/);
     expect(sc(r).confirmedVia).toBe('elicitation');
     expect(sc(r).status).toBe('succeeded');
     expect(vm(8202).status).toBe('stopped');

@@ -1,6 +1,7 @@
 // cancel_operation: a slow bulk snapshot started with wait:false is cancelled, and the SIMULATOR's true
 // state shows that queued VMs were never snapshotted; its error paths (unknown id, finished operation,
 // an operation of another process) and its absence from a read-only server.
+import { effectiveHints } from '../../mcp/compact-listing.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCore } from '../../src/ops/core.js';
 import type { Operation } from '../../src/ops/types.js';
@@ -30,9 +31,9 @@ async function untilFinished(id: string): Promise<CallResult> {
 describe('cancel_operation', () => {
   it('is listed as mutating, not destructive, idempotent and open-world', async () => {
     const tool = (await h.client.listTools()).tools.find((t) => t.name === 'cancel_operation')!;
-    expect(tool.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true });
+    expect(effectiveHints(tool.annotations)).toMatchObject({ readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true });
     expect(Object.keys(tool.inputSchema.properties ?? {})).toEqual(['operationId']);
-    expect(tool.description).toMatch(/no new step starts/);
+    expect(tool.description).toMatch(/from starting new steps/);
   });
 
   it('cancels a slow bulk snapshot: queued VMs are never snapshotted, running steps finish', async () => {

@@ -145,13 +145,17 @@ describe('strict tool input', () => {
       expect(schema.additionalProperties, t.name).toBe(false);
       expect(openObjects(schema, t.name)).toEqual([]);
     }
-    // The vmSelectors item (the core's selector shape) is strict; its fields are explained once in the list's description.
+    // The selection and the shared operation fields are explained once, in the instructions, not in every tool.
     const power = tools.find((t) => t.name === 'power_vms')!.inputSchema as JsonSchema;
-    const item = objectsIn(power.properties!.vmSelectors!).find((o) => o.properties?.exclude)!;
-    expect(item.additionalProperties).toBe(false);
-    expect(Object.keys(item.properties!)).toEqual(['type', 'value', 'exclude', 'includeTemplates']);
-    expect(power.properties!.vmSelectors!.description).toMatch(/exclude \(tag expression\)/);
-    expect(power.properties!.dryRun!.description).toMatch(/only plan/);
+    expect(power.properties!.vmSelectors).toEqual({ type: 'array' });
+    expect(power.properties!.dryRun).toEqual({ type: 'boolean' });
+    const instructions = h.client.getInstructions() ?? '';
+    expect(instructions).toMatch(/exclude \(a tag expression\)/);
+    expect(instructions).toMatch(/dryRun \(plan only, change nothing\)/);
+    // A structured selector's unknown field is still refused, by the server's strict parse.
+    const bad = await h.call('power_vms', { vmSelectors: [{ type: 'ALL', exlude: 'x' }], operation: 'START', dryRun: true });
+    expect(bad.isError).toBe(true);
+    expect(textOf(bad)).toMatch(/exlude.*exclude/);
   });
 });
 

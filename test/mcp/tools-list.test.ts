@@ -1,5 +1,8 @@
 // tools/list: the tool set, its schemas and annotations; read-only mode hides and refuses mutating tools.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { effectiveHints } from '../../mcp/compact-listing.js';
+import { toolCatalog } from '../../mcp/catalog.js';
+import { Confirmations } from '../../mcp/confirmations.js';
 import { startHarness, textOf, type Harness } from './in-memory-server.js';
 
 const ALL_TOOLS = [
@@ -9,18 +12,21 @@ const ALL_TOOLS = [
   'power_vms', 'tag_vms',
   'create_backups', 'protect_backups', 'unprotect_backups', 'set_backup_notes', 'delete_backups', 'restore_backup', 'restore_drill', 'prune_backups',
   'delete_vms', 'resize_disk', 'set_vm_resources', 'set_ssh_keys', 'convert_to_template', 'download_to_storage',
-  'migrate_vms', 'drain_node', 'undrain_node', 'create_vm', 'create_cloud_init_vm', 'clone_vm',
+  'migrate_vms', 'drain_node', 'undrain_node', 'create_vm', 'create_cloud_init_vm', 'clone_vm', 'provision_cluster', 'create_container',
   'check_migration', 'migration_history',
   'list_jobs', 'create_job', 'update_job', 'delete_job', 'trigger_job', 'list_job_runs',
   'list_operations', 'get_operation', 'cancel_operation', 'resume_operation', 'rollback_operation',
-  'get_task_log', 'plan_cluster',
+  'get_task_log', 'plan_cluster', 'get_cluster_status', 'list_cluster_operations', 'describe_tool',
 ];
-const READ_ONLY_TOOLS = ['list_vms', 'get_vm', 'resolve_selector', 'list_nodes', 'list_tags', 'list_image_sources', 'list_storage_content', 'list_snapshots', 'list_backups', 'backup_retention_candidates', 'check_migration', 'migration_history', 'list_jobs', 'list_job_runs', 'list_operations', 'get_operation', 'get_task_log', 'plan_cluster'];
-const CONFIRM_GATED = ['delete_snapshots', 'rollback_snapshot', 'power_vms', 'tag_vms', 'create_backups', 'delete_backups', 'restore_backup', 'prune_backups', 'delete_vms', 'convert_to_template', 'migrate_vms', 'drain_node', 'delete_job', 'trigger_job', 'resume_operation', 'rollback_operation'];
+const READ_ONLY_TOOLS = ['describe_tool', 'list_vms', 'get_vm', 'resolve_selector', 'list_nodes', 'list_tags', 'list_image_sources', 'list_storage_content', 'list_snapshots', 'list_backups', 'backup_retention_candidates', 'check_migration', 'migration_history', 'list_jobs', 'list_job_runs', 'list_operations', 'get_operation', 'get_task_log', 'plan_cluster', 'get_cluster_status', 'list_cluster_operations'];
+const CONFIRM_GATED = ['delete_snapshots', 'rollback_snapshot', 'power_vms', 'tag_vms', 'create_backups', 'delete_backups', 'restore_backup', 'prune_backups', 'delete_vms', 'convert_to_template', 'migrate_vms', 'drain_node', 'delete_job', 'trigger_job', 'resume_operation', 'rollback_operation', 'provision_cluster'];
 
 let h: Harness;
+const declaredHints = new Map<string, Record<string, boolean>>();
 beforeAll(async () => {
   h = await startHarness({ vms: 20 });
+  const ctx = { core: h.cluster.core, jobs: h.jobs, history: h.history, readOnly: false, confirmations: new Confirmations(), askUser: async () => 'unavailable' as const };
+  for (const spec of toolCatalog(ctx)) declaredHints.set(spec.name, { ...spec.annotations });
 });
 afterAll(() => h.close());
 
@@ -34,20 +40,22 @@ describe('tools/list', () => {
       expect(t.inputSchema.type, t.name).toBe('object');
       expect(t.outputSchema?.type, t.name).toBe('object');
       expect(Object.keys(t.outputSchema?.properties ?? {}).length, t.name).toBeGreaterThan(0);
-      for (const hint of ['readOnlyHint', 'destructiveHint', 'idempotentHint', 'openWorldHint'] as const) {
-        expect(typeof t.annotations?.[hint], `${t.name}.${hint}`).toBe('boolean');
-      }
+      // The listing leaves out hints that equal the specification's defaults; what a client takes them to be
+      // is what the tool declares.
+      const hints = effectiveHints(t.annotations);
+      const declared = declaredHints.get(t.name);
+      if (declared) expect(hints, t.name).toEqual(declared.readOnlyHint ? { ...declared, destructiveHint: false, idempotentHint: true } : declared);
       // A read-only tool is never destructive.
-      if (t.annotations?.readOnlyHint) expect(t.annotations.destructiveHint, t.name).toBe(false);
+      if (hints.readOnlyHint) expect(hints.destructiveHint, t.name).toBe(false);
     }
-    expect(tools.filter((t) => t.annotations?.readOnlyHint).map((t) => t.name).sort()).toEqual([...READ_ONLY_TOOLS].sort());
+    expect(tools.filter((t) => effectiveHints(t.annotations).readOnlyHint).map((t) => t.name).sort()).toEqual([...READ_ONLY_TOOLS].sort());
   });
 
   it('marks every confirm-gated tool destructive and gives it a confirm parameter', async () => {
     const { tools } = await h.client.listTools();
     for (const name of CONFIRM_GATED) {
       const t = tools.find((x) => x.name === name)!;
-      expect(t.annotations?.destructiveHint, name).toBe(true);
+      expect(effectiveHints(t.annotations).destructiveHint, name).toBe(true);
       expect(Object.keys(t.inputSchema.properties ?? {}), name).toContain('confirm');
       expect(Object.keys(t.outputSchema?.properties ?? {}), name).toContain('confirmToken');
     }

@@ -2,8 +2,9 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, type ServeLogEvent } from '../../rest/app.js';
-import { hostChecker } from '../../rest/security.js';
+import { hostChecker } from '../../src/net/listener-security.js';
 import { HistoryStore } from '../../src/history/store.js';
+import type { MoxxieCore } from '../../src/core.js';
 import { createCore } from '../../src/ops/core.js';
 import { JobManager } from '../../src/schedule/jobs.js';
 import type { SimOptions } from '../../src/sim/index.js';
@@ -19,6 +20,8 @@ export interface ApiAnswer {
 
 export interface RestHarness {
   cluster: TestCluster;
+  /** The core the server runs on (the cluster's own, or one recording into `history`). */
+  core: MoxxieCore;
   history: HistoryStore;
   jobs: JobManager;
   url: string;
@@ -64,6 +67,7 @@ export async function startRest(opts: HarnessOptions = {}): Promise<RestHarness>
   };
   return {
     cluster,
+    core,
     history,
     jobs,
     url,

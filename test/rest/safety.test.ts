@@ -63,6 +63,12 @@ describe('bad requests answer 400 naming the field, and change nothing', () => {
     const wait = await h.api('POST', '/api/v1/vms/8200/start?wait=yes');
     expect(wait.status).toBe(400);
     expect(wait.body.field).toBe('query.wait');
+    const none = await h.api('GET', '/api/v1/tags?limit=5');
+    expect(none.status).toBe(400);
+    expect(none.body.field).toBe('query.limit');
+    const dry = await h.api('POST', '/api/v1/scheduler/jobs/nope/trigger?dryrun=true');
+    expect(dry.status).toBe(400);
+    expect(dry.body.field).toBe('query.dryrun');
     const both = await h.api('POST', '/api/v1/tags/bulk', { action: 'ADD', tags: ['x'] });
     expect(both.status).toBe(400);
     expect(both.body.message).toContain('namePattern');
@@ -80,9 +86,9 @@ describe('404 and 409', () => {
     expect((await h.api('GET', '/api/v1/scheduler/jobs/nope')).status).toBe(404);
     expect((await h.api('POST', '/api/v1/scheduler/jobs/nope/trigger')).status).toBe(404);
     expect((await h.api('GET', '/api/v1/operations/op-nope')).status).toBe(404);
-    const route = await h.api('GET', '/api/v1/clusters/operations');
+    const route = await h.api('GET', '/api/v1/clusters');
     expect(route.status).toBe(404);
-    expect(route.body.error).toBe('not-found');
+    expect(route.body).toMatchObject({ error: 'not-found', message: expect.stringContaining('/api/v1/openapi.json lists them') });
   });
 
   it('a snapshot name that exists is a 409; PVE keeps its one snapshot', async () => {

@@ -24,7 +24,9 @@ describe('name globs', () => {
     ['*', '.hidden', true], // dot:true — a leading dot is an ordinary character
     ['.*', '.hidden', true],
     ['!web-01', 'web-02', false], // no negation: a leading ! is literal
-    ['{web,db}-01', 'web-01', false], // no brace expansion
+    ['{web,db}-01', 'web-01', true], // braces are alternatives: the one "or" of a name term
+    ['{web-*,db-*}', 'db-02', true],
+    ['{web-*,db-*}', 'app-01', false],
     ['+(web)-01', 'web-01', false], // no extglobs
     ['**', 'anything', true],
   ];

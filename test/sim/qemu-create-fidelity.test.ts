@@ -1,7 +1,7 @@
 // Create, clone and import as PVE does them (SEMANTICS §7, §9.1; qemu-server create_vm / clone_vm): the import-from
 // checks, what a new VM's config carries, the config during create, names of unnamed VMs and their clones,
-// the cloud-init drive of a clone, linked clones, bridges at start, and clones of one template contending
-// on its config lock. Raw HTTP; assertions on the simulator's true state.
+// the cloud-init drive of a clone, linked clones and bridges at start (clone locks: clone-locks.test.ts).
+// Raw HTTP; assertions on the simulator's true state.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
 import { api, waitTask } from './http.js';
@@ -130,32 +130,4 @@ describe('clone', () => {
     expect(c.template).toBeUndefined();
     expect(sim.state.vm(801)!.lock).toBeUndefined();
   });
-
-  it('concurrent clones of one template take its config lock in turn; one waiting past the flock timeout fails', async () => {
-    // Three clones of 9001 at once, each holding the template's lock for 6 s: the second waits 6 s (fine), the
-    // third would wait 12 s and fails after PVE's 10 s.
-    sim.faults.set({ taskDurationMs: 6000 });
-    let ends: Array<{ exitstatus?: string }>;
-    try {
-      const upids: string[] = [];
-      for (const newid of ['820', '821', '822']) upids.push(await a.data<string>(a.post('/nodes/pve1/qemu/9001/clone', { newid, full: '1' })));
-      ends = await Promise.all(upids.map((u) => waitLong(u, 20_000)));
-    } finally {
-      sim.faults.set({ taskDurationMs: 20 });
-    }
-    expect(ends.map((t) => t.exitstatus)).toEqual(['OK', 'OK', "can't lock file '/var/lock/qemu-server/lock-9001.conf' - got timeout"]);
-    expect(sim.state.vm(820)).toBeDefined();
-    expect(sim.state.vm(821)).toBeDefined();
-    expect(sim.state.vm(822)).toBeUndefined();
-  }, 30_000);
 });
-
-async function waitLong(upid: string, ms: number): Promise<{ exitstatus?: string }> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const t = sim.state.tasks().find((x) => x.upid === upid);
-    if (t?.status === 'stopped') return t;
-    if (Date.now() > until) throw new Error(`task ${upid} did not stop`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}

@@ -26,9 +26,12 @@ export function DetailView({ store }: { store: TuiStore }) {
   if (!detail) return <Text color="gray">no VM selected</Text>;
   if (!vm) return <Text color="red">VM {detail.vmid} is no longer in the cluster</Text>;
   const c = detail.config;
+  const ct = vm.type === 'lxc';
+  // A container's volumes are rootfs and mpN (with their size), a VM's its disks.
   const disks = Object.keys(c)
-    .filter((k) => /^(scsi|virtio|sata|ide)\d+$/.test(k) && !cfg(c, k).includes('cloudinit') && !cfg(c, k).includes('media=cdrom'))
-    .map((k) => `${k} ${cfg(c, k).split(',')[0]}`);
+    .filter((k) => (ct ? /^(rootfs|mp\d+)$/.test(k) : /^(scsi|virtio|sata|ide)\d+$/.test(k) && !cfg(c, k).includes('cloudinit') && !cfg(c, k).includes('media=cdrom')))
+    .map((k) => `${k} ${cfg(c, k).split(',')[0]}${ct && /size=([^,]+)/.test(cfg(c, k)) ? ` ${/size=([^,]+)/.exec(cfg(c, k))![1]}` : ''}`);
+  const tasks = (detail.tasks ?? []).map((t) => `${t.type} ${t.status ?? 'running'} ${clock(t.starttime * 1000)}`);
   const nets = Object.keys(c)
     .filter((k) => /^net\d+$/.test(k))
     .map((k) => `${k} ${cfg(c, k).split(',').slice(0, 2).join(',')}`);
@@ -39,6 +42,7 @@ export function DetailView({ store }: { store: TuiStore }) {
         <Text bold>
           {vm.vmid} {vm.name}
         </Text>{' '}
+        {ct ? <Text color="cyan">container (lxc) </Text> : null}
         on {vm.node} — <Text color={VM_STATUS_COLOUR[vm.status]}>{vm.status}</Text>
         {running ? ` · cpu ${percent(vm.cpu)} of ${vm.maxcpu} · mem ${bytes(vm.mem)}/${bytes(vm.maxmem)} · up ${duration(vm.uptime)}` : ` · mem ${bytes(vm.maxmem)}`}
         {vm.template ? <Text color="yellow"> · template</Text> : null}
@@ -46,13 +50,16 @@ export function DetailView({ store }: { store: TuiStore }) {
         {cfg(c, 'protection') === '1' ? <Text color="yellow"> · protected</Text> : null}
       </Text>
       <Text wrap="truncate" color="gray">
-        {detail.loaded ? `cores ${cfg(c, 'cores') || '1'} · sockets ${cfg(c, 'sockets') || '1'} · memory ${cfg(c, 'memory') || '?'} MiB · ostype ${cfg(c, 'ostype') || '-'}${cfg(c, 'pool') || vm.pool ? ` · pool ${vm.pool ?? cfg(c, 'pool')}` : ''}` : 'loading configuration…'}
+        {detail.loaded ? `cores ${cfg(c, 'cores') || '1'} · ${ct ? `swap ${cfg(c, 'swap') || '?'} MiB · ${cfg(c, 'unprivileged') === '1' ? 'unprivileged' : 'privileged'}` : `sockets ${cfg(c, 'sockets') || '1'}`} · memory ${cfg(c, 'memory') || '?'} MiB · ostype ${cfg(c, 'ostype') || '-'}${cfg(c, 'pool') || vm.pool ? ` · pool ${vm.pool ?? cfg(c, 'pool')}` : ''}` : 'loading configuration…'}
       </Text>
       <Text wrap="truncate" color="gray">
         {disks.join(' · ') || ' '}
       </Text>
       <Text wrap="truncate" color="gray">
         {nets.join(' · ') || ' '}
+      </Text>
+      <Text wrap="truncate" color="gray">
+        tasks {tasks.join(' · ') || (detail.loaded ? '(none recent)' : '…')}
       </Text>
       <Text wrap="truncate">
         <Text color="gray">tags </Text>

@@ -32,6 +32,9 @@ export function PlanDialog({ store }: { store: TuiStore }) {
   // The "rows x–y of n" line takes a row of its own when the plan does not fit: never cut the prompt off.
   const tableRows = confirm.rows.length > room ? Math.max(1, room - 1) : room;
   const win = windowOf(confirm.scroll, tableRows, confirm.rows.length);
+  // A plan that holds a container says per row which kind each guest is (qemu or lxc); a plan of VMs only
+  // keeps its columns for what happens.
+  const typed = confirm.rows.some((r) => r.type === 'lxc');
   return (
     <Box flexDirection="column" borderStyle="double" borderColor={confirm.destructive ? 'red' : 'cyan'} paddingX={1} flexShrink={0}>
       <Text bold wrap="truncate">
@@ -72,6 +75,7 @@ export function PlanDialog({ store }: { store: TuiStore }) {
         </Text>
       ))}
       <Text bold color="gray" wrap="truncate">
+        {typed ? fit('TYPE', 5) : ''}
         {fit('VMID', 7)}
         {fit('NAME', 24)}
         {fit('NODE', 8)}
@@ -79,6 +83,7 @@ export function PlanDialog({ store }: { store: TuiStore }) {
       </Text>
       {confirm.rows.slice(win.start, win.end).map((r) => (
         <Text key={r.key} wrap="truncate" color={r.skipped ? 'gray' : undefined}>
+          {typed ? fit(r.type ?? '', 5) : ''}
           {fit(String(r.vmid), 7)}
           {fit(r.name, 24)}
           {fit(r.node, 8)}

@@ -2,7 +2,7 @@
 // @inkjs/ui inputs (Select for template, node — with its free memory and CPU — and yes/no; TextInput for the
 // rest). Its answer is a request for the core; the plan is shown before anything runs (the plan dialog), and
 // the operation pane shows the phases live while it runs.
-import { Select, TextInput } from '@inkjs/ui';
+import { PasswordInput, Select, TextInput } from '@inkjs/ui';
 import { Box, Text, useInput } from 'ink';
 import { useState } from 'react';
 import type { Inventory } from '../../src/inventory/model.js';
@@ -17,6 +17,8 @@ interface Step {
   /** Choices (a Select); otherwise free text (a TextInput) with this default. */
   options?: Array<{ label: string; value: string }>;
   value: string;
+  /** Typed unseen (a PasswordInput) and never shown back. */
+  secret?: boolean;
 }
 
 function nodeOptions(inv: Inventory | null): Array<{ label: string; value: string }> {
@@ -25,7 +27,50 @@ function nodeOptions(inv: Inventory | null): Array<{ label: string; value: strin
     .map((n) => ({ label: `${n.node}  free ${Math.round((n.maxmem - n.mem) / GiB)} GiB memory, ${Math.max(0, Math.round(n.maxcpu * (1 - n.cpu)))} of ${n.maxcpu} CPUs`, value: n.node }));
 }
 
-export function formSteps(kind: VmFormKind, inv: Inventory | null, template?: number): Step[] {
+/** :ct — a container from a template (ct.create). */
+function containerSteps(inv: Inventory | null, ostemplates: string[]): Step[] {
+  const yesNo = [{ label: 'no', value: 'no' }, { label: 'yes', value: 'yes' }];
+  return [
+    { key: 'node', label: 'node', hint: 'where the container is made', options: nodeOptions(inv), value: '' },
+    { key: 'ostemplate', label: 'template', hint: 'the OS template (vztmpl)', options: ostemplates.map((t) => ({ label: t, value: t })), value: ostemplates[0] ?? '' },
+    { key: 'hostname', label: 'hostname', hint: 'a DNS name; {index} with a count > 1', value: 'ct-{index}' },
+    { key: 'count', label: 'how many', hint: '1-50', value: '1' },
+    { key: 'cores', label: 'cores', hint: 'CPU cores', value: '1' },
+    { key: 'memoryMB', label: 'memory MiB', hint: 'memory in MiB', value: '512' },
+    { key: 'disk', label: 'root disk GiB', hint: "on the node's first storage for containers", value: '8' },
+    { key: 'bridge', label: 'network bridge', hint: 'eth0 on this bridge, e.g. vmbr0; empty: no NIC', value: 'vmbr0' },
+    { key: 'ip', label: 'ip', hint: 'dhcp or 10.0.0.5/24', value: 'dhcp' },
+    { key: 'gw', label: 'gateway', hint: 'with a static ip; empty: none', value: '' },
+    { key: 'unprivileged', label: 'unprivileged', hint: 'run as an unprivileged user (recommended)', options: [{ label: 'yes', value: 'yes' }, { label: 'no', value: 'no' }], value: 'yes' },
+    { key: 'nesting', label: 'nesting', hint: 'nested containers (newer systemd wants it)', options: yesNo, value: 'yes' },
+    { key: 'password', label: 'root password', hint: 'at least 5 characters; empty: none (never recorded)', value: '', secret: true },
+    { key: 'start', label: 'start it', hint: 'start once made', options: yesNo, value: 'no' },
+  ];
+}
+
+/** The ct.create request the container form's answers make. */
+function containerRequest(values: Record<string, string>): Record<string, unknown> {
+  const num = (k: string) => (values[k] ? Number(values[k]) : undefined);
+  const count = num('count');
+  const hostname = count && count > 1 ? values.hostname : values.hostname.split('{index}').join('1');
+  return {
+    node: values.node,
+    hostname,
+    ostemplate: values.ostemplate,
+    ...(count && count > 1 ? { count } : {}),
+    ...(num('cores') !== undefined ? { cores: num('cores') } : {}),
+    ...(num('memoryMB') !== undefined ? { memoryMB: num('memoryMB') } : {}),
+    ...(num('disk') !== undefined ? { rootfs: { sizeGB: num('disk') } } : {}),
+    ...(values.bridge ? { networks: [{ bridge: values.bridge, ...(values.ip ? { ip: values.ip } : {}), ...(values.gw ? { gw: values.gw } : {}) }] } : {}),
+    unprivileged: values.unprivileged !== 'no',
+    ...(values.nesting === 'yes' ? { features: { nesting: true } } : {}),
+    ...(values.password ? { password: values.password } : {}),
+    ...(values.start === 'yes' ? { start: true } : {}),
+  };
+}
+
+export function formSteps(kind: VmFormKind, inv: Inventory | null, template?: number, ostemplates: string[] = []): Step[] {
+  if (kind === 'container') return containerSteps(inv, ostemplates);
   const yesNo = [{ label: 'no', value: 'no' }, { label: 'yes', value: 'yes' }];
   const templates = (inv?.vms ?? []).filter((v) => v.template && v.type === 'qemu').map((v) => ({ label: `${v.vmid} ${v.name} (${v.node})`, value: String(v.vmid) }));
   const head: Step[] =
@@ -53,6 +98,7 @@ export function formSteps(kind: VmFormKind, inv: Inventory | null, template?: nu
 
 /** The request the answers make (checked by the core's strict schema, like every front end's). */
 export function formRequest(kind: VmFormKind, values: Record<string, string>): Record<string, unknown> {
+  if (kind === 'container') return containerRequest(values);
   const num = (k: string) => (values[k] ? Number(values[k]) : undefined);
   const count = num('count');
   const common = {
@@ -80,7 +126,7 @@ export function formRequest(kind: VmFormKind, values: Record<string, string>): R
 export function VmForm({ store, onDone, onCancel }: { store: TuiStore; onDone: (kind: VmFormKind, request: Record<string, unknown>) => void; onCancel: () => void }) {
   const form = useTui(store, (s) => s.form);
   const inventory = useTui(store, (s) => s.inventory);
-  const [steps] = useState(() => (form ? formSteps(form.kind, inventory, form.template) : []));
+  const [steps] = useState(() => (form ? formSteps(form.kind, inventory, form.template, form.ostemplates) : []));
   const [index, setIndex] = useState(0);
   const [values, setValues] = useState<Record<string, string>>({});
   useInput((_input, key) => {
@@ -96,10 +142,10 @@ export function VmForm({ store, onDone, onCancel }: { store: TuiStore; onDone: (
   };
   return (
     <Box flexDirection="column" paddingX={1}>
-      <Text bold>{form.kind === 'clone' ? 'Clone a template' : 'Create a VM'} — step {index + 1} of {steps.length} (Enter: next, Esc: cancel; the plan is shown before anything runs)</Text>
+      <Text bold>{form.kind === 'clone' ? 'Clone a template' : form.kind === 'container' ? 'Create a container' : 'Create a VM'} — step {index + 1} of {steps.length} (Enter: next, Esc: cancel; the plan is shown before anything runs)</Text>
       {steps.slice(0, index).map((s) => (
         <Text key={s.key} color="gray">
-          {s.label}: {values[s.key] || '(default)'}
+          {s.label}: {s.secret ? (values[s.key] ? '(set)' : '(none)') : values[s.key] || '(default)'}
         </Text>
       ))}
       <Text>
@@ -108,6 +154,8 @@ export function VmForm({ store, onDone, onCancel }: { store: TuiStore; onDone: (
       {step.options ? (
         // The default goes first and is focused: Enter picks it (a Select reports only a change of value).
         <Select key={step.key} options={[...step.options.filter((o) => o.value === step.value), ...step.options.filter((o) => o.value !== step.value)]} onChange={answer} visibleOptionCount={6} />
+      ) : step.secret ? (
+        <PasswordInput key={step.key} onSubmit={answer} />
       ) : (
         <TextInput key={step.key} defaultValue={step.value} onSubmit={answer} />
       )}

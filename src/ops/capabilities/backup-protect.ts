@@ -10,7 +10,7 @@ import { StepFailure } from '../runner.js';
 import type { OperationKind, OperationTarget } from '../types.js';
 
 const schema = z.strictObject({
-  volids: volidListField().describe("the backups' volids (see list_backups / 'moxxie backups list')"),
+  volids: volidListField().describe("the backups (from list_backups)"),
   dryRun: boolField().optional().describe('only return the plan; nothing is changed'),
 });
 export type BackupProtectRequest = z.infer<typeof schema>;

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { deleteQemu, getQemuStatusCurrent } from '../../pve/endpoints/qemu.js';
 import { getLxcStatusCurrent } from '../../pve/endpoints/guest-restore.js';
+import { containerRestoreStorage } from '../container-restore-storage.js';
 import type { PveClient } from '../../pve/client.js';
 import { findBackups, volidField } from '../backup-targets.js';
 import type { Capability, PhaseTools } from '../capability.js';
@@ -15,13 +16,13 @@ import { StepFailure } from '../runner.js';
 import { forceField } from './bulk-fields.js';
 
 const schema = z.strictObject({
-  volid: volidField().describe("the backup to restore (see list_backups / 'moxxie backups list')"),
-  vmid: intField(100, 999_999_999, 'a VM id').optional().describe('the id to restore to: a free one for a new guest (default: the next free id), or an existing one with force to overwrite it'),
-  node: textField('must be a node name, e.g. pve2').optional().describe("the node to restore on (default: the backup's node; for a shared storage the original guest's node)"),
+  volid: volidField().describe("the backup (from list_backups)"),
+  vmid: intField(100, 999_999_999, 'a VM id').optional().describe('target id: a free one (default: next free), or an existing one with force'),
+  node: textField('must be a node name, e.g. pve2').optional().describe("default: the backup's node (shared storage: the guest's)"),
   storage: textField("must be a storage id, e.g. 'local-zfs'").optional().describe("storage for the restored disks (default: the archive's)"),
   name: textField('must be a name').optional().describe('name (hostname for a container) of the restored guest'),
   start: boolField().optional().describe('start it once restored'),
-  force: forceField.describe('overwrite the existing (stopped) guest with this id; needs confirmation'),
+  force: forceField.describe('overwrite the existing stopped guest with this id'),
   dryRun: boolField().optional().describe('only return the plan; nothing is changed'),
 });
 export type BackupRestoreRequest = z.infer<typeof schema>;
@@ -84,8 +85,16 @@ export const backupRestore: Capability<BackupRestoreRequest> = {
       return { targets: [{ ...base, kind: 'guest', vmid: existing.vmid, name: existing.name, action: what, spec: { ...spec } }], blocked: new Set() };
     }
     const name = req.name ?? b.name ?? `restore-${b.vmid}`;
-    const what = `restore ${kind} from ${b.volid} to ${req.vmid ?? 'the next free id'} on ${node}${req.storage ? ` (disks on ${req.storage})` : ''} as ${name}${req.start ? ', then start' : ''}`;
-    const spec: Spec = { what, volid: b.volid, guestType: b.guestType, node, storage: req.storage, name: req.name, start: req.start, vmid: req.vmid, unique: true };
+    let storage = req.storage;
+    let storageNote = storage ? ` (disks on ${storage})` : '';
+    if (!storage && b.guestType === 'lxc') {
+      const picked = await containerRestoreStorage(input.client, input.inventory, node, original);
+      if ('error' in picked) throw new RequestError('storage', picked.error);
+      storage = picked.storage;
+      storageNote = ` (volumes on ${storage}: ${picked.why})`;
+    }
+    const what = `restore ${kind} from ${b.volid} to ${req.vmid ?? 'the next free id'} on ${node}${storageNote} as ${name}${req.start ? ', then start' : ''}`;
+    const spec: Spec = { what, volid: b.volid, guestType: b.guestType, node, storage, name: req.name, start: req.start, vmid: req.vmid, unique: true };
     return { targets: [{ ...base, kind: 'new-guest', vmid: req.vmid ?? 0, name, action: what, spec: { ...spec } }], blocked: new Set() };
   },
 

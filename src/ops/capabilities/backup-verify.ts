@@ -6,10 +6,11 @@
 import { z } from 'zod';
 import type { Vm } from '../../inventory/model.js';
 import { postQemuAgentPing } from '../../pve/endpoints/guest-restore.js';
-import { deleteQemu, getQemuConfig, getQemuStatusCurrent, postQemuStatus, putQemuConfig } from '../../pve/endpoints/qemu.js';
+import { deleteGuest, getGuestConfig, getGuestStatusCurrent, guestNoun, postGuestStatus, putGuestConfig, type GuestRef, type PveGuestType } from '../../pve/endpoints/guest.js';
 import { listBackupsReport, type BackupEntry } from '../backup-list.js';
 import type { Capability, PhaseTools } from '../capability.js';
 import { restoreArchive } from '../guest-restore.js';
+import { containerRestoreStorage } from '../container-restore-storage.js';
 import { offlineNodesOf, PlanBuilder } from '../plan.js';
 import { intField, textField } from '../request-schema.js';
 import { StepCancelled, StepFailure } from '../runner.js';
@@ -19,9 +20,9 @@ import { bulkFields } from './bulk-fields.js';
 
 const schema = z.strictObject({
   ...bulkFields,
-  node: textField('must be a node name, e.g. pve2').optional().describe("node to restore the scratch VMs on (default: each backup's node, for shared storage the VM's own)"),
+  node: textField('must be a node name, e.g. pve2').optional().describe("default: each backup's node (shared storage: the VM's)"),
   storage: textField("must be a storage id, e.g. 'local-zfs'").optional().describe("storage for the scratch VMs' disks (default: the archive's)"),
-  bootTimeoutSeconds: intField(10, 3600).optional().describe('how long to wait for the scratch VM to run (and its agent to answer), 10-3600, default 300'),
+  bootTimeoutSeconds: intField(10, 3600).optional().describe('wait for the scratch VM to run (and its agent), 10-3600, default 300'),
 });
 export type BackupVerifyRequest = z.infer<typeof schema>;
 
@@ -32,6 +33,8 @@ interface Spec {
   storage?: string;
   sourceName: string;
   bootTimeoutMs: number;
+  /** The archive's type: a container archive restores as a container (pct restore). Absent in older journals: qemu. */
+  guestType?: PveGuestType;
 }
 
 /** Per-VM outcome the drill records (in its phases' data and its message). */
@@ -52,21 +55,21 @@ async function pause(t: PhaseTools, ms: number): Promise<void> {
   await new Promise((r) => setTimeout(r, ms));
 }
 
-/** Stops (if needed) and destroys the scratch VM; best effort when `quiet` (after a failure). */
-async function destroyScratch(t: PhaseTools, node: string, vmid: number): Promise<void> {
-  const status = await getQemuStatusCurrent(t.client, node, vmid).catch(() => undefined);
+/** Stops (if needed) and destroys the scratch guest; best effort when `quiet` (after a failure). */
+async function destroyScratch(t: PhaseTools, g: GuestRef): Promise<void> {
+  const status = await getGuestStatusCurrent(t.client, g).catch(() => undefined);
   if (!status) return;
-  if (status.status !== 'stopped') await t.awaitTask(await postQemuStatus(t.client, node, vmid, 'stop', {}));
-  await t.awaitTask(await deleteQemu(t.client, node, vmid, { purge: true, 'destroy-unreferenced-disks': true }));
+  if (status.status !== 'stopped') await t.awaitTask(await postGuestStatus(t.client, g, 'stop', {}));
+  await t.awaitTask(await deleteGuest(t.client, g, { purge: true, 'destroy-unreferenced-disks': true }));
 }
 
 export const backupVerify: Capability<BackupVerifyRequest> = {
   kind: 'backup.verify',
   title: 'Restore drill',
   description:
-    "Prove backups restore: each selected VM's newest backup is restored to a scratch VM (fresh MACs, network links down), started, awaited until running (and its guest agent, when configured), then destroyed. Records backup age, restore and boot time, and the failed step if any.",
+    "Prove backups restore: each selected VM's or container's newest backup is restored to a scratch guest of its type (fresh MACs, network links down), started, awaited until running (and its guest agent, when configured), then destroyed. Records backup age, restore and boot time, and the failed step if any.",
   schema,
-  guestTypes: ['qemu'],
+  guestTypes: ['qemu', 'lxc'],
   label: () => 'restore drill',
   // It creates and destroys only its own scratch VMs.
   destructive: () => false,
@@ -78,16 +81,14 @@ export const backupVerify: Capability<BackupVerifyRequest> = {
     const offline = offlineNodesOf(input.inventory);
     const report = await listBackupsReport(input.client, input.inventory, { vmids: input.vms.map((v) => v.vmid) });
     const newest = new Map<number, BackupEntry>();
-    for (const b of report.backups) if (b.guestType === 'qemu' && (newest.get(b.vmid)?.ctime ?? -1) < b.ctime) newest.set(b.vmid, b);
+    // A guest's own kind of archive only (an id reused by a VM after a container keeps the old archives).
+    const typeOf = new Map(input.vms.map((v) => [v.vmid, v.type]));
+    for (const b of report.backups) if (b.guestType === typeOf.get(b.vmid) && (newest.get(b.vmid)?.ctime ?? -1) < b.ctime) newest.set(b.vmid, b);
     const plan = new PlanBuilder();
     const now = Date.now() / 1000;
     const timeout = (req.bootTimeoutSeconds ?? 300) * 1000;
     for (const vm of input.vms as Vm[]) {
       const b = newest.get(vm.vmid);
-      if (vm.type !== 'qemu') {
-        plan.skip(vm, 'restore drill', 'container drills are not supported yet (restore it with backups restore)');
-        continue;
-      }
       if (!b) {
         plan.skip(vm, 'restore drill', report.warnings.length ? `no backup found (${report.warnings.join('; ')})` : 'no backup to drill');
         continue;
@@ -95,9 +96,12 @@ export const backupVerify: Capability<BackupVerifyRequest> = {
       const node = req.node ?? (b.shared && !offline.has(vm.node) ? vm.node : b.node);
       const action = `drill ${b.volid} (${ageText(now - b.ctime)} old) on ${node}`;
       const blocked = offline.has(node) ? `node ${node} is offline` : !b.shared && node !== b.node ? `${b.volid} is local to ${b.node}; drill it there` : offlineReason({ ...vm, node }, offline);
+      // pct restore without a storage would use 'local': a container's drill names one.
+      const picked = !blocked && vm.type === 'lxc' && !req.storage ? await containerRestoreStorage(input.client, input.inventory, node, vm) : undefined;
       if (blocked) plan.block(vm, action, blocked);
+      else if (picked && 'error' in picked) plan.block(vm, action, picked.error);
       else {
-        const spec: Spec = { volid: b.volid, ctime: b.ctime, node, storage: req.storage, sourceName: vm.name, bootTimeoutMs: timeout };
+        const spec: Spec = { volid: b.volid, ctime: b.ctime, node, storage: req.storage ?? (picked && 'storage' in picked ? picked.storage : undefined), sourceName: vm.name, bootTimeoutMs: timeout, guestType: vm.type };
         plan.add(vm, action, { ...spec });
       }
     }
@@ -110,6 +114,10 @@ export const backupVerify: Capability<BackupVerifyRequest> = {
   phases(target) {
     const spec = target.spec as unknown as Spec;
     const node = spec.node;
+    const type: PveGuestType = spec.guestType ?? 'qemu';
+    const ct = type === 'lxc';
+    const noun = guestNoun(type);
+    const scratchRef = (vmid: number): GuestRef => ({ type, node, vmid });
     const record = (t: PhaseTools): DrillRecord => {
       const first = target.phases[0]?.data as (DrillRecord & { scratch?: number }) | undefined;
       return first ?? (t.data as unknown as DrillRecord);
@@ -125,9 +133,9 @@ export const backupVerify: Capability<BackupVerifyRequest> = {
         const scratch = scratchOf();
         let cleanup = '';
         if (scratch !== undefined) {
-          cleanup = await destroyScratch(t, node, scratch).then(
-            () => `; scratch VM ${scratch} destroyed`,
-            (e: unknown) => `; scratch VM ${scratch} could NOT be destroyed: ${e instanceof Error ? e.message : String(e)}`,
+          cleanup = await destroyScratch(t, scratchRef(scratch)).then(
+            () => `; scratch ${noun} ${scratch} destroyed`,
+            (e: unknown) => `; scratch ${noun} ${scratch} could NOT be destroyed: ${e instanceof Error ? e.message : String(e)}`,
           );
         }
         const why = err instanceof Error ? err.message : String(err);
@@ -138,38 +146,40 @@ export const backupVerify: Capability<BackupVerifyRequest> = {
     return [
       {
         name: 'restore',
-        taskType: 'qmrestore',
+        taskType: ct ? 'vzrestore' : 'qmrestore',
         run: (t) =>
           step(t, 'restore', async () => {
             t.data.backupAgeSeconds = Math.max(0, Math.round(Date.now() / 1000 - spec.ctime));
             const began = Date.now();
             const vmid = await restoreArchive(
               t,
-              { volid: spec.volid, guestType: 'qemu', node, storage: spec.storage, name: `drill-${spec.sourceName}`.slice(0, 63), unique: true, description: `moxxie restore drill of VM ${target.vmid} from ${spec.volid}` },
+              { volid: spec.volid, guestType: type, node, storage: spec.storage, name: `drill-${spec.sourceName}`.slice(0, 63), unique: true, description: `moxxie restore drill of ${noun} ${target.vmid} from ${spec.volid}` },
               (id) => {
                 t.data.scratch = id;
               },
             );
             // The copy must not talk on its original's network: every NIC's link goes down before it starts.
-            const config = await getQemuConfig(t.client, node, vmid);
+            // (a container's netN has link_down too)
+            const config = await getGuestConfig(t.client, scratchRef(vmid));
             const nics: Record<string, string> = {};
             for (const [k, v] of Object.entries(config)) if (/^net\d+$/.test(k) && typeof v === 'string' && !/(?:^|,)link_down=1/.test(v)) nics[k] = `${v},link_down=1`;
-            if (Object.keys(nics).length) await putQemuConfig(t.client, node, vmid, nics);
+            if (Object.keys(nics).length) await putGuestConfig(t.client, scratchRef(vmid), nics);
             t.data.restoreMs = Date.now() - began;
-            t.data.agent = /^(enabled=)?1/.test(String(config.agent ?? ''));
-            return `restored to scratch VM ${vmid} in ${secs(t.data.restoreMs as number)}`;
+            // A container has no guest agent: running is the proof.
+            t.data.agent = !ct && /^(enabled=)?1/.test(String(config.agent ?? ''));
+            return `restored to scratch ${noun} ${vmid} in ${secs(t.data.restoreMs as number)}`;
           }),
       },
       {
         name: 'start',
-        taskType: 'qmstart',
+        taskType: ct ? 'vzstart' : 'qmstart',
         run: (t) =>
           step(t, 'start', async () => {
             const vmid = scratchOf()!;
             record(t).bootMs = undefined;
             (target.phases[0].data as Record<string, unknown>).bootBegan = Date.now();
-            await t.awaitTask(await postQemuStatus(t.client, node, vmid, 'start', {}));
-            return `started scratch VM ${vmid}`;
+            await t.awaitTask(await postGuestStatus(t.client, scratchRef(vmid), 'start', {}));
+            return `started scratch ${noun} ${vmid}`;
           }),
       },
       {
@@ -182,9 +192,9 @@ export const backupVerify: Capability<BackupVerifyRequest> = {
             const began = ((target.phases[0].data as Record<string, unknown>).bootBegan as number | undefined) ?? Date.now();
             const deadline = began + spec.bootTimeoutMs;
             for (;;) {
-              const s = await getQemuStatusCurrent(t.client, node, vmid);
+              const s = await getGuestStatusCurrent(t.client, scratchRef(vmid));
               if (s.status === 'running' && (s.qmpstatus ?? 'running') === 'running') break;
-              if (Date.now() > deadline) throw new StepFailure(`scratch VM ${vmid} is ${s.qmpstatus ?? s.status} after ${secs(spec.bootTimeoutMs)}`);
+              if (Date.now() > deadline) throw new StepFailure(`scratch ${noun} ${vmid} is ${s.qmpstatus ?? s.status} after ${secs(spec.bootTimeoutMs)}`);
               await pause(t, POLL_MS);
             }
             if (rec.agent) {
@@ -204,13 +214,13 @@ export const backupVerify: Capability<BackupVerifyRequest> = {
       },
       {
         name: 'destroy',
-        taskType: 'qmdestroy',
+        taskType: ct ? 'vzdestroy' : 'qmdestroy',
         run: (t) =>
           step(t, 'destroy', async () => {
             const vmid = scratchOf()!;
-            await destroyScratch(t, node, vmid);
+            await destroyScratch(t, scratchRef(vmid));
             const rec = record(t);
-            return `drill OK: backup ${ageText(rec.backupAgeSeconds)} old, restored in ${secs(rec.restoreMs ?? 0)}, running after ${secs(rec.bootMs ?? 0)}${rec.agent ? ' (agent answered)' : ''}; scratch VM ${vmid} destroyed`;
+            return `drill OK: backup ${ageText(rec.backupAgeSeconds)} old, restored in ${secs(rec.restoreMs ?? 0)}, running after ${secs(rec.bootMs ?? 0)}${rec.agent ? ' (agent answered)' : ''}; scratch ${noun} ${vmid} destroyed`;
           }),
       },
     ];

@@ -3,14 +3,15 @@
 // a retry or a resume after a lost answer can never grow a disk twice. Shrinking is refused before
 // anything runs (PVE cannot shrink disks); a disk already at the size is skipped. Growing cannot be undone.
 import { z } from 'zod';
-import { getQemuConfig, putQemuResize } from '../../pve/endpoints/qemu.js';
+import { getGuestConfig, putGuestResize, refOf } from '../../pve/endpoints/guest.js';
+import type { GuestType } from '../types.js';
 import type { Capability } from '../capability.js';
 import { RequestError } from '../errors.js';
 import { offlineNodesOf, PlanBuilder } from '../plan.js';
 import { textField } from '../request-schema.js';
 import { StepFailure } from '../runner.js';
 import { offlineReason, unsupportedReason } from '../safety.js';
-import { DISK_KEY_RE, driveBytes, isCdromDrive, readConfigs, sizeText } from '../vm-configs.js';
+import { CT_VOLUME_KEY_RE, DISK_KEY_RE, driveBytes, isCdromDrive, readConfigs, sizeText } from '../vm-configs.js';
 import { bulkFields } from './bulk-fields.js';
 
 const RESIZE_TASK_TIMEOUT_MS = 10 * 60_000;
@@ -20,9 +21,11 @@ const SIZE_HINT = 'a size such as "50G" (the new size) or "+10G" (grow by); unit
 
 const schema = z.strictObject({
   ...bulkFields,
-  disk: textField('required: the disk to grow, e.g. "scsi0", "virtio1", "sata0"')
-    .refine((d) => DISK_KEY_RE.test(d), { error: (iss) => `'${String(iss.input)}' is not a disk key; use scsiN, virtioN, sataN, ideN, efidisk0 or tpmstate0` })
-    .describe('the disk key, e.g. scsi0'),
+  disk: textField('required: the disk to grow, e.g. "scsi0", "virtio1", "sata0", or a container\'s "rootfs" or "mp0"')
+    .refine((d) => DISK_KEY_RE.test(d) || CT_VOLUME_KEY_RE.test(d), {
+      error: (iss) => `'${String(iss.input)}' is not a disk key; use scsiN, virtioN, sataN, ideN, efidisk0 or tpmstate0 for a VM, rootfs or mpN for a container`,
+    })
+    .describe('the disk key: scsi0 etc. on a VM, rootfs or mpN on a container'),
   size: textField(`required: ${SIZE_HINT}`)
     .refine((s) => SIZE_RE.test(s), { error: (iss) => `'${String(iss.input)}' is not ${SIZE_HINT}` })
     .describe('"50G" sets the size, "+10G" grows by; never smaller than now'),
@@ -44,12 +47,21 @@ export function targetBytes(size: string, current: number): number {
   return m[1] ? current + bytes : bytes;
 }
 
+const GUEST_TYPES: readonly GuestType[] = ['qemu', 'lxc'];
+
+/** A VM disk key on a container or a mount point on a VM: that guest is skipped, not failed (a bulk selection holds both). */
+function wrongKind(type: GuestType, disk: string): string | undefined {
+  if (type === 'lxc' && !CT_VOLUME_KEY_RE.test(disk)) return `a container: its volumes are rootfs and mpN, not ${disk}`;
+  if (type === 'qemu' && !DISK_KEY_RE.test(disk)) return `a VM: ${disk} is a container mount point`;
+  return undefined;
+}
+
 export const diskResize: Capability<DiskResizeRequest> = {
   kind: 'vm.resize',
   title: 'Resize a disk',
-  description: 'Grow a disk of the selected VMs to a size ("50G") or by an amount ("+10G"). Shrinking is refused (PVE cannot shrink disks). Success means the disk has the new size.',
+  description: 'Grow a disk of the selected VMs (or rootfs/mpN of containers, pct resize) to a size ("50G") or by an amount ("+10G"). Shrinking is refused (PVE cannot shrink disks). Success means the disk has the new size.',
   schema,
-  guestTypes: ['qemu'],
+  guestTypes: GUEST_TYPES,
   label: (r) => `resize ${r.disk} ${String(r.size ?? '').startsWith('+') ? `by ${r.size}` : `to ${r.size}`}`,
   destructive: () => false,
   taskTimeoutMs: () => RESIZE_TASK_TIMEOUT_MS,
@@ -58,12 +70,13 @@ export const diskResize: Capability<DiskResizeRequest> = {
 
   async plan(input, req) {
     const offline = offlineNodesOf(input.inventory);
-    const candidates = input.vms.filter((vm) => !unsupportedReason(vm, { allowTemplates: true }) && !offlineReason(vm, offline));
+    const skipWhy = (vm: (typeof input.vms)[number]): string | undefined => unsupportedReason(vm, { allowTemplates: true, guestTypes: GUEST_TYPES }) ?? wrongKind(vm.type, req.disk);
+    const candidates = input.vms.filter((vm) => !skipWhy(vm) && !offlineReason(vm, offline));
     const configs = await readConfigs(input.client, candidates);
     const plan = new PlanBuilder();
     for (const vm of input.vms) {
       const base = `resize ${req.disk}`;
-      const skip = unsupportedReason(vm, { allowTemplates: true });
+      const skip = skipWhy(vm);
       const blocked = offlineReason(vm, offline);
       const read = configs.get(vm.vmid);
       if (skip) plan.skip(vm, base, skip);
@@ -72,7 +85,7 @@ export const diskResize: Capability<DiskResizeRequest> = {
       else {
         const value = read.config[req.disk];
         const current = value === undefined ? undefined : driveBytes(String(value));
-        if (value === undefined) plan.block(vm, base, `has no disk ${req.disk}`);
+        if (value === undefined) plan.block(vm, base, `has no ${vm.type === 'lxc' ? 'mount point' : 'disk'} ${req.disk}`);
         else if (isCdromDrive(String(value))) plan.block(vm, base, `${req.disk} is a CD-ROM drive: PVE cannot resize it`);
         else if (current === undefined) plan.block(vm, base, `${req.disk} has no size in its config`);
         else {
@@ -89,8 +102,8 @@ export const diskResize: Capability<DiskResizeRequest> = {
 
   phases(target) {
     const spec = target.spec as unknown as Spec;
-    const { node, vmid } = target;
-    const sizeNow = async (t: { client: Parameters<typeof getQemuConfig>[0] }) => driveBytes(String((await getQemuConfig(t.client, node, vmid))[spec.disk] ?? '')) ?? 0;
+    const guest = refOf(target);
+    const sizeNow = async (t: { client: Parameters<typeof getGuestConfig>[0] }) => driveBytes(String((await getGuestConfig(t.client, guest))[spec.disk] ?? '')) ?? 0;
     return [
       {
         name: 'resize',
@@ -98,7 +111,7 @@ export const diskResize: Capability<DiskResizeRequest> = {
         check: async (t) => ((await sizeNow(t)) >= spec.bytes ? `${spec.disk} is ${sizeText(spec.bytes)}` : undefined),
         run: async (t) => {
           // Absolute, never "+N": sent twice it still means the same size.
-          const upid = await putQemuResize(t.client, node, vmid, { disk: spec.disk, size: sizeText(spec.bytes) });
+          const upid = await putGuestResize(t.client, guest, { disk: spec.disk, size: sizeText(spec.bytes) });
           // PVE 7 answered synchronously (null); since 8.0 it is a task.
           if (upid) await t.awaitTask(upid);
           return `${spec.disk} ${sizeText(spec.before)} → ${sizeText(spec.bytes)}`;

@@ -26,6 +26,8 @@ import { vmTemplate } from './vm-template.js';
 import { vmCloudInit } from './vm-cloud-init.js';
 import { vmClone } from './vm-clone.js';
 import { vmCreate } from './vm-create.js';
+import { clusterProvision } from './cluster-provision.js';
+import { ctCreate } from './ct-create.js';
 
 export const CAPABILITIES: { readonly [K in OperationKind]: AnyCapability } = {
   'snapshot.create': snapshotCreate,
@@ -53,6 +55,8 @@ export const CAPABILITIES: { readonly [K in OperationKind]: AnyCapability } = {
   'vm.create': vmCreate,
   'vm.cloud-init': vmCloudInit,
   'vm.clone': vmClone,
+  'cluster.provision': clusterProvision,
+  'ct.create': ctCreate,
 };
 
 export function capabilityOf(kind: OperationKind): AnyCapability {

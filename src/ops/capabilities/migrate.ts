@@ -4,11 +4,11 @@
 // A move holds both its nodes, so maxPerNode caps what one node sends and receives at once.
 import { z } from 'zod';
 import type { Vm } from '../../inventory/model.js';
-import { getMigratePrecondition } from '../../pve/endpoints/migrate.js';
 import { boundedMap } from '../bounded-map.js';
 import type { Capability } from '../capability.js';
 import { migrateFields } from '../migration/fields.js';
-import { movePhases, moveResources, type MoveSpec } from '../migration/phases.js';
+import { moveResources, type MoveSpec } from '../migration/phases.js';
+import { containerMoveAction, containerMoveProblem, guestMovePhases, guestPrecondition, restartModeSkip } from '../migration/container-move.js';
 import { checkNode, checkTargetStorage, describeCheck, haStates, summarise, type MigrationCheck } from '../migration/precondition.js';
 import { offlineNodesOf, PlanBuilder } from '../plan.js';
 import { ALWAYS_ON_TAG, offlineReason, safeModeSkip, unsupportedReason } from '../safety.js';
@@ -31,16 +31,31 @@ export function transferParams(r: { bwlimit?: number; migrationType?: 'secure' |
   };
 }
 
+/** A container's move: restart mode or offline, no fallback (there is no live move to fall back from). */
+function containerSpec(vm: Vm, check: MigrationCheck, req: MigrateRequest): Record<string, unknown> {
+  const spec: MoveSpec = {
+    source: vm.node,
+    target: req.targetNode,
+    before: vm.status,
+    memoryBytes: check.memoryBytes,
+    localDiskBytes: check.localDiskBytes,
+    allowOffline: false,
+    params: transferParams(req),
+    ...(check.haState ? { haState: check.haState } : {}),
+  };
+  return spec as unknown as Record<string, unknown>;
+}
+
 /** The plan's words for one move: where, how and what PVE's precondition said. */
 export const moveAction = (check: MigrationCheck, extra = ''): string => `migrate to ${check.target} (${describeCheck(check)}${extra})`;
 
 export const migrate: Capability<MigrateRequest> = {
   kind: 'migrate',
-  title: 'Migrate VMs',
+  title: 'Migrate VMs and containers',
   description:
-    "Move the selected VMs to targetNode: online when running, offline when stopped; PVE's precondition (local disks, local devices, allowed nodes) is shown in the plan. With allowOfflineMigration a failed live move stops the VM, moves it offline and starts it on the target. Success means the VM is on the target node, running again if it was running before. VMs already there are skipped.",
+    "Move the selected VMs to targetNode: online when running, offline when stopped; PVE's precondition (local disks, local devices, allowed nodes) is shown in the plan. With allowOfflineMigration a failed live move stops the VM, moves it offline and starts it on the target. Success means the VM is on the target node, running again if it was running before. VMs already there are skipped. A container cannot move live (PVE refuses it): a running one moves in restart mode (shut down, move, start), a stopped one offline.",
   schema,
-  guestTypes: ['qemu'],
+  guestTypes: ['qemu', 'lxc'],
   label: (r) => `migrate to ${r.targetNode}${r.allowOfflineMigration ? ' (offline fallback)' : ''}`,
   // The offline fallback stops running VMs; forcing past local devices is confirmed through `force`.
   destructive: (r) => r.allowOfflineMigration === true,
@@ -57,13 +72,18 @@ export const migrate: Capability<MigrateRequest> = {
     const offline = offlineNodesOf(inv);
     const targetOnline = !offline.has(req.targetNode);
     const label = `migrate to ${req.targetNode}`;
-    const skipWhy = (vm: Vm): string | undefined => unsupportedReason(vm, { allowTemplates: true }) ?? (vm.node === req.targetNode ? `already on ${req.targetNode}` : undefined);
+    const policy = { safeMode: input.safeMode, force: input.force };
+    const ctProblem = containerMoveProblem(transferParams(req));
+    const skipWhy = (vm: Vm): string | undefined =>
+      unsupportedReason(vm, { allowTemplates: true, guestTypes: migrate.guestTypes }) ??
+      (vm.node === req.targetNode ? `already on ${req.targetNode}` : undefined) ??
+      (vm.type === 'lxc' ? (ctProblem ?? restartModeSkip(vm, policy)) : undefined);
     const candidates = input.vms.filter((vm) => !skipWhy(vm) && !offlineReason(vm, offline));
     const ha = candidates.length ? await haStates(input.client) : new Map<number, string>();
     const checks = new Map<number, MigrationCheck | string>();
     await boundedMap(candidates, PLAN_READS, async (vm) => {
       try {
-        const pre = await getMigratePrecondition(input.client, vm.node, vm.vmid);
+        const pre = await guestPrecondition(input.client, inv, vm);
         checks.set(vm.vmid, summarise(vm, req.targetNode, pre, { targetOnline, force: req.force, withLocalDisks: req.withLocalDisks, haState: ha.get(vm.vmid) }));
       } catch (err) {
         checks.set(vm.vmid, `PVE's migration precondition failed: ${err instanceof Error ? err.message : String(err)}`);
@@ -76,7 +96,8 @@ export const migrate: Capability<MigrateRequest> = {
       if (skip) plan.skip(vm, label, skip);
       else if (offlineReason(vm, offline)) plan.block(vm, label, offlineReason(vm, offline)!);
       else if (typeof check === 'string' || !check) plan.block(vm, label, check ?? 'not checked');
-      else if (!check.allowed) plan.block(vm, moveAction(check), check.reasons.join('; '));
+      else if (!check.allowed) plan.block(vm, vm.type === 'lxc' ? containerMoveAction(check) : moveAction(check), check.reasons.join('; '));
+      else if (vm.type === 'lxc') plan.add(vm, containerMoveAction(check), containerSpec(vm, check, req));
       else {
         const running = check.mode === 'online';
         // The fallback stops the VM: never for always-on VMs, and in safe mode only for moxxie's own.
@@ -100,6 +121,6 @@ export const migrate: Capability<MigrateRequest> = {
     return plan.build();
   },
 
-  phases: (target) => movePhases(target),
+  phases: (target) => guestMovePhases(target),
   resources: (target) => moveResources(target),
 };

@@ -5,12 +5,13 @@
 // drain is replaced by another node. Confirmed, like every destructive request.
 import { z } from 'zod';
 import type { Vm } from '../../inventory/model.js';
-import { getMigratePrecondition } from '../../pve/endpoints/migrate.js';
+import type { MigratePrecondition } from '../../pve/endpoints/migrate.js';
 import { boundedMap } from '../bounded-map.js';
 import type { Capability } from '../capability.js';
 import { RequestError } from '../errors.js';
 import { transferFields } from '../migration/fields.js';
-import { movePhases, moveResources, type MoveSpec } from '../migration/phases.js';
+import { moveResources, type MoveSpec } from '../migration/phases.js';
+import { containerMoveAction, containerMoveProblem, guestMovePhases, guestPrecondition, restartModeSkip } from '../migration/container-move.js';
 import { DEFAULT_ANTI_AFFINITY, DEFAULT_MAX_NODE_MEMORY_PERCENT, demandOf, nodeLoads, place, tagMatcher } from '../migration/placement.js';
 import { checkNode, haStates, summarise, type MigrationCheck } from '../migration/precondition.js';
 import { PlanBuilder } from '../plan.js';
@@ -39,7 +40,6 @@ const PLAN_READS = 8;
 /** Why a guest of the node stays, before any placement. */
 function staysWhy(vm: Vm): string | undefined {
   if (vm.template) return 'template: stays (linked clones on this node use its base disks)';
-  if (vm.type !== 'qemu') return `${vm.type} container: not moved by a drain (a container migration restarts it; move it with its own tool)`;
   if (vm.lock) return `locked (${vm.lock}): cannot move now`;
   if (vm.status === 'unknown') return 'its state is unknown';
   return undefined;
@@ -51,7 +51,7 @@ export const nodeDrain: Capability<DrainRequest> = {
   description:
     'Move every guest off a node for maintenance, to the other online nodes chosen by free memory and CPU (never past maxNodeMemoryPercent), keeping guests that share an anti-affinity tag apart; running guests move live (always-on ones only live), stopped ones offline; templates and guests that cannot move are listed with the reason. Success means every movable guest is on another node, running again if it was running.',
   schema,
-  guestTypes: ['qemu'],
+  guestTypes: ['qemu', 'lxc'],
   label: (r) => `drain ${r.node}`,
   destructive: () => true,
   auditName: (r) => `drain ${r.node}`,
@@ -69,12 +69,16 @@ export const nodeDrain: Capability<DrainRequest> = {
     const pct = req.maxNodeMemoryPercent ?? DEFAULT_MAX_NODE_MEMORY_PERCENT;
     const targets = inv.nodes.filter((n) => n.node !== req.node && n.status === 'online' && (!req.targetNodes || req.targetNodes.includes(n.node))).map((n) => n.node);
     const guests = inv.vms.filter((v) => v.node === req.node).sort((a, b) => a.vmid - b.vmid);
-    const movable = guests.filter((v) => !staysWhy(v));
+    // A running container moves in restart mode (it cannot move live): always-on and safe mode guard it.
+    const policy = { safeMode: input.safeMode, force: input.force };
+    const ctProblem = containerMoveProblem(transferParams(req));
+    const stays = (v: Vm): string | undefined => staysWhy(v) ?? (v.type === 'lxc' ? (ctProblem ?? restartModeSkip(v, policy)) : undefined);
+    const movable = guests.filter((v) => !stays(v));
     const ha = movable.length ? await haStates(input.client) : new Map<number, string>();
-    const pre = new Map<number, Awaited<ReturnType<typeof getMigratePrecondition>> | string>();
+    const pre = new Map<number, MigratePrecondition | string>();
     await boundedMap(movable, PLAN_READS, async (vm) => {
       try {
-        pre.set(vm.vmid, await getMigratePrecondition(input.client, vm.node, vm.vmid));
+        pre.set(vm.vmid, await guestPrecondition(input.client, inv, vm));
       } catch (err) {
         pre.set(vm.vmid, `PVE's migration precondition failed: ${err instanceof Error ? err.message : String(err)}`);
       }
@@ -103,15 +107,15 @@ export const nodeDrain: Capability<DrainRequest> = {
     const plan = new PlanBuilder();
     const label = `drain ${req.node}`;
     for (const vm of guests) {
-      const stays = staysWhy(vm);
+      const stay = stays(vm);
       const to = placement.to.get(vm.vmid);
       const p = pre.get(vm.vmid);
-      if (stays) plan.skip(vm, label, stays);
+      if (stay) plan.skip(vm, label, stay);
       else if (refused.has(vm.vmid)) plan.block(vm, label, refused.get(vm.vmid)!);
       else if (!to || typeof p !== 'object') plan.block(vm, label, placement.unplaced.get(vm.vmid) ?? 'no node found');
       else {
         const check: MigrationCheck = summarise(vm, to, p, { targetOnline: true, haState: ha.get(vm.vmid) });
-        const running = check.mode === 'online';
+        const running = check.mode === 'online' && vm.type !== 'lxc';
         const liveOnly = !running || !req.allowOfflineMigration ? undefined : vm.tags.includes(ALWAYS_ON_TAG) ? `tagged '${ALWAYS_ON_TAG}': only moved live` : safeModeSkip(vm, input);
         const spec: MoveSpec = {
           source: req.node,
@@ -119,7 +123,7 @@ export const nodeDrain: Capability<DrainRequest> = {
           before: vm.status,
           memoryBytes: check.memoryBytes,
           localDiskBytes: check.localDiskBytes,
-          allowOffline: req.allowOfflineMigration === true,
+          allowOffline: req.allowOfflineMigration === true && vm.type !== 'lxc',
           ...(liveOnly ? { liveOnly } : {}),
           params: transferParams(req),
           ...(check.haState ? { haState: check.haState } : {}),
@@ -129,7 +133,7 @@ export const nodeDrain: Capability<DrainRequest> = {
         const groups = vm.tags.filter(isGroup);
         const fallback = !running ? '' : liveOnly ? `; no offline fallback: ${liveOnly}` : req.allowOfflineMigration ? '; offline fallback: stop, move, start' : '; live only';
         const notes = `${fallback}${groups.length ? `; apart from others tagged ${groups.join(', ')}` : ''}`;
-        plan.add(vm, moveAction(check, notes), spec as unknown as Record<string, unknown>);
+        plan.add(vm, vm.type === 'lxc' ? containerMoveAction(check, notes) : moveAction(check, notes), spec as unknown as Record<string, unknown>);
       }
     }
     // Largest moves first: the runner starts targets in plan order, and a long move started last would
@@ -143,7 +147,7 @@ export const nodeDrain: Capability<DrainRequest> = {
     return built;
   },
 
-  phases: (target) => movePhases(target),
+  phases: (target) => guestMovePhases(target),
   resources: (target) => moveResources(target),
 };
 

@@ -3,12 +3,12 @@
 // one the drain did not move is left alone and said so.
 import { z } from 'zod';
 import type { Vm } from '../../inventory/model.js';
-import { getMigratePrecondition } from '../../pve/endpoints/migrate.js';
 import { boundedMap } from '../bounded-map.js';
 import type { Capability } from '../capability.js';
 import { RequestError } from '../errors.js';
 import { transferFields } from '../migration/fields.js';
-import { movePhases, moveResources, type MoveSpec } from '../migration/phases.js';
+import { moveResources, type MoveSpec } from '../migration/phases.js';
+import { containerMoveAction, guestMovePhases, guestPrecondition } from '../migration/container-move.js';
 import { checkNode, haStates, summarise, type MigrationCheck } from '../migration/precondition.js';
 import type { MigrationEntry } from '../migration/record.js';
 import { offlineNodesOf, PlanBuilder } from '../plan.js';
@@ -36,7 +36,7 @@ export const nodeUndrain: Capability<UndrainRequest> = {
   description:
     "Move back to a node the guests its latest drain (or the drain operationId names) moved away, from moxxie's migration history: running ones live, stopped ones offline. Guests already back or gone are skipped. Success means each is on the node again, in the state it had.",
   schema,
-  guestTypes: ['qemu'],
+  guestTypes: ['qemu', 'lxc'],
   label: (r) => `undrain ${r.node}`,
   destructive: () => false,
   auditName: (r) => `undrain ${r.node}`,
@@ -68,7 +68,7 @@ export const nodeUndrain: Capability<UndrainRequest> = {
     const checks = new Map<number, MigrationCheck | string>();
     await boundedMap(candidates, PLAN_READS, async ({ vm }) => {
       try {
-        checks.set(vm.vmid, summarise(vm, req.node, await getMigratePrecondition(input.client, vm.node, vm.vmid), { targetOnline: true, haState: ha.get(vm.vmid) }));
+        checks.set(vm.vmid, summarise(vm, req.node, await guestPrecondition(input.client, inv, vm), { targetOnline: true, haState: ha.get(vm.vmid) }));
       } catch (err) {
         checks.set(vm.vmid, `PVE's migration precondition failed: ${err instanceof Error ? err.message : String(err)}`);
       }
@@ -93,12 +93,12 @@ export const nodeUndrain: Capability<UndrainRequest> = {
           drainedNode: req.node,
         };
         const moreover = entry.to !== vm.node ? `; the drain put it on ${entry.to}, it is on ${vm.node} now` : '';
-        plan.add(vm, moveAction(check, `; back from drain ${drainId}${moreover}`), spec as unknown as Record<string, unknown>);
+        plan.add(vm, (vm.type === 'lxc' ? containerMoveAction : moveAction)(check, `; back from drain ${drainId}${moreover}`), spec as unknown as Record<string, unknown>);
       }
     }
     return plan.build();
   },
 
-  phases: (target) => movePhases(target),
+  phases: (target) => guestMovePhases(target),
   resources: (target) => moveResources(target),
 };

@@ -3,7 +3,7 @@
 // The task phase's check is the guest's current state, so a resume or a lost answer never acts twice.
 import { z } from 'zod';
 import type { Vm, VmStatus } from '../../inventory/model.js';
-import { getQemuStatusCurrent, postQemuStatus, type PowerAction as PveAction } from '../../pve/endpoints/qemu.js';
+import { getGuestStatusCurrent, postGuestStatus, refOf, type GuestPowerAction as PveAction, type GuestRef } from '../../pve/endpoints/guest.js';
 import type { Params } from '../../pve/types.js';
 import type { Capability, PhaseTools } from '../capability.js';
 import { offlineNodesOf, PlanBuilder } from '../plan.js';
@@ -11,6 +11,9 @@ import { boolField, enumField, intField } from '../request-schema.js';
 import { StepFailure } from '../runner.js';
 import { alwaysOnSkip, checkProtection, offlineReason, PROTECTION_SKIP, safeModeSkip, unsupportedReason } from '../safety.js';
 import { bulkFields, forceField } from './bulk-fields.js';
+import type { GuestType } from '../types.js';
+
+const GUEST_TYPES: readonly GuestType[] = ['qemu', 'lxc'];
 
 export const POWER_ACTIONS = ['START', 'STOP', 'SHUTDOWN', 'REBOOT', 'SUSPEND', 'RESUME'] as const;
 export type PowerAction = (typeof POWER_ACTIONS)[number];
@@ -20,6 +23,13 @@ const PVE_ACTION: Record<PowerAction, PveAction> = { START: 'start', STOP: 'stop
 const pveAction = (op: PowerAction, force: boolean): PveAction => (op === 'REBOOT' && force ? 'reset' : PVE_ACTION[op]);
 /** The task each action starts on PVE (a suspend to RAM is a 'qmpause'): after a lost answer, the task to look for. */
 const TASK_TYPE: Record<PveAction, string> = { start: 'qmstart', stop: 'qmstop', shutdown: 'qmshutdown', reboot: 'qmreboot', reset: 'qmreset', suspend: 'qmpause', resume: 'qmresume' };
+/** pct's tasks (a container's suspend is a freeze, `vzsuspend`). */
+const CT_TASK_TYPE: Record<Exclude<PveAction, 'reset'>, string> = { start: 'vzstart', stop: 'vzstop', shutdown: 'vzshutdown', reboot: 'vzreboot', suspend: 'vzsuspend', resume: 'vzresume' };
+/**
+ * A frozen container still reports `running` (pct has no qmpstatus), so for containers neither the plan nor
+ * a check can tell suspended from running: SUSPEND and RESUME always act, and their task ending OK is the proof.
+ */
+const CT_UNOBSERVABLE: PowerAction[] = ['SUSPEND', 'RESUME'];
 /** What a rollback does to undo each action (a reboot cannot be undone). */
 const UNDO: Partial<Record<PowerAction, PowerAction>> = { START: 'SHUTDOWN', STOP: 'START', SHUTDOWN: 'START', SUSPEND: 'RESUME', RESUME: 'SUSPEND' };
 /** Actions that take a guest down: always-on guests are spared unless forced. */
@@ -38,6 +48,7 @@ const schema = z.strictObject({
 export type PowerRequest = z.infer<typeof schema>;
 
 function alreadyThere(vm: Vm, op: PowerAction): string | undefined {
+  if (vm.type === 'lxc' && CT_UNOBSERVABLE.includes(op)) return undefined;
   if ((op === 'START' || op === 'RESUME') && vm.status === 'running') return 'already running';
   if ((op === 'STOP' || op === 'SHUTDOWN') && vm.status === 'stopped') return 'already stopped';
   if (op === 'SUSPEND' && vm.status === 'paused') return 'already suspended';
@@ -46,6 +57,8 @@ function alreadyThere(vm: Vm, op: PowerAction): string | undefined {
 
 /** States in which PVE would refuse the action outright; saying so in the plan beats a failed task. */
 function cannot(vm: Vm, op: PowerAction, force: boolean): string | undefined {
+  // pct has no status/reset: a forced reboot (a hard reset) does not exist for a container.
+  if (vm.type === 'lxc' && op === 'REBOOT' && force) return 'a container has no hard reset (PVE has no pct reset): reboot it without force, or STOP then START';
   if (vm.status === 'stopped' && (op === 'REBOOT' || op === 'SUSPEND' || op === 'RESUME')) return `is stopped: nothing to ${op.toLowerCase()}`;
   if (vm.status === 'paused' && op === 'START') return 'is paused: use RESUME';
   if (vm.status === 'paused' && op === 'REBOOT') return 'is paused: PVE cannot reboot a paused VM (RESUME it first)';
@@ -58,16 +71,18 @@ function stateOf(status: { status: string; qmpstatus?: string }): VmStatus {
   return status.qmpstatus === 'paused' ? 'paused' : 'running';
 }
 
-function paramsFor(op: PowerAction, timeout: number, force: boolean): Params {
+function paramsFor(op: PowerAction, timeout: number, force: boolean, type: GuestType = 'qemu'): Params {
   // A forced shutdown is PVE's forceStop: a hard stop once the graceful timeout has passed.
   if (op === 'SHUTDOWN') return { timeout, forceStop: force ? true : undefined };
+  // pct start and stop take no timeout; pct reboot does.
+  if (type === 'lxc') return op === 'REBOOT' ? { timeout } : {};
   // PVE's reset takes no timeout.
   if (op === 'REBOOT' && force) return {};
   return op === 'STOP' || op === 'START' || op === 'REBOOT' ? { timeout } : {};
 }
 
-async function act(t: PhaseTools, node: string, vmid: number, op: PowerAction, params: Params, force = false): Promise<VmStatus> {
-  await t.awaitTask(await postQemuStatus(t.client, node, vmid, pveAction(op, force), params));
+async function act(t: PhaseTools, guest: GuestRef, op: PowerAction, params: Params, force = false): Promise<VmStatus> {
+  await t.awaitTask(await postGuestStatus(t.client, guest, pveAction(op, force), params));
   return TARGET[op];
 }
 
@@ -79,11 +94,11 @@ function powerLabel(op: PowerAction, force: boolean): string {
 
 export const power: Capability<PowerRequest> = {
   kind: 'power',
-  title: 'Power VMs',
+  title: 'Power VMs and containers',
   description:
-    'START, STOP, SHUTDOWN, REBOOT, SUSPEND or RESUME the selected VMs. Success means the VM reached the target state. VMs already there are skipped (skipIfAlreadyInState, default true); always-on VMs are never stopped unless force.',
+    'START, STOP, SHUTDOWN, REBOOT, SUSPEND or RESUME the selected VMs and containers (a container suspend is a freeze: PVE calls it experimental). Success means the guest reached the target state. VMs already there are skipped (skipIfAlreadyInState, default true); always-on VMs are never stopped unless force.',
   schema,
-  guestTypes: ['qemu'],
+  guestTypes: GUEST_TYPES,
   label: (r) => powerLabel(r.operation, r.force === true),
   // A forced reboot is a hard reset: it can lose data as a stop can.
   destructive: (r) => DESTRUCTIVE_POWER.includes(r.operation) || (r.operation === 'REBOOT' && r.force === true),
@@ -101,7 +116,7 @@ export const power: Capability<PowerRequest> = {
     const policy = { safeMode: input.safeMode, force: input.force };
     const destructive = DESTRUCTIVE_POWER.includes(op);
     const skipWhy = (vm: Vm): string | undefined =>
-      unsupportedReason(vm) ??
+      unsupportedReason(vm, { guestTypes: GUEST_TYPES }) ??
       (skipIfThere ? alreadyThere(vm, op) : undefined) ??
       cannot(vm, op, input.force) ??
       (TAKES_DOWN.includes(op) ? alwaysOnSkip(vm, policy, op === 'SUSPEND' ? 'never suspended' : 'never stopped') : undefined) ??
@@ -123,24 +138,28 @@ export const power: Capability<PowerRequest> = {
   phases(target) {
     const spec = target.spec as { operation: PowerAction; timeout: number; force: boolean; before?: VmStatus };
     const op = spec.operation;
-    const { node, vmid } = target;
-    const current = async (t: PhaseTools) => stateOf(await getQemuStatusCurrent(t.client, node, vmid));
+    const guest = refOf(target);
+    const ct = guest.type === 'lxc';
+    const current = async (t: PhaseTools) => stateOf(await getGuestStatusCurrent(t.client, guest));
+    // What the verify read may see: a frozen container reports running.
+    const expected = (o: PowerAction): VmStatus => (ct && o === 'SUSPEND' ? 'running' : TARGET[o]);
     const undoOp = UNDO[op];
+    const action = pveAction(op, spec.force);
     return [
       {
         name: op.toLowerCase(),
-        taskType: TASK_TYPE[pveAction(op, spec.force)],
-        // A reboot leaves the state as it was, so only its task can tell it ran.
-        check: op === 'REBOOT' ? undefined : async (t) => ((await current(t)) === TARGET[op] ? `already ${TARGET[op]}` : undefined),
+        taskType: ct && action !== 'reset' ? CT_TASK_TYPE[action] : TASK_TYPE[action],
+        // A reboot leaves the state as it was, so only its task can tell it ran (so does a container's freeze or thaw).
+        check: op === 'REBOOT' || (ct && CT_UNOBSERVABLE.includes(op)) ? undefined : async (t) => ((await current(t)) === TARGET[op] ? `already ${TARGET[op]}` : undefined),
         run: async (t) => {
-          await act(t, node, vmid, op, paramsFor(op, spec.timeout, spec.force), spec.force);
+          await act(t, guest, op, paramsFor(op, spec.timeout, spec.force, guest.type), spec.force);
           if (op === 'REBOOT' && spec.force) return 'reset (forced reboot)';
         },
         undo:
           undoOp && spec.before && spec.before !== TARGET[op]
             ? async (t) => {
-                if ((await current(t)) === TARGET[undoOp]) return `already ${TARGET[undoOp]}`;
-                await act(t, node, vmid, undoOp, paramsFor(undoOp, spec.timeout, false));
+                if (!(ct && CT_UNOBSERVABLE.includes(undoOp)) && (await current(t)) === TARGET[undoOp]) return `already ${TARGET[undoOp]}`;
+                await act(t, guest, undoOp, paramsFor(undoOp, spec.timeout, false, guest.type));
                 return `${undoOp.toLowerCase()} (undo of ${op.toLowerCase()})`;
               }
             : undefined,
@@ -150,7 +169,8 @@ export const power: Capability<PowerRequest> = {
         changesNothing: true,
         run: async (t) => {
           const now = await current(t);
-          if (now !== TARGET[op]) throw new StepFailure(`the ${op.toLowerCase()} task ended OK but the VM is ${now}, not ${TARGET[op]}`);
+          if (now !== expected(op)) throw new StepFailure(`the ${op.toLowerCase()} task ended OK but the ${ct ? 'container' : 'VM'} is ${now}, not ${expected(op)}`);
+          if (ct && op === 'SUSPEND') return 'frozen (a frozen container reports running)';
           return now;
         },
       },

@@ -1,7 +1,7 @@
 // Bulk snapshot create: name templates ({vm} {vmid} {date} {time} {datetime}), TTL marker, optional RAM.
 // One phase per guest; its check finds a snapshot already made (a resume, a lost answer), its undo deletes it.
 import { z } from 'zod';
-import { deleteQemuSnapshot, postQemuSnapshot } from '../../pve/endpoints/qemu.js';
+import { deleteGuestSnapshot, postGuestSnapshot, refOf } from '../../pve/endpoints/guest.js';
 import type { Capability } from '../capability.js';
 import { offlineNodesOf, PlanBuilder } from '../plan.js';
 import { boolField, intField, textField } from '../request-schema.js';
@@ -10,6 +10,11 @@ import { listSnapshots } from '../snapshot-list.js';
 import { describeSnapshot, descriptionProblem, MAX_DESCRIPTION_BYTES } from '../snapshot-marker.js';
 import { nameClock, renderAll, templateProblem, validateTemplate } from '../snapshot-names.js';
 import { bulkFields } from './bulk-fields.js';
+import type { GuestType } from '../types.js';
+
+const GUEST_TYPES: readonly GuestType[] = ['qemu', 'lxc'];
+/** A pct snapshot holds no RAM (the API has no `vmstate`): with includeMemory the container is skipped, not half done. */
+const NO_RAM_FOR_CT = 'a container snapshot cannot include memory (pct has no vmstate): leave includeMemory off to snapshot containers';
 
 /** A snapshot task (RAM state included) can take long on a real cluster. */
 export const SNAPSHOT_TASK_TIMEOUT_MS = 60 * 60_000;
@@ -23,10 +28,10 @@ const schema = z
         const problem = templateProblem(template);
         if (problem) ctx.addIssue({ code: 'custom', message: problem });
       })
-      .describe("name template: {vm} {vmid} {date} {time} {datetime}; made valid for PVE (40 characters: {vm} is shortened if needed)"),
-    description: z.string({ error: 'must be a string' }).optional().describe(`kept on the snapshot; moxxie appends its TTL or [moxxie] marker; at most ${MAX_DESCRIPTION_BYTES} bytes in all (PVE's limit)`),
+      .describe("name template: {vm} {vmid} {date} {time} {datetime}; {vm} is shortened to fit PVE's 40 characters"),
+    description: z.string({ error: 'must be a string' }).optional().describe(`kept on the snapshot (moxxie appends its marker); at most ${MAX_DESCRIPTION_BYTES} bytes`),
     ttlHours: intField(1, 8760).optional().describe('hours until cleanup may delete it (1-8760)'),
-    includeMemory: boolField().optional().describe('also save the RAM of running VMs'),
+    includeMemory: boolField().optional().describe('also save the RAM of running VMs (containers cannot: they are skipped with the reason)'),
   })
   .superRefine((r, ctx) => {
     const problem = typeof r.description === 'string' ? descriptionProblem(r.description, r.ttlHours) : undefined;
@@ -43,9 +48,9 @@ interface Spec {
 export const snapshotCreate: Capability<SnapshotCreateRequest> = {
   kind: 'snapshot.create',
   title: 'Create snapshots',
-  description: 'Snapshot the selected VMs with a name template and an optional TTL. Success means the snapshot task ended OK.',
+  description: 'Snapshot the selected VMs and containers with a name template and an optional TTL. Success means the snapshot task ended OK.',
   schema,
-  guestTypes: ['qemu'],
+  guestTypes: GUEST_TYPES,
   label: (r) => `snapshot ${r.snapshotName}`,
   destructive: () => false,
   taskTimeoutMs: () => SNAPSHOT_TASK_TIMEOUT_MS,
@@ -57,11 +62,13 @@ export const snapshotCreate: Capability<SnapshotCreateRequest> = {
     const withRam = req.includeMemory === true;
     const offline = offlineNodesOf(input.inventory);
     // Names are rendered (and refused) before anything runs, for exactly the VMs that will get a step.
-    const names = renderAll(template, input.vms.filter((vm) => !unsupportedReason(vm) && !offlineReason(vm, offline)), nameClock());
+    const skipWhy = (vm: (typeof input.vms)[number]): string | undefined =>
+      unsupportedReason(vm, { guestTypes: GUEST_TYPES }) ?? (withRam && vm.type === 'lxc' ? NO_RAM_FOR_CT : undefined);
+    const names = renderAll(template, input.vms.filter((vm) => !skipWhy(vm) && !offlineReason(vm, offline)), nameClock());
     const description = describeSnapshot(req.description, req.ttlHours);
     const plan = new PlanBuilder();
     for (const vm of input.vms) {
-      const skip = unsupportedReason(vm);
+      const skip = skipWhy(vm);
       const blocked = offlineReason(vm, offline);
       if (skip) plan.skip(vm, 'snapshot', skip);
       else if (blocked) plan.block(vm, 'snapshot', blocked);
@@ -79,21 +86,21 @@ export const snapshotCreate: Capability<SnapshotCreateRequest> = {
 
   phases(target) {
     const spec = target.spec as unknown as Spec;
-    const vm = { node: target.node, vmid: target.vmid };
+    const vm = refOf(target);
     return [
       {
         name: 'snapshot',
-        taskType: 'qmsnapshot',
+        taskType: vm.type === 'lxc' ? 'vzsnapshot' : 'qmsnapshot',
         check: async (t) => {
           const found = (await listSnapshots(t.client, vm)).find((s) => s.name === spec.snapname);
           return found && found.description === spec.description ? `snapshot ${spec.snapname} created` : undefined;
         },
         run: async (t) => {
-          await t.awaitTask(await postQemuSnapshot(t.client, vm.node, vm.vmid, { snapname: spec.snapname, description: spec.description, vmstate: spec.vmstate ? true : undefined }));
+          await t.awaitTask(await postGuestSnapshot(t.client, vm, { snapname: spec.snapname, description: spec.description, vmstate: spec.vmstate && vm.type === 'qemu' ? true : undefined }));
           return `snapshot ${spec.snapname} created`;
         },
         undo: async (t) => {
-          await t.awaitTask(await deleteQemuSnapshot(t.client, vm.node, vm.vmid, spec.snapname));
+          await t.awaitTask(await deleteGuestSnapshot(t.client, vm, spec.snapname));
           return `deleted snapshot ${spec.snapname}`;
         },
       },

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { SnapshotInfo } from '../../core.js';
 import type { Vm } from '../../inventory/model.js';
 import { PveError } from '../../pve/errors.js';
-import { deleteQemuSnapshot } from '../../pve/endpoints/qemu.js';
+import { deleteGuestSnapshot, refOf } from '../../pve/endpoints/guest.js';
 import { boundedMap } from '../bounded-map.js';
 import type { Capability, Phase } from '../capability.js';
 import { RequestError } from '../errors.js';
@@ -18,6 +18,9 @@ import { listSnapshots } from '../snapshot-list.js';
 import { existingSnapshotNameField, MAX_NAME_TEMPLATE, MAX_SNAPSHOT_NAME } from '../snapshot-names.js';
 import { bulkFields, forceField } from './bulk-fields.js';
 import { SNAPSHOT_TASK_TIMEOUT_MS } from './snapshot-create.js';
+import type { GuestType } from '../types.js';
+
+const GUEST_TYPES: readonly GuestType[] = ['qemu', 'lxc'];
 
 const HOUR_MS = 3600_000;
 const LIST_READS = 8;
@@ -42,9 +45,9 @@ export type SnapshotDeleteRequest = z.infer<typeof schema>;
 export const snapshotDelete: Capability<SnapshotDeleteRequest> = {
   kind: 'snapshot.delete',
   title: 'Delete snapshots',
-  description: 'Delete snapshots on the selected VMs by exact name, name glob, age or expired TTL; only snapshots moxxie made unless moxxieOnly is false.',
+  description: 'Delete snapshots on the selected VMs and containers by exact name, name glob, age or expired TTL; only snapshots moxxie made unless moxxieOnly is false.',
   schema,
-  guestTypes: ['qemu'],
+  guestTypes: GUEST_TYPES,
   label: (r) => `delete snapshots ${r.snapshotName ?? r.namePattern ?? (r.expiredOnly ? 'past their TTL' : `older than ${r.olderThanHours}h`)}`,
   destructive: () => true,
   taskTimeoutMs: () => SNAPSHOT_TASK_TIMEOUT_MS,
@@ -71,7 +74,7 @@ export const snapshotDelete: Capability<SnapshotDeleteRequest> = {
     const label = 'delete snapshots';
     // Safe mode guards what moxxie did not make: a snapshot carrying moxxie's marker may be deleted on any
     // VM, so every VM's list is read and safe mode is applied per snapshot below.
-    const skipWhy = (vm: Vm) => unsupportedReason(vm);
+    const skipWhy = (vm: Vm) => unsupportedReason(vm, { guestTypes: GUEST_TYPES });
     const candidates = input.vms.filter((vm) => !skipWhy(vm) && !offlineReason(vm, offline));
     const protection = input.force ? undefined : await checkProtection(input.client, candidates);
     const readable = candidates.filter((vm) => !protection?.protected.has(vm.vmid) && !protection?.unreadable.has(vm.vmid));
@@ -109,16 +112,16 @@ export const snapshotDelete: Capability<SnapshotDeleteRequest> = {
 
   phases(target) {
     const names = (target.spec?.names ?? []) as string[];
-    const { node, vmid } = target;
-    const gone = async (t: { client: Parameters<typeof listSnapshots>[0] }, name: string) => !(await listSnapshots(t.client, { node, vmid })).some((s) => s.name === name);
+    const guest = refOf(target);
+    const gone = async (t: { client: Parameters<typeof listSnapshots>[0] }, name: string) => !(await listSnapshots(t.client, guest)).some((s) => s.name === name);
     return names.map(
       (name, i): Phase => ({
         name: `delete ${name}`,
-        taskType: 'qmdelsnapshot',
+        taskType: guest.type === 'lxc' ? 'vzdelsnapshot' : 'qmdelsnapshot',
         check: async (t) => ((await gone(t, name)) ? doneText(names, i) : undefined),
         run: async (t) => {
           try {
-            await t.awaitTask(await deleteQemuSnapshot(t.client, node, vmid, name));
+            await t.awaitTask(await deleteGuestSnapshot(t.client, guest, name));
           } catch (err) {
             // Someone else deleted it meanwhile: the goal is reached.
             if (!((err instanceof StepFailure || (err instanceof PveError && err.kind === 'not-found')) && GONE.test(err.message))) throw err;

@@ -2,7 +2,7 @@
 // the snapshot is lost. A rollback cannot be undone; its check is its recorded task (a resume follows it).
 import { z } from 'zod';
 import type { Vm } from '../../inventory/model.js';
-import { postQemuSnapshotRollback } from '../../pve/endpoints/qemu.js';
+import { postGuestSnapshotRollback, refOf } from '../../pve/endpoints/guest.js';
 import type { Capability } from '../capability.js';
 import { offlineNodesOf, PlanBuilder } from '../plan.js';
 import { boolField } from '../request-schema.js';
@@ -10,6 +10,9 @@ import { existingSnapshotNameField } from '../snapshot-names.js';
 import { alwaysOnSkip, checkProtection, offlineReason, PROTECTION_SKIP, safeModeSkip, unsupportedReason } from '../safety.js';
 import { bulkFields, forceField } from './bulk-fields.js';
 import { SNAPSHOT_TASK_TIMEOUT_MS } from './snapshot-create.js';
+import type { GuestType } from '../types.js';
+
+const GUEST_TYPES: readonly GuestType[] = ['qemu', 'lxc'];
 
 const schema = z.strictObject({
   ...bulkFields,
@@ -22,9 +25,9 @@ export type SnapshotRollbackRequest = z.infer<typeof schema>;
 export const snapshotRollback: Capability<SnapshotRollbackRequest> = {
   kind: 'snapshot.rollback',
   title: 'Roll back to a snapshot',
-  description: 'Roll the selected VMs back to a snapshot (everything since is lost), optionally starting them after.',
+  description: 'Roll the selected VMs and containers back to a snapshot (everything since is lost), optionally starting them after.',
   schema,
-  guestTypes: ['qemu'],
+  guestTypes: GUEST_TYPES,
   label: (r) => `roll back to ${r.snapshotName}${r.start ? ' and start' : ''}`,
   destructive: () => true,
   taskTimeoutMs: () => SNAPSHOT_TASK_TIMEOUT_MS,
@@ -37,9 +40,9 @@ export const snapshotRollback: Capability<SnapshotRollbackRequest> = {
     const policy = { safeMode: input.safeMode, force: input.force };
     const action = `roll back to ${req.snapshotName}${start ? ' and start' : ''}`;
     const skipWhy = (vm: Vm) =>
-      unsupportedReason(vm) ??
+      unsupportedReason(vm, { guestTypes: GUEST_TYPES }) ??
       safeModeSkip(vm, policy) ??
-      // PVE stops a running VM before rolling it back.
+      // PVE stops a running VM or container before rolling it back.
       (vm.status === 'running' || vm.status === 'paused' ? alwaysOnSkip(vm, policy, 'a rollback would stop it; never done') : undefined);
     const candidates = input.vms.filter((vm) => !offlineReason(vm, offline) && !skipWhy(vm));
     const protection = input.force ? undefined : await checkProtection(input.client, candidates);
@@ -56,12 +59,13 @@ export const snapshotRollback: Capability<SnapshotRollbackRequest> = {
 
   phases(target) {
     const { snapshotName, start } = target.spec as { snapshotName: string; start: boolean };
+    const guest = refOf(target);
     return [
       {
         name: 'rollback',
-        taskType: 'qmrollback',
+        taskType: guest.type === 'lxc' ? 'vzrollback' : 'qmrollback',
         run: async (t) => {
-          await t.awaitTask(await postQemuSnapshotRollback(t.client, target.node, target.vmid, snapshotName, { start: start ? true : undefined }));
+          await t.awaitTask(await postGuestSnapshotRollback(t.client, guest, snapshotName, { start: start ? true : undefined }));
           return `rolled back to ${snapshotName}${start ? ' and started' : ''}`;
         },
       },

@@ -5,7 +5,10 @@ import { z } from 'zod';
 import { parseTags } from '../../inventory/inventory.js';
 import type { Vm } from '../../inventory/model.js';
 import { PveError } from '../../pve/errors.js';
-import { getQemuConfig, putQemuConfig } from '../../pve/endpoints/qemu.js';
+import { getGuestConfig, putGuestConfig, refOf, type GuestRef } from '../../pve/endpoints/guest.js';
+import type { GuestType } from '../types.js';
+
+const GUEST_TYPES: readonly GuestType[] = ['qemu', 'lxc'];
 import type { Capability, PhaseTools } from '../capability.js';
 import { RequestError } from '../errors.js';
 import { offlineNodesOf, PlanBuilder } from '../plan.js';
@@ -36,7 +39,7 @@ const schema = z.strictObject({
   tags: z
     .array(tagField, { error: 'must be a list of tags, e.g. ["env-test","workshop"]' })
     .max(MAX_TAGS, { error: (iss) => `at most ${MAX_TAGS} tags in one request (got ${Array.isArray(iss.input) ? iss.input.length : '?'})` })
-    .describe(`PVE tags: letters, digits and _ - + . (at most ${MAX_TAG_LENGTH} characters each, ${MAX_TAGS} per request)`),
+    .describe("PVE tags (letters, digits, _ - + .)"),
   force: forceField,
 });
 export type TagRequest = z.infer<typeof schema>;
@@ -70,15 +73,15 @@ function nothingToDo(action: TagAction): string {
 }
 
 /** Sets the guest's tags to `decide(current)`, re-read after a digest mismatch; returns the tags it replaced. */
-async function writeTags(t: PhaseTools, node: string, vmid: number, decide: (current: string[]) => string[]): Promise<{ before: string[]; after: string[]; changed: boolean }> {
+async function writeTags(t: PhaseTools, guest: GuestRef, decide: (current: string[]) => string[]): Promise<{ before: string[]; after: string[]; changed: boolean }> {
   for (let attempt = 0; ; attempt++) {
     // Recomputed from the live config each time: another writer may have changed the tags meanwhile.
-    const cfg = await getQemuConfig(t.client, node, vmid);
+    const cfg = await getGuestConfig(t.client, guest);
     const before = parseTags(cfg.tags === undefined ? undefined : String(cfg.tags));
     const after = decide(before);
     if (sameTags(after, before)) return { before, after, changed: false };
     try {
-      await putQemuConfig(t.client, node, vmid, after.length ? { tags: after.join(';'), digest: cfg.digest } : { delete: 'tags', digest: cfg.digest });
+      await putGuestConfig(t.client, guest, after.length ? { tags: after.join(';'), digest: cfg.digest } : { delete: 'tags', digest: cfg.digest });
       return { before, after, changed: true };
     } catch (err) {
       if (err instanceof PveError && DIGEST_MISMATCH.test(err.message) && attempt < DIGEST_RETRIES) continue;
@@ -92,15 +95,25 @@ function addsSafeModeTag(r: { action?: unknown; tags?: unknown }): boolean {
   return (r.action === 'ADD' || r.action === 'REPLACE') && Array.isArray(r.tags) && r.tags.some((t) => typeof t === 'string' && t.toLowerCase() === SAFE_MODE_TAG);
 }
 
+/**
+ * The tags as PVE will store them, lower-cased, saying so when that changed one: the plan must show what is
+ * applied (`maint_window`), not what was typed (`Maint_Window`).
+ */
+export function tagsAsApplied(given: string[]): string {
+  const lower = [...new Set(given.map((t) => t.toLowerCase()))];
+  const changed = given.filter((t) => t !== t.toLowerCase());
+  return `${lower.join(', ') || '(none)'}${changed.length ? ` (lower-cased from ${changed.join(', ')}: PVE keeps tags in lower case)` : ''}`;
+}
+
 const tagText = (tags: string[]) => (tags.length ? `tags: ${tags.join(', ')}` : 'tags: (none)');
 
 export const tags: Capability<TagRequest> = {
   kind: 'tags',
-  title: 'Tag VMs',
-  description: 'ADD, REMOVE or REPLACE tags on the selected VMs (and templates). A concurrent edit is never overwritten (the config digest is checked).',
+  title: 'Tag VMs and containers',
+  description: 'ADD, REMOVE or REPLACE tags on the selected VMs and containers (and templates). A concurrent edit is never overwritten (the config digest is checked).',
   schema,
-  guestTypes: ['qemu'],
-  label: (r) => `${r.action.toLowerCase()} tags ${(r.tags as string[]).join(', ') || '(none)'}`,
+  guestTypes: GUEST_TYPES,
+  label: (r) => `${r.action.toLowerCase()} tags ${tagsAsApplied(r.tags as string[])}`,
   // Removing or replacing tags can drop `moxxie` or `always-on` and so change what other rules allow; adding
   // `moxxie` while safe mode is on hands out safe mode's own key (a tag ADD then a STOP would be unguarded).
   destructive: (r, policy) => r.action === 'REMOVE' || r.action === 'REPLACE' || (policy?.safeMode !== false && addsSafeModeTag(r)),
@@ -121,7 +134,7 @@ export const tags: Capability<TagRequest> = {
     const plan = new PlanBuilder();
     for (const vm of input.vms) {
       const skip =
-        unsupportedReason(vm, { allowTemplates: true }) ??
+        unsupportedReason(vm, { allowTemplates: true, guestTypes: GUEST_TYPES }) ??
         (destructive ? safeModeSkip(vm, policy) : undefined) ??
         (sameTags(nextTags(vm.tags, req.action, wanted), vm.tags) ? nothingToDo(req.action) : undefined);
       const blocked = offlineReason(vm as Vm, offline);
@@ -134,19 +147,19 @@ export const tags: Capability<TagRequest> = {
 
   phases(target) {
     const spec = target.spec as { action: TagAction; tags: string[] };
-    const { node, vmid } = target;
+    const guest = refOf(target);
     return [
       {
         name: 'tags',
         run: async (t) => {
-          const r = await writeTags(t, node, vmid, (current) => nextTags(current, spec.action, spec.tags));
+          const r = await writeTags(t, guest, (current) => nextTags(current, spec.action, spec.tags));
           if (r.changed) t.data.before = r.before;
           return r.changed ? tagText(r.after) : 'no change needed';
         },
         undo: async (t) => {
           const before = t.data.before as string[] | undefined;
           if (!before) return 'no change to undo';
-          const r = await writeTags(t, node, vmid, () => before);
+          const r = await writeTags(t, guest, () => before);
           return `tags put back: ${r.after.join(', ') || '(none)'}`;
         },
       },

@@ -30,6 +30,7 @@ import { boolField, enumField, intField } from '../request-schema.js';
 import type { OperationTarget } from '../types.js';
 import { describeCreated, newOwnershipToken } from '../vmid-allocator.js';
 import { CREATE_TASK_TIMEOUT_MS, verifiable } from './vm-create.js';
+import { containerClonePhases, planContainerClone } from '../container-clone.js';
 
 const GiB = 1024 ** 3;
 const DRIVE_KEY = /^(scsi|virtio|sata|ide)\d+$|^efidisk0$|^tpmstate0$/;
@@ -81,9 +82,9 @@ export const vmClone: Capability<VmCloneRequest> = {
   kind: 'vm.clone',
   title: 'Clone VMs',
   description:
-    "Clone a VM or template (the seed's POST /vms/{id}/clone body plus sourceVmId), or one template count times with a {index} name pattern: full or linked (linked only from a template), onto a node and storage, with pool, tags, description, and cloud-init, size, CPU and memory overrides applied before the first start. Success means the clone task ended OK, the VM is ours and configured, and running if start was asked; otherwise it is removed again.",
+    "Clone a VM, container (pct clone: name is its hostname; no cloud-init fields) or template (the seed's POST /vms/{id}/clone body plus sourceVmId), or one template count times with a {index} name pattern: full or linked (linked only from a template), onto a node and storage, with pool, tags, description, and cloud-init, size, CPU and memory overrides applied before the first start. Success means the clone task ended OK, the VM is ours and configured, and running if start was asked; otherwise it is removed again.",
   schema,
-  guestTypes: ['qemu'],
+  guestTypes: ['qemu', 'lxc'],
   label: (r) => `clone ${r.sourceVmId}${r.count && r.count > 1 ? ` ${r.count}x` : ''}${r.name ? ` as ${r.name}` : ''}`,
   destructive: () => false,
   undoFailed: true,
@@ -95,7 +96,8 @@ export const vmClone: Capability<VmCloneRequest> = {
     const inv = input.inventory;
     const src = inv.vms.find((v) => v.vmid === req.sourceVmId);
     if (!src) throw new RequestError('sourceVmId', `VM ${req.sourceVmId} does not exist in this cluster`);
-    if (src.type !== 'qemu') throw new RequestError('sourceVmId', `${req.sourceVmId} is an ${src.type} guest; only qemu VMs are cloned here`);
+    // A container is cloned with pct clone: its own planner (hostname, rootdir storage, no cloud-init).
+    if (src.type === 'lxc') return { targets: await planContainerClone(input, req, src), blocked: new Set() };
     checkNode(inv, src.node, 'sourceVmId');
     const targetNode = req.targetNode ?? src.node;
     checkNode(inv, targetNode, 'targetNode');
@@ -180,6 +182,7 @@ export const vmClone: Capability<VmCloneRequest> = {
   },
 
   phases(target, req) {
+    if (target.guestType === 'lxc') return containerClonePhases(target, req.description, req.pool);
     const spec = target.spec as unknown as Spec;
     const send = (client: Parameters<typeof postQemuClone>[0], vmid: number) =>
       postQemuClone(client, spec.sourceNode, spec.source, {

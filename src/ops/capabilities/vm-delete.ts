@@ -5,7 +5,8 @@
 import { z } from 'zod';
 import type { Vm } from '../../inventory/model.js';
 import { PveError } from '../../pve/errors.js';
-import { deleteQemu, getQemuConfig, getQemuStatusCurrent, postQemuStatus } from '../../pve/endpoints/qemu.js';
+import { deleteGuest, getGuestConfig, getGuestStatusCurrent, guestNoun, postGuestStatus, refOf, type GuestRef } from '../../pve/endpoints/guest.js';
+import type { GuestType } from '../types.js';
 import type { Capability, PhaseTools } from '../capability.js';
 import { offlineNodesOf, PlanBuilder } from '../plan.js';
 import { boolField } from '../request-schema.js';
@@ -36,9 +37,9 @@ interface Spec {
 const isGone = (err: unknown): boolean => err instanceof PveError && /does not exist/.test(err.message);
 
 /** Whether the VM still exists on its node (a config read that says it does not is the answer). */
-async function exists(t: PhaseTools, node: string, vmid: number): Promise<boolean> {
+async function exists(t: PhaseTools, guest: GuestRef): Promise<boolean> {
   try {
-    await getQemuConfig(t.client, node, vmid);
+    await getGuestConfig(t.client, guest);
     return true;
   } catch (err) {
     if (isGone(err)) return false;
@@ -51,13 +52,15 @@ function deleteLabel(r: { stopFirst?: boolean; purge?: boolean; destroyUnreferen
   return `delete${opts.length ? ` (${opts.join(', ')})` : ''}`;
 }
 
+const GUEST_TYPES: readonly GuestType[] = ['qemu', 'lxc'];
+
 export const vmDelete: Capability<VmDeleteRequest> = {
   kind: 'vm.delete',
   title: 'Delete VMs',
   description:
-    'Delete the selected VMs and their disks (cannot be undone). A protected VM is refused; a running VM is skipped unless stopFirst. Success means the VM no longer exists.',
+    'Delete the selected VMs and containers (pct destroy) and their disks (cannot be undone). A protected VM is refused; a running VM is skipped unless stopFirst. Success means the VM no longer exists.',
   schema,
-  guestTypes: ['qemu'],
+  guestTypes: GUEST_TYPES,
   label: deleteLabel,
   destructive: () => true,
   taskTimeoutMs: () => DELETE_TASK_TIMEOUT_MS,
@@ -69,7 +72,7 @@ export const vmDelete: Capability<VmDeleteRequest> = {
     const policy = { safeMode: input.safeMode, force: input.force };
     const stopFirst = req.stopFirst === true;
     const up = (vm: Vm) => vm.status === 'running' || vm.status === 'paused';
-    const policySkip = (vm: Vm): string | undefined => unsupportedReason(vm, { allowTemplates: true }) ?? safeModeSkip(vm, policy);
+    const policySkip = (vm: Vm): string | undefined => unsupportedReason(vm, { allowTemplates: true, guestTypes: GUEST_TYPES }) ?? safeModeSkip(vm, policy);
     // In PVE's order: protection, then running.
     const stateSkip = (vm: Vm): string | undefined =>
       (up(vm) && !stopFirst ? `is ${vm.status}: PVE refuses to delete a running VM (use stopFirst to stop it first)` : undefined) ??
@@ -93,20 +96,22 @@ export const vmDelete: Capability<VmDeleteRequest> = {
 
   phases(target) {
     const spec = target.spec as unknown as Spec;
-    const { node, vmid } = target;
+    const guest = refOf(target);
+    const { vmid } = guest;
+    const ct = guest.type === 'lxc';
     const stop = {
       name: 'stop',
-      taskType: 'qmstop',
-      check: async (t: PhaseTools) => ((await getQemuStatusCurrent(t.client, node, vmid)).status === 'stopped' ? 'already stopped' : undefined),
+      taskType: ct ? 'vzstop' : 'qmstop',
+      check: async (t: PhaseTools) => ((await getGuestStatusCurrent(t.client, guest)).status === 'stopped' ? 'already stopped' : undefined),
       run: async (t: PhaseTools) => {
-        await t.awaitTask(await postQemuStatus(t.client, node, vmid, 'stop', {}));
+        await t.awaitTask(await postGuestStatus(t.client, guest, 'stop', {}));
         return 'stopped';
       },
       // A rollback after a failed delete brings the VM back up as it was.
       undo: async (t: PhaseTools) => {
-        if (!(await exists(t, node, vmid))) return 'the VM is gone: nothing to start';
-        if ((await getQemuStatusCurrent(t.client, node, vmid)).status === 'running') return 'already running';
-        await t.awaitTask(await postQemuStatus(t.client, node, vmid, 'start', {}));
+        if (!(await exists(t, guest))) return `the ${ct ? 'container' : 'VM'} is gone: nothing to start`;
+        if ((await getGuestStatusCurrent(t.client, guest)).status === 'running') return 'already running';
+        await t.awaitTask(await postGuestStatus(t.client, guest, 'start', {}));
         return 'started again (undo of stop)';
       },
     };
@@ -114,21 +119,21 @@ export const vmDelete: Capability<VmDeleteRequest> = {
       ...(spec.stop ? [stop] : []),
       {
         name: 'delete',
-        taskType: 'qmdestroy',
-        check: async (t) => ((await exists(t, node, vmid)) ? undefined : 'already deleted'),
+        taskType: ct ? 'vzdestroy' : 'qmdestroy',
+        check: async (t) => ((await exists(t, guest)) ? undefined : 'already deleted'),
         run: async (t) => {
           const params: { purge?: boolean; 'destroy-unreferenced-disks'?: boolean } = {};
           if (spec.purge) params.purge = true;
           if (spec.unreferenced) params['destroy-unreferenced-disks'] = true;
-          await t.awaitTask(await deleteQemu(t.client, node, vmid, params));
-          return `deleted VM ${vmid}`;
+          await t.awaitTask(await deleteGuest(t.client, guest, params));
+          return `deleted ${guestNoun(guest.type)} ${vmid}`;
         },
       },
       {
         name: 'verify',
         changesNothing: true,
         run: async (t) => {
-          if (await exists(t, node, vmid)) throw new StepFailure(`the delete task ended OK but VM ${vmid} still exists`);
+          if (await exists(t, guest)) throw new StepFailure(`the delete task ended OK but ${guestNoun(guest.type)} ${vmid} still exists`);
           return 'gone';
         },
       },

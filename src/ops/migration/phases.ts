@@ -103,7 +103,7 @@ async function power(tools: PhaseTools, node: string, vmid: number, action: 'sta
 }
 
 /** A drain's new node for a guest whose target went offline; undefined when none fits. */
-async function replacement(tools: PhaseTools, spec: MoveSpec, vmid: number, failed: string): Promise<string | undefined> {
+export async function replacement(tools: PhaseTools, spec: MoveSpec, vmid: number, failed: string): Promise<string | undefined> {
   const r = spec.replace;
   if (!r) return undefined;
   const inv = await fetchInventory(tools.client);

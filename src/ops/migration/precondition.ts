@@ -3,7 +3,8 @@
 // disks (which decide withLocalDisks when the request leaves it out), local devices, online or offline.
 import type { Inventory, Vm } from '../../inventory/model.js';
 import { getClusterResources } from '../../pve/endpoints/cluster.js';
-import { getMigratePrecondition, type MigratePrecondition } from '../../pve/endpoints/migrate.js';
+import type { MigratePrecondition } from '../../pve/endpoints/migrate.js';
+import { guestPrecondition } from './container-move.js';
 import type { PveRequester } from '../../pve/types.js';
 import { RequestError } from '../errors.js';
 
@@ -112,9 +113,8 @@ export function summarise(vm: Vm, target: string, pre: MigratePrecondition, opts
 export async function checkMigration(client: PveRequester, inv: Inventory, vmid: number, target: string, opts: { force?: boolean; withLocalDisks?: boolean } = {}): Promise<MigrationCheck> {
   const vm = inv.vms.find((v) => v.vmid === vmid);
   if (!vm) throw new RequestError('vmid', `VM ${vmid} does not exist in this cluster`);
-  if (vm.type !== 'qemu') throw new RequestError('vmid', `${vmid} is an ${vm.type} guest; only qemu VMs are migrated here`);
   checkNode(inv, target, 'target');
-  const [pre, ha] = await Promise.all([getMigratePrecondition(client, vm.node, vm.vmid), haStates(client)]);
+  const [pre, ha] = await Promise.all([guestPrecondition(client, inv, vm), haStates(client)]);
   const targetOnline = inv.nodes.find((n) => n.node === target)?.status === 'online';
   return summarise(vm, target, pre, { targetOnline, force: opts.force, withLocalDisks: opts.withLocalDisks, haState: ha.get(vmid) });
 }

@@ -16,9 +16,14 @@ export async function observeCreated(client: PveClient, expected: ReadonlyArray<
     // A container with that id is certainly not one of ours.
     else if (vm.type !== 'qemu') out.set(vmid, { exists: true, marked: false });
     else {
-      const config = await getQemuConfig(client, vm.node, vmid);
-      const lines = typeof config.description === 'string' ? config.description.split('\n') : [];
-      out.set(vmid, { exists: true, marked: lines.some((l) => l.trim() === marker) });
+      try {
+        const config = await getQemuConfig(client, vm.node, vmid);
+        const lines = typeof config.description === 'string' ? config.description.split('\n') : [];
+        out.set(vmid, { exists: true, marked: lines.some((l) => l.trim() === marker) });
+      } catch (err) {
+        // Its node is offline or does not answer: it may be ours, but unproved it is never deleted.
+        out.set(vmid, { exists: true, marked: false, error: err instanceof Error ? err.message : String(err) });
+      }
     }
   }
   return out;

@@ -126,11 +126,11 @@ function currentOperation(op: Operation, status: ProvisioningStatus, nodes: Node
     case 'ROLLED_BACK':
       return `Rolled back: ${count('ROLLED_BACK')} VM${count('ROLLED_BACK') === 1 ? '' : 's'} removed`;
     case 'CANCELLED':
-      return `Cancelled: ${count('READY')} ready, ${count('FAILED')} failed, ${count('PENDING')} not started`;
+      return `Cancelled: ${count('READY')} ready, ${count('FAILED')} failed, ${count('ROLLED_BACK') ? `${count('ROLLED_BACK')} rolled back, ` : ''}${count('PENDING')} not started`;
     case 'FAILED':
       return op.status === 'interrupted'
         ? `Interrupted: ${count('READY')} of ${nodes.length} ready; resume or roll back`
-        : `Failed: ${count('FAILED')} of ${nodes.length} node${nodes.length === 1 ? '' : 's'} failed`;
+        : `Failed: ${nodes.length - count('READY') - count('PENDING')} of ${nodes.length} node${nodes.length === 1 ? '' : 's'} failed${count('ROLLED_BACK') ? `; ${count('ROLLED_BACK')} rolled back` : ''}`;
     case 'ROLLING_BACK':
       return 'Rolling back';
     case 'PENDING':

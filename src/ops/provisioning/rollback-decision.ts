@@ -22,6 +22,8 @@ export interface ObservedVm {
   exists: boolean;
   /** Its description carries the mark this operation wrote on the VM it created with this id. */
   marked: boolean;
+  /** Its config could not be read (its node is offline): it may be ours, but that cannot be proved now. */
+  error?: string;
 }
 
 export type RollbackActionKind = 'delete' | 'tag-failed' | 'keep' | 'leave';
@@ -70,6 +72,7 @@ export function decideRollback(input: {
     let reason: string;
     if (!c.mayHaveCreated) [action, reason] = ['leave', 'never created by this operation'];
     else if (!seen?.exists) [action, reason] = ['leave', 'does not exist (nothing to undo)'];
+    else if (!ours && seen.error) [action, reason] = ['leave', `its config cannot be read (${seen.error}): not deleted; roll back again once it can be read`];
     else if (!ours) [action, reason] = ['leave', "does not carry this operation's mark: someone else's VM has the id, not deleted"];
     else if (!triggered) [action, reason] = ['keep', 'nothing failed'];
     else if (strategy === 'NONE') [action, reason] = ['keep', 'rollbackStrategy NONE leaves everything'];

@@ -21,6 +21,12 @@ export interface QemuStatus {
   tags?: string;
   template?: number;
   uptime?: number;
+  /** The resource figures, as /cluster/resources has them for the VM (vCPUs, CPU fraction, bytes). */
+  cpus?: number;
+  cpu?: number;
+  maxmem?: number;
+  mem?: number;
+  maxdisk?: number;
 }
 
 export type PowerAction = 'start' | 'stop' | 'shutdown' | 'reboot' | 'reset' | 'suspend' | 'resume';

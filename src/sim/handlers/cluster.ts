@@ -1,7 +1,7 @@
 // /version, /cluster/resources, /cluster/nextid, /cluster/tasks, /cluster/status, /nodes and node status.
 import { SimApiError, paramError } from '../api-error.js';
 import { RawJson, int, nowSec, str, type HandlerTable } from './context.js';
-import { guestResource, nodeResource, runningPerNode, storageResource, storageUsage } from './resources.js';
+import { guestResource, nodeResource, loadPerNode, nodeUsage, storageResource, storageUsage } from './resources.js';
 import { taskListItem } from './tasks.js';
 
 const CLUSTER_TASKS_LIMIT = 500;
@@ -18,8 +18,8 @@ export const clusterHandlers: HandlerTable = {
         const now = nowSec();
         if (!type || type === 'vm') for (const vm of sim.vms.values()) out.push(guestResource(sim, vm, now));
         if (!type || type === 'node') {
-          const running = runningPerNode(sim);
-          for (const n of sim.nodes.keys()) out.push(nodeResource(sim, n, running.get(n) ?? 0, now));
+          const load = loadPerNode(sim);
+          for (const n of sim.nodes.keys()) out.push(nodeResource(sim, n, load.get(n), now));
         }
         if (!type || type === 'storage') {
           const used = storageUsage(sim);
@@ -53,8 +53,8 @@ export const clusterHandlers: HandlerTable = {
   ],
 
   'GET /nodes': ({ sim }) => {
-    const running = runningPerNode(sim);
-    return [...sim.nodes.keys()].map((n) => ({ ...nodeResource(sim, n, running.get(n) ?? 0), ssl_fingerprint: sim.fingerprint }));
+    const load = loadPerNode(sim);
+    return [...sim.nodes.keys()].map((n) => ({ ...nodeResource(sim, n, load.get(n)), ssl_fingerprint: sim.fingerprint }));
   },
 
   'GET /nodes/{node}': () => ['qemu', 'lxc', 'storage', 'tasks', 'status', 'vzdump', 'version'].map((subdir) => ({ subdir })),
@@ -63,12 +63,12 @@ export const clusterHandlers: HandlerTable = {
 
   'GET /nodes/{node}/status': ({ sim, params }) => {
     const n = sim.node(String(params.node));
-    const used = 4 * 1024 ** 3 + (runningPerNode(sim).get(n.node) ?? 0) * 512 * 1024 ** 2;
+    const { mem: used, cpu } = nodeUsage(n, loadPerNode(sim).get(n.node));
     return {
       uptime: nowSec() - n.bootedAt,
       idle: 0,
       loadavg: ['0.12', '0.20', '0.18'],
-      cpu: 0.05,
+      cpu,
       wait: 0.0005,
       kversion: `Linux ${sim.profile.kernel} #1 SMP PREEMPT_DYNAMIC PMX ${sim.profile.kernel.replace(/-pve$/, '')} (2025-03-16T19:18Z)`,
       'current-kernel': { sysname: 'Linux', release: sim.profile.kernel, version: `#1 SMP PREEMPT_DYNAMIC PMX ${sim.profile.kernel.replace(/-pve$/, '')} (2025-03-16T19:18Z)`, machine: 'x86_64' },

@@ -10,7 +10,7 @@ import { archiveGuestType } from './qemu-restore.js';
 import { volumePath } from './storage.js';
 
 /** Parameters that steer the create and are not container options (or must never be stored: password, ssh-public-keys). */
-const CONTROL = new Set(['node', 'vmid', 'ostemplate', 'restore', 'force', 'unique', 'storage', 'pool', 'start', 'bwlimit', 'ignore-unpack-errors', 'password', 'ssh-public-keys']);
+const CONTROL = new Set(['node', 'vmid', 'ostemplate', 'restore', 'force', 'unique', 'storage', 'pool', 'start', 'bwlimit', 'ignore-unpack-errors', 'password', 'ssh-public-keys', 'ha-managed']);
 const VOLUME_KEY = /^(rootfs|mp\d+)$/;
 /** A new volume in PVE's `STORAGE:SIZE_IN_GiB` syntax (optionally as volume=…). */
 const NEW_VOLUME = /^(?:volume=)?([a-zA-Z][-\w.]*):(\d+(?:\.\d+)?)(?=,|$)/;
@@ -57,7 +57,8 @@ export const lxcCreateHandlers: HandlerTable = {
     const fromArchive: SimConfig = restore && visible && vol?.config ? { ...vol.config } : {};
     delete fromArchive.lock;
     delete fromArchive.template;
-    const config: SimConfig = restore ? fromArchive : { arch: 'amd64', ostype: ostypeOf(ostemplate), hostname: `CT${vmid}`, memory: 512, swap: 512, cores: 1 };
+    // pct create makes an unprivileged CT unless told otherwise (the schema: "For creation, the default is 1").
+    const config: SimConfig = restore ? fromArchive : { arch: 'amd64', ostype: ostypeOf(ostemplate), hostname: `CT${vmid}`, memory: 512, swap: 512, cores: 1, unprivileged: 1 };
     for (const [k, v] of Object.entries(params)) {
       if (CONTROL.has(k) || v === undefined || v === null) continue;
       config[k] = typeof v === 'boolean' ? (v ? 1 : 0) : typeof v === 'number' ? v : String(v);
@@ -115,6 +116,11 @@ export const lxcCreateHandlers: HandlerTable = {
         w.log(`Total bytes read: ${vol.size} (${(vol.size / 1024 ** 2).toFixed(0)}MiB)`);
         if (restore) w.log('merging backed-up and given configuration..');
         else w.log(`Detected container architecture: ${String(config.arch ?? 'amd64')}`);
+        if (bool(params, 'ha-managed')) {
+          // PVE 9.1's ha-managed: the new CT becomes an HA resource, requested started when start was asked.
+          sim.ha.resources.set(vmid, { vmid, state: start ? 'started' : 'stopped', maxRestart: 1, maxRelocate: 1, failback: true });
+          w.log(`added CT ${vmid} as HA resource ct:${vmid}`);
+        }
         if (start) {
           vm.state = 'running';
           vm.startedAt = nowSec();

@@ -5,6 +5,7 @@ import { SimApiError, SimTaskError } from '../api-error.js';
 import { haTaskType } from '../ha.js';
 import type { SimVmRecord } from '../model.js';
 import { bool, int, nowSec, requirePriv, rootOnly, taskUser, type HandlerContext, type HandlerTable } from './context.js';
+import { assertBridges } from '../new-vm-config.js';
 import { containerOf, ctLockCheck, ctMustRun, ctRunning } from './lxc-common.js';
 
 function target(ctx: HandlerContext): SimVmRecord {
@@ -48,6 +49,8 @@ export const lxcPowerHandlers: HandlerTable = {
         if (haRequest(ctx, vm, 'started')) return;
         ctLockCheck(vm, skiplock);
         if (vm.config.template) throw new SimTaskError("you can't start a CT if it's a template");
+        // The veth is plugged into its bridge at start, as for a VM's tap device.
+        assertBridges(ctx.sim, vm.node, vm.config);
       },
       finish: () => setState(ctx, vm, 'running'),
     }).upid;

@@ -8,8 +8,12 @@ import { bool, isRootUser, nowSec, requirePriv, rootOnly, str, taskUser, vmidOf,
 import { restoreQemu } from './qemu-restore.js';
 import { addCreateDefaults, assertBridges, canonicalConfig, checkImportDrives, importDriveKeys, importFailure, renewCloneIds } from '../new-vm-config.js';
 
-/** PVE's flock timeout on a VM's config lock file (lock_config_*): a clone waiting longer for its source fails. */
-export const CONFIG_FLOCK_TIMEOUT_MS = 10_000;
+/** clone_vm locks its source's config file with a 1 s timeout (shared when stopped, exclusive when running). */
+export const CLONE_SOURCE_FLOCK_TIMEOUT_MS = 1_000;
+/** cluster_lock_storage's default: lock_file_full's 10 s (local storage) and cfs_lock's 10 s (shared). */
+export const STORAGE_LOCK_TIMEOUT_MS = 10_000;
+/** A full clone allocates each volume under the storage lock, then copies outside it: the allocation's share. */
+const FULL_CLONE_ALLOC_SHARE = 0.2;
 
 /** Parameters of POST /nodes/{node}/qemu that are not VM options. */
 const CREATE_CONTROL = new Set(['node', 'vmid', 'archive', 'pool', 'start', 'storage', 'force', 'unique', 'bwlimit', 'live-restore', 'import-working-storage']);
@@ -218,14 +222,28 @@ export const qemuLifecycleHandlers: HandlerTable = {
       lock: 'clone',
       onError: () => removeVm(sim, newid, vm),
       work: async (w) => {
-        // Clones of one source take its config lock file in turn; one that waits longer than PVE's flock
-        // timeout fails, as concurrent clones of one template do on a real cluster.
-        await w.exclusiveWithin(`qemu-config-lock:${src.vmid}`, CONFIG_FLOCK_TIMEOUT_MS, `can't lock file '/var/lock/qemu-server/lock-${src.vmid}.conf' - got timeout`, async () => {
+        // As clone_vm: the source's config lock, shared while it is stopped (a template: concurrent clones
+        // coexist) and exclusive while it runs, taken with a 1 s timeout and held for the whole clone; then per
+        // volume PVE::Storage's storage lock (vdisk_clone for a linked clone, vdisk_alloc for a full one), a
+        // flock on the node for local storage and pmxcfs's cluster-wide lock for shared storage, 10 s timeout.
+        // Concurrent clones onto one storage queue there, and one waiting past the timeout fails as on PVE
+        // ("clone failed: can't lock file '/var/lock/pve-manager/pve-storage-local-zfs' - got timeout").
+        const sourceMode = src.state === 'stopped' ? 'shared' : 'exclusive';
+        await w.flock(`${src.node}:qemu-config:${src.vmid}`, sourceMode, CLONE_SOURCE_FLOCK_TIMEOUT_MS, `can't lock file '/var/lock/qemu-server/lock-${src.vmid}.conf' - got timeout`, async () => {
+          const step = sourceDisks.length ? 1 / sourceDisks.length : 1;
+          const duration = sim.faults.taskDurationMs;
+          if (!sourceDisks.length) await w.sleep();
           for (const [k, v] of sourceDisks) {
-            if (isCloudinit(v)) w.log(`create full clone of drive ${k} (${volidOf(v)})`);
-            else w.log(`create ${full ? 'full' : 'linked'} clone of drive ${k} (${volidOf(v)})`);
+            const target = isCloudinit(v) || full ? (storage ?? storageOf(v)) : storageOf(v);
+            const shared = !!sim.storages.get(target)?.shared;
+            const lockKey = shared ? `cfs:storage-${target}` : `${src.node}:pve-storage-${target}`;
+            const timeoutText = shared ? `clone failed: cfs-lock 'storage-${target}' error: got lock request timeout` : `clone failed: can't lock file '/var/lock/pve-manager/pve-storage-${target}' - got timeout`;
+            const linked = !full && !isCloudinit(v);
+            w.log(`create ${isCloudinit(v) || full ? 'full' : 'linked'} clone of drive ${k} (${volidOf(v)})`);
+            const held = duration * step * (linked ? 1 : FULL_CLONE_ALLOC_SHARE);
+            await w.flock(lockKey, 'exclusive', STORAGE_LOCK_TIMEOUT_MS, timeoutText, () => w.sleep(held));
+            if (!linked) await w.sleep(duration * step - held);
           }
-          await w.sleep();
         });
         if (full) w.log('transferred 100% of disks');
         vm.config = { ...config, lock: 'clone' };

@@ -67,18 +67,35 @@ export function guestResource(sim: SimCluster, vm: SimVmRecord, now = nowSec()):
   return entry;
 }
 
-export function nodeResource(sim: SimCluster, name: string, runningGuests: number, now = nowSec()): Record<string, unknown> {
+/** Memory the PVE host itself uses besides its guests (pve daemons, kernel; no ZFS ARC). */
+export const HOST_BASE_MEM = 4 * GiB;
+
+/** What a node's running guests use: how many, the memory their resources report, and their CPU in cores. */
+export interface NodeLoad {
+  guests: number;
+  mem: number;
+  cores: number;
+}
+
+/** A node's used memory and CPU share: the host's base plus exactly what its running guests report. */
+export function nodeUsage(n: { maxmem: number; maxcpu: number }, load: NodeLoad | undefined): { mem: number; cpu: number } {
+  const l = load ?? { guests: 0, mem: 0, cores: 0 };
+  return { mem: Math.min(n.maxmem, HOST_BASE_MEM + l.mem), cpu: Math.min(1, Math.round((0.02 + l.cores / n.maxcpu) * 10000) / 10000) };
+}
+
+export function nodeResource(sim: SimCluster, name: string, load: NodeLoad | undefined, now = nowSec()): Record<string, unknown> {
   const n = sim.node(name);
   const entry: Record<string, unknown> = { id: `node/${name}`, node: name, type: 'node', level: '' };
   if (!sim.isOnline(name)) {
     entry.status = 'offline';
     return entry;
   }
+  const used = nodeUsage(n, load);
   entry.status = 'online';
   entry.uptime = now - n.bootedAt;
-  entry.cpu = Math.min(1, 0.02 + runningGuests * 0.004);
+  entry.cpu = used.cpu;
   entry.maxcpu = n.maxcpu;
-  entry.mem = Math.min(n.maxmem, 4 * GiB + runningGuests * 512 * MiB);
+  entry.mem = used.mem;
   entry.maxmem = n.maxmem;
   entry.disk = 10 * GiB;
   entry.maxdisk = n.maxdisk;
@@ -125,8 +142,16 @@ export function storageResource(sim: SimCluster, node: string, s: SimStorageReco
 }
 
 /** Running guests per node, for node load figures. */
-export function runningPerNode(sim: SimCluster): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const vm of sim.vms.values()) if (vm.state !== 'stopped') out.set(vm.node, (out.get(vm.node) ?? 0) + 1);
+export function loadPerNode(sim: SimCluster): Map<string, NodeLoad> {
+  const out = new Map<string, NodeLoad>();
+  for (const vm of sim.vms.values()) {
+    if (vm.state === 'stopped') continue;
+    const l = out.get(vm.node) ?? { guests: 0, mem: 0, cores: 0 };
+    // The same figures guestResource reports for it, so a node's use is the sum of what its guests show.
+    l.guests++;
+    l.mem += Math.floor(maxMem(vm) * vm.memLoad);
+    l.cores += (Math.round(vm.cpuLoad * 10000) / 10000) * maxCpu(vm);
+    out.set(vm.node, l);
+  }
   return out;
 }

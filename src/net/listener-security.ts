@@ -1,10 +1,10 @@
-// Who may talk to `moxxie serve`: the bearer token (read like a context's secrets: a private file or a
+// Who may talk to a moxxie listener (`moxxie serve`, `moxxie mcp --http`): the bearer token (read like a context's secrets: a private file or a
 // command), TLS (a given pair, or a self-signed one kept in the context's state), and the Host check.
 import { X509Certificate } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname, networkInterfaces } from 'node:os';
 import { dirname } from 'node:path';
-import { assertPrivateFile, ConfigError, runSecretCommand } from '../src/config/secrets.js';
+import { assertPrivateFile, ConfigError, runSecretCommand } from '../config/secrets.js';
 
 export const LOOPBACK_NAMES: ReadonlySet<string> = new Set(['localhost', '127.0.0.1', '::1']);
 

@@ -1,0 +1,74 @@
+// Provisioning status for an assistant: `get_cluster_status` (one operation in the seed's shape, live or from
+// history, so after a crash it says which VM reached which phase) and `list_cluster_operations` (newest
+// first). Provision is the generated `provision_cluster` tool; cancel, resume and rollback are the operation
+// tools (cancel_operation: the run then applies its rollback strategy).
+import { z } from 'zod';
+import { NODE_STATUSES, PROVISIONING_STATUSES, type ProvisioningProgress } from '../../src/ops/provisioning/progress.js';
+import { defineTool, READS_LOCAL, type AnyToolSpec } from '../define-tool.js';
+import type { ToolContext } from '../tool-context.js';
+import { ok, ToolInputError } from '../tool-result.js';
+import { RequestError } from '../../src/ops/errors.js';
+
+const nodeState = z.object({
+  name: z.string(),
+  nodeGroup: z.string(),
+  vmId: z.number(),
+  host: z.string(),
+  status: z.enum(NODE_STATUSES),
+  phase: z.string().optional().describe('the phase it is in or failed in: clone, import, migrate, configure, resize, start, verify'),
+  message: z.string().optional(),
+});
+
+const progressShape = {
+  operationId: z.string(),
+  clusterName: z.string(),
+  status: z.enum(PROVISIONING_STATUSES),
+  progressPercentage: z.number(),
+  currentOperation: z.string(),
+  totalNodes: z.number(),
+  successfulNodes: z.number(),
+  failedNodes: z.number(),
+  nodeStates: z.array(nodeState),
+  logs: z
+    .array(z.object({ name: z.string(), vmId: z.number(), entries: z.array(z.object({ phase: z.string(), state: z.string(), upids: z.array(z.string()), message: z.string().optional(), startedAt: z.number().optional(), finishedAt: z.number().optional(), undo: z.object({ state: z.string(), upids: z.array(z.string()), message: z.string().optional() }).optional() })) }))
+    .describe('per VM, each phase with the UPIDs of its PVE tasks (and its undo in a rollback)'),
+  startedAt: z.string(),
+  finishedAt: z.string().optional(),
+};
+
+const line = (p: ProvisioningProgress) => `${p.operationId} ${p.clusterName}: ${p.status} ${p.progressPercentage}% (${p.successfulNodes} ready, ${p.failedNodes} failed of ${p.totalNodes}) — ${p.currentOperation}`;
+
+export function clusterStatusTools(ctx: ToolContext): AnyToolSpec[] {
+  const status = defineTool({
+    name: 'get_cluster_status',
+    title: 'Get a cluster provisioning status',
+    description:
+      "A provisioning operation in the seed's shape: status (PENDING, PROVISIONING, COMPLETED, FAILED, ROLLING_BACK, ROLLED_BACK, CANCELLED), progressPercentage, currentOperation, and per VM its host, id and status (PENDING, CREATING_VM, CONFIGURING, STARTING, READY, FAILED, ROLLED_BACK) with the phase and the UPIDs of its tasks. Follow a provision_cluster started with wait: false until the status is no longer PENDING, PROVISIONING or ROLLING_BACK. After a crash it shows which VM reached which phase (resume_operation or rollback_operation continue it).",
+    input: { operationId: z.string().describe('the provisioning operation, from provision_cluster or list_cluster_operations') },
+    output: progressShape,
+    annotations: READS_LOCAL,
+    run: async ({ operationId }) => {
+      try {
+        const p = await ctx.core.provisioningStatus(operationId);
+        const rows = p.nodeStates.map((n) => `  ${n.name} ${n.vmId} on ${n.host}: ${n.status}${n.phase ? ` (${n.phase})` : ''}${n.message ? ` — ${n.message}` : ''}`);
+        return ok([line(p), ...rows].join('\n'), { ...p });
+      } catch (err) {
+        if (err instanceof RequestError) throw new ToolInputError(err.message);
+        throw err;
+      }
+    },
+  });
+  const list = defineTool({
+    name: 'list_cluster_operations',
+    title: 'List cluster provisioning operations',
+    description: "Provisioning operations of this context, newest first (running ones and finished ones from history), each in the seed's status shape.",
+    input: { limit: z.number().int().min(1).max(500).optional().describe('how many (default 50)') },
+    output: { operations: z.array(z.object(progressShape)) },
+    annotations: READS_LOCAL,
+    run: async ({ limit }) => {
+      const operations = await ctx.core.listProvisioning({ limit: limit ?? 50 });
+      return ok(operations.length ? operations.map(line).join('\n') : 'No provisioning operations yet.', { operations: operations.map((p) => ({ ...p })) });
+    },
+  });
+  return [status, list];
+}
