@@ -25,6 +25,7 @@ const LAYERS = [
   'history', // the stores of operations, job runs, jobs and audit
   'schedule', // jobs, cron, the scheduler loop: reads and writes jobs and runs through history
   'config', // contexts, credentials, opening a context (the demo's simulator among them)
+  'net', // listener security shared by the HTTP front ends: loopback, bearer token, TLS (reads secrets via config)
   'open', // src/open.ts: openMoxxie wires a context, the core, history and jobs for a front end
   'entry', // src/cli.ts: dispatches to the front ends by path
 ] as const;

@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOOLSET_OF } from '../../mcp/toolsets.js';
 import { startHarness, textOf, type Harness } from './in-memory-server.js';
+import { effectiveHints } from '../../mcp/compact-listing.js';
 
 const TEMPLATE = 'util-iso:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst';
 
@@ -16,7 +17,7 @@ describe('create_container', () => {
   it('is a lifecycle tool, not destructive, with the request schema as its input', async () => {
     expect(TOOLSET_OF.create_container).toBe('lifecycle');
     const tool = (await h.client.listTools()).tools.find((t) => t.name === 'create_container')!;
-    expect(tool.annotations).toMatchObject({ destructiveHint: false, readOnlyHint: false });
+    expect(effectiveHints(tool.annotations)).toMatchObject({ destructiveHint: false, readOnlyHint: false });
     expect(Object.keys(tool.inputSchema.properties ?? {})).toEqual(expect.arrayContaining(['node', 'hostname', 'ostemplate', 'rootfs', 'networks', 'password', 'sshPublicKeys', 'features']));
   });
 
