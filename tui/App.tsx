@@ -13,6 +13,8 @@ import { NodesView } from './components/NodesView.js';
 import { OperationPane } from './components/OperationPane.js';
 import { HistoryView, OpsView } from './components/OperationsView.js';
 import { PlanDialog } from './components/PlanDialog.js';
+import { PlanOptions } from './components/PlanOptions.js';
+import { JobForm } from './components/JobForm.js';
 import { ProvisionView } from './components/ProvisionView.js';
 import { RunsView } from './components/RunsView.js';
 import { RetentionView } from './components/RetentionView.js';
@@ -50,6 +52,8 @@ export function App({ store, controller }: { store: TuiStore; controller: TuiCon
   const confirming = useTui(store, (s) => s.mode === 'confirm');
   const migrating = useTui(store, (s) => s.mode === 'migrate');
   const formOpen = useTui(store, (s) => s.mode === 'form');
+  const optionsOpen = useTui(store, (s) => s.mode === 'options');
+  const jobFormOpen = useTui(store, (s) => s.mode === 'job-form');
   const size = useTui(store, (s) => s.size);
   const tooSmall = useTui(store, (s) => screenLayout(s).tooSmall);
   const bodyRows = useTui(store, (s) => screenLayout(s).bodyRows);
@@ -87,6 +91,10 @@ export function App({ store, controller }: { store: TuiStore; controller: TuiCon
       <Box flexDirection="column" height={bodyRows} overflowY="hidden" flexShrink={0}>
         {formOpen ? (
           <VmForm store={store} onDone={(kind, request) => controller.submitVmForm(kind, request)} onCancel={() => controller.cancelVmForm()} />
+        ) : jobFormOpen ? (
+          <JobForm store={store} onDone={(input, jobId) => controller.saveJob(input, jobId)} onCancel={() => controller.cancelJobForm()} />
+        ) : optionsOpen ? (
+          <PlanOptions store={store} onSet={(field, value) => controller.setPlanOption(field, value)} onClose={() => controller.closePlanOptions()} />
         ) : confirming ? (
           <PlanDialog store={store} />
         ) : migrating ? (

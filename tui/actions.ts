@@ -6,6 +6,7 @@ import { RequestError } from '../src/ops/errors.js';
 import { isDestructiveJob } from '../src/schedule/job-tasks.js';
 import type { BulkOptions, Operation, OperationKind, PowerAction } from '../src/ops/types.js';
 import type { JobRecord, JobRunRecord } from '../src/history/job-records.js';
+import type { JobInput } from '../src/schedule/job-validation.js';
 import { executeJob } from '../src/schedule/job-executor.js';
 import type { BackupIntent, JobIntent } from './intents.js';
 import { opName, targetKey } from './operation-text.js';
@@ -91,8 +92,10 @@ export class ActionFlow {
       this.store.setState({ mode: 'prompt', prompt: { action, title: action === 'download' ? title : `${title} ${this.targetsLabel(ids)}`, fields, index: 0 }, status: null });
       return;
     }
-    const cursorSnapshot = s.view === 'detail' ? (snapshotRows(s)[s.pos.detail.cursor]?.name ?? '') : '';
-    const fields: Record<Exclude<ActionId, AdminAction | 'restore'>, PromptField[]> = {
+    if (action === 'job-delete') return this.beginJobDelete();
+    const cursorRow = s.view === 'detail' ? snapshotRows(s)[s.pos.detail.cursor] : undefined;
+    const cursorSnapshot = cursorRow && !cursorRow.now ? cursorRow.name : '';
+    const fields: Record<Exclude<ActionId, AdminAction | 'restore' | 'job-delete'>, PromptField[]> = {
       snapshot: [
         { label: 'snapshot name', value: DEFAULT_SNAPSHOT_NAME, hint: 'placeholders {vm} {vmid} {date} {time} {datetime}; letters, digits, - and _; at most 40 characters' },
         { label: 'TTL hours', value: '24', hint: 'empty: keep until deleted; 1..8760' },
@@ -102,8 +105,8 @@ export class ActionFlow {
         { label: 'roll back to', value: cursorSnapshot, hint: 'a snapshot name' },
         { label: 'start the VM afterwards', value: 'no', hint: 'yes or no' },
       ],
-      'tags-add': [{ label: 'tags to add', value: '', hint: 'comma- or space-separated' }],
-      'tags-remove': [{ label: 'tags to remove', value: '', hint: 'comma- or space-separated' }],
+      'tags-add': [{ label: 'tags to add', value: '', hint: 'comma- or space-separated; Tab completes the cluster\'s tags', complete: 'tags' }],
+      'tags-remove': [{ label: 'tags to remove', value: '', hint: 'comma- or space-separated; Tab completes the cluster\'s tags', complete: 'tags' }],
       backup: [
         { label: 'storage', value: 'local', hint: "a storage with backup content, e.g. local or backup-nfs" },
         { label: 'mode', value: 'snapshot', hint: 'snapshot (stays running), suspend, or stop (shut down, back up, start again)' },
@@ -113,7 +116,7 @@ export class ActionFlow {
         { label: 'protect', value: 'no', hint: 'yes or no' },
       ],
     };
-    const titles: Record<Exclude<ActionId, AdminAction | 'restore'>, string> = {
+    const titles: Record<Exclude<ActionId, AdminAction | 'restore' | 'job-delete'>, string> = {
       snapshot: 'snapshot',
       'snapshot-delete': 'delete snapshots of',
       rollback: 'roll back',
@@ -148,6 +151,7 @@ export class ActionFlow {
   submitPrompt(): void {
     const p = this.store.getState().prompt;
     if (!p) return;
+    if (p.action === 'job-delete') return void this.deleteJob(p.fields[0].value.trim(), this.jobsChanged);
     if (p.index < p.fields.length - 1) {
       this.store.setState({ prompt: { ...p, index: p.index + 1, error: undefined } });
       return;
@@ -248,7 +252,14 @@ export class ActionFlow {
     }
     const rows = planRows(op);
     const count = rows.filter((r) => !r.skipped).length;
+    const core = this.session().core;
     const confirm: ConfirmState = {
+      options: {
+        kind: p.kind,
+        request: p.request as Record<string, unknown>,
+        // The same request with other options, planned again through the core (its schema checks them).
+        replan: (request) => void this.plan({ ...p, request: request as BulkOptions, run: (dryRun) => core.run(p.kind, { ...request, dryRun }, { frontEnd: 'tui' }) }),
+      },
       title: p.title,
       rows,
       warnings: op.warnings,
@@ -386,14 +397,70 @@ export class ActionFlow {
     }
   }
 
+  /**
+   * Saves a job from the job form (new, or an edit of `jobId`). A problem with it is returned (the form
+   * stays open and shows it); a job whose runs are destructive goes to the dry run and typed count first.
+   */
+  async saveJob(input: JobInput, jobId: string | undefined, afterChange: () => Promise<void>): Promise<string | undefined> {
+    const jobs = this.session().jobs;
+    if (!jobs) return 'jobs are not available here';
+    let preview: { job: JobRecord; needsConfirmation: boolean; reason?: string };
+    try {
+      preview = jobId ? await jobs.previewUpdate(jobId, input) : jobs.previewCreate(input);
+    } catch (err) {
+      return (err as Error).message;
+    }
+    this.store.setState({ mode: 'normal', jobForm: null });
+    const save = (confirmed: boolean) => (jobId ? jobs.update(jobId, input, { confirmed }) : jobs.create(input, { confirmed }));
+    if (preview.needsConfirmation) {
+      await this.confirmJobSave(preview.job, preview.reason ?? 'destructive', () => save(true), afterChange, 'save').catch((err: Error) => say(this.store, `${input.name}: ${err.message}`, 'error'));
+      return undefined;
+    }
+    try {
+      const saved = await save(false);
+      await afterChange();
+      say(this.store, `job ${saved.name} ${jobId ? 'saved' : 'created'}`, 'ok');
+    } catch (err) {
+      say(this.store, `${input.name}: ${(err as Error).message}`, 'error');
+    }
+    return undefined;
+  }
+
+  /** X in :jobs: the job's name typed, then the job removed (its runs stay in the history). */
+  beginJobDelete(): void {
+    const s = this.store.getState();
+    const job = jobRows(s)[s.pos.jobs.cursor];
+    if (!job) return say(this.store, 'no job here');
+    this.store.setState({ mode: 'prompt', prompt: { action: 'job-delete', title: `delete job ${job.name}`, fields: [{ label: 'type its name to delete it', value: '', hint: job.name }], index: 0 }, status: null });
+  }
+
+  private async deleteJob(typed: string, afterChange: () => Promise<void>): Promise<void> {
+    const s = this.store.getState();
+    const job = jobRows(s)[s.pos.jobs.cursor];
+    const jobs = this.session().jobs;
+    if (!job || !jobs) return;
+    if (typed !== job.name) return void this.store.setState({ prompt: { ...s.prompt!, error: `type ${job.name} exactly to delete it` } });
+    this.store.setState({ mode: 'normal', prompt: null });
+    try {
+      await jobs.remove(job.id);
+      await afterChange();
+      say(this.store, `job ${job.name} deleted`, 'ok');
+    } catch (err) {
+      say(this.store, `${job.name}: ${(err as Error).message}`, 'error');
+    }
+  }
+
+  /** Called by the controller so a prompt can refresh the jobs view after it changed them. */
+  jobsChanged: () => Promise<void> = async () => {};
+
   /** The plan and typed confirmation for saving a job whose runs are destructive. */
-  private async confirmJobSave(job: JobRecord, reason: string, save: () => Promise<JobRecord>, afterChange: () => Promise<void>): Promise<void> {
+  private async confirmJobSave(job: JobRecord, reason: string, save: () => Promise<JobRecord>, afterChange: () => Promise<void>, verb: 'enable' | 'save' = 'enable'): Promise<void> {
     say(this.store, `dry-running ${job.name}…`);
     // The executor's dry run: what a run would do now, not a run of the job.
     const dry = await executeJob(this.session().core, job, { dryRun: true, frontEnd: 'tui' });
     const rows = runPlanRows(dry);
     const confirm: ConfirmState = {
-      title: `enable job ${job.name}: ${reason}`,
+      title: `${verb} job ${job.name}: ${reason}`,
       rows,
       warnings: dry.message ? [dry.message] : [],
       count: rows.filter((r) => !r.skipped).length,
@@ -405,7 +472,7 @@ export class ActionFlow {
         this.lastRun = save().then(
           async (saved) => {
             await afterChange();
-            say(this.store, `${saved.name} enabled (confirmed)`, 'ok');
+            say(this.store, `${saved.name} ${verb === 'enable' ? 'enabled' : 'saved'} (confirmed)`, 'ok');
             return saved;
           },
           (err: Error) => say(this.store, `${job.name}: ${err.message}`, 'error'),

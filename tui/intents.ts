@@ -40,6 +40,8 @@ export interface Intents {
   nodeAction(kind: 'drain' | 'undrain'): void;
   confirm(): void;
   scrollPlan(delta: number): void;
+  /** The plan's options (o): the request's optional fields, to change and plan again. */
+  planOptions(): void;
   cancelOperation(): void;
   /** The provisioning view (:provision): run its plan, cancel the run, resume or roll it back. */
   provisionRun(): void;
@@ -49,6 +51,8 @@ export interface Intents {
   continueOperation(mode: 'resume' | 'rollback'): void;
   closePane(): void;
   jobAction(kind: JobIntent): void;
+  /** :jobs N, E, X: the job form (new, or the cursor job), or the cursor job's deletion. */
+  jobForm(kind: 'new' | 'edit' | 'delete'): void;
   /** Prune the backups the retention view marks remove (its plan first). */
   pruneBackups(): void;
   /** The backups view: open it (cluster-wide, or the cursor VM's), protect/unprotect or delete the cursor backup. */

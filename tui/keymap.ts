@@ -47,7 +47,7 @@ export const KEYMAP: readonly Binding[] = [
   { id: 'mark', keys: ['space'], scopes: ['vms'], label: 'mark', description: 'mark or unmark the VM under the cursor', footer: true, run: (c) => c.toggleMark() },
   { id: 'mark-all', keys: ['a'], scopes: ['vms'], label: 'mark all', description: 'mark every VM in the list as shown (after filter and selector)', run: (c) => c.markAllVisible() },
   { id: 'unmark', keys: ['u'], scopes: ['vms'], label: 'unmark', description: 'clear all marks', run: (c) => c.clearMarks() },
-  { id: 'sort', keys: ['o'], scopes: ['vms'], label: 'sort', description: 'sort by the next column: id, name, node, status, cpu, mem', footer: true, run: (c) => c.cycleSort() },
+  { id: 'sort', keys: ['o'], scopes: ['vms'], label: 'sort', description: 'sort by the next column: id, name, node, status, cpu, mem, uptime', footer: true, run: (c) => c.cycleSort() },
   { id: 'sort-reverse', keys: ['O'], scopes: ['vms'], label: 'reverse', description: 'reverse the sort order', run: (c) => c.reverseSort() },
 
   { id: 'vm-create', keys: ['N'], scopes: ['vms'], label: 'new VM', description: 'create VMs: a form (node, name, cores, memory, disk, network, start); plan first', mutating: true, run: (c) => c.beginVmForm('create') },
@@ -80,6 +80,9 @@ export const KEYMAP: readonly Binding[] = [
   { id: 'job-enable', keys: ['e'], scopes: ['jobs'], label: 'enable', description: 'enable the job', mutating: true, footer: true, run: (c) => c.jobAction('enable') },
   { id: 'job-disable', keys: ['d'], scopes: ['jobs'], label: 'disable', description: 'disable the job', mutating: true, footer: true, run: (c) => c.jobAction('disable') },
   { id: 'job-trigger', keys: ['n'], scopes: ['jobs'], label: 'run now', description: 'run the job now (its dry run is shown first)', mutating: true, footer: true, run: (c) => c.jobAction('trigger') },
+  { id: 'job-new', keys: ['N'], scopes: ['jobs'], label: 'new', description: 'new job: a form over its fields, the schedule with its next fire times as you type', mutating: true, footer: true, run: (c) => c.jobForm('new') },
+  { id: 'job-edit', keys: ['E'], scopes: ['jobs'], label: 'edit', description: 'edit the job: the same form, filled in', mutating: true, footer: true, run: (c) => c.jobForm('edit') },
+  { id: 'job-delete', keys: ['X'], scopes: ['jobs'], label: 'delete', description: 'delete the job (its run history stays); asks for its name', mutating: true, run: (c) => c.jobForm('delete') },
   { id: 'job-dry-run', keys: ['y'], scopes: ['jobs'], label: 'dry run', description: 'dry-run the job: which VMs it would touch, nothing changes', footer: true, run: (c) => c.jobAction('dry-run') },
 
   { id: 'backup-prune', keys: ['D'], scopes: ['retention'], label: 'prune', description: 'prune: delete the backups marked remove (the plan is shown first)', mutating: true, destructive: isDestructive('backup.prune', {}), footer: true, run: (c) => c.pruneBackups() },
@@ -103,6 +106,7 @@ export const KEYMAP: readonly Binding[] = [
 
   { id: 'confirm', keys: ['enter', 'y'], scopes: ['confirm'], label: 'run', description: 'run the plan (destructive plans: type the VM count first, then Enter)', footer: true, run: (c) => c.confirm() },
   { id: 'confirm-cancel', keys: ['esc', 'n'], scopes: ['confirm'], label: 'cancel', description: 'cancel: nothing runs', footer: true, run: (c) => c.back() },
+  { id: 'plan-options', keys: ['o'], scopes: ['confirm'], label: 'options', description: "the request's options (force, timeouts, parallelism …): change one, plan again", footer: true, run: (c) => c.planOptions() },
   { id: 'confirm-down', keys: ['j', 'down'], scopes: ['confirm'], label: 'scroll', description: 'scroll the plan', run: (c) => c.scrollPlan(1) },
   { id: 'confirm-up', keys: ['k', 'up'], scopes: ['confirm'], label: 'scroll up', description: 'scroll the plan up', run: (c) => c.scrollPlan(-1) },
 
@@ -152,7 +156,7 @@ export function activeScopes(mode: Mode, view: ViewName): Scope[] {
   if (mode === 'power') return ['power', 'always'];
   if (mode === 'migrate') return ['migrate', 'always'];
   // The form's @inkjs/ui inputs read the keys themselves.
-  if (mode === 'form') return ['always'];
+  if (mode === 'form' || mode === 'options' || mode === 'job-form') return ['always'];
   if (view === 'help') return ['help', 'global', 'always'];
   const own: Scope[] = view === 'vms' || view === 'detail' || view === 'nodes' || view === 'jobs' || view === 'retention' || view === 'storage' || view === 'backups' || view === 'provision' ? [view] : view === 'ops' || view === 'history' || view === 'operation' ? ['operations'] : [];
   return [...own, ...(LIST_VIEWS.includes(view) ? (['list'] as Scope[]) : []), 'global', 'always'];

@@ -6,9 +6,19 @@ import type { SnapshotInfo } from '../src/core.js';
 export interface SnapshotRow extends SnapshotInfo {
   /** Branch lines drawn before the name ('' for a root), e.g. '│ ├ '. */
   branch: string;
+  /** The "NOW" row: where the VM is, under the snapshot it was last taken from or rolled back to. */
+  now?: boolean;
 }
 
-export function snapshotTree(snapshots: SnapshotInfo[]): SnapshotRow[] {
+export const NOW_NAME = 'NOW';
+
+/**
+ * With `current` (the snapshot the VM's state descends from, '' before the first snapshot) a "NOW" row is
+ * drawn under it, as PVE's GUI does; without it, the snapshots alone.
+ */
+export function snapshotTree(given: SnapshotInfo[], current?: string | null): SnapshotRow[] {
+  const nowRow: SnapshotInfo = { name: NOW_NAME, description: 'You are here', vmstate: false, moxxieMade: false, parent: current || undefined, snaptime: Number.MAX_SAFE_INTEGER };
+  const snapshots = current === null || current === undefined ? given : [...given, nowRow];
   const names = new Set(snapshots.map((s) => s.name));
   const children = new Map<string | undefined, SnapshotInfo[]>();
   for (const s of snapshots) {
@@ -29,12 +39,12 @@ export function snapshotTree(snapshots: SnapshotInfo[]): SnapshotRow[] {
       if (seen.has(s.name)) return;
       seen.add(s.name);
       const last = i === list.length - 1;
-      rows.push({ ...s, branch: depth === 0 ? '' : `${guides}${last ? '└ ' : '├ '}` });
+      rows.push({ ...s, branch: depth === 0 ? '' : `${guides}${last ? '└ ' : '├ '}`, ...(s === nowRow ? { now: true, snaptime: undefined } : {}) });
       walk(s.name, depth === 0 ? '' : `${guides}${last ? '  ' : '│ '}`, depth + 1);
     });
   };
   walk(undefined, '', 0);
   // Anything left over sat on a cycle: list it flat rather than drop it.
-  for (const s of snapshots) if (!seen.has(s.name)) rows.push({ ...s, branch: '' });
+  for (const s of snapshots) if (!seen.has(s.name)) rows.push({ ...s, branch: '', ...(s === nowRow ? { now: true, snaptime: undefined } : {}) });
   return rows;
 }

@@ -5,7 +5,7 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { ClusterTask, ContextInfo, SnapshotInfo, TaskLog } from '../src/core.js';
 import type { Inventory, Vm } from '../src/inventory/model.js';
 import type { ContentItem } from '../src/inventory/storage-content.js';
-import type { Operation } from '../src/ops/types.js';
+import type { Operation, OperationKind } from '../src/ops/types.js';
 import type { BackupEntry } from '../src/ops/backup-list.js';
 import type { JobRecord, JobRunRecord } from '../src/history/job-records.js';
 import { resolveSelectorLine, type ParsedSelectorLine } from '../src/select/selector-line.js';
@@ -17,11 +17,11 @@ export type ViewName = 'vms' | 'nodes' | 'tasks' | 'ops' | 'history' | 'jobs' | 
 /** The views Tab cycles through and `:` names. */
 export const MAIN_VIEWS: ViewName[] = ['vms', 'nodes', 'tasks', 'ops', 'history', 'jobs', 'storage'];
 
-export type Mode = 'normal' | 'filter' | 'command' | 'prompt' | 'confirm' | 'power' | 'migrate' | 'form';
+export type Mode = 'normal' | 'filter' | 'command' | 'prompt' | 'confirm' | 'power' | 'migrate' | 'form' | 'options' | 'job-form';
 /** The guided VM form: create a VM or clone a template; or create a container from a template (:ct). */
 export type VmFormKind = 'create' | 'clone' | 'container';
 /** Actions that prompt for values before their plan (power has its own menu). */
-export type ActionId = 'snapshot' | 'snapshot-delete' | 'rollback' | 'tags-add' | 'tags-remove' | 'vm-delete' | 'resize' | 'ssh-keys' | 'vm-set' | 'vm-template' | 'download' | 'backup' | 'restore';
+export type ActionId = 'job-delete' | 'snapshot' | 'snapshot-delete' | 'rollback' | 'tags-add' | 'tags-remove' | 'vm-delete' | 'resize' | 'ssh-keys' | 'vm-set' | 'vm-template' | 'download' | 'backup' | 'restore';
 
 export interface ListPos {
   cursor: number;
@@ -39,6 +39,8 @@ export interface PromptField {
   label: string;
   value: string;
   hint?: string;
+  /** Tab completes this field's last word from the cluster's tags. */
+  complete?: 'tags';
 }
 
 export interface PromptState {
@@ -47,6 +49,8 @@ export interface PromptState {
   fields: PromptField[];
   index: number;
   error?: string;
+  /** What Tab could complete to, when several fit. */
+  choices?: string[];
 }
 
 /** One row of a plan table: a target, what will happen to it, or why it is skipped. */
@@ -79,7 +83,17 @@ export interface ConfirmState {
    * what a run would do now, and confirming saves the job even when no VM would change now.
    */
   savesJob?: boolean;
+  /** The request the plan was made from, to change its options (o) and plan again; absent for a resume, rollback or job. */
+  options?: PlanOptions;
   run: () => void;
+}
+
+/** What a plan dialog's options (o) change: the request's optional fields, offered from the capability's schema. */
+export interface PlanOptions {
+  kind: OperationKind;
+  request: Record<string, unknown>;
+  /** The plan of the request with its options changed. */
+  replan: (request: Record<string, unknown>) => void;
 }
 
 export interface JobRow extends JobRecord {
@@ -154,6 +168,8 @@ export interface TuiState {
   migrate: MigratePick | null;
   /** The VM form while it is open (its answers live in the form component). */
   form: { kind: VmFormKind; template?: number; /** container: the vztmpl volumes the node picks from */ ostemplates?: string[] } | null;
+  /** The job form while it is open (:jobs N new, E edit): the job edited, none for a new one. */
+  jobForm?: { job?: JobRecord } | null;
   status: { text: string; tone: Tone } | null;
 }
 

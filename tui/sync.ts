@@ -7,6 +7,7 @@ import type { Inventory } from '../src/inventory/model.js';
 import type { Operation, OperationEvent, OperationTarget, PhaseRecord } from '../src/ops/types.js';
 import type { JobManager } from '../src/schedule/jobs.js';
 import { listRowsFor } from './layout.js';
+import { snapshotRows } from './rows.js';
 import { finishCounts, opName, phasesOf, targetKey } from './operation-text.js';
 import { deriveVmRows, say, type JobRow, type TuiStore } from './store.js';
 import { keepScreenLine } from './view-window.js';
@@ -176,7 +177,13 @@ export class Sync {
         // VMs and containers alike: the core picks qemu or lxc paths from the inventory's type.
         const [snapshots, config, all] = await Promise.all([core.listSnapshots(vmid), core.getVmConfig(vmid), core.listTasks({ limit: 500 })]);
         const tasks = all.filter((t) => t.id === String(vmid)).slice(0, 5);
-        if (this.store.getState().detail?.vmid === vmid) this.store.setState({ detail: { vmid, snapshots, config, loaded: true, tasks } });
+        const now = this.store.getState();
+        if (now.detail?.vmid !== vmid) break;
+        const detail = { vmid, snapshots, config, loaded: true, tasks };
+        // After a delete the list is shorter: the cursor stays on a row that is there (at worst NOW).
+        const last = Math.max(0, snapshotRows({ detail, filters: now.filters }).length - 1);
+        const cursor = Math.min(now.pos.detail.cursor, last);
+        this.store.setState({ detail, pos: { ...now.pos, detail: { cursor, scroll: Math.min(now.pos.detail.scroll, cursor) } } });
         break;
       }
       default:

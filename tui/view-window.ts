@@ -19,8 +19,13 @@ export function scrollFor(cursor: number, scroll: number, height: number, total:
   return clamp(s, 0, total - height);
 }
 
-export function windowOf(scroll: number, height: number, total: number): Window {
-  const start = clamp(scroll, 0, Math.max(0, total - 1));
+/**
+ * The rows drawn. A list that grew room (a resize, a pane closed, a view shown again) never hides its first
+ * rows behind blank ones at the bottom, and with `cursor` the cursor row is always drawn.
+ */
+export function windowOf(scroll: number, height: number, total: number, cursor?: number): Window {
+  let start = clamp(scroll, 0, Math.max(0, total - Math.max(1, height)));
+  if (cursor !== undefined && height > 0) start = clamp(start, Math.max(0, cursor - height + 1), Math.max(0, cursor));
   return { start, end: Math.min(total, start + Math.max(0, height)) };
 }
 

@@ -1,7 +1,9 @@
 // Sorting and text filtering of lists.
 import type { Vm } from '../src/inventory/model.js';
 
-export const SORT_KEYS = ['vmid', 'name', 'node', 'status', 'cpu', 'mem'] as const;
+export const SORT_KEYS = ['vmid', 'name', 'node', 'status', 'cpu', 'mem', 'uptime'] as const;
+/** The words `:sort` takes, one per key (the id is `id`). */
+export const SORT_WORDS: readonly string[] = SORT_KEYS.map((k) => (k === 'vmid' ? 'id' : k));
 export type SortKey = (typeof SORT_KEYS)[number];
 
 const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
@@ -14,7 +16,7 @@ export function sortVms(vms: readonly Vm[], key: SortKey, descending: boolean): 
   const dir = descending ? -1 : 1;
   const out = [...vms];
   if (key === 'vmid') return out.sort((a, b) => (a.vmid - b.vmid) * dir);
-  if (key === 'cpu' || key === 'mem') return out.sort((a, b) => (a[key] - b[key]) * dir || a.vmid - b.vmid);
+  if (key === 'cpu' || key === 'mem' || key === 'uptime') return out.sort((a, b) => (a[key] - b[key]) * dir || a.vmid - b.vmid);
   return out.sort((a, b) => collator.compare(a[key], b[key]) * dir || a.vmid - b.vmid);
 }
 

@@ -59,7 +59,16 @@ describe('TUI over the simulator', () => {
     const cpu = t.store.getState().vmRows.map((v) => v.cpu);
     expect(cpu).toEqual([...cpu].sort((a, b) => b - a));
     expect(t.frame()).toMatch(/CPU↓/);
-    await t.press('o', 'o');
+    // Uptime is a column too (issue 19: ':sort uptime' answered "needs a column").
+    await t.type(':sort uptime');
+    await t.press(KEY.enter);
+    const uptimes = t.store.getState().vmRows.map((v) => v.uptime);
+    expect(t.store.getState().sort).toBe('uptime');
+    expect(uptimes).toEqual([...uptimes].sort((a, b) => b - a));
+    expect(t.frame()).toMatch(/UPTIME↓/);
+    await t.type(':sort cpu');
+    await t.press(KEY.enter);
+    await t.press('o', 'o', 'o');
     expect(t.store.getState().sort).toBe('vmid');
     expect(t.store.getState().vmRows.map((v) => v.vmid)).toEqual([...t.store.getState().vmRows.map((v) => v.vmid)].sort((a, b) => a - b));
   });

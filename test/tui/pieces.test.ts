@@ -3,7 +3,8 @@
 import type { Key } from 'ink';
 import { describe, expect, it } from 'vitest';
 import type { Vm } from '../../src/inventory/model.js';
-import { COMMANDS, completeCommand, parseCommand } from '../../tui/command-line.js';
+import { COMMANDS, completeCommand, completeLine, parseCommand } from '../../tui/command-line.js';
+import { COMMAND_TABLE } from '../../tui/command-table.js';
 import { keyTableMarkdown } from '../../tui/key-table.js';
 import { activeScopes, bindingsIn, findBinding, helpSections, KEYMAP, keysLabel, type Scope } from '../../tui/keymap.js';
 import { chordLabel, chordsOf } from '../../tui/keys.js';
@@ -140,7 +141,11 @@ describe('list windows', () => {
     expect(scrollFor(99, 0, 10, 100)).toBe(90);
     expect(scrollFor(50, 95, 10, 100)).toBe(50);
     expect(scrollFor(3, 7, 10, 5)).toBe(0);
-    expect(windowOf(9_990, 50, 10_000)).toEqual({ start: 9_990, end: 10_000 });
+    // A scroll left past the last full page (the list grew room) shows the last page, not blank rows.
+    expect(windowOf(9_990, 50, 10_000)).toEqual({ start: 9_950, end: 10_000 });
+    expect(windowOf(5, 20, 10)).toEqual({ start: 0, end: 10 });
+    // The cursor is always drawn.
+    expect(windowOf(0, 10, 100, 42)).toEqual({ start: 33, end: 43 });
     expect(windowOf(0, 50, 0)).toEqual({ start: 0, end: 0 });
   });
 
@@ -240,6 +245,18 @@ describe('command line', () => {
     expect(completeCommand('vms status:ru', src)).toBe('vms status:running ');
   });
 
+  it('lists the choices when several fit, from the command table (names, sort columns, tags)', () => {
+    const src = { contexts: ['lab', 'prod'], tags: ['env-dev', 'env-prod', 'web'], nodes: ['pve1', 'pve2'], jobs: ['nightly'] };
+    expect(completeLine('s', src)).toEqual({ text: 's', choices: ['storage', 'sort'] });
+    expect(completeLine('so', src)).toEqual({ text: 'sort ', choices: [] });
+    expect(completeLine('sort u', src)).toEqual({ text: 'sort uptime ', choices: [] });
+    expect(completeLine('vms tag:e', src)).toEqual({ text: 'vms tag:env-', choices: ['env-dev', 'env-prod'] });
+    expect(parseCommand('sort uptime')).toEqual({ kind: 'sort', key: 'uptime' });
+    // Every command in the table is parsed by its own name and documented once.
+    for (const c of COMMAND_TABLE) expect('error' in parseCommand(c.name === 'mark' ? 'mark all' : c.name === 'provision' ? 'provision x.yaml' : c.name === 'retention' ? 'retention count:1' : c.name === 'sort' ? 'sort id' : c.name)).toBe(false);
+    expect(COMMANDS.map((c) => c.usage)).toEqual(COMMAND_TABLE.map((c) => c.usage));
+  });
+
   it('lays snapshots out as PVE’s tree: by parent, oldest child first, with branch lines', () => {
     const snap = (name: string, snaptime: number, parent?: string) => ({ name, snaptime, parent, description: '', vmstate: false, moxxieMade: false });
     // base ─┬─ a ── a2
@@ -247,6 +264,11 @@ describe('command line', () => {
     const rows = snapshotTree([snap('b', 40, 'base'), snap('a2', 30, 'a'), snap('a', 20, 'base'), snap('base', 10), snap('orphan', 50, 'gone')]);
     expect(rows.map((r) => `${r.branch}${r.name}`)).toEqual(['base', '├ a', '│ └ a2', '└ b', 'orphan']);
     // A cycle (never from PVE) still lists every snapshot once.
+    // Where the VM is now: a NOW row under its current snapshot (and alone, as a root, before any).
+    const withNow = snapshotTree([snap('base', 10), snap('a', 20, 'base')], 'base');
+    expect(withNow.map((r) => `${r.branch}${r.name}`)).toEqual(['base', '├ a', '└ NOW']);
+    expect(withNow[2].now).toBe(true);
+    expect(snapshotTree([], '').map((r) => r.name)).toEqual(['NOW']);
     const cyclic = snapshotTree([snap('x', 1, 'y'), snap('y', 2, 'x'), snap('root', 0)]);
     expect(cyclic.map((r) => r.name).sort()).toEqual(['root', 'x', 'y']);
   });

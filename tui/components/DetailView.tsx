@@ -21,6 +21,8 @@ export function DetailView({ store }: { store: TuiStore }) {
   const pos = useTui(store, (s) => s.pos.detail);
   const height = useTui(store, (s) => listRows('detail', screenLayout(s).bodyRows));
   const items = useMemo(() => snapshotRows({ detail, filters: { detail: filter } }), [detail, filter]);
+  // Long names stay whole: the name column is as wide as the longest name with its branch lines (up to 44).
+  const nameWidth = useMemo(() => Math.min(44, Math.max(20, ...items.map((s) => s.branch.length + s.name.length + 3))), [items]);
   if (!detail) return <Text color="gray">no VM selected</Text>;
   if (!vm) return <Text color="red">VM {detail.vmid} is no longer in the cluster</Text>;
   const c = detail.config;
@@ -70,7 +72,7 @@ export function DetailView({ store }: { store: TuiStore }) {
           : '(none)'}
       </Text>
       <ScrollList
-        header={`${fit('SNAPSHOT', 34)}${fit('TAKEN', 21)}${fit('RAM', 5)}${fit('EXPIRES', 21)}DESCRIPTION`}
+        header={`${fit('SNAPSHOT', nameWidth)}${fit('TAKEN', 21)}${fit('RAM', 5)}${fit('EXPIRES', 21)}DESCRIPTION`}
         items={items}
         pos={pos}
         height={height}
@@ -79,10 +81,21 @@ export function DetailView({ store }: { store: TuiStore }) {
         info={`${readOnly ? '' : 's snapshot · D deletes / R rolls back to the cursor snapshot · '}◆ made by moxxie${filter ? ` · /${filter}` : ''} · Esc back`}
         render={(s) => {
           const expired = s.expiresAt !== undefined && s.expiresAt * 1000 < Date.now();
+          if (s.now) {
+            return (
+              <>
+                <Text color="gray">{s.branch}</Text>
+                <Text color="green" bold>
+                  {fit(s.name, Math.max(8, nameWidth - s.branch.length))}
+                </Text>
+                <Text color="gray">where the VM is now{s.parent ? ` (from ${s.parent})` : ' (no snapshot yet)'}</Text>
+              </>
+            );
+          }
           return (
             <>
               <Text color="gray">{s.branch}</Text>
-              {fit(`${s.name}${s.moxxieMade ? ' ◆' : ''}`, Math.max(8, 34 - s.branch.length))}
+              {fit(`${s.name}${s.moxxieMade ? ' ◆' : ''}`, Math.max(8, nameWidth - s.branch.length))}
               {fit(s.snaptime ? clock(s.snaptime * 1000) : '-', 21)}
               {fit(s.vmstate ? 'yes' : '', 5)}
               <Text color={expired ? 'red' : undefined}>{fit(s.expiresAt ? `${clock(s.expiresAt * 1000)}${expired ? '!' : ''}` : '', 21)}</Text>

@@ -3,6 +3,7 @@ import { Box, Text } from 'ink';
 import { breakdownHeight, planBreakdown, PlanBreakdown, skipReasonCounts } from './PlanBreakdown.js';
 import { fit } from '../format.js';
 import { screenLayout } from '../layout.js';
+import { optionFieldsOf, optionsSummary } from '../request-options.js';
 import { useTui, type PlanRow, type TuiStore } from '../store.js';
 import { windowOf } from '../view-window.js';
 
@@ -19,13 +20,17 @@ export function PlanDialog({ store }: { store: TuiStore }) {
   if (!confirm) return null;
   const skipped = confirm.rows.length - confirm.count;
   const reasons = skipReasons(confirm.rows);
-  // Border (2), title, summary, table header, the prompt and the warnings.
-  const fixed = 6 + confirm.warnings.length;
+  const offered = confirm.options ? optionFieldsOf(confirm.options.kind) : [];
+  const set = confirm.options ? optionsSummary(confirm.options.kind, confirm.options.request) : '';
+  // Border (2), title, summary, table header, the prompt, the options line and the warnings.
+  const fixed = 6 + (offered.length ? 1 : 0) + confirm.warnings.length;
   // When targets are skipped, a breakdown table of the reasons, if it leaves room for at least five
   // plan rows; otherwise the reasons on one line.
   const breakdown = reasons ? planBreakdown(confirm.rows, Math.max(20, columns - 20)) : [];
   const showTable = breakdown.length > 0 && bodyRows - fixed - breakdownHeight(breakdown.length) >= 5;
-  const tableRows = Math.max(1, bodyRows - fixed - (showTable ? breakdownHeight(breakdown.length) : reasons ? 1 : 0));
+  const room = Math.max(1, bodyRows - fixed - (showTable ? breakdownHeight(breakdown.length) : reasons ? 1 : 0));
+  // The "rows x–y of n" line takes a row of its own when the plan does not fit: never cut the prompt off.
+  const tableRows = confirm.rows.length > room ? Math.max(1, room - 1) : room;
   const win = windowOf(confirm.scroll, tableRows, confirm.rows.length);
   // A plan that holds a container says per row which kind each guest is (qemu or lxc); a plan of VMs only
   // keeps its columns for what happens.
@@ -41,6 +46,22 @@ export function PlanDialog({ store }: { store: TuiStore }) {
         <Text color="gray">{skipped} skipped</Text>
         <Text color="gray"> · nothing has run yet (this was a dry run)</Text>
       </Text>
+      {offered.length ? (
+        <Text wrap="truncate">
+          <Text color="cyan" bold>
+            o
+          </Text>
+          <Text color="gray"> options: </Text>
+          {set}
+          <Text color="gray">
+            {set ? ' · ' : ''}
+            {offered
+              .filter((f) => confirm.options?.request[f.field] === undefined)
+              .map((f) => f.field)
+              .join(', ')}
+          </Text>
+        </Text>
+      ) : null}
       {showTable ? (
         <PlanBreakdown rows={breakdown} />
       ) : reasons ? (

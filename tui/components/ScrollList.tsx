@@ -19,7 +19,7 @@ export interface ScrollListProps<T> {
 }
 
 export function ScrollList<T>({ header, items, pos, height, keyOf, render, empty, info, focused = true }: ScrollListProps<T>) {
-  const win = windowOf(pos.scroll, height, items.length);
+  const win = windowOf(pos.scroll, height, items.length, pos.cursor);
   return (
     <Box flexDirection="column" flexShrink={0}>
       <Text bold color="gray" wrap="truncate">

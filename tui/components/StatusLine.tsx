@@ -31,7 +31,7 @@ export function StatusLine({ store }: { store: TuiStore }) {
         <Text color="cyan">{f.label}: </Text>
         {f.value}
         <Text inverse> </Text>
-        {prompt.error ? <Text color="red">{`   ✗ ${prompt.error}`}</Text> : f.hint ? <Text color="gray">{`   ${f.hint}`}</Text> : null}
+        {prompt.error ? <Text color="red">{`   ✗ ${prompt.error}`}</Text> : prompt.choices ? <Text color="gray">{`   Tab: ${prompt.choices.join('  ')}`}</Text> : f.hint ? <Text color="gray">{`   ${f.hint}`}</Text> : null}
       </Text>
     );
   }

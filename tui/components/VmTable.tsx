@@ -14,14 +14,16 @@ interface Columns {
   tags: number;
   /** Below 100 columns uptime gives way, so names and tags stay readable on an 80-column terminal. */
   uptime: boolean;
+  /** LOCK is nearly always empty: it is drawn only while some VM in the list holds a lock. */
+  lock: boolean;
 }
 
-/** The name column grows with the terminal up to 28; tags get the rest. */
-export function columnsFor(width: number): Columns {
+/** The name column grows with the terminal (and the longest name) up to 28; tags get the rest. */
+export function columnsFor(width: number, anyLock = true, longestName = 28): Columns {
   const uptime = width >= 100;
-  const fixed = 2 + 7 + 8 + 10 + 7 + 12 + (uptime ? 9 : 0) + 9;
-  const name = Math.max(14, Math.min(28, width - fixed - 16));
-  return { name, tags: Math.max(0, width - fixed - name), uptime };
+  const fixed = 2 + 7 + 8 + 10 + 7 + 12 + (uptime ? 9 : 0) + (anyLock ? 9 : 0);
+  const name = Math.max(14, Math.min(28, longestName + 2, width - fixed - 16));
+  return { name, tags: Math.max(0, width - fixed - name), uptime, lock: anyLock };
 }
 
 const Row = memo(function Row({ vm, selected, marked, cols }: { vm: Vm; selected: boolean; marked: boolean; cols: Columns }) {
@@ -35,6 +37,12 @@ const Row = memo(function Row({ vm, selected, marked, cols }: { vm: Vm; selected
     tags.push(t);
     used += t.length + 1;
   }
+  // Not even the first tag fits whole: show as much of it as fits, so there is something to read.
+  if (!tags.length && vm.tags.length && cols.tags >= 8) {
+    const room = cols.tags - (vm.tags.length > 1 ? 4 : 1);
+    tags.push(vm.tags[0].length > room ? `${vm.tags[0].slice(0, room - 1)}…` : vm.tags[0]);
+    used = tags[0].length + 1;
+  }
   const hidden = vm.tags.length - tags.length;
   return (
     <Text inverse={selected} wrap="truncate">
@@ -45,7 +53,7 @@ const Row = memo(function Row({ vm, selected, marked, cols }: { vm: Vm; selected
       <Text color={VM_STATUS_COLOUR[vm.status]}>{cell(vm.status, 10)}</Text>
       {fitRight(running ? percent(vm.cpu) : '-', 6)} {fitRight(running ? `${bytes(vm.mem)}/${bytes(vm.maxmem)}` : bytes(vm.maxmem), 11)}{' '}
       {cols.uptime ? `${fitRight(duration(vm.uptime), 8)} ` : ''}
-      {vm.lock ? <Text color="red">{cell(vm.lock, 9)}</Text> : fit('', 9)}
+      {cols.lock ? vm.lock ? <Text color="red">{cell(vm.lock, 9)}</Text> : fit('', 9) : null}
       {tags.map((t) => (
         <Text key={t} color={tagColour(t)}>
           {t}{' '}
@@ -56,7 +64,7 @@ const Row = memo(function Row({ vm, selected, marked, cols }: { vm: Vm; selected
   );
 });
 
-const SORT_LABEL: Record<string, string> = { vmid: 'id', name: 'name', node: 'node', status: 'status', cpu: 'cpu', mem: 'mem' };
+const SORT_LABEL: Record<string, string> = { vmid: 'id', name: 'name', node: 'node', status: 'status', cpu: 'cpu', mem: 'mem', uptime: 'uptime' };
 
 export function VmTable({ store }: { store: TuiStore }) {
   const rows = useTui(store, (s) => s.vmRows);
@@ -69,7 +77,10 @@ export function VmTable({ store }: { store: TuiStore }) {
   const selector = useTui(store, (s) => s.selector?.text);
   const filter = useTui(store, (s) => s.filters.vms);
   const loaded = useTui(store, (s) => s.inventory !== null);
-  const cols = columnsFor(width);
+  const unreachable = useTui(store, (s) => s.refreshError);
+  const anyLock = useMemo(() => rows.some((v) => v.lock), [rows]);
+  const longestName = useMemo(() => rows.reduce((n, v) => Math.max(n, v.name.length + (v.template ? 6 : 0)), 0), [rows]);
+  const cols = columnsFor(width, anyLock, longestName);
   // Marks survive a filter; say how many are out of sight, since actions still apply to them.
   const hiddenMarks = useMemo(() => {
     if (!marks.size) return 0;
@@ -78,7 +89,7 @@ export function VmTable({ store }: { store: TuiStore }) {
     for (const id of marks) if (!shown.has(id)) n++;
     return n;
   }, [rows, marks]);
-  const win = windowOf(scroll, height, rows.length);
+  const win = windowOf(scroll, height, rows.length, cursor);
   const arrow = descending ? '↓' : '↑';
   const h = (label: string, key: string) => `${label}${sort === key ? arrow : ''}`;
   return (
@@ -89,13 +100,13 @@ export function VmTable({ store }: { store: TuiStore }) {
         {cell(h('NAME', 'name'), cols.name)}
         {cell(h('NODE', 'node'), 8)}
         {cell(h('STATUS', 'status'), 10)}
-        {fitRight(h('CPU', 'cpu'), 6)} {fitRight(h('MEM', 'mem'), 11)} {cols.uptime ? `${fitRight('UPTIME', 8)} ` : ''}
-        {fit('LOCK', 9)}TAGS
+        {fitRight(h('CPU', 'cpu'), 6)} {fitRight(h('MEM', 'mem'), 11)} {cols.uptime ? `${fitRight(h('UPTIME', 'uptime'), 8)} ` : ''}
+        {cols.lock ? fit('LOCK', 9) : ''}TAGS
       </Text>
       {rows.slice(win.start, win.end).map((vm, i) => (
         <Row key={vm.vmid} vm={vm} selected={win.start + i === cursor} marked={marks.has(vm.vmid)} cols={cols} />
       ))}
-      {rows.length === 0 ? <Text color="gray">{loaded ? (selector || filter ? '  no VM matches' : '  no VMs in this cluster') : '  loading the inventory…'}</Text> : null}
+      {rows.length === 0 ? <Text color="gray">{loaded ? (selector || filter ? '  no VM matches' : '  no VMs in this cluster') : unreachable ? `  cannot reach the cluster: ${unreachable} — Ctrl+R retries, :ctx switches` : '  loading the inventory…'}</Text> : null}
       {Array.from({ length: Math.max(0, height - Math.max(1, win.end - win.start)) }, (_, i) => (
         <Text key={`pad-${i}`}> </Text>
       ))}

@@ -1,0 +1,298 @@
+// Issue 19 in the TUI: every option of a request reachable from its plan (o), the read-only message, the
+// snapshot tree's NOW row, and the screen at 80×24 (no cut plan dialog, the first row visible after each
+// view change). Driven by keys over the real core and a simulated cluster; results read back from the sim.
+import { afterEach, describe, expect, it } from 'vitest';
+import { optionFieldsOf } from '../../tui/request-options.js';
+import { snapshotRows } from '../../tui/rows.js';
+import { KEY, startTui, type Harness } from './harness.js';
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+async function start(opts: Parameters<typeof startTui>[0] = {}): Promise<Harness> {
+  h = await startTui(opts);
+  return h;
+}
+
+/** Ink draws the app 80 columns wide inside the test's 100-column stream. */
+async function at80x24(t: Harness): Promise<void> {
+  t.store.setState({ size: { columns: 80, rows: 24 } });
+  await t.press();
+}
+
+const frameLines = (t: Harness) => t.frame().split('\n');
+/** The first VM row drawn (the line after the column header). */
+const firstDrawnVm = (t: Harness) => {
+  const lines = frameLines(t);
+  const header = lines.findIndex((l) => /^\s+VMID/.test(l));
+  return Number(/^\s*(?:●\s*)?(\d+)/.exec(lines[header + 1])?.[1]);
+};
+
+/** A newly shown @inkjs/ui input takes keys once its effects ran: let the screen settle first. */
+async function ready(t: Harness): Promise<void> {
+  await t.press();
+  await t.press();
+}
+
+/** o in a plan, then the option `field` (Select: one key at a time, each answered on screen first). */
+async function openOption(t: Harness, kind: Parameters<typeof optionFieldsOf>[0], field: string): Promise<void> {
+  await t.press('o');
+  await t.waitFor(/Options of /);
+  const fields = optionFieldsOf(kind).map((f) => f.field);
+  for (let i = 0; i < fields.indexOf(field); i++) {
+    await t.press(KEY.down);
+    await t.waitFor(new RegExp(`❯\\s*${fields[i + 1]}\\b`));
+  }
+  await t.press(KEY.enter);
+  await t.waitFor(new RegExp(`Option ${field} of`));
+  await ready(t);
+}
+
+describe('TUI second pass (issue 19)', () => {
+  it('offers the request options from the capability schema: moxxieOnly turns a skipped snapshot delete into one that runs', async () => {
+    const t = await start();
+    expect(t.sim.state.vm(100)!.snapshots.map((s) => s.name)).toContain('pre-upgrade');
+    await t.type(':vms id:100');
+    await t.press(KEY.enter, 'D', KEY.ctrlU);
+    await t.type('pre-upgrade');
+    await t.press(KEY.enter);
+    await t.waitFor(/Plan: delete snapshot pre-upgrade on VM 100/);
+    expect(t.frame()).toMatch(/0 will change · 1 skipped/);
+    expect(t.frame()).toMatch(/moxxieOnly: false/);
+    // The options line names what the schema offers; o opens them.
+    expect(t.frame()).toMatch(/o options: /);
+    const fields = optionFieldsOf('snapshot.delete').map((f) => f.field);
+    expect(fields).toEqual(expect.arrayContaining(['moxxieOnly', 'maxParallel']));
+    expect(fields).not.toContain('vmSelectors');
+    await openOption(t, 'snapshot.delete', 'moxxieOnly');
+    // (default) first, then yes, no.
+    await t.waitFor(/❯ \(default\)/);
+    await t.press(KEY.down);
+    await t.waitFor(/❯ yes/);
+    await t.press(KEY.down);
+    await t.waitFor(/❯ no/);
+    await t.press(KEY.enter);
+    await t.waitFor(/1 will change · 0 skipped/);
+    expect(t.frame()).toMatch(/o options: .*moxxieOnly no/);
+    expect(t.sim.state.vm(100)!.snapshots.map((s) => s.name)).toContain('pre-upgrade');
+    await t.press('1', KEY.enter);
+    await t.controller.lastRun;
+    expect(t.sim.state.vm(100)!.snapshots.map((s) => s.name)).not.toContain('pre-upgrade');
+  });
+
+  it('sets a number option (power timeoutSeconds) and force, the plan made again each time; a bad value names the field', async () => {
+    const t = await start();
+    await t.type(':vms id:8200');
+    await t.press(KEY.enter, 'p', 'h');
+    await t.waitFor(/Plan: shutdown VM 8200/);
+    const fields = optionFieldsOf('power').map((f) => f.field);
+    expect(fields).toEqual(expect.arrayContaining(['force', 'timeoutSeconds', 'maxParallel']));
+    await openOption(t, 'power', 'timeoutSeconds');
+    await t.type('5');
+    await t.press(KEY.enter);
+    // 5 is out of range: the core's schema says so, and the plan stays as it was.
+    await t.waitFor(/timeoutSeconds: must be an integer from 30 to 3600 \(got 5\)/);
+    expect(t.store.getState().confirm?.options?.request.timeoutSeconds).toBeUndefined();
+    await openOption(t, 'power', 'timeoutSeconds');
+    await t.type('60');
+    await t.press(KEY.enter);
+    await t.waitFor(/o options: timeoutSeconds 60/);
+    await openOption(t, 'power', 'force');
+    await t.waitFor(/❯ \(default\)/);
+    await t.press(KEY.down);
+    await t.waitFor(/❯ yes/);
+    await t.press(KEY.enter);
+    await t.waitFor(/timeoutSeconds 60 · force yes/);
+    // Forcing makes the plan one to confirm by typing the count, as in MCP and the CLI.
+    await t.waitFor(/timeoutSeconds 60 · force yes/);
+    expect(t.frame()).toMatch(/Destructive\. Type 1/);
+    await t.press('1', KEY.enter);
+    await t.controller.lastRun;
+    expect(t.sim.state.vm(8200)!.status).toBe('stopped');
+  });
+
+  it('says an action key is unavailable in a read-only context, and help has no empty section', async () => {
+    const t = await start({ readOnly: true });
+    await t.press('s');
+    expect(t.store.getState().mode).toBe('normal');
+    expect(t.frame()).toMatch(/read-only context test: snapshot changes the cluster and is not available here/);
+    await t.press('?');
+    const titles = t.store.getState();
+    expect(titles.view).toBe('help');
+    // Every section title is followed by at least one row of its own.
+    const { helpRows } = await import('../../tui/rows.js');
+    const rows = helpRows(true);
+    rows.forEach((r, i) => {
+      if (r.kind === 'title') expect(rows[i + 1]?.kind, r.text).not.toBe('title');
+    });
+    expect(rows[rows.length - 1].kind).not.toBe('title');
+  });
+
+  it('shows NOW in the snapshot tree and keeps the cursor on a real row after the last snapshot is deleted', async () => {
+    const t = await start();
+    await t.core.createSnapshots({ vmSelectors: 'id:8203', snapshotName: 'keep-a-rather-long-snapshot-name-{vmid}' });
+    await t.core.createSnapshots({ vmSelectors: 'id:8203', snapshotName: 'tui-b-{vmid}' });
+    await t.type(':vms id:8203');
+    await t.press(KEY.enter, KEY.enter);
+    const frame = await t.waitFor(/NOW/);
+    expect(frame).toMatch(/NOW\s+where the VM is now \(from tui-b-8203\)/);
+    expect(frame).toContain('keep-a-rather-long-snapshot-name-8203');
+    // The last snapshot row (NOW is after it): delete every snapshot by glob with moxxie's own.
+    await t.press('G', 'k', 'D', KEY.ctrlU);
+    await t.type('*-8203');
+    await t.press(KEY.enter);
+    await t.waitFor(/Plan: delete snapshot \*-8203 on VM 8203/);
+    await t.press('1', KEY.enter);
+    await t.controller.lastRun;
+    expect(t.sim.state.vm(8203)!.snapshots).toEqual([]);
+    await t.controller.refresh();
+    await t.waitFor(/where the VM is now \(no snapshot yet\)/);
+    const s = t.store.getState();
+    const rows = snapshotRows(s);
+    expect(rows.map((r) => r.name)).toEqual(['NOW']);
+    expect(s.pos.detail.cursor).toBe(0);
+  });
+
+  it('at 80×24: names and tags readable, the plan dialog whole, the first row visible after :nodes → Enter → :vms', async () => {
+    const t = await start();
+    await at80x24(t);
+    let lines = frameLines(t);
+    expect(lines.find((l) => /VMID/.test(l))).not.toMatch(/LOCK/);
+    // A whole name and at least one tag (or its start) on the row of VM 100.
+    expect(lines.find((l) => /^\s*100\s/.test(l))).toMatch(/web-umbrella-01\s.*\S+.*(\+\d)?/);
+    await t.type(':vms');
+    await t.press(KEY.enter, 'a', 's', KEY.enter, KEY.enter);
+    await t.waitFor(/Plan: snapshot 40 VMs/);
+    lines = frameLines(t).slice(0, 23);
+    // The bottom of the dialog is on screen: the scroll line, the prompt and the border.
+    expect(lines.join('\n')).toMatch(/rows 1–\d+ of 40 \(j\/k scroll\)/);
+    expect(lines.join('\n')).toMatch(/Enter or y runs it/);
+    expect(lines.some((l) => /╚═+╝/.test(l))).toBe(true);
+    await t.press(KEY.esc);
+    await t.type(':nodes');
+    await t.press(KEY.enter, 'j', KEY.enter);
+    await t.waitFor(/VMs match node:pve2/);
+    await t.type(':vms');
+    await t.press(KEY.enter);
+    expect(t.store.getState().selector).toBeNull();
+    expect(firstDrawnVm(t)).toBe(t.store.getState().vmRows[0].vmid);
+  });
+
+  it('at 80×24: the first row stays visible after a progress pane comes and goes', async () => {
+    const t = await start({ taskDurationMs: 60 });
+    await at80x24(t);
+    await t.type(':vms id:8200-8209');
+    await t.press(KEY.enter, 'a', 's', KEY.enter, KEY.enter);
+    await t.waitFor(/Plan: snapshot 10 VMs/);
+    await t.press('y');
+    await t.controller.lastRun;
+    await t.waitFor(/succeeded/);
+    expect(firstDrawnVm(t)).toBe(8200);
+    await t.press('x');
+    expect(firstDrawnVm(t)).toBe(8200);
+    await t.type(':vms');
+    await t.press(KEY.enter);
+    expect(firstDrawnVm(t)).toBe(t.store.getState().vmRows[0].vmid);
+  });
+
+  it('creates, edits and deletes a job from :jobs with live cron feedback from the scheduler parser', async () => {
+    const t = await start();
+    await t.type(':jobs');
+    await t.press(KEY.enter, 'N');
+    await t.waitFor(/New job — step 1 of 7/);
+    await ready(t);
+    await t.type('tui-nightly');
+    await t.press(KEY.enter);
+    await t.waitFor(/task — what each run does/);
+    await t.press(KEY.enter);
+    await t.waitFor(/schedule \(cron\)/);
+    expect(t.frame()).toMatch(/next: \d{4}-\d\d-\d\d 02:00/);
+    // A bad expression: the parser's error, live, and Enter does not move on.
+    await ready(t);
+    await t.type(' 99');
+    await t.waitFor(/✗ /);
+    await t.press(KEY.enter);
+    expect(t.frame()).toMatch(/step 3 of 7/);
+    for (let i = 0; i < 3; i++) await t.press(KEY.backspace);
+    await t.waitFor(/next: /);
+    await t.press(KEY.enter);
+    await t.waitFor(/which VMs/);
+    await t.press(KEY.down);
+    await t.waitFor(/❯\s*VM_IDS/);
+    await t.press(KEY.enter);
+    await t.waitFor(/selector value/);
+    await ready(t);
+    await t.type('8200-8201');
+    await t.press(KEY.enter);
+    await t.waitFor(/parameters \(JSON\)/);
+    await ready(t);
+    await t.type('{"snapshotName":"tn-{vm}"}');
+    await t.press(KEY.enter);
+    await t.waitFor(/enabled — runs on its schedule/);
+    await ready(t);
+    await t.press(KEY.enter);
+    // The job manager's own check, shown in the form, which stays open to fix it.
+    await t.waitFor(/✗ parameters\.snapshotNamePattern: required/);
+    await t.press(KEY.esc);
+    await t.press('N');
+    await t.waitFor(/New job — step 1 of 7/);
+    await ready(t);
+    await t.type('tui-nightly');
+    for (const step of [/task — /, /schedule \(cron\)/, /which VMs/]) {
+      await t.press(KEY.enter);
+      await t.waitFor(step);
+      await ready(t);
+    }
+    await t.press(KEY.down);
+    await t.waitFor(/❯\s*VM_IDS/);
+    await t.press(KEY.enter);
+    await t.waitFor(/selector value/);
+    await ready(t);
+    await t.type('8200-8201');
+    await t.press(KEY.enter);
+    await t.waitFor(/parameters \(JSON\)/);
+    await ready(t);
+    await t.type('{"snapshotNamePattern":"tn-{vm}"}');
+    await t.press(KEY.enter);
+    await t.waitFor(/enabled — runs on its schedule/);
+    await t.press(KEY.enter);
+    await t.waitFor(/job tui-nightly created/);
+    const saved = await t.jobs.get('tui-nightly');
+    expect(saved).toMatchObject({ taskType: 'snapshot_create', cronExpression: '0 2 * * *', enabled: true, vmSelectors: [{ type: 'VM_IDS', value: '8200-8201' }] });
+    expect(saved.parameters).toMatchObject({ snapshotNamePattern: 'tn-{vm}' });
+    // Edit: the same form filled in; change the schedule only.
+    await t.waitFor(/tui-nightly/);
+    const row = t.store.getState().jobs.findIndex((j) => j.name === 'tui-nightly');
+    await t.press('g');
+    for (let i = 0; i < row; i++) await t.press('j');
+    await t.press('E');
+    await t.waitFor(/Edit job tui-nightly/);
+    await t.press(KEY.enter);
+    await t.waitFor(/task — /);
+    await t.press(KEY.enter);
+    await t.waitFor(/schedule \(cron\)/);
+    await ready(t);
+    for (let i = 0; i < 10; i++) await t.press(KEY.backspace);
+    await t.type('30 3 * * *');
+    await t.waitFor(/next: \d{4}-\d\d-\d\d 03:30/);
+    for (const step of [/which VMs/, /selector value/, /parameters \(JSON\)/, /enabled — runs/]) {
+      await t.press(KEY.enter);
+      await t.waitFor(step);
+      await ready(t);
+    }
+    await t.press(KEY.enter);
+    await t.waitFor(/job tui-nightly saved/);
+    expect((await t.jobs.get('tui-nightly')).cronExpression).toBe('30 3 * * *');
+    // Delete: the name typed first.
+    await t.press('X');
+    await t.waitFor(/delete job tui-nightly/);
+    await ready(t);
+    await t.type('tui-nightly');
+    await t.press(KEY.enter);
+    await t.waitFor(/job tui-nightly deleted/);
+    await expect(t.jobs.get('tui-nightly')).rejects.toThrow();
+  });
+});
