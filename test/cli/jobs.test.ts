@@ -225,7 +225,7 @@ describe('moxxie jobs', () => {
     expect(ran.code).toBe(0);
     for (const vmid of [8200, 8201]) expect(snapshotsOf(vmid).map((x) => x.name)).not.toContain(`cli-${vmid}`);
     expect((await moxxie(['delete', 'cleanup', '--yes', '--demo'])).code).toBe(0);
-  });
+  }, 90_000); // seven runs of the CLI, each a Node start-up: slow on a shared 2-core machine
 
   it('update that makes a job force-stop VMs needs --yes; a job file with a UTF-8 byte-order mark is read', async () => {
     const morning = { name: 'wake-up', taskType: 'power_schedule', cronExpression: '0 0 0 1 1 ? 2099', parameters: { action: 'start' }, vmSelectors: [{ type: 'VM_IDS', value: '8202' }] };

@@ -33,7 +33,7 @@ describe('backup tools', () => {
     const rows = sc(list).backups as Array<{ vmid: number; ttlDays?: number; expired: boolean; volid: string }>;
     expect(rows.map((b) => b.vmid)).toEqual([8200, 8201, 8202]);
     expect(rows.every((b) => b.ttlDays === 3 && !b.expired)).toBe(true);
-    expect(textOf(list)).toMatch(/^3 backup\(s\)\./);
+    expect(textOf(list)).toMatch(/^3 backup\(s\)[.;]/);
   });
 
   it('delete_backups answers with the plan and a confirm token first; the confirmed call deletes', async () => {
