@@ -16,7 +16,7 @@ afterAll(() => c.close());
 
 const VZTMPL = 'util-iso:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst';
 
-function spec(name: string, extra: { imageSource?: string; rootfsStorage?: string } = {}) {
+function spec(name: string, extra: { imageSource?: string; rootfsStorage?: string; rollbackStrategy?: string } = {}) {
   return {
     name,
     nodeGroups: [
@@ -47,7 +47,7 @@ function spec(name: string, extra: { imageSource?: string; rootfsStorage?: strin
         tags: ['web', 'lxc'],
       },
     ],
-    options: { startAfterCreation: true, parallelProvisioning: false, rollbackStrategy: 'FULL' },
+    options: { startAfterCreation: true, parallelProvisioning: false, rollbackStrategy: extra.rollbackStrategy ?? 'FULL' },
   };
 }
 
@@ -107,6 +107,23 @@ describe('a container group in a cluster spec', () => {
     }
     const s = await c.core.provisioningStatus(op.id);
     expect(s.status).toBe('ROLLED_BACK');
+  });
+
+  it('MARK_FAILED keeps the containers and tags the failed one moxxie-failed (pct set)', async () => {
+    const onEvent = (e: OperationEvent) => {
+      if (e.type !== 'phase-changed' || e.targetId !== 'mk-ct-01' || e.phase.name !== 'start') return;
+      if (e.phase.state === 'running' && !e.phase.upids.length) c.sim.faults.set({ taskFailureRate: 1 });
+      if (e.phase.state === 'failed' || e.phase.state === 'succeeded') c.sim.faults.set({ taskFailureRate: 0, errorRate: 0 });
+    };
+    const op = await c.core.run('cluster.provision', spec('mk', { rollbackStrategy: 'MARK_FAILED' }), { onEvent });
+    c.sim.faults.set({ taskFailureRate: 0, errorRate: 0 });
+    expect(op.status).not.toBe('succeeded');
+    const failed = op.targets.find((t) => t.name === 'mk-ct-01')!;
+    const ok = op.targets.find((t) => t.name === 'mk-ct-02')!;
+    expect(c.sim.state.vm(failed.vmid)).toMatchObject({ type: 'lxc', status: 'stopped' });
+    expect(String(c.sim.state.vm(failed.vmid)!.config.tags).split(';')).toContain('moxxie-failed');
+    expect(c.sim.state.vm(ok.vmid)).toMatchObject({ type: 'lxc', status: 'running' });
+    expect(String(c.sim.state.vm(ok.vmid)!.config.tags).split(';')).not.toContain('moxxie-failed');
   });
 
   it('refuses an OS template on storage without it, and container volumes on storage without rootdir, before anything is made', async () => {
