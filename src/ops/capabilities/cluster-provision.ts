@@ -17,7 +17,7 @@ import { lookUpLocalImages } from '../provisioning/plan-on-cluster.js';
 import { planCluster } from '../provisioning/placement.js';
 import { madeOnOf, provisionPhases, type ProvisionSpec } from '../provisioning/provision-phases.js';
 import { planTargets } from '../provisioning/plan-targets.js';
-import { provisionContainerPhases } from '../provisioning/container-guests.js';
+import { containerGroupProblem, provisionContainerPhases } from '../provisioning/container-guests.js';
 import { CREATE_TASK_TIMEOUT_MS } from './vm-create.js';
 
 const schema = clusterSpecSchema.safeExtend({
@@ -54,6 +54,8 @@ export const clusterProvision: Capability<ClusterProvisionRequest> = {
     req.nodeGroups.forEach((g, i) => {
       if (g.template.cloudInit?.sshKeys !== undefined) sshKeyText(g.template.cloudInit.sshKeys, `nodeGroups[${i}].template.cloudInit.sshKeys`);
     });
+    const ctProblem = containerGroupProblem(req.nodeGroups);
+    if (ctProblem) throw ctProblem;
     const imageNodes = await lookUpLocalImages(input.client, input.inventory, req);
     const plan = planCluster(req, input.inventory, { ...(input.placement ?? {}), imageNodes: { ...imageNodes, ...(input.placement?.imageNodes ?? {}) } });
     if (!plan.ok) {

@@ -8,11 +8,12 @@
 import type { PveClient } from '../../pve/client.js';
 import { postLxcCreate } from '../../pve/endpoints/guest.js';
 import type { Phase } from '../capability.js';
+import { RequestError } from '../errors.js';
 import type { PveParams } from '../guest-config.js';
 import { makeContainerPhase, startContainerPhase, verifyContainerPhase } from '../new-container-phases.js';
 import type { OperationTarget } from '../types.js';
-import type { ProvisionSpec } from './provision-phases.js';
-import { descriptionOf } from './provision-phases.js';
+import { isContainerTemplate } from './cluster-spec.js';
+import { descriptionOf, type ProvisionSpec } from './provision-phases.js';
 
 
 /** A VM NIC of the plan ("virtio,bridge=vmbr0,tag=100") and its ipconfig ("ip=10.0.0.5/24,gw=10.0.0.1") as a CT's netN. */
@@ -59,4 +60,18 @@ export function provisionContainerPhases(target: OperationTarget, password: () =
     ...(spec.startAfterCreation ? [startContainerPhase(target)] : []),
     verifyContainerPhase(target, { name: spec.name, node: spec.node, token: spec.token }, { running: spec.startAfterCreation, keys: verifyKeys, haManaged: false }),
   ];
+}
+
+/**
+ * What a container group asks that pct create cannot do, refused before anything is made rather than dropped:
+ * a cloud-init user (a CT has root only) and more than one disk (mount points are not provisioned).
+ */
+export function containerGroupProblem(groups: ReadonlyArray<{ template: { imageSource: string; disks: unknown[]; cloudInit?: { user?: string } } }>): RequestError | undefined {
+  for (const [i, g] of groups.entries()) {
+    if (!isContainerTemplate(g.template.imageSource)) continue;
+    const at = `nodeGroups[${i}].template`;
+    if (g.template.cloudInit?.user !== undefined) return new RequestError(`${at}.cloudInit.user`, 'a container group (imageSource is an OS template) has no cloud-init user: its SSH keys and password are root\'s; leave user out');
+    if (g.template.disks.length > 1) return new RequestError(`${at}.disks`, `a container group makes a root filesystem from the first disk only (${g.template.disks.length} given); give one disk`);
+  }
+  return undefined;
 }

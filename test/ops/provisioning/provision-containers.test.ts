@@ -131,6 +131,9 @@ describe('a container group in a cluster spec', () => {
     await expect(c.core.run('cluster.provision', spec('bad1', { imageSource: 'util-iso:vztmpl/nope.iso' }))).rejects.toThrow(/nodeGroups\[1\]\.template\.imageSource: .*is not an OS template/);
     await expect(c.core.run('cluster.provision', spec('bad2', { rootfsStorage: 'ceph-vm' }))).rejects.toThrow(RequestError);
     await expect(c.core.run('cluster.provision', spec('bad2', { rootfsStorage: 'ceph-vm' }))).rejects.toThrow(/storage 'ceph-vm' does not hold container volumes/);
+    const withUser = spec('bad3');
+    (withUser.nodeGroups[1].template.cloudInit as Record<string, unknown>).user = 'debian';
+    await expect(c.core.run('cluster.provision', withUser)).rejects.toThrow(/nodeGroups\[1\]\.template\.cloudInit\.user: a container group .* has no cloud-init user/);
     expect(c.sim.state.vms().length).toBe(before);
   });
 });
