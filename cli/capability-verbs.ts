@@ -43,7 +43,8 @@ function synopsis(shape: VerbShape): string {
 
 /** One line per capability verb, for `moxxie help`. */
 export function usageLines(): string[] {
-  const lines = capabilities().map((c) => `  ${synopsis(verbShape(c))}`);
+  // A verb a hand-written companion serves (cluster provision) is listed once, by the companion.
+  const lines = capabilities().filter((c) => !companionOf(c.names.verb[0], c.names.verb[1])).map((c) => `  ${synopsis(verbShape(c))}`);
   return [...lines, ...Object.keys(COMPANIONS).flatMap((command) => companionLines(command).map((l) => `  ${l}`))];
 }
 

@@ -103,7 +103,9 @@ describe('moxxie cluster', { timeout: 240_000 }, () => {
     run.p.kill('SIGKILL');
     expect((await run.done).code).toBeNull();
     // Tasks the dead process started go on at PVE; wait for them to end as a real cluster's would.
-    await until('PVE tasks to end', () => sim.state.tasks().every((t) => t.status !== 'running'), 60_000);
+    // The rollback itself waits for tasks still running on its ids (the clone the dead process sent, UPID never
+    // journaled); the test waits too, so what it asserts next is PVE's settled state.
+    await until('PVE tasks to end', () => sim.state.tasks().every((t) => t.status !== 'running') && sim.state.vms().every((v) => !v.config.lock), 60_000);
     return { id, atKill };
   }
 

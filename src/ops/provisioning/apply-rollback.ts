@@ -4,8 +4,9 @@
 // in reverse creation order, each recorded as the undo of the target's make phase (so status shows
 // ROLLING_BACK while it runs and the destroy task's UPID after). MARK_FAILED tags the failed VMs it keeps.
 import type { PveClient } from '../../pve/client.js';
+import { getClusterTasks } from '../../pve/endpoints/cluster.js';
 import { deleteGuest, getGuestConfig, getGuestStatusCurrent, guestNoun, postGuestStatus, putGuestConfig, type GuestRef, type PveGuestType } from '../../pve/endpoints/guest.js';
-import { deleteQemu, getQemuStatusCurrent, postQemuStatus, putQemuConfig } from '../../pve/endpoints/qemu.js';
+import { deleteQemu, getQemuConfig, getQemuStatusCurrent, postQemuStatus, putQemuConfig } from '../../pve/endpoints/qemu.js';
 import { locateContainer } from '../new-container-phases.js';
 import { locateVm } from '../new-guest-phases.js';
 import type { StepEnvironment } from '../runner.js';
@@ -21,6 +22,17 @@ const messageOf = (err: unknown): string => (err instanceof Error ? err.message 
 /** The target's make phase (clone or import): its data holds the id, its undo records the delete. */
 const makeRecord = (t: OperationTarget): PhaseRecord | undefined => t.phases.find((p) => p.name !== 'allocate' && phaseStatus(p.name) === 'CREATING_VM' && p.name !== 'migrate');
 
+/**
+ * Waits for PVE's tasks still running on these ids to end. A process killed right after sending a clone leaves
+ * the clone going at PVE, its UPID never journaled: until it ends the new VM is locked (a delete fails with
+ * "VM is locked (clone)") and may not show the marker yet, so the rollback would leave it behind.
+ */
+async function settleTasks(client: PveClient, env: StepEnvironment, vmids: readonly number[]): Promise<void> {
+  const ids = new Set(vmids.map(String));
+  const running = (await getClusterTasks(client)).filter((t) => t.id !== undefined && ids.has(t.id) && t.endtime === undefined && t.status === undefined);
+  for (const t of running) await env.waitTask(t.upid, { timeoutMs: env.taskTimeoutMs }).catch(() => undefined);
+}
+
 /** Where the target's guest is, of the type the plan made (a container for a container group: pct destroy). */
 async function locate(client: PveClient, vmid: number, type: PveGuestType): Promise<GuestRef | undefined> {
   const node = type === 'lxc' ? await locateContainer(client, vmid) : await locateVm(client, vmid);
@@ -32,11 +44,14 @@ async function destroy(client: PveClient, env: StepEnvironment, vmid: number, aw
   const ref = await locate(client, vmid, type);
   if (!ref) return `${noun} ${vmid} is already gone`;
   if (type === 'lxc') {
+    if ((await getGuestConfig(client, ref)).lock) await settleTasks(client, env, [vmid]);
     if ((await getGuestStatusCurrent(client, ref)).status !== 'stopped') await awaitTask(await postGuestStatus(client, ref, 'stop'));
     await awaitTask(await deleteGuest(client, ref, { purge: true, 'destroy-unreferenced-disks': true }));
     return `removed CT ${vmid}`;
   }
   const node = ref.node;
+  // A task still holding it (a clone or create the dead process sent) ends before the delete.
+  if ((await getQemuConfig(client, node, vmid)).lock) await settleTasks(client, env, [vmid]);
   const status = await getQemuStatusCurrent(client, node, vmid);
   if (status.status !== 'stopped') await awaitTask(await postQemuStatus(client, node, vmid, 'stop'));
   await awaitTask(await deleteQemu(client, node, vmid, { purge: true, 'destroy-unreferenced-disks': true }));
@@ -76,6 +91,7 @@ export async function applyRollback(input: ApplyInput): Promise<OperationStatus 
   const failed = candidates.some((c) => c.status === 'FAILED');
   if (!input.full && !failed && !input.cancelled) return undefined;
 
+  await settleTasks(client, env, candidates.filter((c) => c.mayHaveCreated).map((c) => c.vmid));
   const observed = await observeCreated(client, candidates.filter((c) => c.mayHaveCreated).map((c) => ({ vmid: c.vmid, marker: markerOf(byName.get(c.name)!), guestType: byName.get(c.name)!.guestType })));
   const decision: RollbackDecision = decideRollback({ strategy: input.full ? 'FULL' : input.strategy, candidates, observed, cancelled: input.cancelled || input.full === true });
   const strategy = input.full ? 'FULL' : input.strategy;

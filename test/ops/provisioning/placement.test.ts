@@ -68,13 +68,14 @@ describe('the seed\'s cluster specs, verbatim, planned on the demo cluster', () 
       // local-zfs is not shared: on the template's node a clone, elsewhere a clone there and a migration.
       expect(vm.route).toBe(vm.host === template.node ? 'clone' : 'clone+migrate');
     }
-    // NONE puts each on the roomiest node given what the plan placed before it (memory first), read from PVE.
-    const nodes = await c.client.get<Array<{ node: string; status: string; mem: number; maxmem: number }>>('/nodes');
-    const free = new Map(nodes.filter((n) => n.status === 'online').map((n) => [n.node, n.maxmem - n.mem]));
+    // NONE puts each on the roomiest node (free memory read from the sim's /nodes), counting what the
+    // plan already placed: the second sees the first's 4 GiB taken.
+    const free = new Map(inv.nodes.filter((n) => n.status === 'online').map((n) => [n.node, n.maxmem - n.mem]));
+    const able = new Set(inv.storages.filter((s) => s.storage === 'local-zfs' && s.status === 'available').map((s) => s.node));
     for (const vm of plan.vms) {
-      const most = Math.max(...free.values());
-      expect(free.get(vm.host)).toBe(most);
-      free.set(vm.host, most - vm.memoryMB * 1024 * 1024);
+      const roomiest = Math.max(...[...free].filter(([n]) => able.has(n)).map(([, f]) => f));
+      expect(free.get(vm.host)).toBe(roomiest);
+      free.set(vm.host, free.get(vm.host)! - 4096 * 1024 * 1024);
     }
     expect(plan.options).toMatchObject({ startAfterCreation: true, parallelProvisioning: true, rollbackStrategy: 'FULL' });
   });
