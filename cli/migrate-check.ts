@@ -11,7 +11,8 @@ import { checkText } from './migration-text.js';
 
 const HELP = `moxxie migrate check VMID --to NODE [--force] [--json] [--context NAME | --demo]
 
-Whether a VM can move to NODE, from PVE's migration precondition: online (running) or offline, its local
+Whether a VM can move to NODE, from PVE's migration precondition: online (running), restart (a running
+container: it cannot move live) or offline, its local
 disks (which make a live move need withLocalDisks), local devices (which need --force), and whether PVE
 allows the node and it is online. Nothing is changed. Exit status: 0 it can move, 1 it cannot (or the
 cluster could not be read), 2 bad arguments.

@@ -32,7 +32,7 @@ export function migrationsText(records: readonly MigrationEntry[]): string {
 export function checkText(c: MigrationCheck): string {
   const lines = [
     `VM ${c.vmid} ${c.name} on ${c.node} (${c.status}) → ${c.target}: ${c.allowed ? 'can move' : 'cannot move'}`,
-    `  mode: ${c.mode}${c.mode === 'online' ? ` (${gib(c.memoryBytes)} RAM)` : ''}; with local disks: ${c.withLocalDisks ? 'yes' : 'no'}; target ${c.targetOnline ? 'online' : 'OFFLINE'}${c.haState ? `; HA-managed (${c.haState})` : ''}`,
+    `  mode: ${c.mode}${c.mode === 'online' ? ` (${gib(c.memoryBytes)} RAM)` : c.mode === 'restart' ? ' (shut down, moved, started: a container cannot move live)' : ''}; with local disks: ${c.withLocalDisks ? 'yes' : 'no'}; target ${c.targetOnline ? 'online' : 'OFFLINE'}${c.haState ? `; HA-managed (${c.haState})` : ''}`,
   ];
   for (const d of c.localDisks) lines.push(`  local disk ${d.volid} ${gib(d.size)}${d.drivename ? ` (${d.drivename})` : ' (unused)'}${d.cdrom ? ' CD image' : ''}`);
   if (c.localResources.length) lines.push(`  local resources: ${c.localResources.join(', ')}`);

@@ -33,7 +33,7 @@ export class MigrateFlow {
           let row: MigrateChoice['checks'][number];
           try {
             const check = await core.checkMigration(vmid, c.node);
-            row = { vmid, allowed: check.allowed, why: check.allowed ? check.mode : check.reasons.join('; ') };
+            row = { vmid, allowed: check.allowed, why: check.allowed ? (check.mode === 'restart' ? 'restart mode' : check.mode) : check.reasons.join('; ') };
           } catch (err) {
             row = { vmid, allowed: false, why: (err as Error).message };
           }

@@ -20,7 +20,7 @@ const plannedVm = z.object({
   storage: z.string(),
   cores: z.number(),
   memoryMB: z.number(),
-  route: z.enum(['clone', 'clone+migrate', 'import']).describe('how its disk gets to the host'),
+  route: z.enum(['clone', 'clone+migrate', 'import', 'container']).describe('how its disk gets to the host; container: a container made from the OS template (pct create)'),
   ipconfig: z.array(z.string()).describe('ipconfig0, ipconfig1, ... as PVE takes them'),
   nets: z.array(z.string()),
   tags: z.array(z.string()),

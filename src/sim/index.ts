@@ -11,6 +11,7 @@ import { defaultFaults, checkFaultPatch, copyFaults, type FaultSettings } from '
 import { generateCluster, type GeneratedCluster } from './generator.js';
 import { seedHa } from './ha.js';
 import { haHandlers } from './handlers/ha.js';
+import { haWriteHandlers } from './handlers/ha-write.js';
 import { capabilityHandlers } from './handlers/capabilities.js';
 import { pveProfile, type PveProfileName } from './profile.js';
 import { accessHandlers } from './handlers/access.js';
@@ -169,6 +170,7 @@ const handlers = {
   ...lxcMigratePreconditionHandlers,
   ...lxcLifecycleHandlers,
   ...haHandlers,
+  ...haWriteHandlers,
   ...capabilityHandlers,
   ...accessHandlers(),
 };

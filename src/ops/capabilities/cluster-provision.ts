@@ -17,6 +17,7 @@ import { lookUpLocalImages } from '../provisioning/plan-on-cluster.js';
 import { planCluster } from '../provisioning/placement.js';
 import { madeOnOf, provisionPhases, type ProvisionSpec } from '../provisioning/provision-phases.js';
 import { planTargets } from '../provisioning/plan-targets.js';
+import { containerGroupProblem, provisionContainerPhases } from '../provisioning/container-guests.js';
 import { CREATE_TASK_TIMEOUT_MS } from './vm-create.js';
 
 const schema = clusterSpecSchema.safeExtend({
@@ -39,7 +40,7 @@ export const clusterProvision: Capability<ClusterProvisionRequest> = {
   description:
     "Create a cluster of VMs from a spec (the seed's POST /clusters/provision body: nodeGroups with count, template, placement antiAffinity NONE|SOFT|HARD|ZONE_AWARE, tags; networkTopology; globalCloudInit; options startAfterCreation, parallelProvisioning, maxParallelOperations, rollbackStrategy FULL|PARTIAL|NONE|MARK_FAILED). Each VM is cloned from the template (or imported), moved to its host, configured (NICs, cloud-init, tags), grown, started when asked and verified. After a failure or a cancel the rollback strategy is applied to the VMs this operation made. Success means every VM is READY.",
   schema,
-  guestTypes: ['qemu'],
+  guestTypes: ['qemu', 'lxc'],
   label: (r) => `provision cluster ${r.name} (${r.nodeGroups.reduce((n, g) => n + g.count, 0)} VMs)`,
   // It makes many VMs at once and its rollback deletes them: every front end shows the plan and confirms it.
   destructive: () => true,
@@ -53,6 +54,8 @@ export const clusterProvision: Capability<ClusterProvisionRequest> = {
     req.nodeGroups.forEach((g, i) => {
       if (g.template.cloudInit?.sshKeys !== undefined) sshKeyText(g.template.cloudInit.sshKeys, `nodeGroups[${i}].template.cloudInit.sshKeys`);
     });
+    const ctProblem = containerGroupProblem(req.nodeGroups);
+    if (ctProblem) throw ctProblem;
     const imageNodes = await lookUpLocalImages(input.client, input.inventory, req);
     const plan = planCluster(req, input.inventory, { ...(input.placement ?? {}), imageNodes: { ...imageNodes, ...(input.placement?.imageNodes ?? {}) } });
     if (!plan.ok) {
@@ -69,7 +72,8 @@ export const clusterProvision: Capability<ClusterProvisionRequest> = {
     const spec = target.spec as unknown as ProvisionSpec;
     const group = (req as Recorded).nodeGroups?.find((g) => g.name === spec.group);
     // From the live request only: a password is in no plan, journal or history.
-    return provisionPhases(target, () => group?.template?.cloudInit?.password);
+    const password = () => group?.template?.cloudInit?.password;
+    return target.guestType === 'lxc' ? provisionContainerPhases(target, password) : provisionPhases(target, password);
   },
 
   maxParallel: (req) => {
@@ -88,6 +92,6 @@ export const clusterProvision: Capability<ClusterProvisionRequest> = {
     // held there for the VM's whole chain would let no more than 4 VMs of a cluster run at once.
     // The template is held for the clone only: a VM waiting for its template's clone slot takes none of the
     // maxParallelOperations slots, so another template's VMs (or an import) go ahead instead.
-    return { guests: [], nodes, storages: [`${spec.storage}@${spec.node}`], ...(spec.route === 'import' ? {} : { template: spec.source.templateVmid, templateUntil: 'clone' }) };
+    return { guests: [], nodes, storages: [`${spec.storage}@${spec.node}`], ...(spec.route === 'import' || spec.route === 'container' ? {} : { template: spec.source.templateVmid, templateUntil: 'clone' }) };
   },
 };

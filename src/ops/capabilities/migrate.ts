@@ -9,7 +9,7 @@ import type { Capability } from '../capability.js';
 import { migrateFields } from '../migration/fields.js';
 import { moveResources, type MoveSpec } from '../migration/phases.js';
 import { containerMoveAction, containerMoveProblem, guestMovePhases, guestPrecondition, restartModeSkip } from '../migration/container-move.js';
-import { checkNode, checkTargetStorage, describeCheck, haStates, summarise, type MigrationCheck } from '../migration/precondition.js';
+import { checkNode, checkTargetStorage, volumeContentFor, describeCheck, haStates, summarise, type MigrationCheck } from '../migration/precondition.js';
 import { offlineNodesOf, PlanBuilder } from '../plan.js';
 import { ALWAYS_ON_TAG, offlineReason, safeModeSkip, unsupportedReason } from '../safety.js';
 import { bulkFields } from './bulk-fields.js';
@@ -68,7 +68,7 @@ export const migrate: Capability<MigrateRequest> = {
   async plan(input, req) {
     const inv = input.inventory;
     checkNode(inv, req.targetNode, 'targetNode');
-    checkTargetStorage(inv, req.targetStorage);
+    checkTargetStorage(inv, req.targetStorage, 'targetStorage', volumeContentFor(input.vms));
     const offline = offlineNodesOf(inv);
     const targetOnline = !offline.has(req.targetNode);
     const label = `migrate to ${req.targetNode}`;

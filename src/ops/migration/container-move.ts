@@ -15,6 +15,7 @@ import type { OperationTarget } from '../types.js';
 import { driveBytes } from '../vm-configs.js';
 import { movePhases, replacement, type MoveSpec } from './phases.js';
 import { gib, type MigrationCheck } from './precondition.js';
+import type { MigrationMode } from './record.js';
 import { alwaysOnSkip, safeModeSkip, type SafetyPolicy } from '../safety.js';
 
 /** Seconds a restart migration gives the CT to shut down (PVE's default 180). */
@@ -122,7 +123,7 @@ export function containerMovePhases(t: OperationTarget): Phase[] {
     check: async (tools) => ((await locate(tools, vmid)).node === targetOf(t) ? `already on ${targetOf(t)}` : undefined),
     run: async (tools) => {
       const at = await locate(tools, vmid);
-      tools.data.mode = 'offline';
+      tools.data.mode = (at.status === 'stopped' ? 'offline' : 'restart') satisfies MigrationMode;
       if (at.status !== 'stopped') tools.data.restart = true;
       return move(tools, targetOf(t));
     },
@@ -178,5 +179,5 @@ export function restartModeSkip(vm: Vm, policy: SafetyPolicy): string | undefine
 export function containerMoveAction(check: MigrationCheck, extra = ''): string {
   const disks = check.localDiskBytes ? `, local volumes ${gib(check.localDiskBytes)} copied` : '';
   const ha = check.haState ? `, HA-managed (${check.haState}): PVE's HA manager moves it` : '';
-  return `migrate to ${check.target} (${check.mode === 'online' ? 'restart mode: shut down, move, start (a container cannot move live)' : 'offline'}${disks}${ha}${extra})`;
+  return `migrate to ${check.target} (${check.mode !== 'offline' ? 'restart mode: shut down, move, start (a container cannot move live)' : 'offline'}${disks}${ha}${extra})`;
 }

@@ -18,7 +18,8 @@ export interface MigrationCheck {
   allowed: boolean;
   /** Why not, in words (empty when allowed). */
   reasons: string[];
-  mode: 'online' | 'offline';
+  /** `restart` for a running container: it cannot move live, so it is shut down, moved and started. */
+  mode: 'online' | 'offline' | 'restart';
   /** Volumes on storage the target cannot see (disks and unused volumes; CD images are listed too). */
   localDisks: Array<{ volid: string; size: number; drivename?: string; cdrom?: boolean }>;
   /** Bytes of the local disks that move with it (CD images excluded). */
@@ -54,20 +55,32 @@ export function checkNode(inv: Inventory, node: string, field: string): void {
   if (!inv.nodes.some((n) => n.node === node)) throw new RequestError(field, `no node '${node}' in this cluster (nodes: ${inv.nodes.map((n) => n.node).join(', ')})`);
 }
 
+/** The storage content a selection's volumes need on the target: `images` for VMs, `rootdir` for containers. */
+export function volumeContentFor(vms: readonly Pick<Vm, 'type'>[]): Array<'images' | 'rootdir'> {
+  const kinds = new Set(vms.map((v) => (v.type === 'lxc' ? 'rootdir' : 'images') as 'images' | 'rootdir'));
+  return kinds.size ? [...kinds].sort() : ['images'];
+}
+
+// PVE's own words for a storage without the content ("storage 'x' does not support vm images").
+const CONTENT_WORDS: Record<string, string> = { images: 'vm images', rootdir: 'container directories' };
+
 /**
- * `targetStorage` refused before anything runs when a storage it names does not exist or cannot hold VM
- * disks (PVE would fail the same way, but only once the move started).
+ * `targetStorage` refused before anything runs when a storage it names does not exist or cannot hold the
+ * selection's volumes: VM disks need `images`, container volumes `rootdir` (PVE would fail the same way,
+ * but only once the move started).
  */
-export function checkTargetStorage(inv: Inventory, value: string | undefined, field = 'targetStorage'): void {
+export function checkTargetStorage(inv: Inventory, value: string | undefined, field = 'targetStorage', needs: ReadonlyArray<'images' | 'rootdir'> = ['images']): void {
   if (!value) return;
   const ids = value.split(',').map((pair) => pair.split(':').at(-1)!).filter((id) => id !== '1');
   const byId = new Map<string, string[]>();
   for (const s of inv.storages) byId.set(s.storage, [...new Set([...(byId.get(s.storage) ?? []), ...s.content])]);
-  const withImages = [...byId].filter(([, c]) => c.includes('images')).map(([id]) => id);
+  const fitting = [...byId].filter(([, c]) => needs.every((n) => c.includes(n))).map(([id]) => id);
+  const what = needs.map((n) => CONTENT_WORDS[n]).join(' and ');
   for (const id of ids) {
     const content = byId.get(id);
-    if (!content) throw new RequestError(field, `no storage '${id}' in this cluster (storages for VM disks: ${withImages.join(', ') || 'none'})`);
-    if (!content.includes('images')) throw new RequestError(field, `storage '${id}' does not support vm images (its content: ${content.join(', ') || 'none'}); use one of ${withImages.join(', ') || 'none'}`);
+    if (!content) throw new RequestError(field, `no storage '${id}' in this cluster (storages for ${what}: ${fitting.join(', ') || 'none'})`);
+    const missing = needs.filter((n) => !content.includes(n));
+    if (missing.length) throw new RequestError(field, `storage '${id}' does not support ${missing.map((n) => CONTENT_WORDS[n]).join(' or ')} (its content: ${content.join(', ') || 'none'}); use one of ${fitting.join(', ') || 'none'}`);
   }
 }
 
@@ -89,7 +102,7 @@ export function summarise(vm: Vm, target: string, pre: MigratePrecondition, opts
   const cdroms = localDisks.filter((d) => d.cdrom);
   if (cdroms.length) reasons.push(`has a local CD image (${cdroms.map((d) => d.volid).join(', ')}): eject it first`);
   const withLocalDisks = opts.withLocalDisks ?? moving.length > 0;
-  if (running && moving.length && opts.withLocalDisks === false) reasons.push(`running with local disks (${moving.map((d) => d.volid).join(', ')}): a live move needs withLocalDisks`);
+  if (running && vm.type !== 'lxc' && moving.length && opts.withLocalDisks === false) reasons.push(`running with local disks (${moving.map((d) => d.volid).join(', ')}): a live move needs withLocalDisks`);
   return {
     vmid: vm.vmid,
     name: vm.name,
@@ -98,7 +111,7 @@ export function summarise(vm: Vm, target: string, pre: MigratePrecondition, opts
     status: vm.status,
     allowed: reasons.length === 0,
     reasons,
-    mode: running ? 'online' : 'offline',
+    mode: !running ? 'offline' : vm.type === 'lxc' ? 'restart' : 'online',
     localDisks,
     localDiskBytes: moving.reduce((n, d) => n + d.size, 0),
     withLocalDisks,
@@ -121,7 +134,7 @@ export async function checkMigration(client: PveRequester, inv: Inventory, vmid:
 
 /** "online, local disks 64 GiB (moved live), 8 GiB RAM": what the plan shows per guest. */
 export function describeCheck(c: MigrationCheck): string {
-  const parts: string[] = [c.mode];
+  const parts: string[] = [c.mode === 'restart' ? 'restart mode (shut down, moved, started; a container cannot move live)' : c.mode];
   const moving = c.localDisks.filter((d) => !d.cdrom);
   if (moving.length) parts.push(`local disks ${gib(c.localDiskBytes)}${c.mode === 'online' ? (c.withLocalDisks ? ' moved live' : '') : ' copied'}`);
   if (c.mode === 'online') parts.push(`${gib(c.memoryBytes)} RAM`);

@@ -3,7 +3,8 @@
 // front ends. The shape keeps the older record's fields (id, at, vmid, from, to, status, upid, operationId).
 import type { FrontEnd, Operation, OperationKind, OperationTarget, TargetState } from '../types.js';
 
-export type MigrationMode = 'online' | 'offline' | 'online, then offline';
+/** `restart`: a running container's move (shut down, moved, started on the target; it cannot move live). */
+export type MigrationMode = 'online' | 'offline' | 'online, then offline' | 'restart';
 
 export interface MigrationEntry {
   /** `<operation id>/<target id>`: a resumed target replaces its record. */

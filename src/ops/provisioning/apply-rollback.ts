@@ -5,7 +5,9 @@
 // ROLLING_BACK while it runs and the destroy task's UPID after). MARK_FAILED tags the failed VMs it keeps.
 import type { PveClient } from '../../pve/client.js';
 import { getClusterTasks } from '../../pve/endpoints/cluster.js';
+import { deleteGuest, getGuestConfig, getGuestStatusCurrent, guestNoun, postGuestStatus, putGuestConfig, type GuestRef, type PveGuestType } from '../../pve/endpoints/guest.js';
 import { deleteQemu, getQemuConfig, getQemuStatusCurrent, postQemuStatus, putQemuConfig } from '../../pve/endpoints/qemu.js';
+import { locateContainer } from '../new-container-phases.js';
 import { locateVm } from '../new-guest-phases.js';
 import type { StepEnvironment } from '../runner.js';
 import type { Operation, OperationStatus, OperationTarget, PhaseRecord } from '../types.js';
@@ -31,9 +33,23 @@ async function settleTasks(client: PveClient, env: StepEnvironment, vmids: reado
   for (const t of running) await env.waitTask(t.upid, { timeoutMs: env.taskTimeoutMs }).catch(() => undefined);
 }
 
-async function destroy(client: PveClient, env: StepEnvironment, vmid: number, awaitTask: (upid: string) => Promise<void>): Promise<string> {
-  const node = await locateVm(client, vmid);
-  if (!node) return `VM ${vmid} is already gone`;
+/** Where the target's guest is, of the type the plan made (a container for a container group: pct destroy). */
+async function locate(client: PveClient, vmid: number, type: PveGuestType): Promise<GuestRef | undefined> {
+  const node = type === 'lxc' ? await locateContainer(client, vmid) : await locateVm(client, vmid);
+  return node ? { type, node, vmid } : undefined;
+}
+
+async function destroy(client: PveClient, env: StepEnvironment, vmid: number, awaitTask: (upid: string) => Promise<void>, type: PveGuestType = 'qemu'): Promise<string> {
+  const noun = guestNoun(type);
+  const ref = await locate(client, vmid, type);
+  if (!ref) return `${noun} ${vmid} is already gone`;
+  if (type === 'lxc') {
+    if ((await getGuestConfig(client, ref)).lock) await settleTasks(client, env, [vmid]);
+    if ((await getGuestStatusCurrent(client, ref)).status !== 'stopped') await awaitTask(await postGuestStatus(client, ref, 'stop'));
+    await awaitTask(await deleteGuest(client, ref, { purge: true, 'destroy-unreferenced-disks': true }));
+    return `removed CT ${vmid}`;
+  }
+  const node = ref.node;
   // A task still holding it (a clone or create the dead process sent) ends before the delete.
   if ((await getQemuConfig(client, node, vmid)).lock) await settleTasks(client, env, [vmid]);
   const status = await getQemuStatusCurrent(client, node, vmid);
@@ -42,14 +58,17 @@ async function destroy(client: PveClient, env: StepEnvironment, vmid: number, aw
   return `removed VM ${vmid}`;
 }
 
-async function tagFailed(client: PveClient, vmid: number): Promise<string> {
-  const node = await locateVm(client, vmid);
-  if (!node) return `VM ${vmid} is gone`;
-  const config = (await getQemuConfig(client, node, vmid)) as Record<string, unknown>;
+async function tagFailed(client: PveClient, vmid: number, type: PveGuestType = 'qemu'): Promise<string> {
+  const noun = guestNoun(type);
+  const ref = await locate(client, vmid, type);
+  if (!ref) return `${noun} ${vmid} is gone`;
+  const config = (await getGuestConfig(client, ref)) as Record<string, unknown>;
   const tags = String(config.tags ?? '').split(/[;,\s]+/).filter(Boolean);
-  if (tags.includes(FAILED_TAG)) return `VM ${vmid} already tagged ${FAILED_TAG}`;
-  await putQemuConfig(client, node, vmid, { tags: [...tags, FAILED_TAG].join(';'), ...(typeof config.digest === 'string' ? { digest: config.digest } : {}) });
-  return `tagged VM ${vmid} ${FAILED_TAG}`;
+  if (tags.includes(FAILED_TAG)) return `${noun} ${vmid} already tagged ${FAILED_TAG}`;
+  const params = { tags: [...tags, FAILED_TAG].join(';'), ...(typeof config.digest === 'string' ? { digest: config.digest } : {}) };
+  if (type === 'lxc') await putGuestConfig(client, ref, params);
+  else await putQemuConfig(client, ref.node, vmid, params);
+  return `tagged ${noun} ${vmid} ${FAILED_TAG}`;
 }
 
 export interface ApplyInput {
@@ -73,7 +92,7 @@ export async function applyRollback(input: ApplyInput): Promise<OperationStatus 
   if (!input.full && !failed && !input.cancelled) return undefined;
 
   await settleTasks(client, env, candidates.filter((c) => c.mayHaveCreated).map((c) => c.vmid));
-  const observed = await observeCreated(client, candidates.filter((c) => c.mayHaveCreated).map((c) => ({ vmid: c.vmid, marker: markerOf(byName.get(c.name)!) })));
+  const observed = await observeCreated(client, candidates.filter((c) => c.mayHaveCreated).map((c) => ({ vmid: c.vmid, marker: markerOf(byName.get(c.name)!), guestType: byName.get(c.name)!.guestType })));
   const decision: RollbackDecision = decideRollback({ strategy: input.full ? 'FULL' : input.strategy, candidates, observed, cancelled: input.cancelled || input.full === true });
   const strategy = input.full ? 'FULL' : input.strategy;
   const removing = strategy === 'FULL' || strategy === 'PARTIAL';
@@ -100,7 +119,7 @@ export async function applyRollback(input: ApplyInput): Promise<OperationStatus 
           await journal();
           const result = await env.waitTask(upid, { timeoutMs: env.taskTimeoutMs });
           if (!result.ok) throw new Error(result.exitstatus);
-        });
+        }, t.guestType);
         if (rec) Object.assign(rec, { state: 'undone', undo: { state: 'succeeded', upids, message: done, at: Date.now() } });
         await journal();
         Object.assign(t, { state: 'rolled-back', message: `${why && !/^rolled back/.test(why) ? `${why}; ` : ''}rolled back (${a.reason}): ${done}`, finishedAt: Date.now() });
@@ -108,12 +127,12 @@ export async function applyRollback(input: ApplyInput): Promise<OperationStatus 
         leftBehind = true;
         if (rec) rec.undo = { state: 'failed', upids, message: messageOf(err), at: Date.now() };
         await journal().catch(() => {});
-        Object.assign(t, { message: `${why ? `${why}; ` : ''}rollback could not remove VM ${a.vmid}: ${messageOf(err)}` });
+        Object.assign(t, { message: `${why ? `${why}; ` : ''}rollback could not remove ${guestNoun(t.guestType)} ${a.vmid}: ${messageOf(err)}` });
       }
       emit(t);
     } else if (a.action === 'tag-failed') {
       try {
-        const done = await tagFailed(client, a.vmid);
+        const done = await tagFailed(client, a.vmid, t.guestType);
         const rec = makeRecord(t);
         if (rec) {
           rec.data = { ...(rec.data ?? {}), markedFailed: true };

@@ -1,8 +1,13 @@
-// Clones of one template, one at a time per cluster in this process: PVE holds the template's config lock
-// while a full clone copies its disk, and a second clone waits on it and fails after PVE's lock timeout (the
-// most reported failure of Terraform's Proxmox providers). The slot is held from the clone request until its
-// task ends — not for the VM's whole provisioning, so the migrate, configure and start of one VM overlap the
-// next VM's clone.
+// Clones of one template, one at a time per cluster in this process. PVE takes a stopped template's config
+// lock shared, so clones of it coexist there; what makes parallel clones fail is the storage lock each one
+// takes per volume (vdisk_alloc for a full clone, vdisk_clone for a linked one): a node's flock for local
+// storage, pmxcfs's cluster-wide lock for shared storage, with a timeout — a clone queued behind the others
+// fails ("clone failed: can't lock file '/var/lock/pve-manager/pve-storage-local-zfs' - got timeout", or
+// "cfs-lock 'storage-…' error: got lock request timeout"). The slot stays per template because a cluster's
+// clones of one template all write the same target storage (and read the same source disk, so running them
+// side by side gains little): waiting here has no timeout, where waiting on PVE's lock fails the late ones.
+// It is held from the clone request until its task ends — not for the VM's whole provisioning, so the
+// migrate, configure and start of one VM overlap the next VM's clone.
 import type { PveClient } from '../../pve/client.js';
 import { DEFAULT_MAX_PER_TEMPLATE } from '../runner.js';
 

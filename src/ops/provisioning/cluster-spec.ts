@@ -29,8 +29,13 @@ const LABEL_RE = /^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$/;
 const TAG_RE = /^[a-z0-9_][a-z0-9_+.-]*$/i;
 /** PVE's `pve-storage-id`. */
 const STORAGE_RE = /^[a-z][a-z0-9\-_.]*[a-z0-9]$/i;
-/** `storage:volume` (a template's disk, or an image in `images`/`import` content). */
+/** `storage:volume` (a template's disk, an image in `images`/`import` content, or an OS template in `vztmpl`). */
 const VOLID_RE = /^[a-z][a-z0-9\-_.]*[a-z0-9]:\S+$/i;
+/** An OS template (`util-iso:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst`), as pct create's ostemplate. */
+const VZTMPL_RE = /^[a-z][a-z0-9\-_.]*[a-z0-9]:vztmpl\/[^/\s]+\.tar\.(gz|xz|zst)$/i;
+
+/** A group whose imageSource is an OS template makes containers (pct create) instead of VMs. */
+export const isContainerTemplate = (volid: string): boolean => /^[^:]+:vztmpl\//.test(volid);
 
 const label = (what: string) =>
   textField(`required: ${what} (letters, digits and '-', not starting or ending with '-')`).regex(LABEL_RE, {
@@ -75,9 +80,15 @@ const template = z
     memoryMB: intField(16, 4_194_304, 'a memory size in MiB'),
     disks: z.array(disk, { error: 'must be a list of disks' }).min(1, { error: 'needs at least one disk (the image is imported into the first)' }),
     networks: z.array(network, { error: 'must be a list of network interfaces' }).max(32, { error: 'at most 32 interfaces (net0..net31)' }).default([]),
-    imageSource: textField("required: a template's disk ('local-zfs:base-9002-disk-0') or an image ('util-iso:import/debian-12.qcow2')").regex(VOLID_RE, {
-      error: (iss) => `'${String(iss.input)}' is not a volume id: use storage:volume, e.g. local-zfs:base-9002-disk-0 (not an ISO path)`,
-    }),
+    imageSource: textField(
+      "required: a template's disk ('local-zfs:base-9002-disk-0'), an image ('util-iso:import/debian-12.qcow2') or an OS template for containers ('util-iso:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst')",
+    )
+      .regex(VOLID_RE, {
+        error: (iss) => `'${String(iss.input)}' is not a volume id: use storage:volume, e.g. local-zfs:base-9002-disk-0 (not an ISO path)`,
+      })
+      .refine((v) => !isContainerTemplate(v) || VZTMPL_RE.test(v), {
+        error: (iss) => `'${String(iss.input)}' is not an OS template: use storage:vztmpl/NAME.tar.(gz|xz|zst), e.g. util-iso:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst`,
+      }),
     cloudInit: cloudInit.optional(),
   })
   .superRefine((t, ctx) => {

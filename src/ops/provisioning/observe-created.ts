@@ -4,20 +4,22 @@
 // (a crash, a lost answer or another operator may have changed things since).
 import { fetchInventory } from '../../inventory/inventory.js';
 import type { PveClient } from '../../pve/client.js';
-import { getQemuConfig } from '../../pve/endpoints/qemu.js';
+import { getGuestConfig, type PveGuestType } from '../../pve/endpoints/guest.js';
 import type { ObservedVm } from './rollback-decision.js';
 
-export async function observeCreated(client: PveClient, expected: ReadonlyArray<{ vmid: number; marker: string }>): Promise<Map<number, ObservedVm>> {
+export async function observeCreated(client: PveClient, expected: ReadonlyArray<{ vmid: number; marker: string; guestType?: PveGuestType }>): Promise<Map<number, ObservedVm>> {
   const inventory = await fetchInventory(client);
+  // What the plan made with each id: a VM, or a container for a group made from an OS template.
+  const types = new Map(expected.map((e) => [e.vmid, e.guestType ?? 'qemu']));
   const out = new Map<number, ObservedVm>();
   for (const { vmid, marker } of expected) {
     const vm = inventory.vms.find((v) => v.vmid === vmid);
     if (!vm) out.set(vmid, { exists: false, marked: false });
-    // A container with that id is certainly not one of ours.
-    else if (vm.type !== 'qemu') out.set(vmid, { exists: true, marked: false });
+    // A guest of the other type with that id is certainly not one of ours.
+    else if (vm.type !== (types.get(vmid) ?? 'qemu')) out.set(vmid, { exists: true, marked: false });
     else {
       try {
-        const config = await getQemuConfig(client, vm.node, vmid);
+        const config = await getGuestConfig(client, { type: vm.type, node: vm.node, vmid });
         const lines = typeof config.description === 'string' ? config.description.split('\n') : [];
         out.set(vmid, { exists: true, marked: lines.some((l) => l.trim() === marker) });
       } catch (err) {

@@ -4,7 +4,7 @@
 // the dry run of a provisioning is exactly this plan. HARD anti-affinity that cannot be met fails the plan,
 // naming how many hosts are needed and why each other host was ruled out.
 import type { Inventory, StorageInfo } from '../../inventory/model.js';
-import { groupWaves, type AntiAffinity, type ClusterSpec, type NodeGroupSpec } from './cluster-spec.js';
+import { groupWaves, isContainerTemplate, type AntiAffinity, type ClusterSpec, type NodeGroupSpec } from './cluster-spec.js';
 import { PVE_MAX_VMID, PVE_MIN_VMID, type VmidRange } from '../vmid-allocator.js';
 import { claimedAddresses, expandPattern, parseIpConfig, subnetProblem } from './ip-patterns.js';
 
@@ -31,7 +31,8 @@ export interface PlacementConfig {
 export const DEFAULT_CPU_OVERCOMMIT = 4;
 
 /** How the VM's first disk comes to be on its host. */
-export type DiskRoute = 'clone' | 'clone+migrate' | 'import';
+/** `container`: pct create from an OS template (`storage:vztmpl/…`); the group makes containers. */
+export type DiskRoute = 'clone' | 'clone+migrate' | 'import' | 'container';
 
 export interface PlannedVm {
   name: string;
@@ -196,10 +197,12 @@ function imageReach(volid: string, node: string, inv: Inventory, space: StorageS
   }
   const entry = space.entry(storage, node);
   if (!entry) return { ok: false, why: `storage '${storage}' of image ${volid} is not on it` };
-  if (entry.shared) return { ok: true, route: 'import', source: { volid } };
+  const route: DiskRoute = isContainerTemplate(volid) ? 'container' : 'import';
+  if (route === 'container' && !entry.content.includes('vztmpl')) return { ok: false, why: `storage '${storage}' of OS template ${volid} does not hold templates (content: ${entry.content.join(',') || 'none'})` };
+  if (entry.shared) return { ok: true, route, source: { volid } };
   const holders = config.imageNodes?.[volid];
   if (!holders) return { ok: false, why: `image ${volid} is on local storage and where it is was not looked up` };
-  return holders.includes(node) ? { ok: true, route: 'import', source: { volid, node } } : { ok: false, why: `image ${volid} is not on it (${storage} is local to each node; it is on ${holders.join(', ') || 'no node'})` };
+  return holders.includes(node) ? { ok: true, route, source: { volid, node } } : { ok: false, why: `image ${volid} is not on it (${storage} is local to each node; it is on ${holders.join(', ') || 'no node'})` };
 }
 
 interface GroupNeeds {
@@ -223,7 +226,10 @@ function ruledOut(n: NodeState, g: NodeGroupSpec, needs: GroupNeeds, inv: Invent
     const e = space.entry(storage, n.node);
     if (!e) return `storage '${storage}' is not on it`;
     if (e.status !== 'available') return `storage '${storage}' is ${e.status || 'not available'} on it`;
-    if (!e.content.includes('images')) return `storage '${storage}' does not hold VM disks (content: ${e.content.join(',') || 'none'})`;
+    // A container's volumes need `rootdir` content, a VM's disks `images`.
+    if (isContainerTemplate(g.template.imageSource)) {
+      if (!e.content.includes('rootdir')) return `storage '${storage}' does not hold container volumes (content: ${e.content.join(',') || 'none'})`;
+    } else if (!e.content.includes('images')) return `storage '${storage}' does not hold VM disks (content: ${e.content.join(',') || 'none'})`;
   }
   const reach = imageReach(g.template.imageSource, n.node, inv, space, config);
   if (!reach.ok) return reach.why;

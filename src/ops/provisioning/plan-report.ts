@@ -7,7 +7,7 @@ import { placementTable, type ClusterPlan, type PlannedVm } from './placement.js
 const yes = (b: boolean) => (b ? 'yes' : 'no');
 
 const routeText = (vm: PlannedVm): string =>
-  vm.route === 'import' ? `import ${vm.source.volid}` : vm.route === 'clone' ? `clone ${vm.source.templateVmid}` : `clone ${vm.source.templateVmid} on ${vm.source.node}, migrate`;
+  vm.route === 'container' ? `container from ${vm.source.volid}` : vm.route === 'import' ? `import ${vm.source.volid}` : vm.route === 'clone' ? `clone ${vm.source.templateVmid}` : `clone ${vm.source.templateVmid} on ${vm.source.node}, migrate`;
 
 export function placementTableText(plan: ClusterPlan): string {
   const { groups, rows } = placementTable(plan);

@@ -49,14 +49,17 @@ export function targetSpecOf(plan: ClusterPlan, vm: PlannedVm): ProvisionTargetS
 }
 
 const actionOf = (vm: PlannedVm): string =>
-  `${vm.route === 'import' ? `import ${vm.source.volid}` : `clone ${vm.source.templateVmid}${vm.route === 'clone+migrate' ? ` on ${vm.source.node}, migrate` : ''}`} -> ${vm.cores} cores, ${vm.memoryMB} MiB${vm.ipconfig.length ? `, ${vm.ipconfig.join(' ')}` : ''}`;
+  vm.route === 'container'
+    ? `container (pct create) from ${vm.source.volid} -> ${vm.cores} cores, ${vm.memoryMB} MiB, rootfs ${vm.disks[0].sizeGB} GiB${vm.ipconfig.length ? `, ${vm.ipconfig.join(' ')}` : ''}`
+    : `${vm.route === 'import' ? `import ${vm.source.volid}` : `clone ${vm.source.templateVmid}${vm.route === 'clone+migrate' ? ` on ${vm.source.node}, migrate` : ''}`} -> ${vm.cores} cores, ${vm.memoryMB} MiB${vm.ipconfig.length ? `, ${vm.ipconfig.join(' ')}` : ''}`;
 
 export function planTargets(plan: ClusterPlan): OperationTarget[] {
   return plan.vms.map((vm) => ({
     id: vm.name,
     kind: 'new-guest',
     vmid: vm.vmid,
-    guestType: 'qemu',
+    // The plan says which guests are containers (a group whose imageSource is an OS template).
+    guestType: vm.route === 'container' ? 'lxc' : 'qemu',
     name: vm.name,
     node: vm.host,
     state: 'planned',

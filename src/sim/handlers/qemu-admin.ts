@@ -38,6 +38,7 @@ export const qemuAdminHandlers: HandlerTable = {
     if (vm.state !== 'stopped') throw new SimApiError(500, `VM ${vm.vmid} is running - destroy failed`);
     const skiplock = bool(params, 'skiplock');
     const purge = bool(params, 'purge');
+    if (!purge && sim.ha.managed(vm.vmid)) throw new SimApiError(500, `unable to remove VM ${vm.vmid} - used in HA resources and purge parameter not set.`);
     const unreferenced = bool(params, 'destroy-unreferenced-disks');
     return sim.startTask({
       node: vm.node,
@@ -79,6 +80,7 @@ export const qemuAdminHandlers: HandlerTable = {
           }
         }
         if (purge) w.log(`purging VM ${vm.vmid} from related configurations..`);
+        if (purge && sim.ha.resources.delete(vm.vmid)) sim.ha.rules = sim.ha.rules.map((r) => ({ ...r, resources: r.resources.filter((s) => s !== `vm:${vm.vmid}`) })).filter((r) => r.resources.length > 0);
         if (sim.vms.get(vm.vmid) === vm) sim.vms.delete(vm.vmid);
         sim.touch();
       },
