@@ -392,7 +392,6 @@ export function planCluster(spec: ClusterSpec, inv: Inventory, config: Placement
           comment: `moxxie: keep ${spec.name} ${g.name} on separate nodes (HARD anti-affinity)`,
         });
       }
-      if (haRules.length) warnings.push('haResourceAffinity: the HA rules are part of the plan only; this version does not create them (the VMs would also need to be HA resources)');
     }
   }
 
