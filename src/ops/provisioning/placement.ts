@@ -88,7 +88,7 @@ export interface HostPlan {
   groups: Record<string, number>;
 }
 
-/** A PVE 9 HA rule that would keep a HARD group apart (recorded in the plan only; nothing applies it yet). */
+/** A PVE 9 HA rule that keeps a HARD group apart (the run creates it: ha-rule-phase.ts). */
 export interface HaRulePlan {
   rule: string;
   type: 'resource-affinity';
