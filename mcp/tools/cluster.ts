@@ -41,7 +41,7 @@ export function clusterTools(ctx: ToolContext): AnyToolSpec[] {
       problems: z.array(z.object({ where: z.string(), message: z.string() })),
       warnings: z.array(z.string()),
       waves: z.array(z.array(z.string())),
-      haRules: z.array(z.object({ rule: z.string(), type: z.string(), affinity: z.string(), resources: z.string(), comment: z.string() })).describe('PVE 9 HA rules for HARD groups when options.haResourceAffinity: plan only'),
+      haRules: z.array(z.object({ rule: z.string(), type: z.string(), affinity: z.string(), resources: z.string(), comment: z.string() })).describe('PVE 9 HA rules for HARD groups when options.haResourceAffinity: the run makes the VMs HA resources and creates each rule'),
     },
     annotations: READS_CLUSTER,
     run: async ({ spec }) => {

@@ -9,6 +9,8 @@ export interface SimStateView {
   nodes(): SimNode[];
   tasks(): SimTask[];
   storageContent(storage: string): SimVolume[];
+  /** The HA stack: resources (by sid) and rules (PVE 9). */
+  ha(): { resources: Array<{ sid: string; state: string; comment?: string }>; rules: Array<{ rule: string; type: string; resources: string[]; affinity?: string; comment?: string }> };
   /** Everything above at once (the control endpoint's GET /_sim/state). */
   snapshot(): { vms: SimVm[]; nodes: SimNode[]; tasks: number; pools: Array<{ poolid: string; comment?: string; storage?: string[] }> };
 }
@@ -35,6 +37,10 @@ function vmView(sim: SimCluster, vm: SimVmRecord): SimVm {
 
 export function trueState(sim: SimCluster): SimStateView {
   const view: SimStateView = {
+    ha: () => ({
+      resources: [...sim.ha.resources.values()].map((r) => ({ sid: `${sim.vms.get(r.vmid)?.type === 'lxc' ? 'ct' : 'vm'}:${r.vmid}`, state: r.state, ...(r.comment ? { comment: r.comment } : {}) })),
+      rules: structuredClone(sim.ha.rules),
+    }),
     vms: () => [...sim.vms.values()].sort((a, b) => a.vmid - b.vmid).map((v) => vmView(sim, v)),
     vm: (vmid) => {
       const v = sim.vms.get(vmid);

@@ -6,6 +6,7 @@
 // (FULL, PARTIAL, NONE, MARK_FAILED) is applied to the VMs this operation made — by id and marker, never by
 // name. `core.rollback(id)` removes everything it made; `core.resume(id)` finishes it from PVE's state.
 import { z } from 'zod';
+import { clusterFeatures } from '../../pve/features.js';
 import type { Capability } from '../capability.js';
 import { RequestError } from '../errors.js';
 import { boolField } from '../request-schema.js';
@@ -56,6 +57,13 @@ export const clusterProvision: Capability<ClusterProvisionRequest> = {
     });
     const ctProblem = containerGroupProblem(req.nodeGroups);
     if (ctProblem) throw ctProblem;
+    // options.haResourceAffinity is strict: on a cluster without HA rules (PVE 8.4) it is refused, not dropped.
+    const hardGroups = req.nodeGroups.filter((g) => g.placement?.antiAffinity === 'HARD' && g.count > 1);
+    if (req.options.haResourceAffinity && hardGroups.length) {
+      const features = await clusterFeatures(input.client);
+      const state = features.features['ha-rules'];
+      if (!state.available) throw new RequestError('options.haResourceAffinity', `needs PVE 9's HA rules, which this cluster lacks (${state.reason}); leave it out or false. Nothing was created.`);
+    }
     const imageNodes = await lookUpLocalImages(input.client, input.inventory, req);
     const plan = planCluster(req, input.inventory, { ...(input.placement ?? {}), imageNodes: { ...imageNodes, ...(input.placement?.imageNodes ?? {}) } });
     if (!plan.ok) {
@@ -64,7 +72,12 @@ export const clusterProvision: Capability<ClusterProvisionRequest> = {
       const more = plan.problems.length > 1 ? ` (and ${plan.problems.length - 1} more: ${plan.problems.slice(1).map((p) => `${p.where}: ${p.message}`).join('; ')})` : '';
       throw new RequestError(first.where, `${first.message}${more}. Nothing was created.`);
     }
-    const targets = planTargets(plan).map((t) => ({ ...t, spec: { ...t.spec, name: t.name, node: t.node, token: newOwnershipToken() } }));
+    // Each VM of a HARD group with an HA rule joins that rule (ha-rule-phase.ts); the rule is found by the planned ids.
+    const haRuleOf = (vmid: number) => plan.haRules.find((r) => r.resources.split(',').includes(`vm:${vmid}`));
+    const targets = planTargets(plan).map((t) => {
+      const rule = haRuleOf(Number(t.spec?.plannedVmid));
+      return { ...t, spec: { ...t.spec, name: t.name, node: t.node, token: newOwnershipToken(), ...(rule ? { haRule: { rule: rule.rule, comment: rule.comment } } : {}) } };
+    });
     return { targets, blocked: new Set<string>() };
   },
 

@@ -13,6 +13,7 @@ import type { StepEnvironment } from '../runner.js';
 import type { Operation, OperationStatus, OperationTarget, PhaseRecord } from '../types.js';
 import { ownershipMarker } from '../vmid-allocator.js';
 import type { RollbackStrategy } from './cluster-spec.js';
+import { removeHaResource } from './ha-rule-phase.js';
 import { observeCreated } from './observe-created.js';
 import { phaseStatus } from './progress.js';
 import { decideRollback, FAILED_TAG, mayHaveCreated, rollbackCandidates, type RollbackDecision } from './rollback-decision.js';
@@ -52,10 +53,12 @@ async function destroy(client: PveClient, env: StepEnvironment, vmid: number, aw
   const node = ref.node;
   // A task still holding it (a clone or create the dead process sent) ends before the delete.
   if ((await getQemuConfig(client, node, vmid)).lock) await settleTasks(client, env, [vmid]);
+  // options.haResourceAffinity: out of HA first (its stop would be a request to the HA manager); the rule goes with its last resource.
+  const wasHa = await removeHaResource(client, vmid);
   const status = await getQemuStatusCurrent(client, node, vmid);
   if (status.status !== 'stopped') await awaitTask(await postQemuStatus(client, node, vmid, 'stop'));
   await awaitTask(await deleteQemu(client, node, vmid, { purge: true, 'destroy-unreferenced-disks': true }));
-  return `removed VM ${vmid}`;
+  return `removed VM ${vmid}${wasHa ? ' (and its HA resource)' : ''}`;
 }
 
 async function tagFailed(client: PveClient, vmid: number, type: PveGuestType = 'qemu'): Promise<string> {

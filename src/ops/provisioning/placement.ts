@@ -89,7 +89,7 @@ export interface HostPlan {
   groups: Record<string, number>;
 }
 
-/** A PVE 9 HA rule that would keep a HARD group apart (recorded in the plan only; nothing applies it yet). */
+/** A PVE 9 HA rule that keeps a HARD group apart (the run creates it: ha-rule-phase.ts). */
 export interface HaRulePlan {
   rule: string;
   type: 'resource-affinity';
@@ -398,7 +398,6 @@ export function planCluster(spec: ClusterSpec, inv: Inventory, config: Placement
           comment: `moxxie: keep ${spec.name} ${g.name} on separate nodes (HARD anti-affinity)`,
         });
       }
-      if (haRules.length) warnings.push('haResourceAffinity: the HA rules are part of the plan only; this version does not create them (the VMs would also need to be HA resources)');
     }
   }
 

@@ -52,7 +52,7 @@ export function planReport(plan: ClusterPlan): string {
   out.push(`Options: start after creation ${yes(o.startAfterCreation)}; parallel ${yes(o.parallelProvisioning)}${o.parallelProvisioning ? ` (at most ${o.maxParallelOperations} at once)` : ''}; rollback ${o.rollbackStrategy}`);
   out.push('VM ids are what PVE would give now; the run reserves each (or the next free one) when it creates the VM.');
   if (plan.haRules.length) {
-    out.push('', 'HA rules (PVE 9, plan only: not created by this version):');
+    out.push('', 'HA rules (PVE 9; the run makes the VMs HA resources and creates these):');
     for (const r of plan.haRules) out.push(`  ${r.rule}: ${r.type} ${r.affinity} ${r.resources}`);
   }
   if (plan.warnings.length) out.push('', ...plan.warnings.map((w) => `warning: ${w}`));

@@ -14,10 +14,11 @@ import { makePhase, migratePhase, resizePhase, startPhase, type NewGuestSpec } f
 import type { OperationTarget } from '../types.js';
 import { describeCreated, ownershipMarker } from '../vmid-allocator.js';
 import { cloneInSlot } from './clone-slots.js';
+import { haRulePhase, type HaRuleSpec } from './ha-rule-phase.js';
 import type { ProvisionTargetSpec } from './plan-targets.js';
 
 /** A provisioning target's spec: the plan's data plus what the lifecycle phases need (name, host, ownership token). */
-export type ProvisionSpec = ProvisionTargetSpec & NewGuestSpec;
+export type ProvisionSpec = ProvisionTargetSpec & NewGuestSpec & { /** options.haResourceAffinity: its HARD group's HA rule. */ haRule?: HaRuleSpec };
 
 const DRIVE_KEY = /^(scsi|virtio|sata|ide)\d+$/;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -235,6 +236,7 @@ export function provisionPhases(target: OperationTarget, password: () => string 
     configurePhase(target, spec, password),
     resizePhase(target, diskKey, first.sizeGB),
     ...(spec.startAfterCreation ? [startPhase(target)] : []),
+    ...(spec.haRule ? [haRulePhase(target, spec.haRule, spec.startAfterCreation)] : []),
     verifyPhase(target, spec),
   ];
 }
