@@ -54,28 +54,40 @@ const runSchema = z.object({
 });
 type RunView = z.infer<typeof runSchema>;
 
-const jobFields = {
+/** A job's fields as types; create_job describes them (below), update_job takes the same and says so once. */
+const jobFieldTypes = {
   description: z.string().optional(),
   taskType: z.enum(TASK_TYPES as [TaskType, ...TaskType[]]),
-  cronExpression: z.string().describe('Quartz, 6-7 fields ("0 0 2 * * ?" daily at 02:00, "0 0/15 * * * ?" every 15 min, "0 0 0 1 1 ? 2099" manual only) or 5-field cron'),
-  timezone: z.string().optional().describe('IANA zone such as "Europe/Amsterdam"; default: the scheduler host\'s'),
-  enabled: z.boolean().optional().describe('default true'),
-  parameters: z
-    .record(z.string(), z.unknown())
-    .optional()
-    .describe(
-      'per taskType — snapshot_create: snapshotNamePattern (required), description, snapshotTTL (hours), maxSnapshots (rotation) or retention (PVE keep options over its own snapshots, e.g. keep-daily=7,keep-weekly=4), includeVmState; snapshot_delete: ageThresholdHours, namePattern, checkDescription (expired TTL), safeMode, dryRun; power_schedule: action start|shutdown|stop, force, timeoutSeconds; backup_create: storage (required), mode, compress, notes, ttlDays, removeOlder, protectBackup, mailNotification; backup_verify: node, storage, bootTimeoutSeconds; backup_prune: retentionPolicy (days:N, count:N, monthly:N or keep-* options), tags, storage, dryRun (vmSelectors VM_IDS or ALL). All: maxParallel',
-    ),
-  vmSelectors: z.array(vmSelectorSchema).describe('which VMs, resolved at each run'),
-  maxRetries: z.number().int().min(0).max(10).optional().describe('retries of failed VMs (default 0)'),
+  cronExpression: z.string(),
+  timezone: z.string().optional(),
+  enabled: z.boolean().optional(),
+  parameters: z.record(z.string(), z.unknown()).optional(),
+  vmSelectors: z.array(vmSelectorSchema),
+  maxRetries: z.number().int().min(0).max(10).optional(),
   retryDelaySeconds: z.number().int().min(0).max(86400).optional(),
-  timeoutSeconds: z.number().int().min(10).max(86400).optional().describe('a run is stopped after this (default 3600)'),
-  allowSubMinute: z.boolean().optional().describe('a cronExpression that fires more than once a minute (e.g. "0/10 * * * * ?") is refused unless true'),
+  timeoutSeconds: z.number().int().min(10).max(86400).optional(),
+  allowSubMinute: z.boolean().optional(),
 };
 
-const PATCH_FIELDS = Object.fromEntries(Object.entries(jobFields).map(([k, v]) => [k, v.optional()])) as {
-  [K in keyof typeof jobFields]: z.ZodOptional<(typeof jobFields)[K]>;
+const jobFields = {
+  ...jobFieldTypes,
+  cronExpression: jobFieldTypes.cronExpression.describe('Quartz 6-7 fields ("0 0 2 * * ?" daily 02:00, "0 0 0 1 1 ? 2099" manual only) or 5-field cron'),
+  timezone: jobFieldTypes.timezone.describe('IANA zone; default: the scheduler host\'s'),
+  enabled: jobFieldTypes.enabled.describe('default true'),
+  // The listing shows the text before the dash; describe_tool the rest.
+  parameters: jobFieldTypes.parameters.describe(
+    'per taskType — snapshot_create: snapshotNamePattern (required), description, snapshotTTL (hours), maxSnapshots (rotation) or retention (PVE keep options over its own snapshots, e.g. keep-daily=7,keep-weekly=4), includeVmState; snapshot_delete: ageThresholdHours, namePattern, checkDescription (expired TTL), safeMode, dryRun; power_schedule: action start|shutdown|stop, force, timeoutSeconds; backup_create: storage (required), mode, compress, notes, ttlDays, removeOlder, protectBackup, mailNotification; backup_verify: node, storage, bootTimeoutSeconds; backup_prune: retentionPolicy (days:N, count:N, monthly:N or keep-* options), tags, storage, dryRun (vmSelectors VM_IDS or ALL). All: maxParallel',
+  ),
+  vmSelectors: jobFieldTypes.vmSelectors.describe('which VMs, resolved at each run'),
+  maxRetries: jobFieldTypes.maxRetries.describe('default 0'),
+  timeoutSeconds: jobFieldTypes.timeoutSeconds.describe('a run is stopped after this (default 3600)'),
+  allowSubMinute: jobFieldTypes.allowSubMinute.describe('needed for a schedule firing more than once a minute'),
 };
+
+/** update_job's fields: create_job's, all optional; only parameters keeps its description (describe_tool details it). */
+const PATCH_FIELDS = Object.fromEntries(
+  Object.entries(jobFieldTypes).map(([k, v]) => [k, k === 'parameters' ? jobFields.parameters : v.optional()]),
+) as { [K in keyof typeof jobFieldTypes]: z.ZodOptional<(typeof jobFieldTypes)[K]> };
 
 const ROW_ORDER = ['failed', 'cancelled', 'running', 'planned', 'succeeded', 'skipped'];
 
@@ -199,7 +211,7 @@ export function jobTools(ctx: ToolContext): AnyToolSpec[] {
   const updateJob = defineTool({
     name: 'update_job',
     title: 'Update a scheduler job',
-    description: 'Change or pause/resume a job (by id or name); a change that makes it destructive is confirmed first.',
+    description: 'Change a job (by id or name): any create_job field, or enabled false/true to pause/resume. A change that makes it destructive is confirmed first.',
     input: { job: z.string().describe('job id or name'), name: z.string().optional().describe('a new name'), ...PATCH_FIELDS, ...confirmInputShape },
     output: { job: jobSchema, ...confirmationShape },
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
