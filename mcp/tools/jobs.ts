@@ -8,6 +8,7 @@ import { isDestructiveJob, jobEffect } from '../../src/schedule/job-tasks.js';
 import { TASK_TYPES, type JobRecord, type JobRunRecord, type TaskType } from '../../src/history/job-records.js';
 import type { JobChangePreview, JobInput, JobPatch } from '../../src/schedule/jobs.js';
 import { executeJob } from '../../src/schedule/job-executor.js';
+import { schedulerPresence } from '../../src/schedule/scheduler-presence.js';
 import { confirmGate } from '../confirm-gate.js';
 import { defineTool, READS_LOCAL, type AnyToolSpec } from '../define-tool.js';
 import { followJobRun } from '../job-run-progress.js';
@@ -53,6 +54,9 @@ const runSchema = z.object({
   operationIds: z.array(z.string()),
 });
 type RunView = z.infer<typeof runSchema>;
+
+/** Whether the jobs fire at all: a scheduler runs for this context (its lease in the state directory) or not. */
+const schedulerSchema = z.object({ running: z.boolean(), holder: z.string().optional(), note: z.string() });
 
 /** A job's fields as types; create_job describes them (below), update_job takes the same and says so once. */
 const jobFieldTypes = {
@@ -175,6 +179,7 @@ export function jobTools(ctx: ToolContext): AnyToolSpec[] {
       },
     });
   };
+  const schedulerNow = () => schedulerPresence(ctx.history.dir);
   const jobLine = (j: JobView) => `${j.name} (${j.id}): ${j.taskType}, cron "${j.cronExpression}"${j.enabled ? (j.nextRuns[0] ? `, next ${j.nextRuns[0]}` : '') : ', disabled'}`;
 
   const listJobs = defineTool({
@@ -182,20 +187,21 @@ export function jobTools(ctx: ToolContext): AnyToolSpec[] {
     title: 'List scheduler jobs',
     description: 'Scheduler jobs with schedule, parameters and next fire times, and whether a scheduler is running for this context.',
     input: { taskType: z.enum(TASK_TYPES as [TaskType, ...TaskType[]]).optional().describe('only jobs of this type') },
-    output: { total: z.number(), jobs: z.array(jobSchema) },
+    output: { total: z.number(), jobs: z.array(jobSchema), scheduler: schedulerSchema },
     annotations: READS_LOCAL,
     run: async ({ taskType }) => {
       const jobs = await Promise.all((await ctx.jobs.list()).filter((j) => !taskType || j.taskType === taskType).map(jobView));
-      return ok(jobs.length ? [`${jobs.length} job(s):`, ...jobs.map(jobLine)].join('\n') : 'No jobs yet; create_job makes one.', { total: jobs.length, jobs });
+      const scheduler = await schedulerNow();
+      return ok(`${jobs.length ? [`${jobs.length} job(s):`, ...jobs.map(jobLine)].join('\n') : 'No jobs yet; create_job makes one.'}\nScheduler: ${scheduler.note}.`, { total: jobs.length, jobs, scheduler });
     },
   });
 
   const createJob = defineTool({
     name: 'create_job',
     title: 'Create a scheduler job',
-    description: 'Create a recurring job (name, taskType, cronExpression, parameters, vmSelectors); checked now. Destructive jobs are confirmed first. Runs only while a scheduler runs for this context.',
+    description: 'Create a recurring job (name, taskType, cronExpression, parameters, vmSelectors); checked now. Destructive jobs are confirmed first. It fires only while a scheduler runs for this context; the answer says whether one does.',
     input: { name: z.string().describe('unique: letters, digits, . _ -'), ...jobFields, ...confirmInputShape },
-    output: { job: jobSchema, ...confirmationShape },
+    output: { job: jobSchema, scheduler: schedulerSchema.optional(), ...confirmationShape },
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
     run: async ({ confirm, ...input }, extra) => {
       // Validated first (errors name the field); a destructive job is then confirmed as trigger_job is.
@@ -204,7 +210,8 @@ export function jobTools(ctx: ToolContext): AnyToolSpec[] {
       if (!gate.proceed) return gate.result;
       const job = await ctx.jobs.create(input as JobInput, { confirmed: gate.via !== undefined });
       const view = await jobView(job);
-      return ok(`Created ${jobLine(view)}.${view.nextRuns.length ? ` Next runs: ${view.nextRuns.join(', ')}.` : ''}`, { job: view, needsConfirmation: false, ...(gate.via ? { confirmedVia: gate.via } : {}) });
+      const scheduler = await schedulerNow();
+      return ok(`Created ${jobLine(view)}.${view.nextRuns.length ? ` Next runs: ${view.nextRuns.join(', ')}.` : ''}\nScheduler: ${scheduler.note}.`, { job: view, scheduler, needsConfirmation: false, ...(gate.via ? { confirmedVia: gate.via } : {}) });
     },
   });
 
@@ -213,7 +220,7 @@ export function jobTools(ctx: ToolContext): AnyToolSpec[] {
     title: 'Update a scheduler job',
     description: 'Change a job (by id or name): any create_job field, or enabled false/true to pause/resume. A change that makes it destructive is confirmed first.',
     input: { job: z.string().describe('job id or name'), name: z.string().optional().describe('a new name'), ...PATCH_FIELDS, ...confirmInputShape },
-    output: { job: jobSchema, ...confirmationShape },
+    output: { job: jobSchema, scheduler: schedulerSchema.optional(), ...confirmationShape },
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
     run: async (args, extra) => {
       const { job: which, confirm, ...patch } = args;
@@ -223,7 +230,8 @@ export function jobTools(ctx: ToolContext): AnyToolSpec[] {
       if (!gate.proceed) return gate.result;
       const job = await ctx.jobs.update(preview.current.id, patch as JobPatch, { confirmed: gate.via !== undefined });
       const view = await jobView(job);
-      return ok(`Updated ${jobLine(view)}.`, { job: view, needsConfirmation: false, ...(gate.via ? { confirmedVia: gate.via } : {}) });
+      const scheduler = await schedulerNow();
+      return ok(`Updated ${jobLine(view)}.\nScheduler: ${scheduler.note}.`, { job: view, scheduler, needsConfirmation: false, ...(gate.via ? { confirmedVia: gate.via } : {}) });
     },
   });
 
