@@ -34,7 +34,7 @@ export function snapshotTools(ctx: ToolContext): AnyToolSpec[] {
   const listSnapshots = defineTool({
     name: 'list_snapshots',
     title: 'List snapshots',
-    description: `Snapshots of one guest (vmid) or of a selection of up to ${MAX_LIST_VMS} VMs and containers, with TTL and expiry; says which guests it left out and why. withoutSnapshots: which selected guests (up to ${MAX_WITHOUT_VMS}) have none.`,
+    description: `Snapshots of one guest (vmid) or up to ${MAX_LIST_VMS} selected, with TTL and expiry; names the guests left out. withoutSnapshots: which of up to ${MAX_WITHOUT_VMS} have none.`,
     input: {
       vmid: z.number().int().min(100).optional().describe('one VM'),
       ...selectionShape,

@@ -166,7 +166,7 @@ export const backupCreate: Capability<BackupCreateRequest> = {
   kind: 'backup.create',
   title: 'Back up VMs',
   description:
-    'Back up the selected guests with vzdump to a storage (mode, compression, notes with PVE variables, TTL, protection); one backup per node at a time, nodes in parallel. Success means the task ended OK and the archive is in the storage with the notes and protection asked for.',
+    'Back up the selected guests with vzdump to a storage; one backup per node at a time, nodes in parallel. Success means the task ended OK and the archive is in the storage with the notes and protection asked for.',
   schema,
   guestTypes: ['qemu', 'lxc'],
   label: (r) => backupLabel(r),

@@ -40,7 +40,7 @@ export const backupRestore: Capability<BackupRestoreRequest> = {
   kind: 'backup.restore',
   title: 'Restore a backup',
   description:
-    'Restore a backup archive as a new guest (next free id, fresh MACs) on a chosen node and storage, or over an existing stopped guest with force. A container archive becomes a container. Success means the guest is there, unlocked (and running if start was asked).',
+    'Restore a backup as a new guest (fresh MACs), or over an existing stopped guest with force. Success means the guest is there, unlocked (and running if start was asked).',
   schema,
   guestTypes: ['qemu', 'lxc'],
   label: (r) => `restore ${r.volid}${r.force ? ` over ${r.vmid ?? '?'}` : ''}`,
