@@ -23,10 +23,13 @@ function outlineProperty(schema: JsonSchema): JsonSchema {
   return {};
 }
 
+const CONFIRMATION_DETAIL = new Set(['needsConfirmation', 'confirmExpiresAt', 'confirmedVia', 'declined']);
+
 /** `listed`: the fields a client acts on, where a tool names them (an operation's answer); the rest are still in every answer. */
 export function outlineOutputSchema(schema: JsonSchema, listed?: readonly string[]): JsonSchema {
   const properties = (schema.properties ?? {}) as Record<string, JsonSchema>;
-  const shown = Object.entries(properties).filter(([name]) => !listed || listed.includes(name));
+  // Of the confirmation fields, confirmToken alone is listed: its presence is what asks for confirmation.
+  const shown = Object.entries(properties).filter(([name]) => (listed ? listed.includes(name) : !CONFIRMATION_DETAIL.has(name)));
   return { type: 'object', properties: Object.fromEntries(shown.map(([name, p]) => [name, outlineProperty(p)])) };
 }
 
@@ -44,10 +47,10 @@ export function compactInputSchema(schema: JsonSchema): JsonSchema {
     Object.entries(properties).map(([name, p]) => {
       if (name === 'selector' && p.type === 'string') return [name, { type: 'string' }];
       if (name === 'vmSelectors' && p.type === 'array') return [name, { type: 'array' }];
-      // dryRun, wait and confirm mean the same in every tool; the others keep a description that is the tool's own.
+      // dryRun, wait, confirm and onFailure mean the same in every tool; the others keep a description that is the tool's own.
       if (name in SHARED_FIELDS && (ALWAYS_SHARED.has(name) || p.description === undefined || p.description === SHARED_FIELDS[name])) return [name, typeOnly(p)];
       const kept = withoutRepeats(p);
-      return [name, JSON.stringify(kept).length > LARGE_FIELD_BYTES ? abbreviated(kept) : kept];
+      return [name, isNested(kept) && JSON.stringify(kept).length > LARGE_FIELD_BYTES ? abbreviated(kept) : kept];
     }),
   );
   return { ...rest, properties: compacted };
@@ -80,8 +83,10 @@ function withoutRepeats(p: JsonSchema): JsonSchema {
 
 function dropFarLimits(kept: JsonSchema): JsonSchema {
   if (typeof kept.maxLength === 'number' && kept.maxLength >= 1024) delete kept.maxLength;
+  // A character pattern is the server's to enforce: a refusal names the field and the characters allowed.
+  if (typeof kept.pattern === 'string') delete kept.pattern;
+  if (typeof kept.maximum === 'number' && kept.maximum >= 65_536) delete kept.maximum;
   if (kept.minLength === 1) delete kept.minLength;
-  if (typeof kept.maximum === 'number' && kept.maximum >= 999_999_999) delete kept.maximum;
   if (typeof kept.maxItems === 'number' && kept.maxItems >= 1000) delete kept.maxItems;
   if (kept.minItems === 1) delete kept.minItems;
   return kept;
@@ -92,13 +97,21 @@ function dropFarLimits(kept: JsonSchema): JsonSchema {
  * per-task parameters) is listed by its type, required keys and description; describe_tool gives its
  * full schema on request, so the catalog holds the everyday tools in full and the big specs once asked.
  */
-export const LARGE_FIELD_BYTES = 400;
+export const LARGE_FIELD_BYTES = 250;
+
+/** Only nested fields are abbreviated (objects, lists of objects): a string's or an enum list's schema is its whole meaning. */
+function isNested(p: JsonSchema): boolean {
+  if (p.type === 'object' || Array.isArray(p.anyOf)) return true;
+  return p.type === 'array' && typeof p.items === 'object' && (p.items as JsonSchema).type === 'object';
+}
 
 function abbreviated(p: JsonSchema): JsonSchema {
   const out: JsonSchema = { type: p.type ?? (Array.isArray(p.anyOf) ? 'object' : undefined) };
   if (Array.isArray(p.required)) out.required = p.required;
   if (p.type === 'array' && p.items && typeof p.items === 'object') out.items = { type: (p.items as JsonSchema).type ?? 'object' };
-  out.description = `${typeof p.description === 'string' ? `${p.description}; ` : ''}full schema: describe_tool`;
+  // A description's detail after an em dash (a job's parameters per taskType) is describe_tool's to give.
+  const summary = typeof p.description === 'string' ? p.description.split(' — ')[0] : undefined;
+  out.description = `${summary ? `${summary}; ` : ''}full schema: describe_tool`;
   return out;
 }
 
@@ -163,7 +176,8 @@ const SHARED_FIELDS: Record<string, string | undefined> = Object.fromEntries(
     .map(([name, field]) => [name, field.description]),
 );
 
-const ALWAYS_SHARED = new Set(['dryRun', 'wait', 'confirm']);
+// onFailure means the same in every tool (continue, or start nothing new), whatever noun a capability's text uses.
+const ALWAYS_SHARED = new Set(['dryRun', 'wait', 'confirm', 'onFailure']);
 
 /** The operation fields explained once, for the server's instructions. */
 export const SHARED_FIELDS_TEXT = [

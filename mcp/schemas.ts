@@ -108,8 +108,8 @@ export const confirmationShape = {
   declined: z.boolean().optional().describe('the user declined when asked; nothing was done'),
 };
 
-/** The fields of an operation answer that tools/list names: what a client acts on (the rows are paged in targets). */
-export const OPERATION_LISTED_OUTPUT = ['id', 'status', 'needsConfirmation', 'confirmToken'] as const;
+/** The fields of an operation answer that tools/list names: what a client acts on (the rows are paged in targets; a confirmToken means confirmation is needed). */
+export const OPERATION_LISTED_OUTPUT = ['id', 'status', 'confirmToken'] as const;
 
 /** Answer of the bulk tools: the operation (or its plan) plus confirmation fields. */
 export const bulkOutputShape = { ...operationShape, ...confirmationShape };

@@ -37,7 +37,7 @@ export function backupTools(ctx: ToolContext): AnyToolSpec[] {
   const listBackups = defineTool({
     name: 'list_backups',
     title: 'List backups',
-    description: 'Backups from PVE storage content (cluster-wide, one VM or a selection): volid, size, time, notes, protection, TTL. Offline nodes are named in warnings.',
+    description: 'Backups from PVE storage (cluster-wide, one VM or a selection) with notes, protection and TTL.',
     input: {
       vmid: z.number().int().min(100).optional().describe('one VM'),
       ...selectionShape,

@@ -43,8 +43,8 @@ export function clusterStatusTools(ctx: ToolContext): AnyToolSpec[] {
     name: 'get_cluster_status',
     title: 'Get a cluster provisioning status',
     description:
-      "A provisioning operation in the seed's shape: status (PENDING, PROVISIONING, COMPLETED, FAILED, ROLLING_BACK, ROLLED_BACK, CANCELLED), progressPercentage, currentOperation, and per VM its host, id and status (PENDING, CREATING_VM, CONFIGURING, STARTING, READY, FAILED, ROLLED_BACK) with the phase and the UPIDs of its tasks. Follow a provision_cluster started with wait: false until the status is no longer PENDING, PROVISIONING or ROLLING_BACK. After a crash it shows which VM reached which phase (resume_operation or rollback_operation continue it).",
-    input: { operationId: z.string().describe('the provisioning operation, from provision_cluster or list_cluster_operations') },
+      "A provisioning operation in the seed's shape: status, progressPercentage, currentOperation and per VM its host, id, status, phase and task UPIDs. Follow a provision_cluster until status is no longer PENDING, PROVISIONING or ROLLING_BACK. After a crash it shows which VM reached which phase (resume_operation or rollback_operation continue it).",
+    input: { operationId: z.string().describe('from provision_cluster or list_cluster_operations') },
     output: progressShape,
     annotations: READS_LOCAL,
     run: async ({ operationId }) => {

@@ -8,6 +8,7 @@ import { isDestructiveJob, jobEffect } from '../../src/schedule/job-tasks.js';
 import { TASK_TYPES, type JobRecord, type JobRunRecord, type TaskType } from '../../src/history/job-records.js';
 import type { JobChangePreview, JobInput, JobPatch } from '../../src/schedule/jobs.js';
 import { executeJob } from '../../src/schedule/job-executor.js';
+import { schedulerPresence } from '../../src/schedule/scheduler-presence.js';
 import { confirmGate } from '../confirm-gate.js';
 import { defineTool, READS_LOCAL, type AnyToolSpec } from '../define-tool.js';
 import { followJobRun } from '../job-run-progress.js';
@@ -54,28 +55,43 @@ const runSchema = z.object({
 });
 type RunView = z.infer<typeof runSchema>;
 
-const jobFields = {
+/** Whether the jobs fire at all: a scheduler runs for this context (its lease in the state directory) or not. */
+const schedulerSchema = z.object({ running: z.boolean(), holder: z.string().optional(), note: z.string() });
+
+/** A job's fields as types; create_job describes them (below), update_job takes the same and says so once. */
+const jobFieldTypes = {
   description: z.string().optional(),
   taskType: z.enum(TASK_TYPES as [TaskType, ...TaskType[]]),
-  cronExpression: z.string().describe('Quartz, 6-7 fields ("0 0 2 * * ?" daily at 02:00, "0 0/15 * * * ?" every 15 min, "0 0 0 1 1 ? 2099" manual only) or 5-field cron'),
-  timezone: z.string().optional().describe('IANA zone such as "Europe/Amsterdam"; default: the scheduler host\'s'),
-  enabled: z.boolean().optional().describe('default true'),
-  parameters: z
-    .record(z.string(), z.unknown())
-    .optional()
-    .describe(
-      'per taskType — snapshot_create: snapshotNamePattern (required), description, snapshotTTL (hours), maxSnapshots (rotation) or retention (PVE keep options over its own snapshots, e.g. keep-daily=7,keep-weekly=4), includeVmState; snapshot_delete: ageThresholdHours, namePattern, checkDescription (expired TTL), safeMode, dryRun; power_schedule: action start|shutdown|stop, force, timeoutSeconds; backup_create: storage (required), mode, compress, notes, ttlDays, removeOlder, protectBackup, mailNotification; backup_verify: node, storage, bootTimeoutSeconds; backup_prune: retentionPolicy (days:N, count:N, monthly:N or keep-* options), tags, storage, dryRun (vmSelectors VM_IDS or ALL). All: maxParallel',
-    ),
-  vmSelectors: z.array(vmSelectorSchema).describe('which VMs, resolved at each run'),
-  maxRetries: z.number().int().min(0).max(10).optional().describe('retries of failed VMs (default 0)'),
+  cronExpression: z.string(),
+  timezone: z.string().optional(),
+  enabled: z.boolean().optional(),
+  parameters: z.record(z.string(), z.unknown()).optional(),
+  vmSelectors: z.array(vmSelectorSchema),
+  maxRetries: z.number().int().min(0).max(10).optional(),
   retryDelaySeconds: z.number().int().min(0).max(86400).optional(),
-  timeoutSeconds: z.number().int().min(10).max(86400).optional().describe('a run is stopped after this (default 3600)'),
-  allowSubMinute: z.boolean().optional().describe('a cronExpression that fires more than once a minute (e.g. "0/10 * * * * ?") is refused unless true'),
+  timeoutSeconds: z.number().int().min(10).max(86400).optional(),
+  allowSubMinute: z.boolean().optional(),
 };
 
-const PATCH_FIELDS = Object.fromEntries(Object.entries(jobFields).map(([k, v]) => [k, v.optional()])) as {
-  [K in keyof typeof jobFields]: z.ZodOptional<(typeof jobFields)[K]>;
+const jobFields = {
+  ...jobFieldTypes,
+  cronExpression: jobFieldTypes.cronExpression.describe('Quartz 6-7 fields ("0 0 2 * * ?" daily 02:00, "0 0 0 1 1 ? 2099" manual only) or 5-field cron'),
+  timezone: jobFieldTypes.timezone.describe('IANA zone; default: the scheduler host\'s'),
+  enabled: jobFieldTypes.enabled.describe('default true'),
+  // The listing shows the text before the dash; describe_tool the rest.
+  parameters: jobFieldTypes.parameters.describe(
+    'per taskType — snapshot_create: snapshotNamePattern (required), description, snapshotTTL (hours), maxSnapshots (rotation) or retention (PVE keep options over its own snapshots, e.g. keep-daily=7,keep-weekly=4), includeVmState; snapshot_delete: ageThresholdHours, namePattern, checkDescription (expired TTL), safeMode, dryRun; power_schedule: action start|shutdown|stop, force, timeoutSeconds; backup_create: storage (required), mode, compress, notes, ttlDays, removeOlder, protectBackup, mailNotification; backup_verify: node, storage, bootTimeoutSeconds; backup_prune: retentionPolicy (days:N, count:N, monthly:N or keep-* options), tags, storage, dryRun (vmSelectors VM_IDS or ALL). All: maxParallel',
+  ),
+  vmSelectors: jobFieldTypes.vmSelectors.describe('which VMs, resolved at each run'),
+  maxRetries: jobFieldTypes.maxRetries.describe('default 0'),
+  timeoutSeconds: jobFieldTypes.timeoutSeconds.describe('a run is stopped after this (default 3600)'),
+  allowSubMinute: jobFieldTypes.allowSubMinute.describe('needed for a schedule firing more than once a minute'),
 };
+
+/** update_job's fields: create_job's, all optional; only parameters keeps its description (describe_tool details it). */
+const PATCH_FIELDS = Object.fromEntries(
+  Object.entries(jobFieldTypes).map(([k, v]) => [k, k === 'parameters' ? jobFields.parameters : v.optional()]),
+) as { [K in keyof typeof jobFieldTypes]: z.ZodOptional<(typeof jobFieldTypes)[K]> };
 
 const ROW_ORDER = ['failed', 'cancelled', 'running', 'planned', 'succeeded', 'skipped'];
 
@@ -163,6 +179,7 @@ export function jobTools(ctx: ToolContext): AnyToolSpec[] {
       },
     });
   };
+  const schedulerNow = () => schedulerPresence(ctx.history.dir);
   const jobLine = (j: JobView) => `${j.name} (${j.id}): ${j.taskType}, cron "${j.cronExpression}"${j.enabled ? (j.nextRuns[0] ? `, next ${j.nextRuns[0]}` : '') : ', disabled'}`;
 
   const listJobs = defineTool({
@@ -170,20 +187,21 @@ export function jobTools(ctx: ToolContext): AnyToolSpec[] {
     title: 'List scheduler jobs',
     description: 'Scheduler jobs with schedule, parameters and next fire times, and whether a scheduler is running for this context.',
     input: { taskType: z.enum(TASK_TYPES as [TaskType, ...TaskType[]]).optional().describe('only jobs of this type') },
-    output: { total: z.number(), jobs: z.array(jobSchema) },
+    output: { total: z.number(), jobs: z.array(jobSchema), scheduler: schedulerSchema },
     annotations: READS_LOCAL,
     run: async ({ taskType }) => {
       const jobs = await Promise.all((await ctx.jobs.list()).filter((j) => !taskType || j.taskType === taskType).map(jobView));
-      return ok(jobs.length ? [`${jobs.length} job(s):`, ...jobs.map(jobLine)].join('\n') : 'No jobs yet; create_job makes one.', { total: jobs.length, jobs });
+      const scheduler = await schedulerNow();
+      return ok(`${jobs.length ? [`${jobs.length} job(s):`, ...jobs.map(jobLine)].join('\n') : 'No jobs yet; create_job makes one.'}\nScheduler: ${scheduler.note}.`, { total: jobs.length, jobs, scheduler });
     },
   });
 
   const createJob = defineTool({
     name: 'create_job',
     title: 'Create a scheduler job',
-    description: 'Create a recurring job (name, taskType, cronExpression, parameters, vmSelectors); checked now. Destructive jobs are confirmed first. Runs only while a scheduler runs for this context.',
+    description: 'Create a recurring job (name, taskType, cronExpression, parameters, vmSelectors); checked now. Destructive jobs are confirmed first. It fires only while a scheduler runs for this context; the answer says whether one does.',
     input: { name: z.string().describe('unique: letters, digits, . _ -'), ...jobFields, ...confirmInputShape },
-    output: { job: jobSchema, ...confirmationShape },
+    output: { job: jobSchema, scheduler: schedulerSchema.optional(), ...confirmationShape },
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
     run: async ({ confirm, ...input }, extra) => {
       // Validated first (errors name the field); a destructive job is then confirmed as trigger_job is.
@@ -192,16 +210,17 @@ export function jobTools(ctx: ToolContext): AnyToolSpec[] {
       if (!gate.proceed) return gate.result;
       const job = await ctx.jobs.create(input as JobInput, { confirmed: gate.via !== undefined });
       const view = await jobView(job);
-      return ok(`Created ${jobLine(view)}.${view.nextRuns.length ? ` Next runs: ${view.nextRuns.join(', ')}.` : ''}`, { job: view, needsConfirmation: false, ...(gate.via ? { confirmedVia: gate.via } : {}) });
+      const scheduler = await schedulerNow();
+      return ok(`Created ${jobLine(view)}.${view.nextRuns.length ? ` Next runs: ${view.nextRuns.join(', ')}.` : ''}\nScheduler: ${scheduler.note}.`, { job: view, scheduler, needsConfirmation: false, ...(gate.via ? { confirmedVia: gate.via } : {}) });
     },
   });
 
   const updateJob = defineTool({
     name: 'update_job',
     title: 'Update a scheduler job',
-    description: 'Change or pause/resume a job (by id or name); a change that makes it destructive is confirmed first.',
+    description: 'Change a job (by id or name): any create_job field, or enabled false/true to pause/resume. A change that makes it destructive is confirmed first.',
     input: { job: z.string().describe('job id or name'), name: z.string().optional().describe('a new name'), ...PATCH_FIELDS, ...confirmInputShape },
-    output: { job: jobSchema, ...confirmationShape },
+    output: { job: jobSchema, scheduler: schedulerSchema.optional(), ...confirmationShape },
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
     run: async (args, extra) => {
       const { job: which, confirm, ...patch } = args;
@@ -211,7 +230,8 @@ export function jobTools(ctx: ToolContext): AnyToolSpec[] {
       if (!gate.proceed) return gate.result;
       const job = await ctx.jobs.update(preview.current.id, patch as JobPatch, { confirmed: gate.via !== undefined });
       const view = await jobView(job);
-      return ok(`Updated ${jobLine(view)}.`, { job: view, needsConfirmation: false, ...(gate.via ? { confirmedVia: gate.via } : {}) });
+      const scheduler = await schedulerNow();
+      return ok(`Updated ${jobLine(view)}.\nScheduler: ${scheduler.note}.`, { job: view, scheduler, needsConfirmation: false, ...(gate.via ? { confirmedVia: gate.via } : {}) });
     },
   });
 

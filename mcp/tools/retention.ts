@@ -46,7 +46,7 @@ export function retentionTools(ctx: ToolContext): AnyToolSpec[] {
   const candidates = defineTool({
     name: 'backup_retention_candidates',
     title: 'Preview backup retention',
-    description: 'Preview a retention policy (days:N, count:N, monthly:N or PVE keep-* options; expired TTLs too): keep/remove per backup with the deciding rule, checked against PVE\'s own prune preview. prune_backups carries it out.',
+    description: 'Preview a retention policy (expired TTLs too): keep/remove per backup with the deciding rule, checked against PVE\'s own prune preview. prune_backups carries it out.',
     input: {
       ...retentionQueryFields,
       limit: z.number().int().min(1).max(2000).optional().describe('rows (default 200; remove rows first)'),

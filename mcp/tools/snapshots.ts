@@ -10,6 +10,8 @@ import { ToolInputError, ok } from '../tool-result.js';
 
 /** Listing snapshots costs one PVE call per VM (and one inventory read per call): a selection is capped. */
 const MAX_LIST_VMS = 50;
+/** withoutSnapshots answers one row per guest with none, not every snapshot: a whole cluster fits in one call. */
+const MAX_WITHOUT_VMS = 10_000;
 
 const snapshotRow = z.object({ vmid: z.number(), vmName: z.string(), ...snapshotFields, expired: z.boolean() });
 
@@ -32,11 +34,12 @@ export function snapshotTools(ctx: ToolContext): AnyToolSpec[] {
   const listSnapshots = defineTool({
     name: 'list_snapshots',
     title: 'List snapshots',
-    description: `Snapshots of one VM (vmid) or of a selection of up to ${MAX_LIST_VMS} VMs, with TTL, expiry and whether moxxie made them (PVE's "current" entry left out).`,
+    description: `Snapshots of one guest (vmid) or up to ${MAX_LIST_VMS} selected, with TTL and expiry; names the guests left out. withoutSnapshots: which of up to ${MAX_WITHOUT_VMS} have none.`,
     input: {
       vmid: z.number().int().min(100).optional().describe('one VM'),
       ...selectionShape,
       limit: z.number().int().min(1).max(500).optional().describe('rows to return (default 100)'),
+      withoutSnapshots: z.boolean().optional().describe('list the guests with no snapshot instead'),
     },
     output: {
       vmsScanned: z.number(),
@@ -44,6 +47,9 @@ export function snapshotTools(ctx: ToolContext): AnyToolSpec[] {
       snapshots: z.array(snapshotRow),
       omitted: z.number(),
       unreadable: z.array(z.object({ vmid: z.number(), error: z.string() })).describe('VMs whose snapshots could not be read (their node offline, …); the others are listed'),
+      templatesLeftOut: z.number().describe('templates the selection left out (includeTemplates adds them)'),
+      withoutSnapshots: z.array(z.object({ vmid: z.number(), name: z.string(), node: z.string(), type: z.string() })).optional(),
+      withoutTotal: z.number().optional(),
     },
     annotations: READS_CLUSTER,
     run: async (args) => {
@@ -57,21 +63,38 @@ export function snapshotTools(ctx: ToolContext): AnyToolSpec[] {
       } else {
         // VMs and containers alike (a container's snapshots are read through pct's path).
         vms = (await ctx.core.resolve(selectionOf(args as SelectionArgs))).vms;
-        if (vms.length > MAX_LIST_VMS) throw new ToolInputError(`the selection matches ${vms.length} VMs; list_snapshots reads at most ${MAX_LIST_VMS} (one PVE call each): narrow the selector`);
+        const cap = args.withoutSnapshots ? MAX_WITHOUT_VMS : MAX_LIST_VMS;
+        if (vms.length > cap) throw new ToolInputError(`the selection matches ${vms.length} VMs; list_snapshots reads at most ${cap}${args.withoutSnapshots ? '' : ' (withoutSnapshots reads up to ' + MAX_WITHOUT_VMS + ')'}: narrow the selector`);
       }
+      const selected = new Set(vms.map((v) => v.vmid));
+      const templatesLeftOut = args.vmid !== undefined ? 0 : (await ctx.core.inventory()).vms.filter((v) => v.template && !selected.has(v.vmid)).length;
+      const leftOutText = templatesLeftOut ? [`Left out: ${templatesLeftOut} template(s) (includeTemplates adds them).`] : [];
       const nowSec = Date.now() / 1000;
       // The VMs as the inventory above has them: no second inventory read, and none per VM.
       const lists = await ctx.core.listSnapshotsOf(vms);
       const byId = new Map(vms.map((vm) => [vm.vmid, vm]));
       const rows = lists.flatMap((l) => l.snapshots.map((s) => snapshotRowOf(byId.get(l.vmid)!, s, nowSec)));
       const unreadable = lists.filter((l) => l.error !== undefined).map((l) => ({ vmid: l.vmid, error: l.error as string }));
+      const unreadableText = unreadable.map((u) => `VM ${u.vmid}: its snapshots could not be read: ${u.error}`);
+      if (args.withoutSnapshots) {
+        // An unreadable guest is not counted as having none: it is named in unreadable instead.
+        const none = lists.filter((l) => l.error === undefined && l.snapshots.length === 0).map((l) => byId.get(l.vmid)!);
+        const rowsWithout = none.slice(0, args.limit ?? 100).map((v) => ({ vmid: v.vmid, name: v.name, node: v.node, type: v.type }));
+        const text = [
+          `${none.length} of ${vms.length - unreadable.length} guest(s) have no snapshot${none.length > rowsWithout.length ? ` (${rowsWithout.length} in structuredContent.withoutSnapshots; raise limit for more)` : ''}.`,
+          ...leftOutText,
+          ...unreadableText,
+        ].join('\n');
+        return ok(text, { vmsScanned: vms.length, total: rows.length, snapshots: [], omitted: rows.length, unreadable, templatesLeftOut, withoutSnapshots: rowsWithout, withoutTotal: none.length });
+      }
       const shown = rows.slice(0, args.limit ?? 100);
       const text = [
         `${rows.length} snapshot(s) on ${vms.length - unreadable.length} VM(s).`,
         ...(rows.length ? [`Rows: ${shown.length} in structuredContent.snapshots${rows.length > shown.length ? ` (${rows.length - shown.length} more: raise limit)` : ''}.`] : []),
-        ...unreadable.map((u) => `VM ${u.vmid}: its snapshots could not be read: ${u.error}`),
+        ...leftOutText,
+        ...unreadableText,
       ].join('\n');
-      return ok(text, { vmsScanned: vms.length, total: rows.length, snapshots: shown, omitted: rows.length - shown.length, unreadable });
+      return ok(text, { vmsScanned: vms.length, total: rows.length, snapshots: shown, omitted: rows.length - shown.length, unreadable, templatesLeftOut });
     },
   });
 

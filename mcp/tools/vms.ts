@@ -51,7 +51,7 @@ export function vmTools(ctx: ToolContext): AnyToolSpec[] {
   const listVms = defineTool({
     name: 'list_vms',
     title: 'List VMs',
-    description: 'Find guests: paged compact rows (vmid, name, node, status, tags) with the total and counts by status; fields adds columns. Use resolve_selector to preview what an action would touch.',
+    description: 'Find guests: paged rows (vmid, name, node, status, tags), total and counts by status; resolve_selector previews what an action would touch.',
     input: {
       ...selectionShape,
       fields: z.array(z.enum(EXTRA_FIELDS)).optional().describe('extra columns (cpu in %, mem/disk in MB, uptime in s)'),

@@ -27,9 +27,9 @@ export const VGA_TYPES = ['std', 'cirrus', 'vmware', 'qxl', 'qxl2', 'qxl3', 'qxl
 
 export const nameField = textField('required: the VM name, a DNS name such as "web-01" (letters, digits, hyphens; dots between labels)')
   .max(253)
-  .describe(`the VM name (a DNS name: letters, digits, hyphens, no underscores); ${INDEX_PLACEHOLDER} is the number of each VM when count > 1`);
+  .describe(`a DNS name (no underscores); ${INDEX_PLACEHOLDER} numbers the VMs when count > 1`);
 
-export const vmidField = intField(100, 999_999_999).describe('the VM id; leave it out for the next free one (never taken by two creates at once)');
+export const vmidField = intField(100, 999_999_999).describe('default: the next free id');
 
 export const networkSchema = z
   .strictObject({
@@ -78,13 +78,13 @@ export const networkFields = {
 
 export const cloudInitFields = {
   cloudInitUser: z.string().min(1).max(64).optional().describe('cloud-init user (ciuser)'),
-  cloudInitPassword: z.string().min(1).max(256).optional().describe('cloud-init password (cipassword); never recorded in history, logs or output'),
-  sshKeys: z.string().min(1).max(16_384).optional().describe('OpenSSH public keys, one per line'),
-  nameservers: z.string().min(1).optional().describe('DNS servers, comma- or space-separated'),
+  cloudInitPassword: z.string().min(1).max(256).optional().describe('never recorded'),
+  sshKeys: z.string().min(1).max(16_384).optional().describe('one per line'),
+  nameservers: z.string().min(1).optional().describe('comma- or space-separated'),
   searchDomain: z.string().min(1).optional().describe('DNS search domain'),
 };
 
-export const bulkCountField = intField(1, MAX_BULK).optional().describe(`how many VMs to make from this one spec (1-${MAX_BULK}); name must then contain ${INDEX_PLACEHOLDER}`);
+export const bulkCountField = intField(1, MAX_BULK).optional().describe(`VMs from this spec (1-${MAX_BULK}); the name then needs ${INDEX_PLACEHOLDER}`);
 
 // ---- checks and mapping --------------------------------------------------------------------------------------
 

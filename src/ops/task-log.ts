@@ -3,6 +3,7 @@
 import type { TaskLog } from '../core.js';
 import type { PveClient } from '../pve/client.js';
 import { getTaskStatus } from '../pve/endpoints/nodes.js';
+import { PveError } from '../pve/errors.js';
 import { parseUpid } from '../pve/upid.js';
 import { RequestError } from './errors.js';
 
@@ -19,7 +20,14 @@ export async function readTaskLog(client: PveClient, upid: string, opts: { limit
   const limit = opts.limit ?? TASK_LOG_DEFAULT_LINES;
   if (!Number.isInteger(limit) || limit < 1 || limit > TASK_LOG_MAX_LINES) throw new RequestError('limit', `must be a whole number from 1 to ${TASK_LOG_MAX_LINES} (got ${limit})`);
   if (opts.start !== undefined && (!Number.isInteger(opts.start) || opts.start < 0)) throw new RequestError('start', `must be a whole number of 0 or more (got ${opts.start})`);
-  const status = await getTaskStatus(client, node, upid);
+  const status = await getTaskStatus(client, node, upid).catch((err: unknown) => {
+    // PVE forgets a task with its node's task list: a UPID from before a restart (the demo cluster starts
+    // empty each time) or from another cluster is well formed but gone, which is not a parameter to fix.
+    if (err instanceof PveError && err.errors?.upid === 'no such task') {
+      throw new RequestError('upid', `${node} answers 'no such task' for ${upid}: PVE does not know it (a task from before the cluster or the demo restarted, or from another cluster, is gone); recent UPIDs come from get_vm and get_operation`);
+    }
+    throw err;
+  });
   // PVE counts lines from 0 and reports the total. For the tail, the first page is the whole log when the
   // log is short (the usual case); only a longer one needs a second read from total - limit.
   let start = opts.start ?? 0;

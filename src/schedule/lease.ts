@@ -41,9 +41,14 @@ function describeHolder(file: string): string {
   }
 }
 
+/** The lease's file in a state directory (scheduler-presence.ts reads it too). */
+export function leaseFile(stateDir: string): string {
+  return join(stateDir, 'scheduler.lease');
+}
+
 export async function acquireSchedulerLease(stateDir: string, opts: LeaseOptions): Promise<Lease> {
   mkdirSync(stateDir, { recursive: true });
-  const file = join(stateDir, 'scheduler.lease');
+  const file = leaseFile(stateDir);
   let told = false;
   for (;;) {
     try {

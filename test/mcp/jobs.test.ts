@@ -111,7 +111,7 @@ describe('job tools', () => {
 
   it('list_jobs filters by task type', async () => {
     const r = await h.call('list_jobs', { taskType: 'power_schedule' });
-    expect(sc(r)).toEqual({ total: 0, jobs: [] });
+    expect(sc(r)).toMatchObject({ total: 0, jobs: [], scheduler: { running: false } });
     const bad = await h.call('list_jobs', { taskType: 'backup' });
     expect(bad.isError).toBe(true);
     expect(textOf(bad)).toMatch(/taskType/);

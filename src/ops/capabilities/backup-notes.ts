@@ -10,7 +10,7 @@ import { StepFailure } from '../runner.js';
 
 const schema = z.strictObject({
   volids: volidListField().describe("the backups' volids"),
-  notes: z.string({ error: 'must be a string (empty clears the notes)' }).max(4096, { error: 'at most 4096 characters' }).describe("the new notes; moxxie's ' (TTL: Nd)' marker is kept unless given anew"),
+  notes: z.string({ error: 'must be a string (empty clears the notes)' }).max(4096, { error: 'at most 4096 characters' }).describe("moxxie's TTL marker is kept unless given anew"),
   keepTtl: boolField().optional().describe("default true: keep the backup's TTL marker"),
   dryRun: boolField().optional().describe('only return the plan; nothing is changed'),
 });

@@ -16,7 +16,7 @@ import { forceField } from './bulk-fields.js';
 const schema = z.strictObject({
   ...retentionQueryFields,
   dryRun: boolField().optional().describe('only return the plan: the backups that would be deleted'),
-  maxParallel: intField(1, 20).optional().describe('deletes at once (1-20, default from the context, usually 5)'),
+  maxParallel: intField(1, 20).optional().describe("1-20, default the context's"),
   onFailure: enumField(['continue', 'stop']).optional().describe("after a failed delete: 'continue' (default) or 'stop'"),
   force: forceField,
 });
@@ -40,7 +40,7 @@ export const backupPrune: Capability<BackupPruneRequest> = {
   kind: 'backup.prune',
   title: 'Prune backups',
   description:
-    "Delete the backups a retention policy marks for removal (days:N, count:N, monthly:N or PVE's keep-last/hourly/daily/weekly/monthly/yearly; expired TTLs too), exactly as its retention preview shows; protected backups are never deleted. Each delete is awaited and read back; the result counts what was really deleted.",
+    "Delete the backups a retention policy marks for removal, exactly as backup_retention_candidates shows; protected ones never. Each delete is read back.",
   schema,
   guestTypes: ['qemu', 'lxc'],
   label: (r) => `prune backups ${r.retentionPolicy}${r.tags?.length ? ` tags ${r.tags.join(',')}` : ''}${r.vmIds?.length ? ` vms ${r.vmIds.join(',')}` : ''}${r.storage ? ` on ${r.storage}` : ''}`,

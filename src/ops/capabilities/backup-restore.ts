@@ -17,9 +17,9 @@ import { forceField } from './bulk-fields.js';
 
 const schema = z.strictObject({
   volid: volidField().describe("the backup (from list_backups)"),
-  vmid: intField(100, 999_999_999, 'a VM id').optional().describe('target id: a free one (default: next free), or an existing one with force'),
+  vmid: intField(100, 999_999_999, 'a VM id').optional().describe('default: next free; an existing one needs force'),
   node: textField('must be a node name, e.g. pve2').optional().describe("default: the backup's node (shared storage: the guest's)"),
-  storage: textField("must be a storage id, e.g. 'local-zfs'").optional().describe("storage for the restored disks (default: the archive's)"),
+  storage: textField("must be a storage id, e.g. 'local-zfs'").optional().describe("default: the archive's"),
   name: textField('must be a name').optional().describe('name (hostname for a container) of the restored guest'),
   start: boolField().optional().describe('start it once restored'),
   force: forceField.describe('overwrite the existing stopped guest with this id'),
@@ -40,7 +40,7 @@ export const backupRestore: Capability<BackupRestoreRequest> = {
   kind: 'backup.restore',
   title: 'Restore a backup',
   description:
-    'Restore a backup archive as a new guest (next free id, fresh MACs) on a chosen node and storage, or over an existing stopped guest with force. A container archive becomes a container. Success means the guest is there, unlocked (and running if start was asked).',
+    'Restore a backup as a new guest (fresh MACs), or over an existing stopped guest with force. Success means the guest is there, unlocked (and running if start was asked).',
   schema,
   guestTypes: ['qemu', 'lxc'],
   label: (r) => `restore ${r.volid}${r.force ? ` over ${r.vmid ?? '?'}` : ''}`,

@@ -21,8 +21,8 @@ import { bulkFields } from './bulk-fields.js';
 const schema = z.strictObject({
   ...bulkFields,
   node: textField('must be a node name, e.g. pve2').optional().describe("default: each backup's node (shared storage: the VM's)"),
-  storage: textField("must be a storage id, e.g. 'local-zfs'").optional().describe("storage for the scratch VMs' disks (default: the archive's)"),
-  bootTimeoutSeconds: intField(10, 3600).optional().describe('wait for the scratch VM to run (and its agent), 10-3600, default 300'),
+  storage: textField("must be a storage id, e.g. 'local-zfs'").optional().describe("default: the archive's"),
+  bootTimeoutSeconds: intField(10, 3600).optional().describe('10-3600, default 300'),
 });
 export type BackupVerifyRequest = z.infer<typeof schema>;
 
@@ -67,7 +67,7 @@ export const backupVerify: Capability<BackupVerifyRequest> = {
   kind: 'backup.verify',
   title: 'Restore drill',
   description:
-    "Prove backups restore: each selected VM's or container's newest backup is restored to a scratch guest of its type (fresh MACs, network links down), started, awaited until running (and its guest agent, when configured), then destroyed. Records backup age, restore and boot time, and the failed step if any.",
+    "Prove backups restore: each selected guest's newest backup is restored to a scratch guest (links down), started, then destroyed; records restore and boot time or the failed step.",
   schema,
   guestTypes: ['qemu', 'lxc'],
   label: () => 'restore drill',

@@ -39,7 +39,7 @@ export const clusterProvision: Capability<ClusterProvisionRequest> = {
   kind: 'cluster.provision',
   title: 'Provision a cluster',
   description:
-    "Create a cluster of VMs from a spec (the seed's POST /clusters/provision body: nodeGroups with count, template, placement antiAffinity NONE|SOFT|HARD|ZONE_AWARE, tags; networkTopology; globalCloudInit; options startAfterCreation, parallelProvisioning, maxParallelOperations, rollbackStrategy FULL|PARTIAL|NONE|MARK_FAILED). Each VM is cloned from the template (or imported), moved to its host, configured (NICs, cloud-init, tags), grown, started when asked and verified. After a failure or a cancel the rollback strategy is applied to the VMs this operation made. Success means every VM is READY.",
+    "Create a cluster of VMs from a spec (the seed's POST /clusters/provision body; plan_cluster previews it). Each VM is cloned from its template (or imported), placed, configured, grown, started when asked and verified; after a failure or a cancel the spec's rollbackStrategy is applied to the VMs this operation made. Success means every VM is READY.",
   schema,
   guestTypes: ['qemu', 'lxc'],
   label: (r) => `provision cluster ${r.name} (${r.nodeGroups.reduce((n, g) => n + g.count, 0)} VMs)`,

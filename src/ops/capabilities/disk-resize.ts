@@ -25,10 +25,10 @@ const schema = z.strictObject({
     .refine((d) => DISK_KEY_RE.test(d) || CT_VOLUME_KEY_RE.test(d), {
       error: (iss) => `'${String(iss.input)}' is not a disk key; use scsiN, virtioN, sataN, ideN, efidisk0 or tpmstate0 for a VM, rootfs or mpN for a container`,
     })
-    .describe('the disk key: scsi0 etc. on a VM, rootfs or mpN on a container'),
+    .describe('scsi0 … on a VM, rootfs or mpN on a container'),
   size: textField(`required: ${SIZE_HINT}`)
     .refine((s) => SIZE_RE.test(s), { error: (iss) => `'${String(iss.input)}' is not ${SIZE_HINT}` })
-    .describe('"50G" sets the size, "+10G" grows by; never smaller than now'),
+    .describe('"50G" or "+10G"; never shrinks'),
 });
 export type DiskResizeRequest = z.infer<typeof schema>;
 

@@ -53,7 +53,7 @@ export const migrate: Capability<MigrateRequest> = {
   kind: 'migrate',
   title: 'Migrate VMs and containers',
   description:
-    "Move the selected VMs to targetNode: online when running, offline when stopped; PVE's precondition (local disks, local devices, allowed nodes) is shown in the plan. With allowOfflineMigration a failed live move stops the VM, moves it offline and starts it on the target. Success means the VM is on the target node, running again if it was running before. VMs already there are skipped. A container cannot move live (PVE refuses it): a running one moves in restart mode (shut down, move, start), a stopped one offline.",
+    "Move the selected VMs to targetNode: online when running, offline when stopped; the plan shows PVE's precondition (local disks and devices, allowed nodes). Success means the VM is on the target node, running again if it was running before. VMs already there are skipped. A running container moves in restart mode (shut down, move, start): PVE cannot move one live.",
   schema,
   guestTypes: ['qemu', 'lxc'],
   label: (r) => `migrate to ${r.targetNode}${r.allowOfflineMigration ? ' (offline fallback)' : ''}`,

@@ -23,13 +23,13 @@ const NODE_HINT = "required: the node to drain, e.g. 'pve2'";
 
 const schema = z.strictObject({
   node: z.string({ error: () => NODE_HINT }).min(1, { error: () => NODE_HINT }).describe('the node to drain'),
-  targetNodes: z.array(z.string().min(1)).min(1).optional().describe('only move to these nodes (default: every other online node)'),
-  allowOfflineMigration: boolField().optional().describe('a running VM whose live move fails is stopped, moved and started (never always-on VMs; default false)'),
+  targetNodes: z.array(z.string().min(1)).min(1).optional().describe('default: every other online node'),
+  allowOfflineMigration: boolField().optional().describe('a failed live move is retried offline (never always-on VMs)'),
   antiAffinityTags: z.array(z.string().min(1).max(64)).max(20).optional().describe(`tag patterns (* and ?) whose guests are kept on different nodes (default ${DEFAULT_ANTI_AFFINITY.join(', ')})`),
   maxNodeMemoryPercent: intField(50, 100).optional().describe(`a target node's memory in use after the drain, at most (default ${DEFAULT_MAX_NODE_MEMORY_PERCENT})`),
   ...transferFields,
-  maxParallel: intField(1, 20).optional().describe('guests moved at once (1-20, default from the context, usually 5)'),
-  maxPerNode: intField(1, 20).default(2).describe('moves at once per node, both ends counted (default 2: every move leaves the drained node)'),
+  maxParallel: intField(1, 20).optional().describe("1-20, default the context's"),
+  maxPerNode: intField(1, 20).default(2).describe('moves at once per node, both ends counted (default 2)'),
   dryRun: boolField().optional().describe('only return the plan; nothing is changed'),
   onFailure: enumField(['continue', 'stop']).optional().describe("after a failed move: 'continue' (default) or 'stop' starting new ones"),
 });
@@ -49,7 +49,7 @@ export const nodeDrain: Capability<DrainRequest> = {
   kind: 'node.drain',
   title: 'Drain a node',
   description:
-    'Move every guest off a node for maintenance, to the other online nodes chosen by free memory and CPU (never past maxNodeMemoryPercent), keeping guests that share an anti-affinity tag apart; running guests move live (always-on ones only live), stopped ones offline; templates and guests that cannot move are listed with the reason. Success means every movable guest is on another node, running again if it was running.',
+    'Move every guest off a node for maintenance to the other online nodes, by free memory and CPU, keeping guests that share an anti-affinity tag apart; running guests move live, stopped ones offline; guests that cannot move are listed with the reason. Success means every movable guest is on another node, running again if it was running.',
   schema,
   guestTypes: ['qemu', 'lxc'],
   label: (r) => `drain ${r.node}`,

@@ -96,7 +96,7 @@ export const power: Capability<PowerRequest> = {
   kind: 'power',
   title: 'Power VMs and containers',
   description:
-    'START, STOP, SHUTDOWN, REBOOT, SUSPEND or RESUME the selected VMs and containers (a container suspend is a freeze: PVE calls it experimental). Success means the guest reached the target state. VMs already there are skipped (skipIfAlreadyInState, default true); always-on VMs are never stopped unless force.',
+    'START, STOP, SHUTDOWN, REBOOT, SUSPEND or RESUME the selected VMs and containers (a container suspend is PVE\'s experimental freeze). Success means the guest reached the target state. Guests already there are skipped; always-on VMs are never stopped unless force.',
   schema,
   guestTypes: GUEST_TYPES,
   label: (r) => powerLabel(r.operation, r.force === true),

@@ -28,10 +28,10 @@ const schema = z
         const problem = templateProblem(template);
         if (problem) ctx.addIssue({ code: 'custom', message: problem });
       })
-      .describe("name template: {vm} {vmid} {date} {time} {datetime}; {vm} is shortened to fit PVE's 40 characters"),
+      .describe("template: {vm} {vmid} {date} {time} {datetime} ({vm} shortened to fit 40 chars)"),
     description: z.string({ error: 'must be a string' }).optional().describe(`kept on the snapshot (moxxie appends its marker); at most ${MAX_DESCRIPTION_BYTES} bytes`),
     ttlHours: intField(1, 8760).optional().describe('hours until cleanup may delete it (1-8760)'),
-    includeMemory: boolField().optional().describe('also save the RAM of running VMs (containers cannot: they are skipped with the reason)'),
+    includeMemory: boolField().optional().describe("also save running VMs' RAM (containers are skipped)"),
   })
   .superRefine((r, ctx) => {
     const problem = typeof r.description === 'string' ? descriptionProblem(r.description, r.ttlHours) : undefined;

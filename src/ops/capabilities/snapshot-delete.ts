@@ -45,7 +45,7 @@ export type SnapshotDeleteRequest = z.infer<typeof schema>;
 export const snapshotDelete: Capability<SnapshotDeleteRequest> = {
   kind: 'snapshot.delete',
   title: 'Delete snapshots',
-  description: 'Delete snapshots on the selected VMs and containers by exact name, name glob, age or expired TTL; only snapshots moxxie made unless moxxieOnly is false.',
+  description: 'Delete snapshots on the selected guests by name, glob, age or expired TTL; only moxxie\'s unless moxxieOnly is false.',
   schema,
   guestTypes: GUEST_TYPES,
   label: (r) => `delete snapshots ${r.snapshotName ?? r.namePattern ?? (r.expiredOnly ? 'past their TTL' : `older than ${r.olderThanHours}h`)}`,

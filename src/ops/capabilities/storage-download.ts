@@ -29,20 +29,20 @@ const PROGRESS_POLL_MS = 1000;
 
 const schema = z
   .strictObject({
-    storage: textField('required: the storage to download to, e.g. "util-iso" (moxxie storage list)').describe('the target storage (file based, with the content type)'),
-    node: textField('a node name, e.g. "pve1"').optional().describe('the node that downloads (default: any online node for a shared storage; required for a local one)'),
+    storage: textField('required: the storage to download to, e.g. "util-iso" (moxxie storage list)').describe('file based, with the content type'),
+    node: textField('a node name, e.g. "pve1"').optional().describe('required for a local storage'),
     url: textField('required: an http:// or https:// URL')
       .refine((u) => /^https?:\/\/\S+$/.test(u), { error: (iss) => `'${String(iss.input)}' is not an http:// or https:// URL` })
       .describe('where to download from'),
-    filename: textField('a file name such as "debian-12-generic-amd64.qcow2"').max(255, { error: 'at most 255 characters' }).optional().describe("the file to create (default: the URL's last part)"),
-    content: enumField(DOWNLOAD_CONTENTS).optional().describe('iso, vztmpl, or import (disk images: .qcow2 .raw .vmdk .ova); default from the file name'),
-    checksum: textField('a hex checksum').optional().describe('the expected checksum (with checksumAlgorithm, or told by its length)'),
-    checksumAlgorithm: enumField(ALGORITHMS).optional().describe("the checksum's algorithm (default: told by the checksum's length, or by the list)"),
+    filename: textField('a file name such as "debian-12-generic-amd64.qcow2"').max(255, { error: 'at most 255 characters' }).optional().describe("default: the URL's last part"),
+    content: enumField(DOWNLOAD_CONTENTS).optional().describe('default: from the file name'),
+    checksum: textField('a hex checksum').optional().describe('the expected checksum'),
+    checksumAlgorithm: enumField(ALGORITHMS).optional().describe("default: from the checksum's length"),
     checksumUrl: textField('an http:// or https:// URL of a checksum list such as SHA512SUMS')
       .refine((u) => /^https?:\/\/\S+$/.test(u), { error: (iss) => `'${String(iss.input)}' is not an http:// or https:// URL` })
       .optional()
-      .describe("a checksum list (SHA512SUMS …): moxxie reads it and takes the line for the file"),
-    verifyCertificates: boolField().optional().describe('PVE checks the server certificate (default true)'),
+      .describe("a checksum list (SHA512SUMS …) to take the file's line from"),
+    verifyCertificates: boolField().optional().describe('default true'),
     dryRun: boolField().optional().describe('only return the plan; nothing is changed'),
   })
   .superRefine((r, ctx) => {

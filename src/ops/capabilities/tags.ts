@@ -110,7 +110,7 @@ const tagText = (tags: string[]) => (tags.length ? `tags: ${tags.join(', ')}` : 
 export const tags: Capability<TagRequest> = {
   kind: 'tags',
   title: 'Tag VMs and containers',
-  description: 'ADD, REMOVE or REPLACE tags on the selected VMs and containers (and templates). A concurrent edit is never overwritten (the config digest is checked).',
+  description: 'ADD, REMOVE or REPLACE tags on the selected guests (templates too); a concurrent edit is never overwritten.',
   schema,
   guestTypes: GUEST_TYPES,
   label: (r) => `${r.action.toLowerCase()} tags ${tagsAsApplied(r.tags as string[])}`,

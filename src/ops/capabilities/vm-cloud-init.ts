@@ -35,14 +35,14 @@ const GiB = 1024 ** 3;
 const schema = z.strictObject({
   ...createFields,
   imageSource: textField('required: a template disk (local-zfs:base-9001-disk-0) or an image (util-iso:import/debian-12-generic-amd64.qcow2)').describe(
-    "the disk to import: a template's disk (local-zfs:base-9001-disk-0) or an image in import content (util-iso:import/debian-12-generic-amd64.qcow2; the seed's util-iso:images/… is mapped to it). list_image_sources shows what exists",
+    "a template's disk (local-zfs:base-9001-disk-0) or an import image (util-iso:import/x.qcow2); list_image_sources lists them",
   ),
-  targetStorage: textField('required: the storage for the VM disk and the cloud-init drive, e.g. "local-zfs"').describe('storage for the disk and the cloud-init drive'),
-  diskSizeGB: intFieldGB.optional().describe("grow the disk to this size in GiB (never smaller than the image; omitted keeps the image's size)"),
+  targetStorage: textField('required: the storage for the VM disk and the cloud-init drive, e.g. "local-zfs"').describe('for the disk and the cloud-init drive'),
+  diskSizeGB: intFieldGB.optional().describe("grow the disk to this size (never shrinks)"),
   ...cloudInitFields,
   ...networkFields,
   diskOptions: diskOptionsSchema.optional(),
-  qemuAgent: z.boolean({ error: 'must be true or false' }).optional().describe('enable the QEMU guest agent'),
+  qemuAgent: z.boolean({ error: 'must be true or false' }).optional().describe('QEMU guest agent option'),
 });
 export type VmCloudInitRequest = z.infer<typeof schema>;
 
@@ -59,7 +59,7 @@ export const vmCloudInit: Capability<VmCloudInitRequest> = {
   kind: 'vm.cloud-init',
   title: 'Create cloud-init VMs from an image',
   description:
-    "Create a VM (or count VMs named by a {index} pattern) from a disk image or a template's disk with cloud-init (the seed's POST /vms/cloud-init body): imported on the node that holds the image, moved to node, grown to diskSizeGB, a cloud-init drive with user, password, SSH keys and ip configs, optionally started. Success means every phase ended OK and the VM is ours; otherwise it is removed again.",
+    "Create a VM (or count VMs named by a {index} pattern) from a disk image or a template's disk with cloud-init (the seed's POST /vms/cloud-init body): imported, moved to node, grown, given a cloud-init drive, optionally started. Success means every phase ended OK and the VM is ours; otherwise it is removed again.",
   schema,
   guestTypes: ['qemu'],
   label: (r) => `create ${r.count && r.count > 1 ? `${r.count} VMs ${r.name}` : `VM ${r.name}`} from ${r.imageSource} on ${r.node}`,

@@ -47,8 +47,8 @@ export const createFields = {
   memoryMB: intField(16, 8_388_608).optional().describe('memory in MiB (default 512)'),
   cpuType: z.string().min(1).max(64).regex(/^[A-Za-z0-9_.+-]+$/, { error: 'must be a CPU model such as host, x86-64-v2-AES, kvm64' }).optional().describe('CPU model: host, x86-64-v2-AES, kvm64 …'),
   tags: tagsField.optional(),
-  pool: z.string().min(1).optional().describe('resource pool to put the VM in (must exist)'),
-  description: z.string().optional().describe('notes; moxxie adds its marker line'),
+  pool: z.string().min(1).optional().describe('must exist'),
+  description: z.string().optional().describe('moxxie adds its marker line'),
   start: boolField().optional().describe('start the VM once it is made'),
   count: bulkCountField,
   maxParallel: intField(1, 20).optional().describe('VMs made at once (1-20)'),
@@ -65,7 +65,7 @@ const schema = z.strictObject({
   diskGB: intField(1, 131072).optional().describe('legacy: one SCSI disk of this size on the node\'s VM storage (use disks for more)'),
   ...networkFields,
   startOnBoot: boolField().optional().describe('start with the node (onboot)'),
-  qemuAgent: boolField().optional().describe('enable the QEMU guest agent option'),
+  qemuAgent: boolField().optional().describe('QEMU guest agent option'),
 });
 export type VmCreateRequest = z.infer<typeof schema>;
 

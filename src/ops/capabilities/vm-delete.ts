@@ -21,9 +21,9 @@ export const DELETE_PROTECTED = "PVE protection is on: PVE refuses to delete it 
 
 const schema = z.strictObject({
   ...bulkFields,
-  stopFirst: boolField().optional().describe('hard-stop a running VM before deleting it; without it a running VM is skipped (PVE refuses to delete one)'),
-  purge: boolField().optional().describe("PVE's purge: also remove the VM id from backup jobs, replication and HA"),
-  destroyUnreferencedDisks: boolField().optional().describe("PVE's destroy-unreferenced-disks: also destroy disks of this VM id that no config names"),
+  stopFirst: boolField().optional().describe('hard-stop a running VM first; otherwise it is skipped'),
+  purge: boolField().optional().describe("also remove the id from backup jobs, replication, HA"),
+  destroyUnreferencedDisks: boolField().optional().describe("also destroy this id's disks no config names"),
   force: forceField,
 });
 export type VmDeleteRequest = z.infer<typeof schema>;

@@ -23,11 +23,11 @@ const policyField = z.string({ error: () => "required: a retention policy: days:
 
 /** The seed's query (GET /backups/retention-candidates), field for field; storage narrows it further. */
 export const retentionQueryFields = {
-  retentionPolicy: policyField.describe("days:N, count:N (per guest), monthly:N, or PVE's keep options such as keep-last=3,keep-daily=7,keep-weekly=4"),
+  retentionPolicy: policyField.describe("days:N, count:N (per guest), monthly:N, or PVE keep options: keep-last=3,keep-daily=7"),
   tags: z
     .array(z.string().min(1, { error: () => 'a tag must not be empty' }), { error: () => 'must be a list of tags, e.g. ["env-dev"]' })
     .optional()
-    .describe('only guests carrying every one of these tags'),
+    .describe('only guests with all these tags'),
   vmIds: z.array(intField(100, 999999999, 'a VM id'), { error: () => 'must be a list of VM ids, e.g. [8200, 8201]' }).optional().describe('only these guests'),
   storage: z.string().min(1, { error: () => 'must be a storage id such as local' }).optional().describe('only backups on this storage'),
 };
