@@ -28,9 +28,10 @@ const makeRecord = (t: OperationTarget): PhaseRecord | undefined => t.phases.fin
  * the clone going at PVE, its UPID never journaled: until it ends the new VM is locked (a delete fails with
  * "VM is locked (clone)") and may not show the marker yet, so the rollback would leave it behind.
  */
+// A running task has no endtime; its status is absent or 'RUNNING' depending on where PVE read it from.
 async function settleTasks(client: PveClient, env: StepEnvironment, vmids: readonly number[]): Promise<void> {
   const ids = new Set(vmids.map(String));
-  const running = (await getClusterTasks(client)).filter((t) => t.id !== undefined && ids.has(t.id) && t.endtime === undefined && t.status === undefined);
+  const running = (await getClusterTasks(client)).filter((t) => t.id !== undefined && ids.has(t.id) && t.endtime === undefined);
   for (const t of running) await env.waitTask(t.upid, { timeoutMs: env.taskTimeoutMs }).catch(() => undefined);
 }
 
