@@ -3,37 +3,18 @@
 // first). Provision is the generated `provision_cluster` tool; cancel, resume and rollback are the operation
 // tools (cancel_operation: the run then applies its rollback strategy).
 import { z } from 'zod';
-import { NODE_STATUSES, PROVISIONING_STATUSES, type ProvisioningProgress } from '../../src/ops/provisioning/progress.js';
+import { type ProvisioningProgress } from '../../src/ops/provisioning/progress.js';
+import { provisioningStatusShape } from '../../src/ops/provisioning/progress-schema.js';
 import { defineTool, READS_LOCAL, type AnyToolSpec } from '../define-tool.js';
 import type { ToolContext } from '../tool-context.js';
 import { ok, ToolInputError } from '../tool-result.js';
 import { RequestError } from '../../src/ops/errors.js';
 
-const nodeState = z.object({
-  name: z.string(),
-  nodeGroup: z.string(),
-  vmId: z.number(),
-  host: z.string(),
-  status: z.enum(NODE_STATUSES),
-  phase: z.string().optional().describe('the phase it is in or failed in: clone, import, migrate, configure, resize, start, verify'),
-  message: z.string().optional(),
-});
-
 const progressShape = {
-  operationId: z.string(),
-  clusterName: z.string(),
-  status: z.enum(PROVISIONING_STATUSES),
-  progressPercentage: z.number(),
-  currentOperation: z.string(),
-  totalNodes: z.number(),
-  successfulNodes: z.number(),
-  failedNodes: z.number(),
-  nodeStates: z.array(nodeState),
+  ...provisioningStatusShape,
   logs: z
     .array(z.object({ name: z.string(), vmId: z.number(), entries: z.array(z.object({ phase: z.string(), state: z.string(), upids: z.array(z.string()), message: z.string().optional(), startedAt: z.number().optional(), finishedAt: z.number().optional(), undo: z.object({ state: z.string(), upids: z.array(z.string()), message: z.string().optional() }).optional() })) }))
     .describe('per VM, each phase with the UPIDs of its PVE tasks (and its undo in a rollback)'),
-  startedAt: z.string(),
-  finishedAt: z.string().optional(),
 };
 
 const line = (p: ProvisioningProgress) => `${p.operationId} ${p.clusterName}: ${p.status} ${p.progressPercentage}% (${p.successfulNodes} ready, ${p.failedNodes} failed of ${p.totalNodes}) — ${p.currentOperation}`;

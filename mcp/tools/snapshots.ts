@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import type { SnapshotInfo } from '../../src/core.js';
 import type { Vm } from '../../src/inventory/model.js';
+import { resolveSelection } from '../../src/ops/execute-operation.js';
 import { defineTool, READS_CLUSTER, type AnyToolSpec } from '../define-tool.js';
 import { selectionOf, selectionShape, snapshotFields, type SelectionArgs } from '../schemas.js';
 import type { ToolContext } from '../tool-context.js';
@@ -56,18 +57,20 @@ export function snapshotTools(ctx: ToolContext): AnyToolSpec[] {
       const given = [args.vmid !== undefined, args.selector !== undefined, args.vmSelectors !== undefined].filter(Boolean).length;
       if (given !== 1) throw new ToolInputError('give exactly one of vmid, selector or vmSelectors');
       let vms: Vm[];
+      // One inventory read per call, whatever the selection (issue 11): the selection and the templates it left out come from it.
+      const inventory = await ctx.core.inventory();
       if (args.vmid !== undefined) {
-        const vm = (await ctx.core.inventory()).vms.find((v) => v.vmid === args.vmid);
+        const vm = inventory.vms.find((v) => v.vmid === args.vmid);
         if (!vm) throw new ToolInputError(`vmid: VM ${args.vmid} does not exist in this cluster; list_vms shows the ids`);
         vms = [vm];
       } else {
         // VMs and containers alike (a container's snapshots are read through pct's path).
-        vms = (await ctx.core.resolve(selectionOf(args as SelectionArgs))).vms;
+        vms = resolveSelection(inventory, selectionOf(args as SelectionArgs)).vms;
         const cap = args.withoutSnapshots ? MAX_WITHOUT_VMS : MAX_LIST_VMS;
         if (vms.length > cap) throw new ToolInputError(`the selection matches ${vms.length} VMs; list_snapshots reads at most ${cap}${args.withoutSnapshots ? '' : ' (withoutSnapshots reads up to ' + MAX_WITHOUT_VMS + ')'}: narrow the selector`);
       }
       const selected = new Set(vms.map((v) => v.vmid));
-      const templatesLeftOut = args.vmid !== undefined ? 0 : (await ctx.core.inventory()).vms.filter((v) => v.template && !selected.has(v.vmid)).length;
+      const templatesLeftOut = args.vmid !== undefined ? 0 : inventory.vms.filter((v) => v.template && !selected.has(v.vmid)).length;
       const leftOutText = templatesLeftOut ? [`Left out: ${templatesLeftOut} template(s) (includeTemplates adds them).`] : [];
       const nowSec = Date.now() / 1000;
       // The VMs as the inventory above has them: no second inventory read, and none per VM.

@@ -5,7 +5,8 @@ import { z } from 'zod';
 import type { MoxxieCore } from '../../src/core.js';
 import { clusterProvision } from '../../src/ops/capabilities/cluster-provision.js';
 import { RequestError } from '../../src/ops/errors.js';
-import { NODE_STATUSES, PROVISIONING_STATUSES, provisioningProgress, type ProvisioningProgress } from '../../src/ops/provisioning/progress.js';
+import { PROVISIONING_STATUSES, provisioningProgress, type ProvisioningProgress } from '../../src/ops/provisioning/progress.js';
+import { provisioningStatusShape } from '../../src/ops/provisioning/progress-schema.js';
 import { conflict, notFound } from '../errors.js';
 import type { CapabilityRoute, HandlerRoute, RouteInput } from '../route-table.js';
 import { controlQuery, queryInt } from '../schemas.js';
@@ -24,28 +25,8 @@ function statusBody(p: ProvisioningProgress, base: string) {
   return { ...status, links: links(base, p.operationId) };
 }
 
-const nodeStateSchema = z.object({
-  name: z.string(),
-  nodeGroup: z.string(),
-  vmId: z.number(),
-  host: z.string(),
-  status: z.enum(NODE_STATUSES),
-  phase: z.string().optional(),
-  message: z.string().optional(),
-});
-
 const statusSchema = z.object({
-  operationId: z.string(),
-  clusterName: z.string(),
-  status: z.enum(PROVISIONING_STATUSES),
-  progressPercentage: z.number(),
-  currentOperation: z.string(),
-  totalNodes: z.number(),
-  successfulNodes: z.number(),
-  failedNodes: z.number(),
-  nodeStates: z.array(nodeStateSchema),
-  startedAt: z.string(),
-  finishedAt: z.string().optional(),
+  ...provisioningStatusShape,
   links: z.object({ status: z.string(), cancel: z.string(), logs: z.string(), cluster: z.null() }),
 });
 
