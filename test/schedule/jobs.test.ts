@@ -191,12 +191,14 @@ describe('destructive jobs are confirmed when saved (issue 11)', () => {
   });
 
   it('the scheduler does not run an unconfirmed destructive job: a refused run, and the VM still running', async () => {
+    // Exactly one whole-minute fire between the last schedule and now (now - 61 s could span two, one of them missed).
+    const oneFireAgo = () => Math.floor(Date.now() / 60_000) * 60_000 - 1;
     const { c, jobs, store } = await setup();
     const vm = c.sim.state.vms().find((v) => v.status === 'running' && !v.template && !v.tags.includes('always-on'))!;
     const now = Date.now();
     // As a hand edit of the store (or an older moxxie) would leave it: no confirmation.
     await store.update((d) => {
-      d.jobs.push({ ...checkJob({ ...forceStop, cronExpression: '0 * * * * ?', vmSelectors: [{ type: 'VM_IDS', value: String(vm.vmid) }] }, 'job-sneaky', now), lastScheduledAt: now - 61_000 });
+      d.jobs.push({ ...checkJob({ ...forceStop, cronExpression: '0 * * * * ?', vmSelectors: [{ type: 'VM_IDS', value: String(vm.vmid) }] }, 'job-sneaky', now), lastScheduledAt: oneFireAgo() });
     });
     const sched = new Scheduler({ jobs, store, watchStore: false });
     await sched.runOnce();
@@ -207,7 +209,7 @@ describe('destructive jobs are confirmed when saved (issue 11)', () => {
     // A confirmation of something else (the job edited after it was confirmed) does not count either.
     await store.update((d) => {
       d.jobs[0].confirmation = { at: now, frontEnd: 'cli', effect: '0000000000000000' };
-      d.jobs[0].lastScheduledAt = Date.now() - 61_000;
+      d.jobs[0].lastScheduledAt = oneFireAgo();
     });
     await sched.runOnce();
     expect((await store.listJobRuns({ jobId: 'job-sneaky' }))[0].message).toMatch(/what it does changed since it was confirmed/);

@@ -28,7 +28,12 @@ async function waitFor(session: string, pattern: RegExp, timeoutMs = 20_000): Pr
   const until = Date.now() + timeoutMs;
   let last = '';
   while (Date.now() < until) {
-    last = screen(session);
+    // A capture can fail for a moment while tmux is busy starting the session; keep polling until the deadline.
+    try {
+      last = screen(session);
+    } catch (err) {
+      last = `(capture failed: ${err instanceof Error ? err.message : String(err)})`;
+    }
     if (pattern.test(last)) return last;
     await new Promise((r) => setTimeout(r, 50));
   }
