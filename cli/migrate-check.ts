@@ -2,12 +2,10 @@
 // (the seed's GET /vms/{id}/migrate/check?target=…). A read: nothing is changed.
 import { parseFlags } from '../src/config/command-flags.js';
 import { CONTEXT_FLAGS, contextChoiceProblem } from '../src/config/context-flags.js';
-import { ConfigError } from '../src/config/secrets.js';
 import { fetchInventory } from '../src/inventory/inventory.js';
-import { openContext, type OpenedContext } from '../src/config/open-context.js';
-import { RequestError } from '../src/ops/errors.js';
 import { checkMigration } from '../src/ops/migration/precondition.js';
 import { checkText } from './migration-text.js';
+import { withContext } from './with-context.js';
 
 const HELP = `moxxie migrate check VMID --to NODE [--force] [--json] [--context NAME | --demo]
 
@@ -38,21 +36,9 @@ export async function run(argv: string[], words = 'migrate check'): Promise<numb
     process.stderr.write(`${name}: ${(err as Error).message}\n\n${HELP}`);
     return 2;
   }
-  let context: OpenedContext | undefined;
-  try {
-    context = await openContext({ name: values.context, demo: values.demo });
-  } catch (err) {
-    process.stderr.write(`${name}: ${(err as Error).message}\n`);
-    return err instanceof ConfigError ? 2 : 1;
-  }
-  try {
-    const check = await checkMigration(context.client, await fetchInventory(context.client), vmid, values.to, { force: values.force });
+  return withContext(words, values, async (context) => {
+    const check = await checkMigration(context.client, await fetchInventory(context.client), vmid, values.to as string /* required above */, { force: values.force });
     process.stdout.write(values.json ? `${JSON.stringify(check, null, 2)}\n` : `${checkText(check)}\n`);
     return check.allowed ? 0 : 1;
-  } catch (err) {
-    process.stderr.write(`${name}: ${(err as Error).message}\n`);
-    return err instanceof RequestError ? 2 : 1;
-  } finally {
-    await context.close();
-  }
+  });
 }

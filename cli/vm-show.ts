@@ -3,12 +3,11 @@
 // recent PVE tasks. A read: nothing is changed.
 import { parseArgs } from 'node:util';
 import { CONTEXT_FLAGS, contextChoiceProblem } from '../src/config/context-flags.js';
-import { openContext, type OpenedContext } from '../src/config/open-context.js';
-import { ConfigError } from '../src/config/secrets.js';
 import { createCore } from '../src/ops/core.js';
 import { RequestError } from '../src/ops/errors.js';
 import { textTable } from '../src/text/table.js';
 import { formatTime } from '../src/text/time.js';
+import { withContext } from './with-context.js';
 
 const HELP = `moxxie vm show VMID [--json] [--context NAME | --demo]
 
@@ -39,51 +38,42 @@ export async function run(argv: string[], words = 'vm show'): Promise<number> {
     process.stderr.write(`${name}: ${(err as Error).message}\n\n${HELP}`);
     return 2;
   }
-  let context: OpenedContext | undefined;
-  try {
-    context = await openContext({ name: values.context, demo: values.demo });
-  } catch (err) {
-    process.stderr.write(`${name}: ${(err as Error).message}\n`);
-    return err instanceof ConfigError ? 2 : 1;
-  }
-  const core = createCore({ context: context.info, client: context.client, frontEnd: 'cli' });
-  try {
-    const inv = await core.inventory();
-    const vm = inv.vms.find((v) => v.vmid === vmid);
-    if (!vm) throw new RequestError('vmid', `no VM or container ${vmid} in this cluster ('moxxie vms' lists them)`);
-    const [config, snapshots, tasks] = await Promise.all([core.getVmConfig(vm), core.listSnapshots(vm), core.listTasks({ limit: 500 })]);
-    const recent = tasks.filter((t) => t.id === String(vmid)).slice(0, 10);
-    if (values.json) {
-      process.stdout.write(`${JSON.stringify({ vm, config, snapshots, recentTasks: recent }, null, 2)}\n`);
+  return withContext(words, values, async (context) => {
+    const core = createCore({ context: context.info, client: context.client, frontEnd: 'cli' });
+    try {
+      const inv = await core.inventory();
+      const vm = inv.vms.find((v) => v.vmid === vmid);
+      if (!vm) throw new RequestError('vmid', `no VM or container ${vmid} in this cluster ('moxxie vms' lists them)`);
+      const [config, snapshots, tasks] = await Promise.all([core.getVmConfig(vm), core.listSnapshots(vm), core.listTasks({ limit: 500 })]);
+      const recent = tasks.filter((t) => t.id === String(vmid)).slice(0, 10);
+      if (values.json) {
+        process.stdout.write(`${JSON.stringify({ vm, config, snapshots, recentTasks: recent }, null, 2)}\n`);
+        return 0;
+      }
+      const kind = vm.type === 'lxc' ? 'container (lxc)' : 'VM (qemu)';
+      const lines = [
+        `${vm.vmid} ${vm.name}: ${kind} on ${vm.node}, ${vm.status}${vm.template ? ', template' : ''}${vm.lock ? `, locked (${vm.lock})` : ''}`,
+        `tags: ${vm.tags.join(', ') || '(none)'}`,
+        '',
+        'CONFIG',
+        ...Object.keys(config)
+          .filter((k) => !HIDDEN.has(k))
+          .sort()
+          .map((k) => `  ${k}: ${String(config[k]).replace(/\n/g, ' ⏎ ')}`),
+        '',
+        snapshots.length
+          ? textTable(
+              ['SNAPSHOT', 'TAKEN', 'RAM', 'EXPIRES', 'DESCRIPTION'],
+              snapshots.map((s) => [`${s.name}${s.moxxieMade ? ' ◆' : ''}`, s.snaptime ? formatTime(s.snaptime * 1000) : '-', s.vmstate ? 'yes' : '', s.expiresAt ? formatTime(s.expiresAt * 1000) : '', s.description.replace(/\s+/g, ' ')]),
+            )
+          : 'no snapshots',
+        '',
+        recent.length ? textTable(['TASK', 'STATUS', 'STARTED', 'UPID'], recent.map((t) => [t.type, t.status ?? 'running', formatTime(t.starttime * 1000), t.upid])) : 'no recent tasks',
+      ];
+      process.stdout.write(`${lines.join('\n')}\n`);
       return 0;
+    } finally {
+      await core.close();
     }
-    const kind = vm.type === 'lxc' ? 'container (lxc)' : 'VM (qemu)';
-    const lines = [
-      `${vm.vmid} ${vm.name}: ${kind} on ${vm.node}, ${vm.status}${vm.template ? ', template' : ''}${vm.lock ? `, locked (${vm.lock})` : ''}`,
-      `tags: ${vm.tags.join(', ') || '(none)'}`,
-      '',
-      'CONFIG',
-      ...Object.keys(config)
-        .filter((k) => !HIDDEN.has(k))
-        .sort()
-        .map((k) => `  ${k}: ${String(config[k]).replace(/\n/g, ' ⏎ ')}`),
-      '',
-      snapshots.length
-        ? textTable(
-            ['SNAPSHOT', 'TAKEN', 'RAM', 'EXPIRES', 'DESCRIPTION'],
-            snapshots.map((s) => [`${s.name}${s.moxxieMade ? ' ◆' : ''}`, s.snaptime ? formatTime(s.snaptime * 1000) : '-', s.vmstate ? 'yes' : '', s.expiresAt ? formatTime(s.expiresAt * 1000) : '', s.description.replace(/\s+/g, ' ')]),
-          )
-        : 'no snapshots',
-      '',
-      recent.length ? textTable(['TASK', 'STATUS', 'STARTED', 'UPID'], recent.map((t) => [t.type, t.status ?? 'running', formatTime(t.starttime * 1000), t.upid])) : 'no recent tasks',
-    ];
-    process.stdout.write(`${lines.join('\n')}\n`);
-    return 0;
-  } catch (err) {
-    process.stderr.write(`${name}: ${(err as Error).message}\n`);
-    return err instanceof RequestError ? 2 : 1;
-  } finally {
-    await core.close();
-    await context.close();
-  }
+  });
 }
