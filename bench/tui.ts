@@ -1,5 +1,5 @@
 // TUI figures.
-// - first frame: wall time from spawning `node dist/src/cli.js --demo` in a pseudo-terminal (util-linux
+// - first frame: wall time from spawning `node dist/bundle/cli.js --demo` (what `moxxie` runs) in a pseudo-terminal (util-linux
 //   `script`, 120×40) to the moment its output holds the first full frame — the VM list with its
 //   position line (`1/N ·`), i.e. header, rows and footer of a loaded inventory. Median of 5 starts
 //   after one warm-up start (the warm-up creates the demo's state directory and certificate).
@@ -20,7 +20,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const cli = join(here, '../src/cli.js');
+const cli = join(here, '../bundle/cli.js');
 const self = fileURLToPath(import.meta.url);
 const CHILD_MEASURE = '--tui-bench-measure';
 const CHILD_SIM = '--tui-bench-sim';

@@ -6,8 +6,8 @@
 export type CompanionModule = { run(argv: string[], words: string): Promise<number> };
 
 export interface Companion {
-  /** Module path, relative to this file, loaded on demand. */
-  module: string;
+  /** Loads its module on demand; a literal import, so the compiler and the bundler both see it. */
+  load: () => Promise<CompanionModule>;
   /** One line for the command's help: what it shows. */
   summary: string;
   /** Its synopsis after the two words, e.g. `[SELECTOR] [--json]`. */
@@ -17,32 +17,32 @@ export interface Companion {
 /** By command word, then subcommand word. */
 export const COMPANIONS: Record<string, Record<string, Companion>> = {
   backups: {
-    list: { module: './backups-list.js', summary: 'list backups cluster-wide or of the selected VMs (size, age, protected, TTL)', usage: '[SELECTOR] [--storage ID] [--json]' },
+    list: { load: () => import('./backups-list.js'), summary: 'list backups cluster-wide or of the selected VMs (size, age, protected, TTL)', usage: '[SELECTOR] [--storage ID] [--json]' },
     candidates: {
-      module: './backup-candidates.js',
+      load: () => import('./backup-candidates.js'),
       summary: "what a retention policy would remove: every backup marked keep/remove/protected with its rule, compared with PVE's own prune preview",
       usage: '--policy POLICY [--tags A,B] [--vm-ids IDS] [--storage ID] [--file F] [--remove-only] [--json]',
     },
   },
   cluster: {
-    plan: { module: './cluster-plan.js', summary: 'Plan a cluster from a spec (YAML or the seed\'s JSON): the placement table (hosts x groups) and one row per VM; nothing is created.', usage: '--file SPEC [--json]' },
-    provision: { module: './cluster-provision.js', summary: 'Provision the VMs of a spec (YAML or the seed\'s JSON): the plan without --yes; with it, a line per VM, then the final status (--json: the seed\'s shape; --no-wait: the operation id at once).', usage: '--file SPEC [--yes] [--json] [--no-wait]' },
-    status: { module: './cluster-provision.js', summary: 'A provisioning operation in the seed\'s shape: status, progress, each VM\'s host and phase (after a crash too).', usage: 'ID [--json]' },
-    list: { module: './cluster-provision.js', summary: 'Provisioning operations, newest first, running and finished.', usage: '[--json] [--limit N]' },
-    cancel: { module: './cluster-provision.js', summary: 'Cancel a provisioning run in another moxxie process; it then applies its rollback strategy.', usage: 'ID' },
-    resume: { module: './cluster-provision.js', summary: 'Finish an interrupted, failed or cancelled provisioning from PVE\'s real state.', usage: 'ID --yes [--json]' },
-    rollback: { module: './cluster-provision.js', summary: 'Remove every VM a provisioning made (by id and marker, never by name).', usage: 'ID --yes [--json]' },
+    plan: { load: () => import('./cluster-plan.js'), summary: 'Plan a cluster from a spec (YAML or the seed\'s JSON): the placement table (hosts x groups) and one row per VM; nothing is created.', usage: '--file SPEC [--json]' },
+    provision: { load: () => import('./cluster-provision.js'), summary: 'Provision the VMs of a spec (YAML or the seed\'s JSON): the plan without --yes; with it, a line per VM, then the final status (--json: the seed\'s shape; --no-wait: the operation id at once).', usage: '--file SPEC [--yes] [--json] [--no-wait]' },
+    status: { load: () => import('./cluster-provision.js'), summary: 'A provisioning operation in the seed\'s shape: status, progress, each VM\'s host and phase (after a crash too).', usage: 'ID [--json]' },
+    list: { load: () => import('./cluster-provision.js'), summary: 'Provisioning operations, newest first, running and finished.', usage: '[--json] [--limit N]' },
+    cancel: { load: () => import('./cluster-provision.js'), summary: 'Cancel a provisioning run in another moxxie process; it then applies its rollback strategy.', usage: 'ID' },
+    resume: { load: () => import('./cluster-provision.js'), summary: 'Finish an interrupted, failed or cancelled provisioning from PVE\'s real state.', usage: 'ID --yes [--json]' },
+    rollback: { load: () => import('./cluster-provision.js'), summary: 'Remove every VM a provisioning made (by id and marker, never by name).', usage: 'ID --yes [--json]' },
   },
   storage: {
-    list: { module: './storage-views.js', summary: 'The storages of each node: type, content types, shared, usage.', usage: '[STORAGE] [--node NODE] [--json]' },
+    list: { load: () => import('./storage-views.js'), summary: 'The storages of each node: type, content types, shared, usage.', usage: '[STORAGE] [--node NODE] [--json]' },
     content: {
-      module: './storage-views.js',
+      load: () => import('./storage-views.js'),
       summary: 'What the storages hold: template base disks, disk images, ISOs, container templates, import volumes.',
       usage: '[STORAGE] [--node NODE] [--content TYPE] [--json]',
     },
   },
-  vm: { show: { module: './vm-show.js', summary: 'One VM or container (lxc) in detail: type, node, state, PVE config, snapshots with TTLs, recent tasks; changes nothing.', usage: 'VMID [--json]' } },
-  migrate: { check: { module: './migrate-check.js', summary: "Whether a VM can move to a node, from PVE's migration precondition (online or offline, local disks, local devices, allowed nodes); changes nothing.", usage: 'VMID --to NODE [--force] [--json]' } },
+  vm: { show: { load: () => import('./vm-show.js'), summary: 'One VM or container (lxc) in detail: type, node, state, PVE config, snapshots with TTLs, recent tasks; changes nothing.', usage: 'VMID [--json]' } },
+  migrate: { check: { load: () => import('./migrate-check.js'), summary: "Whether a VM can move to a node, from PVE's migration precondition (online or offline, local disks, local devices, allowed nodes); changes nothing.", usage: 'VMID --to NODE [--force] [--json]' } },
 };
 
 export function companionOf(command: string, sub: string | undefined): Companion | undefined {
@@ -56,6 +56,6 @@ export function companionLines(command: string): string[] {
 
 export async function runCompanion(command: string, sub: string, argv: string[]): Promise<number> {
   const companion = COMPANIONS[command][sub];
-  const mod = (await import(companion.module)) as CompanionModule;
+  const mod = await companion.load();
   return mod.run(argv, `${command} ${sub}`);
 }

@@ -6,33 +6,35 @@
 /** `command` is the name the module was dispatched under (the capability verbs serve several). */
 type CommandModule = { run(argv: string[], command?: string): Promise<number> };
 
-/** One module serves every capability of the registry, its verbs generated from their declarations. */
-const CAPABILITY_VERBS = '../cli/capability-verbs.js';
+type Loader = () => Promise<CommandModule>;
 
-// Paths, not static imports: a front end that is not built yet reports "not yet available" instead of
-// breaking every other command.
-const commands: Record<string, string> = {
-  sim: '../cli/sim.js',
-  config: '../cli/config.js',
-  scheduler: '../cli/scheduler.js',
-  jobs: '../cli/jobs.js',
-  history: '../cli/history.js',
-  ops: '../cli/ops.js',
-  vms: '../cli/vms.js',
+/** One module serves every capability of the registry, its verbs generated from their declarations. */
+const capabilityVerbs = () => import('../cli/capability-verbs.js');
+
+// Literal imports behind functions: loaded on demand, checked by the compiler, and followed by the bundler
+// (scripts/bundle.mjs), which puts each front end in a chunk of its own.
+const commands: Record<string, Loader> = {
+  sim: () => import('../cli/sim.js'),
+  config: () => import('../cli/config.js'),
+  scheduler: () => import('../cli/scheduler.js'),
+  jobs: () => import('../cli/jobs.js'),
+  history: () => import('../cli/history.js'),
+  ops: () => import('../cli/ops.js'),
+  vms: () => import('../cli/vms.js'),
   // The first word of each capability's verb (names.verb); `moxxie help` lists what each one takes.
-  snapshot: CAPABILITY_VERBS,
-  power: CAPABILITY_VERBS,
-  tags: CAPABILITY_VERBS,
-  backups: CAPABILITY_VERBS,
-  cluster: CAPABILITY_VERBS,
-  vm: CAPABILITY_VERBS,
-  storage: CAPABILITY_VERBS,
-  migrate: CAPABILITY_VERBS,
-  node: CAPABILITY_VERBS,
-  ct: CAPABILITY_VERBS,
-  mcp: '../mcp/command.js',
-  serve: '../rest/command.js',
-  tui: '../tui/command.js',
+  snapshot: capabilityVerbs,
+  power: capabilityVerbs,
+  tags: capabilityVerbs,
+  backups: capabilityVerbs,
+  cluster: capabilityVerbs,
+  vm: capabilityVerbs,
+  storage: capabilityVerbs,
+  migrate: capabilityVerbs,
+  node: capabilityVerbs,
+  ct: capabilityVerbs,
+  mcp: () => import('../mcp/command.js'),
+  serve: () => import('../rest/command.js'),
+  tui: () => import('../tui/command.js'),
 };
 
 const usageHead = `moxxie — a terminal-first control plane for Proxmox VE
@@ -59,20 +61,19 @@ Every verb takes --help. Verbs that change VMs take --dry-run (show the plan, ch
 
 /** The usage, with one line per capability verb generated from the registry. */
 async function usage(): Promise<string> {
-  try {
-    const verbs = (await import(CAPABILITY_VERBS)) as { usageLines(): string[] };
-    return `${usageHead}\nOperations (one verb per capability):\n${verbs.usageLines().join('\n')}\n${usageTail}`;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') return usageHead;
-    throw err;
-  }
+  const verbs = await capabilityVerbs();
+  return `${usageHead}\nOperations (one verb per capability):\n${verbs.usageLines().join('\n')}\n${usageTail}`;
 }
 
-/** The version in package.json (dist/src/cli.js and src/cli.ts are both two levels below it). */
+/** The version in moxxie's package.json, the nearest one above this file (src/, dist/src/ or dist/bundle/). */
 async function packageVersion(): Promise<string> {
   const { readFile } = await import('node:fs/promises');
-  const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8').catch(() => readFile(new URL('../package.json', import.meta.url), 'utf8'))) as { version: string };
-  return pkg.version;
+  for (let up = '../'; up.length <= 12; up += '../') {
+    const text = await readFile(new URL(`${up}package.json`, import.meta.url), 'utf8').catch(() => null);
+    const pkg = text === null ? null : (JSON.parse(text) as { name?: string; version: string });
+    if (pkg?.name === 'moxxie') return pkg.version;
+  }
+  throw new Error('package.json of moxxie not found above the program');
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -87,21 +88,12 @@ async function main(argv: string[]): Promise<number> {
   }
   const name = first && !first.startsWith('-') ? first : 'tui';
   const args = name === first ? rest : argv;
-  const modulePath = commands[name];
-  if (!modulePath) {
+  const load = commands[name];
+  if (!load) {
     process.stderr.write(`moxxie: unknown command "${name}"; valid: ${Object.keys(commands).join(', ')}, help\n`);
     return 2;
   }
-  let mod: CommandModule;
-  try {
-    mod = (await import(modulePath)) as CommandModule;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && String((err as Error).message).includes(modulePath.replace(/^\.+\//, ''))) {
-      process.stderr.write(`moxxie ${name}: not yet available in this build\n`);
-      return 2;
-    }
-    throw err;
-  }
+  const mod = await load();
   let forCommand = args;
   // `moxxie sim` has its own --pve; beside --demo elsewhere it picks the demo cluster's release.
   if (name !== 'sim' && args.some((a) => a === '--pve' || a.startsWith('--pve='))) {

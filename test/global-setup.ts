@@ -1,4 +1,4 @@
-// Builds dist/ (tsc, then the TUI bundle) once so tests that spawn the real CLI (stdio MCP, tmux, headless scheduler) run what ships.
+// Builds dist/ (tsc, then the bundle of the whole CLI) once so tests that spawn the real CLI (stdio MCP, tmux, headless scheduler) run what ships.
 // Type errors are reported by test/build/typecheck.test.ts; tsc still emits, so other suites can run.
 //
 // Temporary files: the run gets a directory of its own (moxxie-test-run-<pid>-XXXXXX in the system temp dir) and
@@ -80,7 +80,7 @@ function build(): void {
     cwd: root,
     stdio: 'ignore',
   });
-  // The TUI bundle is what `moxxie` loads; a bundling failure must stop the run, not hide in a fallback.
-  const bundled = spawnSync(process.execPath, [join(root, 'scripts/bundle-tui.mjs')], { cwd: root, encoding: 'utf8' });
-  if (bundled.status !== 0) throw new Error(`scripts/bundle-tui.mjs failed:\n${bundled.stderr}`);
+  // The bundle is what `moxxie` runs and what the tests spawn; a bundling failure must stop the run.
+  const bundled = spawnSync(process.execPath, [join(root, 'scripts/bundle.mjs')], { cwd: root, encoding: 'utf8' });
+  if (bundled.status !== 0) throw new Error(`scripts/bundle.mjs failed:\n${bundled.stderr}`);
 }

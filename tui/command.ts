@@ -19,21 +19,6 @@ async function contextNames(): Promise<string[]> {
   }
 }
 
-type RunAppModule = typeof import('./run-app.js');
-
-/** The bundled build (scripts/bundle-tui.mjs) loads in a fraction of the time; plain modules when a
- *  build skipped the bundle step (tsc alone). */
-async function loadRunApp(): Promise<RunAppModule> {
-  const bundle = new URL('./run-app.bundle.js', import.meta.url);
-  try {
-    return (await import(bundle.href)) as RunAppModule;
-  } catch (err) {
-    const missing = (err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && String((err as Error).message).includes('run-app.bundle.js');
-    if (!missing) throw err;
-    return import('./run-app.js');
-  }
-}
-
 export async function run(argv: string[]): Promise<number> {
   let values;
   try {
@@ -64,22 +49,22 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write('moxxie: the TUI needs a terminal (stdin and stdout must be a TTY); for scripts use `moxxie mcp` or `moxxie scheduler`\n');
     return 2;
   }
-  // React's production build renders several times faster; a user's explicit NODE_ENV wins.
-  process.env.NODE_ENV ??= 'production';
+  // React's production build renders several times faster; a user's explicit NODE_ENV wins. (The bundle
+  // has it built in; through a local name so the bundler's define does not rewrite this assignment.)
+  const env = process.env;
+  env.NODE_ENV ??= 'production';
   // Ink reads CI / CONTINUOUS_INTEGRATION once, on import, and then draws only the last frame (meant
   // for build logs). We only get here with a real terminal, so a CI variable left in the shell (or a
   // terminal opened by a CI job) must not leave the full-screen app blank.
   delete process.env.CI;
   delete process.env.CONTINUOUS_INTEGRATION;
   const readOnly = values['read-only'];
-  // Ink and React are the longest load on the way to the first frame: start on them first, and let the
-  // core load, the context connect and the first inventory arrive meanwhile.
-  const ui = loadRunApp();
-  // Awaited below; this only keeps a load failure from counting as unhandled if the core fails first.
-  ui.catch(() => undefined);
+  // The core first, so the context opens as early as possible (the demo's simulator starts on a thread
+  // of its own); Ink and React, the longest load, meanwhile, and the first inventory arrives in parallel.
   const { openMoxxie } = await import('../src/open.js');
   const opening = openMoxxie({ name: values.context, demo: values.demo, readOnly, frontEnd: 'tui' });
   const firstInventory = opening.then((s) => s.core.inventory()).catch(() => null);
+  const ui = import('./run-app.js');
   const [session, initial, { runApp }, names] = await Promise.all([opening, firstInventory, ui, contextNames()]);
   const switcher: ContextSwitcher = {
     names: () => names,

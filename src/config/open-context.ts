@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import type { ContextInfo } from '../core.js';
 import { PveClient, type PveClientOptions } from '../pve/client.js';
 import type { TlsOptions } from '../pve/tls.js';
-import { startSimulator, type Simulator } from '../sim/index.js';
 import { pveProfile } from '../sim/profile.js';
+import type { Simulator } from '../sim/index.js';
+import { startDemoSimulator } from './demo-sim-thread.js';
 import { announceDemo, runningDemo, withDemoLock, type DemoEndpoint } from './demo-server.js';
 import { DEMO_CONTEXT, envFlag, loadConfig, resolveContext, selectContextName, type ContextDefaults } from './contexts.js';
 import { configFile, contextStateDir, type Env } from './paths.js';
@@ -27,7 +28,8 @@ export interface OpenedContext {
   /** How the connection is verified (no secrets in here). */
   tls: TlsOptions;
   stateDir: string;
-  /** The in-process simulator, when this process serves the demo cluster (not when it joined another's). */
+  /** The simulator, when this process serves the demo cluster on its own thread (the tests' TypeScript
+   *  sources, which have no compiled worker); absent on a worker thread or in another process. */
   sim?: Simulator;
   close(): Promise<void>;
 }
@@ -72,7 +74,7 @@ async function openDemo(opts: OpenContextOptions, env: Env): Promise<OpenedConte
         return { info: demoInfo(running.url, opts, env), client, defaults: { maxParallel: 5 }, tls: { fingerprint: running.fingerprint }, stateDir, close: () => client.close() };
       }
     }
-    const sim = await startSimulator({ pve: pveProfile(opts.pve ?? env.MOXXIE_DEMO_PVE).name, nodes: 4, vms: 40, containers: true, seed: 7, taskDurationMs: demoTaskMs(env), statePath: join(stateDir, 'sim-state.json') });
+    const sim = await startDemoSimulator({ pve: pveProfile(opts.pve ?? env.MOXXIE_DEMO_PVE).name, nodes: 4, vms: 40, containers: true, seed: 7, taskDurationMs: demoTaskMs(env), statePath: join(stateDir, 'sim-state.json') });
     const endpoint: DemoEndpoint = { url: sim.url, fingerprint: sim.fingerprint, tokenId: sim.credentials.tokenId, tokenSecret: sim.credentials.tokenSecret };
     const withdraw = announceDemo(stateDir, endpoint);
     const client = clientFor(endpoint);
@@ -82,7 +84,7 @@ async function openDemo(opts: OpenContextOptions, env: Env): Promise<OpenedConte
       defaults: { maxParallel: 5 },
       tls: { fingerprint: sim.fingerprint },
       stateDir,
-      sim,
+      ...(sim.local ? { sim: sim.local } : {}),
       // Under the lock: a process opening the demo meanwhile waits until the state is saved and the
       // announcement withdrawn, then starts its own simulator from that state.
       close: () =>

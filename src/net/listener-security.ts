@@ -57,7 +57,9 @@ export async function selfSignedPair(file: string, host: string): Promise<TlsPai
   } catch {
     // None yet (or unreadable): make one.
   }
-  const { generate } = await import('selfsigned');
+  // `default` is module.exports both in Node and in the bundle (where named exports of a lazily loaded
+  // CommonJS chunk do not exist).
+  const { generate } = (await import('selfsigned')).default;
   const ip = /^[\d.]+$|:/.test(host);
   const altNames = [{ type: 2, value: 'localhost' }, { type: 7, ip: '127.0.0.1' }, ...(WILDCARDS.has(host) ? [{ type: 2, value: hostname() }] : [ip ? { type: 7, ip: host } : { type: 2, value: host }])];
   const pems = await generate([{ name: 'commonName', value: WILDCARDS.has(host) ? hostname() : host }], {

@@ -14,7 +14,9 @@ let processCert: Promise<SimCertificate> | undefined;
 
 async function create(): Promise<SimCertificate> {
   // Loaded only when a certificate is made: its X.509 stack costs ~200 ms of start-up otherwise.
-  const { generate } = await import('selfsigned');
+  // `default` is module.exports both in Node and in the bundle (where named exports of a lazily loaded
+  // CommonJS chunk do not exist).
+  const { generate } = (await import('selfsigned')).default;
   const pems = await generate([{ name: 'commonName', value: 'pve-sim.moxxie.local' }], {
     keySize: 2048,
     algorithm: 'sha256',

@@ -41,7 +41,7 @@ const TOP_FILES: Record<string, string> = {
 const FRONT_ENDS = ['cli', 'tui', 'mcp', 'rest'];
 
 /** The files of the core that may import the simulator: the demo wiring (the demo context starts it; --pve picks its release). */
-const SIM_WIRING = ['src/config/open-context.ts', 'src/config/demo-release.ts'];
+const SIM_WIRING = ['src/config/open-context.ts', 'src/config/demo-release.ts', 'src/config/demo-sim-thread.ts', 'src/config/demo-sim-worker.ts'];
 
 /** Packages the core never imports: UI (react, ink and its kin), the MCP SDK, HTTP frameworks. */
 const FORBIDDEN_IN_CORE: RegExp[] = [
@@ -196,7 +196,7 @@ it('names the file and the import of each kind of break', () => {
     "src/history/store.ts:2 imports '../../cli/jobs.js': the core imports no front end (cli/)",
     "src/history/store.ts:3 imports 'ink': the core imports no UI, MCP or HTTP-framework package",
     "src/history/view.tsx:1 imports 'react/jsx-runtime': the core imports no UI, MCP or HTTP-framework package",
-    "src/schedule/jobs.ts:1 imports '../sim/index.js': only the demo wiring (src/config/open-context.ts, src/config/demo-release.ts) imports the simulator",
+    "src/schedule/jobs.ts:1 imports '../sim/index.js': only the demo wiring (src/config/open-context.ts, src/config/demo-release.ts, src/config/demo-sim-thread.ts, src/config/demo-sim-worker.ts) imports the simulator",
     `src/sim/index.ts:1 imports '../inventory/model.js': sim is below inventory in LAYERS (${LAYERS.join(' < ')})`,
     "mcp/serve.ts:1 imports '../tui/keymap.js': front ends import no other front end (mcp/ → tui/)",
     "import cycle between core rooms inventory → pve → inventory: src/inventory/model.ts:1 imports '../pve/client.js'; src/pve/client.ts:1 imports '../inventory/model.js'",

@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 
-const cli = join(dirname(fileURLToPath(import.meta.url)), '../../dist/src/cli.js');
+const cli = join(dirname(fileURLToPath(import.meta.url)), '../../dist/bundle/cli.js');
 const state = mkdtempSync(join(tmpdir(), 'moxxie-flags-'));
 afterAll(() => rmSync(state, { recursive: true, force: true }));
 

@@ -13,7 +13,7 @@ import { createCore } from '../../src/ops/core.js';
 import type { Operation } from '../../src/ops/types.js';
 import { startCluster, tokenClient, type TestCluster } from '../fixtures/cluster.js';
 
-const cli = join(dirname(fileURLToPath(import.meta.url)), '../../dist/src/cli.js');
+const cli = join(dirname(fileURLToPath(import.meta.url)), '../../dist/bundle/cli.js');
 let state: string;
 let env: Record<string, string>;
 let cluster: TestCluster;

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HistoryStore } from '../../src/history/store.js';
 
-const cli = join(dirname(fileURLToPath(import.meta.url)), '../../dist/src/cli.js');
+const cli = join(dirname(fileURLToPath(import.meta.url)), '../../dist/bundle/cli.js');
 let state: string;
 let env: Record<string, string>;
 let store: HistoryStore;

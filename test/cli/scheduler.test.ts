@@ -8,7 +8,7 @@ import { HistoryStore, openHistory } from '../../src/history/store.js';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
 import { tempDir } from '../fixtures/temp-dirs.js';
 
-const cli = join(dirname(fileURLToPath(import.meta.url)), '../../dist/src/cli.js');
+const cli = join(dirname(fileURLToPath(import.meta.url)), '../../dist/bundle/cli.js');
 let sim: Simulator;
 
 beforeAll(async () => {

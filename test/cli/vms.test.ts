@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-const cli = join(dirname(fileURLToPath(import.meta.url)), '../../dist/src/cli.js');
+const cli = join(dirname(fileURLToPath(import.meta.url)), '../../dist/bundle/cli.js');
 let state: string;
 let env: Record<string, string>;
 

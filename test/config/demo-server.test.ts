@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openContext } from '../../src/config/open-context.js';
 
-const cli = join(dirname(fileURLToPath(import.meta.url)), '../../dist/src/cli.js');
+const cli = join(dirname(fileURLToPath(import.meta.url)), '../../dist/bundle/cli.js');
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 

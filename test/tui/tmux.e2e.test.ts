@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
-const cli = join(root, 'dist/src/cli.js');
+const cli = join(root, 'dist/bundle/cli.js');
 const socket = `moxxie-e2e-${process.pid}`;
 const dirs: string[] = [];
 

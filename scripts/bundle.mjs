@@ -1,0 +1,74 @@
+// Bundles the whole CLI (dist/src/cli.js and everything it imports, node_modules included) into
+// dist/bundle/: cli.js plus one chunk per lazily loaded front end. This is what `moxxie` (package.json
+// `bin`) and `npm start` run.
+// Why: Node 20 resolves, reads and compiles each ES module on its own, and moxxie's TUI path touches about
+// a thousand of them (the core's ~400, ink's, react's, zod's); that was most of the time before the first
+// frame. A few large files load in a fraction of it, and Node 20 has no module compile cache to help.
+// Every module exists once in the graph, so nothing of the core is loaded twice.
+import { build } from 'esbuild';
+import { rmSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const outdir = join(root, 'dist/bundle');
+rmSync(outdir, { recursive: true, force: true });
+
+const result = await build({
+  // The demo simulator's worker sits among the chunks, where the chunk that starts it looks for it
+  // (src/config/demo-sim-thread.ts: beside itself).
+  entryPoints: { cli: join(root, 'dist/src/cli.js'), 'chunks/demo-sim-worker': join(root, 'dist/src/config/demo-sim-worker.js') },
+  outdir,
+  bundle: true,
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  logLevel: 'warning',
+  metafile: Boolean(process.env.MOXXIE_BUNDLE_META),
+  // React's production build, decided here so its development build is not even parsed at start.
+  define: { 'process.env.NODE_ENV': '"production"' },
+  // CommonJS packages inside an ESM bundle still call require() for Node's built-ins.
+  banner: { js: "import { createRequire as moxxieCreateRequire } from 'node:module';\nconst require = moxxieCreateRequire(import.meta.url);" },
+  plugins: [
+    {
+      name: 'moxxie-absent',
+      setup(b) {
+        // Ink loads react-devtools-core only when DEV=true; it is not installed, and moxxie never sets DEV.
+        b.onResolve({ filter: /^react-devtools-core$/ }, () => ({ path: 'react-devtools-core', namespace: 'moxxie-absent' }));
+        b.onLoad({ filter: /.*/, namespace: 'moxxie-absent' }, () => ({
+          contents: "export default { initialize() {}, connectToDevTools() { throw new Error('react-devtools-core is not part of the moxxie bundle'); } };",
+        }));
+        // The PVE client takes two things from undici (Pool, buildConnector); its index also loads fetch,
+        // WebSocket, the cache and the mocks, a megabyte more to load before the first frame.
+        b.onResolve({ filter: /^undici$/ }, (args) => (args.importer.includes('/dist/src/pve/') ? { path: 'undici-client-parts', namespace: 'moxxie-undici' } : undefined));
+        b.onLoad({ filter: /.*/, namespace: 'moxxie-undici' }, () => ({
+          // As undici's index does: the request API is mixed into every dispatcher.
+          contents: [
+            "Object.assign(require('undici/lib/dispatcher/dispatcher').prototype, require('undici/lib/api'));",
+            "module.exports = { Pool: require('undici/lib/dispatcher/pool'), buildConnector: require('undici/lib/core/connect') };",
+          ].join('\n'),
+          resolveDir: root,
+          loader: 'js',
+        }));
+        // Yoga (Ink's layout engine) is built for browsers: it fetch()es its own base64 data: URL, and the
+        // first fetch() in Node loads Node's internal undici, ~150 ms before the first frame. Its
+        // synchronous base64 path gives the same bytes.
+        b.onLoad({ filter: /yoga-layout\/dist\/binaries\/yoga-wasm-base64-esm\.js$/ }, async (args) => {
+          const text = await readFile(args.path, 'utf8');
+          const patched = text.replaceAll('"function"!=typeof fetch', 'true');
+          if (patched === text) throw new Error(`${args.path}: no fetch test to remove; yoga-layout changed, revisit scripts/bundle.mjs`);
+          return { contents: patched, loader: 'js' };
+        });
+        // zod's messages in English only (moxxie sets no other locale): its index of every language is
+        // about 300 KB to read and compile at each start.
+        b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) => (/node_modules\/zod\/v4\//.test(args.importer) ? { path: join(args.resolveDir, '../locales/en-only.js'), namespace: 'moxxie-zod-locales' } : undefined));
+        b.onLoad({ filter: /.*/, namespace: 'moxxie-zod-locales' }, (args) => ({ contents: "export { default as en } from './en.js';", resolveDir: dirname(args.path), loader: 'js' }));
+      },
+    },
+  ],
+});
+// MOXXIE_BUNDLE_META=FILE writes esbuild's metafile (what each chunk holds), to see what a start loads.
+if (process.env.MOXXIE_BUNDLE_META) writeFileSync(process.env.MOXXIE_BUNDLE_META, JSON.stringify(result.metafile));
