@@ -59,8 +59,10 @@ export async function run(argv: string[]): Promise<number> {
   delete process.env.CI;
   delete process.env.CONTINUOUS_INTEGRATION;
   const readOnly = values['read-only'];
-  // The core first, so the context opens as early as possible (the demo's simulator starts on a thread
-  // of its own); Ink and React, the longest load, meanwhile, and the first inventory arrives in parallel.
+  // The demo's simulator starts loading on a thread of its own before anything else; then the core, so
+  // the context opens as early as possible; Ink and React, the longest load, meanwhile, and the first
+  // inventory arrives in parallel.
+  if (values.demo) (await import('../src/config/demo-sim-thread.js')).warmDemoSimulator();
   const { openMoxxie } = await import('../src/open.js');
   const opening = openMoxxie({ name: values.context, demo: values.demo, readOnly, frontEnd: 'tui' });
   const firstInventory = opening.then((s) => s.core.inventory()).catch(() => null);

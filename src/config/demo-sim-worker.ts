@@ -1,24 +1,37 @@
 // The demo cluster's simulator on a thread of its own (started by demo-sim-thread.ts): parsing PVE's
 // schema, building the cluster and answering requests then use the second core instead of delaying the
-// TUI's first frame and its key presses.
+// TUI's first frame and its key presses. It loads the simulator and PVE's schema at once, then waits for
+// `start` (sent once the demo's lock is held, so the saved state is read under it).
 import { parentPort, workerData } from 'node:worker_threads';
+import { routeTable } from '../sim/schema/routes.js';
 import { startSimulator, type SimOptions } from '../sim/index.js';
-import type { DemoSimMessage } from './demo-sim-thread.js';
+import type { DemoSimMessage, DemoSimRequest } from './demo-sim-thread.js';
 
 const port = parentPort!;
 const send = (message: DemoSimMessage) => port.postMessage(message);
+let sim: Awaited<ReturnType<typeof startSimulator>> | undefined;
 
-try {
-  const sim = await startSimulator(workerData as SimOptions);
-  port.on('message', (message: { kind: 'close' }) => {
-    if (message.kind !== 'close') return;
+port.on('message', (message: DemoSimRequest) => {
+  if (message.kind === 'start' && !sim) {
+    startSimulator(message.options).then(
+      (started) => {
+        sim = started;
+        send({ kind: 'ready', url: started.url, fingerprint: started.fingerprint, credentials: started.credentials });
+      },
+      (err: Error) => send({ kind: 'failed', message: err.message }),
+    );
+  } else if (message.kind === 'close') {
     // Saves the state file; then nothing keeps this thread alive.
-    sim.close().then(
+    (sim ? sim.close() : Promise.resolve()).then(
       () => send({ kind: 'closed' }),
       (err: Error) => send({ kind: 'failed', message: err.message }),
     );
-  });
-  send({ kind: 'ready', url: sim.url, fingerprint: sim.fingerprint, credentials: sim.credentials });
-} catch (err) {
-  send({ kind: 'failed', message: (err as Error).message });
+  }
+});
+
+// The schema of the release asked for, parsed while the starting thread loads the rest of moxxie.
+try {
+  routeTable((workerData as { pve: SimOptions['pve'] }).pve);
+} catch {
+  // startSimulator reports it, with the options it was given.
 }

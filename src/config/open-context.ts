@@ -5,7 +5,7 @@ import { PveClient, type PveClientOptions } from '../pve/client.js';
 import type { TlsOptions } from '../pve/tls.js';
 import { pveProfile } from '../sim/profile.js';
 import type { Simulator } from '../sim/index.js';
-import { startDemoSimulator } from './demo-sim-thread.js';
+import { discardWarmDemoSimulator, startDemoSimulator } from './demo-sim-thread.js';
 import { announceDemo, runningDemo, withDemoLock, type DemoEndpoint } from './demo-server.js';
 import { DEMO_CONTEXT, envFlag, loadConfig, resolveContext, selectContextName, type ContextDefaults } from './contexts.js';
 import { configFile, contextStateDir, type Env } from './paths.js';
@@ -69,6 +69,7 @@ async function openDemo(opts: OpenContextOptions, env: Env): Promise<OpenedConte
       const answers = await probe.get('/version').then(() => true, () => false);
       await probe.close();
       if (answers) {
+        discardWarmDemoSimulator();
         const client = clientFor(running);
         opts.logger?.(`demo: using the demo cluster served by pid ${running.owner.pid} (${running.url})`);
         return { info: demoInfo(running.url, opts, env), client, defaults: { maxParallel: 5 }, tls: { fingerprint: running.fingerprint }, stateDir, close: () => client.close() };
