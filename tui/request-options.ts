@@ -22,6 +22,24 @@ function unwrap(s: z.ZodType): z.ZodType {
   return s;
 }
 
+/** What the schema says about one field of a capability's request (required ones too), for a form's field. */
+export function schemaFieldOf(kind: OperationKind, field: string): (OptionField & { required: boolean; schema: z.ZodType }) | undefined {
+  const schema = capabilityOf(kind).schema as unknown;
+  if (!(schema instanceof z.ZodObject)) return undefined;
+  const s = (schema.shape as Record<string, z.ZodType>)[field];
+  if (!s) return undefined;
+  const inner = unwrap(s);
+  const description = s.description ?? inner.description;
+  const base = { field, description, required: !s.isOptional(), schema: s };
+  if (inner instanceof z.ZodBoolean) return { ...base, type: 'boolean' };
+  if (inner instanceof z.ZodNumber) {
+    const bound = (v: number | null) => (v === null || !Number.isFinite(v) ? undefined : v);
+    return { ...base, type: 'number', min: bound(inner.minValue), max: bound(inner.maxValue) };
+  }
+  if (inner instanceof z.ZodEnum) return { ...base, type: 'enum', values: inner.options as string[] };
+  return { ...base, type: 'text' };
+}
+
 const cache = new Map<OperationKind, OptionField[]>();
 
 export function optionFieldsOf(kind: OperationKind): OptionField[] {
