@@ -114,7 +114,10 @@ export class RequestFormFlow {
     this.submitting = true;
     const handlers = this.handlers;
     try {
-      const problem = await handlers.submit(f.values);
+      // The focused input reports what was typed from an effect after it renders: let a pending one land first.
+      await new Promise((resolve) => setImmediate(resolve));
+      const values = this.form?.values ?? f.values;
+      const problem = await handlers.submit(values);
       // The form may have been closed (or another opened) meanwhile.
       if (this.handlers !== handlers) return;
       if (problem) {

@@ -95,8 +95,10 @@ describe('request forms', () => {
     await t.press(KEY.enter, 's');
     await t.waitFor(/snapshot VM 8205/);
     await t.press(KEY.down, KEY.ctrlU);
+    await t.waitFor(/› TTL hours\s*\n/);
     await ready(t);
     await t.type('0');
+    await t.waitFor(/› TTL hours\s+0/);
     await t.press(KEY.enter);
     await t.waitFor(/✗ TTL hours: must be an integer from 1 to 8760 \(got 0\)/);
     await t.press(KEY.esc);
@@ -133,7 +135,7 @@ describe('request forms', () => {
     const volid = t.sim.state.storageContent('local').find((v) => v.content === 'backup' && v.vmid === 8207)!.volid;
     await t.type(':backups 8207');
     await t.press(KEY.enter);
-    await t.waitFor(/local:backup\/vzdump-qemu-8207/);
+    await t.waitFor(/8207\s+\S+\s+local:backup\/vzdump-qemu-8207/);
     await t.press('R');
     await t.waitFor(new RegExp(`restore ${volid.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
     for (const label of ['target VM id', 'node', 'storage', 'name', 'start afterwards']) expect(t.frame()).toContain(label);
