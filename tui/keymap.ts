@@ -106,20 +106,20 @@ export const KEYMAP: readonly Binding[] = [
 
   { id: 'confirm', keys: ['enter', 'y'], scopes: ['confirm'], label: 'run', description: 'run the plan (destructive plans: type the VM count first, then Enter)', footer: true, run: (c) => c.confirm() },
   { id: 'confirm-cancel', keys: ['esc', 'n'], scopes: ['confirm'], label: 'cancel', description: 'cancel: nothing runs', footer: true, run: (c) => c.back() },
-  { id: 'plan-options', keys: ['o'], scopes: ['confirm'], label: 'options', description: "the request's options (force, timeouts, parallelism …) in a form; the plan is made again as they change", footer: true, run: (c) => c.planOptions() },
+  { id: 'plan-options', keys: ['o'], scopes: ['confirm'], label: 'options', description: "the request's options (force, timeouts …) in a form, re-planned as they change", footer: true, run: (c) => c.planOptions() },
   { id: 'confirm-down', keys: ['j', 'down'], scopes: ['confirm'], label: 'scroll', description: 'scroll the plan', run: (c) => c.scrollPlan(1) },
   { id: 'confirm-up', keys: ['k', 'up'], scopes: ['confirm'], label: 'scroll up', description: 'scroll the plan up', run: (c) => c.scrollPlan(-1) },
 
   // A request form: text is typed into the focused field's input; these keys move, pick and submit.
-  { id: 'form-next', keys: ['tab'], scopes: ['form'], label: 'next', description: "next field (in a tags field Tab first completes the cluster's tags, listing them when several fit)", footer: true, run: (c) => c.formTab() },
+  { id: 'form-next', keys: ['tab'], scopes: ['form'], label: 'next', description: "next field (in a tags field: first completes the cluster's tags)", footer: true, run: (c) => c.formTab() },
   { id: 'form-down', keys: ['down'], scopes: ['form'], label: 'down', description: 'next field', run: (c) => c.formMove(1) },
-  { id: 'form-prev', keys: ['shift+tab', 'up'], scopes: ['form'], label: 'previous', description: 'previous field', footer: true, run: (c) => c.formMove(-1) },
-  { id: 'form-choose', keys: ['right'], scopes: ['form'], label: 'choose', description: 'next choice of a field with choices (yes/no, a mode, a storage); a letter picks the choice it starts', footer: true, run: (c) => c.formCycle(1) },
+  { id: 'form-prev', keys: ['up', 'shift+tab'], scopes: ['form'], label: 'previous', description: 'previous field', footer: true, run: (c) => c.formMove(-1) },
+  { id: 'form-choose', keys: ['right'], scopes: ['form'], label: 'choose', description: 'next choice (yes/no, a mode, a storage …); a letter jumps to the choice beginning with it', footer: true, run: (c) => c.formCycle(1) },
   { id: 'form-choose-back', keys: ['left'], scopes: ['form'], label: 'choose back', description: 'previous choice', run: (c) => c.formCycle(-1) },
-  { id: 'form-enter', keys: ['enter'], scopes: ['form'], label: 'next/plan', description: 'next field; on the last field: the plan (or, in the options of a plan, back to it)', footer: true, run: (c) => c.formEnter() },
+  { id: 'form-enter', keys: ['enter'], scopes: ['form'], label: 'next/plan', description: 'next field; on the last one: the plan (in a plan\'s options: back to it)', footer: true, run: (c) => c.formEnter() },
   { id: 'form-submit', keys: ['ctrl+s'], scopes: ['form'], label: 'plan', description: 'the plan now, from any field', footer: true, run: (c) => c.formSubmit() },
   { id: 'form-clear', keys: ['ctrl+u'], scopes: ['form'], label: 'clear', description: 'clear the field', run: (c) => c.formClear() },
-  { id: 'form-cancel', keys: ['esc'], scopes: ['form'], label: 'cancel', description: 'close the form (the options of a plan: back to the plan)', footer: true, run: (c) => c.formCancel() },
+  { id: 'form-cancel', keys: ['esc'], scopes: ['form'], label: 'cancel', description: 'close the form (in a plan\'s options: back to the plan)', footer: true, run: (c) => c.formCancel() },
 
   { id: 'submit', keys: ['enter'], scopes: ['edit'], label: 'ok', description: 'accept the line (filter, command, typed confirmation)', footer: true, run: (c) => c.submitLine() },
   { id: 'edit-cancel', keys: ['esc'], scopes: ['edit'], label: 'cancel', description: 'cancel typing', footer: true, run: (c) => c.back() },

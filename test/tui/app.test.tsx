@@ -234,7 +234,7 @@ describe('TUI over the simulator', () => {
     await t.press('/');
     await t.type('moxxie-fresh');
     await t.press(KEY.enter, 'D');
-    expect(t.frame()).toMatch(/snapshot to delete: moxxie-fresh/);
+    expect(t.frame()).toMatch(/› snapshot to delete\s+moxxie-fresh/);
     await t.press(KEY.enter);
     await t.waitFor(/Plan: delete snapshot moxxie-fresh on VM 100/);
     await t.press('1', KEY.enter);
