@@ -64,7 +64,7 @@ export class PlanOptionsFlow {
           await latest.flush();
           return undefined;
         },
-        cancel: () => void latest.flush(),
+        cancelSubmits: true,
       },
       'goes back to the plan',
     );
@@ -90,6 +90,9 @@ export class PlanOptionsFlow {
   }
 
   private applied(p: Planned, op: Operation): void {
+    // The plan was run or closed meanwhile: nothing to show it in.
+    const s = this.store.getState();
+    if (!s.confirm || (s.mode !== 'request' && s.mode !== 'confirm')) return;
     const confirm = this.actions.confirmOf(p, op);
     this.store.setState({ confirm });
     this.forms.setLive({ text: this.summary(confirm.count, confirm.rows.length - confirm.count, confirm.rows), tone: 'ok' });

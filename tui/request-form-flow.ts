@@ -12,6 +12,8 @@ export interface FormHandlers {
   /** Every change of a value (the options of a plan re-plan on it). */
   changed?: (values: string[]) => void;
   cancel?: () => void;
+  /** Esc does what the submit does (a plan's options: back to the plan, once the newest one is made). */
+  cancelSubmits?: boolean;
 }
 
 let nextId = 1;
@@ -131,6 +133,7 @@ export class RequestFormFlow {
   }
 
   cancel(): void {
+    if (this.handlers?.cancelSubmits) return void this.submit();
     const handlers = this.handlers;
     this.close();
     handlers?.cancel?.();

@@ -1,5 +1,6 @@
 // A scheduler job's form (N new, E edit in :jobs): one field at a time with @inkjs/ui inputs, the cron
-// expression with live feedback from the scheduler's own parser (the next fire times, or its error). The
+// expression with live feedback from the scheduler's own parser (the next fire times, or its error with a
+// caret under the field it is in). The
 // answer is a job input for the JobManager, which validates it as every front end's (and a destructive job
 // is confirmed with its dry run first).
 import { Select, TextInput } from '@inkjs/ui';
