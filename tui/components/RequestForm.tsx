@@ -83,7 +83,7 @@ export function RequestForm({ store, onChange }: { store: TuiStore; onChange: (i
     <Box flexDirection="column" paddingX={1} flexShrink={0}>
       <Text wrap="truncate">
         <Text bold>{form.title}</Text>
-        <Text color="gray"> — Tab/↑↓ move · Enter on the last field (or Ctrl+S) {form.submitLabel} · Esc cancels</Text>
+        <Text color="gray"> — Enter on the last field {form.submitLabel}</Text>
       </Text>
       {form.live ? (
         <Text wrap="truncate" color={TONE[form.live.tone]}>
