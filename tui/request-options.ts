@@ -1,7 +1,7 @@
 // The options a plan dialog offers (o): every optional field of the capability's request that takes one
 // value — force, timeoutSeconds, maxParallel, a snapshot's description and includeMemory, moxxieOnly … —
 // read from the capability's strict schema, so a field a capability adds is offered without a list here.
-// What the prompt already asked (required fields), the selection and dryRun are not options.
+// What the action's form already asked (required fields), the selection and dryRun are not options.
 import { z } from 'zod';
 import { capabilityOf } from '../src/ops/capabilities/index.js';
 import type { OperationKind } from '../src/ops/types.js';
