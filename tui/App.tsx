@@ -13,7 +13,7 @@ import { NodesView } from './components/NodesView.js';
 import { OperationPane } from './components/OperationPane.js';
 import { HistoryView, OpsView } from './components/OperationsView.js';
 import { PlanDialog } from './components/PlanDialog.js';
-import { PlanOptions } from './components/PlanOptions.js';
+import { RequestForm } from './components/RequestForm.js';
 import { JobForm } from './components/JobForm.js';
 import { ProvisionView } from './components/ProvisionView.js';
 import { RunsView } from './components/RunsView.js';
@@ -52,7 +52,7 @@ export function App({ store, controller }: { store: TuiStore; controller: TuiCon
   const confirming = useTui(store, (s) => s.mode === 'confirm');
   const migrating = useTui(store, (s) => s.mode === 'migrate');
   const formOpen = useTui(store, (s) => s.mode === 'form');
-  const optionsOpen = useTui(store, (s) => s.mode === 'options');
+  const requestOpen = useTui(store, (s) => s.mode === 'request');
   const jobFormOpen = useTui(store, (s) => s.mode === 'job-form');
   const size = useTui(store, (s) => s.size);
   const tooSmall = useTui(store, (s) => screenLayout(s).tooSmall);
@@ -93,8 +93,8 @@ export function App({ store, controller }: { store: TuiStore; controller: TuiCon
           <VmForm store={store} onDone={(kind, request) => controller.submitVmForm(kind, request)} onCancel={() => controller.cancelVmForm()} />
         ) : jobFormOpen ? (
           <JobForm store={store} onDone={(input, jobId) => controller.saveJob(input, jobId)} onCancel={() => controller.cancelJobForm()} />
-        ) : optionsOpen ? (
-          <PlanOptions store={store} onSet={(field, value) => controller.setPlanOption(field, value)} onClose={() => controller.closePlanOptions()} />
+        ) : requestOpen ? (
+          <RequestForm store={store} onChange={(index, generation, value) => controller.formChanged(index, generation, value)} />
         ) : confirming ? (
           <PlanDialog store={store} />
         ) : migrating ? (

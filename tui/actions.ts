@@ -1,4 +1,4 @@
-// Actions on VMs, operations and jobs: prompt for what the action needs, run its dry run through the core,
+// Actions on VMs, operations and jobs: ask for what the action needs (its request form), run its dry run through the core,
 // show the plan, and run it only after confirmation (destructive plans: the target count must be typed).
 // What needs confirming comes from the capability registry, as in every front end.
 import { labelOf, needsConfirmation } from '../src/ops/capabilities/index.js';
@@ -10,26 +10,19 @@ import type { JobInput } from '../src/schedule/job-validation.js';
 import { executeJob } from '../src/schedule/job-executor.js';
 import type { BackupIntent, JobIntent } from './intents.js';
 import { opName, targetKey } from './operation-text.js';
-import { backupRows, jobRows, snapshotRows } from './rows.js';
-import { adminPrompt, buildAdmin, isAdminAction, type AdminAction } from './vm-admin-actions.js';
+import { backupRows, jobRows } from './rows.js';
 import type { BackupEntry } from '../src/ops/backup-list.js';
-import { say, type ActionId, type ConfirmState, type PlanRow, type PromptField, type TuiStore } from './store.js';
+import { ACTION_FORMS } from './action-forms.js';
+import { fieldIndexOf, formFields, readAnswers, requestOf, type ActionForm, type Answers, type FormEnv } from './request-form.js';
+import type { RequestFormFlow } from './request-form-flow.js';
+import { say, type ActionId, type ConfirmState, type PlanRow, type TuiStore } from './store.js';
 import type { TuiSession } from './sync.js';
-
-export const DEFAULT_SNAPSHOT_NAME = 'tui-{vmid}-{datetime}';
 
 export interface Planned {
   title: string;
   kind: OperationKind;
   request: BulkOptions;
   run: (dryRun: boolean) => Promise<Operation>;
-}
-
-function splitTags(text: string): string[] {
-  return text
-    .split(/[,;\s]+/)
-    .map((t) => t.trim())
-    .filter(Boolean);
 }
 
 export function planRows(op: Operation): PlanRow[] {
@@ -43,6 +36,7 @@ export class ActionFlow {
   constructor(
     private readonly store: TuiStore,
     private readonly session: () => TuiSession,
+    private readonly forms: RequestFormFlow,
   ) {}
 
   /** The marked VMs, or the VM under the cursor (or the one in the detail view) when nothing is marked. */
@@ -64,67 +58,47 @@ export class ActionFlow {
     return s.view === 'backups' ? backupRows(s)[s.pos.backups.cursor] : undefined;
   }
 
+  /** An action's request form (its fields declared in tui/action-forms.ts), or its plan when it asks nothing. */
   begin(action: ActionId): void {
-    if (action === 'restore') {
-      const b = this.cursorBackup();
-      if (!b) return say(this.store, 'no backup here: open :backups and move to one', 'error');
-      const fields: PromptField[] = [
-        { label: 'target VM id', value: '', hint: 'empty: the next free id; an existing stopped VM is overwritten only with force' },
-        { label: 'node', value: '', hint: "empty: the backup's node" },
-        { label: 'storage', value: '', hint: "empty: the archive's own storages" },
-        { label: 'name', value: b.name ?? '', hint: 'name of the restored guest' },
-        { label: 'start afterwards', value: 'no', hint: 'yes or no' },
-      ];
-      this.store.setState({ mode: 'prompt', prompt: { action, title: `restore ${b.volid}`, fields, index: 0 }, status: null });
-      return;
-    }
-    const ids = this.targets();
-    if (!ids.length && action !== 'download') return say(this.store, 'no VM here: move to one or mark some with Space', 'error');
-    const s = this.store.getState();
-    if (isAdminAction(action)) {
-      const { title, fields } = adminPrompt(action, s);
-      // Nothing to ask (convert to template): straight to the plan.
-      if (!fields.length) {
-        const built = buildAdmin(action, [], { core: this.session().core, ids, who: this.targetsLabel(ids) });
-        if ('error' in built) return say(this.store, built.error, 'error');
-        return void this.plan(built);
-      }
-      this.store.setState({ mode: 'prompt', prompt: { action, title: action === 'download' ? title : `${title} ${this.targetsLabel(ids)}`, fields, index: 0 }, status: null });
-      return;
-    }
     if (action === 'job-delete') return this.beginJobDelete();
-    const cursorRow = s.view === 'detail' ? snapshotRows(s)[s.pos.detail.cursor] : undefined;
-    const cursorSnapshot = cursorRow && !cursorRow.now ? cursorRow.name : '';
-    const fields: Record<Exclude<ActionId, AdminAction | 'restore' | 'job-delete'>, PromptField[]> = {
-      snapshot: [
-        { label: 'snapshot name', value: DEFAULT_SNAPSHOT_NAME, hint: 'placeholders {vm} {vmid} {date} {time} {datetime}; letters, digits, - and _; at most 40 characters' },
-        { label: 'TTL hours', value: '24', hint: 'empty: keep until deleted; 1..8760' },
-      ],
-      'snapshot-delete': [{ label: 'snapshot to delete', value: cursorSnapshot, hint: 'a name or a glob such as tui-*; only snapshots moxxie made' }],
-      rollback: [
-        { label: 'roll back to', value: cursorSnapshot, hint: 'a snapshot name' },
-        { label: 'start the VM afterwards', value: 'no', hint: 'yes or no' },
-      ],
-      'tags-add': [{ label: 'tags to add', value: '', hint: 'comma- or space-separated; Tab completes the cluster\'s tags', complete: 'tags' }],
-      'tags-remove': [{ label: 'tags to remove', value: '', hint: 'comma- or space-separated; Tab completes the cluster\'s tags', complete: 'tags' }],
-      backup: [
-        { label: 'storage', value: 'local', hint: "a storage with backup content, e.g. local or backup-nfs" },
-        { label: 'mode', value: 'snapshot', hint: 'snapshot (stays running), suspend, or stop (shut down, back up, start again)' },
-        { label: 'compress', value: 'zstd', hint: 'zstd, gzip, lzo or 0' },
-        { label: 'notes', value: '{{guestname}}', hint: 'variables {{guestname}} {{vmid}} {{node}} {{cluster}}' },
-        { label: 'TTL days', value: '', hint: 'empty: keep until deleted; 1..3653' },
-        { label: 'protect', value: 'no', hint: 'yes or no' },
-      ],
-    };
-    const titles: Record<Exclude<ActionId, AdminAction | 'restore' | 'job-delete'>, string> = {
-      snapshot: 'snapshot',
-      'snapshot-delete': 'delete snapshots of',
-      rollback: 'roll back',
-      'tags-add': 'add tags to',
-      'tags-remove': 'remove tags from',
-      backup: 'back up',
-    };
-    this.store.setState({ mode: 'prompt', prompt: { action, title: `${titles[action]} ${this.targetsLabel(ids)}`, fields: fields[action], index: 0 }, status: null });
+    const spec = ACTION_FORMS[action];
+    let backup: BackupEntry | undefined;
+    if (action === 'restore') {
+      backup = this.cursorBackup();
+      if (!backup) return say(this.store, 'no backup here: open :backups and move to one', 'error');
+    }
+    const ids = spec.onVms ? this.targets() : [];
+    if (spec.onVms && !ids.length) return say(this.store, 'no VM here: move to one or mark some with Space', 'error');
+    const env: FormEnv = { state: this.store.getState(), ids, who: this.targetsLabel(ids), backup };
+    // Nothing to ask (convert to template): straight to the plan.
+    if (!spec.fields.length) return void this.plan(this.planned(spec, env, {}));
+    const { fields, values } = formFields(spec, env);
+    this.forms.open(spec.heading(env), fields, values, { submit: (v) => this.submitForm(spec, env, v) });
+  }
+
+  private planned(spec: ActionForm, env: FormEnv, answers: Answers): Planned {
+    const request = requestOf(spec, env, answers);
+    const core = this.session().core;
+    return { title: spec.title(request, env), kind: spec.kind, request: request as BulkOptions, run: (dryRun) => core.run(spec.kind, { ...request, dryRun }, { frontEnd: 'tui' }) };
+  }
+
+  /** The form's answers checked, then planned; a problem goes back to the form, naming the field by its label. */
+  private async submitForm(spec: ActionForm, env: FormEnv, values: string[]): Promise<{ index?: number; text: string } | undefined> {
+    const read = readAnswers(spec, env, values);
+    if (!('answers' in read)) return read;
+    const p = this.planned(spec, env, read.answers);
+    say(this.store, `planning: ${p.title}…`);
+    try {
+      this.showPlan(p, await p.run(true));
+      return undefined;
+    } catch (err) {
+      if (err instanceof RequestError) {
+        const index = fieldIndexOf(spec, err.field);
+        const text = err.message.slice(err.field.length + 2);
+        return index === undefined ? { text: err.message } : { index, text: `${spec.fields[index].label}: ${text}` };
+      }
+      return { text: `${p.title}: ${(err as Error).message}` };
+    }
   }
 
   beginPower(): void {
@@ -145,87 +119,6 @@ export class ActionFlow {
   planFormRequest(kind: OperationKind, request: Record<string, unknown>): void {
     const core = this.session().core;
     void this.plan({ title: labelOf(kind, request), kind, request: request as BulkOptions, run: (dryRun) => core.run(kind, { ...request, dryRun }, { frontEnd: 'tui' }) });
-  }
-
-  /** Enter in a prompt: the next field, or the plan once every field is filled. */
-  submitPrompt(): void {
-    const p = this.store.getState().prompt;
-    if (!p) return;
-    if (p.action === 'job-delete') return void this.deleteJob(p.fields[0].value.trim(), this.jobsChanged);
-    if (p.index < p.fields.length - 1) {
-      this.store.setState({ prompt: { ...p, index: p.index + 1, error: undefined } });
-      return;
-    }
-    const built = this.build(p.action, p.fields.map((f) => f.value.trim()));
-    if ('error' in built) {
-      this.store.setState({ prompt: { ...p, error: built.error } });
-      return;
-    }
-    this.store.setState({ mode: 'normal', prompt: null });
-    void this.plan(built);
-  }
-
-  private build(action: ActionId, values: string[]): Planned | { error: string } {
-    const core = this.session().core;
-    const ids = this.targets();
-    const vmSelectors = [{ type: 'VM_IDS' as const, value: ids.join(',') }];
-    const who = this.targetsLabel(ids);
-    const opts = { frontEnd: 'tui' as const };
-    switch (action) {
-      case 'snapshot': {
-        const [name, ttlText] = values;
-        if (!name) return { error: 'snapshot name: required, e.g. tui-{vmid}-{datetime}' };
-        let ttlHours: number | undefined;
-        if (ttlText) {
-          ttlHours = Number(ttlText);
-          if (!Number.isInteger(ttlHours) || ttlHours < 1 || ttlHours > 8760) return { error: `TTL hours: '${ttlText}' is not a whole number of hours from 1 to 8760 (or empty)` };
-        }
-        const request = { vmSelectors, snapshotName: name, ...(ttlHours ? { ttlHours } : {}) };
-        return { title: `snapshot ${who} as ${name}${ttlHours ? ` (TTL ${ttlHours}h)` : ''}`, kind: 'snapshot.create', request, run: (dryRun) => core.createSnapshots({ ...request, dryRun }, opts) };
-      }
-      case 'snapshot-delete': {
-        const [name] = values;
-        if (!name) return { error: 'snapshot: give a name or a glob such as tui-*' };
-        const request = { vmSelectors, ...(/[*?[]/.test(name) ? { namePattern: name } : { snapshotName: name }) };
-        return { title: `delete snapshot ${name} on ${who}`, kind: 'snapshot.delete', request, run: (dryRun) => core.deleteSnapshots({ ...request, dryRun }, opts) };
-      }
-      case 'rollback': {
-        const [name, startText] = values;
-        if (!name) return { error: 'roll back to: give a snapshot name' };
-        if (!/^(y|yes|n|no|)$/i.test(startText)) return { error: `start the VM afterwards: answer yes or no, not '${startText}'` };
-        const request = { vmSelectors, snapshotName: name, start: /^y/i.test(startText) };
-        return { title: `roll back ${who} to ${name}${request.start ? ' and start' : ''}`, kind: 'snapshot.rollback', request, run: (dryRun) => core.rollbackSnapshot({ ...request, dryRun }, opts) };
-      }
-      case 'tags-add':
-      case 'tags-remove': {
-        const tags = splitTags(values[0] ?? '');
-        if (!tags.length) return { error: 'tags: give at least one, e.g. maint-ok' };
-        const add = action === 'tags-add';
-        const request = { vmSelectors, action: add ? ('ADD' as const) : ('REMOVE' as const), tags };
-        return { title: `${add ? 'add' : 'remove'} tags ${tags.join(', ')} ${add ? 'to' : 'from'} ${who}`, kind: 'tags', request, run: (dryRun) => core.applyTags({ ...request, dryRun }, opts) };
-      }
-      case 'backup': {
-        const [storage, mode, compress, notes, ttlText, protectText] = values;
-        if (!/^(y|yes|n|no|)$/i.test(protectText)) return { error: `protect: answer yes or no, not '${protectText}'` };
-        const ttlDays = ttlText ? Number(ttlText) : undefined;
-        const request = { vmSelectors, storage, mode, compress, ...(notes ? { notes } : {}), ...(ttlDays !== undefined ? { ttlDays } : {}), ...(/^y/i.test(protectText) ? { protectBackup: true } : {}) };
-        // The capability's schema checks every field (and names it) when the plan is made.
-        return { title: `back up ${who} to ${storage}`, kind: 'backup.create', request: request as BulkOptions, run: (dryRun) => core.run('backup.create', { ...request, dryRun }, opts) };
-      }
-      case 'restore': {
-        const b = this.cursorBackup();
-        if (!b) return { error: 'no backup under the cursor' };
-        const [idText, node, storage, name, startText] = values;
-        if (!/^(y|yes|n|no|)$/i.test(startText)) return { error: `start afterwards: answer yes or no, not '${startText}'` };
-        const vmid = idText ? Number(idText) : undefined;
-        const exists = vmid !== undefined && !!this.store.getState().inventory?.vms.some((v) => v.vmid === vmid);
-        const request = { volid: b.volid, ...(vmid !== undefined ? { vmid } : {}), ...(node ? { node } : {}), ...(storage ? { storage } : {}), ...(name ? { name } : {}), ...(/^y/i.test(startText) ? { start: true } : {}), ...(exists ? { force: true } : {}) };
-        return { title: `restore ${b.volid}${exists ? ` over VM ${vmid}` : ''}`, kind: 'backup.restore', request: request as BulkOptions, run: (dryRun) => core.run('backup.restore', { ...request, dryRun }, opts) };
-      }
-      default:
-        if (isAdminAction(action)) return buildAdmin(action, values, { core, ids, who });
-        return { error: `${action}: not an action with a prompt` };
-    }
   }
 
   /** Protect (or unprotect, whichever it is not) or delete the backup under the cursor: plan, then confirm. */
@@ -250,22 +143,32 @@ export class ActionFlow {
       say(this.store, `${p.title}: ${(err as Error).message}`, 'error');
       return;
     }
+    this.showPlan(p, op);
+  }
+
+  /** The plan dialog for a dry run's answer. */
+  showPlan(p: Planned, op: Operation): void {
+    this.store.setState({ mode: 'confirm', confirm: this.confirmOf(p, op), status: null });
+  }
+
+  /** The confirmation of a planned request from its dry run (the options form re-makes it as options change). */
+  confirmOf(p: Planned, op: Operation): ConfirmState {
     const rows = planRows(op);
     const count = rows.filter((r) => !r.skipped).length;
     const core = this.session().core;
-    const confirm: ConfirmState = {
+    return {
       options: {
         kind: p.kind,
         request: p.request as Record<string, unknown>,
         // The same request with other options, planned again through the core (its schema checks them).
-        replan: (request) => void this.plan({ ...p, request: request as BulkOptions, run: (dryRun) => core.run(p.kind, { ...request, dryRun }, { frontEnd: 'tui' }) }),
+        planned: (request) => this.withRequest(p, request),
       },
       title: p.title,
       rows,
       warnings: op.warnings,
       count,
       // A destructive request, or one forced past safe mode or protection, as in MCP and the CLI.
-      destructive: needsConfirmation(p.kind, p.request, this.session().core.context),
+      destructive: needsConfirmation(p.kind, p.request, core.context),
       typed: '',
       scroll: 0,
       run: () => {
@@ -275,7 +178,12 @@ export class ActionFlow {
         });
       },
     };
-    this.store.setState({ mode: 'confirm', confirm, status: null });
+  }
+
+  /** The same plan with another request (its options changed), run through the core. */
+  private withRequest(p: Planned, request: Record<string, unknown>): Planned {
+    const core = this.session().core;
+    return { ...p, request: request as BulkOptions, run: (dryRun) => core.run(p.kind, { ...request, dryRun }, { frontEnd: 'tui' }) };
   }
 
   /** A request planned by another view (the retention preview's prune): its dry run, then the confirmation. */
@@ -431,7 +339,14 @@ export class ActionFlow {
     const s = this.store.getState();
     const job = jobRows(s)[s.pos.jobs.cursor];
     if (!job) return say(this.store, 'no job here');
-    this.store.setState({ mode: 'prompt', prompt: { action: 'job-delete', title: `delete job ${job.name}`, fields: [{ label: 'type its name to delete it', value: '', hint: job.name }], index: 0 }, status: null });
+    // A confirmation, not a request: one line on the status line, like the typed count of a plan.
+    this.store.setState({ mode: 'prompt', prompt: { action: 'job-delete', title: `delete job ${job.name}`, label: 'type its name to delete it', value: '', hint: job.name }, status: null });
+  }
+
+  /** Enter on the job's delete prompt. */
+  submitPrompt(): void {
+    const p = this.store.getState().prompt;
+    if (p?.action === 'job-delete') void this.deleteJob(p.value.trim(), this.jobsChanged);
   }
 
   private async deleteJob(typed: string, afterChange: () => Promise<void>): Promise<void> {

@@ -24,7 +24,8 @@ import { ProvisionFlow } from './provision-flow.js';
 import { Sync, type TuiSession } from './sync.js';
 import { clamp } from './view-window.js';
 import { VmListFlow } from './vm-list-flow.js';
-import { optionFieldsOf } from './request-options.js';
+import { PlanOptionsFlow } from './plan-options-flow.js';
+import { RequestFormFlow } from './request-form-flow.js';
 import type { SortKey } from './vm-order.js';
 
 export type { TuiSession } from './sync.js';
@@ -33,6 +34,8 @@ export type { ContextSwitcher } from './context-switch.js';
 export interface ControllerOptions {
   refreshMs?: number;
   switcher?: ContextSwitcher;
+  /** How long the options form waits after a change before planning again (default 250 ms). */
+  replanDelayMs?: number;
 }
 
 export class TuiController implements Intents, CommandHost {
@@ -43,6 +46,8 @@ export class TuiController implements Intents, CommandHost {
   private readonly vmList: VmListFlow;
   private readonly editor: LineEditor;
   private readonly provisioning: ProvisionFlow;
+  private readonly forms: RequestFormFlow;
+  private readonly planOptionsFlow: PlanOptionsFlow;
   onQuit: () => void = () => {};
 
   constructor(
@@ -52,7 +57,9 @@ export class TuiController implements Intents, CommandHost {
   ) {
     this.sync = this.makeSync();
     const host: ControllerHost = { store, sync: () => this.sync, session: () => this.session };
-    this.actions = new ActionFlow(store, () => this.session);
+    this.forms = new RequestFormFlow(store, () => this.completionSources());
+    this.actions = new ActionFlow(store, () => this.session, this.forms);
+    this.planOptionsFlow = new PlanOptionsFlow(store, this.forms, this.actions, options.replanDelayMs);
     this.actions.jobsChanged = () => this.sync.loadView();
     this.migrations = new MigrateFlow(store, () => this.session, this.actions);
     this.nav = new Navigator(host);
@@ -116,6 +123,11 @@ export class TuiController implements Intents, CommandHost {
     if (text === undefined) return false;
     if (s.mode === 'filter' || s.mode === 'command' || s.mode === 'prompt') {
       this.editor.typeText(text);
+      return true;
+    }
+    // A form's text field types through its own input; a letter on a choice picks one.
+    if (s.mode === 'request') {
+      this.forms.typed(text);
       return true;
     }
     if (s.mode === 'confirm' && s.confirm?.destructive && /^[0-9]$/.test(text)) {
@@ -371,25 +383,44 @@ export class TuiController implements Intents, CommandHost {
     this.actions.confirm();
   }
 
+  /** o in a plan: its options in a form, the plan made again as they change. */
   planOptions(): void {
-    const c = this.store.getState().confirm;
-    if (!c?.options || !optionFieldsOf(c.options.kind).length) return say(this.store, 'this plan has no options to change');
-    this.store.setState({ mode: 'options' });
+    this.planOptionsFlow.open();
   }
 
-  /** An option changed in the plan's options: the plan is made again with it (its errors keep the old plan). */
-  setPlanOption(field: string, value: unknown): void {
-    const c = this.store.getState().confirm;
-    this.store.setState({ mode: 'confirm' });
-    if (!c?.options) return;
-    const request = { ...c.options.request };
-    if (value === undefined) delete request[field];
-    else request[field] = value;
-    c.options.replan(request);
+  // ---- request forms (tui/request-form-flow.ts; the focused TextInput types, these keys do the rest) ----
+
+  formMove(delta: number): void {
+    this.forms.move(delta);
   }
 
-  closePlanOptions(): void {
-    this.store.setState({ mode: this.store.getState().confirm ? 'confirm' : 'normal' });
+  formTab(): void {
+    this.forms.tab();
+  }
+
+  formEnter(): void {
+    this.forms.enter();
+  }
+
+  formSubmit(): void {
+    void this.forms.submit();
+  }
+
+  formCycle(delta: number): void {
+    this.forms.cycle(delta);
+  }
+
+  formClear(): void {
+    this.forms.clear();
+  }
+
+  formCancel(): void {
+    this.forms.cancel();
+  }
+
+  /** What the focused field's input typed (stale reports, from an input since restarted, are dropped). */
+  formChanged(index: number, generation: number, value: string): void {
+    this.forms.changed(index, generation, value);
   }
 
   scrollPlan(delta: number): void {

@@ -40,8 +40,16 @@ export interface Intents {
   nodeAction(kind: 'drain' | 'undrain'): void;
   confirm(): void;
   scrollPlan(delta: number): void;
-  /** The plan's options (o): the request's optional fields, to change and plan again. */
+  /** The plan's options (o): the request's optional fields in a form, the plan made again as they change. */
   planOptions(): void;
+  /** A request form: move between fields, Tab (complete or next), Enter (next or submit), submit, pick a choice, clear, cancel. */
+  formMove(delta: number): void;
+  formTab(): void;
+  formEnter(): void;
+  formSubmit(): void;
+  formCycle(delta: number): void;
+  formClear(): void;
+  formCancel(): void;
   cancelOperation(): void;
   /** The provisioning view (:provision): run its plan, cancel the run, resume or roll it back. */
   provisionRun(): void;

@@ -11,7 +11,7 @@ import { chordLabel } from './keys.js';
 import type { Intents } from './intents.js';
 import type { Mode, ViewName } from './store.js';
 
-export type Scope = 'always' | 'global' | 'list' | 'vms' | 'detail' | 'nodes' | 'jobs' | 'operations' | 'help' | 'edit' | 'confirm' | 'power' | 'retention' | 'storage' | 'migrate' | 'backups' | 'provision';
+export type Scope = 'always' | 'global' | 'list' | 'vms' | 'detail' | 'nodes' | 'jobs' | 'operations' | 'help' | 'edit' | 'confirm' | 'power' | 'retention' | 'storage' | 'migrate' | 'backups' | 'provision' | 'form';
 
 export interface Binding {
   id: string;
@@ -106,11 +106,22 @@ export const KEYMAP: readonly Binding[] = [
 
   { id: 'confirm', keys: ['enter', 'y'], scopes: ['confirm'], label: 'run', description: 'run the plan (destructive plans: type the VM count first, then Enter)', footer: true, run: (c) => c.confirm() },
   { id: 'confirm-cancel', keys: ['esc', 'n'], scopes: ['confirm'], label: 'cancel', description: 'cancel: nothing runs', footer: true, run: (c) => c.back() },
-  { id: 'plan-options', keys: ['o'], scopes: ['confirm'], label: 'options', description: "the request's options (force, timeouts, parallelism …): change one, plan again", footer: true, run: (c) => c.planOptions() },
+  { id: 'plan-options', keys: ['o'], scopes: ['confirm'], label: 'options', description: "the request's options (force, timeouts …) in a form, re-planned as they change", footer: true, run: (c) => c.planOptions() },
   { id: 'confirm-down', keys: ['j', 'down'], scopes: ['confirm'], label: 'scroll', description: 'scroll the plan', run: (c) => c.scrollPlan(1) },
   { id: 'confirm-up', keys: ['k', 'up'], scopes: ['confirm'], label: 'scroll up', description: 'scroll the plan up', run: (c) => c.scrollPlan(-1) },
 
-  { id: 'submit', keys: ['enter'], scopes: ['edit'], label: 'ok', description: 'accept the line (filter, command, prompt field)', footer: true, run: (c) => c.submitLine() },
+  // A request form: text is typed into the focused field's input; these keys move, pick and submit.
+  { id: 'form-next', keys: ['tab'], scopes: ['form'], label: 'next', description: "next field (in a tags field: first completes the cluster's tags)", footer: true, run: (c) => c.formTab() },
+  { id: 'form-down', keys: ['down'], scopes: ['form'], label: 'down', description: 'next field', run: (c) => c.formMove(1) },
+  { id: 'form-prev', keys: ['up', 'shift+tab'], scopes: ['form'], label: 'previous', description: 'previous field', footer: true, run: (c) => c.formMove(-1) },
+  { id: 'form-choose', keys: ['right'], scopes: ['form'], label: 'choose', description: 'next choice (yes/no, a mode, a storage …); a letter picks the choice it begins', footer: true, run: (c) => c.formCycle(1) },
+  { id: 'form-choose-back', keys: ['left'], scopes: ['form'], label: 'choose back', description: 'previous choice', run: (c) => c.formCycle(-1) },
+  { id: 'form-enter', keys: ['enter'], scopes: ['form'], label: 'next/plan', description: 'next field; on the last one: the plan (in a plan\'s options: back to it)', footer: true, run: (c) => c.formEnter() },
+  { id: 'form-submit', keys: ['ctrl+s'], scopes: ['form'], label: 'plan', description: 'the plan now, from any field', footer: true, run: (c) => c.formSubmit() },
+  { id: 'form-clear', keys: ['ctrl+u'], scopes: ['form'], label: 'clear', description: 'clear the field', run: (c) => c.formClear() },
+  { id: 'form-cancel', keys: ['esc'], scopes: ['form'], label: 'cancel', description: 'close the form (in a plan\'s options: back to the plan)', footer: true, run: (c) => c.formCancel() },
+
+  { id: 'submit', keys: ['enter'], scopes: ['edit'], label: 'ok', description: 'accept the line (filter, command, typed confirmation)', footer: true, run: (c) => c.submitLine() },
   { id: 'edit-cancel', keys: ['esc'], scopes: ['edit'], label: 'cancel', description: 'cancel typing', footer: true, run: (c) => c.back() },
   { id: 'erase', keys: ['backspace'], scopes: ['edit', 'confirm'], label: 'erase', description: 'erase a character', run: (c) => c.eraseChar() },
   { id: 'erase-line', keys: ['ctrl+u'], scopes: ['edit'], label: 'clear', description: 'clear the line', footer: true, run: (c) => c.clearLine() },
@@ -142,7 +153,8 @@ export const SCOPE_TITLES: Record<Scope, string> = {
   storage: 'Storage (:storage)',
   migrate: 'Migration target picker (m)',
   confirm: 'Plan and confirmation',
-  edit: 'Typing a line (/, :, prompts)',
+  edit: 'Typing a line (/, :, a typed confirmation)',
+  form: 'A form (an action\'s fields, the options of a plan)',
   backups: 'Backups (:backups)',
   provision: 'Cluster provisioning (:provision)',
 };
@@ -152,11 +164,12 @@ const LIST_VIEWS: ViewName[] = ['vms', 'nodes', 'tasks', 'ops', 'history', 'jobs
 /** The scopes in force, most specific first. */
 export function activeScopes(mode: Mode, view: ViewName): Scope[] {
   if (mode === 'filter' || mode === 'command' || mode === 'prompt') return ['edit', 'always'];
+  if (mode === 'request') return ['form', 'always'];
   if (mode === 'confirm') return ['confirm', 'always'];
   if (mode === 'power') return ['power', 'always'];
   if (mode === 'migrate') return ['migrate', 'always'];
   // The form's @inkjs/ui inputs read the keys themselves.
-  if (mode === 'form' || mode === 'options' || mode === 'job-form') return ['always'];
+  if (mode === 'form' || mode === 'job-form') return ['always'];
   if (view === 'help') return ['help', 'global', 'always'];
   const own: Scope[] = view === 'vms' || view === 'detail' || view === 'nodes' || view === 'jobs' || view === 'retention' || view === 'storage' || view === 'backups' || view === 'provision' ? [view] : view === 'ops' || view === 'history' || view === 'operation' ? ['operations'] : [];
   return [...own, ...(LIST_VIEWS.includes(view) ? (['list'] as Scope[]) : []), 'global', 'always'];
@@ -187,7 +200,7 @@ export function keysLabel(b: Binding): string {
 
 /** Every binding once, under the first of its scopes in reading order: the help screen and the README. */
 export function helpSections(readOnly: boolean): Array<{ scope: Scope; title: string; bindings: Binding[] }> {
-  const order: Scope[] = ['list', 'vms', 'detail', 'power', 'migrate', 'edit', 'confirm', 'operations', 'jobs', 'nodes', 'retention', 'storage', 'backups', 'provision', 'global', 'help', 'always'];
+  const order: Scope[] = ['list', 'vms', 'detail', 'power', 'migrate', 'edit', 'form', 'confirm', 'operations', 'jobs', 'nodes', 'retention', 'storage', 'backups', 'provision', 'global', 'help', 'always'];
   const home = (b: Binding) => order.find((s) => b.scopes.includes(s));
   return order
     .map((scope) => ({ scope, title: SCOPE_TITLES[scope], bindings: KEYMAP.filter((b) => home(b) === scope && visible(b, readOnly)) }))

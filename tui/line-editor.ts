@@ -1,8 +1,8 @@
 // Typing: the `/` filter, the `:` command line (live selector feedback, Tab completion, dispatch through
-// the command table) and the fields of an action's prompt (Tab completes the cluster's tags where the
-// field takes tags).
+// the command table) and the one-line prompt of a typed confirmation (a job's name to delete it). The
+// fields of an action's request are a form (tui/request-form-flow.ts).
 import { parseSelectorLine, resolveSelectorLine } from '../src/select/selector-line.js';
-import { completeLine, completeWord, parseCommand, type Completion } from './command-line.js';
+import { completeLine, parseCommand, type Completion } from './command-line.js';
 import { commandFor, type Command, type CommandHost, type CompletionSources } from './command-table.js';
 import { rowCount } from './rows.js';
 import { say, type TuiStore } from './store.js';
@@ -23,8 +23,7 @@ export class LineEditor {
   private setText(text: string, choices: string[] = []): void {
     const s = this.store.getState();
     if (s.mode === 'prompt' && s.prompt) {
-      const fields = s.prompt.fields.map((f, i) => (i === s.prompt!.index ? { ...f, value: text } : f));
-      this.store.setState({ prompt: { ...s.prompt, fields, error: undefined, choices: choices.length ? choices : undefined } });
+      this.store.setState({ prompt: { ...s.prompt, value: text, error: undefined } });
       return;
     }
     if (!s.line) return;
@@ -35,7 +34,7 @@ export class LineEditor {
 
   private currentText(): string {
     const s = this.store.getState();
-    if (s.mode === 'prompt' && s.prompt) return s.prompt.fields[s.prompt.index].value;
+    if (s.mode === 'prompt' && s.prompt) return s.prompt.value;
     return s.line?.text ?? '';
   }
 
@@ -61,10 +60,6 @@ export class LineEditor {
     const s = this.store.getState();
     let done: Completion | undefined;
     if (s.mode === 'command' && s.line) done = completeLine(s.line.text, this.sources());
-    else if (s.mode === 'prompt' && s.prompt) {
-      const f = s.prompt.fields[s.prompt.index];
-      if (f.complete === 'tags') done = completeWord(f.value, this.sources().tags, /([^\s,;]*)$/);
-    }
     if (!done) return;
     this.setText(done.text, done.choices);
   }

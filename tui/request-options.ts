@@ -1,7 +1,7 @@
 // The options a plan dialog offers (o): every optional field of the capability's request that takes one
 // value — force, timeoutSeconds, maxParallel, a snapshot's description and includeMemory, moxxieOnly … —
 // read from the capability's strict schema, so a field a capability adds is offered without a list here.
-// What the prompt already asked (required fields), the selection and dryRun are not options.
+// What the action's form already asked (required fields), the selection and dryRun are not options.
 import { z } from 'zod';
 import { capabilityOf } from '../src/ops/capabilities/index.js';
 import type { OperationKind } from '../src/ops/types.js';
@@ -20,6 +20,24 @@ const NOT_OPTIONS = new Set(['vmSelectors', 'dryRun']);
 function unwrap(s: z.ZodType): z.ZodType {
   while (s instanceof z.ZodOptional || s instanceof z.ZodDefault || s instanceof z.ZodNullable) s = s.unwrap() as z.ZodType;
   return s;
+}
+
+/** What the schema says about one field of a capability's request (required ones too), for a form's field. */
+export function schemaFieldOf(kind: OperationKind, field: string): (OptionField & { required: boolean; schema: z.ZodType }) | undefined {
+  const schema = capabilityOf(kind).schema as unknown;
+  if (!(schema instanceof z.ZodObject)) return undefined;
+  const s = (schema.shape as Record<string, z.ZodType>)[field];
+  if (!s) return undefined;
+  const inner = unwrap(s);
+  const description = s.description ?? inner.description;
+  const base = { field, description, required: !s.isOptional(), schema: s };
+  if (inner instanceof z.ZodBoolean) return { ...base, type: 'boolean' };
+  if (inner instanceof z.ZodNumber) {
+    const bound = (v: number | null) => (v === null || !Number.isFinite(v) ? undefined : v);
+    return { ...base, type: 'number', min: bound(inner.minValue), max: bound(inner.maxValue) };
+  }
+  if (inner instanceof z.ZodEnum) return { ...base, type: 'enum', values: inner.options as string[] };
+  return { ...base, type: 'text' };
 }
 
 const cache = new Map<OperationKind, OptionField[]>();

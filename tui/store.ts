@@ -17,10 +17,10 @@ export type ViewName = 'vms' | 'nodes' | 'tasks' | 'ops' | 'history' | 'jobs' | 
 /** The views Tab cycles through and `:` names. */
 export const MAIN_VIEWS: ViewName[] = ['vms', 'nodes', 'tasks', 'ops', 'history', 'jobs', 'storage'];
 
-export type Mode = 'normal' | 'filter' | 'command' | 'prompt' | 'confirm' | 'power' | 'migrate' | 'form' | 'options' | 'job-form';
+export type Mode = 'normal' | 'filter' | 'command' | 'prompt' | 'confirm' | 'power' | 'migrate' | 'form' | 'job-form' | 'request';
 /** The guided VM form: create a VM or clone a template; or create a container from a template (:ct). */
 export type VmFormKind = 'create' | 'clone' | 'container';
-/** Actions that prompt for values before their plan (power has its own menu). */
+/** Actions that ask for values (a request form; a job's deletion: its name typed) before their plan (power has its own menu). */
 export type ActionId = 'job-delete' | 'snapshot' | 'snapshot-delete' | 'rollback' | 'tags-add' | 'tags-remove' | 'vm-delete' | 'resize' | 'ssh-keys' | 'vm-set' | 'vm-template' | 'download' | 'backup' | 'restore';
 
 export interface ListPos {
@@ -35,22 +35,45 @@ export interface LineState {
   hint?: { text: string; error: boolean };
 }
 
-export interface PromptField {
+/** A one-line prompt on the status line: a confirmation typed by name (a job's deletion). */
+export interface PromptState {
+  action: 'job-delete';
+  title: string;
   label: string;
   value: string;
   hint?: string;
-  /** Tab completes this field's last word from the cluster's tags. */
+  error?: string;
+}
+
+/** One field of a request form (tui/request-form.ts declares them per action). */
+export interface FormField {
+  key: string;
+  label: string;
+  hint: string;
+  /** A value picked with ←/→ from these ('' shows as "(default)"); free text otherwise. */
+  choices?: string[];
+  /** Tab completes the last word from the cluster's tags. */
   complete?: 'tags';
 }
 
-export interface PromptState {
-  action: ActionId;
+/** A form over several fields, all on screen at once: an action's request, or a plan's options. */
+export interface RequestFormState {
+  /** Changes with every form opened, so its inputs start afresh. */
+  id: number;
   title: string;
-  fields: PromptField[];
-  index: number;
-  error?: string;
+  fields: FormField[];
+  values: string[];
+  focus: number;
+  /** Bumped when a value is set from outside its input (cleared, completed): the input restarts from it. */
+  generation: number;
+  /** A problem, with the field it is about (focused). */
+  error?: { index?: number; text: string };
   /** What Tab could complete to, when several fit. */
   choices?: string[];
+  /** The plan made as the values change (a plan's options): its counts and skip reasons, or why not. */
+  live?: { text: string; tone: Tone };
+  /** What Enter on the last field does, for the form's heading. */
+  submitLabel: string;
 }
 
 /** One row of a plan table: a target, what will happen to it, or why it is skipped. */
@@ -92,8 +115,8 @@ export interface ConfirmState {
 export interface PlanOptions {
   kind: OperationKind;
   request: Record<string, unknown>;
-  /** The plan of the request with its options changed. */
-  replan: (request: Record<string, unknown>) => void;
+  /** The request with its options changed, to plan (the options form plans it live). */
+  planned: (request: Record<string, unknown>) => { title: string; kind: OperationKind; request: object; run: (dryRun: boolean) => Promise<Operation> };
 }
 
 export interface JobRow extends JobRecord {
@@ -159,6 +182,8 @@ export interface TuiState {
 
   line: LineState | null;
   prompt: PromptState | null;
+  /** The request form open (mode 'request'). */
+  requestForm: RequestFormState | null;
   confirm: ConfirmState | null;
   /** VMs the power menu acts on. */
   power: number[] | null;
@@ -244,6 +269,7 @@ export function initialState(context: ContextInfo, size = { columns: 120, rows: 
     paneOpId: null,
     line: null,
     prompt: null,
+    requestForm: null,
     confirm: null,
     power: null,
     retention: null,

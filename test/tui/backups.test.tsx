@@ -1,4 +1,4 @@
-// The TUI's backups: back up marked VMs from the VM list (prompt, plan, confirm), the :backups view with
+// The TUI's backups: back up marked VMs from the VM list (form, plan, confirm), the :backups view with
 // size, age, protected and TTL, protect and delete from it; checked on the simulator's true state.
 import { afterEach, describe, expect, it } from 'vitest';
 import { KEY, startTui, type Harness } from './harness.js';
@@ -16,11 +16,11 @@ describe('backups in the TUI', () => {
     const t = (h = await startTui());
     await t.type(':vms id:8200-8201');
     await t.press(KEY.enter, 'a', 'B');
-    expect(t.frame()).toMatch(/back up 2 VMs › storage: local/);
+    expect(t.frame()).toMatch(/back up 2 VMs[\s\S]*› storage\s+local/);
     await t.press(KEY.enter, KEY.enter, KEY.enter, KEY.enter);
     await t.type('7');
-    await t.press(KEY.enter, KEY.ctrlU);
-    await t.type('yes');
+    // protect: a yes/no choice, picked by its letter.
+    await t.press(KEY.enter, 'y');
     await t.press(KEY.enter);
     await t.waitFor(/Plan: back up 2 VMs to local/);
     expect(local(t)).toHaveLength(0);

@@ -32,7 +32,7 @@ describe('container detail in the TUI', () => {
     await t.press(KEY.esc);
     await t.type(':vms id:100,300');
     await t.press(KEY.enter, 'a', 's');
-    expect(t.frame()).toMatch(/snapshot 2 VMs › snapshot name/);
+    expect(t.frame()).toMatch(/snapshot 2 VMs[\s\S]*› snapshot name/);
     await t.press(KEY.ctrlU);
     await t.type('tui-both');
     await t.press(KEY.enter, KEY.enter);

@@ -37,19 +37,17 @@ async function ready(t: Harness): Promise<void> {
   await t.press();
 }
 
-/** o in a plan, then the option `field` (Select: one key at a time, each answered on screen first). */
+/** o in a plan, then the focus on the option `field` in its form. */
 async function openOption(t: Harness, kind: Parameters<typeof optionFieldsOf>[0], field: string): Promise<void> {
   await t.press('o');
   await t.waitFor(/Options of /);
   const fields = optionFieldsOf(kind).map((f) => f.field);
-  for (let i = 0; i < fields.indexOf(field); i++) {
-    await t.press(KEY.down);
-    await t.waitFor(new RegExp(`❯\\s*${fields[i + 1]}\\b`));
-  }
-  await t.press(KEY.enter);
-  await t.waitFor(new RegExp(`Option ${field} of`));
+  for (let i = 0; i < fields.indexOf(field); i++) await t.press(KEY.down);
+  await t.waitFor(new RegExp(`› ${field}\\b`));
   await ready(t);
 }
+
+const RIGHT = '\u001B[C';
 
 describe('TUI second pass (issue 19)', () => {
   it('offers the request options from the capability schema: moxxieOnly turns a skipped snapshot delete into one that runs', async () => {
@@ -68,14 +66,12 @@ describe('TUI second pass (issue 19)', () => {
     expect(fields).toEqual(expect.arrayContaining(['moxxieOnly', 'maxParallel']));
     expect(fields).not.toContain('vmSelectors');
     await openOption(t, 'snapshot.delete', 'moxxieOnly');
-    // (default) first, then yes, no.
-    await t.waitFor(/❯ \(default\)/);
-    await t.press(KEY.down);
-    await t.waitFor(/❯ yes/);
-    await t.press(KEY.down);
-    await t.waitFor(/❯ no/);
-    await t.press(KEY.enter);
-    await t.waitFor(/1 will change · 0 skipped/);
+    // (default), yes, no: picked with →, the plan made again as it changes.
+    await t.waitFor(/› moxxieOnly\s+\(default\)\s+yes\s+no/);
+    await t.press(RIGHT, RIGHT);
+    await t.waitFor(/plan: 1 will change · 0 skipped/);
+    await t.press(KEY.esc);
+    await t.waitFor(/1 will change · 0 skipped · nothing/);
     expect(t.frame()).toMatch(/o options: .*moxxieOnly no/);
     expect(t.sim.state.vm(100)!.snapshots.map((s) => s.name)).toContain('pre-upgrade');
     await t.press('1', KEY.enter);
@@ -92,22 +88,20 @@ describe('TUI second pass (issue 19)', () => {
     expect(fields).toEqual(expect.arrayContaining(['force', 'timeoutSeconds', 'maxParallel']));
     await openOption(t, 'power', 'timeoutSeconds');
     await t.type('5');
-    await t.press(KEY.enter);
-    // 5 is out of range: the core's schema says so, and the plan stays as it was.
+    // 5 is out of range: the schema says so, naming the field, and nothing is planned.
     await t.waitFor(/timeoutSeconds: must be an integer from 30 to 3600 \(got 5\)/);
     expect(t.store.getState().confirm?.options?.request.timeoutSeconds).toBeUndefined();
-    await openOption(t, 'power', 'timeoutSeconds');
-    await t.type('60');
-    await t.press(KEY.enter);
-    await t.waitFor(/o options: timeoutSeconds 60/);
+    await t.type('0');
+    await t.waitFor(/plan: 1 will change/);
+    expect(t.store.getState().confirm?.options?.request.timeoutSeconds).toBe(50);
+    await t.press(KEY.esc);
     await openOption(t, 'power', 'force');
-    await t.waitFor(/❯ \(default\)/);
-    await t.press(KEY.down);
-    await t.waitFor(/❯ yes/);
-    await t.press(KEY.enter);
-    await t.waitFor(/timeoutSeconds 60 · force yes/);
+    await t.waitFor(/› force\s+\(default\)\s+yes\s+no/);
+    await t.press('y');
+    await t.waitFor(/plan: 1 will change/);
+    await t.press(KEY.esc);
     // Forcing makes the plan one to confirm by typing the count, as in MCP and the CLI.
-    await t.waitFor(/timeoutSeconds 60 · force yes/);
+    await t.waitFor(/timeoutSeconds 50 · force yes/);
     expect(t.frame()).toMatch(/Destructive\. Type 1/);
     await t.press('1', KEY.enter);
     await t.controller.lastRun;

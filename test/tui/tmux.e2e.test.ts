@@ -88,7 +88,7 @@ describe('moxxie --demo in tmux', () => {
     keys(s, 'Enter');
     await waitFor(s, /1\/2 · :vms id:8200-8201/);
     keys(s, 'a', 's');
-    await waitFor(s, /snapshot 2 VMs › snapshot name: tui-\{vmid\}-\{datetime\}/);
+    await waitFor(s, /snapshot 2 VMs[\s\S]*› snapshot name\s+tui-\{vmid\}-\{datetime\}/);
     keys(s, 'C-u');
     text(s, 'e2e-{vmid}');
     keys(s, 'Enter', 'Enter');

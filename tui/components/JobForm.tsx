@@ -1,5 +1,6 @@
 // A scheduler job's form (N new, E edit in :jobs): one field at a time with @inkjs/ui inputs, the cron
-// expression with live feedback from the scheduler's own parser (the next fire times, or its error). The
+// expression with live feedback from the scheduler's own parser (the next fire times, or its error with a
+// caret under the field it is in). The
 // answer is a job input for the JobManager, which validates it as every front end's (and a destructive job
 // is confirmed with its dry run first).
 import { Select, TextInput } from '@inkjs/ui';
@@ -7,6 +8,7 @@ import { Box, Text, useInput } from 'ink';
 import { useState } from 'react';
 import type { JobRecord } from '../../src/history/job-records.js';
 import { nextFireTimes } from '../../src/schedule/cron.js';
+import { cronFieldProblem } from '../../src/schedule/cron-fields.js';
 import { JOB_TASKS } from '../../src/schedule/job-tasks.js';
 import type { JobInput } from '../../src/schedule/job-validation.js';
 import { useTui, type TuiStore } from '../store.js';
@@ -51,15 +53,28 @@ export function jobInput(values: Record<string, string>): JobInput | { error: st
   };
 }
 
-/** The cron feedback line: the next three fire times, or the parser's error. */
-export function cronFeedback(expression: string, from = new Date()): { text: string; error: boolean } {
+export interface CronFeedback {
+  text: string;
+  error: boolean;
+  /** Under the expression: a caret line marking the wrong field ("  ^^"). */
+  caret?: string;
+}
+
+/** The cron feedback: the next three fire times, or the error with the field it is in. */
+export function cronFeedback(expression: string, from = new Date()): CronFeedback {
   try {
     const next = nextFireTimes(expression, 3, { from });
     return next.length ? { text: `next: ${next.map((d) => d.toISOString().replace('T', ' ').slice(0, 16)).join(' · ')} UTC`, error: false } : { text: 'never fires', error: true };
   } catch (err) {
+    // The parser's message names no position: find the field ourselves.
+    const at = cronFieldProblem(expression);
+    if (at) return { text: at.message, error: true, caret: `${' '.repeat(at.column)}${'^'.repeat(at.length)}` };
     return { text: (err as Error).message, error: true };
   }
 }
+
+/** The feedback unchanged keeps its object: the TextInput reports its value again on every render. */
+const sameFeedback = (was: CronFeedback, now: CronFeedback) => (was.text === now.text && was.caret === now.caret ? was : now);
 
 export function JobForm({ store, onDone, onCancel }: { store: TuiStore; onDone: (input: JobInput, jobId?: string) => Promise<string | undefined>; onCancel: () => void }) {
   const form = useTui(store, (s) => s.jobForm);
@@ -100,8 +115,13 @@ export function JobForm({ store, onDone, onCancel }: { store: TuiStore; onDone: 
       {step.options ? (
         <Select key={step.key} options={[step.value, ...step.options.filter((o) => o !== step.value)].map((o) => ({ label: o, value: o }))} onChange={answer} visibleOptionCount={6} />
       ) : (
-        <TextInput key={step.key} defaultValue={step.value} onChange={step.key === 'cronExpression' ? (v) => setCron(cronFeedback(v)) : undefined} onSubmit={answer} />
+        <TextInput key={step.key} defaultValue={step.value} onChange={step.key === 'cronExpression' ? (v) => setCron((was) => sameFeedback(was, cronFeedback(v))) : undefined} onSubmit={answer} />
       )}
+      {step.key === 'cronExpression' && cron.caret ? (
+        <Text color="red" wrap="truncate">
+          {cron.caret}
+        </Text>
+      ) : null}
       {step.key === 'cronExpression' ? (
         <Text color={cron.error ? 'red' : 'green'} wrap="wrap">
           {cron.error ? '✗ ' : ''}

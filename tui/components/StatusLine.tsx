@@ -1,4 +1,4 @@
-// One line: what is being typed (filter, command with live feedback, a prompt field) or the last message.
+// One line: what is being typed (filter, command with live feedback, a typed confirmation) or the last message.
 import { Text } from 'ink';
 import { useTui, type TuiStore } from '../store.js';
 
@@ -24,14 +24,13 @@ export function StatusLine({ store }: { store: TuiStore }) {
     );
   }
   if (mode === 'prompt' && prompt) {
-    const f = prompt.fields[prompt.index];
     return (
       <Text wrap="truncate">
         <Text color="magenta">{prompt.title} › </Text>
-        <Text color="cyan">{f.label}: </Text>
-        {f.value}
+        <Text color="cyan">{prompt.label}: </Text>
+        {prompt.value}
         <Text inverse> </Text>
-        {prompt.error ? <Text color="red">{`   ✗ ${prompt.error}`}</Text> : prompt.choices ? <Text color="gray">{`   Tab: ${prompt.choices.join('  ')}`}</Text> : f.hint ? <Text color="gray">{`   ${f.hint}`}</Text> : null}
+        {prompt.error ? <Text color="red">{`   ✗ ${prompt.error}`}</Text> : prompt.hint ? <Text color="gray">{`   ${prompt.hint}`}</Text> : null}
       </Text>
     );
   }
