@@ -82,7 +82,7 @@ async function settles(session: string, done: (screen: string) => boolean, timeo
 async function answer(session: string, send: () => void, next: RegExp, at: RegExp): Promise<string> {
   for (let attempt = 0; attempt < 15; attempt++) {
     send();
-    if (await settles(session, (x) => next.test(x) || !at.test(x), 1500)) return waitFor(session, next);
+    if (await settles(session, (x) => next.test(x) || !at.test(x), 3000)) return waitFor(session, next);
   }
   throw new Error(`the screen never moved on to ${next}:\n${screen(session)}`);
 }
@@ -184,9 +184,15 @@ describe('moxxie --demo in tmux at 80×24 (issue 19)', () => {
   const opsDir = () => join(state, 'demo', 'operations');
   const readJson = <T>(file: string): T => JSON.parse(readFileSync(file, 'utf8')) as T;
 
+  const ro = `${s}:ro`;
+
   beforeAll(async () => {
     state = startDemo(s, { x: 80, y: 24 }, 1000);
     await waitFor(s, /1\/\d+ ·/);
+    // A --read-only TUI beside it, on the same demo cluster, started now so its start overlaps the steps
+    // below (-d: the first window stays the one keys go to).
+    const env = `MOXXIE_STATE_DIR=${state} MOXXIE_CONFIG=${join(state, 'config.json')} CI=true`;
+    tmux('new-window', '-d', '-t', s, '-n', 'ro', `${env} ${process.execPath} ${cli} --demo --read-only; echo EXITED-$?; sleep 120`);
   });
 
   /** Back to the list with no dialog, form or pane open, whatever a failed step before left. */
@@ -358,9 +364,6 @@ describe('moxxie --demo in tmux at 80×24 (issue 19)', () => {
   }, 60_000);
 
   it('--read-only: an action key says the context is read-only', async () => {
-    const env = `MOXXIE_STATE_DIR=${state} MOXXIE_CONFIG=${join(state, 'config.json')} CI=true`;
-    tmux('new-window', '-t', s, '-n', 'ro', `${env} ${process.execPath} ${cli} --demo --read-only; echo EXITED-$?; sleep 120`);
-    const ro = `${s}:ro`;
     await waitFor(ro, /1\/\d+ ·/);
     keys(ro, 's');
     await waitFor(ro, /read-only context demo: snapshot changes the cluster and is not available here/);
@@ -369,8 +372,8 @@ describe('moxxie --demo in tmux at 80×24 (issue 19)', () => {
   }, 30_000);
 
   it('quits, and the simulator kept what each step did', async () => {
-    keys(`${s}:0`, 'q');
-    await waitFor(`${s}:0`, /EXITED-0/);
+    keys(s, 'q');
+    await waitFor(s, /EXITED-0/);
     type Saved = { vms: Array<{ vmid: number; name?: string; type: string; state?: string; status?: string; config: Record<string, unknown>; snapshots: Array<{ name: string; description: string; vmstate: boolean }> }> };
     const saved = readJson<Saved>(join(state, 'demo', 'sim-state.json'));
     const vm = (id: number) => saved.vms.find((v) => v.vmid === id)!;
