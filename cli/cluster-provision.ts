@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { parseArgs } from 'node:util';
+import { FlagError, parseFlags } from '../src/config/command-flags.js';
 import { CONTEXT_FLAGS, contextChoiceProblem } from '../src/config/context-flags.js';
 import { placementSettingsOf } from '../src/config/placement-settings.js';
 import { HistoryDamagedError } from '../src/history/damaged.js';
@@ -222,7 +222,7 @@ export async function run(argv: string[], words = 'cluster provision'): Promise<
   let values: Values;
   let positionals: string[];
   try {
-    ({ values, positionals } = parseArgs({
+    ({ values, positionals } = parseFlags({
       args: argv,
       allowPositionals: true,
       options: {
@@ -269,7 +269,7 @@ export async function run(argv: string[], words = 'cluster provision'): Promise<
         throw new UsageProblem(`unknown verb '${verb}'`);
     }
   } catch (err) {
-    if (!(err instanceof UsageProblem) && !(err instanceof TypeError)) throw err;
+    if (!(err instanceof UsageProblem) && !(err instanceof FlagError)) throw err;
     say(`moxxie ${words}: ${(err as Error).message}\n\n${HELP}`);
     return 2;
   }

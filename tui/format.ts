@@ -72,3 +72,22 @@ export function meter(fraction: number, width: number): string {
 export function loadColour(fraction: number): 'green' | 'yellow' | 'red' {
   return fraction >= 0.9 ? 'red' : fraction >= 0.7 ? 'yellow' : 'green';
 }
+
+/** Text broken into lines of at most `width` (at a space where one is near), at most `maxLines`, the last cut with … . */
+export function wrapLines(text: string, width: number, maxLines: number): string[] {
+  const lines: string[] = [];
+  let rest = text.replace(/\s+/g, ' ').trim();
+  while (rest && lines.length < maxLines) {
+    if (rest.length <= width) {
+      lines.push(rest);
+      rest = '';
+      break;
+    }
+    const space = rest.lastIndexOf(' ', width);
+    const at = space > width / 2 ? space : width;
+    lines.push(rest.slice(0, at));
+    rest = rest.slice(at).trimStart();
+  }
+  if (rest && lines.length) lines[lines.length - 1] = fit(lines[lines.length - 1], Math.min(width, lines[lines.length - 1].length + 1)).replace(/.$/, '…');
+  return lines;
+}

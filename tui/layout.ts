@@ -71,7 +71,9 @@ export function listRows(view: ViewName, bodyRows: number): number {
 
 /** Rows under an operation's target list for the cursor target's phases and their UPIDs. */
 export function phasePanelRows(bodyRows: number): number {
-  return Math.max(3, Math.min(8, Math.floor(bodyRows / 4)));
+  // Five at 80×24 where there is room (the list keeps 10): an interrupted VM's "check the VM …" message
+  // (two lines), its phase and the phase's UPID under the title.
+  return Math.max(3, Math.min(5, bodyRows - 8), Math.min(8, Math.floor(bodyRows / 4)));
 }
 
 export function listRowsFor(s: Pick<TuiState, 'size' | 'paneOpId' | 'liveOps' | 'line' | 'view'>): number {

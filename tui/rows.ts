@@ -76,10 +76,10 @@ export function runRows(s: Pick<TuiState, 'runs' | 'filters'>): JobRunRecord[] {
 
 export function snapshotRows(s: Pick<TuiState, 'detail' | 'filters'>): SnapshotRow[] {
   // Until the config is read, where the VM is (its parent snapshot) is not known: no NOW row yet. The
-  // config's `parent` says it; without one (a config read that leaves it out), the newest snapshot.
-  const snaps = s.detail?.snapshots ?? [];
-  const newest = snaps.reduce<(typeof snaps)[number] | undefined>((a, b) => (!a || (b.snaptime ?? 0) >= (a.snaptime ?? 0) ? b : a), undefined);
-  const current = s.detail?.loaded ? ((s.detail.config.parent as string | undefined) ?? newest?.name ?? '') : null;
+  // config's `parent` says it: PVE sets it on a snapshot, a rollback and when the parent is deleted; without
+  // one the VM derives from no snapshot (none taken yet, or its root parent was deleted), and NOW is a root.
+  const parent = s.detail?.config.parent;
+  const current = s.detail?.loaded ? (typeof parent === 'string' ? parent : '') : null;
   return snapshotTree(s.detail?.snapshots ?? [], current).filter((x) => x.now || matchesWords(`${x.name} ${x.description}`, s.filters.detail));
 }
 

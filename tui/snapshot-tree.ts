@@ -1,4 +1,4 @@
-// A VM's snapshots as PVE's GUI shows them: a tree by `parent`, oldest child first, each row with the
+// A VM's snapshots as a tree by `parent`, as PVE's GUI shows them: oldest child first, each row with the
 // branch lines that lead to it. PVE chains every snapshot to the one taken before it, so a plain list
 // would hide which snapshots a rollback leaves on the other branch.
 import type { SnapshotInfo } from '../src/core.js';
@@ -32,18 +32,22 @@ export function snapshotTree(given: SnapshotInfo[], current?: string | null): Sn
 
   const rows: SnapshotRow[] = [];
   const seen = new Set<string>();
-  const walk = (parent: string | undefined, guides: string, depth: number) => {
+  // PVE chains each snapshot to the one before it, so a plain chain of N would be indented N deep and push
+  // long names off an 80-column screen: an only child continues its parent's line at the same indent (no
+  // branch mark), and only a fork (a rollback and a new snapshot, or several roots) indents its branches.
+  const walk = (parent: string | undefined, guides: string) => {
     const list = children.get(parent) ?? [];
+    const fork = list.length > 1;
     list.forEach((s, i) => {
       // A parent cycle cannot come from PVE, but a bad answer must not hang the TUI.
       if (seen.has(s.name)) return;
       seen.add(s.name);
       const last = i === list.length - 1;
-      rows.push({ ...s, branch: depth === 0 ? '' : `${guides}${last ? '└ ' : '├ '}`, ...(s === nowRow ? { now: true, snaptime: undefined } : {}) });
-      walk(s.name, depth === 0 ? '' : `${guides}${last ? '  ' : '│ '}`, depth + 1);
+      rows.push({ ...s, branch: fork ? `${guides}${last ? '└ ' : '├ '}` : guides, ...(s === nowRow ? { now: true, snaptime: undefined } : {}) });
+      walk(s.name, fork ? `${guides}${last ? '  ' : '│ '}` : guides);
     });
   };
-  walk(undefined, '', 0);
+  walk(undefined, '');
   // Anything left over sat on a cycle: list it flat rather than drop it.
   for (const s of snapshots) if (!seen.has(s.name)) rows.push({ ...s, branch: '', ...(s === nowRow ? { now: true, snaptime: undefined } : {}) });
   return rows;

@@ -560,7 +560,10 @@ export class HistoryStore implements CoreRecorder {
 
   /** Operation summaries from the index alone, newest first: cheap at any history size. */
   async listOperationSummaries(q: OperationQuery = {}): Promise<OperationIndexEntry[]> {
-    const { operations } = await this.readIndex();
+    let { operations } = await this.readIndex();
+    // A process that died mid-operation (kill -9) left it `running`: a long-lived reader (the TUI, MCP, the
+    // REST server) marks it interrupted now, as an open of the store does, instead of showing it running.
+    if (operations.some((o) => o.status === 'running' && ownerGone(o.owner)) && (await this.recoverInterrupted()) > 0) ({ operations } = await this.readIndex());
     const matching = operations.filter((o) => (!q.status || o.status === q.status) && (!q.frontEnd || o.frontEnd === q.frontEnd));
     const sorted = matching.sort((a, b) => b.startedAt - a.startedAt);
     const offset = q.offset ?? 0;

@@ -119,6 +119,8 @@ export interface SimVm {
   pending?: SimConfig;
   pendingDelete?: string[];
   snapshots: Array<{ name: string; description: string; snaptime: number; vmstate: boolean; parent?: string }>;
+  /** The snapshot the guest's current state derives from (the config file's `parent`). */
+  parent?: string;
 }
 
 export interface SimNode {

@@ -30,6 +30,7 @@ function vmView(sim: SimCluster, vm: SimVmRecord): SimVm {
     config: structuredClone(vm.config),
     snapshots: vm.snapshots.map((s) => ({ name: s.name, description: s.description, snaptime: s.snaptime, vmstate: s.vmstate, parent: s.parent })),
   };
+  if (vm.parent) view.parent = vm.parent;
   if (vm.pending) view.pending = structuredClone(vm.pending);
   if (vm.pendingDelete?.length) view.pendingDelete = [...vm.pendingDelete];
   return view;

@@ -262,7 +262,11 @@ describe('command line', () => {
     // base ─┬─ a ── a2
     //       └─ b        (b was taken after a rollback to base); orphan's parent was deleted.
     const rows = snapshotTree([snap('b', 40, 'base'), snap('a2', 30, 'a'), snap('a', 20, 'base'), snap('base', 10), snap('orphan', 50, 'gone')]);
-    expect(rows.map((r) => `${r.branch}${r.name}`)).toEqual(['base', '├ a', '│ └ a2', '└ b', 'orphan']);
+    // Two roots are a fork too; an only child (a2) continues its parent's line without a branch mark.
+    expect(rows.map((r) => `${r.branch}${r.name}`)).toEqual(['├ base', '│ ├ a', '│ │ a2', '│ └ b', '└ orphan']);
+    // PVE's plain chain (each snapshot the parent of the next) stays flush left, NOW under the newest.
+    const chain = snapshotTree([snap('s1', 1), snap('s2', 2, 's1'), snap('s3', 3, 's2')], 's3');
+    expect(chain.map((r) => `${r.branch}${r.name}`)).toEqual(['s1', 's2', 's3', 'NOW']);
     // A cycle (never from PVE) still lists every snapshot once.
     // Where the VM is now: a NOW row under its current snapshot (and alone, as a root, before any).
     const withNow = snapshotTree([snap('base', 10), snap('a', 20, 'base')], 'base');

@@ -4,12 +4,15 @@
 // snapshot is checked after the TUI exits. tmux is required: CI installs it; without it this fails.
 // CI=true is set on purpose: CI machines export it, and Ink then draws nothing until exit (it once
 // left this very test staring at a blank screen in CI).
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+// The second part (issue 19) runs one TUI at 80×24 through the new forms (plan options, :jobs, :ct), the
+// views whose first row must stay visible, a CLI run killed with SIGKILL mid-task (interrupted, never
+// cancelled), and a --read-only TUI beside it; the simulator's saved state is checked once the TUI quits.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const cli = join(root, 'dist/bundle/cli.js');
@@ -49,12 +52,47 @@ function text(session: string, s: string): void {
   tmux('send-keys', '-t', session, '-l', s);
 }
 
-function startDemo(session: string): string {
+function startDemo(session: string, size = { x: 140, y: 40 }, taskMs = 300): string {
   const state = mkdtempSync(join(tmpdir(), 'moxxie-tmux-'));
   dirs.push(state);
-  const env = `MOXXIE_STATE_DIR=${state} MOXXIE_CONFIG=${join(state, 'config.json')} MOXXIE_DEMO_TASK_MS=300 CI=true`;
-  tmux('new-session', '-d', '-s', session, '-x', '140', '-y', '40', `${env} ${process.execPath} ${cli} --demo; echo EXITED-$?; sleep 120`);
+  const env = `MOXXIE_STATE_DIR=${state} MOXXIE_CONFIG=${join(state, 'config.json')} MOXXIE_DEMO_TASK_MS=${taskMs} CI=true`;
+  tmux('new-session', '-d', '-s', session, '-x', String(size.x), '-y', String(size.y), `${env} ${process.execPath} ${cli} --demo; echo EXITED-$?; sleep 120`);
   return state;
+}
+
+/** Polls until `done` holds for the screen; false at the deadline (the caller decides whether to press again). */
+async function settles(session: string, done: (screen: string) => boolean, timeoutMs: number): Promise<boolean> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    try {
+      if (done(screen(session))) return true;
+    } catch {
+      // tmux busy for a moment: poll on.
+    }
+    await new Promise((r) => setTimeout(r, 40));
+  }
+  return false;
+}
+
+/**
+ * Sends `send` until the screen matches `next`. An @inkjs/ui input that has just appeared may not listen
+ * yet and drops a key that comes too soon: the key is sent again only while the screen still shows `at`
+ * (so a key it took, which moves the screen on, is never sent twice).
+ */
+async function answer(session: string, send: () => void, next: RegExp, at: RegExp): Promise<string> {
+  for (let attempt = 0; attempt < 15; attempt++) {
+    send();
+    if (await settles(session, (x) => next.test(x) || !at.test(x), 3000)) return waitFor(session, next);
+  }
+  throw new Error(`the screen never moved on to ${next}:\n${screen(session)}`);
+}
+
+/** The line of the list right under its column header (the header matched by `header`). */
+function firstRowUnder(view: string, header: RegExp): string {
+  const lines = view.split('\n');
+  const at = lines.findIndex((l) => header.test(l));
+  if (at < 0) throw new Error(`no header ${header} on the screen:\n${view}`);
+  return lines[at + 1] ?? '';
 }
 
 beforeAll(() => {
@@ -136,4 +174,223 @@ describe('moxxie --demo in tmux', () => {
     const afterTerm = await waitFor(b, /EXITED-143/);
     expect(afterTerm).not.toMatch(/VMID.*NAME/);
   }, 90_000);
+});
+
+describe('moxxie --demo in tmux at 80×24 (issue 19)', () => {
+  // One TUI for every step below, in order; its demo tasks take 1 s, long enough to kill a CLI mid-task.
+  const s = 'small';
+  let state = '';
+  const VMS = /VMID↑\s+NAME/;
+  const opsDir = () => join(state, 'demo', 'operations');
+  const readJson = <T>(file: string): T => JSON.parse(readFileSync(file, 'utf8')) as T;
+
+  const ro = `${s}:ro`;
+
+  beforeAll(async () => {
+    state = startDemo(s, { x: 80, y: 24 }, 1000);
+    await waitFor(s, /1\/\d+ ·/);
+    // A --read-only TUI beside it, on the same demo cluster, started now so its start overlaps the steps
+    // below (-d: the first window stays the one keys go to).
+    const env = `MOXXIE_STATE_DIR=${state} MOXXIE_CONFIG=${join(state, 'config.json')} CI=true`;
+    tmux('new-window', '-d', '-t', s, '-n', 'ro', `${env} ${process.execPath} ${cli} --demo --read-only; echo EXITED-$?; sleep 120`);
+  });
+
+  /** Back to the list with no dialog, form or pane open, whatever a failed step before left. */
+  const NORMAL = /\? help · : command/;
+  beforeEach(async () => {
+    for (let i = 0; i < 4 && !NORMAL.test(screen(s)); i++) {
+      keys(s, 'Escape');
+      await settles(s, (x) => NORMAL.test(x), 1000);
+    }
+    if (/╭─+╮/.test(screen(s))) {
+      keys(s, 'x');
+      await settles(s, (x) => !/╭─+╮/.test(x), 1000);
+    }
+  });
+
+  it('plan options (o): description and includeMemory make the plan again; the progress pane leaves the first row visible', async () => {
+    text(s, ':vms id:8200-8209');
+    keys(s, 'Enter');
+    await waitFor(s, /1\/10 · :vms id:8200-8209/);
+    keys(s, 'a', 's');
+    await waitFor(s, /snapshot name: tui-\{vmid\}-\{datetime\}/);
+    keys(s, 'Enter');
+    await waitFor(s, /TTL hours: 24/);
+    const plan = await answer(s, () => keys(s, 'Enter'), /Plan: snapshot 10 VMs/, /TTL hours/);
+    // The dialog is whole at 80×24: its last line and bottom border are on screen.
+    expect(plan).toMatch(/Enter or y runs it/);
+    expect(plan).toMatch(/╚═+╝/);
+    expect(plan).toMatch(/o options: ttlHours 24 · .*description/);
+
+    await answer(s, () => keys(s, 'o'), /❯\s*maxParallel/, /Plan: snapshot/);
+    for (const field of ['maxPerNode', 'onFailure', 'description']) await answer(s, () => keys(s, 'Down'), new RegExp(`❯\\s*${field}\\b`), /Options of snapshot/);
+    await answer(s, () => keys(s, 'Enter'), /Option description of snapshot/, /Options of snapshot/);
+    await answer(s, () => text(s, 'e2e options'), /e2e options/, /Option description of/);
+    await answer(s, () => keys(s, 'Enter'), /o options: description e2e options/, /Option description of/);
+
+    await answer(s, () => keys(s, 'o'), /❯\s*maxParallel/, /Plan: snapshot/);
+    for (const field of ['maxPerNode', 'onFailure', 'description', 'ttlHours', 'includeMemory']) await answer(s, () => keys(s, 'Down'), new RegExp(`❯\\s*${field}\\b`), /Options of snapshot/);
+    await answer(s, () => keys(s, 'Enter'), /Option includeMemory of/, /Options of snapshot/);
+    await answer(s, () => keys(s, 'Down'), /❯ yes/, /Option includeMemory of/);
+    const again = await answer(s, () => keys(s, 'Enter'), /includeMemory yes/, /Option includeMemory of/);
+    expect(again).toMatch(/10 will change · 0 skipped/);
+
+    keys(s, 'y');
+    await waitFor(s, /snapshot\.create succeeded .*10\/10/);
+    // The pane takes the bottom of the screen; the list still starts at its first row (once the inventory
+    // is read again, without the snapshot locks and their LOCK column).
+    const done = await waitFor(s, /^\s*8200\s+workshop-wk-01\s[\s\S]*snapshot\.create succeeded/m);
+    expect(firstRowUnder(done, VMS)).toMatch(/^\s*8200\s+workshop-wk-01/);
+    keys(s, 'x');
+    const closed = await waitFor(s, /1\/10 · :vms id:8200-8209/);
+    expect(closed).not.toMatch(/snapshot\.create succeeded/);
+    expect(firstRowUnder(closed, VMS)).toMatch(/^\s*8200\s/);
+  }, 60_000);
+
+  it('the first row stays visible after each view change: :nodes → Enter → :vms, :backups, :jobs', async () => {
+    text(s, ':nodes');
+    keys(s, 'Enter');
+    await waitFor(s, /NODE\s+STATUS/);
+    keys(s, 'j');
+    keys(s, 'Enter');
+    const onNode = await waitFor(s, /1\/\d+ · :vms node:pve2/);
+    expect(firstRowUnder(onNode, VMS)).toMatch(/^\s*\d+\s+\S+\s+pve2\s/);
+    text(s, ':vms');
+    keys(s, 'Enter');
+    const all = await waitFor(s, /1\/\d+ · sort id/);
+    expect(firstRowUnder(all, VMS)).toMatch(/^\s*100\s+web-/);
+
+    text(s, ':backups');
+    keys(s, 'Enter');
+    const backups = await waitFor(s, /1\/\d+ · backups cluster-wide/);
+    // The first backup row under the header (cursor 1/N), columns apart even when a value is cut.
+    expect(firstRowUnder(backups, /^VMID\s+NAME\s+VOLID/)).toMatch(/^\d+\s+\S+\s+backup-nfs:\S*\s+pve\d\s/);
+
+    text(s, ':jobs');
+    keys(s, 'Enter');
+    const jobs = await waitFor(s, /no scheduler jobs yet: N creates one/);
+    expect(jobs).toMatch(/NAME\s+TYPE\s+CRON/);
+  }, 30_000);
+
+  it(':jobs → N: a job made in the form, with live next fire times and the cron error', async () => {
+    keys(s, 'N');
+    await waitFor(s, /New job — step 1 of 7/);
+    await answer(s, () => text(s, 'e2e-nightly'), /e2e-nightly/, /step 1 of 7/);
+    await answer(s, () => keys(s, 'Enter'), /step 2 of 7/, /step 1 of 7/);
+    await answer(s, () => keys(s, 'Enter'), /step 3 of 7/, /step 2 of 7/);
+    const cron = await waitFor(s, /next: \d{4}-\d\d-\d\d 02:00 · \d{4}-\d\d-\d\d 02:00/);
+    expect(cron).toMatch(/0 2 \* \* \*/);
+    // A bad day of week: the parser's error, live, naming the field; Enter does not move on.
+    await answer(s, () => text(s, ' 99'), /✗ cronExpression: .*day-of-week 99 is out of range/, /step 3 of 7/);
+    keys(s, 'Enter');
+    expect(await settles(s, (x) => /step 4 of 7/.test(x), 500)).toBe(false);
+    // One key at a time: backspaces sent together arrive as one chunk, which the input reads as one key.
+    for (let i = 0; i < 3; i++) {
+      // Below the header, whose clock ticks on its own.
+      const body = (x: string) => x.split('\n').slice(2).join('\n');
+      const before = body(screen(s));
+      keys(s, 'BSpace');
+      await settles(s, (x) => body(x) !== before, 2000);
+    }
+    await waitFor(s, /^ 0 2 \* \* \*\s*\n next: \d{4}-\d\d-\d\d 02:00/m);
+    await answer(s, () => keys(s, 'Enter'), /step 4 of 7/, /step 3 of 7/);
+    await answer(s, () => keys(s, 'Down'), /❯\s*VM_IDS/, /step 4 of 7/);
+    await answer(s, () => keys(s, 'Enter'), /step 5 of 7/, /step 4 of 7/);
+    await answer(s, () => text(s, '8200-8201'), /8200-8201/, /step 5 of 7/);
+    await answer(s, () => keys(s, 'Enter'), /step 6 of 7/, /step 5 of 7/);
+    await answer(s, () => text(s, '{"snapshotNamePattern":"nightly-{vmid}"}'), /nightly-\{vmid\}"\}/, /step 6 of 7/);
+    await answer(s, () => keys(s, 'Enter'), /step 7 of 7/, /step 6 of 7/);
+    const listed = await answer(s, () => keys(s, 'Enter'), /e2e-nightly\s+snapshot_create\s+0 2 \* \* \*\s+yes/, /step 7 of 7/);
+    expect(firstRowUnder(listed, /^NAME\s+TYPE\s+CRON/)).toMatch(/^e2e-nightly\s/);
+    // The job store (the history index) holds it as the form said.
+    const { jobs } = readJson<{ jobs: Array<{ name: string; cronExpression: string; enabled: boolean; vmSelectors: unknown; parameters: Record<string, unknown> }> }>(join(state, 'demo', 'history.json'));
+    expect(jobs).toHaveLength(1);
+    expect(jobs[0]).toMatchObject({ name: 'e2e-nightly', cronExpression: '0 2 * * *', enabled: true, vmSelectors: [{ type: 'VM_IDS', value: '8200-8201' }], parameters: { snapshotNamePattern: 'nightly-{vmid}' } });
+  }, 60_000);
+
+  it(':ct: the container form, its password never on screen, the plan, then the container', async () => {
+    text(s, ':ct');
+    keys(s, 'Enter');
+    await waitFor(s, /Create a container — step 1 of 14/);
+    // Every answer but the password is the form's default.
+    for (let step = 1; step <= 12; step++) await answer(s, () => keys(s, 'Enter'), new RegExp(`step ${step + 1} of 14`), new RegExp(`step ${step} of 14`));
+    await waitFor(s, /root password/);
+    await answer(s, () => text(s, 'e2e-s3cret'), /\*{10}/, /root password — /);
+    await answer(s, () => keys(s, 'Enter'), /step 14 of 14/, /step 13 of 14/);
+    const plan = await answer(s, () => keys(s, 'Enter'), /Plan: create container ct-1 on pve1/, /step 14 of 14/);
+    expect(plan).toMatch(/╚═+╝/);
+    expect(plan).not.toContain('e2e-s3cret');
+    keys(s, 'y');
+    const done = await waitFor(s, /ct\.create succeeded/);
+    expect(done).not.toContain('e2e-s3cret');
+    keys(s, 'x');
+  }, 60_000);
+
+  it('a CLI run killed with SIGKILL mid-task is interrupted (UPID, check the VM), never cancelled', async () => {
+    const env = { ...process.env, MOXXIE_STATE_DIR: state, MOXXIE_CONFIG: join(state, 'config.json'), CI: 'true' };
+    // It joins the demo cluster the TUI serves, so the PVE task goes on after the CLI dies, as on PVE.
+    const child = spawn(process.execPath, [cli, 'snapshot', 'create', 'id:8205', '--name', 'killed-{vmid}', '--demo', '--yes'], { env, stdio: 'ignore' });
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+    // Killed once its journal holds the UPID of the running PVE task (the task takes 1 s).
+    const journalHasTask = () => readdirSync(opsDir()).some((f) => f.endsWith('.journal') && /qmsnapshot:8205:/.test(readFileSync(join(opsDir(), f), 'utf8')));
+    const until = Date.now() + 20_000;
+    while (!(existsSync(opsDir()) && journalHasTask())) {
+      if (Date.now() > until) throw new Error('the CLI never started its PVE task');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    child.kill('SIGKILL');
+    expect(await exited).toBe('SIGKILL');
+
+    text(s, ':history');
+    keys(s, 'Enter');
+    const history = await waitFor(s, /snapshot\.create\s+interrupted\s+cli/);
+    expect(firstRowUnder(history, /^STARTED\s+KIND\s+STATUS/)).toMatch(/snapshot\.create\s+interrupted\s+cli/);
+    keys(s, 'Enter');
+    const detail = await waitFor(s, /8205\s+workshop-wk-06\s+pve\d\s+interrupted/);
+    expect(detail).toMatch(/\(snapshot\.create\) interrupted/);
+    // The message, whole enough at 80 columns: check the VM and its PVE task; the UPID on a line of its own.
+    const flat = detail.replace(/\n\s*/g, ' ');
+    expect(flat).toMatch(/interrupted while running: the moxxie process \(pid \d+\) died; check the VM 8205 and PVE task UPID:/);
+    expect(detail).toMatch(/^\s+UPID:pve\d:[0-9A-F]+:[0-9A-F]+:[0-9A-F]+:qmsnapshot:8205:/m);
+    expect(detail).not.toMatch(/cancelled/);
+
+    // The record: interrupted, counted so, with the UPID of the task that ran on.
+    const [file] = readdirSync(opsDir()).filter((f) => f.endsWith('.json') && readFileSync(join(opsDir(), f), 'utf8').includes('killed-{vmid}'));
+    const { operation } = readJson<{ operation: { status: string; summary: { counts: Record<string, number> }; targets: Array<{ state: string; message: string; phases: Array<{ upids: string[] }> }> } }>(join(opsDir(), file));
+    expect(operation.status).toBe('interrupted');
+    expect(operation.summary.counts).toMatchObject({ interrupted: 1, cancelled: 0, succeeded: 0 });
+    expect(operation.targets[0].phases[0].upids[0]).toMatch(/:qmsnapshot:8205:/);
+    keys(s, 'Escape');
+  }, 60_000);
+
+  it('--read-only: an action key says the context is read-only', async () => {
+    await waitFor(ro, /1\/\d+ ·/);
+    keys(ro, 's');
+    await waitFor(ro, /read-only context demo: snapshot changes the cluster and is not available here/);
+    keys(ro, 'q');
+    await waitFor(ro, /EXITED-0/);
+  }, 30_000);
+
+  it('quits, and the simulator kept what each step did', async () => {
+    keys(s, 'q');
+    await waitFor(s, /EXITED-0/);
+    type Saved = { vms: Array<{ vmid: number; name?: string; type: string; state?: string; status?: string; config: Record<string, unknown>; snapshots: Array<{ name: string; description: string; vmstate: boolean }> }> };
+    const saved = readJson<Saved>(join(state, 'demo', 'sim-state.json'));
+    const vm = (id: number) => saved.vms.find((v) => v.vmid === id)!;
+    // The options: every one of the ten has the description; RAM saved for the running ones only.
+    for (let id = 8200; id <= 8209; id++) {
+      const snap = vm(id).snapshots.find((x) => x.description.includes('e2e options'));
+      expect(snap, `VM ${id}`).toBeDefined();
+      expect(snap!.name).toMatch(new RegExp(`^tui-${id}-`));
+    }
+    expect(vm(8200).snapshots.find((x) => x.description.includes('e2e options'))!.vmstate).toBe(true);
+    // The killed CLI's PVE task ran to its end: the snapshot is there although moxxie says interrupted.
+    expect(vm(8205).snapshots.map((x) => x.name)).toContain('killed-8205');
+    // The container from :ct.
+    const ct = saved.vms.find((v) => v.type === 'lxc' && v.config.hostname === 'ct-1');
+    expect(ct).toBeDefined();
+    // The password went to PVE only: nothing moxxie keeps has it.
+    for (const f of ['history.json', 'audit.jsonl']) expect(readFileSync(join(state, 'demo', f), 'utf8')).not.toContain('e2e-s3cret');
+    for (const f of readdirSync(opsDir())) expect(readFileSync(join(opsDir(), f), 'utf8')).not.toContain('e2e-s3cret');
+  }, 30_000);
 });

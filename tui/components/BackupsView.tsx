@@ -4,7 +4,7 @@ import { Text } from 'ink';
 import { useMemo } from 'react';
 import { ageText } from '../../src/text/age.js';
 import { bytes } from '../../src/text/bytes.js';
-import { fit } from '../format.js';
+import { cell, fit } from '../format.js';
 import { listRows, screenLayout } from '../layout.js';
 import { backupRows } from '../rows.js';
 import { useTui, type TuiStore } from '../store.js';
@@ -15,8 +15,8 @@ export function BackupsView({ store }: { store: TuiStore }) {
   const filter = useTui(store, (s) => s.filters.backups);
   const pos = useTui(store, (s) => s.pos.backups);
   const height = useTui(store, (s) => listRows('backups', screenLayout(s).bodyRows));
-  // The volid takes what the fixed columns leave of the terminal's width.
-  const volidWidth = useTui(store, (s) => Math.max(20, s.size.columns - 60));
+  // The volid takes what the fixed columns (48) and TTL leave of the terminal's width.
+  const volidWidth = useTui(store, (s) => Math.max(20, s.size.columns - 56));
   const items = useMemo(() => backupRows({ backups, filters: { backups: filter } }), [backups, filter]);
   const now = Date.now();
   const scope = backups.vmid === undefined ? 'cluster-wide' : `of VM ${backups.vmid}`;
@@ -35,9 +35,10 @@ export function BackupsView({ store }: { store: TuiStore }) {
         return (
           <>
             {fit(String(b.vmid), 7)}
-            {fit(b.name ?? '-', 16)}
-            {fit(b.volid, volidWidth)}
-            {fit(b.node, 6)}
+            {/* cell: a cut name or volid still leaves a space before the next column. */}
+            {cell(b.name ?? '-', 16)}
+            {cell(b.volid, volidWidth)}
+            {cell(b.node, 6)}
             {fit(bytes(b.size), 6)}
             {fit(ageText(now / 1000 - b.ctime), 8)}
             <Text color={b.protected ? 'green' : undefined}>{fit(b.protected ? 'yes' : '', 5)}</Text>

@@ -85,10 +85,11 @@ export function DetailView({ store }: { store: TuiStore }) {
             return (
               <>
                 <Text color="gray">{s.branch}</Text>
+                {/* Not padded to the name column: the text after it names a snapshot of up to 40 characters. */}
                 <Text color="green" bold>
-                  {fit(s.name, Math.max(8, nameWidth - s.branch.length))}
+                  {fit(s.name, s.name.length + 2)}
                 </Text>
-                <Text color="gray">where the VM is now{s.parent ? ` (from ${s.parent})` : ' (no snapshot yet)'}</Text>
+                <Text color="gray">where the VM is now{s.parent ? ` (from ${s.parent})` : detail.snapshots.length ? ' (from no snapshot)' : ' (no snapshot yet)'}</Text>
               </>
             );
           }

@@ -20,7 +20,7 @@ export function JobsView({ store }: { store: TuiStore }) {
       pos={pos}
       height={height}
       keyOf={(j) => j.id}
-      empty="no scheduler jobs yet (create one with `moxxie jobs create --file job.json`, or ask your assistant over MCP)"
+      empty="no scheduler jobs yet: N creates one (or `moxxie jobs create --file job.json`, or over MCP)"
       info={`Enter shows a job's runs${filter ? ` · /${filter}` : ''}`}
       render={(j) => (
         <>

@@ -5,7 +5,7 @@ import { Box, Text } from 'ink';
 import { useMemo } from 'react';
 import type { OperationTarget, PhaseRecord } from '../../src/ops/types.js';
 import { STATE_COLOUR } from '../colours.js';
-import { clock, elapsed, fit } from '../format.js';
+import { clock, elapsed, fit, wrapLines } from '../format.js';
 import { listRows, phasePanelRows, screenLayout } from '../layout.js';
 import { compactPhases, continuation, opName, phaseGlyph, phasesOf, targetKey } from '../operation-text.js';
 import { opDetailOf, opTargetRows } from '../rows.js';
@@ -39,16 +39,25 @@ function phaseLines(t: OperationTarget): PanelLine[] {
   return out;
 }
 
-function PhasePanel({ target, rows }: { target: OperationTarget | undefined; rows: number }) {
+function PhasePanel({ target, rows, columns }: { target: OperationTarget | undefined; rows: number; columns: number }) {
   if (!target) return null;
   const lines = phaseLines(target);
-  const room = rows - 1;
+  // What went wrong and what to do ("check the VM … and PVE task …") is cut off in the row at 80 columns:
+  // an interrupted or failed VM's message comes first here, wrapped, leaving two lines for its phases (the UPID).
+  const note = (target.state === 'interrupted' || target.state === 'failed') && target.message ? wrapLines(target.message, Math.max(20, columns - 2), Math.max(1, rows - 1 - Math.min(lines.length, 2))) : [];
+  const room = rows - 1 - note.length;
   const shown = lines.length > room ? lines.slice(0, Math.max(0, room - 1)) : lines;
   return (
     <Box flexDirection="column" flexShrink={0} height={rows}>
       <Text color="gray" wrap="truncate">
         VM {target.vmid} {target.name} — {lines.length ? 'phases and their PVE tasks:' : 'no phases recorded (skipped, not attempted, or a record from before phases)'}
       </Text>
+      {note.map((l, i) => (
+        <Text key={`note-${i}`} color={STATE_COLOUR[target.state]}>
+          {'  '}
+          {l}
+        </Text>
+      ))}
       {shown.map((l) =>
         l.state ? (
           <Text key={l.key} wrap="truncate">
@@ -78,6 +87,7 @@ export function OperationDetailView({ store }: { store: TuiStore }) {
   const filter = useTui(store, (s) => s.filters.operation);
   const pos = useTui(store, (s) => s.pos.operation);
   const bodyRows = useTui(store, (s) => screenLayout(s).bodyRows);
+  const columns = useTui(store, (s) => s.size.columns);
   const height = listRows('operation', bodyRows);
   const op = useMemo(() => opDetailOf({ opDetail, liveOps, pastOps }), [opDetail, liveOps, pastOps]);
   const items = useMemo(() => opTargetRows({ opDetail, liveOps, pastOps, filters: { operation: filter } }), [opDetail, liveOps, pastOps, filter]);
@@ -116,7 +126,7 @@ export function OperationDetailView({ store }: { store: TuiStore }) {
           </>
         )}
       />
-      <PhasePanel target={items[pos.cursor]} rows={phasePanelRows(bodyRows)} />
+      <PhasePanel target={items[pos.cursor]} rows={phasePanelRows(bodyRows)} columns={columns} />
     </Box>
   );
 }

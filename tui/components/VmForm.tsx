@@ -6,6 +6,7 @@ import { PasswordInput, Select, TextInput } from '@inkjs/ui';
 import { Box, Text, useInput } from 'ink';
 import { useState } from 'react';
 import type { Inventory } from '../../src/inventory/model.js';
+import { screenLayout } from '../layout.js';
 import { useTui, type TuiStore, type VmFormKind } from '../store.js';
 
 const GiB = 1024 ** 3;
@@ -129,11 +130,20 @@ export function VmForm({ store, onDone, onCancel }: { store: TuiStore; onDone: (
   const [steps] = useState(() => (form ? formSteps(form.kind, inventory, form.template, form.ostemplates) : []));
   const [index, setIndex] = useState(0);
   const [values, setValues] = useState<Record<string, string>>({});
+  const bodyRows = useTui(store, (s) => screenLayout(s).bodyRows);
+  const columns = useTui(store, (s) => s.size.columns);
   useInput((_input, key) => {
     if (key.escape) onCancel();
   });
   if (!form || !steps.length) return null;
   const step = steps[index];
+  const title = `${form.kind === 'clone' ? 'Clone a template' : form.kind === 'container' ? 'Create a container' : 'Create a VM'} — step ${index + 1} of ${steps.length} (Enter: next, Esc: cancel; the plan is shown before anything runs)`;
+  // At 80×24 (less with a progress pane) 14 answered steps do not fit above the question: the newest that
+  // do are shown, so the question and its input are never pushed off the bottom.
+  const inputRows = step.options ? Math.min(6, step.options.length) : 1;
+  const room = Math.max(0, bodyRows - Math.ceil(title.length / Math.max(20, columns - 2)) - 1 - inputRows);
+  const answered = steps.slice(0, index);
+  const shown = answered.length > room ? answered.slice(answered.length - Math.max(0, room - 1)) : answered;
   const answer = (value: string) => {
     const next = { ...values, [step.key]: value };
     setValues(next);
@@ -142,8 +152,9 @@ export function VmForm({ store, onDone, onCancel }: { store: TuiStore; onDone: (
   };
   return (
     <Box flexDirection="column" paddingX={1}>
-      <Text bold>{form.kind === 'clone' ? 'Clone a template' : form.kind === 'container' ? 'Create a container' : 'Create a VM'} — step {index + 1} of {steps.length} (Enter: next, Esc: cancel; the plan is shown before anything runs)</Text>
-      {steps.slice(0, index).map((s) => (
+      <Text bold>{title}</Text>
+      {shown.length < answered.length && room > 0 ? <Text color="gray">… {answered.length - shown.length} answered above</Text> : null}
+      {shown.map((s) => (
         <Text key={s.key} color="gray">
           {s.label}: {s.secret ? (values[s.key] ? '(set)' : '(none)') : values[s.key] || '(default)'}
         </Text>

@@ -46,7 +46,8 @@ export const lxcHandlers: HandlerTable = {
   },
   'GET /nodes/{node}/lxc/{vmid}/config': (ctx) => {
     const vm = containerOf(ctx);
-    return { ...vm.config, digest: ctx.sim.vmDigest(vm) };
+    // PVE's config read keeps the file's `parent` (what the container derives from; pct config shows it).
+    return { ...vm.config, digest: ctx.sim.vmDigest(vm), ...(vm.parent ? { parent: vm.parent } : {}) };
   },
   'GET /nodes/{node}/lxc/{vmid}/status/current': (ctx) => {
     const vm = containerOf(ctx);

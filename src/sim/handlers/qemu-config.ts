@@ -66,7 +66,8 @@ export const qemuConfigHandlers: HandlerTable = {
       if (!snap) throw new SimApiError(500, `snapshot '${snapname}' does not exist`);
       return configView(ctx.sim.digest(snap.config), snap.config);
     }
-    return configView(ctx.sim.vmDigest(vm), current ? vm.config : effectiveConfig(vm));
+    // PVE's config read keeps the file's `parent` (what the VM derives from; qm config shows it).
+    return { ...configView(ctx.sim.vmDigest(vm), current ? vm.config : effectiveConfig(vm)), ...(vm.parent ? { parent: vm.parent } : {}) };
   },
 
   'GET /nodes/{node}/qemu/{vmid}/pending': (ctx) => {
