@@ -9,10 +9,11 @@ import { getClusterResources } from '../pve/endpoints/cluster.js';
 import { deleteGuest, getGuestConfig, getGuestStatusCurrent, postGuestStatus, postLxcClone, putGuestConfig, putGuestResize, type GuestRef } from '../pve/endpoints/guest.js';
 import type { Phase, PhaseTools, PlanInput } from './capability.js';
 import { RequestError } from './errors.js';
-import { checkDescription, checkNode, checkPool, estimateIds, renderNames, tagList, type PveParams } from './guest-config.js';
+import { checkDescription, checkNode, checkPool, newGuestTargets, renderNames, tagList, type PveParams } from './guest-config.js';
 import type { OperationTarget } from './types.js';
 import { driveBytes } from './vm-configs.js';
-import { createWithVmid, describeCreated, newOwnershipToken, ownershipMarker } from './vmid-allocator.js';
+import { createOwnedGuest } from './owned-guest-create.js';
+import { describeCreated, newOwnershipToken, ownershipMarker } from './vmid-allocator.js';
 
 const GiB = 1024 ** 3;
 const VOLUME_KEY = /^(rootfs|mp\d+)$/;
@@ -122,24 +123,18 @@ export async function planContainerClone(input: PlanInput, req: ContainerCloneRe
   }
   const defaultName = `copy-of-${String(config.hostname ?? `ct${src.vmid}`)}`;
   const names = req.name !== undefined ? renderNames(req.name, count) : count > 1 ? renderNames(`${defaultName}-{index}`, count) : renderNames(defaultName, 1);
-  const ids = req.newVmId !== undefined ? [req.newVmId] : estimateIds(inv, names.length);
   const what = `${full ? 'full' : 'linked'} clone of CT ${src.vmid} (${src.name})${targetNode !== src.node ? ` onto ${targetNode}` : ''}${storage ? ` on ${storage}` : ''}`;
   const extras = [...(Object.keys(settings).length ? [`set ${Object.keys(settings).join(', ')}`] : []), ...(rootfsBytes ? [`grow rootfs to ${req.diskSizeGB} GiB`] : []), ...(req.start ? ['start'] : [])];
-  return names.map((name, i) => {
-    const spec: ContainerCloneSpec = { name, node: targetNode, vmid: req.newVmId, token: newOwnershipToken(), source: src.vmid, sourceNode: src.node, full, storage, settings, rootfsBytes, start: req.start === true };
-    return {
-      id: `new-${i + 1}`,
-      kind: 'new-guest',
-      vmid: ids[i],
-      guestType: 'lxc',
-      name,
-      node: targetNode,
-      state: 'planned',
-      action: `${name}: ${what}${extras.length ? `, then ${extras.join(', ')}` : ''}${req.newVmId === undefined ? ', next free id' : ''}`,
-      phases: [],
-      spec: { ...spec },
-    };
-  });
+  return newGuestTargets(
+    inv,
+    names,
+    { guestType: 'lxc', vmid: req.newVmId, node: targetNode },
+    (name) => `${name}: ${what}${extras.length ? `, then ${extras.join(', ')}` : ''}${req.newVmId === undefined ? ', next free id' : ''}`,
+    (name): Record<string, unknown> => {
+      const spec: ContainerCloneSpec = { name, node: targetNode, vmid: req.newVmId, token: newOwnershipToken(), source: src.vmid, sourceNode: src.node, full, storage, settings, rootfsBytes, start: req.start === true };
+      return { ...spec };
+    },
+  );
 }
 
 export function containerClonePhases(target: OperationTarget, description: string | undefined, pool: string | undefined): Phase[] {
@@ -156,15 +151,9 @@ export function containerClonePhases(target: OperationTarget, description: strin
       return `cloned ${spec.source} as CT ${vmid} (${spec.name}) on ${node}`;
     },
     run: async (t) => {
-      const vmid = await createWithVmid({
-        client: t.client,
-        vmids: t.vmids,
+      const vmid = await createOwnedGuest(t, target, {
         preferred: spec.vmid,
-        onTry: (id) => {
-          // Recorded before the request goes out: a resume, a lost answer or an undo knows which CT to look at.
-          t.data.vmid = id;
-          target.vmid = id;
-        },
+        markAssigned: false,
         create: async (id) =>
           void (await t.awaitTask(
             await postLxcClone(t.client, spec.sourceNode, spec.source, {
@@ -177,12 +166,8 @@ export function containerClonePhases(target: OperationTarget, description: strin
               ...(pool ? { pool } : {}),
             }),
           )),
+        ownershipProblem: (id) => ownershipProblem(t.client, { type: 'lxc', node: spec.node, vmid: id }, spec),
       });
-      const problem = await ownershipProblem(t.client, { type: 'lxc', node: spec.node, vmid }, spec);
-      if (problem) {
-        delete t.data.vmid;
-        throw new Error(problem);
-      }
       return `cloned ${spec.source} as CT ${vmid} (${spec.name}) on ${spec.node}`;
     },
     undo: async (t) => {

@@ -15,10 +15,10 @@ import {
   checkPool,
   cloudInitFields,
   cloudInitParams,
-  estimateIds,
   intFieldGB,
   nameField,
   networkFields,
+  newGuestTargets,
   renderNames,
   tagList,
   tagsField,
@@ -27,7 +27,6 @@ import {
 } from '../guest-config.js';
 import { configurePhase, makePhase, resizePhase, startPhase, verifyPhase, type NewGuestSpec } from '../new-guest-phases.js';
 import { boolField, enumField, intField } from '../request-schema.js';
-import type { OperationTarget } from '../types.js';
 import { describeCreated, newOwnershipToken } from '../vmid-allocator.js';
 import { CREATE_TASK_TIMEOUT_MS, verifiable } from './vm-create.js';
 import { containerClonePhases, planContainerClone } from '../container-clone.js';
@@ -146,38 +145,32 @@ export const vmClone: Capability<VmCloneRequest> = {
     }
     const defaultName = `Copy-of-VM-${String(config.name ?? src.vmid)}`;
     const names = req.name !== undefined ? renderNames(req.name, count) : count > 1 ? renderNames(`${defaultName}-{index}`, count) : [defaultName];
-    const ids = req.newVmId !== undefined ? [req.newVmId] : estimateIds(inv, names.length);
     const what = `${full ? 'full' : 'linked'} clone of ${src.vmid} (${src.name})${targetNode !== src.node ? ` onto ${targetNode}` : ''}${storage ? ` on ${storage}` : storageNote}`;
     const extras = [...(Object.keys(settings).length ? [`set ${Object.keys(settings).join(', ')}`] : []), ...(resize ? [`grow ${resize.disk} to ${resize.sizeGB} GiB`] : []), ...(req.start ? ['start'] : [])];
-    const targets: OperationTarget[] = names.map((name, i) => {
-      const spec: Spec = {
-        name,
-        node: targetNode,
-        vmid: req.newVmId,
-        token: newOwnershipToken(),
-        source: src.vmid,
-        sourceNode: src.node,
-        full,
-        storage,
-        template,
-        settings,
-        resize,
-        start: req.start === true,
-        verify: verifiable({ ...settings, name }, ['name', 'cores', 'memory', 'tags', 'ciuser', 'nameserver', 'searchdomain', 'sshkeys']),
-      };
-      return {
-        id: `new-${i + 1}`,
-        kind: 'new-guest',
-        vmid: ids[i],
-        guestType: 'qemu',
-        name,
-        node: targetNode,
-        state: 'planned',
-        action: `${name}: ${what}${extras.length ? `, then ${extras.join(', ')}` : ''}${req.newVmId === undefined ? ', next free id' : ''}${req.cloudInitPassword ? ' (password set, not recorded)' : ''}`,
-        phases: [],
-        spec: { ...spec },
-      };
-    });
+    const targets = newGuestTargets(
+      inv,
+      names,
+      { guestType: 'qemu', vmid: req.newVmId, node: targetNode },
+      (name) => `${name}: ${what}${extras.length ? `, then ${extras.join(', ')}` : ''}${req.newVmId === undefined ? ', next free id' : ''}${req.cloudInitPassword ? ' (password set, not recorded)' : ''}`,
+      (name): Record<string, unknown> => {
+        const spec: Spec = {
+          name,
+          node: targetNode,
+          vmid: req.newVmId,
+          token: newOwnershipToken(),
+          source: src.vmid,
+          sourceNode: src.node,
+          full,
+          storage,
+          template,
+          settings,
+          resize,
+          start: req.start === true,
+          verify: verifiable({ ...settings, name }, ['name', 'cores', 'memory', 'tags', 'ciuser', 'nameserver', 'searchdomain', 'sshkeys']),
+        };
+        return { ...spec };
+      },
+    );
     return { targets, blocked: new Set() };
   },
 

@@ -18,10 +18,10 @@ import {
   defaultDiskStorage,
   diskParams,
   diskSchema,
-  estimateIds,
   ipConfigParams,
   nameField,
   networkFields,
+  newGuestTargets,
   nicParams,
   renderNames,
   tagList,
@@ -33,7 +33,6 @@ import {
 import { makePhase, startPhase, verifyPhase, type NewGuestSpec } from '../new-guest-phases.js';
 import { postQemu } from '../../pve/endpoints/qemu.js';
 import { boolField, enumField, intField, textField } from '../request-schema.js';
-import type { OperationTarget } from '../types.js';
 import { describeCreated, newOwnershipToken } from '../vmid-allocator.js';
 
 /** A create with an image import or a start can take a while on a real cluster. */
@@ -103,23 +102,6 @@ export function verifiable(params: PveParams, keys: string[]): PveParams {
   return Object.fromEntries(Object.entries(params).filter(([k]) => keys.includes(k) || /^ipconfig\d+$/.test(k)));
 }
 
-/** New-guest targets for `names`, with ids as the plan can foresee them (the allocator decides at run time). */
-export function newGuestTargets(inv: Inventory, names: string[], vmid: number | undefined, node: string, action: (name: string) => string, spec: (name: string) => Record<string, unknown>): OperationTarget[] {
-  const ids = vmid !== undefined ? [vmid] : estimateIds(inv, names.length);
-  return names.map((name, i) => ({
-    id: `new-${i + 1}`,
-    kind: 'new-guest',
-    vmid: ids[i],
-    guestType: 'qemu',
-    name,
-    node,
-    state: 'planned',
-    action: action(name),
-    phases: [],
-    spec: spec(name),
-  }));
-}
-
 export const vmCreate: Capability<VmCreateRequest> = {
   kind: 'vm.create',
   title: 'Create VMs',
@@ -147,8 +129,7 @@ export const vmCreate: Capability<VmCreateRequest> = {
     const targets = newGuestTargets(
       input.inventory,
       names,
-      req.vmid,
-      req.node,
+      { guestType: 'qemu', vmid: req.vmid, node: req.node },
       (name) => `create ${name} (${keys}; ${nics} NIC${nics === 1 ? '' : 's'})${req.vmid === undefined ? ', next free id' : ''}${req.diskGB !== undefined && !req.disks ? ` [diskGB: scsi0 on ${String(params.scsi0).split(':')[0]}]` : ''}${req.start ? ', then start' : ''}`,
       (name): Record<string, unknown> => {
         const spec: Spec = { name, node: req.node, vmid: req.vmid, token: newOwnershipToken(), params, start: req.start === true, verify: verifiable({ ...params, name }, ['name', 'cores', 'memory', 'cpu', 'tags', 'onboot']) };
