@@ -87,6 +87,17 @@ export const cloudInitFields = {
 
 export const bulkCountField = intField(1, MAX_BULK).optional().describe(`VMs from this spec (1-${MAX_BULK}); the name then needs ${INDEX_PLACEHOLDER}`);
 
+/** The run fields of a capability that makes guests: how many, how many at once, dry run, the failure policy. */
+export function newGuestRunFields(o: { atOnce: string; failed: string }) {
+  return {
+    count: bulkCountField,
+    maxParallel: intField(1, 20).optional().describe(o.atOnce),
+    maxPerNode: intField(1, 20).optional().describe('steps at once per node'),
+    dryRun: boolField().optional().describe('only return the plan; nothing is changed'),
+    onFailure: enumField(['continue', 'stop']).optional().describe(`after a failed ${o.failed}: 'continue' (default) or 'stop' starting new ones`),
+  };
+}
+
 // ---- checks and mapping --------------------------------------------------------------------------------------
 
 type Network = z.infer<typeof networkSchema>;

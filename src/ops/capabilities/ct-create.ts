@@ -12,10 +12,10 @@ import { clusterFeatures, requireFeature } from '../../pve/features.js';
 import type { PveClient } from '../../pve/client.js';
 import type { Capability } from '../capability.js';
 import { RequestError } from '../errors.js';
-import { bulkCountField, checkDescription, checkNode, checkPool, nameserverParam, newGuestTargets, renderNames, sshKeyText, tagList, tagsField, vmidField, type PveParams } from '../guest-config.js';
+import { checkDescription, checkNode, checkPool, nameserverParam, newGuestRunFields, newGuestTargets, renderNames, sshKeyText, tagList, tagsField, vmidField, type PveParams } from '../guest-config.js';
 import { makeContainerPhase, startContainerPhase, verifyContainerPhase } from '../new-container-phases.js';
 import type { NewGuestSpec } from '../new-guest-phases.js';
-import { boolField, enumField, intField, textField } from '../request-schema.js';
+import { boolField, intField, textField } from '../request-schema.js';
 import { describeCreated, newOwnershipToken } from '../vmid-allocator.js';
 import { CREATE_TASK_TIMEOUT_MS } from './vm-create.js';
 
@@ -79,11 +79,7 @@ const schema = z.strictObject({
   startOnBoot: boolField().optional().describe('start with the node (onboot)'),
   haManaged: boolField().optional().describe('PVE 9.1+'),
   start: boolField().optional().describe('start the CT once it is made'),
-  count: bulkCountField,
-  maxParallel: intField(1, 20).optional().describe('CTs made at once (1-20)'),
-  maxPerNode: intField(1, 20).optional().describe('steps at once per node'),
-  dryRun: boolField().optional().describe('only return the plan; nothing is changed'),
-  onFailure: enumField(['continue', 'stop']).optional().describe("after a failed CT: 'continue' (default) or 'stop' starting new ones"),
+  ...newGuestRunFields({ atOnce: 'CTs made at once (1-20)', failed: 'CT' }),
 });
 export type CtCreateRequest = z.infer<typeof schema>;
 

@@ -8,7 +8,6 @@ import { getQemuConfig, postQemuClone } from '../../pve/endpoints/qemu.js';
 import type { Capability } from '../capability.js';
 import { RequestError } from '../errors.js';
 import {
-  bulkCountField,
   checkDescription,
   checkImageStorage,
   checkNode,
@@ -18,6 +17,7 @@ import {
   intFieldGB,
   nameField,
   networkFields,
+  newGuestRunFields,
   newGuestTargets,
   renderNames,
   tagList,
@@ -26,7 +26,7 @@ import {
   type PveParams,
 } from '../guest-config.js';
 import { configurePhase, makePhase, resizePhase, startPhase, verifyPhase, type NewGuestSpec } from '../new-guest-phases.js';
-import { boolField, enumField, intField } from '../request-schema.js';
+import { boolField, intField } from '../request-schema.js';
 import { describeCreated, newOwnershipToken } from '../vmid-allocator.js';
 import { CREATE_TASK_TIMEOUT_MS, verifiable } from './vm-create.js';
 import { containerClonePhases, planContainerClone } from '../container-clone.js';
@@ -51,11 +51,7 @@ const schema = z.strictObject({
   ...cloudInitFields,
   ipConfig: networkFields.ipConfig,
   ipConfigs: networkFields.ipConfigs,
-  count: bulkCountField,
-  maxParallel: intField(1, 20).optional().describe('clones at once (1-20; one at a time per template)'),
-  maxPerNode: intField(1, 20).optional().describe('steps at once per node'),
-  dryRun: boolField().optional().describe('only return the plan; nothing is changed'),
-  onFailure: enumField(['continue', 'stop']).optional().describe("after a failed clone: 'continue' (default) or 'stop' starting new ones"),
+  ...newGuestRunFields({ atOnce: 'clones at once (1-20; one at a time per template)', failed: 'clone' }),
 });
 export type VmCloneRequest = z.infer<typeof schema>;
 

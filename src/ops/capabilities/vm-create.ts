@@ -10,7 +10,6 @@ import { RequestError } from '../errors.js';
 import {
   agentParam,
   bootParam,
-  bulkCountField,
   checkDescription,
   checkImageStorage,
   checkNode,
@@ -21,6 +20,7 @@ import {
   ipConfigParams,
   nameField,
   networkFields,
+  newGuestRunFields,
   newGuestTargets,
   nicParams,
   renderNames,
@@ -49,11 +49,7 @@ export const createFields = {
   pool: z.string().min(1).optional().describe('must exist'),
   description: z.string().optional().describe('moxxie adds its marker line'),
   start: boolField().optional().describe('start the VM once it is made'),
-  count: bulkCountField,
-  maxParallel: intField(1, 20).optional().describe('VMs made at once (1-20)'),
-  maxPerNode: intField(1, 20).optional().describe('steps at once per node'),
-  dryRun: boolField().optional().describe('only return the plan; nothing is changed'),
-  onFailure: enumField(['continue', 'stop']).optional().describe("after a failed VM: 'continue' (default) or 'stop' starting new ones"),
+  ...newGuestRunFields({ atOnce: 'VMs made at once (1-20)', failed: 'VM' }),
 };
 
 const schema = z.strictObject({
