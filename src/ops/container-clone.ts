@@ -5,13 +5,13 @@
 // PUT is synchronous), grow rootfs, start, verify. Undo destroys only a CT that carries this target's marker.
 import type { Inventory, Vm } from '../inventory/model.js';
 import type { PveClient } from '../pve/client.js';
-import { getClusterResources } from '../pve/endpoints/cluster.js';
 import { deleteGuest, getGuestConfig, getGuestStatusCurrent, postGuestStatus, postLxcClone, putGuestConfig, putGuestResize, type GuestRef } from '../pve/endpoints/guest.js';
 import type { Phase, PhaseTools, PlanInput } from './capability.js';
 import { RequestError } from './errors.js';
 import { checkDescription, checkNode, checkPool, newGuestTargets, renderNames, tagList, type PveParams } from './guest-config.js';
 import type { OperationTarget } from './types.js';
 import { driveBytes } from './vm-configs.js';
+import { locateContainer } from './new-container-phases.js';
 import { createOwnedGuest } from './owned-guest-create.js';
 import { describeCreated, newOwnershipToken, ownershipMarker } from './vmid-allocator.js';
 
@@ -52,12 +52,6 @@ export interface ContainerCloneSpec {
   /** Bytes rootfs grows to before the first start. */
   rootfsBytes?: number;
   start: boolean;
-}
-
-/** Where CT `vmid` is now, if it exists. */
-async function locateCt(client: PveClient, vmid: number): Promise<string | undefined> {
-  const all = await getClusterResources(client, { type: 'vm' });
-  return all.find((r) => r.vmid === vmid && r.type === 'lxc')?.node;
 }
 
 /** Undefined when the CT is the one this clone made (its hostname and marker); else why not. */
@@ -146,7 +140,7 @@ export function containerClonePhases(target: OperationTarget, description: strin
     check: async (t) => {
       const vmid = t.data.vmid as number | undefined;
       if (vmid === undefined) return undefined;
-      const node = await locateCt(t.client, vmid);
+      const node = await locateContainer(t.client, vmid);
       if (!node || (await ownershipProblem(t.client, { type: 'lxc', node, vmid }, spec))) return undefined;
       return `cloned ${spec.source} as CT ${vmid} (${spec.name}) on ${node}`;
     },
@@ -173,7 +167,7 @@ export function containerClonePhases(target: OperationTarget, description: strin
     undo: async (t) => {
       const vmid = t.data.vmid as number | undefined;
       if (vmid === undefined) return 'nothing to remove';
-      const node = await locateCt(t.client, vmid);
+      const node = await locateContainer(t.client, vmid);
       if (!node) return `CT ${vmid} is already gone`;
       const g: GuestRef = { type: 'lxc', node, vmid };
       const problem = await ownershipProblem(t.client, g, spec);
@@ -226,7 +220,7 @@ export function containerClonePhases(target: OperationTarget, description: strin
     name: 'verify',
     changesNothing: true,
     run: async (t) => {
-      const node = await locateCt(t.client, target.vmid);
+      const node = await locateContainer(t.client, target.vmid);
       if (node !== spec.node) throw new Error(`CT ${target.vmid} is on ${node ?? 'no node'}, not on ${spec.node}`);
       const problem = await ownershipProblem(t.client, ref(), spec);
       if (problem) throw new Error(problem);
