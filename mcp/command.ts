@@ -1,7 +1,7 @@
-// `moxxie mcp`: parses the command line, then serves over stdio (default) or Streamable HTTP. The core
-// and the SDK load only after the arguments are good, so --help and usage errors answer at once.
-import { parseFlags } from '../src/config/command-flags.js';
+// `moxxie mcp`: parses the command line, then serves over stdio (default) or Streamable HTTP (the start-up is
+// the listeners' shared one, src/net/listener-command.ts).
 import { CONTEXT_FLAGS, contextChoiceProblem } from '../src/config/context-flags.js';
+import { ListenerUsageError as UsageError, listenerFlags, runListener } from '../src/net/listener-command.js';
 import { isLoopback, nonLoopbackRefusal } from './loopback.js';
 import type { ServeOptions } from './serve.js';
 import { DEFAULT_TOOLSETS, TOOLSETS, TOOLSET_NAMES, ToolSelectionError, parseToolsets } from './toolsets.js';
@@ -29,8 +29,6 @@ Toolsets:
 ${TOOLSET_NAMES.map((n) => `  ${n.padEnd(13)} ${TOOLSETS[n].about}${TOOLSETS[n].default ? ' (default)' : ''}`).join('\n')}
 `;
 
-class UsageError extends Error {}
-
 type McpArgs = ServeOptions & { help: boolean };
 
 const OPTIONS = {
@@ -49,17 +47,8 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-function flags(argv: string[]) {
-  try {
-    return parseFlags({ args: argv, options: OPTIONS, strict: true, allowPositionals: false }).values;
-  } catch (err) {
-    // node's messages name the option ("Unknown option '--bogus'").
-    throw new UsageError((err as Error).message);
-  }
-}
-
 function parse(argv: string[]): McpArgs {
-  const values = flags(argv);
+  const values = listenerFlags(argv, OPTIONS);
   const port = values.port === undefined ? 8808 : Number(values.port);
   if (!/^\d+$/.test(values.port ?? '8808') || port > 65535) throw new UsageError(`--port must be a number from 0 to 65535, got '${values.port}'`);
   const tokenEnv = values['token-env'] ?? 'MOXXIE_MCP_TOKEN';
@@ -106,19 +95,6 @@ function parse(argv: string[]): McpArgs {
   };
 }
 
-export async function run(argv: string[]): Promise<number> {
-  let args: McpArgs;
-  try {
-    args = parse(argv);
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    process.stderr.write(`moxxie mcp: ${err.message}\n\n${HELP}`);
-    return 2;
-  }
-  if (args.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
-  const { serve } = await import('./serve.js');
-  return serve(args);
+export function run(argv: string[]): Promise<number> {
+  return runListener('mcp', HELP, argv, parse, async (args) => (await import('./serve.js')).serve(args));
 }

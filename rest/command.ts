@@ -1,7 +1,7 @@
-// `moxxie serve`: parses the command line, then serves the REST API. Fastify and the core load only after
-// the arguments are good, so --help and usage errors answer at once.
-import { parseFlags } from '../src/config/command-flags.js';
+// `moxxie serve`: parses the command line, then serves the REST API (the start-up is the listeners' shared one,
+// src/net/listener-command.ts).
 import { CONTEXT_FLAGS, contextChoiceProblem } from '../src/config/context-flags.js';
+import { ListenerUsageError as UsageError, listenerFlags, runListener } from '../src/net/listener-command.js';
 import { isLoopback } from '../src/net/listener-security.js';
 import type { ServeOptions } from './serve.js';
 
@@ -24,8 +24,6 @@ document is at /api/v1/openapi.json, liveness at /health.
   --demo               a built-in simulated cluster, no Proxmox needed
 `;
 
-class UsageError extends Error {}
-
 const OPTIONS = {
   ...CONTEXT_FLAGS,
   host: { type: 'string' },
@@ -41,13 +39,7 @@ const OPTIONS = {
 } as const;
 
 export function parseServeArgs(argv: string[]): ServeOptions & { help: boolean } {
-  let values;
-  try {
-    values = parseFlags({ args: argv, options: OPTIONS, strict: true, allowPositionals: false }).values;
-  } catch (err) {
-    // node's messages name the option ("Unknown option '--bogus'").
-    throw new UsageError((err as Error).message);
-  }
+  const values = listenerFlags(argv, OPTIONS);
   const portText = values.port ?? '8080';
   const port = Number(portText);
   if (!/^\d+$/.test(portText) || port > 65535) throw new UsageError(`--port must be a number from 0 to 65535, got '${portText}'`);
@@ -78,19 +70,6 @@ export function parseServeArgs(argv: string[]): ServeOptions & { help: boolean }
   };
 }
 
-export async function run(argv: string[]): Promise<number> {
-  let args: ServeOptions & { help: boolean };
-  try {
-    args = parseServeArgs(argv);
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    process.stderr.write(`moxxie serve: ${err.message}\n\n${HELP}`);
-    return 2;
-  }
-  if (args.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
-  const { serve } = await import('./serve.js');
-  return serve(args);
+export function run(argv: string[]): Promise<number> {
+  return runListener('serve', HELP, argv, parseServeArgs, async (args) => (await import('./serve.js')).serve(args));
 }

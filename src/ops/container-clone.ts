@@ -5,14 +5,15 @@
 // PUT is synchronous), grow rootfs, start, verify. Undo destroys only a CT that carries this target's marker.
 import type { Inventory, Vm } from '../inventory/model.js';
 import type { PveClient } from '../pve/client.js';
-import { getClusterResources } from '../pve/endpoints/cluster.js';
 import { deleteGuest, getGuestConfig, getGuestStatusCurrent, postGuestStatus, postLxcClone, putGuestConfig, putGuestResize, type GuestRef } from '../pve/endpoints/guest.js';
 import type { Phase, PhaseTools, PlanInput } from './capability.js';
 import { RequestError } from './errors.js';
-import { checkDescription, checkNode, checkPool, estimateIds, renderNames, tagList, type PveParams } from './guest-config.js';
+import { checkDescription, checkNode, checkPool, newGuestTargets, renderNames, tagList, type PveParams } from './guest-config.js';
 import type { OperationTarget } from './types.js';
 import { driveBytes } from './vm-configs.js';
-import { createWithVmid, describeCreated, newOwnershipToken, ownershipMarker } from './vmid-allocator.js';
+import { locateContainer } from './new-container-phases.js';
+import { createOwnedGuest } from './owned-guest-create.js';
+import { describeCreated, newOwnershipToken, ownershipMarker } from './vmid-allocator.js';
 
 const GiB = 1024 ** 3;
 const VOLUME_KEY = /^(rootfs|mp\d+)$/;
@@ -51,12 +52,6 @@ export interface ContainerCloneSpec {
   /** Bytes rootfs grows to before the first start. */
   rootfsBytes?: number;
   start: boolean;
-}
-
-/** Where CT `vmid` is now, if it exists. */
-async function locateCt(client: PveClient, vmid: number): Promise<string | undefined> {
-  const all = await getClusterResources(client, { type: 'vm' });
-  return all.find((r) => r.vmid === vmid && r.type === 'lxc')?.node;
 }
 
 /** Undefined when the CT is the one this clone made (its hostname and marker); else why not. */
@@ -122,24 +117,18 @@ export async function planContainerClone(input: PlanInput, req: ContainerCloneRe
   }
   const defaultName = `copy-of-${String(config.hostname ?? `ct${src.vmid}`)}`;
   const names = req.name !== undefined ? renderNames(req.name, count) : count > 1 ? renderNames(`${defaultName}-{index}`, count) : renderNames(defaultName, 1);
-  const ids = req.newVmId !== undefined ? [req.newVmId] : estimateIds(inv, names.length);
   const what = `${full ? 'full' : 'linked'} clone of CT ${src.vmid} (${src.name})${targetNode !== src.node ? ` onto ${targetNode}` : ''}${storage ? ` on ${storage}` : ''}`;
   const extras = [...(Object.keys(settings).length ? [`set ${Object.keys(settings).join(', ')}`] : []), ...(rootfsBytes ? [`grow rootfs to ${req.diskSizeGB} GiB`] : []), ...(req.start ? ['start'] : [])];
-  return names.map((name, i) => {
-    const spec: ContainerCloneSpec = { name, node: targetNode, vmid: req.newVmId, token: newOwnershipToken(), source: src.vmid, sourceNode: src.node, full, storage, settings, rootfsBytes, start: req.start === true };
-    return {
-      id: `new-${i + 1}`,
-      kind: 'new-guest',
-      vmid: ids[i],
-      guestType: 'lxc',
-      name,
-      node: targetNode,
-      state: 'planned',
-      action: `${name}: ${what}${extras.length ? `, then ${extras.join(', ')}` : ''}${req.newVmId === undefined ? ', next free id' : ''}`,
-      phases: [],
-      spec: { ...spec },
-    };
-  });
+  return newGuestTargets(
+    inv,
+    names,
+    { guestType: 'lxc', vmid: req.newVmId, node: targetNode },
+    (name) => `${name}: ${what}${extras.length ? `, then ${extras.join(', ')}` : ''}${req.newVmId === undefined ? ', next free id' : ''}`,
+    (name): Record<string, unknown> => {
+      const spec: ContainerCloneSpec = { name, node: targetNode, vmid: req.newVmId, token: newOwnershipToken(), source: src.vmid, sourceNode: src.node, full, storage, settings, rootfsBytes, start: req.start === true };
+      return { ...spec };
+    },
+  );
 }
 
 export function containerClonePhases(target: OperationTarget, description: string | undefined, pool: string | undefined): Phase[] {
@@ -151,20 +140,14 @@ export function containerClonePhases(target: OperationTarget, description: strin
     check: async (t) => {
       const vmid = t.data.vmid as number | undefined;
       if (vmid === undefined) return undefined;
-      const node = await locateCt(t.client, vmid);
+      const node = await locateContainer(t.client, vmid);
       if (!node || (await ownershipProblem(t.client, { type: 'lxc', node, vmid }, spec))) return undefined;
       return `cloned ${spec.source} as CT ${vmid} (${spec.name}) on ${node}`;
     },
     run: async (t) => {
-      const vmid = await createWithVmid({
-        client: t.client,
-        vmids: t.vmids,
+      const vmid = await createOwnedGuest(t, target, {
         preferred: spec.vmid,
-        onTry: (id) => {
-          // Recorded before the request goes out: a resume, a lost answer or an undo knows which CT to look at.
-          t.data.vmid = id;
-          target.vmid = id;
-        },
+        markAssigned: false,
         create: async (id) =>
           void (await t.awaitTask(
             await postLxcClone(t.client, spec.sourceNode, spec.source, {
@@ -177,18 +160,14 @@ export function containerClonePhases(target: OperationTarget, description: strin
               ...(pool ? { pool } : {}),
             }),
           )),
+        ownershipProblem: (id) => ownershipProblem(t.client, { type: 'lxc', node: spec.node, vmid: id }, spec),
       });
-      const problem = await ownershipProblem(t.client, { type: 'lxc', node: spec.node, vmid }, spec);
-      if (problem) {
-        delete t.data.vmid;
-        throw new Error(problem);
-      }
       return `cloned ${spec.source} as CT ${vmid} (${spec.name}) on ${spec.node}`;
     },
     undo: async (t) => {
       const vmid = t.data.vmid as number | undefined;
       if (vmid === undefined) return 'nothing to remove';
-      const node = await locateCt(t.client, vmid);
+      const node = await locateContainer(t.client, vmid);
       if (!node) return `CT ${vmid} is already gone`;
       const g: GuestRef = { type: 'lxc', node, vmid };
       const problem = await ownershipProblem(t.client, g, spec);
@@ -241,7 +220,7 @@ export function containerClonePhases(target: OperationTarget, description: strin
     name: 'verify',
     changesNothing: true,
     run: async (t) => {
-      const node = await locateCt(t.client, target.vmid);
+      const node = await locateContainer(t.client, target.vmid);
       if (node !== spec.node) throw new Error(`CT ${target.vmid} is on ${node ?? 'no node'}, not on ${spec.node}`);
       const problem = await ownershipProblem(t.client, ref(), spec);
       if (problem) throw new Error(problem);

@@ -7,6 +7,7 @@ import type { Inventory } from '../inventory/model.js';
 import { getPools } from '../pve/endpoints/pools.js';
 import type { PveClient } from '../pve/client.js';
 import { RequestError } from './errors.js';
+import type { GuestType, OperationTarget } from './types.js';
 import { boolField, enumField, intField, textField } from './request-schema.js';
 
 /** PVE's dns-name format for `name`: dot-separated labels of letters, digits and hyphens (no underscores). */
@@ -85,6 +86,17 @@ export const cloudInitFields = {
 };
 
 export const bulkCountField = intField(1, MAX_BULK).optional().describe(`VMs from this spec (1-${MAX_BULK}); the name then needs ${INDEX_PLACEHOLDER}`);
+
+/** The run fields of a capability that makes guests: how many, how many at once, dry run, the failure policy. */
+export function newGuestRunFields(o: { atOnce: string; failed: string }) {
+  return {
+    count: bulkCountField,
+    maxParallel: intField(1, 20).optional().describe(o.atOnce),
+    maxPerNode: intField(1, 20).optional().describe('steps at once per node'),
+    dryRun: boolField().optional().describe('only return the plan; nothing is changed'),
+    onFailure: enumField(['continue', 'stop']).optional().describe(`after a failed ${o.failed}: 'continue' (default) or 'stop' starting new ones`),
+  };
+}
 
 // ---- checks and mapping --------------------------------------------------------------------------------------
 
@@ -277,6 +289,29 @@ export function estimateIds(inv: Inventory, count: number, from = 100): number[]
   const out: number[] = [];
   for (let id = from; out.length < count; id++) if (!used.has(id)) out.push(id);
   return out;
+}
+
+/** New-guest targets for `names`, with ids as the plan can foresee them (the allocator decides at run time). */
+export function newGuestTargets(
+  inv: Inventory,
+  names: string[],
+  at: { guestType: GuestType; vmid: number | undefined; node: string },
+  action: (name: string) => string,
+  spec: (name: string) => Record<string, unknown>,
+): OperationTarget[] {
+  const ids = at.vmid !== undefined ? [at.vmid] : estimateIds(inv, names.length);
+  return names.map((name, i) => ({
+    id: `new-${i + 1}`,
+    kind: 'new-guest',
+    vmid: ids[i],
+    guestType: at.guestType,
+    name,
+    node: at.node,
+    state: 'planned',
+    action: action(name),
+    phases: [],
+    spec: spec(name),
+  }));
 }
 
 export const agentParam = (on: boolean | undefined): PveParams => (on === undefined ? {} : { agent: on ? 'enabled=1' : 'enabled=0' });

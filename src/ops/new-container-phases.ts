@@ -9,7 +9,8 @@ import type { Phase, PhaseTools } from './capability.js';
 import type { PveParams } from './guest-config.js';
 import type { NewGuestSpec } from './new-guest-phases.js';
 import type { OperationTarget } from './types.js';
-import { createWithVmid, ownershipMarker } from './vmid-allocator.js';
+import { createOwnedGuest } from './owned-guest-create.js';
+import { ownershipMarker } from './vmid-allocator.js';
 
 const ctRef = (node: string, vmid: number): GuestRef => ({ type: 'lxc', node, vmid });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -58,24 +59,12 @@ export function makeContainerPhase(target: OperationTarget, spec: NewGuestSpec, 
       return problem ? undefined : `created CT ${vmid} (${spec.name}) on ${node}`;
     },
     run: async (tools) => {
-      const vmid = await createWithVmid({
-        client: tools.client,
-        vmids: tools.vmids,
+      const vmid = await createOwnedGuest(tools, target, {
         preferred: spec.vmid,
-        onTry: (id) => {
-          // Recorded before the request goes out: a resume, a lost answer or an undo knows which CT to look at.
-          tools.data.vmid = id;
-          target.vmid = id;
-          (target.spec as Record<string, unknown>).assigned = true;
-        },
+        markAssigned: true,
         create: async (id) => void (await tools.awaitTask(await send(tools.client, id))),
+        ownershipProblem: (id) => containerOwnershipProblem(tools.client, spec.node, id, spec),
       });
-      const problem = await containerOwnershipProblem(tools.client, spec.node, vmid, spec);
-      if (problem) {
-        // Not ours: never undo (destroy) it. The phase fails; the operator sees whose guest holds the id.
-        delete tools.data.vmid;
-        throw new Error(problem);
-      }
       return `created CT ${vmid} (${spec.name}) on ${spec.node}`;
     },
     undo: async (tools) => {

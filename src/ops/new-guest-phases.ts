@@ -7,7 +7,8 @@ import { deleteQemu, getQemuConfig, getQemuStatusCurrent, postQemuConfig, postQe
 import type { PveClient } from '../pve/client.js';
 import type { Phase, PhaseTools } from './capability.js';
 import type { OperationTarget } from './types.js';
-import { createWithVmid, ownershipMarker, ownershipProblem } from './vmid-allocator.js';
+import { createOwnedGuest } from './owned-guest-create.js';
+import { ownershipMarker, ownershipProblem } from './vmid-allocator.js';
 import type { PveParams } from './guest-config.js';
 
 /** What every new-guest target's spec carries (plain data: journaled, so a later process can resume or undo). */
@@ -61,26 +62,14 @@ export function makePhase(o: { name: string; target: OperationTarget; spec: NewG
     taskType: o.taskType,
     check: ours,
     run: async (tools) => {
-      const vmid = await createWithVmid({
-        client: tools.client,
-        vmids: tools.vmids,
+      const node = o.madeOn ?? spec.node;
+      const vmid = await createOwnedGuest(tools, target, {
         preferred: spec.vmid,
         after: o.after,
-        onTry: (id) => {
-          // Recorded before the request goes out: a resume, a lost answer or an undo knows which VM to look at.
-          tools.data.vmid = id;
-          target.vmid = id;
-          (target.spec as Record<string, unknown>).assigned = true;
-        },
+        markAssigned: true,
         create: async (id) => void (await tools.awaitTask(await o.send(tools.client, id))),
+        ownershipProblem: (id) => ownershipProblem(tools.client, node, id, { name: spec.name, token: spec.token }),
       });
-      const node = o.madeOn ?? spec.node;
-      const problem = await ownershipProblem(tools.client, node, vmid, { name: spec.name, token: spec.token });
-      if (problem) {
-        // Not ours: never undo (destroy) it. The phase fails; the operator sees whose VM holds the id.
-        delete tools.data.vmid;
-        throw new Error(problem);
-      }
       return `${o.what} VM ${vmid} (${spec.name}) on ${node}`;
     },
     undo: async (tools) => {

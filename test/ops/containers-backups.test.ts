@@ -2,8 +2,8 @@
 // restore), and the restore drill (backup.verify) for containers: a scratch CT restored with its links down,
 // started, destroyed. Asserted on the simulator's true state.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Operation } from '../../src/ops/types.js';
 import { startCluster, type TestCluster } from '../fixtures/cluster.js';
+import { ok } from '../fixtures/operation.js';
 
 let c: TestCluster;
 beforeAll(async () => {
@@ -13,10 +13,6 @@ afterAll(async () => {
   await c.close();
 });
 
-const ok = (op: Operation): Operation => {
-  if (op.status !== 'succeeded') throw new Error(`${op.status}: ${op.targets.map((t) => `${t.vmid}: ${t.state} ${t.message ?? ''}`).join('; ')}`);
-  return op;
-};
 const archives = (vmid: number) => c.sim.state.storageContent('backup-nfs').filter((v) => v.vmid === vmid && v.content === 'backup');
 
 describe('container backups', () => {

@@ -2,8 +2,8 @@
 // asserting its true state: where the CT is, its config, the vz* tasks, and PVE's refusals made in the plan.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RequestError } from '../../src/ops/errors.js';
-import type { Operation } from '../../src/ops/types.js';
 import { startCluster, type TestCluster } from '../fixtures/cluster.js';
+import { ok } from '../fixtures/operation.js';
 
 let c: TestCluster;
 beforeAll(async () => {
@@ -13,10 +13,6 @@ afterAll(async () => {
   await c.close();
 });
 
-const ok = (op: Operation): Operation => {
-  if (op.status !== 'succeeded') throw new Error(`${op.status}: ${op.targets.map((t) => `${t.vmid}: ${t.state} ${t.message ?? ''}`).join('; ')}`);
-  return op;
-};
 const lastTask = (vmid: number, type: string) => c.sim.state.tasks().filter((t) => t.id === String(vmid) && t.type === type).at(-1);
 
 describe('resize of container volumes', () => {

@@ -6,8 +6,8 @@ import { checkText } from '../../cli/migration-text.js';
 import { fetchInventory } from '../../src/inventory/inventory.js';
 import { checkTargetStorage, volumeContentFor } from '../../src/ops/migration/precondition.js';
 import { migrationEntryOf } from '../../src/ops/migration/record.js';
-import type { Operation } from '../../src/ops/types.js';
 import { startCluster, type TestCluster } from '../fixtures/cluster.js';
+import { ok } from '../fixtures/operation.js';
 
 let c: TestCluster;
 beforeAll(async () => {
@@ -23,10 +23,6 @@ afterAll(async () => {
 
 const NODES = ['pve1', 'pve2', 'pve3', 'pve4'];
 const elsewhere = (vmid: number): string => NODES.find((n) => n !== c.sim.state.vm(vmid)!.node)!;
-const ok = (op: Operation): Operation => {
-  if (op.status !== 'succeeded') throw new Error(`${op.status}: ${op.targets.map((t) => `${t.vmid}: ${t.state} ${t.message ?? ''}`).join('; ')}`);
-  return op;
-};
 const runningCt = (): number => c.sim.state.vms().find((v) => v.type === 'lxc' && !v.template && v.status === 'running')!.vmid;
 const stoppedCt = (): number => c.sim.state.vms().find((v) => v.type === 'lxc' && !v.template && v.status === 'stopped')!.vmid;
 

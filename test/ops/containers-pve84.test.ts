@@ -1,8 +1,8 @@
 // The container paths against the PVE 8.4 profile (validated against the 8.4 schema, which has no
 // GET …/lxc/{vmid}/migrate): snapshot, restart-mode migration, suspend/resume, resize, as on 9.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Operation } from '../../src/ops/types.js';
 import { startCluster, type TestCluster } from '../fixtures/cluster.js';
+import { ok } from '../fixtures/operation.js';
 
 let c: TestCluster;
 beforeAll(async () => {
@@ -11,11 +11,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await c.close();
 });
-
-const ok = (op: Operation): Operation => {
-  if (op.status !== 'succeeded') throw new Error(`${op.status}: ${op.targets.map((t) => `${t.vmid}: ${t.state} ${t.message ?? ''}`).join('; ')}`);
-  return op;
-};
 
 describe('containers on PVE 8.4', () => {
   it('snapshot, resize, suspend/resume and a restart-mode migration of CT 301', async () => {

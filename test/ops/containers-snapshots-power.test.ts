@@ -2,8 +2,8 @@
 // the simulator's true state: CT 300-302 (running) beside VMs, `type:lxc`/`type:qemu` selections, the vz* tasks,
 // a container snapshot that cannot hold RAM, a freeze that PVE reports as running.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Operation } from '../../src/ops/types.js';
 import { startCluster, type TestCluster } from '../fixtures/cluster.js';
+import { ok } from '../fixtures/operation.js';
 import { controlWallClock } from '../fixtures/clock.js';
 
 let c: TestCluster;
@@ -14,10 +14,6 @@ afterAll(async () => {
   await c.close();
 });
 
-const ok = (op: Operation): Operation => {
-  if (op.status !== 'succeeded') throw new Error(`${op.status}: ${op.targets.map((t) => `${t.vmid}: ${t.state} ${t.message ?? ''}`).join('; ')}`);
-  return op;
-};
 const ctTasks = (vmid: number, type: string) => c.sim.state.tasks().filter((t) => t.id === String(vmid) && t.type === type);
 
 describe('snapshots of containers', () => {

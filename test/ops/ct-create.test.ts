@@ -8,15 +8,11 @@ import type { Operation } from '../../src/ops/types.js';
 import { createVmidAllocator } from '../../src/ops/vmid-allocator.js';
 import type { SimRequestRecord } from '../../src/sim/index.js';
 import { startCluster, type TestCluster } from '../fixtures/cluster.js';
+import { ok } from '../fixtures/operation.js';
 
 const TEMPLATE = 'util-iso:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst';
 const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGLmQqfp8X5DUVxLruBsCmJ7m4mDGcr5V7e2BXMkNPDp user@example.com';
 const MAC = '[0-9A-F]{2}(:[0-9A-F]{2}){5}';
-
-const ok = (op: Operation) => {
-  if (op.status !== 'succeeded') throw new Error(`${op.status}: ${op.targets.map((t) => `${t.name}: ${t.message}`).join('; ')}`);
-  return op;
-};
 
 let c: TestCluster;
 let v84: TestCluster;

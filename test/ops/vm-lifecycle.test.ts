@@ -7,6 +7,7 @@ import { postQemu } from '../../src/pve/endpoints/qemu.js';
 import type { Operation } from '../../src/ops/types.js';
 import { createVmidAllocator, type VmidAllocator } from '../../src/ops/vmid-allocator.js';
 import { startCluster, type TestCluster } from '../fixtures/cluster.js';
+import { ok } from '../fixtures/operation.js';
 
 const KEY_1 = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGLmQqfp8X5DUVxLruBsCmJ7m4mDGcr5V7e2BXMkNPDp user@example.com';
 const KEY_2 = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPxB7sI8//r3dmJqfAyln6VtigT5mSwoKz30SnkZiecc barry@coffeesprout.com';
@@ -23,10 +24,6 @@ afterAll(async () => {
 
 const config = (c: TestCluster, vmid: number) => c.sim.state.vm(vmid)!.config as Record<string, string | number>;
 const madeIds = (op: Operation) => op.targets.map((t) => t.vmid);
-const ok = (op: Operation) => {
-  if (op.status !== 'succeeded') throw new Error(`${op.status}: ${op.targets.map((t) => `${t.name}: ${t.message}`).join('; ')}`);
-  return op;
-};
 const MAC = '[0-9A-F]{2}:[0-9A-F]{2}:[0-9A-F]{2}:[0-9A-F]{2}:[0-9A-F]{2}:[0-9A-F]{2}';
 
 describe('POST /vms (seed examples)', () => {

@@ -12,11 +12,10 @@ import { clusterFeatures, requireFeature } from '../../pve/features.js';
 import type { PveClient } from '../../pve/client.js';
 import type { Capability } from '../capability.js';
 import { RequestError } from '../errors.js';
-import { bulkCountField, checkDescription, checkNode, checkPool, estimateIds, nameserverParam, renderNames, sshKeyText, tagList, tagsField, vmidField, type PveParams } from '../guest-config.js';
+import { checkDescription, checkNode, checkPool, nameserverParam, newGuestRunFields, newGuestTargets, renderNames, sshKeyText, tagList, tagsField, vmidField, type PveParams } from '../guest-config.js';
 import { makeContainerPhase, startContainerPhase, verifyContainerPhase } from '../new-container-phases.js';
 import type { NewGuestSpec } from '../new-guest-phases.js';
-import { boolField, enumField, intField, textField } from '../request-schema.js';
-import type { OperationTarget } from '../types.js';
+import { boolField, intField, textField } from '../request-schema.js';
 import { describeCreated, newOwnershipToken } from '../vmid-allocator.js';
 import { CREATE_TASK_TIMEOUT_MS } from './vm-create.js';
 
@@ -80,11 +79,7 @@ const schema = z.strictObject({
   startOnBoot: boolField().optional().describe('start with the node (onboot)'),
   haManaged: boolField().optional().describe('PVE 9.1+'),
   start: boolField().optional().describe('start the CT once it is made'),
-  count: bulkCountField,
-  maxParallel: intField(1, 20).optional().describe('CTs made at once (1-20)'),
-  maxPerNode: intField(1, 20).optional().describe('steps at once per node'),
-  dryRun: boolField().optional().describe('only return the plan; nothing is changed'),
-  onFailure: enumField(['continue', 'stop']).optional().describe("after a failed CT: 'continue' (default) or 'stop' starting new ones"),
+  ...newGuestRunFields({ atOnce: 'CTs made at once (1-20)', failed: 'CT' }),
 });
 export type CtCreateRequest = z.infer<typeof schema>;
 
@@ -225,35 +220,29 @@ export const ctCreate: Capability<CtCreateRequest> = {
     await checkTemplate(input.client, input.inventory, req.node, req.ostemplate);
     await checkPool(input.client, req.pool);
     const names = hostnames(req.hostname, req.count);
-    const ids = req.vmid !== undefined ? [req.vmid] : estimateIds(input.inventory, names.length);
     const nics = Object.keys(params).filter((k) => /^net\d+$/.test(k)).length;
     const what = `${req.ostemplate.split('/').pop()}, rootfs ${params.rootfs}, ${nics} NIC${nics === 1 ? '' : 's'}`;
-    const targets: OperationTarget[] = names.map((name, i) => {
-      const spec: Spec = {
-        name,
-        node: req.node,
-        vmid: req.vmid,
-        token: newOwnershipToken(),
-        ostemplate: req.ostemplate,
-        params,
-        start: req.start === true,
-        haManaged: req.haManaged === true,
-        rootPwGiven: req.password !== undefined,
-        verify: { ...Object.fromEntries(Object.entries(params).filter(([k]) => VERIFIED.test(k))), hostname: name },
-      };
-      return {
-        id: `new-${i + 1}`,
-        kind: 'new-guest',
-        vmid: ids[i],
-        guestType: 'lxc',
-        name,
-        node: req.node,
-        state: 'planned',
-        action: `create CT ${name} (${what})${req.vmid === undefined ? ', next free id' : ''}${req.haManaged ? ', HA-managed' : ''}${req.start ? ', then start' : ''}${req.password ? ' (password set, not recorded)' : ''}`,
-        phases: [],
-        spec: { ...spec },
-      };
-    });
+    const targets = newGuestTargets(
+      input.inventory,
+      names,
+      { guestType: 'lxc', vmid: req.vmid, node: req.node },
+      (name) => `create CT ${name} (${what})${req.vmid === undefined ? ', next free id' : ''}${req.haManaged ? ', HA-managed' : ''}${req.start ? ', then start' : ''}${req.password ? ' (password set, not recorded)' : ''}`,
+      (name): Record<string, unknown> => {
+        const spec: Spec = {
+          name,
+          node: req.node,
+          vmid: req.vmid,
+          token: newOwnershipToken(),
+          ostemplate: req.ostemplate,
+          params,
+          start: req.start === true,
+          haManaged: req.haManaged === true,
+          rootPwGiven: req.password !== undefined,
+          verify: { ...Object.fromEntries(Object.entries(params).filter(([k]) => VERIFIED.test(k))), hostname: name },
+        };
+        return { ...spec };
+      },
+    );
     return { targets, blocked: new Set() };
   },
 

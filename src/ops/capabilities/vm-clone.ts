@@ -8,17 +8,17 @@ import { getQemuConfig, postQemuClone } from '../../pve/endpoints/qemu.js';
 import type { Capability } from '../capability.js';
 import { RequestError } from '../errors.js';
 import {
-  bulkCountField,
   checkDescription,
   checkImageStorage,
   checkNode,
   checkPool,
   cloudInitFields,
   cloudInitParams,
-  estimateIds,
   intFieldGB,
   nameField,
   networkFields,
+  newGuestRunFields,
+  newGuestTargets,
   renderNames,
   tagList,
   tagsField,
@@ -26,8 +26,7 @@ import {
   type PveParams,
 } from '../guest-config.js';
 import { configurePhase, makePhase, resizePhase, startPhase, verifyPhase, type NewGuestSpec } from '../new-guest-phases.js';
-import { boolField, enumField, intField } from '../request-schema.js';
-import type { OperationTarget } from '../types.js';
+import { boolField, intField } from '../request-schema.js';
 import { describeCreated, newOwnershipToken } from '../vmid-allocator.js';
 import { CREATE_TASK_TIMEOUT_MS, verifiable } from './vm-create.js';
 import { containerClonePhases, planContainerClone } from '../container-clone.js';
@@ -52,11 +51,7 @@ const schema = z.strictObject({
   ...cloudInitFields,
   ipConfig: networkFields.ipConfig,
   ipConfigs: networkFields.ipConfigs,
-  count: bulkCountField,
-  maxParallel: intField(1, 20).optional().describe('clones at once (1-20; one at a time per template)'),
-  maxPerNode: intField(1, 20).optional().describe('steps at once per node'),
-  dryRun: boolField().optional().describe('only return the plan; nothing is changed'),
-  onFailure: enumField(['continue', 'stop']).optional().describe("after a failed clone: 'continue' (default) or 'stop' starting new ones"),
+  ...newGuestRunFields({ atOnce: 'clones at once (1-20; one at a time per template)', failed: 'clone' }),
 });
 export type VmCloneRequest = z.infer<typeof schema>;
 
@@ -146,38 +141,32 @@ export const vmClone: Capability<VmCloneRequest> = {
     }
     const defaultName = `Copy-of-VM-${String(config.name ?? src.vmid)}`;
     const names = req.name !== undefined ? renderNames(req.name, count) : count > 1 ? renderNames(`${defaultName}-{index}`, count) : [defaultName];
-    const ids = req.newVmId !== undefined ? [req.newVmId] : estimateIds(inv, names.length);
     const what = `${full ? 'full' : 'linked'} clone of ${src.vmid} (${src.name})${targetNode !== src.node ? ` onto ${targetNode}` : ''}${storage ? ` on ${storage}` : storageNote}`;
     const extras = [...(Object.keys(settings).length ? [`set ${Object.keys(settings).join(', ')}`] : []), ...(resize ? [`grow ${resize.disk} to ${resize.sizeGB} GiB`] : []), ...(req.start ? ['start'] : [])];
-    const targets: OperationTarget[] = names.map((name, i) => {
-      const spec: Spec = {
-        name,
-        node: targetNode,
-        vmid: req.newVmId,
-        token: newOwnershipToken(),
-        source: src.vmid,
-        sourceNode: src.node,
-        full,
-        storage,
-        template,
-        settings,
-        resize,
-        start: req.start === true,
-        verify: verifiable({ ...settings, name }, ['name', 'cores', 'memory', 'tags', 'ciuser', 'nameserver', 'searchdomain', 'sshkeys']),
-      };
-      return {
-        id: `new-${i + 1}`,
-        kind: 'new-guest',
-        vmid: ids[i],
-        guestType: 'qemu',
-        name,
-        node: targetNode,
-        state: 'planned',
-        action: `${name}: ${what}${extras.length ? `, then ${extras.join(', ')}` : ''}${req.newVmId === undefined ? ', next free id' : ''}${req.cloudInitPassword ? ' (password set, not recorded)' : ''}`,
-        phases: [],
-        spec: { ...spec },
-      };
-    });
+    const targets = newGuestTargets(
+      inv,
+      names,
+      { guestType: 'qemu', vmid: req.newVmId, node: targetNode },
+      (name) => `${name}: ${what}${extras.length ? `, then ${extras.join(', ')}` : ''}${req.newVmId === undefined ? ', next free id' : ''}${req.cloudInitPassword ? ' (password set, not recorded)' : ''}`,
+      (name): Record<string, unknown> => {
+        const spec: Spec = {
+          name,
+          node: targetNode,
+          vmid: req.newVmId,
+          token: newOwnershipToken(),
+          source: src.vmid,
+          sourceNode: src.node,
+          full,
+          storage,
+          template,
+          settings,
+          resize,
+          start: req.start === true,
+          verify: verifiable({ ...settings, name }, ['name', 'cores', 'memory', 'tags', 'ciuser', 'nameserver', 'searchdomain', 'sshkeys']),
+        };
+        return { ...spec };
+      },
+    );
     return { targets, blocked: new Set() };
   },
 

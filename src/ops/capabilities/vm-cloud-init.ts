@@ -19,6 +19,7 @@ import {
   driveOptions,
   intFieldGB,
   networkFields,
+  newGuestTargets,
   nicParams,
   renderNames,
   tagList,
@@ -28,7 +29,7 @@ import { resolveImageSource } from '../image-sources.js';
 import { makePhase, migratePhase, resizePhase, startPhase, verifyPhase, type NewGuestSpec } from '../new-guest-phases.js';
 import { textField } from '../request-schema.js';
 import { describeCreated, newOwnershipToken } from '../vmid-allocator.js';
-import { createFields, CREATE_TASK_TIMEOUT_MS, newGuestTargets, verifiable } from './vm-create.js';
+import { createFields, CREATE_TASK_TIMEOUT_MS, verifiable } from './vm-create.js';
 
 const GiB = 1024 ** 3;
 
@@ -108,8 +109,7 @@ export const vmCloudInit: Capability<VmCloudInitRequest> = {
     const targets = newGuestTargets(
       inv,
       names,
-      req.vmid,
-      req.node,
+      { guestType: 'qemu', vmid: req.vmid, node: req.node },
       (name) => `create ${name}: ${steps.join(', ')}${image.note ? ` [${image.note}]` : ''}${req.cloudInitPassword ? ' (password set, not recorded)' : ''}`,
       (name): Record<string, unknown> => {
         const spec: Spec = {

@@ -10,7 +10,6 @@ import { RequestError } from '../errors.js';
 import {
   agentParam,
   bootParam,
-  bulkCountField,
   checkDescription,
   checkImageStorage,
   checkNode,
@@ -18,10 +17,11 @@ import {
   defaultDiskStorage,
   diskParams,
   diskSchema,
-  estimateIds,
   ipConfigParams,
   nameField,
   networkFields,
+  newGuestRunFields,
+  newGuestTargets,
   nicParams,
   renderNames,
   tagList,
@@ -33,7 +33,6 @@ import {
 import { makePhase, startPhase, verifyPhase, type NewGuestSpec } from '../new-guest-phases.js';
 import { postQemu } from '../../pve/endpoints/qemu.js';
 import { boolField, enumField, intField, textField } from '../request-schema.js';
-import type { OperationTarget } from '../types.js';
 import { describeCreated, newOwnershipToken } from '../vmid-allocator.js';
 
 /** A create with an image import or a start can take a while on a real cluster. */
@@ -50,11 +49,7 @@ export const createFields = {
   pool: z.string().min(1).optional().describe('must exist'),
   description: z.string().optional().describe('moxxie adds its marker line'),
   start: boolField().optional().describe('start the VM once it is made'),
-  count: bulkCountField,
-  maxParallel: intField(1, 20).optional().describe('VMs made at once (1-20)'),
-  maxPerNode: intField(1, 20).optional().describe('steps at once per node'),
-  dryRun: boolField().optional().describe('only return the plan; nothing is changed'),
-  onFailure: enumField(['continue', 'stop']).optional().describe("after a failed VM: 'continue' (default) or 'stop' starting new ones"),
+  ...newGuestRunFields({ atOnce: 'VMs made at once (1-20)', failed: 'VM' }),
 };
 
 const schema = z.strictObject({
@@ -103,23 +98,6 @@ export function verifiable(params: PveParams, keys: string[]): PveParams {
   return Object.fromEntries(Object.entries(params).filter(([k]) => keys.includes(k) || /^ipconfig\d+$/.test(k)));
 }
 
-/** New-guest targets for `names`, with ids as the plan can foresee them (the allocator decides at run time). */
-export function newGuestTargets(inv: Inventory, names: string[], vmid: number | undefined, node: string, action: (name: string) => string, spec: (name: string) => Record<string, unknown>): OperationTarget[] {
-  const ids = vmid !== undefined ? [vmid] : estimateIds(inv, names.length);
-  return names.map((name, i) => ({
-    id: `new-${i + 1}`,
-    kind: 'new-guest',
-    vmid: ids[i],
-    guestType: 'qemu',
-    name,
-    node,
-    state: 'planned',
-    action: action(name),
-    phases: [],
-    spec: spec(name),
-  }));
-}
-
 export const vmCreate: Capability<VmCreateRequest> = {
   kind: 'vm.create',
   title: 'Create VMs',
@@ -147,8 +125,7 @@ export const vmCreate: Capability<VmCreateRequest> = {
     const targets = newGuestTargets(
       input.inventory,
       names,
-      req.vmid,
-      req.node,
+      { guestType: 'qemu', vmid: req.vmid, node: req.node },
       (name) => `create ${name} (${keys}; ${nics} NIC${nics === 1 ? '' : 's'})${req.vmid === undefined ? ', next free id' : ''}${req.diskGB !== undefined && !req.disks ? ` [diskGB: scsi0 on ${String(params.scsi0).split(':')[0]}]` : ''}${req.start ? ', then start' : ''}`,
       (name): Record<string, unknown> => {
         const spec: Spec = { name, node: req.node, vmid: req.vmid, token: newOwnershipToken(), params, start: req.start === true, verify: verifiable({ ...params, name }, ['name', 'cores', 'memory', 'cpu', 'tags', 'onboot']) };

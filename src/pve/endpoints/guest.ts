@@ -29,7 +29,7 @@ export interface GuestStatus {
   ha?: { managed: number; state?: string };
 }
 
-/** pct's power actions: qemu's without `reset` (a container has no hard reset). */
+/** The power actions; `reset` is qemu's only (a container has no hard reset). */
 export type GuestPowerAction = 'start' | 'stop' | 'shutdown' | 'reboot' | 'reset' | 'suspend' | 'resume';
 
 export const guestPath = (g: GuestRef): string => `/nodes/${encodeURIComponent(g.node)}/${g.type}/${g.vmid}`;

@@ -1,5 +1,6 @@
 // Typed calls for /nodes/{node}/qemu/*. Functions that start a worker return its UPID.
 import type { Params, PveRequester } from '../types.js';
+import type { GuestPowerAction, GuestStatus } from './guest.js';
 
 export type QemuConfig = Record<string, string | number | undefined> & { digest?: string };
 
@@ -12,15 +13,8 @@ export interface QemuSnapshotItem {
   running?: number;
 }
 
-export interface QemuStatus {
-  vmid: number;
-  status: 'running' | 'stopped';
-  qmpstatus?: string;
-  name?: string;
-  lock?: string;
-  tags?: string;
-  template?: number;
-  uptime?: number;
+/** A VM's status/current: what every guest's says, and its resource figures. */
+export interface QemuStatus extends GuestStatus {
   /** The resource figures, as /cluster/resources has them for the VM (vCPUs, CPU fraction, bytes). */
   cpus?: number;
   cpu?: number;
@@ -29,7 +23,7 @@ export interface QemuStatus {
   maxdisk?: number;
 }
 
-export type PowerAction = 'start' | 'stop' | 'shutdown' | 'reboot' | 'reset' | 'suspend' | 'resume';
+export type PowerAction = GuestPowerAction;
 
 const q = (node: string, vmid: number) => `/nodes/${encodeURIComponent(node)}/qemu/${vmid}`;
 

@@ -1,11 +1,12 @@
 // pct config (PUT, synchronous as pve-container's update_vm) and resize of rootfs/mpN (a `resize` task).
 // Values are typed as the profile's schema types them; tags are normalised as PVE stores them.
-import { SimApiError, SimTaskError, paramError } from '../api-error.js';
+import { SimApiError, paramError } from '../api-error.js';
 import type { SimCluster } from '../cluster.js';
-import type { SimConfigValue, SimVmRecord } from '../model.js';
+import type { SimConfigValue } from '../model.js';
 import { routeTable } from '../schema/routes.js';
-import { driveSize, formatSize, normaliseTags } from '../vm-config.js';
-import { bool, requirePriv, str, taskUser, type HandlerTable } from './context.js';
+import { formatSize, normaliseTags } from '../vm-config.js';
+import { bool, requirePriv, str, type HandlerTable } from './context.js';
+import { guestTask, resizeVolume } from './guest.js';
 import { containerOf, ctAssertUnlocked, ctLockCheck } from './lxc-common.js';
 
 const CONTROL = new Set(['node', 'vmid', 'digest', 'delete', 'revert']);
@@ -28,22 +29,6 @@ function privFor(key: string): string {
   if (key === 'cores' || key === 'cpulimit' || key === 'cpuunits') return 'VM.Config.CPU';
   if (/^net\d+$/.test(key)) return 'VM.Config.Network';
   return 'VM.Config.Options';
-}
-
-function resizeVolume(sim: SimCluster, vm: SimVmRecord, disk: string, size: string): string[] {
-  const value = String(vm.config[disk]);
-  const current = driveSize(value);
-  const m = /^(\+)?(\d+(?:\.\d+)?)([KMGT])?$/.exec(size);
-  if (!m) throw new SimTaskError(`invalid size '${size}'`);
-  const unit: Record<string, number> = { K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 };
-  const bytes = Math.round(Number(m[2]) * (m[3] ? unit[m[3]] : 1));
-  const next = m[1] ? current + bytes : bytes;
-  // pve-container Resize: "unable to shrink disk size"
-  if (next < current) throw new SimTaskError('unable to shrink disk size');
-  if (next === current) return [];
-  vm.config[disk] = /(?:^|,)size=/.test(value) ? value.replace(/size=[^,]+/, `size=${formatSize(next)}`) : `${value},size=${formatSize(next)}`;
-  sim.touch();
-  return [`Resizing image '${value.split(',')[0]}' to ${formatSize(next)}`];
 }
 
 export const lxcConfigHandlers: HandlerTable = {
@@ -80,13 +65,14 @@ export const lxcConfigHandlers: HandlerTable = {
     const digest = str(params, 'digest');
     if (digest !== undefined && digest !== sim.vmDigest(vm)) throw new SimApiError(500, 'detected modified configuration - file changed by other user? Try again.');
     if (vm.config[disk] === undefined) throw new SimApiError(500, `unable to resize '${disk}' - no such mount point`);
-    return sim.startTask({
-      node: vm.node,
-      type: 'resize',
-      id: String(vm.vmid),
-      ...taskUser(ctx),
+    return guestTask(ctx, vm, 'resize', {
       begin: () => ctLockCheck(vm, bool(params, 'skiplock')),
-      finish: () => resizeVolume(sim, vm, disk, size),
-    }).upid;
+      finish: () => {
+        const volume = String(vm.config[disk]).split(',')[0];
+        // pve-container Resize: "unable to shrink disk size"
+        const next = resizeVolume(ctx, vm, disk, size, 'unable to shrink disk size');
+        return next === undefined ? [] : [`Resizing image '${volume}' to ${formatSize(next)}`];
+      },
+    });
   },
 };

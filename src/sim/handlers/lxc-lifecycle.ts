@@ -3,7 +3,8 @@
 import { SimApiError, SimTaskError } from '../api-error.js';
 import type { SimCluster } from '../cluster.js';
 import type { SimConfig, SimVmRecord } from '../model.js';
-import { bool, requirePriv, str, taskUser, type HandlerTable } from './context.js';
+import { bool, requirePriv, str, type HandlerTable } from './context.js';
+import { cloneRequest, guestTask, LXC_GUEST } from './guest.js';
 import { containerOf, ctAssertUnlocked, ctLockCheck } from './lxc-common.js';
 
 /** rootfs and mpN volumes (bind mounts, which have no storage, are left alone). */
@@ -23,17 +24,7 @@ function removeCt(sim: SimCluster, vm: SimVmRecord): void {
 export const lxcLifecycleHandlers: HandlerTable = {
   'POST /nodes/{node}/lxc/{vmid}/clone': (ctx) => {
     const { sim, params } = ctx;
-    const src = containerOf(ctx);
-    requirePriv(ctx, `/vms/${src.vmid}`, 'VM.Clone');
-    const newid = Number(params.newid);
-    if (sim.vms.has(newid)) throw new SimApiError(500, `unable to create CT ${newid}: config file already exists`);
-    const snapname = str(params, 'snapname');
-    const base = snapname ? src.snapshots.find((s) => s.name === snapname)?.config : src.config;
-    if (!base) throw new SimApiError(500, `snapshot '${snapname}' does not exist`);
-    const isTemplate = !!src.config.template;
-    const full = params.full === undefined ? !isTemplate : bool(params, 'full');
-    const storage = str(params, 'storage');
-    if (!full && storage) throw new SimApiError(500, "parameter 'storage' not allowed for linked clones");
+    const { src, newid, snapname, base, isTemplate, full, storage } = cloneRequest(ctx, LXC_GUEST);
     if (full && src.state !== 'stopped' && !snapname) throw new SimApiError(500, 'Cannot do full clones on a running container without snapshots');
     const targetNode = str(params, 'target') ?? src.node;
     if (!sim.nodes.has(targetNode)) throw new SimApiError(500, `no such cluster node '${targetNode}'`);
@@ -65,11 +56,7 @@ export const lxcLifecycleHandlers: HandlerTable = {
     const vm: SimVmRecord = { vmid: newid, node: targetNode, type: 'lxc', state: 'stopped', config, snapshots: [], pool, cpuLoad: 0.05 + (newid % 7) / 20, memLoad: 0.3 + (newid % 5) / 10 };
     sim.vms.set(newid, vm);
     sim.touch();
-    return sim.startTask({
-      node: src.node,
-      type: 'vzclone',
-      id: String(src.vmid),
-      ...taskUser(ctx),
+    return guestTask(ctx, src, 'vzclone', {
       vm: src,
       lock: 'disk',
       onError: () => removeCt(sim, vm),
@@ -82,7 +69,7 @@ export const lxcLifecycleHandlers: HandlerTable = {
         delete vm.config.lock;
         sim.touch();
       },
-    }).upid;
+    });
   },
 
   'DELETE /nodes/{node}/lxc/{vmid}': (ctx) => {
@@ -93,11 +80,7 @@ export const lxcLifecycleHandlers: HandlerTable = {
     if (!purge && sim.ha.managed(vm.vmid)) throw new SimApiError(500, `unable to remove CT ${vm.vmid} - used in HA resources and purge parameter not set.`);
     const runningError = `unable to destroy CT ${vm.vmid} - container is running`;
     if (vm.state !== 'stopped' && !bool(params, 'force')) throw new SimApiError(500, runningError);
-    return sim.startTask({
-      node: vm.node,
-      type: 'vzdestroy',
-      id: String(vm.vmid),
-      ...taskUser(ctx),
+    return guestTask(ctx, vm, 'vzdestroy', {
       begin: () => {
         ctLockCheck(vm);
         if (Number(vm.config.protection) === 1) throw new SimTaskError(`can't remove CT ${vm.vmid} - protection mode enabled`);
@@ -118,6 +101,6 @@ export const lxcLifecycleHandlers: HandlerTable = {
         }
         removeCt(sim, vm);
       },
-    }).upid;
+    });
   },
 };

@@ -4,24 +4,12 @@
 import { SimApiError, SimTaskError } from '../api-error.js';
 import { haTaskType } from '../ha.js';
 import type { SimVmRecord } from '../model.js';
-import { bool, int, nowSec, requirePriv, rootOnly, taskUser, type HandlerContext, type HandlerTable } from './context.js';
+import { bool, int, nowSec, type HandlerContext, type HandlerTable } from './context.js';
+import { guestTask, haRequest, LXC_GUEST, overruleShutdown, powerTarget } from './guest.js';
 import { assertBridges } from '../new-vm-config.js';
 import { containerOf, ctLockCheck, ctMustRun, ctRunning } from './lxc-common.js';
 
-function target(ctx: HandlerContext): SimVmRecord {
-  const vm = containerOf(ctx);
-  requirePriv(ctx, `/vms/${vm.vmid}`, 'VM.PowerMgmt');
-  rootOnly(ctx, 'skiplock', 'debug');
-  return vm;
-}
-
-function haRequest(ctx: HandlerContext, vm: SimVmRecord, state: 'started' | 'stopped'): boolean {
-  const r = ctx.sim.ha.managed(vm.vmid);
-  if (!r) return false;
-  r.state = state;
-  ctx.sim.touch();
-  return true;
-}
+const target = (ctx: HandlerContext): SimVmRecord => powerTarget(ctx, LXC_GUEST, ['skiplock', 'debug']);
 
 function setState(ctx: HandlerContext, vm: SimVmRecord, state: 'running' | 'stopped' | 'paused'): void {
   if (state === 'running' && vm.state === 'stopped') vm.startedAt = nowSec();
@@ -40,11 +28,7 @@ export const lxcPowerHandlers: HandlerTable = {
     const vm = target(ctx);
     if (ctRunning(vm)) throw new SimApiError(500, `CT ${vm.vmid} already running`);
     const skiplock = bool(ctx.params, 'skiplock');
-    return ctx.sim.startTask({
-      node: vm.node,
-      type: haTaskType(ctx.sim, vm, 'vzstart'),
-      id: String(vm.vmid),
-      ...taskUser(ctx),
+    return guestTask(ctx, vm, haTaskType(ctx.sim, vm, 'vzstart'), {
       begin: () => {
         if (haRequest(ctx, vm, 'started')) return;
         ctLockCheck(vm, skiplock);
@@ -53,26 +37,20 @@ export const lxcPowerHandlers: HandlerTable = {
         assertBridges(ctx.sim, vm.node, vm.config);
       },
       finish: () => setState(ctx, vm, 'running'),
-    }).upid;
+    });
   },
 
   'POST /nodes/{node}/lxc/{vmid}/status/stop': (ctx) => {
     const vm = target(ctx);
     ctMustRun(vm);
     const skiplock = bool(ctx.params, 'skiplock');
-    if (bool(ctx.params, 'overrule-shutdown')) {
-      for (const t of ctx.sim.nodeTasks(vm.node)) if (t.status === 'running' && t.type === 'vzshutdown' && t.id === String(vm.vmid)) ctx.sim.engine.stop(t);
-    }
-    return ctx.sim.startTask({
-      node: vm.node,
-      type: haTaskType(ctx.sim, vm, 'vzstop'),
-      id: String(vm.vmid),
-      ...taskUser(ctx),
+    overruleShutdown(ctx, vm, 'vzshutdown');
+    return guestTask(ctx, vm, haTaskType(ctx.sim, vm, 'vzstop'), {
       begin: () => {
         if (!haRequest(ctx, vm, 'stopped')) ctLockCheck(vm, skiplock);
       },
       finish: () => setState(ctx, vm, 'stopped'),
-    }).upid;
+    });
   },
 
   'POST /nodes/{node}/lxc/{vmid}/status/shutdown': (ctx) => {
@@ -81,11 +59,7 @@ export const lxcPowerHandlers: HandlerTable = {
     const forceStop = bool(ctx.params, 'forceStop');
     const timeout = int(ctx.params, 'timeout') ?? 60;
     const ignores = ctx.sim.ignoresShutdown.has(vm.vmid);
-    return ctx.sim.startTask({
-      node: vm.node,
-      type: haTaskType(ctx.sim, vm, 'vzshutdown'),
-      id: String(vm.vmid),
-      ...taskUser(ctx),
+    return guestTask(ctx, vm, haTaskType(ctx.sim, vm, 'vzshutdown'), {
       begin: () => {
         if (!haRequest(ctx, vm, 'stopped')) ctLockCheck(vm);
       },
@@ -98,48 +72,36 @@ export const lxcPowerHandlers: HandlerTable = {
         }
         setState(ctx, vm, 'stopped');
       },
-    }).upid;
+    });
   },
 
   'POST /nodes/{node}/lxc/{vmid}/status/reboot': (ctx) => {
     const vm = target(ctx);
     ctMustRun(vm);
-    return ctx.sim.startTask({
-      node: vm.node,
-      type: 'vzreboot',
-      id: String(vm.vmid),
-      ...taskUser(ctx),
+    return guestTask(ctx, vm, 'vzreboot', {
       begin: () => ctLockCheck(vm),
       finish: () => {
         setState(ctx, vm, 'stopped');
         setState(ctx, vm, 'running');
       },
-    }).upid;
+    });
   },
 
   'POST /nodes/{node}/lxc/{vmid}/status/suspend': (ctx) => {
     const vm = target(ctx);
     ctMustRun(vm);
-    return ctx.sim.startTask({
-      node: vm.node,
-      type: 'vzsuspend',
-      id: String(vm.vmid),
-      ...taskUser(ctx),
+    return guestTask(ctx, vm, 'vzsuspend', {
       begin: () => ctLockCheck(vm),
       finish: () => setState(ctx, vm, 'paused'),
-    }).upid;
+    });
   },
 
   'POST /nodes/{node}/lxc/{vmid}/status/resume': (ctx) => {
     const vm = target(ctx);
     ctMustRun(vm);
-    return ctx.sim.startTask({
-      node: vm.node,
-      type: 'vzresume',
-      id: String(vm.vmid),
-      ...taskUser(ctx),
+    return guestTask(ctx, vm, 'vzresume', {
       begin: () => ctLockCheck(vm),
       finish: () => setState(ctx, vm, 'running'),
-    }).upid;
+    });
   },
 };

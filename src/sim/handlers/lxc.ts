@@ -1,17 +1,10 @@
 // Read-only LXC endpoints: containers appear in /cluster/resources; their list, config and status answer too.
-import { configMissing } from '../api-error.js';
 import type { SimVmRecord } from '../model.js';
-import { vmidOf, type HandlerContext, type HandlerTable } from './context.js';
+import { type HandlerContext, type HandlerTable } from './context.js';
+import { containerOf } from './lxc-common.js';
 import { containerDiskUsed, guestResource } from './resources.js';
 import { pressureFields } from '../guest-status.js';
 import { haStatus } from '../ha.js';
-
-function containerOf(ctx: HandlerContext): SimVmRecord {
-  const node = String(ctx.params.node);
-  const vm = ctx.sim.vms.get(vmidOf(ctx.params));
-  if (!vm || vm.node !== node || vm.type !== 'lxc') throw configMissing(node, vmidOf(ctx.params), 'lxc');
-  return vm;
-}
 
 function statusView(ctx: HandlerContext, vm: SimVmRecord): Record<string, unknown> {
   const r = guestResource(ctx.sim, vm);

@@ -3,8 +3,9 @@
 import { SimApiError, SimTaskError } from '../api-error.js';
 import type { SimCluster } from '../cluster.js';
 import type { SimVmRecord } from '../model.js';
-import { DRIVE_RE, driveSize, formatSize, isCdrom, isCloudinit, volidOf } from '../vm-config.js';
-import { bool, requirePriv, rootOnly, str, taskUser, vmidOf, type HandlerTable } from './context.js';
+import { DRIVE_RE, isCdrom, isCloudinit, volidOf } from '../vm-config.js';
+import { bool, requirePriv, rootOnly, str, vmidOf, type HandlerTable } from './context.js';
+import { guestTask, QEMU_GUEST, resizeVolume } from './guest.js';
 
 /** Every volume the config names (drives and unusedN, cloud-init included; CD-ROM media excluded). */
 function referencedVolumes(vm: SimVmRecord): Array<[string, string]> {
@@ -40,14 +41,9 @@ export const qemuAdminHandlers: HandlerTable = {
     const purge = bool(params, 'purge');
     if (!purge && sim.ha.managed(vm.vmid)) throw new SimApiError(500, `unable to remove VM ${vm.vmid} - used in HA resources and purge parameter not set.`);
     const unreferenced = bool(params, 'destroy-unreferenced-disks');
-    return sim.startTask({
-      node: vm.node,
-      type: 'qmdestroy',
-      id: String(vm.vmid),
-      ...taskUser(ctx),
+    return guestTask(ctx, vm, 'qmdestroy', {
       begin: () => {
-        const lock = sim.lockOf(vm);
-        if (lock && !skiplock) throw new SimTaskError(`VM is locked (${lock})`);
+        QEMU_GUEST.lockCheck(ctx, vm, skiplock);
         if (vm.state !== 'stopped') throw new SimTaskError(`VM ${vm.vmid} is running - destroy failed`);
         if (vm.config.template) {
           for (const [, v] of referencedVolumes(vm)) {
@@ -84,7 +80,7 @@ export const qemuAdminHandlers: HandlerTable = {
         if (sim.vms.get(vm.vmid) === vm) sim.vms.delete(vm.vmid);
         sim.touch();
       },
-    }).upid;
+    });
   },
 
   'PUT /nodes/{node}/qemu/{vmid}/resize': (ctx) => {
@@ -96,20 +92,15 @@ export const qemuAdminHandlers: HandlerTable = {
     const size = String(params.size);
     const digest = str(params, 'digest');
     const skiplock = bool(params, 'skiplock');
-    return sim.startTask({
-      node: vm.node,
-      type: 'resize',
-      id: String(vm.vmid),
-      ...taskUser(ctx),
+    return guestTask(ctx, vm, 'resize', {
       begin: () => {
         if (digest !== undefined && digest !== sim.vmDigest(vm)) throw new SimTaskError('checksum mismatch (file change by other user?)');
-        const lock = sim.lockOf(vm);
-        if (lock && !skiplock) throw new SimTaskError(`VM is locked (${lock})`);
+        QEMU_GUEST.lockCheck(ctx, vm, skiplock);
         if (vm.config[disk] === undefined) throw new SimTaskError(`disk '${disk}' does not exist`);
         if (isCdrom(String(vm.config[disk]))) throw new SimTaskError("you can't resize a cdrom");
       },
-      finish: () => resizeDrive(sim, vm, disk, size),
-    }).upid;
+      finish: () => (resizeVolume(ctx, vm, disk, size, 'shrinking disks is not supported') === undefined ? [] : ['Image resized.']),
+    });
   },
 
   'POST /nodes/{node}/qemu/{vmid}/template': (ctx) => {
@@ -123,11 +114,7 @@ export const qemuAdminHandlers: HandlerTable = {
     if (vm.config.template && !disk) throw new SimApiError(500, "you can't convert a template to a template");
     if (vm.state !== 'stopped') throw new SimApiError(500, "you can't convert a VM to template if VM is running");
     if (disk && vm.config[disk] === undefined) throw new SimApiError(500, `disk '${disk}' does not exist`);
-    return sim.startTask({
-      node: vm.node,
-      type: 'qmtemplate',
-      id: String(vm.vmid),
-      ...taskUser(ctx),
+    return guestTask(ctx, vm, 'qmtemplate', {
       finish: () => {
         const lines: string[] = [];
         for (const [k, v] of referencedVolumes(vm)) {
@@ -144,23 +131,6 @@ export const qemuAdminHandlers: HandlerTable = {
         sim.touch();
         return lines;
       },
-    }).upid;
+    });
   },
 };
-
-/** Applies `+10G` (grow by) or `40G` (absolute); no unit means bytes. */
-function resizeDrive(sim: SimCluster, vm: SimVmRecord, disk: string, size: string): string[] {
-  const value = String(vm.config[disk]);
-  const current = driveSize(value);
-  const m = /^(\+)?(\d+(?:\.\d+)?)([KMGT])?$/.exec(size);
-  if (!m) throw new SimTaskError(`invalid size '${size}'`);
-  const unit: Record<string, number> = { K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 };
-  const bytes = Math.round(Number(m[2]) * (m[3] ? unit[m[3]] : 1));
-  const next = m[1] ? current + bytes : bytes;
-  if (next < current) throw new SimTaskError('shrinking disks is not supported');
-  if (next === current) return [];
-  const sized = /(?:^|,)size=/.test(value) ? value.replace(/size=[^,]+/, `size=${formatSize(next)}`) : `${value},size=${formatSize(next)}`;
-  vm.config[disk] = sized;
-  sim.touch();
-  return [`Image resized.`];
-}

@@ -4,7 +4,8 @@ import { SimApiError, SimTaskError, paramError } from '../api-error.js';
 import type { SimCluster } from '../cluster.js';
 import type { SimConfig, SimVmRecord } from '../model.js';
 import { DRIVE_RE, configValue, driveSize, formatSize, isCdrom, isCloudinit, volidOf } from '../vm-config.js';
-import { bool, isRootUser, nowSec, requirePriv, rootOnly, str, taskUser, vmidOf, type HandlerTable } from './context.js';
+import { bool, isRootUser, nowSec, requirePriv, str, type HandlerTable } from './context.js';
+import { cloneRequest, guestTask, QEMU_GUEST } from './guest.js';
 import { restoreQemu } from './qemu-restore.js';
 import { addCreateDefaults, assertBridges, canonicalConfig, checkImportDrives, importDriveKeys, importFailure, renewCloneIds } from '../new-vm-config.js';
 
@@ -114,11 +115,7 @@ export const qemuLifecycleHandlers: HandlerTable = {
     sim.vms.set(vmid, vm);
     sim.touch();
     const start = bool(params, 'start');
-    return sim.startTask({
-      node,
-      type: archive ? 'qmrestore' : 'qmcreate',
-      id: String(vmid),
-      ...taskUser(ctx),
+    return guestTask(ctx, vm, archive ? 'qmrestore' : 'qmcreate', {
       vm,
       lock: 'create',
       onError: () => removeVm(sim, vmid, vm),
@@ -156,22 +153,12 @@ export const qemuLifecycleHandlers: HandlerTable = {
           sim.touch();
         }
       },
-    }).upid;
+    });
   },
 
   'POST /nodes/{node}/qemu/{vmid}/clone': (ctx) => {
     const { sim, params } = ctx;
-    const src = sim.qemu(String(params.node), vmidOf(params));
-    requirePriv(ctx, `/vms/${src.vmid}`, 'VM.Clone');
-    const newid = Number(params.newid);
-    if (sim.vms.has(newid)) throw new SimApiError(500, `unable to create VM ${newid}: config file already exists`);
-    const snapname = str(params, 'snapname');
-    const base = snapname ? src.snapshots.find((s) => s.name === snapname)?.config : src.config;
-    if (!base) throw new SimApiError(500, `snapshot '${snapname}' does not exist`);
-    const isTemplate = !!src.config.template;
-    const full = params.full === undefined ? !isTemplate : bool(params, 'full');
-    const storage = str(params, 'storage');
-    if (!full && storage) throw new SimApiError(500, "parameter 'storage' not allowed for linked clones");
+    const { src, newid, base, isTemplate, full, storage } = cloneRequest(ctx, QEMU_GUEST);
     if (!full && params.format !== undefined) throw new SimApiError(500, "parameter 'format' not allowed for linked clones");
     const targetNode = str(params, 'target') ?? src.node;
     if (!sim.nodes.has(targetNode)) throw new SimApiError(500, `no such cluster node '${targetNode}'`);
@@ -213,11 +200,7 @@ export const qemuLifecycleHandlers: HandlerTable = {
     const vm = newVm(sim, targetNode, newid, { lock: 'clone' }, pool);
     sim.vms.set(newid, vm);
     sim.touch();
-    return sim.startTask({
-      node: src.node,
-      type: 'qmclone',
-      id: String(src.vmid),
-      ...taskUser(ctx),
+    return guestTask(ctx, src, 'qmclone', {
       vm,
       lock: 'clone',
       onError: () => removeVm(sim, newid, vm),
@@ -250,6 +233,6 @@ export const qemuLifecycleHandlers: HandlerTable = {
         w.lock(vm, 'clone');
         sim.touch();
       },
-    }).upid;
+    });
   },
 };

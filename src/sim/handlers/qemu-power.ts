@@ -5,29 +5,12 @@ import { SimApiError, SimTaskError } from '../api-error.js';
 import type { SimVmRecord } from '../model.js';
 import { applyPending } from '../vm-config.js';
 import { haTaskType } from '../ha.js';
-import { bool, int, nowSec, requirePriv, rootOnly, taskUser, vmidOf, type HandlerContext, type HandlerTable } from './context.js';
+import { bool, int, nowSec, type HandlerContext, type HandlerTable } from './context.js';
+import { guestTask, haRequest, overruleShutdown, powerTarget, QEMU_GUEST } from './guest.js';
 
-function target(ctx: HandlerContext): SimVmRecord {
-  const vm = ctx.sim.qemu(String(ctx.params.node), vmidOf(ctx.params));
-  requirePriv(ctx, `/vms/${vm.vmid}`, 'VM.PowerMgmt');
-  rootOnly(ctx, 'skiplock', 'keepActive', 'migratedfrom', 'stateuri', 'nocheck', 'machine', 'force-cpu', 'targetstorage', 'migration_type', 'migration_network');
-  return vm;
-}
-
-function lockCheck(ctx: HandlerContext, vm: SimVmRecord): void {
-  if (bool(ctx.params, 'skiplock')) return;
-  const lock = ctx.sim.lockOf(vm);
-  if (lock) throw new SimTaskError(`VM is locked (${lock})`);
-}
-
-/** An HA-managed guest's start/stop only sets the HA resource's requested state; the HA stack acts on it. */
-function haRequest(ctx: HandlerContext, vm: SimVmRecord, state: 'started' | 'stopped'): boolean {
-  const r = ctx.sim.ha.managed(vm.vmid);
-  if (!r) return false;
-  r.state = state;
-  ctx.sim.touch();
-  return true;
-}
+const ROOT_ONLY = ['skiplock', 'keepActive', 'migratedfrom', 'stateuri', 'nocheck', 'machine', 'force-cpu', 'targetstorage', 'migration_type', 'migration_network'];
+const target = (ctx: HandlerContext): SimVmRecord => powerTarget(ctx, QEMU_GUEST, ROOT_ONLY);
+const lockCheck = (ctx: HandlerContext, vm: SimVmRecord): void => QEMU_GUEST.lockCheck(ctx, vm, bool(ctx.params, 'skiplock'));
 
 function setRunning(ctx: HandlerContext, vm: SimVmRecord): void {
   if (vm.state === 'stopped') {
@@ -49,11 +32,7 @@ export const qemuPowerHandlers: HandlerTable = {
   'POST /nodes/{node}/qemu/{vmid}/status/start': (ctx) => {
     const vm = target(ctx);
     const fromDisk = () => vm.config.lock === 'suspended';
-    return ctx.sim.startTask({
-      node: vm.node,
-      type: haTaskType(ctx.sim, vm, 'qmstart'),
-      id: String(vm.vmid),
-      ...taskUser(ctx),
+    return guestTask(ctx, vm, haTaskType(ctx.sim, vm, 'qmstart'), {
       begin: () => {
         // HA: the task only files the request (ha-manager set --state started); it cannot fail on the VM's state.
         if (haRequest(ctx, vm, 'started')) return;
@@ -69,24 +48,18 @@ export const qemuPowerHandlers: HandlerTable = {
         setRunning(ctx, vm);
         return resumed ? [`resuming VM ${vm.vmid} from saved state`] : [];
       },
-    }).upid;
+    });
   },
 
   'POST /nodes/{node}/qemu/{vmid}/status/stop': (ctx) => {
     const vm = target(ctx);
-    if (bool(ctx.params, 'overrule-shutdown')) {
-      for (const t of ctx.sim.nodeTasks(vm.node)) if (t.status === 'running' && t.type === 'qmshutdown' && t.id === String(vm.vmid)) ctx.sim.engine.stop(t);
-    }
-    return ctx.sim.startTask({
-      node: vm.node,
-      type: haTaskType(ctx.sim, vm, 'qmstop'),
-      id: String(vm.vmid),
-      ...taskUser(ctx),
+    overruleShutdown(ctx, vm, 'qmshutdown');
+    return guestTask(ctx, vm, haTaskType(ctx.sim, vm, 'qmstop'), {
       begin: () => {
         if (!haRequest(ctx, vm, 'stopped')) lockCheck(ctx, vm);
       },
       finish: () => setStopped(ctx, vm),
-    }).upid;
+    });
   },
 
   'POST /nodes/{node}/qemu/{vmid}/status/shutdown': (ctx) => {
@@ -95,11 +68,7 @@ export const qemuPowerHandlers: HandlerTable = {
     if (vm.state === 'paused' && !forceStop) throw new SimApiError(500, 'VM is paused - cannot shutdown');
     const timeout = int(ctx.params, 'timeout') ?? 60;
     const ignores = ctx.sim.ignoresShutdown.has(vm.vmid) && vm.state === 'running';
-    return ctx.sim.startTask({
-      node: vm.node,
-      type: haTaskType(ctx.sim, vm, 'qmshutdown'),
-      id: String(vm.vmid),
-      ...taskUser(ctx),
+    return guestTask(ctx, vm, haTaskType(ctx.sim, vm, 'qmshutdown'), {
       begin: () => {
         if (!haRequest(ctx, vm, 'stopped')) lockCheck(ctx, vm);
       },
@@ -113,40 +82,32 @@ export const qemuPowerHandlers: HandlerTable = {
         }
         setStopped(ctx, vm);
       },
-    }).upid;
+    });
   },
 
   'POST /nodes/{node}/qemu/{vmid}/status/reboot': (ctx) => {
     const vm = target(ctx);
     if (vm.state === 'stopped') throw new SimApiError(500, `VM ${vm.vmid} not running`);
     if (vm.state === 'paused') throw new SimApiError(500, 'VM is paused - cannot shutdown');
-    return ctx.sim.startTask({
-      node: vm.node,
-      type: 'qmreboot',
-      id: String(vm.vmid),
-      ...taskUser(ctx),
+    return guestTask(ctx, vm, 'qmreboot', {
       begin: () => lockCheck(ctx, vm),
       finish: () => {
         setStopped(ctx, vm);
         setRunning(ctx, vm);
       },
-    }).upid;
+    });
   },
 
   'POST /nodes/{node}/qemu/{vmid}/status/reset': (ctx) => {
     const vm = target(ctx);
     if (vm.state === 'stopped') throw new SimApiError(500, `VM ${vm.vmid} not running`);
-    return ctx.sim.startTask({
-      node: vm.node,
-      type: 'qmreset',
-      id: String(vm.vmid),
-      ...taskUser(ctx),
+    return guestTask(ctx, vm, 'qmreset', {
       begin: () => lockCheck(ctx, vm),
       finish: () => {
         vm.startedAt = nowSec();
         ctx.sim.touch();
       },
-    }).upid;
+    });
   },
 
   'POST /nodes/{node}/qemu/{vmid}/status/suspend': (ctx) => {
@@ -154,11 +115,7 @@ export const qemuPowerHandlers: HandlerTable = {
     if (vm.state === 'stopped') throw new SimApiError(500, `VM ${vm.vmid} not running`);
     const todisk = bool(ctx.params, 'todisk');
     if (todisk && ctx.sim.ha.managed(vm.vmid)) throw new SimApiError(500, 'Cannot suspend HA managed VM to disk');
-    return ctx.sim.startTask({
-      node: vm.node,
-      type: todisk ? 'qmsuspend' : 'qmpause',
-      id: String(vm.vmid),
-      ...taskUser(ctx),
+    return guestTask(ctx, vm, todisk ? 'qmsuspend' : 'qmpause', {
       vm: todisk ? vm : undefined,
       lock: todisk ? 'suspending' : undefined,
       begin: () => lockCheck(ctx, vm),
@@ -172,18 +129,14 @@ export const qemuPowerHandlers: HandlerTable = {
           ctx.sim.touch();
         }
       },
-    }).upid;
+    });
   },
 
   'POST /nodes/{node}/qemu/{vmid}/status/resume': (ctx) => {
     const vm = target(ctx);
     const fromDisk = vm.config.lock === 'suspended';
     if (vm.state === 'stopped' && !fromDisk) throw new SimApiError(500, `VM ${vm.vmid} not running`);
-    return ctx.sim.startTask({
-      node: vm.node,
-      type: 'qmresume',
-      id: String(vm.vmid),
-      ...taskUser(ctx),
+    return guestTask(ctx, vm, 'qmresume', {
       begin: () => {
         if (!fromDisk) lockCheck(ctx, vm);
       },
@@ -196,6 +149,6 @@ export const qemuPowerHandlers: HandlerTable = {
           ctx.sim.touch();
         }
       },
-    }).upid;
+    });
   },
 };

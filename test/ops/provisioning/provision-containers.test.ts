@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RequestError } from '../../../src/ops/errors.js';
 import type { OperationEvent } from '../../../src/ops/types.js';
 import { startCluster, type TestCluster } from '../../fixtures/cluster.js';
-import { KEY } from './seed-specs.js';
+import { KEY, SMALL_VM_TEMPLATE } from './seed-specs.js';
 
 let c: TestCluster;
 beforeAll(async () => {
@@ -23,14 +23,7 @@ function spec(name: string, extra: { imageSource?: string; rootfsStorage?: strin
       {
         name: 'vm',
         count: 1,
-        template: {
-          cores: 1,
-          memoryMB: 1024,
-          disks: [{ diskInterface: 'SCSI', slot: 0, storage: 'local-zfs', sizeGB: 10 }],
-          networks: [{ model: 'virtio', bridge: 'vmbr0' }],
-          imageSource: 'local-zfs:base-9001-disk-0',
-          cloudInit: { user: 'debian', sshKeys: KEY, ipConfigPatterns: ['ip=dhcp'] },
-        },
+        template: SMALL_VM_TEMPLATE,
         tags: ['t'],
       },
       {

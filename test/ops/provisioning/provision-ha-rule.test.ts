@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseClusterSpec } from '../../../src/ops/provisioning/cluster-spec.js';
 import { planClusterOn } from '../../../src/ops/provisioning/plan-on-cluster.js';
 import { startCluster, type TestCluster } from '../../fixtures/cluster.js';
-import { KEY } from './seed-specs.js';
+import { SMALL_VM_TEMPLATE } from './seed-specs.js';
 
 function spec(name: string, extra: { haResourceAffinity?: boolean; count?: number } = {}) {
   return {
@@ -15,14 +15,7 @@ function spec(name: string, extra: { haResourceAffinity?: boolean; count?: numbe
         name: 'cp',
         role: 'CONTROL_PLANE',
         count: extra.count ?? 3,
-        template: {
-          cores: 1,
-          memoryMB: 1024,
-          disks: [{ diskInterface: 'SCSI', slot: 0, storage: 'local-zfs', sizeGB: 10 }],
-          networks: [{ model: 'virtio', bridge: 'vmbr0' }],
-          imageSource: 'local-zfs:base-9001-disk-0',
-          cloudInit: { user: 'debian', sshKeys: KEY, ipConfigPatterns: ['ip=dhcp'] },
-        },
+        template: SMALL_VM_TEMPLATE,
         placement: { antiAffinity: 'HARD' },
       },
     ],
