@@ -8,6 +8,7 @@
 import { build } from 'esbuild';
 import { rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { fastStyledChars, yogaWithoutFetch } from './bundle-patches.mjs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -56,12 +57,11 @@ const result = await build({
         // Yoga (Ink's layout engine) is built for browsers: it fetch()es its own base64 data: URL, and the
         // first fetch() in Node loads Node's internal undici, ~150 ms before the first frame. Its
         // synchronous base64 path gives the same bytes.
-        b.onLoad({ filter: /yoga-layout\/dist\/binaries\/yoga-wasm-base64-esm\.js$/ }, async (args) => {
-          const text = await readFile(args.path, 'utf8');
-          const patched = text.replaceAll('"function"!=typeof fetch', 'true');
-          if (patched === text) throw new Error(`${args.path}: no fetch test to remove; yoga-layout changed, revisit scripts/bundle.mjs`);
-          return { contents: patched, loader: 'js' };
-        });
+        b.onLoad({ filter: /yoga-layout\/dist\/binaries\/yoga-wasm-base64-esm\.js$/ }, async (args) => ({ contents: yogaWithoutFetch(await readFile(args.path, 'utf8'), args.path), loader: 'js' }));
+        // Ink turns every cell of every frame back into text through styledCharsToString, which builds three
+        // Sets per cell to diff the styles of neighbouring cells, even when they are the same or empty: most
+        // of the first frame's cost while V8 still interprets it. The same output, skipping equal styles.
+        b.onLoad({ filter: /@alcalzone\/ansi-tokenize\/build\/styledChars\.js$/ }, async (args) => ({ contents: fastStyledChars(await readFile(args.path, 'utf8'), args.path), loader: 'js' }));
         // zod's messages in English only (moxxie sets no other locale): its index of every language is
         // about 300 KB to read and compile at each start.
         b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) => (/node_modules\/zod\/v4\//.test(args.importer) ? { path: join(args.resolveDir, '../locales/en-only.js'), namespace: 'moxxie-zod-locales' } : undefined));

@@ -1,0 +1,47 @@
+// Source patches scripts/bundle.mjs applies to two dependencies on their way into the bundle. Each one
+// keeps the dependency's behaviour and fails the build, naming the file, if the dependency changed so
+// that the patch no longer applies. test/build/bundle-patches.test.ts checks they change no output.
+
+/** Yoga (Ink's layout engine) is built for browsers: it fetch()es its own base64 data: URL, and the first
+ *  fetch() in Node loads Node's internal undici, ~150 ms before the first frame. Without fetch it takes
+ *  its synchronous base64 path to the same bytes. */
+export function yogaWithoutFetch(text, path) {
+  const patched = text.replaceAll('"function"!=typeof fetch', 'true');
+  if (patched === text) throw new Error(`${path}: no fetch test to remove; yoga-layout changed, revisit scripts/bundle-patches.mjs`);
+  return patched;
+}
+
+// diffAnsiCodes(a, b) is empty when a and b hold the same codes in the same order, and so is
+// ansiCodesToString([]): skipping those calls changes no output.
+const STYLED_CHARS_TO_STRING = `
+function sameStyles(a, b) {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i].code !== b[i].code || a[i].endCode !== b[i].endCode) return false;
+  return true;
+}
+export function styledCharsToString(chars) {
+  let ret = "";
+  for (let i = 0; i < chars.length; i++) {
+    const char = chars[i];
+    if (i === 0) {
+      if (char.styles.length > 0) ret += ansiCodesToString(char.styles);
+    } else if (!sameStyles(chars[i - 1].styles, char.styles)) {
+      ret += ansiCodesToString(diffAnsiCodes(chars[i - 1].styles, char.styles));
+    }
+    ret += char.value;
+    if (i === chars.length - 1 && char.styles.length > 0) ret += ansiCodesToString(diffAnsiCodes(char.styles, []));
+  }
+  return ret;
+}
+`;
+
+/** Ink turns every cell of every frame back into text through @alcalzone/ansi-tokenize's
+ *  styledCharsToString, which builds three Sets per cell to diff the styles of neighbouring cells even when
+ *  they are equal or empty: most of the first frame's cost while V8 still interprets it. */
+export function fastStyledChars(text, path) {
+  const start = text.indexOf('export function styledCharsToString(chars) {');
+  const end = text.indexOf('\n}\n', start);
+  if (start < 0 || end < 0) throw new Error(`${path}: styledCharsToString not found; @alcalzone/ansi-tokenize changed, revisit scripts/bundle-patches.mjs`);
+  return text.slice(0, start) + STYLED_CHARS_TO_STRING + text.slice(end + 3);
+}
