@@ -3,7 +3,8 @@
 //   `script`, 120×40) to the moment its output holds the first full frame — the VM list with its
 //   position line (`1/N ·`), i.e. header, rows and footer of a loaded inventory. Median of 5 starts
 //   after one warm-up start (the warm-up creates the demo's state directory and certificate).
-// - key-to-frame and RSS at 10,000 VMs: measured in a fresh child process (so nothing else this bench
+// - key-to-frame and RSS at 10,000 VMs: measured in a fresh child process, with the bundle's build of Ink and
+//   the TUI (dist/bundle/bench-tui-app.js, what `moxxie` runs), (so nothing else this bench
 //   run allocated counts) that runs the real controller, store and Ink renderer (throttled at 60 fps, as
 //   the CLI does) into an in-memory 120×40 terminal (the size the first-frame start uses too; Ink's
 //   cost per frame grows with the screen's area: about 12 ms for 120×40 and 23 ms for 160×50 on a
@@ -166,15 +167,9 @@ class BenchStdin extends EventEmitter {
 }
 
 async function measureChild(details: SimDetails): Promise<void> {
-  const [{ render }, { createElement }, { PveClient }, { createCore }, { App }, { TuiController }, { createTuiStore }] = await Promise.all([
-    import('ink'),
-    import('react'),
-    import('../src/pve/client.js'),
-    import('../src/ops/core.js'),
-    import('../tui/App.js'),
-    import('../tui/controller.js'),
-    import('../tui/store.js'),
-  ]);
+  // The bundle's build of them (scripts/bundle.mjs), as `moxxie` runs them.
+  const bundled = new URL('../bundle/bench-tui-app.js', import.meta.url).href;
+  const { render, createElement, PveClient, createCore, App, TuiController, createTuiStore } = (await import(bundled)) as typeof import('./tui-app.js');
   const client = new PveClient({ url: details.url, auth: { tokenId: details.tokenId, tokenSecret: details.tokenSecret }, tls: { fingerprint: details.fingerprint } });
   const context = { name: 'bench', url: details.url, readOnly: false, safeMode: true, demo: false };
   const core = createCore({ context, client, frontEnd: 'tui' });

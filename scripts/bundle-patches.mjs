@@ -45,3 +45,22 @@ export function fastStyledChars(text, path) {
   if (start < 0 || end < 0) throw new Error(`${path}: styledCharsToString not found; @alcalzone/ansi-tokenize changed, revisit scripts/bundle-patches.mjs`);
   return text.slice(0, start) + STYLED_CHARS_TO_STRING + text.slice(end + 3);
 }
+
+// Every cell of a frame goes through tokenize, which walks the line with Intl.Segmenter to find grapheme
+// clusters: slow, and needless for ASCII, where each code unit is its own cluster except CR LF.
+const SEGMENTS_OF = `
+function segmentsOf(str) {
+  if (!/^[\\x00-\\x7f]*$/.test(str) || str.includes("\\r\\n")) return segmenter.segment(str);
+  const out = new Array(str.length);
+  for (let i = 0; i < str.length; i++) out[i] = { segment: str[i], index: i };
+  return out;
+}
+`;
+
+/** tokenize with an ASCII fast path that yields exactly the segments Intl.Segmenter would. */
+export function fastTokenize(text, path) {
+  const loop = 'for (const { segment, index } of segmenter.segment(str)) {';
+  const at = text.indexOf('export function tokenize(');
+  if (at < 0 || text.split(loop).length !== 2) throw new Error(`${path}: tokenize's segmenter loop not found; @alcalzone/ansi-tokenize changed, revisit scripts/bundle-patches.mjs`);
+  return (text.slice(0, at) + SEGMENTS_OF + text.slice(at)).replace(loop, 'for (const { segment, index } of segmentsOf(str)) {');
+}
