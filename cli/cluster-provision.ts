@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { parseArgs } from 'node:util';
+import { FlagError, parseFlags } from '../src/config/command-flags.js';
 import { CONTEXT_FLAGS, contextChoiceProblem } from '../src/config/context-flags.js';
 import { placementSettingsOf } from '../src/config/placement-settings.js';
 import { HistoryDamagedError } from '../src/history/damaged.js';
@@ -181,11 +181,11 @@ async function cancel(words: string, values: Values, id: string): Promise<number
     }
     if (entry.owner.host !== hostname()) {
       say(`moxxie ${words}: operation ${id} runs on host ${entry.owner.host}; cancel it there`);
-      return 1;
+      return 2;
     }
     if (ownerGone(entry.owner)) {
       say(`moxxie ${words}: the process that ran ${id} is gone; moxxie cluster resume ${id} --yes or rollback ${id} --yes`);
-      return 1;
+      return 2;
     }
     // The running moxxie cancels on SIGTERM: nothing new starts, then its rollback strategy is applied.
     process.kill(entry.owner.pid, 'SIGTERM');
@@ -222,7 +222,7 @@ export async function run(argv: string[], words = 'cluster provision'): Promise<
   let values: Values;
   let positionals: string[];
   try {
-    ({ values, positionals } = parseArgs({
+    ({ values, positionals } = parseFlags({
       args: argv,
       allowPositionals: true,
       options: {
@@ -269,7 +269,7 @@ export async function run(argv: string[], words = 'cluster provision'): Promise<
         throw new UsageProblem(`unknown verb '${verb}'`);
     }
   } catch (err) {
-    if (!(err instanceof UsageProblem) && !(err instanceof TypeError)) throw err;
+    if (!(err instanceof UsageProblem) && !(err instanceof FlagError)) throw err;
     say(`moxxie ${words}: ${(err as Error).message}\n\n${HELP}`);
     return 2;
   }

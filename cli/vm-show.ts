@@ -1,7 +1,7 @@
 // `moxxie vm show VMID`: one VM or container in detail, as the TUI's detail and MCP's get_vm show it: what it
 // is (qemu or lxc), where and how it runs, its PVE configuration, its snapshots (TTL, made by moxxie) and its
 // recent PVE tasks. A read: nothing is changed.
-import { parseArgs } from 'node:util';
+import { parseFlags } from '../src/config/command-flags.js';
 import { CONTEXT_FLAGS, contextChoiceProblem } from '../src/config/context-flags.js';
 import { createCore } from '../src/ops/core.js';
 import { RequestError } from '../src/ops/errors.js';
@@ -24,7 +24,7 @@ export async function run(argv: string[], words = 'vm show'): Promise<number> {
   let values;
   let vmid: number;
   try {
-    const parsed = parseArgs({ args: argv, allowPositionals: true, options: { ...CONTEXT_FLAGS, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+    const parsed = parseFlags({ args: argv, allowPositionals: true, options: { ...CONTEXT_FLAGS, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
     values = parsed.values;
     if (values.help) {
       process.stdout.write(HELP);

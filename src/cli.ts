@@ -75,7 +75,7 @@ async function packageVersion(): Promise<string> {
   return pkg.version;
 }
 
-async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[]): Promise<number> {
   const [first, ...rest] = argv;
   if (first === 'help' || first === '--help' || first === '-h') {
     process.stdout.write(await usage());
@@ -116,7 +116,9 @@ async function main(argv: string[]): Promise<number> {
   return mod.run(forCommand, name);
 }
 
-main(process.argv.slice(2)).then(
+// test/fixtures/cli-driver-child.mjs sets this before importing main, to run many command lines in one process.
+const importedByTestDriver = (globalThis as { moxxieCliDriver?: boolean }).moxxieCliDriver === true;
+if (!importedByTestDriver) main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
