@@ -265,6 +265,18 @@ describe('exit status, the same for every command', { timeout: 120_000 }, () => 
     expect(sim.state.tasks().length).toBe(before);
   });
 
+  it('2 for ops resume of an operation with nothing left to do, and for a rollback without --yes; nothing undone', async () => {
+    const made = await run(['snapshot', 'create', 'id:101', '--name', 'keep-me']);
+    expect(made.code, made.err).toBe(0);
+    const id = /^(op-\S+) snapshot keep-me: succeeded/m.exec(made.out)![1];
+    check([
+      [['ops resume: nothing left', ['ops', 'resume', id], 2, new RegExp(`operation ${id} has nothing left to resume: every target ended succeeded`)], await run(['ops', 'resume', id])],
+      [['ops rollback without --yes', ['ops', 'rollback', id], 2, /a rollback changes what the operation did: run again with --yes to do it; nothing was changed \(1 VM\(s\) would be worked on\)/], await run(['ops', 'rollback', id])],
+      [['ops rollback: an unknown operation', ['ops', 'rollback', 'op-nosuch', '--yes'], 2, /no operation 'op-nosuch' in this context's history/], await run(['ops', 'rollback', 'op-nosuch', '--yes'])],
+    ]);
+    expect(snapshots(sim, 101)).toContain('keep-me');
+  });
+
   it('1 when the cluster cannot be reached', async () => {
     const port = new URL(unreachableEnv.PVE_URL).port;
     check(

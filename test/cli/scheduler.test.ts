@@ -104,7 +104,10 @@ describe('headless scheduler', () => {
     const vm = sim.state.vms().find((v) => v.status === 'running' && v.vmid < 8200 && !v.template && !v.tags.includes('always-on'))!;
     const { store, env } = await stateWithDueJob('sneaky-stop', String(vm.vmid), { action: 'stop', force: true, timeoutSeconds: 300 }, 'power_schedule');
     const res = await scheduler(['--once', '--json'], env).done;
+    // A due run that did not succeed: exit 1, and the last line says so.
+    expect(res.code, res.err).toBe(1);
     const lines = res.out.trim().split('\n').map((l) => JSON.parse(l) as { event: string; status?: string; message?: string });
+    expect(lines.at(-1)).toMatchObject({ event: 'info', message: expect.stringMatching(/^once: 1 run\(s\) started and finished; 1 did not succeed/) });
     expect(lines.find((l) => l.event === 'run-end')).toMatchObject({ status: 'failed', message: expect.stringMatching(/^refused: job 'sneaky-stop' is destructive \(each run would stop \(forced\)\) and was never confirmed; nothing ran/) });
     // The simulator's true state: nothing was stopped.
     expect(sim.state.vm(vm.vmid)!.status).toBe('running');
