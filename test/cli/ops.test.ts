@@ -1,6 +1,6 @@
 // `moxxie ops` after a crash: a real `moxxie snapshot create` process is killed with SIGKILL mid-operation,
 // against a simulator this test runs (not --demo: killing the demo's process would take its simulator with
-// it). Then, each in a process of its own: `ops show` says which targets were interrupted and which phases
+// it). Then, through the CLI's dispatcher in a driver process: `ops show` says which targets were interrupted and which phases
 // ran, with their UPIDs; `ops resume` finishes the operation without doubling any snapshot or task; and
 // `ops rollback --yes` removes what it made. Checked against the simulator's true state.
 import type { ChildProcess } from 'node:child_process';
@@ -13,6 +13,7 @@ import type { Operation } from '../../src/ops/types.js';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
 import { operationText } from '../../mcp/operation-view.js';
 import { CLI, cliEnvironment, startCli } from '../fixtures/cli-process.js';
+import { startCliDriver, type CliDriver } from '../fixtures/cli-driver.js';
 
 const cli = CLI;
 const VMIDS = [8200, 8201, 8202, 8203, 8204, 8205, 8206, 8207, 8208, 8209];
@@ -39,7 +40,15 @@ afterAll(async () => {
 });
 
 const start = (args: string[]) => startCli(args, env);
-const moxxie = (args: string[]) => start(args).done;
+// The command lines run through the CLI's dispatcher in one driver process (fixtures/cli-driver.ts).
+let driver: CliDriver | undefined;
+beforeAll(async () => {
+  driver = await startCliDriver();
+});
+afterAll(async () => {
+  await driver?.close();
+});
+const moxxie = (args: string[]) => driver!.run(args, env);
 
 async function until<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
