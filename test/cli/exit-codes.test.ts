@@ -104,6 +104,7 @@ const badArguments: Row[] = [
   ['config: an unknown subcommand', ['config', 'frob'], 2, /unknown subcommand 'frob'; valid: list, use, add, remove, test/],
   ['config list: an unknown option', ['config', 'list', '--bogus'], 2, /unknown option '--bogus'/],
   ['config use: no name', ['config', 'use'], 2, /usage: moxxie config use NAME/],
+  ['config test: two contexts', ['config', 'test', 'a', 'b'], 2, /usage: moxxie config test \[NAME\] \(one context: a NAME or --context NAME\)/],
   ['config add: an unknown option', ['config', 'add', 'x', '--url', 'https://h:8006', '--bogus'], 2, /unknown option '--bogus' \(valid: --url VALUE/],
   ['config add: no --url', ['config', 'add', 'x', '--token-id', 'a@pam!b'], 2, /--url is required, e.g. --url https:\/\/pve1:8006/],
   ['config add: a token and a user', ['config', 'add', 'x', '--url', 'https://h:8006', '--token-id', 'a@pam!b', '--user', 'root'], 2, /give exactly one of --token-id USER@REALM!ID or --user USER/],
