@@ -164,6 +164,8 @@ const unknownNames: Row[] = [
   ['ops resume: an unknown operation', ['ops', 'resume', 'op-nosuch'], 2, /no operation 'op-nosuch'/],
   ['history show: an unknown operation', ['history', 'show', 'op-nosuch'], 2, /no operation 'op-nosuch' in this context's history \(moxxie history list shows the ids\)/],
   ['cluster status: an unknown operation', ['cluster', 'status', 'op-nosuch'], 2, /no operation 'op-nosuch' in this context/],
+  ['cluster cancel: an unknown operation', ['cluster', 'cancel', 'op-nosuch'], 2, /no operation 'op-nosuch' in this context/],
+  ['cluster resume: an unknown operation', ['cluster', 'resume', 'op-nosuch', '--yes'], 2, /no operation 'op-nosuch' in this context/],
   ['vm show: an unknown VM', ['vm', 'show', '99999'], 2, /no VM or container 99999 in this cluster/],
   ['migrate check: an unknown VM', ['migrate', 'check', '99999', '--to', 'pve2'], 2, /VM 99999 does not exist/],
   ['migrate check: an unknown node', ['migrate', 'check', '100', '--to', 'pve9'], 2, /no node 'pve9'/],
