@@ -8,7 +8,7 @@ import { postVzdump } from '../../src/pve/endpoints/storage.js';
 import type { PveClient } from '../../src/pve/client.js';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
 import { CLI, cliEnvironment, type Exit } from '../fixtures/cli-process.js';
-import { startCliDriver, type CliDriver } from '../fixtures/cli-driver.js';
+import { cliDriverForFile } from '../fixtures/cli-driver.js';
 import { tokenClient } from '../fixtures/cluster.js';
 
 let sim: Simulator;
@@ -17,14 +17,8 @@ let state: string;
 let env: Record<string, string>;
 const SLOW = { timeout: 120_000 };
 // The command lines run through the CLI's dispatcher in one driver process (fixtures/cli-driver.ts).
-let driver: CliDriver | undefined;
-beforeAll(async () => {
-  driver = await startCliDriver();
-});
-afterAll(async () => {
-  await driver?.close();
-});
-const moxxie = (args: string[], stdin?: string): Promise<Exit> => driver!.run(args, env, stdin);
+const inDriver = cliDriverForFile();
+const moxxie = (args: string[], stdin?: string): Promise<Exit> => inDriver(args, env, stdin);
 const local = (vmid: number) => sim.state.storageContent('local').filter((v) => v.content === 'backup' && v.vmid === vmid).map((v) => v.volid).sort();
 
 beforeAll(async () => {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
 import { CLI, cliEnvironment, type Exit } from '../fixtures/cli-process.js';
-import { startCliDriver, type CliDriver } from '../fixtures/cli-driver.js';
+import { cliDriverForFile } from '../fixtures/cli-driver.js';
 
 let sim: Simulator;
 let state: string;
@@ -23,14 +23,8 @@ afterAll(async () => {
 });
 
 // The command lines run through the CLI's dispatcher in one driver process (fixtures/cli-driver.ts).
-let driver: CliDriver | undefined;
-beforeAll(async () => {
-  driver = await startCliDriver();
-});
-afterAll(async () => {
-  await driver?.close();
-});
-const moxxie = (args: string[], stdin?: string): Promise<Exit> => driver!.run(args, env, stdin);
+const inDriver = cliDriverForFile();
+const moxxie = (args: string[], stdin?: string): Promise<Exit> => inDriver(args, env, stdin);
 const local = () => sim.state.storageContent('local').filter((v) => v.content === 'backup');
 const SLOW = { timeout: 120_000 };
 

@@ -11,7 +11,7 @@ import type { ProvisioningProgress } from '../../src/ops/provisioning/progress.j
 import type { Operation } from '../../src/ops/types.js';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
 import { cliEnvironment, startCli } from '../fixtures/cli-process.js';
-import { startCliDriver, type CliDriver } from '../fixtures/cli-driver.js';
+import { cliDriverForFile } from '../fixtures/cli-driver.js';
 import { tempDir } from '../fixtures/temp-dirs.js';
 import { until } from '../fixtures/wait.js';
 import { seedSpecText } from '../ops/provisioning/seed-specs.js';
@@ -44,14 +44,8 @@ const start = (args: string[]) => {
   return run;
 };
 // The command lines run through the CLI's dispatcher in one driver process (fixtures/cli-driver.ts).
-let driver: CliDriver | undefined;
-beforeAll(async () => {
-  driver = await startCliDriver();
-});
-afterAll(async () => {
-  await driver?.close();
-});
-const moxxie = (args: string[]) => driver!.run(args, env);
+const inDriver = cliDriverForFile();
+const moxxie = (args: string[]) => inDriver(args, env);
 const named = (prefix: string) => sim.state.vms().filter((v) => String(v.config.name ?? '').startsWith(prefix));
 
 describe('moxxie cluster', { timeout: 240_000 }, () => {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
 import { cliEnvironment, type Exit } from '../fixtures/cli-process.js';
-import { startCliDriver, type CliDriver } from '../fixtures/cli-driver.js';
+import { cliDriverForFile } from '../fixtures/cli-driver.js';
 
 let sim: Simulator;
 let state: string;
@@ -22,14 +22,8 @@ afterAll(async () => {
 });
 
 // The command lines run through the CLI's dispatcher in one driver process (fixtures/cli-driver.ts).
-let driver: CliDriver | undefined;
-beforeAll(async () => {
-  driver = await startCliDriver();
-});
-afterAll(async () => {
-  await driver?.close();
-});
-const moxxie = (args: string[]): Promise<Exit> => driver!.run(args, env);
+const inDriver = cliDriverForFile();
+const moxxie = (args: string[]): Promise<Exit> => inDriver(args, env);
 const SLOW = { timeout: 120_000 };
 
 describe('containers in the CLI', () => {

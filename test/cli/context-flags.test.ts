@@ -6,26 +6,20 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCliDriver, type CliDriver } from '../fixtures/cli-driver.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { cliDriverForFile } from '../fixtures/cli-driver.js';
 import type { Exit } from '../fixtures/cli-process.js';
 
 const cli = join(dirname(fileURLToPath(import.meta.url)), '../../dist/src/cli.js');
 const state = mkdtempSync(join(tmpdir(), 'moxxie-flags-'));
-let driver: CliDriver | undefined;
-beforeAll(async () => {
-  driver = await startCliDriver();
-});
-afterAll(async () => {
-  await driver?.close();
-  rmSync(state, { recursive: true, force: true });
-});
+const inDriver = cliDriverForFile();
+afterAll(() => rmSync(state, { recursive: true, force: true }));
 
 function moxxie(args: string[]): Promise<Exit> {
   if (!existsSync(cli)) throw new Error(`${cli} is missing: build first (the vitest global setup does it unless MOXXIE_SKIP_BUILD=1)`);
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('PVE_') && !k.startsWith('MOXXIE_')) env[k] = v;
-  return driver!.run(args, { ...env, MOXXIE_STATE_DIR: state, MOXXIE_CONFIG: join(state, 'config.json') });
+  return inDriver(args, { ...env, MOXXIE_STATE_DIR: state, MOXXIE_CONFIG: join(state, 'config.json') });
 }
 
 describe('--demo with --context', () => {

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
 import type { Operation } from '../../src/ops/types.js';
 import { cliEnvironment, type Exit } from '../fixtures/cli-process.js';
-import { startCliDriver, type CliDriver } from '../fixtures/cli-driver.js';
+import { cliDriverForFile } from '../fixtures/cli-driver.js';
 import { tempDir } from '../fixtures/temp-dirs.js';
 
 const TEMPLATE = 'util-iso:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst';
@@ -20,14 +20,8 @@ afterAll(async () => {
 });
 
 // The command lines run through the CLI's dispatcher in one driver process (fixtures/cli-driver.ts).
-let driver: CliDriver | undefined;
-beforeAll(async () => {
-  driver = await startCliDriver();
-});
-afterAll(async () => {
-  await driver?.close();
-});
-const moxxie = (args: string[], stdin?: string): Promise<Exit> => driver!.run(args, env, stdin);
+const inDriver = cliDriverForFile();
+const moxxie = (args: string[], stdin?: string): Promise<Exit> => inDriver(args, env, stdin);
 
 describe('moxxie ct create', { timeout: 120_000 }, () => {
   it('flags; --dry-run changes nothing; then the CT', async () => {

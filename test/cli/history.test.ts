@@ -11,7 +11,7 @@ import { HistoryStore } from '../../src/history/store.js';
 import { createCore } from '../../src/ops/core.js';
 import type { Operation } from '../../src/ops/types.js';
 import { startCluster, tokenClient, type TestCluster } from '../fixtures/cluster.js';
-import { startCliDriver, type CliDriver } from '../fixtures/cli-driver.js';
+import { cliDriverForFile } from '../fixtures/cli-driver.js';
 import type { Exit } from '../fixtures/cli-process.js';
 
 const cli = join(dirname(fileURLToPath(import.meta.url)), '../../dist/src/cli.js');
@@ -21,8 +21,8 @@ let cluster: TestCluster;
 let snapshotOp: Operation;
 let dryOp: Operation;
 
-let driver: CliDriver | undefined;
-const moxxie = (...args: string[]): Promise<Exit> => driver!.run(['history', ...args], env);
+const inDriver = cliDriverForFile();
+const moxxie = (...args: string[]): Promise<Exit> => inDriver(['history', ...args], env);
 
 beforeAll(async () => {
   if (!existsSync(cli)) throw new Error(`${cli} is missing: build first (npm run build)`);
@@ -43,11 +43,9 @@ beforeAll(async () => {
   await expect(readOnly.power({ vmSelectors: [{ type: 'VM_IDS', value: '8201' }], operation: 'STOP' })).rejects.toBeInstanceOf(ReadOnlyError);
   await readOnly.close();
   await store.flush();
-  driver = await startCliDriver();
 });
 
 afterAll(async () => {
-  await driver?.close();
   await cluster?.close();
   rmSync(state, { recursive: true, force: true });
 });

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openHistory } from '../../src/history/store.js';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
 import { cliEnvironment, type Exit } from '../fixtures/cli-process.js';
-import { startCliDriver, type CliDriver } from '../fixtures/cli-driver.js';
+import { cliDriverForFile } from '../fixtures/cli-driver.js';
 import { tempDir } from '../fixtures/temp-dirs.js';
 
 let sim: Simulator;
@@ -26,14 +26,8 @@ afterAll(async () => {
 });
 
 // The command lines run through the CLI's dispatcher in one driver process (fixtures/cli-driver.ts).
-let driver: CliDriver | undefined;
-beforeAll(async () => {
-  driver = await startCliDriver();
-});
-afterAll(async () => {
-  await driver?.close();
-});
-const moxxie = (args: string[], stdin?: string): Promise<Exit> => driver!.run(args, env, stdin);
+const inDriver = cliDriverForFile();
+const moxxie = (args: string[], stdin?: string): Promise<Exit> => inDriver(args, env, stdin);
 
 describe('honest text', { timeout: 180_000 }, () => {
   it('a job triggered from the CLI is audited as cli and names the job, in the operation and its audit', async () => {

@@ -9,30 +9,26 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HistoryStore } from '../../src/history/store.js';
-import { startCliDriver, type CliDriver } from '../fixtures/cli-driver.js';
+import { cliDriverForFile } from '../fixtures/cli-driver.js';
 import type { Exit } from '../fixtures/cli-process.js';
 
 const cli = join(dirname(fileURLToPath(import.meta.url)), '../../dist/src/cli.js');
 let state: string;
 let env: Record<string, string>;
 let store: HistoryStore;
-let driver: CliDriver;
+const inDriver = cliDriverForFile();
 
-beforeAll(async () => {
+beforeAll(() => {
   if (!existsSync(cli)) throw new Error(`${cli} is missing: build first (npm run build; the vitest global setup does it unless MOXXIE_SKIP_BUILD=1)`);
   state = mkdtempSync(join(tmpdir(), 'moxxie-jobs-cli-'));
   const inherited: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('PVE_') && !k.startsWith('MOXXIE_')) inherited[k] = v;
   env = { ...inherited, MOXXIE_STATE_DIR: state, MOXXIE_CONFIG: join(state, 'no-config.json'), MOXXIE_DEMO_TASK_MS: '30' };
   store = new HistoryStore({ dir: join(state, 'demo') });
-  driver = await startCliDriver();
 });
-afterAll(async () => {
-  await driver?.close();
-  rmSync(state, { recursive: true, force: true });
-});
+afterAll(() => rmSync(state, { recursive: true, force: true }));
 
-const moxxie = (args: string[], stdin?: string): Promise<Exit> => driver.run(['jobs', ...args], env, stdin);
+const moxxie = (args: string[], stdin?: string): Promise<Exit> => inDriver(['jobs', ...args], env, stdin);
 
 /** The demo cluster's true state, as the last process left it. */
 function snapshotsOf(vmid: number): Array<{ name: string; description: string }> {

@@ -13,7 +13,7 @@ import type { Operation } from '../../src/ops/types.js';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
 import { operationText } from '../../mcp/operation-view.js';
 import { CLI, cliEnvironment, startCli } from '../fixtures/cli-process.js';
-import { startCliDriver, type CliDriver } from '../fixtures/cli-driver.js';
+import { cliDriverForFile } from '../fixtures/cli-driver.js';
 
 const cli = CLI;
 const VMIDS = [8200, 8201, 8202, 8203, 8204, 8205, 8206, 8207, 8208, 8209];
@@ -41,14 +41,8 @@ afterAll(async () => {
 
 const start = (args: string[]) => startCli(args, env);
 // The command lines run through the CLI's dispatcher in one driver process (fixtures/cli-driver.ts).
-let driver: CliDriver | undefined;
-beforeAll(async () => {
-  driver = await startCliDriver();
-});
-afterAll(async () => {
-  await driver?.close();
-});
-const moxxie = (args: string[]) => driver!.run(args, env);
+const inDriver = cliDriverForFile();
+const moxxie = (args: string[]) => inDriver(args, env);
 
 async function until<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

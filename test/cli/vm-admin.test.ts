@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simDownloadChecksum } from '../../src/sim/download-body.js';
 import { startSimulator, type SimVm, type Simulator } from '../../src/sim/index.js';
 import { cliEnvironment, type Exit } from '../fixtures/cli-process.js';
-import { startCliDriver, type CliDriver } from '../fixtures/cli-driver.js';
+import { cliDriverForFile } from '../fixtures/cli-driver.js';
 import { tokenClient } from '../fixtures/cluster.js';
 import { tempDir } from '../fixtures/temp-dirs.js';
 
@@ -40,14 +40,8 @@ afterAll(async () => {
 
 const SLOW = { timeout: 120_000 };
 // The command lines run through the CLI's dispatcher in one driver process (fixtures/cli-driver.ts).
-let driver: CliDriver | undefined;
-beforeAll(async () => {
-  driver = await startCliDriver();
-});
-afterAll(async () => {
-  await driver?.close();
-});
-const moxxie = (args: string[], stdin?: string): Promise<Exit> => driver!.run(args, env, stdin);
+const inDriver = cliDriverForFile();
+const moxxie = (args: string[], stdin?: string): Promise<Exit> => inDriver(args, env, stdin);
 const taken = new Set<number>();
 function pick(pred: (v: SimVm) => boolean): SimVm {
   const vm = sim.state.vms().find((v) => v.type === 'qemu' && !v.template && !v.lock && !v.protection && !taken.has(v.vmid) && v.vmid < 8200 && pred(v));

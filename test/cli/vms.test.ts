@@ -6,13 +6,13 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCliDriver, type CliDriver } from '../fixtures/cli-driver.js';
+import { cliDriverForFile } from '../fixtures/cli-driver.js';
 import type { Exit } from '../fixtures/cli-process.js';
 
 const cli = join(dirname(fileURLToPath(import.meta.url)), '../../dist/src/cli.js');
 let state: string;
 let env: Record<string, string>;
-let driver: CliDriver | undefined;
+const inDriver = cliDriverForFile();
 
 interface SavedVm {
   vmid: number;
@@ -23,20 +23,16 @@ interface SavedVm {
   config: Record<string, unknown>;
 }
 
-beforeAll(async () => {
+beforeAll(() => {
   if (!existsSync(cli)) throw new Error(`${cli} is missing: build first (npm run build)`);
   state = mkdtempSync(join(tmpdir(), 'moxxie-vms-cli-'));
   const inherited: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('PVE_') && !k.startsWith('MOXXIE_')) inherited[k] = v;
   env = { ...inherited, MOXXIE_STATE_DIR: state, MOXXIE_CONFIG: join(state, 'none.json'), MOXXIE_DEMO_TASK_MS: '20' };
-  driver = await startCliDriver();
 });
-afterAll(async () => {
-  await driver?.close();
-  rmSync(state, { recursive: true, force: true });
-});
+afterAll(() => rmSync(state, { recursive: true, force: true }));
 
-const moxxie = (...args: string[]): Promise<Exit> => driver!.run(['vms', ...args], env);
+const moxxie = (...args: string[]): Promise<Exit> => inDriver(['vms', ...args], env);
 
 /** The demo cluster as the last process left it. */
 function saved(): SavedVm[] {
@@ -81,7 +77,7 @@ describe('moxxie vms', () => {
   it('refuses a bad selector with its position before connecting, and conflicting flags', async () => {
     const fresh = mkdtempSync(join(tmpdir(), 'moxxie-vms-bad-'));
     try {
-      const r = await driver!.run(['vms', 'tag:(env-prod AND', '--demo'], { ...env, MOXXIE_STATE_DIR: fresh });
+      const r = await inDriver(['vms', 'tag:(env-prod AND', '--demo'], { ...env, MOXXIE_STATE_DIR: fresh });
       expect(r.code).toBe(2);
       expect(r.err).toMatch(/tag expression: expected a tag, "\(" or NOT at position 17, found end of input/);
       // Nothing was started: no demo cluster, no state.
