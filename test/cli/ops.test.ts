@@ -69,10 +69,16 @@ describe('moxxie ops after kill -9', { timeout: 180_000 }, () => {
     store = await openHistory({ dir: join(state, 'env') });
     // Wait, by polling the store the child journals into, until some targets are done and some phases run
     // with their PVE task started (its UPID journaled).
+    const ready = (op: Operation | undefined) => op?.targets.some((t) => t.phases.some((p) => p.state === 'running' && p.upids.length)) && op.targets.some((t) => t.state === 'succeeded');
     atKill = await until('some targets done and some phases running in the history', async () => {
+      if (!ready(await store!.getOperation(id))) return undefined;
+      // Stopped, then read again: a stopped process writes nothing more, so this is what the kill leaves
+      // (on a loaded machine it could otherwise finish a phase between the read and the kill).
+      run.p.kill('SIGSTOP');
       const op = await store!.getOperation(id);
-      const running = op?.targets.flatMap((t) => t.phases).filter((p) => p.state === 'running' && p.upids.length) ?? [];
-      return running.length && op!.targets.some((t) => t.state === 'succeeded') ? op : undefined;
+      if (ready(op)) return op;
+      run.p.kill('SIGCONT');
+      return undefined;
     });
     run.p.kill('SIGKILL');
     const killed = await run.done;
