@@ -179,6 +179,11 @@ async function execute(shape: VerbShape, session: MoxxieSession, request: Record
     const plan = await core.run(kind, { ...request, dryRun: true }, { frontEnd: 'cli' });
     print(json ? JSON.stringify(plan, null, 2) : operationReport(plan));
     const affected = plan.targets.filter((t) => t.state === 'planned').length;
+    if (affected === 0) {
+      // --yes would not help: say so rather than ask for it.
+      process.stderr.write(`${name}: nothing to do: no VM would be affected (the plan above says why); nothing was changed\n`);
+      return 2;
+    }
     const forced = request.force === true && !shape.capability.destructive(request, core.context);
     process.stderr.write(`${name}: ${forced ? 'forced (--force overrides safe mode, protection and always-on), so treated as destructive' : 'destructive'}: run again with --yes to do it; nothing was changed (${affected} VM(s) would be affected)\n`);
     return 2;

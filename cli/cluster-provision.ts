@@ -181,11 +181,11 @@ async function cancel(words: string, values: Values, id: string): Promise<number
     }
     if (entry.owner.host !== hostname()) {
       say(`moxxie ${words}: operation ${id} runs on host ${entry.owner.host}; cancel it there`);
-      return 1;
+      return 2;
     }
     if (ownerGone(entry.owner)) {
       say(`moxxie ${words}: the process that ran ${id} is gone; moxxie cluster resume ${id} --yes or rollback ${id} --yes`);
-      return 1;
+      return 2;
     }
     // The running moxxie cancels on SIGTERM: nothing new starts, then its rollback strategy is applied.
     process.kill(entry.owner.pid, 'SIGTERM');

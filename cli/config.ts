@@ -215,6 +215,7 @@ function tlsMode(tls: TlsOptions): string {
 
 async function test(rest: string[], demo: boolean): Promise<number> {
   const { positionals, values } = parseFlags({ args: rest, allowPositionals: true, options: { context: { type: 'string' }, demo: { type: 'boolean' } } });
+  if (positionals.length > 1 || (positionals.length && values.context)) throw new UsageError('usage: moxxie config test [NAME] (one context: a NAME or --context NAME)');
   const name = positionals[0] ?? values.context;
   // Warnings (insecure TLS, retries) go to stderr; the client never logs secrets.
   const ctx = await openContext({ name, demo, logger: (line) => line.startsWith('warning:') && process.stderr.write(`${line}\n`) });

@@ -39,7 +39,8 @@ Options:
   --front-end F    ${FRONT_ENDS.join(', ')}
   --limit N        1 to ${MAX_LIMIT} (default 20)
   --json           JSON on stdout instead of text
-Exit status: 0 done; 2 bad arguments, an unknown operation id, or no context.
+Exit status: 0 done; 1 the history store cannot be read (damaged); 2 bad arguments, an unknown
+operation id, or no context.
 `;
 
 class UsageError extends Error {}

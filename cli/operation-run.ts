@@ -40,6 +40,8 @@ export async function runFollowed(session: MoxxieSession, command: string, start
       onEvent: (event) => {
         if (event.type !== 'target-updated' || current?.dryRun) return;
         const t = event.target;
+        // A target that runs again (a resume of a failed one) is reported again when it ends.
+        if (!ENDED.includes(t.state)) reported.delete(t.id);
         if (!ENDED.includes(t.state) || reported.get(t.id) === t.state) return;
         reported.set(t.id, t.state);
         say(progressLine(t));

@@ -26,9 +26,10 @@ Runs the context's scheduled jobs until SIGTERM or SIGINT. One log line per run 
                    old; older ones are recorded as missed (default 300)
   --stop-timeout S on SIGTERM/SIGINT no new run or step starts; steps already running get S seconds
                    to finish, the rest is recorded as cancelled (default 30; a second signal: now)
-Exit status: 0 stopped cleanly (--once: the due runs ran, whatever their outcome; moxxie jobs runs
-shows them), 1 the history store cannot be read, 2 bad arguments or configuration (a read-only context
-too), 3 another scheduler runs.
+Exit status: 0 stopped cleanly (--once: every due run succeeded, or nothing was due); 1 --once: a due
+run did not succeed on every VM or a job could not be started (moxxie jobs runs shows why), or the
+history store cannot be read; 2 bad arguments or configuration (a read-only context, an unknown
+context too); 3 another scheduler runs.
 `;
 
 class UsageError extends Error {}
@@ -147,8 +148,9 @@ export async function run(argv: string[]): Promise<number> {
       const done = await pass;
       // One line even when nothing was due, so a cron wrapper's log says the pass happened.
       const next = done.nextDueAt !== undefined ? `; next fire ${new Date(done.nextDueAt).toISOString()}` : '';
-      log({ event: 'info', message: `once: ${done.started ? `${done.started} run(s) started and finished` : 'nothing was due'} (${done.enabled} enabled job(s))${next}` });
-      return 0;
+      const notDone = [done.failed ? `${done.failed} did not succeed (moxxie jobs runs shows why)` : '', done.errors ? `${done.errors} job(s) could not be started` : ''].filter(Boolean).join(', ');
+      log({ event: 'info', message: `once: ${done.started ? `${done.started} run(s) started and finished` : 'nothing was due'}${notDone ? `; ${notDone}` : ''} (${done.enabled} enabled job(s))${next}` });
+      return notDone ? 1 : 0;
     }
     const all = await jobs.list();
     log({ event: 'info', message: `scheduler started for context ${context.info.name} (${history.file}): ${all.filter((j) => j.enabled).length} enabled job(s) of ${all.length}` });

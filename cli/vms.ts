@@ -2,7 +2,7 @@
 // selector syntax, as a table, JSON or bare ids, for scripts and for a quick look without the TUI.
 import { parseFlags } from '../src/config/command-flags.js';
 import { CONTEXT_FLAGS, contextChoiceProblem } from '../src/config/context-flags.js';
-import { ConfigError } from '../src/config/secrets.js';
+import { exitStatusOf } from '../src/config/exit-status.js';
 import { openContext, type OpenedContext } from '../src/config/open-context.js';
 import { SelectorError } from '../src/select/selector-error.js';
 import { parseSelectorLine, resolveSelectorLine } from '../src/select/selector-line.js';
@@ -80,7 +80,7 @@ export async function run(argv: string[]): Promise<number> {
     context = await openContext({ name: values.context, demo: values.demo });
   } catch (err) {
     process.stderr.write(`moxxie vms: ${(err as Error).message}\n`);
-    return err instanceof ConfigError ? 2 : 1;
+    return exitStatusOf(err);
   }
   try {
     const inventory = await fetchInventory(context.client);
@@ -95,7 +95,7 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   } catch (err) {
     process.stderr.write(`moxxie vms: ${(err as Error).message}\n`);
-    return 1;
+    return exitStatusOf(err);
   } finally {
     await context.close();
   }

@@ -76,7 +76,7 @@ async function packageVersion(): Promise<string> {
   throw new Error('package.json of moxxie not found above the program');
 }
 
-async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[]): Promise<number> {
   const [first, ...rest] = argv;
   if (first === 'help' || first === '--help' || first === '-h') {
     process.stdout.write(await usage());
@@ -108,7 +108,9 @@ async function main(argv: string[]): Promise<number> {
   return mod.run(forCommand, name);
 }
 
-main(process.argv.slice(2)).then(
+// test/fixtures/cli-driver-child.mjs sets this before importing main, to run many command lines in one process.
+const importedByTestDriver = (globalThis as { moxxieCliDriver?: boolean }).moxxieCliDriver === true;
+if (!importedByTestDriver) main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },

@@ -325,8 +325,12 @@ export class HistoryStore implements CoreRecorder {
       if (found) data.operations.push(indexEntry(found.op));
     }
     data.operations.sort((a, b) => a.startedAt - b.startedAt);
-    // Operations being started right now (their record is written before the index lists them) are no loss.
-    const lost = data.operations.filter((o) => o.status !== 'running' || ownerGone(o.owner));
+    // Operations being started right now (their record is written before the index lists them) are no loss:
+    // running ones of a live process, and this process's own (one whose only target was blocked is written
+    // already failed, the first time a new store is written).
+    const self = currentOwner();
+    const ours = (o: { owner?: ProcessOwner }) => o.owner?.pid === self.pid && o.owner.host === self.host && o.owner.start === self.start;
+    const lost = data.operations.filter((o) => !ours(o) && (o.status !== 'running' || ownerGone(o.owner)));
     if (lost.length) this.report(new Error(`history index ${this.file} was missing; rebuilt it from the ${data.operations.length} operation file(s) (jobs and job runs were not in them)`));
     return data;
   }

@@ -85,17 +85,25 @@ export class Scheduler {
 
   /** One pass: starts every due job (and maintenance); resolves when the runs it started have finished. */
   /** Runs what is due now and waits for it; says how many runs it started and when the next fire is. */
-  async runOnce(): Promise<{ started: number; enabled: number; nextDueAt?: number }> {
+  async runOnce(): Promise<{ started: number; failed: number; errors: number; enabled: number; nextDueAt?: number }> {
     await this.maintain(true);
-    const before = this.runsStarted;
+    const before = { started: this.runsStarted, failed: this.runsFailed, errors: this.jobErrors };
     const nextDue = await this.dispatchDue();
     await Promise.all([...this.inFlight]);
     const enabled = (await this.opts.jobs.list()).filter((j) => j.enabled).length;
-    return { started: this.runsStarted - before, enabled, ...(Number.isFinite(nextDue) ? { nextDueAt: nextDue } : {}) };
+    return {
+      started: this.runsStarted - before.started,
+      failed: this.runsFailed - before.failed,
+      errors: this.jobErrors - before.errors,
+      enabled,
+      ...(Number.isFinite(nextDue) ? { nextDueAt: nextDue } : {}),
+    };
   }
 
-  /** Runs this scheduler started (for runOnce's summary). */
+  /** Runs this scheduler started, those that did not succeed, and jobs it could not start (for runOnce's summary and exit status). */
   private runsStarted = 0;
+  private runsFailed = 0;
+  private jobErrors = 0;
 
   /**
    * Stops: no new runs; running runs start no new steps; steps already running get `boundMs` to finish
@@ -199,6 +207,7 @@ export class Scheduler {
         const upcoming = firesIn(job.cronExpression, new Date(now), new Date(now + this.maxSleepMs), job.timezone, 1).fires[0];
         if (upcoming) nextDue = Math.min(nextDue, upcoming.getTime());
       } catch (err) {
+        this.jobErrors++;
         this.log({ event: 'error', message: `job ${job.name}: ${(err as Error).message}` });
       }
     }
@@ -228,10 +237,20 @@ export class Scheduler {
         signal: this.cancel.signal,
         onStart: (run) => this.log({ event: 'run-start', job: run.jobName, jobId: run.jobId, runId: run.id, trigger, scheduledAt: latest, dryRun: run.dryRun }),
       })
-      .then((run) => {
-        if (run.status === 'skipped-overlap') this.log({ event: 'skipped', job: run.jobName, jobId: run.jobId, runId: run.id, scheduledAt: latest, message: run.message });
-        else this.log(runEndEvent(run));
-      });
+      .then(
+        (run) => {
+          if (run.status === 'skipped-overlap') this.log({ event: 'skipped', job: run.jobName, jobId: run.jobId, runId: run.id, scheduledAt: latest, message: run.message });
+          else {
+            // Partial, failed, timed out, cancelled: not done on every VM.
+            if (run.status !== 'succeeded') this.runsFailed++;
+            this.log(runEndEvent(run));
+          }
+        },
+        (err: unknown) => {
+          this.runsFailed++;
+          throw err;
+        },
+      );
     this.track(p);
   }
 

@@ -1,4 +1,4 @@
-// `moxxie backups candidates` (companion read) and `moxxie backups prune` (generated verb) as real processes
+// `moxxie backups candidates` (companion read) and `moxxie backups prune` (generated verb) through the built CLI's dispatcher
 // against a simulator this test runs; deletions checked against the simulator's storage content.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postVzdump } from '../../src/pve/endpoints/storage.js';
 import type { PveClient } from '../../src/pve/client.js';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
-import { CLI, cliEnvironment, startCli, type Exit } from '../fixtures/cli-process.js';
+import { CLI, cliEnvironment, type Exit } from '../fixtures/cli-process.js';
+import { cliDriverForFile } from '../fixtures/cli-driver.js';
 import { tokenClient } from '../fixtures/cluster.js';
 
 let sim: Simulator;
@@ -15,7 +16,9 @@ let client: PveClient;
 let state: string;
 let env: Record<string, string>;
 const SLOW = { timeout: 120_000 };
-const moxxie = (args: string[], stdin?: string): Promise<Exit> => startCli(args, env, stdin).done;
+// The command lines run through the CLI's dispatcher in one driver process (fixtures/cli-driver.ts).
+const inDriver = cliDriverForFile();
+const moxxie = (args: string[], stdin?: string): Promise<Exit> => inDriver(args, env, stdin);
 const local = (vmid: number) => sim.state.storageContent('local').filter((v) => v.content === 'backup' && v.vmid === vmid).map((v) => v.volid).sort();
 
 beforeAll(async () => {

@@ -1,11 +1,12 @@
-// `moxxie backups …` as real processes against a simulator this test runs: list (a companion read), create
+// `moxxie backups …` through the built CLI's dispatcher (one driver process) against a simulator this test runs: list (a companion read), create
 // and restore from --file with the seed's bodies, protect, and delete with --yes; checked on the true state.
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
-import { CLI, cliEnvironment, startCli, type Exit } from '../fixtures/cli-process.js';
+import { CLI, cliEnvironment, type Exit } from '../fixtures/cli-process.js';
+import { cliDriverForFile } from '../fixtures/cli-driver.js';
 
 let sim: Simulator;
 let state: string;
@@ -21,7 +22,9 @@ afterAll(async () => {
   if (state) rmSync(state, { recursive: true, force: true });
 });
 
-const moxxie = (args: string[], stdin?: string): Promise<Exit> => startCli(args, env, stdin).done;
+// The command lines run through the CLI's dispatcher in one driver process (fixtures/cli-driver.ts).
+const inDriver = cliDriverForFile();
+const moxxie = (args: string[], stdin?: string): Promise<Exit> => inDriver(args, env, stdin);
 const local = () => sim.state.storageContent('local').filter((v) => v.content === 'backup');
 const SLOW = { timeout: 120_000 };
 

@@ -1,6 +1,8 @@
-// The capability verbs (`moxxie snapshot create|delete|rollback`, `moxxie power …`, `moxxie tags …`) as real
-// processes (the built CLI, dist/) against a simulator this test runs, checked against the simulator's true
-// state. The context is the environment's (PVE_URL and a token), with safe mode on as for any context.
+// The capability verbs (`moxxie snapshot create|delete|rollback`, `moxxie power …`, `moxxie tags …`) through
+// the built CLI's dispatcher (dist/), many command lines in one driver process (fixtures/cli-driver.ts; the
+// real binary's exit path is checked in exit-codes.test.ts), against a simulator this test runs, checked
+// against the simulator's true state. The context is the environment's (PVE_URL and a token), with safe
+// mode on as for any context.
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,25 +12,28 @@ import { CAPABILITIES } from '../../src/ops/capabilities/index.js';
 import { companionOf } from '../../cli/companion-commands.js';
 import type { Operation } from '../../src/ops/types.js';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
-import { CLI, cliEnvironment, startCli, type Exit } from '../fixtures/cli-process.js';
+import { startCliDriver, type CliDriver } from '../fixtures/cli-driver.js';
+import { CLI, cliEnvironment, type Exit } from '../fixtures/cli-process.js';
 
 const cli = CLI;
 let sim: Simulator;
 let state: string;
 let env: Record<string, string>;
+let driver: CliDriver;
 
 beforeAll(async () => {
   if (!existsSync(cli)) throw new Error(`${cli} is missing: build first (npm run build; the vitest global setup does it unless MOXXIE_SKIP_BUILD=1)`);
-  sim = await startSimulator({ vms: 30, taskDurationMs: 30 });
+  [sim, driver] = await Promise.all([startSimulator({ vms: 30, taskDurationMs: 30 }), startCliDriver()]);
   state = mkdtempSync(join(tmpdir(), 'moxxie-verbs-cli-'));
   env = cliEnvironment(sim, state);
 });
 afterAll(async () => {
+  await driver?.close();
   await sim?.close();
   if (state) rmSync(state, { recursive: true, force: true });
 });
 
-const moxxie = (args: string[], stdin?: string): Promise<Exit> => startCli(args, env, stdin).done;
+const moxxie = (args: string[], stdin?: string): Promise<Exit> => driver.run(args, env, stdin);
 
 /** Refused with exit 2 and a message matching `why` (the message is shown when the exit code is not 2). */
 function expectRefused(res: Exit, why: RegExp): void {
@@ -36,8 +41,8 @@ function expectRefused(res: Exit, why: RegExp): void {
   expect(res.err).toMatch(why);
 }
 
-/** Each test spawns several CLI processes (about a second each, more on a loaded machine). */
-const SLOW = { timeout: 120_000 };
+/** Each test runs several command lines against the simulator (its tasks take 30 ms each). */
+const SLOW = { timeout: 60_000 };
 
 const snapshotNames = (vmid: number) => sim.state.vm(vmid)!.snapshots.map((s) => s.name);
 /** Everything a request could change: snapshots, tags, power states, and the tasks PVE ran. */
@@ -176,7 +181,7 @@ describe('capability verbs: strict input', SLOW, () => {
     const before = trueState();
     const file = join(state, 'typo.json');
     writeFileSync(file, JSON.stringify({ dry_run: true }));
-    // Independent refusals, run at once: none of them may change anything.
+    // Independent refusals: none of them may change anything.
     const cases: Array<[string[], RegExp, string?]> = [
       [['snapshot', 'delete', 'id:8200-8209', '--pattern', 'auto-*', '--dry_run', '--yes'], /unknown option '--dry_run'; did you mean '--dry-run'\?/],
       [['power', 'stop', 'id:8200', '--yes', '--forse'], /unknown option '--forse'; did you mean '--force'\?/],

@@ -1,4 +1,4 @@
-// `moxxie cluster provision|status|list|resume|rollback` as real processes against a simulator this test runs:
+// `moxxie cluster provision|status|list|resume|rollback` through the built CLI's dispatcher (real processes to kill -9) against a simulator this test runs:
 // the seed's specs (JSON and YAML) provisioned, --json in the seed's shape, --no-wait with its id followed by
 // status, the plan without --yes; then kill -9 mid-run: status shows which VM reached which phase, resume
 // finishes it from PVE's state without a second clone, and a second run killed mid-way is rolled back.
@@ -11,6 +11,7 @@ import type { ProvisioningProgress } from '../../src/ops/provisioning/progress.j
 import type { Operation } from '../../src/ops/types.js';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
 import { cliEnvironment, startCli } from '../fixtures/cli-process.js';
+import { cliDriverForFile } from '../fixtures/cli-driver.js';
 import { tempDir } from '../fixtures/temp-dirs.js';
 import { until } from '../fixtures/wait.js';
 import { seedSpecText } from '../ops/provisioning/seed-specs.js';
@@ -42,7 +43,9 @@ const start = (args: string[]) => {
   children.push(run.p);
   return run;
 };
-const moxxie = (args: string[]) => start(args).done;
+// The command lines run through the CLI's dispatcher in one driver process (fixtures/cli-driver.ts).
+const inDriver = cliDriverForFile();
+const moxxie = (args: string[]) => inDriver(args, env);
 const named = (prefix: string) => sim.state.vms().filter((v) => String(v.config.name ?? '').startsWith(prefix));
 
 describe('moxxie cluster', { timeout: 240_000 }, () => {
@@ -71,7 +74,8 @@ describe('moxxie cluster', { timeout: 240_000 }, () => {
 
   it('--no-wait prints the id at once; status follows the run to COMPLETED (a YAML spec); list shows it newest first', async () => {
     const spec = file('talos.yaml', seedSpecText('seed-talos-prod-01.yaml'));
-    const res = await moxxie(['cluster', 'provision', '--file', spec, '--yes', '--no-wait']);
+    // A process of its own: --no-wait starts a detached moxxie from the running binary's path.
+    const res = await start(['cluster', 'provision', '--file', spec, '--yes', '--no-wait']).done;
     expect(res.code, res.err).toBe(0);
     const id = res.out.trim();
     expect(id).toMatch(/^op-\S+$/);

@@ -1,11 +1,12 @@
-// Containers from the CLI, as real processes (the built CLI) against a simulator: `moxxie vm show` on a
+// Containers from the CLI, through the built CLI's dispatcher (one driver process) against a simulator: `moxxie vm show` on a
 // container, and a bulk plan that says qemu or lxc per row (TYPE column) and then acts on both.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
-import { cliEnvironment, startCli, type Exit } from '../fixtures/cli-process.js';
+import { cliEnvironment, type Exit } from '../fixtures/cli-process.js';
+import { cliDriverForFile } from '../fixtures/cli-driver.js';
 
 let sim: Simulator;
 let state: string;
@@ -20,7 +21,9 @@ afterAll(async () => {
   if (state) rmSync(state, { recursive: true, force: true });
 });
 
-const moxxie = (args: string[]): Promise<Exit> => startCli(args, env).done;
+// The command lines run through the CLI's dispatcher in one driver process (fixtures/cli-driver.ts).
+const inDriver = cliDriverForFile();
+const moxxie = (args: string[]): Promise<Exit> => inDriver(args, env);
 const SLOW = { timeout: 120_000 };
 
 describe('containers in the CLI', () => {

@@ -1,9 +1,10 @@
-// moxxie ct create as a real process against a simulator: flags (with --memory for memoryMB), --file - with a
+// moxxie ct create through the built CLI's dispatcher against a simulator: flags (with --memory for memoryMB), --file - with a
 // body holding NICs and a password (never printed), --dry-run, and a refused field naming its flag (exit 2).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
 import type { Operation } from '../../src/ops/types.js';
-import { cliEnvironment, startCli, type Exit } from '../fixtures/cli-process.js';
+import { cliEnvironment, type Exit } from '../fixtures/cli-process.js';
+import { cliDriverForFile } from '../fixtures/cli-driver.js';
 import { tempDir } from '../fixtures/temp-dirs.js';
 
 const TEMPLATE = 'util-iso:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst';
@@ -18,7 +19,9 @@ afterAll(async () => {
   await sim?.close();
 });
 
-const moxxie = (args: string[], stdin?: string): Promise<Exit> => startCli(args, env, stdin).done;
+// The command lines run through the CLI's dispatcher in one driver process (fixtures/cli-driver.ts).
+const inDriver = cliDriverForFile();
+const moxxie = (args: string[], stdin?: string): Promise<Exit> => inDriver(args, env, stdin);
 
 describe('moxxie ct create', { timeout: 120_000 }, () => {
   it('flags; --dry-run changes nothing; then the CT', async () => {

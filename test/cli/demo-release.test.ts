@@ -1,9 +1,10 @@
 // `--pve 8.4` beside --demo: the demo cluster answers as that release, and `config test` shows it.
 import { afterEach, expect, it } from 'vitest';
-import { startCli } from '../fixtures/cli-process.js';
+import { cliDriverForFile } from '../fixtures/cli-driver.js';
 import { removeTempDir, tempDir } from '../fixtures/temp-dirs.js';
 
 let dir: string | undefined;
+const inDriver = cliDriverForFile();
 afterEach(() => {
   if (dir) removeTempDir(dir);
   dir = undefined;
@@ -17,13 +18,13 @@ function env(stateDir: string): Record<string, string> {
 
 it('config test --demo --pve 8.4 reports PVE 8.4 with HA groups and VM.Monitor; a bad release is refused', async () => {
   dir = tempDir('demo-release');
-  const r = await startCli(['config', 'test', '--demo', '--pve', '8.4'], env(dir)).done;
+  const r = await inDriver(['config', 'test', '--demo', '--pve', '8.4'], env(dir));
   expect(r.err).toBe('');
   expect(r.code).toBe(0);
   expect(r.out).toContain('version:  PVE 8.4.1 (release 8.4)');
   expect(r.out).toMatch(/ha: +groups/);
   expect(r.out).toMatch(/agent: +yes: VM\.Monitor on \/vms/);
-  const bad = await startCli(['config', 'test', '--demo', '--pve', '7'], env(dir)).done;
+  const bad = await inDriver(['config', 'test', '--demo', '--pve', '7'], env(dir));
   expect(bad.code).toBe(2);
   expect(bad.err).toContain("unknown PVE profile '7': use one of 9, 8.4");
 });

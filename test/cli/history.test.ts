@@ -1,7 +1,6 @@
-// `moxxie history` as a real process (the built CLI) reading a context's store: operations run by the real
-// core against the simulator are recorded into that store, then listed, shown and audited from the CLI
-// without any cluster connection.
-import { spawnSync } from 'node:child_process';
+// `moxxie history` through the built CLI's dispatcher (one driver process, fixtures/cli-driver.ts) reading a
+// context's store: operations run by the real core against the simulator are recorded into that store, then
+// listed, shown and audited from the CLI without any cluster connection.
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -12,6 +11,8 @@ import { HistoryStore } from '../../src/history/store.js';
 import { createCore } from '../../src/ops/core.js';
 import type { Operation } from '../../src/ops/types.js';
 import { startCluster, tokenClient, type TestCluster } from '../fixtures/cluster.js';
+import { cliDriverForFile } from '../fixtures/cli-driver.js';
+import type { Exit } from '../fixtures/cli-process.js';
 
 const cli = join(dirname(fileURLToPath(import.meta.url)), '../../dist/bundle/cli.js');
 let state: string;
@@ -20,10 +21,8 @@ let cluster: TestCluster;
 let snapshotOp: Operation;
 let dryOp: Operation;
 
-function moxxie(...args: string[]) {
-  const res = spawnSync(process.execPath, [cli, 'history', ...args], { env, encoding: 'utf8' });
-  return { code: res.status, out: res.stdout, err: res.stderr };
-}
+const inDriver = cliDriverForFile();
+const moxxie = (...args: string[]): Promise<Exit> => inDriver(['history', ...args], env);
 
 beforeAll(async () => {
   if (!existsSync(cli)) throw new Error(`${cli} is missing: build first (npm run build)`);
@@ -52,25 +51,25 @@ afterAll(async () => {
 });
 
 describe('moxxie history', () => {
-  it('lists the operations newest first, with counts, and filters by status and front end', { timeout: 90_000 }, () => {
-    const list = moxxie();
+  it('lists the operations newest first, with counts, and filters by status and front end', async () => {
+    const list = await moxxie();
     expect(list.code).toBe(0);
     const lines = list.out.trim().split('\n');
     expect(lines[0]).toMatch(/^ID\s+STARTED\s+KIND\s+STATUS\s+BY\s+TOOK\s+VMS$/);
     // A dry run changes nothing and is kept in the audit only (see below), not as an operation.
     expect(lines).toHaveLength(2);
     expect(lines[1]).toMatch(new RegExp(`^${snapshotOp.id}\\s+.*snapshot\\.create\\s+succeeded\\s+tui\\s+[\\d.]+ s\\s+2 succeeded$`));
-    const json = JSON.parse(moxxie('list', '--json').out) as { operations: Operation[] };
+    const json = JSON.parse((await moxxie('list', '--json')).out) as { operations: Operation[] };
     expect(json.operations.map((o) => o.id)).toEqual([snapshotOp.id]);
-    expect(JSON.parse(moxxie('list', '--status', 'succeeded', '--json').out).operations.map((o: Operation) => o.id)).toEqual([snapshotOp.id]);
+    expect(JSON.parse((await moxxie('list', '--status', 'succeeded', '--json')).out).operations.map((o: Operation) => o.id)).toEqual([snapshotOp.id]);
     // A filter that matches nothing says what there is, never "no operations recorded".
-    expect(moxxie('list', '--front-end', 'mcp').out.trim()).toBe('no operation has front end mcp (of 1 recorded: 1 tui)');
-    expect(moxxie('list', '--status', 'failed').out.trim()).toBe('no operation has status failed (of 1 recorded: 1 succeeded)');
-    expect(JSON.parse(moxxie('--limit', '1', '--json').out).operations).toHaveLength(1);
+    expect((await moxxie('list', '--front-end', 'mcp')).out.trim()).toBe('no operation has front end mcp (of 1 recorded: 1 tui)');
+    expect((await moxxie('list', '--status', 'failed')).out.trim()).toBe('no operation has status failed (of 1 recorded: 1 succeeded)');
+    expect(JSON.parse((await moxxie('--limit', '1', '--json')).out).operations).toHaveLength(1);
   });
 
-  it('shows one operation with a row per VM as the simulator saw it, and its warnings', () => {
-    const show = moxxie('show', snapshotOp.id);
+  it('shows one operation with a row per VM as the simulator saw it, and its warnings', async () => {
+    const show = await moxxie('show', snapshotOp.id);
     expect(show.code).toBe(0);
     expect(show.out).toMatch(/warning: .*99999/);
     for (const vmid of [8200, 8201]) {
@@ -81,29 +80,29 @@ describe('moxxie history', () => {
     }
   });
 
-  it('lists the audit, allowed and refused, and only refusals with --refused', () => {
-    const audit = moxxie('audit');
+  it('lists the audit, allowed and refused, and only refusals with --refused', async () => {
+    const audit = await moxxie('audit');
     expect(audit.code).toBe(0);
     expect(audit.out).toMatch(/mcp\s+power STOP\s+REFUSED\s+.*read-only/);
     expect(audit.out).toMatch(new RegExp(`tui\\s+snapshot\\.create\\s+allowed\\s+${snapshotOp.id}`));
     expect(audit.out).toMatch(new RegExp(`tui\\s+power STOP \\(dry\\)\\s+allowed\\s+${dryOp.id}`));
-    const refused = JSON.parse(moxxie('audit', '--refused', '--json').out) as { audit: Array<{ allowed: boolean; frontEnd: string }> };
+    const refused = JSON.parse((await moxxie('audit', '--refused', '--json')).out) as { audit: Array<{ allowed: boolean; frontEnd: string }> };
     expect(refused.audit.length).toBeGreaterThan(0);
     expect(refused.audit.every((a) => !a.allowed)).toBe(true);
   });
 
-  it('refuses bad input with the field and what is valid, and never invents a context', () => {
-    const status = moxxie('list', '--status', 'bogus');
+  it('refuses bad input with the field and what is valid, and never invents a context', async () => {
+    const status = await moxxie('list', '--status', 'bogus');
     expect(status.code).toBe(2);
     expect(status.err).toMatch(/--status must be one of planned, running, succeeded, partial, failed, cancelled, interrupted, rolled-back; got 'bogus'/);
-    const missing = moxxie('show', 'op-nope');
+    const missing = await moxxie('show', 'op-nope');
     expect(missing.code).toBe(2);
     expect(missing.err).toMatch(/no operation 'op-nope' in this context's history/);
-    const ctx = moxxie('--context', 'lba');
+    const ctx = await moxxie('--context', 'lba');
     expect(ctx.code).toBe(2);
     expect(ctx.err).toMatch(/context 'lba' is not in .*; known: lab, plus the built-in demo/);
     expect(readdirSync(state)).not.toContain('lba');
-    expect(moxxie('audit', '--status', 'failed').err).toMatch(/--status and --front-end apply to history list only/);
-    expect(moxxie('list', '--limit', '0').err).toMatch(/--limit must be a whole number from 1 to 5000, got '0'/);
+    expect((await moxxie('audit', '--status', 'failed')).err).toMatch(/--status and --front-end apply to history list only/);
+    expect((await moxxie('list', '--limit', '0')).err).toMatch(/--limit must be a whole number from 1 to 5000, got '0'/);
   });
 });

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openHistory } from '../../src/history/store.js';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
-import { cliEnvironment, startCli, type Exit } from '../fixtures/cli-process.js';
+import { cliEnvironment, type Exit } from '../fixtures/cli-process.js';
+import { cliDriverForFile } from '../fixtures/cli-driver.js';
 import { tempDir } from '../fixtures/temp-dirs.js';
 
 let sim: Simulator;
@@ -24,7 +25,9 @@ afterAll(async () => {
   await sim?.close();
 });
 
-const moxxie = (args: string[], stdin?: string): Promise<Exit> => startCli(args, env, stdin).done;
+// The command lines run through the CLI's dispatcher in one driver process (fixtures/cli-driver.ts).
+const inDriver = cliDriverForFile();
+const moxxie = (args: string[], stdin?: string): Promise<Exit> => inDriver(args, env, stdin);
 
 describe('honest text', { timeout: 180_000 }, () => {
   it('a job triggered from the CLI is audited as cli and names the job, in the operation and its audit', async () => {

@@ -1,19 +1,22 @@
-// `moxxie jobs` as a real process (the built CLI, dist/) on the built-in demo cluster, its state in a temp
-// dir. The demo saves its simulated cluster to <state>/demo/sim-state.json when the process exits, so what
-// a triggered job did is checked there, and jobs, runs and audit entries in the history file beside it.
+// `moxxie jobs` through the built CLI's dispatcher (dist/; many command lines in one driver process,
+// fixtures/cli-driver.ts) on the built-in demo cluster, its state in a temp dir. The demo saves its
+// simulated cluster to <state>/demo/sim-state.json when each command closes it, so what a triggered job did
+// is checked there, and jobs, runs and audit entries in the history file beside it.
 // The steps share one state dir and run in order: each builds on the jobs the previous ones made.
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HistoryStore } from '../../src/history/store.js';
+import { cliDriverForFile } from '../fixtures/cli-driver.js';
+import type { Exit } from '../fixtures/cli-process.js';
 
 const cli = join(dirname(fileURLToPath(import.meta.url)), '../../dist/bundle/cli.js');
 let state: string;
 let env: Record<string, string>;
 let store: HistoryStore;
+const inDriver = cliDriverForFile();
 
 beforeAll(() => {
   if (!existsSync(cli)) throw new Error(`${cli} is missing: build first (npm run build; the vitest global setup does it unless MOXXIE_SKIP_BUILD=1)`);
@@ -25,21 +28,7 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(state, { recursive: true, force: true }));
 
-interface Exit {
-  code: number | null;
-  out: string;
-  err: string;
-}
-
-function moxxie(args: string[], stdin?: string): Promise<Exit> {
-  const p = spawn(process.execPath, [cli, 'jobs', ...args], { env, stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  p.stdout.on('data', (d: Buffer) => (out += String(d)));
-  p.stderr.on('data', (d: Buffer) => (err += String(d)));
-  if (stdin !== undefined) p.stdin!.end(stdin);
-  return new Promise((resolve) => p.on('exit', (code) => resolve({ code, out, err })));
-}
+const moxxie = (args: string[], stdin?: string): Promise<Exit> => inDriver(['jobs', ...args], env, stdin);
 
 /** The demo cluster's true state, as the last process left it. */
 function snapshotsOf(vmid: number): Array<{ name: string; description: string }> {

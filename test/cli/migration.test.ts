@@ -1,9 +1,10 @@
-// The migration commands as real processes against a simulator this test runs: migrate (with the seed's
+// The migration commands through the built CLI's dispatcher (one driver process) against a simulator this test runs: migrate (with the seed's
 // body from stdin), migrate check, node drain (confirmed) and undrain, history migrations; checked against
 // the simulator's true state.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
-import { cliEnvironment, startCli, type Exit } from '../fixtures/cli-process.js';
+import { cliEnvironment, type Exit } from '../fixtures/cli-process.js';
+import { cliDriverForFile } from '../fixtures/cli-driver.js';
 import { tempDir } from '../fixtures/temp-dirs.js';
 
 let sim: Simulator;
@@ -14,7 +15,9 @@ beforeAll(async () => {
 });
 afterAll(() => sim.close());
 
-const moxxie = (args: string[], stdin?: string): Promise<Exit> => startCli(args, env, stdin).done;
+// The command lines run through the CLI's dispatcher in one driver process (fixtures/cli-driver.ts).
+const inDriver = cliDriverForFile();
+const moxxie = (args: string[], stdin?: string): Promise<Exit> => inDriver(args, env, stdin);
 const SLOW = { timeout: 120_000 };
 
 describe('migration from the command line', SLOW, () => {

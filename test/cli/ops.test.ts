@@ -1,6 +1,6 @@
 // `moxxie ops` after a crash: a real `moxxie snapshot create` process is killed with SIGKILL mid-operation,
 // against a simulator this test runs (not --demo: killing the demo's process would take its simulator with
-// it). Then, each in a process of its own: `ops show` says which targets were interrupted and which phases
+// it). Then, through the CLI's dispatcher in a driver process: `ops show` says which targets were interrupted and which phases
 // ran, with their UPIDs; `ops resume` finishes the operation without doubling any snapshot or task; and
 // `ops rollback --yes` removes what it made. Checked against the simulator's true state.
 import type { ChildProcess } from 'node:child_process';
@@ -13,6 +13,7 @@ import type { Operation } from '../../src/ops/types.js';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
 import { operationText } from '../../mcp/operation-view.js';
 import { CLI, cliEnvironment, startCli } from '../fixtures/cli-process.js';
+import { cliDriverForFile } from '../fixtures/cli-driver.js';
 
 const cli = CLI;
 const VMIDS = [8200, 8201, 8202, 8203, 8204, 8205, 8206, 8207, 8208, 8209];
@@ -39,7 +40,9 @@ afterAll(async () => {
 });
 
 const start = (args: string[]) => startCli(args, env);
-const moxxie = (args: string[]) => start(args).done;
+// The command lines run through the CLI's dispatcher in one driver process (fixtures/cli-driver.ts).
+const inDriver = cliDriverForFile();
+const moxxie = (args: string[]) => inDriver(args, env);
 
 async function until<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -66,10 +69,16 @@ describe('moxxie ops after kill -9', { timeout: 180_000 }, () => {
     store = await openHistory({ dir: join(state, 'env') });
     // Wait, by polling the store the child journals into, until some targets are done and some phases run
     // with their PVE task started (its UPID journaled).
+    const ready = (op: Operation | undefined) => op?.targets.some((t) => t.phases.some((p) => p.state === 'running' && p.upids.length)) && op.targets.some((t) => t.state === 'succeeded');
     atKill = await until('some targets done and some phases running in the history', async () => {
+      if (!ready(await store!.getOperation(id))) return undefined;
+      // Stopped, then read again: a stopped process writes nothing more, so this is what the kill leaves
+      // (on a loaded machine it could otherwise finish a phase between the read and the kill).
+      run.p.kill('SIGSTOP');
       const op = await store!.getOperation(id);
-      const running = op?.targets.flatMap((t) => t.phases).filter((p) => p.state === 'running' && p.upids.length) ?? [];
-      return running.length && op!.targets.some((t) => t.state === 'succeeded') ? op : undefined;
+      if (ready(op)) return op;
+      run.p.kill('SIGCONT');
+      return undefined;
     });
     run.p.kill('SIGKILL');
     const killed = await run.done;

@@ -1,4 +1,5 @@
-// `moxxie scheduler` as a real process (the built CLI, dist/) against a simulator, its state in a temp dir.
+// `moxxie scheduler` (the built CLI, dist/) against a simulator, its state in a temp dir: --once runs through
+// the CLI's dispatcher in one driver process; the lease and signal tests run real processes.
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -6,15 +7,21 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HistoryStore, openHistory } from '../../src/history/store.js';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
+import { startCliDriver, type CliDriver } from '../fixtures/cli-driver.js';
 import { tempDir } from '../fixtures/temp-dirs.js';
 
 const cli = join(dirname(fileURLToPath(import.meta.url)), '../../dist/bundle/cli.js');
 let sim: Simulator;
 
+let driver: CliDriver | undefined;
+
 beforeAll(async () => {
-  sim = await startSimulator({ vms: 30, taskDurationMs: 40 });
+  [sim, driver] = await Promise.all([startSimulator({ vms: 30, taskDurationMs: 40 }), startCliDriver()]);
 });
-afterAll(() => sim.close());
+afterAll(async () => {
+  await driver?.close();
+  await sim.close();
+});
 
 function environment(stateDir: string): Record<string, string> {
   const env: Record<string, string> = {};
@@ -39,6 +46,10 @@ function scheduler(args: string[], env: Record<string, string>) {
   const done = new Promise<{ code: number | null; out: string; err: string }>((resolve) => p.on('exit', (code) => resolve({ code, out, err })));
   return { p, done, output: () => out };
 }
+
+/** `moxxie scheduler ARGS` through the CLI's dispatcher in the driver process (runs that need signals or two
+ *  schedulers at once use processes of their own). */
+const once = (args: string[], env: Record<string, string>) => driver!.run(['scheduler', ...args], env);
 
 const until = async (check: () => boolean) => {
   while (!check()) await new Promise((r) => setTimeout(r, 20));
@@ -80,7 +91,7 @@ const vmLocked = (ids: number[]) => () => ids.some((id) => sim.state.vm(id)!.loc
 describe('headless scheduler', () => {
   it('--once runs the due jobs, logs a JSON line for each start and end, and exits 0', async () => {
     const { store, env } = await stateWithDueJob('daily', '8200,8201', { snapshotNamePattern: 'once-{vmid}' });
-    const res = await scheduler(['--once', '--json'], env).done;
+    const res = await once(['--once', '--json'], env);
     expect(res.err).toBe('');
     expect(res.code).toBe(0);
     const lines = res.out.trim().split('\n').map((l) => JSON.parse(l) as { event: string; job: string; status?: string; counts?: Record<string, number>; message?: string });
@@ -95,7 +106,7 @@ describe('headless scheduler', () => {
     expect((await store.listOperations())[0]).toMatchObject({ frontEnd: 'scheduler', status: 'succeeded' });
     expect(JSON.stringify(await store.read())).not.toContain(sim.credentials.tokenSecret);
     // Nothing is due any more: one line says so.
-    const again = await scheduler(['--once', '--json'], env).done;
+    const again = await once(['--once', '--json'], env);
     expect(again.code).toBe(0);
     expect(again.out.trim().split('\n').map((l) => JSON.parse(l) as { event: string; message: string })).toEqual([expect.objectContaining({ event: 'info', message: expect.stringMatching(/^once: nothing was due \(1 enabled job\(s\)\)/) })]);
   });
@@ -103,8 +114,11 @@ describe('headless scheduler', () => {
   it('--once does not run a destructive job nobody confirmed (written into the store by hand): a refused run, the VM still running', async () => {
     const vm = sim.state.vms().find((v) => v.status === 'running' && v.vmid < 8200 && !v.template && !v.tags.includes('always-on'))!;
     const { store, env } = await stateWithDueJob('sneaky-stop', String(vm.vmid), { action: 'stop', force: true, timeoutSeconds: 300 }, 'power_schedule');
-    const res = await scheduler(['--once', '--json'], env).done;
+    const res = await once(['--once', '--json'], env);
+    // A due run that did not succeed: exit 1, and the last line says so.
+    expect(res.code, res.err).toBe(1);
     const lines = res.out.trim().split('\n').map((l) => JSON.parse(l) as { event: string; status?: string; message?: string });
+    expect(lines.at(-1)).toMatchObject({ event: 'info', message: expect.stringMatching(/^once: 1 run\(s\) started and finished; 1 did not succeed/) });
     expect(lines.find((l) => l.event === 'run-end')).toMatchObject({ status: 'failed', message: expect.stringMatching(/^refused: job 'sneaky-stop' is destructive \(each run would stop \(forced\)\) and was never confirmed; nothing ran/) });
     // The simulator's true state: nothing was stopped.
     expect(sim.state.vm(vm.vmid)!.status).toBe('running');
@@ -117,14 +131,14 @@ describe('headless scheduler', () => {
     const stateDir = tempDir('headless');
     const env = environment(stateDir);
     for (const k of ['PVE_URL', 'PVE_TOKEN_ID', 'PVE_TOKEN_SECRET', 'PVE_FINGERPRINT']) delete env[k];
-    const noContext = await scheduler(['--context', 'nope'], env).done;
+    const noContext = await once(['--context', 'nope'], env);
     expect(noContext.code).toBe(2);
     expect(noContext.err).toMatch(/context 'nope'/);
-    const badArg = await scheduler(['--grace', 'soon'], environment(stateDir)).done;
+    const badArg = await once(['--grace', 'soon'], environment(stateDir));
     expect(badArg.code).toBe(2);
     expect(badArg.err).toMatch(/--grace must be a whole number of seconds, got 'soon'/);
     // A read-only context: every run would be refused, so the scheduler does not start, and says why.
-    const readOnly = await scheduler(['--once'], { ...environment(stateDir), MOXXIE_READ_ONLY: '1' }).done;
+    const readOnly = await once(['--once'], { ...environment(stateDir), MOXXIE_READ_ONLY: '1' });
     expect(readOnly.code).toBe(2);
     expect(readOnly.err).toMatch(/context 'env' is read-only, so every job run would be refused/);
     expect(readOnly.out).toBe('');
@@ -134,7 +148,7 @@ describe('headless scheduler', () => {
     const { stateDir, env } = await stateWithDueJob('damaged', '8200', { snapshotNamePattern: 'dmg-{vmid}' });
     const index = join(stateDir, 'env', 'history.json');
     writeFileSync(index, JSON.stringify({ version: 2, jobs: { not: 'a list' } }));
-    const res = await scheduler(['--once'], env).done;
+    const res = await once(['--once'], env);
     expect(res.code).toBe(1);
     expect(res.err).toMatch(/refusing to start: history store .*history\.json is damaged/);
     expect(sim.state.vm(8200)!.snapshots.map((s) => s.name)).not.toContain('dmg-8200');

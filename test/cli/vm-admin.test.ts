@@ -1,5 +1,5 @@
 // `moxxie vm delete|resize|set|ssh-keys|template` and `moxxie storage list|content|download` as real
-// processes (the built CLI) against a simulator this test runs, checked against its true state; the
+// command lines (the built CLI's dispatcher, one driver process) against a simulator this test runs, checked against its true state; the
 // seed's bodies through --file (and stdin).
 import { writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simDownloadChecksum } from '../../src/sim/download-body.js';
 import { startSimulator, type SimVm, type Simulator } from '../../src/sim/index.js';
-import { cliEnvironment, startCli, type Exit } from '../fixtures/cli-process.js';
+import { cliEnvironment, type Exit } from '../fixtures/cli-process.js';
+import { cliDriverForFile } from '../fixtures/cli-driver.js';
 import { tokenClient } from '../fixtures/cluster.js';
 import { tempDir } from '../fixtures/temp-dirs.js';
 
@@ -38,7 +39,9 @@ afterAll(async () => {
 });
 
 const SLOW = { timeout: 120_000 };
-const moxxie = (args: string[], stdin?: string): Promise<Exit> => startCli(args, env, stdin).done;
+// The command lines run through the CLI's dispatcher in one driver process (fixtures/cli-driver.ts).
+const inDriver = cliDriverForFile();
+const moxxie = (args: string[], stdin?: string): Promise<Exit> => inDriver(args, env, stdin);
 const taken = new Set<number>();
 function pick(pred: (v: SimVm) => boolean): SimVm {
   const vm = sim.state.vms().find((v) => v.type === 'qemu' && !v.template && !v.lock && !v.protection && !taken.has(v.vmid) && v.vmid < 8200 && pred(v));

@@ -1,10 +1,11 @@
-// moxxie vm create | create-cloud-init | clone as real processes against a simulator: --file with the seed's bodies
+// moxxie vm create | create-cloud-init | clone through the built CLI's dispatcher against a simulator: --file with the seed's bodies
 // (`-` = stdin; vm create --file takes either create body, an imageSource tells them apart), flags, --dry-run,
 // --json, a refused field naming its flag, and the password never in the output.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
 import type { Operation } from '../../src/ops/types.js';
-import { cliEnvironment, startCli, type Exit } from '../fixtures/cli-process.js';
+import { cliEnvironment, type Exit } from '../fixtures/cli-process.js';
+import { cliDriverForFile } from '../fixtures/cli-driver.js';
 import { tempDir } from '../fixtures/temp-dirs.js';
 
 let sim: Simulator;
@@ -17,7 +18,9 @@ afterAll(async () => {
   await sim?.close();
 });
 
-const moxxie = (args: string[], stdin?: string): Promise<Exit> => startCli(args, env, stdin).done;
+// The command lines run through the CLI's dispatcher in one driver process (fixtures/cli-driver.ts).
+const inDriver = cliDriverForFile();
+const moxxie = (args: string[], stdin?: string): Promise<Exit> => inDriver(args, env, stdin);
 const SLOW = { timeout: 120_000 };
 
 describe('moxxie vm', SLOW, () => {
