@@ -88,6 +88,9 @@ export async function main(argv: string[]): Promise<number> {
   }
   const name = first && !first.startsWith('-') ? first : 'tui';
   const args = name === first ? rest : argv;
+  // The TUI on the demo: the simulator's thread starts loading PVE's schema now, on the second core, while
+  // this thread loads the TUI (src/config/demo-sim-thread.ts; unused, it never keeps the process alive).
+  if (name === 'tui' && args.includes('--demo')) void import('./config/demo-sim-thread.js').then((m) => m.warmDemoSimulator());
   const load = commands[name];
   if (!load) {
     process.stderr.write(`moxxie: unknown command "${name}"; valid: ${Object.keys(commands).join(', ')}, help\n`);

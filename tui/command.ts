@@ -59,14 +59,15 @@ export async function run(argv: string[]): Promise<number> {
   delete process.env.CI;
   delete process.env.CONTINUOUS_INTEGRATION;
   const readOnly = values['read-only'];
-  // The demo's simulator starts loading on a thread of its own before anything else; then the core, so
-  // the context opens as early as possible; Ink and React, the longest load, meanwhile, and the first
-  // inventory arrives in parallel.
-  if (values.demo) (await import('../src/config/demo-sim-thread.js')).warmDemoSimulator();
+  // Ink and React load beside the core; the context opens as soon as the core is loaded (the demo's
+  // simulator has been loading on its own thread since src/cli.ts saw --demo), and the first inventory
+  // arrives meanwhile.
+  const ui = import('./run-app.js');
+  // Awaited below; this only keeps a load failure from counting as unhandled if the core fails first.
+  ui.catch(() => undefined);
   const { openMoxxie } = await import('../src/open.js');
   const opening = openMoxxie({ name: values.context, demo: values.demo, readOnly, frontEnd: 'tui' });
   const firstInventory = opening.then((s) => s.core.inventory()).catch(() => null);
-  const ui = import('./run-app.js');
   const [session, initial, { runApp }, names] = await Promise.all([opening, firstInventory, ui, contextNames()]);
   const switcher: ContextSwitcher = {
     names: () => names,
