@@ -46,11 +46,23 @@ export function fastStyledChars(text, path) {
   return text.slice(0, start) + STYLED_CHARS_TO_STRING + text.slice(end + 3);
 }
 
+/**
+ * Characters that are each a grapheme cluster of their own next to any other of them, and one column
+ * wide: printable ASCII, Latin-1 and Latin Extended (no soft hyphen), general punctuation (no zero-width or
+ * bidi controls), arrows, mathematical operators, box drawing, blocks and geometric shapes (no emoji-
+ * presentation squares), ✓ and ✗ — what moxxie's and Ink's frames are drawn with. None is a combining
+ * mark, joiner, prepend, Hangul jamo, regional indicator or emoji-presentation character, so no
+ * segmentation rule joins two of them. test/build/bundle-patches.test.ts checks every one of them against
+ * the original functions.
+ */
+export const SIMPLE_NARROW = '\\u0020-\\u007e\\u00a0-\\u00ac\\u00ae-\\u02ff\\u2010-\\u2027\\u2030-\\u205e\\u2190-\\u22ff\\u2500-\\u25fc\\u25ff\\u2713\\u2717';
+
 // Every cell of a frame goes through tokenize, which walks the line with Intl.Segmenter to find grapheme
-// clusters: slow, and needless for ASCII, where each code unit is its own cluster except CR LF.
+// clusters: slow, and needless where each code unit is its own cluster (ASCII but CR LF, and the
+// characters above).
 const SEGMENTS_OF = `
 function segmentsOf(str) {
-  if (!/^[\\x00-\\x7f]*$/.test(str) || str.includes("\\r\\n")) return segmenter.segment(str);
+  if (!/^[\\x00-\\x7f${SIMPLE_NARROW}]*$/.test(str) || str.includes("\\r\\n")) return segmenter.segment(str);
   const out = new Array(str.length);
   for (let i = 0; i < str.length; i++) out[i] = { segment: str[i], index: i };
   return out;
@@ -63,4 +75,24 @@ export function fastTokenize(text, path) {
   const at = text.indexOf('export function tokenize(');
   if (at < 0 || text.split(loop).length !== 2) throw new Error(`${path}: tokenize's segmenter loop not found; @alcalzone/ansi-tokenize changed, revisit scripts/bundle-patches.mjs`);
   return (text.slice(0, at) + SEGMENTS_OF + text.slice(at)).replace(loop, 'for (const { segment, index } of segmentsOf(str)) {');
+}
+
+// string-width measures every text node Ink lays out; beyond printable ASCII it walks Intl.Segmenter and
+// tests Unicode-property regexes per cluster. For the characters above, the width is each one's East
+// Asian Width, as its slow path finds.
+const SIMPLE_WIDTH = `
+	if (/^[${SIMPLE_NARROW}]*$/.test(string)) {
+		let simpleWidth = 0;
+		for (let i = 0; i < string.length; i++) simpleWidth += eastAsianWidth(string.charCodeAt(i), eastAsianWidthOptions);
+		return simpleWidth;
+	}
+`;
+
+/** string-width 8 with a fast path for strings of SIMPLE_NARROW characters. */
+export function fastStringWidth(text, path) {
+  const loop = '\tfor (const {segment} of segmenter.segment(string)) {';
+  if (text.split(loop).length !== 2 || !text.includes('const eastAsianWidthOptions = {ambiguousAsWide: !ambiguousIsNarrow};')) {
+    throw new Error(`${path}: string-width's segmenter loop not found; string-width changed, revisit scripts/bundle-patches.mjs`);
+  }
+  return text.replace(loop, SIMPLE_WIDTH + loop);
 }

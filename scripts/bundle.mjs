@@ -8,7 +8,7 @@
 import { build } from 'esbuild';
 import { rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { fastStyledChars, fastTokenize, yogaWithoutFetch } from './bundle-patches.mjs';
+import { fastStringWidth, fastStyledChars, fastTokenize, yogaWithoutFetch } from './bundle-patches.mjs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -65,6 +65,10 @@ const result = await build({
         b.onLoad({ filter: /yoga-layout\/dist\/binaries\/yoga-wasm-base64-esm\.js$/ }, async (args) => ({ contents: yogaWithoutFetch(await readFile(args.path, 'utf8'), args.path), loader: 'js' }));
         // Ink turns every cell of every frame into tokens and back into text, slowly (see
         // scripts/bundle-patches.mjs): the same output, faster.
+        // Ink's own string-width (8.x; wrap-ansi's older copy is left as it is).
+        b.onLoad({ filter: /string-width\/index\.js$/ }, async (args) =>
+          args.path === join(root, 'node_modules/string-width/index.js') ? { contents: fastStringWidth(await readFile(args.path, 'utf8'), args.path), loader: 'js' } : undefined,
+        );
         b.onLoad({ filter: /@alcalzone\/ansi-tokenize\/build\/tokenize\.js$/ }, async (args) => ({ contents: fastTokenize(await readFile(args.path, 'utf8'), args.path), loader: 'js' }));
         b.onLoad({ filter: /@alcalzone\/ansi-tokenize\/build\/styledChars\.js$/ }, async (args) => ({ contents: fastStyledChars(await readFile(args.path, 'utf8'), args.path), loader: 'js' }));
         // zod's messages in English only (moxxie sets no other locale): its index of every language is

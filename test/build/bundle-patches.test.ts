@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { expect, it } from 'vitest';
 // @ts-expect-error: a build script in plain JavaScript, without type declarations.
-import { fastStyledChars, fastTokenize, yogaWithoutFetch } from '../../scripts/bundle-patches.mjs';
+import { fastStringWidth, fastStyledChars, fastTokenize, SIMPLE_NARROW, yogaWithoutFetch } from '../../scripts/bundle-patches.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const require = createRequire(join(root, 'node_modules/ink/package.json'));
@@ -50,6 +50,55 @@ it('tokenizes every line exactly as the original, ASCII or not, and stops at the
   }
 });
 
+/** Every character the fast paths take, from SIMPLE_NARROW's ranges. */
+function simpleNarrowCharacters(): string[] {
+  const out: string[] = [];
+  for (const m of (SIMPLE_NARROW as string).matchAll(/\\u([0-9a-f]{4})(?:-\\u([0-9a-f]{4}))?/g)) {
+    const from = parseInt(m[1], 16);
+    const to = m[2] ? parseInt(m[2], 16) : from;
+    for (let c = from; c <= to; c++) out.push(String.fromCharCode(c));
+  }
+  return out;
+}
+
+/** A deterministic shuffle, so a failure names the same string every run. */
+function shuffled<T>(xs: T[], seed: number): T[] {
+  const out = [...xs];
+  let s = seed;
+  for (let i = out.length - 1; i > 0; i--) {
+    s = (s * 1103515245 + 12345) % 2 ** 31;
+    const j = s % (i + 1);
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}
+
+it('takes the fast paths only where they give what the originals give, for every such character', async () => {
+  const original = (await import(pathToFileURL(join(tokenizeDir, 'index.js')).href)) as Tokenize;
+  const fast = await patched<Pick<Tokenize, 'tokenize'>>('tokenize.js', fastTokenize as Patch);
+  const widthFile = join(root, 'node_modules/string-width/index.js');
+  const originalWidth = ((await import(pathToFileURL(widthFile).href)) as { default: (s: string) => number }).default;
+  const widthText = (fastStringWidth as Patch)(readFileSync(widthFile, 'utf8'), widthFile).replace(/from '([a-z][^'./]*)'/g, (_m, pkg: string) => `from '${pathToFileURL(createRequire(widthFile).resolve(pkg)).href}'`);
+  const fastWidth = ((await import(`data:text/javascript,${encodeURIComponent(widthText)}`)) as { default: (s: string) => number }).default;
+  const chars = simpleNarrowCharacters();
+  expect(chars.length).toBeGreaterThan(1000);
+  for (const c of chars) {
+    expect(fast.tokenize(c), `U+${c.charCodeAt(0).toString(16)}`).toEqual(original.tokenize(c));
+    expect(fastWidth(c), `U+${c.charCodeAt(0).toString(16)}`).toBe(originalWidth(c));
+  }
+  // Side by side, in many orders: every neighbour pair stays two clusters, widths add up the same.
+  for (let seed = 1; seed <= 40; seed++) {
+    const line = shuffled(chars, seed).join('');
+    expect(fast.tokenize(line)).toEqual(original.tokenize(line));
+    expect(fastWidth(line)).toBe(originalWidth(line));
+  }
+  // And outside them the originals' own paths: an emoji-presentation square, a soft hyphen, a combining mark.
+  for (const line of ['a\u25fdb', 'soft\u00adhyphen', 'e\u0301 │ x', '│ 漢字 │']) {
+    expect(fast.tokenize(line)).toEqual(original.tokenize(line));
+    expect(fastWidth(line)).toBe(originalWidth(line));
+  }
+});
+
 it('turns styled cells into the same text as the original styledCharsToString', async () => {
   const original = (await import(pathToFileURL(join(tokenizeDir, 'index.js')).href)) as Tokenize;
   const fast = await patched<Pick<Tokenize, 'styledCharsToString'>>('styledChars.js', fastStyledChars as Patch);
@@ -70,4 +119,5 @@ it('removes only the fetch() tests from Yoga, and refuses a file it does not rec
   expect(() => (yogaWithoutFetch as (t: string, p: string) => string)('nothing here', 'x.js')).toThrow(/x\.js.*yoga-layout changed/);
   expect(() => (fastStyledChars as Patch)('nothing here', 'y.js')).toThrow(/y\.js.*ansi-tokenize changed/);
   expect(() => (fastTokenize as Patch)('nothing here', 'z.js')).toThrow(/z\.js.*ansi-tokenize changed/);
+  expect(() => (fastStringWidth as Patch)('nothing here', 'w.js')).toThrow(/w\.js.*string-width changed/);
 });
