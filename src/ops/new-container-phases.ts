@@ -44,7 +44,7 @@ async function settled(client: PveClient, node: string, vmid: number, timeoutMs 
  * pct create: `send(vmid)` posts it and returns the `vzcreate` UPID. The id comes from the allocator (the
  * operator's if given); PVE's "already exists" moves to the next id; afterwards the CT must be ours.
  */
-export function makeContainerPhase(target: OperationTarget, spec: NewGuestSpec, send: (client: PveClient, vmid: number) => Promise<string>): Phase {
+export function makeContainerPhase(target: OperationTarget, spec: NewGuestSpec, send: (client: PveClient, vmid: number) => Promise<string>, opts: { /** Look for a free id above this one first (a provisioning plan's id - 1), as makePhase does. */ after?: number } = {}): Phase {
   return {
     name: 'create',
     taskType: 'vzcreate',
@@ -62,6 +62,7 @@ export function makeContainerPhase(target: OperationTarget, spec: NewGuestSpec, 
         client: tools.client,
         vmids: tools.vmids,
         preferred: spec.vmid,
+        after: opts.after,
         onTry: (id) => {
           // Recorded before the request goes out: a resume, a lost answer or an undo knows which CT to look at.
           tools.data.vmid = id;

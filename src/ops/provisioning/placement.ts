@@ -7,6 +7,9 @@ import type { Inventory, StorageInfo } from '../../inventory/model.js';
 import { groupWaves, isContainerTemplate, type AntiAffinity, type ClusterSpec, type NodeGroupSpec } from './cluster-spec.js';
 import { PVE_MAX_VMID, PVE_MIN_VMID, type VmidRange } from '../vmid-allocator.js';
 import { claimedAddresses, expandPattern, parseIpConfig, subnetProblem } from './ip-patterns.js';
+import { haSidOf } from './ha-rule-phase.js';
+import { haAffinityRefusal } from './ha-affinity-check.js';
+import type { FeatureState } from '../../pve/features.js';
 
 const MiB = 1024 ** 2;
 const GiB = 1024 ** 3;
@@ -18,8 +21,10 @@ export interface PlacementConfig {
   zones?: Record<string, string>;
   /** Which nodes hold an image that sits on non-shared storage and is no VM's disk, by volume id. */
   imageNodes?: Record<string, string[]>;
-  /** PVE's major version, when known: HA resource-affinity rules need 9. */
+  /** PVE's major version, when known: HA resource-affinity rules need 9 (haRules, when given, decides instead). */
   pveMajor?: number;
+  /** The cluster's HA-rules feature (clusterFeatures), when known: without it options.haResourceAffinity is refused. */
+  haRules?: FeatureState;
   /**
    * The context's id range (defaults.vmidRange). The plan shows the lowest ids in it that no guest uses: what
    * PVE's nextid would give now, not a reservation. The run reserves each through the VM id allocator
@@ -385,7 +390,10 @@ export function planCluster(spec: ClusterSpec, inv: Inventory, config: Placement
 
   const haRules: HaRulePlan[] = [];
   if (spec.options.haResourceAffinity) {
-    if (config.pveMajor !== undefined && config.pveMajor < 9) warnings.push(`haResourceAffinity: HA resource-affinity rules need PVE 9 (this cluster runs ${config.pveMajor}); none are planned`);
+    const haFeature = config.haRules ?? (config.pveMajor !== undefined ? { available: config.pveMajor >= 9, reason: `HA resource-affinity rules need PVE 9; this cluster runs ${config.pveMajor}` } : undefined);
+    const refusal = haAffinityRefusal(spec, haFeature);
+    // The same refusal as the run's: a plan that asks for rules the cluster lacks cannot run.
+    if (refusal) problems.push(refusal);
     else {
       for (const g of spec.nodeGroups.filter((x) => x.placement?.antiAffinity === 'HARD' && x.count > 1)) {
         const members = vms.filter((v) => v.group === g.name);
@@ -394,7 +402,7 @@ export function planCluster(spec: ClusterSpec, inv: Inventory, config: Placement
           rule: `${/^[a-z]/i.test(spec.name) ? '' : 'c-'}${spec.name}-${g.name}-apart`.toLowerCase().replace(/[^a-z0-9_-]/g, '-').slice(0, 64),
           type: 'resource-affinity',
           affinity: 'negative',
-          resources: members.map((v) => `vm:${v.vmid}`).join(','),
+          resources: members.map((v) => haSidOf(v.route === 'container' ? 'lxc' : 'qemu', v.vmid)).join(','),
           comment: `moxxie: keep ${spec.name} ${g.name} on separate nodes (HARD anti-affinity)`,
         });
       }
