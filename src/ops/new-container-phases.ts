@@ -10,6 +10,7 @@ import type { PveParams } from './guest-config.js';
 import type { NewGuestSpec } from './new-guest-phases.js';
 import type { OperationTarget } from './types.js';
 import { createWithVmid, ownershipMarker } from './vmid-allocator.js';
+import { afterPowerTask } from './ha-power.js';
 
 const ctRef = (node: string, vmid: number): GuestRef => ({ type: 'lxc', node, vmid });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -100,12 +101,17 @@ export function startContainerPhase(target: OperationTarget): Phase {
     taskType: 'vzstart',
     check: async (tools) => ((await status(tools)) === 'running' ? `CT ${target.vmid} is running` : undefined),
     run: async (tools) => {
-      await tools.awaitTask(await postGuestStatus(tools.client, ctRef(target.node, target.vmid), 'start'));
+      const upid = await postGuestStatus(tools.client, ctRef(target.node, target.vmid), 'start');
+      await tools.awaitTask(upid);
+      // An HA-managed CT (ha-managed, or an HA rule's member) starts after its hastart, when the HA manager acts.
+      await afterPowerTask(tools.client, ctRef(target.node, target.vmid), upid, 'running', tools.cancelled);
       return `started CT ${target.vmid}`;
     },
     undo: async (tools) => {
       if ((await status(tools)) === 'stopped') return `CT ${target.vmid} is stopped`;
-      await tools.awaitTask(await postGuestStatus(tools.client, ctRef(target.node, target.vmid), 'stop'));
+      const upid = await postGuestStatus(tools.client, ctRef(target.node, target.vmid), 'stop');
+      await tools.awaitTask(upid);
+      await afterPowerTask(tools.client, ctRef(target.node, target.vmid), upid, 'stopped', tools.cancelled);
       return `stopped CT ${target.vmid}`;
     },
   };
