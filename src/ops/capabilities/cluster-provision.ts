@@ -13,7 +13,7 @@ import { sshKeyText } from '../guest-config.js';
 import { newOwnershipToken } from '../vmid-allocator.js';
 import { applyRollback } from '../provisioning/apply-rollback.js';
 import { clusterSpecSchema, type RollbackStrategy } from '../provisioning/cluster-spec.js';
-import { lookUpLocalImages } from '../provisioning/plan-on-cluster.js';
+import { lookUpLocalImages, onlineNodeBridges } from '../provisioning/plan-on-cluster.js';
 import { planCluster } from '../provisioning/placement.js';
 import { madeOnOf, provisionPhases, type ProvisionSpec } from '../provisioning/provision-phases.js';
 import { planTargets } from '../provisioning/plan-targets.js';
@@ -66,7 +66,8 @@ export const clusterProvision: Capability<ClusterProvisionRequest> = {
       throw new RequestError(refusal.where, `${refusal.message}. Nothing was created.`);
     }
     const imageNodes = await lookUpLocalImages(input.client, input.inventory, req);
-    const plan = planCluster(req, input.inventory, { ...(input.placement ?? {}), imageNodes: { ...imageNodes, ...(input.placement?.imageNodes ?? {}) }, ...(haRules ? { haRules } : {}) });
+    const nodeBridges = input.placement?.nodeBridges ?? (await onlineNodeBridges(input.client, input.inventory));
+    const plan = planCluster(req, input.inventory, { ...(input.placement ?? {}), imageNodes: { ...imageNodes, ...(input.placement?.imageNodes ?? {}) }, nodeBridges, ...(haRules ? { haRules } : {}) });
     if (!plan.ok) {
       // Nothing is created from a plan that cannot run: HARD anti-affinity, addresses, room, ids.
       const [first] = plan.problems;

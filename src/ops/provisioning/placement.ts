@@ -9,6 +9,7 @@ import { PVE_MAX_VMID, PVE_MIN_VMID, type VmidRange } from '../vmid-allocator.js
 import { claimedAddresses, expandPattern, parseIpConfig, subnetProblem } from './ip-patterns.js';
 import { haSidOf } from './ha-rule-phase.js';
 import { haAffinityRefusal } from './ha-affinity-check.js';
+import { bridgesOf, missingBridge } from '../node-bridges.js';
 import type { FeatureState } from '../../pve/features.js';
 
 const MiB = 1024 ** 2;
@@ -25,6 +26,8 @@ export interface PlacementConfig {
   pveMajor?: number;
   /** The cluster's HA-rules feature (clusterFeatures), when known: without it options.haResourceAffinity is refused. */
   haRules?: FeatureState;
+  /** Each node's bridges (GET /nodes/{node}/network), when read: a node without a group's bridge is ruled out. */
+  nodeBridges?: Record<string, string[]>;
   /**
    * The context's id range (defaults.vmidRange). The plan shows the lowest ids in it that no guest uses: what
    * PVE's nextid would give now, not a reservation. The run reserves each through the VM id allocator
@@ -215,6 +218,8 @@ interface GroupNeeds {
   cores: number;
   /** Bytes per storage. */
   disk: Map<string, number>;
+  /** The bridges its NICs name (each must exist on the host). */
+  bridges?: string[];
 }
 
 function needsOf(g: NodeGroupSpec): GroupNeeds {
@@ -236,6 +241,8 @@ function ruledOut(n: NodeState, g: NodeGroupSpec, needs: GroupNeeds, inv: Invent
       if (!e.content.includes('rootdir')) return `storage '${storage}' does not hold container volumes (content: ${e.content.join(',') || 'none'})`;
     } else if (!e.content.includes('images')) return `storage '${storage}' does not hold VM disks (content: ${e.content.join(',') || 'none'})`;
   }
+  const noBridge = missingBridge(n.node, needs.bridges ?? [], config.nodeBridges);
+  if (noBridge) return noBridge;
   const reach = imageReach(g.template.imageSource, n.node, inv, space, config);
   if (!reach.ok) return reach.why;
   if (n.memFree < needs.memBytes) return `memory: ${gib(Math.max(0, n.memFree))} free after this plan, ${gib(needs.memBytes)} needed`;
@@ -316,7 +323,7 @@ export function planCluster(spec: ClusterSpec, inv: Inventory, config: Placement
     for (const [j, n] of (g.placement?.allowedNodes ?? []).entries()) {
       if (!known.has(n)) problems.push({ where: `${where}.placement.allowedNodes[${j}]`, message: `no node '${n}' in the cluster (nodes: ${[...known].join(', ')})` });
     }
-    const needs = needsOf(g);
+    const needs = { ...needsOf(g), bridges: bridgesOf(netsOf(g, spec, `${where}.template`, [])) };
     if (strategy === 'ZONE_AWARE' && !Object.keys(zones).length) warnings.push(`group '${g.name}' is ZONE_AWARE but no zones are configured: each host counts as its own zone (like SOFT)`);
 
     if (strategy === 'HARD') {
