@@ -45,10 +45,20 @@ export function missingBridge(node: string, wanted: readonly string[], have: Rec
  * undefined. `targetBridges` is the target's list when already read (one read for a whole selection).
  */
 export async function guestBridgeProblem(client: PveRequester, vm: Pick<Vm, 'vmid' | 'node' | 'type'>, target: string, targetBridges?: Record<string, string[]>): Promise<string | undefined> {
-  const config = (await getGuestConfig(client, { type: vm.type, node: vm.node, vmid: vm.vmid })) as Record<string, unknown>;
-  const wanted = bridgesOf(Object.entries(config).filter(([k]) => /^net\d+$/.test(k)).map(([, v]) => String(v)));
+  const wanted = await guestBridges(client, vm);
   if (!wanted.length) return undefined;
   const have = targetBridges?.[target] !== undefined ? targetBridges : await nodeBridges(client, [target]);
+  return movedBridgeProblem(target, wanted, have);
+}
+
+/** The bridges a guest's NICs name now (its config's netN). */
+export async function guestBridges(client: PveRequester, vm: Pick<Vm, 'vmid' | 'node' | 'type'>): Promise<string[]> {
+  const config = (await getGuestConfig(client, { type: vm.type, node: vm.node, vmid: vm.vmid })) as Record<string, unknown>;
+  return bridgesOf(Object.entries(config).filter(([k]) => /^net\d+$/.test(k)).map(([, v]) => String(v)));
+}
+
+/** A migration's refusal for bridges the target lacks (missingBridge, said for a move). */
+export function movedBridgeProblem(target: string, wanted: readonly string[], have: Record<string, string[]> | undefined): string | undefined {
   const missing = missingBridge(target, wanted, have);
   return missing ? `${missing}: its NICs would not start there` : undefined;
 }

@@ -111,4 +111,16 @@ describe('migration checks', () => {
     expect(c.sim.state.vm(vm.vmid)!.node).toBe('pve1');
     expect(c.sim.state.tasks().some((t) => t.type === 'qmigrate' && t.id === String(vm.vmid))).toBe(false);
   });
+
+  it('a node drain moves such a VM only to a node with its bridge, or leaves it with the reason', async () => {
+    const vm = c.sim.state.vms().find((v) => v.type === 'qemu' && !v.template && v.status === 'stopped' && v.node === 'pve2' && !c.sim.state.ha().resources.some((r) => r.sid === `vm:${v.vmid}`))!;
+    await c.client.put(`/nodes/pve2/qemu/${vm.vmid}/config`, { net1: 'virtio,bridge=wsdc1up' });
+    const anywhere = await c.core.run('node.drain', { node: 'pve2', dryRun: true });
+    expect(anywhere.targets.find((t) => t.vmid === vm.vmid)!.action).toMatch(/^migrate to pve1 /);
+    const elsewhere = await c.core.run('node.drain', { node: 'pve2', targetNodes: ['pve3', 'pve4'], dryRun: true });
+    const t = elsewhere.targets.find((x) => x.vmid === vm.vmid)!;
+    expect(t.state).toBe('skipped'); // the plan's block: it is not moved
+    expect(t.message).toContain("no bridge 'wsdc1up' on pve3 (it has vmbr0, workshop)");
+    expect(c.sim.state.vm(vm.vmid)!.node).toBe('pve2');
+  });
 });
