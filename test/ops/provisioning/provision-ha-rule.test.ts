@@ -100,7 +100,7 @@ describe('haResourceAffinity on PVE 9.1', () => {
     for (const t of op.targets) expect(t.phases.map((p) => p.name)).toContain('ha-rule');
 
     const back = await c.core.rollback(op.id);
-    expect(back.status).toBe('rolled-back');
+    expect(back.status, back.targets.map((t) => `${t.name}: ${t.state} ${t.message ?? ''}`).join('; ')).toBe('rolled-back');
     for (const v of cts) expect(c.sim.state.vm(v.vmid)).toBeUndefined();
     const gone = c.sim.state.ha();
     expect(gone.resources.filter((r) => sids.includes(r.sid))).toEqual([]);
