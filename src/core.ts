@@ -99,6 +99,8 @@ export interface MoxxieCore {
   getVmConfig(vm: number | VmRef): Promise<Record<string, unknown>>;
   /** One VM's live status (PVE's status/current) on the node given: no inventory read. */
   getVmStatus(vm: VmRef): Promise<QemuStatus>;
+  /** The pool a guest is in now (GET /pools and each pool's members: no inventory read); undefined when none. */
+  guestPool(vmid: number): Promise<string | undefined>;
   listSnapshots(vm: number | VmRef): Promise<SnapshotInfo[]>;
   /**
    * Snapshots of many VMs with at most one inventory read for the whole call (none when given VmRefs), read

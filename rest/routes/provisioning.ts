@@ -10,6 +10,7 @@ import { provisioningStatusShape } from '../../src/ops/provisioning/progress-sch
 import { conflict, notFound } from '../errors.js';
 import type { CapabilityRoute, HandlerRoute, RouteInput } from '../route-table.js';
 import { controlQuery, queryInt } from '../schemas.js';
+import { TASK_LOG_MAX_LINES } from '../../src/ops/task-log.js';
 
 const links = (base: string, id: string) => ({
   status: `${base}/clusters/operations/${id}`,
@@ -30,18 +31,61 @@ const statusSchema = z.object({
   links: z.object({ status: z.string(), cancel: z.string(), logs: z.string(), cluster: z.null() }),
 });
 
+/** One PVE task's log text (its last lines), or why PVE could not give it. */
+const taskTextSchema = z.object({
+  upid: z.string(),
+  status: z.string().optional(),
+  exitstatus: z.string().optional(),
+  /** Lines the log has in all; `lines` are the last ones of them. */
+  totalLines: z.number(),
+  lines: z.array(z.string()),
+  truncated: z.boolean(),
+  error: z.string().optional(),
+});
+
 const logsSchema = z.object({
   operationId: z.string(),
   clusterName: z.string(),
   status: z.enum(PROVISIONING_STATUSES),
+  page: z.object({ offset: z.number(), limit: z.number(), totalVms: z.number() }),
   logs: z.array(
     z.object({
       name: z.string(),
       vmId: z.number(),
-      entries: z.array(z.looseObject({ phase: z.string(), state: z.string(), upids: z.array(z.string()), message: z.string().optional() })),
+      entries: z.array(z.looseObject({ phase: z.string(), state: z.string(), upids: z.array(z.string()), message: z.string().optional(), tasks: z.array(taskTextSchema) })),
     }),
   ),
 });
+
+const logsQuery = z.strictObject({
+  offset: queryInt(0, 1_000_000).optional().describe('the first VM of the page (default 0)'),
+  limit: queryInt(1, 100).optional().describe('VMs per page (default 10)'),
+  lines: queryInt(0, TASK_LOG_MAX_LINES).optional().describe("each PVE task log's last lines (default 50; 0 leaves the text out)"),
+});
+type LogsQuery = z.output<typeof logsQuery>;
+
+/** Task log reads at once for one page (each is PVE's task status plus its log). */
+const LOG_READS_AT_ONCE = 8;
+
+/** PVE's text of each task (GET /nodes/{node}/tasks/{upid}/log, its last `lines`); a task PVE forgot says so. */
+async function taskTexts(core: MoxxieCore, upids: string[], lines: number): Promise<Map<string, z.infer<typeof taskTextSchema>>> {
+  const out = new Map<string, z.infer<typeof taskTextSchema>>();
+  if (lines === 0) return out;
+  let next = 0;
+  const worker = async () => {
+    while (next < upids.length) {
+      const upid = upids[next++];
+      try {
+        const log = await core.taskLog(upid, { limit: lines });
+        out.set(upid, { upid, status: log.status, ...(log.exitstatus ? { exitstatus: log.exitstatus } : {}), totalLines: log.total, lines: log.lines, truncated: log.total > log.lines.length });
+      } catch (err) {
+        out.set(upid, { upid, totalLines: 0, lines: [], truncated: false, error: err instanceof Error ? err.message : String(err) });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(LOG_READS_AT_ONCE, upids.length) }, worker));
+  return out;
+}
 
 /** A provisioning operation's progress; an unknown id, or another kind's, is a 404. */
 async function progressOf(core: MoxxieCore, id: string): Promise<ProvisioningProgress> {
@@ -97,16 +141,28 @@ const getOperation: HandlerRoute<{ id: string }> = {
   },
 };
 
-const getLogs: HandlerRoute<{ id: string }> = {
+const getLogs: HandlerRoute<{ id: string }, LogsQuery> = {
   method: 'GET',
   url: '/clusters/operations/:id/logs',
-  summary: "A provisioning operation's log: per VM, every phase with its state, message and the UPIDs of its PVE tasks (and its undo in a rollback)",
+  summary:
+    "A provisioning operation's log, a page of VMs at a time: per VM every phase with its state, message and PVE tasks — each task's UPID and PVE's log text (its last lines) — and its undo in a rollback",
   group: 'Cluster provisioning',
   params: opParams,
+  query: logsQuery,
   response: logsSchema,
-  async handle({ core }, { params }) {
+  async handle({ core }, { params, query }) {
     const p = await progressOf(core, params.id);
-    return { body: { operationId: p.operationId, clusterName: p.clusterName, status: p.status, logs: p.logs } };
+    const offset = query.offset ?? 0;
+    const limit = query.limit ?? 10;
+    const page = p.logs.slice(offset, offset + limit);
+    const upids = page.flatMap((l) => l.entries.flatMap((e) => [...e.upids, ...(e.undo?.upids ?? [])]));
+    const texts = await taskTexts(core, upids, query.lines ?? 50);
+    const withText = (list: string[]) => list.flatMap((u) => texts.get(u) ?? []);
+    const logs = page.map((l) => ({
+      ...l,
+      entries: l.entries.map((e) => ({ ...e, tasks: withText(e.upids), ...(e.undo ? { undo: { ...e.undo, tasks: withText(e.undo.upids) } } : {}) })),
+    }));
+    return { body: { operationId: p.operationId, clusterName: p.clusterName, status: p.status, page: { offset, limit, totalVms: p.logs.length }, logs } };
   },
 };
 

@@ -99,11 +99,14 @@ function rowFromStatus(known: Vm, s: QemuStatus): VmRow {
   });
 }
 
-/** The answer: the row, with name, tags and lock from the config just read (what PVE has now). */
-function vmAnswer(row: VmRow, config: Record<string, unknown>): Answer {
+/** The answer: the row, with name, tags and lock from the config just read and the pool read now (what PVE has now). */
+function vmAnswer(row: VmRow, config: Record<string, unknown>, pool: string | undefined): Answer {
   const out = { ...row, name: typeof config.name === 'string' ? config.name : row.name, tags: parseTags(config.tags === undefined ? undefined : String(config.tags)) };
   if (config.lock !== undefined) out.lock = String(config.lock);
   else delete out.lock;
+  // The listed row's pool may be stale (a pool change does not touch the VM's config): read fresh.
+  if (pool !== undefined) out.pool = pool;
+  else delete out.pool;
   return { body: { ...out, config: withoutSecrets(config) } };
 }
 
@@ -123,15 +126,19 @@ const getVm: HandlerRoute<{ id: number }> = {
     if (known && known.type === 'qemu') {
       const ref = { vmid: known.vmid, node: known.node, type: known.type };
       try {
-        if (recent) return vmAnswer(vmRow(recent), await core.getVmConfig(ref));
-        const [config, status] = await Promise.all([core.getVmConfig(ref), core.getVmStatus(ref)]);
-        return vmAnswer(rowFromStatus(known, status), config);
+        if (recent) {
+          const [config, pool] = await Promise.all([core.getVmConfig(ref), core.guestPool(ref.vmid)]);
+          return vmAnswer(vmRow(recent), config, pool);
+        }
+        const [config, status, pool] = await Promise.all([core.getVmConfig(ref), core.getVmStatus(ref), core.guestPool(ref.vmid)]);
+        return vmAnswer(rowFromStatus(known, status), config, pool);
       } catch (err) {
         if (!(err instanceof PveError)) throw err;
       }
     }
     const vm = await requireVm(reads, params.id, { notCached: known !== undefined });
-    return vmAnswer(vmRow(vm), await core.getVmConfig({ vmid: vm.vmid, node: vm.node, type: vm.type }));
+    // The read just made has the pool as PVE has it now.
+    return vmAnswer(vmRow(vm), await core.getVmConfig({ vmid: vm.vmid, node: vm.node, type: vm.type }), vm.pool);
   },
 };
 

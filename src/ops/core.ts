@@ -26,6 +26,7 @@ import { parseRequest } from './request-schema.js';
 import type { FrontEnd, Operation, OperationKind, RunOptions } from './types.js';
 import { VmGate } from './vm-gate.js';
 import type { VmidAllocator } from './vmid-allocator.js';
+import { guestPool } from '../inventory/guest-pool.js';
 import { planClusterOn } from './provisioning/plan-on-cluster.js';
 import type { PlacementConfig } from './provisioning/placement.js';
 import { listProvisioningOf, provisioningStatusOf } from './provisioning/provisioning-status.js';
@@ -129,6 +130,7 @@ export function createCore(opts: CoreOptions): MoxxieCore & { readonly operation
       return tasks.slice(0, o.limit ?? LIST_TASKS_DEFAULT).map((t) => ({ upid: t.upid, node: t.node, type: t.type, id: t.id, user: t.user, starttime: t.starttime, endtime: t.endtime, status: t.status }));
     },
     taskLog: (upid, o) => readTaskLog(client, upid, o),
+    guestPool: (vmid) => guestPool(client, vmid),
     listTags: async () => tagCounts(await inventory()),
     listBackups: async (filter, o = {}) => listBackupsReport(client, await inventory(o), filter),
     planCluster: async (spec, settings) => (await planClusterOn(client, spec, settings)).plan,

@@ -11,6 +11,7 @@ import type { NewGuestSpec } from './new-guest-phases.js';
 import type { OperationTarget } from './types.js';
 import { createOwnedGuest } from './owned-guest-create.js';
 import { ownershipMarker } from './vmid-allocator.js';
+import { afterPowerTask } from './ha-power.js';
 
 const ctRef = (node: string, vmid: number): GuestRef => ({ type: 'lxc', node, vmid });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -45,7 +46,7 @@ async function settled(client: PveClient, node: string, vmid: number, timeoutMs 
  * pct create: `send(vmid)` posts it and returns the `vzcreate` UPID. The id comes from the allocator (the
  * operator's if given); PVE's "already exists" moves to the next id; afterwards the CT must be ours.
  */
-export function makeContainerPhase(target: OperationTarget, spec: NewGuestSpec, send: (client: PveClient, vmid: number) => Promise<string>): Phase {
+export function makeContainerPhase(target: OperationTarget, spec: NewGuestSpec, send: (client: PveClient, vmid: number) => Promise<string>, opts: { /** Look for a free id above this one first (a provisioning plan's id - 1), as makePhase does. */ after?: number } = {}): Phase {
   return {
     name: 'create',
     taskType: 'vzcreate',
@@ -61,6 +62,7 @@ export function makeContainerPhase(target: OperationTarget, spec: NewGuestSpec, 
     run: async (tools) => {
       const vmid = await createOwnedGuest(tools, target, {
         preferred: spec.vmid,
+        after: opts.after,
         markAssigned: true,
         create: async (id) => void (await tools.awaitTask(await send(tools.client, id))),
         ownershipProblem: (id) => containerOwnershipProblem(tools.client, spec.node, id, spec),
@@ -88,12 +90,17 @@ export function startContainerPhase(target: OperationTarget): Phase {
     taskType: 'vzstart',
     check: async (tools) => ((await status(tools)) === 'running' ? `CT ${target.vmid} is running` : undefined),
     run: async (tools) => {
-      await tools.awaitTask(await postGuestStatus(tools.client, ctRef(target.node, target.vmid), 'start'));
+      const upid = await postGuestStatus(tools.client, ctRef(target.node, target.vmid), 'start');
+      await tools.awaitTask(upid);
+      // An HA-managed CT (ha-managed, or an HA rule's member) starts after its hastart, when the HA manager acts.
+      await afterPowerTask(tools.client, ctRef(target.node, target.vmid), upid, 'running', tools.cancelled);
       return `started CT ${target.vmid}`;
     },
     undo: async (tools) => {
       if ((await status(tools)) === 'stopped') return `CT ${target.vmid} is stopped`;
-      await tools.awaitTask(await postGuestStatus(tools.client, ctRef(target.node, target.vmid), 'stop'));
+      const upid = await postGuestStatus(tools.client, ctRef(target.node, target.vmid), 'stop');
+      await tools.awaitTask(upid);
+      await afterPowerTask(tools.client, ctRef(target.node, target.vmid), upid, 'stopped', tools.cancelled);
       return `stopped CT ${target.vmid}`;
     },
   };

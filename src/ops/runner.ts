@@ -4,6 +4,7 @@
 // policy, cancellation that starts nothing new, and a journal line before and after every PVE call.
 // Rollback runs completed phases' undos in reverse, each awaited and recorded.
 import { getNodeTasks } from '../pve/endpoints/nodes.js';
+import { taskTypesOf } from './ha-power.js';
 import { isAmbiguousWrite, PveError, PveLockedError } from '../pve/errors.js';
 import type { TaskResult, WaitOptions } from '../pve/types.js';
 import type { Phase, PhaseTools, TargetResources } from './capability.js';
@@ -339,8 +340,13 @@ async function afterLostAnswer(op: Operation, t: OperationTarget, phase: Phase, 
   const known = new Set(op.targets.flatMap((x) => x.phases.flatMap((p) => p.upids)));
   // A task of no guest (a download) is found by its own id instead: PVE's vmid filter takes only guest ids.
   const byGuest = phase.taskId === undefined ? { vmid: t.vmid } : {};
-  const tasks = await getNodeTasks(tools.client, t.node, { ...byGuest, since: Math.floor(since / 1000) - CLOCK_SLACK_S, source: 'all', ...(phase.taskType ? { typefilter: phase.taskType } : {}) });
-  const mine = tasks.filter((x) => !known.has(x.upid) && (!phase.taskType || x.type === phase.taskType) && (phase.taskId === undefined || x.id === phase.taskId)).sort((a, b) => a.starttime - b.starttime)[0];
+  // An HA-managed guest's start, stop or migrate is PVE's hastart/hastop/hamigrate instead (ha-power.ts).
+  const types = phase.taskType ? taskTypesOf(phase.taskType) : undefined;
+  const tasks = await getNodeTasks(tools.client, t.node, { ...byGuest, since: Math.floor(since / 1000) - CLOCK_SLACK_S, source: 'all', ...(types?.length === 1 ? { typefilter: types[0] } : {}) });
+  // An HA request is preferred: for an HA-managed guest PVE starts only that one for the write, and a plain task
+  // beside it is the HA manager's own (its LRM acting on an earlier request), never the write's.
+  const haFirst = (x: { type: string }) => (types && x.type !== types[0] ? 0 : 1);
+  const mine = tasks.filter((x) => !known.has(x.upid) && (!types || types.includes(x.type)) && (phase.taskId === undefined || x.id === phase.taskId)).sort((a, b) => haFirst(a) - haFirst(b) || a.starttime - b.starttime)[0];
   if (mine) {
     await tools.awaitTask(mine.upid);
     const checked = phase.check ? await phase.check(tools) : undefined;

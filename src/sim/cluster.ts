@@ -5,6 +5,7 @@ import { configMissing, SimApiError } from './api-error.js';
 import type { FaultSettings } from './faults.js';
 import type { GeneratedCluster } from './generator.js';
 import { SimHa } from './ha.js';
+import { haRequestTask } from './ha-manager.js';
 import type { SimConfig, SimNodeRecord, SimPoolRecord, SimStorageRecord, SimTaskRecord, SimVmRecord, SimVolumeRecord } from './model.js';
 import { PROFILES, type PveProfile } from './profile.js';
 import { TaskEngine, type TaskSpec } from './task-engine.js';
@@ -174,7 +175,8 @@ export class SimCluster {
   // ---- tasks -------------------------------------------------------------------------------
 
   startTask(spec: TaskSpec): SimTaskRecord {
-    return this.engine.start(spec);
+    // hastart/hastop only file a request; the HA manager changes the guest later (ha-manager.ts).
+    return this.engine.start(haRequestTask(this, spec));
   }
 
   get tasks(): Map<string, SimTaskRecord> {

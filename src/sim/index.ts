@@ -23,6 +23,7 @@ import { lxcConfigHandlers } from './handlers/lxc-config.js';
 import { lxcLifecycleHandlers } from './handlers/lxc-lifecycle.js';
 import { lxcMigrateHandlers } from './handlers/lxc-migrate.js';
 import { lxcMigratePreconditionHandlers } from './handlers/lxc-migrate-precondition.js';
+import { networkHandlers } from './handlers/network.js';
 import { lxcPowerHandlers } from './handlers/lxc-power.js';
 import { lxcSnapshotHandlers } from './handlers/lxc-snapshot.js';
 import { poolHandlers } from './handlers/pools.js';
@@ -168,6 +169,7 @@ const handlers = {
   ...lxcConfigHandlers,
   ...lxcMigrateHandlers,
   ...lxcMigratePreconditionHandlers,
+  ...networkHandlers,
   ...lxcLifecycleHandlers,
   ...haHandlers,
   ...haWriteHandlers,

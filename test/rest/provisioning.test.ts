@@ -57,6 +57,28 @@ describe('Provision a Simple Test Cluster', () => {
     const clones = logs.body.logs.flatMap((l: any) => l.entries).filter((e: any) => e.phase === 'clone');
     expect(clones.length).toBe(2);
     for (const e of clones) expect(e.upids.some((u: string) => u.includes(':qmclone:'))).toBe(true);
+    // PVE's log text of each task, as the node keeps it (the simulator's true log, ending TASK OK).
+    expect(logs.body.page).toEqual({ offset: 0, limit: 10, totalVms: 2 });
+    for (const e of clones) {
+      expect(e.tasks.map((t: any) => t.upid)).toEqual(e.upids);
+      for (const t of e.tasks) {
+        const truth = h.cluster.sim.state.tasks().find((x) => x.upid === t.upid)!;
+        expect(t).toMatchObject({ status: 'stopped', exitstatus: 'OK', truncated: false });
+        expect(t.lines).toEqual(truth.log);
+        expect(t.lines.at(-1)).toBe('TASK OK');
+        expect(t.totalLines).toBe(t.lines.length);
+      }
+    }
+    // Paged by VM; the text cut to each log's last lines, or left out.
+    const second = await h.api('GET', `/api/v1/clusters/operations/${id}/logs?offset=1&limit=1&lines=1`);
+    expect(second.body.page).toEqual({ offset: 1, limit: 1, totalVms: 2 });
+    expect(second.body.logs.map((l: any) => l.vmId)).toEqual([done.nodeStates[1].vmId]);
+    const cut = second.body.logs[0].entries.find((e: any) => e.phase === 'clone').tasks[0];
+    expect(cut.lines).toEqual(['TASK OK']);
+    expect(cut.truncated).toBe(cut.totalLines > 1);
+    const bare = await h.api('GET', `/api/v1/clusters/operations/${id}/logs?lines=0`);
+    expect(bare.body.logs.flatMap((l: any) => l.entries.flatMap((e: any) => e.tasks))).toEqual([]);
+    expect((await h.api('GET', `/api/v1/clusters/operations/${id}/logs?limit=0`)).status).toBe(400);
 
     // The cloud-init password reached PVE, and no answer, record or log line.
     const op = await h.api('GET', `/api/v1/operations/${id}`);

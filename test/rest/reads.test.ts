@@ -83,6 +83,20 @@ describe('GET /vms/{id}: the VM\'s own reads, not the whole inventory', () => {
     }
   });
 
+  it('its pool is read fresh: a pool change made outside moxxie shows at once, without /cluster/resources', async () => {
+    await h.api('GET', '/api/v1/vms'); // a listed row now answers for 2 s, with the pool as listed
+    const before = resourceReads();
+    await h.cluster.client.post('/pools', { poolid: 'fresh-pool' });
+    await h.cluster.client.put('/pools', { poolid: 'fresh-pool', vms: '8202', 'allow-move': 1 });
+    expect(h.cluster.sim.state.vm(8202)!.pool).toBe('fresh-pool');
+    expect((await h.api('GET', '/api/v1/vms/8202')).body.pool).toBe('fresh-pool');
+    await h.cluster.client.put('/pools', { poolid: 'fresh-pool', vms: '8202', delete: 1 });
+    expect(h.cluster.sim.state.vm(8202)!.pool).toBeUndefined();
+    expect((await h.api('GET', '/api/v1/vms/8202')).body).not.toHaveProperty('pool');
+    expect(resourceReads()).toBe(before); // the pool from GET /pools, not the whole inventory
+    await h.cluster.client.delete('/pools', { poolid: 'fresh-pool' });
+  });
+
   it('a VM migrated outside moxxie is found on its new node (one fresh read), an id that never existed is a 404', async () => {
     await h.api('GET', '/api/v1/vms'); // the server now knows where 8201 is
     const from = h.cluster.sim.state.vm(8201)!.node;

@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
 import { api, waitTask } from './http.js';
+import { until } from '../fixtures/wait.js';
 
 let sim: Simulator;
 let a: ReturnType<typeof api>;
@@ -68,7 +69,10 @@ describe('pct power', () => {
     expect(stopped.tags).toContain('ha');
     expect((await a.data<Row>(a.get(ct(311, '/status/current')))).ha).toEqual({ managed: 1, state: 'stopped' });
     expect((await task(a.post(ct(311, '/status/start')))).type).toBe('hastart');
-    expect(sim.state.vm(311)!.status).toBe('running');
+    // The task only filed the request; the HA manager starts the CT after it (a root@pam vzstart).
+    expect(sim.state.vm(311)!.status).toBe('stopped');
+    await until('the HA manager starts the CT', () => sim.state.vm(311)!.status === 'running');
+    expect(sim.state.tasks().filter((t) => t.id === '311' && t.type === 'vzstart').at(-1)).toMatchObject({ user: 'root@pam', exitstatus: 'OK' });
   });
 });
 

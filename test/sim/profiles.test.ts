@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
 import { api, waitTask } from './http.js';
+import { until } from '../fixtures/wait.js';
 
 let v9: Simulator;
 let v84: Simulator;
@@ -78,20 +79,23 @@ describe('PVE 9 profile (default)', () => {
     expect(status.some((s) => s.type === 'fencing')).toBe(true);
   });
 
-  it('turns an HA-managed guest stop into an hastop request that sets the HA state', async () => {
+  it('turns an HA-managed guest stop into an hastop request that sets the HA state; the HA manager acts after it', async () => {
     const res = await a9.data<Row[]>(a9.get('/cluster/resources?type=vm'));
     const node = String(res.find((r) => r.vmid === HA_VM)!.node);
     const upid = await a9.data<string>(a9.post(`/nodes/${node}/qemu/${HA_VM}/status/stop`));
     expect(upid).toContain(':hastop:');
     expect((await waitTask(v9, upid)).exitstatus).toBe('OK');
-    expect(v9.state.vm(HA_VM)!.status).toBe('stopped');
+    // The task only filed the request: the VM stops a CRM round later (PVE: "a few seconds later").
+    expect(v9.state.vm(HA_VM)!.status).toBe('running');
     expect((await a9.data<Row>(a9.get(`/cluster/ha/resources/vm:${HA_VM}`))).state).toBe('stopped');
+    await until('the HA manager stops the VM', () => v9.state.vm(HA_VM)!.status === 'stopped');
     const suspend = await a9.post(`/nodes/${node}/qemu/${HA_VM}/status/suspend`, { todisk: '1' });
     expect(suspend.status).toBe(500);
     const start = await a9.data<string>(a9.post(`/nodes/${node}/qemu/${HA_VM}/status/start`));
     expect(start).toContain(':hastart:');
     await waitTask(v9, start);
-    expect(v9.state.vm(HA_VM)!.status).toBe('running');
+    expect(v9.state.vm(HA_VM)!.status).toBe('stopped');
+    await until('the HA manager starts the VM', () => v9.state.vm(HA_VM)!.status === 'running');
   });
 
   it('validates against the 9 schema: vzdump notification-policy is gone, migrate with-conntrack-state is new', async () => {

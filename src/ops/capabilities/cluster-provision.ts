@@ -6,7 +6,6 @@
 // (FULL, PARTIAL, NONE, MARK_FAILED) is applied to the VMs this operation made — by id and marker, never by
 // name. `core.rollback(id)` removes everything it made; `core.resume(id)` finishes it from PVE's state.
 import { z } from 'zod';
-import { clusterFeatures } from '../../pve/features.js';
 import type { Capability } from '../capability.js';
 import { RequestError } from '../errors.js';
 import { boolField } from '../request-schema.js';
@@ -14,11 +13,13 @@ import { sshKeyText } from '../guest-config.js';
 import { newOwnershipToken } from '../vmid-allocator.js';
 import { applyRollback } from '../provisioning/apply-rollback.js';
 import { clusterSpecSchema, type RollbackStrategy } from '../provisioning/cluster-spec.js';
-import { lookUpLocalImages } from '../provisioning/plan-on-cluster.js';
+import { lookUpLocalImages, onlineNodeBridges } from '../provisioning/plan-on-cluster.js';
 import { planCluster } from '../provisioning/placement.js';
 import { madeOnOf, provisionPhases, type ProvisionSpec } from '../provisioning/provision-phases.js';
 import { planTargets } from '../provisioning/plan-targets.js';
 import { containerGroupProblem, provisionContainerPhases } from '../provisioning/container-guests.js';
+import { haSidOf } from '../provisioning/ha-rule-phase.js';
+import { haAffinityRefusal, haRulesState } from '../provisioning/ha-affinity-check.js';
 import { CREATE_TASK_TIMEOUT_MS } from './vm-create.js';
 
 const schema = clusterSpecSchema.safeExtend({
@@ -57,15 +58,16 @@ export const clusterProvision: Capability<ClusterProvisionRequest> = {
     });
     const ctProblem = containerGroupProblem(req.nodeGroups);
     if (ctProblem) throw ctProblem;
-    // options.haResourceAffinity is strict: on a cluster without HA rules (PVE 8.4) it is refused, not dropped.
-    const hardGroups = req.nodeGroups.filter((g) => g.placement?.antiAffinity === 'HARD' && g.count > 1);
-    if (req.options.haResourceAffinity && hardGroups.length) {
-      const features = await clusterFeatures(input.client);
-      const state = features.features['ha-rules'];
-      if (!state.available) throw new RequestError('options.haResourceAffinity', `needs PVE 9's HA rules, which this cluster lacks (${state.reason}); leave it out or false. Nothing was created.`);
+    // options.haResourceAffinity is strict: on a cluster without HA rules (PVE 8.4) it is refused, not dropped —
+    // by the planner's check (ha-affinity-check.ts), which the plan preview runs too.
+    const haRules = await haRulesState(input.client, req);
+    if (haRules && !haRules.available) {
+      const refusal = haAffinityRefusal(req, haRules)!;
+      throw new RequestError(refusal.where, `${refusal.message}. Nothing was created.`);
     }
     const imageNodes = await lookUpLocalImages(input.client, input.inventory, req);
-    const plan = planCluster(req, input.inventory, { ...(input.placement ?? {}), imageNodes: { ...imageNodes, ...(input.placement?.imageNodes ?? {}) } });
+    const nodeBridges = input.placement?.nodeBridges ?? (await onlineNodeBridges(input.client, input.inventory));
+    const plan = planCluster(req, input.inventory, { ...(input.placement ?? {}), imageNodes: { ...imageNodes, ...(input.placement?.imageNodes ?? {}) }, nodeBridges, ...(haRules ? { haRules } : {}) });
     if (!plan.ok) {
       // Nothing is created from a plan that cannot run: HARD anti-affinity, addresses, room, ids.
       const [first] = plan.problems;
@@ -73,9 +75,9 @@ export const clusterProvision: Capability<ClusterProvisionRequest> = {
       throw new RequestError(first.where, `${first.message}${more}. Nothing was created.`);
     }
     // Each VM of a HARD group with an HA rule joins that rule (ha-rule-phase.ts); the rule is found by the planned ids.
-    const haRuleOf = (vmid: number) => plan.haRules.find((r) => r.resources.split(',').includes(`vm:${vmid}`));
+    const haRuleOf = (sid: string) => plan.haRules.find((r) => r.resources.split(',').includes(sid));
     const targets = planTargets(plan).map((t) => {
-      const rule = haRuleOf(Number(t.spec?.plannedVmid));
+      const rule = haRuleOf(haSidOf(t.guestType, Number(t.spec?.plannedVmid)));
       return { ...t, spec: { ...t.spec, name: t.name, node: t.node, token: newOwnershipToken(), ...(rule ? { haRule: { rule: rule.rule, comment: rule.comment } } : {}) } };
     });
     return { targets, blocked: new Set<string>() };

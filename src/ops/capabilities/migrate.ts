@@ -2,6 +2,7 @@
 // in the plan), then online when running and offline when stopped, the offline fallback when the request
 // allows it, a verify on the target node and a restart if it was running before (see migration/phases.ts).
 // A move holds both its nodes, so maxPerNode caps what one node sends and receives at once.
+import { guestBridgeProblem, nodeBridges } from '../node-bridges.js';
 import { z } from 'zod';
 import type { Vm } from '../../inventory/model.js';
 import { boundedMap } from '../bounded-map.js';
@@ -81,10 +82,12 @@ export const migrate: Capability<MigrateRequest> = {
     const candidates = input.vms.filter((vm) => !skipWhy(vm) && !offlineReason(vm, offline));
     const ha = candidates.length ? await haStates(input.client) : new Map<number, string>();
     const checks = new Map<number, MigrationCheck | string>();
+    // The target's bridges, read once: a guest whose NIC names a bridge the target lacks is refused, naming it.
+    const targetBridges = candidates.length && targetOnline ? await nodeBridges(input.client, [req.targetNode]) : {};
     await boundedMap(candidates, PLAN_READS, async (vm) => {
       try {
-        const pre = await guestPrecondition(input.client, inv, vm);
-        checks.set(vm.vmid, summarise(vm, req.targetNode, pre, { targetOnline, force: req.force, withLocalDisks: req.withLocalDisks, haState: ha.get(vm.vmid) }));
+        const [pre, bridgeProblem] = await Promise.all([guestPrecondition(input.client, inv, vm), guestBridgeProblem(input.client, vm, req.targetNode, targetBridges)]);
+        checks.set(vm.vmid, summarise(vm, req.targetNode, pre, { targetOnline, force: req.force, withLocalDisks: req.withLocalDisks, haState: ha.get(vm.vmid), bridgeProblem }));
       } catch (err) {
         checks.set(vm.vmid, `PVE's migration precondition failed: ${err instanceof Error ? err.message : String(err)}`);
       }

@@ -3,6 +3,7 @@
 // apart, moves running guests live (always-on ones only live) and stopped ones offline, and lists what stays
 // (templates, containers, pinned or locked guests) with the reason. A target that goes offline during the
 // drain is replaced by another node. Confirmed, like every destructive request.
+import { guestBridges, movedBridgeProblem, nodeBridges } from '../node-bridges.js';
 import { z } from 'zod';
 import type { Vm } from '../../inventory/model.js';
 import type { MigratePrecondition } from '../../pve/endpoints/migrate.js';
@@ -76,9 +77,14 @@ export const nodeDrain: Capability<DrainRequest> = {
     const movable = guests.filter((v) => !stays(v));
     const ha = movable.length ? await haStates(input.client) : new Map<number, string>();
     const pre = new Map<number, MigratePrecondition | string>();
+    // Each target's bridges (read once) and each guest's: a node without a guest's bridge is not one of its targets.
+    const targetBridges = movable.length ? await nodeBridges(input.client, targets) : {};
+    const bridges = new Map<number, string[]>();
     await boundedMap(movable, PLAN_READS, async (vm) => {
       try {
-        pre.set(vm.vmid, await guestPrecondition(input.client, inv, vm));
+        const [p, b] = await Promise.all([guestPrecondition(input.client, inv, vm), guestBridges(input.client, vm)]);
+        pre.set(vm.vmid, p);
+        bridges.set(vm.vmid, b);
       } catch (err) {
         pre.set(vm.vmid, `PVE's migration precondition failed: ${err instanceof Error ? err.message : String(err)}`);
       }
@@ -92,8 +98,9 @@ export const nodeDrain: Capability<DrainRequest> = {
         refused.set(vm.vmid, p ?? 'not checked');
         continue;
       }
-      const ok = targets.filter((n) => summarise(vm, n, p, { targetOnline: true }).allowed);
-      if (!ok.length) refused.set(vm.vmid, targets.length ? summarise(vm, targets[0], p, { targetOnline: true }).reasons.join('; ') : 'no other online node');
+      const bridgeProblem = (n: string) => movedBridgeProblem(n, bridges.get(vm.vmid) ?? [], targetBridges);
+      const ok = targets.filter((n) => summarise(vm, n, p, { targetOnline: true, bridgeProblem: bridgeProblem(n) }).allowed);
+      if (!ok.length) refused.set(vm.vmid, targets.length ? summarise(vm, targets[0], p, { targetOnline: true, bridgeProblem: bridgeProblem(targets[0]) }).reasons.join('; ') : 'no other online node');
       else allowed.set(vm.vmid, ok);
     }
     const leaving = new Set(guests.map((v) => v.vmid));

@@ -6,6 +6,7 @@ import type { Vm, VmStatus } from '../../inventory/model.js';
 import { getGuestStatusCurrent, postGuestStatus, refOf, type GuestPowerAction as PveAction, type GuestRef } from '../../pve/endpoints/guest.js';
 import type { Params } from '../../pve/types.js';
 import type { Capability, PhaseTools } from '../capability.js';
+import { afterPowerTask, haSettled } from '../ha-power.js';
 import { offlineNodesOf, PlanBuilder } from '../plan.js';
 import { boolField, enumField, intField } from '../request-schema.js';
 import { StepFailure } from '../runner.js';
@@ -82,9 +83,15 @@ function paramsFor(op: PowerAction, timeout: number, force: boolean, type: Guest
 }
 
 async function act(t: PhaseTools, guest: GuestRef, op: PowerAction, params: Params, force = false): Promise<VmStatus> {
-  await t.awaitTask(await postGuestStatus(t.client, guest, pveAction(op, force), params));
+  const upid = await postGuestStatus(t.client, guest, pveAction(op, force), params);
+  await t.awaitTask(upid);
+  // An HA-managed guest's hastart/hastop only asked the HA manager: the guest changes state after it.
+  if (TARGET[op] === 'running' || TARGET[op] === 'stopped') await afterPowerTask(t.client, guest, upid, TARGET[op], t.cancelled);
   return TARGET[op];
 }
+
+/** The HA resource state a START, STOP or SHUTDOWN of an HA-managed guest requests. */
+const HA_REQUEST: Partial<Record<PowerAction, string>> = { START: 'started', STOP: 'stopped', SHUTDOWN: 'stopped' };
 
 /** "stop (forced)", "reboot (forced: reset)": what the operation does, for every front end. */
 function powerLabel(op: PowerAction, force: boolean): string {
@@ -150,7 +157,18 @@ export const power: Capability<PowerRequest> = {
         name: op.toLowerCase(),
         taskType: ct && action !== 'reset' ? CT_TASK_TYPE[action] : TASK_TYPE[action],
         // A reboot leaves the state as it was, so only its task can tell it ran (so does a container's freeze or thaw).
-        check: op === 'REBOOT' || (ct && CT_UNOBSERVABLE.includes(op)) ? undefined : async (t) => ((await current(t)) === TARGET[op] ? `already ${TARGET[op]}` : undefined),
+        check:
+          op === 'REBOOT' || (ct && CT_UNOBSERVABLE.includes(op))
+            ? undefined
+            : async (t) => {
+                const status = await getGuestStatusCurrent(t.client, guest);
+                if (stateOf(status) === TARGET[op]) return `already ${TARGET[op]}`;
+                // HA-managed and already requested (a lost answer's hastart/hastop): the HA manager acts on it shortly.
+                const asked = HA_REQUEST[op];
+                if (!asked || Number(status.ha?.managed ?? 0) !== 1 || status.ha?.state !== asked) return undefined;
+                const still = await haSettled(t.client, guest, TARGET[op] as 'running' | 'stopped', { cancelled: t.cancelled });
+                return still === undefined ? `${TARGET[op]} (the HA manager acted on the ${asked} request)` : undefined;
+              },
         run: async (t) => {
           await act(t, guest, op, paramsFor(op, spec.timeout, spec.force, guest.type), spec.force);
           if (op === 'REBOOT' && spec.force) return 'reset (forced reboot)';

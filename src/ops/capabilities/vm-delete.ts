@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import type { Vm } from '../../inventory/model.js';
 import { PveError } from '../../pve/errors.js';
+import { afterPowerTask } from '../ha-power.js';
 import { deleteGuest, getGuestConfig, getGuestStatusCurrent, guestNoun, postGuestStatus, refOf, type GuestRef } from '../../pve/endpoints/guest.js';
 import type { GuestType } from '../types.js';
 import type { Capability, PhaseTools } from '../capability.js';
@@ -104,14 +105,18 @@ export const vmDelete: Capability<VmDeleteRequest> = {
       taskType: ct ? 'vzstop' : 'qmstop',
       check: async (t: PhaseTools) => ((await getGuestStatusCurrent(t.client, guest)).status === 'stopped' ? 'already stopped' : undefined),
       run: async (t: PhaseTools) => {
-        await t.awaitTask(await postGuestStatus(t.client, guest, 'stop', {}));
+        const upid = await postGuestStatus(t.client, guest, 'stop', {});
+        await t.awaitTask(upid);
+        await afterPowerTask(t.client, guest, upid, 'stopped', t.cancelled); // an HA-managed guest stops after its hastop
         return 'stopped';
       },
       // A rollback after a failed delete brings the VM back up as it was.
       undo: async (t: PhaseTools) => {
         if (!(await exists(t, guest))) return `the ${ct ? 'container' : 'VM'} is gone: nothing to start`;
         if ((await getGuestStatusCurrent(t.client, guest)).status === 'running') return 'already running';
-        await t.awaitTask(await postGuestStatus(t.client, guest, 'start', {}));
+        const upid = await postGuestStatus(t.client, guest, 'start', {});
+        await t.awaitTask(upid);
+        await afterPowerTask(t.client, guest, upid, 'running', t.cancelled);
         return 'started again (undo of stop)';
       },
     };

@@ -1,6 +1,7 @@
 // PVE's migration precondition (GET …/migrate) read for a guest and a target, summed up for the plan, the
 // TUI's target picker, `moxxie migrate check` and MCP's check_migration: allowed or not and why, local
 // disks (which decide withLocalDisks when the request leaves it out), local devices, online or offline.
+import { guestBridgeProblem } from '../node-bridges.js';
 import type { Inventory, Vm } from '../../inventory/model.js';
 import { getClusterResources } from '../../pve/endpoints/cluster.js';
 import type { MigratePrecondition } from '../../pve/endpoints/migrate.js';
@@ -85,7 +86,7 @@ export function checkTargetStorage(inv: Inventory, value: string | undefined, fi
 }
 
 /** Sums up PVE's answer for one target. */
-export function summarise(vm: Vm, target: string, pre: MigratePrecondition, opts: { targetOnline: boolean; withLocalDisks?: boolean; force?: boolean; haState?: string }): MigrationCheck {
+export function summarise(vm: Vm, target: string, pre: MigratePrecondition, opts: { targetOnline: boolean; withLocalDisks?: boolean; force?: boolean; haState?: string; /** A bridge of its NICs the target lacks (node-bridges.ts). */ bridgeProblem?: string }): MigrationCheck {
   const localDisks = (pre.local_disks ?? []).map((d) => ({ volid: d.volid, size: Number(d.size) || 0, ...(d.drivename ? { drivename: d.drivename } : {}), ...(d.cdrom ? { cdrom: true } : {}) }));
   const moving = localDisks.filter((d) => !d.cdrom);
   const localResources = (pre.local_resources ?? []).map(String);
@@ -97,6 +98,7 @@ export function summarise(vm: Vm, target: string, pre: MigratePrecondition, opts
     reasons.push(`PVE does not allow ${target}${why ? `: ${Object.entries(why).map(([k, v]) => `${k} ${Array.isArray(v) ? v.join(', ') : JSON.stringify(v)}`).join('; ')}` : ''}`);
   }
   if (!opts.targetOnline) reasons.push(`node ${target} is offline`);
+  if (opts.bridgeProblem) reasons.push(opts.bridgeProblem);
   const pinning = localResources.filter((r) => PINNING.test(r.split('=')[0]));
   if (pinning.length && !opts.force) reasons.push(`uses local devices (${pinning.join(', ')}): needs force`);
   const cdroms = localDisks.filter((d) => d.cdrom);
@@ -127,9 +129,9 @@ export async function checkMigration(client: PveRequester, inv: Inventory, vmid:
   const vm = inv.vms.find((v) => v.vmid === vmid);
   if (!vm) throw new RequestError('vmid', `VM ${vmid} does not exist in this cluster`);
   checkNode(inv, target, 'target');
-  const [pre, ha] = await Promise.all([guestPrecondition(client, inv, vm), haStates(client)]);
   const targetOnline = inv.nodes.find((n) => n.node === target)?.status === 'online';
-  return summarise(vm, target, pre, { targetOnline, force: opts.force, withLocalDisks: opts.withLocalDisks, haState: ha.get(vmid) });
+  const [pre, ha, bridgeProblem] = await Promise.all([guestPrecondition(client, inv, vm), haStates(client), vm.node !== target && targetOnline ? guestBridgeProblem(client, vm, target) : undefined]);
+  return summarise(vm, target, pre, { targetOnline, force: opts.force, withLocalDisks: opts.withLocalDisks, haState: ha.get(vmid), bridgeProblem });
 }
 
 /** "online, local disks 64 GiB (moved live), 8 GiB RAM": what the plan shows per guest. */

@@ -47,9 +47,10 @@ async function destroy(client: PveClient, env: StepEnvironment, vmid: number, aw
   if (!ref) return `${noun} ${vmid} is already gone`;
   if (type === 'lxc') {
     if ((await getGuestConfig(client, ref)).lock) await settleTasks(client, env, [vmid]);
+    const ctWasHa = await removeHaResource(client, vmid, 'lxc');
     if ((await getGuestStatusCurrent(client, ref)).status !== 'stopped') await awaitTask(await postGuestStatus(client, ref, 'stop'));
     await awaitTask(await deleteGuest(client, ref, { purge: true, 'destroy-unreferenced-disks': true }));
-    return `removed CT ${vmid}`;
+    return `removed CT ${vmid}${ctWasHa ? ' (and its HA resource)' : ''}`;
   }
   const node = ref.node;
   // A task still holding it (a clone or create the dead process sent) ends before the delete.

@@ -3,8 +3,9 @@
 // here: hostname = the planned name, netN = `name=ethN,bridge=…,ip=…,gw=…,tag=…` from the group's networks
 // and ipConfigPatterns, cores, memory, rootfs = the first disk's storage and size, ssh-public-keys, tags; the
 // root password comes from the live request only (cloudInit.password), never from the journal. The phases are
-// ct.create's (new-container-phases.ts) and carry this target's ownership marker, so the rollback removes
-// these containers as it does VMs.
+// ct.create's (new-container-phases.ts) under the plan's id (or the next free one above it, as a VM's) and
+// carry this target's ownership marker, so a resume finds them and the rollback removes them as it does VMs.
+// A HARD group with options.haResourceAffinity makes each CT an HA resource (ct:ID) in the group's rule.
 import type { PveClient } from '../../pve/client.js';
 import { postLxcCreate } from '../../pve/endpoints/guest.js';
 import type { Phase } from '../capability.js';
@@ -13,7 +14,8 @@ import type { PveParams } from '../guest-config.js';
 import { makeContainerPhase, startContainerPhase, verifyContainerPhase } from '../new-container-phases.js';
 import type { OperationTarget } from '../types.js';
 import { isContainerTemplate } from './cluster-spec.js';
-import { descriptionOf, type ProvisionSpec } from './provision-phases.js';
+import { haRulePhase } from './ha-rule-phase.js';
+import { descriptionOf, findMade, type ProvisionSpec } from './provision-phases.js';
 
 
 /** A VM NIC of the plan ("virtio,bridge=vmbr0,tag=100") and its ipconfig ("ip=10.0.0.5/24,gw=10.0.0.1") as a CT's netN. */
@@ -56,9 +58,12 @@ export function provisionContainerPhases(target: OperationTarget, password: () =
   };
   const verifyKeys = containerKeys(spec);
   return [
-    makeContainerPhase(target, { name: spec.name, node: spec.node, token: spec.token }, send),
+    // The plan's id, or the next free one above it (as a VM's), found again by hostname and marker on a resume.
+    findMade(makeContainerPhase(target, { name: spec.name, node: spec.node, token: spec.token }, send, { after: spec.plannedVmid - 1 }), target, spec, 'lxc'),
     ...(spec.startAfterCreation ? [startContainerPhase(target)] : []),
-    verifyContainerPhase(target, { name: spec.name, node: spec.node, token: spec.token }, { running: spec.startAfterCreation, keys: verifyKeys, haManaged: false }),
+    // options.haResourceAffinity on a HARD container group: ct:ID joins the group's rule, as a VM's vm:ID does.
+    ...(spec.haRule ? [haRulePhase(target, spec.haRule, spec.startAfterCreation)] : []),
+    verifyContainerPhase(target, { name: spec.name, node: spec.node, token: spec.token }, { running: spec.startAfterCreation, keys: verifyKeys, haManaged: spec.haRule !== undefined }),
   ];
 }
 

@@ -1,5 +1,5 @@
-// options.haResourceAffinity (PVE 9 with HA rules, off by default): each VM of a HARD group becomes an HA
-// resource (vm:ID) and joins its group's negative resource-affinity rule, so PVE's HA manager also keeps the
+// options.haResourceAffinity (PVE 9 with HA rules, off by default): each guest of a HARD group becomes an HA
+// resource (vm:ID, or ct:ID for a container group) and joins its group's negative resource-affinity rule, so PVE's HA manager also keeps the
 // VMs apart when it recovers or moves them. The group's VMs run side by side, so each VM adds itself: the
 // group's members are the HA resources whose comment names the rule (ids may differ from the plan's), and the
 // rule is created once two of them exist (a resource-affinity rule relates at least two), then grown with
@@ -8,7 +8,7 @@
 import type { PveClient } from '../../pve/client.js';
 import { PveError } from '../../pve/errors.js';
 import type { Phase } from '../capability.js';
-import type { OperationTarget } from '../types.js';
+import type { GuestType, OperationTarget } from '../types.js';
 
 /** What a target of a group with an HA rule carries in its spec (plain data, journaled). */
 export interface HaRuleSpec {
@@ -84,7 +84,7 @@ async function joinRule(client: PveClient, ha: HaRuleSpec, sid: string): Promise
 
 /** The phase: the VM as an HA resource (requested state as provisioning left it), then in its group's rule. */
 export function haRulePhase(target: OperationTarget, ha: HaRuleSpec, started: boolean): Phase {
-  const sid = () => `vm:${target.vmid}`;
+  const sid = () => haSidOf(target.guestType, target.vmid);
   return {
     name: 'ha-rule',
     check: async (tools) => {
@@ -109,9 +109,12 @@ export function haRulePhase(target: OperationTarget, ha: HaRuleSpec, started: bo
   };
 }
 
-/** Rollback: the VM stops being an HA resource (purge: out of every rule; a rule left empty goes). */
-export async function removeHaResource(client: PveClient, vmid: number): Promise<boolean> {
-  const sid = `vm:${vmid}`;
+/** PVE's HA resource id of a guest: `vm:ID` for a VM, `ct:ID` for a container. */
+export const haSidOf = (type: GuestType | undefined, vmid: number): string => `${type === 'lxc' ? 'ct' : 'vm'}:${vmid}`;
+
+/** Rollback: the guest stops being an HA resource (purge: out of every rule; a rule left empty goes). */
+export async function removeHaResource(client: PveClient, vmid: number, type: GuestType = 'qemu'): Promise<boolean> {
+  const sid = haSidOf(type, vmid);
   if (!(await haResource(client, sid))) return false;
   try {
     await client.delete(`/cluster/ha/resources/${encodeURIComponent(sid)}`, { purge: 1 });

@@ -7,6 +7,10 @@ import type { Inventory, StorageInfo } from '../../inventory/model.js';
 import { groupWaves, isContainerTemplate, type AntiAffinity, type ClusterSpec, type NodeGroupSpec } from './cluster-spec.js';
 import { PVE_MAX_VMID, PVE_MIN_VMID, type VmidRange } from '../vmid-allocator.js';
 import { claimedAddresses, expandPattern, parseIpConfig, subnetProblem } from './ip-patterns.js';
+import { haSidOf } from './ha-rule-phase.js';
+import { haAffinityRefusal } from './ha-affinity-check.js';
+import { bridgesOf, missingBridge } from '../node-bridges.js';
+import type { FeatureState } from '../../pve/features.js';
 
 const MiB = 1024 ** 2;
 const GiB = 1024 ** 3;
@@ -18,8 +22,12 @@ export interface PlacementConfig {
   zones?: Record<string, string>;
   /** Which nodes hold an image that sits on non-shared storage and is no VM's disk, by volume id. */
   imageNodes?: Record<string, string[]>;
-  /** PVE's major version, when known: HA resource-affinity rules need 9. */
+  /** PVE's major version, when known: HA resource-affinity rules need 9 (haRules, when given, decides instead). */
   pveMajor?: number;
+  /** The cluster's HA-rules feature (clusterFeatures), when known: without it options.haResourceAffinity is refused. */
+  haRules?: FeatureState;
+  /** Each node's bridges (GET /nodes/{node}/network), when read: a node without a group's bridge is ruled out. */
+  nodeBridges?: Record<string, string[]>;
   /**
    * The context's id range (defaults.vmidRange). The plan shows the lowest ids in it that no guest uses: what
    * PVE's nextid would give now, not a reservation. The run reserves each through the VM id allocator
@@ -210,6 +218,8 @@ interface GroupNeeds {
   cores: number;
   /** Bytes per storage. */
   disk: Map<string, number>;
+  /** The bridges its NICs name (each must exist on the host). */
+  bridges?: string[];
 }
 
 function needsOf(g: NodeGroupSpec): GroupNeeds {
@@ -231,6 +241,8 @@ function ruledOut(n: NodeState, g: NodeGroupSpec, needs: GroupNeeds, inv: Invent
       if (!e.content.includes('rootdir')) return `storage '${storage}' does not hold container volumes (content: ${e.content.join(',') || 'none'})`;
     } else if (!e.content.includes('images')) return `storage '${storage}' does not hold VM disks (content: ${e.content.join(',') || 'none'})`;
   }
+  const noBridge = missingBridge(n.node, needs.bridges ?? [], config.nodeBridges);
+  if (noBridge) return noBridge;
   const reach = imageReach(g.template.imageSource, n.node, inv, space, config);
   if (!reach.ok) return reach.why;
   if (n.memFree < needs.memBytes) return `memory: ${gib(Math.max(0, n.memFree))} free after this plan, ${gib(needs.memBytes)} needed`;
@@ -311,7 +323,7 @@ export function planCluster(spec: ClusterSpec, inv: Inventory, config: Placement
     for (const [j, n] of (g.placement?.allowedNodes ?? []).entries()) {
       if (!known.has(n)) problems.push({ where: `${where}.placement.allowedNodes[${j}]`, message: `no node '${n}' in the cluster (nodes: ${[...known].join(', ')})` });
     }
-    const needs = needsOf(g);
+    const needs = { ...needsOf(g), bridges: bridgesOf(netsOf(g, spec, `${where}.template`, [])) };
     if (strategy === 'ZONE_AWARE' && !Object.keys(zones).length) warnings.push(`group '${g.name}' is ZONE_AWARE but no zones are configured: each host counts as its own zone (like SOFT)`);
 
     if (strategy === 'HARD') {
@@ -385,7 +397,10 @@ export function planCluster(spec: ClusterSpec, inv: Inventory, config: Placement
 
   const haRules: HaRulePlan[] = [];
   if (spec.options.haResourceAffinity) {
-    if (config.pveMajor !== undefined && config.pveMajor < 9) warnings.push(`haResourceAffinity: HA resource-affinity rules need PVE 9 (this cluster runs ${config.pveMajor}); none are planned`);
+    const haFeature = config.haRules ?? (config.pveMajor !== undefined ? { available: config.pveMajor >= 9, reason: `HA resource-affinity rules need PVE 9; this cluster runs ${config.pveMajor}` } : undefined);
+    const refusal = haAffinityRefusal(spec, haFeature);
+    // The same refusal as the run's: a plan that asks for rules the cluster lacks cannot run.
+    if (refusal) problems.push(refusal);
     else {
       for (const g of spec.nodeGroups.filter((x) => x.placement?.antiAffinity === 'HARD' && x.count > 1)) {
         const members = vms.filter((v) => v.group === g.name);
@@ -394,7 +409,7 @@ export function planCluster(spec: ClusterSpec, inv: Inventory, config: Placement
           rule: `${/^[a-z]/i.test(spec.name) ? '' : 'c-'}${spec.name}-${g.name}-apart`.toLowerCase().replace(/[^a-z0-9_-]/g, '-').slice(0, 64),
           type: 'resource-affinity',
           affinity: 'negative',
-          resources: members.map((v) => `vm:${v.vmid}`).join(','),
+          resources: members.map((v) => haSidOf(v.route === 'container' ? 'lxc' : 'qemu', v.vmid)).join(','),
           comment: `moxxie: keep ${spec.name} ${g.name} on separate nodes (HARD anti-affinity)`,
         });
       }

@@ -6,6 +6,7 @@
 // phase reads PVE first, so a resume after a crash never makes a second VM or applies anything twice.
 import { fetchInventory } from '../../inventory/inventory.js';
 import type { PveClient } from '../../pve/client.js';
+import { getGuestConfig } from '../../pve/endpoints/guest.js';
 import { postQemuAgentPing } from '../../pve/endpoints/guest-restore.js';
 import { getQemuConfig, getQemuStatusCurrent, postQemu, postQemuClone, postQemuConfig } from '../../pve/endpoints/qemu.js';
 import type { Phase, PhaseTools } from '../capability.js';
@@ -159,21 +160,23 @@ async function agentAnswers(tools: PhaseTools, node: string, vmid: number, tries
 
 /**
  * The make phase, found again by name and marker when its id was never journaled (the process died between
- * sending the clone and recording its task): the marker is unique to this target, so this never adopts another VM.
+ * sending the clone and recording its task): the marker is unique to this target, so this never adopts another
+ * guest. Containers (`lxc`: the name is the hostname) are found the same way.
  */
-function findMade(base: Phase, target: OperationTarget, spec: ProvisionSpec): Phase {
+export function findMade(base: Phase, target: OperationTarget, spec: ProvisionSpec, type: 'qemu' | 'lxc' = 'qemu'): Phase {
+  const what = type === 'lxc' ? 'CT' : 'VM';
   return {
     ...base,
     check: async (tools) => {
       const found = await base.check?.(tools);
       if (found !== undefined || tools.data.vmid !== undefined) return found;
       const inv = await fetchInventory(tools.client);
-      for (const vm of inv.vms.filter((v) => v.type === 'qemu' && v.name === spec.name && v.status !== 'unknown')) {
-        const config = (await getQemuConfig(tools.client, vm.node, vm.vmid)) as Record<string, unknown>;
+      for (const vm of inv.vms.filter((v) => v.type === type && v.name === spec.name && v.status !== 'unknown')) {
+        const config = (await getGuestConfig(tools.client, { type, node: vm.node, vmid: vm.vmid })) as Record<string, unknown>;
         if (String(config.description ?? '').split('\n').some((l) => l.trim() === ownershipMarker(spec.token)) && !config.lock) {
           tools.data.vmid = vm.vmid;
           target.vmid = vm.vmid;
-          return `found VM ${vm.vmid} (${spec.name}) on ${vm.node}, made by this operation`;
+          return `found ${what} ${vm.vmid} (${spec.name}) on ${vm.node}, made by this operation`;
         }
       }
       return undefined;

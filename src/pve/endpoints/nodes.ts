@@ -31,3 +31,7 @@ export const getTaskLog = (c: PveRequester, node: string, upid: string, params: 
   c.get<Array<{ n: number; t: string }>>(`${n(node)}/tasks/${encodeURIComponent(upid)}/log`, params);
 
 export const deleteTask = (c: PveRequester, node: string, upid: string) => c.delete<null>(`${n(node)}/tasks/${encodeURIComponent(upid)}`);
+
+/** A node's network interfaces (`type` any_bridge: its bridges, the names a guest's netN `bridge=` may use). */
+export const getNodeNetwork = (c: PveRequester, node: string, params: { type?: 'bridge' | 'any_bridge' | 'any_local_bridge' | 'eth' } = {}) =>
+  c.get<Array<{ iface: string; type: string; active?: number | boolean }>>(`${n(node)}/network`, params);

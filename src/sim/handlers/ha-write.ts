@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { SimApiError } from '../api-error.js';
 import type { SimCluster } from '../cluster.js';
 import { haSid, type SimHaRule, type SimHaState } from '../ha.js';
+import { haKick } from '../ha-manager.js';
 import { bool, int, requirePriv, str, type HandlerContext, type HandlerTable } from './context.js';
 
 const digestOf = (value: unknown): string => createHash('sha1').update(JSON.stringify(value)).digest('hex');
@@ -95,6 +96,8 @@ export const haWriteHandlers: HandlerTable = {
       ...(str(params, 'comment') ? { comment: str(params, 'comment') } : {}),
     });
     sim.touch();
+    // The CRM acts on the new resource's state: `started` (the default) starts a stopped guest.
+    haKick(sim, { newRequest: parsed.vmid });
     return null;
   },
 

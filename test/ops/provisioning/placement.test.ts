@@ -202,9 +202,12 @@ describe('anti-affinity', () => {
     expect(on.warnings.join('\n')).not.toContain('haResourceAffinity'); // made by the run now (provision-ha-rule.test.ts)
     const digits = planCluster(variant(TALOS, (_g, s) => ((s.name = '9lab'), (s.options.haResourceAffinity = true))), inv, { pveMajor: 9 });
     expect(digits.haRules[0].rule).toBe('c-9lab-control-plane-apart'); // PVE's configid starts with a letter
+    // Refused as the run refuses it (one check): a problem, so the plan cannot run; not a warning.
     const old = planCluster(variant(TALOS, (_g, s) => (s.options.haResourceAffinity = true)), inv, { pveMajor: 8 });
     expect(old.haRules).toEqual([]);
-    expect(old.warnings.join('\n')).toContain('need PVE 9');
+    expect(old.ok).toBe(false);
+    expect(old.problems).toEqual([{ where: 'options.haResourceAffinity', message: expect.stringContaining('need PVE 9') }]);
+    expect(old.warnings.join('\n')).not.toContain('haResourceAffinity');
   });
 });
 

@@ -77,6 +77,32 @@ describe('a container group in a cluster spec', () => {
     expect(JSON.stringify(op)).not.toContain('ct-root-secret');
   });
 
+  it('containers take the id the plan showed, not the next free one, as VMs do', async () => {
+    // A lower id falls free once the run has planned: nextid would now offer it, the plan's id is what counts.
+    const low = c.sim.state.vms().find((v) => v.type === 'qemu' && !v.template && v.status === 'stopped' && !v.protection && !c.sim.state.ha().resources.some((r) => r.sid === `vm:${v.vmid}`))!;
+    let freed: Promise<unknown> | undefined;
+    const onEvent = (e: OperationEvent) => {
+      if (freed || e.type !== 'phase-changed' || e.targetId !== 'pid-vm-01' || e.phase.state !== 'running') return;
+      freed = c.client.delete(`/nodes/${low.node}/qemu/${low.vmid}`).then((upid) => c.client.waitForTask(String(upid)));
+    };
+    const op = await c.core.run('cluster.provision', spec('pid'), { onEvent });
+    await freed;
+    expect(op.status, op.targets.map((t) => `${t.name}: ${t.state} ${t.message ?? ''}`).join('; ')).toBe('succeeded');
+    const destroyed = c.sim.state.tasks().find((x) => x.type === 'qmdestroy' && x.id === String(low.vmid))!;
+    const cts = op.targets.filter((t) => t.guestType === 'lxc');
+    expect(cts).toHaveLength(2);
+    for (const t of cts) {
+      const planned = Number(t.spec?.plannedVmid);
+      expect(planned).toBeGreaterThan(low.vmid);
+      // The low id was free before this CT's create was sent (else the test proves nothing).
+      const create = c.sim.state.tasks().find((x) => x.type === 'vzcreate' && x.id === String(t.vmid))!;
+      expect(destroyed.endtime!).toBeLessThanOrEqual(create.starttime);
+      expect(t.vmid).toBe(planned);
+      expect(c.sim.state.vm(planned)).toMatchObject({ type: 'lxc', config: expect.objectContaining({ hostname: t.name }) });
+    }
+    expect(c.sim.state.vm(low.vmid)).toBeUndefined(); // nobody took the freed id
+  });
+
   it('FULL rollback after an injected failure removes the containers (vzdestroy) and the VM', async () => {
     const name = 'rb';
     // Fail the second container's start: the VM and the first CT are READY by then, and both must go.

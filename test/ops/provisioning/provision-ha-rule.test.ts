@@ -23,6 +23,14 @@ function spec(name: string, extra: { haResourceAffinity?: boolean; count?: numbe
   };
 }
 
+/** A HARD group of containers (imageSource an OS template). */
+function ctSpec(name: string) {
+  const s = spec(name, { haResourceAffinity: true, count: 2 });
+  const g = s.nodeGroups[0];
+  g.template = { ...g.template, imageSource: 'util-iso:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst', cloudInit: { sshKeys: KEY, ipConfigPatterns: ['ip=dhcp'] } as typeof g.template.cloudInit };
+  return s;
+}
+
 const named = (c: TestCluster, prefix: string) => c.sim.state.vms().filter((v) => String(v.config.name ?? '').startsWith(`${prefix}-`));
 
 describe('haResourceAffinity on PVE 9.1', () => {
@@ -69,6 +77,29 @@ describe('haResourceAffinity on PVE 9.1', () => {
     expect(gone.rules.find((r) => r.rule === 'hx-cp-apart')).toBeUndefined();
   });
 
+  it('a HARD group of containers: each CT becomes ct:ID in the group\'s rule, running; FULL rollback removes both', async () => {
+    const { plan } = await planClusterOn(c.client, parseClusterSpec(ctSpec('hc')));
+    expect(plan.haRules).toHaveLength(1);
+    expect(plan.haRules[0].resources).toMatch(/^ct:\d+,ct:\d+$/);
+    const op = await c.core.run('cluster.provision', ctSpec('hc'));
+    expect(op.status, op.targets.map((t) => `${t.name}: ${t.state} ${t.message ?? ''}`).join('; ')).toBe('succeeded');
+    const cts = c.sim.state.vms().filter((v) => String(v.config.hostname ?? '').startsWith('hc-'));
+    expect(cts.map((v) => [v.type, v.status])).toEqual([['lxc', 'running'], ['lxc', 'running']]);
+    expect(new Set(cts.map((v) => v.node)).size).toBe(2);
+    const sids = cts.map((v) => `ct:${v.vmid}`).sort();
+    const ha = c.sim.state.ha();
+    expect(ha.resources.filter((r) => sids.includes(r.sid)).map((r) => [r.sid, r.state])).toEqual(sids.map((s) => [s, 'started']));
+    expect([...ha.rules.find((r) => r.rule === 'hc-cp-apart')!.resources].sort()).toEqual(sids);
+    for (const t of op.targets) expect(t.phases.map((p) => p.name)).toContain('ha-rule');
+
+    const back = await c.core.rollback(op.id);
+    expect(back.status, back.targets.map((t) => `${t.name}: ${t.state} ${t.message ?? ''}`).join('; ')).toBe('rolled-back');
+    for (const v of cts) expect(c.sim.state.vm(v.vmid)).toBeUndefined();
+    const gone = c.sim.state.ha();
+    expect(gone.resources.filter((r) => sids.includes(r.sid))).toEqual([]);
+    expect(gone.rules.find((r) => r.rule === 'hc-cp-apart')).toBeUndefined();
+  });
+
   it('the simulator refuses a rule over unmanaged resources, an unknown property, a duplicate, and an unpurged destroy', async () => {
     const free = c.sim.state.vms().filter((v) => !v.template && v.type === 'qemu' && v.status === 'stopped' && !c.sim.state.ha().resources.some((r) => r.sid === `vm:${v.vmid}`));
     const [a, b] = free;
@@ -96,6 +127,17 @@ describe('haResourceAffinity on PVE 8.4', () => {
     c = await startCluster({ nodes: 4, vms: 20, seed: 3, pve: '8.4' });
   });
   afterAll(() => c.close());
+
+  it('the plan preview refuses it as the run does (a problem, not a warning)', async () => {
+    const { plan } = await planClusterOn(c.client, parseClusterSpec(spec('old', { haResourceAffinity: true })));
+    expect(plan.ok).toBe(false);
+    expect(plan.problems).toEqual([{ where: 'options.haResourceAffinity', message: expect.stringMatching(/needs PVE 9's HA rules, which this cluster lacks \(.*\/cluster\/ha\/rules/) }]);
+    expect(plan.haRules).toEqual([]);
+    expect(plan.warnings.join('\n')).not.toContain('haResourceAffinity');
+    // Without a HARD group there is no rule to make: nothing to refuse.
+    const soft = spec('old', { haResourceAffinity: true, count: 1 });
+    expect((await planClusterOn(c.client, parseClusterSpec(soft))).plan.problems).toEqual([]);
+  });
 
   it('is refused with the reason and nothing is created', async () => {
     const before = c.sim.state.vms().length;
