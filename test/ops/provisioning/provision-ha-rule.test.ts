@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseClusterSpec } from '../../../src/ops/provisioning/cluster-spec.js';
 import { planClusterOn } from '../../../src/ops/provisioning/plan-on-cluster.js';
 import { startCluster, type TestCluster } from '../../fixtures/cluster.js';
-import { SMALL_VM_TEMPLATE } from './seed-specs.js';
+import { KEY, SMALL_VM_TEMPLATE } from './seed-specs.js';
 
 function spec(name: string, extra: { haResourceAffinity?: boolean; count?: number } = {}) {
   return {
