@@ -114,7 +114,10 @@ describe('request forms', () => {
     await t.waitFor(/add tags to VM 8206/);
     await ready(t);
     await t.type('works');
+    // The input reports what was typed a render later; Tab completes what the form holds.
+    await t.waitFor(/› tags to add\s+works\b/);
     await t.press(KEY.tab);
+    await t.waitFor(/› tags to add\s+workshop\b/);
     expect(t.store.getState().requestForm?.values[0]).toBe('workshop ');
     await t.type('env-');
     await t.press(KEY.tab);
