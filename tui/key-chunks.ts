@@ -1,11 +1,12 @@
-// Keys that arrive together on stdin (three Backspaces in one write, a word and its Enter) reach Ink as
-// one chunk, and an @inkjs/ui TextInput reads a chunk as one key: "\x7f\x7f\x7f" was typed into the
-// field as invisible characters instead of deleting three. The stdin given to Ink hands such a chunk out
-// piece by piece — each Backspace, Enter and Tab on its own — so every input sees one key at a time.
+// Keys that arrive together on stdin (three Backspaces in one write, Ctrl+U and the text typed after it)
+// reach Ink as one chunk, and Ink and an @inkjs/ui TextInput read a chunk as one key: "\x7f\x7f\x7f"
+// was typed into the field as invisible characters instead of deleting three, and "\x15e2e" was no
+// Ctrl+U but text appended. The stdin given to Ink hands such a chunk out piece by piece — each control
+// key on its own — so every input sees one key at a time.
 // (The keymap already splits text into chords itself: tui/keys.ts.)
 
-/** Control keys that Ink names when they arrive alone: Backspace (DEL or BS), Enter, Tab. */
-const SINGLE_KEYS = new Set(['\x7f', '\b', '\r', '\t']);
+/** A control key that Ink names only when it arrives alone (Backspace, Enter, Tab, Ctrl+letter); ESC starts sequences Ink parses itself. */
+const isControlKey = (ch: string) => ch === '\x7f' || (ch < ' ' && ch !== '\x1b');
 
 /** A chunk as the keys in it: each control key alone, text between them as it came; ESC+key stays whole (Alt+Backspace). */
 export function splitKeyChunk(chunk: string): string[] {
@@ -13,7 +14,7 @@ export function splitKeyChunk(chunk: string): string[] {
   let run = '';
   for (let i = 0; i < chunk.length; i++) {
     const ch = chunk[i];
-    if (SINGLE_KEYS.has(ch) && chunk[i - 1] !== '\x1b') {
+    if (isControlKey(ch) && chunk[i - 1] !== '\x1b') {
       if (run) pieces.push(run);
       pieces.push(ch);
       run = '';
