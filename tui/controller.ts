@@ -72,7 +72,7 @@ export class TuiController implements Intents, CommandHost {
 
   private makeSync(): Sync {
     const sync = new Sync(this.store, this.session, this.options.refreshMs ?? 3000);
-    sync.onFinished = () => void this.sync.refresh();
+    sync.onFinished = () => void this.sync.refreshAfter();
     return sync;
   }
 

@@ -2,6 +2,7 @@
 // history lists, the operation view, the progress pane and the status line.
 import { labelOf } from '../src/ops/capabilities/index.js';
 import type { Operation, OperationTarget, PhaseRecord, PhaseState, TargetState } from '../src/ops/types.js';
+import { elapsed } from './format.js';
 
 /** What the operation does, from its capability ("shutdown", "snapshot nightly-{vm}"); the kind for old records. */
 export function opName(op: Pick<Operation, 'label' | 'kind'> & { request?: unknown }): string {
@@ -105,4 +106,14 @@ export function finishCounts(op: Operation): string {
       .map(([s, text]) => `${n(s)} ${text}`)
       .join(', ') || 'no VMs'
   );
+}
+
+/**
+ * How long a target or phase took: up to now while it runs; one that ended with no end recorded (its
+ * moxxie process died: interrupted) stops where its operation was found ended, not at now.
+ */
+export function tookOf(x: { state: string; startedAt?: number; finishedAt?: number }, op: { finishedAt?: number }, now = Date.now()): string {
+  if (!x.startedAt) return '';
+  const end = x.finishedAt ?? (x.state === 'running' ? now : op.finishedAt);
+  return end === undefined ? '' : elapsed(end - x.startedAt);
 }

@@ -8,6 +8,7 @@ import { skipReasonCounts } from './components/PlanBreakdown.js';
 import { LatestPlan } from './latest-plan.js';
 import { optionFieldsOf, optionValue, schemaFieldOf, shownValue, type OptionField } from './request-options.js';
 import type { RequestFormFlow } from './request-form-flow.js';
+import { isSecretField } from '../src/ops/request-record.js';
 import { issueMessage } from '../src/ops/request-schema.js';
 import { say, type FormField, type PlanOptions, type TuiStore } from './store.js';
 
@@ -17,6 +18,7 @@ const rangeOf = (f: OptionField) => (f.type === 'number' && f.min !== undefined 
 
 function formFieldOf(f: OptionField): FormField {
   const hint = `${f.description ?? ''}${rangeOf(f)}`;
+  if (isSecretField(f.field)) return { key: f.field, label: f.field, hint: `${hint}${hint ? '; ' : ''}typing replaces it; empty: the default`, secret: true };
   // '' is "(default)": the field left out, the capability's default applies.
   if (f.type === 'boolean') return { key: f.field, label: f.field, hint, choices: ['', 'yes', 'no'] };
   if (f.type === 'enum') return { key: f.field, label: f.field, hint, choices: ['', ...(f.values ?? [])] };

@@ -3,6 +3,7 @@
 // choice, a number, text), its hint and its check come from the capability's strict schema. The typed
 // answers become the request; a wrong answer is named by the field's label.
 import type { BackupEntry } from '../src/ops/backup-list.js';
+import { isSecretField } from '../src/ops/request-record.js';
 import { issueMessage } from '../src/ops/request-schema.js';
 import type { OperationKind } from '../src/ops/types.js';
 import { schemaFieldOf } from './request-options.js';
@@ -62,7 +63,7 @@ export function formFields(form: ActionForm, env: FormEnv): { fields: FormField[
     const choices = f.choices?.(env) ?? (sf?.type === 'boolean' ? YES_NO : sf?.type === 'enum' ? [...(sf.values ?? [])] : undefined);
     const range = sf?.type === 'number' && sf.min !== undefined && sf.max !== undefined ? ` (${sf.min}-${sf.max})` : '';
     const hint = f.hint ?? `${sf?.description ?? ''}${range}`;
-    fields.push({ key: f.key, label: f.label, hint: f.complete === 'tags' ? `${hint}; Tab completes the cluster's tags` : hint, ...(choices ? { choices } : {}), ...(f.complete ? { complete: f.complete } : {}) });
+    fields.push({ key: f.key, label: f.label, hint: f.complete === 'tags' ? `${hint}; Tab completes the cluster's tags` : hint, ...(choices ? { choices } : {}), ...(f.complete ? { complete: f.complete } : {}), ...(isSecretField(f.key) ? { secret: true } : {}) });
     values.push(f.value?.(env) ?? choices?.[0] ?? '');
   }
   return { fields, values };

@@ -4,6 +4,7 @@
 // What the action's form already asked (required fields), the selection and dryRun are not options.
 import { z } from 'zod';
 import { capabilityOf } from '../src/ops/capabilities/index.js';
+import { isSecretField } from '../src/ops/request-record.js';
 import type { OperationKind } from '../src/ops/types.js';
 
 export interface OptionField {
@@ -85,6 +86,6 @@ export function shownValue(v: unknown): string {
 export function optionsSummary(kind: OperationKind, request: Record<string, unknown>): string {
   return optionFieldsOf(kind)
     .filter((f) => request[f.field] !== undefined)
-    .map((f) => `${f.field} ${shownValue(request[f.field])}`)
+    .map((f) => `${f.field} ${isSecretField(f.field) ? '(set)' : shownValue(request[f.field])}`)
     .join(' · ');
 }

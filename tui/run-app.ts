@@ -7,6 +7,7 @@ import { App } from './App.js';
 import { TuiController, type ContextSwitcher, type TuiSession } from './controller.js';
 import { createTuiStore } from './store.js';
 import { enterAlternateScreen } from './terminal.js';
+import { keyByKeyStdin } from './key-chunks.js';
 
 export interface RunAppOptions {
   initial?: Inventory | null;
@@ -32,7 +33,7 @@ export async function runApp(session: TuiSession, opts: RunAppOptions = {}): Pro
     // Ink 6's incremental renderer leaves stale lines behind in a full-screen app (seen in tmux); the
     // standard one rewrites the frame, which the one spare row at the bottom keeps from clearing the
     // screen (see drawnRows).
-    const app = render(createElement(App, { store, controller }), { exitOnCtrlC: false, patchConsole: true, maxFps: 60 });
+    const app = render(createElement(App, { store, controller }), { exitOnCtrlC: false, patchConsole: true, maxFps: 60, stdin: keyByKeyStdin(process.stdin) });
     controller.onQuit = () => app.unmount();
     await started;
     await app.waitUntilExit();

@@ -54,6 +54,8 @@ export interface FormField {
   choices?: string[];
   /** Tab completes the last word from the cluster's tags. */
   complete?: 'tags';
+  /** A credential (src/ops/request-record.ts isSecretField): typed masked, never shown. */
+  secret?: boolean;
 }
 
 /** A form over several fields, all on screen at once: an action's request, or a plan's options. */

@@ -58,6 +58,7 @@ export class Sync {
   private flushTimer: NodeJS.Timeout | undefined;
   private unsubscribe: (() => void) | undefined;
   private inFlight: Promise<void> | undefined;
+  private again: Promise<void> | undefined;
   private pending = new Map<string, PendingTargets>();
   private stopped = false;
   /** Called when an operation this process runs finishes (the controller refreshes around it). */
@@ -104,6 +105,19 @@ export class Sync {
   refresh(): Promise<void> {
     if (!this.inFlight) this.inFlight = this.load().finally(() => (this.inFlight = undefined));
     return this.inFlight;
+  }
+
+  /**
+   * A refresh that reads the cluster after this moment: one already in flight may have read it while an
+   * operation still held its VMs' locks (its LOCK column then stayed until the next timed refresh).
+   */
+  refreshAfter(): Promise<void> {
+    if (!this.inFlight) return this.refresh();
+    this.again ??= this.inFlight.then(() => {
+      this.again = undefined;
+      return this.refresh();
+    });
+    return this.again;
   }
 
   private async load(): Promise<void> {

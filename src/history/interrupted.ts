@@ -22,9 +22,12 @@ export function markInterrupted(op: OperationRecord, now = Date.now()): void {
       t.message ??= 'done (every phase succeeded; the moxxie process died before it recorded the end)';
     } else if (started(t)) {
       t.state = 'interrupted';
+      // Its time stops where the operation was found ended (not counting on up to whenever it is read).
+      t.finishedAt ??= op.finishedAt;
       for (const p of t.phases) {
         if (p.state !== 'running') continue;
         p.state = 'interrupted';
+        p.finishedAt ??= op.finishedAt;
         p.message = `${who} died while this phase ran${p.upids.length ? `; check PVE task ${p.upids.at(-1)}` : ''}`;
       }
       const upid = t.upid ?? t.phases.flatMap((p) => p.upids).at(-1);

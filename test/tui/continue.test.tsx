@@ -5,7 +5,9 @@ import { markInterrupted } from '../../src/history/interrupted.js';
 import type { OperationRecord } from '../../src/history/records.js';
 import { createCore } from '../../src/ops/core.js';
 import type { Operation } from '../../src/ops/types.js';
+import { elapsed } from '../../tui/format.js';
 import { activeScopes, findBinding, KEYMAP } from '../../tui/keymap.js';
+import { tookOf } from '../../tui/operation-text.js';
 import { KEY, startTui, type Harness } from './harness.js';
 
 let h: Harness | undefined;
@@ -138,6 +140,14 @@ describe('TUI: resume and roll back operations', () => {
       [8204, 'succeeded'],
       [8205, 'cancelled'],
     ]);
+    // The interrupted VM's time stops where the operation was found ended; it does not count on to now.
+    expect(t8203.finishedAt).toBe(crashed.finishedAt);
+    expect(t8203.phases[0]).toMatchObject({ state: 'interrupted', finishedAt: crashed.finishedAt });
+    const took = elapsed(crashed.finishedAt! - t8203.startedAt!);
+    expect(tookOf(t8203, crashed, Date.now() + 3_600_000)).toBe(took);
+    // A record made before it kept an end (no finishedAt on the target) stops at the operation's end too.
+    expect(tookOf({ ...t8203, finishedAt: undefined }, crashed, Date.now() + 3_600_000)).toBe(took);
+    expect(tookOf({ state: 'running', startedAt: 1_000 }, {}, 61_000)).toBe(elapsed(60_000));
     await t.history.operationStarted(crashed);
     await t.history.operationFinished(crashed);
     const snapshotTasks = (vmid: number) => t.sim.state.tasks().filter((x) => x.type === 'qmsnapshot' && x.id === String(vmid));
@@ -148,6 +158,7 @@ describe('TUI: resume and roll back operations', () => {
     await t.press(KEY.enter);
     // Failures first: the interrupted VM, then the one that never started, then the one done.
     await t.waitFor(/8203\s+workshop-wk-04\s+pve\d\s+interrupted\s+\S+\s+snapshot !\s+interrupted while running/);
+    expect(t.frame()).toMatch(new RegExp(`8203\\s+workshop-wk-04\\s+pve\\d\\s+interrupted\\s+${took.replace('.', '\\.')}\\s`));
     expect(t.store.getState().pos.operation.cursor).toBe(0);
     const rows = t.frame().split('\n').filter((l) => /^820[345]\s/.test(l)).map((l) => l.slice(0, 4));
     expect(rows).toEqual(['8203', '8205', '8204']);

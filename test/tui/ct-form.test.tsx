@@ -58,6 +58,24 @@ describe(':ct', () => {
     await answer(t, 14, 14); // start: no
     await t.waitFor(/Plan: create container ct-1 on pve1/);
     expect(t.sim.state.vms().some((v) => v.type === 'lxc' && v.name === 'ct-1')).toBe(false);
+    // The plan's options (o) hold the password too: said to be set, never shown, typed masked.
+    expect(t.frame()).toMatch(/o options: .*password \(set\)/);
+    await t.press('o');
+    await t.waitFor(/Options of create container/);
+    for (let i = 0; i < 20 && !/› password/.test(t.frame()); i++) await t.press(KEY.down);
+    expect(t.frame()).toMatch(/› password\s+\(set\)/);
+    for (let attempt = 0; attempt < 20 && !/› password\s+\*/.test(t.frame()); attempt++) {
+      await t.type('n');
+      for (let look = 0; look < 20 && !/› password\s+\*/.test(t.frame()); look++) await t.press();
+    }
+    await t.type('3w-secret');
+    await t.waitFor(/› password\s+\*{10}/);
+    await t.press(KEY.down);
+    await t.waitFor(/  password\s+\(set\)/);
+    expect(t.frame()).not.toMatch(/s3cret-pw|n3w-secret/);
+    await t.press(KEY.esc);
+    await t.waitFor(/Plan: create container ct-1 on pve1[\s\S]*o options: .*password \(set\)/);
+    expect(t.store.getState().confirm?.options?.request.password).toBe('n3w-secret');
     await t.press('y');
     await t.controller.lastRun;
     const made = t.sim.state.vms().find((v) => v.type === 'lxc' && v.name === 'ct-1');
@@ -65,10 +83,11 @@ describe(':ct', () => {
     expect(made!.config).toMatchObject({ unprivileged: '1', features: 'nesting=1', cores: '1', memory: '512' });
     expect(String(made!.config.net0)).toMatch(/^name=eth0,bridge=vmbr0,ip=dhcp,hwaddr=/);
     expect(String(made!.config.rootfs)).toMatch(/^local-zfs:subvol-\d+-disk-0,size=8G$/);
-    expect(t.frame()).not.toContain('s3cret-pw');
+    expect(t.frame()).not.toMatch(/s3cret-pw|n3w-secret/);
     await t.history.flush();
     const recorded = JSON.stringify([await t.history.listOperations(), await t.history.listAudit()]);
     expect(recorded).toContain('ct.create');
     expect(recorded).not.toContain('s3cret-pw');
+    expect(recorded).not.toContain('n3w-secret');
   });
 });

@@ -49,6 +49,21 @@ async function openOption(t: Harness, kind: Parameters<typeof optionFieldsOf>[0]
 
 const RIGHT = '\u001B[C';
 
+/**
+ * Types `text` into the focused option `field` until the form shows it there: a TextInput that has just
+ * mounted may not listen yet on a loaded machine and drop the keys; they are typed again only while the
+ * field is still empty, so nothing is typed twice.
+ */
+async function typeInto(t: Harness, field: string, text: string): Promise<void> {
+  const shows = new RegExp(`› ${field}\\s+${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`);
+  const empty = new RegExp(`› ${field}\\s*$`, 'm');
+  for (let attempt = 0; attempt < 20 && !shows.test(t.frame()); attempt++) {
+    if (empty.test(t.frame())) await t.type(text);
+    for (let look = 0; look < 20 && !shows.test(t.frame()); look++) await t.press();
+  }
+  await t.waitFor(shows);
+}
+
 describe('TUI second pass (issue 19)', () => {
   it('offers the request options from the capability schema: moxxieOnly turns a skipped snapshot delete into one that runs', async () => {
     const t = await start();
@@ -87,11 +102,12 @@ describe('TUI second pass (issue 19)', () => {
     const fields = optionFieldsOf('power').map((f) => f.field);
     expect(fields).toEqual(expect.arrayContaining(['force', 'timeoutSeconds', 'maxParallel']));
     await openOption(t, 'power', 'timeoutSeconds');
-    await t.type('5');
+    await typeInto(t, 'timeoutSeconds', '5');
     // 5 is out of range: the schema says so, naming the field, and nothing is planned.
     await t.waitFor(/timeoutSeconds: must be an integer from 30 to 3600 \(got 5\)/);
     expect(t.store.getState().confirm?.options?.request.timeoutSeconds).toBeUndefined();
     await t.type('0');
+    await t.waitFor(/› timeoutSeconds\s+50/);
     await t.waitFor(/plan: 1 will change/);
     expect(t.store.getState().confirm?.options?.request.timeoutSeconds).toBe(50);
     await t.press(KEY.esc);

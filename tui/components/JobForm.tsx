@@ -82,14 +82,21 @@ export function JobForm({ store, onDone, onCancel }: { store: TuiStore; onDone: 
   const [index, setIndex] = useState(0);
   const [values, setValues] = useState<Record<string, string>>({});
   const [cron, setCron] = useState(() => cronFeedback(steps[2].value));
-  const [error, setError] = useState<string | undefined>();
+  // A problem found on Enter; `cron`: the expression it was about, so editing that expression drops it.
+  const [error, setErrorOf] = useState<{ text: string; cron?: string } | undefined>();
+  const setError = (text: string | undefined, cron?: string) => setErrorOf(text === undefined ? undefined : { text, cron });
   useInput((_input, key) => {
     if (key.escape) onCancel();
   });
   if (!form) return null;
   const step = steps[index];
+  // The TextInput reports its value again on every render: the same value keeps feedback and error as they are.
+  const cronTyped = (v: string) => {
+    setCron((was) => sameFeedback(was, cronFeedback(v)));
+    setErrorOf((was) => (was?.cron !== undefined && was.cron !== v ? undefined : was));
+  };
   const answer = (value: string) => {
-    if (step.key === 'cronExpression' && cronFeedback(value).error) return setError(`schedule: ${cronFeedback(value).text}`);
+    if (step.key === 'cronExpression' && cronFeedback(value).error) return setError(`schedule: ${cronFeedback(value).text}`, value);
     setError(undefined);
     const next = { ...values, [step.key]: value };
     setValues(next);
@@ -115,7 +122,7 @@ export function JobForm({ store, onDone, onCancel }: { store: TuiStore; onDone: 
       {step.options ? (
         <Select key={step.key} options={[step.value, ...step.options.filter((o) => o !== step.value)].map((o) => ({ label: o, value: o }))} onChange={answer} visibleOptionCount={6} />
       ) : (
-        <TextInput key={step.key} defaultValue={step.value} onChange={step.key === 'cronExpression' ? (v) => setCron((was) => sameFeedback(was, cronFeedback(v))) : undefined} onSubmit={answer} />
+        <TextInput key={step.key} defaultValue={step.value} onChange={step.key === 'cronExpression' ? (v) => cronTyped(v) : undefined} onSubmit={answer} />
       )}
       {step.key === 'cronExpression' && cron.caret ? (
         <Text color="red" wrap="truncate">
@@ -130,7 +137,7 @@ export function JobForm({ store, onDone, onCancel }: { store: TuiStore; onDone: 
       ) : null}
       {error ? (
         <Text color="red" wrap="wrap">
-          ✗ {error}
+          ✗ {error.text}
         </Text>
       ) : null}
     </Box>

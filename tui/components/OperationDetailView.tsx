@@ -3,11 +3,11 @@
 // caused. Enter opens a VM's PVE task log, which says in PVE's words why it failed.
 import { Box, Text } from 'ink';
 import { useMemo } from 'react';
-import type { OperationTarget, PhaseRecord } from '../../src/ops/types.js';
+import type { Operation, OperationTarget, PhaseRecord } from '../../src/ops/types.js';
 import { STATE_COLOUR } from '../colours.js';
 import { clock, elapsed, fit, wrapLines } from '../format.js';
 import { listRows, phasePanelRows, screenLayout } from '../layout.js';
-import { compactPhases, continuation, opName, phaseGlyph, phasesOf, targetKey } from '../operation-text.js';
+import { compactPhases, continuation, opName, phaseGlyph, phasesOf, targetKey, tookOf } from '../operation-text.js';
 import { opDetailOf, opTargetRows } from '../rows.js';
 import { useTui, type TuiStore } from '../store.js';
 import { ScrollList } from './ScrollList.js';
@@ -24,11 +24,11 @@ interface PanelLine {
 }
 
 /** Every phase of a target: its state, time and message, then each PVE task it caused (UPID) on a line of its own; its undo likewise. */
-function phaseLines(t: OperationTarget): PanelLine[] {
+function phaseLines(t: OperationTarget, op: Pick<Operation, 'finishedAt'>): PanelLine[] {
   const out: PanelLine[] = [];
   const upidLines = (key: string, upids: string[]) => upids.forEach((u, j) => out.push({ key: `${key}-${j}`, rest: u }));
   phasesOf(t).forEach((p: PhaseRecord, i) => {
-    const took = p.startedAt ? elapsed((p.finishedAt ?? Date.now()) - p.startedAt) : '';
+    const took = tookOf(p, op);
     out.push({ key: `${i}`, glyph: phaseGlyph(p.state), name: p.name, state: p.state, took, rest: p.message ?? (p.upids.length ? '' : 'no PVE task') });
     upidLines(`${i}`, p.upids);
     if (p.undo) {
@@ -39,9 +39,9 @@ function phaseLines(t: OperationTarget): PanelLine[] {
   return out;
 }
 
-function PhasePanel({ target, rows, columns }: { target: OperationTarget | undefined; rows: number; columns: number }) {
+function PhasePanel({ target, op, rows, columns }: { target: OperationTarget | undefined; op: Operation; rows: number; columns: number }) {
   if (!target) return null;
-  const lines = phaseLines(target);
+  const lines = phaseLines(target, op);
   // What went wrong and what to do ("check the VM … and PVE task …") is cut off in the row at 80 columns:
   // an interrupted or failed VM's message comes first here, wrapped, leaving two lines for its phases (the UPID).
   const note = (target.state === 'interrupted' || target.state === 'failed') && target.message ? wrapLines(target.message, Math.max(20, columns - 2), Math.max(1, rows - 1 - Math.min(lines.length, 2))) : [];
@@ -120,13 +120,13 @@ export function OperationDetailView({ store }: { store: TuiStore }) {
             {fit(t.name, 22)}
             {fit(t.node, 8)}
             <Text color={STATE_COLOUR[t.state]}>{fit(t.state, 12)}</Text>
-            {fit(t.startedAt ? elapsed((t.finishedAt ?? Date.now()) - t.startedAt) : '', 8)}
+            {fit(tookOf(t, op), 8)}
             {phasesWidth ? fit(compactPhases(t), phasesWidth) : ''}
             {t.message ?? t.action}
           </>
         )}
       />
-      <PhasePanel target={items[pos.cursor]} rows={phasePanelRows(bodyRows)} columns={columns} />
+      <PhasePanel target={items[pos.cursor]} op={op} rows={phasePanelRows(bodyRows)} columns={columns} />
     </Box>
   );
 }

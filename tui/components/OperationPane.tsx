@@ -6,7 +6,7 @@ import type { OperationTarget } from '../../src/ops/types.js';
 import { STATE_COLOUR } from '../colours.js';
 import { elapsed, fit } from '../format.js';
 import { paneOperation, screenLayout } from '../layout.js';
-import { byProgress, continuation, opName, progressOf, targetKey } from '../operation-text.js';
+import { byProgress, continuation, opName, progressOf, targetKey, tookOf } from '../operation-text.js';
 import { useTui, type TuiStore } from '../store.js';
 
 /** Re-renders once a second while something runs, so elapsed times move. */
@@ -67,7 +67,7 @@ export function OperationPane({ store }: { store: TuiStore }) {
           {fit(String(t.vmid), 7)}
           {fit(t.name, 22)}
           <Text color={STATE_COLOUR[t.state]}>{fit(t.state, 12)}</Text>
-          {fit(t.startedAt ? elapsed((t.finishedAt ?? now) - t.startedAt) : '', 8)}
+          {fit(tookOf(t, op, now), 8)}
           {t.message ?? t.action}
         </Text>
       ))}

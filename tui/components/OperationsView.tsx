@@ -7,7 +7,7 @@ import { stateCountsText } from '../../src/text/state-counts.js';
 import { STATE_COLOUR } from '../colours.js';
 import { elapsed, fit, shortClock } from '../format.js';
 import { listRows, screenLayout } from '../layout.js';
-import { continuation, opName, targetKey } from '../operation-text.js';
+import { continuation, opName, targetKey, tookOf } from '../operation-text.js';
 import { byOutcome, liveOpRows, pastOpRows } from '../rows.js';
 import { useTui, type TuiStore } from '../store.js';
 import { windowOf } from '../view-window.js';
@@ -40,7 +40,7 @@ export function Outcomes({ op, rows }: { op: Operation | undefined; rows: number
           {fit(String(t.vmid), 7)}
           {fit(t.name, 22)}
           <Text color={STATE_COLOUR[t.state]}>{fit(t.state, 12)}</Text>
-          {fit(t.startedAt ? elapsed((t.finishedAt ?? Date.now()) - t.startedAt) : '', 8)}
+          {fit(tookOf(t, op), 8)}
           {t.message ?? t.action}
         </Text>
       ))}

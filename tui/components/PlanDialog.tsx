@@ -1,7 +1,6 @@
 // The dry-run plan: every target, what will happen to it or why it is skipped; then the confirmation.
 import { Box, Text } from 'ink';
 import { breakdownHeight, planBreakdown, PlanBreakdown, skipReasonCounts } from './PlanBreakdown.js';
-import { recordableRequest } from '../../src/ops/request-record.js';
 import { fit } from '../format.js';
 import { screenLayout } from '../layout.js';
 import { optionFieldsOf, optionsSummary } from '../request-options.js';
@@ -22,8 +21,8 @@ export function PlanDialog({ store }: { store: TuiStore }) {
   const skipped = confirm.rows.length - confirm.count;
   const reasons = skipReasons(confirm.rows);
   const offered = confirm.options ? optionFieldsOf(confirm.options.kind) : [];
-  // Never a password on screen: the summary is made from the request as history records it (credentials dropped).
-  const set = confirm.options ? optionsSummary(confirm.options.kind, recordableRequest(confirm.options.request) as Record<string, unknown>) : '';
+  // Never a password on screen: the summary says a credential is set, never what it is (isSecretField).
+  const set = confirm.options ? optionsSummary(confirm.options.kind, confirm.options.request) : '';
   // Border (2), title, summary, table header, the prompt, the options line and the warnings.
   const fixed = 6 + (offered.length ? 1 : 0) + confirm.warnings.length;
   // When targets are skipped, a breakdown table of the reasons, if it leaves room for at least five

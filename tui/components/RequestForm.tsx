@@ -2,7 +2,7 @@
 // @inkjs/ui TextInput, a choice picked with ←/→ — its hint below, and a problem named by its field.
 // Fields scroll when the screen is short, so the form is never cut off. Keys other than typing are the
 // keymap's ('form' scope: Tab/↑/↓ move, Enter next or submit, Ctrl+S submit, Esc cancel).
-import { TextInput } from '@inkjs/ui';
+import { PasswordInput, TextInput } from '@inkjs/ui';
 import { Box, Text } from 'ink';
 import { screenLayout } from '../layout.js';
 import { useTui, type FormField, type RequestFormState, type TuiStore } from '../store.js';
@@ -105,11 +105,14 @@ export function RequestForm({ store, onChange }: { store: TuiStore; onChange: (i
             <Box width={valueWidth} flexShrink={0}>
               {focused && f.choices ? (
                 <Choices field={f} value={form.values[i]} width={valueWidth} />
+              ) : focused && f.secret ? (
+                // Masked as typed; it starts empty (typing replaces a value already set, which is never shown).
+                <PasswordInput key={`${form.id}-${i}-${form.generation}`} placeholder={form.values[i] ? '(set)' : ''} onChange={(v) => onChange(i, form.generation, v)} />
               ) : focused ? (
                 <TextInput key={`${form.id}-${i}-${form.generation}`} defaultValue={form.values[i]} onChange={(v) => onChange(i, form.generation, v)} />
               ) : (
                 <Text wrap="truncate" color={f.choices && form.values[i] === '' ? 'gray' : undefined}>
-                  {f.choices ? shown(form.values[i]) : form.values[i]}
+                  {f.choices ? shown(form.values[i]) : f.secret ? (form.values[i] ? '(set)' : '') : form.values[i]}
                 </Text>
               )}
             </Box>
