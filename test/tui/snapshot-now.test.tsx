@@ -70,7 +70,7 @@ describe('snapshot tree: NOW', () => {
     for (let i = 0; i < names().indexOf(LONG); i++) await t.press('j');
     expect(names()[t.store.getState().pos.detail.cursor]).toBe(LONG);
     await t.press('R');
-    await t.waitFor(new RegExp(`roll back to: ${LONG}`));
+    await t.waitFor(new RegExp(`roll back to\\s+${LONG}`));
     await t.press(KEY.enter, KEY.enter);
     await t.waitFor(/Plan: roll back .* to a-forty/);
     await t.press('1', KEY.enter);
