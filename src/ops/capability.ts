@@ -28,6 +28,12 @@ export interface PhaseTools {
   data: Record<string, unknown>;
   /** Race-safe VM ids for a phase that creates a guest (create, clone, restore). */
   vmids: VmidAllocator;
+  /**
+   * Journals the phase's data and its target now (awaited). A phase about to send a write whose effect a
+   * resume or rollback must find (the id a create is sent for) records it before the request goes out: the
+   * UPID is only journaled after PVE's answer, and a process killed in between would leave no trace of it.
+   */
+  record?(): Promise<void>;
 }
 
 /**

@@ -1,7 +1,7 @@
 // The run of a phase that makes a guest under an id from the allocator (create, clone; qemu or lxc): each id
-// tried is recorded before its request goes out, so a resume, a lost answer or an undo knows which guest to look
-// at; afterwards the guest must be ours, else the id is forgotten (never undone: another client's guest holds it)
-// and the phase fails naming whose it is.
+// tried is journaled before its request goes out, so a resume, a lost answer or an undo knows which guest to
+// look at, and forgotten when its create certainly made nothing; afterwards the guest must be ours, else the id
+// is forgotten (never undone: another client's guest holds it) and the phase fails naming whose it is.
 import type { PhaseTools } from './capability.js';
 import type { OperationTarget } from './types.js';
 import { createWithVmid } from './vmid-allocator.js';
@@ -21,15 +21,25 @@ export interface OwnedGuestCreate {
 
 /** Makes the guest and answers its id, once it is known to be ours. */
 export async function createOwnedGuest(tools: PhaseTools, target: OperationTarget, o: OwnedGuestCreate): Promise<number> {
+  const shown = target.vmid;
   const vmid = await createWithVmid({
     client: tools.client,
     vmids: tools.vmids,
     preferred: o.preferred,
     after: o.after,
-    onTry: (id) => {
+    // The id is journaled before the request goes out: a process killed before the UPID is recorded leaves the
+    // id a resume or rollback must look at, never the planned one (which another target may have got).
+    onTry: async (id) => {
       tools.data.vmid = id;
       target.vmid = id;
       if (o.markAssigned) (target.spec as Record<string, unknown>).assigned = true;
+      await tools.record?.();
+    },
+    // The target shows the id it showed before (the planned one) again: the one it tried may be another's next.
+    onNothingMade: async () => {
+      delete tools.data.vmid;
+      target.vmid = shown;
+      await tools.record?.();
     },
     create: o.create,
   });

@@ -174,6 +174,7 @@ export async function runPlan(op: Operation, targets: OperationTarget[], opts: R
         data: rec.data,
         vmids: opts.vmids ?? inProcessVmids(),
         cancelled: () => opts.signal?.aborted === true,
+        record: () => phaseMoved(t, rec, {}),
         progress: (text) => {
           done = text;
           update(t, { message: text });

@@ -12,7 +12,7 @@ import lockfile from 'proper-lockfile';
 import { getClusterNextid } from '../pve/endpoints/cluster.js';
 import { getQemuConfig } from '../pve/endpoints/qemu.js';
 import type { PveClient } from '../pve/client.js';
-import { PveError } from '../pve/errors.js';
+import { isAmbiguousWrite, PveError } from '../pve/errors.js';
 import { RequestError } from './errors.js';
 
 export interface VmidReservation {
@@ -219,6 +219,12 @@ export interface CreateWithVmidOptions {
   create(vmid: number): Promise<void>;
   /** Told each id before its create is sent (a phase records it so undo and resume know which VM). */
   onTry?(vmid: number): void | Promise<void>;
+  /**
+   * Told, while the id is still reserved, that the create failed and certainly made nothing under it (PVE
+   * refused the id, or the create failed and PVE has no guest with the id): the phase forgets the id, so it never
+   * claims one that the next create — of this run or another — may be given once the reservation ends.
+   */
+  onNothingMade?(vmid: number): void | Promise<void>;
 }
 
 /**
@@ -236,7 +242,10 @@ export async function createWithVmid(o: CreateWithVmidOptions): Promise<number> 
       await o.create(r.vmid);
       return r.vmid;
     } catch (err) {
-      if (!isVmidTaken(err) || o.preferred !== undefined || attempt >= attempts) throw err;
+      const retry = isVmidTaken(err) && o.preferred === undefined && attempt < attempts;
+      // A lost answer is left to the runner's look at PVE: the create may still land.
+      if (!retry && o.onNothingMade && !isAmbiguousWrite(err) && (isVmidTaken(err) || (await freeInPve(o.client, r.vmid).catch(() => false)))) await o.onNothingMade(r.vmid);
+      if (!retry) throw err;
       after = r.vmid;
     } finally {
       await r.release();

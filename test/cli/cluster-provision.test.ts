@@ -99,10 +99,16 @@ describe('moxxie cluster', { timeout: 240_000 }, () => {
     const run = start(['cluster', 'provision', '--file', spec, '--yes']);
     const id = await until('the operation to start', () => /^(op-\S+) provision cluster/m.exec(run.stderr())?.[1], 60_000);
     store ??= await openHistory({ dir: join(state, 'env') });
+    const ready = (op: Operation | undefined) => op?.targets.some((t) => t.phases.some((p) => p.state === 'running' && p.upids.length)) && op.targets.some((t) => t.state === 'succeeded');
     const atKill = await until('a VM ready and a phase running in the history', async () => {
+      if (!ready(await store!.getOperation(id))) return undefined;
+      // Stopped, then read again: a stopped process writes nothing more, so this is what the kill leaves
+      // (on a loaded machine it could otherwise start a VM's phase between the read and the kill).
+      run.p.kill('SIGSTOP');
       const op = await store!.getOperation(id);
-      const running = op?.targets.some((t) => t.phases.some((p) => p.state === 'running' && p.upids.length));
-      return running && op!.targets.some((t) => t.state === 'succeeded') ? op : undefined;
+      if (ready(op)) return op;
+      run.p.kill('SIGCONT');
+      return undefined;
     }, 60_000, 10);
     run.p.kill('SIGKILL');
     expect((await run.done).code).toBeNull();

@@ -97,7 +97,7 @@ export async function applyRollback(input: ApplyInput): Promise<OperationStatus 
   if (!input.full && !failed && !input.cancelled) return undefined;
 
   await settleTasks(client, env, candidates.filter((c) => c.mayHaveCreated).map((c) => c.vmid));
-  const observed = await observeCreated(client, candidates.filter((c) => c.mayHaveCreated).map((c) => ({ vmid: c.vmid, marker: markerOf(byName.get(c.name)!), guestType: byName.get(c.name)!.guestType })));
+  const observed = await observeCreated(client, candidates.filter((c) => c.mayHaveCreated).map((c) => ({ name: c.name, vmid: c.vmid, marker: markerOf(byName.get(c.name)!), guestType: byName.get(c.name)!.guestType })));
   const decision: RollbackDecision = decideRollback({ strategy: input.full ? 'FULL' : input.strategy, candidates, observed, cancelled: input.cancelled || input.full === true });
   const strategy = input.full ? 'FULL' : input.strategy;
   const removing = strategy === 'FULL' || strategy === 'PARTIAL';
@@ -149,7 +149,7 @@ export async function applyRollback(input: ApplyInput): Promise<OperationStatus 
       }
       emit(t);
     } else if (a.action === 'leave' && candidates.find((c) => c.name === a.name)?.mayHaveCreated) {
-      const seen = observed.get(a.vmid);
+      const seen = observed.get(a.name);
       if (seen?.exists) {
         // Not provably ours (another client's VM took the id, or its node cannot be read): it stays.
         if (seen.error) leftBehind = true;

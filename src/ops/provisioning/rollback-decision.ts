@@ -24,6 +24,8 @@ export interface ObservedVm {
   marked: boolean;
   /** Its config could not be read (its node is offline): it may be ours, but that cannot be proved now. */
   error?: string;
+  /** The guest at the id carries another target's mark (of this run): it is that target's, this one made nothing there. */
+  takenBy?: string;
 }
 
 export type RollbackActionKind = 'delete' | 'tag-failed' | 'keep' | 'leave';
@@ -57,7 +59,8 @@ export function decideRollback(input: {
   strategy: RollbackStrategy;
   /** In creation order. */
   candidates: readonly RollbackCandidate[];
-  observed: ReadonlyMap<number, ObservedVm>;
+  /** Per candidate, by its name. */
+  observed: ReadonlyMap<string, ObservedVm>;
   cancelled?: boolean;
 }): RollbackDecision {
   const { strategy, candidates, observed } = input;
@@ -65,12 +68,13 @@ export function decideRollback(input: {
   const triggered = failed > 0 || input.cancelled === true;
   const actions: RollbackAction[] = [];
   for (const c of [...candidates].reverse()) {
-    const seen = observed.get(c.vmid);
+    const seen = observed.get(c.name);
     const ours = c.mayHaveCreated && seen?.exists === true && seen.marked;
     const ready = c.status === 'READY';
     let action: RollbackActionKind;
     let reason: string;
     if (!c.mayHaveCreated) [action, reason] = ['leave', 'never created by this operation'];
+    else if (seen?.takenBy) [action, reason] = ['leave', `made nothing: VM ${c.vmid} is ${seen.takenBy}'s`];
     else if (!seen?.exists) [action, reason] = ['leave', 'does not exist (nothing to undo)'];
     else if (!ours && seen.error) [action, reason] = ['leave', `its config cannot be read (${seen.error}): not deleted; roll back again once it can be read`];
     else if (!ours) [action, reason] = ['leave', "does not carry this operation's mark: someone else's VM has the id, not deleted"];

@@ -102,7 +102,7 @@ describe('rollback strategies', () => {
   ];
 
   const MARK = provisionMarker(OP, 'talos-prod-01');
-  const observe = (marker = MARK) => observeCreated(c.client, ids.map((vmid) => ({ vmid, marker })));
+  const observe = (marker = MARK) => observeCreated(c.client, ids.map((vmid, i) => ({ name: `n${i + 1}`, vmid, marker })));
 
   it('reads the mark back from PVE', async () => {
     const observed = await observe();
