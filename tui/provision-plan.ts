@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import type { MoxxieCore } from '../src/core.js';
 import type { HistoryStore } from '../src/history/store.js';
-import { parseClusterSpecText, type ClusterSpec } from '../src/ops/provisioning/cluster-spec.js';
+import type { ClusterSpec } from '../src/ops/provisioning/cluster-spec.js';
 import { placementSettingsOf } from '../src/config/placement-settings.js';
 import { planReport } from '../src/ops/provisioning/plan-report.js';
 import { provisioningProgress, type ProvisioningProgress } from '../src/ops/provisioning/progress.js';
@@ -38,6 +38,8 @@ export async function loadProvisionPlan(core: MoxxieCore, path: string): Promise
   } catch (err) {
     throw new Error((err as NodeJS.ErrnoException).code === 'ENOENT' ? `no file ${path}` : `cannot read ${path}: ${(err as Error).message}`);
   }
+  // Loaded here, with `yaml`: the TUI's start does without both.
+  const { parseClusterSpecText } = await import('../src/ops/provisioning/cluster-spec-text.js');
   const spec = parseClusterSpecText(text, path);
   const plan = await core.planCluster(spec, core.context.demo ? {} : placementSettingsOf(core.context.name));
   return { path, cluster: plan.cluster, ok: plan.ok, lines: planReport(plan).split('\n'), spec };

@@ -2,7 +2,6 @@
 // strict zod schema. Every front end (CLI --file, MCP, TUI, a YAML or JSON file) parses through it, so an
 // unknown or misspelt field is refused naming it and the valid names. Passwords are accepted but never
 // recorded: `recordableSpec` drops them before a spec reaches history, output or an error.
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { RequestError } from '../errors.js';
 import { recordableRequest } from '../request-record.js';
@@ -222,37 +221,6 @@ export function parseClusterSpec(input: unknown): ClusterSpec {
 export type SpecFormat = 'json' | 'yaml';
 
 /** `.json` is JSON; anything else (`.yaml`, `.yml`, stdin) is YAML, of which JSON is a subset. */
-export function specFormatOf(fileName: string): SpecFormat {
-  return /\.json$/i.test(fileName) ? 'json' : 'yaml';
-}
-
-/**
- * A spec file's text (YAML or JSON) parsed and checked. A syntax error names the line, never quotes the
- * text (it may hold a password).
- */
-export function parseClusterSpecText(text: string, fileName = 'spec'): ClusterSpec {
-  let raw: unknown;
-  if (specFormatOf(fileName) === 'json') {
-    try {
-      raw = JSON.parse(text);
-    } catch (err) {
-      const at = /position (\d+)/.exec((err as Error).message);
-      const where = at ? ` at line ${text.slice(0, Number(at[1])).split('\n').length}` : '';
-      throw new RequestError(fileName, `is not valid JSON${where}`);
-    }
-  } else {
-    try {
-      // prettyErrors gives the line (linePos); its message quotes the text, so only the line and code are used.
-      raw = parseYaml(text, { prettyErrors: true, uniqueKeys: true });
-    } catch (err) {
-      const pos = (err as { linePos?: Array<{ line: number }> }).linePos?.[0]?.line;
-      const code = (err as { code?: string }).code;
-      throw new RequestError(fileName, `is not valid YAML${pos ? ` at line ${pos}` : ''}${code ? ` (${code})` : ''}`);
-    }
-  }
-  return parseClusterSpec(raw);
-}
-
 /** The spec as history, output and errors may show it: passwords dropped. */
 export function recordableSpec(spec: ClusterSpec | unknown): unknown {
   return recordableRequest(spec);
