@@ -84,6 +84,15 @@ function recorderOf(deps: ExecutionDeps) {
         // Best effort from the core's side.
       }
     },
+    /** As fire, but resolves once the recorder has it (never rejects). */
+    async settle(fn: (r: CoreRecorder) => void | Promise<void>): Promise<void> {
+      if (!recorder) return;
+      try {
+        await fn(recorder);
+      } catch {
+        // The store reports its own failures.
+      }
+    },
     async journal(op: Operation, t: OperationTarget, phase: PhaseRecord): Promise<void> {
       if (!recorder) return;
       try {
@@ -225,6 +234,7 @@ async function drive(
 
   let settled: Operation['status'] | undefined;
   const execute = async (): Promise<Operation> => {
+    await recorded;
     try {
       if (mode === 'rollback' && capability.rollback) settled = await capability.rollback({ op, request, env: shared, cancelled: false });
       else if (mode === 'rollback') await runUndo(op, shared);
@@ -262,7 +272,9 @@ async function drive(
   let settle!: () => void;
   store.add(op, { cancel, abandon, done: new Promise<void>((r) => (settle = r)) });
   emit({ type: 'operation-started', operation: op });
-  rec.fire((r) => r.operationStarted(op));
+  // Awaited before the first PVE call (in execute): a process killed mid-run leaves its operation listed
+  // in the history, not only its record and journal on disk.
+  const recorded = rec.settle((r) => r.operationStarted(op));
   try {
     run.onStarted?.(op);
   } catch {
