@@ -4,12 +4,12 @@
 // `start` (sent once the demo's lock is held, so the saved state is read under it).
 import { parentPort, workerData } from 'node:worker_threads';
 import { routeTable } from '../sim/schema/routes.js';
-import { startSimulator, type SimOptions } from '../sim/index.js';
+import { startSimulator, type SimOptions, type Simulator } from '../sim/index.js';
 import type { DemoSimMessage, DemoSimRequest } from './demo-sim-thread.js';
 
 const port = parentPort!;
 const send = (message: DemoSimMessage) => port.postMessage(message);
-let sim: Awaited<ReturnType<typeof startSimulator>> | undefined;
+let sim: Simulator | undefined;
 
 port.on('message', (message: DemoSimRequest) => {
   if (message.kind === 'start' && !sim) {

@@ -54,6 +54,22 @@ const RIGHT = '\u001B[C';
  * mounted may not listen yet on a loaded machine and drop the keys; they are typed again only while the
  * field is still empty, so nothing is typed twice.
  */
+/** The job form from "which VMs": VM ids 8200-8201, then `parameters`, up to the enabled step. */
+async function vmIdsAndParameters(t: Harness, parameters: string): Promise<void> {
+  await t.press(KEY.down);
+  await t.waitFor(/❯\s*VM_IDS/);
+  await t.press(KEY.enter);
+  await t.waitFor(/selector value/);
+  await ready(t);
+  await t.type('8200-8201');
+  await t.press(KEY.enter);
+  await t.waitFor(/parameters \(JSON\)/);
+  await ready(t);
+  await t.type(parameters);
+  await t.press(KEY.enter);
+  await t.waitFor(/enabled — runs on its schedule/);
+}
+
 async function typeInto(t: Harness, field: string, text: string): Promise<void> {
   const shows = new RegExp(`› ${field}\\s+${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`);
   const empty = new RegExp(`› ${field}\\s*$`, 'm');
@@ -230,18 +246,7 @@ describe('TUI second pass (issue 19)', () => {
     await t.waitFor(/next: /);
     await t.press(KEY.enter);
     await t.waitFor(/which VMs/);
-    await t.press(KEY.down);
-    await t.waitFor(/❯\s*VM_IDS/);
-    await t.press(KEY.enter);
-    await t.waitFor(/selector value/);
-    await ready(t);
-    await t.type('8200-8201');
-    await t.press(KEY.enter);
-    await t.waitFor(/parameters \(JSON\)/);
-    await ready(t);
-    await t.type('{"snapshotName":"tn-{vm}"}');
-    await t.press(KEY.enter);
-    await t.waitFor(/enabled — runs on its schedule/);
+    await vmIdsAndParameters(t, '{"snapshotName":"tn-{vm}"}');
     await ready(t);
     await t.press(KEY.enter);
     // The job manager's own check, shown in the form, which stays open to fix it.
@@ -256,18 +261,7 @@ describe('TUI second pass (issue 19)', () => {
       await t.waitFor(step);
       await ready(t);
     }
-    await t.press(KEY.down);
-    await t.waitFor(/❯\s*VM_IDS/);
-    await t.press(KEY.enter);
-    await t.waitFor(/selector value/);
-    await ready(t);
-    await t.type('8200-8201');
-    await t.press(KEY.enter);
-    await t.waitFor(/parameters \(JSON\)/);
-    await ready(t);
-    await t.type('{"snapshotNamePattern":"tn-{vm}"}');
-    await t.press(KEY.enter);
-    await t.waitFor(/enabled — runs on its schedule/);
+    await vmIdsAndParameters(t, '{"snapshotNamePattern":"tn-{vm}"}');
     await t.press(KEY.enter);
     await t.waitFor(/job tui-nightly created/);
     const saved = await t.jobs.get('tui-nightly');
