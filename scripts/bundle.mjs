@@ -16,6 +16,9 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = join(root, 'dist/bundle');
 rmSync(outdir, { recursive: true, force: true });
 
+/** An onLoad answer: the file's text through `patch` (which names the file if it no longer applies). */
+const patchedWith = (patch) => async (args) => ({ contents: patch(await readFile(args.path, 'utf8'), args.path), loader: 'js' });
+
 const result = await build({
   // The demo simulator's worker sits among the chunks, where the chunk that starts it looks for it
   // (src/config/demo-sim-thread.ts: beside itself).
@@ -40,7 +43,7 @@ const result = await build({
   banner: { js: "import { createRequire as moxxieCreateRequire } from 'node:module';\nconst require = moxxieCreateRequire(import.meta.url);" },
   plugins: [
     {
-      name: 'moxxie-absent',
+      name: 'moxxie-start-up',
       setup(b) {
         // Ink loads react-devtools-core only when DEV=true; it is not installed, and moxxie never sets DEV.
         b.onResolve({ filter: /^react-devtools-core$/ }, () => ({ path: 'react-devtools-core', namespace: 'moxxie-absent' }));
@@ -59,18 +62,12 @@ const result = await build({
           resolveDir: root,
           loader: 'js',
         }));
-        // Yoga (Ink's layout engine) is built for browsers: it fetch()es its own base64 data: URL, and the
-        // first fetch() in Node loads Node's internal undici, ~150 ms before the first frame. Its
-        // synchronous base64 path gives the same bytes.
-        b.onLoad({ filter: /yoga-layout\/dist\/binaries\/yoga-wasm-base64-esm\.js$/ }, async (args) => ({ contents: yogaWithoutFetch(await readFile(args.path, 'utf8'), args.path), loader: 'js' }));
-        // Ink turns every cell of every frame into tokens and back into text, slowly (see
-        // scripts/bundle-patches.mjs): the same output, faster.
-        // Ink's own string-width (8.x; wrap-ansi's older copy is left as it is).
-        b.onLoad({ filter: /string-width\/index\.js$/ }, async (args) =>
-          args.path === join(root, 'node_modules/string-width/index.js') ? { contents: fastStringWidth(await readFile(args.path, 'utf8'), args.path), loader: 'js' } : undefined,
-        );
-        b.onLoad({ filter: /@alcalzone\/ansi-tokenize\/build\/tokenize\.js$/ }, async (args) => ({ contents: fastTokenize(await readFile(args.path, 'utf8'), args.path), loader: 'js' }));
-        b.onLoad({ filter: /@alcalzone\/ansi-tokenize\/build\/styledChars\.js$/ }, async (args) => ({ contents: fastStyledChars(await readFile(args.path, 'utf8'), args.path), loader: 'js' }));
+        // The dependency patches; what each does and why is in scripts/bundle-patches.mjs. Only Ink's own
+        // string-width (8.x) is patched; wrap-ansi's older copy is left as it is.
+        b.onLoad({ filter: /yoga-layout\/dist\/binaries\/yoga-wasm-base64-esm\.js$/ }, patchedWith(yogaWithoutFetch));
+        b.onLoad({ filter: /string-width\/index\.js$/ }, (args) => (args.path === join(root, 'node_modules/string-width/index.js') ? patchedWith(fastStringWidth)(args) : undefined));
+        b.onLoad({ filter: /@alcalzone\/ansi-tokenize\/build\/tokenize\.js$/ }, patchedWith(fastTokenize));
+        b.onLoad({ filter: /@alcalzone\/ansi-tokenize\/build\/styledChars\.js$/ }, patchedWith(fastStyledChars));
         // zod's messages in English only (moxxie sets no other locale): its index of every language is
         // about 300 KB to read and compile at each start.
         b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) => (/node_modules\/zod\/v4\//.test(args.importer) ? { path: join(args.resolveDir, '../locales/en-only.js'), namespace: 'moxxie-zod-locales' } : undefined));
