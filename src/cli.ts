@@ -3,6 +3,8 @@
 // capability (snapshot, power, tags). Each subcommand lives in its front end (cli/, mcp/, tui/) and is loaded
 // on demand, so `moxxie mcp` never loads ink and `moxxie sim` never loads the MCP SDK.
 
+import { warmDemoSimulator } from './config/demo-sim-thread.js';
+
 /** `command` is the name the module was dispatched under (the capability verbs serve several). */
 type CommandModule = { run(argv: string[], command?: string): Promise<number> };
 
@@ -90,7 +92,9 @@ export async function main(argv: string[]): Promise<number> {
   const args = name === first ? rest : argv;
   // The TUI on the demo: the simulator's thread starts loading PVE's schema now, on the second core, while
   // this thread loads the TUI (src/config/demo-sim-thread.ts; unused, it never keeps the process alive).
-  if (name === 'tui' && args.includes('--demo')) void import('./config/demo-sim-thread.js').then((m) => m.warmDemoSimulator());
+  // Imported with this entry rather than on demand: a dynamic import would wait behind the command's own
+  // module graph, starting the thread about 150 ms later.
+  if (name === 'tui' && args.includes('--demo')) warmDemoSimulator();
   const load = commands[name];
   if (!load) {
     process.stderr.write(`moxxie: unknown command "${name}"; valid: ${Object.keys(commands).join(', ')}, help\n`);

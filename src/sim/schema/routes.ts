@@ -1,6 +1,6 @@
 // Loads the real PVE API schema (apidoc-9.json from pve-docs 9.1.3, apidoc.json from pve-docs 8.4; one per
 // simulator profile) and maps concrete request paths onto its entries, the way PVE's RESTHandler routes them.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -46,7 +46,7 @@ export interface RouteMatch {
   pathParams: Record<string, string>;
 }
 
-interface ApidocNode {
+export interface ApidocNode {
   path: string;
   info?: Partial<Record<HttpMethod, MethodInfo>>;
   children?: ApidocNode[];
@@ -54,19 +54,23 @@ interface ApidocNode {
 
 /** The PVE release a simulator answers as; each has its own schema file. */
 export type SchemaVersion = '9' | '8.4';
-const SCHEMA_FILES: Record<SchemaVersion, string> = { '9': 'apidoc-9.json', '8.4': 'apidoc.json' };
+export const SCHEMA_FILES: Record<SchemaVersion, string> = { '9': 'apidoc-9.json', '8.4': 'apidoc.json' };
+
+/** The build's copy without documentation (schema-compact.ts), or the original when nothing is built. */
+export const COMPACT_SCHEMA_DIR = 'dist/sim-schema';
 
 function findSchemaFile(version: SchemaVersion): string {
   // src/sim/schema when run from sources (vitest); dist/src/sim/schema when compiled: walk up to the package root.
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 6; i++) {
-    const candidate = join(dir, 'src/sim/schema', SCHEMA_FILES[version]);
     try {
       readFileSync(join(dir, 'package.json'));
-      return candidate;
     } catch {
       dir = dirname(dir);
+      continue;
     }
+    const compact = join(dir, COMPACT_SCHEMA_DIR, SCHEMA_FILES[version]);
+    return existsSync(compact) ? compact : join(dir, 'src/sim/schema', SCHEMA_FILES[version]);
   }
   throw new Error(`simulator: cannot find src/sim/schema/${SCHEMA_FILES[version]} from the package root`);
 }
