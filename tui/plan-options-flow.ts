@@ -16,13 +16,14 @@ export const REPLAN_DELAY_MS = 250;
 
 const rangeOf = (f: OptionField) => (f.type === 'number' && f.min !== undefined && f.max !== undefined ? ` (${f.min}-${f.max})` : '');
 
-function formFieldOf(f: OptionField): FormField {
+/** An optional field of a request (or a job's parameter) as a form field; `empty`: what leaving it empty means. */
+export function formFieldOf(f: OptionField, empty = 'empty: the default'): FormField {
   const hint = `${f.description ?? ''}${rangeOf(f)}`;
-  if (isSecretField(f.field)) return { key: f.field, label: f.field, hint: `${hint}${hint ? '; ' : ''}typing replaces it; empty: the default`, secret: true };
+  if (isSecretField(f.field)) return { key: f.field, label: f.field, hint: `${hint}${hint ? '; ' : ''}typing replaces it; ${empty}`, secret: true };
   // '' is "(default)": the field left out, the capability's default applies.
   if (f.type === 'boolean') return { key: f.field, label: f.field, hint, choices: ['', 'yes', 'no'] };
   if (f.type === 'enum') return { key: f.field, label: f.field, hint, choices: ['', ...(f.values ?? [])] };
-  return { key: f.field, label: f.field, hint: `${hint}${hint ? '; ' : ''}empty: the default` };
+  return { key: f.field, label: f.field, hint: `${hint}${hint ? '; ' : ''}${empty}` };
 }
 
 export class PlanOptionsFlow {
@@ -57,7 +58,7 @@ export class PlanOptionsFlow {
     const values = fields.map((f) => (options.request[f.field] === undefined ? '' : shownValue(options.request[f.field])));
     this.forms.open(
       `Options of ${c.title}`,
-      fields.map(formFieldOf),
+      fields.map((f) => formFieldOf(f)),
       values,
       {
         changed: (v) => this.changed(options, base, fields, v),
