@@ -87,8 +87,10 @@ function parameterFields(taskType: TaskType, job?: JobRecord): { fields: FormFie
     const sf = p.requestField ? schemaFieldOf(p.kind, p.requestField) : undefined;
     // The job's own schema decides which values it takes; the request field's type gives yes/no and ranges.
     const type = p.values ? 'enum' : sf?.type === 'boolean' || sf?.type === 'number' ? sf.type : 'text';
-    const field = formFieldOf({ field: p.name, type, values: p.values, min: sf?.min, max: sf?.max, description: p.description ?? sf?.description }, p.required ? 'required' : undefined);
-    fields.push({ ...field, key: `${PARAM}${p.name}` });
+    const description = p.description ?? sf?.description;
+    const field = formFieldOf({ field: p.name, type, values: p.values, min: sf?.min, max: sf?.max, description });
+    // Said first: a long description is cut at the screen's edge.
+    fields.push({ ...field, key: `${PARAM}${p.name}`, ...(p.required ? { hint: `required: ${description ?? p.name}` } : {}) });
     values.push(paramText(params[p.name]));
   }
   return { fields, values };
@@ -104,8 +106,8 @@ export function jobFormFields(taskType: TaskType, job: JobRecord | undefined, in
     { key: 'taskType', label: 'task', hint: 'what each run does; its parameters follow below', choices: Object.keys(JOB_TASKS) },
     { key: 'cronExpression', label: 'schedule', hint: `cron: 5 fields (0 2 * * *) or Quartz 6-7 (0 0 2 * * ?)${timezone ? `; in ${timezone}` : ''}`, liveHint: (v) => cronHint(v, { timezone }) },
     { key: 'selectorType', label: 'VMs by', hint: 'which VMs each run acts on: all, ids, a name glob or a tag expression', choices: [...SELECTOR_TYPES] },
-    { key: 'selector', label: 'VMs', hint: "8200-8209,8300 · web-* · env-prod AND NOT always-on (ALL: empty); Tab completes the cluster's tags", complete: 'tags', liveHint: selectorHint('value', inventory, job) },
-    { key: 'exclude', label: 'except tags', hint: "a tag expression: the VMs it matches are left out; empty: none; Tab completes the cluster's tags", complete: 'tags', liveHint: selectorHint('exclude', inventory, job) },
+    { key: 'selector', label: 'VMs', hint: "8200-8209 · web-* · env-prod AND NOT always-on; ALL: empty; Tab: tags", complete: 'tags', liveHint: selectorHint('value', inventory, job) },
+    { key: 'exclude', label: 'except tags', hint: "a tag expression; the VMs it matches are left out (empty: none); Tab: tags", complete: 'tags', liveHint: selectorHint('exclude', inventory, job) },
     ...params.fields,
     { key: 'enabled', label: 'enabled', hint: 'yes: runs on its schedule once saved', choices: ['yes', 'no'] },
   ];

@@ -16,14 +16,14 @@ export const REPLAN_DELAY_MS = 250;
 
 const rangeOf = (f: OptionField) => (f.type === 'number' && f.min !== undefined && f.max !== undefined ? ` (${f.min}-${f.max})` : '');
 
-/** An optional field of a request (or a job's parameter) as a form field; `empty`: what leaving it empty means. */
-export function formFieldOf(f: OptionField, empty = 'empty: the default'): FormField {
+/** An optional field of a request (or a job's parameter) as a form field. */
+export function formFieldOf(f: OptionField): FormField {
   const hint = `${f.description ?? ''}${rangeOf(f)}`;
-  if (isSecretField(f.field)) return { key: f.field, label: f.field, hint: `${hint}${hint ? '; ' : ''}typing replaces it; ${empty}`, secret: true };
+  if (isSecretField(f.field)) return { key: f.field, label: f.field, hint: `${hint}${hint ? '; ' : ''}typing replaces it; empty: the default`, secret: true };
   // '' is "(default)": the field left out, the capability's default applies.
   if (f.type === 'boolean') return { key: f.field, label: f.field, hint, choices: ['', 'yes', 'no'] };
   if (f.type === 'enum') return { key: f.field, label: f.field, hint, choices: ['', ...(f.values ?? [])] };
-  return { key: f.field, label: f.field, hint: `${hint}${hint ? '; ' : ''}${empty}` };
+  return { key: f.field, label: f.field, hint: `${hint}${hint ? '; ' : ''}empty: the default` };
 }
 
 export class PlanOptionsFlow {
@@ -58,7 +58,7 @@ export class PlanOptionsFlow {
     const values = fields.map((f) => (options.request[f.field] === undefined ? '' : shownValue(options.request[f.field])));
     this.forms.open(
       `Options of ${c.title}`,
-      fields.map((f) => formFieldOf(f)),
+      fields.map(formFieldOf),
       values,
       {
         changed: (v) => this.changed(options, base, fields, v),
