@@ -65,9 +65,11 @@ function selectorHint(part: 'value' | 'exclude', inventory: () => Inventory | nu
     const inv = inventory();
     if (part === 'exclude' || !inv) return undefined;
     const vms = resolveSelectors(inv, [selector]).vms;
-    const more = (job?.vmSelectors.length ?? 1) - 1;
     const ids = vms.slice(0, 6).map((v) => v.vmid);
-    return { text: `matches ${vms.length} VM${vms.length === 1 ? '' : 's'} now${ids.length ? `: ${ids.join(', ')}${vms.length > ids.length ? ' …' : ''}` : ''}${more ? ` (+${more} more selector${more === 1 ? '' : 's'} kept as they are)` : ''}`, tone: 'info' };
+    const listed = ids.length ? `: ${ids.join(', ')}${vms.length > ids.length ? ' …' : ''}` : '';
+    const more = (job?.vmSelectors.length ?? 1) - 1;
+    const kept = more ? ` (+${more} more selector${more === 1 ? '' : 's'} kept as they are)` : '';
+    return { text: `matches ${vms.length} VM${vms.length === 1 ? '' : 's'} now${listed}${kept}`, tone: 'info' };
   };
 }
 
@@ -135,10 +137,18 @@ export function jobInputOf(fields: FormField[], values: string[], job?: JobRecor
   };
 }
 
-/** The form field a job manager's refusal names ("parameters.snapshotTTL", "vmSelectors"), with its message. */
+/** The form field's key for a field a job manager's refusal names ("parameters.snapshotTTL", "vmSelectors"). */
+function keyOfJobField(fields: FormField[], field: string, message: string): string | undefined {
+  // Selectors are refused as a list: "[0].exclude: …" says which part of the first one.
+  if (field === 'vmSelectors') return /^\[0\]\.exclude/.test(message) ? 'exclude' : /^\[0\]\.type/.test(message) ? 'selectorType' : 'selector';
+  if (field === 'parameters') return fields.find((f) => f.key.startsWith(PARAM))?.key;
+  if (field.startsWith(PARAM)) return field.split(/[.[]/).slice(0, 2).join('.');
+  return field;
+}
+
+/** A job manager's refusal as a form problem: the field it names focused and called by its label. */
 export function jobFieldProblem(fields: FormField[], field: string, message: string): { index?: number; text: string } {
-  const key =
-    field === 'vmSelectors' ? (/^\[0\]\.exclude/.test(message) ? 'exclude' : /^\[0\]\.type/.test(message) ? 'selectorType' : 'selector') : field === 'parameters' ? fields.find((f) => f.key.startsWith(PARAM))?.key : field.startsWith(PARAM) ? field.split(/[.[]/).slice(0, 2).join('.') : field;
+  const key = keyOfJobField(fields, field, message);
   const index = fields.findIndex((f) => f.key === key);
   if (index < 0) return { text: `${field}: ${message}` };
   return { index, text: `${fields[index].label}: ${message.replace(/^\[0\]\.\w+: /, '')}` };

@@ -56,4 +56,16 @@ describe('the job form fields', () => {
     expect(cronHint('30 3 * * *', { from: new Date('2026-01-01T00:00:00Z'), timezone: 'UTC' })).toEqual({ text: 'next: 2026-01-01 03:30 · 2026-01-02 03:30 · 2026-01-03 03:30 UTC', tone: 'ok' });
     expect(cronHint('0 0 2 * * 9')).toMatchObject({ tone: 'error', caret: { column: 10, length: 1 }, text: expect.stringMatching(/^field 6 \(day of week\)/) });
   });
+
+  it("the selector's hint: where a tag expression breaks, under the field it is in", () => {
+    const { fields } = jobFormFields('snapshot_create', undefined, noInventory);
+    const values: Record<string, string> = { selectorType: 'TAG_EXPRESSION', selector: 'env-prod AND', exclude: 'always-on' };
+    const hint = (key: string) => fields.find((f) => f.key === key)!.liveHint!(values[key], (k) => values[k] ?? '');
+    expect(hint('selector')).toMatchObject({ tone: 'error', caret: { column: 12 }, text: expect.stringMatching(/^tag expression: expected .* at position 12/) });
+    expect(hint('exclude')).toBeUndefined();
+    values.selector = 'env-prod';
+    values.exclude = 'NOT';
+    expect(hint('selector')).toBeUndefined();
+    expect(hint('exclude')).toMatchObject({ tone: 'error', text: expect.stringMatching(/^tag expression: /) });
+  });
 });
