@@ -14,7 +14,6 @@ import { OperationPane } from './components/OperationPane.js';
 import { HistoryView, OpsView } from './components/OperationsView.js';
 import { PlanDialog } from './components/PlanDialog.js';
 import { RequestForm } from './components/RequestForm.js';
-import { JobForm } from './components/JobForm.js';
 import { ProvisionView } from './components/ProvisionView.js';
 import { RunsView } from './components/RunsView.js';
 import { RetentionView } from './components/RetentionView.js';
@@ -53,7 +52,6 @@ export function App({ store, controller }: { store: TuiStore; controller: TuiCon
   const migrating = useTui(store, (s) => s.mode === 'migrate');
   const formOpen = useTui(store, (s) => s.mode === 'form');
   const requestOpen = useTui(store, (s) => s.mode === 'request');
-  const jobFormOpen = useTui(store, (s) => s.mode === 'job-form');
   const size = useTui(store, (s) => s.size);
   const tooSmall = useTui(store, (s) => screenLayout(s).tooSmall);
   const bodyRows = useTui(store, (s) => screenLayout(s).bodyRows);
@@ -91,8 +89,6 @@ export function App({ store, controller }: { store: TuiStore; controller: TuiCon
       <Box flexDirection="column" height={bodyRows} overflowY="hidden" flexShrink={0}>
         {formOpen ? (
           <VmForm store={store} onDone={(kind, request) => controller.submitVmForm(kind, request)} onCancel={() => controller.cancelVmForm()} />
-        ) : jobFormOpen ? (
-          <JobForm store={store} onDone={(input, jobId) => controller.saveJob(input, jobId)} onCancel={() => controller.cancelJobForm()} />
         ) : requestOpen ? (
           <RequestForm store={store} onChange={(index, generation, value) => controller.formChanged(index, generation, value)} />
         ) : confirming ? (

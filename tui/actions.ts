@@ -306,32 +306,28 @@ export class ActionFlow {
   }
 
   /**
-   * Saves a job from the job form (new, or an edit of `jobId`). A problem with it is returned (the form
-   * stays open and shows it); a job whose runs are destructive goes to the dry run and typed count first.
+   * Saves a job from the job form (new, or an edit of `jobId`). A problem with it is returned, with the job
+   * field it is about (the form stays open and shows it); a job whose runs are destructive goes to the dry
+   * run and typed count first.
    */
-  async saveJob(input: JobInput, jobId: string | undefined, afterChange: () => Promise<void>): Promise<string | undefined> {
+  async saveJob(input: JobInput, jobId: string | undefined, afterChange: () => Promise<void>): Promise<{ field?: string; text: string } | undefined> {
     const jobs = this.session().jobs;
-    if (!jobs) return 'jobs are not available here';
-    let preview: { job: JobRecord; needsConfirmation: boolean; reason?: string };
-    try {
-      preview = jobId ? await jobs.previewUpdate(jobId, input) : jobs.previewCreate(input);
-    } catch (err) {
-      return (err as Error).message;
-    }
-    this.store.setState({ mode: 'normal', jobForm: null });
+    if (!jobs) return { text: 'jobs are not available here' };
+    const problem = (err: unknown) => (err instanceof RequestError ? { field: err.field, text: err.message.slice(err.field.length + 2) } : { text: (err as Error).message });
     const save = (confirmed: boolean) => (jobId ? jobs.update(jobId, input, { confirmed }) : jobs.create(input, { confirmed }));
-    if (preview.needsConfirmation) {
-      await this.confirmJobSave(preview.job, preview.reason ?? 'destructive', () => save(true), afterChange, 'save').catch((err: Error) => say(this.store, `${input.name}: ${err.message}`, 'error'));
-      return undefined;
-    }
     try {
+      const preview = jobId ? await jobs.previewUpdate(jobId, input) : jobs.previewCreate(input);
+      if (preview.needsConfirmation) {
+        await this.confirmJobSave(preview.job, preview.reason ?? 'destructive', () => save(true), afterChange, 'save');
+        return undefined;
+      }
       const saved = await save(false);
       await afterChange();
       say(this.store, `job ${saved.name} ${jobId ? 'saved' : 'created'}`, 'ok');
+      return undefined;
     } catch (err) {
-      say(this.store, `${input.name}: ${(err as Error).message}`, 'error');
+      return problem(err);
     }
-    return undefined;
   }
 
   /** X in :jobs: the job's name typed, then the job removed (its runs stay in the history). */

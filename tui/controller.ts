@@ -18,7 +18,6 @@ import { chordsOf, typedText, type Chord } from './keys.js';
 import { LineEditor } from './line-editor.js';
 import { Navigator } from './navigation.js';
 import { jobRows, liveOpRows, opDetailOf, pastOpRows } from './rows.js';
-import type { JobInput } from '../src/schedule/job-validation.js';
 import { initialState, say, type ActionId, type TuiStore, type ViewName, type VmFormKind } from './store.js';
 import { ProvisionFlow } from './provision-flow.js';
 import { Sync, type TuiSession } from './sync.js';
@@ -26,6 +25,7 @@ import { clamp } from './view-window.js';
 import { VmListFlow } from './vm-list-flow.js';
 import { PlanOptionsFlow } from './plan-options-flow.js';
 import { RequestFormFlow } from './request-form-flow.js';
+import { JobFormFlow } from './job-form-flow.js';
 import type { SortKey } from './vm-order.js';
 
 export type { TuiSession } from './sync.js';
@@ -48,6 +48,7 @@ export class TuiController implements Intents, CommandHost {
   private readonly provisioning: ProvisionFlow;
   private readonly forms: RequestFormFlow;
   private readonly planOptionsFlow: PlanOptionsFlow;
+  private readonly jobForms: JobFormFlow;
   onQuit: () => void = () => {};
 
   constructor(
@@ -61,6 +62,7 @@ export class TuiController implements Intents, CommandHost {
     this.actions = new ActionFlow(store, () => this.session, this.forms);
     this.planOptionsFlow = new PlanOptionsFlow(store, this.forms, this.actions, options.replanDelayMs);
     this.actions.jobsChanged = () => this.sync.loadView();
+    this.jobForms = new JobFormFlow(store, this.forms, this.actions, () => this.sync.loadView());
     this.migrations = new MigrateFlow(store, () => this.session, this.actions);
     this.nav = new Navigator(host);
     this.vmList = new VmListFlow(store, { setView: (v) => this.nav.setView(v), closeLine: () => this.closeLine(), commandError: (t) => this.commandError(t), move: (d) => this.nav.move(d) });
@@ -490,16 +492,7 @@ export class TuiController implements Intents, CommandHost {
     if (kind === 'delete') return this.actions.beginJobDelete();
     const job = kind === 'edit' ? jobRows(s)[s.pos.jobs.cursor] : undefined;
     if (kind === 'edit' && !job) return say(this.store, 'no job here', 'error');
-    this.store.setState({ mode: 'job-form', jobForm: { job }, status: null });
-  }
-
-  /** The job form's answer; a problem with it comes back to the form. */
-  saveJob(input: JobInput, jobId?: string): Promise<string | undefined> {
-    return this.actions.saveJob(input, jobId, () => this.sync.loadView());
-  }
-
-  cancelJobForm(): void {
-    this.store.setState({ mode: 'normal', jobForm: null, status: null });
+    this.jobForms.open(job);
   }
 
   jobAction(kind: JobIntent): void {

@@ -169,7 +169,7 @@ export function activeScopes(mode: Mode, view: ViewName): Scope[] {
   if (mode === 'power') return ['power', 'always'];
   if (mode === 'migrate') return ['migrate', 'always'];
   // The form's @inkjs/ui inputs read the keys themselves.
-  if (mode === 'form' || mode === 'job-form') return ['always'];
+  if (mode === 'form') return ['always'];
   if (view === 'help') return ['help', 'global', 'always'];
   const own: Scope[] = view === 'vms' || view === 'detail' || view === 'nodes' || view === 'jobs' || view === 'retention' || view === 'storage' || view === 'backups' || view === 'provision' ? [view] : view === 'ops' || view === 'history' || view === 'operation' ? ['operations'] : [];
   return [...own, ...(LIST_VIEWS.includes(view) ? (['list'] as Scope[]) : []), 'global', 'always'];

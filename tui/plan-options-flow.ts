@@ -16,7 +16,8 @@ export const REPLAN_DELAY_MS = 250;
 
 const rangeOf = (f: OptionField) => (f.type === 'number' && f.min !== undefined && f.max !== undefined ? ` (${f.min}-${f.max})` : '');
 
-function formFieldOf(f: OptionField): FormField {
+/** An optional field of a request (or a job's parameter) as a form field. */
+export function formFieldOf(f: OptionField): FormField {
   const hint = `${f.description ?? ''}${rangeOf(f)}`;
   if (isSecretField(f.field)) return { key: f.field, label: f.field, hint: `${hint}${hint ? '; ' : ''}typing replaces it; empty: the default`, secret: true };
   // '' is "(default)": the field left out, the capability's default applies.

@@ -4,7 +4,25 @@
 // form (an action's plan, a plan's options).
 import { completeWord } from './command-line.js';
 import type { CompletionSources } from './command-table.js';
-import { say, type FormField, type RequestFormState, type TuiStore } from './store.js';
+import { say, type FieldHint, type FormField, type RequestFormState, type TuiStore } from './store.js';
+
+/** A field's live hint for the form's values (its renderer gets the others' by key). */
+export function liveHintOf(form: Pick<RequestFormState, 'fields' | 'values'>, index: number): FieldHint | undefined {
+  const field = form.fields[index];
+  if (!field?.liveHint) return undefined;
+  const valueOf = (key: string) => form.values[form.fields.findIndex((f) => f.key === key)] ?? '';
+  return field.liveHint(form.values[index] ?? '', valueOf);
+}
+
+/** The first field whose live hint is an error, as a problem naming it. */
+function liveProblem(form: Pick<RequestFormState, 'fields' | 'values'>, only?: number): { index: number; text: string } | undefined {
+  for (const [index, field] of form.fields.entries()) {
+    if (only !== undefined && index !== only) continue;
+    const hint = liveHintOf(form, index);
+    if (hint?.tone === 'error') return { index, text: `${field.label}: ${hint.text}` };
+  }
+  return undefined;
+}
 
 export interface FormHandlers {
   /** Enter on the last field (or Ctrl+S): a problem comes back, with the field it is about; none closes the form. */
@@ -102,10 +120,12 @@ export class RequestFormFlow {
     this.move(1);
   }
 
-  /** Enter: the next field, or on the last one the submit. */
+  /** Enter: the next field (not past one whose live hint is an error), or on the last one the submit. */
   enter(): void {
     const f = this.form;
     if (!f) return;
+    const wrong = liveProblem(f, f.focus);
+    if (wrong) return this.refused(wrong);
     if (f.focus < f.fields.length - 1) return this.move(1);
     void this.submit();
   }
@@ -118,18 +138,34 @@ export class RequestFormFlow {
     try {
       // The focused input reports what was typed from an effect after it renders: let a pending one land first.
       await new Promise((resolve) => setImmediate(resolve));
-      const values = this.form?.values ?? f.values;
-      const problem = await handlers.submit(values);
+      const now = this.form ?? f;
+      const problem = liveProblem(now) ?? (await handlers.submit(now.values));
       // The form may have been closed (or another opened) meanwhile.
       if (this.handlers !== handlers) return;
-      if (problem) {
-        const now = this.form;
-        if (now) this.store.setState({ requestForm: { ...now, error: problem, focus: problem.index ?? now.focus } });
-        say(this.store, problem.text, 'error');
-      } else this.close();
+      if (problem) this.refused(problem);
+      else this.close();
     } finally {
       this.submitting = false;
     }
+  }
+
+  /** A problem shown in the form, its field focused. */
+  private refused(problem: { index?: number; text: string }): void {
+    const now = this.form;
+    if (now) this.store.setState({ requestForm: { ...now, error: problem, focus: problem.index ?? now.focus, choices: undefined } });
+    say(this.store, problem.text, 'error');
+  }
+
+  /**
+   * New fields for an open form (a job's parameters when its task type changes): the focus stays on the
+   * field of the same key, and the inputs restart from the new values.
+   */
+  reshape(fields: FormField[], values: string[]): void {
+    const f = this.form;
+    if (!f) return;
+    const key = f.fields[f.focus]?.key;
+    const focus = Math.max(0, fields.findIndex((x) => x.key === key));
+    this.update({ fields, values, focus, error: undefined, generation: f.generation + 1 });
   }
 
   cancel(): void {

@@ -17,7 +17,7 @@ export type ViewName = 'vms' | 'nodes' | 'tasks' | 'ops' | 'history' | 'jobs' | 
 /** The views Tab cycles through and `:` names. */
 export const MAIN_VIEWS: ViewName[] = ['vms', 'nodes', 'tasks', 'ops', 'history', 'jobs', 'storage'];
 
-export type Mode = 'normal' | 'filter' | 'command' | 'prompt' | 'confirm' | 'power' | 'migrate' | 'form' | 'job-form' | 'request';
+export type Mode = 'normal' | 'filter' | 'command' | 'prompt' | 'confirm' | 'power' | 'migrate' | 'form' | 'request';
 /** The guided VM form: create a VM or clone a template; or create a container from a template (:ct). */
 export type VmFormKind = 'create' | 'clone' | 'container';
 /** Actions that ask for values (a request form; a job's deletion: its name typed) before their plan (power has its own menu). */
@@ -56,6 +56,18 @@ export interface FormField {
   complete?: 'tags';
   /** A credential (src/ops/request-record.ts isSecretField): typed masked, never shown. */
   secret?: boolean;
+  /**
+   * Live feedback on the value as it is typed, drawn under the field while it is focused (a schedule's next
+   * fire times, or where it is wrong). An error keeps Enter on the field and the form from being submitted.
+   */
+  liveHint?: (value: string, valueOf: (key: string) => string) => FieldHint | undefined;
+}
+
+export interface FieldHint {
+  text: string;
+  tone: Tone;
+  /** The part of the value it is about (a caret line under it). */
+  caret?: { column: number; length: number };
 }
 
 /** A form over several fields, all on screen at once: an action's request, or a plan's options. */
@@ -195,8 +207,6 @@ export interface TuiState {
   migrate: MigratePick | null;
   /** The VM form while it is open (its answers live in the form component). */
   form: { kind: VmFormKind; template?: number; /** container: the vztmpl volumes the node picks from */ ostemplates?: string[] } | null;
-  /** The job form while it is open (:jobs N new, E edit): the job edited, none for a new one. */
-  jobForm?: { job?: JobRecord } | null;
   status: { text: string; tone: Tone } | null;
 }
 

@@ -33,8 +33,8 @@ const snapshotCreate = z
     description: z.string().optional(),
     includeVmState: boolish(false),
     snapshotTTL: intish(1, 8760).optional(),
-    maxSnapshots: intish(1, 1000).optional(),
-    retention: z.string().optional(),
+    maxSnapshots: intish(1, 1000).optional().describe("keep at most this many of the job's own snapshots per VM, the new one included (1-1000)"),
+    retention: z.string().optional().describe('keep rules instead of maxSnapshots, e.g. keep-daily=7,keep-weekly=4'),
     maxParallel,
   })
   .strict()
@@ -73,7 +73,7 @@ const snapshotDelete = z
 const ACTIONS = ['start', 'shutdown', 'stop'] as const;
 const powerSchedule = z
   .object({
-    action: z.string().optional(),
+    action: z.string().optional().describe('start, shutdown or stop'),
     /** The bulk power request's name for the same thing. */
     operation: z.string().optional(),
     force: boolish(false),
@@ -129,6 +129,11 @@ const SCHEMAS: Record<TaskType, z.ZodType<JobParameters, unknown>> = {
   backup_prune: backupPruneParams,
 };
 
+/** The parameters a task type takes, by name: each schema is a strict object piped into a transform, whose input side lists them. */
+export function jobParameterShape(taskType: TaskType): Record<string, z.ZodType> {
+  return (SCHEMAS[taskType] as unknown as { in: { shape: Record<string, z.ZodType> } }).in.shape;
+}
+
 export function parseJobParameters(taskType: TaskType, raw: unknown): JobParameters {
   if (raw !== undefined && (typeof raw !== 'object' || raw === null || Array.isArray(raw))) {
     throw new RequestError('parameters', `must be an object of ${taskType} parameters`);
@@ -139,8 +144,7 @@ export function parseJobParameters(taskType: TaskType, raw: unknown): JobParamet
     const issue = res.error.issues[0];
     const field = `parameters${issue.path.length ? `.${issue.path.map(String).join('.')}` : ''}`;
     if (issue.code === 'unrecognized_keys') {
-      // Each schema is a strict object piped into a transform: its input side lists the fields.
-      const valid = Object.keys((SCHEMAS[taskType] as unknown as { in: { shape: object } }).in.shape);
+      const valid = Object.keys(jobParameterShape(taskType));
       throw new RequestError(`parameters.${issue.keys[0]}`, `${unknownFieldMessage(issue.keys[0], valid)} for task type ${taskType}`);
     }
     throw new RequestError(field, `${issue.message} (task type ${taskType})`);

@@ -119,3 +119,24 @@ export async function startTui(opts: HarnessOptions = {}): Promise<Harness> {
     },
   };
 }
+
+/** A newly shown @inkjs/ui input takes keys once its effects ran: let the screen settle first. */
+export async function ready(t: Harness): Promise<void> {
+  await t.press();
+  await t.press();
+}
+
+/**
+ * Types `text` into the focused form field `label` until the form shows it there: a TextInput that has just
+ * mounted may not listen yet on a loaded machine and drop the keys; they are typed again only while the
+ * field is still empty, so nothing is typed twice.
+ */
+export async function typeInto(t: Harness, label: string, text: string): Promise<void> {
+  const shows = new RegExp(`› ${label}\\s+${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`);
+  const empty = new RegExp(`› ${label}\\s*$`, 'm');
+  for (let attempt = 0; attempt < 20 && !shows.test(t.frame()); attempt++) {
+    if (empty.test(t.frame())) await t.type(text);
+    for (let look = 0; look < 20 && !shows.test(t.frame()); look++) await t.press();
+  }
+  await t.waitFor(shows);
+}

@@ -1,22 +1,16 @@
 // The TUI's request forms: every field of an action on screen at once (backup, cores/memory, restore,
 // tags), Tab and arrows move, a choice is picked with ←/→ or its letter, Enter on the last field plans,
-// a bad answer is named by its field; the options of a plan re-plan live as they change; a job's
-// schedule points at the wrong cron field. Driven by keys over the real core and a simulator; the results
+// a bad answer is named by its field; the options of a plan re-plan live as they change (the job form:
+// job-form.test.tsx). Driven by keys over the real core and a simulator; the results
 // are read back from the simulator.
 import { afterEach, describe, expect, it } from 'vitest';
-import { KEY, startTui, type Harness } from './harness.js';
+import { KEY, ready, startTui, type Harness } from './harness.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
   await h?.close();
   h = undefined;
 });
-
-/** A newly shown @inkjs/ui input takes keys once its effects ran: let the screen settle first. */
-async function ready(t: Harness): Promise<void> {
-  await t.press();
-  await t.press();
-}
 
 const CTRL_S = '\u0013';
 const RIGHT = '\u001B[C';
@@ -230,29 +224,5 @@ describe('the options of a plan, re-planned as they change', () => {
     for (let i = fields.indexOf('timeoutSeconds'); i < fields.length - 1; i++) await t.press(KEY.enter);
     await t.waitFor(/o options: timeoutSeconds 50/);
     expect(t.store.getState().mode).toBe('confirm');
-  });
-});
-
-describe('the job form', () => {
-  it("points at the wrong cron field: a caret under it and the field's name and range", async () => {
-    const t = (h = await startTui());
-    await t.type(':jobs');
-    await t.press(KEY.enter, 'N');
-    await t.waitFor(/New job — step 1 of 7/);
-    await ready(t);
-    await t.type('caret-job');
-    await t.press(KEY.enter);
-    await t.waitFor(/task — what each run does/);
-    await t.press(KEY.enter);
-    await t.waitFor(/schedule \(cron\)/);
-    await ready(t);
-    for (let i = 0; i < '0 2 * * *'.length; i++) await t.press(KEY.backspace);
-    await t.type('0 25 * * *');
-    await t.waitFor(/field 2 \(hour\): 25 is out of range 0–23/);
-    const rows = lines(t);
-    const at = rows.findIndex((l) => l.includes('0 25 * * *'));
-    const input = rows[at].indexOf('0 25');
-    expect(rows[at + 1].indexOf('^^')).toBe(input + 2);
-    expect(rows[at + 1].trim()).toBe('^^');
   });
 });

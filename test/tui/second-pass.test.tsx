@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { optionFieldsOf } from '../../tui/request-options.js';
 import { snapshotRows } from '../../tui/rows.js';
-import { KEY, startTui, type Harness } from './harness.js';
+import { KEY, ready, startTui, typeInto, type Harness } from './harness.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -31,12 +31,6 @@ const firstDrawnVm = (t: Harness) => {
   return Number(/^\s*(?:●\s*)?(\d+)/.exec(lines[header + 1])?.[1]);
 };
 
-/** A newly shown @inkjs/ui input takes keys once its effects ran: let the screen settle first. */
-async function ready(t: Harness): Promise<void> {
-  await t.press();
-  await t.press();
-}
-
 /** o in a plan, then the focus on the option `field` in its form. */
 async function openOption(t: Harness, kind: Parameters<typeof optionFieldsOf>[0], field: string): Promise<void> {
   await t.press('o');
@@ -48,37 +42,6 @@ async function openOption(t: Harness, kind: Parameters<typeof optionFieldsOf>[0]
 }
 
 const RIGHT = '\u001B[C';
-
-/**
- * Types `text` into the focused option `field` until the form shows it there: a TextInput that has just
- * mounted may not listen yet on a loaded machine and drop the keys; they are typed again only while the
- * field is still empty, so nothing is typed twice.
- */
-/** The job form from "which VMs": VM ids 8200-8201, then `parameters`, up to the enabled step. */
-async function vmIdsAndParameters(t: Harness, parameters: string): Promise<void> {
-  await t.press(KEY.down);
-  await t.waitFor(/❯\s*VM_IDS/);
-  await t.press(KEY.enter);
-  await t.waitFor(/selector value/);
-  await ready(t);
-  await t.type('8200-8201');
-  await t.press(KEY.enter);
-  await t.waitFor(/parameters \(JSON\)/);
-  await ready(t);
-  await t.type(parameters);
-  await t.press(KEY.enter);
-  await t.waitFor(/enabled — runs on its schedule/);
-}
-
-async function typeInto(t: Harness, field: string, text: string): Promise<void> {
-  const shows = new RegExp(`› ${field}\\s+${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`);
-  const empty = new RegExp(`› ${field}\\s*$`, 'm');
-  for (let attempt = 0; attempt < 20 && !shows.test(t.frame()); attempt++) {
-    if (empty.test(t.frame())) await t.type(text);
-    for (let look = 0; look < 20 && !shows.test(t.frame()); look++) await t.press();
-  }
-  await t.waitFor(shows);
-}
 
 describe('TUI second pass (issue 19)', () => {
   it('offers the request options from the capability schema: moxxieOnly turns a skipped snapshot delete into one that runs', async () => {
@@ -222,81 +185,5 @@ describe('TUI second pass (issue 19)', () => {
     await t.type(':vms');
     await t.press(KEY.enter);
     expect(firstDrawnVm(t)).toBe(t.store.getState().vmRows[0].vmid);
-  });
-
-  it('creates, edits and deletes a job from :jobs with live cron feedback from the scheduler parser', async () => {
-    const t = await start();
-    await t.type(':jobs');
-    await t.press(KEY.enter, 'N');
-    await t.waitFor(/New job — step 1 of 7/);
-    await ready(t);
-    await t.type('tui-nightly');
-    await t.press(KEY.enter);
-    await t.waitFor(/task — what each run does/);
-    await t.press(KEY.enter);
-    await t.waitFor(/schedule \(cron\)/);
-    expect(t.frame()).toMatch(/next: \d{4}-\d\d-\d\d 02:00/);
-    // A bad expression: the parser's error, live, and Enter does not move on.
-    await ready(t);
-    await t.type(' 99');
-    await t.waitFor(/✗ /);
-    await t.press(KEY.enter);
-    expect(t.frame()).toMatch(/step 3 of 7/);
-    for (let i = 0; i < 3; i++) await t.press(KEY.backspace);
-    await t.waitFor(/next: /);
-    await t.press(KEY.enter);
-    await t.waitFor(/which VMs/);
-    await vmIdsAndParameters(t, '{"snapshotName":"tn-{vm}"}');
-    await ready(t);
-    await t.press(KEY.enter);
-    // The job manager's own check, shown in the form, which stays open to fix it.
-    await t.waitFor(/✗ parameters\.snapshotNamePattern: required/);
-    await t.press(KEY.esc);
-    await t.press('N');
-    await t.waitFor(/New job — step 1 of 7/);
-    await ready(t);
-    await t.type('tui-nightly');
-    for (const step of [/task — /, /schedule \(cron\)/, /which VMs/]) {
-      await t.press(KEY.enter);
-      await t.waitFor(step);
-      await ready(t);
-    }
-    await vmIdsAndParameters(t, '{"snapshotNamePattern":"tn-{vm}"}');
-    await t.press(KEY.enter);
-    await t.waitFor(/job tui-nightly created/);
-    const saved = await t.jobs.get('tui-nightly');
-    expect(saved).toMatchObject({ taskType: 'snapshot_create', cronExpression: '0 2 * * *', enabled: true, vmSelectors: [{ type: 'VM_IDS', value: '8200-8201' }] });
-    expect(saved.parameters).toMatchObject({ snapshotNamePattern: 'tn-{vm}' });
-    // Edit: the same form filled in; change the schedule only.
-    await t.waitFor(/tui-nightly/);
-    const row = t.store.getState().jobs.findIndex((j) => j.name === 'tui-nightly');
-    await t.press('g');
-    for (let i = 0; i < row; i++) await t.press('j');
-    await t.press('E');
-    await t.waitFor(/Edit job tui-nightly/);
-    await t.press(KEY.enter);
-    await t.waitFor(/task — /);
-    await t.press(KEY.enter);
-    await t.waitFor(/schedule \(cron\)/);
-    await ready(t);
-    for (let i = 0; i < 10; i++) await t.press(KEY.backspace);
-    await t.type('30 3 * * *');
-    await t.waitFor(/next: \d{4}-\d\d-\d\d 03:30/);
-    for (const step of [/which VMs/, /selector value/, /parameters \(JSON\)/, /enabled — runs/]) {
-      await t.press(KEY.enter);
-      await t.waitFor(step);
-      await ready(t);
-    }
-    await t.press(KEY.enter);
-    await t.waitFor(/job tui-nightly saved/);
-    expect((await t.jobs.get('tui-nightly')).cronExpression).toBe('30 3 * * *');
-    // Delete: the name typed first.
-    await t.press('X');
-    await t.waitFor(/delete job tui-nightly/);
-    await ready(t);
-    await t.type('tui-nightly');
-    await t.press(KEY.enter);
-    await t.waitFor(/job tui-nightly deleted/);
-    await expect(t.jobs.get('tui-nightly')).rejects.toThrow();
   });
 });

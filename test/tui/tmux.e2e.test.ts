@@ -281,29 +281,35 @@ describe('moxxie --demo in tmux at 80×24 (issue 19)', () => {
 
   it(':jobs → N: a job made in the form, with live next fire times and the cron error', async () => {
     keys(s, 'N');
-    await waitFor(s, /New job — step 1 of 7/);
-    await answer(s, () => text(s, 'e2e-nightly'), /e2e-nightly/, /step 1 of 7/);
-    await answer(s, () => keys(s, 'Enter'), /step 2 of 7/, /step 1 of 7/);
-    await answer(s, () => keys(s, 'Enter'), /step 3 of 7/, /step 2 of 7/);
-    const cron = await waitFor(s, /next: \d{4}-\d\d-\d\d 02:00 · \d{4}-\d\d-\d\d 02:00/);
-    expect(cron).toMatch(/0 2 \* \* \*/);
-    // A bad day of week: the parser's error, live, naming the field (a caret under it); Enter does not move on.
-    await answer(s, () => text(s, ' 99'), /^ 0 2 \* \* \* 99\s*\n {11}\^\^\s*\n ✗ field 6 \(day of week\): 99 is out of range/m, /step 3 of 7/);
+    await waitFor(s, /New job — Enter on the last field creates the job/);
+    await answer(s, () => text(s, 'e2e-nightly'), /› name\s+e2e-nightly/, /› name\s*$/m);
+    await answer(s, () => keys(s, 'Tab'), /› task/, /› name/);
+    await answer(s, () => keys(s, 'Tab'), /› schedule/, /› task/);
+    // The schedule's next fire times, live under it.
+    await waitFor(s, /› schedule\s+0 2 \* \* \*\s*\n\s+next: \d{4}-\d\d-\d\d 02:00 · \d{4}-\d\d-\d\d 02:00/);
+    // A bad day of week: the parser's error, live, a caret under the field; Enter does not move on.
+    const bad = await answer(s, () => text(s, ' 99'), /✗ field 6 \(day of week\): 99 is out of range/, /› schedule\s+0 2 \* \* \*\s*$/m);
+    const rows = bad.split('\n');
+    const at = rows.findIndex((l) => /› schedule\s+0 2 \* \* \* 99/.test(l));
+    expect(rows[at + 1].indexOf('^^')).toBe(rows[at].indexOf('99'));
+    expect(rows[at + 1].trim()).toBe('^^');
     keys(s, 'Enter');
-    expect(await settles(s, (x) => /step 4 of 7/.test(x), 500)).toBe(false);
     await waitFor(s, /✗ schedule: field 6 \(day of week\)/);
+    expect(await settles(s, (x) => /› VMs by/.test(x), 500)).toBe(false);
     // Three backspaces in one write (one chunk on stdin) are three keys; the error of that Enter goes with the fix.
     keys(s, 'BSpace', 'BSpace', 'BSpace');
-    const fixed = await waitFor(s, /^ 0 2 \* \* \*\s*\n next: \d{4}-\d\d-\d\d 02:00/m);
+    const fixed = await waitFor(s, /› schedule\s+0 2 \* \* \*\s*\n\s+next: \d{4}-\d\d-\d\d 02:00/);
     expect(fixed).not.toMatch(/✗/);
-    await answer(s, () => keys(s, 'Enter'), /step 4 of 7/, /step 3 of 7/);
-    await answer(s, () => keys(s, 'Down'), /❯\s*VM_IDS/, /step 4 of 7/);
-    await answer(s, () => keys(s, 'Enter'), /step 5 of 7/, /step 4 of 7/);
-    await answer(s, () => text(s, '8200-8201'), /8200-8201/, /step 5 of 7/);
-    await answer(s, () => keys(s, 'Enter'), /step 6 of 7/, /step 5 of 7/);
-    await answer(s, () => text(s, '{"snapshotNamePattern":"nightly-{vmid}"}'), /nightly-\{vmid\}"\}/, /step 6 of 7/);
-    await answer(s, () => keys(s, 'Enter'), /step 7 of 7/, /step 6 of 7/);
-    const listed = await answer(s, () => keys(s, 'Enter'), /e2e-nightly\s+snapshot_create\s+0 2 \* \* \*\s+yes/, /step 7 of 7/);
+    // VMs by: v picks VM_IDS; the ids typed match two VMs, live.
+    await answer(s, () => keys(s, 'Tab'), /› VMs by/, /› schedule/);
+    keys(s, 'v');
+    await answer(s, () => keys(s, 'Tab'), /› VMs\s*$/m, /› VMs by/);
+    await answer(s, () => text(s, '8200-8201'), /matches 2 VMs now: 8200, 8201/, /› VMs\s*$/m);
+    await answer(s, () => keys(s, 'Tab'), /› except tags/, /› VMs /);
+    await answer(s, () => keys(s, 'Tab'), /› snapshotNamePattern/, /› except tags/);
+    await answer(s, () => text(s, 'nightly-{vmid}'), /› snapshotNamePattern\s+nightly-\{vmid\}/, /› snapshotNamePattern\s*$/m);
+    // Ctrl+S saves from any field.
+    const listed = await answer(s, () => keys(s, 'C-s'), /e2e-nightly\s+snapshot_create\s+0 2 \* \* \*\s+yes/, /› snapshotNamePattern/);
     expect(firstRowUnder(listed, /^NAME\s+TYPE\s+CRON/)).toMatch(/^e2e-nightly\s/);
     // The job store (the history index) holds it as the form said.
     const { jobs } = readJson<{ jobs: Array<{ name: string; cronExpression: string; enabled: boolean; vmSelectors: unknown; parameters: Record<string, unknown> }> }>(join(state, 'demo', 'history.json'));

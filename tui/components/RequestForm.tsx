@@ -5,21 +5,30 @@
 import { PasswordInput, TextInput } from '@inkjs/ui';
 import { Box, Text } from 'ink';
 import { screenLayout } from '../layout.js';
-import { useTui, type FormField, type RequestFormState, type TuiStore } from '../store.js';
+import { liveHintOf } from '../request-form-flow.js';
+import { useTui, type FieldHint, type FormField, type RequestFormState, type TuiStore } from '../store.js';
 
 const TONE: Record<string, string> = { info: 'gray', ok: 'green', error: 'red' };
 
 const shown = (v: string) => (v === '' ? '(default)' : v);
 
-/** Rows a field takes: a focused text value wraps in its column (its cursor one place past the end). */
-function fieldRows(form: RequestFormState, i: number, width: number): number {
-  if (i !== form.focus || form.fields[i].choices) return 1;
-  return Math.max(1, Math.ceil((Array.from(form.values[i] ?? '').length + 1) / width));
+/** Rows of a focused field's live hint: its caret line, then its text across the form. */
+const hintRows = (hint: FieldHint | undefined, inner: number) => (hint ? (hint.caret ? 1 : 0) + Math.ceil((hint.text.length + 2) / Math.max(1, inner - 2)) : 0);
+
+/** Rows a field takes: a focused text value wraps in its column (its cursor one place past the end), and its live hint follows. */
+function fieldRows(form: RequestFormState, i: number, width: number, hint: number): number {
+  if (i !== form.focus) return 1;
+  if (form.fields[i].choices) return 1 + hint;
+  return Math.max(1, Math.ceil((Array.from(form.values[i] ?? '').length + 1) / width)) + hint;
 }
 
-/** The fields shown: as many as fit, the focused one always among them. */
-export function fieldWindow(form: RequestFormState, room: number, width: number): { start: number; end: number } {
-  const rows = form.fields.map((_, i) => fieldRows(form, i, width));
+/**
+ * The fields shown: as many as fit, the focused one always among them (`hint`: the rows of its live hint).
+ * When not all fit, a row of `room` goes to the line that says so.
+ */
+export function fieldWindow(form: RequestFormState, room: number, width: number, hint = 0): { start: number; end: number } {
+  const rows = form.fields.map((_, i) => fieldRows(form, i, width, hint));
+  if (rows.reduce((a, b) => a + b, 0) > room) room -= 1;
   let start = form.focus;
   let used = rows[form.focus] ?? 1;
   while (start > 0 && used + rows[start - 1] <= room) used += rows[--start];
@@ -63,6 +72,26 @@ function Choices({ field, value, width }: { field: FormField; value: string; wid
   );
 }
 
+/** A field's live hint under it: a caret under the part of the value it is about, then its text. */
+function LiveHint({ hint, indent, width }: { hint: FieldHint; indent: number; width: number }) {
+  return (
+    <>
+      {hint.caret ? (
+        <Text color="red" wrap="truncate">
+          {' '.repeat(indent + hint.caret.column)}
+          {'^'.repeat(Math.max(1, hint.caret.length))}
+        </Text>
+      ) : null}
+      <Box width={width} paddingLeft={2}>
+        <Text color={TONE[hint.tone]} wrap="wrap">
+          {hint.tone === 'error' ? '✗ ' : ''}
+          {hint.text}
+        </Text>
+      </Box>
+    </>
+  );
+}
+
 export function RequestForm({ store, onChange }: { store: TuiStore; onChange: (index: number, generation: number, value: string) => void }) {
   const form = useTui(store, (s) => s.requestForm);
   const bodyRows = useTui(store, (s) => screenLayout(s).bodyRows);
@@ -77,7 +106,8 @@ export function RequestForm({ store, onChange }: { store: TuiStore; onChange: (i
   // An error gets up to three rows (it is the thing to read); the title, the live plan and the hint one each.
   const errorRows = error ? Math.min(3, Math.ceil((error.length + 2) / inner)) : 0;
   const room = Math.max(1, bodyRows - 2 - (form.live ? 1 : 0) - errorRows);
-  const win = fieldWindow(form, room - (form.fields.length > room ? 1 : 0), valueWidth);
+  const live = liveHintOf(form, form.focus);
+  const win = fieldWindow(form, room, valueWidth, hintRows(live, inner));
   const scrolled = win.start > 0 || win.end < form.fields.length;
   return (
     <Box flexDirection="column" paddingX={1} flexShrink={0}>
@@ -95,27 +125,30 @@ export function RequestForm({ store, onChange }: { store: TuiStore; onChange: (i
         const focused = i === form.focus;
         const bad = form.error?.index === i;
         return (
-          <Box key={`${form.id}-${f.key}`} flexDirection="row">
-            <Box width={labelWidth + 2} flexShrink={0}>
-              <Text wrap="truncate" color={bad ? 'red' : focused ? 'cyan' : undefined} bold={focused}>
-                {focused ? '› ' : '  '}
-                {f.label}
-              </Text>
-            </Box>
-            <Box width={valueWidth} flexShrink={0}>
-              {focused && f.choices ? (
-                <Choices field={f} value={form.values[i]} width={valueWidth} />
-              ) : focused && f.secret ? (
-                // Masked as typed; it starts empty (typing replaces a value already set, which is never shown).
-                <PasswordInput key={`${form.id}-${i}-${form.generation}`} placeholder={form.values[i] ? '(set)' : ''} onChange={(v) => onChange(i, form.generation, v)} />
-              ) : focused ? (
-                <TextInput key={`${form.id}-${i}-${form.generation}`} defaultValue={form.values[i]} onChange={(v) => onChange(i, form.generation, v)} />
-              ) : (
-                <Text wrap="truncate" color={f.choices && form.values[i] === '' ? 'gray' : undefined}>
-                  {f.choices ? shown(form.values[i]) : f.secret ? (form.values[i] ? '(set)' : '') : form.values[i]}
+          <Box key={`${form.id}-${f.key}`} flexDirection="column">
+            <Box flexDirection="row">
+              <Box width={labelWidth + 2} flexShrink={0}>
+                <Text wrap="truncate" color={bad ? 'red' : focused ? 'cyan' : undefined} bold={focused}>
+                  {focused ? '› ' : '  '}
+                  {f.label}
                 </Text>
-              )}
+              </Box>
+              <Box width={valueWidth} flexShrink={0}>
+                {focused && f.choices ? (
+                  <Choices field={f} value={form.values[i]} width={valueWidth} />
+                ) : focused && f.secret ? (
+                  // Masked as typed; it starts empty (typing replaces a value already set, which is never shown).
+                  <PasswordInput key={`${form.id}-${i}-${form.generation}`} placeholder={form.values[i] ? '(set)' : ''} onChange={(v) => onChange(i, form.generation, v)} />
+                ) : focused ? (
+                  <TextInput key={`${form.id}-${i}-${form.generation}`} defaultValue={form.values[i]} onChange={(v) => onChange(i, form.generation, v)} />
+                ) : (
+                  <Text wrap="truncate" color={f.choices && form.values[i] === '' ? 'gray' : undefined}>
+                    {f.choices ? shown(form.values[i]) : f.secret ? (form.values[i] ? '(set)' : '') : form.values[i]}
+                  </Text>
+                )}
+              </Box>
             </Box>
+            {focused && live ? <LiveHint hint={live} indent={labelWidth + 2} width={inner} /> : null}
           </Box>
         );
       })}
