@@ -96,3 +96,18 @@ export function fastStringWidth(text, path) {
   }
   return text.replace(loop, SIMPLE_WIDTH + loop);
 }
+
+// string-width (both copies), slice-ansi and ansi-tokenize each make an Intl.Segmenter when they load; the
+// first one in a process loads ICU's break-iterator data, 13-20 ms before the TUI's first frame, which with
+// the fast paths above needs none. Made on first use instead, the same segmenter does the same work.
+/** `const NAME = new Intl.Segmenter(ARGS);` made on the first NAME.segment() call (its only use). */
+export function lazySegmenter(text, path) {
+  const declarations = [...text.matchAll(/const (\w+) = new Intl\.Segmenter\(([^;]*)\);/g)];
+  if (declarations.length !== 1) throw new Error(`${path}: expected one Intl.Segmenter at the top level, found ${declarations.length}; revisit scripts/bundle-patches.mjs`);
+  const [declaration, name, args] = declarations[0];
+  const code = text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:])\/\/.*$/gm, '$1');
+  const uses = code.split(new RegExp(`\\b${name}\\b`)).length - 1;
+  const segmentCalls = code.split(`${name}.segment(`).length - 1;
+  if (uses !== segmentCalls + 1) throw new Error(`${path}: ${name} is used for more than segment(); revisit scripts/bundle-patches.mjs`);
+  return text.replace(declaration, `let ${name}Made;\nconst ${name} = { segment: (s) => (${name}Made ??= new Intl.Segmenter(${args})).segment(s) };`);
+}

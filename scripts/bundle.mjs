@@ -8,7 +8,7 @@
 import { build } from 'esbuild';
 import { rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { fastStringWidth, fastStyledChars, fastTokenize, yogaWithoutFetch } from './bundle-patches.mjs';
+import { fastStringWidth, fastStyledChars, fastTokenize, lazySegmenter, yogaWithoutFetch } from './bundle-patches.mjs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -63,10 +63,13 @@ const result = await build({
           loader: 'js',
         }));
         // The dependency patches; what each does and why is in scripts/bundle-patches.mjs. Only Ink's own
-        // string-width (8.x) is patched; wrap-ansi's older copy is left as it is.
+        // string-width (8.x) gets the fast path; every Intl.Segmenter is made on first use.
         b.onLoad({ filter: /yoga-layout\/dist\/binaries\/yoga-wasm-base64-esm\.js$/ }, patchedWith(yogaWithoutFetch));
-        b.onLoad({ filter: /string-width\/index\.js$/ }, (args) => (args.path === join(root, 'node_modules/string-width/index.js') ? patchedWith(fastStringWidth)(args) : undefined));
-        b.onLoad({ filter: /@alcalzone\/ansi-tokenize\/build\/tokenize\.js$/ }, patchedWith(fastTokenize));
+        b.onLoad({ filter: /string-width\/index\.js$/ }, (args) =>
+          patchedWith(args.path === join(root, 'node_modules/string-width/index.js') ? (t, p) => lazySegmenter(fastStringWidth(t, p), p) : lazySegmenter)(args),
+        );
+        b.onLoad({ filter: /@alcalzone\/ansi-tokenize\/build\/tokenize\.js$/ }, patchedWith((t, p) => lazySegmenter(fastTokenize(t, p), p)));
+        b.onLoad({ filter: /slice-ansi\/tokenize-ansi\.js$/ }, patchedWith(lazySegmenter));
         b.onLoad({ filter: /@alcalzone\/ansi-tokenize\/build\/styledChars\.js$/ }, patchedWith(fastStyledChars));
         // zod's messages in English only (moxxie sets no other locale): its index of every language is
         // about 300 KB to read and compile at each start.

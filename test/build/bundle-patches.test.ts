@@ -5,9 +5,9 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 // @ts-expect-error: a build script in plain JavaScript, without type declarations.
-import { fastStringWidth, fastStyledChars, fastTokenize, SIMPLE_NARROW, yogaWithoutFetch } from '../../scripts/bundle-patches.mjs';
+import { fastStringWidth, fastStyledChars, fastTokenize, lazySegmenter, SIMPLE_NARROW, yogaWithoutFetch } from '../../scripts/bundle-patches.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const require = createRequire(join(root, 'node_modules/ink/package.json'));
@@ -120,4 +120,56 @@ it('removes only the fetch() tests from Yoga, and refuses a file it does not rec
   expect(() => (fastStyledChars as Patch)('nothing here', 'y.js')).toThrow(/y\.js.*ansi-tokenize changed/);
   expect(() => (fastTokenize as Patch)('nothing here', 'z.js')).toThrow(/z\.js.*ansi-tokenize changed/);
   expect(() => (fastStringWidth as Patch)('nothing here', 'w.js')).toThrow(/w\.js.*string-width changed/);
+});
+
+/** A module of a package through `patch`, loaded from a data: URL whose imports point back at the package. */
+async function patchedFile<T>(file: string, patch: Patch): Promise<T> {
+  const fromFile = createRequire(file);
+  const text = patch(readFileSync(file, 'utf8'), file)
+    .replace(/from (['"])\.\/([^'"]+)\1/g, (_m, q: string, f: string) => `from ${q}${pathToFileURL(join(dirname(file), f)).href}${q}`)
+    .replace(/from (['"])([a-z@][^'":]*)\1/g, (_m, q: string, pkg: string) => `from ${q}${pathToFileURL(fromFile.resolve(pkg)).href}${q}`);
+  return import(`data:text/javascript,${encodeURIComponent(text)}`) as Promise<T>;
+}
+
+/** Counts the segmenters made from here on (a subclass, so each one still works). */
+const RealSegmenter = Intl.Segmenter;
+let segmentersMade = 0;
+function countSegmenters(): void {
+  segmentersMade = 0;
+  Intl.Segmenter = class extends RealSegmenter {
+    constructor(...args: ConstructorParameters<typeof RealSegmenter>) {
+      super(...args);
+      segmentersMade++;
+    }
+  };
+}
+afterEach(() => {
+  Intl.Segmenter = RealSegmenter;
+});
+
+it('makes each Intl.Segmenter on first use, and segments as the original does', async () => {
+  countSegmenters();
+  const lines = [...LINES, 'e\u0301 │ x', '👩‍👩‍👧 family', '漢字', ''];
+  const cases: Array<{ file: string; patch: Patch; run: (m: Record<string, (...a: never[]) => unknown>, line: string) => unknown }> = [
+    { file: join(root, 'node_modules/string-width/index.js'), patch: (t, p) => (lazySegmenter as Patch)((fastStringWidth as Patch)(t, p), p), run: (m, l) => m.default(l as never) },
+    { file: join(root, 'node_modules/wrap-ansi/node_modules/string-width/index.js'), patch: lazySegmenter as Patch, run: (m, l) => m.default(l as never) },
+    { file: join(tokenizeDir, 'tokenize.js'), patch: (t, p) => (lazySegmenter as Patch)((fastTokenize as Patch)(t, p), p), run: (m, l) => m.tokenize(l as never) },
+    { file: join(root, 'node_modules/slice-ansi/tokenize-ansi.js'), patch: lazySegmenter as Patch, run: (m, l) => m.default(l as never) },
+  ];
+  for (const { file, patch, run } of cases) {
+    const patchedModule = await patchedFile<Record<string, (...a: never[]) => unknown>>(file, patch);
+    const original = (await import(`${pathToFileURL(file).href}?original`)) as Record<string, (...a: never[]) => unknown>;
+    for (const line of lines) expect(run(patchedModule, line), `${file}: ${JSON.stringify(line)}`).toEqual(run(original, line));
+  }
+  // Loading a patched module makes none; the first segment() call makes exactly one.
+  segmentersMade = 0;
+  const tokenizeAnsi = join(root, 'node_modules/slice-ansi/tokenize-ansi.js');
+  const lazy = await patchedFile<Record<string, (s: string) => unknown>>(tokenizeAnsi, lazySegmenter as Patch);
+  expect(segmentersMade).toBe(0);
+  const exported = Object.values(lazy).find((f) => typeof f === 'function')!;
+  exported('e\u0301 x');
+  exported('漢字');
+  expect(segmentersMade).toBe(1);
+  expect(() => (lazySegmenter as Patch)('const a = 1;', 'v.js')).toThrow(/v\.js.*one Intl\.Segmenter/);
+  expect(() => (lazySegmenter as Patch)('const s = new Intl.Segmenter();\nexport default s;', 'u.js')).toThrow(/u\.js.*more than segment/);
 });
