@@ -9,6 +9,7 @@ import { deleteStorageContent, getStorageContent, postVzdump, putStorageContent,
 import { PveLockedError } from '../../pve/errors.js';
 import type { Params } from '../../pve/types.js';
 import { ttlMarker } from '../backup-list.js';
+import { lazySchema } from '../lazy-schema.js';
 import type { Capability, Phase, PhaseTools, PlanInput } from '../capability.js';
 import { RequestError } from '../errors.js';
 import { offlineNodesOf, PlanBuilder } from '../plan.js';
@@ -55,25 +56,26 @@ export function notesTemplateOf(notes: string | undefined, ttlDays: number | und
   return base || undefined;
 }
 
-const schema = z
-  .strictObject({
-    ...bulkFields,
-    maxParallel: intField(1, 20).default(3).describe('backups at once across nodes (1-20, default 3); a node never runs two at once (PVE\'s vzdump lock)'),
-    storage: textField("required: the storage to back up to, e.g. 'local' or 'backup-nfs' (it needs 'backup' content)").describe('target storage (needs backup content)'),
-    mode: enumField(BACKUP_MODES).optional().describe('snapshot (default; guest keeps running), suspend or stop'),
-    compress: enumField(BACKUP_COMPRESSIONS).optional().describe("zstd (default), gzip, lzo, or '0' for none"),
-    notes: z.string({ error: 'must be a string' }).optional().describe('PVE variables {{guestname}} {{vmid}} {{node}} {{cluster}}'),
-    ttlDays: intField(1, 3653).optional().describe('days until retention may delete it (1-3653)'),
-    removeOlder: intField(0, 365).optional().describe("then delete its unprotected backups here older than N days"),
-    protectBackup: boolField().optional().describe('mark each backup protected'),
-    mailNotification: enumField(['always', 'failure']).optional().describe("PVE's mail notification: always or failure"),
-    force: forceField,
-  })
-  .superRefine((r, ctx) => {
-    const problem = r.notes !== undefined ? notesProblem(r.notes, r.ttlDays) : undefined;
-    if (problem) ctx.addIssue({ code: 'custom', path: ['notes'], message: problem });
-  });
-export type BackupCreateRequest = z.infer<typeof schema>;
+const schema = lazySchema(() =>
+  z
+    .strictObject({
+      ...bulkFields,
+      maxParallel: intField(1, 20).default(3).describe('backups at once across nodes (1-20, default 3); a node never runs two at once (PVE\'s vzdump lock)'),
+      storage: textField("required: the storage to back up to, e.g. 'local' or 'backup-nfs' (it needs 'backup' content)").describe('target storage (needs backup content)'),
+      mode: enumField(BACKUP_MODES).optional().describe('snapshot (default; guest keeps running), suspend or stop'),
+      compress: enumField(BACKUP_COMPRESSIONS).optional().describe("zstd (default), gzip, lzo, or '0' for none"),
+      notes: z.string({ error: 'must be a string' }).optional().describe('PVE variables {{guestname}} {{vmid}} {{node}} {{cluster}}'),
+      ttlDays: intField(1, 3653).optional().describe('days until retention may delete it (1-3653)'),
+      removeOlder: intField(0, 365).optional().describe("then delete its unprotected backups here older than N days"),
+      protectBackup: boolField().optional().describe('mark each backup protected'),
+      mailNotification: enumField(['always', 'failure']).optional().describe("PVE's mail notification: always or failure"),
+      force: forceField,
+    })
+    .superRefine((r, ctx) => {
+      const problem = r.notes !== undefined ? notesProblem(r.notes, r.ttlDays) : undefined;
+      if (problem) ctx.addIssue({ code: 'custom', path: ['notes'], message: problem });
+    }));
+export type BackupCreateRequest = z.infer<ReturnType<typeof schema>>;
 
 interface Spec {
   storage: string;
@@ -167,7 +169,9 @@ export const backupCreate: Capability<BackupCreateRequest> = {
   title: 'Back up VMs',
   description:
     'Back up the selected guests with vzdump to a storage; one backup per node at a time, nodes in parallel. Success means the task ended OK and the archive is in the storage with the notes and protection asked for.',
-  schema,
+  get schema() {
+    return schema();
+  },
   guestTypes: ['qemu', 'lxc'],
   label: (r) => backupLabel(r),
   // Only removeOlder deletes anything; the stop and suspend modes interrupt a guest only for the backup and start it again.

@@ -4,25 +4,29 @@
 import { z } from 'zod';
 import { deleteStorageContent, getStorageContent } from '../../pve/endpoints/storage.js';
 import { planVolumes, volidListField } from '../backup-targets.js';
+import { lazySchema } from '../lazy-schema.js';
 import type { Capability } from '../capability.js';
 import { boolField, intField } from '../request-schema.js';
 import { StepFailure } from '../runner.js';
 import { safeModeSkip } from '../safety.js';
 import { forceField } from './bulk-fields.js';
 
-const schema = z.strictObject({
-  volids: volidListField().describe("the backups' volids to delete"),
-  dryRun: boolField().optional().describe('only return the plan; nothing is changed'),
-  maxParallel: intField(1, 20).optional().describe('deletes at once (1-20)'),
-  force: forceField,
-});
-export type BackupDeleteRequest = z.infer<typeof schema>;
+const schema = lazySchema(() =>
+  z.strictObject({
+    volids: volidListField().describe("the backups' volids to delete"),
+    dryRun: boolField().optional().describe('only return the plan; nothing is changed'),
+    maxParallel: intField(1, 20).optional().describe('deletes at once (1-20)'),
+    force: forceField,
+  }));
+export type BackupDeleteRequest = z.infer<ReturnType<typeof schema>>;
 
 export const backupDelete: Capability<BackupDeleteRequest> = {
   kind: 'backup.delete',
   title: 'Delete backups',
   description: "Delete backup archives from their storage; a protected one is refused by PVE with its reason. Success means the archive is no longer in the storage's content.",
-  schema,
+  get schema() {
+    return schema();
+  },
   guestTypes: ['qemu', 'lxc'],
   label: (r) => `delete ${r.volids.length} backup${r.volids.length === 1 ? '' : 's'}`,
   destructive: () => true,

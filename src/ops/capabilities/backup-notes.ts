@@ -4,17 +4,19 @@ import { z } from 'zod';
 import { getStorageContentVolume, putStorageContent } from '../../pve/endpoints/storage.js';
 import { parseTtl, ttlMarker } from '../backup-list.js';
 import { planVolumes, volidListField } from '../backup-targets.js';
+import { lazySchema } from '../lazy-schema.js';
 import type { Capability } from '../capability.js';
 import { boolField } from '../request-schema.js';
 import { StepFailure } from '../runner.js';
 
-const schema = z.strictObject({
-  volids: volidListField().describe("the backups' volids"),
-  notes: z.string({ error: 'must be a string (empty clears the notes)' }).max(4096, { error: 'at most 4096 characters' }).describe("moxxie's TTL marker is kept unless given anew"),
-  keepTtl: boolField().optional().describe("default true: keep the backup's TTL marker"),
-  dryRun: boolField().optional().describe('only return the plan; nothing is changed'),
-});
-export type BackupNotesRequest = z.infer<typeof schema>;
+const schema = lazySchema(() =>
+  z.strictObject({
+    volids: volidListField().describe("the backups' volids"),
+    notes: z.string({ error: 'must be a string (empty clears the notes)' }).max(4096, { error: 'at most 4096 characters' }).describe("moxxie's TTL marker is kept unless given anew"),
+    keepTtl: boolField().optional().describe("default true: keep the backup's TTL marker"),
+    dryRun: boolField().optional().describe('only return the plan; nothing is changed'),
+  }));
+export type BackupNotesRequest = z.infer<ReturnType<typeof schema>>;
 
 /** The notes to write: the new text, plus the old TTL marker when the new text has none. */
 export function notesWithTtl(notes: string, old: string | undefined, keepTtl: boolean): string {
@@ -27,7 +29,9 @@ export const backupNotes: Capability<BackupNotesRequest> = {
   kind: 'backup.notes',
   title: 'Set backup notes',
   description: "Replace the notes of backups (moxxie's TTL marker is kept). Success means PVE returns the new notes.",
-  schema,
+  get schema() {
+    return schema();
+  },
   guestTypes: ['qemu', 'lxc'],
   label: (r) => `notes '${r.notes}'`,
   destructive: () => false,

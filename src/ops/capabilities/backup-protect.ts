@@ -4,16 +4,18 @@
 import { z } from 'zod';
 import { getStorageContentVolume, putStorageContent } from '../../pve/endpoints/storage.js';
 import { planVolumes, volidListField } from '../backup-targets.js';
+import { lazySchema } from '../lazy-schema.js';
 import type { Capability, Phase } from '../capability.js';
 import { boolField } from '../request-schema.js';
 import { StepFailure } from '../runner.js';
 import type { OperationKind, OperationTarget } from '../types.js';
 
-const schema = z.strictObject({
-  volids: volidListField().describe("the backups (from list_backups)"),
-  dryRun: boolField().optional().describe('only return the plan; nothing is changed'),
-});
-export type BackupProtectRequest = z.infer<typeof schema>;
+const schema = lazySchema(() =>
+  z.strictObject({
+    volids: volidListField().describe("the backups (from list_backups)"),
+    dryRun: boolField().optional().describe('only return the plan; nothing is changed'),
+  }));
+export type BackupProtectRequest = z.infer<ReturnType<typeof schema>>;
 
 function protectionPhase(target: OperationTarget, on: boolean): Phase {
   const { volid, storage } = target.spec as { volid: string; storage: string };
@@ -41,7 +43,9 @@ function protection(on: boolean): Capability<BackupProtectRequest> {
     description: on
       ? 'Mark backups protected: PVE then refuses to delete or prune them. Success means PVE reports them protected.'
       : 'Clear the protected mark of backups so they can be deleted or pruned again. Success means PVE reports them unprotected.',
-    schema,
+    get schema() {
+      return schema();
+    },
     guestTypes: ['qemu', 'lxc'],
     label: () => word,
     // Unprotecting only allows a later delete; it loses nothing by itself.

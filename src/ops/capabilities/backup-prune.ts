@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { deleteStorageContent, getStorageContentVolume } from '../../pve/endpoints/storage.js';
 import { PveError } from '../../pve/errors.js';
+import { lazySchema } from '../lazy-schema.js';
 import type { Capability, Phase, Plan, PhaseTools } from '../capability.js';
 import { retentionQueryFields, previewRetention } from '../retention/candidates.js';
 import { boolField, intField, enumField } from '../request-schema.js';
@@ -13,14 +14,15 @@ import { safeModeSkip, SAFE_MODE_TAG } from '../safety.js';
 import type { OperationTarget } from '../types.js';
 import { forceField } from './bulk-fields.js';
 
-const schema = z.strictObject({
-  ...retentionQueryFields,
-  dryRun: boolField().optional().describe('only return the plan: the backups that would be deleted'),
-  maxParallel: intField(1, 20).optional().describe("1-20, default the context's"),
-  onFailure: enumField(['continue', 'stop']).optional().describe("after a failed delete: 'continue' (default) or 'stop'"),
-  force: forceField,
-});
-export type BackupPruneRequest = z.infer<typeof schema>;
+const schema = lazySchema(() =>
+  z.strictObject({
+    ...retentionQueryFields,
+    dryRun: boolField().optional().describe('only return the plan: the backups that would be deleted'),
+    maxParallel: intField(1, 20).optional().describe("1-20, default the context's"),
+    onFailure: enumField(['continue', 'stop']).optional().describe("after a failed delete: 'continue' (default) or 'stop'"),
+    force: forceField,
+  }));
+export type BackupPruneRequest = z.infer<ReturnType<typeof schema>>;
 
 const DELETE_TIMEOUT_MS = 10 * 60_000;
 const GONE = /does not exist|no such volume/i;
@@ -41,7 +43,9 @@ export const backupPrune: Capability<BackupPruneRequest> = {
   title: 'Prune backups',
   description:
     "Delete the backups a retention policy marks for removal, exactly as backup_retention_candidates shows; protected ones never. Each delete is read back.",
-  schema,
+  get schema() {
+    return schema();
+  },
   guestTypes: ['qemu', 'lxc'],
   label: (r) => `prune backups ${r.retentionPolicy}${r.tags?.length ? ` tags ${r.tags.join(',')}` : ''}${r.vmIds?.length ? ` vms ${r.vmIds.join(',')}` : ''}${r.storage ? ` on ${r.storage}` : ''}`,
   destructive: () => true,

@@ -8,6 +8,7 @@ import { getLxcStatusCurrent } from '../../pve/endpoints/guest-restore.js';
 import { containerRestoreStorage } from '../container-restore-storage.js';
 import type { PveClient } from '../../pve/client.js';
 import { findBackups, volidField } from '../backup-targets.js';
+import { lazySchema } from '../lazy-schema.js';
 import type { Capability, PhaseTools } from '../capability.js';
 import { RequestError } from '../errors.js';
 import { restoreArchive, type RestoreSpec } from '../guest-restore.js';
@@ -15,17 +16,18 @@ import { boolField, intField, textField } from '../request-schema.js';
 import { StepFailure } from '../runner.js';
 import { forceField } from './bulk-fields.js';
 
-const schema = z.strictObject({
-  volid: volidField().describe("the backup (from list_backups)"),
-  vmid: intField(100, 999_999_999, 'a VM id').optional().describe('default: next free; an existing one needs force'),
-  node: textField('must be a node name, e.g. pve2').optional().describe("default: the backup's node (shared storage: the guest's)"),
-  storage: textField("must be a storage id, e.g. 'local-zfs'").optional().describe("default: the archive's"),
-  name: textField('must be a name').optional().describe('name (hostname for a container) of the restored guest'),
-  start: boolField().optional().describe('start it once restored'),
-  force: forceField.describe('overwrite the existing stopped guest with this id'),
-  dryRun: boolField().optional().describe('only return the plan; nothing is changed'),
-});
-export type BackupRestoreRequest = z.infer<typeof schema>;
+const schema = lazySchema(() =>
+  z.strictObject({
+    volid: volidField().describe("the backup (from list_backups)"),
+    vmid: intField(100, 999_999_999, 'a VM id').optional().describe('default: next free; an existing one needs force'),
+    node: textField('must be a node name, e.g. pve2').optional().describe("default: the backup's node (shared storage: the guest's)"),
+    storage: textField("must be a storage id, e.g. 'local-zfs'").optional().describe("default: the archive's"),
+    name: textField('must be a name').optional().describe('name (hostname for a container) of the restored guest'),
+    start: boolField().optional().describe('start it once restored'),
+    force: forceField.describe('overwrite the existing stopped guest with this id'),
+    dryRun: boolField().optional().describe('only return the plan; nothing is changed'),
+  }));
+export type BackupRestoreRequest = z.infer<ReturnType<typeof schema>>;
 
 interface Spec extends RestoreSpec {
   /** The plan's wording for the target. */
@@ -41,7 +43,9 @@ export const backupRestore: Capability<BackupRestoreRequest> = {
   title: 'Restore a backup',
   description:
     'Restore a backup as a new guest (fresh MACs), or over an existing stopped guest with force. Success means the guest is there, unlocked (and running if start was asked).',
-  schema,
+  get schema() {
+    return schema();
+  },
   guestTypes: ['qemu', 'lxc'],
   label: (r) => `restore ${r.volid}${r.force ? ` over ${r.vmid ?? '?'}` : ''}`,
   destructive: (r) => r.force === true,

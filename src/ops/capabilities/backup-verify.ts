@@ -8,6 +8,7 @@ import type { Vm } from '../../inventory/model.js';
 import { postQemuAgentPing } from '../../pve/endpoints/guest-restore.js';
 import { deleteGuest, getGuestConfig, getGuestStatusCurrent, guestNoun, postGuestStatus, putGuestConfig, type GuestRef, type PveGuestType } from '../../pve/endpoints/guest.js';
 import { listBackupsReport, type BackupEntry } from '../backup-list.js';
+import { lazySchema } from '../lazy-schema.js';
 import type { Capability, PhaseTools } from '../capability.js';
 import { restoreArchive } from '../guest-restore.js';
 import { containerRestoreStorage } from '../container-restore-storage.js';
@@ -18,13 +19,14 @@ import { offlineReason } from '../safety.js';
 import { ageText } from '../../text/age.js';
 import { bulkFields } from './bulk-fields.js';
 
-const schema = z.strictObject({
-  ...bulkFields,
-  node: textField('must be a node name, e.g. pve2').optional().describe("default: each backup's node (shared storage: the VM's)"),
-  storage: textField("must be a storage id, e.g. 'local-zfs'").optional().describe("default: the archive's"),
-  bootTimeoutSeconds: intField(10, 3600).optional().describe('10-3600, default 300'),
-});
-export type BackupVerifyRequest = z.infer<typeof schema>;
+const schema = lazySchema(() =>
+  z.strictObject({
+    ...bulkFields,
+    node: textField('must be a node name, e.g. pve2').optional().describe("default: each backup's node (shared storage: the VM's)"),
+    storage: textField("must be a storage id, e.g. 'local-zfs'").optional().describe("default: the archive's"),
+    bootTimeoutSeconds: intField(10, 3600).optional().describe('10-3600, default 300'),
+  }));
+export type BackupVerifyRequest = z.infer<ReturnType<typeof schema>>;
 
 interface Spec {
   volid: string;
@@ -68,7 +70,9 @@ export const backupVerify: Capability<BackupVerifyRequest> = {
   title: 'Restore drill',
   description:
     "Prove backups restore: each selected guest's newest backup is restored to a scratch guest (links down), started, then destroyed; records restore and boot time or the failed step.",
-  schema,
+  get schema() {
+    return schema();
+  },
   guestTypes: ['qemu', 'lxc'],
   label: () => 'restore drill',
   // It creates and destroys only its own scratch VMs.

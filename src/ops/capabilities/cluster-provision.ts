@@ -6,6 +6,7 @@
 // (FULL, PARTIAL, NONE, MARK_FAILED) is applied to the VMs this operation made — by id and marker, never by
 // name. `core.rollback(id)` removes everything it made; `core.resume(id)` finishes it from PVE's state.
 import { z } from 'zod';
+import { lazySchema } from '../lazy-schema.js';
 import type { Capability } from '../capability.js';
 import { RequestError } from '../errors.js';
 import { boolField } from '../request-schema.js';
@@ -22,10 +23,11 @@ import { haSidOf } from '../provisioning/ha-rule-phase.js';
 import { haAffinityRefusal, haRulesState } from '../provisioning/ha-affinity-check.js';
 import { CREATE_TASK_TIMEOUT_MS } from './vm-create.js';
 
-const schema = clusterSpecSchema.safeExtend({
-  dryRun: boolField().optional().describe('only return the plan (placement, ids, IPs); nothing is created'),
-});
-export type ClusterProvisionRequest = z.infer<typeof schema>;
+const schema = lazySchema(() =>
+  clusterSpecSchema.safeExtend({
+    dryRun: boolField().optional().describe('only return the plan (placement, ids, IPs); nothing is created'),
+  }));
+export type ClusterProvisionRequest = z.infer<ReturnType<typeof schema>>;
 
 /** The request as a resume or rollback sees it (the recorded body: options may be absent, passwords are). */
 type Recorded = { name?: string; nodeGroups?: Array<{ name?: string; template?: { cloudInit?: { password?: string } } }>; options?: Partial<ClusterProvisionRequest['options']> };
@@ -41,7 +43,9 @@ export const clusterProvision: Capability<ClusterProvisionRequest> = {
   title: 'Provision a cluster',
   description:
     "Create a cluster of VMs from a spec (the seed's POST /clusters/provision body; plan_cluster previews it). Each VM is cloned from its template (or imported), placed, configured, grown, started when asked and verified; after a failure or a cancel the spec's rollbackStrategy is applied to the VMs this operation made. Success means every VM is READY.",
-  schema,
+  get schema() {
+    return schema();
+  },
   guestTypes: ['qemu', 'lxc'],
   label: (r) => `provision cluster ${r.name} (${r.nodeGroups.reduce((n, g) => n + g.count, 0)} VMs)`,
   // It makes many VMs at once and its rollback deletes them: every front end shows the plan and confirms it.

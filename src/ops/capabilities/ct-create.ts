@@ -10,6 +10,7 @@ import { postLxcCreate } from '../../pve/endpoints/guest.js';
 import { getStorageContent } from '../../pve/endpoints/storage.js';
 import { clusterFeatures, requireFeature } from '../../pve/features.js';
 import type { PveClient } from '../../pve/client.js';
+import { lazySchema } from '../lazy-schema.js';
 import type { Capability } from '../capability.js';
 import { RequestError } from '../errors.js';
 import { checkDescription, checkNode, checkPool, nameserverParam, newGuestRunFields, newGuestTargets, renderNames, sshKeyText, tagList, tagsField, vmidField, type PveParams } from '../guest-config.js';
@@ -51,37 +52,38 @@ const featuresSchema = z
   })
   .describe('LXC features');
 
-const schema = z.strictObject({
-  node: textField('required: the node to create the container on, e.g. "pve1"').describe('the node'),
-  hostname: textField('required: the host name, a DNS name such as "web-01"').max(253).describe('the host name (a DNS name); {index} is the number of each CT when count > 1'),
-  ostemplate: textField('required: a container template volume, e.g. "local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst"').describe("a vztmpl volume (list_storage_content lists them)"),
-  vmid: vmidField.optional(),
-  rootfs: z
-    .strictObject({
-      storage: textField('a storage with container (rootdir) content, e.g. "local-zfs"').optional().describe("default: the node's first rootdir storage"),
-      sizeGB: intField(1, 131072).optional().describe('size in GiB (default 8)'),
-    })
-    .optional()
-    .describe("default: 8 GiB on the node's first rootdir storage"),
-  networks: z.array(ctNetworkSchema).max(MAX_CT_NICS, { error: `at most ${MAX_CT_NICS} NICs (net0-net${MAX_CT_NICS - 1})` }).optional().describe('NICs, net0 first'),
-  cores: intField(1, 8192).optional().describe('CPU cores (default: all of the node)'),
-  memoryMB: intField(16, 8_388_608).optional().describe('memory in MiB (default 512)'),
-  swapMB: intField(0, 8_388_608).optional().describe('swap in MiB (default 512)'),
-  unprivileged: boolField().optional().describe('default true'),
-  features: featuresSchema.optional(),
-  sshPublicKeys: z.string().min(1).max(16_384).optional().describe("for root, one per line"),
-  password: z.string().min(5, { error: 'must be at least 5 characters (PVE: minLength 5)' }).max(256).optional().describe('never recorded'),
-  nameservers: z.string().min(1).optional().describe('DNS servers, comma- or space-separated (default: the host\'s)'),
-  searchDomain: z.string().min(1).optional().describe('DNS search domain'),
-  tags: tagsField.optional(),
-  pool: z.string().min(1).optional().describe('must exist'),
-  description: z.string().optional().describe('moxxie adds its marker line'),
-  startOnBoot: boolField().optional().describe('start with the node (onboot)'),
-  haManaged: boolField().optional().describe('PVE 9.1+'),
-  start: boolField().optional().describe('start the CT once it is made'),
-  ...newGuestRunFields({ atOnce: 'CTs made at once (1-20)', failed: 'CT' }),
-});
-export type CtCreateRequest = z.infer<typeof schema>;
+const schema = lazySchema(() =>
+  z.strictObject({
+    node: textField('required: the node to create the container on, e.g. "pve1"').describe('the node'),
+    hostname: textField('required: the host name, a DNS name such as "web-01"').max(253).describe('the host name (a DNS name); {index} is the number of each CT when count > 1'),
+    ostemplate: textField('required: a container template volume, e.g. "local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst"').describe("a vztmpl volume (list_storage_content lists them)"),
+    vmid: vmidField.optional(),
+    rootfs: z
+      .strictObject({
+        storage: textField('a storage with container (rootdir) content, e.g. "local-zfs"').optional().describe("default: the node's first rootdir storage"),
+        sizeGB: intField(1, 131072).optional().describe('size in GiB (default 8)'),
+      })
+      .optional()
+      .describe("default: 8 GiB on the node's first rootdir storage"),
+    networks: z.array(ctNetworkSchema).max(MAX_CT_NICS, { error: `at most ${MAX_CT_NICS} NICs (net0-net${MAX_CT_NICS - 1})` }).optional().describe('NICs, net0 first'),
+    cores: intField(1, 8192).optional().describe('CPU cores (default: all of the node)'),
+    memoryMB: intField(16, 8_388_608).optional().describe('memory in MiB (default 512)'),
+    swapMB: intField(0, 8_388_608).optional().describe('swap in MiB (default 512)'),
+    unprivileged: boolField().optional().describe('default true'),
+    features: featuresSchema.optional(),
+    sshPublicKeys: z.string().min(1).max(16_384).optional().describe("for root, one per line"),
+    password: z.string().min(5, { error: 'must be at least 5 characters (PVE: minLength 5)' }).max(256).optional().describe('never recorded'),
+    nameservers: z.string().min(1).optional().describe('DNS servers, comma- or space-separated (default: the host\'s)'),
+    searchDomain: z.string().min(1).optional().describe('DNS search domain'),
+    tags: tagsField.optional(),
+    pool: z.string().min(1).optional().describe('must exist'),
+    description: z.string().optional().describe('moxxie adds its marker line'),
+    startOnBoot: boolField().optional().describe('start with the node (onboot)'),
+    haManaged: boolField().optional().describe('PVE 9.1+'),
+    start: boolField().optional().describe('start the CT once it is made'),
+    ...newGuestRunFields({ atOnce: 'CTs made at once (1-20)', failed: 'CT' }),
+  }));
+export type CtCreateRequest = z.infer<ReturnType<typeof schema>>;
 
 interface Spec extends NewGuestSpec {
   ostemplate: string;
@@ -190,7 +192,9 @@ export const ctCreate: Capability<CtCreateRequest> = {
   title: 'Create containers',
   description:
     'Create a container (or count containers named by a {index} hostname pattern) from an OS template (vztmpl). The root password is never recorded. Success means the vzcreate task ended OK, the CT with that id is ours with the config asked for, and it runs if start was asked; otherwise it is removed again.',
-  schema,
+  get schema() {
+    return schema();
+  },
   guestTypes: ['lxc'],
   label: (r) => `create ${r.count && r.count > 1 ? `${r.count} containers ${r.hostname}` : `container ${r.hostname}`} on ${r.node}`,
   destructive: () => false,

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { getGuestConfig, putGuestResize, refOf } from '../../pve/endpoints/guest.js';
 import type { GuestType } from '../types.js';
+import { lazySchema } from '../lazy-schema.js';
 import type { Capability } from '../capability.js';
 import { RequestError } from '../errors.js';
 import { offlineNodesOf, PlanBuilder } from '../plan.js';
@@ -19,18 +20,19 @@ const SIZE_RE = /^(\+)?(\d+(?:\.\d+)?)([KMGT])?$/;
 const UNIT: Record<string, number> = { K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 };
 const SIZE_HINT = 'a size such as "50G" (the new size) or "+10G" (grow by); units K, M, G, T (no unit: bytes; not GiB)';
 
-const schema = z.strictObject({
-  ...bulkFields,
-  disk: textField('required: the disk to grow, e.g. "scsi0", "virtio1", "sata0", or a container\'s "rootfs" or "mp0"')
-    .refine((d) => DISK_KEY_RE.test(d) || CT_VOLUME_KEY_RE.test(d), {
-      error: (iss) => `'${String(iss.input)}' is not a disk key; use scsiN, virtioN, sataN, ideN, efidisk0 or tpmstate0 for a VM, rootfs or mpN for a container`,
-    })
-    .describe('scsi0 … on a VM, rootfs or mpN on a container'),
-  size: textField(`required: ${SIZE_HINT}`)
-    .refine((s) => SIZE_RE.test(s), { error: (iss) => `'${String(iss.input)}' is not ${SIZE_HINT}` })
-    .describe('"50G" or "+10G"; never shrinks'),
-});
-export type DiskResizeRequest = z.infer<typeof schema>;
+const schema = lazySchema(() =>
+  z.strictObject({
+    ...bulkFields,
+    disk: textField('required: the disk to grow, e.g. "scsi0", "virtio1", "sata0", or a container\'s "rootfs" or "mp0"')
+      .refine((d) => DISK_KEY_RE.test(d) || CT_VOLUME_KEY_RE.test(d), {
+        error: (iss) => `'${String(iss.input)}' is not a disk key; use scsiN, virtioN, sataN, ideN, efidisk0 or tpmstate0 for a VM, rootfs or mpN for a container`,
+      })
+      .describe('scsi0 … on a VM, rootfs or mpN on a container'),
+    size: textField(`required: ${SIZE_HINT}`)
+      .refine((s) => SIZE_RE.test(s), { error: (iss) => `'${String(iss.input)}' is not ${SIZE_HINT}` })
+      .describe('"50G" or "+10G"; never shrinks'),
+  }));
+export type DiskResizeRequest = z.infer<ReturnType<typeof schema>>;
 
 interface Spec {
   disk: string;
@@ -60,7 +62,9 @@ export const diskResize: Capability<DiskResizeRequest> = {
   kind: 'vm.resize',
   title: 'Resize a disk',
   description: 'Grow a disk of the selected VMs (or rootfs/mpN of containers, pct resize) to a size ("50G") or by an amount ("+10G"). Shrinking is refused (PVE cannot shrink disks). Success means the disk has the new size.',
-  schema,
+  get schema() {
+    return schema();
+  },
   guestTypes: GUEST_TYPES,
   label: (r) => `resize ${r.disk} ${String(r.size ?? '').startsWith('+') ? `by ${r.size}` : `to ${r.size}`}`,
   destructive: () => false,

@@ -6,6 +6,7 @@ import { guestBridgeProblem, nodeBridges } from '../node-bridges.js';
 import { z } from 'zod';
 import type { Vm } from '../../inventory/model.js';
 import { boundedMap } from '../bounded-map.js';
+import { lazySchema } from '../lazy-schema.js';
 import type { Capability } from '../capability.js';
 import { migrateFields } from '../migration/fields.js';
 import { moveResources, type MoveSpec } from '../migration/phases.js';
@@ -15,8 +16,9 @@ import { offlineNodesOf, PlanBuilder } from '../plan.js';
 import { ALWAYS_ON_TAG, offlineReason, safeModeSkip, unsupportedReason } from '../safety.js';
 import { bulkFields } from './bulk-fields.js';
 
-const schema = z.strictObject({ ...bulkFields, ...migrateFields });
-export type MigrateRequest = z.infer<typeof schema>;
+const schema = lazySchema(() =>
+  z.strictObject({ ...bulkFields, ...migrateFields }));
+export type MigrateRequest = z.infer<ReturnType<typeof schema>>;
 
 /** Parallel precondition reads while planning. */
 const PLAN_READS = 8;
@@ -55,7 +57,9 @@ export const migrate: Capability<MigrateRequest> = {
   title: 'Migrate VMs and containers',
   description:
     "Move the selected VMs to targetNode: online when running, offline when stopped; the plan shows PVE's precondition (local disks and devices, allowed nodes). Success means the VM is on the target node, running again if it was running before. VMs already there are skipped. A running container moves in restart mode (shut down, move, start): PVE cannot move one live.",
-  schema,
+  get schema() {
+    return schema();
+  },
   guestTypes: ['qemu', 'lxc'],
   label: (r) => `migrate to ${r.targetNode}${r.allowOfflineMigration ? ' (offline fallback)' : ''}`,
   // The offline fallback stops running VMs; forcing past local devices is confirmed through `force`.

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { Vm } from '../../inventory/model.js';
 import type { MigratePrecondition } from '../../pve/endpoints/migrate.js';
 import { boundedMap } from '../bounded-map.js';
+import { lazySchema } from '../lazy-schema.js';
 import type { Capability } from '../capability.js';
 import { RequestError } from '../errors.js';
 import { transferFields } from '../migration/fields.js';
@@ -22,19 +23,20 @@ import { moveAction, transferParams } from './migrate.js';
 
 const NODE_HINT = "required: the node to drain, e.g. 'pve2'";
 
-const schema = z.strictObject({
-  node: z.string({ error: () => NODE_HINT }).min(1, { error: () => NODE_HINT }).describe('the node to drain'),
-  targetNodes: z.array(z.string().min(1)).min(1).optional().describe('default: every other online node'),
-  allowOfflineMigration: boolField().optional().describe('a failed live move is retried offline (never always-on VMs)'),
-  antiAffinityTags: z.array(z.string().min(1).max(64)).max(20).optional().describe(`tag patterns (* and ?) whose guests are kept on different nodes (default ${DEFAULT_ANTI_AFFINITY.join(', ')})`),
-  maxNodeMemoryPercent: intField(50, 100).optional().describe(`a target node's memory in use after the drain, at most (default ${DEFAULT_MAX_NODE_MEMORY_PERCENT})`),
-  ...transferFields,
-  maxParallel: intField(1, 20).optional().describe("1-20, default the context's"),
-  maxPerNode: intField(1, 20).default(2).describe('moves at once per node, both ends counted (default 2)'),
-  dryRun: boolField().optional().describe('only return the plan; nothing is changed'),
-  onFailure: enumField(['continue', 'stop']).optional().describe("after a failed move: 'continue' (default) or 'stop' starting new ones"),
-});
-export type DrainRequest = z.infer<typeof schema>;
+const schema = lazySchema(() =>
+  z.strictObject({
+    node: z.string({ error: () => NODE_HINT }).min(1, { error: () => NODE_HINT }).describe('the node to drain'),
+    targetNodes: z.array(z.string().min(1)).min(1).optional().describe('default: every other online node'),
+    allowOfflineMigration: boolField().optional().describe('a failed live move is retried offline (never always-on VMs)'),
+    antiAffinityTags: z.array(z.string().min(1).max(64)).max(20).optional().describe(`tag patterns (* and ?) whose guests are kept on different nodes (default ${DEFAULT_ANTI_AFFINITY.join(', ')})`),
+    maxNodeMemoryPercent: intField(50, 100).optional().describe(`a target node's memory in use after the drain, at most (default ${DEFAULT_MAX_NODE_MEMORY_PERCENT})`),
+    ...transferFields,
+    maxParallel: intField(1, 20).optional().describe("1-20, default the context's"),
+    maxPerNode: intField(1, 20).default(2).describe('moves at once per node, both ends counted (default 2)'),
+    dryRun: boolField().optional().describe('only return the plan; nothing is changed'),
+    onFailure: enumField(['continue', 'stop']).optional().describe("after a failed move: 'continue' (default) or 'stop' starting new ones"),
+  }));
+export type DrainRequest = z.infer<ReturnType<typeof schema>>;
 
 const PLAN_READS = 8;
 
@@ -51,7 +53,9 @@ export const nodeDrain: Capability<DrainRequest> = {
   title: 'Drain a node',
   description:
     'Move every guest off a node for maintenance to the other online nodes, by free memory and CPU, keeping guests that share an anti-affinity tag apart; running guests move live, stopped ones offline; guests that cannot move are listed with the reason. Success means every movable guest is on another node, running again if it was running.',
-  schema,
+  get schema() {
+    return schema();
+  },
   guestTypes: ['qemu', 'lxc'],
   label: (r) => `drain ${r.node}`,
   destructive: () => true,

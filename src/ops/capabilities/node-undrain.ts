@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import type { Vm } from '../../inventory/model.js';
 import { boundedMap } from '../bounded-map.js';
+import { lazySchema } from '../lazy-schema.js';
 import type { Capability } from '../capability.js';
 import { RequestError } from '../errors.js';
 import { transferFields } from '../migration/fields.js';
@@ -17,16 +18,17 @@ import { moveAction, transferParams } from './migrate.js';
 
 const NODE_HINT = "required: the node a drain emptied, e.g. 'pve2'";
 
-const schema = z.strictObject({
-  node: z.string({ error: () => NODE_HINT }).min(1, { error: () => NODE_HINT }).describe('the node to move guests back to'),
-  operationId: z.string().min(1).optional().describe("the drain to undo (default: the node's latest drain)"),
-  ...transferFields,
-  maxParallel: intField(1, 20).optional().describe('guests moved at once (1-20)'),
-  maxPerNode: intField(1, 20).default(2).describe('moves at once per node, both ends counted (default 2)'),
-  dryRun: boolField().optional().describe('only return the plan; nothing is changed'),
-  onFailure: enumField(['continue', 'stop']).optional().describe("after a failed move: 'continue' (default) or 'stop' starting new ones"),
-});
-export type UndrainRequest = z.infer<typeof schema>;
+const schema = lazySchema(() =>
+  z.strictObject({
+    node: z.string({ error: () => NODE_HINT }).min(1, { error: () => NODE_HINT }).describe('the node to move guests back to'),
+    operationId: z.string().min(1).optional().describe("the drain to undo (default: the node's latest drain)"),
+    ...transferFields,
+    maxParallel: intField(1, 20).optional().describe('guests moved at once (1-20)'),
+    maxPerNode: intField(1, 20).default(2).describe('moves at once per node, both ends counted (default 2)'),
+    dryRun: boolField().optional().describe('only return the plan; nothing is changed'),
+    onFailure: enumField(['continue', 'stop']).optional().describe("after a failed move: 'continue' (default) or 'stop' starting new ones"),
+  }));
+export type UndrainRequest = z.infer<ReturnType<typeof schema>>;
 
 const PLAN_READS = 8;
 
@@ -35,7 +37,9 @@ export const nodeUndrain: Capability<UndrainRequest> = {
   title: 'Undrain a node',
   description:
     "Move back to a node the guests its latest drain (or the drain operationId names) moved away, from moxxie's migration history: running ones live, stopped ones offline. Guests already back or gone are skipped. Success means each is on the node again, in the state it had.",
-  schema,
+  get schema() {
+    return schema();
+  },
   guestTypes: ['qemu', 'lxc'],
   label: (r) => `undrain ${r.node}`,
   destructive: () => false,

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { Vm, VmStatus } from '../../inventory/model.js';
 import { getGuestStatusCurrent, postGuestStatus, refOf, type GuestPowerAction as PveAction, type GuestRef } from '../../pve/endpoints/guest.js';
 import type { Params } from '../../pve/types.js';
+import { lazySchema } from '../lazy-schema.js';
 import type { Capability, PhaseTools } from '../capability.js';
 import { afterPowerTask, haSettled } from '../ha-power.js';
 import { offlineNodesOf, PlanBuilder } from '../plan.js';
@@ -39,14 +40,15 @@ const TAKES_DOWN: PowerAction[] = ['STOP', 'SHUTDOWN', 'SUSPEND'];
 const DESTRUCTIVE_POWER: PowerAction[] = ['STOP'];
 const DEFAULT_TIMEOUT_S = 300;
 
-const schema = z.strictObject({
-  ...bulkFields,
-  operation: enumField(POWER_ACTIONS).describe('START, STOP (hard), SHUTDOWN (ACPI), REBOOT, SUSPEND or RESUME'),
-  skipIfAlreadyInState: boolField().optional().describe('default true'),
-  timeoutSeconds: intField(30, 3600).optional().describe('graceful timeout, 30-3600 (default 300)'),
-  force: forceField,
-});
-export type PowerRequest = z.infer<typeof schema>;
+const schema = lazySchema(() =>
+  z.strictObject({
+    ...bulkFields,
+    operation: enumField(POWER_ACTIONS).describe('START, STOP (hard), SHUTDOWN (ACPI), REBOOT, SUSPEND or RESUME'),
+    skipIfAlreadyInState: boolField().optional().describe('default true'),
+    timeoutSeconds: intField(30, 3600).optional().describe('graceful timeout, 30-3600 (default 300)'),
+    force: forceField,
+  }));
+export type PowerRequest = z.infer<ReturnType<typeof schema>>;
 
 function alreadyThere(vm: Vm, op: PowerAction): string | undefined {
   if (vm.type === 'lxc' && CT_UNOBSERVABLE.includes(op)) return undefined;
@@ -104,7 +106,9 @@ export const power: Capability<PowerRequest> = {
   title: 'Power VMs and containers',
   description:
     'START, STOP, SHUTDOWN, REBOOT, SUSPEND or RESUME the selected VMs and containers (a container suspend is PVE\'s experimental freeze). Success means the guest reached the target state. Guests already there are skipped; always-on VMs are never stopped unless force.',
-  schema,
+  get schema() {
+    return schema();
+  },
   guestTypes: GUEST_TYPES,
   label: (r) => powerLabel(r.operation, r.force === true),
   // A forced reboot is a hard reset: it can lose data as a stop can.

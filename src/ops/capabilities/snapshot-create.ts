@@ -2,6 +2,7 @@
 // One phase per guest; its check finds a snapshot already made (a resume, a lost answer), its undo deletes it.
 import { z } from 'zod';
 import { deleteGuestSnapshot, postGuestSnapshot, refOf } from '../../pve/endpoints/guest.js';
+import { lazySchema } from '../lazy-schema.js';
 import type { Capability } from '../capability.js';
 import { offlineNodesOf, PlanBuilder } from '../plan.js';
 import { boolField, intField, textField } from '../request-schema.js';
@@ -19,25 +20,26 @@ const NO_RAM_FOR_CT = 'a container snapshot cannot include memory (pct has no vm
 /** A snapshot task (RAM state included) can take long on a real cluster. */
 export const SNAPSHOT_TASK_TIMEOUT_MS = 60 * 60_000;
 
-const schema = z
-  .strictObject({
-    ...bulkFields,
-    snapshotName: textField('required: a name template such as "pre-update-{vm}-{date}"')
-      .superRefine((template, ctx) => {
-        // A template no VM could get a valid name from is refused here, by every front end and at job save.
-        const problem = templateProblem(template);
-        if (problem) ctx.addIssue({ code: 'custom', message: problem });
-      })
-      .describe("template: {vm} {vmid} {date} {time} {datetime} ({vm} shortened to fit 40 chars)"),
-    description: z.string({ error: 'must be a string' }).optional().describe(`kept on the snapshot (moxxie appends its marker); at most ${MAX_DESCRIPTION_BYTES} bytes`),
-    ttlHours: intField(1, 8760).optional().describe('hours until cleanup may delete it (1-8760)'),
-    includeMemory: boolField().optional().describe("also save running VMs' RAM (containers are skipped)"),
-  })
-  .superRefine((r, ctx) => {
-    const problem = typeof r.description === 'string' ? descriptionProblem(r.description, r.ttlHours) : undefined;
-    if (problem) ctx.addIssue({ code: 'custom', path: ['description'], message: problem });
-  });
-export type SnapshotCreateRequest = z.infer<typeof schema>;
+const schema = lazySchema(() =>
+  z
+    .strictObject({
+      ...bulkFields,
+      snapshotName: textField('required: a name template such as "pre-update-{vm}-{date}"')
+        .superRefine((template, ctx) => {
+          // A template no VM could get a valid name from is refused here, by every front end and at job save.
+          const problem = templateProblem(template);
+          if (problem) ctx.addIssue({ code: 'custom', message: problem });
+        })
+        .describe("template: {vm} {vmid} {date} {time} {datetime} ({vm} shortened to fit 40 chars)"),
+      description: z.string({ error: 'must be a string' }).optional().describe(`kept on the snapshot (moxxie appends its marker); at most ${MAX_DESCRIPTION_BYTES} bytes`),
+      ttlHours: intField(1, 8760).optional().describe('hours until cleanup may delete it (1-8760)'),
+      includeMemory: boolField().optional().describe("also save running VMs' RAM (containers are skipped)"),
+    })
+    .superRefine((r, ctx) => {
+      const problem = typeof r.description === 'string' ? descriptionProblem(r.description, r.ttlHours) : undefined;
+      if (problem) ctx.addIssue({ code: 'custom', path: ['description'], message: problem });
+    }));
+export type SnapshotCreateRequest = z.infer<ReturnType<typeof schema>>;
 
 interface Spec {
   snapname: string;
@@ -49,7 +51,9 @@ export const snapshotCreate: Capability<SnapshotCreateRequest> = {
   kind: 'snapshot.create',
   title: 'Create snapshots',
   description: 'Snapshot the selected VMs and containers with a name template and an optional TTL. Success means the snapshot task ended OK.',
-  schema,
+  get schema() {
+    return schema();
+  },
   guestTypes: GUEST_TYPES,
   label: (r) => `snapshot ${r.snapshotName}`,
   destructive: () => false,

@@ -8,6 +8,7 @@ import type { Vm } from '../../inventory/model.js';
 import { PveError } from '../../pve/errors.js';
 import { deleteGuestSnapshot, refOf } from '../../pve/endpoints/guest.js';
 import { boundedMap } from '../bounded-map.js';
+import { lazySchema } from '../lazy-schema.js';
 import type { Capability, Phase } from '../capability.js';
 import { RequestError } from '../errors.js';
 import { offlineNodesOf, PlanBuilder } from '../plan.js';
@@ -26,27 +27,30 @@ const HOUR_MS = 3600_000;
 const LIST_READS = 8;
 const GONE = /snapshot '[^']*' does not exist/;
 
-const schema = z.strictObject({
-  ...bulkFields,
-  snapshotName: existingSnapshotNameField('must be a snapshot name').optional().describe('exact snapshot name'),
-  namePattern: z
-    .string({ error: 'must be a glob such as "auto-*"' })
-    .min(1, { error: 'must be a glob such as "auto-*"' })
-    .max(MAX_NAME_TEMPLATE, { error: (iss) => `at most ${MAX_NAME_TEMPLATE} characters (got ${String(iss.input).length}); PVE's snapshot names are at most ${MAX_SNAPSHOT_NAME}` })
-    .optional()
-    .describe('glob over snapshot names, e.g. "maint-*"'),
-  olderThanHours: intField(1, 87600).optional().describe('only snapshots at least this many hours old'),
-  expiredOnly: boolField().optional().describe('only snapshots whose TTL has run out'),
-  moxxieOnly: boolField().optional().describe('default true: only snapshots moxxie made'),
-  force: forceField,
-});
-export type SnapshotDeleteRequest = z.infer<typeof schema>;
+const schema = lazySchema(() =>
+  z.strictObject({
+    ...bulkFields,
+    snapshotName: existingSnapshotNameField('must be a snapshot name').optional().describe('exact snapshot name'),
+    namePattern: z
+      .string({ error: 'must be a glob such as "auto-*"' })
+      .min(1, { error: 'must be a glob such as "auto-*"' })
+      .max(MAX_NAME_TEMPLATE, { error: (iss) => `at most ${MAX_NAME_TEMPLATE} characters (got ${String(iss.input).length}); PVE's snapshot names are at most ${MAX_SNAPSHOT_NAME}` })
+      .optional()
+      .describe('glob over snapshot names, e.g. "maint-*"'),
+    olderThanHours: intField(1, 87600).optional().describe('only snapshots at least this many hours old'),
+    expiredOnly: boolField().optional().describe('only snapshots whose TTL has run out'),
+    moxxieOnly: boolField().optional().describe('default true: only snapshots moxxie made'),
+    force: forceField,
+  }));
+export type SnapshotDeleteRequest = z.infer<ReturnType<typeof schema>>;
 
 export const snapshotDelete: Capability<SnapshotDeleteRequest> = {
   kind: 'snapshot.delete',
   title: 'Delete snapshots',
   description: 'Delete snapshots on the selected guests by name, glob, age or expired TTL; only moxxie\'s unless moxxieOnly is false.',
-  schema,
+  get schema() {
+    return schema();
+  },
   guestTypes: GUEST_TYPES,
   label: (r) => `delete snapshots ${r.snapshotName ?? r.namePattern ?? (r.expiredOnly ? 'past their TTL' : `older than ${r.olderThanHours}h`)}`,
   destructive: () => true,

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import type { Vm } from '../../inventory/model.js';
 import { postGuestSnapshotRollback, refOf } from '../../pve/endpoints/guest.js';
+import { lazySchema } from '../lazy-schema.js';
 import type { Capability } from '../capability.js';
 import { offlineNodesOf, PlanBuilder } from '../plan.js';
 import { boolField } from '../request-schema.js';
@@ -14,19 +15,22 @@ import type { GuestType } from '../types.js';
 
 const GUEST_TYPES: readonly GuestType[] = ['qemu', 'lxc'];
 
-const schema = z.strictObject({
-  ...bulkFields,
-  snapshotName: existingSnapshotNameField('required: the snapshot to roll back to').describe('the snapshot to return to'),
-  start: boolField().optional().describe('start the VM after the rollback'),
-  force: forceField,
-});
-export type SnapshotRollbackRequest = z.infer<typeof schema>;
+const schema = lazySchema(() =>
+  z.strictObject({
+    ...bulkFields,
+    snapshotName: existingSnapshotNameField('required: the snapshot to roll back to').describe('the snapshot to return to'),
+    start: boolField().optional().describe('start the VM after the rollback'),
+    force: forceField,
+  }));
+export type SnapshotRollbackRequest = z.infer<ReturnType<typeof schema>>;
 
 export const snapshotRollback: Capability<SnapshotRollbackRequest> = {
   kind: 'snapshot.rollback',
   title: 'Roll back to a snapshot',
   description: 'Roll the selected VMs and containers back to a snapshot (everything since is lost), optionally starting them after.',
-  schema,
+  get schema() {
+    return schema();
+  },
   guestTypes: GUEST_TYPES,
   label: (r) => `roll back to ${r.snapshotName}${r.start ? ' and start' : ''}`,
   destructive: () => true,

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { PveError } from '../../pve/errors.js';
 import { getQemuConfig, putQemuConfig } from '../../pve/endpoints/qemu.js';
+import { lazySchema } from '../lazy-schema.js';
 import type { Capability, PhaseTools } from '../capability.js';
 import { offlineNodesOf, PlanBuilder } from '../plan.js';
 import { offlineReason, unsupportedReason } from '../safety.js';
@@ -14,21 +15,22 @@ import { bulkFields } from './bulk-fields.js';
 const DIGEST_RETRIES = 5;
 const DIGEST_MISMATCH = /checksum mismatch|file change by other user/i;
 
-const schema = z.strictObject({
-  ...bulkFields,
-  sshKeys: z
-    .string({ error: 'required: OpenSSH public keys, one per line, e.g. "ssh-ed25519 AAAA… user@host"' })
-    .max(MAX_SSH_KEYS_TEXT, { error: `at most ${MAX_SSH_KEYS_TEXT} characters` })
-    .superRefine((text, ctx) => {
-      try {
-        parseSshKeys(text);
-      } catch (err) {
-        ctx.addIssue({ code: 'custom', message: (err as Error).message.replace(/^sshKeys: /, '') });
-      }
-    })
-    .describe('OpenSSH public keys, one per line; they replace the VM\'s cloud-init keys'),
-});
-export type SshKeysRequest = z.infer<typeof schema>;
+const schema = lazySchema(() =>
+  z.strictObject({
+    ...bulkFields,
+    sshKeys: z
+      .string({ error: 'required: OpenSSH public keys, one per line, e.g. "ssh-ed25519 AAAA… user@host"' })
+      .max(MAX_SSH_KEYS_TEXT, { error: `at most ${MAX_SSH_KEYS_TEXT} characters` })
+      .superRefine((text, ctx) => {
+        try {
+          parseSshKeys(text);
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: (err as Error).message.replace(/^sshKeys: /, '') });
+        }
+      })
+      .describe('OpenSSH public keys, one per line; they replace the VM\'s cloud-init keys'),
+  }));
+export type SshKeysRequest = z.infer<ReturnType<typeof schema>>;
 
 const sameKeys = (a: string[], b: string[]) => a.length === b.length && a.every((k, i) => k === b[i]);
 const keysText = (keys: string[]) => `${keys.length} SSH key${keys.length === 1 ? '' : 's'}`;
@@ -54,7 +56,9 @@ export const sshKeys: Capability<SshKeysRequest> = {
   title: 'Set SSH keys',
   description:
     "Replace the cloud-init SSH keys of the selected VMs (several keys: one per line). They reach the guest through its cloud-init drive at the next boot; the plan says when a VM has none. A concurrent edit is never overwritten.",
-  schema,
+  get schema() {
+    return schema();
+  },
   guestTypes: ['qemu'],
   // Front ends may label a request before it is checked: count lines, never throw.
   label: (r) => `set ${keysText(String(r.sshKeys ?? '').split(/\r?\n/).filter((l) => l.trim()))}`,

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import type { Inventory } from '../../inventory/model.js';
 import { deleteStorageContent, getStorageContent, postDownloadUrl } from '../../pve/endpoints/storage.js';
 import type { PveClient } from '../../pve/client.js';
+import { lazySchema } from '../lazy-schema.js';
 import type { Capability, PhaseTools } from '../capability.js';
 import { algorithmOfLength, fetchChecksumList, pickChecksum } from '../checksum-list.js';
 import { RequestError } from '../errors.js';
@@ -27,29 +28,30 @@ const FILE_BASED = new Set(['dir', 'nfs', 'cifs', 'cephfs', 'glusterfs', 'btrfs'
 const DOWNLOAD_TASK_TIMEOUT_MS = 6 * 60 * 60_000;
 const PROGRESS_POLL_MS = 1000;
 
-const schema = z
-  .strictObject({
-    storage: textField('required: the storage to download to, e.g. "util-iso" (moxxie storage list)').describe('file based, with the content type'),
-    node: textField('a node name, e.g. "pve1"').optional().describe('required for a local storage'),
-    url: textField('required: an http:// or https:// URL')
-      .refine((u) => /^https?:\/\/\S+$/.test(u), { error: (iss) => `'${String(iss.input)}' is not an http:// or https:// URL` })
-      .describe('where to download from'),
-    filename: textField('a file name such as "debian-12-generic-amd64.qcow2"').max(255, { error: 'at most 255 characters' }).optional().describe("default: the URL's last part"),
-    content: enumField(DOWNLOAD_CONTENTS).optional().describe('default: from the file name'),
-    checksum: textField('a hex checksum').optional().describe('the expected checksum'),
-    checksumAlgorithm: enumField(ALGORITHMS).optional().describe("default: from the checksum's length"),
-    checksumUrl: textField('an http:// or https:// URL of a checksum list such as SHA512SUMS')
-      .refine((u) => /^https?:\/\/\S+$/.test(u), { error: (iss) => `'${String(iss.input)}' is not an http:// or https:// URL` })
-      .optional()
-      .describe("a checksum list (SHA512SUMS …) to take the file's line from"),
-    verifyCertificates: boolField().optional().describe('default true'),
-    dryRun: boolField().optional().describe('only return the plan; nothing is changed'),
-  })
-  .superRefine((r, ctx) => {
-    if (r.checksum && r.checksumUrl) ctx.addIssue({ code: 'custom', path: ['checksumUrl'], message: 'give checksum or checksumUrl, not both' });
-    if (r.checksumAlgorithm && !r.checksum && !r.checksumUrl) ctx.addIssue({ code: 'custom', path: ['checksumAlgorithm'], message: 'needs checksum or checksumUrl' });
-  });
-export type StorageDownloadRequest = z.infer<typeof schema>;
+const schema = lazySchema(() =>
+  z
+    .strictObject({
+      storage: textField('required: the storage to download to, e.g. "util-iso" (moxxie storage list)').describe('file based, with the content type'),
+      node: textField('a node name, e.g. "pve1"').optional().describe('required for a local storage'),
+      url: textField('required: an http:// or https:// URL')
+        .refine((u) => /^https?:\/\/\S+$/.test(u), { error: (iss) => `'${String(iss.input)}' is not an http:// or https:// URL` })
+        .describe('where to download from'),
+      filename: textField('a file name such as "debian-12-generic-amd64.qcow2"').max(255, { error: 'at most 255 characters' }).optional().describe("default: the URL's last part"),
+      content: enumField(DOWNLOAD_CONTENTS).optional().describe('default: from the file name'),
+      checksum: textField('a hex checksum').optional().describe('the expected checksum'),
+      checksumAlgorithm: enumField(ALGORITHMS).optional().describe("default: from the checksum's length"),
+      checksumUrl: textField('an http:// or https:// URL of a checksum list such as SHA512SUMS')
+        .refine((u) => /^https?:\/\/\S+$/.test(u), { error: (iss) => `'${String(iss.input)}' is not an http:// or https:// URL` })
+        .optional()
+        .describe("a checksum list (SHA512SUMS …) to take the file's line from"),
+      verifyCertificates: boolField().optional().describe('default true'),
+      dryRun: boolField().optional().describe('only return the plan; nothing is changed'),
+    })
+    .superRefine((r, ctx) => {
+      if (r.checksum && r.checksumUrl) ctx.addIssue({ code: 'custom', path: ['checksumUrl'], message: 'give checksum or checksumUrl, not both' });
+      if (r.checksumAlgorithm && !r.checksum && !r.checksumUrl) ctx.addIssue({ code: 'custom', path: ['checksumAlgorithm'], message: 'needs checksum or checksumUrl' });
+    }));
+export type StorageDownloadRequest = z.infer<ReturnType<typeof schema>>;
 
 interface Spec {
   storage: string;
@@ -135,7 +137,9 @@ export const storageDownload: Capability<StorageDownloadRequest> = {
   title: 'Download to a storage',
   description:
     'Download an ISO, a container template or a disk image (import content: .qcow2 .raw .vmdk .ova; an .img cloud image is saved as .qcow2) from a URL to a storage, verified by checksum or by a checksum list (checksumUrl). Success means PVE\'s download task ended OK and the file is on the storage.',
-  schema,
+  get schema() {
+    return schema();
+  },
   guestTypes: ['qemu'],
   label: (r) => `download ${r.filename ?? urlFileName(r.url)} to ${r.storage}`,
   destructive: () => false,

@@ -9,6 +9,7 @@ import { getGuestConfig, putGuestConfig, refOf, type GuestRef } from '../../pve/
 import type { GuestType } from '../types.js';
 
 const GUEST_TYPES: readonly GuestType[] = ['qemu', 'lxc'];
+import { lazySchema } from '../lazy-schema.js';
 import type { Capability, PhaseTools } from '../capability.js';
 import { RequestError } from '../errors.js';
 import { offlineNodesOf, PlanBuilder } from '../plan.js';
@@ -33,16 +34,17 @@ const DIGEST_MISMATCH = /checksum mismatch|file change by other user/i;
 /** A config write is synchronous; a minute is plenty even for a loaded cluster. */
 const TAG_WRITE_TIMEOUT_MS = 60_000;
 
-const schema = z.strictObject({
-  ...bulkFields,
-  action: enumField(TAG_ACTIONS).describe('ADD, REMOVE, or REPLACE (sets exactly these tags)'),
-  tags: z
-    .array(tagField, { error: 'must be a list of tags, e.g. ["env-test","workshop"]' })
-    .max(MAX_TAGS, { error: (iss) => `at most ${MAX_TAGS} tags in one request (got ${Array.isArray(iss.input) ? iss.input.length : '?'})` })
-    .describe("PVE tags (letters, digits, _ - + .)"),
-  force: forceField,
-});
-export type TagRequest = z.infer<typeof schema>;
+const schema = lazySchema(() =>
+  z.strictObject({
+    ...bulkFields,
+    action: enumField(TAG_ACTIONS).describe('ADD, REMOVE, or REPLACE (sets exactly these tags)'),
+    tags: z
+      .array(tagField, { error: 'must be a list of tags, e.g. ["env-test","workshop"]' })
+      .max(MAX_TAGS, { error: (iss) => `at most ${MAX_TAGS} tags in one request (got ${Array.isArray(iss.input) ? iss.input.length : '?'})` })
+      .describe("PVE tags (letters, digits, _ - + .)"),
+    force: forceField,
+  }));
+export type TagRequest = z.infer<ReturnType<typeof schema>>;
 
 export function validateTags(tags: unknown, field = 'tags'): string[] {
   if (!Array.isArray(tags)) throw new RequestError(field, 'must be a list of tags, e.g. ["env-test","workshop"]');
@@ -111,7 +113,9 @@ export const tags: Capability<TagRequest> = {
   kind: 'tags',
   title: 'Tag VMs and containers',
   description: 'ADD, REMOVE or REPLACE tags on the selected guests (templates too); a concurrent edit is never overwritten.',
-  schema,
+  get schema() {
+    return schema();
+  },
   guestTypes: GUEST_TYPES,
   label: (r) => `${r.action.toLowerCase()} tags ${tagsAsApplied(r.tags as string[])}`,
   // Removing or replacing tags can drop `moxxie` or `always-on` and so change what other rules allow; adding

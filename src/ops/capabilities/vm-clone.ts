@@ -5,6 +5,7 @@
 // source share the runner's per-template cap (PVE's config lock makes concurrent ones wait and time out).
 import { z } from 'zod';
 import { getQemuConfig, postQemuClone } from '../../pve/endpoints/qemu.js';
+import { lazySchema } from '../lazy-schema.js';
 import type { Capability } from '../capability.js';
 import { RequestError } from '../errors.js';
 import {
@@ -34,26 +35,27 @@ import { containerClonePhases, planContainerClone } from '../container-clone.js'
 const GiB = 1024 ** 3;
 const DRIVE_KEY = /^(scsi|virtio|sata|ide)\d+$|^efidisk0$|^tpmstate0$/;
 
-const schema = z.strictObject({
-  sourceVmId: intField(100, 999_999_999).describe('the VM or template to clone (the seed\'s path /vms/{id}/clone)'),
-  newVmId: vmidField.optional(),
-  name: nameField.optional(),
-  targetNode: z.string().min(1).optional().describe("default: the source's; another node needs shared storage"),
-  description: z.string().optional().describe('moxxie adds its marker line'),
-  fullClone: boolField().optional().describe('default true; false: linked (from a template)'),
-  targetStorage: z.string().min(1).optional().describe('storage for a full clone\'s disks (a linked clone stays on the template\'s storage)'),
-  pool: z.string().min(1).optional().describe('resource pool (must exist)'),
-  tags: tagsField.optional(),
-  start: boolField().optional().describe('start the clone once it is ready'),
-  cores: intField(1, 512).optional().describe('override: CPU cores'),
-  memoryMB: intField(16, 8_388_608).optional().describe('override: memory in MiB'),
-  diskSizeGB: intFieldGB.optional().describe('grow the first disk to this size (never shrinks)'),
-  ...cloudInitFields,
-  ipConfig: networkFields.ipConfig,
-  ipConfigs: networkFields.ipConfigs,
-  ...newGuestRunFields({ atOnce: 'clones at once (1-20; one at a time per template)', failed: 'clone' }),
-});
-export type VmCloneRequest = z.infer<typeof schema>;
+const schema = lazySchema(() =>
+  z.strictObject({
+    sourceVmId: intField(100, 999_999_999).describe('the VM or template to clone (the seed\'s path /vms/{id}/clone)'),
+    newVmId: vmidField.optional(),
+    name: nameField.optional(),
+    targetNode: z.string().min(1).optional().describe("default: the source's; another node needs shared storage"),
+    description: z.string().optional().describe('moxxie adds its marker line'),
+    fullClone: boolField().optional().describe('default true; false: linked (from a template)'),
+    targetStorage: z.string().min(1).optional().describe('storage for a full clone\'s disks (a linked clone stays on the template\'s storage)'),
+    pool: z.string().min(1).optional().describe('resource pool (must exist)'),
+    tags: tagsField.optional(),
+    start: boolField().optional().describe('start the clone once it is ready'),
+    cores: intField(1, 512).optional().describe('override: CPU cores'),
+    memoryMB: intField(16, 8_388_608).optional().describe('override: memory in MiB'),
+    diskSizeGB: intFieldGB.optional().describe('grow the first disk to this size (never shrinks)'),
+    ...cloudInitFields,
+    ipConfig: networkFields.ipConfig,
+    ipConfigs: networkFields.ipConfigs,
+    ...newGuestRunFields({ atOnce: 'clones at once (1-20; one at a time per template)', failed: 'clone' }),
+  }));
+export type VmCloneRequest = z.infer<ReturnType<typeof schema>>;
 
 interface Spec extends NewGuestSpec {
   source: number;
@@ -78,7 +80,9 @@ export const vmClone: Capability<VmCloneRequest> = {
   title: 'Clone VMs',
   description:
     "Clone a VM, container (name is its hostname; no cloud-init fields) or template (the seed's POST /vms/{id}/clone body plus sourceVmId), count times with a {index} name: full or linked (from a template only), with overrides applied before the first start. Success means the clone task ended OK, the VM is ours and configured, and running if start was asked; otherwise it is removed again.",
-  schema,
+  get schema() {
+    return schema();
+  },
   guestTypes: ['qemu', 'lxc'],
   label: (r) => `clone ${r.sourceVmId}${r.count && r.count > 1 ? ` ${r.count}x` : ''}${r.name ? ` as ${r.name}` : ''}`,
   destructive: () => false,

@@ -5,6 +5,7 @@
 // PVE requires), ip configs, DNS, agent, disk options, start. Phases: create → migrate? → resize? → start? → verify.
 import { z } from 'zod';
 import { postQemu } from '../../pve/endpoints/qemu.js';
+import { lazySchema } from '../lazy-schema.js';
 import type { Capability } from '../capability.js';
 import { RequestError } from '../errors.js';
 import {
@@ -33,19 +34,20 @@ import { createFields, CREATE_TASK_TIMEOUT_MS, verifiable } from './vm-create.js
 
 const GiB = 1024 ** 3;
 
-const schema = z.strictObject({
-  ...createFields,
-  imageSource: textField('required: a template disk (local-zfs:base-9001-disk-0) or an image (util-iso:import/debian-12-generic-amd64.qcow2)').describe(
-    "a template's disk (local-zfs:base-9001-disk-0) or an import image (util-iso:import/x.qcow2); list_image_sources lists them",
-  ),
-  targetStorage: textField('required: the storage for the VM disk and the cloud-init drive, e.g. "local-zfs"').describe('for the disk and the cloud-init drive'),
-  diskSizeGB: intFieldGB.optional().describe("grow the disk to this size (never shrinks)"),
-  ...cloudInitFields,
-  ...networkFields,
-  diskOptions: diskOptionsSchema.optional(),
-  qemuAgent: z.boolean({ error: 'must be true or false' }).optional().describe('QEMU guest agent option'),
-});
-export type VmCloudInitRequest = z.infer<typeof schema>;
+const schema = lazySchema(() =>
+  z.strictObject({
+    ...createFields,
+    imageSource: textField('required: a template disk (local-zfs:base-9001-disk-0) or an image (util-iso:import/debian-12-generic-amd64.qcow2)').describe(
+      "a template's disk (local-zfs:base-9001-disk-0) or an import image (util-iso:import/x.qcow2); list_image_sources lists them",
+    ),
+    targetStorage: textField('required: the storage for the VM disk and the cloud-init drive, e.g. "local-zfs"').describe('for the disk and the cloud-init drive'),
+    diskSizeGB: intFieldGB.optional().describe("grow the disk to this size (never shrinks)"),
+    ...cloudInitFields,
+    ...networkFields,
+    diskOptions: diskOptionsSchema.optional(),
+    qemuAgent: z.boolean({ error: 'must be true or false' }).optional().describe('QEMU guest agent option'),
+  }));
+export type VmCloudInitRequest = z.infer<ReturnType<typeof schema>>;
 
 interface Spec extends NewGuestSpec {
   importNode: string;
@@ -61,7 +63,9 @@ export const vmCloudInit: Capability<VmCloudInitRequest> = {
   title: 'Create cloud-init VMs from an image',
   description:
     "Create a VM (or count VMs named by a {index} pattern) from a disk image or a template's disk with cloud-init (the seed's POST /vms/cloud-init body): imported, moved to node, grown, given a cloud-init drive, optionally started. Success means every phase ended OK and the VM is ours; otherwise it is removed again.",
-  schema,
+  get schema() {
+    return schema();
+  },
   guestTypes: ['qemu'],
   label: (r) => `create ${r.count && r.count > 1 ? `${r.count} VMs ${r.name}` : `VM ${r.name}`} from ${r.imageSource} on ${r.node}`,
   destructive: () => false,

@@ -5,6 +5,7 @@
 // start if asked, verify. A failed phase is undone: the VM exists only if every phase succeeded.
 import { z } from 'zod';
 import type { Inventory } from '../../inventory/model.js';
+import { lazySchema } from '../lazy-schema.js';
 import type { Capability } from '../capability.js';
 import { RequestError } from '../errors.js';
 import {
@@ -52,17 +53,18 @@ export const createFields = {
   ...newGuestRunFields({ atOnce: 'VMs made at once (1-20)', failed: 'VM' }),
 };
 
-const schema = z.strictObject({
-  ...createFields,
-  vgaType: enumField(VGA_TYPES).optional().describe('display: std, virtio, qxl, serial0, none …'),
-  bootOrder: z.string().min(1).optional().describe('"order=scsi0;net0" (or just "scsi0;net0"); every device must be one of the VM\'s'),
-  disks: z.array(diskSchema).max(32).optional().describe('disks: interfaceType, slot, storage, sizeGB and options'),
-  diskGB: intField(1, 131072).optional().describe('legacy: one SCSI disk of this size on the node\'s VM storage (use disks for more)'),
-  ...networkFields,
-  startOnBoot: boolField().optional().describe('start with the node (onboot)'),
-  qemuAgent: boolField().optional().describe('QEMU guest agent option'),
-});
-export type VmCreateRequest = z.infer<typeof schema>;
+const schema = lazySchema(() =>
+  z.strictObject({
+    ...createFields,
+    vgaType: enumField(VGA_TYPES).optional().describe('display: std, virtio, qxl, serial0, none …'),
+    bootOrder: z.string().min(1).optional().describe('"order=scsi0;net0" (or just "scsi0;net0"); every device must be one of the VM\'s'),
+    disks: z.array(diskSchema).max(32).optional().describe('disks: interfaceType, slot, storage, sizeGB and options'),
+    diskGB: intField(1, 131072).optional().describe('legacy: one SCSI disk of this size on the node\'s VM storage (use disks for more)'),
+    ...networkFields,
+    startOnBoot: boolField().optional().describe('start with the node (onboot)'),
+    qemuAgent: boolField().optional().describe('QEMU guest agent option'),
+  }));
+export type VmCreateRequest = z.infer<ReturnType<typeof schema>>;
 
 interface Spec extends NewGuestSpec {
   params: PveParams;
@@ -103,7 +105,9 @@ export const vmCreate: Capability<VmCreateRequest> = {
   title: 'Create VMs',
   description:
     "Create a VM (or count VMs named by a {index} pattern) from the seed's POST /vms body: disks, NICs, ip configs, CPU, VGA, boot order, tags, pool. Ids come from a race-safe allocator. Success means PVE's create task ended OK, the VM with that id is ours, and it is running if start was asked; otherwise it is removed again.",
-  schema,
+  get schema() {
+    return schema();
+  },
   guestTypes: ['qemu'],
   label: (r) => `create ${r.count && r.count > 1 ? `${r.count} VMs ${r.name}` : `VM ${r.name}`} on ${r.node}`,
   destructive: () => false,

@@ -8,6 +8,7 @@ import { PveError } from '../../pve/errors.js';
 import { afterPowerTask } from '../ha-power.js';
 import { deleteGuest, getGuestConfig, getGuestStatusCurrent, guestNoun, postGuestStatus, refOf, type GuestRef } from '../../pve/endpoints/guest.js';
 import type { GuestType } from '../types.js';
+import { lazySchema } from '../lazy-schema.js';
 import type { Capability, PhaseTools } from '../capability.js';
 import { offlineNodesOf, PlanBuilder } from '../plan.js';
 import { boolField } from '../request-schema.js';
@@ -20,14 +21,15 @@ import { bulkFields, forceField } from './bulk-fields.js';
 const DELETE_TASK_TIMEOUT_MS = 30 * 60_000;
 export const DELETE_PROTECTED = "PVE protection is on: PVE refuses to delete it (unset 'protection' on the VM first)";
 
-const schema = z.strictObject({
-  ...bulkFields,
-  stopFirst: boolField().optional().describe('hard-stop a running VM first; otherwise it is skipped'),
-  purge: boolField().optional().describe("also remove the id from backup jobs, replication, HA"),
-  destroyUnreferencedDisks: boolField().optional().describe("also destroy this id's disks no config names"),
-  force: forceField,
-});
-export type VmDeleteRequest = z.infer<typeof schema>;
+const schema = lazySchema(() =>
+  z.strictObject({
+    ...bulkFields,
+    stopFirst: boolField().optional().describe('hard-stop a running VM first; otherwise it is skipped'),
+    purge: boolField().optional().describe("also remove the id from backup jobs, replication, HA"),
+    destroyUnreferencedDisks: boolField().optional().describe("also destroy this id's disks no config names"),
+    force: forceField,
+  }));
+export type VmDeleteRequest = z.infer<ReturnType<typeof schema>>;
 
 interface Spec {
   stop: boolean;
@@ -60,7 +62,9 @@ export const vmDelete: Capability<VmDeleteRequest> = {
   title: 'Delete VMs',
   description:
     'Delete the selected VMs and containers (pct destroy) and their disks (cannot be undone). A protected VM is refused; a running VM is skipped unless stopFirst. Success means the VM no longer exists.',
-  schema,
+  get schema() {
+    return schema();
+  },
   guestTypes: GUEST_TYPES,
   label: deleteLabel,
   destructive: () => true,

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { PveError } from '../../pve/errors.js';
 import { getQemuConfig, putQemuConfig, type QemuConfig } from '../../pve/endpoints/qemu.js';
+import { lazySchema } from '../lazy-schema.js';
 import type { Capability, PhaseTools } from '../capability.js';
 import { RequestError } from '../errors.js';
 import { offlineNodesOf, PlanBuilder } from '../plan.js';
@@ -17,16 +18,17 @@ export const MAX_MEMORY_MB = 16 * 1024 * 1024;
 const DIGEST_RETRIES = 5;
 const DIGEST_MISMATCH = /checksum mismatch|file change by other user/i;
 
-const schema = z
-  .strictObject({
-    ...bulkFields,
-    cores: intField(1, MAX_CORES).optional().describe(`cores per socket (1-${MAX_CORES})`),
-    memoryMB: intField(16, MAX_MEMORY_MB).optional().describe('memory in MiB (at least 16, PVE\'s minimum)'),
-  })
-  .superRefine((r, ctx) => {
-    if (r.cores === undefined && r.memoryMB === undefined) ctx.addIssue({ code: 'custom', path: ['cores'], message: 'give cores, memoryMB or both' });
-  });
-export type VmSetRequest = z.infer<typeof schema>;
+const schema = lazySchema(() =>
+  z
+    .strictObject({
+      ...bulkFields,
+      cores: intField(1, MAX_CORES).optional().describe(`cores per socket (1-${MAX_CORES})`),
+      memoryMB: intField(16, MAX_MEMORY_MB).optional().describe('memory in MiB (at least 16, PVE\'s minimum)'),
+    })
+    .superRefine((r, ctx) => {
+      if (r.cores === undefined && r.memoryMB === undefined) ctx.addIssue({ code: 'custom', path: ['cores'], message: 'give cores, memoryMB or both' });
+    }));
+export type VmSetRequest = z.infer<ReturnType<typeof schema>>;
 
 interface Values {
   cores?: number;
@@ -61,7 +63,9 @@ export const vmSet: Capability<VmSetRequest> = {
   kind: 'vm.set',
   title: 'Set cores and memory',
   description: 'Set the cores and/or memory (MiB) of the selected VMs. A running VM gets them at its next start (PVE keeps them pending). A concurrent edit is never overwritten.',
-  schema,
+  get schema() {
+    return schema();
+  },
   guestTypes: ['qemu'],
   label: (r) => `set ${setText({ cores: r.cores, memory: r.memoryMB })}`,
   destructive: () => false,

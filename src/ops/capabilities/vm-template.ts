@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import type { Vm } from '../../inventory/model.js';
 import { getQemuConfig, getQemuSnapshots, postQemuTemplate } from '../../pve/endpoints/qemu.js';
+import { lazySchema } from '../lazy-schema.js';
 import type { Capability } from '../capability.js';
 import { boundedMap } from '../bounded-map.js';
 import { offlineNodesOf, PlanBuilder } from '../plan.js';
@@ -13,14 +14,17 @@ import { bulkFields, forceField } from './bulk-fields.js';
 
 const TEMPLATE_TASK_TIMEOUT_MS = 10 * 60_000;
 
-const schema = z.strictObject({ ...bulkFields, force: forceField });
-export type VmTemplateRequest = z.infer<typeof schema>;
+const schema = lazySchema(() =>
+  z.strictObject({ ...bulkFields, force: forceField }));
+export type VmTemplateRequest = z.infer<ReturnType<typeof schema>>;
 
 export const vmTemplate: Capability<VmTemplateRequest> = {
   kind: 'vm.template',
   title: 'Convert to template',
   description: 'Convert the selected stopped VMs (without snapshots) to templates: they can then be cloned but not started. Cannot be undone.',
-  schema,
+  get schema() {
+    return schema();
+  },
   guestTypes: ['qemu'],
   label: () => 'convert to template',
   destructive: () => true,
