@@ -137,6 +137,9 @@ export function containerClonePhases(target: OperationTarget, description: strin
   const clone: Phase = {
     name: 'clone',
     taskType: 'vzclone',
+    // PVE runs the clone's task on the source's node under the source's id.
+    taskNode: spec.sourceNode,
+    taskId: String(spec.source),
     check: async (t) => {
       const vmid = t.data.vmid as number | undefined;
       if (vmid === undefined) return undefined;

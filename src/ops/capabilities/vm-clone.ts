@@ -186,7 +186,7 @@ export const vmClone: Capability<VmCloneRequest> = {
     const secret = (): PveParams => (req.cloudInitPassword ? { cipassword: req.cloudInitPassword } : {});
     const configure = Object.keys(spec.settings).length > 0 || req.cloudInitPassword !== undefined;
     return [
-      makePhase({ name: 'clone', target, spec, taskType: 'qmclone', send, what: `cloned ${spec.source} as` }),
+      makePhase({ name: 'clone', target, spec, taskType: 'qmclone', send, what: `cloned ${spec.source} as`, source: { node: spec.sourceNode, vmid: spec.source } }),
       ...(configure ? [configurePhase(target, spec.settings, secret)] : []),
       ...(spec.resize ? [resizePhase(target, spec.resize.disk, spec.resize.sizeGB)] : []),
       ...(spec.start ? [startPhase(target)] : []),
