@@ -8,6 +8,7 @@ import type { TaskSpec } from '../task-engine.js';
 import { driveSize, formatSize } from '../vm-config.js';
 import { bool, requirePriv, rootOnly, str, taskUser, vmidOf, type HandlerContext } from './context.js';
 import { containerOf, ctLockCheck } from './lxc-common.js';
+import { haHandles } from '../ha.js';
 
 export interface GuestKind {
   readonly type: SimGuestType;
@@ -48,7 +49,7 @@ export function guestTask(ctx: HandlerContext, vm: SimVmRecord, type: string, sp
 /** An HA-managed guest's start/stop only sets the HA resource's requested state; the HA stack acts on it. */
 export function haRequest(ctx: HandlerContext, vm: SimVmRecord, state: 'started' | 'stopped'): boolean {
   const r = ctx.sim.ha.managed(vm.vmid);
-  if (!r) return false;
+  if (!r || !haHandles(ctx.sim, vm.vmid)) return false;
   r.state = state;
   ctx.sim.touch();
   return true;
