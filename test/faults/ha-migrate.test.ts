@@ -72,6 +72,22 @@ describe('the simulated HA manager migrates', () => {
     expect(c.sim.state.vm(vm.vmid)!.status).toBe('running');
     expect(c.sim.state.vm(vm.vmid)!.lock).toBeUndefined();
   });
+
+  it('an ignored resource is run directly, as if unmanaged (vm_is_ha_managed): plain qmstart and qmigrate, its state left ignored', async () => {
+    const vm = c.sim.state.vms().find((v) => v.type === 'qemu' && !v.template && v.status === 'stopped' && !v.lock && !haIds().has(v.vmid) && !used.has(v.vmid))!;
+    used.add(vm.vmid);
+    await c.client.post('/cluster/ha/resources', { sid: `vm:${vm.vmid}`, state: 'ignored' });
+    const start = String(await c.client.post(`/nodes/${vm.node}/qemu/${vm.vmid}/status/start`, {}));
+    expect(start).toContain(':qmstart:');
+    expect((await c.client.waitForTask(start)).exitstatus).toBe('OK');
+    expect(c.sim.state.vm(vm.vmid)!.status).toBe('running');
+    const target = otherNode(vm.node);
+    const move = String(await c.client.post(`/nodes/${vm.node}/qemu/${vm.vmid}/migrate`, { target, online: 1, 'with-local-disks': 1 }));
+    expect(move).toContain(':qmigrate:');
+    expect((await c.client.waitForTask(move)).exitstatus).toBe('OK');
+    expect(c.sim.state.vm(vm.vmid)!.node).toBe(target);
+    expect(c.sim.state.ha().resources.find((r) => r.sid === `vm:${vm.vmid}`)!.state).toBe('ignored');
+  });
 });
 
 describe('migration of HA guests through the core', () => {
