@@ -87,6 +87,12 @@ describe('the simulated HA manager migrates', () => {
     expect((await c.client.waitForTask(move)).exitstatus).toBe('OK');
     expect(c.sim.state.vm(vm.vmid)!.node).toBe(target);
     expect(c.sim.state.ha().resources.find((r) => r.sid === `vm:${vm.vmid}`)!.state).toBe('ignored');
+    // moxxie moves it back as an unmanaged VM: a plain qmigrate, not "by PVE HA".
+    const op = await c.core.run('migrate', { vmSelectors: `id:${vm.vmid}`, targetNode: vm.node });
+    const back = op.targets[0].phases.find((p) => p.name === 'migrate')!;
+    expect([op.targets[0].state, back.message]).toEqual(['succeeded', `online to ${vm.node}`]);
+    expect(back.upids.map((u) => u.split(':')[5])).toEqual(['qmigrate']);
+    expect(c.sim.state.vm(vm.vmid)!.node).toBe(vm.node);
   });
 });
 
