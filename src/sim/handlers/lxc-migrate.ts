@@ -5,11 +5,11 @@
 import { SimApiError, SimTaskError, paramError } from '../api-error.js';
 import type { SimCluster } from '../cluster.js';
 import { haTaskType } from '../ha.js';
-import { haMigrateRequest } from '../ha-manager.js';
 import type { SimVmRecord } from '../model.js';
 import type { TaskWorker } from '../task-engine.js';
 import { bool, int, nowSec, requirePriv, str, taskUser, type HandlerTable } from './context.js';
 import { containerOf, ctLockCheck } from './lxc-common.js';
+import { haMigrateTask } from './guest.js';
 
 const stamp = (): string => new Date().toISOString().replace('T', ' ').slice(0, 19);
 
@@ -28,30 +28,15 @@ export const lxcMigrateHandlers: HandlerTable = {
     const targetStorage = str(params, 'target-storage');
     if (targetStorage && targetStorage !== '1' && !targetStorage.includes(':')) sim.storage(targetStorage);
     const timeout = int(params, 'timeout') ?? 180;
+    // HA-managed: the LRM relocates it (shut down first, then this offline vzmigrate; started by its state).
     if (haTaskType(sim, vm, 'vzmigrate') === 'hamigrate') {
-      // An HA-managed CT: the task only files the request (ha-manager migrate); the HA manager's LRM relocates it
-      // later (shut down, vzmigrate as root@pam, started on the target as its state asks) and it moves then.
-      return sim.startTask({
-        node: vm.node,
-        type: 'hamigrate',
-        id: String(vm.vmid),
-        ...taskUser(ctx),
-        finish: () => {
-          haMigrateRequest(sim, vm.vmid, target, () => ({
-            node: vm.node,
-            type: 'vzmigrate',
-            id: String(vm.vmid),
-            user: 'root@pam',
-            vm,
-            lock: 'migrate',
-            begin: () => {
-              if (!sim.isOnline(target)) throw new SimTaskError(`migration aborted: target node '${target}' is not online`);
-            },
-            work: migrationWork(sim, vm, target, { restart: false, timeout }),
-          }));
-          return [`Requesting HA migration for CT ${vm.vmid} to node ${target}`];
+      return haMigrateTask(ctx, vm, target, () => ({
+        type: 'vzmigrate',
+        begin: () => {
+          if (!sim.isOnline(target)) throw new SimTaskError(`migration aborted: target node '${target}' is not online`);
         },
-      }).upid;
+        work: migrationWork(sim, vm, target, { restart: false, timeout }),
+      }));
     }
     return sim.startTask({
       node: vm.node,

@@ -1,6 +1,5 @@
 // qemu migrate: the GET precondition check and the POST that runs a qmigrate task.
 import { haTaskType } from '../ha.js';
-import { haMigrateRequest } from '../ha-manager.js';
 import type { TaskWorker } from '../task-engine.js';
 import { SimApiError, SimTaskError, paramError } from '../api-error.js';
 import type { SimCluster } from '../cluster.js';
@@ -8,6 +7,7 @@ import type { SimVmRecord } from '../model.js';
 import { splitList } from '../schema/formats.js';
 import { DRIVE_RE, driveSize, isCdrom, isCloudinit, volidOf } from '../vm-config.js';
 import { bool, int, requirePriv, rootOnly, str, taskUser, vmidOf, type HandlerTable } from './context.js';
+import { haMigrateTask } from './guest.js';
 
 interface LocalDisk {
   volid: string;
@@ -123,28 +123,9 @@ export const qemuMigrateHandlers: HandlerTable = {
     const running = vm.state !== 'stopped';
     if (running && !bool(params, 'online')) throw new SimApiError(500, "can't migrate running VM without --online");
     const mapStorage = storageMap(sim, str(params, 'targetstorage'));
+    // HA-managed: the LRM's migration is online with local disks and force (pve-ha-manager's PVEVM migrate).
     if (haTaskType(sim, vm, 'qmigrate') === 'hamigrate') {
-      // An HA-managed VM: the task only files the request (ha-manager migrate); the HA manager's LRM runs the real
-      // qmigrate as root@pam later (pve-ha-manager's PVEVM migrate: online, with-local-disks and force set), and
-      // the VM moves when that ends.
-      return sim.startTask({
-        node: vm.node,
-        type: 'hamigrate',
-        id: String(vm.vmid),
-        ...taskUser(ctx),
-        finish: () => {
-          haMigrateRequest(sim, vm.vmid, target, () => ({
-            node: vm.node,
-            type: 'qmigrate',
-            id: String(vm.vmid),
-            user: 'root@pam',
-            vm,
-            lock: 'migrate',
-            work: migrationWork(sim, vm, target, { running: vm.state !== 'stopped', withLocalDisks: true, force: true, mapStorage: (storage) => storage }),
-          }));
-          return [`Requesting HA migration for VM ${vm.vmid} to node ${target}`];
-        },
-      }).upid;
+      return haMigrateTask(ctx, vm, target, () => ({ type: 'qmigrate', work: migrationWork(sim, vm, target, { running: vm.state !== 'stopped', withLocalDisks: true, force: true, mapStorage: (storage) => storage }) }));
     }
     return sim.startTask({
       node: vm.node,
