@@ -7,6 +7,7 @@ import { pveProfile } from '../sim/profile.js';
 import type { Simulator } from '../sim/index.js';
 import { discardWarmDemoSimulator, startDemoSimulator } from './demo-sim-thread.js';
 import { announceDemo, runningDemo, withDemoLock, type DemoEndpoint } from './demo-server.js';
+import { DEMO_PROBE_TIMEOUT_MS, joinServedDemo, type DemoJoinOptions } from './demo-join.js';
 import { DEMO_CONTEXT, envFlag, loadConfig, resolveContext, selectContextName, type ContextDefaults } from './contexts.js';
 import { configFile, contextStateDir, type Env } from './paths.js';
 
@@ -19,6 +20,8 @@ export interface OpenContextOptions {
   env?: Env;
   configPath?: string;
   logger?: (line: string) => void;
+  /** Joining a demo another process serves: probe timeout and patience (demo-join.ts). */
+  demoJoin?: DemoJoinOptions;
 }
 
 export interface OpenedContext {
@@ -61,20 +64,28 @@ async function openDemo(opts: OpenContextOptions, env: Env): Promise<OpenedConte
   const stateDir = contextStateDir(DEMO_CONTEXT, env);
   const clientFor = (e: DemoEndpoint, extra: Partial<PveClientOptions> = {}) =>
     new PveClient({ url: e.url, auth: { tokenId: e.tokenId, tokenSecret: e.tokenSecret }, tls: { fingerprint: e.fingerprint }, taskPollIntervalMs: 250, logger: opts.logger, ...extra });
-  return withDemoLock(stateDir, async () => {
-    const running = runningDemo(stateDir);
+  const answers = async (served: DemoEndpoint): Promise<boolean> => {
+    const probe = clientFor(served, { timeoutMs: opts.demoJoin?.probeTimeoutMs ?? DEMO_PROBE_TIMEOUT_MS, retryBaseDelayMs: 10, retryMaxDelayMs: 50 });
+    const ok = await probe.get('/version').then(() => true, () => false);
+    await probe.close();
+    return ok;
+  };
+  for (;;) {
+    // A live process's demo is joined however long its first answer takes (outside the lock, so other openers
+    // are not held up); the lock is taken only to start one when none is served.
+    const running = await joinServedDemo(stateDir, answers, opts.demoJoin);
     if (running) {
-      // Its process is alive; make sure it still answers before relying on it.
-      const probe = clientFor(running, { timeoutMs: 2000, retryBaseDelayMs: 10, retryMaxDelayMs: 50 });
-      const answers = await probe.get('/version').then(() => true, () => false);
-      await probe.close();
-      if (answers) {
-        discardWarmDemoSimulator();
-        const client = clientFor(running);
-        opts.logger?.(`demo: using the demo cluster served by pid ${running.owner.pid} (${running.url})`);
-        return { info: demoInfo(running.url, opts, env), client, defaults: { maxParallel: 5 }, tls: { fingerprint: running.fingerprint }, stateDir, close: () => client.close() };
-      }
+      discardWarmDemoSimulator();
+      const client = clientFor(running);
+      opts.logger?.(`demo: using the demo cluster served by pid ${running.owner.pid} (${running.url})`);
+      return { info: demoInfo(running.url, opts, env), client, defaults: { maxParallel: 5 }, tls: { fingerprint: running.fingerprint }, stateDir, close: () => client.close() };
     }
+    const opened = await withDemoLock(stateDir, () => (runningDemo(stateDir) ? Promise.resolve(undefined) : startDemo()));
+    if (opened) return opened;
+    // Another process announced one meanwhile: join it.
+  }
+
+  async function startDemo(): Promise<OpenedContext> {
     const sim = await startDemoSimulator({ pve: pveProfile(opts.pve ?? env.MOXXIE_DEMO_PVE).name, nodes: 4, vms: 40, containers: true, seed: 7, taskDurationMs: demoTaskMs(env), statePath: join(stateDir, 'sim-state.json') });
     const endpoint: DemoEndpoint = { url: sim.url, fingerprint: sim.fingerprint, tokenId: sim.credentials.tokenId, tokenSecret: sim.credentials.tokenSecret };
     const withdraw = announceDemo(stateDir, endpoint);
@@ -95,7 +106,7 @@ async function openDemo(opts: OpenContextOptions, env: Env): Promise<OpenedConte
           withdraw();
         }),
     };
-  });
+  }
 }
 
 export async function openContext(opts: OpenContextOptions = {}): Promise<OpenedContext> {

@@ -48,8 +48,10 @@ export interface Phase {
   undo?(tools: PhaseTools): Promise<string | void>;
   /** The PVE task type its write starts (qmsnapshot, qmstart …): after a lost answer, the task to look for. */
   taskType?: string;
-  /** The id its task carries when that is not the guest's (a download's file name): after a lost answer, with taskType, the task to look for. */
+  /** The id its task carries when that is not the guest's (a download's file name, a clone's source id): after a lost answer, with taskType, the task to look for. */
   taskId?: string;
+  /** The node its task runs on when that is not the target's (a clone: the source's; a VM made where its image is). */
+  taskNode?: string;
   /** A read that leaves nothing behind (a verify): a rollback has nothing to undo for it. */
   changesNothing?: boolean;
 }

@@ -13,6 +13,7 @@ import type { OperationTarget } from './types.js';
 import { driveBytes } from './vm-configs.js';
 import { locateContainer } from './new-container-phases.js';
 import { createOwnedGuest } from './owned-guest-create.js';
+import { netValues, nicBridgeProblem } from './node-bridges.js';
 import { describeCreated, newOwnershipToken, ownershipMarker } from './vmid-allocator.js';
 
 const GiB = 1024 ** 3;
@@ -103,6 +104,9 @@ export async function planContainerClone(input: PlanInput, req: ContainerCloneRe
   if (targetNode !== src.node) {
     const local = (storage ? [storage] : used).filter((s) => !inv.storages.some((x) => x.storage === s && x.shared));
     if (local.length) throw new RequestError('targetNode', `CT ${src.vmid} would need shared storage to be cloned onto ${targetNode} (${local.join(', ')} is local; PVE: "Can't clone to node '${targetNode}': ... not shared")`);
+    // A clone keeps the source's NICs: on a node without one of their bridges it could never start.
+    const bad = await nicBridgeProblem(input.client, targetNode, netValues(config));
+    if (bad) throw new RequestError('targetNode', `${bad.problem} (CT ${src.vmid}'s ${bad.nic} names it)`);
   }
   const settings: PveParams = {};
   if (req.cores !== undefined) settings.cores = req.cores;
@@ -137,6 +141,9 @@ export function containerClonePhases(target: OperationTarget, description: strin
   const clone: Phase = {
     name: 'clone',
     taskType: 'vzclone',
+    // PVE runs the clone's task on the source's node under the source's id.
+    taskNode: spec.sourceNode,
+    taskId: String(spec.source),
     check: async (t) => {
       const vmid = t.data.vmid as number | undefined;
       if (vmid === undefined) return undefined;

@@ -46,7 +46,7 @@ async function settled(client: PveClient, node: string, vmid: number, timeoutMs 
  * (the operator's if given); PVE's "already exists" moves to the next id; afterwards the VM must carry this
  * target's name and marker. The target shows the id as soon as it is chosen.
  */
-export function makePhase(o: { name: string; target: OperationTarget; spec: NewGuestSpec; taskType: 'qmcreate' | 'qmclone'; send(client: PveClient, vmid: number): Promise<string>; what: string; /** The node the VM is made on (cloud-init imports where the image is). */ madeOn?: string; /** Look for a free id above this one first (the plan's id - 1). */ after?: number }): Phase {
+export function makePhase(o: { name: string; target: OperationTarget; spec: NewGuestSpec; taskType: 'qmcreate' | 'qmclone'; send(client: PveClient, vmid: number): Promise<string>; what: string; /** The node the VM is made on (cloud-init imports where the image is). */ madeOn?: string; /** A clone's source: PVE runs a qmclone task on the source's node under the source's id, not the new one's. */ source?: { node: string; vmid: number }; /** Look for a free id above this one first (the plan's id - 1). */ after?: number }): Phase {
   const { target, spec } = o;
   const ours = async (tools: PhaseTools): Promise<string | undefined> => {
     const vmid = tools.data.vmid as number | undefined;
@@ -60,6 +60,9 @@ export function makePhase(o: { name: string; target: OperationTarget; spec: NewG
   return {
     name: o.name,
     taskType: o.taskType,
+    // Where a lost answer's task is looked for: a clone's on its source, a create's where the VM is made.
+    taskNode: o.source?.node ?? o.madeOn,
+    taskId: o.source ? String(o.source.vmid) : undefined,
     check: ours,
     run: async (tools) => {
       const node = o.madeOn ?? spec.node;

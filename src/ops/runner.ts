@@ -3,8 +3,7 @@
 // operations (the core's VmGate), bounded retries of the failed phase while a guest is locked, a failure
 // policy, cancellation that starts nothing new, and a journal line before and after every PVE call.
 // Rollback runs completed phases' undos in reverse, each awaited and recorded.
-import { getNodeTasks } from '../pve/endpoints/nodes.js';
-import { taskTypesOf } from './ha-power.js';
+import { afterLostAnswer } from './lost-answer.js';
 import { isAmbiguousWrite, PveError, PveLockedError } from '../pve/errors.js';
 import type { TaskResult, WaitOptions } from '../pve/types.js';
 import type { Phase, PhaseTools, TargetResources } from './capability.js';
@@ -213,7 +212,7 @@ export async function runPlan(op: Operation, targets: OperationTarget[], opts: R
               // A write PVE may have applied though its answer was lost: find out before anything else.
               if (!isAmbiguousWrite(err) || lostAnswers >= lockRetries) throw err;
               lostAnswers++;
-              const found = await afterLostAnswer(op, t, phase, tools, attemptAt, opts);
+              const found = await afterLostAnswer(op, t, phase, tools, attemptAt);
               if (found === undefined) {
                 update(t, { message: `${messageOf(err)}; PVE shows no sign it was applied: retry ${lostAnswers} of ${lockRetries}` });
                 if (!(await pause(lockDelay * (0.75 + Math.random() * 0.5), opts.signal))) throw new StepCancelled(`cancelled after a lost answer (${messageOf(err)}); PVE showed no sign of it`);
@@ -327,34 +326,6 @@ function isFailedRead(err: unknown): boolean {
 /** Errors no retry can fix: the credentials, the permissions, or a parameter PVE refused. */
 export function isPermanent(err: unknown): boolean {
   return err instanceof PveError && (err.kind === 'auth' || err.kind === 'permission' || err.kind === 'parameter' || err.kind === 'tls');
-}
-
-/** Slack for the clocks of moxxie and the PVE node when looking for a task started "since the request". */
-const CLOCK_SLACK_S = 5;
-
-/**
- * After a lost answer: a task of this guest (of the phase's type, when it declares one) that PVE started
- * since the request and that no target of this operation knows is the write's own — follow it. Then the
- * phase's check decides. A message means the phase is done; undefined means PVE shows no sign of the write.
- */
-async function afterLostAnswer(op: Operation, t: OperationTarget, phase: Phase, tools: PhaseTools, since: number, opts: RunnerOptions): Promise<string | undefined> {
-  const known = new Set(op.targets.flatMap((x) => x.phases.flatMap((p) => p.upids)));
-  // A task of no guest (a download) is found by its own id instead: PVE's vmid filter takes only guest ids.
-  const byGuest = phase.taskId === undefined ? { vmid: t.vmid } : {};
-  // An HA-managed guest's start, stop or migrate is PVE's hastart/hastop/hamigrate instead (ha-power.ts).
-  const types = phase.taskType ? taskTypesOf(phase.taskType) : undefined;
-  const tasks = await getNodeTasks(tools.client, t.node, { ...byGuest, since: Math.floor(since / 1000) - CLOCK_SLACK_S, source: 'all', ...(types?.length === 1 ? { typefilter: types[0] } : {}) });
-  // An HA request is preferred: for an HA-managed guest PVE starts only that one for the write, and a plain task
-  // beside it is the HA manager's own (its LRM acting on an earlier request), never the write's.
-  const haFirst = (x: { type: string }) => (types && x.type !== types[0] ? 0 : 1);
-  const mine = tasks.filter((x) => !known.has(x.upid) && (!types || types.includes(x.type)) && (phase.taskId === undefined || x.id === phase.taskId)).sort((a, b) => haFirst(a) - haFirst(b) || a.starttime - b.starttime)[0];
-  if (mine) {
-    await tools.awaitTask(mine.upid);
-    const checked = phase.check ? await phase.check(tools) : undefined;
-    if (checked !== undefined || !phase.check) return checked ?? `done by ${mine.upid} (its answer was lost on the way)`;
-    return undefined;
-  }
-  return phase.check ? phase.check(tools) : undefined;
 }
 
 /**

@@ -69,6 +69,8 @@ export class PveClient implements PveRequester {
   private readonly renewAfterMs: number;
   private readonly log: (line: string) => void;
   private session: Session | undefined;
+  /** The user PVE named in its ticket answer (canonical `user@realm`). */
+  private ticketUser: string | undefined;
   private loggingIn: Promise<Session> | undefined;
   private watcherInstance: TaskWatcher | undefined;
   private readonly taskPollIntervalMs: number;
@@ -121,6 +123,19 @@ export class PveClient implements PveRequester {
   async getWithTotal<T = unknown>(path: string, params?: Params, opts?: RequestOptions): Promise<{ data: T; total?: number }> {
     const body = await this.callRaw('GET', path, params, opts);
     return { data: body?.data as T, total: body?.total };
+  }
+
+  /**
+   * Who this client acts as, as PVE writes it in the UPIDs of the tasks it starts: `user@realm!tokenid` for a
+   * token, `user@realm` for a ticket (PVE's own spelling once logged in). Undefined when it cannot be known yet
+   * (a bare user name without a realm, before the first login).
+   */
+  get taskUser(): string | undefined {
+    const c = this.credentials;
+    if (c.kind === 'token') return c.tokenId;
+    if (this.ticketUser) return this.ticketUser;
+    if (c.username.includes('@')) return c.username;
+    return c.realm ? `${c.username}@${c.realm}` : undefined;
   }
 
   /** Logs in now (ticket auth) so bad credentials fail early; a no-op for tokens. */
@@ -319,10 +334,11 @@ export class PveClient implements PveRequester {
     if (answer.status !== 200) {
       throw errorFromResponse(answer.status, this.redact(answer.body?.message || answer.statusText || ''), undefined, 'POST', '/access/ticket');
     }
-    const data = answer.body?.data as { ticket?: string; CSRFPreventionToken?: string; NeedTFA?: number } | undefined;
+    const data = answer.body?.data as { ticket?: string; CSRFPreventionToken?: string; NeedTFA?: number; username?: string } | undefined;
     if (data?.NeedTFA) throw new PveError('auth', `user ${c.username} needs a second factor`, { hint: 'set auth.totp (or PVE_TOTP) to a current TOTP code, or use an API token' });
     if (!data?.ticket || !data.CSRFPreventionToken) throw new PveError('auth', 'POST /access/ticket: no ticket in the answer', { hint: 'is this URL a Proxmox VE API?' });
     this.session = { ticket: data.ticket, csrf: data.CSRFPreventionToken, issuedAt: Date.now() };
+    if (typeof data.username === 'string' && data.username) this.ticketUser = data.username;
     return this.session;
   }
 

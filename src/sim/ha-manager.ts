@@ -4,24 +4,37 @@
 // (PVE: "the VM changes state a few seconds later", SEMANTICS.md §8). So a hastart/hastop task only files
 // the request (ha-manager set --state) and ends at once; the guest's state changes after it, never at its end.
 // A start that fails is retried up to the resource's max_restart, then left (PVE's `error` state).
+// A hamigrate task likewise only files a migration request: the next round the LRM runs the real migration on
+// the guest's node (a VM: qmigrate, online if it runs; a CT: shut down first, then vzmigrate, and started again
+// on the target as its state asks), and the guest moves when that task ends. A request to an offline node or to
+// the node it is on is dropped; a failed migration leaves the guest where it was (pve-ha-manager's Manager.pm).
 import { SimTaskError } from './api-error.js';
 import type { SimCluster, TaskSpec } from './cluster.js';
 import type { SimVmRecord } from './model.js';
+import { assertBridges } from './new-vm-config.js';
 import { applyPending } from './vm-config.js';
 
 /** The HA request tasks: they ask the HA manager and change nothing on the guest themselves. */
 const REQUEST_TASKS = new Set(['hastart', 'hastop']);
 
+/** A filed migration: where to, and the LRM's migrate task as the guest's type runs it (built when it starts). */
+interface MigrationRequest {
+  target: string;
+  task: () => TaskSpec;
+}
+
 interface ManagerState {
   timer?: NodeJS.Timeout;
   /** Failed starts per guest since its last request (max_restart bounds the retries). */
   failedStarts: Map<number, number>;
+  /** Migrations asked for by hamigrate tasks and not yet run (one per guest: a newer request replaces it). */
+  migrations: Map<number, MigrationRequest>;
 }
 
 const managers = new WeakMap<SimCluster, ManagerState>();
 const stateOf = (sim: SimCluster): ManagerState => {
   let m = managers.get(sim);
-  if (!m) managers.set(sim, (m = { failedStarts: new Map() }));
+  if (!m) managers.set(sim, (m = { failedStarts: new Map(), migrations: new Map() }));
   return m;
 };
 
@@ -58,6 +71,12 @@ export function haRequestTask(sim: SimCluster, spec: TaskSpec): TaskSpec {
   };
 }
 
+/** What a hamigrate task files when it ends (ha-manager migrate): the LRM runs `task` in a CRM round after it. */
+export function haMigrateRequest(sim: SimCluster, vmid: number, target: string, task: () => TaskSpec): void {
+  stateOf(sim).migrations.set(vmid, { target, task });
+  haKick(sim);
+}
+
 const busy = (sim: SimCluster, vmid: number): boolean => [...sim.tasks.values()].some((t) => t.status === 'running' && t.id === String(vmid));
 
 /** One CRM round: every resource whose guest is not in its requested state gets the LRM's task. */
@@ -67,6 +86,12 @@ function crmRound(sim: SimCluster): void {
   for (const r of sim.ha.resources.values()) {
     const vm = sim.vms.get(r.vmid);
     if (!vm || vm.config.template || !sim.isOnline(vm.node) || r.state === 'ignored') continue;
+    const migration = m.migrations.get(vm.vmid);
+    if (migration) {
+      if (busy(sim, vm.vmid)) again = true;
+      else if (!lrmMigrate(sim, vm, migration, () => m.migrations.delete(vm.vmid))) again = true;
+      continue;
+    }
     const want = r.state === 'started' ? 'running' : 'stopped';
     if ((want === 'running') === (vm.state !== 'stopped')) continue;
     // A guest some task is working on (a migration, a create, the LRM's own start) is looked at next round.
@@ -85,8 +110,43 @@ function crmRound(sim: SimCluster): void {
   if (again) haKick(sim);
 }
 
+/**
+ * One step of a filed migration; false when a step was started and the request stands (a CT shut down first).
+ * PVE drops a request to an offline node or to the node the guest is on; a locked guest fails the LRM's
+ * migrate call before any task (check_lock), and the request is gone too.
+ */
+function lrmMigrate(sim: SimCluster, vm: SimVmRecord, request: MigrationRequest, done: () => void): boolean {
+  if (!sim.isOnline(request.target) || vm.node === request.target || sim.lockOf(vm)) {
+    done();
+    return true;
+  }
+  // pve-ha-manager's PVECT migrate always relocates: shut down, move offline, then started where it is asked.
+  if (vm.type === 'lxc' && vm.state !== 'stopped') {
+    lrmStop(sim, vm);
+    return false;
+  }
+  const spec = request.task();
+  sim.startTask({
+    ...spec,
+    finish: () => {
+      const lines = spec.finish?.();
+      done();
+      haKick(sim);
+      return lines;
+    },
+    onError: () => {
+      spec.onError?.();
+      done();
+      haKick(sim);
+    },
+  });
+  return true;
+}
+
 function lrmStart(sim: SimCluster, vm: SimVmRecord, failed: () => void): void {
   const ct = vm.type === 'lxc';
+  // A VM suspended to disk (hibernated) is resumed by its start, as vm_start does: that lock is no bar.
+  const hibernated = !ct && sim.lockOf(vm) === 'suspended';
   sim.startTask({
     node: vm.node,
     type: ct ? 'vzstart' : 'qmstart',
@@ -94,10 +154,19 @@ function lrmStart(sim: SimCluster, vm: SimVmRecord, failed: () => void): void {
     user: 'root@pam',
     begin: () => {
       const lock = sim.lockOf(vm);
-      if (lock) throw new SimTaskError(`${ct ? 'CT' : 'VM'} is locked (${lock})`);
+      if (lock && !hibernated) throw new SimTaskError(`${ct ? 'CT' : 'VM'} is locked (${lock})`);
+      // The LRM starts through the same API call: a NIC on a bridge the node lacks fails it.
+      assertBridges(sim, vm.node, vm.config);
     },
     finish: () => {
       if (vm.state !== 'stopped') return;
+      if (hibernated && sim.lockOf(vm) === 'suspended') {
+        delete vm.config.lock;
+        vm.state = 'running';
+        vm.startedAt = Math.floor(Date.now() / 1000);
+        sim.touch();
+        return [`resuming VM ${vm.vmid} from saved state`];
+      }
       if (!ct) applyPending(vm);
       vm.startedAt = Math.floor(Date.now() / 1000);
       vm.state = 'running';
@@ -121,6 +190,8 @@ function lrmStop(sim: SimCluster, vm: SimVmRecord): void {
       vm.state = 'stopped';
       vm.startedAt = undefined;
       sim.touch();
+      // A relocation goes on once the guest is down.
+      if (stateOf(sim).migrations.has(vm.vmid)) haKick(sim);
     },
     onError: () => haKick(sim),
   });

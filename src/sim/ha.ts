@@ -51,13 +51,19 @@ export class SimHa {
   }
 }
 
+/** PVE's vm_is_ha_managed: an HA resource whose state is not `ignored` (an ignored one is run directly, as if unmanaged). */
+export function haHandles(sim: SimCluster, vmid: number): boolean {
+  const r = sim.ha.managed(vmid);
+  return r !== undefined && r.state !== 'ignored';
+}
+
 export function haSid(vm: Pick<SimVmRecord, 'type' | 'vmid'>): string {
   return `${vm.type === 'lxc' ? 'ct' : 'vm'}:${vm.vmid}`;
 }
 
 /** What an HA-managed guest's power and migrate calls become: a request to the HA manager. */
 export function haTaskType(sim: SimCluster, vm: SimVmRecord, plain: string): string {
-  if (!sim.ha.managed(vm.vmid)) return plain;
+  if (!haHandles(sim, vm.vmid)) return plain;
   if (/start$/.test(plain)) return 'hastart';
   if (/(stop|shutdown)$/.test(plain)) return 'hastop';
   if (/migrate$/.test(plain)) return 'hamigrate';

@@ -8,6 +8,7 @@ import type { Operation } from '../../src/ops/types.js';
 import { createVmidAllocator, type VmidAllocator } from '../../src/ops/vmid-allocator.js';
 import { startCluster, type TestCluster } from '../fixtures/cluster.js';
 import { ok } from '../fixtures/operation.js';
+import { failStartOnly } from '../fixtures/fail-start.js';
 
 const KEY_1 = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGLmQqfp8X5DUVxLruBsCmJ7m4mDGcr5V7e2BXMkNPDp user@example.com';
 const KEY_2 = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPxB7sI8//r3dmJqfAyln6VtigT5mSwoKz30SnkZiecc barry@coffeesprout.com';
@@ -283,14 +284,15 @@ describe('clone (seed examples, template 9000)', () => {
 });
 
 describe('failures are undone', () => {
-  it('a start that fails (a bridge the node lacks): the VM is removed, the report names the phase and PVE\'s message', async () => {
+  it('a start that fails: the VM is removed, the report names the phase and PVE\'s message', async () => {
     const c = await cluster();
     const before = c.sim.state.vms().length;
-    const op = await c.core.run('vm.create', { name: 'uplink', node: 'pve3', network: { bridge: 'wsdc1up' }, start: true });
+    // A bridge the node lacks is refused in the plan now (bridges-create-clone.test.ts): the start task fails by injection instead.
+    const op = await c.core.run('vm.create', { name: 'uplink', node: 'pve3', network: { bridge: 'vmbr0' }, start: true }, { onEvent: failStartOnly(c.sim) });
     expect(op.status).toBe('failed');
     const t = op.targets[0];
     expect(t.phases.find((p) => p.name === 'start')).toMatchObject({ state: 'failed' });
-    expect(t.message).toMatch(/bridge 'wsdc1up' does not exist/);
+    expect(t.message).toMatch(/simulated task failure/);
     expect(t.phases.find((p) => p.name === 'create')!.state).toBe('undone');
     expect(c.sim.state.vms().length).toBe(before);
   });

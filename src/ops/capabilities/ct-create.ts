@@ -15,6 +15,7 @@ import type { Capability } from '../capability.js';
 import { RequestError } from '../errors.js';
 import { checkDescription, checkNode, checkPool, nameserverParam, newGuestRunFields, newGuestTargets, renderNames, sshKeyText, tagList, tagsField, vmidField, type PveParams } from '../guest-config.js';
 import { makeContainerPhase, startContainerPhase, verifyContainerPhase } from '../new-container-phases.js';
+import { refuseMissingBridges } from '../node-bridges.js';
 import type { NewGuestSpec } from '../new-guest-phases.js';
 import { boolField, intField, textField } from '../request-schema.js';
 import { describeCreated, newOwnershipToken } from '../vmid-allocator.js';
@@ -221,6 +222,7 @@ export const ctCreate: Capability<CtCreateRequest> = {
       }
     }
     const params = createParams(input.inventory, req);
+    await refuseMissingBridges(input.client, req.node, params, (i) => `networks[${i}].bridge`);
     await checkTemplate(input.client, input.inventory, req.node, req.ostemplate);
     await checkPool(input.client, req.pool);
     const names = hostnames(req.hostname, req.count);

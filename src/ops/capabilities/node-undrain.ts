@@ -12,6 +12,7 @@ import { moveResources, type MoveSpec } from '../migration/phases.js';
 import { containerMoveAction, guestMovePhases, guestPrecondition } from '../migration/container-move.js';
 import { checkNode, haStates, summarise, type MigrationCheck } from '../migration/precondition.js';
 import type { MigrationEntry } from '../migration/record.js';
+import { guestBridgeProblem, nodeBridges } from '../node-bridges.js';
 import { offlineNodesOf, PlanBuilder } from '../plan.js';
 import { boolField, enumField, intField } from '../request-schema.js';
 import { moveAction, transferParams } from './migrate.js';
@@ -69,10 +70,13 @@ export const nodeUndrain: Capability<UndrainRequest> = {
     }
     const candidates = vms.filter(({ vm }) => vm.node !== req.node && !offline.has(vm.node));
     const ha = candidates.length ? await haStates(input.client) : new Map<number, string>();
+    // The node's bridges, read once: a guest whose NICs name one it lacks now (changed while it was away) stays, naming it.
+    const nodeBridgeList = candidates.length ? await nodeBridges(input.client, [req.node]) : {};
     const checks = new Map<number, MigrationCheck | string>();
     await boundedMap(candidates, PLAN_READS, async ({ vm }) => {
       try {
-        checks.set(vm.vmid, summarise(vm, req.node, await guestPrecondition(input.client, inv, vm), { targetOnline: true, haState: ha.get(vm.vmid) }));
+        const [pre, bridgeProblem] = await Promise.all([guestPrecondition(input.client, inv, vm), guestBridgeProblem(input.client, vm, req.node, nodeBridgeList)]);
+        checks.set(vm.vmid, summarise(vm, req.node, pre, { targetOnline: true, haState: ha.get(vm.vmid), bridgeProblem }));
       } catch (err) {
         checks.set(vm.vmid, `PVE's migration precondition failed: ${err instanceof Error ? err.message : String(err)}`);
       }

@@ -31,6 +31,7 @@ import { boolField, intField } from '../request-schema.js';
 import { describeCreated, newOwnershipToken } from '../vmid-allocator.js';
 import { CREATE_TASK_TIMEOUT_MS, verifiable } from './vm-create.js';
 import { containerClonePhases, planContainerClone } from '../container-clone.js';
+import { netValues, nicBridgeProblem } from '../node-bridges.js';
 
 const GiB = 1024 ** 3;
 const DRIVE_KEY = /^(scsi|virtio|sata|ide)\d+$|^efidisk0$|^tpmstate0$/;
@@ -124,6 +125,9 @@ export const vmClone: Capability<VmCloneRequest> = {
     if (targetNode !== src.node) {
       const local = storagesOf.filter((s) => !inv.storages.some((x) => x.storage === s && x.shared));
       if (local.length) throw new RequestError('targetNode', `VM ${src.vmid} uses local storage (${local.join(', ')}), so it can only be cloned on ${src.node} (PVE: "can't clone VM to node '${targetNode}' (VM uses local storage)")`);
+      // A clone keeps the source's NICs: on a node without one of their bridges it could never start.
+      const bad = await nicBridgeProblem(input.client, targetNode, netValues(config));
+      if (bad) throw new RequestError('targetNode', `${bad.problem} (VM ${src.vmid}'s ${bad.nic} names it)`);
     }
     if (storage !== undefined) {
       const { shared } = checkImageStorage(inv, targetNode, storage, 'targetStorage');
@@ -190,7 +194,7 @@ export const vmClone: Capability<VmCloneRequest> = {
     const secret = (): PveParams => (req.cloudInitPassword ? { cipassword: req.cloudInitPassword } : {});
     const configure = Object.keys(spec.settings).length > 0 || req.cloudInitPassword !== undefined;
     return [
-      makePhase({ name: 'clone', target, spec, taskType: 'qmclone', send, what: `cloned ${spec.source} as` }),
+      makePhase({ name: 'clone', target, spec, taskType: 'qmclone', send, what: `cloned ${spec.source} as`, source: { node: spec.sourceNode, vmid: spec.source } }),
       ...(configure ? [configurePhase(target, spec.settings, secret)] : []),
       ...(spec.resize ? [resizePhase(target, spec.resize.disk, spec.resize.sizeGB)] : []),
       ...(spec.start ? [startPhase(target)] : []),

@@ -27,6 +27,7 @@ import {
   type PveParams,
 } from '../guest-config.js';
 import { resolveImageSource } from '../image-sources.js';
+import { refuseMissingBridges } from '../node-bridges.js';
 import { makePhase, migratePhase, resizePhase, startPhase, verifyPhase, type NewGuestSpec } from '../new-guest-phases.js';
 import { textField } from '../request-schema.js';
 import { describeCreated, newOwnershipToken } from '../vmid-allocator.js';
@@ -102,6 +103,8 @@ export const vmCloudInit: Capability<VmCloudInitRequest> = {
     if (req.cpuType !== undefined) params.cpu = req.cpuType;
     const tags = tagList(req.tags);
     if (tags.length) params.tags = tags.join(';');
+    // The VM runs on node (an import elsewhere only moves it there): its NICs' bridges must be there.
+    await refuseMissingBridges(input.client, req.node, params, (i) => (req.networks ? `networks[${i}].bridge` : 'network.bridge'));
     const resizeGB = req.diskSizeGB !== undefined && req.diskSizeGB * GiB > image.sizeBytes ? req.diskSizeGB : undefined;
     const names = renderNames(req.name, req.count);
     const steps = [

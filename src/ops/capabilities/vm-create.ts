@@ -33,6 +33,7 @@ import {
 } from '../guest-config.js';
 import { makePhase, startPhase, verifyPhase, type NewGuestSpec } from '../new-guest-phases.js';
 import { postQemu } from '../../pve/endpoints/qemu.js';
+import { refuseMissingBridges } from '../node-bridges.js';
 import { boolField, enumField, intField, textField } from '../request-schema.js';
 import { describeCreated, newOwnershipToken } from '../vmid-allocator.js';
 
@@ -123,6 +124,7 @@ export const vmCreate: Capability<VmCreateRequest> = {
     checkDescription(req.description);
     await checkPool(input.client, req.pool);
     const params = createParams(input.inventory, req);
+    await refuseMissingBridges(input.client, req.node, params, (i) => (req.networks ? `networks[${i}].bridge` : 'network.bridge'));
     const names = renderNames(req.name, req.count);
     const keys = Object.keys(params).filter((k) => /^(scsi|virtio|sata|ide)\d+$/.test(k)).join(', ') || 'no disks';
     const nics = Object.keys(params).filter((k) => /^net\d+$/.test(k)).length;

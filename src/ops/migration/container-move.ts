@@ -13,6 +13,8 @@ import type { Phase, PhaseTools } from '../capability.js';
 import { StepFailure } from '../runner.js';
 import type { OperationTarget } from '../types.js';
 import { driveBytes } from '../vm-configs.js';
+import { afterPowerTask } from '../ha-power.js';
+import { followHaMove } from './ha-move.js';
 import { movePhases, replacement, type MoveSpec } from './phases.js';
 import { gib, type MigrationCheck } from './precondition.js';
 import type { MigrationMode } from './record.js';
@@ -82,7 +84,10 @@ export function containerMovePhases(t: OperationTarget): Phase[] {
     if (at.node === to) return `already on ${to}`;
     const running = at.status !== 'stopped';
     try {
-      await tools.awaitTask(await postLxcMigrate(tools.client, at.node, vmid, lxcParams(spec, to, running)), { timeoutMs: timeoutMs(spec) });
+      const upid = await postLxcMigrate(tools.client, at.node, vmid, lxcParams(spec, to, running));
+      await tools.awaitTask(upid, { timeoutMs: timeoutMs(spec) });
+      // HA-managed: the hamigrate only filed it; the HA manager relocates it (shut down, moved, started by its state).
+      await followHaMove(tools, { type: 'lxc', vmid }, upid, to, { taskTimeoutMs: timeoutMs(spec) });
     } catch (err) {
       // A restart migration that failed after the shutdown leaves the CT stopped where it is: start it again.
       if (running) {
@@ -149,7 +154,11 @@ export function containerMovePhases(t: OperationTarget): Phase[] {
       if (before === 'stopped' || dataOf(t, 'verify').after === 'running') return;
       const at = await locate(tools, vmid);
       if (at.status === 'running') return;
-      await tools.awaitTask(await postGuestStatus(tools.client, { type: 'lxc', node: at.node, vmid }, 'start'));
+      const ref = { type: 'lxc' as const, node: at.node, vmid };
+      const upid = await postGuestStatus(tools.client, ref, 'start');
+      await tools.awaitTask(upid);
+      // HA-managed: a hastart only asks; the HA manager starts it (after a relocation it does so on its own).
+      await afterPowerTask(tools.client, ref, upid, 'running', tools.cancelled);
       tools.data.after = 'running';
       return `started on ${at.node}: it was running before the move`;
     },

@@ -17,6 +17,7 @@ import { parseUpid } from '../../pve/upid.js';
 import type { Phase, PhaseTools, TargetResources } from '../capability.js';
 import { StepFailure } from '../runner.js';
 import type { OperationTarget } from '../types.js';
+import { followHaMove } from './ha-move.js';
 import { demandOf, nodeLoads, place, tagMatcher } from './placement.js';
 import type { MigrationMode } from './record.js';
 
@@ -131,7 +132,9 @@ async function moveBack(tools: PhaseTools, t: OperationTarget, spec: MoveSpec, v
   if (at.node === spec.source) return `already on ${spec.source}`;
   const running = at.status === 'running';
   const withDisks = spec.withLocalDisks ?? spec.localDiskBytes > 0;
-  await follow(tools, await postMigrate(tools.client, at.node, vmid, paramsFor(spec, spec.source, running, withDisks)), moveTimeoutMs(spec, running, withDisks), 'the move back', MOVE_POLL_MS);
+  const upid = await postMigrate(tools.client, at.node, vmid, paramsFor(spec, spec.source, running, withDisks));
+  await follow(tools, upid, moveTimeoutMs(spec, running, withDisks), 'the move back', MOVE_POLL_MS);
+  await followHaMove(tools, { type: 'qemu', vmid }, upid, spec.source, { taskTimeoutMs: moveTimeoutMs(spec, running, true) });
   return `moved back to ${spec.source}`;
 }
 
@@ -185,7 +188,10 @@ export function movePhases(t: OperationTarget): Phase[] {
         const mode: MigrationMode = running ? 'online' : 'offline';
         tools.data.mode = mode;
         try {
-          await follow(tools, await postMigrate(tools.client, at.node, vmid, paramsFor(spec, target, running, withDisks)), moveTimeoutMs(spec, running, withDisks), `the ${mode} migration`, MOVE_POLL_MS);
+          const upid = await postMigrate(tools.client, at.node, vmid, paramsFor(spec, target, running, withDisks));
+          await follow(tools, upid, moveTimeoutMs(spec, running, withDisks), `the ${mode} migration`, MOVE_POLL_MS);
+          // HA-managed: the hamigrate only filed it; the HA manager's own migration moves it (PVE passes with-local-disks).
+          await followHaMove(tools, { type: 'qemu', vmid }, upid, target, { taskTimeoutMs: moveTimeoutMs(spec, running, true) });
           return `${mode} to ${target}${spec.haState ? ' (by PVE HA)' : ''}`;
         } catch (err) {
           if (!(err instanceof StepFailure)) throw err;

@@ -46,7 +46,8 @@ export async function haStates(client: PveRequester): Promise<Map<number, string
   const out = new Map<number, string>();
   for (const r of rows) {
     const state = (r as { hastate?: unknown }).hastate;
-    if (typeof state === 'string' && state && r.vmid !== undefined) out.set(Number(r.vmid), state);
+    // PVE runs an ignored resource's migrate directly, as if it were not HA-managed (vm_is_ha_managed).
+    if (typeof state === 'string' && state && state !== 'ignored' && r.vmid !== undefined) out.set(Number(r.vmid), state);
   }
   return out;
 }

@@ -218,6 +218,7 @@ export function provisionPhases(target: OperationTarget, password: () => string 
           taskType: 'qmclone',
           what: `cloned ${spec.source.templateVmid} as`,
           madeOn,
+          source: { node: spec.source.node!, vmid: spec.source.templateVmid! },
           after: spec.plannedVmid - 1,
           // Clones of one template wait for each other (PVE's lock on the template times out otherwise); only the clone task holds the slot.
           send: (client: PveClient, vmid: number) =>

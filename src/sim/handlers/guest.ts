@@ -8,6 +8,8 @@ import type { TaskSpec } from '../task-engine.js';
 import { driveSize, formatSize } from '../vm-config.js';
 import { bool, requirePriv, rootOnly, str, taskUser, vmidOf, type HandlerContext } from './context.js';
 import { containerOf, ctLockCheck } from './lxc-common.js';
+import { haHandles } from '../ha.js';
+import { haMigrateRequest } from '../ha-manager.js';
 
 export interface GuestKind {
   readonly type: SimGuestType;
@@ -48,10 +50,28 @@ export function guestTask(ctx: HandlerContext, vm: SimVmRecord, type: string, sp
 /** An HA-managed guest's start/stop only sets the HA resource's requested state; the HA stack acts on it. */
 export function haRequest(ctx: HandlerContext, vm: SimVmRecord, state: 'started' | 'stopped'): boolean {
   const r = ctx.sim.ha.managed(vm.vmid);
-  if (!r) return false;
+  if (!r || !haHandles(ctx.sim, vm.vmid)) return false;
   r.state = state;
   ctx.sim.touch();
   return true;
+}
+
+/**
+ * An HA-managed guest's migrate: a hamigrate task that only files the request (ha-manager migrate); a CRM round
+ * later the HA manager's LRM runs `lrm` (its migrate task, as root@pam, on the guest's node then), and the guest
+ * moves when that ends (ha-manager.ts).
+ */
+export function haMigrateTask(ctx: HandlerContext, vm: SimVmRecord, target: string, lrm: () => Pick<TaskSpec, 'type' | 'begin' | 'work'>): string {
+  return ctx.sim.startTask({
+    node: vm.node,
+    type: 'hamigrate',
+    id: String(vm.vmid),
+    ...taskUser(ctx),
+    finish: () => {
+      haMigrateRequest(ctx.sim, vm.vmid, target, () => ({ node: vm.node, id: String(vm.vmid), user: 'root@pam', vm, lock: 'migrate', ...lrm() }));
+      return [`Requesting HA migration for ${vm.type === 'lxc' ? 'CT' : 'VM'} ${vm.vmid} to node ${target}`];
+    },
+  }).upid;
 }
 
 /** `overrule-shutdown`: a stop first ends the guest's running shutdown task (`shutdownType`). */

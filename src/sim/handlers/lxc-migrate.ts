@@ -1,10 +1,15 @@
 // pct migrate (pve-container API2/LXC.pm migrate_vm and PVE::LXC::Migrate): a running CT needs --restart
 // (shut down, move, start again); --online is refused inside the task ("lxc live migration is currently
-// not implemented"). Local volumes travel with it (storage_migrate). HA-managed CTs become hamigrate.
+// not implemented"). Local volumes travel with it (storage_migrate). An HA-managed CT's migrate is a hamigrate
+// task that only files the request; the HA manager relocates it (ha-manager.ts).
 import { SimApiError, SimTaskError, paramError } from '../api-error.js';
+import type { SimCluster } from '../cluster.js';
 import { haTaskType } from '../ha.js';
+import type { SimVmRecord } from '../model.js';
+import type { TaskWorker } from '../task-engine.js';
 import { bool, int, nowSec, requirePriv, str, taskUser, type HandlerTable } from './context.js';
 import { containerOf, ctLockCheck } from './lxc-common.js';
+import { haMigrateTask } from './guest.js';
 
 const stamp = (): string => new Date().toISOString().replace('T', ' ').slice(0, 19);
 
@@ -23,44 +28,57 @@ export const lxcMigrateHandlers: HandlerTable = {
     const targetStorage = str(params, 'target-storage');
     if (targetStorage && targetStorage !== '1' && !targetStorage.includes(':')) sim.storage(targetStorage);
     const timeout = int(params, 'timeout') ?? 180;
-    const source = vm.node;
-    const ha = sim.ha.managed(vm.vmid);
+    // HA-managed: the LRM relocates it (shut down first, then this offline vzmigrate; started by its state).
+    if (haTaskType(sim, vm, 'vzmigrate') === 'hamigrate') {
+      return haMigrateTask(ctx, vm, target, () => ({
+        type: 'vzmigrate',
+        begin: () => {
+          if (!sim.isOnline(target)) throw new SimTaskError(`migration aborted: target node '${target}' is not online`);
+        },
+        work: migrationWork(sim, vm, target, { restart: false, timeout }),
+      }));
+    }
     return sim.startTask({
-      node: source,
-      type: haTaskType(sim, vm, 'vzmigrate'),
+      node: vm.node,
+      type: 'vzmigrate',
       id: String(vm.vmid),
       ...taskUser(ctx),
-      vm: ha ? undefined : vm,
-      lock: ha ? undefined : 'migrate',
+      vm,
+      lock: 'migrate',
       begin: () => {
-        if (ha) return;
         ctLockCheck(vm);
         if (!sim.isOnline(target)) throw new SimTaskError(`migration aborted: target node '${target}' is not online`);
         if (vm.state !== 'stopped' && online) throw new SimTaskError('lxc live migration is currently not implemented');
       },
-      work: async (w) => {
-        w.log(`${stamp()} starting migration of CT ${vm.vmid} to node '${target}' (10.0.0.${[...sim.nodes.keys()].indexOf(target) + 11})`);
-        if (wasRunning && restart) {
-          w.log(`${stamp()} shutdown CT ${vm.vmid} (timeout ${timeout})`);
-          await w.sleep();
-          vm.state = 'stopped';
-          vm.startedAt = undefined;
-          sim.touch();
-        }
-        const rootfs = String(vm.config.rootfs ?? '').split(',')[0];
-        const storage = rootfs.slice(0, rootfs.indexOf(':'));
-        if (!sim.storages.get(storage)?.shared) w.log(`${stamp()} found local volume '${rootfs}' (in current VM config)`, `${stamp()} volume '${rootfs}' is '${rootfs}' on the target`);
-        await w.sleep();
-        vm.node = target;
-        sim.touch();
-        if (wasRunning && restart) {
-          w.log(`${stamp()} start container on target node`);
-          vm.state = 'running';
-          vm.startedAt = nowSec();
-          sim.touch();
-        }
-        w.log(`${stamp()} migration finished successfully (duration 00:00:0${Math.max(1, Math.min(9, Math.round(timeout / 60)))})`);
-      },
+      work: migrationWork(sim, vm, target, { restart: wasRunning && restart, timeout }),
     }).upid;
   },
 };
+
+/** The vzmigrate worker: a restart migration shuts the CT down first and starts it on the target after. */
+function migrationWork(sim: SimCluster, vm: SimVmRecord, target: string, o: { restart: boolean; timeout: number }): (w: TaskWorker) => Promise<void> {
+  const { restart, timeout } = o;
+  return async (w) => {
+    w.log(`${stamp()} starting migration of CT ${vm.vmid} to node '${target}' (10.0.0.${[...sim.nodes.keys()].indexOf(target) + 11})`);
+    if (restart) {
+      w.log(`${stamp()} shutdown CT ${vm.vmid} (timeout ${timeout})`);
+      await w.sleep();
+      vm.state = 'stopped';
+      vm.startedAt = undefined;
+      sim.touch();
+    }
+    const rootfs = String(vm.config.rootfs ?? '').split(',')[0];
+    const storage = rootfs.slice(0, rootfs.indexOf(':'));
+    if (!sim.storages.get(storage)?.shared) w.log(`${stamp()} found local volume '${rootfs}' (in current VM config)`, `${stamp()} volume '${rootfs}' is '${rootfs}' on the target`);
+    await w.sleep();
+    vm.node = target;
+    sim.touch();
+    if (restart) {
+      w.log(`${stamp()} start container on target node`);
+      vm.state = 'running';
+      vm.startedAt = nowSec();
+      sim.touch();
+    }
+    w.log(`${stamp()} migration finished successfully (duration 00:00:0${Math.max(1, Math.min(9, Math.round(timeout / 60)))})`);
+  };
+}

@@ -1,11 +1,13 @@
 // qemu migrate: the GET precondition check and the POST that runs a qmigrate task.
 import { haTaskType } from '../ha.js';
+import type { TaskWorker } from '../task-engine.js';
 import { SimApiError, SimTaskError, paramError } from '../api-error.js';
 import type { SimCluster } from '../cluster.js';
 import type { SimVmRecord } from '../model.js';
 import { splitList } from '../schema/formats.js';
 import { DRIVE_RE, driveSize, isCdrom, isCloudinit, volidOf } from '../vm-config.js';
 import { bool, int, requirePriv, rootOnly, str, taskUser, vmidOf, type HandlerTable } from './context.js';
+import { haMigrateTask } from './guest.js';
 
 interface LocalDisk {
   volid: string;
@@ -121,57 +123,72 @@ export const qemuMigrateHandlers: HandlerTable = {
     const running = vm.state !== 'stopped';
     if (running && !bool(params, 'online')) throw new SimApiError(500, "can't migrate running VM without --online");
     const mapStorage = storageMap(sim, str(params, 'targetstorage'));
-    const bwlimit = int(params, 'bwlimit');
-    const withLocalDisks = bool(params, 'with-local-disks');
-    const force = bool(params, 'force');
-    const source = vm.node;
-    const started = Date.now();
+    // HA-managed: the LRM's migration is online with local disks and force (pve-ha-manager's PVEVM migrate).
+    if (haTaskType(sim, vm, 'qmigrate') === 'hamigrate') {
+      return haMigrateTask(ctx, vm, target, () => ({ type: 'qmigrate', work: migrationWork(sim, vm, target, { running: vm.state !== 'stopped', withLocalDisks: true, force: true, mapStorage: (storage) => storage }) }));
+    }
     return sim.startTask({
-      node: source,
-      type: haTaskType(sim, vm, 'qmigrate'),
+      node: vm.node,
+      type: 'qmigrate',
       id: String(vm.vmid),
       ...taskUser(ctx),
       vm,
       lock: 'migrate',
-      work: async (w) => {
-        w.log(`${stamp()} starting migration of VM ${vm.vmid} to node '${target}' (10.0.0.${[...sim.nodes.keys()].indexOf(target) + 11})`);
-        const abort = (reason: string): SimTaskError => {
-          w.log(`${stamp()} ERROR: migration aborted (duration ${hms(Date.now() - started)}): ${reason}`);
-          return new SimTaskError('migration aborted');
-        };
-        if (!sim.isOnline(target)) throw abort(`Can't connect to destination address using public key`);
-        const devices = localResources(vm).filter((r) => r.startsWith('hostpci'));
-        if (devices.length && !force) throw abort(`can't migrate VM which uses local devices: ${devices.join(', ')}`);
-        const locals = localDisks(sim, vm).filter((d) => !d.cdrom);
-        if (running && locals.length && !withLocalDisks) throw abort("can't live migrate attached local disks without with-local-disks option");
-        for (const d of locals) w.log(`${stamp()} found local disk '${d.volid}' (${d.drivename ? `in current VM config` : 'unused'})`);
-        // Local disks are copied (offline always, online with with-local-disks), then a live VM's RAM.
-        const diskBytes = locals.reduce((n, d) => n + d.size, 0);
-        const msPerGiB = sim.faults.migrationMsPerGiB;
-        if (bwlimit) w.log(`${stamp()} using a bandwidth limit of ${bwlimit} KiB/s`);
-        await w.sleep(sim.faults.taskDurationMs + migrationMs(diskBytes, msPerGiB, bwlimit));
-        if (running) {
-          w.log(`${stamp()} starting online/live migration on unix:/run/qemu-server/${vm.vmid}.migrate`);
-          await w.sleep(migrationMs(memoryBytes(vm), msPerGiB, bwlimit));
-          if (sim.failsOnlineMigration.has(vm.vmid)) {
-            w.log(`${stamp()} ERROR: online migrate failure - VM ${vm.vmid} qmp command 'migrate' failed - dirty memory does not converge`);
-            throw abort('online migrate failure');
-          }
-        }
-        // The target may have gone away while the data moved.
-        if (!sim.isOnline(target)) throw abort(`Can't connect to destination address using public key`);
-        for (const [k, raw] of Object.entries(vm.config)) {
-          const v = String(raw);
-          if ((DRIVE_RE.test(k) || /^unused\d+$/.test(k)) && !isCdrom(v) && !isCloudinit(v)) {
-            const storage = storageOf(v);
-            if (!sim.storages.get(storage)?.shared) vm.config[k] = `${mapStorage(storage)}${v.slice(storage.length)}`;
-          }
-        }
-        vm.node = target;
-        sim.touch();
-        if (running) w.log(`${stamp()} migration status: completed`);
-        w.log(`${stamp()} migration finished successfully (duration ${hms(Date.now() - started)})`);
-      },
+      work: migrationWork(sim, vm, target, { running, withLocalDisks: bool(params, 'with-local-disks'), force: bool(params, 'force'), bwlimit: int(params, 'bwlimit'), mapStorage }),
     }).upid;
   },
 };
+
+/** How one qmigrate task moves the VM (the API's, or the HA manager's LRM's). */
+interface MigrationRun {
+  running: boolean;
+  withLocalDisks: boolean;
+  force: boolean;
+  bwlimit?: number;
+  mapStorage: (source: string) => string;
+}
+
+/** The qmigrate worker: checks inside the task, local disks then RAM moved at the simulated link speed, then the VM is on `target`. */
+function migrationWork(sim: SimCluster, vm: SimVmRecord, target: string, o: MigrationRun): (w: TaskWorker) => Promise<void> {
+  const { running, withLocalDisks, force, bwlimit, mapStorage } = o;
+  return async (w) => {
+    const started = Date.now();
+    w.log(`${stamp()} starting migration of VM ${vm.vmid} to node '${target}' (10.0.0.${[...sim.nodes.keys()].indexOf(target) + 11})`);
+    const abort = (reason: string): SimTaskError => {
+      w.log(`${stamp()} ERROR: migration aborted (duration ${hms(Date.now() - started)}): ${reason}`);
+      return new SimTaskError('migration aborted');
+    };
+    if (!sim.isOnline(target)) throw abort(`Can't connect to destination address using public key`);
+    const devices = localResources(vm).filter((r) => r.startsWith('hostpci'));
+    if (devices.length && !force) throw abort(`can't migrate VM which uses local devices: ${devices.join(', ')}`);
+    const locals = localDisks(sim, vm).filter((d) => !d.cdrom);
+    if (running && locals.length && !withLocalDisks) throw abort("can't live migrate attached local disks without with-local-disks option");
+    for (const d of locals) w.log(`${stamp()} found local disk '${d.volid}' (${d.drivename ? `in current VM config` : 'unused'})`);
+    // Local disks are copied (offline always, online with with-local-disks), then a live VM's RAM.
+    const diskBytes = locals.reduce((n, d) => n + d.size, 0);
+    const msPerGiB = sim.faults.migrationMsPerGiB;
+    if (bwlimit) w.log(`${stamp()} using a bandwidth limit of ${bwlimit} KiB/s`);
+    await w.sleep(sim.faults.taskDurationMs + migrationMs(diskBytes, msPerGiB, bwlimit));
+    if (running) {
+      w.log(`${stamp()} starting online/live migration on unix:/run/qemu-server/${vm.vmid}.migrate`);
+      await w.sleep(migrationMs(memoryBytes(vm), msPerGiB, bwlimit));
+      if (sim.failsOnlineMigration.has(vm.vmid)) {
+        w.log(`${stamp()} ERROR: online migrate failure - VM ${vm.vmid} qmp command 'migrate' failed - dirty memory does not converge`);
+        throw abort('online migrate failure');
+      }
+    }
+    // The target may have gone away while the data moved.
+    if (!sim.isOnline(target)) throw abort(`Can't connect to destination address using public key`);
+    for (const [k, raw] of Object.entries(vm.config)) {
+      const v = String(raw);
+      if ((DRIVE_RE.test(k) || /^unused\d+$/.test(k)) && !isCdrom(v) && !isCloudinit(v)) {
+        const storage = storageOf(v);
+        if (!sim.storages.get(storage)?.shared) vm.config[k] = `${mapStorage(storage)}${v.slice(storage.length)}`;
+      }
+    }
+    vm.node = target;
+    sim.touch();
+    if (running) w.log(`${stamp()} migration status: completed`);
+    w.log(`${stamp()} migration finished successfully (duration ${hms(Date.now() - started)})`);
+  };
+}

@@ -62,7 +62,8 @@ describe('haResourceAffinity on PVE 9.1', () => {
     expect(new Set(vms.map((v) => v.node)).size).toBe(3);
     const sids = vms.map((v) => `vm:${v.vmid}`).sort();
     const ha = c.sim.state.ha();
-    expect(ha.resources.filter((r) => sids.includes(r.sid)).map((r) => [r.sid, r.state])).toEqual(sids.map((s) => [s, 'started']));
+    // In id order: the two CTs' HA resources are added side by side, in either order.
+    expect(ha.resources.filter((r) => sids.includes(r.sid)).map((r) => [r.sid, r.state]).sort()).toEqual(sids.map((s) => [s, 'started']));
     const rule = ha.rules.find((r) => r.rule === 'hx-cp-apart');
     expect(rule).toMatchObject({ type: 'resource-affinity', affinity: 'negative' });
     expect([...rule!.resources].sort()).toEqual(sids);
