@@ -26,12 +26,16 @@ describe.each(Object.values(SCHEMA_FILES))('compact %s', (file) => {
   const before = methods(original);
   const after = methods(compact);
 
-  it('keeps every route and method, with its name, token and proxy settings', () => {
+  it('keeps every route and method, with its name, token, proxy and permission settings and its answer', () => {
     expect([...after.keys()].sort()).toEqual([...before.keys()].sort());
     for (const [key, spec] of before) {
       const kept = after.get(key)!;
       for (const field of ['name', 'allowtoken', 'proxyto', 'protected']) expect(kept[field], `${key} ${field}`).toEqual(spec[field]);
       expect((kept.parameters as Obj | undefined)?.additionalProperties, key).toEqual((spec.parameters as Obj | undefined)?.additionalProperties);
+      expect((kept.permissions as Obj | undefined)?.check, key).toEqual((spec.permissions as Obj | undefined)?.check);
+      expect((kept.returns as Obj | undefined)?.type, key).toEqual((spec.returns as Obj | undefined)?.type);
+      const answerItems = (r: Obj) => Object.keys((((r.returns as Obj | undefined)?.items as Obj | undefined)?.properties as Obj | undefined) ?? {}).sort();
+      expect(answerItems(kept), key).toEqual(answerItems(spec));
     }
   });
 

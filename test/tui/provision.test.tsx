@@ -3,6 +3,7 @@
 // created.
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { until } from '../fixtures/wait.js';
 import { KEY, startTui, type Harness } from './harness.js';
 
 const SPEC = join(import.meta.dirname, '../ops/provisioning/seed-talos-prod-01.yaml');
@@ -43,8 +44,10 @@ describe(':provision', () => {
     await h.press(KEY.esc);
     await h.type(`:provision ${join(import.meta.dirname, '../ops/provisioning/front-ends.test.ts')}`);
     await h.press(KEY.enter);
-    expect(h.store.getState().status?.tone).toBe('error');
-    expect(h.store.getState().status?.text).toMatch(/front-ends\.test\.ts: is not valid YAML|must be an object of fields/);
+    // Reading the file and loading the YAML parser take their time on a busy machine.
+    const status = await until('the bad spec on the status line', () => (h.store.getState().status?.text.includes('front-ends.test.ts') ? h.store.getState().status : undefined));
+    expect(status?.tone).toBe('error');
+    expect(status?.text).toMatch(/front-ends\.test\.ts: is not valid YAML|must be an object of fields/);
     expect(h.store.getState().view).toBe('vms');
   });
 });
