@@ -3,7 +3,7 @@
 // and never starts a second simulator on the same state directory (two would see different VMs and overwrite
 // each other's saved state). Only an announcement that is withdrawn, or whose process is gone, lets it start
 // its own; a live process that never answers ends the wait with an error naming it.
-import { runningDemo, type DemoEndpoint } from './demo-server.js';
+import type { DemoEndpoint } from './demo-server.js';
 import type { ProcessOwner } from '../history/process-owner.js';
 
 export interface DemoJoinOptions {
@@ -20,18 +20,23 @@ const MAX_PAUSE_MS = 1000;
 
 export type ServedDemo = DemoEndpoint & { owner: ProcessOwner };
 
+/** One try at the demo, made by the caller under the demo lock: done, or a live server that did not answer. */
+export type JoinAttempt<T> = { done: T } | { silent: ServedDemo };
+
 /**
- * The demo another live process serves here, once it answers `answers` (a probe of its API); undefined when
- * none is announced or its process is gone (the caller may start its own, under the demo lock).
+ * Repeats `attempt` while it finds a live server that does not answer, pausing between tries (outside the
+ * lock, so the serving process can still close and other openers are not held up). The caller probes under
+ * the lock because a serving process closes under it: a server that is shutting down is waited for, never
+ * joined a moment before it goes away.
  */
-export async function joinServedDemo(stateDir: string, answers: (served: ServedDemo) => Promise<boolean>, o: DemoJoinOptions = {}): Promise<ServedDemo | undefined> {
+export async function untilDemoAnswers<T>(stateDir: string, attempt: () => Promise<JoinAttempt<T>>, o: DemoJoinOptions = {}): Promise<T> {
   const patienceMs = o.patienceMs ?? DEMO_JOIN_PATIENCE_MS;
   const since = Date.now();
   for (let pause = FIRST_PAUSE_MS; ; pause = Math.min(pause * 2, MAX_PAUSE_MS)) {
-    const served = runningDemo(stateDir);
-    if (!served) return undefined;
-    if (await answers(served)) return served;
+    const outcome = await attempt();
+    if ('done' in outcome) return outcome.done;
     if (Date.now() - since >= patienceMs) {
+      const served = outcome.silent;
       throw new Error(
         `the demo cluster of ${stateDir} is served by pid ${served.owner.pid} (${served.url}), which is running but has not answered for ${Math.round(patienceMs / 1000)} s; wait for it or stop that process (a second simulator on the same state would overwrite its saved state)`,
       );

@@ -7,7 +7,7 @@ import { pveProfile } from '../sim/profile.js';
 import type { Simulator } from '../sim/index.js';
 import { discardWarmDemoSimulator, startDemoSimulator } from './demo-sim-thread.js';
 import { announceDemo, runningDemo, withDemoLock, type DemoEndpoint } from './demo-server.js';
-import { DEMO_PROBE_TIMEOUT_MS, joinServedDemo, type DemoJoinOptions } from './demo-join.js';
+import { DEMO_PROBE_TIMEOUT_MS, untilDemoAnswers, type DemoJoinOptions, type JoinAttempt } from './demo-join.js';
 import { DEMO_CONTEXT, envFlag, loadConfig, resolveContext, selectContextName, type ContextDefaults } from './contexts.js';
 import { configFile, contextStateDir, type Env } from './paths.js';
 
@@ -70,20 +70,23 @@ async function openDemo(opts: OpenContextOptions, env: Env): Promise<OpenedConte
     await probe.close();
     return ok;
   };
-  for (;;) {
-    // A live process's demo is joined however long its first answer takes (outside the lock, so other openers
-    // are not held up); the lock is taken only to start one when none is served.
-    const running = await joinServedDemo(stateDir, answers, opts.demoJoin);
-    if (running) {
-      discardWarmDemoSimulator();
-      const client = clientFor(running);
-      opts.logger?.(`demo: using the demo cluster served by pid ${running.owner.pid} (${running.url})`);
-      return { info: demoInfo(running.url, opts, env), client, defaults: { maxParallel: 5 }, tls: { fingerprint: running.fingerprint }, stateDir, close: () => client.close() };
-    }
-    const opened = await withDemoLock(stateDir, () => (runningDemo(stateDir) ? Promise.resolve(undefined) : startDemo()));
-    if (opened) return opened;
-    // Another process announced one meanwhile: join it.
-  }
+  // Under the demo lock, as the serving process closes under it: a demo being shut down is waited for, then
+  // started again from its saved state, never joined a moment before it goes away. A live server that is
+  // slow to answer is asked again after a pause outside the lock (demo-join.ts).
+  return untilDemoAnswers<OpenedContext>(
+    stateDir,
+    () =>
+      withDemoLock(stateDir, async (): Promise<JoinAttempt<OpenedContext>> => {
+        const running = runningDemo(stateDir);
+        if (!running) return { done: await startDemo() };
+        if (!(await answers(running))) return { silent: running };
+        discardWarmDemoSimulator();
+        const client = clientFor(running);
+        opts.logger?.(`demo: using the demo cluster served by pid ${running.owner.pid} (${running.url})`);
+        return { done: { info: demoInfo(running.url, opts, env), client, defaults: { maxParallel: 5 }, tls: { fingerprint: running.fingerprint }, stateDir, close: () => client.close() } };
+      }),
+    opts.demoJoin,
+  );
 
   async function startDemo(): Promise<OpenedContext> {
     const sim = await startDemoSimulator({ pve: pveProfile(opts.pve ?? env.MOXXIE_DEMO_PVE).name, nodes: 4, vms: 40, containers: true, seed: 7, taskDurationMs: demoTaskMs(env), statePath: join(stateDir, 'sim-state.json') });
