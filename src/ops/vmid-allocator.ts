@@ -25,9 +25,11 @@ export interface VmidAllocator {
    * An id PVE's /cluster/nextid offers (or `preferred` if free) that no other moxxie process on this machine
    * holds; `after` asks for one above it (a retry after "already exists"). Release once the create finished.
    * A `preferred` id that PVE already uses, or another moxxie process holds, is refused (RequestError on
-   * `vmid`): an id the operator chose is never swapped for another one silently.
+   * `vmid`): an id the operator chose is never swapped for another one silently. `avoid`: ids the search
+   * passes over (the ids a provisioning plan showed for its other VMs, so a target whose own id was taken
+   * does not take theirs).
    */
-  reserve(client: PveClient, opts?: { preferred?: number; after?: number }): Promise<VmidReservation>;
+  reserve(client: PveClient, opts?: { preferred?: number; after?: number; avoid?: readonly number[] }): Promise<VmidReservation>;
 }
 
 /** PVE's id space (datacenter.cfg may narrow it; a context's range narrows it further). */
@@ -136,8 +138,10 @@ export function createVmidAllocator(opts: VmidAllocatorOptions = {}): VmidAlloca
       // nextid and the hold, another moxxie may have reserved, created and released that very id.
       const offered = await getClusterNextid(client);
       let candidate = Math.max(offered, range.min, (o.after ?? 0) + 1);
+      const avoid = new Set(o.avoid);
       for (let tried = 0; tried < maxCandidates; tried++, candidate++) {
         if (candidate > range.max) break;
+        if (avoid.has(candidate)) continue;
         const release = await hold(client, candidate);
         if (!release) continue;
         try {
@@ -213,6 +217,8 @@ export interface CreateWithVmidOptions {
   preferred?: number;
   /** Start the search above this id (provisioning reserves the id its plan showed, or the next free one): planned id - 1. */
   after?: number;
+  /** Ids never tried (a provisioning plan's ids for its other VMs). */
+  avoid?: readonly number[];
   /** Ids tried after "already exists" before giving up (default 5). */
   attempts?: number;
   /** Sends the create (or clone, or restore) for `vmid` and awaits its task. */
@@ -236,7 +242,7 @@ export async function createWithVmid(o: CreateWithVmidOptions): Promise<number> 
   const attempts = o.attempts ?? 5;
   let after: number | undefined = o.after;
   for (let attempt = 1; ; attempt++) {
-    const r = await o.vmids.reserve(o.client, o.preferred !== undefined ? { preferred: o.preferred } : after !== undefined ? { after } : {});
+    const r = await o.vmids.reserve(o.client, o.preferred !== undefined ? { preferred: o.preferred } : { ...(after !== undefined ? { after } : {}), ...(o.avoid?.length ? { avoid: o.avoid } : {}) });
     try {
       await o.onTry?.(r.vmid);
       await o.create(r.vmid);
