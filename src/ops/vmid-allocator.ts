@@ -2,9 +2,10 @@
 // get the same id (ionos-cloud/cluster-api-provider-proxmox#842, bpg/terraform-provider-proxmox#1709). So an id
 // is reserved here — in this process, and across moxxie processes on this machine through a lock directory per
 // id (proper-lockfile: an atomic mkdir whose mtime the holder keeps fresh; a crashed holder's reservation goes
-// stale and is taken over) — before the create is sent. What no local lock can stop (another client of the
-// cluster) is caught by the create itself: retry with the next id on "already exists" (createWithVmid), then
-// check that the VM behind the id is ours (name and moxxie's marker in its description).
+// stale and is taken over, at once when its process is gone: vmid-lock-holder.ts) — before the create is sent.
+// What no local lock can stop (another client of the cluster) is caught by the create itself: retry with the
+// next id on "already exists" (createWithVmid), then check that the VM behind the id is ours (name and moxxie's
+// marker in its description).
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -14,6 +15,7 @@ import { getQemuConfig } from '../pve/endpoints/qemu.js';
 import type { PveClient } from '../pve/client.js';
 import { isAmbiguousWrite, PveError } from '../pve/errors.js';
 import { RequestError } from './errors.js';
+import { clearHolder, markHolder, releaseIfHolderDead } from './vmid-lock-holder.js';
 
 export interface VmidReservation {
   vmid: number;
@@ -99,8 +101,8 @@ export function createVmidAllocator(opts: VmidAllocatorOptions = {}): VmidAlloca
     // One lock directory per cluster and id; the cluster's URL is hashed so contexts on one cluster meet.
     const cluster = createHash('sha256').update(client.url).digest('hex').slice(0, 12);
     const path = join(opts.dir, `${cluster}-${vmid}`);
-    try {
-      const unlock = await lockfile.lock(path, {
+    const lock = () =>
+      lockfile.lock(path, {
         realpath: false,
         stale: staleMs,
         retries: 0,
@@ -108,8 +110,20 @@ export function createVmidAllocator(opts: VmidAllocatorOptions = {}): VmidAlloca
         // the create's own "already exists" check and the ownership check still hold.
         onCompromised: () => {},
       });
+    const lockDir = `${path}.lock`;
+    try {
+      let unlock: () => Promise<void>;
+      try {
+        unlock = await lock();
+      } catch (err) {
+        // A holder that was killed (its pid is gone) releases the id now, not after staleMs.
+        if ((err as NodeJS.ErrnoException).code !== 'ELOCKED' || !releaseIfHolderDead(lockDir)) throw err;
+        unlock = await lock();
+      }
+      markHolder(lockDir);
       return async () => {
         dropLocal();
+        clearHolder(lockDir);
         await unlock().catch(() => {});
       };
     } catch (err) {
