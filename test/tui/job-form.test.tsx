@@ -169,6 +169,33 @@ describe('the job form', () => {
     expect(t.sim.state.vm(8200)!.status).toBe('running');
   });
 
+  it("the footer says what the keys do in a job form (Enter next, Ctrl+S save job), and Ctrl+S saves it; an action's form keeps 'plan'", async () => {
+    const t = (h = await startTui());
+    const footer = () => lines(t).find((l) => l.includes('Esc cancel')) ?? '';
+    await openJobForm(t);
+    await t.waitFor(/Ctrl\+S save job/);
+    expect(footer()).toMatch(/Enter next\s{2}/);
+    expect(footer()).toContain('Ctrl+S save job');
+    expect(footer()).not.toMatch(/next\/plan|Ctrl\+S plan/);
+    // Ctrl+S does what the footer says: the job is in the scheduler's store.
+    await typeInto(t, 'name', 'tui-footer');
+    await focus(t, 'selectorType');
+    await t.press('v');
+    await replace(t, 'selector', '8200');
+    await focus(t, 'parameters.snapshotNamePattern');
+    await typeInto(t, 'snapshotNamePattern', 'ft-{vm}');
+    await t.press(CTRL_S);
+    await t.waitFor(/job tui-footer created/);
+    expect(await t.jobs.get('tui-footer')).toMatchObject({ name: 'tui-footer', vmSelectors: [{ type: 'VM_IDS', value: '8200' }], parameters: { snapshotNamePattern: 'ft-{vm}' } });
+    // Another form (a backup's request) still plans with both keys.
+    await t.type(':vms id:8200');
+    await t.press(KEY.enter, 'a', 'B');
+    await t.waitFor(/back up VM 8200/);
+    await t.waitFor(/Ctrl\+S plan/);
+    expect(footer()).toContain('Enter next/plan');
+    expect(footer()).not.toContain('save job');
+  });
+
   it('fits 80×24: the fields scroll, the focused one and its live hint always shown', async () => {
     const t = (h = await startTui());
     t.store.setState({ size: { columns: 80, rows: 24 } });
