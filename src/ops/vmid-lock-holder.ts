@@ -13,10 +13,14 @@ const holderFile = (lockDir: string): string => `${lockDir}.holder`;
 const written = new Set<string>();
 let exitHookSet = false;
 
-/** Records this process as the holder of `lockDir` (just acquired). */
+/** Records this process as the holder of `lockDir` (just acquired). Best effort: without the record, the stale time applies. */
 export function markHolder(lockDir: string): void {
   const file = holderFile(lockDir);
-  writeFileSync(file, `${hostname()} ${process.pid} ${statSync(lockDir).ino}\n`);
+  try {
+    writeFileSync(file, `${hostname()} ${process.pid} ${statSync(lockDir).ino}\n`);
+  } catch {
+    return;
+  }
   written.add(file);
   if (!exitHookSet) {
     exitHookSet = true;
@@ -76,7 +80,11 @@ export function releaseIfHolderDead(lockDir: string): boolean {
   }
   // A new holder may have written its record between the read and the rename: then it is put back.
   if (readFileSync(claimed, 'utf8') !== text) {
-    renameSync(claimed, file);
+    try {
+      renameSync(claimed, file);
+    } catch {
+      rmSync(claimed, { force: true });
+    }
     return false;
   }
   rmSync(claimed, { force: true });
