@@ -49,6 +49,13 @@ async function replace(t: Harness, key: string, text: string): Promise<void> {
   await typeInto(t, label, text);
 }
 
+/** Which VMs: VM_IDS (its letter), then `ids` typed into the selector. */
+async function selectVmIds(t: Harness, ids: string): Promise<void> {
+  await focus(t, 'selectorType');
+  await t.press('v');
+  await replace(t, 'selector', ids);
+}
+
 /** The fields of the schedule row and the caret row under it. */
 function caretUnder(t: Harness, expression: string): { at: number; caret: string } {
   const rows = lines(t);
@@ -152,9 +159,7 @@ describe('the job form', () => {
     await focus(t, 'taskType');
     await t.press('p');
     await t.waitFor(/› task\s+.*power_schedule/);
-    await focus(t, 'selectorType');
-    await t.press('v');
-    await replace(t, 'selector', '8200');
+    await selectVmIds(t, '8200');
     await focus(t, 'parameters.action');
     await typeInto(t, 'action', 'stop');
     await t.press(CTRL_S);
@@ -179,9 +184,7 @@ describe('the job form', () => {
     expect(footer()).not.toMatch(/next\/plan|Ctrl\+S plan/);
     // Ctrl+S does what the footer says: the job is in the scheduler's store.
     await typeInto(t, 'name', 'tui-footer');
-    await focus(t, 'selectorType');
-    await t.press('v');
-    await replace(t, 'selector', '8200');
+    await selectVmIds(t, '8200');
     await focus(t, 'parameters.snapshotNamePattern');
     await typeInto(t, 'snapshotNamePattern', 'ft-{vm}');
     await t.press(CTRL_S);
