@@ -1,10 +1,9 @@
 // `moxxie migrate check VMID --to NODE`: PVE's migration precondition for one VM and a target, summed up
 // (the seed's GET /vms/{id}/migrate/check?target=…). A read: nothing is changed.
-import { parseFlags } from '../src/config/command-flags.js';
-import { CONTEXT_FLAGS, contextChoiceProblem } from '../src/config/context-flags.js';
 import { fetchInventory } from '../src/inventory/inventory.js';
 import { checkMigration } from '../src/ops/migration/precondition.js';
 import { checkText } from './migration-text.js';
+import { vmidCommandArgs } from './vmid-command-args.js';
 import { withContext } from './with-context.js';
 
 const HELP = `moxxie migrate check VMID --to NODE [--force] [--json] [--context NAME | --demo]
@@ -17,25 +16,17 @@ cluster could not be read), 2 bad arguments.
 `;
 
 export async function run(argv: string[], words = 'migrate check'): Promise<number> {
-  const name = `moxxie ${words}`;
-  let values;
-  let vmid: number;
-  try {
-    const parsed = parseFlags({ args: argv, allowPositionals: true, options: { ...CONTEXT_FLAGS, to: { type: 'string' }, force: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
-    values = parsed.values;
-    if (values.help) {
-      process.stdout.write(HELP);
-      return 0;
-    }
-    if (parsed.positionals.length !== 1 || !/^\d+$/.test(parsed.positionals[0])) throw new Error(`give one VM id (got '${parsed.positionals.join(' ')}')`);
-    vmid = Number(parsed.positionals[0]);
-    if (!values.to) throw new Error('--to NODE is required: the node to check');
-    const problem = contextChoiceProblem(values);
-    if (problem) throw new Error(problem);
-  } catch (err) {
-    process.stderr.write(`${name}: ${(err as Error).message}\n\n${HELP}`);
-    return 2;
-  }
+  const args = vmidCommandArgs(argv, {
+    words,
+    help: HELP,
+    noun: 'VM id',
+    options: { to: { type: 'string' }, force: { type: 'boolean' } },
+    check: (values) => {
+      if (!values.to) throw new Error('--to NODE is required: the node to check');
+    },
+  });
+  if (typeof args === 'number') return args;
+  const { values, vmid } = args;
   return withContext(words, values, async (context) => {
     const check = await checkMigration(context.client, await fetchInventory(context.client), vmid, values.to as string /* required above */, { force: values.force });
     process.stdout.write(values.json ? `${JSON.stringify(check, null, 2)}\n` : `${checkText(check)}\n`);

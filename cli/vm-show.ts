@@ -1,12 +1,11 @@
 // `moxxie vm show VMID`: one VM or container in detail, as the TUI's detail and MCP's get_vm show it: what it
 // is (qemu or lxc), where and how it runs, its PVE configuration, its snapshots (TTL, made by moxxie) and its
 // recent PVE tasks. A read: nothing is changed.
-import { parseFlags } from '../src/config/command-flags.js';
-import { CONTEXT_FLAGS, contextChoiceProblem } from '../src/config/context-flags.js';
 import { createCore } from '../src/ops/core.js';
 import { RequestError } from '../src/ops/errors.js';
 import { textTable } from '../src/text/table.js';
 import { formatTime } from '../src/text/time.js';
+import { vmidCommandArgs } from './vmid-command-args.js';
 import { withContext } from './with-context.js';
 
 const HELP = `moxxie vm show VMID [--json] [--context NAME | --demo]
@@ -20,24 +19,9 @@ be read, 2 bad arguments or no such guest.
 const HIDDEN = new Set(['digest']);
 
 export async function run(argv: string[], words = 'vm show'): Promise<number> {
-  const name = `moxxie ${words}`;
-  let values;
-  let vmid: number;
-  try {
-    const parsed = parseFlags({ args: argv, allowPositionals: true, options: { ...CONTEXT_FLAGS, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
-    values = parsed.values;
-    if (values.help) {
-      process.stdout.write(HELP);
-      return 0;
-    }
-    if (parsed.positionals.length !== 1 || !/^\d+$/.test(parsed.positionals[0])) throw new Error(`give one VM or container id (got '${parsed.positionals.join(' ')}')`);
-    vmid = Number(parsed.positionals[0]);
-    const problem = contextChoiceProblem(values);
-    if (problem) throw new Error(problem);
-  } catch (err) {
-    process.stderr.write(`${name}: ${(err as Error).message}\n\n${HELP}`);
-    return 2;
-  }
+  const args = vmidCommandArgs(argv, { words, help: HELP, noun: 'VM or container id', options: {} });
+  if (typeof args === 'number') return args;
+  const { values, vmid } = args;
   return withContext(words, values, async (context) => {
     const core = createCore({ context: context.info, client: context.client, frontEnd: 'cli' });
     try {

@@ -1,5 +1,6 @@
 // Input and output shapes shared by several tools: selections, VM rows, operations, confirmation fields.
 import { z } from 'zod';
+import type { SnapshotInfo } from '../src/core.js';
 import { vmSelectorSchema } from '../src/ops/capabilities/bulk-fields.js';
 import { OPERATION_STATUSES, TARGET_STATES, type OperationStatus, type TargetState } from '../src/ops/types.js';
 import type { VmSelector } from '../src/select/types.js';
@@ -57,6 +58,18 @@ export const snapshotFields = {
   expiresAt: z.string().optional(),
   moxxieMade: z.boolean(),
 };
+
+/** snapshotFields' values but moxxieMade (each tool places it in its row's key order). */
+export function snapshotValues(s: SnapshotInfo): Omit<z.infer<z.ZodObject<typeof snapshotFields>>, 'moxxieMade'> {
+  return {
+    name: s.name,
+    description: s.description,
+    ...(s.snaptime !== undefined ? { snaptime: new Date(s.snaptime * 1000).toISOString() } : {}),
+    vmstate: s.vmstate,
+    ...(s.ttlHours !== undefined ? { ttlHours: s.ttlHours } : {}),
+    ...(s.expiresAt !== undefined ? { expiresAt: new Date(s.expiresAt * 1000).toISOString() } : {}),
+  };
+}
 
 export const targetCountsSchema = z.object(Object.fromEntries(TARGET_STATES.map((s) => [s, z.number()])) as Record<TargetState, z.ZodNumber>);
 

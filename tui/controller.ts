@@ -109,7 +109,7 @@ export class TuiController implements Intents, CommandHost {
   /** One key: the first binding in the active scopes, else text for a line being typed. */
   handleChord(chord: Chord): boolean {
     const s = this.store.getState();
-    const scopes = activeScopes(s.mode, s.view);
+    const scopes = activeScopes(s.mode, s.view, s.requestForm?.keyScope);
     const binding = findBinding(chord, scopes, s.context.readOnly);
     if (binding) {
       binding.run(this);

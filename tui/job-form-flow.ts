@@ -29,6 +29,7 @@ export class JobFormFlow {
       start.fields,
       start.values,
       {
+        keyScope: 'job-form',
         changed: (values) => {
           const form = this.store.getState().requestForm;
           if (!form || values[taskAt] === taskType) return;

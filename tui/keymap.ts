@@ -9,9 +9,9 @@ import { isDestructive } from '../src/ops/capabilities/index.js';
 import type { Chord } from './keys.js';
 import { chordLabel } from './keys.js';
 import type { Intents } from './intents.js';
-import type { Mode, ViewName } from './store.js';
+import type { FormScope, Mode, ViewName } from './store.js';
 
-export type Scope = 'always' | 'global' | 'list' | 'vms' | 'detail' | 'nodes' | 'jobs' | 'operations' | 'help' | 'edit' | 'confirm' | 'power' | 'retention' | 'storage' | 'migrate' | 'backups' | 'provision' | 'form';
+export type Scope = 'always' | 'global' | 'list' | 'vms' | 'detail' | 'nodes' | 'jobs' | 'operations' | 'help' | 'edit' | 'confirm' | 'power' | 'retention' | 'storage' | 'migrate' | 'backups' | 'provision' | 'form' | 'job-form';
 
 export interface Binding {
   id: string;
@@ -118,6 +118,9 @@ export const KEYMAP: readonly Binding[] = [
   { id: 'form-choose-back', keys: ['left'], scopes: ['form'], label: 'choose back', description: 'previous choice', run: (c) => c.formCycle(-1) },
   { id: 'form-enter', keys: ['enter'], scopes: ['form'], label: 'next/plan', description: 'next field; on the last one: the plan (in a plan\'s options: back to it)', footer: true, run: (c) => c.formEnter() },
   { id: 'form-submit', keys: ['ctrl+s'], scopes: ['form'], label: 'plan', description: 'the plan now, from any field', footer: true, run: (c) => c.formSubmit() },
+  // A job form (:jobs N, E) saves a job: its own Enter and Ctrl+S, ahead of every form's, say so.
+  { id: 'job-form-enter', keys: ['enter'], scopes: ['job-form'], label: 'next', description: 'next field; on the last one: save the job (a destructive job shows its plan first)', footer: true, run: (c) => c.formEnter() },
+  { id: 'job-form-save', keys: ['ctrl+s'], scopes: ['job-form'], label: 'save job', description: 'save the job now, from any field', footer: true, run: (c) => c.formSubmit() },
   { id: 'form-clear', keys: ['ctrl+u'], scopes: ['form'], label: 'clear', description: 'clear the field', run: (c) => c.formClear() },
   { id: 'form-cancel', keys: ['esc'], scopes: ['form'], label: 'cancel', description: 'close the form (in a plan\'s options: back to the plan)', footer: true, run: (c) => c.formCancel() },
 
@@ -155,16 +158,17 @@ export const SCOPE_TITLES: Record<Scope, string> = {
   confirm: 'Plan and confirmation',
   edit: 'Typing a line (/, :, a typed confirmation)',
   form: 'A form (an action\'s fields, the options of a plan)',
+  'job-form': 'A job form (:jobs N, E)',
   backups: 'Backups (:backups)',
   provision: 'Cluster provisioning (:provision)',
 };
 
 const LIST_VIEWS: ViewName[] = ['vms', 'nodes', 'tasks', 'ops', 'history', 'jobs', 'runs', 'detail', 'operation', 'tasklog', 'retention', 'provision', 'storage', 'backups'];
 
-/** The scopes in force, most specific first. */
-export function activeScopes(mode: Mode, view: ViewName): Scope[] {
+/** The scopes in force, most specific first; `formScope`: the open request form's own (a job form's). */
+export function activeScopes(mode: Mode, view: ViewName, formScope?: FormScope): Scope[] {
   if (mode === 'filter' || mode === 'command' || mode === 'prompt') return ['edit', 'always'];
-  if (mode === 'request') return ['form', 'always'];
+  if (mode === 'request') return [...(formScope ? [formScope] : []), 'form', 'always'];
   if (mode === 'confirm') return ['confirm', 'always'];
   if (mode === 'power') return ['power', 'always'];
   if (mode === 'migrate') return ['migrate', 'always'];
@@ -179,10 +183,17 @@ export function visible(b: Binding, readOnly: boolean): boolean {
   return !(readOnly && b.mutating);
 }
 
-/** The bindings in force, in scope order, for the footer and dispatch. */
+/** The bindings in force, in scope order, for the footer: one whose every key a more specific scope takes is not (dispatch would never reach it). */
 export function bindingsIn(scopes: Scope[], readOnly: boolean): Binding[] {
   const out: Binding[] = [];
-  for (const scope of scopes) for (const b of KEYMAP) if (b.scopes.includes(scope) && visible(b, readOnly) && !out.includes(b)) out.push(b);
+  const taken = new Set<Chord>();
+  for (const scope of scopes) {
+    for (const b of KEYMAP) {
+      if (!b.scopes.includes(scope) || !visible(b, readOnly) || out.includes(b) || b.keys.every((k) => taken.has(k))) continue;
+      out.push(b);
+      for (const k of b.keys) taken.add(k);
+    }
+  }
   return out;
 }
 
@@ -200,7 +211,7 @@ export function keysLabel(b: Binding): string {
 
 /** Every binding once, under the first of its scopes in reading order: the help screen and the README. */
 export function helpSections(readOnly: boolean): Array<{ scope: Scope; title: string; bindings: Binding[] }> {
-  const order: Scope[] = ['list', 'vms', 'detail', 'power', 'migrate', 'edit', 'form', 'confirm', 'operations', 'jobs', 'nodes', 'retention', 'storage', 'backups', 'provision', 'global', 'help', 'always'];
+  const order: Scope[] = ['list', 'vms', 'detail', 'power', 'migrate', 'edit', 'form', 'job-form', 'confirm', 'operations', 'jobs', 'nodes', 'retention', 'storage', 'backups', 'provision', 'global', 'help', 'always'];
   const home = (b: Binding) => order.find((s) => b.scopes.includes(s));
   return order
     .map((scope) => ({ scope, title: SCOPE_TITLES[scope], bindings: KEYMAP.filter((b) => home(b) === scope && visible(b, readOnly)) }))

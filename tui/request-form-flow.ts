@@ -4,7 +4,7 @@
 // form (an action's plan, a plan's options).
 import { completeWord } from './command-line.js';
 import type { CompletionSources } from './command-table.js';
-import { say, type FieldHint, type FormField, type RequestFormState, type TuiStore } from './store.js';
+import { say, type FieldHint, type FormField, type FormScope, type RequestFormState, type TuiStore } from './store.js';
 
 /** A field's live hint for the form's values (its renderer gets the others' by key). */
 export function liveHintOf(form: Pick<RequestFormState, 'fields' | 'values'>, index: number): FieldHint | undefined {
@@ -32,6 +32,8 @@ export interface FormHandlers {
   cancel?: () => void;
   /** Esc does what the submit does (a plan's options: back to the plan, once the newest one is made). */
   cancelSubmits?: boolean;
+  /** The form's own keymap scope (the job form's: Enter and Ctrl+S save the job). */
+  keyScope?: FormScope;
 }
 
 let nextId = 1;
@@ -48,7 +50,7 @@ export class RequestFormFlow {
   open(title: string, fields: FormField[], values: string[], handlers: FormHandlers, submitLabel = 'plans'): void {
     this.handlers = handlers;
     this.submitting = false;
-    const form: RequestFormState = { id: nextId++, title, fields, values, focus: 0, generation: 0, submitLabel };
+    const form: RequestFormState = { id: nextId++, title, fields, values, focus: 0, generation: 0, submitLabel, ...(handlers.keyScope ? { keyScope: handlers.keyScope } : {}) };
     this.store.setState({ mode: 'request', requestForm: form, status: null });
   }
 

@@ -88,7 +88,12 @@ export interface RequestFormState {
   live?: { text: string; tone: Tone };
   /** What Enter on the last field does, for the form's heading. */
   submitLabel: string;
+  /** The keymap scope of this form's own keys, ahead of every form's (its footer says what they do). */
+  keyScope?: FormScope;
 }
+
+/** Request forms whose keys the keymap labels apart from every form's. */
+export type FormScope = 'job-form';
 
 /** One row of a plan table: a target, what will happen to it, or why it is skipped. */
 export interface PlanRow {

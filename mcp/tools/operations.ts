@@ -3,6 +3,7 @@
 // runs in this process.
 import { z } from 'zod';
 import { ownerGone } from '../../src/history/process-owner.js';
+import { recentOperations } from '../../src/ops/recent-operations.js';
 import type { Operation, OperationEvent, OperationTarget, TargetState } from '../../src/ops/types.js';
 import { defineTool, READS_LOCAL, type AnyToolSpec } from '../define-tool.js';
 import { countTargets, operationText, operationView } from '../operation-view.js';
@@ -41,27 +42,17 @@ export function operationTools(ctx: ToolContext): AnyToolSpec[] {
     },
     annotations: READS_LOCAL,
     run: async ({ status, limit = 20, offset = 0 }) => {
-      // Live operations as they are now, then the history's index (one small summary each, not whole records).
-      const live = ctx.core.operations.list().map((o) => ({ ...o, counts: countTargets(o.targets), targetCount: o.targets.length }));
-      const stored = (await ctx.history.listOperationSummaries({ status, limit: limit + offset + live.length })).map((o) => ({
-        ...o,
-        counts: { ...countTargets([]), ...o.summary.counts },
-        targetCount: Object.values(o.summary.counts).reduce((a, b) => a + b, 0),
-      }));
-      const merged = new Map<string, (typeof live)[number] | (typeof stored)[number]>();
-      // Live entries win: history may lag behind by a coalesced write.
-      for (const op of [...live, ...stored]) if (!merged.has(op.id) && (!status || op.status === status)) merged.set(op.id, op);
-      const ops = [...merged.values()].sort((a, b) => b.startedAt - a.startedAt).slice(offset, offset + limit);
+      const ops = await recentOperations(ctx.core.operations.list(), ctx.history, { status, limit, offset });
       const rows = ops.map((o) => ({
         id: o.id,
         kind: o.kind,
-        label: o.label ?? o.kind,
+        label: o.label,
         status: o.status,
         dryRun: o.dryRun,
         frontEnd: o.frontEnd,
         startedAt: new Date(o.startedAt).toISOString(),
         targets: o.targetCount,
-        counts: o.counts,
+        counts: { ...countTargets([]), ...o.counts },
       }));
       const newest = rows[0];
       const text = newest

@@ -5,7 +5,7 @@ import type { SnapshotInfo } from '../../src/core.js';
 import type { Vm } from '../../src/inventory/model.js';
 import { resolveSelection } from '../../src/ops/execute-operation.js';
 import { defineTool, READS_CLUSTER, type AnyToolSpec } from '../define-tool.js';
-import { selectionOf, selectionShape, snapshotFields, type SelectionArgs } from '../schemas.js';
+import { selectionOf, selectionShape, snapshotFields, snapshotValues, type SelectionArgs } from '../schemas.js';
 import type { ToolContext } from '../tool-context.js';
 import { ToolInputError, ok } from '../tool-result.js';
 
@@ -20,12 +20,7 @@ function snapshotRowOf(vm: Vm, s: SnapshotInfo, nowSec: number): z.infer<typeof 
   return {
     vmid: vm.vmid,
     vmName: vm.name,
-    name: s.name,
-    description: s.description,
-    ...(s.snaptime !== undefined ? { snaptime: new Date(s.snaptime * 1000).toISOString() } : {}),
-    vmstate: s.vmstate,
-    ...(s.ttlHours !== undefined ? { ttlHours: s.ttlHours } : {}),
-    ...(s.expiresAt !== undefined ? { expiresAt: new Date(s.expiresAt * 1000).toISOString() } : {}),
+    ...snapshotValues(s),
     expired: s.expiresAt !== undefined && s.expiresAt <= nowSec,
     moxxieMade: s.moxxieMade,
   };

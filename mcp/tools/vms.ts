@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { countByStatus } from '../../src/inventory/summary.js';
 import type { Vm } from '../../src/inventory/model.js';
 import { defineTool, READS_CLUSTER, type AnyToolSpec } from '../define-tool.js';
-import { selectionOf, selectionShape, snapshotFields, statusCountsSchema, vmRowSchema, type SelectionArgs } from '../schemas.js';
+import { selectionOf, selectionShape, snapshotFields, snapshotValues, statusCountsSchema, vmRowSchema, type SelectionArgs } from '../schemas.js';
 import type { ToolContext } from '../tool-context.js';
 import { ToolInputError, ok } from '../tool-result.js';
 
@@ -109,15 +109,7 @@ export function vmTools(ctx: ToolContext): AnyToolSpec[] {
         ctx.core.listTasks({ limit: 500 }),
       ]);
       const recent = tasks.filter((t) => t.id === String(vmid)).slice(0, 10);
-      const snaps = snapshots.map((s) => ({
-        name: s.name,
-        description: s.description,
-        ...(s.snaptime !== undefined ? { snaptime: new Date(s.snaptime * 1000).toISOString() } : {}),
-        vmstate: s.vmstate,
-        ...(s.ttlHours !== undefined ? { ttlHours: s.ttlHours } : {}),
-        ...(s.expiresAt !== undefined ? { expiresAt: new Date(s.expiresAt * 1000).toISOString() } : {}),
-        moxxieMade: s.moxxieMade,
-      }));
+      const snaps = snapshots.map((s) => ({ ...snapshotValues(s), moxxieMade: s.moxxieMade }));
       const text = [
         `${vmLine(vm)}; ${vm.maxcpu} vCPU, ${Math.round(vm.maxmem / MB)} MB${vm.lock ? `; locked (${vm.lock})` : ''}.`,
         `${snaps.length} snapshot(s)${snaps.length ? `: ${snaps.map((s) => s.name).join(', ')}` : ''}.`,

@@ -1,6 +1,7 @@
 // Operations of every kind, so a client can follow a long call: this process's live ones, then the history.
 import { z } from 'zod';
-import { OPERATION_STATUSES, type Operation, type OperationStatus } from '../../src/ops/types.js';
+import { recentOperations } from '../../src/ops/recent-operations.js';
+import { OPERATION_STATUSES, type OperationStatus } from '../../src/ops/types.js';
 import { conflict, notFound } from '../errors.js';
 import type { HandlerRoute } from '../route-table.js';
 import { controlQuery, operationSchema, queryInt } from '../schemas.js';
@@ -23,12 +24,6 @@ const rowSchema = z.object({
   counts: z.record(z.string(), z.number()),
 });
 
-const countsOf = (op: Operation): Record<string, number> => {
-  const counts: Record<string, number> = {};
-  for (const t of op.targets) counts[t.state] = (counts[t.state] ?? 0) + 1;
-  return counts;
-};
-
 const listOperations: HandlerRoute<undefined, z.output<typeof listQuery>> = {
   method: 'GET',
   url: '/operations',
@@ -39,22 +34,8 @@ const listOperations: HandlerRoute<undefined, z.output<typeof listQuery>> = {
   async handle({ core, history }, { query }) {
     const limit = query.limit ?? 50;
     const offset = query.offset ?? 0;
-    const live = core.operations.list().map((o) => ({ id: o.id, kind: o.kind, label: o.label, status: o.status, dryRun: o.dryRun, frontEnd: o.frontEnd, startedAt: o.startedAt, finishedAt: o.finishedAt, counts: countsOf(o) }));
-    const stored = (await history.listOperationSummaries({ status: query.status, limit: limit + offset + live.length })).map((o) => ({
-      id: o.id,
-      kind: o.kind,
-      label: o.label ?? o.kind,
-      status: o.status,
-      dryRun: o.dryRun,
-      frontEnd: o.frontEnd,
-      startedAt: o.startedAt,
-      finishedAt: o.finishedAt,
-      counts: { ...o.summary.counts },
-    }));
-    // Live entries win: the history may lag a coalesced write behind.
-    const merged = new Map<string, (typeof live)[number]>();
-    for (const op of [...live, ...stored]) if (!merged.has(op.id) && (!query.status || op.status === query.status)) merged.set(op.id, op);
-    return { body: [...merged.values()].sort((a, b) => b.startedAt - a.startedAt).slice(offset, offset + limit) };
+    const ops = await recentOperations(core.operations.list(), history, { status: query.status, limit, offset });
+    return { body: ops.map(({ targetCount: _, ...row }) => row) };
   },
 };
 

@@ -2,7 +2,7 @@
 // and importable images — what create, cloud-init and clone can use as a source. Storages come from the
 // inventory's one /cluster/resources call; content is one call per storage and node (a shared storage is
 // read once). An offline node or an unreadable storage degrades to a warning, never an empty answer.
-import { getStorageContent } from '../pve/endpoints/storage.js';
+import { getStorageContent, type StorageContentItem } from '../pve/endpoints/storage.js';
 import type { PveRequester } from '../pve/types.js';
 import type { Inventory } from './model.js';
 
@@ -24,17 +24,12 @@ export interface StorageRow {
   total: number;
 }
 
-export interface ContentItem {
+/** A volume as PVE lists it (without a backup's notes and protection: backups have their own listing), and where. */
+export interface ContentItem extends Pick<StorageContentItem, 'volid' | 'content' | 'format' | 'size' | 'ctime' | 'vmid'> {
   storage: string;
   /** The node it was read on; for a shared storage any node sees it. */
   node: string;
   shared: boolean;
-  volid: string;
-  content: string;
-  format: string;
-  size: number;
-  ctime?: number;
-  vmid?: number;
   /** A base disk of a VM template: a clone or `import-from` source. */
   template?: boolean;
 }

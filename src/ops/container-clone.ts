@@ -14,7 +14,7 @@ import { driveBytes } from './vm-configs.js';
 import { locateContainer } from './new-container-phases.js';
 import { createOwnedGuest } from './owned-guest-create.js';
 import { netValues, nicBridgeProblem } from './node-bridges.js';
-import { describeCreated, newOwnershipToken, ownershipMarker } from './vmid-allocator.js';
+import { describeCreated, ownershipMarker } from './vmid-allocator.js';
 
 const GiB = 1024 ** 3;
 const VOLUME_KEY = /^(rootfs|mp\d+)$/;
@@ -123,15 +123,12 @@ export async function planContainerClone(input: PlanInput, req: ContainerCloneRe
   const names = req.name !== undefined ? renderNames(req.name, count) : count > 1 ? renderNames(`${defaultName}-{index}`, count) : renderNames(defaultName, 1);
   const what = `${full ? 'full' : 'linked'} clone of CT ${src.vmid} (${src.name})${targetNode !== src.node ? ` onto ${targetNode}` : ''}${storage ? ` on ${storage}` : ''}`;
   const extras = [...(Object.keys(settings).length ? [`set ${Object.keys(settings).join(', ')}`] : []), ...(rootfsBytes ? [`grow rootfs to ${req.diskSizeGB} GiB`] : []), ...(req.start ? ['start'] : [])];
-  return newGuestTargets(
+  return newGuestTargets<ContainerCloneSpec>(
     inv,
     names,
     { guestType: 'lxc', vmid: req.newVmId, node: targetNode },
     (name) => `${name}: ${what}${extras.length ? `, then ${extras.join(', ')}` : ''}${req.newVmId === undefined ? ', next free id' : ''}`,
-    (name): Record<string, unknown> => {
-      const spec: ContainerCloneSpec = { name, node: targetNode, vmid: req.newVmId, token: newOwnershipToken(), source: src.vmid, sourceNode: src.node, full, storage, settings, rootfsBytes, start: req.start === true };
-      return { ...spec };
-    },
+    () => ({ source: src.vmid, sourceNode: src.node, full, storage, settings, rootfsBytes, start: req.start === true }),
   );
 }
 

@@ -9,6 +9,8 @@ import type { PveClient } from '../pve/client.js';
 import { RequestError } from './errors.js';
 import type { GuestType, OperationTarget } from './types.js';
 import { boolField, enumField, intField, textField } from './request-schema.js';
+import type { NewGuestSpec } from './new-guest-phases.js';
+import { newOwnershipToken } from './vmid-allocator.js';
 
 /** PVE's dns-name format for `name`: dot-separated labels of letters, digits and hyphens (no underscores). */
 const DNS_NAME_RE = /^(?=.{1,253}$)([a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)(\.[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)*$/;
@@ -291,13 +293,17 @@ export function estimateIds(inv: Inventory, count: number, from = 100): number[]
   return out;
 }
 
-/** New-guest targets for `names`, with ids as the plan can foresee them (the allocator decides at run time). */
-export function newGuestTargets(
+/**
+ * New-guest targets for `names`, with ids as the plan can foresee them (the allocator decides at run time).
+ * `spec(name)` gives what the guest's phases need beyond what every new guest's spec holds (NewGuestSpec: its
+ * name, node, the operator's id and a fresh ownership token), which is filled in here.
+ */
+export function newGuestTargets<S extends NewGuestSpec>(
   inv: Inventory,
   names: string[],
   at: { guestType: GuestType; vmid: number | undefined; node: string },
   action: (name: string) => string,
-  spec: (name: string) => Record<string, unknown>,
+  spec: (name: string) => Omit<S, keyof NewGuestSpec>,
 ): OperationTarget[] {
   const ids = at.vmid !== undefined ? [at.vmid] : estimateIds(inv, names.length);
   return names.map((name, i) => ({
@@ -310,7 +316,7 @@ export function newGuestTargets(
     state: 'planned',
     action: action(name),
     phases: [],
-    spec: spec(name),
+    spec: { name, node: at.node, vmid: at.vmid, token: newOwnershipToken(), ...spec(name) },
   }));
 }
 

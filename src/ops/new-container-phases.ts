@@ -46,7 +46,7 @@ async function settled(client: PveClient, node: string, vmid: number, timeoutMs 
  * pct create: `send(vmid)` posts it and returns the `vzcreate` UPID. The id comes from the allocator (the
  * operator's if given); PVE's "already exists" moves to the next id; afterwards the CT must be ours.
  */
-export function makeContainerPhase(target: OperationTarget, spec: NewGuestSpec, send: (client: PveClient, vmid: number) => Promise<string>, opts: { /** Look for a free id above this one first (a provisioning plan's id - 1), as makePhase does. */ after?: number } = {}): Phase {
+export function makeContainerPhase(target: OperationTarget, spec: NewGuestSpec, send: (client: PveClient, vmid: number) => Promise<string>, opts: { /** Look for a free id above this one first (a provisioning plan's id - 1), as makePhase does. */ after?: number; /** Never try these ids (the plan's ids for its other guests). */ avoid?: readonly number[] } = {}): Phase {
   return {
     name: 'create',
     taskType: 'vzcreate',
@@ -63,6 +63,7 @@ export function makeContainerPhase(target: OperationTarget, spec: NewGuestSpec, 
       const vmid = await createOwnedGuest(tools, target, {
         preferred: spec.vmid,
         after: opts.after,
+        avoid: opts.avoid,
         markAssigned: true,
         create: async (id) => void (await tools.awaitTask(await send(tools.client, id))),
         ownershipProblem: (id) => containerOwnershipProblem(tools.client, spec.node, id, spec),

@@ -46,7 +46,7 @@ async function settled(client: PveClient, node: string, vmid: number, timeoutMs 
  * (the operator's if given); PVE's "already exists" moves to the next id; afterwards the VM must carry this
  * target's name and marker. The target shows the id as soon as it is chosen.
  */
-export function makePhase(o: { name: string; target: OperationTarget; spec: NewGuestSpec; taskType: 'qmcreate' | 'qmclone'; send(client: PveClient, vmid: number): Promise<string>; what: string; /** The node the VM is made on (cloud-init imports where the image is). */ madeOn?: string; /** A clone's source: PVE runs a qmclone task on the source's node under the source's id, not the new one's. */ source?: { node: string; vmid: number }; /** Look for a free id above this one first (the plan's id - 1). */ after?: number }): Phase {
+export function makePhase(o: { name: string; target: OperationTarget; spec: NewGuestSpec; taskType: 'qmcreate' | 'qmclone'; send(client: PveClient, vmid: number): Promise<string>; what: string; /** The node the VM is made on (cloud-init imports where the image is). */ madeOn?: string; /** A clone's source: PVE runs a qmclone task on the source's node under the source's id, not the new one's. */ source?: { node: string; vmid: number }; /** Look for a free id above this one first (the plan's id - 1). */ after?: number; /** Never try these ids (the plan's ids for its other VMs). */ avoid?: readonly number[] }): Phase {
   const { target, spec } = o;
   const ours = async (tools: PhaseTools): Promise<string | undefined> => {
     const vmid = tools.data.vmid as number | undefined;
@@ -69,6 +69,7 @@ export function makePhase(o: { name: string; target: OperationTarget; spec: NewG
       const vmid = await createOwnedGuest(tools, target, {
         preferred: spec.vmid,
         after: o.after,
+        avoid: o.avoid,
         markAssigned: true,
         create: async (id) => void (await tools.awaitTask(await o.send(tools.client, id))),
         ownershipProblem: (id) => ownershipProblem(tools.client, node, id, { name: spec.name, token: spec.token }),

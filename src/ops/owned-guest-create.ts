@@ -11,6 +11,8 @@ export interface OwnedGuestCreate {
   preferred?: number;
   /** Look for a free id above this one first. */
   after?: number;
+  /** Never try these ids (a provisioning plan's ids for its other VMs). */
+  avoid?: readonly number[];
   /** Mark the target's spec `assigned` once an id is tried (the create phases do; the CT clone does not). */
   markAssigned: boolean;
   /** Sends the request for `vmid` and awaits its task. */
@@ -27,6 +29,7 @@ export async function createOwnedGuest(tools: PhaseTools, target: OperationTarge
     vmids: tools.vmids,
     preferred: o.preferred,
     after: o.after,
+    avoid: o.avoid,
     // The id is journaled before the request goes out: a process killed before the UPID is recorded leaves the
     // id a resume or rollback must look at, never the planned one (which another target may have got).
     onTry: async (id) => {

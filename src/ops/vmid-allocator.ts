@@ -2,9 +2,10 @@
 // get the same id (ionos-cloud/cluster-api-provider-proxmox#842, bpg/terraform-provider-proxmox#1709). So an id
 // is reserved here — in this process, and across moxxie processes on this machine through a lock directory per
 // id (proper-lockfile: an atomic mkdir whose mtime the holder keeps fresh; a crashed holder's reservation goes
-// stale and is taken over) — before the create is sent. What no local lock can stop (another client of the
-// cluster) is caught by the create itself: retry with the next id on "already exists" (createWithVmid), then
-// check that the VM behind the id is ours (name and moxxie's marker in its description).
+// stale and is taken over, at once when its process is gone: vmid-lock-holder.ts) — before the create is sent.
+// What no local lock can stop (another client of the cluster) is caught by the create itself: retry with the
+// next id on "already exists" (createWithVmid), then check that the VM behind the id is ours (name and moxxie's
+// marker in its description).
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -14,6 +15,7 @@ import { getQemuConfig } from '../pve/endpoints/qemu.js';
 import type { PveClient } from '../pve/client.js';
 import { isAmbiguousWrite, PveError } from '../pve/errors.js';
 import { RequestError } from './errors.js';
+import { clearHolder, markHolder, releaseIfHolderDead } from './vmid-lock-holder.js';
 
 export interface VmidReservation {
   vmid: number;
@@ -25,9 +27,11 @@ export interface VmidAllocator {
    * An id PVE's /cluster/nextid offers (or `preferred` if free) that no other moxxie process on this machine
    * holds; `after` asks for one above it (a retry after "already exists"). Release once the create finished.
    * A `preferred` id that PVE already uses, or another moxxie process holds, is refused (RequestError on
-   * `vmid`): an id the operator chose is never swapped for another one silently.
+   * `vmid`): an id the operator chose is never swapped for another one silently. `avoid`: ids the search
+   * passes over (the ids a provisioning plan showed for its other VMs, so a target whose own id was taken
+   * does not take theirs).
    */
-  reserve(client: PveClient, opts?: { preferred?: number; after?: number }): Promise<VmidReservation>;
+  reserve(client: PveClient, opts?: { preferred?: number; after?: number; avoid?: readonly number[] }): Promise<VmidReservation>;
 }
 
 /** PVE's id space (datacenter.cfg may narrow it; a context's range narrows it further). */
@@ -97,8 +101,8 @@ export function createVmidAllocator(opts: VmidAllocatorOptions = {}): VmidAlloca
     // One lock directory per cluster and id; the cluster's URL is hashed so contexts on one cluster meet.
     const cluster = createHash('sha256').update(client.url).digest('hex').slice(0, 12);
     const path = join(opts.dir, `${cluster}-${vmid}`);
-    try {
-      const unlock = await lockfile.lock(path, {
+    const lock = () =>
+      lockfile.lock(path, {
         realpath: false,
         stale: staleMs,
         retries: 0,
@@ -106,8 +110,20 @@ export function createVmidAllocator(opts: VmidAllocatorOptions = {}): VmidAlloca
         // the create's own "already exists" check and the ownership check still hold.
         onCompromised: () => {},
       });
+    const lockDir = `${path}.lock`;
+    try {
+      let unlock: () => Promise<void>;
+      try {
+        unlock = await lock();
+      } catch (err) {
+        // A holder that was killed (its pid is gone) releases the id now, not after staleMs.
+        if ((err as NodeJS.ErrnoException).code !== 'ELOCKED' || !releaseIfHolderDead(lockDir)) throw err;
+        unlock = await lock();
+      }
+      markHolder(lockDir);
       return async () => {
         dropLocal();
+        clearHolder(lockDir);
         await unlock().catch(() => {});
       };
     } catch (err) {
@@ -136,8 +152,10 @@ export function createVmidAllocator(opts: VmidAllocatorOptions = {}): VmidAlloca
       // nextid and the hold, another moxxie may have reserved, created and released that very id.
       const offered = await getClusterNextid(client);
       let candidate = Math.max(offered, range.min, (o.after ?? 0) + 1);
+      const avoid = new Set(o.avoid);
       for (let tried = 0; tried < maxCandidates; tried++, candidate++) {
         if (candidate > range.max) break;
+        if (avoid.has(candidate)) continue;
         const release = await hold(client, candidate);
         if (!release) continue;
         try {
@@ -213,6 +231,8 @@ export interface CreateWithVmidOptions {
   preferred?: number;
   /** Start the search above this id (provisioning reserves the id its plan showed, or the next free one): planned id - 1. */
   after?: number;
+  /** Ids never tried (a provisioning plan's ids for its other VMs). */
+  avoid?: readonly number[];
   /** Ids tried after "already exists" before giving up (default 5). */
   attempts?: number;
   /** Sends the create (or clone, or restore) for `vmid` and awaits its task. */
@@ -236,7 +256,7 @@ export async function createWithVmid(o: CreateWithVmidOptions): Promise<number> 
   const attempts = o.attempts ?? 5;
   let after: number | undefined = o.after;
   for (let attempt = 1; ; attempt++) {
-    const r = await o.vmids.reserve(o.client, o.preferred !== undefined ? { preferred: o.preferred } : after !== undefined ? { after } : {});
+    const r = await o.vmids.reserve(o.client, o.preferred !== undefined ? { preferred: o.preferred } : { ...(after !== undefined ? { after } : {}), ...(o.avoid?.length ? { avoid: o.avoid } : {}) });
     try {
       await o.onTry?.(r.vmid);
       await o.create(r.vmid);

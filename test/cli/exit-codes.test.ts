@@ -13,10 +13,10 @@ import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HistoryStore } from '../../src/history/store.js';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
 import { startCliDriver, type CliDriver } from '../fixtures/cli-driver.js';
 import { cliEnvironment, startCli, type Exit } from '../fixtures/cli-process.js';
+import { writeDueJob } from '../fixtures/due-job.js';
 import { tempDir } from '../fixtures/temp-dirs.js';
 
 let sim: Simulator;
@@ -210,32 +210,6 @@ function check(results: Array<[Row, Exit]>): void {
   }
 }
 
-/** A history store (of the context 'env' under `stateDir`) with one job due now: it fires daily at the current UTC minute. */
-async function dueJob(stateDir: string, name: string, vmids: string): Promise<HistoryStore> {
-  const store = new HistoryStore({ dir: join(stateDir, 'env') });
-  const now = Date.now();
-  const minute = new Date(Math.floor(now / 60_000) * 60_000);
-  await store.update((d) => {
-    d.jobs.push({
-      id: `job-${name}`,
-      name,
-      taskType: 'snapshot_create',
-      cronExpression: `0 ${minute.getUTCMinutes()} ${minute.getUTCHours()} * * ?`,
-      timezone: 'UTC',
-      enabled: true,
-      parameters: { snapshotNamePattern: `${name}-{vmid}`, includeVmState: false },
-      vmSelectors: [{ type: 'VM_IDS', value: vmids }],
-      maxRetries: 0,
-      retryDelaySeconds: 0,
-      timeoutSeconds: 600,
-      createdAt: now - 7200_000,
-      updatedAt: now - 7200_000,
-      lastScheduledAt: minute.getTime() - 1000,
-    });
-  });
-  return store;
-}
-
 const snapshots = (s: Simulator, vmid: number) => s.state.vm(vmid)!.snapshots.map((x) => x.name);
 
 describe('exit status, the same for every command', { timeout: 120_000 }, () => {
@@ -325,7 +299,7 @@ describe('exit status, the same for every command', { timeout: 120_000 }, () => 
 
     // A fresh state directory whose one job is due now.
     const stateDir = tempDir('exit-codes-due');
-    const store = await dueJob(stateDir, 'due', '102');
+    const store = await writeDueJob(stateDir, { name: 'due', vmids: '102', parameters: { snapshotNamePattern: 'due-{vmid}' } });
     const once = await run(['scheduler', '--once', '--json'], { ...failingEnv, MOXXIE_STATE_DIR: stateDir });
     expect(once.code, once.err).toBe(1);
     const lines = once.out.trim().split('\n').map((l) => JSON.parse(l) as { event: string; status?: string; message?: string });
@@ -368,7 +342,7 @@ describe('exit status, the same for every command', { timeout: 120_000 }, () => 
 
   it('1 when the history store is damaged: it is never read as empty', async () => {
     const stateDir = tempDir('exit-codes-damaged');
-    await dueJob(stateDir, 'damaged', '103');
+    await writeDueJob(stateDir, { name: 'damaged', vmids: '103', parameters: { snapshotNamePattern: 'damaged-{vmid}' } });
     writeFileSync(join(stateDir, 'env', 'history.json'), JSON.stringify({ version: 2, jobs: { not: 'a list' } }));
     const damaged = { ...env, MOXXIE_STATE_DIR: stateDir };
     check(

@@ -1,16 +1,15 @@
 // `moxxie scheduler` (the built CLI, dist/) against a simulator, its state in a temp dir: --once runs through
 // the CLI's dispatcher in one driver process; the lease and signal tests run real processes.
-import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HistoryStore, openHistory } from '../../src/history/store.js';
+import { openHistory } from '../../src/history/store.js';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
 import { startCliDriver, type CliDriver } from '../fixtures/cli-driver.js';
+import { cliEnvironment, startCli } from '../fixtures/cli-process.js';
+import { writeDueJob } from '../fixtures/due-job.js';
 import { tempDir } from '../fixtures/temp-dirs.js';
 
-const cli = join(dirname(fileURLToPath(import.meta.url)), '../../dist/bundle/cli.js');
 let sim: Simulator;
 
 let driver: CliDriver | undefined;
@@ -23,67 +22,21 @@ afterAll(async () => {
   await sim.close();
 });
 
-function environment(stateDir: string): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('PVE_') && !k.startsWith('MOXXIE_')) env[k] = v;
-  return {
-    ...env,
-    MOXXIE_STATE_DIR: stateDir,
-    MOXXIE_CONFIG: join(stateDir, 'no-config.json'),
-    PVE_URL: sim.url,
-    PVE_TOKEN_ID: sim.credentials.tokenId,
-    PVE_TOKEN_SECRET: sim.credentials.tokenSecret,
-    PVE_FINGERPRINT: sim.fingerprint,
-  };
-}
+/** `moxxie scheduler ARGS` as a process of its own (for signals, or two schedulers at once). */
+const scheduler = (args: string[], env: Record<string, string>) => startCli(['scheduler', ...args], env);
 
-function scheduler(args: string[], env: Record<string, string>) {
-  const p = spawn(process.execPath, [cli, 'scheduler', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  p.stdout.on('data', (d: Buffer) => (out += String(d)));
-  p.stderr.on('data', (d: Buffer) => (err += String(d)));
-  const done = new Promise<{ code: number | null; out: string; err: string }>((resolve) => p.on('exit', (code) => resolve({ code, out, err })));
-  return { p, done, output: () => out };
-}
-
-/** `moxxie scheduler ARGS` through the CLI's dispatcher in the driver process (runs that need signals or two
- *  schedulers at once use processes of their own). */
+/** `moxxie scheduler ARGS` through the CLI's dispatcher in the driver process. */
 const once = (args: string[], env: Record<string, string>) => driver!.run(['scheduler', ...args], env);
 
 const until = async (check: () => boolean) => {
   while (!check()) await new Promise((r) => setTimeout(r, 20));
 };
 
-/**
- * A fresh state directory with one job that is due now (its last fire was not handled). The job fires
- * daily at the current UTC minute, so its fire is at most a minute old and the next one is a day away:
- * a later run of the test never finds a new fire due because the clock crossed a minute boundary.
- */
+/** A fresh state directory with one job that is due now (test/fixtures/due-job.ts). */
 async function stateWithDueJob(name: string, vmids: string, parameters: Record<string, unknown>, taskType: 'snapshot_create' | 'power_schedule' = 'snapshot_create') {
   const stateDir = tempDir('headless');
-  const store = new HistoryStore({ dir: join(stateDir, 'env') });
-  const now = Date.now();
-  const minute = new Date(Math.floor(now / 60_000) * 60_000);
-  await store.update((d) => {
-    d.jobs.push({
-      id: `job-${name}`,
-      name,
-      taskType,
-      cronExpression: `0 ${minute.getUTCMinutes()} ${minute.getUTCHours()} * * ?`,
-      timezone: 'UTC',
-      enabled: true,
-      parameters: (taskType === 'snapshot_create' ? { includeVmState: false, ...parameters } : parameters) as { snapshotNamePattern: string; includeVmState: boolean },
-      vmSelectors: [{ type: 'VM_IDS', value: vmids }],
-      maxRetries: 0,
-      retryDelaySeconds: 0,
-      timeoutSeconds: 600,
-      createdAt: now - 7200_000,
-      updatedAt: now - 7200_000,
-      lastScheduledAt: minute.getTime() - 1000,
-    });
-  });
-  return { stateDir, store, env: environment(stateDir) };
+  const store = await writeDueJob(stateDir, { name, vmids, parameters, taskType });
+  return { stateDir, store, env: cliEnvironment(sim, stateDir) };
 }
 
 const vmLocked = (ids: number[]) => () => ids.some((id) => sim.state.vm(id)!.lock === 'snapshot');
@@ -129,16 +82,16 @@ describe('headless scheduler', () => {
 
   it('exits non-zero with the reason on bad configuration or arguments', async () => {
     const stateDir = tempDir('headless');
-    const env = environment(stateDir);
+    const env = cliEnvironment(sim, stateDir);
     for (const k of ['PVE_URL', 'PVE_TOKEN_ID', 'PVE_TOKEN_SECRET', 'PVE_FINGERPRINT']) delete env[k];
     const noContext = await once(['--context', 'nope'], env);
     expect(noContext.code).toBe(2);
     expect(noContext.err).toMatch(/context 'nope'/);
-    const badArg = await once(['--grace', 'soon'], environment(stateDir));
+    const badArg = await once(['--grace', 'soon'], cliEnvironment(sim, stateDir));
     expect(badArg.code).toBe(2);
     expect(badArg.err).toMatch(/--grace must be a whole number of seconds, got 'soon'/);
     // A read-only context: every run would be refused, so the scheduler does not start, and says why.
-    const readOnly = await once(['--once'], { ...environment(stateDir), MOXXIE_READ_ONLY: '1' });
+    const readOnly = await once(['--once'], { ...cliEnvironment(sim, stateDir), MOXXIE_READ_ONLY: '1' });
     expect(readOnly.code).toBe(2);
     expect(readOnly.err).toMatch(/context 'env' is read-only, so every job run would be refused/);
     expect(readOnly.out).toBe('');
@@ -159,12 +112,12 @@ describe('headless scheduler', () => {
   it('lets one scheduler hold the lease: a second exits with a clear message, or waits with --wait', async () => {
     const { env } = await stateWithDueJob('leased', '8202', { snapshotNamePattern: 'lease-{vmid}-{time}' });
     const first = scheduler([], env);
-    await until(() => first.output().includes('scheduler started'));
+    await until(() => first.stdout().includes('scheduler started'));
     const second = await scheduler(['--once'], env).done;
     expect(second.code).toBe(3);
     expect(second.err).toMatch(/another moxxie scheduler \(pid \d+ on .*\) already runs jobs for .*; only one may per state directory/);
     const waiting = scheduler(['--once', '--wait', '--json'], env);
-    await until(() => waiting.output().includes('waiting for the scheduler lease'));
+    await until(() => waiting.stdout().includes('waiting for the scheduler lease'));
     first.p.kill('SIGTERM');
     expect((await first.done).code).toBe(0);
     const res = await waiting.done;

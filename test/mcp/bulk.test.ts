@@ -77,7 +77,9 @@ describe('create_snapshots', () => {
     expect(sc(op).status).toBe('succeeded');
     for (const vmid of [8203, 8204, 8205]) expect(snapNames(vmid)).toContain(`bg-${vmid}`);
     const list = await h.call('list_operations', {});
-    expect((list.structuredContent!.operations as Array<{ id: string }>).map((o) => o.id)).toContain(id);
+    const rows = list.structuredContent!.operations as Array<{ id: string; status: string; targets: number; counts: Record<string, number> }>;
+    // Newest first; every target state counted, the absent ones as 0.
+    expect(rows[0]).toMatchObject({ id, status: 'succeeded', targets: 3, counts: { succeeded: 3, failed: 0, skipped: 0 } });
     const missing = await h.call('get_operation', { id: 'op-nope' });
     expect(missing.isError).toBe(true);
     expect(textOf(missing)).toMatch(/list_operations/);

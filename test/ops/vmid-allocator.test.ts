@@ -2,7 +2,7 @@
 // share an id, a reservation of a crashed process expires, ids already in PVE are passed over, `preferred` and
 // ranges, and createWithVmid's retry when another client takes the id between nextid and create.
 import { spawn } from 'node:child_process';
-import { mkdirSync, utimesSync } from 'node:fs';
+import { mkdirSync, readdirSync, utimesSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,6 +58,13 @@ describe('reserve', () => {
     await second.release();
   });
 
+  it('avoid: the search passes over the ids given', async () => {
+    const vmids = createVmidAllocator();
+    const r = await vmids.reserve(c.client, { after: 5100, avoid: [5101, 5102, 5104] });
+    expect(r.vmid).toBe(5103);
+    await r.release();
+  });
+
   it('after: an id above the one given', async () => {
     const vmids = createVmidAllocator();
     const r = await vmids.reserve(c.client, { after: 5000 });
@@ -109,6 +116,8 @@ describe('reserve', () => {
 interface Worker {
   ids: Promise<number[]>;
   release(): void;
+  /** kill -9: the worker never releases its ids. */
+  kill(): void;
   done: Promise<number | null>;
 }
 
@@ -125,7 +134,7 @@ function holdWorker(dir: string | undefined, count: number): Worker {
     });
     p.on('exit', (code) => reject(new Error(`worker exited ${code} before printing its ids: ${err}`)));
   });
-  return { ids, release: () => p.stdin.end(), done: new Promise((r) => p.on('exit', r)) };
+  return { ids, release: () => p.stdin.end(), done: new Promise((r) => p.on('exit', r)), kill: () => void p.kill('SIGKILL') };
 }
 
 describe('across processes', () => {
@@ -138,6 +147,36 @@ describe('across processes', () => {
     expect(all).toHaveLength(60);
     expect(new Set(all).size).toBe(60);
     for (const id of all) expect(simHas(id)).toBe(false);
+  });
+
+  it("a killed process's reservations are released at once (its pid is gone), not after the 30 s stale time", async () => {
+    const dir = tempDir('vmids-killed');
+    const worker = holdWorker(dir, 3);
+    const ids = await worker.ids;
+    // A live holder's ids are passed over.
+    const meanwhile = await createVmidAllocator({ dir }).reserve(c.client);
+    expect(ids).not.toContain(meanwhile.vmid);
+    await meanwhile.release();
+    worker.kill();
+    expect(await worker.done).toBe(null);
+    // The default stale time (30 s) has not passed, and this reserves the killed process's ids at once.
+    const vmids = createVmidAllocator({ dir });
+    const token = newOwnershipToken();
+    const made = await createWithVmid({
+      client: c.client,
+      vmids,
+      create: async (id) => {
+        const r = await c.client.waitForTask(await postQemu(c.client, 'pve1', { vmid: id, name: 'after-kill', description: describeCreated('', token) }));
+        if (!r.ok) throw new Error(r.exitstatus);
+      },
+    });
+    expect(made).toBe(Math.min(...ids));
+    expect(c.sim.state.vms().find((v) => v.vmid === made)?.config.name).toBe('after-kill');
+    const rest = await Promise.all([0, 1].map(() => vmids.reserve(c.client)));
+    expect(rest.map((r) => r.vmid).sort()).toEqual(ids.filter((id) => id !== made).sort());
+    await Promise.all(rest.map((r) => r.release()));
+    // Released: no lock directory or holder record is left behind.
+    expect(readdirSync(dir)).toEqual([]);
   });
 
   it('without a shared directory they would collide (what the directory prevents)', async () => {

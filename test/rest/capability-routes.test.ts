@@ -231,7 +231,10 @@ describe('Create VM from cloud-init image (hv7 is pve2, storage01 pve1)', () => 
     // Not in the answer, the operation read back, the operation list, or the access log.
     expect(JSON.stringify(r.body)).not.toContain('temppassword123');
     expect(JSON.stringify(done)).not.toContain('temppassword123');
-    expect(JSON.stringify((await h.api('GET', '/api/v1/operations')).body)).not.toContain('temppassword123');
+    const listed = (await h.api('GET', '/api/v1/operations')).body as Array<{ id: string; kind: string; status: string; counts: Record<string, number> }>;
+    expect(JSON.stringify(listed)).not.toContain('temppassword123');
+    // The list: newest first, this one with its counts by target state.
+    expect(listed[0]).toMatchObject({ id: r.body.id, kind: 'vm.cloud-init', status: 'succeeded', counts: { succeeded: 1 } });
     expect(JSON.stringify(h.log)).not.toContain('temppassword123');
   });
 

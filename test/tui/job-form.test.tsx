@@ -49,6 +49,13 @@ async function replace(t: Harness, key: string, text: string): Promise<void> {
   await typeInto(t, label, text);
 }
 
+/** Which VMs: VM_IDS (its letter), then `ids` typed into the selector. */
+async function selectVmIds(t: Harness, ids: string): Promise<void> {
+  await focus(t, 'selectorType');
+  await t.press('v');
+  await replace(t, 'selector', ids);
+}
+
 /** The fields of the schedule row and the caret row under it. */
 function caretUnder(t: Harness, expression: string): { at: number; caret: string } {
   const rows = lines(t);
@@ -152,9 +159,7 @@ describe('the job form', () => {
     await focus(t, 'taskType');
     await t.press('p');
     await t.waitFor(/› task\s+.*power_schedule/);
-    await focus(t, 'selectorType');
-    await t.press('v');
-    await replace(t, 'selector', '8200');
+    await selectVmIds(t, '8200');
     await focus(t, 'parameters.action');
     await typeInto(t, 'action', 'stop');
     await t.press(CTRL_S);
@@ -167,6 +172,31 @@ describe('the job form', () => {
     expect(saved).toMatchObject({ taskType: 'power_schedule', vmSelectors: [{ type: 'VM_IDS', value: '8200' }], parameters: { action: 'stop' }, confirmation: { frontEnd: 'tui' } });
     // Saving it ran nothing: the VM is as it was.
     expect(t.sim.state.vm(8200)!.status).toBe('running');
+  });
+
+  it("the footer says what the keys do in a job form (Enter next, Ctrl+S save job), and Ctrl+S saves it; an action's form keeps 'plan'", async () => {
+    const t = (h = await startTui());
+    const footer = () => lines(t).find((l) => l.includes('Esc cancel')) ?? '';
+    await openJobForm(t);
+    await t.waitFor(/Ctrl\+S save job/);
+    expect(footer()).toMatch(/Enter next\s{2}/);
+    expect(footer()).toContain('Ctrl+S save job');
+    expect(footer()).not.toMatch(/next\/plan|Ctrl\+S plan/);
+    // Ctrl+S does what the footer says: the job is in the scheduler's store.
+    await typeInto(t, 'name', 'tui-footer');
+    await selectVmIds(t, '8200');
+    await focus(t, 'parameters.snapshotNamePattern');
+    await typeInto(t, 'snapshotNamePattern', 'ft-{vm}');
+    await t.press(CTRL_S);
+    await t.waitFor(/job tui-footer created/);
+    expect(await t.jobs.get('tui-footer')).toMatchObject({ name: 'tui-footer', vmSelectors: [{ type: 'VM_IDS', value: '8200' }], parameters: { snapshotNamePattern: 'ft-{vm}' } });
+    // Another form (a backup's request) still plans with both keys.
+    await t.type(':vms id:8200');
+    await t.press(KEY.enter, 'a', 'B');
+    await t.waitFor(/back up VM 8200/);
+    await t.waitFor(/Ctrl\+S plan/);
+    expect(footer()).toContain('Enter next/plan');
+    expect(footer()).not.toContain('save job');
   });
 
   it('fits 80×24: the fields scroll, the focused one and its live hint always shown', async () => {

@@ -7,6 +7,7 @@ import { useTui, type TuiStore } from '../store.js';
 export function Footer({ store }: { store: TuiStore }) {
   const view = useTui(store, (s) => s.view);
   const mode = useTui(store, (s) => s.mode);
+  const formScope = useTui(store, (s) => s.requestForm?.keyScope);
   const readOnly = useTui(store, (s) => s.context.readOnly);
   const columns = useTui(store, (s) => s.size.columns);
   const lineError = useTui(store, (s) => (s.line?.hint?.error ? s.line.hint.text : undefined));
@@ -22,7 +23,7 @@ export function Footer({ store }: { store: TuiStore }) {
   }
   const parts: Array<{ id: string; key: string; label: string; destructive: boolean }> = [];
   let used = 0;
-  for (const b of bindingsIn(activeScopes(mode, view), readOnly)) {
+  for (const b of bindingsIn(activeScopes(mode, view, formScope), readOnly)) {
     if (!b.footer) continue;
     const key = chordLabel(b.keys[0]);
     const width = key.length + b.label.length + 3;

@@ -18,7 +18,7 @@ import { makeContainerPhase, startContainerPhase, verifyContainerPhase } from '.
 import { refuseMissingBridges } from '../node-bridges.js';
 import type { NewGuestSpec } from '../new-guest-phases.js';
 import { boolField, intField, textField } from '../request-schema.js';
-import { describeCreated, newOwnershipToken } from '../vmid-allocator.js';
+import { describeCreated } from '../vmid-allocator.js';
 import { CREATE_TASK_TIMEOUT_MS } from './vm-create.js';
 
 /** pve-container's MAX_LXC_NETWORKS. */
@@ -228,26 +228,19 @@ export const ctCreate: Capability<CtCreateRequest> = {
     const names = hostnames(req.hostname, req.count);
     const nics = Object.keys(params).filter((k) => /^net\d+$/.test(k)).length;
     const what = `${req.ostemplate.split('/').pop()}, rootfs ${params.rootfs}, ${nics} NIC${nics === 1 ? '' : 's'}`;
-    const targets = newGuestTargets(
+    const targets = newGuestTargets<Spec>(
       input.inventory,
       names,
       { guestType: 'lxc', vmid: req.vmid, node: req.node },
       (name) => `create CT ${name} (${what})${req.vmid === undefined ? ', next free id' : ''}${req.haManaged ? ', HA-managed' : ''}${req.start ? ', then start' : ''}${req.password ? ' (password set, not recorded)' : ''}`,
-      (name): Record<string, unknown> => {
-        const spec: Spec = {
-          name,
-          node: req.node,
-          vmid: req.vmid,
-          token: newOwnershipToken(),
-          ostemplate: req.ostemplate,
-          params,
-          start: req.start === true,
-          haManaged: req.haManaged === true,
-          rootPwGiven: req.password !== undefined,
-          verify: { ...Object.fromEntries(Object.entries(params).filter(([k]) => VERIFIED.test(k))), hostname: name },
-        };
-        return { ...spec };
-      },
+      (name) => ({
+        ostemplate: req.ostemplate,
+        params,
+        start: req.start === true,
+        haManaged: req.haManaged === true,
+        rootPwGiven: req.password !== undefined,
+        verify: { ...Object.fromEntries(Object.entries(params).filter(([k]) => VERIFIED.test(k))), hostname: name },
+      }),
     );
     return { targets, blocked: new Set() };
   },

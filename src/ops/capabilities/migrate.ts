@@ -9,7 +9,7 @@ import { boundedMap } from '../bounded-map.js';
 import { lazySchema } from '../lazy-schema.js';
 import type { Capability } from '../capability.js';
 import { migrateFields } from '../migration/fields.js';
-import { moveResources, type MoveSpec } from '../migration/phases.js';
+import { moveResources, moveSpecOf, type MoveSpec } from '../migration/phases.js';
 import { containerMoveAction, containerMoveProblem, guestMovePhases, guestPrecondition, restartModeSkip } from '../migration/container-move.js';
 import { checkNode, checkTargetStorage, volumeContentFor, describeCheck, haStates, summarise, type MigrationCheck } from '../migration/precondition.js';
 import { offlineNodesOf, PlanBuilder } from '../plan.js';
@@ -36,16 +36,7 @@ export function transferParams(r: { bwlimit?: number; migrationType?: 'secure' |
 
 /** A container's move: restart mode or offline, no fallback (there is no live move to fall back from). */
 function containerSpec(vm: Vm, check: MigrationCheck, req: MigrateRequest): Record<string, unknown> {
-  const spec: MoveSpec = {
-    source: vm.node,
-    target: req.targetNode,
-    before: vm.status,
-    memoryBytes: check.memoryBytes,
-    localDiskBytes: check.localDiskBytes,
-    allowOffline: false,
-    params: transferParams(req),
-    ...(check.haState ? { haState: check.haState } : {}),
-  };
+  const spec: MoveSpec = moveSpecOf(vm, { source: vm.node, target: req.targetNode }, check, transferParams(req), { allowOffline: false });
   return spec as unknown as Record<string, unknown>;
 }
 
@@ -109,18 +100,11 @@ export const migrate: Capability<MigrateRequest> = {
         const running = check.mode === 'online';
         // The fallback stops the VM: never for always-on VMs, and in safe mode only for moxxie's own.
         const liveOnly = !running || !req.allowOfflineMigration ? undefined : vm.tags.includes(ALWAYS_ON_TAG) && !input.force ? `tagged '${ALWAYS_ON_TAG}': only moved live` : safeModeSkip(vm, input);
-        const spec: MoveSpec = {
-          source: vm.node,
-          target: req.targetNode,
-          before: vm.status,
-          memoryBytes: check.memoryBytes,
-          localDiskBytes: check.localDiskBytes,
+        const spec: MoveSpec = moveSpecOf(vm, { source: vm.node, target: req.targetNode }, check, transferParams(req), {
           ...(req.withLocalDisks !== undefined ? { withLocalDisks: req.withLocalDisks } : {}),
           allowOffline: req.allowOfflineMigration === true,
           ...(liveOnly ? { liveOnly } : {}),
-          params: transferParams(req),
-          ...(check.haState ? { haState: check.haState } : {}),
-        };
+        });
         const fallback = running && req.allowOfflineMigration ? (liveOnly ? `; no offline fallback: ${liveOnly}` : '; offline fallback: stop, move, start') : '';
         plan.add(vm, moveAction(check, fallback), spec as unknown as Record<string, unknown>);
       }

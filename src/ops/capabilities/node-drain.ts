@@ -12,7 +12,7 @@ import { lazySchema } from '../lazy-schema.js';
 import type { Capability } from '../capability.js';
 import { RequestError } from '../errors.js';
 import { transferFields } from '../migration/fields.js';
-import { moveResources, type MoveSpec } from '../migration/phases.js';
+import { moveResources, moveSpecOf, type MoveSpec } from '../migration/phases.js';
 import { containerMoveAction, containerMoveProblem, guestMovePhases, guestPrecondition, restartModeSkip } from '../migration/container-move.js';
 import { DEFAULT_ANTI_AFFINITY, DEFAULT_MAX_NODE_MEMORY_PERCENT, demandOf, nodeLoads, place, tagMatcher } from '../migration/placement.js';
 import { checkNode, haStates, summarise, type MigrationCheck } from '../migration/precondition.js';
@@ -128,19 +128,12 @@ export const nodeDrain: Capability<DrainRequest> = {
         const check: MigrationCheck = summarise(vm, to, p, { targetOnline: true, haState: ha.get(vm.vmid) });
         const running = check.mode === 'online' && vm.type !== 'lxc';
         const liveOnly = !running || !req.allowOfflineMigration ? undefined : vm.tags.includes(ALWAYS_ON_TAG) ? `tagged '${ALWAYS_ON_TAG}': only moved live` : safeModeSkip(vm, input);
-        const spec: MoveSpec = {
-          source: req.node,
-          target: to,
-          before: vm.status,
-          memoryBytes: check.memoryBytes,
-          localDiskBytes: check.localDiskBytes,
+        const spec: MoveSpec = moveSpecOf(vm, { source: req.node, target: to }, check, transferParams(req), {
           allowOffline: req.allowOfflineMigration === true && vm.type !== 'lxc',
           ...(liveOnly ? { liveOnly } : {}),
-          params: transferParams(req),
-          ...(check.haState ? { haState: check.haState } : {}),
           drainedNode: req.node,
           replace: { avoid: [req.node], antiAffinity: patterns, maxMemoryPercent: pct, ...(req.targetNodes ? { nodes: req.targetNodes } : {}) },
-        };
+        });
         const groups = vm.tags.filter(isGroup);
         const fallback = !running ? '' : liveOnly ? `; no offline fallback: ${liveOnly}` : req.allowOfflineMigration ? '; offline fallback: stop, move, start' : '; live only';
         const notes = `${fallback}${groups.length ? `; apart from others tagged ${groups.join(', ')}` : ''}`;

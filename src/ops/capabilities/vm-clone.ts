@@ -28,7 +28,7 @@ import {
 } from '../guest-config.js';
 import { configurePhase, makePhase, resizePhase, startPhase, verifyPhase, type NewGuestSpec } from '../new-guest-phases.js';
 import { boolField, intField } from '../request-schema.js';
-import { describeCreated, newOwnershipToken } from '../vmid-allocator.js';
+import { describeCreated } from '../vmid-allocator.js';
 import { CREATE_TASK_TIMEOUT_MS, verifiable } from './vm-create.js';
 import { containerClonePhases, planContainerClone } from '../container-clone.js';
 import { netValues, nicBridgeProblem } from '../node-bridges.js';
@@ -151,29 +151,22 @@ export const vmClone: Capability<VmCloneRequest> = {
     const names = req.name !== undefined ? renderNames(req.name, count) : count > 1 ? renderNames(`${defaultName}-{index}`, count) : [defaultName];
     const what = `${full ? 'full' : 'linked'} clone of ${src.vmid} (${src.name})${targetNode !== src.node ? ` onto ${targetNode}` : ''}${storage ? ` on ${storage}` : storageNote}`;
     const extras = [...(Object.keys(settings).length ? [`set ${Object.keys(settings).join(', ')}`] : []), ...(resize ? [`grow ${resize.disk} to ${resize.sizeGB} GiB`] : []), ...(req.start ? ['start'] : [])];
-    const targets = newGuestTargets(
+    const targets = newGuestTargets<Spec>(
       inv,
       names,
       { guestType: 'qemu', vmid: req.newVmId, node: targetNode },
       (name) => `${name}: ${what}${extras.length ? `, then ${extras.join(', ')}` : ''}${req.newVmId === undefined ? ', next free id' : ''}${req.cloudInitPassword ? ' (password set, not recorded)' : ''}`,
-      (name): Record<string, unknown> => {
-        const spec: Spec = {
-          name,
-          node: targetNode,
-          vmid: req.newVmId,
-          token: newOwnershipToken(),
-          source: src.vmid,
-          sourceNode: src.node,
-          full,
-          storage,
-          template,
-          settings,
-          resize,
-          start: req.start === true,
-          verify: verifiable({ ...settings, name }, ['name', 'cores', 'memory', 'tags', 'ciuser', 'nameserver', 'searchdomain', 'sshkeys']),
-        };
-        return { ...spec };
-      },
+      (name) => ({
+        source: src.vmid,
+        sourceNode: src.node,
+        full,
+        storage,
+        template,
+        settings,
+        resize,
+        start: req.start === true,
+        verify: verifiable({ ...settings, name }, ['name', 'cores', 'memory', 'tags', 'ciuser', 'nameserver', 'searchdomain', 'sshkeys']),
+      }),
     );
     return { targets, blocked: new Set() };
   },

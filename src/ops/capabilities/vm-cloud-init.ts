@@ -30,7 +30,7 @@ import { resolveImageSource } from '../image-sources.js';
 import { refuseMissingBridges } from '../node-bridges.js';
 import { makePhase, migratePhase, resizePhase, startPhase, verifyPhase, type NewGuestSpec } from '../new-guest-phases.js';
 import { textField } from '../request-schema.js';
-import { describeCreated, newOwnershipToken } from '../vmid-allocator.js';
+import { describeCreated } from '../vmid-allocator.js';
 import { createFields, CREATE_TASK_TIMEOUT_MS, verifiable } from './vm-create.js';
 
 const GiB = 1024 ** 3;
@@ -113,26 +113,19 @@ export const vmCloudInit: Capability<VmCloudInitRequest> = {
       `cloud-init drive on ${req.targetStorage}`,
       ...(req.start ? ['start'] : []),
     ];
-    const targets = newGuestTargets(
+    const targets = newGuestTargets<Spec>(
       inv,
       names,
       { guestType: 'qemu', vmid: req.vmid, node: req.node },
       (name) => `create ${name}: ${steps.join(', ')}${image.note ? ` [${image.note}]` : ''}${req.cloudInitPassword ? ' (password set, not recorded)' : ''}`,
-      (name): Record<string, unknown> => {
-        const spec: Spec = {
-          name,
-          node: req.node,
-          vmid: req.vmid,
-          token: newOwnershipToken(),
-          importNode: image.importNode,
-          params,
-          resizeGB,
-          start: req.start === true,
-          verify: verifiable({ ...params, name }, ['name', 'cores', 'memory', 'cpu', 'tags', 'ciuser', 'nameserver', 'searchdomain', 'sshkeys']),
-          templateVmid: image.templateVmid,
-        };
-        return { ...spec };
-      },
+      (name) => ({
+        importNode: image.importNode,
+        params,
+        resizeGB,
+        start: req.start === true,
+        verify: verifiable({ ...params, name }, ['name', 'cores', 'memory', 'cpu', 'tags', 'ciuser', 'nameserver', 'searchdomain', 'sshkeys']),
+        templateVmid: image.templateVmid,
+      }),
     );
     return { targets, blocked: new Set() };
   },

@@ -35,7 +35,7 @@ import { makePhase, startPhase, verifyPhase, type NewGuestSpec } from '../new-gu
 import { postQemu } from '../../pve/endpoints/qemu.js';
 import { refuseMissingBridges } from '../node-bridges.js';
 import { boolField, enumField, intField, textField } from '../request-schema.js';
-import { describeCreated, newOwnershipToken } from '../vmid-allocator.js';
+import { describeCreated } from '../vmid-allocator.js';
 
 /** A create with an image import or a start can take a while on a real cluster. */
 export const CREATE_TASK_TIMEOUT_MS = 30 * 60_000;
@@ -128,15 +128,12 @@ export const vmCreate: Capability<VmCreateRequest> = {
     const names = renderNames(req.name, req.count);
     const keys = Object.keys(params).filter((k) => /^(scsi|virtio|sata|ide)\d+$/.test(k)).join(', ') || 'no disks';
     const nics = Object.keys(params).filter((k) => /^net\d+$/.test(k)).length;
-    const targets = newGuestTargets(
+    const targets = newGuestTargets<Spec>(
       input.inventory,
       names,
       { guestType: 'qemu', vmid: req.vmid, node: req.node },
       (name) => `create ${name} (${keys}; ${nics} NIC${nics === 1 ? '' : 's'})${req.vmid === undefined ? ', next free id' : ''}${req.diskGB !== undefined && !req.disks ? ` [diskGB: scsi0 on ${String(params.scsi0).split(':')[0]}]` : ''}${req.start ? ', then start' : ''}`,
-      (name): Record<string, unknown> => {
-        const spec: Spec = { name, node: req.node, vmid: req.vmid, token: newOwnershipToken(), params, start: req.start === true, verify: verifiable({ ...params, name }, ['name', 'cores', 'memory', 'cpu', 'tags', 'onboot']) };
-        return { ...spec };
-      },
+      (name) => ({ params, start: req.start === true, verify: verifiable({ ...params, name }, ['name', 'cores', 'memory', 'cpu', 'tags', 'onboot']) }),
     );
     return { targets, blocked: new Set() };
   },

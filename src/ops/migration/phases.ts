@@ -18,6 +18,8 @@ import type { Phase, PhaseTools, TargetResources } from '../capability.js';
 import { StepFailure } from '../runner.js';
 import type { OperationTarget } from '../types.js';
 import { followHaMove } from './ha-move.js';
+import type { Vm } from '../../inventory/model.js';
+import type { MigrationCheck } from './precondition.js';
 import { demandOf, nodeLoads, place, tagMatcher } from './placement.js';
 import type { MigrationMode } from './record.js';
 
@@ -40,6 +42,14 @@ export interface MoveSpec {
   drainedNode?: string;
   /** A drain re-places a guest whose target went offline: where it may go instead. */
   replace?: { avoid: string[]; antiAffinity: string[]; maxMemoryPercent: number; nodes?: string[] };
+}
+
+/**
+ * A move's spec as every planner starts it: the ends, the state the plan saw, PVE's precondition figures and
+ * HA state, the transfer parameters; `own` adds the planner's part (the fallback, withLocalDisks, a drain's node).
+ */
+export function moveSpecOf(vm: Vm, ends: { source: string; target: string }, check: MigrationCheck, params: MoveSpec['params'], own: Pick<MoveSpec, 'allowOffline'> & Partial<MoveSpec>): MoveSpec {
+  return { ...ends, before: vm.status, memoryBytes: check.memoryBytes, localDiskBytes: check.localDiskBytes, ...own, params, ...(check.haState ? { haState: check.haState } : {}) };
 }
 
 const MINUTE = 60_000;

@@ -3,7 +3,7 @@
 // here: hostname = the planned name, netN = `name=ethN,bridge=…,ip=…,gw=…,tag=…` from the group's networks
 // and ipConfigPatterns, cores, memory, rootfs = the first disk's storage and size, ssh-public-keys, tags; the
 // root password comes from the live request only (cloudInit.password), never from the journal. The phases are
-// ct.create's (new-container-phases.ts) under the plan's id (or the next free one above it, as a VM's) and
+// ct.create's (new-container-phases.ts) under the plan's id (or a free one no other target planned, as a VM's) and
 // carry this target's ownership marker, so a resume finds them and the rollback removes them as it does VMs.
 // A HARD group with options.haResourceAffinity makes each CT an HA resource (ct:ID) in the group's rule.
 import type { PveClient } from '../../pve/client.js';
@@ -14,6 +14,7 @@ import type { PveParams } from '../guest-config.js';
 import { makeContainerPhase, startContainerPhase, verifyContainerPhase } from '../new-container-phases.js';
 import type { OperationTarget } from '../types.js';
 import { isContainerTemplate } from './cluster-spec.js';
+import { idSearchOf } from './plan-targets.js';
 import { haRulePhase } from './ha-rule-phase.js';
 import { descriptionOf, findMade, type ProvisionSpec } from './provision-phases.js';
 
@@ -58,8 +59,8 @@ export function provisionContainerPhases(target: OperationTarget, password: () =
   };
   const verifyKeys = containerKeys(spec);
   return [
-    // The plan's id, or the next free one above it (as a VM's), found again by hostname and marker on a resume.
-    findMade(makeContainerPhase(target, { name: spec.name, node: spec.node, token: spec.token }, send, { after: spec.plannedVmid - 1 }), target, spec, 'lxc'),
+    // The plan's id, or a fresh one no other target planned (as a VM's), found again by hostname and marker on a resume.
+    findMade(makeContainerPhase(target, { name: spec.name, node: spec.node, token: spec.token }, send, idSearchOf(spec)), target, spec, 'lxc'),
     ...(spec.startAfterCreation ? [startContainerPhase(target)] : []),
     // options.haResourceAffinity on a HARD container group: ct:ID joins the group's rule, as a VM's vm:ID does.
     ...(spec.haRule ? [haRulePhase(target, spec.haRule, spec.startAfterCreation)] : []),

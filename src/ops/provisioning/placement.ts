@@ -31,7 +31,7 @@ export interface PlacementConfig {
   /**
    * The context's id range (defaults.vmidRange). The plan shows the lowest ids in it that no guest uses: what
    * PVE's nextid would give now, not a reservation. The run reserves each through the VM id allocator
-   * (`tools.vmids.reserve(client, { after: plannedVmid - 1 })`), so an id taken meanwhile moves to the next free one.
+   * (plan-targets.ts idSearchOf), so an id taken meanwhile moves to a free one that no other target planned.
    */
   vmidRange?: VmidRange;
 }

@@ -11,8 +11,10 @@ export interface ProvisionTargetSpec extends Record<string, unknown> {
   role: string;
   index: number;
   wave: number;
-  /** The id the plan showed; the run reserves it or the next free one: `tools.vmids.reserve(client, { after: plannedVmid - 1 })`. */
+  /** The id the plan showed; the run reserves it or, when it is taken, the next free one that no other target planned (idSearchOf). */
   plannedVmid: number;
+  /** Every id of the plan (absent in journals written before it): a target whose own id is taken passes over the others' ids. */
+  clusterVmids?: number[];
   storage: string;
   cores: number;
   memoryMB: number;
@@ -34,6 +36,7 @@ export function targetSpecOf(plan: ClusterPlan, vm: PlannedVm): ProvisionTargetS
     index: vm.index,
     wave: vm.wave,
     plannedVmid: vm.vmid,
+    clusterVmids: plan.vms.map((v) => v.vmid),
     storage: vm.storage,
     cores: vm.cores,
     memoryMB: vm.memoryMB,
@@ -46,6 +49,15 @@ export function targetSpecOf(plan: ClusterPlan, vm: PlannedVm): ProvisionTargetS
     cloudInit: vm.cloudInit,
     startAfterCreation: plan.options.startAfterCreation,
   };
+}
+
+/**
+ * Where a target's id search starts and what it passes over: its planned id first; when that is taken (another
+ * client made a guest there meanwhile), a fresh one that is no other target's planned id, so the others keep
+ * theirs and two targets never show one id.
+ */
+export function idSearchOf(spec: Pick<ProvisionTargetSpec, 'plannedVmid' | 'clusterVmids'>): { after: number; avoid: number[] } {
+  return { after: spec.plannedVmid - 1, avoid: (spec.clusterVmids ?? []).filter((id) => id !== spec.plannedVmid) };
 }
 
 const actionOf = (vm: PlannedVm): string =>

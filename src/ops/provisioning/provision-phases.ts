@@ -1,5 +1,5 @@
 // The phases of one provisioned VM, built from the VM lifecycle pieces: make it (clone the template, or import
-// the image) under the id the plan showed or the next free one (the allocator; "already exists" moves on) →
+// the image) under the id the plan showed or a free one no other target planned (the allocator; "already exists" moves on) →
 // migrate when the disk had to be cloned on the template's node → configure (NICs, cloud-init, tags, disk
 // options, extra disks, the cloud-init drive) → resize → start when asked → verify (on its host, ours, the
 // config the plan promised, running, and the guest agent answering when the template enables one). Every
@@ -16,7 +16,7 @@ import type { OperationTarget } from '../types.js';
 import { describeCreated, ownershipMarker } from '../vmid-allocator.js';
 import { cloneInSlot } from './clone-slots.js';
 import { haRulePhase, type HaRuleSpec } from './ha-rule-phase.js';
-import type { ProvisionTargetSpec } from './plan-targets.js';
+import { idSearchOf, type ProvisionTargetSpec } from './plan-targets.js';
 
 /** A provisioning target's spec: the plan's data plus what the lifecycle phases need (name, host, ownership token). */
 export type ProvisionSpec = ProvisionTargetSpec & NewGuestSpec & { /** options.haResourceAffinity: its HARD group's HA rule. */ haRule?: HaRuleSpec };
@@ -198,7 +198,7 @@ export function provisionPhases(target: OperationTarget, password: () => string 
           taskType: 'qmcreate',
           what: 'imported',
           madeOn,
-          after: spec.plannedVmid - 1,
+          ...idSearchOf(spec),
           send: (client: PveClient, vmid: number) =>
             postQemu(client, madeOn, {
               vmid,
@@ -219,7 +219,7 @@ export function provisionPhases(target: OperationTarget, password: () => string 
           what: `cloned ${spec.source.templateVmid} as`,
           madeOn,
           source: { node: spec.source.node!, vmid: spec.source.templateVmid! },
-          after: spec.plannedVmid - 1,
+          ...idSearchOf(spec),
           // Clones of one template wait for each other (PVE's lock on the template times out otherwise); only the clone task holds the slot.
           send: (client: PveClient, vmid: number) =>
             cloneInSlot(client, spec.source.templateVmid!, () =>

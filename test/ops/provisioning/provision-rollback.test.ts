@@ -3,7 +3,7 @@
 // injected by events: when a chosen VM's phase starts, the simulator fails its tasks; the next event turns it off.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postQemu } from '../../../src/pve/endpoints/qemu.js';
-import type { OperationEvent } from '../../../src/ops/types.js';
+import type { OperationEvent, OperationTarget } from '../../../src/ops/types.js';
 import { startCluster, type TestCluster } from '../../fixtures/cluster.js';
 import { SMALL_VM_TEMPLATE } from './seed-specs.js';
 
@@ -148,6 +148,38 @@ describe('cancel, a taken id, an offline node', () => {
     expect(rolled.status).toBe('rolled-back');
     expect(vmsNamed('taken')).toEqual([]);
     expect(c.sim.state.vm(planned[1])!.config.name).toBe('someone-else');
+  });
+
+  it("a planned id taken before its VM is made: that VM gets an id no other VM planned, the others keep theirs, and no two VMs ever show one id", async () => {
+    let live: OperationTarget[] = [];
+    let planned: number[] = [];
+    let foreign: Promise<unknown> | undefined;
+    const shown: number[][] = [];
+    const op = await c.core.run('cluster.provision', spec('shift', 'FULL'), {
+      onEvent: (e) => {
+        if (e.type === 'operation-started') {
+          live = e.operation.targets;
+          planned = live.map((t) => t.vmid);
+        }
+        // Once the first VM's clone runs, another client (no reservation) creates a VM under the second's planned id.
+        if (!foreign && e.type === 'phase-changed' && e.targetId === 'shift-n-01' && e.phase.name === 'clone' && e.phase.upids.length) {
+          foreign = postQemu(c.client, 'pve2', { vmid: planned[1], name: 'someone-else', memory: 512 }).then((upid) => c.client.waitForTask(upid));
+        }
+        // What the status shows at each step: every target's id as the run sees it.
+        if (e.type === 'phase-changed' || e.type === 'target-updated') shown.push(live.map((t) => t.vmid));
+      },
+    });
+    await foreign;
+    expect(op.status).toBe('succeeded');
+    expect(shown.length).toBeGreaterThan(3);
+    for (const ids of shown) expect(new Set(ids).size).toBe(3);
+    const idOf = (name: string) => vmsNamed('shift').find((v) => v.config.name === name)!.vmid;
+    expect(idOf('shift-n-01')).toBe(planned[0]);
+    expect(idOf('shift-n-03')).toBe(planned[2]);
+    expect(planned).not.toContain(idOf('shift-n-02'));
+    expect(c.sim.state.vm(planned[1])!.config.name).toBe('someone-else');
+    const s = await c.core.provisioningStatus(op.id);
+    expect(s.nodeStates.map((n) => n.vmId)).toEqual([planned[0], idOf('shift-n-02'), planned[2]]);
   });
 
   it('a node going offline mid-run: the VM there fails, FULL removes the others and leaves it (unreadable); rollback removes it once the node is back', async () => {

@@ -1,8 +1,8 @@
 // VM ids of one provisioning run when its process dies (kill -9) mid-run, reproduced without a second process:
 // the run's journal is what a crash leaves (the lines written up to the kill, none after), its client is closed at
 // the kill (nothing more reaches PVE; what was sent goes on there), and a second core rolls the run back from
-// that journal. The ids shift: another moxxie operation holds the first planned id, so the first VM gets the
-// second's planned id. Every check is on the simulator's true state.
+// that journal. Another moxxie operation holds the first planned id, so the first VM gets a fresh id (one no
+// other VM planned; the others keep theirs). Every check is on the simulator's true state.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ContextInfo } from '../../../src/core.js';
 import { markInterrupted } from '../../../src/history/interrupted.js';
@@ -82,7 +82,7 @@ function crashingJournal(killAt: KillAt, kill: () => void) {
 async function killThenRollBack(name: string, killAt: KillAt) {
   const plan = await c.core.run('cluster.provision', { ...spec(name), dryRun: true });
   const planned = plan.targets.map((t) => t.vmid);
-  // Another moxxie operation holds the first planned id while this run reserves: the first VM moves up one.
+  // Another moxxie operation holds the first planned id while this run reserves: the first VM gets a fresh one.
   held = await inProcessVmids().reserve(c.client, { preferred: planned[0] });
   const dying = tokenClient(c.sim);
   const journal = crashingJournal(killAt, () => void dying.close());
@@ -100,13 +100,15 @@ async function killThenRollBack(name: string, killAt: KillAt) {
   return { planned, journaled: journal.journal()!, rolled };
 }
 
-describe('kill -9 of a provisioning run whose ids shifted, then rollback from its journal', () => {
-  it('killed as the second VM\'s clone phase starts (no id tried yet): the first VM, made under the second\'s planned id, is removed', async () => {
+describe('kill -9 of a provisioning run whose first planned id was taken, then rollback from its journal', () => {
+  it('killed as the second VM\'s clone phase starts (no id tried yet): the first VM, made under a fresh id, is removed', async () => {
     const name = 'shift-a';
     const { planned, journaled, rolled } = await killThenRollBack(name, (t, p) => t.id === `${name}-n-02` && p.name === 'clone' && p.state === 'running' && !p.upids.length && p.data?.vmid === undefined ? 'after' : undefined);
-    // The first VM took the second's planned id (the first's was held).
-    expect(journaled.targets[0].vmid).toBe(planned[1]);
-    expect(c.sim.state.vm(planned[1])).toBeUndefined();
+    // The first VM took an id no VM planned (the first's was held), not the second's.
+    const made = journaled.targets[0].vmid;
+    expect(planned).not.toContain(made);
+    expect(journaled.targets[1].vmid).toBe(planned[1]);
+    expect(c.sim.state.vm(made)).toBeUndefined();
     expect(vmsNamed(name)).toEqual([]);
     expect(rolled.status).toBe('rolled-back');
   });
@@ -116,7 +118,7 @@ describe('kill -9 of a provisioning run whose ids shifted, then rollback from it
     // The line that would carry the clone's UPID is the first one lost: the clone was sent, the journal never heard of it.
     const { journaled, rolled } = await killThenRollBack(name, (t, p) => t.id === `${name}-n-02` && p.name === 'clone' && p.upids.length > 0 ? 'before' : undefined);
     expect(vmsNamed(name)).toEqual([]);
-    // The journal names the id the second clone was sent for, not the planned one the first VM took.
+    // The journal names the ids the clones were sent for: the first VM's fresh one, the second's planned one.
     const ids = journaled.targets.slice(0, 2).map((t) => t.vmid);
     expect(new Set(ids).size).toBe(2);
     expect(rolled.status).toBe('rolled-back');
@@ -124,12 +126,12 @@ describe('kill -9 of a provisioning run whose ids shifted, then rollback from it
 });
 
 describe('a clone that fails gives its id up', () => {
-  it('the next VM gets the id (its own planned one) and PARTIAL keeps it: the failed VM claims no id of another', async () => {
+  it('the failed VM claims no id and shows its planned one again; the next VMs get their own planned ids and PARTIAL keeps them', async () => {
     const name = 'given-up';
     const plan = await c.core.run('cluster.provision', { ...spec(name, 'PARTIAL'), dryRun: true });
     const planned = plan.targets.map((t) => t.vmid);
     held = await inProcessVmids().reserve(c.client, { preferred: planned[0] });
-    // The first VM's clone (under the second's planned id, the first's being held) fails at PVE.
+    // The first VM's clone (under a fresh id, its planned one being held) fails at PVE.
     let tried: unknown;
     const op = await c.core.run('cluster.provision', spec(name, 'PARTIAL'), {
       onEvent: (e) => {
@@ -142,10 +144,11 @@ describe('a clone that fails gives its id up', () => {
     c.sim.faults.set({ taskFailureRate: 0 });
     const [first, second, third] = op.targets;
     expect([second.state, third.state]).toEqual(['succeeded', 'succeeded']);
-    expect(second.vmid).toBe(planned[1]);
+    expect([second.vmid, third.vmid]).toEqual([planned[1], planned[2]]);
     // PVE has the two READY VMs, each under the id its target names; nothing was removed for the failed one.
     expect(vmsNamed(name).map((v) => [v.config.name, v.vmid]).sort()).toEqual([[`${name}-n-02`, second.vmid], [`${name}-n-03`, third.vmid]]);
-    expect(tried).toBe(planned[1]);
+    expect(planned).not.toContain(tried);
+    expect(c.sim.state.vm(tried as number)).toBeUndefined();
     // PARTIAL rolls the failed one back: there is nothing of it to remove. It shows its planned id again.
     expect(first.state).toBe('rolled-back');
     expect(first.message).toMatch(/simulated task failure.*rolled back: nothing to remove/);
