@@ -47,8 +47,11 @@ const result = await build({
       setup(b) {
         // Ink loads react-devtools-core only when DEV=true; it is not installed, and moxxie never sets DEV.
         b.onResolve({ filter: /^react-devtools-core$/ }, () => ({ path: 'react-devtools-core', namespace: 'moxxie-absent' }));
-        b.onLoad({ filter: /.*/, namespace: 'moxxie-absent' }, () => ({
-          contents: "export default { initialize() {}, connectToDevTools() { throw new Error('react-devtools-core is not part of the moxxie bundle'); } };",
+        b.onLoad({ filter: /.*/, namespace: 'moxxie-absent' }, (args) => ({
+          contents:
+            args.path === 'client-h2'
+              ? "module.exports = function connectH2() { throw new Error('HTTP/2 is not part of the moxxie bundle: the PVE client never sets allowH2'); };"
+              : "export default { initialize() {}, connectToDevTools() { throw new Error('react-devtools-core is not part of the moxxie bundle'); } };",
         }));
         // The PVE client takes two things from undici (Pool, buildConnector); its index also loads fetch,
         // WebSocket, the cache and the mocks, a megabyte more to load before the first frame.
@@ -62,6 +65,9 @@ const result = await build({
           resolveDir: root,
           loader: 'js',
         }));
+        // undici loads its HTTP/2 client (and node:http2) with every Client, though a connection is only ever
+        // HTTP/2 when allowH2 is set, which the PVE client never does (PVE's API is HTTP/1.1).
+        b.onResolve({ filter: /^\.\/client-h2\.js$/ }, (args) => (/undici\/lib\/dispatcher\/client\.js$/.test(args.importer) ? { path: 'client-h2', namespace: 'moxxie-absent' } : undefined));
         // The dependency patches; what each does and why is in scripts/bundle-patches.mjs. Only Ink's own
         // string-width (8.x) gets the fast path; every Intl.Segmenter is made on first use.
         b.onLoad({ filter: /yoga-layout\/dist\/binaries\/yoga-wasm-base64-esm\.js$/ }, patchedWith(yogaWithoutFetch));

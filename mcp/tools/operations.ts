@@ -3,7 +3,7 @@
 // runs in this process.
 import { z } from 'zod';
 import { ownerGone } from '../../src/history/process-owner.js';
-import { recentOperations } from '../../src/ops/recent-operations.js';
+import { recentOperations } from '../../src/history/recent-operations.js';
 import type { Operation, OperationEvent, OperationTarget, TargetState } from '../../src/ops/types.js';
 import { defineTool, READS_LOCAL, type AnyToolSpec } from '../define-tool.js';
 import { countTargets, operationText, operationView } from '../operation-view.js';

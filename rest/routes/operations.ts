@@ -1,6 +1,6 @@
 // Operations of every kind, so a client can follow a long call: this process's live ones, then the history.
 import { z } from 'zod';
-import { recentOperations } from '../../src/ops/recent-operations.js';
+import { recentOperations } from '../../src/history/recent-operations.js';
 import { OPERATION_STATUSES, type OperationStatus } from '../../src/ops/types.js';
 import { conflict, notFound } from '../errors.js';
 import type { HandlerRoute } from '../route-table.js';

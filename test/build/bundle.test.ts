@@ -50,3 +50,11 @@ it('says its version, and lists the demo cluster and saves its state on exit', a
   // Written by the simulator thread as it closed: the process waited for it.
   expect(existsSync(join(env.MOXXIE_STATE_DIR, 'demo', 'sim-state.json'))).toBe(true);
 });
+
+it("leaves undici's HTTP/2 client out of the PVE client (it never sets allowH2): no node:http2 at a start", () => {
+  const chunks = readdirSync(chunkDir).map((f) => readFileSync(join(chunkDir, f), 'utf8'));
+  const client = chunks.filter((text) => text.includes('// node_modules/undici/lib/dispatcher/client.js'));
+  expect(client.length).toBe(1);
+  expect(client[0]).toContain('HTTP/2 is not part of the moxxie bundle');
+  expect(client[0]).not.toContain('node:http2');
+});

@@ -1,8 +1,8 @@
 // A context's recent operations as the front ends list them (MCP list_operations, REST GET /operations): this
 // process's live ones as they are now, then the history's index (one small summary each, not whole records).
 // A live entry wins, since the history may lag a coalesced write behind; newest first, paged.
-import type { HistoryStore } from '../history/store.js';
-import type { FrontEnd, Operation, OperationKind, OperationStatus, TargetState } from './types.js';
+import type { HistoryStore } from './store.js';
+import type { FrontEnd, Operation, OperationKind, OperationStatus, TargetState } from '../ops/types.js';
 
 export interface RecentOperation {
   id: string;
