@@ -66,4 +66,23 @@ describe('joining a slow demo server', () => {
       withdraw();
     }
   });
+
+  it('a demo being shut down is waited for and started again, never joined a moment before it goes away', async () => {
+    const root = tempDir('demo-join-close');
+    const env = { MOXXIE_STATE_DIR: root, MOXXIE_DEMO_TASK_MS: '20', MOXXIE_CONFIG: join(root, 'none.json') };
+    const first = await openContext({ demo: true, env });
+    // Its close holds the demo lock while it saves and stops; the second opener starts meanwhile.
+    const closing = first.close();
+    const second = await openContext({ demo: true, env });
+    try {
+      await closing;
+      // The second one serves the demo itself, from the state the first saved, and answers after the first is gone.
+      expect(second.sim).toBeDefined();
+      expect(second.info.url).not.toBe(first.info.url);
+      expect((await second.client.get<Array<{ node: string }>>('/nodes')).map((n) => n.node).sort()).toEqual(['pve1', 'pve2', 'pve3', 'pve4']);
+      expect(JSON.parse(readFileSync(join(root, 'demo', 'demo-server.json'), 'utf8')).url).toBe(second.info.url);
+    } finally {
+      await second.close();
+    }
+  });
 });
