@@ -46,6 +46,12 @@ export interface Phase {
   check?(tools: PhaseTools): Promise<string | undefined>;
   run(tools: PhaseTools): Promise<string | void>;
   undo?(tools: PhaseTools): Promise<string | void>;
+  /**
+   * After its write's task ended OK, what must happen before `check` can see the effect (an HA request's
+   * task only files it: the HA manager's own task then moves the guest). Also run for a task found after a
+   * lost answer, so the write is not sent a second time while the effect is on its way.
+   */
+  settle?(tools: PhaseTools, upid: string): Promise<void>;
   /** The PVE task type its write starts (qmsnapshot, qmstart …): after a lost answer, the task to look for. */
   taskType?: string;
   /** The id its task carries when that is not the guest's (a download's file name, a clone's source id): after a lost answer, with taskType, the task to look for. */

@@ -49,13 +49,14 @@ export async function findLostTask(op: Operation, t: OperationTarget, phase: Pha
 }
 
 /**
- * After a lost answer: the write's own task (findLostTask) is followed to its end, then the phase's check
- * decides. A message means the phase is done; undefined means PVE shows no sign of the write.
+ * After a lost answer: the write's own task (findLostTask) is followed to its end and the phase's settle
+ * (an HA request's move), then the phase's check decides. A message means the phase is done; undefined means PVE shows no sign of the write.
  */
 export async function afterLostAnswer(op: Operation, t: OperationTarget, phase: Phase, tools: PhaseTools, since: number): Promise<string | undefined> {
   const mine = await findLostTask(op, t, phase, tools.client, since);
   if (mine) {
     await tools.awaitTask(mine);
+    await phase.settle?.(tools, mine);
     const checked = phase.check ? await phase.check(tools) : undefined;
     if (checked !== undefined || !phase.check) return checked ?? `done by ${mine} (its answer was lost on the way)`;
     return undefined;

@@ -111,6 +111,23 @@ describe('migration of HA guests through the core', () => {
     expect(migrate.upids[1]).toBe(lrm.upid);
   });
 
+  it('a lost answer to the migrate: its hamigrate is found and the HA move followed, never a second request', async () => {
+    const { vmid, node } = await haGuest('qemu', 'running');
+    const target = otherNode(node);
+    c.sim.faults.set({ lostAnswerRate: 1, lostAnswerMethods: ['POST'] });
+    let op;
+    try {
+      op = await c.core.run('migrate', { vmSelectors: `id:${vmid}`, targetNode: target });
+    } finally {
+      c.sim.faults.set({ lostAnswerRate: 0 });
+    }
+    const t = op.targets[0];
+    expect(t.state, t.message).toBe('succeeded');
+    expect(c.sim.state.vm(vmid)).toMatchObject({ node: target, status: 'running' });
+    expect(tasksOf(vmid, 'hamigrate')).toHaveLength(1);
+    expect(tasksOf(vmid, 'qmigrate').filter((x) => x.user === 'root@pam')).toHaveLength(1);
+  });
+
   it('a CT: the relocation is awaited; it ends running on the target', async () => {
     const { vmid, node } = await haGuest('lxc', 'running');
     const target = otherNode(node);

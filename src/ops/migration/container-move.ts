@@ -79,6 +79,8 @@ const targetOf = (t: OperationTarget): string => String(dataOf(t, 'precondition'
 export function containerMovePhases(t: OperationTarget): Phase[] {
   const spec = t.spec as unknown as MoveSpec;
   const vmid = t.vmid;
+  // HA-managed: the hamigrate only filed it; the HA manager relocates it (shut down, moved, started by its state).
+  const settleOn = (to: string) => (tools: PhaseTools, upid: string) => followHaMove(tools, { type: 'lxc', vmid }, upid, to, { taskTimeoutMs: timeoutMs(spec) });
   const move = async (tools: PhaseTools, to: string): Promise<string> => {
     const at = await locate(tools, vmid);
     if (at.node === to) return `already on ${to}`;
@@ -86,8 +88,7 @@ export function containerMovePhases(t: OperationTarget): Phase[] {
     try {
       const upid = await postLxcMigrate(tools.client, at.node, vmid, lxcParams(spec, to, running));
       await tools.awaitTask(upid, { timeoutMs: timeoutMs(spec) });
-      // HA-managed: the hamigrate only filed it; the HA manager relocates it (shut down, moved, started by its state).
-      await followHaMove(tools, { type: 'lxc', vmid }, upid, to, { taskTimeoutMs: timeoutMs(spec) });
+      await settleOn(to)(tools, upid);
     } catch (err) {
       // A restart migration that failed after the shutdown leaves the CT stopped where it is: start it again.
       if (running) {
@@ -125,6 +126,7 @@ export function containerMovePhases(t: OperationTarget): Phase[] {
   const migrate: Phase = {
     name: 'migrate',
     taskType: spec.haState ? 'hamigrate' : 'vzmigrate',
+    settle: (tools, upid) => settleOn(targetOf(t))(tools, upid),
     check: async (tools) => ((await locate(tools, vmid)).node === targetOf(t) ? `already on ${targetOf(t)}` : undefined),
     run: async (tools) => {
       const at = await locate(tools, vmid);

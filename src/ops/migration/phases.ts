@@ -181,9 +181,12 @@ export function movePhases(t: OperationTarget): Phase[] {
     },
   };
 
+  // HA-managed: the hamigrate only filed it; the HA manager's own migration moves it (PVE passes with-local-disks).
+  const settle = (tools: PhaseTools, upid: string) => followHaMove(tools, { type: 'qemu', vmid }, upid, targetOf(t), { taskTimeoutMs: moveTimeoutMs(spec, true, true) });
   const migrate: Phase = {
     name: 'migrate',
     taskType: spec.haState ? 'hamigrate' : 'qmigrate',
+    settle,
     check: async (tools) => {
       const at = await locate(tools, vmid);
       return at.node === targetOf(t) ? `already on ${at.node}` : undefined;
@@ -200,8 +203,7 @@ export function movePhases(t: OperationTarget): Phase[] {
         try {
           const upid = await postMigrate(tools.client, at.node, vmid, paramsFor(spec, target, running, withDisks));
           await follow(tools, upid, moveTimeoutMs(spec, running, withDisks), `the ${mode} migration`, MOVE_POLL_MS);
-          // HA-managed: the hamigrate only filed it; the HA manager's own migration moves it (PVE passes with-local-disks).
-          await followHaMove(tools, { type: 'qemu', vmid }, upid, target, { taskTimeoutMs: moveTimeoutMs(spec, running, true) });
+          await settle(tools, upid);
           return `${mode} to ${target}${spec.haState ? ' (by PVE HA)' : ''}`;
         } catch (err) {
           if (!(err instanceof StepFailure)) throw err;
