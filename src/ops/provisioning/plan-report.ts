@@ -50,7 +50,7 @@ export function planReport(plan: ClusterPlan): string {
   const o = plan.options;
   out.push('', `Order: ${order}`);
   out.push(`Options: start after creation ${yes(o.startAfterCreation)}; parallel ${yes(o.parallelProvisioning)}${o.parallelProvisioning ? ` (at most ${o.maxParallelOperations} at once)` : ''}; rollback ${o.rollbackStrategy}`);
-  out.push('VM ids are what PVE would give now; the run reserves each (or the next free one) when it creates the VM.');
+  out.push('VM ids are what PVE would give now; the run reserves each when it creates the VM (one taken meanwhile: a free id no other VM of the plan has).');
   if (plan.haRules.length) {
     out.push('', 'HA rules (PVE 9; the run makes the VMs HA resources and creates these):');
     for (const r of plan.haRules) out.push(`  ${r.rule}: ${r.type} ${r.affinity} ${r.resources}`);
