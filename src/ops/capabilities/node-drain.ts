@@ -11,13 +11,13 @@ import { boundedMap } from '../bounded-map.js';
 import { lazySchema } from '../lazy-schema.js';
 import type { Capability } from '../capability.js';
 import { RequestError } from '../errors.js';
-import { transferFields } from '../migration/fields.js';
+import { nodeMoveRunFields, transferFields } from '../migration/fields.js';
 import { moveResources, moveSpecOf, type MoveSpec } from '../migration/phases.js';
 import { containerMoveAction, containerMoveProblem, guestMovePhases, guestPrecondition, restartModeSkip } from '../migration/container-move.js';
 import { DEFAULT_ANTI_AFFINITY, DEFAULT_MAX_NODE_MEMORY_PERCENT, demandOf, nodeLoads, place, tagMatcher } from '../migration/placement.js';
 import { checkNode, haStates, summarise, type MigrationCheck } from '../migration/precondition.js';
 import { PlanBuilder } from '../plan.js';
-import { boolField, enumField, intField } from '../request-schema.js';
+import { boolField, intField } from '../request-schema.js';
 import { ALWAYS_ON_TAG, safeModeSkip } from '../safety.js';
 import { moveAction, transferParams } from './migrate.js';
 
@@ -31,10 +31,7 @@ const schema = lazySchema(() =>
     antiAffinityTags: z.array(z.string().min(1).max(64)).max(20).optional().describe(`tag patterns (* and ?) whose guests are kept on different nodes (default ${DEFAULT_ANTI_AFFINITY.join(', ')})`),
     maxNodeMemoryPercent: intField(50, 100).optional().describe(`a target node's memory in use after the drain, at most (default ${DEFAULT_MAX_NODE_MEMORY_PERCENT})`),
     ...transferFields,
-    maxParallel: intField(1, 20).optional().describe("1-20, default the context's"),
-    maxPerNode: intField(1, 20).default(2).describe('moves at once per node, both ends counted (default 2)'),
-    dryRun: boolField().optional().describe('only return the plan; nothing is changed'),
-    onFailure: enumField(['continue', 'stop']).optional().describe("after a failed move: 'continue' (default) or 'stop' starting new ones"),
+    ...nodeMoveRunFields("1-20, default the context's"),
   }));
 export type DrainRequest = z.infer<ReturnType<typeof schema>>;
 

@@ -7,14 +7,13 @@ import { boundedMap } from '../bounded-map.js';
 import { lazySchema } from '../lazy-schema.js';
 import type { Capability } from '../capability.js';
 import { RequestError } from '../errors.js';
-import { transferFields } from '../migration/fields.js';
+import { nodeMoveRunFields, transferFields } from '../migration/fields.js';
 import { moveResources, type MoveSpec } from '../migration/phases.js';
 import { containerMoveAction, guestMovePhases, guestPrecondition } from '../migration/container-move.js';
 import { checkNode, haStates, summarise, type MigrationCheck } from '../migration/precondition.js';
 import type { MigrationEntry } from '../migration/record.js';
 import { guestBridgeProblem, nodeBridges } from '../node-bridges.js';
 import { offlineNodesOf, PlanBuilder } from '../plan.js';
-import { boolField, enumField, intField } from '../request-schema.js';
 import { moveAction, transferParams } from './migrate.js';
 
 const NODE_HINT = "required: the node a drain emptied, e.g. 'pve2'";
@@ -24,10 +23,7 @@ const schema = lazySchema(() =>
     node: z.string({ error: () => NODE_HINT }).min(1, { error: () => NODE_HINT }).describe('the node to move guests back to'),
     operationId: z.string().min(1).optional().describe("the drain to undo (default: the node's latest drain)"),
     ...transferFields,
-    maxParallel: intField(1, 20).optional().describe('guests moved at once (1-20)'),
-    maxPerNode: intField(1, 20).default(2).describe('moves at once per node, both ends counted (default 2)'),
-    dryRun: boolField().optional().describe('only return the plan; nothing is changed'),
-    onFailure: enumField(['continue', 'stop']).optional().describe("after a failed move: 'continue' (default) or 'stop' starting new ones"),
+    ...nodeMoveRunFields('guests moved at once (1-20)'),
   }));
 export type UndrainRequest = z.infer<ReturnType<typeof schema>>;
 

@@ -34,3 +34,11 @@ export const migrateFields = {
   ...transferFields,
   targetStorage: targetStorageField.optional(),
 };
+
+/** How a node's moves run, for drain and undrain (built inside their schemas, so on first use). */
+export const nodeMoveRunFields = (maxParallelHint: string) => ({
+  maxParallel: intField(1, 20).optional().describe(maxParallelHint),
+  maxPerNode: intField(1, 20).default(2).describe('moves at once per node, both ends counted (default 2)'),
+  dryRun: boolField().optional().describe('only return the plan; nothing is changed'),
+  onFailure: enumField(['continue', 'stop']).optional().describe("after a failed move: 'continue' (default) or 'stop' starting new ones"),
+});
