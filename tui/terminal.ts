@@ -48,8 +48,21 @@ export function enterAlternateScreen(opts: ScreenOptions = {}): ScreenGuard {
     code = 128 + SIGNAL_NUMBER[signal];
     restore();
     if (!opts.onSignal) process.exit(code);
+    // While the shutdown runs (history flushed, the demo's state saved and its announcement withdrawn), more
+    // signals are ignored; the grace period still ends it. They come unasked: the hang-up when the terminal
+    // goes away, and a second SIGTERM from `script` or a terminal emulator passing on its own. By default
+    // either would end the process half way, leaving the demo's state unsaved and its server announced.
+    for (const s of SIGNALS) process.on(s, ignoreSignal);
+    // A terminal that went away fails the last writes (the cursor shown again) with EIO; that must not end the
+    // process before its shutdown is done either.
+    out.on('error', ignoreClosedTerminal);
+    err.on('error', ignoreClosedTerminal);
     opts.onSignal();
     setTimeout(() => process.exit(code), SIGNAL_GRACE_MS).unref();
+  }
+  function ignoreSignal() {}
+  function ignoreClosedTerminal(e: NodeJS.ErrnoException) {
+    if (e.code !== 'EIO' && e.code !== 'EPIPE') throw e;
   }
   process.on('exit', restore);
   process.on('uncaughtException', crash);

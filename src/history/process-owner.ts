@@ -13,15 +13,18 @@ export interface ProcessOwner {
 
 const HOST = hostname();
 
-function startMarker(pid: number): string | undefined {
+/** /proc/<pid>/stat's fields after the command name (which may contain spaces and parentheses). */
+function statFields(pid: number): string[] | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) may contain spaces and parentheses: count fields after its last ')'.
-    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return rest[19];
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
     return undefined;
   }
+}
+
+function startMarker(pid: number): string | undefined {
+  return statFields(pid)?.[19];
 }
 
 let self: ProcessOwner | undefined;
@@ -44,7 +47,11 @@ export function ownerGone(owner: ProcessOwner | undefined): boolean {
     // EPERM: it exists but belongs to another user.
     if ((err as NodeJS.ErrnoException).code !== 'EPERM') return true;
   }
+  // A process that has exited but is not reaped yet (a zombie, state Z: its parent died first and init reaps
+  // it seconds later) still answers kill(pid, 0); it runs nothing.
+  const fields = statFields(owner.pid);
+  if (fields?.[0] === 'Z') return true;
   if (owner.start === undefined) return false;
-  const now = startMarker(owner.pid);
+  const now = fields?.[19];
   return now !== undefined && now !== owner.start;
 }

@@ -1,7 +1,7 @@
 // The alternate screen is left on every way out: a crash (uncaught exception, unhandled rejection)
 // restores the screen first and then prints the error, so the message stays readable. Runs the built
 // module in a child process, whose death is the point.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,5 +41,36 @@ describe('terminal restore', () => {
     const normal = crashWith('process.exitCode = 0;');
     expect(normal.status).toBe(0);
     expect(normal.out.match(/1049l/g)).toHaveLength(1);
+  });
+
+  it('after a signal, a hang-up and a second SIGTERM do not cut the graceful shutdown short', async () => {
+    // The child's shutdown takes a while (as saving the demo's state does); the signals that follow a terminal
+    // closing (SIGHUP, and `script` passing on SIGTERM) arrive while it runs.
+    const script = `
+      import { enterAlternateScreen } from ${JSON.stringify(terminal)};
+      const stream = { isTTY: true, write: () => true, on: () => stream };
+      const keepAlive = setInterval(() => {}, 1000);
+      enterAlternateScreen({ out: stream, err: stream, onSignal: () => {
+        console.log('shutting down');
+        setTimeout(() => { console.log('shutdown done'); clearInterval(keepAlive); }, 300);
+      } });
+      console.log('ready');
+    `;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    const saw = (text: string) => new Promise<void>((resolve) => {
+      const look = () => (out.includes(text) ? resolve() : child.stdout.once('data', look));
+      look();
+    });
+    child.stdout.on('data', (d: Buffer) => (out += String(d)));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+    await saw('ready');
+    child.kill('SIGTERM');
+    await saw('shutting down');
+    child.kill('SIGHUP');
+    child.kill('SIGTERM');
+    const end = await exited;
+    expect(end.signal).toBeNull();
+    expect(out).toContain('shutdown done');
   });
 });
