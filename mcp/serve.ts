@@ -8,6 +8,7 @@ import { PlanStore } from './plan-store.js';
 import { serveHttp } from './http-transport.js';
 import { createMcpServer } from './server.js';
 import { ToolSelectionError, type ToolSelection } from './toolsets.js';
+import { untilStopSignal } from '../src/net/stop-signal.js';
 
 export interface ServeOptions {
   http: boolean;
@@ -43,10 +44,7 @@ export async function serve(opts: ServeOptions): Promise<number> {
     await session.close();
     return 2;
   }
-  const stop = new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  const stop = untilStopSignal();
   const what = `moxxie MCP server for context ${info.name}${info.demo ? ' (demo cluster)' : ''}${info.readOnly ? ', read-only' : ''}`;
   try {
     if (opts.http) {

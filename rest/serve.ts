@@ -5,6 +5,7 @@ import { ConfigError } from '../src/config/secrets.js';
 import { openMoxxie } from '../src/open.js';
 import { buildApp, type ServeLogEvent } from './app.js';
 import { hostChecker, isLoopback, readToken, readTlsPair, selfSignedPair, type TlsPair } from '../src/net/listener-security.js';
+import { untilStopSignal } from '../src/net/stop-signal.js';
 
 export const REST_VERSION = '0.1.0';
 
@@ -54,10 +55,7 @@ export async function serve(opts: ServeOptions): Promise<number> {
       ...(tls ? { https: { cert: tls.cert, key: tls.key } } : {}),
       version: REST_VERSION,
     });
-    const stop = new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
-    });
+    const stop = untilStopSignal();
     const address = await app.listen({ host: opts.host, port: opts.port });
     const info = session.context.info;
     log({ event: 'info', message: `moxxie REST API for context ${info.name}${info.demo ? ' (demo cluster)' : ''}${info.readOnly ? ', read-only' : ''} at ${address}/api/v1${token ? ' (bearer token required)' : ''}` });
