@@ -7,7 +7,7 @@ import { parseClusterSpec } from '../../src/ops/provisioning/cluster-spec.js';
 import { planClusterOn } from '../../src/ops/provisioning/plan-on-cluster.js';
 import { routeTable, splitApiPath, type SchemaProperty, type SchemaVersion } from '../../src/sim/schema/routes.js';
 import { startCluster, type TestCluster } from '../fixtures/cluster.js';
-import { KEY } from './provisioning/seed-specs.js';
+import { SMALL_VM_TEMPLATE } from './provisioning/seed-specs.js';
 
 let c: TestCluster;
 let old: TestCluster;
@@ -64,14 +64,7 @@ function spec(name: string, antiAffinity: 'HARD' | 'SOFT', count: number) {
         name: 'edge',
         role: 'WORKER',
         count,
-        template: {
-          cores: 1,
-          memoryMB: 1024,
-          disks: [{ diskInterface: 'SCSI', slot: 0, storage: 'local-zfs', sizeGB: 10 }],
-          networks: [{ model: 'virtio', bridge: 'wsdc1up' }],
-          imageSource: 'local-zfs:base-9001-disk-0',
-          cloudInit: { user: 'debian', sshKeys: KEY, ipConfigPatterns: ['ip=dhcp'] },
-        },
+        template: { ...SMALL_VM_TEMPLATE, networks: [{ model: 'virtio', bridge: 'wsdc1up' }] },
         placement: { antiAffinity },
       },
     ],

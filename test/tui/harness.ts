@@ -140,3 +140,12 @@ export async function typeInto(t: Harness, label: string, text: string): Promise
   }
   await t.waitFor(shows);
 }
+
+/** Opens the plan of deleting snapshot `name` on VM `vmid` (D on the VM list, the name typed over the default). */
+export async function planSnapshotDelete(t: Harness, vmid: number, name: string): Promise<void> {
+  await t.type(`:vms id:${vmid}`);
+  await t.press(KEY.enter, 'D', KEY.ctrlU);
+  await t.type(name);
+  await t.press(KEY.enter);
+  await t.waitFor(new RegExp(`Plan: delete snapshot ${name} on VM ${vmid}`));
+}

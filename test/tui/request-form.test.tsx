@@ -4,7 +4,7 @@
 // job-form.test.tsx). Driven by keys over the real core and a simulator; the results
 // are read back from the simulator.
 import { afterEach, describe, expect, it } from 'vitest';
-import { KEY, ready, startTui, type Harness } from './harness.js';
+import { KEY, planSnapshotDelete, ready, startTui, type Harness } from './harness.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -180,11 +180,7 @@ describe('request forms', () => {
 describe('the options of a plan, re-planned as they change', () => {
   it('o: moxxieOnly no makes the skipped snapshot delete one that runs, shown live before the form is left', async () => {
     const t = (h = await startTui());
-    await t.type(':vms id:100');
-    await t.press(KEY.enter, 'D', KEY.ctrlU);
-    await t.type('pre-upgrade');
-    await t.press(KEY.enter);
-    await t.waitFor(/Plan: delete snapshot pre-upgrade on VM 100/);
+    await planSnapshotDelete(t, 100, 'pre-upgrade');
     expect(t.frame()).toMatch(/0 will change · 1 skipped/);
     await t.press('o');
     await t.waitFor(/plan: 0 will change · 1 skipped — 1 × /);

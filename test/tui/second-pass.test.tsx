@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { optionFieldsOf } from '../../tui/request-options.js';
 import { snapshotRows } from '../../tui/rows.js';
-import { KEY, ready, startTui, typeInto, type Harness } from './harness.js';
+import { KEY, planSnapshotDelete, ready, startTui, typeInto, type Harness } from './harness.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -47,11 +47,7 @@ describe('TUI second pass (issue 19)', () => {
   it('offers the request options from the capability schema: moxxieOnly turns a skipped snapshot delete into one that runs', async () => {
     const t = await start();
     expect(t.sim.state.vm(100)!.snapshots.map((s) => s.name)).toContain('pre-upgrade');
-    await t.type(':vms id:100');
-    await t.press(KEY.enter, 'D', KEY.ctrlU);
-    await t.type('pre-upgrade');
-    await t.press(KEY.enter);
-    await t.waitFor(/Plan: delete snapshot pre-upgrade on VM 100/);
+    await planSnapshotDelete(t, 100, 'pre-upgrade');
     expect(t.frame()).toMatch(/0 will change · 1 skipped/);
     expect(t.frame()).toMatch(/moxxieOnly: false/);
     // The options line names what the schema offers; o opens them.
