@@ -3,8 +3,7 @@
 // and never starts a second simulator on the same state directory (two would see different VMs and overwrite
 // each other's saved state). Only an announcement that is withdrawn, or whose process is gone, lets it start
 // its own; a live process that never answers ends the wait with an error naming it.
-import type { DemoEndpoint } from './demo-server.js';
-import type { ProcessOwner } from '../history/process-owner.js';
+import type { ServedDemo } from './demo-server.js';
 
 export interface DemoJoinOptions {
   /** One probe's timeout (GET /version). Default 2000 ms. */
@@ -18,9 +17,7 @@ export const DEMO_JOIN_PATIENCE_MS = 60_000;
 const FIRST_PAUSE_MS = 50;
 const MAX_PAUSE_MS = 1000;
 
-export type ServedDemo = DemoEndpoint & { owner: ProcessOwner };
-
-/** One try at the demo, made by the caller under the demo lock: done, or a live server that did not answer. */
+/** One try at the demo, made by the caller under the demo lock: done, or a live server that did not answer or is closing. */
 export type JoinAttempt<T> = { done: T } | { silent: ServedDemo };
 
 /**
@@ -37,8 +34,9 @@ export async function untilDemoAnswers<T>(stateDir: string, attempt: () => Promi
     if ('done' in outcome) return outcome.done;
     if (Date.now() - since >= patienceMs) {
       const served = outcome.silent;
+      const state = served.closing ? 'is closing but has not finished' : 'is running but has not answered';
       throw new Error(
-        `the demo cluster of ${stateDir} is served by pid ${served.owner.pid} (${served.url}), which is running but has not answered for ${Math.round(patienceMs / 1000)} s; wait for it or stop that process (a second simulator on the same state would overwrite its saved state)`,
+        `the demo cluster of ${stateDir} is served by pid ${served.owner.pid} (${served.url}), which ${state} for ${Math.round(patienceMs / 1000)} s; wait for it or stop that process (a second simulator on the same state would overwrite its saved state)`,
       );
     }
     await new Promise((r) => setTimeout(r, pause));

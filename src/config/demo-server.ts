@@ -15,12 +15,23 @@ export interface DemoEndpoint {
 
 interface DemoServerFile extends DemoEndpoint {
   owner: ProcessOwner;
+  /** Set when the serving process begins to close: openers wait for it to finish instead of joining. */
+  closing?: true;
+}
+
+export type ServedDemo = DemoEndpoint & { owner: ProcessOwner; closing?: true };
+
+export interface DemoAnnouncement {
+  /** Says, at once and outside the lock, that this demo is going away, so no opener joins it meanwhile. */
+  markClosing(): void;
+  /** Removes the announcement (only our own: a process that took over since keeps its file). */
+  withdraw(): void;
 }
 
 const fileOf = (stateDir: string) => join(stateDir, 'demo-server.json');
 
 /** The endpoint of a demo cluster another live process serves from this state directory, if any. */
-export function runningDemo(stateDir: string): (DemoEndpoint & { owner: ProcessOwner }) | undefined {
+export function runningDemo(stateDir: string): ServedDemo | undefined {
   let data: DemoServerFile;
   try {
     data = JSON.parse(readFileSync(fileOf(stateDir), 'utf8')) as DemoServerFile;
@@ -32,18 +43,27 @@ export function runningDemo(stateDir: string): (DemoEndpoint & { owner: ProcessO
 }
 
 /** Announces this process's demo cluster; the file holds the demo's token, so only the user may read it. */
-export function announceDemo(stateDir: string, endpoint: DemoEndpoint): () => void {
+export function announceDemo(stateDir: string, endpoint: DemoEndpoint): DemoAnnouncement {
   mkdirSync(stateDir, { recursive: true });
   const file = fileOf(stateDir);
-  const tmp = `${file}.${process.pid}.tmp`;
   const owner = currentOwner();
-  writeFileSync(tmp, JSON.stringify({ ...endpoint, owner } satisfies DemoServerFile), { mode: 0o600 });
-  renameSync(tmp, file);
-  return () => {
-    // Only our own announcement: a process that took over since keeps its file.
+  const write = (data: DemoServerFile) => {
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify(data), { mode: 0o600 });
+    renameSync(tmp, file);
+  };
+  const ours = () => {
     const now = runningDemo(stateDir);
-    if (now && (now.owner.pid !== owner.pid || now.url !== endpoint.url)) return;
-    rmSync(file, { force: true });
+    return !now || (now.owner.pid === owner.pid && now.url === endpoint.url);
+  };
+  write({ ...endpoint, owner });
+  return {
+    markClosing: () => {
+      if (ours()) write({ ...endpoint, owner, closing: true });
+    },
+    withdraw: () => {
+      if (ours()) rmSync(file, { force: true });
+    },
   };
 }
 

@@ -79,7 +79,7 @@ async function openDemo(opts: OpenContextOptions, env: Env): Promise<OpenedConte
       withDemoLock(stateDir, async (): Promise<JoinAttempt<OpenedContext>> => {
         const running = runningDemo(stateDir);
         if (!running) return { done: await startDemo() };
-        if (!(await answers(running))) return { silent: running };
+        if (running.closing || !(await answers(running))) return { silent: running };
         discardWarmDemoSimulator();
         const client = clientFor(running);
         opts.logger?.(`demo: using the demo cluster served by pid ${running.owner.pid} (${running.url})`);
@@ -91,7 +91,7 @@ async function openDemo(opts: OpenContextOptions, env: Env): Promise<OpenedConte
   async function startDemo(): Promise<OpenedContext> {
     const sim = await startDemoSimulator({ pve: pveProfile(opts.pve ?? env.MOXXIE_DEMO_PVE).name, nodes: 4, vms: 40, containers: true, seed: 7, taskDurationMs: demoTaskMs(env), statePath: join(stateDir, 'sim-state.json') });
     const endpoint: DemoEndpoint = { url: sim.url, fingerprint: sim.fingerprint, tokenId: sim.credentials.tokenId, tokenSecret: sim.credentials.tokenSecret };
-    const withdraw = announceDemo(stateDir, endpoint);
+    const announcement = announceDemo(stateDir, endpoint);
     const client = clientFor(endpoint);
     return {
       info: demoInfo(sim.url, opts, env),
@@ -100,14 +100,17 @@ async function openDemo(opts: OpenContextOptions, env: Env): Promise<OpenedConte
       tls: { fingerprint: sim.fingerprint },
       stateDir,
       ...(sim.local ? { sim: sim.local } : {}),
-      // Under the lock: a process opening the demo meanwhile waits until the state is saved and the
+      // Marked closing at once (an opener holding the lock now must not join a server about to go), then
+      // under the lock: a process opening the demo meanwhile waits until the state is saved and the
       // announcement withdrawn, then starts its own simulator from that state.
-      close: () =>
-        withDemoLock(stateDir, async () => {
+      close: () => {
+        announcement.markClosing();
+        return withDemoLock(stateDir, async () => {
           await client.close();
           await sim.close();
-          withdraw();
-        }),
+          announcement.withdraw();
+        });
+      },
     };
   }
 }

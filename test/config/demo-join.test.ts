@@ -21,7 +21,7 @@ afterAll(() => sim.close());
 function servedHere() {
   const root = tempDir('demo-join');
   const stateDir = join(root, 'demo');
-  const withdraw = announceDemo(stateDir, { url: sim.url, fingerprint: sim.fingerprint, tokenId: sim.credentials.tokenId, tokenSecret: sim.credentials.tokenSecret });
+  const { withdraw } = announceDemo(stateDir, { url: sim.url, fingerprint: sim.fingerprint, tokenId: sim.credentials.tokenId, tokenSecret: sim.credentials.tokenSecret });
   const env = { MOXXIE_STATE_DIR: root, MOXXIE_DEMO_TASK_MS: '20', MOXXIE_CONFIG: join(root, 'none.json') };
   return { env, stateDir, withdraw };
 }
@@ -65,6 +65,24 @@ describe('joining a slow demo server', () => {
       sim.faults.set({ latencyMs: 0 });
       withdraw();
     }
+  });
+
+  it('a server marked closing is never joined, even while it still answers; a close that never ends is named as such', async () => {
+    const root = tempDir('demo-join-marked');
+    const stateDir = join(root, 'demo');
+    const announcement = announceDemo(stateDir, { url: sim.url, fingerprint: sim.fingerprint, tokenId: sim.credentials.tokenId, tokenSecret: sim.credentials.tokenSecret });
+    const env = { MOXXIE_STATE_DIR: root, MOXXIE_DEMO_TASK_MS: '20', MOXXIE_CONFIG: join(root, 'none.json') };
+    announcement.markClosing();
+    sim.stats.reset();
+    try {
+      const err = await openContext({ demo: true, env, demoJoin: { probeTimeoutMs: 50, patienceMs: 200 } }).catch((e: unknown) => e);
+      expect((err as Error).message).toMatch(new RegExp(`served by pid ${process.pid} \\(.*\\), which is closing but has not finished`));
+      expect(sim.stats.requests).toBe(0); // not even probed
+      expect(existsSync(join(stateDir, 'sim-state.json'))).toBe(false);
+    } finally {
+      announcement.withdraw();
+    }
+    expect(existsSync(join(stateDir, 'demo-server.json'))).toBe(false);
   });
 
   it('a demo being shut down is waited for and started again, never joined a moment before it goes away', async () => {
