@@ -9,7 +9,7 @@ import { HistoryDamagedError } from '../src/history/damaged.js';
 import type { AnyCapability } from '../src/ops/capability.js';
 import { CAPABILITIES, needsConfirmation } from '../src/ops/capabilities/index.js';
 import { ReadOnlyError, RequestError } from '../src/ops/errors.js';
-import { nearestName } from '../src/ops/request-schema.js';
+import { nearestName } from '../src/text/nearest-name.js';
 import { openMoxxie, type MoxxieSession } from '../src/open.js';
 import { SelectorError } from '../src/select/selector-error.js';
 import { COMPANIONS, companionLines, companionOf, runCompanion } from './companion-commands.js';

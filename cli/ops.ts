@@ -8,7 +8,7 @@ import { contextStateDir } from '../src/config/paths.js';
 import { HistoryDamagedError } from '../src/history/damaged.js';
 import { openHistory, type HistoryStore } from '../src/history/store.js';
 import { needsConfirmation } from '../src/ops/capabilities/index.js';
-import { nearestName } from '../src/ops/request-schema.js';
+import { nearestName } from '../src/text/nearest-name.js';
 import type { Operation, OperationStatus } from '../src/ops/types.js';
 import { openMoxxie, type MoxxieSession } from '../src/open.js';
 import { isRefusal } from './capability-verbs.js';

@@ -4,7 +4,7 @@
 // to fields here; the values are checked by the core, against the same schema every front end uses.
 import { z } from 'zod';
 import type { AnyCapability } from '../src/ops/capability.js';
-import { nearestName } from '../src/ops/request-schema.js';
+import { nearestName } from '../src/text/nearest-name.js';
 
 /** A bad command line (exit 2): names the flag or word and what would be valid. */
 export class UsageError extends Error {}

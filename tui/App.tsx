@@ -1,11 +1,9 @@
-// The screen: header, the open view (or the plan awaiting confirmation), the operation pane, the status
-// line and the footer. Keys go to the controller, which looks them up in the keymap.
-import { Box, Text, useInput, useStdout } from 'ink';
-import { useEffect, type ReactNode } from 'react';
+// The app: the open view (or the plan awaiting confirmation) and the operation pane inside the screen's
+// frame (ScreenFrame). Keys go to the controller, which looks them up in the keymap.
+import type { ReactNode } from 'react';
+import { isDestructive } from '../src/ops/capabilities/index.js';
 import { BackupsView } from './components/BackupsView.js';
 import { DetailView } from './components/DetailView.js';
-import { Footer } from './components/Footer.js';
-import { Header } from './components/Header.js';
 import { HelpView } from './components/HelpView.js';
 import { JobsView } from './components/JobsView.js';
 import { MigratePicker } from './components/MigratePicker.js';
@@ -17,7 +15,7 @@ import { RequestForm } from './components/RequestForm.js';
 import { ProvisionView } from './components/ProvisionView.js';
 import { RunsView } from './components/RunsView.js';
 import { RetentionView } from './components/RetentionView.js';
-import { StatusLine } from './components/StatusLine.js';
+import { ScreenFrame, type ScreenFrameProps } from './components/ScreenFrame.js';
 import { StorageView } from './components/StorageView.js';
 import { OperationDetailView } from './components/OperationDetailView.js';
 import { TaskLogView } from './components/TaskLogView.js';
@@ -25,7 +23,6 @@ import { TasksView } from './components/TasksView.js';
 import { VmTable } from './components/VmTable.js';
 import { VmForm } from './components/VmForm.js';
 import type { TuiController } from './controller.js';
-import { drawnRows, MIN_COLUMNS, MIN_ROWS, screenLayout } from './layout.js';
 import { useTui, type TuiStore, type ViewName } from './store.js';
 
 const VIEWS: Record<ViewName, (p: { store: TuiStore }) => ReactNode> = {
@@ -46,62 +43,41 @@ const VIEWS: Record<ViewName, (p: { store: TuiStore }) => ReactNode> = {
   backups: BackupsView,
 };
 
-export function App({ store, controller }: { store: TuiStore; controller: TuiController }) {
+/** The open view, or the form, plan or picker in front of it. */
+function AppBody({ store, controller }: { store: TuiStore; controller: TuiController }) {
   const view = useTui(store, (s) => s.view);
   const confirming = useTui(store, (s) => s.mode === 'confirm');
   const migrating = useTui(store, (s) => s.mode === 'migrate');
   const formOpen = useTui(store, (s) => s.mode === 'form');
   const requestOpen = useTui(store, (s) => s.mode === 'request');
-  const size = useTui(store, (s) => s.size);
-  const tooSmall = useTui(store, (s) => screenLayout(s).tooSmall);
-  const bodyRows = useTui(store, (s) => screenLayout(s).bodyRows);
-  const { stdout } = useStdout();
-
-  useEffect(() => {
-    // Only a real terminal has a size to follow (a test's stream keeps the size it was given).
-    if (!stdout.isTTY) return;
-    const resize = () => {
-      const columns = stdout.columns || 120;
-      const rows = stdout.rows || 30;
-      const now = store.getState().size;
-      if (now.columns !== columns || now.rows !== rows) store.setState({ size: { columns, rows } });
-    };
-    resize();
-    stdout.on('resize', resize);
-    return () => void stdout.off('resize', resize);
-  }, [stdout, store]);
-
-  useInput((input, key) => controller.handleInput(input, key));
-
-  if (tooSmall) {
-    return (
-      <Box flexDirection="column" width={size.columns} height={drawnRows(size.rows)}>
-        <Text color="yellow">
-          moxxie needs a terminal of at least {MIN_COLUMNS}×{MIN_ROWS}; this one is {size.columns}×{size.rows}. Make it larger, or press q to quit.
-        </Text>
-      </Box>
-    );
-  }
   const Body = VIEWS[view];
-  return (
-    <Box flexDirection="column" width={size.columns} height={drawnRows(size.rows)}>
-      <Header store={store} />
-      <Box flexDirection="column" height={bodyRows} overflowY="hidden" flexShrink={0}>
-        {formOpen ? (
-          <VmForm store={store} onDone={(kind, request) => controller.submitVmForm(kind, request)} onCancel={() => controller.cancelVmForm()} />
-        ) : requestOpen ? (
-          <RequestForm store={store} onChange={(index, generation, value) => controller.formChanged(index, generation, value)} />
-        ) : confirming ? (
-          <PlanDialog store={store} />
-        ) : migrating ? (
-          <MigratePicker store={store} controller={controller} />
-        ) : (
-          <Body store={store} />
-        )}
-      </Box>
-      <OperationPane store={store} />
-      <StatusLine store={store} />
-      <Footer store={store} />
-    </Box>
+  return formOpen ? (
+    <VmForm store={store} onDone={(kind, request) => controller.submitVmForm(kind, request)} onCancel={() => controller.cancelVmForm()} />
+  ) : requestOpen ? (
+    <RequestForm store={store} onChange={(index, generation, value) => controller.formChanged(index, generation, value)} />
+  ) : confirming ? (
+    <PlanDialog store={store} />
+  ) : migrating ? (
+    <MigratePicker store={store} controller={controller} />
+  ) : (
+    <Body store={store} />
   );
+}
+
+/**
+ * The whole app's frame. Mounted as ScreenFrame itself (not inside a component of its own), so it takes over
+ * from the first frame (first-frame.ts) in place: the same root, its input handler and body replaced.
+ */
+export function appFrame(store: TuiStore, controller: TuiController): ScreenFrameProps {
+  return {
+    store,
+    body: <AppBody store={store} controller={controller} />,
+    pane: <OperationPane store={store} />,
+    onInput: (input, key) => controller.handleInput(input, key),
+    dangerOf: isDestructive,
+  };
+}
+
+export function App({ store, controller }: { store: TuiStore; controller: TuiController }) {
+  return <ScreenFrame {...appFrame(store, controller)} />;
 }

@@ -3,6 +3,7 @@
 import { parseFlags } from '../src/config/command-flags.js';
 import { CONTEXT_FLAGS, contextChoiceProblem } from '../src/config/context-flags.js';
 import type { ContextSwitcher } from './controller.js';
+import type { FirstFrame, FirstInventory } from './first-frame.js';
 
 const USAGE = `moxxie [--demo | --context NAME] [--read-only]
   Opens the full-screen TUI on the current context (--demo: a built-in simulated cluster).
@@ -59,27 +60,46 @@ export async function run(argv: string[]): Promise<number> {
   delete process.env.CI;
   delete process.env.CONTINUOUS_INTEGRATION;
   const readOnly = values['read-only'];
-  // Ink and React load beside the core; the context opens as soon as the core is loaded (the demo's
-  // simulator has been loading on its own thread since src/cli.ts saw --demo), and the first inventory
-  // arrives meanwhile.
-  const ui = import('./run-app.js');
-  // Awaited below; this only keeps a load failure from counting as unhandled if the core fails first.
-  ui.catch(() => undefined);
-  const { openMoxxie } = await import('../src/open.js');
-  const opening = openMoxxie({ name: values.context, demo: values.demo, readOnly, frontEnd: 'tui' });
-  const firstInventory = opening.then((s) => s.core.inventory()).catch(() => null);
-  const [session, initial, { runApp }, names] = await Promise.all([opening, firstInventory, ui, contextNames()]);
-  const switcher: ContextSwitcher = {
-    names: () => names,
-    open: (name) => openMoxxie({ name, readOnly, frontEnd: 'tui' }),
-  };
-  let current: { close?: () => Promise<void> } = session;
+  // The first frame comes before the core: the context and one inventory (the demo's simulator has been
+  // loading on its own thread since src/cli.ts saw --demo) while Ink and the list view load, then the list
+  // is drawn. The core and the rest of the TUI load after it and take over the same screen; keys pressed
+  // meanwhile are kept for them.
+  const { openContext } = await import('../src/config/open-context.js');
+  // The context opens first: the demo's simulator starts on its thread while Ink loads here.
+  const opening = openContext({ name: values.context, demo: values.demo, readOnly });
+  const shell = import('./first-frame.js');
+  // Awaited below; this only keeps a load failure from counting as unhandled if the context fails first.
+  shell.catch(() => undefined);
+  const context = await opening;
+  let frame: FirstFrame;
+  let first: FirstInventory;
+  try {
+    const { fetchInventory } = await import('../src/inventory/inventory.js');
+    first = await fetchInventory(context.client).then(
+      (inventory) => ({ inventory }),
+      (err: Error) => ({ error: err.message }),
+    );
+    frame = (await shell).showFirstFrame(context.info, first);
+  } catch (err) {
+    await context.close();
+    throw err;
+  }
+  let current: { close?: () => Promise<void> } = context;
   let exitCode = 0;
   try {
-    const exit = await runApp(session, { initial, switcher });
+    const [{ openSession, openMoxxie }, { runApp }, names] = await Promise.all([import('../src/open.js'), import('./run-app.js'), contextNames()]);
+    const session = await openSession(context, { frontEnd: 'tui' });
+    current = session;
+    const switcher: ContextSwitcher = {
+      names: () => names,
+      open: (name) => openMoxxie({ name, readOnly, frontEnd: 'tui' }),
+    };
+    const exit = await runApp(session, frame, { initial: 'inventory' in first ? first.inventory : null, switcher });
     current = exit.session;
     exitCode = exit.exitCode;
   } finally {
+    // Restores the terminal if the app never took over (its own restore makes this a no-op otherwise).
+    frame.abandon();
     await current.close?.();
   }
   return exitCode;

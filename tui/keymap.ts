@@ -4,8 +4,9 @@
 // Actions that change the cluster are `mutating` and vanish in read-only contexts (dispatch, footer and
 // help alike). Destructive ones sit on shifted letters or inside a menu, never on navigation keys, and
 // ask for the target count to be typed; whether an action on VMs is destructive is the capability
-// registry's answer, not this file's.
-import { isDestructive } from '../src/ops/capabilities/index.js';
+// registry's answer, not this file's. The registry is passed in (keyIsDestructive), not imported: the first
+// frame draws the footer before the core has loaded.
+import type { OperationKind } from '../src/ops/types.js';
 import type { Chord } from './keys.js';
 import { chordLabel } from './keys.js';
 import type { Intents } from './intents.js';
@@ -24,10 +25,23 @@ export interface Binding {
   run: (c: Intents) => void;
   /** Changes the cluster (or the scheduler's jobs): hidden in read-only contexts. */
   mutating?: boolean;
-  /** Loses data or interrupts guests: drawn red, asks for the count to be typed. */
-  destructive?: boolean;
+  /**
+   * Loses data or interrupts guests: drawn red, asks for the count to be typed. For an action on guests, the
+   * capability request it stands for: the registry answers (keyIsDestructive).
+   */
+  destructive?: boolean | { kind: OperationKind; request: object };
   /** Shown in the footer when its scope is active. */
   footer?: boolean;
+}
+
+/** The capability registry's answer (isDestructive), passed in by whoever has the core loaded. */
+export type DangerOf = (kind: OperationKind, request: object) => boolean;
+
+/** Whether the key's action is destructive; one that stands for a capability request asks `dangerOf` (without it: not yet known, false). */
+export function keyIsDestructive(b: Pick<Binding, 'destructive'>, dangerOf?: DangerOf): boolean {
+  const d = b.destructive;
+  if (d === undefined || typeof d === 'boolean') return !!d;
+  return dangerOf ? dangerOf(d.kind, d.request) : false;
 }
 
 const VM_ACTIONS: Scope[] = ['vms', 'detail'];
@@ -55,26 +69,26 @@ export const KEYMAP: readonly Binding[] = [
   { id: 'snapshot', keys: ['s'], scopes: VM_ACTIONS, label: 'snapshot', description: 'snapshot the marked VMs (or the cursor VM): name template and TTL', mutating: true, footer: true, run: (c) => c.beginAction('snapshot') },
   { id: 'power', keys: ['p'], scopes: VM_ACTIONS, label: 'power', description: 'power menu: start, shutdown, stop, reboot, suspend, resume', mutating: true, footer: true, run: (c) => c.beginPower() },
   { id: 'tags-add', keys: ['t'], scopes: VM_ACTIONS, label: 'tag+', description: 'add tags', mutating: true, footer: true, run: (c) => c.beginAction('tags-add') },
-  { id: 'tags-remove', keys: ['T'], scopes: VM_ACTIONS, label: 'tag-', description: 'remove tags', mutating: true, destructive: isDestructive('tags', { action: 'REMOVE' }), run: (c) => c.beginAction('tags-remove') },
-  { id: 'snapshot-delete', keys: ['D'], scopes: VM_ACTIONS, label: 'del snap', description: 'delete snapshots by name or glob (in a detail: the cursor snapshot)', mutating: true, destructive: isDestructive('snapshot.delete', {}), footer: true, run: (c) => c.beginAction('snapshot-delete') },
-  { id: 'rollback', keys: ['R'], scopes: VM_ACTIONS, label: 'rollback', description: 'roll back to a snapshot (in a detail: the cursor snapshot)', mutating: true, destructive: isDestructive('snapshot.rollback', {}), footer: true, run: (c) => c.beginAction('rollback') },
-  { id: 'vm-delete', keys: ['X'], scopes: VM_ACTIONS, label: 'delete VM', description: 'delete the VMs (stop first? purge?); protected VMs are refused', mutating: true, destructive: isDestructive('vm.delete', {}), run: (c) => c.beginAction('vm-delete') },
-  { id: 'resize', keys: ['Z'], scopes: VM_ACTIONS, label: 'resize', description: 'grow a disk: to a size (50G) or by an amount (+10G); never smaller', mutating: true, destructive: isDestructive('vm.resize', {}), run: (c) => c.beginAction('resize') },
-  { id: 'ssh-keys', keys: ['K'], scopes: VM_ACTIONS, label: 'ssh keys', description: 'set the cloud-init SSH keys (several: separate them with ;)', mutating: true, destructive: isDestructive('vm.ssh-keys', { sshKeys: '' }), run: (c) => c.beginAction('ssh-keys') },
-  { id: 'vm-set', keys: ['M'], scopes: VM_ACTIONS, label: 'cores/mem', description: 'set cores and memory (a running VM gets them at its next start)', mutating: true, destructive: isDestructive('vm.set', {}), run: (c) => c.beginAction('vm-set') },
-  { id: 'vm-template', keys: ['V'], scopes: VM_ACTIONS, label: 'template', description: 'convert the stopped VMs to templates (cannot be undone)', mutating: true, destructive: isDestructive('vm.template', {}), run: (c) => c.beginAction('vm-template') },
+  { id: 'tags-remove', keys: ['T'], scopes: VM_ACTIONS, label: 'tag-', description: 'remove tags', mutating: true, destructive: { kind: 'tags', request: { action: 'REMOVE' } }, run: (c) => c.beginAction('tags-remove') },
+  { id: 'snapshot-delete', keys: ['D'], scopes: VM_ACTIONS, label: 'del snap', description: 'delete snapshots by name or glob (in a detail: the cursor snapshot)', mutating: true, destructive: { kind: 'snapshot.delete', request: {} }, footer: true, run: (c) => c.beginAction('snapshot-delete') },
+  { id: 'rollback', keys: ['R'], scopes: VM_ACTIONS, label: 'rollback', description: 'roll back to a snapshot (in a detail: the cursor snapshot)', mutating: true, destructive: { kind: 'snapshot.rollback', request: {} }, footer: true, run: (c) => c.beginAction('rollback') },
+  { id: 'vm-delete', keys: ['X'], scopes: VM_ACTIONS, label: 'delete VM', description: 'delete the VMs (stop first? purge?); protected VMs are refused', mutating: true, destructive: { kind: 'vm.delete', request: {} }, run: (c) => c.beginAction('vm-delete') },
+  { id: 'resize', keys: ['Z'], scopes: VM_ACTIONS, label: 'resize', description: 'grow a disk: to a size (50G) or by an amount (+10G); never smaller', mutating: true, destructive: { kind: 'vm.resize', request: {} }, run: (c) => c.beginAction('resize') },
+  { id: 'ssh-keys', keys: ['K'], scopes: VM_ACTIONS, label: 'ssh keys', description: 'set the cloud-init SSH keys (several: separate them with ;)', mutating: true, destructive: { kind: 'vm.ssh-keys', request: { sshKeys: '' } }, run: (c) => c.beginAction('ssh-keys') },
+  { id: 'vm-set', keys: ['M'], scopes: VM_ACTIONS, label: 'cores/mem', description: 'set cores and memory (a running VM gets them at its next start)', mutating: true, destructive: { kind: 'vm.set', request: {} }, run: (c) => c.beginAction('vm-set') },
+  { id: 'vm-template', keys: ['V'], scopes: VM_ACTIONS, label: 'template', description: 'convert the stopped VMs to templates (cannot be undone)', mutating: true, destructive: { kind: 'vm.template', request: {} }, run: (c) => c.beginAction('vm-template') },
 
-  { id: 'download', keys: ['w'], scopes: ['storage'], label: 'download', description: 'download an ISO, container template or disk image from a URL (checksum verified)', mutating: true, destructive: isDestructive('storage.download', {}), footer: true, run: (c) => c.beginAction('download') },
+  { id: 'download', keys: ['w'], scopes: ['storage'], label: 'download', description: 'download an ISO, container template or disk image from a URL (checksum verified)', mutating: true, destructive: { kind: 'storage.download', request: {} }, footer: true, run: (c) => c.beginAction('download') },
 
   { id: 'migrate', keys: ['m'], scopes: VM_ACTIONS, label: 'migrate', description: "migrate: pick a node (free memory, CPU, PVE's precondition per VM)", mutating: true, footer: true, run: (c) => c.beginMigrate() },
   { id: 'migrate-cancel', keys: ['esc'], scopes: ['migrate'], label: 'cancel', description: 'close the target picker (arrows move, Enter picks)', footer: true, run: (c) => c.back() },
-  { id: 'node-drain', keys: ['D'], scopes: ['nodes'], label: 'drain', description: 'drain the node: move every guest to the other nodes (the plan shows where)', mutating: true, destructive: isDestructive('node.drain', { node: '' }), footer: true, run: (c) => c.nodeAction('drain') },
-  { id: 'node-undrain', keys: ['U'], scopes: ['nodes'], label: 'undrain', description: "undrain the node: move back what its last drain moved", mutating: true, destructive: isDestructive('node.undrain', { node: '' }), footer: true, run: (c) => c.nodeAction('undrain') },
+  { id: 'node-drain', keys: ['D'], scopes: ['nodes'], label: 'drain', description: 'drain the node: move every guest to the other nodes (the plan shows where)', mutating: true, destructive: { kind: 'node.drain', request: { node: '' } }, footer: true, run: (c) => c.nodeAction('drain') },
+  { id: 'node-undrain', keys: ['U'], scopes: ['nodes'], label: 'undrain', description: "undrain the node: move back what its last drain moved", mutating: true, destructive: { kind: 'node.undrain', request: { node: '' } }, footer: true, run: (c) => c.nodeAction('undrain') },
 
   { id: 'backup', keys: ['B'], scopes: VM_ACTIONS, label: 'backup', description: 'back up the marked VMs (or the cursor VM): storage, mode, compression, notes, TTL', mutating: true, run: (c) => c.beginAction('backup') },
   { id: 'backups-of', keys: ['b'], scopes: VM_ACTIONS, label: 'backups', description: "the cursor VM's backups (:backups lists the whole cluster's)", run: (c) => c.showCursorBackups() },
   { id: 'backup-protect', keys: ['p'], scopes: ['backups'], label: 'protect', description: 'protect the cursor backup, or unprotect it if it is protected', mutating: true, footer: true, run: (c) => c.backupAction('protect') },
-  { id: 'backup-delete', keys: ['D'], scopes: ['backups'], label: 'delete', description: 'delete the cursor backup (a protected one is refused by PVE)', mutating: true, destructive: isDestructive('backup.delete', { volids: [] }), footer: true, run: (c) => c.backupAction('delete') },
+  { id: 'backup-delete', keys: ['D'], scopes: ['backups'], label: 'delete', description: 'delete the cursor backup (a protected one is refused by PVE)', mutating: true, destructive: { kind: 'backup.delete', request: { volids: [] } }, footer: true, run: (c) => c.backupAction('delete') },
   { id: 'backup-restore', keys: ['R'], scopes: ['backups'], label: 'restore', description: 'restore the cursor backup: target id, node, storage, name, start', mutating: true, footer: true, run: (c) => c.beginAction('restore') },
 
   { id: 'job-enable', keys: ['e'], scopes: ['jobs'], label: 'enable', description: 'enable the job', mutating: true, footer: true, run: (c) => c.jobAction('enable') },
@@ -85,7 +99,7 @@ export const KEYMAP: readonly Binding[] = [
   { id: 'job-delete', keys: ['X'], scopes: ['jobs'], label: 'delete', description: 'delete the job (its run history stays); asks for its name', mutating: true, run: (c) => c.jobForm('delete') },
   { id: 'job-dry-run', keys: ['y'], scopes: ['jobs'], label: 'dry run', description: 'dry-run the job: which VMs it would touch, nothing changes', footer: true, run: (c) => c.jobAction('dry-run') },
 
-  { id: 'backup-prune', keys: ['D'], scopes: ['retention'], label: 'prune', description: 'prune: delete the backups marked remove (the plan is shown first)', mutating: true, destructive: isDestructive('backup.prune', {}), footer: true, run: (c) => c.pruneBackups() },
+  { id: 'backup-prune', keys: ['D'], scopes: ['retention'], label: 'prune', description: 'prune: delete the backups marked remove (the plan is shown first)', mutating: true, destructive: { kind: 'backup.prune', request: {} }, footer: true, run: (c) => c.pruneBackups() },
 
   { id: 'provision-run', keys: ['P'], scopes: ['provision'], label: 'provision', description: 'provision the plan shown: create its VMs (the plan is confirmed first)', mutating: true, destructive: true, footer: true, run: (c) => c.provisionRun() },
   { id: 'provision-cancel', keys: ['c'], scopes: ['provision'], label: 'cancel', description: 'cancel the provisioning: nothing new starts, then its rollback strategy applies', mutating: true, footer: true, run: (c) => c.provisionCancel() },
@@ -101,7 +115,7 @@ export const KEYMAP: readonly Binding[] = [
   { id: 'power-reboot', keys: ['r'], scopes: ['power'], label: 'reboot', description: 'reboot', mutating: true, footer: true, run: (c) => c.pickPower('REBOOT') },
   { id: 'power-suspend', keys: ['z'], scopes: ['power'], label: 'suspend', description: 'suspend (pause)', mutating: true, footer: true, run: (c) => c.pickPower('SUSPEND') },
   { id: 'power-resume', keys: ['e'], scopes: ['power'], label: 'resume', description: 'resume', mutating: true, footer: true, run: (c) => c.pickPower('RESUME') },
-  { id: 'power-stop', keys: ['X'], scopes: ['power'], label: 'stop', description: 'stop at once (pulls the plug)', mutating: true, destructive: isDestructive('power', { operation: 'STOP' }), footer: true, run: (c) => c.pickPower('STOP') },
+  { id: 'power-stop', keys: ['X'], scopes: ['power'], label: 'stop', description: 'stop at once (pulls the plug)', mutating: true, destructive: { kind: 'power', request: { operation: 'STOP' } }, footer: true, run: (c) => c.pickPower('STOP') },
   { id: 'power-cancel', keys: ['esc'], scopes: ['power'], label: 'cancel', description: 'close the menu', footer: true, run: (c) => c.back() },
 
   { id: 'confirm', keys: ['enter', 'y'], scopes: ['confirm'], label: 'run', description: 'run the plan (destructive plans: type the VM count first, then Enter)', footer: true, run: (c) => c.confirm() },

@@ -1,22 +1,8 @@
-// How the TUI names an operation and draws its targets' phases, the same in every view: the ops and
-// history lists, the operation view, the progress pane and the status line.
-import { labelOf } from '../src/ops/capabilities/index.js';
+// How the TUI draws an operation's targets and phases, the same in every view: the ops and history lists,
+// the operation view, the progress pane and the status line (its name: operation-name.ts). Free of the
+// capability registry, so the first frame's layout can use it before the core has loaded.
 import type { Operation, OperationTarget, PhaseRecord, PhaseState, TargetState } from '../src/ops/types.js';
 import { elapsed } from './format.js';
-
-/** What the operation does, from its capability ("shutdown", "snapshot nightly-{vm}"); the kind for old records. */
-export function opName(op: Pick<Operation, 'label' | 'kind'> & { request?: unknown }): string {
-  if (op.label) return op.label;
-  // A record made before labels were kept: the capability's label of its request ("shutdown", not "power").
-  if (op.request && typeof op.request === 'object') {
-    try {
-      return labelOf(op.kind, op.request);
-    } catch {
-      // A request the capability no longer reads: its kind is all there is to say.
-    }
-  }
-  return op.kind;
-}
 
 /** 'resume' or 'rollback' when the operation was last continued by one, for the pane and the lists. */
 export function continuation(op: Pick<Operation, 'continuations'>): 'resume' | 'rollback' | undefined {

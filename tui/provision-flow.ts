@@ -4,7 +4,7 @@
 // interrupted, failed or cancelled one (the core's plan of it first, as from :history).
 import type { BulkOptions, Operation } from '../src/ops/types.js';
 import type { ActionFlow } from './actions.js';
-import { opName } from './operation-text.js';
+import { opName } from './operation-name.js';
 import { followedOperation, loadProvisionOperation, looksLikeOperationId, loadProvisionPlan, PROVISION_KIND, type ProvisionPlanView } from './provision-plan.js';
 import { say, type TuiStore } from './store.js';
 import type { TuiSession } from './sync.js';

@@ -1,15 +1,14 @@
-// Mounts the Ink app on the alternate screen and resolves when the user quits, with the session that
-// is current then (`:ctx` may have replaced the first one).
-import { render } from 'ink';
+// The app takes over the first frame (first-frame.ts) in place and resolves when the user quits, with the
+// session that is current then (`:ctx` may have replaced the first one).
 import { createElement } from 'react';
 import type { Inventory } from '../src/inventory/model.js';
-import { App } from './App.js';
+import { appFrame } from './App.js';
+import { ScreenFrame } from './components/ScreenFrame.js';
 import { TuiController, type ContextSwitcher, type TuiSession } from './controller.js';
-import { createTuiStore } from './store.js';
-import { enterAlternateScreen } from './terminal.js';
-import { keyByKeyStdin } from './key-chunks.js';
+import type { FirstFrame } from './first-frame.js';
 
 export interface RunAppOptions {
+  /** The inventory the first frame shows (null: it could not be read, the app reads it again). */
   initial?: Inventory | null;
   switcher?: ContextSwitcher;
   refreshMs?: number;
@@ -22,21 +21,23 @@ export interface AppExit {
   exitCode: number;
 }
 
-export async function runApp(session: TuiSession, opts: RunAppOptions = {}): Promise<AppExit> {
-  const store = createTuiStore(session.core.context, { columns: process.stdout.columns || 120, rows: process.stdout.rows || 30 });
+export async function runApp(session: TuiSession, frame: FirstFrame, opts: RunAppOptions = {}): Promise<AppExit> {
+  const { store, ink, screen } = frame;
   const controller = new TuiController(store, session, { refreshMs: opts.refreshMs ?? (session.core.context.demo ? 2000 : 5000), switcher: opts.switcher });
-  // A signal quits like q does, so the caller still closes the session (history, demo state).
-  const screen = enterAlternateScreen({ onSignal: () => controller.quit() });
+  let quitting = false;
+  controller.onQuit = () => {
+    quitting = true;
+    ink.unmount();
+  };
   try {
-    // The first frame already lists the cluster when an inventory was fetched while Ink loaded.
     const started = controller.start(opts.initial);
-    // Ink 6's incremental renderer leaves stale lines behind in a full-screen app (seen in tmux); the
-    // standard one rewrites the frame, which the one spare row at the bottom keeps from clearing the
-    // screen (see drawnRows).
-    const app = render(createElement(App, { store, controller }), { exitOnCtrlC: false, patchConsole: true, maxFps: 60, stdin: keyByKeyStdin(process.stdin) });
-    controller.onQuit = () => app.unmount();
+    // A signal that came while the first frame was up quits here, before anything is drawn.
+    frame.onSignal(() => controller.quit());
+    // The same root (ScreenFrame) with the app's body, pane and keys: React updates it in place.
+    if (!quitting) ink.rerender(createElement(ScreenFrame, appFrame(store, controller)));
+    frame.handKeysTo((input, key) => controller.handleInput(input, key));
     await started;
-    await app.waitUntilExit();
+    await ink.waitUntilExit();
   } finally {
     controller.stop();
     screen.restore();

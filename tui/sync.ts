@@ -6,11 +6,12 @@ import type { HistoryStore } from '../src/history/store.js';
 import type { Inventory } from '../src/inventory/model.js';
 import type { Operation, OperationEvent, OperationTarget, PhaseRecord } from '../src/ops/types.js';
 import type { JobManager } from '../src/schedule/jobs.js';
+import { applyInventory } from './inventory-apply.js';
 import { listRowsFor } from './layout.js';
 import { snapshotRows } from './rows.js';
-import { finishCounts, opName, phasesOf, targetKey } from './operation-text.js';
-import { deriveVmRows, say, type JobRow, type TuiStore } from './store.js';
-import { keepScreenLine } from './view-window.js';
+import { finishCounts, phasesOf, targetKey } from './operation-text.js';
+import { opName } from './operation-name.js';
+import { say, type JobRow, type TuiStore } from './store.js';
 
 export interface TuiSession {
   core: MoxxieCore;
@@ -37,20 +38,6 @@ function withPhase(t: OperationTarget, phase: PhaseRecord): OperationTarget {
 interface PendingTargets {
   targets: Map<string, OperationTarget>;
   phases: Map<string, PhaseRecord[]>;
-}
-
-/** Puts a new inventory in, keeping the cursor on its VM, that VM on its screen line, and the marks. */
-export function applyInventory(store: TuiStore, inventory: Inventory): void {
-  const s = store.getState();
-  const old = s.pos.vms;
-  const cursorVm = s.vmRows[old.cursor]?.vmid;
-  const vmRows = deriveVmRows({ ...s, inventory });
-  const found = cursorVm === undefined ? -1 : vmRows.findIndex((v) => v.vmid === cursorVm);
-  const height = listRowsFor({ ...s, view: 'vms' });
-  const pos = keepScreenLine(old, found >= 0 ? found : old.cursor, height, vmRows.length);
-  const present = new Set(inventory.vms.map((v) => v.vmid));
-  const marks = [...s.marks].every((id) => present.has(id)) ? s.marks : new Set([...s.marks].filter((id) => present.has(id)));
-  store.setState({ inventory, vmRows, marks, pos: { ...s.pos, vms: pos }, refreshedAt: Date.now(), refreshError: null });
 }
 
 export class Sync {

@@ -3,7 +3,7 @@
 // Node's text, whose advice about '--' ends in an unbalanced quote. Front ends print FlagError's message
 // and exit 2, as for any other bad argument.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { nearestName } from '../ops/request-schema.js';
+import { nearestName } from '../text/nearest-name.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 

@@ -3,7 +3,10 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSy
 import { dirname } from 'node:path';
 import type { PveAuth } from '../pve/auth.js';
 import type { TlsOptions } from '../pve/tls.js';
+import { DEMO_CONTEXT, envFlag } from './env-flags.js';
 import { configFile, type Env } from './paths.js';
+
+export { DEMO_CONTEXT, envFlag };
 import { checkConfig, FINGERPRINT_RE, TOKEN_ID_RE, type ConfigFile, type ContextFileEntry } from './schema.js';
 import { assertPrivateFile, ConfigError, runSecretCommand } from './secrets.js';
 
@@ -28,7 +31,6 @@ export interface ResolvedContext {
   secretSource: SecretSource;
 }
 
-export const DEMO_CONTEXT = 'demo';
 
 export function loadConfig(path: string): ConfigFile {
   if (!existsSync(path)) return { contexts: {} };
@@ -54,15 +56,6 @@ export function saveConfig(path: string, config: ConfigFile): void {
   writeFileSync(tmp, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
   chmodSync(tmp, 0o600);
   renameSync(tmp, path);
-}
-
-/** A boolean environment variable: 1/0, true/false, yes/no, on/off; anything else is refused by name. */
-export function envFlag(env: Env, name: string): boolean | undefined {
-  const v = env[name];
-  if (v === undefined || v === '') return undefined;
-  if (/^(1|true|yes|on)$/i.test(v)) return true;
-  if (/^(0|false|no|off)$/i.test(v)) return false;
-  throw new ConfigError(`${name} must be 1 or 0 (or true/false, yes/no, on/off); got '${v.slice(0, 20)}'`);
 }
 
 /** Checks the environment overrides before they reach the client, naming the variable. */

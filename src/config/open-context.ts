@@ -8,7 +8,8 @@ import type { Simulator } from '../sim/index.js';
 import { discardWarmDemoSimulator, startDemoSimulator } from './demo-sim-thread.js';
 import { announceDemo, runningDemo, withDemoLock, type DemoEndpoint } from './demo-server.js';
 import { DEMO_PROBE_TIMEOUT_MS, untilDemoAnswers, type DemoJoinOptions, type JoinAttempt } from './demo-join.js';
-import { DEMO_CONTEXT, envFlag, loadConfig, resolveContext, selectContextName, type ContextDefaults } from './contexts.js';
+import type { ContextDefaults } from './contexts.js';
+import { DEMO_CONTEXT, envFlag } from './env-flags.js';
 import { configFile, contextStateDir, type Env } from './paths.js';
 
 export interface OpenContextOptions {
@@ -43,11 +44,15 @@ function demoTaskMs(env: Env): number {
   return Number.isInteger(v) && v > 0 ? v : 3000;
 }
 
-/** --demo, the name demo, MOXXIE_CONTEXT=demo, or `moxxie config use demo` (the file's current). */
-function isDemo(opts: OpenContextOptions, env: Env): boolean {
+/**
+ * --demo, the name demo, MOXXIE_CONTEXT=demo, or `moxxie config use demo` (the file's current). The config
+ * file and its schema are loaded only when they decide: the demo's first frame does without them.
+ */
+async function isDemo(opts: OpenContextOptions, env: Env): Promise<boolean> {
   if (opts.demo || opts.name === DEMO_CONTEXT) return true;
   if (opts.name) return false;
   if (env.MOXXIE_CONTEXT) return env.MOXXIE_CONTEXT === DEMO_CONTEXT;
+  const { loadConfig, selectContextName } = await import('./contexts.js');
   return selectContextName(undefined, loadConfig(opts.configPath ?? configFile(env)), env) === DEMO_CONTEXT;
 }
 
@@ -117,7 +122,8 @@ async function openDemo(opts: OpenContextOptions, env: Env): Promise<OpenedConte
 
 export async function openContext(opts: OpenContextOptions = {}): Promise<OpenedContext> {
   const env = opts.env ?? process.env;
-  if (isDemo(opts, env)) return openDemo(opts, env);
+  if (await isDemo(opts, env)) return openDemo(opts, env);
+  const { resolveContext } = await import('./contexts.js');
   const ctx = resolveContext({ name: opts.name, env, configPath: opts.configPath, readOnly: opts.readOnly });
   const client = new PveClient({ url: ctx.url, auth: ctx.auth, tls: ctx.tls, logger: opts.logger });
   return {

@@ -1,9 +1,9 @@
 // Strict request schemas: every capability's request (and every front end's input built on it) is a zod
 // strict object, so an unknown or misspelt field is refused, naming it, the valid names and the nearest one.
 // Field builders carry the core's own wording ("must be an integer from 1 to 20 (got 50)").
-import { distance } from 'fastest-levenshtein';
 import { z } from 'zod';
 import { RequestError } from './errors.js';
+import { nearestName } from '../text/nearest-name.js';
 
 const shown = (v: unknown): string => (v === undefined ? 'nothing' : JSON.stringify(v));
 
@@ -29,21 +29,6 @@ export function textField(hint: string) {
 /** The field names a strict object accepts (for help, CLI flags and the "did you mean" hint). */
 export function fieldNames(schema: z.ZodObject): string[] {
   return Object.keys(schema.shape);
-}
-
-const squash = (s: string) => s.toLowerCase().replace(/[-_\s]/g, '');
-
-/** The valid name nearest to `given`, if it is near enough to be a likely typo. */
-export function nearestName(given: string, valid: readonly string[]): string | undefined {
-  const exact = valid.find((v) => squash(v) === squash(given));
-  if (exact) return exact;
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const v of valid) {
-    const d = distance(squash(given), squash(v));
-    if (d < bestDistance) [best, bestDistance] = [v, d];
-  }
-  return best !== undefined && bestDistance <= Math.max(2, Math.floor(given.length / 3)) ? best : undefined;
 }
 
 /** `unknown field 'dry_run'; did you mean 'dryRun'? valid fields: …` */

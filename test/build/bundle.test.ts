@@ -58,3 +58,33 @@ it("leaves undici's HTTP/2 client out of the PVE client (it never sets allowH2):
   expect(client[0]).toContain('HTTP/2 is not part of the moxxie bundle');
   expect(client[0]).not.toContain('node:http2');
 });
+
+it('draws the first frame without the core: what `moxxie` loads before it holds no zod and no capability registry', () => {
+  // The TUI command's chunk with everything it loads statically, and the three chunks it loads before
+  // showFirstFrame (the context, the inventory, the first frame), each with their static imports.
+  const chunkPath = (from: string, spec: string) => join(dirname(from), spec);
+  const command = readdirSync(chunkDir)
+    .map((f) => join(chunkDir, f))
+    .find((f) => readFileSync(f, 'utf8').includes('showFirstFrame('));
+  expect(command).toBeDefined();
+  const firstFrameChunks = [...readFileSync(command!, 'utf8').matchAll(/\bimport\("(\.\/(?:open-context|inventory|first-frame)-[^"]+)"\)/g)].map((m) => m[1]);
+  expect(firstFrameChunks).toHaveLength(3);
+  const loaded = new Set<string>();
+  const load = (file: string) => {
+    if (loaded.has(file)) return;
+    loaded.add(file);
+    const text = readFileSync(file, 'utf8');
+    for (const m of text.matchAll(/^(?:import|export)\b[^;]*?\bfrom "(\.[^"]+)";$|^import "(\.[^"]+)";$/gm)) load(chunkPath(file, m[1] ?? m[2]));
+  };
+  load(command!);
+  for (const spec of firstFrameChunks) load(chunkPath(command!, spec));
+  const sources = [...loaded].map((f) => readFileSync(f, 'utf8')).join('\n');
+  // The first frame's own pieces are there …
+  expect(sources).toContain('// dist/tui/first-frame.js');
+  expect(sources).toContain('// dist/src/config/open-context.js');
+  expect(sources).toContain('// node_modules/ink/');
+  // … and what only the app needs is not: the schemas' library, the registry, the history store.
+  expect(sources).not.toContain('// node_modules/zod/');
+  expect(sources).not.toContain('// dist/src/ops/capabilities/index.js');
+  expect(sources).not.toContain('// dist/src/history/store.js');
+});

@@ -4,8 +4,9 @@ import { describe, expect, it } from 'vitest';
 import type { MoxxieCore } from '../../src/core.js';
 import { isDestructive } from '../../src/ops/capabilities/index.js';
 import type { Operation, OperationListener, OperationTarget, PhaseRecord, TargetState } from '../../src/ops/types.js';
-import { KEYMAP } from '../../tui/keymap.js';
-import { byOutcome, byProgress, compactPhases, finishCounts, opName, progressOf } from '../../tui/operation-text.js';
+import { KEYMAP, keyIsDestructive } from '../../tui/keymap.js';
+import { byOutcome, byProgress, compactPhases, finishCounts, progressOf } from '../../tui/operation-text.js';
+import { opName } from '../../tui/operation-name.js';
 import { createTuiStore } from '../../tui/store.js';
 import { Sync } from '../../tui/sync.js';
 
@@ -50,7 +51,7 @@ describe('operations in the TUI', () => {
   });
 
   it('takes every VM action’s danger from the capability registry', () => {
-    const flag = (id: string) => KEYMAP.find((b) => b.id === id)!.destructive === true;
+    const flag = (id: string) => keyIsDestructive(KEYMAP.find((b) => b.id === id)!, isDestructive);
     expect(flag('power-stop')).toBe(isDestructive('power', { operation: 'STOP' }));
     expect(flag('power-shutdown')).toBe(isDestructive('power', { operation: 'SHUTDOWN' }));
     expect(flag('power-start')).toBe(isDestructive('power', { operation: 'START' }));

@@ -6,7 +6,8 @@ import type { Vm } from '../../src/inventory/model.js';
 import { COMMANDS, completeCommand, completeLine, parseCommand } from '../../tui/command-line.js';
 import { COMMAND_TABLE } from '../../tui/command-table.js';
 import { keyTableMarkdown } from '../../tui/key-table.js';
-import { activeScopes, bindingsIn, findBinding, helpSections, KEYMAP, keysLabel, type Scope } from '../../tui/keymap.js';
+import { isDestructive } from '../../src/ops/capabilities/index.js';
+import { activeScopes, bindingsIn, findBinding, helpSections, KEYMAP, keyIsDestructive, keysLabel, type Scope } from '../../tui/keymap.js';
 import { chordLabel, chordsOf } from '../../tui/keys.js';
 import { drawnRows, listRows, screenLayout } from '../../tui/layout.js';
 import { helpRows } from '../../tui/rows.js';
@@ -81,7 +82,7 @@ describe('keymap', () => {
     const navigation = new Set(KEYMAP.filter((b) => ['down', 'up', 'top', 'bottom', 'page-down', 'page-up', 'open', 'back', 'mark'].includes(b.id)).flatMap((b) => b.keys));
     for (const b of KEYMAP) {
       expect(b.keys.every((k) => k.startsWith('alt+')), b.id).toBe(false);
-      if (b.destructive) {
+      if (keyIsDestructive(b, isDestructive)) {
         expect(b.mutating, b.id).toBe(true);
         for (const k of b.keys) {
           expect(navigation.has(k), `${b.id} on ${k}`).toBe(false);

@@ -1,10 +1,12 @@
-// The keys that matter here, from the keymap that dispatches them; as many as fit on one line.
+// The keys that matter here, from the keymap that dispatches them; as many as fit on one line. Which are
+// destructive (red) is the capability registry's answer, passed in as `dangerOf` once the core has loaded;
+// the first frame, drawn before that, shows them in the ordinary colour for the moment it takes.
 import { Box, Text } from 'ink';
-import { activeScopes, bindingsIn } from '../keymap.js';
+import { activeScopes, bindingsIn, keyIsDestructive, type DangerOf } from '../keymap.js';
 import { chordLabel } from '../keys.js';
 import { useTui, type TuiStore } from '../store.js';
 
-export function Footer({ store }: { store: TuiStore }) {
+export function Footer({ store, dangerOf }: { store: TuiStore; dangerOf?: DangerOf }) {
   const view = useTui(store, (s) => s.view);
   const mode = useTui(store, (s) => s.mode);
   const formScope = useTui(store, (s) => s.requestForm?.keyScope);
@@ -29,7 +31,7 @@ export function Footer({ store }: { store: TuiStore }) {
     const width = key.length + b.label.length + 3;
     if (used + width > columns) break;
     used += width;
-    parts.push({ id: b.id, key, label: b.label, destructive: !!b.destructive });
+    parts.push({ id: b.id, key, label: b.label, destructive: keyIsDestructive(b, dangerOf) });
   }
   return (
     <Text wrap="truncate">

@@ -2,7 +2,8 @@
 // same tables that dispatch them. Two columns on wide terminals; j/k and PgUp/PgDn scroll.
 import { Box, Text } from 'ink';
 import { useMemo } from 'react';
-import { keysLabel } from '../keymap.js';
+import { isDestructive } from '../../src/ops/capabilities/index.js';
+import { keyIsDestructive, keysLabel } from '../keymap.js';
 import { fit } from '../format.js';
 import { helpColumns, helpPageRows } from '../layout.js';
 import { helpRows, type HelpRow } from '../rows.js';
@@ -27,7 +28,7 @@ function Line({ row }: { row: HelpRow }) {
   const b = row.binding;
   return (
     <Text wrap="truncate">
-      <Text color={b.destructive ? 'red' : 'cyan'}>{fit(keysLabel(b), 18)}</Text>
+      <Text color={keyIsDestructive(b, isDestructive) ? 'red' : 'cyan'}>{fit(keysLabel(b), 18)}</Text>
       {b.description}
     </Text>
   );

@@ -7,7 +7,8 @@ import type { Operation, OperationTarget, PhaseRecord } from '../../src/ops/type
 import { STATE_COLOUR } from '../colours.js';
 import { clock, elapsed, fit, wrapLines } from '../format.js';
 import { listRows, phasePanelRows, screenLayout } from '../layout.js';
-import { compactPhases, continuation, opName, phaseGlyph, phasesOf, targetKey, tookOf } from '../operation-text.js';
+import { compactPhases, continuation, phaseGlyph, phasesOf, targetKey, tookOf } from '../operation-text.js';
+import { opName } from '../operation-name.js';
 import { opDetailOf, opTargetRows } from '../rows.js';
 import { useTui, type TuiStore } from '../store.js';
 import { ScrollList } from './ScrollList.js';

@@ -6,7 +6,8 @@ import type { OperationTarget } from '../../src/ops/types.js';
 import { STATE_COLOUR } from '../colours.js';
 import { elapsed, fit } from '../format.js';
 import { paneOperation, screenLayout } from '../layout.js';
-import { byProgress, continuation, opName, progressOf, targetKey, tookOf } from '../operation-text.js';
+import { byProgress, continuation, progressOf, targetKey, tookOf } from '../operation-text.js';
+import { opName } from '../operation-name.js';
 import { useTui, type TuiStore } from '../store.js';
 
 /** Re-renders once a second while something runs, so elapsed times move. */
