@@ -25,12 +25,9 @@ describe('the watch', () => {
   it('the first SIGINT or SIGTERM cancels and every later one stops waiting; the process goes on', async () => {
     const r = watching();
     await r.saw('ready');
-    r.child.kill('SIGTERM');
-    await r.saw('cancel SIGTERM');
-    r.child.kill('SIGINT');
-    await r.saw('stop waiting SIGINT');
-    r.child.kill('SIGTERM');
-    await r.saw('stop waiting SIGTERM');
+    await r.signal('SIGTERM', 'cancel SIGTERM');
+    await r.signal('SIGINT', 'stop waiting SIGINT');
+    await r.signal('SIGTERM', 'stop waiting SIGTERM');
     expect(r.output()).toBe('ready\ncancel SIGTERM\nstop waiting SIGINT\nstop waiting SIGTERM\n');
     r.child.kill('SIGKILL');
     expect(await r.exited).toEqual({ code: null, signal: 'SIGKILL' });

@@ -58,12 +58,9 @@ it('hands each later signal to onRepeat, and once disposed a signal ends the pro
     console.log('ready');
   `);
   await c.saw('ready');
-  c.child.kill('SIGINT');
-  await c.saw('stop SIGINT');
-  c.child.kill('SIGHUP');
-  await c.saw('repeat SIGHUP 1');
-  c.child.kill('SIGINT');
-  await c.saw('disposed');
+  await c.signal('SIGINT', 'stop SIGINT');
+  await c.signal('SIGHUP', 'repeat SIGHUP 1');
+  await c.signal('SIGINT', 'disposed');
   c.child.kill('SIGTERM');
   expect(await c.exited).toEqual({ code: null, signal: 'SIGTERM' });
   expect(c.output()).toBe('ready\nstop SIGINT\nrepeat SIGHUP 1\nrepeat SIGINT 2\ndisposed\n');

@@ -54,8 +54,7 @@ describe('terminal restore', () => {
       console.log('ready');
     `);
     await c.saw('ready');
-    c.child.kill('SIGTERM');
-    await c.saw('shutting down');
+    await c.signal('SIGTERM', 'shutting down');
     c.child.kill('SIGHUP');
     c.child.kill('SIGTERM');
     const end = await c.exited;
