@@ -3,8 +3,9 @@
 // hang-up, and `npm run`, `script` or a terminal emulator pass a signal on a second time; by default any of
 // them would end the process before its shutdown (requests drained, history flushed, the demo's state saved
 // and its announcement withdrawn) is done. A shutdown that hangs is still ended after a grace period, which
-// each caller chooses (the TUI 3 s, the listeners 15 s).
-export const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+// each caller chooses (the TUI 3 s, the listeners 15 s). The commands that run operations watch only SIGINT
+// and SIGTERM and act on the repeats (cli/run-signals.ts).
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 export type StopSignal = (typeof STOP_SIGNALS)[number];
 const SIGNAL_NUMBER: Record<StopSignal, number> = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 };
 /** How long a listener's shutdown may take once asked to stop. */
