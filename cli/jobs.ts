@@ -15,6 +15,7 @@ import type { JobRecord, JobRunRecord } from '../src/history/job-records.js';
 import type { JobInput, JobPatch } from '../src/schedule/job-validation.js';
 import type { JobChangeOptions, JobChangePreview } from '../src/schedule/jobs.js';
 import { jobView, lastRuns, runView } from './job-views.js';
+import { watchRunSignals } from './run-signals.js';
 
 type Flag = 'file' | 'yes' | 'dry-run' | 'limit';
 
@@ -254,23 +255,14 @@ async function remove(session: MoxxieSession, args: JobsArgs): Promise<number> {
 /** Ctrl+C or SIGTERM cancels the run (nothing new starts); a second one stops waiting for running steps. */
 function cancelOnSignals(session: MoxxieSession): { signal: AbortSignal; dispose(): void } {
   const controller = new AbortController();
-  const onSignal = (name: NodeJS.Signals) => {
-    if (!controller.signal.aborted) {
+  const signals = watchRunSignals(
+    (name) => {
       process.stderr.write(`moxxie jobs: ${name}: cancelling the run; steps already running finish (again to stop waiting)\n`);
       controller.abort(`cancelled by ${name}`);
-    } else {
-      void session.jobs.abandonRunning(`stopped by a second ${name}`);
-    }
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  return {
-    signal: controller.signal,
-    dispose: () => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
     },
-  };
+    (name) => void session.jobs.abandonRunning(`stopped by a second ${name}`),
+  );
+  return { signal: controller.signal, dispose: () => signals.dispose() };
 }
 
 async function trigger(session: MoxxieSession, args: JobsArgs): Promise<number> {

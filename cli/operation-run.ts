@@ -5,6 +5,7 @@ import { OperationStore } from '../src/ops/registry.js';
 import type { Operation, RunOptions, TargetState } from '../src/ops/types.js';
 import type { MoxxieSession } from '../src/open.js';
 import { progressLine } from './operation-text.js';
+import { watchRunSignals } from './run-signals.js';
 
 const ENDED: TargetState[] = ['succeeded', 'failed', 'cancelled', 'interrupted', 'rolled-back', 'skipped'];
 
@@ -13,18 +14,17 @@ export async function runFollowed(session: MoxxieSession, command: string, start
   const controller = new AbortController();
   const say = (text: string) => void process.stderr.write(`${text}\n`);
   let current: Operation | undefined;
-  const onSignal = (name: NodeJS.Signals) => {
-    if (!controller.signal.aborted) {
+  const signals = watchRunSignals(
+    (name) => {
       say(`${command}: ${name}: cancelling${current ? ` ${current.id}` : ''}; nothing new starts, steps already running finish (${name === 'SIGINT' ? 'Ctrl+C' : name} again to stop waiting)`);
       controller.abort(`cancelled by ${name}`);
-      return;
-    }
-    say(`${command}: ${name}: no longer waiting; tasks already running on PVE go on${current ? ` (moxxie ops show ${current.id})` : ''}`);
-    const operations = session.core.operations;
-    if (operations instanceof OperationStore) void operations.shutdown(0);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+    },
+    (name) => {
+      say(`${command}: ${name}: no longer waiting; tasks already running on PVE go on${current ? ` (moxxie ops show ${current.id})` : ''}`);
+      const operations = session.core.operations;
+      if (operations instanceof OperationStore) void operations.shutdown(0);
+    },
+  );
   const reported = new Map<string, TargetState>();
   try {
     return await start({
@@ -48,7 +48,6 @@ export async function runFollowed(session: MoxxieSession, command: string, start
       },
     });
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    signals.dispose();
   }
 }

@@ -11,6 +11,7 @@ import { createCore } from '../src/ops/core.js';
 import { JobManager } from '../src/schedule/jobs.js';
 import { acquireSchedulerLease, LeaseTakenError, type Lease } from '../src/schedule/lease.js';
 import { jsonLine, textLine } from './scheduler-log.js';
+import { watchRunSignals } from './run-signals.js';
 import { Scheduler, type SchedulerLogEvent } from '../src/schedule/scheduler.js';
 import { contextVmids } from '../src/ops/vmid-allocator.js';
 
@@ -79,7 +80,8 @@ export async function run(argv: string[]): Promise<number> {
   }
   const log = (e: SchedulerLogEvent) => process.stdout.write(`${values.json ? jsonLine(e) : textLine(e)}\n`);
 
-  // Signals: the first stops gracefully, a second stops waiting for running steps.
+  // Signals: the first stops gracefully, a second stops waiting for running steps. A lost lease counts as one
+  // too, so the count is kept here and the watch hands every signal, first or not, to it.
   let signalled = 0;
   let onSignal: (() => void) | undefined;
   const stopRequested = new Promise<void>((resolve) => {
@@ -89,8 +91,7 @@ export async function run(argv: string[]): Promise<number> {
       else scheduler?.hurry();
     };
   });
-  process.on('SIGTERM', onSignal!);
-  process.on('SIGINT', onSignal!);
+  const signals = watchRunSignals(onSignal!, onSignal!);
 
   let context: OpenedContext | undefined;
   let lease: Lease | undefined;
@@ -161,8 +162,7 @@ export async function run(argv: string[]): Promise<number> {
     log({ event: 'info', message: unfinished ? `stopped; ${unfinished} run(s) recorded as cancelled with steps still running on PVE` : 'stopped' });
     return 0;
   } finally {
-    process.off('SIGTERM', onSignal!);
-    process.off('SIGINT', onSignal!);
+    signals.dispose();
     await history?.flush().catch(() => {});
     await lease?.release();
     const closing = (async () => {

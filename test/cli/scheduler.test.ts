@@ -170,4 +170,26 @@ describe('headless scheduler', () => {
       sim.faults.set({ taskDurationMs: 40 });
     }
   });
+
+  it('a second SIGTERM stops waiting for the running steps: the run is recorded as cancelled, its step left on PVE', async () => {
+    // The step outlasts the default 30 s stop timeout: only the second signal lets the scheduler end before it.
+    sim.faults.set({ taskDurationMs: 120_000 });
+    try {
+      const { stateDir, env } = await stateWithDueJob('impatient', '8201', { snapshotNamePattern: 'impatient-{vmid}' });
+      const s = scheduler([], env);
+      await until(vmLocked([8201]));
+      s.p.kill('SIGTERM');
+      await until(() => s.stdout().includes('stopping: no new runs'));
+      s.p.kill('SIGTERM');
+      const res = await s.done;
+      expect(res.code).toBe(0);
+      expect(res.out).toMatch(/1 run\(s\) recorded as cancelled with steps still running on PVE/);
+      const run = (await (await openHistory({ dir: join(stateDir, 'env') })).listJobRuns({ jobId: 'job-impatient' }))[0];
+      expect(run.status).toBe('cancelled');
+      // The snapshot task still runs on PVE: the scheduler stopped waiting, it did not stop the task.
+      expect(sim.state.vm(8201)!.lock).toBe('snapshot');
+    } finally {
+      sim.faults.set({ taskDurationMs: 40 });
+    }
+  });
 });

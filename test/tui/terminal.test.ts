@@ -1,16 +1,13 @@
 // The alternate screen is left on every way out: a crash (uncaught exception, unhandled rejection)
 // restores the screen first and then prints the error, so the message stays readable. Runs the built
 // module in a child process, whose death is the point.
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { builtModule, spawnScript } from '../fixtures/script-child.js';
 
-const terminal = join(dirname(fileURLToPath(import.meta.url)), '../../dist/tui/terminal.js');
+const terminal = builtModule('tui/terminal.js');
 
 function crashWith(how: string): { status: number | null; out: string } {
-  if (!existsSync(terminal)) throw new Error(`${terminal} is missing: build first (the vitest global setup does it unless MOXXIE_SKIP_BUILD=1)`);
   // A TTY-like stream that records what the TUI would send to the terminal, in order.
   const script = `
     import { enterAlternateScreen } from ${JSON.stringify(terminal)};
@@ -46,7 +43,7 @@ describe('terminal restore', () => {
   it('after a signal, a hang-up and a second SIGTERM do not cut the graceful shutdown short', async () => {
     // The child's shutdown takes a while (as saving the demo's state does); the signals that follow a terminal
     // closing (SIGHUP, and `script` passing on SIGTERM) arrive while it runs.
-    const script = `
+    const c = spawnScript(`
       import { enterAlternateScreen } from ${JSON.stringify(terminal)};
       const stream = { isTTY: true, write: () => true, on: () => stream };
       const keepAlive = setInterval(() => {}, 1000);
@@ -55,22 +52,27 @@ describe('terminal restore', () => {
         setTimeout(() => { console.log('shutdown done'); clearInterval(keepAlive); }, 300);
       } });
       console.log('ready');
-    `;
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    const saw = (text: string) => new Promise<void>((resolve) => {
-      const look = () => (out.includes(text) ? resolve() : child.stdout.once('data', look));
-      look();
-    });
-    child.stdout.on('data', (d: Buffer) => (out += String(d)));
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-    await saw('ready');
-    child.kill('SIGTERM');
-    await saw('shutting down');
-    child.kill('SIGHUP');
-    child.kill('SIGTERM');
-    const end = await exited;
+    `);
+    await c.saw('ready');
+    await c.signal('SIGTERM', 'shutting down');
+    c.child.kill('SIGHUP');
+    c.child.kill('SIGTERM');
+    const end = await c.exited;
     expect(end.signal).toBeNull();
-    expect(out).toContain('shutdown done');
+    expect(c.output()).toContain('shutdown done');
+  });
+
+  it('once the screen is restored (the TUI quit), a signal ends the process as by default', async () => {
+    const c = spawnScript(`
+      import { enterAlternateScreen } from ${JSON.stringify(terminal)};
+      const stream = { isTTY: true, write: () => true, on: () => stream };
+      setInterval(() => {}, 1000);
+      enterAlternateScreen({ out: stream, err: stream, onSignal: () => console.log('shutting down') }).restore();
+      console.log('restored');
+    `);
+    await c.saw('restored');
+    c.child.kill('SIGTERM');
+    expect(await c.exited).toEqual({ code: null, signal: 'SIGTERM' });
+    expect(c.output()).toBe('restored\n');
   });
 });
