@@ -197,9 +197,9 @@ export async function startSimulator(opts: SimOptions = {}): Promise<Simulator> 
   const sim = new SimCluster(generated, faults, rand);
   sim.profile = profile;
   const persistence = opts.statePath ? new StatePersistence(sim, opts.statePath) : undefined;
-  persistence?.load();
+  // A saved state brings its own HA stack (or seeds the demo's for its guests).
+  if (!persistence?.load()) seedHa(sim, profile);
   persistence?.watch();
-  seedHa(sim, profile);
 
   const auth = new SimAuth(() => faults.ticketLifetimeSeconds, opts.tokenSecret);
   const stats: RequestStats = { requests: 0, byRoute: {}, injected: { errors: 0, drops: 0, lostAnswers: 0 } };

@@ -58,17 +58,17 @@ export function haRequest(ctx: HandlerContext, vm: SimVmRecord, state: 'started'
 
 /**
  * An HA-managed guest's migrate: a hamigrate task that only files the request (ha-manager migrate); a CRM round
- * later the HA manager's LRM runs `lrm` (its migrate task, as root@pam, on the guest's node then), and the guest
- * moves when that ends (ha-manager.ts).
+ * later the HA manager's LRM runs its migrate task (haQemuMigration / haLxcMigration, as root@pam, on the guest's
+ * node then), and the guest moves when that ends (ha-manager.ts).
  */
-export function haMigrateTask(ctx: HandlerContext, vm: SimVmRecord, target: string, lrm: () => Pick<TaskSpec, 'type' | 'begin' | 'work'>): string {
+export function haMigrateTask(ctx: HandlerContext, vm: SimVmRecord, target: string): string {
   return ctx.sim.startTask({
     node: vm.node,
     type: 'hamigrate',
     id: String(vm.vmid),
     ...taskUser(ctx),
     finish: () => {
-      haMigrateRequest(ctx.sim, vm.vmid, target, () => ({ node: vm.node, id: String(vm.vmid), user: 'root@pam', vm, lock: 'migrate', ...lrm() }));
+      haMigrateRequest(ctx.sim, vm.vmid, target);
       return [`Requesting HA migration for ${vm.type === 'lxc' ? 'CT' : 'VM'} ${vm.vmid} to node ${target}`];
     },
   }).upid;
