@@ -13,6 +13,7 @@
 import { SimTaskError } from './api-error.js';
 import type { SimCluster, TaskSpec } from './cluster.js';
 import type { SimVmRecord } from './model.js';
+import { haHandles } from './ha.js';
 import { assertBridges } from './new-vm-config.js';
 import { applyPending } from './vm-config.js';
 import { haLxcMigration } from './handlers/lxc-migrate.js';
@@ -112,6 +113,14 @@ const busy = (sim: SimCluster, vmid: number): boolean => [...sim.tasks.values()]
 function crmRound(sim: SimCluster): void {
   const m = stateOf(sim);
   let again = false;
+  // A service deleted or made `ignored` leaves the CRM's status, its filed migration and error count with it
+  // (Manager.pm: "removing stale service"); taken back as HA later, it starts afresh.
+  for (const vmid of new Set([...m.migrations.keys(), ...m.failedStarts.keys()])) {
+    if (haHandles(sim, vmid)) continue;
+    m.migrations.delete(vmid);
+    m.failedStarts.delete(vmid);
+    sim.touch();
+  }
   for (const r of sim.ha.resources.values()) {
     const vm = sim.vms.get(r.vmid);
     if (!vm || vm.config.template || !sim.isOnline(vm.node) || r.state === 'ignored') continue;

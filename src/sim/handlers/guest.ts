@@ -2,7 +2,7 @@
 // check with its type's message ("VM is locked (x)" / "CT is locked (x)"), a worker task of the guest, HA's
 // start/stop requests, a volume's resize and a clone's first checks. What PVE does differently per type stays
 // in the qemu-* and lxc-* handlers (or in the rules they hand to a shared table, as guest-snapshot.ts).
-import { SimApiError, SimTaskError } from '../api-error.js';
+import { SimApiError, SimTaskError, paramError } from '../api-error.js';
 import type { SimConfig, SimGuestType, SimSnapshotRecord, SimVmRecord } from '../model.js';
 import type { TaskSpec } from '../task-engine.js';
 import { driveSize, formatSize } from '../vm-config.js';
@@ -74,9 +74,14 @@ export function haMigrateTask(ctx: HandlerContext, vm: SimVmRecord, target: stri
   }).upid;
 }
 
-/** `overrule-shutdown`: a stop first ends the guest's running shutdown task (`shutdownType`). */
+/**
+ * `overrule-shutdown`: a stop first ends the guest's running shutdown task (`shutdownType`). An HA-managed guest's
+ * stop is the HA manager's, so PVE refuses the option for it (vm_stop in qemu-server and pve-container; an
+ * `ignored` resource is not HA-managed there).
+ */
 export function overruleShutdown(ctx: HandlerContext, vm: SimVmRecord, shutdownType: string): void {
   if (!bool(ctx.params, 'overrule-shutdown')) return;
+  if (haHandles(ctx.sim, vm.vmid)) throw paramError({ 'overrule-shutdown': 'Not applicable for HA resources.' });
   for (const t of ctx.sim.nodeTasks(vm.node)) if (t.status === 'running' && t.type === shutdownType && t.id === String(vm.vmid)) ctx.sim.engine.stop(t);
 }
 
