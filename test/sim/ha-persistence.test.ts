@@ -39,6 +39,7 @@ describe('the HA stack in the saved state', () => {
       // Filed, not run: the VM has not moved and the LRM has started no qmigrate.
       expect(first.state.vm(vm.vmid)).toMatchObject({ node: vm.node, status: 'running' });
       expect(first.state.tasks().filter((t) => t.id === String(vm.vmid) && t.type === 'qmigrate')).toEqual([]);
+      expect(first.state.ha().migrations).toEqual([{ vmid: vm.vmid, target }]);
       return { vmid: vm.vmid, source: vm.node, target };
     });
 
@@ -48,6 +49,34 @@ describe('the HA stack in the saved state', () => {
       expect(lrm).toMatchObject({ node: moving.source, user: 'root@pam', exitstatus: 'OK' });
       expect(second.state.vm(moving.vmid)).toMatchObject({ node: moving.target, status: 'running' });
       expect(second.state.tasks().filter((t) => t.type === 'hamigrate')).toEqual([]);
+      expect(second.state.ha().migrations).toEqual([]);
+    });
+  });
+
+  it('a CT\'s filed HA migration is carried out after a restart as the LRM relocates: shut down, vzmigrate, started on the target', async () => {
+    const statePath = join(dir, 'pending-ct', 'sim-state.json');
+    const moving = await withSim({ statePath, taskDurationMs: 20, containers: true }, async (first) => {
+      const ct = first.state.vms().find((v) => v.type === 'lxc' && !v.template && v.status === 'running' && !v.lock && !first.state.ha().resources.some((r) => r.sid === `ct:${v.vmid}`))!;
+      const target = NODES.find((n) => n !== ct.node)!;
+      const a = api(first);
+      // Its CRM round comes 40 ms later and finds the CT running as asked; the hamigrate below outlasts it.
+      await a.data(a.post('/cluster/ha/resources', { sid: `ct:${ct.vmid}`, state: 'started' }));
+      first.faults.set({ taskDurationMs: 500 });
+      const upid = await a.data<string>(a.post(`/nodes/${ct.node}/lxc/${ct.vmid}/migrate`, { target, restart: '1' }));
+      expect(upid).toContain(':hamigrate:');
+      first.faults.set({ taskDurationMs: 600_000 });
+      expect((await waitTask(first, upid)).exitstatus).toBe('OK');
+      expect(first.state.ha().migrations).toEqual([{ vmid: ct.vmid, target }]);
+      expect(first.state.vm(ct.vmid)).toMatchObject({ node: ct.node, status: 'running' });
+      expect(first.state.tasks().filter((t) => t.id === String(ct.vmid) && ['vzshutdown', 'vzmigrate'].includes(t.type))).toEqual([]);
+      return { vmid: ct.vmid, source: ct.node, target };
+    });
+
+    await withSim({ statePath, taskDurationMs: 20, containers: true }, async (second) => {
+      await until('the CT runs on the target', () => second.state.vm(moving.vmid)!.node === moving.target && second.state.vm(moving.vmid)!.status === 'running');
+      const lrm = second.state.tasks().filter((t) => t.id === String(moving.vmid) && t.user === 'root@pam');
+      expect(lrm.map((t) => `${t.type}@${t.node}:${t.exitstatus}`)).toEqual([`vzshutdown@${moving.source}:OK`, `vzmigrate@${moving.source}:OK`, `vzstart@${moving.target}:OK`]);
+      expect(second.state.ha().migrations).toEqual([]);
     });
   });
 
