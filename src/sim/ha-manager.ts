@@ -8,19 +8,29 @@
 // the guest's node (a VM: qmigrate, online if it runs; a CT: shut down first, then vzmigrate, and started again
 // on the target as its state asks), and the guest moves when that task ends. A request to an offline node or to
 // the node it is on is dropped; a failed migration leaves the guest where it was (pve-ha-manager's Manager.pm).
+// Filed migrations and failed-start counts are the manager's status, which PVE keeps in pmxcfs: they are part of
+// the saved state (haManagerStatus / restoreHaManager) and a restored request is carried out as any other.
 import { SimTaskError } from './api-error.js';
 import type { SimCluster, TaskSpec } from './cluster.js';
 import type { SimVmRecord } from './model.js';
+import { haHandles } from './ha.js';
 import { assertBridges } from './new-vm-config.js';
 import { applyPending } from './vm-config.js';
+import { haLxcMigration } from './handlers/lxc-migrate.js';
+import { haQemuMigration } from './handlers/qemu-migrate.js';
 
 /** The HA request tasks: they ask the HA manager and change nothing on the guest themselves. */
 const REQUEST_TASKS = new Set(['hastart', 'hastop']);
 
-/** A filed migration: where to, and the LRM's migrate task as the guest's type runs it (built when it starts). */
+/** A filed migration: where to (the LRM builds its migrate task from the guest and this alone, as PVE's does). */
 interface MigrationRequest {
   target: string;
-  task: () => TaskSpec;
+}
+
+/** What the HA manager keeps across a restart (PVE: manager_status in pmxcfs). */
+export interface HaManagerStatus {
+  migrations: Array<{ vmid: number; target: string }>;
+  failedStarts: Array<{ vmid: number; count: number }>;
 }
 
 interface ManagerState {
@@ -71,9 +81,29 @@ export function haRequestTask(sim: SimCluster, spec: TaskSpec): TaskSpec {
   };
 }
 
-/** What a hamigrate task files when it ends (ha-manager migrate): the LRM runs `task` in a CRM round after it. */
-export function haMigrateRequest(sim: SimCluster, vmid: number, target: string, task: () => TaskSpec): void {
-  stateOf(sim).migrations.set(vmid, { target, task });
+/** What a hamigrate task files when it ends (ha-manager migrate): the LRM migrates the guest in a CRM round after it. */
+export function haMigrateRequest(sim: SimCluster, vmid: number, target: string): void {
+  stateOf(sim).migrations.set(vmid, { target });
+  sim.touch();
+  haKick(sim);
+}
+
+/** The manager's status to save: every filed migration not yet done (one whose task a restart killed is run again). */
+export function haManagerStatus(sim: SimCluster): HaManagerStatus {
+  const m = stateOf(sim);
+  return {
+    migrations: [...m.migrations].map(([vmid, r]) => ({ vmid, target: r.target })),
+    failedStarts: [...m.failedStarts].map(([vmid, count]) => ({ vmid, count })),
+  };
+}
+
+/** Takes back a saved status and asks for a round: the CRM acts on it as on requests it filed itself. */
+export function restoreHaManager(sim: SimCluster, saved: HaManagerStatus): void {
+  const m = stateOf(sim);
+  m.migrations.clear();
+  m.failedStarts.clear();
+  for (const r of saved.migrations) if (sim.vms.has(r.vmid)) m.migrations.set(r.vmid, { target: r.target });
+  for (const f of saved.failedStarts) if (sim.vms.has(f.vmid)) m.failedStarts.set(f.vmid, f.count);
   haKick(sim);
 }
 
@@ -83,28 +113,36 @@ const busy = (sim: SimCluster, vmid: number): boolean => [...sim.tasks.values()]
 function crmRound(sim: SimCluster): void {
   const m = stateOf(sim);
   let again = false;
+  // A service deleted or made `ignored` leaves the CRM's status, its filed migration and error count with it
+  // (Manager.pm: "removing stale service"); taken back as HA later, it starts afresh.
+  for (const vmid of new Set([...m.migrations.keys(), ...m.failedStarts.keys()])) {
+    if (haHandles(sim, vmid)) continue;
+    m.migrations.delete(vmid);
+    m.failedStarts.delete(vmid);
+    sim.touch();
+  }
   for (const r of sim.ha.resources.values()) {
     const vm = sim.vms.get(r.vmid);
     if (!vm || vm.config.template || !sim.isOnline(vm.node) || r.state === 'ignored') continue;
-    const migration = m.migrations.get(vm.vmid);
-    if (migration) {
-      if (busy(sim, vm.vmid)) again = true;
-      else if (!lrmMigrate(sim, vm, migration, () => m.migrations.delete(vm.vmid))) again = true;
-      continue;
-    }
-    const want = r.state === 'started' ? 'running' : 'stopped';
-    if ((want === 'running') === (vm.state !== 'stopped')) continue;
-    // A guest some task is working on (a migration, a create, the LRM's own start) is looked at next round.
-    if (busy(sim, vm.vmid)) {
-      again = true;
-      continue;
-    }
-    if (want === 'running' && (m.failedStarts.get(vm.vmid) ?? 0) > r.maxRestart) continue;
     try {
+      const migration = m.migrations.get(vm.vmid);
+      if (migration) {
+        if (busy(sim, vm.vmid)) again = true;
+        else if (!lrmMigrate(sim, vm, migration, () => m.migrations.delete(vm.vmid))) again = true;
+        continue;
+      }
+      const want = r.state === 'started' ? 'running' : 'stopped';
+      if ((want === 'running') === (vm.state !== 'stopped')) continue;
+      // A guest some task is working on (a migration, a create, the LRM's own start) is looked at next round.
+      if (busy(sim, vm.vmid)) {
+        again = true;
+        continue;
+      }
+      if (want === 'running' && (m.failedStarts.get(vm.vmid) ?? 0) > r.maxRestart) continue;
       if (want === 'running') lrmStart(sim, vm, () => m.failedStarts.set(vm.vmid, (m.failedStarts.get(vm.vmid) ?? 0) + 1));
       else lrmStop(sim, vm);
     } catch {
-      return; // the simulator is shutting down
+      return; // the simulator is shutting down: its requests stay as saved
     }
   }
   if (again) haKick(sim);
@@ -125,7 +163,8 @@ function lrmMigrate(sim: SimCluster, vm: SimVmRecord, request: MigrationRequest,
     lrmStop(sim, vm);
     return false;
   }
-  const spec = request.task();
+  const lrm = vm.type === 'lxc' ? haLxcMigration(sim, vm, request.target) : haQemuMigration(sim, vm, request.target);
+  const spec: TaskSpec = { node: vm.node, id: String(vm.vmid), user: 'root@pam', vm, lock: 'migrate', ...lrm };
   sim.startTask({
     ...spec,
     finish: () => {

@@ -113,9 +113,9 @@ export function seedHa(sim: SimCluster, profile: PveProfile): void {
   }
 }
 
-/** The `ha` object of a guest's status/current. */
+/** The `ha` object of a guest's status/current (PVE::HA::Config::get_service_status: `ignored` is not managed). */
 export function haStatus(sim: SimCluster, vm: SimVmRecord): Record<string, unknown> {
   const r = sim.ha.managed(vm.vmid);
-  if (!r) return { managed: 0 };
+  if (!r || !haHandles(sim, vm.vmid)) return { managed: 0 };
   return { managed: 1, state: r.state, ...(r.group ? { group: r.group } : {}) };
 }

@@ -39,6 +39,7 @@ import { taskHandlers } from './handlers/tasks.js';
 import { vzdumpHandlers } from './handlers/vzdump.js';
 import { pruneBackupsHandlers } from './handlers/prunebackups.js';
 import { StatePersistence } from './persistence.js';
+import { applyStorageContent } from './storage-content.js';
 import { createRequestListener, type RequestStats, type SimRequestRecord } from './server.js';
 import { routeTable } from './schema/routes.js';
 import { trueState, type SimStateView } from './state-view.js';
@@ -82,6 +83,11 @@ export interface SimOptions {
    * /cluster/resources report as maxcpu and maxmem, and what placement reads.
    */
   nodeCapacity?: NodeCapacity | Record<string, NodeCapacity>;
+  /**
+   * What storages hold, by name, instead of the generated content (as `pvesm set --content`), e.g.
+   * `{ 'ceph-vm': ['images', 'rootdir'] }` for containers on shared storage; only what the storage's type supports.
+   */
+  storageContent?: Record<string, string[]>;
   /** Called with every API request as sent (before validation), e.g. to check them all against the schema. */
   onRequest?: (record: SimRequestRecord) => void;
 }
@@ -194,12 +200,13 @@ export async function startSimulator(opts: SimOptions = {}): Promise<Simulator> 
   routeTable(profile.name);
   const generated = generateCluster({ seed, nodes: opts.nodes ?? 4, vms: opts.vms ?? 60, now: Math.floor(Date.now() / 1000), containers: !!opts.containers });
   applyNodeCapacity(generated.nodes, opts.nodeCapacity);
+  applyStorageContent(generated.storages, opts.storageContent);
   const sim = new SimCluster(generated, faults, rand);
   sim.profile = profile;
   const persistence = opts.statePath ? new StatePersistence(sim, opts.statePath) : undefined;
-  persistence?.load();
+  // A saved state brings its own HA stack (or seeds the demo's for its guests).
+  if (!persistence?.load()) seedHa(sim, profile);
   persistence?.watch();
-  seedHa(sim, profile);
 
   const auth = new SimAuth(() => faults.ticketLifetimeSeconds, opts.tokenSecret);
   const stats: RequestStats = { requests: 0, byRoute: {}, injected: { errors: 0, drops: 0, lostAnswers: 0 } };

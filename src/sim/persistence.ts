@@ -1,8 +1,11 @@
 // Keeps a simulated cluster across runs (the demo): loaded at start when the file exists, saved shortly
-// after changes and on close. Locks and tasks are not kept: workers die with the process, as in PVE.
+// after changes and on close. Locks and tasks are not kept: workers die with the process, as in PVE. The HA
+// stack is kept (ha-state.ts): PVE holds it in pmxcfs, so a pending HA migration is carried out after a restart.
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { SimCluster } from './cluster.js';
+import { seedHa } from './ha.js';
+import { restoreHa, saveHa, type SavedHa } from './ha-state.js';
 import type { SimPoolRecord, SimVmRecord, SimVolumeRecord } from './model.js';
 
 const FORMAT = 1;
@@ -13,6 +16,8 @@ interface SavedState {
   vms: SimVmRecord[];
   volumes: SimVolumeRecord[];
   pools: SimPoolRecord[];
+  /** Absent in files saved before it was kept: the demo's HA is seeded then. */
+  ha?: SavedHa;
 }
 
 export class StatePersistence {
@@ -24,7 +29,10 @@ export class StatePersistence {
     private readonly path: string,
   ) {}
 
-  /** Replaces the generated VMs, volumes and pools with the saved ones; false when there is no usable file. */
+  /**
+   * Replaces the generated VMs, volumes, pools and HA stack with the saved ones (the demo's HA seeded for them
+   * when the file has none); false when there is no usable file.
+   */
   load(): boolean {
     let data: SavedState;
     try {
@@ -40,6 +48,7 @@ export class StatePersistence {
       v.snapshots ??= [];
     }
     this.sim.replace({ nodes: [...this.sim.nodes.values()], storages: [...this.sim.storages.values()], vms, volumes: data.volumes, pools: data.pools });
+    if (!restoreHa(this.sim, data.ha)) seedHa(this.sim, this.sim.profile);
     return true;
   }
 
@@ -66,6 +75,7 @@ export class StatePersistence {
       }),
       volumes: [...this.sim.volumes.values()],
       pools: [...this.sim.pools.values()],
+      ha: saveHa(this.sim),
     };
     mkdirSync(dirname(this.path), { recursive: true });
     const tmp = `${this.path}.${process.pid}.tmp`;

@@ -1,6 +1,7 @@
 // The read-only true state of the simulated cluster, for tests to assert on what really happened.
 // Every call returns fresh copies; mutating them changes nothing.
 import type { SimCluster } from './cluster.js';
+import { haManagerStatus } from './ha-manager.js';
 import type { SimNode, SimTask, SimVm, SimVmRecord, SimVolume } from './model.js';
 
 export interface SimStateView {
@@ -9,8 +10,12 @@ export interface SimStateView {
   nodes(): SimNode[];
   tasks(): SimTask[];
   storageContent(storage: string): SimVolume[];
-  /** The HA stack: resources (by sid) and rules (PVE 9). */
-  ha(): { resources: Array<{ sid: string; state: string; comment?: string }>; rules: Array<{ rule: string; type: string; resources: string[]; affinity?: string; comment?: string }> };
+  /** The HA stack: resources (by sid), rules (PVE 9), and the migrations the HA manager has filed and not yet carried out. */
+  ha(): {
+    resources: Array<{ sid: string; state: string; comment?: string }>;
+    rules: Array<{ rule: string; type: string; resources: string[]; affinity?: string; comment?: string }>;
+    migrations: Array<{ vmid: number; target: string }>;
+  };
   /** Everything above at once (the control endpoint's GET /_sim/state). */
   snapshot(): { vms: SimVm[]; nodes: SimNode[]; tasks: number; pools: Array<{ poolid: string; comment?: string; storage?: string[] }> };
 }
@@ -41,6 +46,7 @@ export function trueState(sim: SimCluster): SimStateView {
     ha: () => ({
       resources: [...sim.ha.resources.values()].map((r) => ({ sid: `${sim.vms.get(r.vmid)?.type === 'lxc' ? 'ct' : 'vm'}:${r.vmid}`, state: r.state, ...(r.comment ? { comment: r.comment } : {}) })),
       rules: structuredClone(sim.ha.rules),
+      migrations: haManagerStatus(sim).migrations,
     }),
     vms: () => [...sim.vms.values()].sort((a, b) => a.vmid - b.vmid).map((v) => vmView(sim, v)),
     vm: (vmid) => {

@@ -2,7 +2,7 @@
 // check with its type's message ("VM is locked (x)" / "CT is locked (x)"), a worker task of the guest, HA's
 // start/stop requests, a volume's resize and a clone's first checks. What PVE does differently per type stays
 // in the qemu-* and lxc-* handlers (or in the rules they hand to a shared table, as guest-snapshot.ts).
-import { SimApiError, SimTaskError } from '../api-error.js';
+import { SimApiError, SimTaskError, paramError } from '../api-error.js';
 import type { SimConfig, SimGuestType, SimSnapshotRecord, SimVmRecord } from '../model.js';
 import type { TaskSpec } from '../task-engine.js';
 import { driveSize, formatSize } from '../vm-config.js';
@@ -58,25 +58,30 @@ export function haRequest(ctx: HandlerContext, vm: SimVmRecord, state: 'started'
 
 /**
  * An HA-managed guest's migrate: a hamigrate task that only files the request (ha-manager migrate); a CRM round
- * later the HA manager's LRM runs `lrm` (its migrate task, as root@pam, on the guest's node then), and the guest
- * moves when that ends (ha-manager.ts).
+ * later the HA manager's LRM runs its migrate task (haQemuMigration / haLxcMigration, as root@pam, on the guest's
+ * node then), and the guest moves when that ends (ha-manager.ts).
  */
-export function haMigrateTask(ctx: HandlerContext, vm: SimVmRecord, target: string, lrm: () => Pick<TaskSpec, 'type' | 'begin' | 'work'>): string {
+export function haMigrateTask(ctx: HandlerContext, vm: SimVmRecord, target: string): string {
   return ctx.sim.startTask({
     node: vm.node,
     type: 'hamigrate',
     id: String(vm.vmid),
     ...taskUser(ctx),
     finish: () => {
-      haMigrateRequest(ctx.sim, vm.vmid, target, () => ({ node: vm.node, id: String(vm.vmid), user: 'root@pam', vm, lock: 'migrate', ...lrm() }));
+      haMigrateRequest(ctx.sim, vm.vmid, target);
       return [`Requesting HA migration for ${vm.type === 'lxc' ? 'CT' : 'VM'} ${vm.vmid} to node ${target}`];
     },
   }).upid;
 }
 
-/** `overrule-shutdown`: a stop first ends the guest's running shutdown task (`shutdownType`). */
+/**
+ * `overrule-shutdown`: a stop first ends the guest's running shutdown task (`shutdownType`). An HA-managed guest's
+ * stop is the HA manager's, so PVE refuses the option for it (vm_stop in qemu-server and pve-container; an
+ * `ignored` resource is not HA-managed there).
+ */
 export function overruleShutdown(ctx: HandlerContext, vm: SimVmRecord, shutdownType: string): void {
   if (!bool(ctx.params, 'overrule-shutdown')) return;
+  if (haHandles(ctx.sim, vm.vmid)) throw paramError({ 'overrule-shutdown': 'Not applicable for HA resources.' });
   for (const t of ctx.sim.nodeTasks(vm.node)) if (t.status === 'running' && t.type === shutdownType && t.id === String(vm.vmid)) ctx.sim.engine.stop(t);
 }
 

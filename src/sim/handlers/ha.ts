@@ -83,7 +83,8 @@ export const haHandlers: HandlerTable = {
         type: 'service',
         sid,
         node: vm.node,
-        crm_state: state,
+        // The CRM drops an ignored service from its status (Manager.pm), so the API shows no crm_state for it.
+        ...(r.state === 'ignored' ? {} : { crm_state: state }),
         request_state: r.state,
         state,
         status: `${sid} (${vm.node}, ${state})`,

@@ -49,7 +49,10 @@ export const lxcLifecycleHandlers: HandlerTable = {
     for (const [k, v] of volumes) {
       const opts = v.split(',').slice(1);
       const from = v.split(',')[0].replace(/^volume=/, '');
-      config[k] = [full ? `${storage ?? storageOf(v)}:subvol-${newid}-disk-${n++}` : `${from}/subvol-${newid}-disk-${n++}`, ...opts].join(',');
+      // Volume names follow the storage type, as at create: a ZFS subvolume, else a vm- disk (an RBD image).
+      const dst = full ? (storage ?? storageOf(v)) : storageOf(from);
+      const name = `${sim.storages.get(dst)?.type === 'zfspool' ? 'subvol' : 'vm'}-${newid}-disk-${n++}`;
+      config[k] = [full ? `${dst}:${name}` : `${from}/${name}`, ...opts].join(',');
     }
     for (const [k, v] of Object.entries(config)) if (/^net\d+$/.test(k)) config[k] = String(v).replace(/hwaddr=[0-9A-Fa-f:]{17}/, `hwaddr=${sim.newMac()}`);
     config.lock = 'create';

@@ -6,7 +6,7 @@ import { SimApiError, SimTaskError, paramError } from '../api-error.js';
 import type { SimCluster } from '../cluster.js';
 import { haTaskType } from '../ha.js';
 import type { SimVmRecord } from '../model.js';
-import type { TaskWorker } from '../task-engine.js';
+import type { TaskSpec, TaskWorker } from '../task-engine.js';
 import { bool, int, nowSec, requirePriv, str, taskUser, type HandlerTable } from './context.js';
 import { containerOf, ctLockCheck } from './lxc-common.js';
 import { haMigrateTask } from './guest.js';
@@ -28,16 +28,8 @@ export const lxcMigrateHandlers: HandlerTable = {
     const targetStorage = str(params, 'target-storage');
     if (targetStorage && targetStorage !== '1' && !targetStorage.includes(':')) sim.storage(targetStorage);
     const timeout = int(params, 'timeout') ?? 180;
-    // HA-managed: the LRM relocates it (shut down first, then this offline vzmigrate; started by its state).
-    if (haTaskType(sim, vm, 'vzmigrate') === 'hamigrate') {
-      return haMigrateTask(ctx, vm, target, () => ({
-        type: 'vzmigrate',
-        begin: () => {
-          if (!sim.isOnline(target)) throw new SimTaskError(`migration aborted: target node '${target}' is not online`);
-        },
-        work: migrationWork(sim, vm, target, { restart: false, timeout }),
-      }));
-    }
+    // HA-managed: the LRM relocates it (shut down first, then haLxcMigration's offline vzmigrate; started by its state).
+    if (haTaskType(sim, vm, 'vzmigrate') === 'hamigrate') return haMigrateTask(ctx, vm, target);
     return sim.startTask({
       node: vm.node,
       type: 'vzmigrate',
@@ -54,6 +46,20 @@ export const lxcMigrateHandlers: HandlerTable = {
     }).upid;
   },
 };
+
+/**
+ * The HA manager's LRM's vzmigrate of `vm` (ha-manager.ts shuts the CT down first and runs this): offline, built
+ * from the guest and target alone (pve-ha-manager's PVECT migrate passes no other option).
+ */
+export function haLxcMigration(sim: SimCluster, vm: SimVmRecord, target: string): Pick<TaskSpec, 'type' | 'begin' | 'work'> {
+  return {
+    type: 'vzmigrate',
+    begin: () => {
+      if (!sim.isOnline(target)) throw new SimTaskError(`migration aborted: target node '${target}' is not online`);
+    },
+    work: migrationWork(sim, vm, target, { restart: false, timeout: 180 }),
+  };
+}
 
 /** The vzmigrate worker: a restart migration shuts the CT down first and starts it on the target after. */
 function migrationWork(sim: SimCluster, vm: SimVmRecord, target: string, o: { restart: boolean; timeout: number }): (w: TaskWorker) => Promise<void> {

@@ -1,6 +1,6 @@
 // qemu migrate: the GET precondition check and the POST that runs a qmigrate task.
 import { haTaskType } from '../ha.js';
-import type { TaskWorker } from '../task-engine.js';
+import type { TaskSpec, TaskWorker } from '../task-engine.js';
 import { SimApiError, SimTaskError, paramError } from '../api-error.js';
 import type { SimCluster } from '../cluster.js';
 import type { SimVmRecord } from '../model.js';
@@ -123,10 +123,7 @@ export const qemuMigrateHandlers: HandlerTable = {
     const running = vm.state !== 'stopped';
     if (running && !bool(params, 'online')) throw new SimApiError(500, "can't migrate running VM without --online");
     const mapStorage = storageMap(sim, str(params, 'targetstorage'));
-    // HA-managed: the LRM's migration is online with local disks and force (pve-ha-manager's PVEVM migrate).
-    if (haTaskType(sim, vm, 'qmigrate') === 'hamigrate') {
-      return haMigrateTask(ctx, vm, target, () => ({ type: 'qmigrate', work: migrationWork(sim, vm, target, { running: vm.state !== 'stopped', withLocalDisks: true, force: true, mapStorage: (storage) => storage }) }));
-    }
+    if (haTaskType(sim, vm, 'qmigrate') === 'hamigrate') return haMigrateTask(ctx, vm, target);
     return sim.startTask({
       node: vm.node,
       type: 'qmigrate',
@@ -138,6 +135,14 @@ export const qemuMigrateHandlers: HandlerTable = {
     }).upid;
   },
 };
+
+/**
+ * The HA manager's LRM's qmigrate of `vm` (ha-manager.ts runs it): online if the VM runs, with local disks and
+ * force, whatever the request asked (pve-ha-manager's PVEVM migrate); built from the guest and target alone.
+ */
+export function haQemuMigration(sim: SimCluster, vm: SimVmRecord, target: string): Pick<TaskSpec, 'type' | 'work'> {
+  return { type: 'qmigrate', work: migrationWork(sim, vm, target, { running: vm.state !== 'stopped', withLocalDisks: true, force: true, mapStorage: (storage) => storage }) };
+}
 
 /** How one qmigrate task moves the VM (the API's, or the HA manager's LRM's). */
 interface MigrationRun {

@@ -4,7 +4,7 @@ import { assertBridges } from '../new-vm-config.js';
 import { SimApiError, SimTaskError } from '../api-error.js';
 import type { SimVmRecord } from '../model.js';
 import { applyPending } from '../vm-config.js';
-import { haTaskType } from '../ha.js';
+import { haHandles, haTaskType } from '../ha.js';
 import { bool, int, nowSec, type HandlerContext, type HandlerTable } from './context.js';
 import { guestTask, haRequest, overruleShutdown, powerTarget, QEMU_GUEST } from './guest.js';
 
@@ -114,7 +114,8 @@ export const qemuPowerHandlers: HandlerTable = {
     const vm = target(ctx);
     if (vm.state === 'stopped') throw new SimApiError(500, `VM ${vm.vmid} not running`);
     const todisk = bool(ctx.params, 'todisk');
-    if (todisk && ctx.sim.ha.managed(vm.vmid)) throw new SimApiError(500, 'Cannot suspend HA managed VM to disk');
+    // vm_is_ha_managed: an `ignored` resource may be hibernated.
+    if (todisk && haHandles(ctx.sim, vm.vmid)) throw new SimApiError(500, 'Cannot suspend HA managed VM to disk');
     return guestTask(ctx, vm, todisk ? 'qmsuspend' : 'qmpause', {
       vm: todisk ? vm : undefined,
       lock: todisk ? 'suspending' : undefined,
