@@ -64,21 +64,25 @@ export async function run(argv: string[]): Promise<number> {
   // loading on its own thread since src/cli.ts saw --demo) while Ink and the list view load, then the list
   // is drawn. The core and the rest of the TUI load after it and take over the same screen; keys pressed
   // meanwhile are kept for them.
-  const { openContext } = await import('../src/config/open-context.js');
-  // The context opens first: the demo's simulator starts on its thread while Ink loads here.
+  const [{ openContext }, { fetchInventory }] = await Promise.all([import('../src/config/open-context.js'), import('../src/inventory/inventory.js')]);
+  // The context opens and the inventory is asked for first (the demo's simulator starts on its thread), so
+  // their network round trips overlap Ink's loading here.
   const opening = openContext({ name: values.context, demo: values.demo, readOnly });
+  const reading = opening.then((ctx) =>
+    fetchInventory(ctx.client).then(
+      (inventory): FirstInventory => ({ inventory }),
+      (err: Error): FirstInventory => ({ error: err.message }),
+    ),
+  );
   const shell = import('./first-frame.js');
-  // Awaited below; this only keeps a load failure from counting as unhandled if the context fails first.
+  // Awaited below; these only keep a failure from counting as unhandled if the context fails first.
   shell.catch(() => undefined);
+  reading.catch(() => undefined);
   const context = await opening;
   let frame: FirstFrame;
   let first: FirstInventory;
   try {
-    const { fetchInventory } = await import('../src/inventory/inventory.js');
-    first = await fetchInventory(context.client).then(
-      (inventory) => ({ inventory }),
-      (err: Error) => ({ error: err.message }),
-    );
+    first = await reading;
     frame = (await shell).showFirstFrame(context.info, first);
   } catch (err) {
     await context.close();
@@ -87,7 +91,12 @@ export async function run(argv: string[]): Promise<number> {
   let current: { close?: () => Promise<void> } = context;
   let exitCode = 0;
   try {
-    const [{ openSession, openMoxxie }, { runApp }, names] = await Promise.all([import('../src/open.js'), import('./run-app.js'), contextNames()]);
+    const rest = Promise.all([import('../src/open.js'), import('./run-app.js'), contextNames()]);
+    rest.catch(() => undefined); // awaited just below unless a signal came first
+    // A signal while the rest loads (the first frame is all there is) ends the TUI without waiting for it.
+    const loaded = await Promise.race([rest, frame.stopped.then(() => undefined)]);
+    if (!loaded) return frame.screen.exitCode();
+    const [{ openSession, openMoxxie }, { runApp }, names] = loaded;
     const session = await openSession(context, { frontEnd: 'tui' });
     current = session;
     const switcher: ContextSwitcher = {

@@ -25,6 +25,8 @@ export interface FirstFrame {
   handKeysTo(handler: (input: string, key: Key) => void): void;
   /** Whom a signal asks to quit; one that came before (the frame already unmounted) is passed on at once. */
   onSignal(quit: () => void): void;
+  /** Resolves when a signal came before the app took over: the caller need not load the rest at all. */
+  readonly stopped: Promise<void>;
   /** Unmounts and restores the terminal when the app cannot take over (its session failed to open). */
   abandon(): void;
 }
@@ -50,6 +52,8 @@ export function showFirstFrame(context: ContextInfo, first: FirstInventory, term
   else store.setState({ refreshError: first.error });
   let quit: (() => void) | undefined;
   let quitAsked = false;
+  let stop = () => {};
+  const stopped = new Promise<void>((resolve) => (stop = resolve));
   // A signal quits like q does, so the caller still closes the session (history, demo state). Before the
   // app has taken over, the frame stops drawing at once (the screen is already given back) and the app,
   // when it comes, quits without drawing.
@@ -58,6 +62,7 @@ export function showFirstFrame(context: ContextInfo, first: FirstInventory, term
     if (quit) return quit();
     quitAsked = true;
     ink?.unmount();
+    stop();
   };
   const screen = enterAlternateScreen({ out: stdout, err: stderr, onSignal });
   const pressed: PressedKey[] = [];
@@ -78,6 +83,7 @@ export function showFirstFrame(context: ContextInfo, first: FirstInventory, term
       handler = h;
       for (const { input, key } of pressed.splice(0)) h(input, key);
     },
+    stopped,
     onSignal: (q) => {
       quit = q;
       if (quitAsked) q();
