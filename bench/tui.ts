@@ -2,7 +2,8 @@
 // - first frame: wall time from spawning `node dist/bundle/cli.js --demo` (what `moxxie` runs) in a pseudo-terminal (util-linux
 //   `script`, 120×40) to the moment its output holds the first full frame — the VM list with its
 //   position line (`1/N ·`), i.e. header, rows and footer of a loaded inventory. Median of 5 starts
-//   after one warm-up start (the warm-up creates the demo's state directory and certificate).
+//   after one warm-up start (the warm-up creates the demo's state directory and certificate); each start
+//   begins after the one before has exited.
 // - key-to-frame and RSS at 10,000 VMs: measured in a fresh child process, with the bundle's build of Ink and
 //   the TUI (dist/bundle/bench-tui-app.js, what `moxxie` runs), (so nothing else this bench
 //   run allocated counts) that runs the real controller, store and Ink renderer (throttled at 60 fps, as
@@ -64,12 +65,15 @@ async function oneStart(stateDir: string): Promise<number> {
       p.on('exit', () => reject(new Error(`moxxie --demo exited before its first frame:\n${plain(out).slice(-2000)}`)));
     });
   } finally {
+    // Each start is measured alone: the next one begins once this one has exited (its demo state saved),
+    // as when an operator quits and opens moxxie again, not while it is still shutting down.
+    const exited = new Promise<void>((resolve) => (p.exitCode !== null || p.signalCode !== null ? resolve() : p.once('exit', () => resolve())));
     try {
       process.kill(-p.pid!, 'SIGTERM');
     } catch {
       // Already gone.
     }
-    await sleep(150);
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 5000).unref())]);
   }
 }
 

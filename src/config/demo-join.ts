@@ -16,6 +16,7 @@ export const DEMO_PROBE_TIMEOUT_MS = 2000;
 export const DEMO_JOIN_PATIENCE_MS = 60_000;
 const FIRST_PAUSE_MS = 50;
 const MAX_PAUSE_MS = 1000;
+const CLOSING_PAUSE_MS = 20;
 
 /** One try at the demo, made by the caller under the demo lock: done, or a live server that did not answer or is closing. */
 export type JoinAttempt<T> = { done: T } | { silent: ServedDemo };
@@ -29,16 +30,21 @@ export type JoinAttempt<T> = { done: T } | { silent: ServedDemo };
 export async function untilDemoAnswers<T>(stateDir: string, attempt: () => Promise<JoinAttempt<T>>, o: DemoJoinOptions = {}): Promise<T> {
   const patienceMs = o.patienceMs ?? DEMO_JOIN_PATIENCE_MS;
   const since = Date.now();
-  for (let pause = FIRST_PAUSE_MS; ; pause = Math.min(pause * 2, MAX_PAUSE_MS)) {
+  let pause = FIRST_PAUSE_MS;
+  for (;;) {
     const outcome = await attempt();
     if ('done' in outcome) return outcome.done;
+    const served = outcome.silent;
     if (Date.now() - since >= patienceMs) {
-      const served = outcome.silent;
       const state = served.closing ? 'is closing but has not finished' : 'is running but has not answered';
       throw new Error(
         `the demo cluster of ${stateDir} is served by pid ${served.owner.pid} (${served.url}), which ${state} for ${Math.round(patienceMs / 1000)} s; wait for it or stop that process (a second simulator on the same state would overwrite its saved state)`,
       );
     }
-    await new Promise((r) => setTimeout(r, pause));
+    // A demo that is closing is done in moments (state saved, announcement withdrawn): look again soon. A
+    // live server that does not answer is asked less and less often.
+    const wait = served.closing ? CLOSING_PAUSE_MS : pause;
+    if (!served.closing) pause = Math.min(pause * 2, MAX_PAUSE_MS);
+    await new Promise((r) => setTimeout(r, wait));
   }
 }

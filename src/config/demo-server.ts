@@ -67,10 +67,13 @@ export function announceDemo(stateDir: string, endpoint: DemoEndpoint): DemoAnno
   };
 }
 
-/** Serialises "is one running? if not, start one" between processes opening the demo at the same moment. */
+/**
+ * Serialises "is one running? if not, start one" between processes opening the demo at the same moment. A
+ * holder closing its demo is done within a moment, so the lock is asked for again often (every 10–100 ms).
+ */
 export async function withDemoLock<T>(stateDir: string, fn: () => Promise<T>): Promise<T> {
   mkdirSync(stateDir, { recursive: true });
-  const release = await lockfile.lock(stateDir, { lockfilePath: join(stateDir, 'demo-server.lock'), stale: 10_000, retries: { retries: 50, minTimeout: 20, maxTimeout: 200 } });
+  const release = await lockfile.lock(stateDir, { lockfilePath: join(stateDir, 'demo-server.lock'), stale: 10_000, retries: { retries: 100, minTimeout: 10, factor: 1.5, maxTimeout: 100 } });
   try {
     return await fn();
   } finally {
