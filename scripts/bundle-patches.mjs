@@ -36,14 +36,47 @@ export function styledCharsToString(chars) {
 }
 `;
 
-/** Ink turns every cell of every frame back into text through @alcalzone/ansi-tokenize's
- *  styledCharsToString, which builds three Sets per cell to diff the styles of neighbouring cells even when
- *  they are equal or empty: most of the first frame's cost while V8 still interprets it. */
+// styledCharsFromTokens gave every cell its own copy of the styles in force (an object spread and an array
+// copy per cell). reduceAnsiCodesIncremental returns a new array for every change and never alters one, and
+// nothing downstream alters a cell's styles, so the cells between two codes can share one array: the same
+// cells by value, and equal neighbours are then the same array, which sameStyles answers at once.
+const STYLED_CHARS_FROM_TOKENS = `
+export function styledCharsFromTokens(tokens) {
+  let codes = [];
+  const ret = [];
+  for (const token of tokens) {
+    if (token.type === "ansi") {
+      codes = reduceAnsiCodesIncremental(codes, [token]);
+    } else if (token.type === "char") {
+      ret.push({ type: token.type, value: token.value, fullWidth: token.fullWidth, styles: codes });
+    }
+  }
+  return ret;
+}
+`;
+
+/** Ink turns every cell of every frame into a styled cell and back into text through @alcalzone/ansi-tokenize
+ *  (styledCharsFromTokens, styledCharsToString), which copies the styles per cell and builds three Sets per
+ *  cell to diff the styles of neighbouring cells even when they are equal or empty: most of the first frame's
+ *  cost while V8 still interprets it. */
 export function fastStyledChars(text, path) {
-  const start = text.indexOf('export function styledCharsToString(chars) {');
-  const end = text.indexOf('\n}\n', start);
-  if (start < 0 || end < 0) throw new Error(`${path}: styledCharsToString not found; @alcalzone/ansi-tokenize changed, revisit scripts/bundle-patches.mjs`);
-  return text.slice(0, start) + STYLED_CHARS_TO_STRING + text.slice(end + 3);
+  const replace = (source, name, body) => {
+    const start = source.indexOf(`export function ${name}(`);
+    const end = source.indexOf('\n}\n', start);
+    if (start < 0 || end < 0) throw new Error(`${path}: ${name} not found; @alcalzone/ansi-tokenize changed, revisit scripts/bundle-patches.mjs`);
+    return source.slice(0, start) + body + source.slice(end + 3);
+  };
+  return replace(replace(text, 'styledCharsToString', STYLED_CHARS_TO_STRING), 'styledCharsFromTokens', STYLED_CHARS_FROM_TOKENS);
+}
+
+/** Ink sanitises every text node's string (squash-text-nodes) by tokenising it whole as soon as it holds an
+ *  escape, to drop all but SGR (style) and OSC sequences. A string whose only escapes are plain SGR
+ *  sequences (ESC [ digits ; : m, all the styles Ink itself writes) comes out unchanged, so it is returned
+ *  as it is; anything else still takes the tokeniser. */
+export function fastSanitizeAnsi(text, path) {
+  const head = 'const sanitizeAnsi = (text) => {\n    if (!hasAnsiControlCharacters(text)) {\n        return text;\n    }';
+  if (!text.includes(head)) throw new Error(`${path}: sanitizeAnsi's first test not found; ink changed, revisit scripts/bundle-patches.mjs`);
+  return text.replace(head, `${head}\n    if (!hasAnsiControlCharacters(text.replace(/\\u001B\\[[\\d:;]*m/g, ''))) {\n        return text;\n    }`);
 }
 
 /**

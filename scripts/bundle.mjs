@@ -8,7 +8,7 @@
 import { build } from 'esbuild';
 import { rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { fastStringWidth, fastStyledChars, fastTokenize, lazySegmenter, yogaWithoutFetch } from './bundle-patches.mjs';
+import { fastSanitizeAnsi, fastStringWidth, fastStyledChars, fastTokenize, lazySegmenter, yogaWithoutFetch } from './bundle-patches.mjs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -77,6 +77,7 @@ const result = await build({
         b.onLoad({ filter: /@alcalzone\/ansi-tokenize\/build\/tokenize\.js$/ }, patchedWith((t, p) => lazySegmenter(fastTokenize(t, p), p)));
         b.onLoad({ filter: /slice-ansi\/tokenize-ansi\.js$/ }, patchedWith(lazySegmenter));
         b.onLoad({ filter: /@alcalzone\/ansi-tokenize\/build\/styledChars\.js$/ }, patchedWith(fastStyledChars));
+        b.onLoad({ filter: /ink\/build\/sanitize-ansi\.js$/ }, patchedWith(fastSanitizeAnsi));
         // zod's messages in English only (moxxie sets no other locale): its index of every language is
         // about 300 KB to read and compile at each start.
         b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) => (/node_modules\/zod\/v4\//.test(args.importer) ? { path: join(args.resolveDir, '../locales/en-only.js'), namespace: 'moxxie-zod-locales' } : undefined));

@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, expect, it } from 'vitest';
 // @ts-expect-error: a build script in plain JavaScript, without type declarations.
-import { fastStringWidth, fastStyledChars, fastTokenize, lazySegmenter, SIMPLE_NARROW, yogaWithoutFetch } from '../../scripts/bundle-patches.mjs';
+import { fastSanitizeAnsi, fastStringWidth, fastStyledChars, fastTokenize, lazySegmenter, SIMPLE_NARROW, yogaWithoutFetch } from '../../scripts/bundle-patches.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const require = createRequire(join(root, 'node_modules/ink/package.json'));
@@ -108,6 +108,47 @@ it('turns styled cells into the same text as the original styledCharsToString', 
     return [chars, chars.slice(1), chars.slice(0, -1), chars.slice(2, 5)];
   });
   for (const chars of samples) expect(fast.styledCharsToString(chars)).toBe(original.styledCharsToString(chars));
+});
+
+it('makes the same styled cells as the original styledCharsFromTokens, sharing one styles array between codes', async () => {
+  const original = (await import(pathToFileURL(join(tokenizeDir, 'index.js')).href)) as Tokenize;
+  const fast = await patched<Pick<Tokenize, 'styledCharsFromTokens' | 'styledCharsToString'>>('styledChars.js', fastStyledChars as Patch);
+  const lines = [...LINES, shuffled(simpleNarrowCharacters(), 7).join(''), `${esc('31')}a${esc('1')}b${esc('39')}c${esc('22')}d`];
+  for (const line of lines) {
+    const tokens = original.tokenize(line);
+    const cells = fast.styledCharsFromTokens(tokens);
+    expect(cells, JSON.stringify(line)).toEqual(original.styledCharsFromTokens(tokens));
+    expect(fast.styledCharsToString(cells)).toBe(original.styledCharsToString(original.styledCharsFromTokens(tokens)));
+    // The tokens are left as they were (the original copied them too).
+    expect(tokens).toEqual(original.tokenize(line));
+  }
+  // Cells under the same codes share their styles; a code in between gives the next cells a new array.
+  const cells = fast.styledCharsFromTokens(original.tokenize(`${esc('31')}ab${esc('1')}c`));
+  expect(cells[0].styles).toBe(cells[1].styles);
+  expect(cells[2].styles).not.toBe(cells[1].styles);
+  expect(cells[1].styles.map((c) => c.code)).toEqual([esc('31')]);
+});
+
+it("sanitises every text as Ink's sanitizeAnsi does, returning a string with only SGR escapes as it is", async () => {
+  const file = join(root, 'node_modules/ink/build/sanitize-ansi.js');
+  const fast = (await patchedFile<{ default: (s: string) => string }>(file, fastSanitizeAnsi as Patch)).default;
+  const original = ((await import(pathToFileURL(file).href)) as { default: (s: string) => string }).default;
+  const texts = [
+    ...LINES,
+    `${esc('31')}red${esc('39')} \x1b[2J cleared \x1b[3;4H moved`,
+    `\x1b[?25l hidden cursor ${esc('1')}bold`,
+    `${esc('31')}\x1b[31 m space before m`,
+    `\x1b[3\x1b[1m1m nested`,
+    `\u009b31m C1 CSI and \u009d8;;x\u009c C1 OSC`,
+    `${esc('38:2::10:20:30')}colon truecolor${esc('39')}`,
+    `\x1b[>4;1m private marker`,
+    `lone escape at the end \x1b`,
+    `${esc('')}empty params${esc(';')}`,
+  ];
+  for (const text of texts) expect(fast(text), JSON.stringify(text)).toBe(original(text));
+  const styled = `${esc('1')}${esc('36')}D${esc('39')}${esc('22')} del snap`;
+  expect(fast(styled)).toBe(styled);
+  expect(() => (fastSanitizeAnsi as Patch)('nothing here', 's.js')).toThrow(/s\.js.*ink changed/);
 });
 
 it('removes only the fetch() tests from Yoga, and refuses a file it does not recognise', () => {
