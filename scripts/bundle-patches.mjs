@@ -144,3 +144,28 @@ export function lazySegmenter(text, path) {
   if (uses !== segmentCalls + 1) throw new Error(`${path}: ${name} is used for more than segment(); revisit scripts/bundle-patches.mjs`);
   return text.replace(declaration, `let ${name}Made;\nconst ${name} = { segment: (s) => (${name}Made ??= new Intl.Segmenter(${args})).segment(s) };`);
 }
+
+/** Ink's Output.get starts every frame from a grid of blank cells, a new object with a new styles array per
+ *  cell (4,800 of each at 120×40, garbage at once). Nothing alters a cell in place (a cell is only ever
+ *  replaced), so every blank is one shared, frozen cell; a write to it would throw, not pass unnoticed. */
+export function sharedBlankCells(text, path) {
+  const grid = `            const row = [];
+            for (let x = 0; x < this.width; x++) {
+                row.push({
+                    type: 'char',
+                    value: ' ',
+                    fullWidth: false,
+                    styles: [],
+                });
+            }
+            output.push(row);`;
+  const anchor = 'export default class Output {';
+  if (!text.includes(grid) || !text.includes(anchor)) throw new Error(`${path}: Output's blank grid not found; ink changed, revisit scripts/bundle-patches.mjs`);
+  return text
+    .replace(anchor, `const BLANK_CELL = Object.freeze({ type: 'char', value: ' ', fullWidth: false, styles: Object.freeze([]) });\n${anchor}`)
+    .replace(grid, `            const row = [];
+            for (let x = 0; x < this.width; x++) {
+                row.push(BLANK_CELL);
+            }
+            output.push(row);`);
+}

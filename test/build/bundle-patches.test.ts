@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, expect, it } from 'vitest';
 // @ts-expect-error: a build script in plain JavaScript, without type declarations.
-import { fastSanitizeAnsi, fastStringWidth, fastStyledChars, fastTokenize, lazySegmenter, SIMPLE_NARROW, yogaWithoutFetch } from '../../scripts/bundle-patches.mjs';
+import { fastSanitizeAnsi, fastStringWidth, fastStyledChars, fastTokenize, lazySegmenter, sharedBlankCells, SIMPLE_NARROW, yogaWithoutFetch } from '../../scripts/bundle-patches.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const require = createRequire(join(root, 'node_modules/ink/package.json'));
@@ -214,4 +214,34 @@ it('makes each Intl.Segmenter on first use, and segments as the original does', 
   expect(segmentersMade).toBe(1);
   expect(() => (lazySegmenter as Patch)('const a = 1;', 'v.js')).toThrow(/v\.js.*one Intl\.Segmenter/);
   expect(() => (lazySegmenter as Patch)('const s = new Intl.Segmenter();\nexport default s;', 'u.js')).toThrow(/u\.js.*more than segment/);
+});
+
+it("draws the same frames as Ink's Output with one shared blank cell", async () => {
+  type Output = { write(x: number, y: number, text: string, o: { transformers: Array<(s: string, i: number) => string> }): void; clip(c: object): void; unclip(): void; get(): { output: string; height: number } };
+  type OutputClass = new (o: { width: number; height: number }) => Output;
+  const file = join(root, 'node_modules/ink/build/output.js');
+  // (ansi-tokenize is ESM only, with no main for require.resolve: its entry is named here.)
+  const Fast = (await patchedFile<{ default: OutputClass }>(file, (t, p) => (sharedBlankCells as Patch)(t, p).replace("from '@alcalzone/ansi-tokenize'", `from '${pathToFileURL(join(tokenizeDir, 'index.js')).href}'`))).default;
+  const Original = ((await import(pathToFileURL(file).href)) as { default: OutputClass }).default;
+  const frames: Array<(o: Output) => void> = [
+    () => undefined,
+    (o) => LINES.forEach((l, i) => o.write(i % 3, i, l, { transformers: [] })),
+    (o) => {
+      // Overlapping writes, a wide character over blanks, a transformer, and a clipped region.
+      o.write(0, 0, `${esc('31')}red row${esc('39')} and more`, { transformers: [] });
+      o.write(4, 0, '漢字👍🏽', { transformers: [(s) => s.toUpperCase()] });
+      o.clip({ x1: 2, x2: 9, y1: 1, y2: 3 });
+      o.write(0, 1, `${esc('1')}bold clipped line${esc('22')}\nsecond line`, { transformers: [] });
+      o.unclip();
+      o.write(10, 5, '│ box │', { transformers: [] });
+    },
+  ];
+  for (const draw of frames) {
+    const fast = new Fast({ width: 24, height: 14 });
+    const original = new Original({ width: 24, height: 14 });
+    draw(fast);
+    draw(original);
+    expect(fast.get()).toEqual(original.get());
+  }
+  expect(() => (sharedBlankCells as Patch)('nothing here', 'o.js')).toThrow(/o\.js.*ink changed/);
 });
