@@ -35,9 +35,9 @@ function workerFile(): string | undefined {
 /** A thread started by warmDemoSimulator and not used yet, with the release it loaded. */
 let warm: { worker: Worker; pve: SimOptions['pve'] } | undefined;
 
-function newWorker(pve: SimOptions['pve']): Worker | undefined {
+function newWorker(): Worker | undefined {
   const file = workerFile();
-  return file ? new Worker(file, { workerData: { pve } }) : undefined;
+  return file ? new Worker(file) : undefined;
 }
 
 /** Starts loading the demo's simulator on its thread now (the release MOXXIE_DEMO_PVE names, as the demo
@@ -50,7 +50,7 @@ export function warmDemoSimulator(env: NodeJS.ProcessEnv = process.env): void {
   } catch {
     return; // An unknown release is refused, with its message, when the demo context opens.
   }
-  const worker = newWorker(pve);
+  const worker = newWorker();
   if (!worker) return;
   worker.unref();
   // A failure shows when the simulator is started; until then it must not end the process.
@@ -88,7 +88,7 @@ export async function startDemoSimulator(options: SimOptions): Promise<DemoSim> 
   if (warm && warm.pve === options.pve) worker = warm.worker;
   else discardWarmDemoSimulator();
   warm = undefined;
-  worker ??= newWorker(options.pve);
+  worker ??= newWorker();
   if (!worker) {
     // Loaded only here: with a worker, the simulator's code never loads on this thread.
     const local = await (await import('../sim/index.js')).startSimulator(options);

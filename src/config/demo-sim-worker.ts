@@ -1,10 +1,10 @@
 // The demo cluster's simulator on a thread of its own (started by demo-sim-thread.ts): parsing PVE's
 // schema, building the cluster and answering requests then use the second core instead of delaying the
-// TUI's first frame and its key presses. It loads the simulator and PVE's schema at once, then waits for
-// `start` (sent once the demo's lock is held, so the saved state is read under it).
-import { parentPort, workerData } from 'node:worker_threads';
+// TUI's first frame and its key presses. It loads the simulator at once, then waits for `start` (sent once
+// the demo's lock is held, so the saved state is read under it); it parses PVE's schema once it answers.
+import { parentPort } from 'node:worker_threads';
 import { routeTable } from '../sim/schema/routes.js';
-import { startSimulator, type SimOptions, type Simulator } from '../sim/index.js';
+import { startSimulator, type Simulator } from '../sim/index.js';
 import type { DemoSimMessage, DemoSimRequest } from './demo-sim-thread.js';
 
 const port = parentPort!;
@@ -17,6 +17,8 @@ port.on('message', (message: DemoSimRequest) => {
       (started) => {
         sim = started;
         send({ kind: 'ready', url: started.url, fingerprint: started.fingerprint, credentials: started.credentials });
+        // The schema, parsed now, in the moment before the first request comes (which would parse it too).
+        setImmediate(() => routeTable(started.pve));
       },
       (err: Error) => send({ kind: 'failed', message: err.message }),
     );
@@ -29,9 +31,4 @@ port.on('message', (message: DemoSimRequest) => {
   }
 });
 
-// The schema of the release asked for, parsed while the starting thread loads the rest of moxxie.
-try {
-  routeTable((workerData as { pve: SimOptions['pve'] }).pve);
-} catch {
-  // startSimulator reports it, with the options it was given.
-}
+

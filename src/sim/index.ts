@@ -41,7 +41,6 @@ import { pruneBackupsHandlers } from './handlers/prunebackups.js';
 import { StatePersistence } from './persistence.js';
 import { applyStorageContent } from './storage-content.js';
 import { createRequestListener, type RequestStats, type SimRequestRecord } from './server.js';
-import { routeTable } from './schema/routes.js';
 import { trueState, type SimStateView } from './state-view.js';
 
 export type { FaultSettings, FaultStatus, LostAnswerMode, FaultMethod } from './faults.js';
@@ -197,7 +196,6 @@ export async function startSimulator(opts: SimOptions = {}): Promise<Simulator> 
   // Certificate generation (RSA) overlaps with building the cluster.
   const certPromise = opts.http ? undefined : simCertificate(opts.statePath ? join(dirname(opts.statePath), 'sim-cert.json') : undefined);
   const profile = pveProfile(opts.pve);
-  routeTable(profile.name);
   const generated = generateCluster({ seed, nodes: opts.nodes ?? 4, vms: opts.vms ?? 60, now: Math.floor(Date.now() / 1000), containers: !!opts.containers });
   applyNodeCapacity(generated.nodes, opts.nodeCapacity);
   applyStorageContent(generated.storages, opts.storageContent);

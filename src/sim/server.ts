@@ -126,7 +126,6 @@ function decodePath(pathname: string): string {
 
 export function createRequestListener(deps: ServerDeps): (req: IncomingMessage, res: ServerResponse) => void {
   const { sim, auth, handlers, stats, rand } = deps;
-  const routes = routeTable(sim.profile.name);
 
   async function parseParams(method: string, req: IncomingMessage, query: string, body: string): Promise<WireParams> {
     const fromQuery = parseUrlencoded(query);
@@ -194,7 +193,8 @@ export function createRequestListener(deps: ServerDeps): (req: IncomingMessage, 
     }
 
     const segs = splitApiPath(api[2] ?? '/');
-    const match = routes.match(segs);
+    // The schema is parsed on the first request (once per process): a simulator answers sooner after start.
+    const match = routeTable(sim.profile.name).match(segs);
     const info = match?.entry.info[method as HttpMethod];
     const routeKey = match ? `${method} ${match.entry.path}` : undefined;
     const who = routeKey && UNAUTHENTICATED.has(routeKey) ? undefined : auth.authenticate(method, req.headers);
