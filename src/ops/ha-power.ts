@@ -33,6 +33,17 @@ export function isHaRequest(upid: string): boolean {
   }
 }
 
+/**
+ * The state an HA resource is asked to be in (`ha-manager set --state`, which hastart/hastop write): from the
+ * resources' configuration, not the guest's status/current, whose `ha.state` is the CRM's own progress
+ * (request_stop, migrate, …) and catches up only at its next round. Undefined for a guest with no resource.
+ */
+export async function haRequestedState(client: PveClient, guest: GuestRef): Promise<string | undefined> {
+  const sid = `${guest.type === 'lxc' ? 'ct' : 'vm'}:${guest.vmid}`;
+  const rows = await client.get<Array<{ sid: string; state?: string }>>('/cluster/ha/resources');
+  return rows.find((r) => r.sid === sid)?.state;
+}
+
 /** How long the HA manager may take to act on a request: its CRM round (10 s) plus the guest's own start or shutdown. */
 export const HA_SETTLE_MS = 180_000;
 const LOOK_EVERY_MS = 250;

@@ -35,6 +35,12 @@ export interface HaManagerStatus {
 
 interface ManagerState {
   timer?: NodeJS.Timeout;
+  /**
+   * The CRM's state of each service it has looked at (Manager.pm's service_status: started, request_stop,
+   * stopped, migrate, error). It moves only in a round, so right after a request it still says what was:
+   * status/current's `ha.state` and /cluster/resources' `hastate` show it, as PVE's do.
+   */
+  crm: Map<number, string>;
   /** Failed starts per guest since its last request (max_restart bounds the retries). */
   failedStarts: Map<number, number>;
   /** Migrations asked for by hamigrate tasks and not yet run (one per guest: a newer request replaces it). */
@@ -44,9 +50,14 @@ interface ManagerState {
 const managers = new WeakMap<SimCluster, ManagerState>();
 const stateOf = (sim: SimCluster): ManagerState => {
   let m = managers.get(sim);
-  if (!m) managers.set(sim, (m = { failedStarts: new Map(), migrations: new Map() }));
+  if (!m) managers.set(sim, (m = { crm: new Map(), failedStarts: new Map(), migrations: new Map() }));
   return m;
 };
+
+/** The CRM's state of a service (see ManagerState.crm); one it has not looked at yet is what its guest is. */
+export function crmServiceState(sim: SimCluster, vm: Pick<SimVmRecord, 'vmid' | 'state'>): string {
+  return stateOf(sim).crm.get(vm.vmid) ?? (vm.state === 'stopped' ? 'stopped' : 'started');
+}
 
 /** A CRM round comes this long after a request (PVE: a few seconds; scaled with the simulated task duration). */
 const roundDelayMs = (sim: SimCluster): number => Math.max(1, sim.faults.taskDurationMs * 2);
@@ -115,10 +126,11 @@ function crmRound(sim: SimCluster): void {
   let again = false;
   // A service deleted or made `ignored` leaves the CRM's status, its filed migration and error count with it
   // (Manager.pm: "removing stale service"); taken back as HA later, it starts afresh.
-  for (const vmid of new Set([...m.migrations.keys(), ...m.failedStarts.keys()])) {
+  for (const vmid of new Set([...m.migrations.keys(), ...m.failedStarts.keys(), ...m.crm.keys()])) {
     if (haHandles(sim, vmid)) continue;
     m.migrations.delete(vmid);
     m.failedStarts.delete(vmid);
+    m.crm.delete(vmid);
     sim.touch();
   }
   for (const r of sim.ha.resources.values()) {
@@ -128,17 +140,27 @@ function crmRound(sim: SimCluster): void {
       const migration = m.migrations.get(vm.vmid);
       if (migration) {
         if (busy(sim, vm.vmid)) again = true;
-        else if (!lrmMigrate(sim, vm, migration, () => m.migrations.delete(vm.vmid))) again = true;
+        else if (!lrmMigrate(sim, vm, migration, () => (m.migrations.delete(vm.vmid), m.crm.delete(vm.vmid)))) again = true;
+        if (m.migrations.has(vm.vmid)) m.crm.set(vm.vmid, 'migrate');
         continue;
       }
       const want = r.state === 'started' ? 'running' : 'stopped';
-      if ((want === 'running') === (vm.state !== 'stopped')) continue;
+      if ((want === 'running') === (vm.state !== 'stopped')) {
+        m.crm.set(vm.vmid, want === 'running' ? 'started' : 'stopped');
+        continue;
+      }
       // A guest some task is working on (a migration, a create, the LRM's own start) is looked at next round.
       if (busy(sim, vm.vmid)) {
         again = true;
         continue;
       }
-      if (want === 'running' && (m.failedStarts.get(vm.vmid) ?? 0) > r.maxRestart) continue;
+      if (want === 'running' && (m.failedStarts.get(vm.vmid) ?? 0) > r.maxRestart) {
+        m.crm.set(vm.vmid, 'error');
+        continue;
+      }
+      // PVE's CRM passes a start through request_start to started in its rounds, and the LRM starts the guest
+      // in `started`; a stop is request_stop until the guest is down, then stopped.
+      m.crm.set(vm.vmid, want === 'running' ? 'started' : 'request_stop');
       if (want === 'running') lrmStart(sim, vm, () => m.failedStarts.set(vm.vmid, (m.failedStarts.get(vm.vmid) ?? 0) + 1));
       else lrmStop(sim, vm);
     } catch {
@@ -229,8 +251,8 @@ function lrmStop(sim: SimCluster, vm: SimVmRecord): void {
       vm.state = 'stopped';
       vm.startedAt = undefined;
       sim.touch();
-      // A relocation goes on once the guest is down.
-      if (stateOf(sim).migrations.has(vm.vmid)) haKick(sim);
+      // The next round sees the guest down: request_stop becomes stopped, and a relocation goes on.
+      haKick(sim);
     },
     onError: () => haKick(sim),
   });

@@ -4,6 +4,7 @@
 import type { SimCluster } from './cluster.js';
 import type { SimVmRecord } from './model.js';
 import type { PveProfile } from './profile.js';
+import { crmServiceState } from './ha-manager.js';
 
 export type SimHaState = 'started' | 'stopped' | 'disabled' | 'ignored';
 
@@ -113,9 +114,12 @@ export function seedHa(sim: SimCluster, profile: PveProfile): void {
   }
 }
 
-/** The `ha` object of a guest's status/current (PVE::HA::Config::get_service_status: `ignored` is not managed). */
+/**
+ * The `ha` object of a guest's status/current (PVE::HA::Config::get_service_status: `ignored` is not managed;
+ * `state` is the CRM's state of the service, not the one asked for).
+ */
 export function haStatus(sim: SimCluster, vm: SimVmRecord): Record<string, unknown> {
   const r = sim.ha.managed(vm.vmid);
   if (!r || !haHandles(sim, vm.vmid)) return { managed: 0 };
-  return { managed: 1, state: r.state, ...(r.group ? { group: r.group } : {}) };
+  return { managed: 1, state: crmServiceState(sim, vm), ...(r.group ? { group: r.group } : {}) };
 }

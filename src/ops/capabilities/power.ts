@@ -7,7 +7,7 @@ import { getGuestStatusCurrent, postGuestStatus, refOf, type GuestPowerAction as
 import type { Params } from '../../pve/types.js';
 import { lazySchema } from '../lazy-schema.js';
 import type { Capability, PhaseTools } from '../capability.js';
-import { afterPowerTask, haSettled } from '../ha-power.js';
+import { afterPowerTask, haRequestedState, haSettled } from '../ha-power.js';
 import { offlineNodesOf, PlanBuilder } from '../plan.js';
 import { boolField, enumField, intField } from '../request-schema.js';
 import { StepFailure } from '../runner.js';
@@ -169,7 +169,7 @@ export const power: Capability<PowerRequest> = {
                 if (stateOf(status) === TARGET[op]) return `already ${TARGET[op]}`;
                 // HA-managed and already requested (a lost answer's hastart/hastop): the HA manager acts on it shortly.
                 const asked = HA_REQUEST[op];
-                if (!asked || Number(status.ha?.managed ?? 0) !== 1 || status.ha?.state !== asked) return undefined;
+                if (!asked || Number(status.ha?.managed ?? 0) !== 1 || (await haRequestedState(t.client, guest)) !== asked) return undefined;
                 const still = await haSettled(t.client, guest, TARGET[op] as 'running' | 'stopped', { cancelled: t.cancelled });
                 return still === undefined ? `${TARGET[op]} (the HA manager acted on the ${asked} request)` : undefined;
               },

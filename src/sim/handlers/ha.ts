@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { SimApiError } from '../api-error.js';
 import type { SimCluster } from '../cluster.js';
 import { haSid, type SimHaResource } from '../ha.js';
+import { crmServiceState } from '../ha-manager.js';
 import { nowSec, str, type HandlerTable } from './context.js';
 
 const digestOf = (value: unknown): string => createHash('sha1').update(JSON.stringify(value)).digest('hex');
@@ -84,7 +85,7 @@ export const haHandlers: HandlerTable = {
         sid,
         node: vm.node,
         // The CRM drops an ignored service from its status (Manager.pm), so the API shows no crm_state for it.
-        ...(r.state === 'ignored' ? {} : { crm_state: state }),
+        ...(r.state === 'ignored' ? {} : { crm_state: crmServiceState(sim, vm) }),
         request_state: r.state,
         state,
         status: `${sid} (${vm.node}, ${state})`,

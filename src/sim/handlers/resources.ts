@@ -4,6 +4,8 @@ import type { SimStorageRecord, SimVmRecord } from '../model.js';
 import { DRIVE_RE, driveSize, isCdrom, isCloudinit } from '../vm-config.js';
 import { nowSec } from './context.js';
 import { memhostField } from '../guest-status.js';
+import { haHandles } from '../ha.js';
+import { crmServiceState } from '../ha-manager.js';
 
 const MiB = 1024 ** 2;
 const GiB = 1024 ** 3;
@@ -59,8 +61,10 @@ export function guestResource(sim: SimCluster, vm: SimVmRecord, now = nowSec()):
     entry.diskwrite = running ? vm.vmid * 2048 : 0;
     Object.assign(entry, memhostField(sim, vm, Number(entry.mem)));
   }
+  // pve-manager: the CRM's state of the service, or (a service it does not manage, such as an ignored one)
+  // the state its resource asks for.
   const ha = sim.ha.managed(vm.vmid);
-  if (ha) entry.hastate = ha.state;
+  if (ha) entry.hastate = haHandles(sim, vm.vmid) ? crmServiceState(sim, vm) : ha.state;
   if (vm.config.tags) entry.tags = String(vm.config.tags);
   if (vm.config.lock) entry.lock = String(vm.config.lock);
   if (vm.pool) entry.pool = vm.pool;
