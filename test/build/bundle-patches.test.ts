@@ -177,7 +177,7 @@ const RealSegmenter = Intl.Segmenter;
 let segmentersMade = 0;
 function countSegmenters(): void {
   segmentersMade = 0;
-  Intl.Segmenter = class extends RealSegmenter {
+  (Intl as { Segmenter: typeof Intl.Segmenter }).Segmenter = class extends RealSegmenter {
     constructor(...args: ConstructorParameters<typeof RealSegmenter>) {
       super(...args);
       segmentersMade++;
@@ -185,7 +185,7 @@ function countSegmenters(): void {
   };
 }
 afterEach(() => {
-  Intl.Segmenter = RealSegmenter;
+  (Intl as { Segmenter: typeof Intl.Segmenter }).Segmenter = RealSegmenter;
 });
 
 it('makes each Intl.Segmenter on first use, and segments as the original does', async () => {

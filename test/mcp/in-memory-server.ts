@@ -8,6 +8,7 @@ import { expect } from 'vitest';
 import { z } from 'zod';
 import { toolCatalog } from '../../mcp/catalog.js';
 import { Confirmations } from '../../mcp/confirmations.js';
+import { PlanStore } from '../../mcp/plan-store.js';
 import { createMcpServer } from '../../mcp/server.js';
 import type { ToolSelection } from '../../mcp/toolsets.js';
 import type { MoxxieCore } from '../../src/core.js';
@@ -50,7 +51,7 @@ const outputShapes = new Map<string, z.ZodRawShape>();
 /** The tools' zod output shapes, read from the catalogue (they do not depend on the context). */
 function outputShape(tool: string, core: MoxxieCore, jobs: JobManager, history: HistoryStore): z.ZodRawShape {
   if (!outputShapes.size) {
-    const ctx = { core, jobs, history, readOnly: false, confirmations: new Confirmations(), askUser: async () => 'unavailable' as const };
+    const ctx = { core, jobs, history, readOnly: false, confirmations: new Confirmations(), plans: new PlanStore(), askUser: async () => 'unavailable' as const };
     for (const spec of toolCatalog(ctx)) outputShapes.set(spec.name, spec.output);
   }
   const shape = outputShapes.get(tool);

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { effectiveHints } from '../../mcp/compact-listing.js';
 import { toolCatalog } from '../../mcp/catalog.js';
 import { Confirmations } from '../../mcp/confirmations.js';
+import { PlanStore } from '../../mcp/plan-store.js';
 import { startHarness, textOf, type Harness } from './in-memory-server.js';
 
 const ALL_TOOLS = [
@@ -25,7 +26,7 @@ let h: Harness;
 const declaredHints = new Map<string, Record<string, boolean>>();
 beforeAll(async () => {
   h = await startHarness({ vms: 20 });
-  const ctx = { core: h.cluster.core, jobs: h.jobs, history: h.history, readOnly: false, confirmations: new Confirmations(), askUser: async () => 'unavailable' as const };
+  const ctx = { core: h.cluster.core, jobs: h.jobs, history: h.history, readOnly: false, confirmations: new Confirmations(), plans: new PlanStore(), askUser: async () => 'unavailable' as const };
   for (const spec of toolCatalog(ctx)) declaredHints.set(spec.name, { ...spec.annotations });
 });
 afterAll(() => h.close());

@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toolCatalog } from '../../mcp/catalog.js';
 import { Confirmations } from '../../mcp/confirmations.js';
+import { PlanStore } from '../../mcp/plan-store.js';
 import { DEFAULT_TOOLSETS, TOOLSET_OF, TOOLSETS, parseToolsets, selectTools } from '../../mcp/toolsets.js';
 import { CLI } from '../fixtures/cli-process.js';
 import { startHarness, type Harness } from './in-memory-server.js';
@@ -15,7 +16,7 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 
-const catalog = () => toolCatalog({ core: h.cluster.core, jobs: h.jobs, history: h.history, readOnly: false, confirmations: new Confirmations(), askUser: async () => 'unavailable' as const });
+const catalog = () => toolCatalog({ core: h.cluster.core, jobs: h.jobs, history: h.history, readOnly: false, confirmations: new Confirmations(), plans: new PlanStore(), askUser: async () => 'unavailable' as const });
 const listed = async (selection: Parameters<typeof h.connect>[0]) => (await (await h.connect(selection)).listTools()).tools;
 
 describe('toolsets', () => {

@@ -11,7 +11,7 @@ afterEach(async () => {
 });
 
 const ids = (value: string) => [{ type: 'VM_IDS' as const, value }];
-const recorderInto = (audits: AuditEntry[]): CoreRecorder => ({ operationStarted() {}, targetUpdated() {}, operationFinished() {}, audit: (e) => void audits.push(e) });
+const recorderInto = (audits: AuditEntry[]): CoreRecorder => ({ operationStarted() {}, targetUpdated() {}, phaseChanged() {}, operationFinished() {}, audit: (e) => void audits.push(e) });
 
 describe('read-only', () => {
   it('refuses every mutation with ReadOnlyError, audits each refusal, changes nothing; dry runs still plan', async () => {

@@ -41,7 +41,7 @@ describe('GET/DELETE /nodes/{node}/storage/{storage}/prunebackups', () => {
     const start = Date.UTC(2031, 2, 10, 10);
     clock.jump(start - Date.now());
     for (let i = 0; i < 6; i++) {
-      const protect = i === 2 ? { protected: '1' } : {};
+      const protect: Record<string, string> = i === 2 ? { protected: '1' } : {};
       const upid = await a.data<string>(a.post(`/nodes/${node}/vzdump`, { vmid: String(vmid), storage: 'local', compress: 'zstd', remove: '0', ...protect }));
       expect((await waitTask(sim, upid)).exitstatus).toBe('OK');
       clock.jump(i % 2 === 0 ? 4 * 3600_000 : 20 * 3600_000);

@@ -165,7 +165,7 @@ describe('list windows', () => {
     const plain = screenLayout(s);
     expect(plain.bodyRows).toBe(39 - 2 - 1 - 1);
     expect(listRows('vms', plain.bodyRows)).toBe(plain.bodyRows - 2);
-    const op = { id: 'op1', kind: 'power' as const, request: {}, dryRun: false, status: 'running' as const, warnings: [], frontEnd: 'tui' as const, context: 't', startedAt: 0, targets: Array.from({ length: 30 }, (_, i) => ({ vmid: 100 + i, name: `vm${i}`, node: 'pve1', state: 'running' as const, action: 'start' })) };
+    const op = { id: 'op1', kind: 'power' as const, label: 'start', request: {}, dryRun: false, status: 'running' as const, warnings: [], frontEnd: 'tui' as const, context: 't', startedAt: 0, targets: Array.from({ length: 30 }, (_, i) => ({ id: `t${i}`, kind: 'guest' as const, vmid: 100 + i, name: `vm${i}`, node: 'pve1', state: 'running' as const, action: 'start', phases: [] })) };
     const withPane = screenLayout({ ...s, liveOps: [op], paneOpId: 'op1' });
     expect(withPane.paneTargets).toBe(Math.floor(39 / 5));
     expect(withPane.bodyRows).toBe(plain.bodyRows - withPane.paneTargets - 3);

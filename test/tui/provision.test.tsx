@@ -45,7 +45,7 @@ describe(':provision', () => {
     await h.type(`:provision ${join(import.meta.dirname, '../ops/provisioning/front-ends.test.ts')}`);
     await h.press(KEY.enter);
     // Reading the file and loading the YAML parser take their time on a busy machine.
-    const status = await until('the bad spec on the status line', () => (h.store.getState().status?.text.includes('front-ends.test.ts') ? h.store.getState().status : undefined));
+    const status = await until('the bad spec on the status line', () => (h!.store.getState().status?.text.includes('front-ends.test.ts') ? h!.store.getState().status : undefined));
     expect(status?.tone).toBe('error');
     expect(status?.text).toMatch(/front-ends\.test\.ts: is not valid YAML|must be an object of fields/);
     expect(h.store.getState().view).toBe('vms');

@@ -70,7 +70,7 @@ function crashingJournal(killAt: KillAt, kill: () => void) {
     // What a later process reads: the journal, the dead process's running targets marked interrupted.
     getOperation: async (id) => {
       if (journaled?.id !== id) return undefined;
-      const op = { ...structuredClone(journaled), owner: { pid: 1, host: 'gone', start: 0 } } as OperationRecord;
+      const op = { ...structuredClone(journaled), owner: { pid: 1, host: 'gone', start: '0' } } as OperationRecord;
       markInterrupted(op);
       return op;
     },
