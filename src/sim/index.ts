@@ -14,6 +14,7 @@ import { haHandlers } from './handlers/ha.js';
 import { haWriteHandlers } from './handlers/ha-write.js';
 import { capabilityHandlers } from './handlers/capabilities.js';
 import { pveProfile, type PveProfileName } from './profile.js';
+import { haKick } from './ha-manager.js';
 import { accessHandlers } from './handlers/access.js';
 import { clusterHandlers } from './handlers/cluster.js';
 import { lxcHandlers } from './handlers/lxc.js';
@@ -209,13 +210,16 @@ export async function startSimulator(opts: SimOptions = {}): Promise<Simulator> 
   const auth = new SimAuth(() => faults.ticketLifetimeSeconds, opts.tokenSecret);
   const stats: RequestStats = { requests: 0, byRoute: {}, injected: { errors: 0, drops: 0, lostAnswers: 0 } };
   const state = trueState(sim);
+  // PVE's CRM looks at every service every 10 s; this one on demand, so a node back online asks for a round.
   const setFaults = (patch: Partial<FaultSettings>) => {
     Object.assign(faults, checkFaultPatch(patch as Record<string, unknown>));
     sim.touch();
+    haKick(sim);
   };
   const resetFaults = () => {
     Object.assign(faults, copyFaults(initialFaults));
     sim.touch();
+    haKick(sim);
   };
   const setGuestBehaviour = (vmid: number, behaviour: GuestBehaviour): boolean => {
     if (!sim.vms.has(vmid)) return false;

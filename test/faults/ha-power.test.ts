@@ -92,3 +92,38 @@ describe('power of HA-managed guests through the core', () => {
     expect(tasksOf(vmid, 'hastop').slice(hastops)).toHaveLength(1);
   });
 });
+
+describe('a stop already asked of the HA manager', () => {
+  // A CRM round a second after a request: a window in which PVE's status still shows the CRM's old state.
+  let slow: TestCluster;
+  beforeAll(async () => {
+    slow = await startCluster({ nodes: 2, vms: 12, seed: 7, taskDurationMs: 500 });
+  });
+  afterAll(() => slow.close());
+
+  it('a resumed stop whose hastop went out is recognised from the resource’s requested state (the CRM’s still says started): no second hastop, it waits for the HA manager', async () => {
+    const vm = slow.sim.state.vms().find((v) => v.type === 'qemu' && !v.template && v.status === 'running' && !v.lock)!;
+    await slow.client.post('/cluster/ha/resources', { sid: `vm:${vm.vmid}`, state: 'started' });
+    const hastops = () => slow.sim.state.tasks().filter((t) => t.id === String(vm.vmid) && t.type === 'hastop');
+    // The hastop goes out, then its node drops off the network: the step's outcome is unknown.
+    const op = await slow.core.run(
+      'power',
+      { vmSelectors: `id:${vm.vmid}`, operation: 'STOP', force: true },
+      {
+        onEvent: (e) => {
+          if (e.type === 'phase-changed' && e.phase.upids.length === 1 && e.phase.state === 'running') slow.sim.faults.set({ offlineNodes: [vm.node] });
+        },
+      },
+    );
+    expect(op.targets[0].state).toBe('failed');
+    expect(hastops()).toHaveLength(1);
+    slow.sim.faults.set({ offlineNodes: [] });
+    // Back online: the request is filed, the CRM has not acted yet and its state still says started.
+    const status = await slow.client.get<{ status: string; ha: { state: string } }>(`/nodes/${vm.node}/qemu/${vm.vmid}/status/current`);
+    expect(status).toMatchObject({ status: 'running', ha: { state: 'started' } });
+    const resumed = await slow.core.resume(op.id);
+    expect(resumed.targets[0].state, resumed.targets[0].message).toBe('succeeded');
+    expect(hastops()).toHaveLength(1);
+    expect(slow.sim.state.vm(vm.vmid)!.status).toBe('stopped');
+  });
+});
