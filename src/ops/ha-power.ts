@@ -4,6 +4,7 @@
 // task to look for is the HA one as well as the plain one.
 import type { PveClient } from '../pve/client.js';
 import { getGuestStatusCurrent, type GuestRef } from '../pve/endpoints/guest.js';
+import { haSidOf } from '../pve/ha-sid.js';
 import { parseUpid } from '../pve/upid.js';
 
 /** The HA request task PVE starts instead of each plain power or migrate task of an HA-managed guest. */
@@ -39,7 +40,7 @@ export function isHaRequest(upid: string): boolean {
  * (request_stop, migrate, …) and catches up only at its next round. Undefined for a guest with no resource.
  */
 export async function haRequestedState(client: PveClient, guest: GuestRef): Promise<string | undefined> {
-  const sid = `${guest.type === 'lxc' ? 'ct' : 'vm'}:${guest.vmid}`;
+  const sid = haSidOf(guest.type, guest.vmid);
   const rows = await client.get<Array<{ sid: string; state?: string }>>('/cluster/ha/resources');
   return rows.find((r) => r.sid === sid)?.state;
 }

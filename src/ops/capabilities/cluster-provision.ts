@@ -19,7 +19,7 @@ import { planCluster } from '../provisioning/placement.js';
 import { madeOnOf, provisionPhases, type ProvisionSpec } from '../provisioning/provision-phases.js';
 import { planTargets } from '../provisioning/plan-targets.js';
 import { containerGroupProblem, provisionContainerPhases } from '../provisioning/container-guests.js';
-import { haSidOf } from '../provisioning/ha-rule-phase.js';
+import { haSidOf } from '../../pve/ha-sid.js';
 import { haAffinityRefusal, haRulesState } from '../provisioning/ha-affinity-check.js';
 import { CREATE_TASK_TIMEOUT_MS } from './vm-create.js';
 

@@ -7,6 +7,7 @@
 // A rollback removes the resources (apply-rollback.ts); PVE's purge drops the rule with its last resource.
 import type { PveClient } from '../../pve/client.js';
 import { PveError } from '../../pve/errors.js';
+import { haSidOf } from '../../pve/ha-sid.js';
 import type { Phase } from '../capability.js';
 import type { GuestType, OperationTarget } from '../types.js';
 
@@ -108,9 +109,6 @@ export function haRulePhase(target: OperationTarget, ha: HaRuleSpec, started: bo
     },
   };
 }
-
-/** PVE's HA resource id of a guest: `vm:ID` for a VM, `ct:ID` for a container. */
-export const haSidOf = (type: GuestType | undefined, vmid: number): string => `${type === 'lxc' ? 'ct' : 'vm'}:${vmid}`;
 
 /** Rollback: the guest stops being an HA resource (purge: out of every rule; a rule left empty goes). */
 export async function removeHaResource(client: PveClient, vmid: number, type: GuestType = 'qemu'): Promise<boolean> {

@@ -7,7 +7,7 @@ import type { Inventory, StorageInfo } from '../../inventory/model.js';
 import { groupWaves, isContainerTemplate, type AntiAffinity, type ClusterSpec, type NodeGroupSpec } from './cluster-spec.js';
 import { PVE_MAX_VMID, PVE_MIN_VMID, type VmidRange } from '../vmid-allocator.js';
 import { claimedAddresses, expandPattern, parseIpConfig, subnetProblem } from './ip-patterns.js';
-import { haSidOf } from './ha-rule-phase.js';
+import { haSidOf } from '../../pve/ha-sid.js';
 import { haAffinityRefusal } from './ha-affinity-check.js';
 import { bridgesOf, missingBridge } from '../node-bridges.js';
 import type { FeatureState } from '../../pve/features.js';
