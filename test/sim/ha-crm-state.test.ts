@@ -1,6 +1,6 @@
 // The HA state PVE shows for a service is the CRM's (pve-ha-manager: Config.pm get_service_status reads
 // manager_status' service_status; pve-manager's /cluster/resources `hastate` too), not the state asked for:
-// it moves only in a CRM round. So right after a stop is asked it still says `started`, then `request_stop`
+// it moves only in a CRM round (ha-manager status' verbose state is derived from it, get_verbose_service_state). So right after a stop is asked it still says `started`, then `request_stop`
 // while the LRM shuts the guest down, then `stopped`; a client cannot read "my request was filed" from it.
 // Read from the simulator over HTTP while it happens, every few milliseconds.
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -21,6 +21,8 @@ interface Seen {
   ha: string;
   hastate: string;
   crm: string;
+  /** ha-manager status' verbose state (get_verbose_service_state). */
+  verbose: string;
 }
 
 it('status/current, /cluster/resources and ha/status/current show the CRM state: started, request_stop, stopped', async () => {
@@ -30,8 +32,8 @@ it('status/current, /cluster/resources and ha/status/current show the CRM state:
   const look = async (): Promise<Seen> => {
     const current = await a.data<{ status: string; ha: { state: string } }>(a.get(`/nodes/${vm.node}/qemu/${vm.vmid}/status/current`));
     const row = (await a.data<Array<{ vmid: number; hastate?: string }>>(a.get('/cluster/resources?type=vm'))).find((r) => r.vmid === vm.vmid)!;
-    const service = (await a.data<Array<{ sid?: string; crm_state?: string }>>(a.get('/cluster/ha/status/current'))).find((s) => s.sid === sid)!;
-    return { status: current.status, ha: current.ha.state, hastate: row.hastate ?? '', crm: service.crm_state ?? '' };
+    const service = (await a.data<Array<{ sid?: string; crm_state?: string; state?: string }>>(a.get('/cluster/ha/status/current'))).find((s) => s.sid === sid)!;
+    return { status: current.status, ha: current.ha.state, hastate: row.hastate ?? '', crm: service.crm_state ?? '', verbose: service.state ?? '' };
   };
   await until('the CRM to look at the new service', async () => (await look()).ha === 'started');
 
@@ -39,7 +41,8 @@ it('status/current, /cluster/resources and ha/status/current show the CRM state:
   await waitTask(sim, await a.data<string>(a.post(`/nodes/${vm.node}/qemu/${vm.vmid}/status/stop`, {})));
   expect(sim.state.ha().resources.find((r) => r.sid === sid)?.state).toBe('stopped');
   const seen: Seen[] = [await look()];
-  expect(seen[0]).toEqual({ status: 'running', ha: 'started', hastate: 'started', crm: 'started' });
+  // ha-manager status gives fast feedback: the CRM is still at started, the stop is asked: stopping.
+  expect(seen[0]).toEqual({ status: 'running', ha: 'started', hastate: 'started', crm: 'started', verbose: 'stopping' });
   await until('the guest to be stopped and the CRM to say so', async () => {
     seen.push(await look());
     const last = seen[seen.length - 1];

@@ -40,6 +40,18 @@ function groupsOrFail(sim: SimCluster) {
   return sim.ha.groups;
 }
 
+/**
+ * What `ha-manager status` says of a service (pve-ha-manager's Tools::get_verbose_service_state): the CRM's
+ * state, with fast feedback on what was asked since its last round.
+ */
+function verboseServiceState(crm: string, requested: string, running: boolean): string {
+  if (requested === 'ignored') return 'ignored';
+  if (crm === 'stopped') return requested === 'started' ? 'starting' : requested === 'disabled' ? 'disabled' : 'stopped';
+  if (crm === 'started') return !running ? 'starting' : requested === 'stopped' || requested === 'disabled' ? 'stopping' : 'started';
+  if (crm === 'error' && requested === 'disabled') return 'clearing error flag';
+  return crm;
+}
+
 export const haHandlers: HandlerTable = {
   'GET /cluster/ha': () => [{ id: 'status' }, { id: 'resources' }, { id: 'groups' }, { id: 'rules' }],
 
@@ -78,7 +90,7 @@ export const haHandlers: HandlerTable = {
       const vm = sim.vms.get(r.vmid);
       if (!vm) continue;
       const sid = haSid(vm);
-      const state = r.state === 'started' ? (vm.state === 'stopped' ? 'starting' : 'started') : r.state === 'stopped' ? (vm.state === 'stopped' ? 'stopped' : 'request_stop') : r.state;
+      const state = verboseServiceState(crmServiceState(sim, vm), r.state, vm.state !== 'stopped');
       out.push({
         id: `service:${sid}`,
         type: 'service',
