@@ -3,7 +3,8 @@
 // operations whose process died as interrupted.
 import { parseFlags } from '../src/config/command-flags.js';
 import { CONTEXT_FLAGS, contextChoiceProblem } from '../src/config/context-flags.js';
-import { DEMO_CONTEXT, loadConfig, selectContextName } from '../src/config/contexts.js';
+import { loadConfig, selectContextName } from '../src/config/contexts.js';
+import { DEMO_CONTEXT } from '../src/config/env-flags.js';
 import { configFile, contextStateDir } from '../src/config/paths.js';
 import { ConfigError } from '../src/config/secrets.js';
 import type { AuditEntry } from '../src/ops/recorder.js';

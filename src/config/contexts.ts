@@ -5,8 +5,6 @@ import type { PveAuth } from '../pve/auth.js';
 import type { TlsOptions } from '../pve/tls.js';
 import { DEMO_CONTEXT, envFlag } from './env-flags.js';
 import { configFile, type Env } from './paths.js';
-
-export { DEMO_CONTEXT, envFlag };
 import { checkConfig, FINGERPRINT_RE, TOKEN_ID_RE, type ConfigFile, type ContextFileEntry } from './schema.js';
 import { assertPrivateFile, ConfigError, runSecretCommand } from './secrets.js';
 
