@@ -5,7 +5,7 @@ import { normaliseAuth, secretsOf, tokenHeader, type Credentials, type PveAuth }
 import { errorFromResponse, isRetryable, PveError } from './errors.js';
 import { TaskWatcher } from './task-watcher.js';
 import { parseUpid } from './upid.js';
-import { createConnector, type TlsOptions } from './tls.js';
+import { createConnector, type PveConnector, type TlsOptions } from './tls.js';
 import type { Params, PveRequester, RequestOptions, TaskResult, WaitOptions } from './types.js';
 import { guardRequest } from './features.js';
 
@@ -60,6 +60,7 @@ export class PveClient implements PveRequester {
   readonly url: string;
   readonly stats = { requests: 0 };
   private readonly pool: Pool;
+  private readonly connector: PveConnector | undefined;
   private readonly credentials: Credentials;
   private readonly secrets: string[];
   private readonly timeoutMs: number;
@@ -74,6 +75,8 @@ export class PveClient implements PveRequester {
   private loggingIn: Promise<Session> | undefined;
   private watcherInstance: TaskWatcher | undefined;
   private readonly taskPollIntervalMs: number;
+  /** Requests whose caller was let go on abort while undici still holds them (see unlessAborted). */
+  private readonly abandoned = new Set<Promise<unknown>>();
 
   constructor(opts: PveClientOptions) {
     let origin: URL;
@@ -98,11 +101,12 @@ export class PveClient implements PveRequester {
     const tls = opts.tls ?? {};
     if (origin.protocol === 'http:') this.log(`warning: ${this.url} is plain HTTP; credentials travel unencrypted (PVE itself only serves https on port 8006)`);
     else if (tls.insecure && !tls.fingerprint) this.log(`warning: TLS verification is disabled for ${this.url} (tls.insecure); pin tls.fingerprint instead`);
+    this.connector = origin.protocol === 'https:' ? createConnector(tls, this.timeoutMs) : undefined;
     this.pool = new Pool(this.url, {
       connections: opts.maxConnections ?? 8,
       pipelining: 1,
       keepAliveTimeout: 30_000,
-      connect: origin.protocol === 'https:' ? createConnector(tls, this.timeoutMs) : undefined,
+      connect: this.connector,
     });
   }
 
@@ -167,7 +171,12 @@ export class PveClient implements PveRequester {
 
   async close(): Promise<void> {
     this.watcherInstance?.close();
-    await this.pool.close();
+    // A request let go on abort may still wait for a connection that never comes; nobody waits for its
+    // answer, so the pool is ended at once rather than after that attempt's timeout.
+    if (this.abandoned.size) {
+      this.connector?.destroyPending();
+      await this.pool.destroy();
+    } else await this.pool.close();
   }
 
   // ---- internals ------------------------------------------------------------------------------
@@ -280,16 +289,24 @@ export class PveClient implements PveRequester {
     const signals = [AbortSignal.timeout(timeoutMs), ...(opts.signal ? [opts.signal] : [])];
     const started = Date.now();
     this.stats.requests++;
-    const res = await this.pool.request({
+    const signal = AbortSignal.any(signals);
+    const pending = this.pool.request({
       path: fullPath,
       method: method as 'GET',
       headers,
       body,
       // A large body gets a connection of its own, never reused: the server may have left it unread.
       reset: body !== undefined && Buffer.byteLength(body) > OWN_CONNECTION_BODY_BYTES ? true : undefined,
-      signal: AbortSignal.any(signals),
+      signal,
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
+    });
+    const res = await unlessAborted(pending, signal, (request) => {
+      this.abandoned.add(request);
+      void request.then(
+        (answer) => answer.body.dump(),
+        () => undefined,
+      ).finally(() => this.abandoned.delete(request));
     });
     const text = await res.body.text();
     this.log(`${method} ${path} ${res.statusCode} ${Date.now() - started}ms`);
@@ -391,4 +408,30 @@ function encodeParams(params: Params | undefined): string {
     sp.append(k, typeof v === 'boolean' ? (v ? '1' : '0') : String(v));
   }
   return sp.toString();
+}
+
+/**
+ * `pending`, or the signal's reason the moment it aborts. undici notices an abort only once the request has
+ * a connection (nodejs/undici#386): a request still waiting for one (a host that accepts and never answers)
+ * would hold its caller, a cancel or a quit, until the connect timeout. The request left behind is handed
+ * to `abandon`; undici ends it when its connection attempt does.
+ */
+function unlessAborted<T>(pending: Promise<T>, signal: AbortSignal, abandon: (request: Promise<T>) => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => {
+      abandon(pending);
+      reject(signal.reason);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    pending.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err);
+      },
+    );
+  });
 }

@@ -1,5 +1,6 @@
 // TLS for PVE's self-signed cluster CA: verify by default, trust a CA file, or pin a SHA-256 fingerprint.
 import { readFileSync } from 'node:fs';
+import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { buildConnector } from 'undici';
 import { PveError } from './errors.js';
@@ -21,7 +22,31 @@ export function normaliseFingerprint(value: string): string {
   return hex.match(/../g)!.join(':');
 }
 
-export function createConnector(tls: TlsOptions, timeoutMs: number): buildConnector.connector {
+/** A connector that can end the connections it is still making (see PveClient.close). */
+export type PveConnector = buildConnector.connector & { destroyPending(): void };
+
+export function createConnector(tls: TlsOptions, timeoutMs: number): PveConnector {
+  const connect = connectorFor(tls, timeoutMs);
+  // Sockets whose handshake has not ended: a host that accepts and never answers holds one until the connect
+  // timeout, and with it the process, after every request on it was given up.
+  const pending = new Set<Socket>();
+  const tracked = (opts: buildConnector.Options, callback: buildConnector.Callback) => {
+    const socket = connect(opts, (...args) => {
+      pending.delete(socket);
+      callback(...args);
+    }) as unknown as Socket;
+    if (socket) pending.add(socket);
+    return socket;
+  };
+  return Object.assign(tracked as buildConnector.connector, {
+    destroyPending: () => {
+      for (const socket of pending) socket.destroy();
+      pending.clear();
+    },
+  });
+}
+
+function connectorFor(tls: TlsOptions, timeoutMs: number): buildConnector.connector {
   if (tls.fingerprint) {
     const pin = normaliseFingerprint(tls.fingerprint);
     // Chain verification is replaced by the pin: a matching certificate passes, nothing else does.

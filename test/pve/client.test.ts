@@ -1,5 +1,6 @@
 // The PVE client against the simulator over real HTTPS: auth, TLS, typed errors, retries, pooling, secrets.
 import { writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { Agent } from 'undici';
@@ -278,6 +279,66 @@ describe('typed errors', () => {
       sim.faults.set({ latencyMs: 0 });
     }
   });
+});
+
+describe('a host that accepts and never answers', () => {
+  // The TLS handshake never ends, so the request never gets a connection to be aborted on.
+  async function silentHost(): Promise<{ url: string; connected: Promise<void>; hungUp: Promise<void>; close(): Promise<void> }> {
+    const held: Socket[] = [];
+    let connected!: () => void;
+    let hungUp!: () => void;
+    const first = new Promise<void>((resolve) => (connected = resolve));
+    const ended = new Promise<void>((resolve) => (hungUp = resolve));
+    const server = createServer((socket) => {
+      held.push(socket);
+      socket.on('close', hungUp);
+      connected();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    return {
+      url: `https://127.0.0.1:${port}`,
+      connected: first,
+      hungUp: ended,
+      close: async () => {
+        for (const socket of held) socket.destroy();
+        await new Promise((resolve) => server.close(resolve));
+      },
+    };
+  }
+
+  it('lets a cancelled request go at once, not after the connect timeout, and closes at once', async () => {
+    const host = await silentHost();
+    try {
+      // A minute: the test ends long before, unless the cancel waits for the connection attempt.
+      const c = new PveClient({ url: host.url, auth: { tokenId: 'root@pam!ci', tokenSecret: 'not-a-secret' }, tls: { fingerprint: sim.fingerprint }, timeoutMs: 60_000 });
+      const cancel = new AbortController();
+      const asked = failure(c.get('/cluster/resources', {}, { signal: cancel.signal }));
+      await host.connected;
+      cancel.abort();
+      const err = await asked;
+      expect(err.kind).toBe('cancelled');
+      expect(err.message).toBe('GET /cluster/resources: cancelled');
+      // Closing ends the connection still being made, which would otherwise keep the process alive.
+      await c.close();
+      await host.hungUp;
+    } finally {
+      await host.close();
+    }
+  }, 15_000);
+
+  it("times out on the request's own timeout while the connection is still being made", async () => {
+    const host = await silentHost();
+    try {
+      const c = new PveClient({ url: host.url, auth: { tokenId: 'root@pam!ci', tokenSecret: 'not-a-secret' }, tls: { fingerprint: sim.fingerprint }, timeoutMs: 60_000, readAttempts: 1 });
+      const err = await failure(c.get('/version', {}, { timeoutMs: 200 }));
+      expect(err.kind).toBe('timeout');
+      expect(err.message).toBe('GET /version: no answer within 200 ms');
+      await c.close();
+    } finally {
+      await host.close();
+    }
+  }, 15_000);
 });
 
 describe('retries', () => {
