@@ -4,12 +4,12 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compactApidoc } from '../dist/src/sim/schema/schema-compact.js';
-import { COMPACT_SCHEMA_DIR, SCHEMA_FILES } from '../dist/src/sim/schema/routes.js';
+import { COMPACT_SCHEMA_DIR, SCHEMA_FILES, schemaLines } from '../dist/src/sim/schema/routes.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = join(root, COMPACT_SCHEMA_DIR);
 mkdirSync(outDir, { recursive: true });
 for (const file of Object.values(SCHEMA_FILES)) {
   const tree = JSON.parse(readFileSync(join(root, 'src/sim/schema', file), 'utf8'));
-  writeFileSync(join(outDir, file), JSON.stringify(compactApidoc(tree)));
+  writeFileSync(join(outDir, file), schemaLines(compactApidoc(tree)));
 }

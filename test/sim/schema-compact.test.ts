@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compactApidoc } from '../../src/sim/schema/schema-compact.js';
-import { SCHEMA_FILES, type ApidocNode } from '../../src/sim/schema/routes.js';
+import { RouteTable, routesOf, schemaLines, SCHEMA_FILES, splitApiPath, type ApidocNode } from '../../src/sim/schema/routes.js';
 
 type Obj = Record<string, unknown>;
 const PROSE = ['description', 'verbose_description', 'typetext'];
@@ -25,6 +25,27 @@ describe.each(Object.values(SCHEMA_FILES))('compact %s', (file) => {
   const compact = compactApidoc(original);
   const before = methods(original);
   const after = methods(compact);
+
+  it('is written one top-level branch per line, still one JSON array, and routes every path as the whole tree does', () => {
+    const text = schemaLines(compact);
+    expect(JSON.parse(text)).toEqual(compact);
+    expect(text.split('\n')).toHaveLength(compact.length + 3);
+    const lines = routesOf(text);
+    expect(lines).not.toBeInstanceOf(RouteTable);
+    const whole = new RouteTable(compact);
+    // Every route (placeholders filled in), and paths no route has.
+    const paths = [...after.keys()].map((key) => key.split(' ')[1].replace(/\{[^}]+\}/g, 'x1'));
+    paths.push('/nodes/x1/qemu/100/nonsense', '/nope', '/', '/cluster/resources/extra');
+    for (const path of paths) {
+      const segs = splitApiPath(path);
+      const a = lines.match(segs);
+      const b = whole.match(segs);
+      expect(a?.entry.path, path).toBe(b?.entry.path);
+      expect(a?.pathParams, path).toEqual(b?.pathParams);
+    }
+    // Text in any other layout is routed as a whole tree.
+    expect(routesOf(JSON.stringify(compact))).toBeInstanceOf(RouteTable);
+  });
 
   it('keeps every route and method, with its name, token, proxy and permission settings and its answer', () => {
     expect([...after.keys()].sort()).toEqual([...before.keys()].sort());

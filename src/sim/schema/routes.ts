@@ -127,12 +127,66 @@ export function splitApiPath(decodedPath: string): string[] {
   return segs;
 }
 
-const shared = new Map<SchemaVersion, RouteTable>();
-/** Parsed once per process and version: each schema is 3.5-4 MB. */
-export function routeTable(version: SchemaVersion = '9'): RouteTable {
+/** What routes a request: the whole schema, or the build's compact copy one top-level branch at a time. */
+export interface Routes {
+  match(segs: string[]): RouteMatch | null;
+}
+
+/**
+ * The build's compact schema holds each top-level branch (/cluster, /nodes, ...) on a line of its own
+ * (schemaLines), still one JSON array. A branch is parsed when a request first asks for a path in it, so a
+ * simulator's first answer (the inventory's /cluster/resources) does not wait for /nodes, the larger half.
+ */
+class BranchRoutes implements Routes {
+  private readonly parsed = new Map<string, RouteTable>();
+
+  constructor(private readonly lines: Map<string, string>) {}
+
+  match(segs: string[]): RouteMatch | null {
+    const branch = segs[0] ?? '';
+    let table = this.parsed.get(branch);
+    if (!table) {
+      const line = this.lines.get(branch);
+      if (line === undefined) return null;
+      table = new RouteTable([JSON.parse(line) as ApidocNode]);
+      this.parsed.set(branch, table);
+    }
+    return table.match(segs);
+  }
+}
+
+/** The schema as the compact file stores it: `[`, one top-level branch per line (each but the last followed by a comma), `]`. */
+export function schemaLines(tree: ApidocNode[]): string {
+  // The path first, where branchLines looks for it.
+  return `[\n${tree.map(({ path, ...rest }) => JSON.stringify({ path, ...rest })).join(',\n')}\n]\n`;
+}
+
+/** The branches of a file schemaLines wrote, by their path's first segment; null for any other layout. */
+function branchLines(text: string): Map<string, string> | null {
+  const lines = text.split('\n');
+  if (lines[0] !== '[' || lines.at(-2) !== ']') return null;
+  const out = new Map<string, string>();
+  for (const raw of lines.slice(1, -2)) {
+    const line = raw.endsWith(',') ? raw.slice(0, -1) : raw;
+    const path = /^\{"path":"\/([^"/]*)"/.exec(line)?.[1];
+    if (path === undefined) return null;
+    out.set(path, line);
+  }
+  return out;
+}
+
+/** The routes of a schema file's text: branch by branch when schemaLines wrote it, else the whole tree at once. */
+export function routesOf(text: string): Routes {
+  const branches = branchLines(text);
+  return branches ? new BranchRoutes(branches) : new RouteTable(JSON.parse(text) as ApidocNode[]);
+}
+
+const shared = new Map<SchemaVersion, Routes>();
+/** Read once per process and version (each schema is 3.5-4 MB; the compact copy parsed branch by branch). */
+export function routeTable(version: SchemaVersion = '9'): Routes {
   let table = shared.get(version);
   if (!table) {
-    table = new RouteTable(JSON.parse(readFileSync(findSchemaFile(version), 'utf8')) as ApidocNode[]);
+    table = routesOf(readFileSync(findSchemaFile(version), 'utf8'));
     shared.set(version, table);
   }
   return table;
