@@ -20,6 +20,16 @@ async function contextNames(): Promise<string[]> {
   }
 }
 
+/** How long the first inventory may take before the frame is drawn without it: about what still feels immediate. */
+const LOADING_FRAME_AFTER_MS = 100;
+
+/** The first inventory if it comes within `ms`, else null. */
+function inventoryWithin(reading: Promise<FirstInventory>, ms: number): Promise<FirstInventory | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), ms)));
+  return Promise.race([reading, late]).finally(() => clearTimeout(timer));
+}
+
 export async function run(argv: string[]): Promise<number> {
   let values;
   try {
@@ -68,8 +78,9 @@ export async function run(argv: string[]): Promise<number> {
   // The context opens and the inventory is asked for first (the demo's simulator starts on its thread), so
   // their network round trips overlap Ink's loading here.
   const opening = openContext({ name: values.context, demo: values.demo, readOnly });
+  const firstRead = new AbortController();
   const reading = opening.then((ctx) =>
-    fetchInventory(ctx.client).then(
+    fetchInventory(ctx.client, { signal: firstRead.signal }).then(
       (inventory): FirstInventory => ({ inventory }),
       (err: Error): FirstInventory => ({ error: err.message }),
     ),
@@ -82,8 +93,25 @@ export async function run(argv: string[]): Promise<number> {
   let frame: FirstFrame;
   let first: FirstInventory;
   try {
-    first = await reading;
-    frame = (await shell).showFirstFrame(context.info, first);
+    const { showFirstFrame } = await shell;
+    // The list is drawn once, when the inventory comes. When it is slow to come (a distant cluster, or one
+    // that does not answer), the frame is drawn first, saying it is loading, and the list (or why it could
+    // not be read) when it comes.
+    const early = await inventoryWithin(reading, LOADING_FRAME_AFTER_MS);
+    frame = showFirstFrame(context.info, early);
+    if (early) first = early;
+    else {
+      // Quitting while it loads does not wait for an answer that may never come (the client's timeout).
+      const late = await Promise.race([reading, frame.stopped.then(() => null)]);
+      if (!late) {
+        firstRead.abort();
+        frame.abandon();
+        await context.close();
+        return frame.screen.exitCode();
+      }
+      first = late;
+      frame.showInventory(first);
+    }
   } catch (err) {
     await context.close();
     throw err;

@@ -25,10 +25,16 @@ export interface FirstFrame {
   handKeysTo(handler: (input: string, key: Key) => void): void;
   /** Whom a signal asks to quit; one that came before (the frame already unmounted) is passed on at once. */
   onSignal(quit: () => void): void;
-  /** Resolves when a signal came before the app took over: the caller need not load the rest at all. */
+  /** Resolves when a signal (or Ctrl+C) came before the app took over: the caller need not load the rest at all. */
   readonly stopped: Promise<void>;
+  /** Resolves when the screen is unmounted, whoever unmounts it and whenever (Ink's waitUntilExit, asked
+   *  before anything can unmount: asked after, it would never resolve). */
+  readonly exited: Promise<void>;
   /** Unmounts and restores the terminal when the app cannot take over (its session failed to open). */
   abandon(): void;
+  /** Puts the first inventory (or why it could not be read) on a frame drawn without it, and draws the
+   *  list before returning. */
+  showInventory(first: FirstInventory): void;
 }
 
 /** The first inventory, or why it could not be read (shown as the app shows a failed refresh). */
@@ -45,11 +51,17 @@ export interface FrameTerminal {
 
 const processTerminal = (): FrameTerminal => ({ stdout: process.stdout, stdin: process.stdin, stderr: process.stderr });
 
-export function showFirstFrame(context: ContextInfo, first: FirstInventory, terminal: FrameTerminal = processTerminal()): FirstFrame {
-  const { stdout, stdin, stderr } = terminal;
-  const store = createTuiStore(context, { columns: stdout.columns || 120, rows: stdout.rows || 30 });
+function putInventory(store: TuiStore, first: FirstInventory): void {
   if ('inventory' in first) applyInventory(store, first.inventory);
   else store.setState({ refreshError: first.error });
+}
+
+/** Draws the frame: the list of the first inventory, or, when it has not come yet (null), the frame with
+ *  "loading the inventory…" until showInventory puts it in. */
+export function showFirstFrame(context: ContextInfo, first: FirstInventory | null, terminal: FrameTerminal = processTerminal()): FirstFrame {
+  const { stdout, stdin, stderr } = terminal;
+  const store = createTuiStore(context, { columns: stdout.columns || 120, rows: stdout.rows || 30 });
+  if (first) putInventory(store, first);
   let quit: (() => void) | undefined;
   let quitAsked = false;
   let stop = () => {};
@@ -67,15 +79,26 @@ export function showFirstFrame(context: ContextInfo, first: FirstInventory, term
   const screen = enterAlternateScreen({ out: stdout, err: stderr, onSignal });
   const pressed: PressedKey[] = [];
   let handler: ((input: string, key: Key) => void) | undefined;
-  // Until the app's own handler is in place (a re-render later), keys still arrive here.
-  const onInput = (input: string, key: Key) => (handler ? handler(input, key) : pressed.push({ input, key }));
-  const frame = { store, body: createElement(VmTable, { store }), onInput };
+  // Until the app's own handler is in place (a re-render later), keys still arrive here. Ctrl+C quits at
+  // once, as it does from anywhere in the app, without waiting for an inventory that may be slow to come.
+  const onInput = (input: string, key: Key) => {
+    if (handler) return handler(input, key);
+    if (key.ctrl && input === 'c') {
+      screen.restore();
+      return onSignal();
+    }
+    pressed.push({ input, key });
+  };
+  const frame = () => createElement(ScreenFrame, { store, body: createElement(VmTable, { store }), onInput });
   // Ink 6's incremental renderer leaves stale lines behind in a full-screen app (seen in tmux); the
   // standard one rewrites the frame, which the one spare row at the bottom keeps from clearing the
   // screen (see drawnRows).
-  ink = render(createElement(ScreenFrame, frame), { stdout, stderr, stdin: keyByKeyStdin(stdin), exitOnCtrlC: false, patchConsole: stdout === process.stdout, maxFps: 60, debug: !!terminal.wholeFrames });
+  ink = render(frame(), { stdout, stderr, stdin: keyByKeyStdin(stdin), exitOnCtrlC: false, patchConsole: stdout === process.stdout, maxFps: 60, debug: !!terminal.wholeFrames });
   const mounted = ink;
+  const exited = mounted.waitUntilExit().then(() => undefined);
+  exited.catch(() => undefined); // awaited by the app; a frame that never gets one must not fail the process
   return {
+    exited,
     store,
     ink: mounted,
     screen,
@@ -91,6 +114,12 @@ export function showFirstFrame(context: ContextInfo, first: FirstInventory, term
     abandon: () => {
       mounted.unmount();
       screen.restore();
+    },
+    showInventory: (inventory) => {
+      putInventory(store, inventory);
+      // A store change outside a key press is drawn later, on React's schedule; the list is drawn now,
+      // before the rest of the TUI loads and holds the thread (Ink's rerender renders synchronously).
+      if (!quitAsked) mounted.rerender(frame());
     },
   };
 }

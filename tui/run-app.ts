@@ -37,7 +37,7 @@ export async function runApp(session: TuiSession, frame: FirstFrame, opts: RunAp
     if (!quitting) ink.rerender(createElement(ScreenFrame, appFrame(store, controller)));
     frame.handKeysTo((input, key) => controller.handleInput(input, key));
     await started;
-    await ink.waitUntilExit();
+    await frame.exited;
   } finally {
     controller.stop();
     screen.restore();

@@ -70,6 +70,54 @@ describe('the first frame', () => {
     expect((await exiting).exitCode).toBe(0);
   });
 
+  it('an inventory slow to come: the frame says it is loading, and draws the list the moment it is given', async () => {
+    const terminal = fakeTerminal(100, 30);
+    const frame = showFirstFrame(context.info, null, terminal);
+    await until('the loading frame', () => /loading the inventory…/.test(terminal.screen()));
+    expect(terminal.screen()).toMatch(/0\/0 · sort id/);
+    const inventory = await fetchInventory(context.client);
+    const names = await namesOnCluster();
+    frame.showInventory({ inventory });
+    // Drawn before showInventory returns: the rest of the TUI loads right after it and holds the thread.
+    expect(terminal.screen()).toMatch(new RegExp(`1/${names.length} · sort id`));
+    expect(terminal.screen()).toContain(names[0]);
+    expect(terminal.screen()).not.toMatch(/loading the inventory/);
+    session = await openSession(context, { frontEnd: 'tui', env: { MOXXIE_CONFIG: join(context.stateDir, 'none.json') } });
+    const exiting = runApp(session, frame, { initial: inventory, refreshMs: 60_000 });
+    terminal.press('j');
+    await until('the app moving the cursor', () => /2\/\d+ ·/.test(terminal.screen()));
+    terminal.press('q');
+    expect((await exiting).exitCode).toBe(0);
+  });
+
+  it('Ctrl+C before the app has taken over quits at once; other keys wait for the app', async () => {
+    const terminal = fakeTerminal(100, 30);
+    const frame = showFirstFrame(context.info, null, terminal);
+    await until('the loading frame', () => /loading the inventory…/.test(terminal.screen()));
+    let stopped = false;
+    void frame.stopped.then(() => (stopped = true));
+    terminal.press('q');
+    await new Promise((r) => setImmediate(r));
+    expect(stopped).toBe(false);
+    terminal.press('\u0003');
+    await until('the frame stopped', () => stopped);
+    expect(frame.screen.exitCode()).toBe(0);
+  });
+
+  it('Ctrl+C after the rest has loaded but before the app has taken over: the app quits as it comes, nothing waits forever', async () => {
+    const terminal = fakeTerminal(100, 30);
+    const inventory = await fetchInventory(context.client);
+    const frame = showFirstFrame(context.info, { inventory }, terminal);
+    await until('the first frame', () => /1\/\d+ ·/.test(terminal.screen()));
+    session = await openSession(context, { frontEnd: 'tui', env: { MOXXIE_CONFIG: join(context.stateDir, 'none.json') } });
+    terminal.press('\u0003');
+    await frame.stopped;
+    // The unmount has settled before the app comes (the rest of the TUI still loading when Ctrl+C came).
+    await new Promise((r) => setTimeout(r, 10));
+    const exit = await runApp(session, frame, { initial: inventory, refreshMs: 60_000 });
+    expect(exit.exitCode).toBe(0);
+  });
+
   it('an inventory that could not be read: the first frame says so, and the app reads it again when it takes over', async () => {
     const terminal = fakeTerminal(100, 30);
     const frame = showFirstFrame(context.info, { error: 'connect ECONNREFUSED 127.0.0.1:1' }, terminal);

@@ -9,6 +9,7 @@
 // cancelled), and a --read-only TUI beside it; the simulator's saved state is checked once the TUI quits.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -178,6 +179,36 @@ describe('moxxie --demo in tmux', () => {
     const afterTerm = await waitFor(b, /EXITED-143/);
     expect(afterTerm).not.toMatch(/VMID.*NAME/);
   }, 90_000);
+});
+
+describe('moxxie on a cluster that never answers, in tmux', () => {
+  it('draws the frame saying it is loading, and Ctrl+C quits at once instead of waiting out the timeout', async () => {
+    // Accepts connections and never says a word: the TLS handshake, and so the inventory, never ends.
+    const held: Socket[] = [];
+    const silent = createServer((socket) => void held.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as { port: number };
+    try {
+      const state = mkdtempSync(join(tmpdir(), 'moxxie-tmux-'));
+      dirs.push(state);
+      const pve = `PVE_URL=https://127.0.0.1:${port} PVE_TOKEN_ID='root@pam!ci' PVE_TOKEN_SECRET=not-a-real-secret PVE_FINGERPRINT=${Array(32).fill('AB').join(':')}`;
+      const env = `MOXXIE_STATE_DIR=${state} MOXXIE_CONFIG=${join(state, 'config.json')} ${pve} CI=true`;
+      const q = 'silent';
+      tmux('new-session', '-d', '-s', q, '-x', '120', '-y', '30', `${env} ${process.execPath} ${cli}; echo EXITED-$?; sleep 120`);
+      const loading = await waitFor(q, /loading the inventory…/);
+      expect(loading).toMatch(/0\/0 · sort id/);
+      expect(held.length).toBeGreaterThan(0);
+      const asked = Date.now();
+      keys(q, 'C-c');
+      const after = await waitFor(q, /EXITED-0/, 10_000);
+      // The client would wait 30 s for an answer; the quit did not.
+      expect(Date.now() - asked).toBeLessThan(10_000);
+      expect(after).not.toMatch(/loading the inventory/);
+    } finally {
+      for (const socket of held) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  }, 60_000);
 });
 
 describe('moxxie --demo in tmux at 80×24 (issue 19)', () => {
