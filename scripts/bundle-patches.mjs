@@ -169,3 +169,19 @@ export function sharedBlankCells(text, path) {
             }
             output.push(row);`);
 }
+
+/** Ink asks of every text node's string whether it holds an escape or a C1 control character (U+0080–U+009F)
+ *  by walking it code point by code point when it holds no ESC, slow while V8 still interprets it. One
+ *  regular expression asks the same: a C1 code unit is never half of a surrogate pair. */
+export function fastControlCharacterTest(text, path) {
+  const loop = `    for (const character of text) {
+        if (isC1ControlCharacter(character)) {
+            return true;
+        }
+    }
+    return false;`;
+  const head = 'export const hasAnsiControlCharacters = (text) => {';
+  const at = text.indexOf(head);
+  if (at < 0 || text.indexOf(loop, at) < 0) throw new Error(`${path}: hasAnsiControlCharacters' loop not found; ink changed, revisit scripts/bundle-patches.mjs`);
+  return text.slice(0, at) + text.slice(at).replace(loop, '    return /[\\u0080-\\u009f]/.test(text);');
+}

@@ -8,7 +8,7 @@
 import { build } from 'esbuild';
 import { rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { fastSanitizeAnsi, fastStringWidth, fastStyledChars, fastTokenize, lazySegmenter, sharedBlankCells, yogaWithoutFetch } from './bundle-patches.mjs';
+import { fastControlCharacterTest, fastSanitizeAnsi, fastStringWidth, fastStyledChars, fastTokenize, lazySegmenter, sharedBlankCells, yogaWithoutFetch } from './bundle-patches.mjs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -78,6 +78,7 @@ const result = await build({
         b.onLoad({ filter: /slice-ansi\/tokenize-ansi\.js$/ }, patchedWith(lazySegmenter));
         b.onLoad({ filter: /@alcalzone\/ansi-tokenize\/build\/styledChars\.js$/ }, patchedWith(fastStyledChars));
         b.onLoad({ filter: /ink\/build\/sanitize-ansi\.js$/ }, patchedWith(fastSanitizeAnsi));
+        b.onLoad({ filter: /ink\/build\/ansi-tokenizer\.js$/ }, patchedWith(fastControlCharacterTest));
         b.onLoad({ filter: /ink\/build\/output\.js$/ }, patchedWith(sharedBlankCells));
         // zod's messages in English only (moxxie sets no other locale): its index of every language is
         // about 300 KB to read and compile at each start.

@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, expect, it } from 'vitest';
 // @ts-expect-error: a build script in plain JavaScript, without type declarations.
-import { fastSanitizeAnsi, fastStringWidth, fastStyledChars, fastTokenize, lazySegmenter, sharedBlankCells, SIMPLE_NARROW, yogaWithoutFetch } from '../../scripts/bundle-patches.mjs';
+import { fastControlCharacterTest, fastSanitizeAnsi, fastStringWidth, fastStyledChars, fastTokenize, lazySegmenter, sharedBlankCells, SIMPLE_NARROW, yogaWithoutFetch } from '../../scripts/bundle-patches.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const require = createRequire(join(root, 'node_modules/ink/package.json'));
@@ -244,4 +244,16 @@ it("draws the same frames as Ink's Output with one shared blank cell", async () 
     expect(fast.get()).toEqual(original.get());
   }
   expect(() => (sharedBlankCells as Patch)('nothing here', 'o.js')).toThrow(/o\.js.*ink changed/);
+});
+
+it("finds escapes and C1 control characters where Ink's hasAnsiControlCharacters does", async () => {
+  type Tokenizer = { hasAnsiControlCharacters: (s: string) => boolean };
+  const file = join(root, 'node_modules/ink/build/ansi-tokenizer.js');
+  const fast = (await patchedFile<Tokenizer>(file, fastControlCharacterTest as Patch)).hasAnsiControlCharacters;
+  const original = ((await import(pathToFileURL(file).href)) as Tokenizer).hasAnsiControlCharacters;
+  const texts = [...LINES, 'plain', '\u007f DEL is not C1', '\u0080 first C1', 'last C1 \u009f', '\u00a0 just after', 'pair 😀 and \ud83d lone high', 'lone low \ude00 x', '\u0085 next line'];
+  for (let c = 0x70; c <= 0xb0; c++) texts.push(`a${String.fromCharCode(c)}b`);
+  for (const text of texts) expect(fast(text), JSON.stringify(text)).toBe(original(text));
+  expect(texts.filter((t) => fast(t)).length).toBeGreaterThan(32);
+  expect(() => (fastControlCharacterTest as Patch)('nothing here', 't.js')).toThrow(/t\.js.*ink changed/);
 });
