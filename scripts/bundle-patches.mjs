@@ -91,23 +91,29 @@ export function fastSanitizeAnsi(text, path) {
 export const SIMPLE_NARROW = '\\u0020-\\u007e\\u00a0-\\u00ac\\u00ae-\\u02ff\\u2010-\\u2027\\u2030-\\u205e\\u2190-\\u22ff\\u2500-\\u25fc\\u25ff\\u2713\\u2717';
 
 // Every cell of a frame goes through tokenize, which walks the line with Intl.Segmenter to find grapheme
-// clusters: slow, and needless where each code unit is its own cluster (ASCII but CR LF, and the
-// characters above).
-const SEGMENTS_OF = `
-function segmentsOf(str) {
-  if (!/^[\\x00-\\x7f${SIMPLE_NARROW}]*$/.test(str) || str.includes("\\r\\n")) return segmenter.segment(str);
-  const out = new Array(str.length);
-  for (let i = 0; i < str.length; i++) out[i] = { segment: str[i], index: i };
-  return out;
-}
-`;
+// clusters and looks up each cluster's East Asian Width: slow, and needless where each code unit is its own
+// cluster (ASCII but CR LF, and the characters above) and none is wide. There the loop walks the string by
+// index, with no segment object per character; anything else still takes the segmenter.
+const SIMPLE_LOOP = `const simple = /^[\\x00-\\x7f${SIMPLE_NARROW}]*$/.test(str) && !str.includes("\\r\\n");
+  const clusters = simple ? undefined : segmenter.segment(str)[Symbol.iterator]();
+  for (let at = 0; ; at++) {
+    let segment, index;
+    if (simple) {
+      if (at >= str.length) break;
+      segment = str[at];
+      index = at;
+    } else {
+      const next = clusters.next();
+      if (next.done) break;
+      ({ segment, index } = next.value);
+    }`;
 
-/** tokenize with an ASCII fast path that yields exactly the segments Intl.Segmenter would. */
+/** tokenize with a fast path for strings of one-column characters that yields exactly what the original does. */
 export function fastTokenize(text, path) {
   const loop = 'for (const { segment, index } of segmenter.segment(str)) {';
-  const at = text.indexOf('export function tokenize(');
-  if (at < 0 || text.split(loop).length !== 2) throw new Error(`${path}: tokenize's segmenter loop not found; @alcalzone/ansi-tokenize changed, revisit scripts/bundle-patches.mjs`);
-  return (text.slice(0, at) + SEGMENTS_OF + text.slice(at)).replace(loop, 'for (const { segment, index } of segmentsOf(str)) {');
+  const width = 'const fullWidth = isFullwidthGrapheme(segment, codePoint);';
+  if (text.split(loop).length !== 2 || text.split(width).length !== 2) throw new Error(`${path}: tokenize's segmenter loop not found; @alcalzone/ansi-tokenize changed, revisit scripts/bundle-patches.mjs`);
+  return text.replace(loop, SIMPLE_LOOP).replace(width, 'const fullWidth = !simple && isFullwidthGrapheme(segment, codePoint);');
 }
 
 // string-width measures every text node Ink lays out; beyond printable ASCII it walks Intl.Segmenter and
