@@ -2,6 +2,7 @@
 import { getClusterResources, type ClusterResource } from '../pve/endpoints/cluster.js';
 import type { PveRequester } from '../pve/types.js';
 import type { ClusterNode, Inventory, StorageInfo, Vm, VmStatus } from './model.js';
+import { compareNatural } from '../text/natural-order.js';
 
 /**
  * PVE stores tags `;`-joined but accepts `,` and whitespace too. Lower-cased as PVE stores them by
@@ -69,7 +70,7 @@ export function mapResources(resources: ClusterResource[], fetchedAt = Date.now(
     }
   }
   vms.sort((a, b) => a.vmid - b.vmid);
-  nodes.sort((a, b) => a.node.localeCompare(b.node, undefined, { numeric: true }));
+  nodes.sort((a, b) => compareNatural(a.node, b.node));
   return { vms, nodes, storages, fetchedAt };
 }
 
