@@ -1,4 +1,10 @@
 // Colours with a meaning, the same everywhere: VM and node states, operation and target states, tags.
+import chalk from 'chalk';
+
+/** `text` in a named colour (one of chalk's, as <Text color> takes them), for a string styled as a whole. */
+export function paint(text: string, colour: string | undefined): string {
+  return colour ? (chalk as unknown as Record<string, (s: string) => string>)[colour](text) : text;
+}
 const TAG_PALETTE = ['cyan', 'magenta', 'yellow', 'green', 'blue', 'redBright', 'cyanBright', 'magentaBright', 'yellowBright', 'greenBright', 'blueBright'] as const;
 
 /** A tag always gets the same colour, wherever it appears (a hash of its text picks it). */
