@@ -191,3 +191,15 @@ export function fastControlCharacterTest(text, path) {
   if (at < 0 || text.indexOf(loop, at) < 0) throw new Error(`${path}: hasAnsiControlCharacters' loop not found; ink changed, revisit scripts/bundle-patches.mjs`);
   return text.slice(0, at) + text.slice(at).replace(loop, '    return /[\\u0080-\\u009f]/.test(text);');
 }
+
+/** string-width builds its RGI emoji regular expression when it loads: V8 expands \p{RGI_Emoji} (a property
+ *  of strings) into ICU's emoji set then, 12-17 ms before the TUI's first frame, which the fast path above
+ *  never uses. Made on first use instead, the same expression tests the same clusters. */
+export function lazyEmojiRegExp(text, path) {
+  const declaration = 'const rgiEmojiRegex = /^\\p{RGI_Emoji}$/v;';
+  const code = text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:])\/\/.*$/gm, '$1');
+  const uses = code.split(/\brgiEmojiRegex\b/).length - 1;
+  const tests = code.split('rgiEmojiRegex.test(').length - 1;
+  if (!text.includes(declaration) || uses !== tests + 1) throw new Error(`${path}: rgiEmojiRegex not found, or used for more than test(); string-width changed, revisit scripts/bundle-patches.mjs`);
+  return text.replace(declaration, 'let rgiEmojiRegexMade;\nconst rgiEmojiRegex = { test: (s) => (rgiEmojiRegexMade ??= /^\\p{RGI_Emoji}$/v).test(s) };');
+}

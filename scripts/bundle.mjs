@@ -8,7 +8,7 @@
 import { build } from 'esbuild';
 import { rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { fastControlCharacterTest, fastSanitizeAnsi, fastStringWidth, fastStyledChars, fastTokenize, lazySegmenter, sharedBlankCells, yogaWithoutFetch } from './bundle-patches.mjs';
+import { fastControlCharacterTest, fastSanitizeAnsi, lazyEmojiRegExp, fastStringWidth, fastStyledChars, fastTokenize, lazySegmenter, sharedBlankCells, yogaWithoutFetch } from './bundle-patches.mjs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -69,10 +69,11 @@ const result = await build({
         // HTTP/2 when allowH2 is set, which the PVE client never does (PVE's API is HTTP/1.1).
         b.onResolve({ filter: /^\.\/client-h2\.js$/ }, (args) => (/undici\/lib\/dispatcher\/client\.js$/.test(args.importer) ? { path: 'client-h2', namespace: 'moxxie-absent' } : undefined));
         // The dependency patches; what each does and why is in scripts/bundle-patches.mjs. Only Ink's own
-        // string-width (8.x) gets the fast path; every Intl.Segmenter is made on first use.
+        // string-width (8.x) gets the fast path and its emoji expression made on first use; every Intl.Segmenter
+        // is made on first use.
         b.onLoad({ filter: /yoga-layout\/dist\/binaries\/yoga-wasm-base64-esm\.js$/ }, patchedWith(yogaWithoutFetch));
         b.onLoad({ filter: /string-width\/index\.js$/ }, (args) =>
-          patchedWith(args.path === join(root, 'node_modules/string-width/index.js') ? (t, p) => lazySegmenter(fastStringWidth(t, p), p) : lazySegmenter)(args),
+          patchedWith(args.path === join(root, 'node_modules/string-width/index.js') ? (t, p) => lazyEmojiRegExp(lazySegmenter(fastStringWidth(t, p), p), p) : lazySegmenter)(args),
         );
         b.onLoad({ filter: /@alcalzone\/ansi-tokenize\/build\/tokenize\.js$/ }, patchedWith((t, p) => lazySegmenter(fastTokenize(t, p), p)));
         b.onLoad({ filter: /slice-ansi\/tokenize-ansi\.js$/ }, patchedWith(lazySegmenter));

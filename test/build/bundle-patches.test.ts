@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, expect, it } from 'vitest';
 // @ts-expect-error: a build script in plain JavaScript, without type declarations.
-import { fastControlCharacterTest, fastSanitizeAnsi, fastStringWidth, fastStyledChars, fastTokenize, lazySegmenter, sharedBlankCells, SIMPLE_NARROW, yogaWithoutFetch } from '../../scripts/bundle-patches.mjs';
+import { fastControlCharacterTest, fastSanitizeAnsi, lazyEmojiRegExp, fastStringWidth, fastStyledChars, fastTokenize, lazySegmenter, sharedBlankCells, SIMPLE_NARROW, yogaWithoutFetch } from '../../scripts/bundle-patches.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const require = createRequire(join(root, 'node_modules/ink/package.json'));
@@ -256,4 +256,17 @@ it("finds escapes and C1 control characters where Ink's hasAnsiControlCharacters
   for (const text of texts) expect(fast(text), JSON.stringify(text)).toBe(original(text));
   expect(texts.filter((t) => fast(t)).length).toBeGreaterThan(32);
   expect(() => (fastControlCharacterTest as Patch)('nothing here', 't.js')).toThrow(/t\.js.*ink changed/);
+});
+
+it("measures emoji as string-width does, its emoji expression built only when a cluster needs it", async () => {
+  const widthFile = join(root, 'node_modules/string-width/index.js');
+  const original = ((await import(pathToFileURL(widthFile).href)) as { default: (s: string) => number }).default;
+  const text = (lazyEmojiRegExp as Patch)(readFileSync(widthFile, 'utf8'), widthFile);
+  // Not built at load: the only \p{RGI_Emoji} left is inside the function that makes it on first use.
+  expect(text).not.toMatch(/^const rgiEmojiRegex = \//m);
+  const lazy = ((await import(`data:text/javascript,${encodeURIComponent(text.replace(/from '([a-z][^'./]*)'/g, (_m, pkg: string) => `from '${pathToFileURL(createRequire(widthFile).resolve(pkg)).href}'`))}`)) as { default: (s: string) => number }).default;
+  const samples = ['plain', '👍', '👍🏽', '🇺🇸', '1️⃣', '#⃣', '👨‍👩‍👧', '©️', '©', '☺', '☺️', '漢字', 'e\u0301', `${'\u001b[31m'}red 👍${'\u001b[39m'}`, '\u25fd', '🏳️‍🌈 flag'];
+  for (const sample of samples) expect(lazy(sample), JSON.stringify(sample)).toBe(original(sample));
+  expect(lazy('👍🏽')).toBe(2);
+  expect(() => (lazyEmojiRegExp as Patch)('const x = 1;', 'w.js')).toThrow(/w\.js.*string-width changed/);
 });
