@@ -51,7 +51,9 @@ const result = await build({
           contents:
             args.path === 'client-h2'
               ? "module.exports = function connectH2() { throw new Error('HTTP/2 is not part of the moxxie bundle: the PVE client never sets allowH2'); };"
-              : "export default { initialize() {}, connectToDevTools() { throw new Error('react-devtools-core is not part of the moxxie bundle'); } };",
+              : args.path === 'fetch-body'
+                ? "module.exports = { extractBody() { throw new Error('FormData bodies are not part of the moxxie bundle: the PVE client sends form-encoded text'); } };"
+                : "export default { initialize() {}, connectToDevTools() { throw new Error('react-devtools-core is not part of the moxxie bundle'); } };",
         }));
         // The PVE client takes two things from undici (Pool, buildConnector); its index also loads fetch,
         // WebSocket, the cache and the mocks, a megabyte more to load before the first frame.
@@ -68,6 +70,9 @@ const result = await build({
         // undici loads its HTTP/2 client (and node:http2) with every Client, though a connection is only ever
         // HTTP/2 when allowH2 is set, which the PVE client never does (PVE's API is HTTP/1.1).
         b.onResolve({ filter: /^\.\/client-h2\.js$/ }, (args) => (/undici\/lib\/dispatcher\/client\.js$/.test(args.importer) ? { path: 'client-h2', namespace: 'moxxie-absent' } : undefined));
+        // Its HTTP/1.1 client loads fetch's body code (and with it most of fetch: 100 KB) for a FormData body,
+        // which the PVE client never sends.
+        b.onResolve({ filter: /^\.\.\/web\/fetch\/body\.js$/ }, (args) => (/undici\/lib\/dispatcher\/client-h1\.js$/.test(args.importer) ? { path: 'fetch-body', namespace: 'moxxie-absent' } : undefined));
         // The dependency patches; what each does and why is in scripts/bundle-patches.mjs. Only Ink's own
         // string-width (8.x) gets the fast path and its emoji expression made on first use; every Intl.Segmenter
         // is made on first use.

@@ -51,12 +51,15 @@ it('says its version, and lists the demo cluster and saves its state on exit', a
   expect(existsSync(join(env.MOXXIE_STATE_DIR, 'demo', 'sim-state.json'))).toBe(true);
 });
 
-it("leaves undici's HTTP/2 client out of the PVE client (it never sets allowH2): no node:http2 at a start", () => {
+it("leaves undici's HTTP/2 client (it never sets allowH2) and fetch's body code (it never sends FormData) out of the PVE client", () => {
   const chunks = readdirSync(chunkDir).map((f) => readFileSync(join(chunkDir, f), 'utf8'));
   const client = chunks.filter((text) => text.includes('// node_modules/undici/lib/dispatcher/client.js'));
   expect(client.length).toBe(1);
   expect(client[0]).toContain('HTTP/2 is not part of the moxxie bundle');
   expect(client[0]).not.toContain('node:http2');
+  // Nor fetch's body code, which its HTTP/1.1 client loads only for a FormData body.
+  expect(client[0]).toContain('FormData bodies are not part of the moxxie bundle');
+  expect(client[0]).not.toContain('// node_modules/undici/lib/web/fetch/body.js');
 });
 
 it('draws the first frame without the core: what `moxxie` loads before it holds no zod and no capability registry', () => {
