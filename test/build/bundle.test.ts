@@ -1,7 +1,8 @@
 // The bundle (scripts/bundle.mjs, built by the global setup) is what `moxxie` runs and what the CLI tests
 // spawn. It must stand on its own (Node's built-ins and its own chunks, nothing from dist/src or a
 // node_modules path the bundler missed), say the version, and serve the demo from its simulator thread.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
@@ -12,23 +13,24 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const bundleDir = dirname(CLI);
 const chunkDir = join(bundleDir, 'chunks');
 
-/** What a bundle file loads: esbuild writes its imports as top-level statements and `import("…")`, in double quotes. */
-function importsOf(file: string): string[] {
-  const text = readFileSync(file, 'utf8');
-  const statements = [...text.matchAll(/^(?:import|export)\b[^;\n]*?\bfrom "([^"]+)";$|^import "([^"]+)";$/gm)].map((m) => m[1] ?? m[2]);
-  const dynamic = [...text.matchAll(/\bimport\("([^"]+)"\)/g)].map((m) => m[1]);
-  return [...statements, ...dynamic];
+/** esbuild's account of the build (scripts/bundle.mjs writes it beside the bundle): what each output file
+ *  holds (its inputs) and loads (its imports). The bundle is minified, so this is read, not its text. */
+interface Meta {
+  outputs: Record<string, { entryPoint?: string; inputs: Record<string, unknown>; imports: Array<{ path: string; kind: string; external?: boolean }> }>;
 }
+const meta = JSON.parse(readFileSync(join(root, 'dist/bundle-meta.json'), 'utf8')) as Meta;
+const outputs = Object.entries(meta.outputs).filter(([file]) => file.endsWith('.js'));
 
 it('imports only Node built-ins and its own chunks', () => {
-  const files = [CLI, ...readdirSync(chunkDir).map((f) => join(chunkDir, f))];
-  expect(files.length).toBeGreaterThan(5);
+  expect(outputs.length).toBeGreaterThan(5);
   const outside = new Set<string>();
-  for (const file of files) {
-    for (const spec of importsOf(file)) {
-      if (spec.startsWith('node:')) continue;
-      if (spec.startsWith('.') && existsSync(join(dirname(file), spec))) continue;
-      outside.add(`${file.slice(root.length + 1)} → ${spec}`);
+  for (const [file, out] of outputs) {
+    // ES imports, static and dynamic (a CommonJS package's require() of an optional package it can do
+    // without, inside a try, stays as it is: ws's bufferutil, debug's supports-color).
+    for (const imp of out.imports.filter((i) => i.kind === 'import-statement' || i.kind === 'dynamic-import')) {
+      const builtin = imp.path.startsWith('node:') || builtinModules.includes(imp.path);
+      if (imp.external ? builtin : existsSync(join(root, imp.path))) continue;
+      outside.add(`${file} → ${imp.path} (${imp.kind})`);
     }
   }
   expect([...outside]).toEqual([]);
@@ -52,42 +54,40 @@ it('says its version, and lists the demo cluster and saves its state on exit', a
 });
 
 it("leaves undici's HTTP/2 client (it never sets allowH2) and fetch's body code (it never sends FormData) out of the PVE client", () => {
-  const chunks = readdirSync(chunkDir).map((f) => readFileSync(join(chunkDir, f), 'utf8'));
-  const client = chunks.filter((text) => text.includes('// node_modules/undici/lib/dispatcher/client.js'));
-  expect(client.length).toBe(1);
-  expect(client[0]).toContain('HTTP/2 is not part of the moxxie bundle');
-  expect(client[0]).not.toContain('node:http2');
-  // Nor fetch's body code, which its HTTP/1.1 client loads only for a FormData body.
-  expect(client[0]).toContain('FormData bodies are not part of the moxxie bundle');
-  expect(client[0]).not.toContain('// node_modules/undici/lib/web/fetch/body.js');
+  const client = outputs.filter(([, out]) => 'node_modules/undici/lib/dispatcher/client.js' in out.inputs);
+  expect(client).toHaveLength(1);
+  const [file, out] = client[0];
+  expect(Object.keys(out.inputs).filter((input) => /undici\/lib\/(dispatcher\/client-h2|web\/fetch\/body)\.js$/.test(input))).toEqual([]);
+  expect(out.imports.map((imp) => imp.path)).not.toContain('node:http2');
+  const text = readFileSync(join(root, file), 'utf8');
+  expect(text).toContain('HTTP/2 is not part of the moxxie bundle');
+  expect(text).toContain('FormData bodies are not part of the moxxie bundle');
 });
 
 it('draws the first frame without the core: what `moxxie` loads before it holds no zod and no capability registry', () => {
   // The TUI command's chunk with everything it loads statically, and the three chunks it loads before
   // showFirstFrame (the context, the inventory, the first frame), each with their static imports.
-  const chunkPath = (from: string, spec: string) => join(dirname(from), spec);
-  const command = readdirSync(chunkDir)
-    .map((f) => join(chunkDir, f))
-    .find((f) => readFileSync(f, 'utf8').includes('showFirstFrame('));
+  const byFile = new Map(outputs);
+  const entryChunk = (entry: string) => outputs.find(([, out]) => out.entryPoint === entry)?.[0];
+  const command = entryChunk('dist/tui/command.js');
   expect(command).toBeDefined();
-  const firstFrameChunks = [...readFileSync(command!, 'utf8').matchAll(/\bimport\("(\.\/(?:open-context|inventory|first-frame)-[^"]+)"\)/g)].map((m) => m[1]);
-  expect(firstFrameChunks).toHaveLength(3);
+  const firstFrameChunks = ['dist/src/config/open-context.js', 'dist/src/inventory/inventory.js', 'dist/tui/first-frame.js'].map(entryChunk);
+  const dynamic = byFile.get(command!)!.imports.filter((imp) => imp.kind === 'dynamic-import').map((imp) => imp.path);
+  for (const chunk of firstFrameChunks) expect(dynamic).toContain(chunk);
   const loaded = new Set<string>();
   const load = (file: string) => {
     if (loaded.has(file)) return;
     loaded.add(file);
-    const text = readFileSync(file, 'utf8');
-    for (const m of text.matchAll(/^(?:import|export)\b[^;]*?\bfrom "(\.[^"]+)";$|^import "(\.[^"]+)";$/gm)) load(chunkPath(file, m[1] ?? m[2]));
+    for (const imp of byFile.get(file)!.imports) if (imp.kind === 'import-statement' && !imp.external) load(imp.path);
   };
-  load(command!);
-  for (const spec of firstFrameChunks) load(chunkPath(command!, spec));
-  const sources = [...loaded].map((f) => readFileSync(f, 'utf8')).join('\n');
+  for (const file of [command!, ...(firstFrameChunks as string[])]) load(file);
+  const inputs = [...loaded].flatMap((file) => Object.keys(byFile.get(file)!.inputs));
   // The first frame's own pieces are there …
-  expect(sources).toContain('// dist/tui/first-frame.js');
-  expect(sources).toContain('// dist/src/config/open-context.js');
-  expect(sources).toContain('// node_modules/ink/');
+  expect(inputs).toContain('dist/tui/first-frame.js');
+  expect(inputs).toContain('dist/src/config/open-context.js');
+  expect(inputs.some((input) => input.startsWith('node_modules/ink/'))).toBe(true);
   // … and what only the app needs is not: the schemas' library, the registry, the history store.
-  expect(sources).not.toContain('// node_modules/zod/');
-  expect(sources).not.toContain('// dist/src/ops/capabilities/index.js');
-  expect(sources).not.toContain('// dist/src/history/store.js');
+  expect(inputs.filter((input) => input.startsWith('node_modules/zod/'))).toEqual([]);
+  expect(inputs).not.toContain('dist/src/ops/capabilities/index.js');
+  expect(inputs).not.toContain('dist/src/history/store.js');
 });
