@@ -84,8 +84,9 @@ export function showFirstFrame(context: ContextInfo, first: FirstInventory | nul
   const onInput = (input: string, key: Key) => {
     if (handler) return handler(input, key);
     if (key.ctrl && input === 'c') {
-      screen.restore();
-      return onSignal();
+      // As a signal does, but no signal handler gives the screen back: done here, once the frame is unmounted.
+      onSignal();
+      return screen.restore();
     }
     pressed.push({ input, key });
   };
