@@ -4,6 +4,7 @@
 // policy, cancellation that starts nothing new, and a journal line before and after every PVE call.
 // Rollback runs completed phases' undos in reverse, each awaited and recorded.
 import { afterLostAnswer } from './lost-answer.js';
+import { getNodeTasks } from '../pve/endpoints/nodes.js';
 import { isAmbiguousWrite, PveError, PveLockedError } from '../pve/errors.js';
 import type { TaskResult, WaitOptions } from '../pve/types.js';
 import type { Phase, PhaseTools, TargetResources } from './capability.js';
@@ -204,7 +205,7 @@ export async function runPlan(op: Operation, targets: OperationTarget[], opts: R
         try {
           await phaseMoved(t, rec, { state: 'running', startedAt: rec.startedAt ?? attemptAt, finishedAt: undefined, message: undefined });
           let message: string | void | undefined;
-          if (mustLook || attempt > 0) message = await lookFirst(phase, rec, tools, opts);
+          if (mustLook || attempt > 0) message = await lookFirst(phase, rec, tools, opts, t);
           if (message === undefined) {
             try {
               message = await phase.run(tools);
@@ -332,8 +333,15 @@ export function isPermanent(err: unknown): boolean {
  * Before (re)running a phase: a task it already started is followed to its end, and its check asks PVE
  * whether the effect is there. A message means the phase is done without acting again.
  */
-async function lookFirst(phase: Phase, rec: PhaseRecord, tools: PhaseTools, opts: RunnerOptions): Promise<string | undefined> {
+async function lookFirst(phase: Phase, rec: PhaseRecord, tools: PhaseTools, opts: RunnerOptions, target: OperationTarget): Promise<string | undefined> {
   const lastUpid = rec.upids.at(-1);
+  if (!lastUpid && opts.resume && phase.taskType) {
+    // The process that ran this phase may have died after PVE started its task and before the UPID was
+    // journaled. Such a task is waited for, so the check sees what it did (a snapshot PVE still lists as
+    // being prepared, say); it is never taken as the phase's own, since it may be anyone's.
+    const running = await getNodeTasks(opts.client, target.node, { source: 'active', vmid: target.vmid, typefilter: phase.taskType }).catch(() => []);
+    for (const task of running) await opts.waitTask(task.upid, { timeoutMs: opts.taskTimeoutMs, signal: opts.abandonSignal }).catch(() => undefined);
+  }
   if (lastUpid) {
     const result = await opts.waitTask(lastUpid, { timeoutMs: opts.taskTimeoutMs, signal: opts.abandonSignal }).catch(() => undefined);
     // A task that ended OK did the phase's work, unless the phase runs more than one task: then its check decides.

@@ -137,6 +137,29 @@ describe('phases', () => {
   });
 });
 
+it('a resume whose phase task PVE still runs, its UPID never journaled, waits for that task and finds its effect: no second task', async () => {
+  c = await startCluster({ vms: 20, taskDurationMs: 400 });
+  const deps = depsOf(c);
+  const base = threeSnapshots();
+  // As the real capabilities declare it: the PVE task type each phase starts.
+  const cap: Capability<Req> = { ...base, phases: (target, request) => base.phases(target, request).map((p) => ({ ...p, taskType: 'qmsnapshot' })) };
+  const op = await executeOperation(deps, cap, { vmSelectors: ids('8203'), prefix: 'late' });
+  expect(op.status).toBe('succeeded');
+  const t = op.targets[0];
+  // The process died after PVE started phase 3's task and before its UPID was journaled: that task runs on.
+  await c.client.watcher.watch(await deleteQemuSnapshot(c.client, t.node, t.vmid, 'late-3'));
+  await postQemuSnapshot(c.client, t.node, t.vmid, { snapname: 'late-3' });
+  Object.assign(t, { state: 'interrupted' });
+  t.phases[2] = { ...t.phases[2], state: 'interrupted', upids: [] };
+  op.status = 'interrupted';
+  const resumed = await continueOperation(deps, cap, op, 'resume');
+  expect(resumed.targets[0].state).toBe('succeeded');
+  expect(resumed.targets[0].phases[2].message).toMatch(/late-3 exists/);
+  // Three by the first run, one by the dead process: the resume started none.
+  expect(snapshotTasks(8203)).toHaveLength(4);
+  expect(snapshotTasks(8203).every((task) => task.exitstatus === 'OK')).toBe(true);
+});
+
 describe('faults', () => {
   it.each(['drop', '502'] as const)('every write answer lost (%s): PVE applied them, so every target succeeds, each snapshot made once', async (mode) => {
     c = await startCluster({ vms: 20, faults: { lostAnswerRate: 1, lostAnswerMode: mode, lostAnswerMethods: ['POST'] } });
