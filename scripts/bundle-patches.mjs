@@ -136,6 +136,18 @@ export function fastStringWidth(text, path) {
   return text.replace(loop, SIMPLE_WIDTH + loop);
 }
 
+/**
+ * `declaration` (`const NAME = EXPR;`) replaced by an object whose `method` makes EXPR on its first call,
+ * provided the text uses NAME for nothing but `NAME.method(` (comments aside); null when it does.
+ */
+function madeOnFirstUse(text, declaration, name, method, expr) {
+  const code = text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:])\/\/.*$/gm, '$1');
+  const uses = code.split(new RegExp(`\\b${name}\\b`)).length - 1;
+  const calls = code.split(`${name}.${method}(`).length - 1;
+  if (uses !== calls + 1) return null;
+  return text.replace(declaration, `let ${name}Made;\nconst ${name} = { ${method}: (s) => (${name}Made ??= ${expr}).${method}(s) };`);
+}
+
 // string-width (both copies), slice-ansi and ansi-tokenize each make an Intl.Segmenter when they load; the
 // first one in a process loads ICU's break-iterator data, 13-20 ms before the TUI's first frame, which with
 // the fast paths above needs none. Made on first use instead, the same segmenter does the same work.
@@ -144,11 +156,9 @@ export function lazySegmenter(text, path) {
   const declarations = [...text.matchAll(/const (\w+) = new Intl\.Segmenter\(([^;]*)\);/g)];
   if (declarations.length !== 1) throw new Error(`${path}: expected one Intl.Segmenter at the top level, found ${declarations.length}; revisit scripts/bundle-patches.mjs`);
   const [declaration, name, args] = declarations[0];
-  const code = text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:])\/\/.*$/gm, '$1');
-  const uses = code.split(new RegExp(`\\b${name}\\b`)).length - 1;
-  const segmentCalls = code.split(`${name}.segment(`).length - 1;
-  if (uses !== segmentCalls + 1) throw new Error(`${path}: ${name} is used for more than segment(); revisit scripts/bundle-patches.mjs`);
-  return text.replace(declaration, `let ${name}Made;\nconst ${name} = { segment: (s) => (${name}Made ??= new Intl.Segmenter(${args})).segment(s) };`);
+  const patched = madeOnFirstUse(text, declaration, name, 'segment', `new Intl.Segmenter(${args})`);
+  if (patched === null) throw new Error(`${path}: ${name} is used for more than segment(); revisit scripts/bundle-patches.mjs`);
+  return patched;
 }
 
 /** Ink's Output.get starts every frame from a grid of blank cells, a new object with a new styles array per
@@ -197,9 +207,7 @@ export function fastControlCharacterTest(text, path) {
  *  never uses. Made on first use instead, the same expression tests the same clusters. */
 export function lazyEmojiRegExp(text, path) {
   const declaration = 'const rgiEmojiRegex = /^\\p{RGI_Emoji}$/v;';
-  const code = text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:])\/\/.*$/gm, '$1');
-  const uses = code.split(/\brgiEmojiRegex\b/).length - 1;
-  const tests = code.split('rgiEmojiRegex.test(').length - 1;
-  if (!text.includes(declaration) || uses !== tests + 1) throw new Error(`${path}: rgiEmojiRegex not found, or used for more than test(); string-width changed, revisit scripts/bundle-patches.mjs`);
-  return text.replace(declaration, 'let rgiEmojiRegexMade;\nconst rgiEmojiRegex = { test: (s) => (rgiEmojiRegexMade ??= /^\\p{RGI_Emoji}$/v).test(s) };');
+  const patched = text.includes(declaration) ? madeOnFirstUse(text, declaration, 'rgiEmojiRegex', 'test', '/^\\p{RGI_Emoji}$/v') : null;
+  if (patched === null) throw new Error(`${path}: rgiEmojiRegex not found, or used for more than test(); string-width changed, revisit scripts/bundle-patches.mjs`);
+  return patched;
 }
