@@ -16,6 +16,14 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = join(root, 'dist/bundle');
 rmSync(outdir, { recursive: true, force: true });
 
+/** What stands in for a module left out of the bundle (the 'moxxie-absent' namespace, by path): each says
+ *  why, should it ever be called. */
+const ABSENT = {
+  'react-devtools-core': "export default { initialize() {}, connectToDevTools() { throw new Error('react-devtools-core is not part of the moxxie bundle'); } };",
+  'client-h2': "module.exports = function connectH2() { throw new Error('HTTP/2 is not part of the moxxie bundle: the PVE client never sets allowH2'); };",
+  'fetch-body': "module.exports = { extractBody() { throw new Error('FormData bodies are not part of the moxxie bundle: the PVE client sends form-encoded text'); } };",
+};
+
 /** An onLoad answer: the file's text through `patch` (which names the file if it no longer applies). */
 const patchedWith = (patch) => async (args) => ({ contents: patch(await readFile(args.path, 'utf8'), args.path), loader: 'js' });
 
@@ -54,14 +62,7 @@ const result = await build({
       setup(b) {
         // Ink loads react-devtools-core only when DEV=true; it is not installed, and moxxie never sets DEV.
         b.onResolve({ filter: /^react-devtools-core$/ }, () => ({ path: 'react-devtools-core', namespace: 'moxxie-absent' }));
-        b.onLoad({ filter: /.*/, namespace: 'moxxie-absent' }, (args) => ({
-          contents:
-            args.path === 'client-h2'
-              ? "module.exports = function connectH2() { throw new Error('HTTP/2 is not part of the moxxie bundle: the PVE client never sets allowH2'); };"
-              : args.path === 'fetch-body'
-                ? "module.exports = { extractBody() { throw new Error('FormData bodies are not part of the moxxie bundle: the PVE client sends form-encoded text'); } };"
-                : "export default { initialize() {}, connectToDevTools() { throw new Error('react-devtools-core is not part of the moxxie bundle'); } };",
-        }));
+        b.onLoad({ filter: /.*/, namespace: 'moxxie-absent' }, (args) => ({ contents: ABSENT[args.path] }));
         // The PVE client takes two things from undici (Pool, buildConnector); its index also loads fetch,
         // WebSocket, the cache and the mocks, a megabyte more to load before the first frame.
         b.onResolve({ filter: /^undici$/ }, (args) => (args.importer.includes('/dist/src/pve/') ? { path: 'undici-client-parts', namespace: 'moxxie-undici' } : undefined));
