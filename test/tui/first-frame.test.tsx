@@ -43,6 +43,17 @@ async function namesOnCluster(): Promise<string[]> {
   return vms.sort((a, b) => a.vmid - b.vmid).map((v) => v.name ?? '');
 }
 
+/** The session the app takes over with (no config file: only this test's context). */
+const tuiSession = () => openSession(context, { frontEnd: 'tui', env: { MOXXIE_CONFIG: join(context.stateDir, 'none.json') } });
+
+/** The first frame drawn before its inventory: "loading the inventory…". */
+async function loadingFrame() {
+  const terminal = fakeTerminal(100, 30);
+  const frame = showFirstFrame(context.info, null, terminal);
+  await until('the loading frame', () => /loading the inventory…/.test(terminal.screen()));
+  return { terminal, frame };
+}
+
 describe('the first frame', () => {
   it('lists the first inventory before the app has loaded; keys pressed meanwhile move the app once it takes over', async () => {
     const terminal = fakeTerminal(100, 30);
@@ -57,7 +68,7 @@ describe('the first frame', () => {
     terminal.press('j');
     expect(frame.store.getState().pos.vms.cursor).toBe(0);
 
-    session = await openSession(context, { frontEnd: 'tui', env: { MOXXIE_CONFIG: join(context.stateDir, 'none.json') } });
+    session = await tuiSession();
     const exiting = runApp(session, frame, { initial: inventory, refreshMs: 60_000 });
     const taken = await until('the presses applied', () => /3\/\d+ ·/.test(terminal.screen()) && terminal.screen());
     expect(taken).toContain(names[2]);
@@ -71,9 +82,7 @@ describe('the first frame', () => {
   });
 
   it('an inventory slow to come: the frame says it is loading, and draws the list the moment it is given', async () => {
-    const terminal = fakeTerminal(100, 30);
-    const frame = showFirstFrame(context.info, null, terminal);
-    await until('the loading frame', () => /loading the inventory…/.test(terminal.screen()));
+    const { terminal, frame } = await loadingFrame();
     expect(terminal.screen()).toMatch(/0\/0 · sort id/);
     const inventory = await fetchInventory(context.client);
     const names = await namesOnCluster();
@@ -82,7 +91,7 @@ describe('the first frame', () => {
     expect(terminal.screen()).toMatch(new RegExp(`1/${names.length} · sort id`));
     expect(terminal.screen()).toContain(names[0]);
     expect(terminal.screen()).not.toMatch(/loading the inventory/);
-    session = await openSession(context, { frontEnd: 'tui', env: { MOXXIE_CONFIG: join(context.stateDir, 'none.json') } });
+    session = await tuiSession();
     const exiting = runApp(session, frame, { initial: inventory, refreshMs: 60_000 });
     terminal.press('j');
     await until('the app moving the cursor', () => /2\/\d+ ·/.test(terminal.screen()));
@@ -91,9 +100,7 @@ describe('the first frame', () => {
   });
 
   it('Ctrl+C before the app has taken over quits at once; other keys wait for the app', async () => {
-    const terminal = fakeTerminal(100, 30);
-    const frame = showFirstFrame(context.info, null, terminal);
-    await until('the loading frame', () => /loading the inventory…/.test(terminal.screen()));
+    const { terminal, frame } = await loadingFrame();
     let stopped = false;
     void frame.stopped.then(() => (stopped = true));
     terminal.press('q');
@@ -109,7 +116,7 @@ describe('the first frame', () => {
     const inventory = await fetchInventory(context.client);
     const frame = showFirstFrame(context.info, { inventory }, terminal);
     await until('the first frame', () => /1\/\d+ ·/.test(terminal.screen()));
-    session = await openSession(context, { frontEnd: 'tui', env: { MOXXIE_CONFIG: join(context.stateDir, 'none.json') } });
+    session = await tuiSession();
     terminal.press('\u0003');
     await frame.stopped;
     // The unmount has settled before the app comes (the rest of the TUI still loading when Ctrl+C came).
@@ -123,7 +130,7 @@ describe('the first frame', () => {
     const frame = showFirstFrame(context.info, { error: 'connect ECONNREFUSED 127.0.0.1:1' }, terminal);
     await until('the error on the first frame', () => /cannot reach the cluster: connect ECONNREFUSED/.test(terminal.screen()));
     expect(terminal.screen()).not.toMatch(/loading the inventory/);
-    session = await openSession(context, { frontEnd: 'tui', env: { MOXXIE_CONFIG: join(context.stateDir, 'none.json') } });
+    session = await tuiSession();
     const exiting = runApp(session, frame, { initial: null, refreshMs: 60_000 });
     const names = await namesOnCluster();
     await until('the list read by the app', () => new RegExp(`1/${names.length} ·`).test(terminal.screen()));
